@@ -1,0 +1,1 @@
+//! Real-peer interoperability hosts.

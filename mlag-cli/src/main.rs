@@ -1,0 +1,2 @@
+//! The `mlag` command-line tool.
+fn main() {}

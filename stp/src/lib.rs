@@ -1,0 +1,8 @@
+//! STP, RSTP and MSTP (IEEE 802.1D-2004, 802.1Q clause 13): BPDU codecs and `stp::Bridge`.
+//!
+//! **Status: placeholder.** This crate is a documented stub that reserves its place in the
+//! workspace; it exports nothing yet. Its implementation is a later issue of the project (see the
+//! repository README's crate tour). Do not depend on it yet.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
