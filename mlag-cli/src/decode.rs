@@ -9,9 +9,7 @@ use crate::pcap::Frame;
 use core::fmt::Write as _;
 use l2_types::{EtherType, MacAddr};
 use lacp::wire::lacpdu::{Deviation, Packet};
-use lacp::wire::{
-    self, EthernetRepr, LacpduRepr, MarkerRepr, PortInfo, PortState, SlowPdu, Tlv,
-};
+use lacp::wire::{self, EthernetRepr, LacpduRepr, MarkerRepr, PortInfo, PortState, SlowPdu, Tlv};
 use serde_json::{Map, Value, json};
 
 /// Value of `protocol` for a LACPDU.
@@ -126,7 +124,8 @@ fn eth_json(eth: &EthernetRepr, payload: &[u8]) -> Value {
 
 /// IEEE BPDUs: LLC DSAP/SSAP 0x42 (802.1D §7.12.3) or the Bridge Group Address.
 fn is_stp(eth: &EthernetRepr, payload: &[u8]) -> bool {
-    eth.dst == MacAddr::BRIDGE_GROUP || (eth.ethertype.is_length() && payload.first() == Some(&0x42))
+    eth.dst == MacAddr::BRIDGE_GROUP
+        || (eth.ethertype.is_length() && payload.first() == Some(&0x42))
 }
 
 /// Cisco PVST+ BPDUs: SNAP with OUI 00-00-0C and PID 0x010B, sent to 01-00-0C-CC-CC-CD.

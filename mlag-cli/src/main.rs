@@ -59,11 +59,10 @@ fn main() -> ExitCode {
 }
 
 /// A failure that makes `mlag` exit non-zero: only I/O errors and unreadable files.
-type CliError = Box<dyn std::error::Error>;
+type CliError = Box<dyn core::error::Error>;
 
 fn run_decode(args: &DecodeArgs) -> Result<(), CliError> {
-    let capture =
-        pcap::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let capture = pcap::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     if !capture.is_ethernet() {
         eprintln!(
             "mlag: {}: link type {:?} is not Ethernet; frames are listed but not decoded",

@@ -36,8 +36,8 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),
             Self::Pcap(e) => Some(e),
@@ -158,10 +158,7 @@ impl<W: Write> PcapSink<W> {
         };
         let mut writer = writer;
         header.write_to(&mut writer)?;
-        Ok(Self {
-            writer,
-            frames: 0,
-        })
+        Ok(Self { writer, frames: 0 })
     }
 
     /// Appends one Ethernet frame (without FCS) sent or received at virtual time `now`.

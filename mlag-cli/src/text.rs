@@ -114,9 +114,9 @@ pub fn render(frame: &Value) -> String {
         return out;
     };
     let get = |k: &str| m.get(k).map(scalar).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "Frame {}: {} bytes on wire, {} captured, at {}, {}\n",
+        "Frame {}: {} bytes on wire, {} captured, at {}, {}",
         get("frame"),
         get("length"),
         get("captured_length"),
