@@ -5,14 +5,17 @@
 
 use std::path::Path;
 
+/// A fuzz target body.
+type Body = fn(&[u8]);
+
 /// (target name = corpus directory name, body).
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Body)] = &[
     ("lacp_decode", mlag_fuzz::lacp_decode),
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
 ];
 
-fn replay(target: &str, body: fn(&[u8])) -> usize {
+fn replay(target: &str, body: Body) -> usize {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("corpus")
         .join(target);
