@@ -18,9 +18,7 @@
 //! Counts are per thread, so tests running in parallel on other threads do not disturb them.
 #![deny(unsafe_op_in_unsafe_fn)]
 
-extern crate alloc;
-
-use alloc::alloc::{GlobalAlloc, Layout};
+use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use std::alloc::System;
 

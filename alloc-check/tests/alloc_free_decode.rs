@@ -3,10 +3,10 @@
 //! LACPDU with TLVs (long LACPDU) and a Marker PDU.
 
 use alloc_check::{CountingAlloc, allocations_during};
+use core::hint::black_box;
 use l2_types::MacAddr;
 use lacp::wire::lacpdu::Packet;
 use lacp::wire::{EthernetRepr, LacpduRepr, MarkerKind, MarkerRepr, SlowPdu, Tlv, Tlvs};
-use std::hint::black_box;
 use std::path::Path;
 
 #[global_allocator]

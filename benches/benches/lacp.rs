@@ -11,10 +11,10 @@
 //! fixed. Results and machine line: BENCHMARKS.md.
 #![allow(missing_docs)]
 
+use core::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lacp::wire::LacpduRepr;
 use mlag_benches::{Fields, GOLDEN_LACPDU, Info, ideal, naive};
-use std::hint::black_box;
 
 fn lacp(c: &mut Criterion) {
     let mut g = c.benchmark_group("lacp");
