@@ -3,7 +3,8 @@
 //! * `decode/codec` — `LacpduRepr::parse_bytes` (length, subtype, version, TLV chain checks) and
 //!   reading every field;
 //! * `decode/ideal` — fixed offsets from a `[u8; 110]`, subtype and length checks only;
-//! * `decode/naive` — a byte-at-a-time cursor;
+//! * `decode/naive` — a byte-at-a-time cursor, one out-of-line call per octet;
+//! * `decode/naive_inlined` — the same cursor with the per-octet read inlined;
 //! * `encode/codec` — `LacpduRepr::emit` into a 110-octet buffer;
 //! * `encode/fixed` — the fixed-offset writer.
 //!
@@ -38,6 +39,9 @@ fn lacp(c: &mut Criterion) {
     });
     g.bench_function("decode/naive", |b| {
         b.iter(|| black_box(naive::decode(black_box(&pdu[..]))));
+    });
+    g.bench_function("decode/naive_inlined", |b| {
+        b.iter(|| black_box(naive::decode_inlined(black_box(&pdu[..]))));
     });
 
     let repr = LacpduRepr::parse_bytes(&pdu).expect("golden LACPDU");
