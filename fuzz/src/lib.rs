@@ -1,1 +1,158 @@
-//! Fuzz target bodies.
+//! Fuzz target bodies for the mlag crates.
+//!
+//! Each public function is the body of one fuzz target. They are shared by
+//!
+//! * the cargo-fuzz harness in `fuzz/cargo-fuzz/` (one `fuzz_targets/<name>.rs` per body, built
+//!   with libFuzzer and sanitizers), and
+//! * `fuzz/tests/replay.rs`, which replays every committed corpus file (`fuzz/corpus/<name>/`)
+//!   through the same body as an ordinary `cargo test`.
+//!
+//! A body must not panic on any input; a panic (or a failed assertion) is a bug in the code under
+//! test. The "sound round trip" bodies assert that whatever decodes successfully re-encodes and
+//! decodes to the same value: `decode(encode(decode(x))) == decode(x)`.
+//!
+//! | target | input | checks |
+//! |---|---|---|
+//! | [`lacp_decode`] | an Ethernet frame *or* a bare Slow Protocols PDU | no panic; sound round trip of every accepted frame/PDU; conformance scan and TLV iteration never panic |
+//! | [`marker_decode`] | a bare Marker PDU or a frame | no panic; sound round trip; the Marker Response round-trips too |
+//! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
+//!
+//! State-machine targets (op sequences against `lacp::System`) will be added here, next to the
+//! codec targets, once the driver exists; see the "Op-sequence targets" section at the end of this
+//! file.
+
+use lacp::wire::lacpdu::Packet;
+use lacp::wire::{LacpduRepr, MarkerRepr, SlowPdu};
+
+/// Largest frame the round trips re-emit into (a LACPv2 chain is at most 255 TLVs of 255 octets
+/// in theory, but any accepted input is shorter than the input itself plus the Ethernet header).
+fn scratch(len: usize) -> Vec<u8> {
+    vec![0u8; len + 64]
+}
+
+/// Re-emits an accepted LACPDU, checks the encoding's length and that it decodes to the same
+/// value; returns the encoding.
+fn lacpdu_round_trip(r: &LacpduRepr<'_>) -> Vec<u8> {
+    let len = r.buffer_len();
+    let mut buf = scratch(len);
+    let n = r.emit(&mut buf).expect("emit into a buffer_len() buffer");
+    assert_eq!(n, len, "emit wrote a different length than buffer_len()");
+    buf.truncate(n);
+    let back = LacpduRepr::parse_bytes(&buf).expect("re-decoding our own encoding");
+    assert_eq!(&back, r, "decode(encode(x)) != x");
+    buf
+}
+
+/// Re-emits an accepted Marker PDU and checks it decodes to the same value.
+fn marker_round_trip(m: &MarkerRepr) {
+    let mut buf = scratch(m.buffer_len());
+    let n = m.emit(&mut buf).expect("emit into a buffer_len() buffer");
+    assert_eq!(n, m.buffer_len());
+    let back = MarkerRepr::parse(&buf[..n]).expect("re-decoding our own encoding");
+    assert_eq!(&back, m, "decode(encode(x)) != x");
+}
+
+/// Exercises the read-only parts of an accepted LACPDU that `parse` does not touch.
+fn lacpdu_inspect(pdu: &[u8], r: &LacpduRepr<'_>) {
+    let mut deviations = 0usize;
+    Packet::new_unchecked(pdu).conformance(|_| deviations += 1);
+    assert!(deviations <= pdu.len(), "more deviations than octets");
+    let mut tlv_octets = 0usize;
+    for tlv in r.tlvs.iter() {
+        let _ = tlv.name();
+        tlv_octets += tlv.buffer_len();
+    }
+    assert_eq!(tlv_octets, r.tlvs.len(), "TLV iteration lost octets");
+}
+
+/// Decodes `data` as a Slow Protocols frame and as a bare PDU; every accepted input must round
+/// trip soundly.
+pub fn lacp_decode(data: &[u8]) {
+    if let Ok((eth, pdu)) = SlowPdu::parse_frame(data) {
+        let mut buf = scratch(data.len().max(eth.buffer_len() + pdu.buffer_len()));
+        let n = pdu
+            .emit_frame(&eth, &mut buf)
+            .expect("emit_frame into a large enough buffer");
+        let (eth2, pdu2) = SlowPdu::parse_frame(&buf[..n]).expect("re-decoding our own frame");
+        assert_eq!(eth2, eth);
+        match (pdu, pdu2) {
+            // `emit_frame` pads to the 60-octet Ethernet minimum, and an undecoded PDU owns
+            // everything after the header, so a short one comes back with the zero padding.
+            (SlowPdu::Other { pdu: a, .. }, SlowPdu::Other { pdu: b, .. }) => {
+                assert_eq!(b.get(..a.len()), Some(a));
+                assert!(b.get(a.len()..).unwrap_or_default().iter().all(|&x| x == 0));
+            }
+            (a, b) => assert_eq!(a, b),
+        }
+    }
+    match SlowPdu::parse(data) {
+        Ok(SlowPdu::Lacp(r)) => {
+            lacpdu_inspect(data, &r);
+            lacpdu_round_trip(&r);
+        }
+        Ok(SlowPdu::Marker(m)) => marker_round_trip(&m),
+        Ok(SlowPdu::Other { pdu, .. }) => assert_eq!(pdu, data),
+        Err(_) => {}
+    }
+    // The view over a buffer that passed `new_checked` must never panic either.
+    if let Ok(p) = Packet::new_checked(data) {
+        let _ = (p.version(), p.actor(), p.partner(), p.collector_max_delay());
+        let _ = p.tlvs();
+        p.conformance(|_| {});
+    }
+}
+
+/// Decodes `data` as a bare Marker PDU and as a frame; accepted PDUs, and their Marker
+/// Responses, must round trip soundly.
+pub fn marker_decode(data: &[u8]) {
+    if let Ok(m) = MarkerRepr::parse(data) {
+        marker_round_trip(&m);
+        let resp = m.response();
+        marker_round_trip(&resp);
+        assert_eq!(
+            (
+                resp.requester_port,
+                resp.requester_system,
+                resp.requester_transaction_id
+            ),
+            (
+                m.requester_port,
+                m.requester_system,
+                m.requester_transaction_id
+            ),
+            "a Marker Response must echo the requester fields"
+        );
+    }
+    if let Ok((_, SlowPdu::Marker(m))) = SlowPdu::parse_frame(data) {
+        marker_round_trip(&m);
+    }
+}
+
+/// bytes → repr → bytes → repr: once decoded, a LACPDU's encoding is a fixed point.
+pub fn lacp_roundtrip(data: &[u8]) {
+    let Ok(r1) = LacpduRepr::parse_bytes(data) else {
+        return;
+    };
+    let bytes1 = lacpdu_round_trip(&r1);
+    let r2 = LacpduRepr::parse_bytes(&bytes1).expect("re-decoding our own encoding");
+    let bytes2 = lacpdu_round_trip(&r2);
+    assert_eq!(r1, r2);
+    assert_eq!(bytes1, bytes2, "encode(decode(encode(x))) != encode(x)");
+    // The v1 fields sit at fixed offsets whatever the version (802.1AX forward compatibility), so
+    // the re-encoding agrees with the input on every octet the repr carries.
+    // Version 1, actor info 4..19 and partner info 24..39 (without their reserved octets),
+    // CollectorMaxDelay 44..46.
+    let fixed = core::iter::once(1).chain(4..19).chain(24..39).chain(44..46);
+    for at in fixed {
+        assert_eq!(bytes1.get(at), data.get(at), "octet {at} changed");
+    }
+}
+
+// Op-sequence targets
+// -------------------
+// `pub fn lacp_system(data: &[u8])` goes here once `lacp::System` exists: interpret `data` as a
+// sequence of operations (receive a PDU built from the bytes, advance virtual time, link
+// up/down, reconfigure), apply them to a System, and check its invariants after every step. Add
+// `fuzz/cargo-fuzz/fuzz_targets/lacp_system.rs`, a `[[bin]]` entry in
+// `fuzz/cargo-fuzz/Cargo.toml`, seeds in `fuzz/corpus/lacp_system/` and a line in
+// `fuzz/tests/replay.rs` (`TARGETS`).

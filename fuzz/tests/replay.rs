@@ -1,0 +1,58 @@
+//! Replays every committed corpus file through its fuzz target body, as an ordinary test.
+//!
+//! Fails if a target's corpus directory is missing or empty, so a target cannot silently lose its
+//! seeds. Crash reproducers committed into a corpus directory stay regression tests this way.
+
+use std::path::Path;
+
+/// A fuzz target body.
+type Body = fn(&[u8]);
+
+/// (target name = corpus directory name, body).
+const TARGETS: &[(&str, Body)] = &[
+    ("lacp_decode", mlag_fuzz::lacp_decode),
+    ("marker_decode", mlag_fuzz::marker_decode),
+    ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
+];
+
+fn replay(target: &str, body: Body) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus directory {} missing: {e}", dir.display()));
+    let mut n = 0;
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        if !path.is_file() {
+            continue;
+        }
+        let data = std::fs::read(&path).expect("read corpus file");
+        let result = std::panic::catch_unwind(|| body(&data));
+        assert!(result.is_ok(), "{target}: {} panicked", path.display());
+        n += 1;
+    }
+    assert!(n > 0, "corpus directory {} is empty", dir.display());
+    n
+}
+
+#[test]
+fn every_corpus_replays() {
+    for &(target, body) in TARGETS {
+        let n = replay(target, body);
+        println!("{target}: {n} inputs replayed");
+    }
+}
+
+#[test]
+fn every_corpus_directory_has_a_target() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for entry in std::fs::read_dir(&root).expect("fuzz/corpus") {
+        let name = entry.expect("entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            TARGETS.iter().any(|(t, _)| *t == name),
+            "fuzz/corpus/{name} has no target in TARGETS"
+        );
+    }
+}
