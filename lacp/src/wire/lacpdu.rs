@@ -353,24 +353,25 @@ impl PortInfo {
     }
 
     fn write(&self, b: &mut [u8]) {
-        let mut put16 = |r: field::Field, v: u16| {
-            if let Some(s) = b.get_mut(r) {
-                NetworkEndian::write_u16(s, v);
-            }
-        };
-        put16(field::info::SYSTEM_PRIORITY, self.system_priority);
-        put16(field::info::KEY, self.key);
-        put16(field::info::PORT_PRIORITY, self.port_priority);
-        put16(field::info::PORT, self.port);
-        if let Some(s) = b.get_mut(field::info::SYSTEM) {
-            s.copy_from_slice(&self.system.0);
+        if let Some(dst) = b.first_chunk_mut::<18>() {
+            *dst = self.to_octets();
         }
-        if let Some(s) = b.get_mut(field::info::STATE) {
-            *s = self.state.bits();
+    }
+
+    /// The 18 octets of the information block: priority, system, key, port priority, port,
+    /// state and three reserved zero octets.
+    pub fn to_octets(&self) -> [u8; 18] {
+        let mut o = [0u8; 18];
+        let [p0, p1] = self.system_priority.to_be_bytes();
+        let [m0, m1, m2, m3, m4, m5] = self.system.0;
+        let [k0, k1] = self.key.to_be_bytes();
+        let [q0, q1] = self.port_priority.to_be_bytes();
+        let [n0, n1] = self.port.to_be_bytes();
+        let head = [p0, p1, m0, m1, m2, m3, m4, m5, k0, k1, q0, q1, n0, n1, self.state.bits()];
+        if let Some(dst) = o.first_chunk_mut::<15>() {
+            *dst = head;
         }
-        if let Some(s) = b.get_mut(field::info::RESERVED) {
-            s.fill(0);
-        }
+        o
     }
 }
 
@@ -433,37 +434,42 @@ impl<'a> LacpduRepr<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let len = self.buffer_len();
         let got = buf.len();
-        let out = buf
-            .get_mut(..len)
-            .ok_or(Error::Truncated { needed: len, got })?;
-        out.fill(0);
-        let header = [
-            (field::SUBTYPE, SUBTYPE_LACP),
-            (field::VERSION, self.version),
-            (field::ACTOR_TLV, TYPE_ACTOR_INFORMATION),
-            (field::ACTOR_TLV + 1, INFORMATION_LENGTH),
-            (field::PARTNER_TLV, TYPE_PARTNER_INFORMATION),
-            (field::PARTNER_TLV + 1, INFORMATION_LENGTH),
-            (field::COLLECTOR_TLV, TYPE_COLLECTOR_INFORMATION),
-            (field::COLLECTOR_TLV + 1, COLLECTOR_INFORMATION_LENGTH),
-        ];
-        for (off, v) in header {
-            if let Some(b) = out.get_mut(off) {
-                *b = v;
-            }
-        }
-        let mut p = Packet::new_unchecked(&mut *out);
-        p.set_actor(&self.actor);
-        p.set_partner(&self.partner);
-        p.set_collector_max_delay(self.collector_max_delay);
-        if self.version >= 2 {
-            let chain = self.tlvs.as_bytes();
-            if let Some(dst) = out.get_mut(field::TLVS..field::TLVS + chain.len()) {
-                dst.copy_from_slice(chain);
-            }
-        }
-        // The Terminator (type 0, length 0) and the padding are the zeros written above.
+        let truncated = Error::Truncated { needed: len, got };
+        let out = buf.get_mut(..len).ok_or(truncated)?;
+        let (head, rest) = out.split_first_chunk_mut::<{ field::TLVS }>().ok_or(truncated)?;
+        *head = self.fixed_octets();
+        let chain = if self.version >= 2 { self.tlvs.as_bytes() } else { &[] };
+        let (dst, pad) = rest.split_at_mut_checked(chain.len()).ok_or(truncated)?;
+        dst.copy_from_slice(chain);
+        // The Terminator (type 0, length 0) and the padding to 110 octets are zero.
+        pad.fill(0);
         Ok(len)
+    }
+
+    /// Octets 0..58: Subtype, Version and the Actor, Partner and Collector TLVs.
+    fn fixed_octets(&self) -> [u8; field::TLVS] {
+        let info = |ty: u8, i: &PortInfo| {
+            let mut t = [0u8; 20];
+            t[0] = ty;
+            t[1] = INFORMATION_LENGTH;
+            if let Some(dst) = t.last_chunk_mut::<18>() {
+                *dst = i.to_octets();
+            }
+            t
+        };
+        let actor = info(TYPE_ACTOR_INFORMATION, &self.actor);
+        let partner = info(TYPE_PARTNER_INFORMATION, &self.partner);
+        let [d0, d1] = self.collector_max_delay.to_be_bytes();
+        let mut o = [0u8; field::TLVS];
+        o[field::SUBTYPE] = SUBTYPE_LACP;
+        o[field::VERSION] = self.version;
+        o[field::ACTOR_TLV..field::PARTNER_TLV].copy_from_slice(&actor);
+        o[field::PARTNER_TLV..field::COLLECTOR_TLV].copy_from_slice(&partner);
+        o[field::COLLECTOR_TLV] = TYPE_COLLECTOR_INFORMATION;
+        o[field::COLLECTOR_TLV + 1] = COLLECTOR_INFORMATION_LENGTH;
+        o[field::COLLECTOR_MAX_DELAY.start] = d0;
+        o[field::COLLECTOR_MAX_DELAY.start + 1] = d1;
+        o
     }
 }
 
