@@ -1,0 +1,1 @@
+//! Operations for fuzzers and property tests (in progress).
