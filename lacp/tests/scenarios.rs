@@ -604,3 +604,58 @@ fn rate_limit_holds_under_config_churn() {
     assert!(net.sent.len() > 1000, "only {} frames", net.sent.len());
     assert_rate_limit(&net.sent);
 }
+
+#[test]
+fn fallback_individual_lets_one_defaulted_port_forward() {
+    for fallback in [Fallback::Disabled, Fallback::Individual] {
+        let mut a = system(1);
+        let mut cfg = LagConfig::new(1);
+        cfg.fallback = fallback;
+        add_lag(&mut a, 1, 1, cfg, &[1, 2], short);
+        // A host that does not speak LACP: wired, but to a System without ports.
+        let b = system(2);
+        let mut net = Net::new(vec![a, b]);
+        net.link((0, P1), UP);
+        net.link((0, P2), UP);
+        net.run_for(Duration::from_secs(10));
+        let fwd: Vec<_> = [P1, P2]
+            .into_iter()
+            .filter(|p| net.port((0, *p)).distributing)
+            .collect();
+        assert_eq!(net.port((0, P1)).rx_state, RxState::Defaulted);
+        match fallback {
+            Fallback::Disabled => assert!(fwd.is_empty()),
+            Fallback::Individual => assert_eq!(fwd.len(), 1),
+        }
+    }
+}
+
+#[test]
+fn runtime_actor_system_change_reforms_without_removing_ports() {
+    let mut a = system(1);
+    let mut b = system(2);
+    add_lag(&mut a, 1, 1, LagConfig::new(10), &[1, 2], short);
+    add_lag(&mut b, 2, 1, LagConfig::new(20), &[1, 2], short);
+    let mut net = Net::new(vec![a, b]);
+    net.wire((0, P1), (1, P1));
+    net.wire((0, P2), (1, P2));
+    let ends = [(0, P1), (0, P2), (1, P1), (1, P2)];
+    net.run_until(Duration::from_secs(10), |n| n.distributing(&ends))
+        .unwrap();
+    let id = SystemIdentity {
+        priority: 10,
+        mac: MacAddr([0x02, 0xee, 0, 0, 0, 1]),
+    };
+    let mut cfg = LagConfig::new(11);
+    cfg.actor_system = Some(id);
+    let now = net.now;
+    net.systems[0].set_lag_config(now, LagId(1), cfg).unwrap();
+    net.drain();
+    net.run_until(Duration::from_secs(10), |n| {
+        n.distributing(&ends) && n.port((1, P1)).partner.system == id.mac
+    })
+    .expect("re-formed with the new identity");
+    let st = net.port((1, P2));
+    assert_eq!((st.partner.system_priority, st.partner.key), (10, 11));
+    assert_eq!(net.systems[0].lag(LagId(1)).unwrap().actor_system, id);
+}
