@@ -1,0 +1,385 @@
+//! Per-port variables (802.1AX-2014 §6.4.7, §6.4.8), the timer queue and the output queues the
+//! machines write to.
+
+use alloc::collections::{BTreeSet, VecDeque};
+use alloc::vec::Vec;
+
+use crate::config::{
+    Activity, Aggregation, LacpTimeout, LagId, LinkState, PortConfig, SystemIdentity,
+};
+use crate::event::{AggregatorId, Event, PortCounters, Stats};
+use crate::machines::{
+    ActorChurnState, FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX,
+    MARKER_RESPONSES_PER_SECOND_MAX, MuxState, PartnerChurnState, PeriodicState, RxState, Selected,
+};
+use crate::wire::{MarkerRepr, PortInfo, PortState};
+use l2_types::{Instant, PortNo};
+
+/// Events kept before overflow is counted.
+pub const EVENTS_MAX: usize = 4096;
+/// Frames kept for `poll_transmit` before overflow is counted.
+pub const TRANSMITS_MAX: usize = 4096;
+
+/// The named timers of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum TimerKind {
+    CurrentWhile,
+    PeriodicTimer,
+    WaitWhile,
+    ActorChurnTimer,
+    PartnerChurnTimer,
+    /// NTT is pending and the transmit budget frees up at this deadline.
+    TxHold,
+    /// Loopback is forgotten at this deadline.
+    LoopbackWhile,
+}
+
+/// One timer: its deadline, and the deadline under which it sits in the queue. The queue entry
+/// may be earlier than the deadline (restarting a running timer later does not touch the queue;
+/// the entry is re-queued when it comes up), never later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TimerSlot {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) queued: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Timers {
+    pub(crate) current_while: TimerSlot,
+    pub(crate) periodic_timer: TimerSlot,
+    pub(crate) wait_while: TimerSlot,
+    pub(crate) actor_churn_timer: TimerSlot,
+    pub(crate) partner_churn_timer: TimerSlot,
+    pub(crate) tx_hold: TimerSlot,
+    pub(crate) loopback_while: TimerSlot,
+}
+
+impl Timers {
+    pub(crate) fn slot(&mut self, kind: TimerKind) -> &mut TimerSlot {
+        match kind {
+            TimerKind::CurrentWhile => &mut self.current_while,
+            TimerKind::PeriodicTimer => &mut self.periodic_timer,
+            TimerKind::WaitWhile => &mut self.wait_while,
+            TimerKind::ActorChurnTimer => &mut self.actor_churn_timer,
+            TimerKind::PartnerChurnTimer => &mut self.partner_churn_timer,
+            TimerKind::TxHold => &mut self.tx_hold,
+            TimerKind::LoopbackWhile => &mut self.loopback_while,
+        }
+    }
+
+    pub(crate) const KINDS: [TimerKind; 7] = [
+        TimerKind::CurrentWhile,
+        TimerKind::PeriodicTimer,
+        TimerKind::WaitWhile,
+        TimerKind::ActorChurnTimer,
+        TimerKind::PartnerChurnTimer,
+        TimerKind::TxHold,
+        TimerKind::LoopbackWhile,
+    ];
+}
+
+/// A frame waiting for `poll_transmit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PendingTx {
+    /// A LACPDU, built from the port's operational values when polled.
+    Lacpdu(PortNo),
+    /// A Marker Response.
+    MarkerResponse(PortNo, MarkerRepr),
+}
+
+/// Everything the machines write besides the port itself.
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) tx: VecDeque<PendingTx>,
+    pub(crate) timers: BTreeSet<(Instant, PortNo, TimerKind)>,
+    pub(crate) stats: Stats,
+    pub(crate) dirty_ports: Vec<PortNo>,
+    pub(crate) dirty_lags: Vec<LagId>,
+}
+
+impl Outputs {
+    pub(crate) fn event(&mut self, e: Event) {
+        if self.events.len() >= EVENTS_MAX {
+            self.stats.events_dropped = self.stats.events_dropped.saturating_add(1);
+        } else {
+            self.events.push_back(e);
+        }
+    }
+
+    pub(crate) fn transmit(&mut self, t: PendingTx) -> bool {
+        if self.tx.len() >= TRANSMITS_MAX {
+            self.stats.transmits_dropped = self.stats.transmits_dropped.saturating_add(1);
+            false
+        } else {
+            self.tx.push_back(t);
+            true
+        }
+    }
+
+    pub(crate) fn lag_dirty(&mut self, lag: LagId) {
+        if !self.dirty_lags.contains(&lag) {
+            self.dirty_lags.push(lag);
+        }
+    }
+}
+
+/// A port: configuration, the standard's per-port variables, machine states, timers, counters.
+#[derive(Debug, Clone)]
+pub(crate) struct Port {
+    pub(crate) no: PortNo,
+    pub(crate) cfg: PortConfig,
+    pub(crate) link: LinkState,
+    /// Port_Operational / port_enabled.
+    pub(crate) port_enabled: bool,
+    /// LACP_Enabled: the link is full duplex.
+    pub(crate) lacp_enabled: bool,
+    /// Actor system identity in use (the LAG's override or the system's).
+    pub(crate) actor_system: SystemIdentity,
+    /// Actor_Oper_Port_Key.
+    pub(crate) actor_key: u16,
+    pub(crate) collector_max_delay: u16,
+    /// Actor_Oper_Port_State.
+    pub(crate) actor_state: PortState,
+    /// Partner_Admin_* values (recordDefault copies them).
+    pub(crate) partner_admin: PortInfo,
+    /// Partner_Oper_* values.
+    pub(crate) partner: PortInfo,
+    pub(crate) selected: Selected,
+    pub(crate) aggregator: Option<AggregatorId>,
+    /// Attach_Mux_To_Aggregator done.
+    pub(crate) attached: bool,
+    pub(crate) ntt: bool,
+    pub(crate) port_moved: bool,
+    pub(crate) ready_n: bool,
+    pub(crate) matched: bool,
+    pub(crate) loopback: bool,
+    /// Cached from the LAG: min-links reached (gates distributing).
+    pub(crate) lag_up: bool,
+    pub(crate) lacpdu_queued: bool,
+    pub(crate) dirty: bool,
+    pub(crate) rx: RxState,
+    pub(crate) periodic: PeriodicState,
+    pub(crate) mux: MuxState,
+    pub(crate) actor_churn: ActorChurnState,
+    pub(crate) partner_churn: PartnerChurnState,
+    pub(crate) timers: Timers,
+    /// Instants of the last LACPDUs sent (rate limit).
+    pub(crate) lacpdu_tx: [Option<Instant>; LACPDUS_PER_FAST_PERIODIC_MAX],
+    /// Instants of the last Marker Responses sent (rate limit).
+    pub(crate) marker_tx: [Option<Instant>; MARKER_RESPONSES_PER_SECOND_MAX],
+    pub(crate) counters: PortCounters,
+}
+
+/// A window of the last N transmit instants: a new one is allowed when the oldest is at least a
+/// second old (so no 1 s window ever holds more than N).
+pub(crate) fn window_next_free(ring: &[Option<Instant>]) -> Option<Instant> {
+    if ring.iter().any(Option::is_none) {
+        return None;
+    }
+    ring.iter()
+        .flatten()
+        .min()
+        .map(|oldest| *oldest + FAST_PERIODIC_TIME)
+}
+
+pub(crate) fn window_record(ring: &mut [Option<Instant>], now: Instant) {
+    // Fill an empty slot, else overwrite the oldest one.
+    let idx = ring.iter().position(Option::is_none).or_else(|| {
+        ring.iter()
+            .enumerate()
+            .min_by_key(|(_, s)| **s)
+            .map(|(i, _)| i)
+    });
+    if let Some(slot) = idx.and_then(|i| ring.get_mut(i)) {
+        *slot = Some(now);
+    }
+}
+
+impl Port {
+    pub(crate) fn new(
+        no: PortNo,
+        cfg: PortConfig,
+        actor_system: SystemIdentity,
+        lag: &crate::system::Lag,
+    ) -> Self {
+        let mut p = Self {
+            no,
+            cfg,
+            link: LinkState::Down,
+            port_enabled: false,
+            lacp_enabled: false,
+            actor_system,
+            actor_key: lag.cfg.key,
+            collector_max_delay: lag.cfg.collector_max_delay,
+            actor_state: PortState::empty(),
+            partner_admin: PortInfo::default(),
+            partner: PortInfo::default(),
+            selected: Selected::Unselected,
+            aggregator: None,
+            attached: false,
+            // 802.1AX-2014 6.4.15: BEGIN -> DETACHED sets NTT (served once the port may send).
+            ntt: true,
+            port_moved: false,
+            ready_n: false,
+            matched: false,
+            loopback: false,
+            lag_up: false,
+            lacpdu_queued: false,
+            dirty: false,
+            rx: RxState::Initialize,
+            periodic: PeriodicState::NoPeriodic,
+            mux: MuxState::Detached,
+            actor_churn: ActorChurnState::ActorChurnMonitor,
+            partner_churn: PartnerChurnState::PartnerChurnMonitor,
+            timers: Timers::default(),
+            lacpdu_tx: [None; LACPDUS_PER_FAST_PERIODIC_MAX],
+            marker_tx: [None; MARKER_RESPONSES_PER_SECOND_MAX],
+            counters: PortCounters::default(),
+        };
+        p.apply_config_bits();
+        p.set_fallback(lag.cfg.fallback);
+        p
+    }
+
+    /// Copies the configured Activity/Timeout/Aggregation bits into Actor_Oper_Port_State.
+    pub(crate) fn apply_config_bits(&mut self) -> bool {
+        let before = self.actor_state;
+        self.actor_state.set(
+            PortState::LACP_ACTIVITY,
+            self.cfg.activity == Activity::Active,
+        );
+        self.actor_state.set(
+            PortState::LACP_TIMEOUT,
+            self.cfg.timeout == LacpTimeout::Short,
+        );
+        self.actor_state.set(
+            PortState::AGGREGATION,
+            self.cfg.aggregation == Aggregation::Aggregatable,
+        );
+        before != self.actor_state
+    }
+
+    /// Partner_Admin_Port_State: Short timeout and Passive (so a Passive port stays silent when
+    /// defaulted, and a defaulted peer is asked for fast PDUs), Individual; with fallback also
+    /// Synchronization, Collecting and Distributing.
+    pub(crate) fn set_fallback(&mut self, fallback: crate::config::Fallback) {
+        let mut st = PortState::LACP_TIMEOUT;
+        if fallback == crate::config::Fallback::Individual {
+            st |= PortState::SYNCHRONIZATION | PortState::COLLECTING | PortState::DISTRIBUTING;
+        }
+        self.partner_admin = PortInfo {
+            state: st,
+            ..PortInfo::default()
+        };
+    }
+
+    /// The Actor information a LACPDU carries now.
+    pub(crate) fn actor_info(&self) -> PortInfo {
+        PortInfo {
+            system_priority: self.actor_system.priority,
+            system: self.actor_system.mac,
+            key: self.actor_key,
+            port_priority: self.cfg.port_priority,
+            port: self.cfg.port_number,
+            state: self.actor_state,
+        }
+    }
+
+    pub(crate) fn mark_dirty(&mut self, out: &mut Outputs) {
+        if !self.dirty {
+            self.dirty = true;
+            out.dirty_ports.push(self.no);
+        }
+    }
+
+    pub(crate) fn set_selected(&mut self, out: &mut Outputs, sel: Selected) -> bool {
+        if self.selected == sel {
+            return false;
+        }
+        self.selected = sel;
+        match (sel, self.aggregator) {
+            (Selected::Selected, Some(aggregator)) => out.event(Event::PortSelected {
+                port: self.no,
+                lag: self.cfg.lag,
+                aggregator,
+            }),
+            (Selected::Standby, Some(aggregator)) => out.event(Event::PortStandby {
+                port: self.no,
+                aggregator,
+            }),
+            _ => out.event(Event::PortUnselected { port: self.no }),
+        }
+        self.mark_dirty(out);
+        out.lag_dirty(self.cfg.lag);
+        true
+    }
+
+    // ---- timers ----
+
+    pub(crate) fn start_timer(&mut self, out: &mut Outputs, kind: TimerKind, at: Instant) {
+        let no = self.no;
+        let slot = self.timers.slot(kind);
+        slot.deadline = Some(at);
+        match slot.queued {
+            Some(q) if q <= at => {} // re-queued lazily when q comes up
+            Some(q) => {
+                out.timers.remove(&(q, no, kind));
+                out.timers.insert((at, no, kind));
+                slot.queued = Some(at);
+            }
+            None => {
+                out.timers.insert((at, no, kind));
+                slot.queued = Some(at);
+            }
+        }
+    }
+
+    pub(crate) fn stop_timer(&mut self, out: &mut Outputs, kind: TimerKind) {
+        let no = self.no;
+        let slot = self.timers.slot(kind);
+        slot.deadline = None;
+        if let Some(q) = slot.queued.take() {
+            out.timers.remove(&(q, no, kind));
+        }
+    }
+
+    pub(crate) fn timer_running(&self, kind: TimerKind) -> bool {
+        let t = &self.timers;
+        match kind {
+            TimerKind::CurrentWhile => t.current_while.deadline.is_some(),
+            TimerKind::PeriodicTimer => t.periodic_timer.deadline.is_some(),
+            TimerKind::WaitWhile => t.wait_while.deadline.is_some(),
+            TimerKind::ActorChurnTimer => t.actor_churn_timer.deadline.is_some(),
+            TimerKind::PartnerChurnTimer => t.partner_churn_timer.deadline.is_some(),
+            TimerKind::TxHold => t.tx_hold.deadline.is_some(),
+            TimerKind::LoopbackWhile => t.loopback_while.deadline.is_some(),
+        }
+    }
+
+    pub(crate) fn clear_timers(&mut self, out: &mut Outputs) {
+        for k in Timers::KINDS {
+            self.stop_timer(out, k);
+        }
+    }
+
+    /// Called when the queue entry `(q, self.no, kind)` came up at `now` (already removed from
+    /// the queue). Returns true when the timer really expired.
+    pub(crate) fn timer_due(&mut self, out: &mut Outputs, kind: TimerKind, now: Instant) -> bool {
+        let no = self.no;
+        let slot = self.timers.slot(kind);
+        slot.queued = None;
+        match slot.deadline {
+            Some(d) if d <= now => {
+                slot.deadline = None;
+                true
+            }
+            Some(d) => {
+                out.timers.insert((d, no, kind));
+                slot.queued = Some(d);
+                false
+            }
+            None => false,
+        }
+    }
+}
