@@ -8,8 +8,12 @@ use lacp::wire::{EthernetRepr, LacpduRepr, PortState, SlowPdu};
 use std::path::Path;
 
 fn frames() -> Vec<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/LACP.pcap");
-    let file = std::fs::File::open(&path).expect("testdata/LACP.pcap");
+    capture("LACP.pcap")
+}
+
+fn capture(name: &str) -> Vec<Vec<u8>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("testdata/{name}: {e}"));
     let mut reader = pcap_file::pcap::PcapReader::new(file).expect("pcap header");
     assert_eq!(reader.header().datalink, pcap_file::DataLink::ETHERNET);
     let mut out = Vec::new();
@@ -72,7 +76,61 @@ fn frame_1_field_by_field() {
 
 #[test]
 fn every_frame_round_trips_both_ways() {
-    for (i, f) in frames().iter().enumerate() {
+    round_trips(&frames());
+}
+
+/// `testdata/ovs-lacp.pcap`: captured on our side of the real-peer test (`interop/scripts/
+/// ovs-lacp.sh`): Open vSwitch 3.1's LACPDUs (source 02:00:00:00:0c:01) and ours (02:00:00:00:0a:01).
+#[test]
+fn open_vswitch_capture() {
+    let frames = capture("ovs-lacp.pcap");
+    assert!(frames.len() >= 10);
+    round_trips(&frames);
+    let ovs = MacAddr([2, 0, 0, 0, 0x0c, 1]);
+    let ours = MacAddr([2, 0, 0, 0, 0x0a, 1]);
+    let decoded: Vec<(EthernetRepr, LacpduRepr<'_>)> = frames
+        .iter()
+        .map(|f| match SlowPdu::parse_frame(f) {
+            Ok((eth, SlowPdu::Lacp(r))) => (eth, r),
+            other => panic!("not a LACPDU: {other:?}"),
+        })
+        .collect();
+    // OVS's first LACPDU: the quirk the state machines must tolerate — Expired, Sync, Collecting
+    // and Distributing set while its partner is still all-zero (partner state = Short Timeout).
+    let (eth, first) = &decoded[0];
+    assert_eq!(eth.src, ovs);
+    assert_eq!(first.actor.system, MacAddr([2, 0, 0, 0, 0x0c, 0]));
+    assert_eq!(first.actor.system_priority, 65534);
+    assert_eq!(first.actor.key, 1);
+    assert_eq!(first.actor.state.bits(), 0xbf);
+    assert!(first.partner.is_null_system());
+    assert_eq!(first.partner.state, PortState::LACP_TIMEOUT);
+    // Ours: the configured identity, and never in sync before OVS was heard.
+    for (eth, r) in decoded.iter().filter(|(e, _)| e.src == ours) {
+        assert_eq!(eth.dst, MacAddr::SLOW_PROTOCOLS);
+        assert_eq!(r.actor.system, MacAddr([2, 0, 0, 0, 0x4d, 0x4c]));
+        assert_eq!(r.actor.system_priority, 100);
+        assert_eq!(r.actor.port, 1);
+        assert!(r.actor.state.is_active() && r.actor.state.is_short_timeout());
+        if r.partner.is_null_system() {
+            assert!(!r.actor.state.contains(PortState::SYNCHRONIZATION));
+        }
+    }
+    // Both sides end up collecting and distributing with each other as partner.
+    let in_sync = PortState::SYNCHRONIZATION | PortState::COLLECTING | PortState::DISTRIBUTING;
+    for side in [ovs, ours] {
+        assert!(
+            decoded.iter().any(|(e, r)| e.src == side
+                && r.actor.state.contains(in_sync)
+                && !r.partner.is_null_system()
+                && r.partner.state.contains(in_sync)),
+            "{side} never reached collecting+distributing with its partner in sync"
+        );
+    }
+}
+
+fn round_trips(frames: &[Vec<u8>]) {
+    for (i, f) in frames.iter().enumerate() {
         let n = i + 1;
         let (eth, pdu) = SlowPdu::parse_frame(f).unwrap_or_else(|e| panic!("frame {n}: {e}"));
         let SlowPdu::Lacp(r) = pdu else {

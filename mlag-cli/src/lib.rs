@@ -6,6 +6,7 @@
 //! * [`text`] — the indented `--text` rendering of those objects.
 
 pub mod decode;
+pub mod demo;
 pub mod pcap;
 pub mod text;
 

@@ -4,7 +4,7 @@
 //! function called from [`main`]'s match.
 
 use clap::{Args, Parser, Subcommand};
-use mlag_cli::{decode_capture, pcap, text};
+use mlag_cli::{decode_capture, demo, pcap, text};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +22,25 @@ struct Cli {
 enum Command {
     /// Decode every frame of a pcap file (JSON lines by default).
     Decode(DecodeArgs),
+    /// Two LACP systems negotiating over two links in virtual time, printed like `bond monitor`.
+    Demo(DemoArgs),
+}
+
+/// Arguments of `mlag demo`.
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Write every frame of the run to this pcap file (opens in Wireshark).
+    #[arg(long)]
+    pcap: Option<PathBuf>,
+    /// Virtual seconds to run.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Use the slow LACP rate (30 s periodic, 90 s timeout) instead of the fast one.
+    #[arg(long)]
+    slow: bool,
+    /// Do not cut and restore link 2 during the run.
+    #[arg(long)]
+    no_cut: bool,
 }
 
 /// Arguments of `mlag decode`.
@@ -41,6 +60,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => run_decode(&args),
+        Command::Demo(args) => run_demo(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,6 +80,40 @@ fn main() -> ExitCode {
 
 /// A failure that makes `mlag` exit non-zero: only I/O errors and unreadable files.
 type CliError = Box<dyn core::error::Error>;
+
+fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
+    let mut opts = demo::DemoOptions {
+        duration: std::time::Duration::from_secs(args.seconds),
+        slow: args.slow,
+        ..demo::DemoOptions::default()
+    };
+    if args.no_cut {
+        opts.cut_at = None;
+        opts.restore_at = None;
+    } else if args.slow {
+        // Give the slow rate time to form before the cut.
+        opts.cut_at = Some(std::time::Duration::from_secs(60));
+        opts.restore_at = Some(std::time::Duration::from_secs(100));
+        opts.duration = opts.duration.max(std::time::Duration::from_secs(160));
+    }
+    let mut sink = match &args.pcap {
+        Some(path) => Some(
+            pcap::PcapSink::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let outcome = demo::run(&opts, &mut out, sink.as_mut())?;
+    if let Some(s) = sink.as_mut() {
+        s.flush()?;
+    }
+    out.flush()?;
+    if outcome.aggregated_at.is_none() {
+        return Err("the two systems did not aggregate".into());
+    }
+    Ok(())
+}
 
 fn run_decode(args: &DecodeArgs) -> Result<(), CliError> {
     let capture = pcap::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
