@@ -35,7 +35,10 @@ impl PortArg {
         if iface.is_empty() || number == 0 {
             return Err(format!("--port {s}: empty interface or port number 0"));
         }
-        Ok(Self { iface: iface.to_string(), number })
+        Ok(Self {
+            iface: iface.to_string(),
+            number,
+        })
     }
 }
 
@@ -90,7 +93,10 @@ mod tests {
     fn port_args() {
         assert_eq!(
             PortArg::parse("a-p1:3"),
-            Ok(PortArg { iface: "a-p1".into(), number: 3 })
+            Ok(PortArg {
+                iface: "a-p1".into(),
+                number: 3
+            })
         );
         assert!(PortArg::parse("a-p1").is_err());
         assert!(PortArg::parse("a-p1:0").is_err());

@@ -12,7 +12,9 @@ fn frames() -> Vec<Vec<u8>> {
 }
 
 fn capture(name: &str) -> Vec<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(name);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("testdata/{name}: {e}"));
     let mut reader = pcap_file::pcap::PcapReader::new(file).expect("pcap header");
     assert_eq!(reader.header().datalink, pcap_file::DataLink::ETHERNET);

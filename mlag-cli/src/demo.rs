@@ -9,11 +9,11 @@
 //! to a pcap file.
 
 use crate::pcap::PcapSink;
+use core::cmp::Reverse;
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 use lacp::wire::PortState;
 use lacp::{Event, LagConfig, LagId, LinkState, PortConfig, System, SystemConfig};
 use std::collections::BinaryHeap;
-use std::cmp::Reverse;
 use std::io::Write;
 
 /// Options of the demo run.
@@ -68,10 +68,25 @@ fn side(name: &'static str, mac_last: u8, slow: bool, now: Instant) -> Side {
         ..SystemConfig::default()
     });
     // The demo's own configuration is valid by construction.
-    let _ = sys.add_lag(now, LAG, LagConfig { key: 10, ..LagConfig::default() });
+    let _ = sys.add_lag(
+        now,
+        LAG,
+        LagConfig {
+            key: 10,
+            ..LagConfig::default()
+        },
+    );
     for i in 0..2u8 {
-        let mut cfg = PortConfig::new(MacAddr([0x02, 0, 0, mac_last, 0, i + 1]), LAG, u16::from(i) + 1);
-        cfg.timeout = if slow { lacp::LacpTimeout::Long } else { lacp::LacpTimeout::Short };
+        let mut cfg = PortConfig::new(
+            MacAddr([0x02, 0, 0, mac_last, 0, i + 1]),
+            LAG,
+            u16::from(i) + 1,
+        );
+        cfg.timeout = if slow {
+            lacp::LacpTimeout::Long
+        } else {
+            lacp::LacpTimeout::Short
+        };
         let _ = sys.add_port(now, PortNo(u16::from(i)), cfg);
     }
     Side { name, sys }
@@ -110,22 +125,36 @@ fn state_str(st: PortState) -> String {
 /// One line per event, with the demo's interface names.
 fn describe(ev: &Event) -> String {
     match ev {
-        Event::PortSelected { port, aggregator, .. } => {
+        Event::PortSelected {
+            port, aggregator, ..
+        } => {
             format!("{}: selected aggregator {}", port_name(*port), aggregator.0)
         }
         Event::PortUnselected { port } => format!("{}: unselected", port_name(*port)),
         Event::PortStandby { port, aggregator } => {
-            format!("{}: standby on aggregator {}", port_name(*port), aggregator.0)
+            format!(
+                "{}: standby on aggregator {}",
+                port_name(*port),
+                aggregator.0
+            )
         }
         Event::Attached { port, aggregator } => {
-            format!("{}: attached to aggregator {}", port_name(*port), aggregator.0)
+            format!(
+                "{}: attached to aggregator {}",
+                port_name(*port),
+                aggregator.0
+            )
         }
         Event::Detached { port } => format!("{}: detached", port_name(*port)),
         Event::CollectingChanged { port, collecting } => {
             format!("{}: collecting {}", port_name(*port), on_off(*collecting))
         }
         Event::DistributingChanged { port, distributing } => {
-            format!("{}: distributing {}", port_name(*port), on_off(*distributing))
+            format!(
+                "{}: distributing {}",
+                port_name(*port),
+                on_off(*distributing)
+            )
         }
         Event::PartnerChanged { port, partner } => format!(
             "{}: partner {},{} key {} port {} state {}",
@@ -157,15 +186,24 @@ fn monitor(out: &mut impl Write, s: &Side) -> std::io::Result<()> {
         writeln!(out, "                      mode: 802.3ad")?;
         writeln!(out, "              active-ports: {}", active.join(","))?;
         writeln!(out, "            lacp-system-id: {}", lag.actor_system.mac)?;
-        writeln!(out, "      lacp-system-priority: {}", lag.actor_system.priority)?;
+        writeln!(
+            out,
+            "      lacp-system-priority: {}",
+            lag.actor_system.priority
+        )?;
         writeln!(
             out,
             "    lacp-partner-system-id: {}",
-            lag.partner_system.map_or("none".to_string(), |p| p.mac.to_string())
+            lag.partner_system
+                .map_or("none".to_string(), |p| p.mac.to_string())
         )?;
         writeln!(out, "                        up: {}", lag.up)?;
     }
-    writeln!(out, "  [{}] /interface bonding monitor-slaves bond1", s.name)?;
+    writeln!(
+        out,
+        "  [{}] /interface bonding monitor-slaves bond1",
+        s.name
+    )?;
     for p in s.sys.ports() {
         let name = port_name(p.port);
         let flags = state_str;
@@ -194,11 +232,18 @@ pub fn run(
     mut pcap: Option<&mut PcapSink>,
 ) -> std::io::Result<DemoOutcome> {
     let mut now = Instant::ZERO;
-    let mut sides = [side("A", 0x0a, opts.slow, now), side("B", 0x0b, opts.slow, now)];
+    let mut sides = [
+        side("A", 0x0a, opts.slow, now),
+        side("B", 0x0b, opts.slow, now),
+    ];
     let mut wire: BinaryHeap<Reverse<InFlight>> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut link_up = [true, true];
-    let mut outcome = DemoOutcome { aggregated_at: None, frames: 0, distributing_at_end: (0, 0) };
+    let mut outcome = DemoOutcome {
+        aggregated_at: None,
+        frames: 0,
+        distributing_at_end: (0, 0),
+    };
     let end = instant(opts.duration);
     let mut scheduled: Vec<(Instant, usize, bool)> = Vec::new();
     if let Some(c) = opts.cut_at {
@@ -208,9 +253,29 @@ pub fn run(
         scheduled.push((instant(r), 1, true));
     }
     scheduled.sort();
-    let up = LinkState::Up { speed_mbps: 1000, full_duplex: true };
-    writeln!(out, "mlag demo: two LACP systems, two links, {} rate, virtual time", if opts.slow { "slow" } else { "fast" })?;
-    writeln!(out, "  A = {}  B = {}", sides[0].sys.lags().next().map_or(MacAddr::ZERO, |l| l.actor_system.mac), sides[1].sys.lags().next().map_or(MacAddr::ZERO, |l| l.actor_system.mac))?;
+    let up = LinkState::Up {
+        speed_mbps: 1000,
+        full_duplex: true,
+    };
+    writeln!(
+        out,
+        "mlag demo: two LACP systems, two links, {} rate, virtual time",
+        if opts.slow { "slow" } else { "fast" }
+    )?;
+    writeln!(
+        out,
+        "  A = {}  B = {}",
+        sides[0]
+            .sys
+            .lags()
+            .next()
+            .map_or(MacAddr::ZERO, |l| l.actor_system.mac),
+        sides[1]
+            .sys
+            .lags()
+            .next()
+            .map_or(MacAddr::ZERO, |l| l.actor_system.mac)
+    )?;
     for s in sides.iter_mut() {
         for p in 0..2 {
             s.sys.handle_link(now, PortNo(p), up);
@@ -229,7 +294,13 @@ pub fn run(
                 outcome.frames += 1;
                 if link_up.get(usize::from(t.port.0)).copied().unwrap_or(false) {
                     seq += 1;
-                    wire.push(Reverse(InFlight { at: now + opts.delay, seq, to_side: 1 - i, port: t.port.0, frame }));
+                    wire.push(Reverse(InFlight {
+                        at: now + opts.delay,
+                        seq,
+                        to_side: 1 - i,
+                        port: t.port.0,
+                        frame,
+                    }));
                 }
             }
             while let Some(ev) = s.sys.poll_event() {
@@ -238,15 +309,28 @@ pub fn run(
         }
         if outcome.aggregated_at.is_none() && sides.iter().all(all_distributing) {
             outcome.aggregated_at = Some(now.since_origin());
-            writeln!(out, "\n-- both links aggregated on both sides at t = {:.3} s --", secs(now))?;
+            writeln!(
+                out,
+                "\n-- both links aggregated on both sides at t = {:.3} s --",
+                secs(now)
+            )?;
             for s in &sides {
                 monitor(out, s)?;
             }
             writeln!(out)?;
         }
-        if !printed_cut && !link_up[1] && sides.iter().all(|s| s.sys.ports().filter(|p| p.distributing).count() == 1) {
+        if !printed_cut
+            && !link_up[1]
+            && sides
+                .iter()
+                .all(|s| s.sys.ports().filter(|p| p.distributing).count() == 1)
+        {
             printed_cut = true;
-            writeln!(out, "\n-- after the cut, each side distributes on ether1 only (t = {:.3} s) --", secs(now))?;
+            writeln!(
+                out,
+                "\n-- after the cut, each side distributes on ether1 only (t = {:.3} s) --",
+                secs(now)
+            )?;
             for s in &sides {
                 monitor(out, s)?;
             }
@@ -269,29 +353,39 @@ pub fn run(
             break;
         }
         now = next;
-        if let Some(&(t, link, state)) = scheduled.first() {
-            if t <= now {
-                scheduled.remove(0);
-                if let Some(l) = link_up.get_mut(link) {
-                    *l = state;
-                }
-                writeln!(out, "{:>9.3}s -- link {} {} --", secs(now), link + 1, if state { "restored" } else { "cut" })?;
-                for s in sides.iter_mut() {
-                    s.sys.handle_link(now, PortNo(link as u16), if state { up } else { LinkState::Down });
-                }
-                if !state {
-                    // Frames in flight on a cut link are lost.
-                    wire.retain(|Reverse(f)| usize::from(f.port) != link);
-                }
+        if let Some(&(t, link, state)) = scheduled.first()
+            && t <= now
+        {
+            scheduled.remove(0);
+            if let Some(l) = link_up.get_mut(link) {
+                *l = state;
+            }
+            writeln!(
+                out,
+                "{:>9.3}s -- link {} {} --",
+                secs(now),
+                link + 1,
+                if state { "restored" } else { "cut" }
+            )?;
+            for s in sides.iter_mut() {
+                s.sys.handle_link(
+                    now,
+                    PortNo(link as u16),
+                    if state { up } else { LinkState::Down },
+                );
+            }
+            if !state {
+                // Frames in flight on a cut link are lost.
+                wire.retain(|Reverse(f)| usize::from(f.port) != link);
             }
         }
         while wire.peek().is_some_and(|Reverse(f)| f.at <= now) {
-            if let Some(Reverse(f)) = wire.pop() {
-                if let Some(s) = sides.get_mut(f.to_side) {
-                    // The demo's frames are well formed; an error would be printed as an event.
-                    if let Err(e) = s.sys.handle_frame(now, PortNo(f.port), &f.frame) {
-                        writeln!(out, "{:>9.3}s {} rx error: {e}", secs(now), s.name)?;
-                    }
+            if let Some(Reverse(f)) = wire.pop()
+                && let Some(s) = sides.get_mut(f.to_side)
+            {
+                // The demo's frames are well formed; an error would be printed as an event.
+                if let Err(e) = s.sys.handle_frame(now, PortNo(f.port), &f.frame) {
+                    writeln!(out, "{:>9.3}s {} rx error: {e}", secs(now), s.name)?;
                 }
             }
         }
@@ -299,7 +393,12 @@ pub fn run(
             s.sys.handle_timeout(now);
         }
     }
-    writeln!(out, "\n-- end of run at t = {:.3} s ({} frames) --", secs(end), outcome.frames)?;
+    writeln!(
+        out,
+        "\n-- end of run at t = {:.3} s ({} frames) --",
+        secs(end),
+        outcome.frames
+    )?;
     for s in &sides {
         monitor(out, s)?;
     }

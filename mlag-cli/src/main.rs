@@ -83,7 +83,7 @@ type CliError = Box<dyn core::error::Error>;
 
 fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     let mut opts = demo::DemoOptions {
-        duration: std::time::Duration::from_secs(args.seconds),
+        duration: core::time::Duration::from_secs(args.seconds),
         slow: args.slow,
         ..demo::DemoOptions::default()
     };
@@ -92,14 +92,14 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
         opts.restore_at = None;
     } else if args.slow {
         // Give the slow rate time to form before the cut.
-        opts.cut_at = Some(std::time::Duration::from_secs(60));
-        opts.restore_at = Some(std::time::Duration::from_secs(100));
-        opts.duration = opts.duration.max(std::time::Duration::from_secs(160));
+        opts.cut_at = Some(core::time::Duration::from_secs(60));
+        opts.restore_at = Some(core::time::Duration::from_secs(100));
+        opts.duration = opts.duration.max(core::time::Duration::from_secs(160));
     }
     let mut sink = match &args.pcap {
-        Some(path) => Some(
-            pcap::PcapSink::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        ),
+        Some(path) => {
+            Some(pcap::PcapSink::create(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
         None => None,
     };
     let stdout = std::io::stdout();

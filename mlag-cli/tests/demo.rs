@@ -1,12 +1,12 @@
 //! `mlag demo`: the run aggregates within the protocol's timing, fails over on the cut, recovers,
 //! and its pcap holds only well-formed LACPDUs that our decoder re-encodes identically.
 
+use mlag_cli::decode_capture;
 use mlag_cli::demo::{self, DemoOptions};
 use mlag_cli::pcap::{self, PcapSink};
-use mlag_cli::decode_capture;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use core::time::Duration;
 
 #[test]
 fn fast_demo_aggregates_fails_over_and_recovers() {
@@ -19,7 +19,10 @@ fn fast_demo_aggregates_fails_over_and_recovers() {
     // Fast rate: aggregation within about 3 s of link up (2 s Aggregate_Wait_Time + exchanges).
     let at = outcome.aggregated_at.expect("aggregated");
     assert!(at <= Duration::from_secs(3), "aggregated at {at:?}");
-    assert!(at >= Duration::from_secs(2), "aggregated before wait_while expired: {at:?}");
+    assert!(
+        at >= Duration::from_secs(2),
+        "aggregated before wait_while expired: {at:?}"
+    );
     assert!(text.contains("-- after the cut, each side distributes on ether1 only"));
     assert_eq!(outcome.distributing_at_end, (2, 2));
     assert!(text.contains("active-ports: ether1,ether2"));
@@ -35,7 +38,11 @@ fn fast_demo_aggregates_fails_over_and_recovers() {
     }
     // Fast rate, 20 s, two ports per side: about one LACPDU per port per second, never more
     // than 3 in any second per port.
-    assert!(outcome.frames >= 60 && outcome.frames <= 4 * 20 * 3, "{} frames", outcome.frames);
+    assert!(
+        outcome.frames >= 60 && outcome.frames <= 4 * 20 * 3,
+        "{} frames",
+        outcome.frames
+    );
 }
 
 #[test]
@@ -62,6 +69,9 @@ fn the_binary_runs_the_demo() {
         .expect("run mlag demo");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("both links aggregated on both sides"), "{text}");
+    assert!(
+        text.contains("both links aggregated on both sides"),
+        "{text}"
+    );
     assert!(text.contains("monitor-slaves"));
 }

@@ -8,18 +8,18 @@
 //! `system MAC PRIORITY` change the LAG's actor key or system identity at run time; `quit` (or end of
 //! stdin) exits. Link state is read from `/sys/class/net/IFACE/carrier` every 100 ms.
 
+use core::time::Duration;
+use l2_types::{Instant, MacAddr, PortNo};
 use lacp::wire::PortState;
 use lacp::{
     Activity, LacpTimeout, LagConfig, LagId, LinkState, PortConfig, System, SystemConfig,
     SystemIdentity,
 };
-use l2_types::{Instant, MacAddr, PortNo};
 use mlag_interop::{Command, PortArg};
 use pnet_datalink::{Channel, DataLinkSender};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::Duration;
 
 const LAG: LagId = LagId(1);
 
@@ -208,7 +208,10 @@ fn run() -> Result<(), String> {
             }
             Some(Msg::Link(idx, up)) => {
                 let link = if up {
-                    LinkState::Up { speed_mbps: 10_000, full_duplex: true }
+                    LinkState::Up {
+                        speed_mbps: 10_000,
+                        full_duplex: true,
+                    }
                 } else {
                     LinkState::Down
                 };

@@ -367,7 +367,23 @@ impl PortInfo {
         let [k0, k1] = self.key.to_be_bytes();
         let [q0, q1] = self.port_priority.to_be_bytes();
         let [n0, n1] = self.port.to_be_bytes();
-        let head = [p0, p1, m0, m1, m2, m3, m4, m5, k0, k1, q0, q1, n0, n1, self.state.bits()];
+        let head = [
+            p0,
+            p1,
+            m0,
+            m1,
+            m2,
+            m3,
+            m4,
+            m5,
+            k0,
+            k1,
+            q0,
+            q1,
+            n0,
+            n1,
+            self.state.bits(),
+        ];
         if let Some(dst) = o.first_chunk_mut::<15>() {
             *dst = head;
         }
@@ -436,9 +452,15 @@ impl<'a> LacpduRepr<'a> {
         let got = buf.len();
         let truncated = Error::Truncated { needed: len, got };
         let out = buf.get_mut(..len).ok_or(truncated)?;
-        let (head, rest) = out.split_first_chunk_mut::<{ field::TLVS }>().ok_or(truncated)?;
+        let (head, rest) = out
+            .split_first_chunk_mut::<{ field::TLVS }>()
+            .ok_or(truncated)?;
         *head = self.fixed_octets();
-        let chain = if self.version >= 2 { self.tlvs.as_bytes() } else { &[] };
+        let chain = if self.version >= 2 {
+            self.tlvs.as_bytes()
+        } else {
+            &[]
+        };
         let (dst, pad) = rest.split_at_mut_checked(chain.len()).ok_or(truncated)?;
         dst.copy_from_slice(chain);
         // The Terminator (type 0, length 0) and the padding to 110 octets are zero.
