@@ -219,3 +219,76 @@ fn active_passive_forms() {
     let first_b = net.sent.iter().find(|s| s.from.0 == 1).unwrap().at;
     assert!(first_b > first_a);
 }
+
+/// Coupled control (802.1AX-2014 6.4.15, Figure 6-22): ATTACHED → COLLECTING_DISTRIBUTING once
+/// the partner is in sync; collecting and distributing are enabled together, without waiting for
+/// the partner's Collecting bit, and a link cut takes both away together.
+#[test]
+fn coupled_mux_control_enables_collecting_and_distributing_together() {
+    let mut a = system(1);
+    let mut b = system(2);
+    let coupled = LagConfig {
+        mux: MuxControl::Coupled,
+        ..LagConfig::new(10)
+    };
+    add_lag(
+        &mut a,
+        1,
+        1,
+        coupled,
+        &[1, 2],
+        PortConfig::with_short_timeout,
+    );
+    add_lag(
+        &mut b,
+        2,
+        7,
+        coupled,
+        &[1, 2],
+        PortConfig::with_short_timeout,
+    );
+    let mut net = Net::new(vec![a, b]);
+    net.wire((0, P1), (1, P1));
+    net.wire((0, P2), (1, P2));
+    let t = net
+        .run_until(Duration::from_secs(10), |n| n.distributing(&ALL))
+        .expect("formed");
+    assert!(t <= Duration::from_secs(3), "took {t:?}");
+    for e in ALL {
+        let p = net.port(e);
+        assert_eq!(p.mux_state, MuxState::CollectingDistributing, "{e:?}");
+        assert_eq!(sync_bits(&p), (true, true, true), "{e:?}");
+    }
+    // Each port's collecting-on and distributing-on events come at the same instant.
+    for (sys, port) in ALL {
+        let on = |want_collecting: bool| {
+            net.events
+                .iter()
+                .find(|(_, s, ev)| {
+                    *s == sys
+                        && match ev {
+                            Event::CollectingChanged {
+                                port: p,
+                                collecting: true,
+                            } => want_collecting && *p == port,
+                            Event::DistributingChanged {
+                                port: p,
+                                distributing: true,
+                            } => !want_collecting && *p == port,
+                            _ => false,
+                        }
+                })
+                .map(|(at, _, _)| *at)
+                .expect("enabled")
+        };
+        assert_eq!(on(true), on(false), "{sys}/{port:?}");
+    }
+    // Cut link 2 one way: both ends of it drop collecting and distributing together.
+    net.cut.insert((1, P2));
+    net.run_for(Duration::from_secs(5));
+    let p = net.port((0, P2));
+    assert!(!p.collecting && !p.distributing);
+    assert_ne!(p.mux_state, MuxState::CollectingDistributing);
+    assert!(net.port((0, P1)).distributing);
+    assert_rate_limit(&net.sent);
+}

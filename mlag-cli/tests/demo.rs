@@ -1,12 +1,12 @@
 //! `mlag demo`: the run aggregates within the protocol's timing, fails over on the cut, recovers,
 //! and its pcap holds only well-formed LACPDUs that our decoder re-encodes identically.
 
+use core::time::Duration;
 use mlag_cli::decode_capture;
 use mlag_cli::demo::{self, DemoOptions};
 use mlag_cli::pcap::{self, PcapSink};
 use std::path::Path;
 use std::process::Command;
-use core::time::Duration;
 
 #[test]
 fn fast_demo_aggregates_fails_over_and_recovers() {
