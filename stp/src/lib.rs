@@ -1,8 +1,24 @@
-//! STP, RSTP and MSTP (IEEE 802.1D-2004, 802.1Q clause 13): BPDU codecs and `stp::Bridge`.
+//! IEEE 802.1D / 802.1Q spanning tree protocols (STP, RSTP, MSTP), sans-IO.
 //!
-//! **Status: placeholder.** This crate is a documented stub that reserves its place in the
-//! workspace; it exports nothing yet. Its implementation is a later issue of the project (see the
-//! repository README's crate tour). Do not depend on it yet.
+//! * [`wire`] — the LLC framing, Configuration, TCN, RST and MST BPDUs (with up to 64 MSTI
+//!   configuration messages), the MST Configuration Identifier and its HMAC-MD5 digest, and the
+//!   recognition of Cisco PVST+/SSTP frames (reported as such, never parsed as IEEE BPDUs).
+//!
+//! The bridge (`stp::Bridge`: RSTP/MSTP with STP compatibility) is being built on top of this
+//! codec; until it lands this crate offers the codec only.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+extern crate alloc;
+
+pub mod wire;
