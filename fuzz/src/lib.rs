@@ -295,6 +295,15 @@ pub fn lacp_system(data: &[u8]) {
         now = at;
         match op {
             Op::Drain => system_drain(&mut sys, now, &mut log, !lazy_drain),
+            Op::RemovePort { port } => {
+                apply(&mut sys, now, &op);
+                if sys.port(port).is_none() {
+                    // A port added again later is a new port to the System, with a fresh
+                    // transmit budget (see FUZZING.md, findings).
+                    log.lacpdus.remove(&port);
+                    log.marker_responses.remove(&port);
+                }
+            }
             op => apply(&mut sys, now, &op),
         }
         system_check(&sys);
