@@ -54,7 +54,10 @@ fn lacp_system(c: &mut Criterion) {
     });
     // No state change: nothing was sent, every port still distributes.
     let tx_after: u64 = st.sys.ports().map(|p| p.counters.lacpdus_tx).sum();
-    assert_eq!(tx_after, tx_before, "a steady-state LACPDU made the System transmit");
+    assert_eq!(
+        tx_after, tx_before,
+        "a steady-state LACPDU made the System transmit"
+    );
     assert!(st.sys.ports().all(|p| p.distributing));
     let mut k = 0usize;
     g.bench_function("rx_steady/decode", |b| {
@@ -75,7 +78,7 @@ fn lacp_system(c: &mut Criterion) {
         g.bench_function(format!("timer/ports_{n}"), |b| {
             b.iter_custom(|iters| {
                 let tx_before: u64 = st.sys.ports().map(|p| p.counters.lacpdus_tx).sum();
-                let mut total = std::time::Duration::ZERO;
+                let mut total = core::time::Duration::ZERO;
                 let mut done = 0;
                 while done < iters {
                     st.refresh_if_due();

@@ -430,7 +430,10 @@ pub mod system {
                     .expect("partner frame accepted");
             }
             let mut buf = [0u8; 1514];
-            assert!(self.sys.poll_transmit(&mut buf).is_none(), "refresh sent a frame");
+            assert!(
+                self.sys.poll_transmit(&mut buf).is_none(),
+                "refresh sent a frame"
+            );
             assert!(self.sys.poll_event().is_none(), "refresh raised an event");
             self.refreshed = self.now;
         }
@@ -515,7 +518,10 @@ mod tests {
             }
             assert!(st.sys.ports().all(|p| p.distributing));
             // Only stale current_while entries (one per port per refresh) come in between.
-            assert!(calls <= steps + 2 * usize::from(n), "{calls} calls for {steps} firings");
+            assert!(
+                calls <= steps + 2 * usize::from(n),
+                "{calls} calls for {steps} firings"
+            );
         }
     }
 

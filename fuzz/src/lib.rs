@@ -253,7 +253,7 @@ fn system_check(sys: &System) {
 /// Op sequences against a [`lacp::System`].
 ///
 /// The first octet selects the mode: bit 0 makes the harness visit every `poll_timeout()`
-/// instant up to the next op's time (at most [`SYSTEM_TICKS_PER_OP_MAX`] of them) and call
+/// instant up to the next op's time (at most 64 of them) and call
 /// `handle_timeout` there, as a host's run loop does, rather than only at the `Timeout` ops; bit
 /// 1 makes it drain the outputs only at the `Drain` ops (so queues grow), otherwise it drains
 /// after every step. The rest is an op sequence in the [`lacp::ops`] language, applied from
