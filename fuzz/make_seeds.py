@@ -113,6 +113,63 @@ def main():
     write("marker_decode", "marker-truncated", info[:20])
     write("marker_decode", "marker-trailer", resp + b"\x64\x02")
 
+    system_seeds()
+
+
+# ---- lacp_system: a mode octet, then ops in the `lacp::ops` language (tag, delay, fields) ----
+# Delay octet d < 200 means d * 25 ms. Ports of `lacp::ops::setup`: 1-2 in LAG 1 (key 1), 3-4 in
+# LAG 2 (key 2), own System 02:00:00:00:00:01 (system selector 0), remote 0xaa (selector 2).
+FOLLOW_TIMERS, LAZY_DRAIN = 1, 2
+
+
+def op_lacpdu(port, delay=8, remote=2, partner_state=0x3D, actor_state=0x3F, prio1=False):
+    """A LACPDU from the remote partner on `port` whose partner view matches our actor (our
+    System priority is 1 after the SetSystem op of seed-config-changes: `prio1`)."""
+    key = 1 if port <= 2 else 2
+    info = (port << 2) | key  # priority 32768, key, port number = port
+    view = info | (0x80 if prio1 else 0)
+    return bytes([0, delay, port - 1, remote, info, actor_state, 0, view, partner_state])
+
+
+def aggregate(ports, rounds=20, delay=8, prio1=False):
+    return b"".join(op_lacpdu(p, delay, prio1=prio1) for _ in range(rounds) for p in ports)
+
+
+def system_seeds():
+    w = lambda name, data: write("lacp_system", name, data)
+    link = lambda port, state, delay=4: bytes([7, delay, port - 1, state])
+    w("aggregate-lag1", bytes([FOLLOW_TIMERS]) + aggregate([1, 2]))
+    w("aggregate-both", bytes([FOLLOW_TIMERS]) + aggregate([1, 2, 3, 4]))
+    w("link-flap", bytes([FOLLOW_TIMERS]) + aggregate([1, 2], rounds=15)
+      + link(1, 0) + aggregate([2], rounds=5) + link(1, 2) + aggregate([1, 2], rounds=10)
+      + link(2, 1) + aggregate([1, 2], rounds=5) + link(2, 3) + aggregate([1, 2], rounds=10))
+    w("config-changes", bytes([FOLLOW_TIMERS]) + aggregate([1, 2, 3, 4], rounds=15)
+      + bytes([11, 4, 2, 0, 0x49, 0x04])        # SetLag 1: key 1, min_links 2, coupled
+      + aggregate([1, 2], rounds=5)
+      + bytes([12, 4, 2, 0, 0, 0x01])            # SetPort 1: LAG 1, short timeout
+      + aggregate([1, 2], rounds=5)
+      + bytes([12, 4, 1, 1])                     # RemovePort 2
+      + bytes([12, 4, 0, 1, 0, 0x02]) + link(2, 2)  # AddPort 2, link up
+      + bytes([13, 4, 0x03])                     # SetSystem: priority 1, bandwidth
+      + bytes([11, 4, 0, 2, 0x13, 0x01])         # AddLag 3 (key 3, max_active 1, actor system)
+      + bytes([12, 4, 2, 3, 2, 0x01])            # SetPort 4 -> LAG 3
+      + aggregate([1, 2, 3, 4], rounds=10, prio1=True)
+      + bytes([12, 4, 2, 3, 1, 0x01])            # SetPort 4 -> LAG 2
+      + bytes([11, 4, 1, 2])                     # RemoveLag 3
+      + aggregate([1, 2, 3, 4], rounds=10, prio1=True))
+    w("marker", bytes([FOLLOW_TIMERS]) + aggregate([1, 2], rounds=12)
+      + b"".join(bytes([4, 2, 0, 0, 0, i]) for i in range(12))       # Markers, 50 ms apart
+      + bytes([4, 2, 1, 1, 0x12, 0x34]))                           # a Marker Response
+    w("lazy-timeouts", bytes([LAZY_DRAIN]) + aggregate([1, 2], rounds=12)
+      + bytes([9, 40, 14, 0, 9, 210, 15, 0, 9, 255]) + aggregate([1], rounds=3) + bytes([14, 0]))
+    w("expire", bytes([FOLLOW_TIMERS]) + aggregate([1, 2, 3, 4], rounds=15)
+      + bytes([9, 255, 9, 255]) + aggregate([3, 4], rounds=5))
+    w("loopback", bytes([FOLLOW_TIMERS]) + aggregate([1, 2], rounds=12)
+      + bytes([0, 4, 0, 0, (2 << 2) | 1, 0x3D, 0, (1 << 2) | 1, 0x3D])  # port 2's PDU on port 1
+      + aggregate([1, 2], rounds=25))
+    w("raw-truncated", bytes([FOLLOW_TIMERS]) + aggregate([1], rounds=5)
+      + bytes([5, 2, 0, 60, 5, 2, 0, 123, 6, 2, 0, 8]) + bytes(range(8)))
+
 
 if __name__ == "__main__":
     main()

@@ -258,6 +258,224 @@ pub mod naive {
     }
 }
 
+/// Steady-state `lacp::System`s for the state-machine benches (`benches/lacp_system.rs`): every
+/// port aggregated and distributing with a simulated partner that answers each LACPDU at once.
+pub mod system {
+    use l2_types::{Duration, Instant, MacAddr, PortNo};
+    use lacp::ops::lacpdu_frame;
+    use lacp::wire::{PortInfo, PortState, SlowPdu};
+    use lacp::{LagConfig, LagId, LinkState, PortConfig, System, SystemConfig};
+
+    /// Ports per LAG (the last LAG may be smaller).
+    pub const PORTS_PER_LAG: u16 = 8;
+    /// The System's MAC.
+    pub const OWN: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
+    /// The simulated partner's System MAC.
+    pub const PARTNER: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xaa]);
+    /// Longest virtual time between two partner refreshes in [`Steady::fire_one`] users; the
+    /// ports use the Long timeout, so current_while (90 s) never expires.
+    pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+    /// A System in steady state and the partner's LACPDU frame for each of its ports.
+    #[derive(Debug)]
+    pub struct Steady {
+        /// The System.
+        pub sys: System,
+        /// Virtual time now (never goes backwards).
+        pub now: Instant,
+        /// Per port (index = port number - 1): the partner's current LACPDU as a whole
+        /// Ethernet frame, whose partner information is the port's current actor information,
+        /// so receiving it changes nothing.
+        pub frames: Vec<Vec<u8>>,
+        /// When the partner last refreshed every port.
+        pub refreshed: Instant,
+    }
+
+    fn port_mac(i: u16) -> MacAddr {
+        let [hi, lo] = i.to_be_bytes();
+        MacAddr([0x02, 0, 0, 0x01, hi, lo])
+    }
+
+    fn lag_of(i: u16) -> LagId {
+        LagId(u32::from((i - 1) / PORTS_PER_LAG) + 1)
+    }
+
+    /// The partner's answer to our LACPDU on port `i`: its own actor info (Active, Short timeout
+    /// so we transmit every second, in sync, collecting and distributing) and our actor info as
+    /// its partner view.
+    fn answer(i: u16, ours: &PortInfo) -> Vec<u8> {
+        let actor = PortInfo {
+            system_priority: 32768,
+            system: PARTNER,
+            key: ours.key,
+            port_priority: 32768,
+            port: i,
+            state: PortState::LACP_ACTIVITY
+                | PortState::LACP_TIMEOUT
+                | PortState::AGGREGATION
+                | PortState::SYNCHRONIZATION
+                | PortState::COLLECTING
+                | PortState::DISTRIBUTING,
+        };
+        let mut buf = vec![0u8; 124];
+        let n = lacpdu_frame(PARTNER, actor, *ours, &mut buf);
+        buf.truncate(n);
+        buf
+    }
+
+    impl Steady {
+        /// `n` ports in LAGs of [`PORTS_PER_LAG`], links brought up `stagger` apart (so the
+        /// periodic timers of different ports never share a deadline), the partner answering
+        /// every LACPDU at once; virtual time runs (visiting every `poll_timeout()` instant)
+        /// until every port distributes and then 10 s more.
+        ///
+        /// # Panics
+        /// If some port does not reach distributing, or receiving the partner's frames again
+        /// still changes anything.
+        pub fn new(n: u16, stagger: Duration) -> Self {
+            let mut sys = System::new(SystemConfig::new(OWN));
+            let mut now = Instant::from_secs(1);
+            for l in 1..=n.div_ceil(PORTS_PER_LAG) {
+                let lag = LagId(u32::from(l));
+                sys.add_lag(now, lag, LagConfig::new(l)).expect("add_lag");
+            }
+            for i in 1..=n {
+                sys.add_port(now, PortNo(i), PortConfig::new(port_mac(i), lag_of(i), i))
+                    .expect("add_port");
+            }
+            let mut st = Self {
+                sys,
+                now,
+                frames: vec![Vec::new(); usize::from(n)],
+                refreshed: now,
+            };
+            for i in 1..=n {
+                now += stagger;
+                st.advance_to(now);
+                let up = LinkState::Up {
+                    speed_mbps: 10_000,
+                    full_duplex: true,
+                };
+                st.sys.handle_link(now, PortNo(i), up);
+                st.answer_all();
+            }
+            let mut deadline = None;
+            for _ in 0..1_000_000 {
+                let Some(t) = st.sys.poll_timeout() else {
+                    break;
+                };
+                st.advance_to(t);
+                if deadline.is_none() && st.sys.ports().all(|p| p.distributing) {
+                    deadline = Some(t + Duration::from_secs(10));
+                }
+                if deadline.is_some_and(|d| t >= d) {
+                    break;
+                }
+            }
+            assert!(
+                st.sys.ports().all(|p| p.distributing && p.collecting),
+                "not every port distributes"
+            );
+            assert_eq!(st.sys.ports().count(), usize::from(n));
+            st.refresh();
+            st
+        }
+
+        /// Runs the timers up to `t` one deadline at a time, answering every LACPDU.
+        fn advance_to(&mut self, t: Instant) {
+            while let Some(d) = self.sys.poll_timeout().filter(|d| *d <= t) {
+                self.now = self.now.max(d);
+                self.sys.handle_timeout(self.now);
+                self.answer_all();
+            }
+            self.now = self.now.max(t);
+        }
+
+        /// Drains the System, answering every LACPDU it sent with the partner's frame (which is
+        /// delivered at once and recorded in `frames`).
+        fn answer_all(&mut self) {
+            let mut buf = [0u8; 1514];
+            for _ in 0..1_000 {
+                let mut sent = Vec::new();
+                while let Some(t) = self.sys.poll_transmit(&mut buf) {
+                    let frame = buf.get(..t.len).expect("frame");
+                    if let Ok((_, SlowPdu::Lacp(r))) = SlowPdu::parse_frame(frame) {
+                        sent.push((t.port, r.actor));
+                    }
+                }
+                while self.sys.poll_event().is_some() {}
+                if sent.is_empty() {
+                    return;
+                }
+                for (port, ours) in sent {
+                    let f = answer(port.0, &ours);
+                    let _ = self.sys.handle_frame(self.now, port, &f);
+                    if let Some(slot) = self.frames.get_mut(usize::from(port.0 - 1)) {
+                        *slot = f;
+                    }
+                }
+            }
+            panic!("the System and the partner never stop talking");
+        }
+
+        /// The partner sends its (unchanged) LACPDU on every port at `now`.
+        ///
+        /// # Panics
+        /// If that makes the System send or report anything: the steady state was not steady.
+        pub fn refresh(&mut self) {
+            for (i, f) in self.frames.iter().enumerate() {
+                let port = PortNo(u16::try_from(i + 1).expect("port number"));
+                self.sys
+                    .handle_frame(self.now, port, f)
+                    .expect("partner frame accepted");
+            }
+            let mut buf = [0u8; 1514];
+            assert!(
+                self.sys.poll_transmit(&mut buf).is_none(),
+                "refresh sent a frame"
+            );
+            assert!(self.sys.poll_event().is_none(), "refresh raised an event");
+            self.refreshed = self.now;
+        }
+
+        /// Advances to the next `poll_timeout()` instant and calls `handle_timeout` there,
+        /// draining both queues, until that fires one timer that transmits (stale queue entries of
+        /// restarted timers popped on the way are part of the cost). Returns the number of
+        /// `handle_timeout` calls made.
+        #[inline]
+        pub fn fire_one(&mut self, buf: &mut [u8]) -> usize {
+            let mut calls = 0;
+            loop {
+                let Some(t) = self.sys.poll_timeout() else {
+                    return calls;
+                };
+                self.now = t;
+                self.sys.handle_timeout(t);
+                calls += 1;
+                let mut sent = 0usize;
+                while let Some(tx) = self.sys.poll_transmit(buf) {
+                    let _ = core::hint::black_box(tx);
+                    sent += 1;
+                }
+                while let Some(e) = self.sys.poll_event() {
+                    core::hint::black_box(e);
+                }
+                if sent > 0 {
+                    debug_assert_eq!(sent, 1);
+                    return calls;
+                }
+            }
+        }
+
+        /// Refreshes every port when [`REFRESH_EVERY`] passed since the last refresh.
+        pub fn refresh_if_due(&mut self) {
+            if self.now >= self.refreshed + REFRESH_EVERY {
+                self.refresh();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +499,30 @@ mod tests {
         assert_eq!(naive::decode_inlined(&GOLDEN_LACPDU[..109]), None);
         assert_eq!(ideal::decode(&GOLDEN_LACPDU[..109]), None);
         assert_eq!(naive::decode(&GOLDEN_LACPDU[..109]), None);
+    }
+
+    #[test]
+    fn steady_systems_fire_one_timer_per_step() {
+        use l2_types::Duration;
+        for n in [8u16, 64] {
+            let mut st = system::Steady::new(n, Duration::from_nanos(1_000_000_000 / u64::from(n)));
+            let mut buf = [0u8; 1514];
+            let mut calls = 0;
+            let steps = 40 * usize::from(n); // 40 s of virtual time
+            for _ in 0..steps {
+                st.refresh_if_due();
+                let before = st.sys.ports().map(|p| p.counters.lacpdus_tx).sum::<u64>();
+                calls += st.fire_one(&mut buf);
+                let after = st.sys.ports().map(|p| p.counters.lacpdus_tx).sum::<u64>();
+                assert_eq!(after, before + 1, "one firing, one LACPDU");
+            }
+            assert!(st.sys.ports().all(|p| p.distributing));
+            // Only stale current_while entries (one per port per refresh) come in between.
+            assert!(
+                calls <= steps + 2 * usize::from(n),
+                "{calls} calls for {steps} firings"
+            );
+        }
     }
 
     #[test]

@@ -16,13 +16,18 @@
 //! | [`lacp_decode`] | an Ethernet frame *or* a bare Slow Protocols PDU | no panic; sound round trip of every accepted frame/PDU; conformance scan and TLV iteration never panic |
 //! | [`marker_decode`] | a bare Marker PDU or a frame | no panic; sound round trip; the Marker Response round-trips too |
 //! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
-//!
-//! State-machine targets (op sequences against `lacp::System`) will be added here, next to the
-//! codec targets, once the driver exists; see the "Op-sequence targets" section at the end of this
-//! file.
+//! | [`lacp_system`] | a mode octet + an op sequence ([`lacp::ops`]) | after every step: `check_invariants()`; every transmitted frame decodes and matches its port; ≤ 3 LACPDUs per port per 1 s; bounded queues |
 
+use std::collections::{BTreeMap, VecDeque};
+
+use l2_types::{Instant, MacAddr, PortNo};
+use lacp::machines::{
+    FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX, MARKER_RESPONSES_PER_SECOND_MAX,
+};
+use lacp::ops::{Op, apply, decode_ops, setup};
 use lacp::wire::lacpdu::Packet;
-use lacp::wire::{LacpduRepr, MarkerRepr, SlowPdu};
+use lacp::wire::{LacpduRepr, MarkerKind, MarkerRepr, SlowPdu};
+use lacp::{EVENTS_MAX, System, TRANSMITS_MAX};
 
 /// Largest frame the round trips re-emit into (a LACPv2 chain is at most 255 TLVs of 255 octets
 /// in theory, but any accepted input is shorter than the input itself plus the Ethernet header).
@@ -150,9 +155,162 @@ pub fn lacp_roundtrip(data: &[u8]) {
 
 // Op-sequence targets
 // -------------------
-// `pub fn lacp_system(data: &[u8])` goes here once `lacp::System` exists: interpret `data` as a
-// sequence of operations (receive a PDU built from the bytes, advance virtual time, link
-// up/down, reconfigure), apply them to a System, and check its invariants after every step. Add
-// `fuzz/cargo-fuzz/fuzz_targets/lacp_system.rs`, a `[[bin]]` entry in
-// `fuzz/cargo-fuzz/Cargo.toml`, seeds in `fuzz/corpus/lacp_system/` and a line in
-// `fuzz/tests/replay.rs` (`TARGETS`).
+
+/// Ops one `lacp_system` input may run (libFuzzer's default `-max_len` keeps inputs shorter).
+const SYSTEM_OPS_MAX: usize = 4096;
+/// Timer instants `lacp_system` visits between two ops when it follows `poll_timeout()`.
+const SYSTEM_TICKS_PER_OP_MAX: usize = 64;
+
+/// The transmit instants seen per port, for the rate checks of [`lacp_system`].
+#[derive(Default)]
+struct TxLog {
+    lacpdus: BTreeMap<PortNo, VecDeque<Instant>>,
+    marker_responses: BTreeMap<PortNo, VecDeque<Instant>>,
+}
+
+/// Records a transmit at `now` and returns how many the port sent in the 1 s window ending at
+/// `now` (the instants `t` with `now - t < 1 s`).
+fn window_count(
+    log: &mut BTreeMap<PortNo, VecDeque<Instant>>,
+    port: PortNo,
+    now: Instant,
+) -> usize {
+    let w = log.entry(port).or_default();
+    while w.front().is_some_and(|t| *t + FAST_PERIODIC_TIME <= now) {
+        w.pop_front();
+    }
+    w.push_back(now);
+    w.len()
+}
+
+/// Drains `poll_transmit` and `poll_event` (each at most one queue bound plus one, so an
+/// unbounded queue fails instead of hanging) and checks every frame. `rate` enables the per-port
+/// rate checks: they hold only when the host drains after every input, as the API asks, because
+/// the System records a transmit when it queues the frame.
+fn system_drain(sys: &mut System, now: Instant, log: &mut TxLog, rate: bool) {
+    let mut buf = [0u8; 1514];
+    let mut frames = 0usize;
+    while let Some(t) = sys.poll_transmit(&mut buf) {
+        frames += 1;
+        assert!(frames <= TRANSMITS_MAX, "transmit queue over its bound");
+        let frame = buf.get(..t.len).expect("Transmit::len within the buffer");
+        let (eth, pdu) = SlowPdu::parse_frame(frame).expect("a transmitted frame must decode");
+        let status = sys.port(t.port).expect("transmit on a port the System has");
+        // `lacp::ops` gives port n the MAC 02:00:00:00:01:n whatever its configuration.
+        let mac = MacAddr([0x02, 0, 0, 0, 1, t.port.0 as u8]);
+        assert_eq!(eth.src, mac, "source MAC is not the port's");
+        match pdu {
+            SlowPdu::Lacp(r) => {
+                assert_eq!(
+                    r.actor, status.actor,
+                    "LACPDU actor differs from the port's"
+                );
+                assert_eq!(
+                    r.partner, status.partner,
+                    "LACPDU partner differs from the port's"
+                );
+                if rate {
+                    let n = window_count(&mut log.lacpdus, t.port, now);
+                    assert!(
+                        n <= LACPDUS_PER_FAST_PERIODIC_MAX,
+                        "port {:?} sent {n} LACPDUs within 1 s (at {now:?})",
+                        t.port
+                    );
+                }
+            }
+            SlowPdu::Marker(m) => {
+                assert_eq!(
+                    m.kind,
+                    MarkerKind::Response,
+                    "the System only answers Markers"
+                );
+                if rate {
+                    let n = window_count(&mut log.marker_responses, t.port, now);
+                    assert!(
+                        n <= MARKER_RESPONSES_PER_SECOND_MAX,
+                        "port {:?} sent {n} Marker Responses within 1 s",
+                        t.port
+                    );
+                }
+            }
+            SlowPdu::Other { subtype, .. } => panic!("transmitted an unknown subtype {subtype}"),
+        }
+    }
+    let mut events = 0usize;
+    while sys.poll_event().is_some() {
+        events += 1;
+        assert!(events <= EVENTS_MAX, "event queue over its bound");
+    }
+}
+
+/// Checks the System after one step.
+fn system_check(sys: &System) {
+    if let Err(e) = sys.check_invariants() {
+        panic!("invariant violated: {e}");
+    }
+}
+
+/// Op sequences against a [`lacp::System`].
+///
+/// The first octet selects the mode: bit 0 makes the harness visit every `poll_timeout()`
+/// instant up to the next op's time (at most 64 of them) and call
+/// `handle_timeout` there, as a host's run loop does, rather than only at the `Timeout` ops; bit
+/// 1 makes it drain the outputs only at the `Drain` ops (so queues grow), otherwise it drains
+/// after every step. The rest is an op sequence in the [`lacp::ops`] language, applied from
+/// [`lacp::ops::setup`] with virtual time advancing monotonically.
+///
+/// After every step: `check_invariants()` holds; every transmitted frame decodes with
+/// `SlowPdu::parse_frame`, comes from the port's MAC and carries the port's current actor and
+/// partner information (LACPDUs) or is a Marker Response; no port sends more than 3 LACPDUs or 7
+/// Marker Responses within any 1 s window (checked when draining after every step); draining
+/// ends within the queue bounds.
+pub fn lacp_system(data: &[u8]) {
+    let Some((&mode, ops)) = data.split_first() else {
+        return;
+    };
+    let follow_timers = mode & 1 != 0;
+    let lazy_drain = mode & 2 != 0;
+    let mut now = Instant::ZERO;
+    let mut sys = setup(now);
+    let mut log = TxLog::default();
+    system_check(&sys);
+    if !lazy_drain {
+        system_drain(&mut sys, now, &mut log, true);
+    }
+    for (delay, op) in decode_ops(ops).take(SYSTEM_OPS_MAX) {
+        let at = now + delay;
+        if follow_timers {
+            for _ in 0..SYSTEM_TICKS_PER_OP_MAX {
+                let Some(t) = sys.poll_timeout().filter(|t| *t <= at) else {
+                    break;
+                };
+                now = now.max(t);
+                sys.handle_timeout(now);
+                system_check(&sys);
+                if !lazy_drain {
+                    system_drain(&mut sys, now, &mut log, true);
+                }
+            }
+        }
+        now = at;
+        match op {
+            Op::Drain => system_drain(&mut sys, now, &mut log, !lazy_drain),
+            Op::RemovePort { port } => {
+                apply(&mut sys, now, &op);
+                if sys.port(port).is_none() {
+                    // A port added again later is a new port to the System, with a fresh
+                    // transmit budget (see FUZZING.md, findings).
+                    log.lacpdus.remove(&port);
+                    log.marker_responses.remove(&port);
+                }
+            }
+            op => apply(&mut sys, now, &op),
+        }
+        system_check(&sys);
+        if !lazy_drain {
+            system_drain(&mut sys, now, &mut log, true);
+        }
+    }
+    system_drain(&mut sys, now, &mut log, !lazy_drain);
+    system_check(&sys);
+}

@@ -13,6 +13,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("lacp_decode", mlag_fuzz::lacp_decode),
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
+    ("lacp_system", mlag_fuzz::lacp_system),
 ];
 
 fn replay(target: &str, body: Body) -> usize {
