@@ -472,7 +472,7 @@ fn expected_row(f: &Value) -> Vec<String> {
         .unwrap_or_default();
     // CIST value, then one per MSTI record.
     let multi = |cist: String, per: &dyn Fn(&Value) -> String| -> String {
-        std::iter::once(cist)
+        core::iter::once(cist)
             .chain(msti.iter().map(|r| per(r)))
             .collect::<Vec<_>>()
             .join(",")

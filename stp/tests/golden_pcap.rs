@@ -10,13 +10,13 @@
 //! * an MST BPDU with 64 MSTI configuration messages built by hand, both ways.
 
 use l2_types::MacAddr;
+use std::path::Path;
 use stp::wire::bpdu::{MST_BASE_LEN, MSTI_LEN};
 use stp::wire::frame::SSTP_ADDRESS;
 use stp::wire::{
     Bpdu, BpduFlags, BpduFrame, BpduTime, BridgeId, ConfigBpdu, Error, FrameKind, MstBpdu,
     MstConfigId, MstiConfigMessage, MstiMessages, PortId, PortRole, RstBpdu, VidToMstid,
 };
-use std::path::Path;
 
 fn capture(name: &str) -> Vec<Vec<u8>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -132,7 +132,10 @@ fn stp_8021d_capture() {
     for frame in &frames {
         let (_, b) = ieee(frame);
         let c = config(&b);
-        assert_eq!(c.root_id, BridgeId::from_octets(hex("8001001906eab880").try_into().unwrap()));
+        assert_eq!(
+            c.root_id,
+            BridgeId::from_octets(hex("8001001906eab880").try_into().unwrap())
+        );
     }
 }
 
@@ -325,7 +328,18 @@ fn rapid_pvst_capture_is_never_ieee() {
 /// One row of `tshark -T fields -e eth.src -e stp.type -e stp.flags -e stp.root.prio
 /// -e stp.root.hw -e stp.root.cost -e stp.bridge.prio -e stp.bridge.hw -e stp.port -e stp.msg_age`
 /// (a TCN row has only the source and the type).
-type Row = (&'static str, u8, u8, u16, &'static str, u32, u16, &'static str, u16, u8);
+type Row = (
+    &'static str,
+    u8,
+    u8,
+    u16,
+    &'static str,
+    u32,
+    u16,
+    &'static str,
+    u16,
+    u8,
+);
 
 /// Checks every frame of a lab capture against its tshark rows; `times` = (max age, hello, forward
 /// delay) in seconds, `version` the Protocol Version of the non-TCN BPDUs.
