@@ -13,6 +13,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("lacp_decode", mlag_fuzz::lacp_decode),
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
+    ("stp_decode", mlag_fuzz::stp_decode),
+    ("stp_mcid", mlag_fuzz::stp_mcid),
 ];
 
 fn replay(target: &str, body: Body) -> usize {
