@@ -612,42 +612,130 @@ fn expected_row(f: &Value) -> Vec<String> {
     row
 }
 
-/// Every BPDU field of every frame of every capture against tshark, when tshark is installed.
-#[test]
-fn matches_tshark() {
+/// tshark's rows for a capture (`None`, with the reason printed, when tshark is not installed or
+/// does not run).
+fn tshark_rows(path: &Path) -> Option<Vec<String>> {
     let tshark = Path::new("/usr/bin/tshark");
     if !tshark.exists() {
         println!("SKIPPED: /usr/bin/tshark not installed");
-        return;
+        return None;
     }
+    let mut cmd = Command::new(tshark);
+    cmd.arg("-r").arg(path);
+    cmd.args(["-T", "fields", "-E", "separator=;", "-E", "aggregator=,"]);
+    for f in TSHARK_FIELDS {
+        cmd.args(["-e", f]);
+    }
+    match cmd.output() {
+        Ok(o) if o.status.success() => Some(
+            String::from_utf8(o.stdout)
+                .unwrap()
+                .lines()
+                .map(String::from)
+                .collect(),
+        ),
+        other => {
+            println!("SKIPPED: tshark did not run: {other:?}");
+            None
+        }
+    }
+}
+
+fn compare_with_tshark(name: &str, rows: &[String], ours: &[Value]) {
+    assert_eq!(rows.len(), ours.len(), "{name}");
+    for (row, f) in rows.iter().zip(ours) {
+        assert_eq!(
+            row.split(';').collect::<Vec<_>>(),
+            expected_row(f),
+            "{name} frame {}",
+            f["frame"]
+        );
+    }
+}
+
+/// Every BPDU field of every frame of every capture against tshark, when tshark is installed.
+#[test]
+fn matches_tshark() {
     let mut compared = 0;
     for &(file, n, _, _) in CAPTURES {
-        let mut cmd = Command::new(tshark);
-        cmd.arg("-r").arg(testdata(file));
-        cmd.args(["-T", "fields", "-E", "separator=;", "-E", "aggregator=,"]);
-        for f in TSHARK_FIELDS {
-            cmd.args(["-e", f]);
-        }
-        let out = match cmd.output() {
-            Ok(o) if o.status.success() => o,
-            other => {
-                println!("SKIPPED: tshark did not run: {other:?}");
-                return;
-            }
+        let Some(rows) = tshark_rows(&testdata(file)) else {
+            return;
         };
-        let theirs = String::from_utf8(out.stdout).unwrap();
-        let rows: Vec<&str> = theirs.lines().collect();
-        let ours = decode(file);
         assert_eq!(rows.len(), n, "{file}");
-        for (row, f) in rows.iter().zip(&ours) {
-            assert_eq!(
-                row.split(';').collect::<Vec<_>>(),
-                expected_row(f),
-                "{file} frame {}",
-                f["frame"]
-            );
-            compared += 1;
-        }
+        compare_with_tshark(file, &rows, &decode(file));
+        compared += n;
     }
     assert_eq!(compared, CAPTURES.iter().map(|c| c.1).sum::<usize>());
+}
+
+/// An MST BPDU with 64 MSTI records built with the `stp` codec: `mlag decode` shows all 64 and
+/// tshark agrees on every field of every record.
+#[test]
+fn mst_with_64_mstis_matches_tshark() {
+    use l2_types::MacAddr;
+    use stp::wire::{
+        Bpdu, BpduFlags, BpduFrame, BpduTime, BridgeId, ConfigBpdu, MstBpdu, MstConfigId,
+        MstiConfigMessage, MstiMessages, PortId, PortRole, VidToMstid,
+    };
+    let address = MacAddr([2, 0, 0, 0, 0x64, 0]);
+    let records: Vec<MstiConfigMessage> = (1..=64u16)
+        .map(|mstid| MstiConfigMessage {
+            flags: BpduFlags::from_bits_retain(u8::try_from(mstid * 3 % 256).unwrap())
+                .with_role(PortRole::Designated),
+            regional_root_id: BridgeId::new((mstid % 16) << 12, mstid, address),
+            internal_root_path_cost: u32::from(mstid) * 2000,
+            bridge_priority: u8::try_from(mstid % 16).unwrap() << 4,
+            port_priority: u8::try_from((mstid + 5) % 16).unwrap() << 4,
+            remaining_hops: u8::try_from(40 - mstid % 40).unwrap(),
+        })
+        .collect();
+    let mut octets = vec![0u8; 64 * 16];
+    MstiMessages::encode(&records, &mut octets).unwrap();
+    let mut table = VidToMstid::all_cist();
+    for vid in 1..=4094 {
+        table.set(vid, vid % 64 + 1);
+    }
+    let bpdu = Bpdu::Mst(MstBpdu {
+        version: 3,
+        cist: ConfigBpdu {
+            flags: BpduFlags::AGREEMENT.with_role(PortRole::Root),
+            root_id: BridgeId::new(4096, 0, MacAddr([2, 0, 0, 0, 0, 1])),
+            root_path_cost: 20_000,
+            bridge_id: BridgeId::new(8192, 0, address),
+            port_id: PortId::new(96, 3),
+            message_age: BpduTime(0x0180),
+            max_age: BpduTime::from_secs(20),
+            hello_time: BpduTime::from_secs(2),
+            forward_delay: BpduTime::from_secs(15),
+        },
+        version_1_length: 0,
+        mcid: MstConfigId::new("sixty-four", 9, &table),
+        cist_internal_root_path_cost: 40_000,
+        cist_bridge_id: BridgeId::new(12288, 0, address),
+        cist_remaining_hops: 19,
+        mstis: MstiMessages::new(&octets).unwrap(),
+    });
+    let mut frame = vec![0u8; 1200];
+    let n = BpduFrame::emit(address, &bpdu, &mut frame).unwrap();
+    frame.truncate(n);
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mlag-cli-mst64.pcap");
+    let mut sink = PcapSink::create(&path).unwrap();
+    sink.write(Instant::from_secs(1), &frame).unwrap();
+    sink.flush().unwrap();
+    drop(sink);
+    let ours = decode_capture(&pcap::read(&path).unwrap());
+    let s = &ours[0]["stp"];
+    assert_eq!(s["bpdu_kind"], "mst");
+    assert_eq!(s["version_3_length"], 1088);
+    assert_eq!(s["message_age"], 1.5);
+    assert_eq!(s["mst_config_id"]["name"], "sixty-four");
+    assert_eq!(s["mst_config_id"]["revision"], 9);
+    let msti = s["msti"].as_array().unwrap();
+    assert_eq!(msti.len(), 64);
+    assert_eq!(msti[63]["mstid"], 64);
+    assert_eq!(msti[63]["regional_root_id"], id(0, 64, "02:00:00:00:64:00"));
+    assert_eq!(s["reencode"], json!({ "identical": true }));
+    if let Some(rows) = tshark_rows(&path) {
+        compare_with_tshark("mst64", &rows, &ours);
+    }
 }
