@@ -13,13 +13,16 @@
 #                     the root link o1-a.
 #   ovs-rstp.pcap     Open vSwitch `rstp_enable=true` (802.1D-2004 RSTP), the same topology:
 #                     proposal/agreement at link-up, then `rstp/tcn` on o2 for TC flags.
+#   ovs-rstp-kernel-stp.pcap  Port Protocol Migration: an OVS RSTP root (priority 4096) and a
+#                     kernel 802.1D bridge on one veth, captured on the kernel side: OVS sends RST
+#                     BPDUs, hears the kernel's config BPDUs and falls back to config BPDUs.
 #
 # Every bridge and port has a fixed MAC address, so the frames are the same from run to run up
 # to timing. Uses only what is installed (iproute2, tcpdump, openvswitch-switch); installs nothing.
 # Each OVS instance runs the userspace datapath inside its own network namespace.
 #
 # Usage: capture-bpdus.sh OUTDIR        (run as root)
-# Exit 0 = all three pcaps written and each holds the BPDU kinds listed above,
+# Exit 0 = all four pcaps written and each holds the BPDU kinds listed above,
 #      1 = a capture is missing something, 77 = cannot run here (the reason is printed).
 set -u
 OUT=${1:?usage: capture-bpdus.sh OUTDIR}
@@ -200,12 +203,40 @@ ovs_pair() {   # $1 = stp|rstp
   sleep 4
   stop_captures
   stop_ovs o1$mode; stop_ovs o2$mode
+  return 0
 }
-ovs_pair stp
-ovs_pair rstp
+ovs_pair stp || FAIL=1
+ovs_pair rstp || FAIL=1
 
 # ---------------------------------------------------------------------------------------------
-for f in kbridge-stp ovs-stp ovs-rstp; do
+# 4. Port Protocol Migration: an OVS RSTP root facing a kernel 802.1D bridge over one veth. The
+#    kernel drops RST BPDUs (version != 0) and keeps sending config BPDUs; OVS hears them and
+#    falls back to version-0 config BPDUs on that port.
+mig() {
+  local O=omig-$TAG K=kmig-$TAG
+  mkns $O && mkns $K || { echo "FAIL: netns"; return 1; }
+  ip link add om-k netns $O address 02:00:00:00:5a:01 type veth peer name km-o netns $K address 02:00:00:00:6a:01
+  ip -n $O link set om-k up; ip -n $K link set km-o up
+  capture $K km-o "$OUT/ovs-rstp-kernel-stp.pcap"
+  start_ovs omig $O || { echo "FAIL: Open vSwitch did not start"; return 1; }
+  vsctl omig add-br br0 -- set bridge br0 datapath_type=netdev rstp_enable=true \
+    other_config:hwaddr=02:00:00:00:00:e1 other_config:rstp-address=02:00:00:00:00:e1 \
+    other_config:rstp-priority=4096 other_config:rstp-max-age=6 other_config:rstp-forward-delay=4 \
+    -- add-port br0 om-k
+  ip -n $K link add br0 address 02:00:00:00:00:e2 type bridge stp_state 1 priority 32768 \
+     hello_time 200 max_age 2000 forward_delay 400
+  ip -n $K link set km-o master br0; ip -n $K link set br0 up
+  kfwd() { ip netns exec $K bridge link show dev km-o | grep -q 'state forwarding'; }
+  if wait_for 30 kfwd; then echo "kernel port km-o forwarding towards the OVS RSTP root"; else echo "FAIL: kernel port not forwarding"; FAIL=1; fi
+  sleep 2
+  stop_captures
+  stop_ovs omig
+  return 0
+}
+mig || FAIL=1
+
+# ---------------------------------------------------------------------------------------------
+for f in kbridge-stp ovs-stp ovs-rstp ovs-rstp-kernel-stp; do
   [ -s "$OUT/$f.pcap" ] || { echo "FAIL: $OUT/$f.pcap missing or empty"; FAIL=1; }
 done
 req() {   # req FILE TYPE VERSION MIN WHAT
@@ -218,7 +249,9 @@ req kbridge-stp 128 0 1 "TCN BPDUs"
 req ovs-stp 0 0 3 "config BPDUs"
 req ovs-stp 128 0 1 "TCN BPDUs"
 req ovs-rstp 2 2 3 "RST BPDUs"
-for f in kbridge-stp ovs-stp ovs-rstp; do
+req ovs-rstp-kernel-stp 2 2 1 "RST BPDUs (OVS before it falls back)"
+req ovs-rstp-kernel-stp 0 0 3 "config BPDUs (kernel, and OVS after falling back)"
+for f in kbridge-stp ovs-stp ovs-rstp ovs-rstp-kernel-stp; do
   echo "$f.pcap: $(tcpdump -r "$OUT/$f.pcap" 2>/dev/null | wc -l) frames"
 done
 [ $FAIL = 0 ] && echo "ALL CHECKS PASSED" || echo "SOME CHECKS FAILED"

@@ -1,6 +1,7 @@
 //! Real peers: BPDUs from the Linux kernel bridge (802.1D) and Open vSwitch (802.1D and RSTP),
-//! captured by `scripts/capture-bpdus.sh` into a temporary directory. The script checks that each
-//! capture holds the BPDU kinds the golden tests rely on (config, TCN, RST); the committed copies
+//! captured by `scripts/capture-bpdus.sh` into a temporary directory, including an OVS RSTP port
+//! falling back to STP against the kernel bridge. The script checks that each capture holds the
+//! BPDU kinds the golden tests rely on (config, TCN, RST); the committed copies
 //! in `testdata/` are decoded field by field by `stp/tests/golden_pcap.rs`.
 //!
 //! Needs root, network namespaces, tcpdump and Open vSwitch. Where they are missing the test says
@@ -24,7 +25,12 @@ fn capture_bpdus_from_kernel_bridge_and_open_vswitch() {
     match out.status.code() {
         Some(0) => {
             assert!(stdout.contains("ALL CHECKS PASSED") && !stdout.contains("FAIL:"));
-            for f in ["kbridge-stp.pcap", "ovs-stp.pcap", "ovs-rstp.pcap"] {
+            for f in [
+                "kbridge-stp.pcap",
+                "ovs-stp.pcap",
+                "ovs-rstp.pcap",
+                "ovs-rstp-kernel-stp.pcap",
+            ] {
                 let len = std::fs::metadata(dir.join(f)).map_or(0, |m| m.len());
                 // pcap header (24) plus at least three BPDU records.
                 assert!(len > 24 + 3 * (16 + 21), "{f}: {len} octets");

@@ -49,7 +49,9 @@ fn mac(s: &str) -> MacAddr {
 
 /// Parses an IEEE BPDU frame and checks it re-encodes to the captured octets: the BPDU itself
 /// always, the whole frame when it is untagged (802.3 header, LLC, BPDU, then zero padding: a
-/// captured frame may be padded to 60 octets or, on veths, not at all).
+/// captured frame may be padded to 60 octets or, on veths, not at all). Octets inside the 802.3
+/// length beyond the BPDU (Open vSwitch sends Configuration BPDUs as 36 octets, protocol facts
+/// §8.2.1) must be zero; the frame then re-encodes identically except for the 802.3 length.
 fn ieee(frame: &[u8]) -> (BpduFrame<'_>, Bpdu<'_>) {
     let f = BpduFrame::parse(frame).expect("frame envelope");
     assert_eq!(f.dst, MacAddr::BRIDGE_GROUP);
@@ -57,22 +59,36 @@ fn ieee(frame: &[u8]) -> (BpduFrame<'_>, Bpdu<'_>) {
         panic!("not an IEEE BPDU frame: {f:?}")
     };
     let bpdu = Bpdu::parse(octets).expect("BPDU");
-    // The 802.3 length bounds the BPDU: 3 (LLC) + exactly the BPDU.
+    // The 802.3 length bounds the BPDU: 3 (LLC) + the BPDU (+ a zero trailer).
     assert_eq!(usize::from(f.length_or_type), 3 + octets.len());
-    assert_eq!(bpdu.buffer_len(), octets.len(), "{bpdu:?}");
     let mut out = vec![0u8; 2048];
     let n = bpdu.emit(&mut out).expect("emit");
-    assert_eq!(&out[..n], octets, "BPDU re-encoding differs");
+    assert_eq!(n, bpdu.buffer_len());
+    assert_eq!(&out[..n], &octets[..n], "BPDU re-encoding differs");
+    let trailer = &octets[n..];
+    assert!(
+        trailer.iter().all(|&b| b == 0),
+        "non-zero trailer {trailer:02x?}"
+    );
     if f.vlan_tci.is_none() {
         let mut fb = vec![0xeeu8; 2048];
         let len = BpduFrame::emit(f.src, &bpdu, &mut fb).expect("frame emit");
         assert_eq!(len, (17 + n).max(60));
-        let common = len.min(frame.len());
-        assert_eq!(&fb[..common], &frame[..common], "frame re-encoding differs");
-        // Whichever is longer carries only zero padding beyond the other.
-        assert!(fb[common..len].iter().all(|&b| b == 0));
-        assert!(frame[common..].iter().all(|&b| b == 0), "non-zero padding");
-        assert!(frame.len() >= 17 + n);
+        assert_eq!(&fb[..12], &frame[..12]);
+        assert_eq!(&fb[12..14], &(3 + n as u16).to_be_bytes());
+        if trailer.is_empty() {
+            let common = len.min(frame.len());
+            assert_eq!(&fb[..common], &frame[..common], "frame re-encoding differs");
+            // Whichever is longer carries only zero padding beyond the other.
+            assert!(fb[common..len].iter().all(|&b| b == 0));
+            assert!(frame[common..].iter().all(|&b| b == 0), "non-zero padding");
+        } else {
+            assert_eq!(
+                &fb[14..17 + n],
+                &frame[14..17 + n],
+                "frame re-encoding differs"
+            );
+        }
     }
     (f, bpdu)
 }
@@ -344,24 +360,39 @@ type Row = (
 /// Checks every frame of a lab capture against its tshark rows; `times` = (max age, hello, forward
 /// delay) in seconds, `version` the Protocol Version of the non-TCN BPDUs.
 fn check_lab_capture(name: &str, rows: &[Row], times: (u8, u8, u8), version: u8) {
+    let lens: Vec<usize> = rows
+        .iter()
+        .map(|r| match r.1 {
+            // Veths do not pad: 52 octets for a Configuration BPDU, 53 RST, 21 TCN (lab README §3).
+            0x80 => 21,
+            0x00 => 52,
+            _ => 53,
+        })
+        .collect();
+    check_lab_capture_lens(name, rows, &lens, |_| times, |_| version);
+}
+
+/// As [`check_lab_capture`], with the frame lengths, times and versions given per frame.
+fn check_lab_capture_lens(
+    name: &str,
+    rows: &[Row],
+    lens: &[usize],
+    times_of: impl Fn(usize) -> (u8, u8, u8),
+    version_of: impl Fn(usize) -> u8,
+) {
     let frames = capture(name);
     assert_eq!(frames.len(), rows.len(), "{name}");
     for (i, (frame, row)) in frames.iter().zip(rows).enumerate() {
         let at = format!("{name} frame {}", i + 1);
+        let (times, version) = (times_of(i), version_of(i));
         let &(src, ty, flags, rprio, rhw, cost, bprio, bhw, port, age) = row;
         let (f, b) = ieee(frame);
         assert_eq!(f.src, mac(src), "{at}");
         assert_eq!(f.vlan_tci, None, "{at}");
-        // Veths do not pad: 52 octets for a Configuration BPDU, 53 RST, 21 TCN (lab README §3).
-        let want_len = match ty {
-            0x80 => 21,
-            0x00 => 52,
-            _ => 53,
-        };
-        assert_eq!(frame.len(), want_len, "{at}");
+        assert_eq!(frame.len(), lens[i], "{at}");
         let c = match (ty, b) {
             (0x80, Bpdu::Tcn { version: 0 }) => continue,
-            (0x00, Bpdu::Config { version: 0, bpdu }) => bpdu,
+            (0x00, Bpdu::Config { version: v, bpdu }) if v == version => bpdu,
             (0x02, Bpdu::Rst(r)) => {
                 assert_eq!((r.version, r.version_1_length), (version, 0), "{at}");
                 r.bpdu
@@ -453,6 +484,55 @@ fn ovs_rstp_capture() {
             | BpduFlags::LEARNING
             | BpduFlags::TOPOLOGY_CHANGE
     ));
+}
+
+/// Port Protocol Migration, captured on the kernel side: the OVS RSTP root (02:00:00:00:5a:01)
+/// proposes with RST BPDUs, the kernel 802.1D bridge (02:00:00:00:6a:01) ignores them and sends
+/// its own config BPDUs (claiming root), and OVS falls back to version-0 Configuration BPDUs —
+/// sent as 36 octets (802.3 length 39, one zero octet after the 35-octet BPDU).
+#[test]
+fn ovs_rstp_falls_back_to_kernel_stp() {
+    const OM: &str = "02:00:00:00:5a:01";
+    const KM: &str = "02:00:00:00:6a:01";
+    const RO: &str = "02:00:00:00:00:e1";
+    const RK: &str = "02:00:00:00:00:e2";
+    let o_rst: Row = (OM, 2, 0x0e, 4096, RO, 0, 4096, RO, 0x8001, 0);
+    let k_cfg: Row = (KM, 0, 0x00, 32768, RK, 0, 32768, RK, 0x8001, 0);
+    let o_cfg = |flags| -> Row { (OM, 0, flags, 4096, RO, 0, 4096, RO, 0x8001, 0) };
+    let rows = [
+        o_rst,
+        o_rst,
+        k_cfg,
+        o_rst,
+        k_cfg,
+        o_cfg(0),
+        o_cfg(0),
+        o_cfg(1),
+    ];
+    let lens = [53, 53, 52, 53, 52, 53, 53, 53];
+    check_lab_capture_lens(
+        "ovs-rstp-kernel-stp.pcap",
+        &rows,
+        &lens,
+        // OVS: max age 6, hello 2, forward delay 4; the kernel: 20, 2, 4.
+        |i| {
+            if rows[i].0 == KM {
+                (20, 2, 4)
+            } else {
+                (6, 2, 4)
+            }
+        },
+        |i| if rows[i].1 == 2 { 2 } else { 0 },
+    );
+    // The 36-octet Configuration BPDUs from OVS: a zero octet after the 35 the standard defines.
+    for frame in &capture("ovs-rstp-kernel-stp.pcap")[5..] {
+        let f = BpduFrame::parse(frame).unwrap();
+        assert_eq!(f.length_or_type, 39);
+        let FrameKind::Bpdu(octets) = f.kind else {
+            panic!("{f:?}")
+        };
+        assert_eq!((octets.len(), octets[35]), (36, 0));
+    }
 }
 
 /// An MST BPDU with the most MSTI configuration messages a BPDU can carry (64), every field of
