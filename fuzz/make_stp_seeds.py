@@ -21,6 +21,7 @@ CAPTURES = [
     "kbridge-stp.pcap",
     "ovs-stp.pcap",
     "ovs-rstp.pcap",
+    "ovs-rstp-kernel-stp.pcap",
 ]
 
 
