@@ -314,3 +314,170 @@ pub fn lacp_system(data: &[u8]) {
     system_drain(&mut sys, now, &mut log, !lazy_drain);
     system_check(&sys);
 }
+
+// Spanning tree codec targets
+// ---------------------------
+// | target | input | checks |
+// |---|---|---|
+// | `stp_decode` | an Ethernet frame *or* a bare BPDU | no panic; every accepted BPDU re-emits to exactly the input's octets and decodes to the same value; accepted frames re-emit (`BpduFrame::emit`) and re-decode to the same BPDU; PVST+ bodies stay inside the frame |
+// | `stp_mcid` | an MST Configuration Identifier, and the same bytes as (VID, MSTID) pairs | MCID parse → encode is the identity on its 51 octets; `VidToMstid::set` accepts exactly the in-range pairs; `mstids()` and `digest()` never panic and agree with a rebuilt table |
+
+/// Re-emits an accepted BPDU, checks the length and that it decodes to the same value; returns
+/// the encoding.
+fn bpdu_round_trip(b: &stp::wire::Bpdu<'_>) -> Vec<u8> {
+    let len = b.buffer_len();
+    let mut buf = scratch(len);
+    let n = b.emit(&mut buf).expect("emit into a buffer_len() buffer");
+    assert_eq!(n, len, "emit wrote a different length than buffer_len()");
+    buf.truncate(n);
+    let back = stp::wire::Bpdu::parse(&buf).expect("re-decoding our own encoding");
+    assert_eq!(&back, b, "decode(encode(x)) != x");
+    buf
+}
+
+/// Reads every derived value of an accepted BPDU (role, priorities, MSTI records, times).
+fn bpdu_inspect(b: &stp::wire::Bpdu<'_>) {
+    use stp::wire::Bpdu;
+    let body = match b {
+        Bpdu::Config { bpdu, .. } => Some(*bpdu),
+        Bpdu::Tcn { .. } => None,
+        Bpdu::Rst(r) => Some(r.bpdu),
+        Bpdu::Mst(m) => {
+            assert!(m.mstis.len() <= stp::wire::bpdu::MSTIS_MAX);
+            assert_eq!(
+                usize::from(m.version_3_length()),
+                64 + m.mstis.len() * stp::wire::bpdu::MSTI_LEN
+            );
+            let mut n = 0;
+            for r in m.mstis.iter() {
+                assert!(r.mstid() <= 0x0fff);
+                assert_eq!(r.bridge_priority_value() & 0x0fff, 0);
+                assert_eq!(r.port_priority_value() & 0x0f, 0);
+                let _ = (r.flags.role().name(), r.to_octets());
+                n += 1;
+            }
+            assert_eq!(n, m.mstis.len(), "MSTI iteration lost records");
+            assert!(m.mcid.name_bytes().len() <= 32);
+            let _ = m.cist_regional_root_id();
+            Some(m.cist)
+        }
+    };
+    if let Some(c) = body {
+        let _ = c.flags.role().name();
+        assert_eq!(c.root_id.priority() & 0x0fff, 0);
+        assert_eq!(c.port_id.priority() & 0x0f, 0);
+        let _ = (c.message_age.to_duration(), c.max_age.as_secs_f64());
+        let _ = c.is_acceptable(c.bridge_id, c.port_id);
+    }
+}
+
+/// Decodes `data` as a BPDU frame and as a bare BPDU; every accepted BPDU must round trip
+/// soundly, and its encoding must be the input's own octets (every octet of a valid BPDU is a
+/// field the codec carries).
+pub fn stp_decode(data: &[u8]) {
+    use stp::wire::{Bpdu, BpduFrame, FrameKind};
+    if let Ok(f) = BpduFrame::parse(data) {
+        match f.kind {
+            FrameKind::Bpdu(octets) => {
+                assert!(usize::from(f.length_or_type) <= 1500);
+                assert!(octets.len() + 17 <= data.len(), "BPDU runs past the frame");
+                if let Ok(b) = Bpdu::parse(octets) {
+                    bpdu_inspect(&b);
+                    let enc = bpdu_round_trip(&b);
+                    let short_rst =
+                        matches!(b, Bpdu::Rst(r) if r.version >= 3) && octets.len() == 35;
+                    let expect = if short_rst { &enc[..35] } else { &enc[..] };
+                    assert_eq!(octets.get(..expect.len()), Some(expect));
+                    let mut buf = scratch(17 + enc.len() + 60);
+                    let n = BpduFrame::emit(f.src, &b, &mut buf).expect("frame emit");
+                    assert_eq!(n, (17 + enc.len()).max(60));
+                    let f2 = BpduFrame::parse(&buf[..n]).expect("re-decoding our own frame");
+                    assert_eq!((f2.src, f2.vlan_tci), (f.src, None));
+                    match f2.kind {
+                        FrameKind::Bpdu(o2) => assert_eq!(Bpdu::parse(o2), Ok(b)),
+                        other => panic!("our own frame decoded as {other:?}"),
+                    }
+                }
+            }
+            FrameKind::Pvst(body) => {
+                assert!(
+                    body.len() + 22 <= data.len(),
+                    "PVST+ body runs past the frame"
+                );
+                if let Ok(b) = Bpdu::parse(body) {
+                    bpdu_inspect(&b);
+                    bpdu_round_trip(&b);
+                }
+            }
+            FrameKind::Other => {}
+        }
+    }
+    if let Ok(b) = Bpdu::parse(data) {
+        bpdu_inspect(&b);
+        let enc = bpdu_round_trip(&b);
+        match (b, data.len()) {
+            // 802.1Q §14.4: a version ≥ 3 BPDU of 35 octets (no Version 1 Length octet) is
+            // processed as an RST BPDU; the codec reads the missing octet as 0 and emits the
+            // 36-octet RST BPDU, one octet longer than the input.
+            (Bpdu::Rst(r), 35) if r.version >= 3 => {
+                assert_eq!(r.version_1_length, 0);
+                assert_eq!((&enc[..35], enc[35]), (data, 0));
+            }
+            _ => assert_eq!(
+                data.get(..enc.len()),
+                Some(&enc[..]),
+                "encoding differs from input"
+            ),
+        }
+    }
+}
+
+/// The MST Configuration Identifier and the VID → MSTID table: `data` is parsed as an MCID, and
+/// read as big-endian (VID, MSTID) pairs applied to a table whose digest is then computed.
+pub fn stp_mcid(data: &[u8]) {
+    use stp::wire::mcid::MCID_LEN;
+    use stp::wire::{MstConfigId, VidToMstid};
+    if let Ok(m) = MstConfigId::parse(data) {
+        let o = m.to_octets();
+        assert_eq!(data.get(..MCID_LEN), Some(&o[..]), "MCID encoding differs");
+        assert_eq!(MstConfigId::parse(&o), Ok(m));
+        assert!(m.name_bytes().len() <= 32);
+    } else {
+        assert!(data.len() < MCID_LEN, "a 51-octet MCID must parse");
+    }
+    let mut table = VidToMstid::all_cist();
+    let mut applied = Vec::new();
+    for pair in data.chunks_exact(4).take(4096) {
+        let vid = u16::from_be_bytes([pair[0], pair[1]]);
+        let mstid = u16::from_be_bytes([pair[2], pair[3]]);
+        let ok = table.set(vid, mstid);
+        assert_eq!(
+            ok,
+            (1..=4094).contains(&vid) && mstid <= 4094,
+            "set({vid}, {mstid})"
+        );
+        if ok {
+            assert_eq!(table.get(vid), mstid);
+            applied.push((vid, mstid));
+        } else {
+            let _ = table.get(vid);
+        }
+    }
+    let ids = table.mstids();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "mstids not ascending");
+    assert!(ids.iter().all(|&m| (1..=4094).contains(&m)));
+    let digest = table.digest();
+    // A table rebuilt from the pairs that took effect, last write winning, has the same digest.
+    let mut again = VidToMstid::all_cist();
+    for &(vid, mstid) in &applied {
+        assert!(again.set(vid, mstid));
+    }
+    assert_eq!(again, table);
+    assert_eq!(again.digest(), digest);
+    // An MCID for this table, named after the input, round trips.
+    let name = String::from_utf8_lossy(data.get(..data.len().min(40)).unwrap_or_default());
+    let revision = data.first().map_or(0, |&b| u16::from(b) << 8 | 1);
+    let m = MstConfigId::new(&name, revision, &table);
+    assert_eq!(m.digest, digest);
+    assert_eq!(MstConfigId::parse(&m.to_octets()), Ok(m));
+}

@@ -14,6 +14,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
     ("lacp_system", mlag_fuzz::lacp_system),
+    ("stp_decode", mlag_fuzz::stp_decode),
+    ("stp_mcid", mlag_fuzz::stp_mcid),
 ];
 
 fn replay(target: &str, body: Body) -> usize {

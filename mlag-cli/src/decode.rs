@@ -1,9 +1,10 @@
 //! Decoding captured frames into JSON values (one object per frame) for `mlag decode`.
 //!
 //! Field names follow the standard in snake_case (IEEE 802.1AX-2014 §6.4.2 for LACPDUs, §6.5.3
-//! for Marker PDUs). Every frame yields an object, whatever it carries: protocols that are not
-//! decoded yet are listed with their EtherType or 802.3 length, and malformed Slow Protocols
-//! frames carry an `error` with the codec's typed error text.
+//! for Marker PDUs, IEEE 802.1D-2004 §9.3 and 802.1Q-2022 §14 for BPDUs). Every frame yields an
+//! object, whatever it carries: protocols that are not decoded yet are listed with their EtherType
+//! or 802.3 length, and malformed Slow Protocols and spanning tree frames carry an `error` with the
+//! codec's typed error text. Cisco PVST+ frames are decoded under `pvst`, never as IEEE BPDUs.
 
 use crate::pcap::Frame;
 use core::fmt::Write as _;
@@ -11,6 +12,9 @@ use l2_types::{EtherType, MacAddr};
 use lacp::wire::lacpdu::{Deviation, Packet};
 use lacp::wire::{self, EthernetRepr, LacpduRepr, MarkerRepr, PortInfo, PortState, SlowPdu, Tlv};
 use serde_json::{Map, Value, json};
+use stp::wire::{
+    Bpdu, BpduFlags, BpduFrame, BridgeId, ConfigBpdu, FrameKind, MstiConfigMessage, PortRole,
+};
 
 /// Value of `protocol` for a LACPDU.
 pub const PROTOCOL_LACP: &str = "lacp";
@@ -18,10 +22,10 @@ pub const PROTOCOL_LACP: &str = "lacp";
 pub const PROTOCOL_MARKER: &str = "marker";
 /// Value of `protocol` for other or malformed Slow Protocols frames.
 pub const PROTOCOL_SLOW: &str = "slow";
-/// Value of `protocol` for IEEE spanning tree BPDUs (recognised only).
-pub const PROTOCOL_STP: &str = "stp (not decoded yet)";
-/// Value of `protocol` for Cisco PVST+/Rapid-PVST+ BPDUs (recognised only).
-pub const PROTOCOL_PVST: &str = "pvst+ (not decoded yet)";
+/// Value of `protocol` for IEEE spanning tree BPDUs (Configuration, TCN, RST, MST).
+pub const PROTOCOL_STP: &str = "stp";
+/// Value of `protocol` for Cisco PVST+/Rapid-PVST+ BPDUs (not IEEE BPDUs).
+pub const PROTOCOL_PVST: &str = "pvst+";
 /// Value of `protocol` for everything else.
 pub const PROTOCOL_UNKNOWN: &str = "unknown";
 
@@ -83,10 +87,8 @@ pub fn decode_frame(frame: &Frame) -> Value {
     m.insert("eth".into(), eth_json(&eth, payload));
     if eth.ethertype == EtherType::SLOW_PROTOCOLS {
         decode_slow(&mut m, data, payload);
-    } else if is_stp(&eth, payload) {
-        m.insert("protocol".into(), json!(PROTOCOL_STP));
-    } else if is_pvst(&eth, payload) {
-        m.insert("protocol".into(), json!(PROTOCOL_PVST));
+    } else if is_stp(&eth, payload) || is_pvst(&eth, payload) {
+        decode_spanning_tree(&mut m, data);
     } else {
         m.insert("protocol".into(), json!(PROTOCOL_UNKNOWN));
     }
@@ -290,7 +292,7 @@ pub fn deviation_json(d: &Deviation) -> Value {
 
 /// The `reencode` object: whether `emitted` equals the first `emitted.len()` octets of `pdu`, and
 /// where they first differ if not.
-fn reencode_json(emitted: Result<&[u8], wire::Error>, pdu: &[u8]) -> Value {
+fn reencode_json<E: core::fmt::Display>(emitted: Result<&[u8], E>, pdu: &[u8]) -> Value {
     let emitted = match emitted {
         Ok(e) => e,
         Err(e) => return json!({ "identical": false, "error": e.to_string() }),
@@ -347,4 +349,293 @@ pub fn marker_json(r: &MarkerRepr, pdu: &[u8]) -> Value {
         "pdu_len": len,
         "trailer_len": pdu.len().saturating_sub(len),
     })
+}
+
+// ===== Spanning tree (IEEE 802.1D / 802.1Q BPDUs, Cisco PVST+) =====
+
+/// What `pvst.note` says about every PVST+ frame.
+pub const PVST_NOTE: &str = "Cisco PVST+/Rapid-PVST+ BPDU (SNAP 00-00-0c/0x010b): not an IEEE \
+                             BPDU; an IEEE bridge never processes it as one";
+
+/// Fills `protocol` and the `stp` or `pvst` object of a frame to the Bridge Group Address, with
+/// the spanning tree LLC, or with the PVST+ SNAP header.
+fn decode_spanning_tree(m: &mut Map<String, Value>, data: &[u8]) {
+    let pvst_dst = data.starts_with(&stp::wire::frame::SSTP_ADDRESS.0);
+    let frame = match BpduFrame::parse(data) {
+        Ok(f) => f,
+        Err(e) => {
+            let proto = if pvst_dst {
+                PROTOCOL_PVST
+            } else {
+                PROTOCOL_STP
+            };
+            m.insert("protocol".into(), json!(proto));
+            m.insert("error".into(), json!(e.to_string()));
+            return;
+        }
+    };
+    let header = usize::from(frame.vlan_tci.is_some()) * 4 + 14;
+    let length = usize::from(frame.length_or_type);
+    let padding_len = data.len().saturating_sub(header + length);
+    match frame.kind {
+        FrameKind::Bpdu(octets) => {
+            m.insert("protocol".into(), json!(PROTOCOL_STP));
+            match Bpdu::parse(octets) {
+                Ok(b) => {
+                    let mut o = bpdu_json(&b, octets);
+                    o.insert("padding_len".into(), json!(padding_len));
+                    m.insert("stp".into(), Value::Object(o));
+                }
+                Err(e) => {
+                    m.insert(
+                        "stp".into(),
+                        json!({ "bpdu_len": octets.len(), "padding_len": padding_len }),
+                    );
+                    m.insert("error".into(), json!(e.to_string()));
+                }
+            }
+        }
+        FrameKind::Pvst(body) => {
+            m.insert("protocol".into(), json!(PROTOCOL_PVST));
+            let (p, err) = pvst_json(body);
+            let mut p = p;
+            p.insert("padding_len".into(), json!(padding_len));
+            m.insert("pvst".into(), Value::Object(p));
+            if let Some(e) = err {
+                m.insert("error".into(), json!(e));
+            }
+        }
+        FrameKind::Other => {
+            let proto = if pvst_dst {
+                PROTOCOL_PVST
+            } else {
+                PROTOCOL_STP
+            };
+            m.insert("protocol".into(), json!(proto));
+            m.insert(
+                "error".into(),
+                json!(if pvst_dst {
+                    "not a PVST+ frame: no SNAP header aa-aa-03 00-00-0c 0x010b"
+                } else {
+                    "not a BPDU: no 802.3 length with LLC 42-42-03"
+                }),
+            );
+        }
+    }
+}
+
+/// A bridge identifier as `{priority, system_id_extension, address}`.
+pub fn bridge_id_json(id: BridgeId) -> Value {
+    json!({
+        "priority": id.priority(),
+        "system_id_extension": id.system_id_extension(),
+        "address": id.address().to_string(),
+    })
+}
+
+/// The `flags` object: `raw`, the named bits, and `port_role` where the BPDU kind has one.
+/// `msti` selects the MSTI meaning of bit 7 (Master instead of Topology Change Acknowledgment).
+pub fn bpdu_flags_json(flags: BpduFlags, with_role: bool, msti: bool) -> Value {
+    let mut f = Map::new();
+    f.insert("raw".into(), json!(flags.bits()));
+    for (name, bit) in [
+        ("topology_change", BpduFlags::TOPOLOGY_CHANGE),
+        ("proposal", BpduFlags::PROPOSAL),
+        ("learning", BpduFlags::LEARNING),
+        ("forwarding", BpduFlags::FORWARDING),
+        ("agreement", BpduFlags::AGREEMENT),
+    ] {
+        f.insert(name.into(), json!(flags.contains(bit)));
+    }
+    let bit7 = if msti {
+        "master"
+    } else {
+        "topology_change_ack"
+    };
+    f.insert(bit7.into(), json!(flags.contains(BpduFlags::MASTER)));
+    if with_role {
+        let role = match (msti, flags.role()) {
+            (false, PortRole::MasterOrUnknown) => "unknown",
+            (true, PortRole::MasterOrUnknown) => "master",
+            (_, r) => r.name(),
+        };
+        f.insert("port_role".into(), json!(role));
+    }
+    Value::Object(f)
+}
+
+/// The body fields shared by Configuration, RST and MST BPDUs, in wire order. In an MST BPDU
+/// the bridge identifier slot is the CIST Regional Root Identifier and is named so.
+fn config_body_json(o: &mut Map<String, Value>, c: &ConfigBpdu, with_role: bool, mst: bool) {
+    o.insert("flags".into(), bpdu_flags_json(c.flags, with_role, false));
+    o.insert("root_id".into(), bridge_id_json(c.root_id));
+    o.insert("root_path_cost".into(), json!(c.root_path_cost));
+    let slot = if mst {
+        "cist_regional_root_id"
+    } else {
+        "bridge_id"
+    };
+    o.insert(slot.into(), bridge_id_json(c.bridge_id));
+    o.insert(
+        "port_id".into(),
+        json!({ "priority": c.port_id.priority(), "number": c.port_id.number() }),
+    );
+    for (name, t) in [
+        ("message_age", c.message_age),
+        ("max_age", c.max_age),
+        ("hello_time", c.hello_time),
+        ("forward_delay", c.forward_delay),
+    ] {
+        o.insert(name.into(), json!(t.as_secs_f64()));
+    }
+}
+
+/// One element of `msti`.
+pub fn msti_json(r: &MstiConfigMessage) -> Value {
+    json!({
+        "mstid": r.mstid(),
+        "flags": bpdu_flags_json(r.flags, true, true),
+        "regional_root_id": bridge_id_json(r.regional_root_id),
+        "internal_root_path_cost": r.internal_root_path_cost,
+        "bridge_priority": r.bridge_priority_value(),
+        "port_priority": r.port_priority_value(),
+        "remaining_hops": r.remaining_hops,
+    })
+}
+
+/// The members of a decoded BPDU whose octets (from the Protocol Identifier, bounded by the
+/// 802.3 length) are `octets`: every field, then `reencode`, `bpdu_len` (octets inside the 802.3
+/// length), `decoded_len` (octets the BPDU kind defines) and `trailer_len` (the rest).
+pub fn bpdu_json(b: &Bpdu<'_>, octets: &[u8]) -> Map<String, Value> {
+    let mut o = Map::new();
+    o.insert("protocol_id".into(), json!(0));
+    let (version, ty) = match b {
+        Bpdu::Config { version, .. } => (*version, stp::wire::bpdu::TYPE_CONFIG),
+        Bpdu::Tcn { version } => (*version, stp::wire::bpdu::TYPE_TCN),
+        Bpdu::Rst(r) => (r.version, stp::wire::bpdu::TYPE_RST),
+        Bpdu::Mst(m) => (m.version, stp::wire::bpdu::TYPE_RST),
+    };
+    o.insert("protocol_version".into(), json!(version));
+    o.insert("bpdu_type".into(), json!(ty));
+    o.insert("bpdu_kind".into(), json!(b.kind_name()));
+    match b {
+        Bpdu::Config { bpdu, .. } => config_body_json(&mut o, bpdu, false, false),
+        Bpdu::Tcn { .. } => {}
+        Bpdu::Rst(r) => {
+            config_body_json(&mut o, &r.bpdu, true, false);
+            o.insert("version_1_length".into(), json!(r.version_1_length));
+            if r.version >= 3 {
+                o.insert(
+                    "note".into(),
+                    json!(
+                        "protocol version 3 or more but not a valid MST BPDU \
+                           (802.1Q-2022 §14.4): processed as an RST BPDU"
+                    ),
+                );
+            }
+        }
+        Bpdu::Mst(m) => {
+            config_body_json(&mut o, &m.cist, true, true);
+            o.insert("version_1_length".into(), json!(m.version_1_length));
+            o.insert("version_3_length".into(), json!(m.version_3_length()));
+            o.insert(
+                "mst_config_id".into(),
+                json!({
+                    "format_selector": m.mcid.format_selector,
+                    "name": String::from_utf8_lossy(m.mcid.name_bytes()),
+                    "revision": m.mcid.revision,
+                    "digest": hex(&m.mcid.digest),
+                }),
+            );
+            o.insert(
+                "cist_internal_root_path_cost".into(),
+                json!(m.cist_internal_root_path_cost),
+            );
+            o.insert("cist_bridge_id".into(), bridge_id_json(m.cist_bridge_id));
+            o.insert("cist_remaining_hops".into(), json!(m.cist_remaining_hops));
+            o.insert(
+                "msti".into(),
+                Value::Array(m.mstis.iter().map(|r| msti_json(&r)).collect()),
+            );
+        }
+    }
+    let len = b.buffer_len();
+    let mut buf = vec![0u8; len];
+    let emitted = b.emit(&mut buf).map(|n| &buf[..n]);
+    o.insert("reencode".into(), reencode_json(emitted, octets));
+    o.insert("bpdu_len".into(), json!(octets.len()));
+    o.insert("decoded_len".into(), json!(len));
+    o.insert(
+        "trailer_len".into(),
+        json!(octets.len().saturating_sub(len)),
+    );
+    o
+}
+
+/// The `pvst` object of a PVST+ frame whose octets after the SNAP header are `body`: the note,
+/// the embedded Configuration or RST BPDU's fields, the TLVs after it (from BPDU offset 36), and
+/// the Originating VLAN. Returns an error text alongside when something is malformed.
+pub fn pvst_json(body: &[u8]) -> (Map<String, Value>, Option<String>) {
+    let mut p = Map::new();
+    p.insert("note".into(), json!(PVST_NOTE));
+    let mut error = None;
+    match Bpdu::parse(body) {
+        Ok(b @ (Bpdu::Config { .. } | Bpdu::Rst(_))) => {
+            let mut o = bpdu_json(&b, body.get(..b.buffer_len()).unwrap_or(body));
+            o.remove("trailer_len");
+            p.insert("bpdu".into(), Value::Object(o));
+        }
+        Ok(other) => {
+            error = Some(format!(
+                "PVST+ carries a {} BPDU; only Configuration and RST BPDUs are defined",
+                other.kind_name()
+            ));
+        }
+        Err(e) => error = Some(e.to_string()),
+    }
+    // TLVs: type (2), length (2), value; start at offset 36 for both BPDU kinds (a Configuration
+    // BPDU is followed by one pad octet).
+    let mut tlvs = Vec::new();
+    let mut rest = body.get(36..).unwrap_or_default();
+    while !rest.is_empty() {
+        let Some((&[t0, t1, l0, l1], after)) = rest.split_first_chunk::<4>() else {
+            error.get_or_insert_with(|| {
+                format!("PVST+ TLV header cut short: {} octets", rest.len())
+            });
+            break;
+        };
+        let (ty, len) = (
+            u16::from_be_bytes([t0, t1]),
+            usize::from(u16::from_be_bytes([l0, l1])),
+        );
+        let Some(value) = after.get(..len) else {
+            error.get_or_insert_with(|| {
+                format!("PVST+ TLV type {ty} length {len} runs past the frame")
+            });
+            break;
+        };
+        let mut t = Map::new();
+        t.insert("type".into(), json!(ty));
+        t.insert("length".into(), json!(len));
+        match (ty, value) {
+            (0, &[v0, v1]) => {
+                let vlan = u16::from_be_bytes([v0, v1]);
+                t.insert("name".into(), json!("originating_vlan"));
+                t.insert("vlan".into(), json!(vlan));
+                p.insert("originating_vlan".into(), json!(vlan));
+            }
+            _ => {
+                t.insert("name".into(), json!("unknown"));
+                t.insert("value".into(), json!(hex(value)));
+            }
+        }
+        tlvs.push(Value::Object(t));
+        rest = after.get(len..).unwrap_or_default();
+    }
+    if !p.contains_key("originating_vlan") {
+        error.get_or_insert_with(|| "PVST+ BPDU without an Originating VLAN TLV".into());
+    }
+    p.insert("tlvs".into(), Value::Array(tlvs));
+    p.insert("pvst_len".into(), json!(body.len()));
+    (p, error)
 }

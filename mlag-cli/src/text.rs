@@ -18,7 +18,9 @@ fn label(key: &str) -> String {
         }
         match word {
             "lacp" | "tlv" | "tlvs" | "pdu" | "id" | "vlan" | "tci" | "pcp" | "llc" | "dsap"
-            | "ssap" | "eth" => out.push_str(&word.to_uppercase()),
+            | "ssap" | "eth" | "bpdu" | "mst" | "msti" | "cist" | "mstid" | "tc" | "pvst" => {
+                out.push_str(&word.to_uppercase())
+            }
             _ if i == 0 => {
                 let mut c = word.chars();
                 if let Some(f) = c.next() {
@@ -61,6 +63,41 @@ fn summary(key: &str, m: &Map<String, Value>) -> String {
             m.get("port").map(scalar).unwrap_or_default(),
             m.get("key").map(scalar).unwrap_or_default()
         ),
+        "root_id"
+        | "bridge_id"
+        | "cist_regional_root_id"
+        | "cist_bridge_id"
+        | "regional_root_id" => format!(
+            ": {}/{}/{}",
+            m.get("priority").map(scalar).unwrap_or_default(),
+            m.get("system_id_extension").map(scalar).unwrap_or_default(),
+            m.get("address").map(scalar).unwrap_or_default()
+        ),
+        "port_id" => format!(
+            ": {}.{}",
+            m.get("priority").map(scalar).unwrap_or_default(),
+            m.get("number").map(scalar).unwrap_or_default()
+        ),
+        "flags" => {
+            let set: Vec<&str> = m
+                .iter()
+                .filter(|(_, v)| **v == Value::Bool(true))
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let role = m
+                .get("port_role")
+                .map(|r| format!(", role {}", scalar(r)))
+                .unwrap_or_default();
+            format!(
+                ": 0x{:02x} ({}{role})",
+                m.get("raw").and_then(Value::as_u64).unwrap_or(0),
+                if set.is_empty() {
+                    "none".to_string()
+                } else {
+                    set.join(", ")
+                }
+            )
+        }
         "reencode" => match m.get("identical") {
             Some(Value::Bool(true)) => ": identical".into(),
             _ => ": DIFFERENT".into(),
@@ -79,6 +116,13 @@ fn object(out: &mut String, depth: usize, m: &Map<String, Value>, skip: &[&str])
                 line(out, depth, &format!("{}{}", label(k), summary(k, inner)));
                 let skip: &[&str] = match k.as_str() {
                     "state" => &["raw", "compact"],
+                    "root_id"
+                    | "bridge_id"
+                    | "cist_regional_root_id"
+                    | "cist_bridge_id"
+                    | "regional_root_id" => &["priority", "system_id_extension", "address"],
+                    "port_id" => &["priority", "number"],
+                    "flags" => &["raw"],
                     "reencode" => &["identical"],
                     _ => &[],
                 };
@@ -93,9 +137,13 @@ fn object(out: &mut String, depth: usize, m: &Map<String, Value>, skip: &[&str])
                     match item {
                         Value::Object(inner) => {
                             let name = inner.get("name").or_else(|| inner.get("kind"));
-                            let head = name.map(scalar).unwrap_or_else(|| format!("#{i}"));
+                            let head = match (name, inner.get("mstid")) {
+                                (Some(n), _) => scalar(n),
+                                (None, Some(id)) => format!("MSTI {}", scalar(id)),
+                                (None, None) => format!("#{i}"),
+                            };
                             line(out, depth + 1, &format!("[{i}] {head}"));
-                            object(out, depth + 2, inner, &["name", "kind"]);
+                            object(out, depth + 2, inner, &["name", "kind", "mstid"]);
                         }
                         other => line(out, depth + 1, &format!("[{i}] {}", scalar(other))),
                     }
@@ -134,6 +182,8 @@ pub fn render(frame: &Value) -> String {
         ("lacp", "Link Aggregation Control Protocol (LACPDU)"),
         ("marker", "Marker Protocol"),
         ("slow", "Slow Protocols"),
+        ("stp", "Spanning Tree Protocol (BPDU)"),
+        ("pvst", "Cisco PVST+ (not an IEEE BPDU)"),
     ] {
         if let Some(Value::Object(pdu)) = m.get(key) {
             line(&mut out, 1, title);
