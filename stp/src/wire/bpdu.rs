@@ -258,6 +258,7 @@ pub struct ConfigBpdu {
 }
 
 impl ConfigBpdu {
+    #[inline(always)]
     fn read(b: &[u8; CONFIG_LEN]) -> Self {
         let [_, _, _, _, flags, rest @ ..] = *b;
         let [r0, r1, r2, r3, r4, r5, r6, r7, c0, c1, c2, c3, rest @ ..] = rest;
@@ -276,52 +277,22 @@ impl ConfigBpdu {
         }
     }
 
-    fn write(&self, version: u8, ty: u8) -> [u8; CONFIG_LEN] {
-        let [r0, r1, r2, r3, r4, r5, r6, r7] = self.root_id.to_octets();
-        let [c0, c1, c2, c3] = self.root_path_cost.to_be_bytes();
-        let [b0, b1, b2, b3, b4, b5, b6, b7] = self.bridge_id.to_octets();
-        let [p0, p1] = self.port_id.0.to_be_bytes();
-        let [a0, a1] = self.message_age.0.to_be_bytes();
-        let [m0, m1] = self.max_age.0.to_be_bytes();
-        let [h0, h1] = self.hello_time.0.to_be_bytes();
-        let [f0, f1] = self.forward_delay.0.to_be_bytes();
-        [
-            0,
-            0,
-            version,
-            ty,
-            self.flags.bits(),
-            r0,
-            r1,
-            r2,
-            r3,
-            r4,
-            r5,
-            r6,
-            r7,
-            c0,
-            c1,
-            c2,
-            c3,
-            b0,
-            b1,
-            b2,
-            b3,
-            b4,
-            b5,
-            b6,
-            b7,
-            p0,
-            p1,
-            a0,
-            a1,
-            m0,
-            m1,
-            h0,
-            h1,
-            f0,
-            f1,
-        ]
+    /// Writes the 35 octets in place (Protocol Identifier, `version`, `ty`, the body).
+    #[inline(always)]
+    fn write_into(&self, o: &mut [u8; CONFIG_LEN], version: u8, ty: u8) {
+        o[0] = 0;
+        o[1] = 0;
+        o[2] = version;
+        o[3] = ty;
+        o[4] = self.flags.bits();
+        o[5..13].copy_from_slice(&self.root_id.to_octets());
+        o[13..17].copy_from_slice(&self.root_path_cost.to_be_bytes());
+        o[17..25].copy_from_slice(&self.bridge_id.to_octets());
+        o[25..27].copy_from_slice(&self.port_id.0.to_be_bytes());
+        o[27..29].copy_from_slice(&self.message_age.0.to_be_bytes());
+        o[29..31].copy_from_slice(&self.max_age.0.to_be_bytes());
+        o[31..33].copy_from_slice(&self.hello_time.0.to_be_bytes());
+        o[33..35].copy_from_slice(&self.forward_delay.0.to_be_bytes());
     }
 
     /// 802.1D-2004 §9.3.4 checks that need the receiving port: a Configuration BPDU is processed
@@ -565,35 +536,27 @@ impl<'a> Bpdu<'a> {
         if protocol != 0 {
             return Err(Error::BadProtocolId(protocol));
         }
-        let body = || {
-            b.first_chunk::<CONFIG_LEN>()
-                .map(ConfigBpdu::read)
-                .ok_or(Error::Truncated {
-                    needed: CONFIG_LEN,
-                    got,
-                })
-        };
+        let truncated = |needed| Error::Truncated { needed, got };
         match (ty, version) {
             (TYPE_TCN, _) => Ok(Self::Tcn { version }),
-            (TYPE_CONFIG, _) => Ok(Self::Config {
-                version,
-                bpdu: body()?,
-            }),
-            (TYPE_RST, 2) => {
-                if got < RST_LEN {
-                    return Err(Error::Truncated {
-                        needed: RST_LEN,
-                        got,
-                    });
-                }
-                Ok(Self::Rst(RstBpdu {
+            (TYPE_CONFIG, _) => match b.first_chunk::<CONFIG_LEN>() {
+                Some(c) => Ok(Self::Config {
                     version,
-                    bpdu: body()?,
-                    version_1_length: b.get(CONFIG_LEN).copied().unwrap_or(0),
-                }))
-            }
+                    bpdu: ConfigBpdu::read(c),
+                }),
+                None => Err(truncated(CONFIG_LEN)),
+            },
+            (TYPE_RST, 2) => match (b.first_chunk::<CONFIG_LEN>(), b.get(CONFIG_LEN)) {
+                (Some(body), Some(&version_1_length)) => Ok(Self::Rst(RstBpdu {
+                    version,
+                    bpdu: ConfigBpdu::read(body),
+                    version_1_length,
+                })),
+                _ => Err(truncated(RST_LEN)),
+            },
             (TYPE_RST, 3..) => {
-                let bpdu = body()?;
+                let bpdu =
+                    ConfigBpdu::read(b.first_chunk::<CONFIG_LEN>().ok_or(truncated(CONFIG_LEN))?);
                 let version_1_length = b.get(CONFIG_LEN).copied().unwrap_or(0);
                 match Self::parse_mst(b, version, bpdu) {
                     Some(mst) => Ok(Self::Mst(mst)),
@@ -660,48 +623,49 @@ impl<'a> Bpdu<'a> {
 
     /// Writes the BPDU into the front of `buf`; returns the octets written.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        let len = self.buffer_len();
         let got = buf.len();
-        let truncated = Error::Truncated { needed: len, got };
-        let out = buf.get_mut(..len).ok_or(truncated)?;
+        let truncated = |needed| Error::Truncated { needed, got };
         match self {
-            Self::Tcn { version } => out.copy_from_slice(&[0, 0, *version, TYPE_TCN]),
+            Self::Tcn { version } => {
+                let out = buf.first_chunk_mut::<TCN_LEN>().ok_or(truncated(TCN_LEN))?;
+                *out = [0, 0, *version, TYPE_TCN];
+                Ok(TCN_LEN)
+            }
             Self::Config { version, bpdu } => {
-                out.copy_from_slice(&bpdu.write(*version, TYPE_CONFIG))
+                let out = buf
+                    .first_chunk_mut::<CONFIG_LEN>()
+                    .ok_or(truncated(CONFIG_LEN))?;
+                bpdu.write_into(out, *version, TYPE_CONFIG);
+                Ok(CONFIG_LEN)
             }
             Self::Rst(r) => {
-                let (head, v1) = out.split_first_chunk_mut::<CONFIG_LEN>().ok_or(truncated)?;
-                *head = r.bpdu.write(r.version, TYPE_RST);
-                v1.copy_from_slice(&[r.version_1_length]);
+                let out = buf.first_chunk_mut::<RST_LEN>().ok_or(truncated(RST_LEN))?;
+                let (head, v1) = out.split_at_mut(CONFIG_LEN);
+                if let Ok(head) = <&mut [u8; CONFIG_LEN]>::try_from(head) {
+                    r.bpdu.write_into(head, r.version, TYPE_RST);
+                }
+                v1.fill(r.version_1_length);
+                Ok(RST_LEN)
             }
             Self::Mst(m) => {
-                let (head, rest) = out.split_first_chunk_mut::<CONFIG_LEN>().ok_or(truncated)?;
-                *head = m.cist.write(m.version, TYPE_RST);
-                let (fixed, msti) = rest
-                    .split_first_chunk_mut::<{ MST_BASE_LEN - CONFIG_LEN }>()
-                    .ok_or(truncated)?;
-                let [v0, v1] = m.version_3_length().to_be_bytes();
-                let mut f = [0u8; MST_BASE_LEN - CONFIG_LEN];
-                let parts: [&[u8]; 6] = [
-                    &[m.version_1_length, v0, v1],
-                    &m.mcid.to_octets(),
-                    &m.cist_internal_root_path_cost.to_be_bytes(),
-                    &m.cist_bridge_id.to_octets(),
-                    &[m.cist_remaining_hops],
-                    &[],
-                ];
-                let mut off = 0;
-                for p in parts {
-                    if let Some(dst) = f.get_mut(off..off + p.len()) {
-                        dst.copy_from_slice(p);
-                    }
-                    off += p.len();
+                let len = MST_BASE_LEN + m.mstis.len() * MSTI_LEN;
+                let out = buf.get_mut(..len).ok_or(truncated(len))?;
+                let (fixed, msti) = out
+                    .split_first_chunk_mut::<MST_BASE_LEN>()
+                    .ok_or(truncated(len))?;
+                if let Some(head) = fixed.first_chunk_mut::<CONFIG_LEN>() {
+                    m.cist.write_into(head, m.version, TYPE_RST);
                 }
-                *fixed = f;
+                fixed[35] = m.version_1_length;
+                fixed[36..38].copy_from_slice(&m.version_3_length().to_be_bytes());
+                fixed[38..89].copy_from_slice(&m.mcid.to_octets());
+                fixed[89..93].copy_from_slice(&m.cist_internal_root_path_cost.to_be_bytes());
+                fixed[93..101].copy_from_slice(&m.cist_bridge_id.to_octets());
+                fixed[101] = m.cist_remaining_hops;
                 msti.copy_from_slice(m.mstis.as_bytes());
+                Ok(len)
             }
         }
-        Ok(len)
     }
 }
 
