@@ -21,4 +21,21 @@
 
 extern crate alloc;
 
+mod bridge;
+pub mod config;
+pub mod event;
+mod machines;
+pub mod port;
+pub mod vector;
 pub mod wire;
+
+pub use bridge::{Bridge, MachineStates, PORTS_MAX, PortStatus, TreeStatus};
+pub use config::{
+    AdminP2p, BridgeConfig, ConfigError, ForceVersion, LinkState, PathCost, PathCostMethod,
+    PortConfig,
+};
+pub use event::{
+    CIST, Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId,
+};
+pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
+pub use vector::{PriorityVector, Times};
