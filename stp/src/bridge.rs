@@ -177,7 +177,6 @@ impl Bridge {
             .get(i)
             .is_some_and(|p| matches!(p.role, Role::Root | Role::Alternate | Role::Backup));
         Ctx {
-            bridge_id: self.bridge_id,
             force_version: self.cfg.force_version,
             tx_hold_count: self.cfg.tx_hold_count,
             root_times: self.root_times,
@@ -396,10 +395,10 @@ impl Bridge {
             .index
             .get(&port.get())
             .ok_or(ConfigError::NoSuchPort(port.get()))?;
-        if let Some(p) = self.ports.get_mut(i) {
-            if self.cfg.force_version >= crate::config::ForceVersion::Rstp {
-                p.mcheck = true;
-            }
+        if let Some(p) = self.ports.get_mut(i)
+            && self.cfg.force_version >= crate::config::ForceVersion::Rstp
+        {
+            p.mcheck = true;
         }
         self.out.now = now;
         self.mark(i);
@@ -1049,20 +1048,24 @@ impl Bridge {
         }
     }
 
+    #[allow(dead_code)]
     pub(crate) fn port_internal(&self, port: PortNo) -> Option<&Port> {
         self.ports.get(*self.index.get(&port.get())?)
     }
 
+    #[allow(dead_code)]
     pub(crate) fn now(&self) -> Instant {
         self.out.now
     }
 
+    #[allow(dead_code)]
     pub(crate) fn root_port_number(&self) -> Option<PortNo> {
         self.root_index()
             .and_then(|i| self.ports.get(i))
             .map(|p| p.no)
     }
 
+    #[allow(dead_code)]
     pub(crate) fn internal_ports(&self) -> &[Port] {
         &self.ports
     }

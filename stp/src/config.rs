@@ -129,7 +129,7 @@ impl BridgeConfig {
     /// # Errors
     /// The first rule that fails.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.priority % 4096 != 0 || self.priority > 61440 {
+        if !self.priority.is_multiple_of(4096) || self.priority > 61440 {
             return Err(ConfigError::BridgePriority(self.priority));
         }
         if !(6..=40).contains(&self.max_age) {
@@ -231,7 +231,7 @@ impl PortConfig {
     /// # Errors
     /// The first rule that fails.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.priority % 16 != 0 || self.priority > 240 {
+        if !self.priority.is_multiple_of(16) || self.priority > 240 {
             return Err(ConfigError::PortPriority(self.priority));
         }
         if let PathCost::Fixed(c) = self.path_cost

@@ -19,7 +19,7 @@ use crate::port::{
     RxKind, StdTimer, TcmState,
 };
 use crate::vector::{PriorityVector, Times, dur, secs};
-use crate::wire::{BpduFlags, BridgeId, ConfigBpdu};
+use crate::wire::{BpduFlags, ConfigBpdu};
 use core::cmp::Ordering;
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 
@@ -49,7 +49,6 @@ pub(crate) struct PendingTx {
 /// Bridge-level values the port machines read.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ctx {
-    pub(crate) bridge_id: BridgeId,
     pub(crate) force_version: ForceVersion,
     pub(crate) tx_hold_count: u8,
     pub(crate) root_times: Times,
@@ -135,6 +134,7 @@ impl Port {
 
     /// Runs every machine of this port once; true if any made a transition.
     pub(crate) fn step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        self.tick_tx_count(now);
         let mut changed = self.ba_step(now, out);
         changed |= self.prx_step(now, out);
         changed |= self.ppm_step(now, ctx, out);
@@ -423,7 +423,7 @@ impl Port {
             return true;
         }
         // §17.26: every transition out of IDLE requires allTransmitReady (selected && !updtInfo).
-        if !(self.selected && !self.updt_info) {
+        if !self.selected || self.updt_info {
             return false;
         }
         if self.hello_when.zero(now) {
@@ -797,7 +797,7 @@ impl Port {
     fn updt_rcvd_info_while(&mut self, now: Instant) {
         let t = &self.port_times;
         let hello = secs(t.hello_time).max(1);
-        if secs(t.message_age) + 1 <= secs(t.max_age) {
+        if secs(t.message_age) < secs(t.max_age) {
             self.rcvd_info_while
                 .put(now, Duration::from_secs(u64::from(3 * hello)));
         } else {
@@ -1221,7 +1221,7 @@ impl Port {
                     self.tcm_learning();
                     return true;
                 }
-                if !root_or_desig && !(self.learn || self.learning) {
+                if !(root_or_desig || self.learn || self.learning) {
                     self.tcm_inactive(out);
                     return true;
                 }
