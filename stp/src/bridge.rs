@@ -857,7 +857,7 @@ impl Bridge {
             p.designated_times = root_times;
             let (role, updt) = match p.info_is {
                 InfoIs::Disabled => (Role::Disabled, false),
-                InfoIs::Aged if p.held_inconsistent() => (Role::Alternate, false),
+                _ if p.held_inconsistent() => (Role::Alternate, false),
                 InfoIs::Aged => (Role::Designated, true),
                 InfoIs::Mine => {
                     let differs = p.port_priority != p.designated_priority
@@ -865,7 +865,6 @@ impl Bridge {
                     (Role::Designated, differs)
                 }
                 InfoIs::Received if root == Some(i) => (Role::Root, false),
-                InfoIs::Received if p.held_inconsistent() => (Role::Alternate, false),
                 InfoIs::Received => {
                     if p.designated_priority.cmp_message(&p.port_priority)
                         != core::cmp::Ordering::Less
@@ -1048,24 +1047,20 @@ impl Bridge {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn port_internal(&self, port: PortNo) -> Option<&Port> {
         self.ports.get(*self.index.get(&port.get())?)
     }
 
-    #[allow(dead_code)]
     pub(crate) fn now(&self) -> Instant {
         self.out.now
     }
 
-    #[allow(dead_code)]
     pub(crate) fn root_port_number(&self) -> Option<PortNo> {
         self.root_index()
             .and_then(|i| self.ports.get(i))
             .map(|p| p.no)
     }
 
-    #[allow(dead_code)]
     pub(crate) fn internal_ports(&self) -> &[Port] {
         &self.ports
     }

@@ -24,6 +24,7 @@ extern crate alloc;
 mod bridge;
 pub mod config;
 pub mod event;
+mod explain;
 mod machines;
 pub mod port;
 pub mod vector;
@@ -37,5 +38,6 @@ pub use config::{
 pub use event::{
     CIST, Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId,
 };
+pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
 pub use vector::{PriorityVector, Times};

@@ -1,15 +1,18 @@
 //! A virtual-time network of `stp::Bridge`s joined by point-to-point links.
 #![allow(
     dead_code,
+    unreachable_pub,
+    clippy::type_complexity,
+    clippy::ptr_arg,
     clippy::unwrap_used,
     clippy::indexing_slicing,
     clippy::expect_used,
     clippy::panic
 )]
 
-use std::cmp::Reverse;
+use core::cmp::Reverse;
+use core::fmt::Write as _;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::fmt::Write as _;
 
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 use stp::{Bridge, BridgeConfig, Event, LinkState, PortConfig, PortState, Role};
