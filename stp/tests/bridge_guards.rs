@@ -445,7 +445,8 @@ fn malformed_and_inconsistent_bpdus_change_nothing() {
     let before: Vec<_> = b.ports().collect();
     let tree = b.tree();
     let good = rst_frame(0, BpduFlags::empty().with_role(PortRole::Designated));
-    let mut cases: Vec<(Vec<u8>, fn(&RxError) -> bool)> = Vec::new();
+    type Case = (Vec<u8>, fn(&RxError) -> bool);
+    let mut cases: Vec<Case> = Vec::new();
     cases.push((good[..20].to_vec(), |e| {
         matches!(e, RxError::Malformed(_) | RxError::NotBpdu)
     }));
