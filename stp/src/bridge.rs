@@ -123,6 +123,11 @@ impl Bridge {
     /// The configuration is invalid.
     pub fn new(cfg: BridgeConfig) -> Result<Self, ConfigError> {
         cfg.validate()?;
+        Ok(Self::build(cfg))
+    }
+
+    /// [`new`](Self::new) for a configuration known to be valid.
+    pub(crate) fn build(cfg: BridgeConfig) -> Self {
         let mut b = Self {
             cfg,
             bridge_id: BridgeId::new(cfg.priority, 0, cfg.address),
@@ -147,7 +152,7 @@ impl Bridge {
         b.apply_bridge_config();
         b.root_priority = b.bridge_priority();
         b.root_times = b.bridge_times;
-        Ok(b)
+        b
     }
 
     fn apply_bridge_config(&mut self) {
@@ -880,11 +885,11 @@ impl Bridge {
                 }
             };
             p.selected_role = role;
-            if updt {
-                p.updt_info = true;
-            } else if p.info_is == InfoIs::Received {
-                p.updt_info = false;
-            }
+            // updtInfo is set for Designated roles that must send new information and cleared
+            // otherwise — also for a Disabled port, whose PIM never reaches UPDATE, so that a
+            // stale updtInfo cannot hold its Role Transitions machine (which waits on
+            // selected && !updtInfo) away from DISABLE_PORT.
+            p.updt_info = updt;
         }
     }
 
@@ -1063,6 +1068,36 @@ impl Bridge {
 
     pub(crate) fn internal_ports(&self) -> &[Port] {
         &self.ports
+    }
+
+    /// A digest of the protocol state (root, and every port's number, role, state, port and
+    /// designated priority vectors, infoIs and sendRSTP): two replicas of one logical bridge fed
+    /// the same inputs have equal fingerprints, so an MLAG pair can compare them over ICCP to
+    /// detect divergence cheaply. FNV-1a, stable across runs and platforms.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |x: u64| {
+            for b in x.to_be_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        let vec = |eat: &mut dyn FnMut(u64), v: &PriorityVector| {
+            eat(v.root.to_u64());
+            eat(u64::from(v.root_path_cost));
+            eat(v.designated_bridge.to_u64());
+            eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
+        };
+        vec(&mut eat, &self.root_priority);
+        for p in &self.ports {
+            eat(u64::from(p.no.get()));
+            eat(p.role as u64);
+            eat(u64::from(p.learning) | u64::from(p.forwarding) << 1 | u64::from(p.send_rstp) << 2);
+            eat(p.info_is as u64);
+            vec(&mut eat, &p.port_priority);
+            vec(&mut eat, &p.designated_priority);
+        }
+        h
     }
 
     /// Checks the invariants that must hold between inputs: at most one Root Port, a Root Port

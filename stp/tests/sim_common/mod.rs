@@ -37,6 +37,9 @@ pub struct Net {
     queue: BinaryHeap<Reverse<(Instant, u64, usize, u16, Vec<u8>)>>,
     seq: u64,
     pub frames: u64,
+    /// A replica of bridge 0 fed the same inputs (the MLAG hot standby); its outputs must
+    /// equal bridge 0's.
+    pub mirror: Option<Bridge>,
 }
 
 pub fn mac(b: usize) -> MacAddr {
@@ -73,6 +76,7 @@ impl Net {
             queue: BinaryHeap::new(),
             seq: 0,
             frames: 0,
+            mirror: None,
         }
     }
 
@@ -108,9 +112,13 @@ impl Net {
         self.next_port[b] += 1;
         let no = PortNo(p);
         let now = self.now;
-        self.bridges[b]
-            .add_port(now, no, f(b, PortConfig::new(port_mac(b, p))))
-            .unwrap();
+        let cfg = f(b, PortConfig::new(port_mac(b, p)));
+        self.bridges[b].add_port(now, no, cfg).unwrap();
+        if b == 0
+            && let Some(m) = &mut self.mirror
+        {
+            m.add_port(now, no, cfg).unwrap();
+        }
         self.drain(b);
         no
     }
@@ -123,6 +131,13 @@ impl Net {
         let now = self.now;
         self.bridges[a.0].handle_link(now, a.1, state);
         self.bridges[b.0].handle_link(now, b.1, state);
+        if let Some(m) = &mut self.mirror {
+            for (x, p) in [a, b] {
+                if x == 0 {
+                    m.handle_link(now, p, state);
+                }
+            }
+        }
         if !up {
             // Frames in flight on a cut link are lost.
             let keep: Vec<_> = self
@@ -141,6 +156,33 @@ impl Net {
     /// Collects a bridge's frames and events.
     pub fn drain(&mut self, b: usize) {
         let mut buf = [0u8; 1600];
+        if b == 0
+            && let Some(m) = &mut self.mirror
+        {
+            // The replica must say exactly what the primary says.
+            let mut mb = [0u8; 1600];
+            let mut primary = self.bridges[0].clone();
+            loop {
+                let x = primary
+                    .poll_transmit(&mut buf)
+                    .map(|t| (t.port, buf[..t.len].to_vec()));
+                let y = m
+                    .poll_transmit(&mut mb)
+                    .map(|t| (t.port, mb[..t.len].to_vec()));
+                assert_eq!(x, y, "replica transmits differ");
+                if x.is_none() {
+                    break;
+                }
+            }
+            loop {
+                let x = primary.poll_event();
+                assert_eq!(x, m.poll_event(), "replica events differ");
+                if x.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(primary.fingerprint(), m.fingerprint());
+        }
         while let Some(t) = self.bridges[b].poll_transmit(&mut buf) {
             let Some(&id) = self.port_link.get(&(b, t.port.get())) else {
                 continue;
@@ -193,7 +235,12 @@ impl Net {
             let Reverse((_, _, to, port, frame)) = self.queue.pop().unwrap();
             self.frames += 1;
             let now = self.now;
-            let _ = self.bridges[to].handle_frame(now, PortNo(port), &frame);
+            let r = self.bridges[to].handle_frame(now, PortNo(port), &frame);
+            if to == 0
+                && let Some(m) = &mut self.mirror
+            {
+                assert_eq!(m.handle_frame(now, PortNo(port), &frame), r);
+            }
             self.drain(to);
         }
         for b in 0..self.bridges.len() {
@@ -203,6 +250,11 @@ impl Net {
             {
                 let now = self.now;
                 self.bridges[b].handle_timeout(now);
+                if b == 0
+                    && let Some(m) = &mut self.mirror
+                {
+                    m.handle_timeout(now);
+                }
                 self.drain(b);
             }
         }
