@@ -260,7 +260,7 @@ impl Bytes<'_> {
             5 => {
                 let port = self.port();
                 let x = self.u8();
-                let link = if x % 3 == 0 {
+                let link = if x.is_multiple_of(3) {
                     LinkState::Down
                 } else {
                     LinkState::Up {
