@@ -40,6 +40,8 @@ pub struct Net {
     /// A replica of bridge 0 fed the same inputs (the MLAG hot standby); its outputs must
     /// equal bridge 0's.
     pub mirror: Option<Bridge>,
+    /// Per (bridge, port): transmit instants in the last second (transmit hold count check).
+    tx_window: BTreeMap<(usize, u16), std::collections::VecDeque<Instant>>,
 }
 
 pub fn mac(b: usize) -> MacAddr {
@@ -77,6 +79,7 @@ impl Net {
             seq: 0,
             frames: 0,
             mirror: None,
+            tx_window: BTreeMap::new(),
         }
     }
 
@@ -139,6 +142,9 @@ impl Net {
             }
         }
         if !up {
+            // A disabled port restarts its Port Transmit machine (txCount = 0).
+            self.tx_window.remove(&(a.0, a.1.get()));
+            self.tx_window.remove(&(b.0, b.1.get()));
             // Frames in flight on a cut link are lost.
             let keep: Vec<_> = self
                 .queue
@@ -184,6 +190,23 @@ impl Net {
             assert_eq!(primary.fingerprint(), m.fingerprint());
         }
         while let Some(t) = self.bridges[b].poll_transmit(&mut buf) {
+            // 802.1D-2004 §17.26: at most TxHoldCount BPDUs per second (plus the one the
+            // decrement at the end of the second lets through).
+            let hold = usize::from(self.bridges[b].config().tx_hold_count);
+            let w = self.tx_window.entry((b, t.port.get())).or_default();
+            while w
+                .front()
+                .is_some_and(|&at| at + Duration::from_secs(1) <= self.now)
+            {
+                w.pop_front();
+            }
+            w.push_back(self.now);
+            assert!(
+                w.len() <= hold + 1,
+                "bridge {b} port {} sent {} BPDUs within 1 s",
+                t.port.get(),
+                w.len()
+            );
             let Some(&id) = self.port_link.get(&(b, t.port.get())) else {
                 continue;
             };
@@ -382,6 +405,7 @@ impl Net {
                     p.info_is,
                     p.machines
                 );
+                let _ = writeln!(s, "    {}", b.explain(p.port, 0).unwrap());
             }
         }
         s
