@@ -104,7 +104,7 @@ fn scenario(seed: u64, legacy: bool) {
     check(&mut net, "all restored");
 }
 
-fn seeds(default: std::ops::Range<u64>) -> Vec<u64> {
+fn seeds(default: core::ops::Range<u64>) -> Vec<u64> {
     match std::env::var("STP_SEED") {
         Ok(s) => vec![s.parse().unwrap()],
         Err(_) => default.collect(),
