@@ -654,7 +654,7 @@ impl Bridge {
         let mut steps = 0usize;
         let mut touched: Vec<usize> = Vec::new();
         loop {
-            if self.out.reselect || self.ports.iter().any(|p| p.reselect) {
+            if self.out.reselect {
                 // 802.1D-2004 §17.28 ROLE_SELECTION: clearReselectTree(); updtRolesTree();
                 // setSelectedTree().
                 self.out.reselect = false;
@@ -690,6 +690,7 @@ impl Bridge {
             let before = signature(p, now);
             let mut changed = false;
             for _ in 0..64 {
+                self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
                 if !p.step(now, &ctx, &mut self.out) {
                     break;
                 }

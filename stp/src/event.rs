@@ -256,6 +256,9 @@ pub struct Stats {
     pub guard_trips: u64,
     /// Machine iterations stopped by the step bound (a bug if ever non-zero).
     pub step_bound_hits: u64,
+    /// Port machine runs (one run evaluates every machine of one port once); what an input
+    /// costs, for tests and benches.
+    pub port_steps: u64,
 }
 
 /// Per-port counters.
