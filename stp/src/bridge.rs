@@ -111,6 +111,7 @@ pub struct Bridge {
     index: BTreeMap<u16, usize>,
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
+    mcid: crate::wire::MstConfigId,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
@@ -145,6 +146,7 @@ impl Bridge {
             index: BTreeMap::new(),
             timers: BTreeSet::new(),
             out: Out::default(),
+            mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             dirty: Vec::new(),
             worklist: VecDeque::new(),
             last_root: None,
@@ -265,6 +267,37 @@ impl Bridge {
                 p.begin(now, &ctx, &mut self.out);
             }
         }
+    }
+
+    /// Sets the MST region configuration: name (at most 32 octets), revision level and the
+    /// VLAN→MSTI map, from which the MST Configuration Identifier and its digest are computed
+    /// (802.1Q-2022 §13.8). The default is the empty name, revision 0, every VLAN on the CIST.
+    ///
+    /// Only the identifier is used today: this bridge runs the CIST (MSTIs are not implemented),
+    /// so it behaves towards MSTP neighbours as a single-bridge region would at its boundary.
+    ///
+    /// # Errors
+    /// A name over 32 octets or more than 64 MSTIs; nothing changed.
+    pub fn set_mst_region(
+        &mut self,
+        name: &str,
+        revision: u16,
+        table: &crate::wire::VidToMstid,
+    ) -> Result<(), ConfigError> {
+        if name.len() > 32 {
+            return Err(ConfigError::RegionName(name.len()));
+        }
+        let n = table.mstids().len();
+        if n > crate::wire::bpdu::MSTIS_MAX {
+            return Err(ConfigError::TooManyMstis(n));
+        }
+        self.mcid = crate::wire::MstConfigId::new(name, revision, table);
+        Ok(())
+    }
+
+    /// The MST Configuration Identifier of [`set_mst_region`](Self::set_mst_region).
+    pub fn mst_config_id(&self) -> &crate::wire::MstConfigId {
+        &self.mcid
     }
 
     /// Adds a port (number 1–4095), link down until [`handle_link`](Self::handle_link).
@@ -610,13 +643,15 @@ impl Bridge {
             let Some(&i) = self.index.get(&no) else {
                 continue;
             };
+            let mut rr_expired = false;
             if let Some(p) = self.ports.get_mut(i) {
                 p.scheduled = None;
                 p.tick_tx_count(now);
+                rr_expired = p.rr_while.expired(now);
             }
             self.mark(i);
             // reRooted of the root port reads every port's rrWhile.
-            if let Some(r) = root {
+            if rr_expired && let Some(r) = root {
                 self.mark(r);
             }
         }

@@ -310,4 +310,10 @@ pub enum ConfigError {
     /// No such port.
     #[error("no port {0}")]
     NoSuchPort(u16),
+    /// An MST region name longer than 32 octets.
+    #[error("MST region name is {0} octets; at most 32")]
+    RegionName(usize),
+    /// A VLAN→MSTI map with more than 64 MSTIs.
+    #[error("{0} MSTIs mapped; at most 64")]
+    TooManyMstis(usize),
 }
