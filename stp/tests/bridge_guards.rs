@@ -544,3 +544,31 @@ fn backup_port_on_a_looped_segment() {
     let e = net.bridges[1].explain(b.port, CIST).unwrap();
     assert!(matches!(e.reason, RoleReason::Backup { .. }), "{e}");
 }
+
+#[test]
+fn root_guard_flood_is_counted_and_changes_nothing() {
+    let mut cfg = PortConfig::new(MacAddr([2, 1, 0, 0, 0, 1]));
+    cfg.root_guard = true;
+    let mut b = one_port_bridge(cfg);
+    let own = b.bridge_id();
+    let frame = rst_frame(
+        0,
+        BpduFlags::empty()
+            .with_role(PortRole::Designated)
+            .union(BpduFlags::PROPOSAL),
+    );
+    for i in 0..1000u64 {
+        b.handle_frame(Instant::from_millis(10 + i), PortNo(1), &frame)
+            .unwrap();
+        b.check_invariants().unwrap();
+    }
+    assert_eq!(b.tree().root_priority.root, own);
+    let p = b.port(PortNo(1)).unwrap();
+    assert_eq!(
+        (p.role, p.state, p.inconsistent),
+        (Role::Alternate, PortState::Discarding, Some(Guard::Root))
+    );
+    assert_eq!(p.counters.rx_rst, 1000);
+    assert!(b.stats().guard_trips >= 1);
+    assert_eq!(b.stats().bpdus_rx, 1000);
+}

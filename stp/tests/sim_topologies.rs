@@ -140,3 +140,48 @@ fn states_are_forwarding_or_discarding_when_quiet() {
         }
     }
 }
+
+#[test]
+fn shared_segments_fall_back_to_forward_delay() {
+    // Point-to-point forced off: no proposal/agreement, so a Designated port learns and
+    // forwards only on fdWhile (which INIT_PORT sets to MaxAge, then forwardDelay per step);
+    // a Root Port may forward at once (reRooted), which cannot loop while designated ports
+    // discard. The tree is right afterwards.
+    let mut net = Net::new(3);
+    for i in 0..3 {
+        net.link_with(i, (i + 1) % 3, |_, mut c| {
+            c.point_to_point = stp::AdminP2p::ForceFalse;
+            c.auto_edge = false;
+            c
+        });
+    }
+    net.run_for(Duration::from_secs(15));
+    for b in &net.bridges {
+        for p in b.ports().filter(|p| p.role == Role::Designated) {
+            assert_eq!(p.state, PortState::Discarding, "{}", net.dump());
+        }
+    }
+    settle(&mut net, 45);
+}
+
+#[test]
+fn link_speed_sets_the_auto_path_cost() {
+    let mut net = Net::new(2);
+    let l = net.link(0, 1);
+    settle(&mut net, 5);
+    assert_eq!(net.bridges[1].tree().root_priority.root_path_cost, 20_000);
+    let (b, p) = net.links[l].b;
+    let now = net.now;
+    net.bridges[b].handle_link(
+        now,
+        p,
+        stp::LinkState::Up {
+            speed_mbps: 10_000,
+            full_duplex: true,
+        },
+    );
+    net.drain(b);
+    settle(&mut net, 5);
+    assert_eq!(net.bridges[1].tree().root_priority.root_path_cost, 2_000);
+    assert_eq!(net.bridges[1].port(p).unwrap().path_cost, 2_000);
+}
