@@ -112,6 +112,7 @@ pub struct Bridge {
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
     mcid: crate::wire::MstConfigId,
+    sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
@@ -147,6 +148,7 @@ impl Bridge {
             timers: BTreeSet::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
+            sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
             last_root: None,
@@ -178,34 +180,57 @@ impl Bridge {
         }
     }
 
-    fn ctx(&self, i: usize) -> Ctx {
+    fn ctx(&mut self, i: usize) -> Ctx {
         let needs = self
             .ports
             .get(i)
             .is_some_and(|p| matches!(p.role, Role::Root | Role::Alternate | Role::Backup));
+        let (all_synced, re_rooted) = if needs {
+            let c = match self.sync_cache {
+                Some(c) => c,
+                None => {
+                    let c = self.compute_sync_cache();
+                    self.sync_cache = Some(c);
+                    c
+                }
+            };
+            // reRooted (802.1D-2004 §17.20.10): rrWhile is zero on every other port.
+            (
+                c.all_synced,
+                c.rr_running == 0 || (c.rr_running == 1 && c.rr_port == i),
+            )
+        } else {
+            (false, false)
+        };
         Ctx {
             force_version: self.cfg.force_version,
             tx_hold_count: self.cfg.tx_hold_count,
             root_times: self.root_times,
-            all_synced: needs && self.all_synced(),
-            re_rooted: needs && self.re_rooted(i),
+            all_synced,
+            re_rooted,
         }
     }
 
-    /// allSynced (802.1D-2004 §17.20.3).
-    fn all_synced(&self) -> bool {
-        self.ports
-            .iter()
-            .all(|p| p.selected && p.role == p.selected_role && (p.synced || p.role == Role::Root))
-    }
-
-    /// reRooted (802.1D-2004 §17.20.10): rrWhile is zero on every other port.
-    fn re_rooted(&self, i: usize) -> bool {
+    /// allSynced (802.1D-2004 §17.20.3) and the ports whose rrWhile runs, computed once and
+    /// kept until a variable they read changes (a port's signature, Port Role Selection, a new
+    /// input time), so a received BPDU does not scan every port.
+    fn compute_sync_cache(&self) -> SyncCache {
         let now = self.now_hint();
-        self.ports
-            .iter()
-            .enumerate()
-            .all(|(j, p)| j == i || p.rr_while.zero(now))
+        let mut c = SyncCache {
+            all_synced: true,
+            rr_running: 0,
+            rr_port: 0,
+        };
+        for (j, p) in self.ports.iter().enumerate() {
+            if !(p.selected && p.role == p.selected_role && (p.synced || p.role == Role::Root)) {
+                c.all_synced = false;
+            }
+            if !p.rr_while.zero(now) {
+                c.rr_running += 1;
+                c.rr_port = j;
+            }
+        }
+        c
     }
 
     fn now_hint(&self) -> Instant {
@@ -260,6 +285,7 @@ impl Bridge {
     }
 
     fn begin_all(&mut self, now: Instant) {
+        self.sync_cache = None;
         self.prs_init_bridge();
         for i in 0..self.ports.len() {
             let ctx = self.ctx(i);
@@ -332,6 +358,7 @@ impl Bridge {
         self.dirty.push(false);
         self.reindex();
         let i = self.ports.len() - 1;
+        self.sync_cache = None;
         let ctx = self.ctx(i);
         if let Some(p) = self.ports.get_mut(i) {
             p.begin(now, &ctx, &mut self.out);
@@ -685,6 +712,7 @@ impl Bridge {
     /// Runs Port Role Selection and the port machines until nothing changes.
     fn run(&mut self, now: Instant) {
         self.out.now = now;
+        self.sync_cache = None;
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
         let mut touched: Vec<usize> = Vec::new();
@@ -700,6 +728,7 @@ impl Bridge {
                 for p in &mut self.ports {
                     p.selected = true;
                 }
+                self.sync_cache = None;
                 self.mark_all();
             }
             let Some(i) = self.worklist.pop_front() else {
@@ -773,6 +802,7 @@ impl Bridge {
                 broadcast = true;
             }
             if broadcast {
+                self.sync_cache = None;
                 self.mark_all();
             }
         }
@@ -1172,6 +1202,14 @@ impl Bridge {
         }
         Ok(())
     }
+}
+
+/// Cached allSynced / rrWhile summary.
+#[derive(Clone, Copy, Debug)]
+struct SyncCache {
+    all_synced: bool,
+    rr_running: usize,
+    rr_port: usize,
 }
 
 /// The variables other ports' machines read (allSynced, reRooted, role selection).
