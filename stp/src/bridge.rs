@@ -1181,7 +1181,23 @@ impl Bridge {
         if is_root && self.root_port_id.0 != 0 {
             return Err("root bridge has a root port");
         }
+        if self.root_port_id.0 != 0 {
+            let rp = self
+                .index
+                .get(&self.root_port_id.number())
+                .and_then(|&i| self.ports.get(i))
+                .ok_or("root port is not a port")?;
+            if rp.selected_role != Role::Root {
+                return Err("root port not selected as root");
+            }
+        }
         for p in &self.ports {
+            if p.learning && !matches!(p.role, Role::Root | Role::Designated | Role::Master) {
+                return Err("learning on a port that is neither root nor designated");
+            }
+            if p.role == Role::Root && p.port_id != self.root_port_id {
+                return Err("a root port other than the selected one");
+            }
             if p.forwarding && !matches!(p.role, Role::Root | Role::Designated | Role::Master) {
                 return Err("forwarding on a port that is neither root nor designated");
             }
