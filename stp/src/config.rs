@@ -20,7 +20,9 @@ pub enum ForceVersion {
     /// 2: RSTP.
     #[default]
     Rstp,
-    /// 3: MSTP (accepted; this bridge runs the CIST only until MSTIs are implemented).
+    /// 3: MSTP. Accepted and validated, but MSTIs are not implemented yet: the bridge then
+    /// behaves exactly as with [`Rstp`](Self::Rstp) (it sends RST BPDUs and processes received
+    /// MST BPDUs as RST BPDUs), which MSTP neighbours treat as a region boundary.
     Mstp,
 }
 
@@ -102,7 +104,8 @@ pub struct BridgeConfig {
     pub tx_hold_count: u8,
     /// Force Protocol Version. Default RSTP.
     pub force_version: ForceVersion,
-    /// MaxHops (MSTP), 6–40. Default 20.
+    /// MaxHops (MSTP), 6–40. Default 20. Validated and kept for MSTP; unused until MSTIs are
+    /// implemented.
     pub max_hops: u8,
     /// The table "auto" path costs come from.
     pub path_cost_method: PathCostMethod,
