@@ -31,6 +31,10 @@ impl Rng {
 }
 
 fn scenario(seed: u64, legacy: bool) {
+    scenario_with(seed, legacy, 0);
+}
+
+fn scenario_with(seed: u64, legacy: bool, loss_per_mille: u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let n = 3 + rng.below(8) as usize;
     let legacy_set: Vec<bool> = (0..n).map(|_| legacy && rng.below(4) == 0).collect();
@@ -53,6 +57,12 @@ fn scenario(seed: u64, legacy: bool) {
         let b = rng.below(n as u64) as usize;
         net.link(a, b);
     }
+    // Link delays from 0.1 ms to 50 ms, so BPDUs overtake each other across paths.
+    for l in 0..net.links.len() {
+        net.links[l].delay = Duration::from_micros(100 + rng.below(50_000));
+    }
+    net.loss_per_mille = loss_per_mille;
+    net.rng = seed | 1;
     // RSTP can count to infinity when a root disappears behind a cycle (old root information
     // circulates until its Message Age reaches Max Age, one hop per transmit-hold second at
     // worst): a quiescent point is Max Age + a few hellos away. Legacy STP adds 2 × Forward
@@ -64,6 +74,12 @@ fn scenario(seed: u64, legacy: bool) {
     };
     let check = |net: &mut Net, what: &str| {
         net.run_for(Duration::from_secs(quiet));
+        // Then a loss-free stretch as long again: three lost BPDUs in a row age information out
+        // and restart convergence (a legacy segment needs Max Age + 2 × Forward Delay).
+        if net.loss_per_mille > 0 {
+            net.loss_per_mille = 0;
+            net.run_for(Duration::from_secs(quiet));
+        }
         if let Err(e) = net.check_tree() {
             if std::env::var("STP_TRACE").is_ok() {
                 for b in [0usize, 2] {
@@ -76,12 +92,15 @@ fn scenario(seed: u64, legacy: bool) {
                     eprintln!("link {i}: {:?} {:?} up={}", l.a, l.b, l.up);
                 }
             }
-            panic!("seed {seed} (legacy {legacy}): {what}:\n{e}");
+            panic!("seed {seed} (legacy {legacy}, loss {loss_per_mille}‰): {what}:\n{e}");
         }
     };
     check(&mut net, "initial convergence");
     let links = net.links.len();
     for round in 0..6 {
+        // Quiescent points are judged without loss (a lost BPDU right before the check is a
+        // legitimate transient); loss is on during the failures and reconvergence.
+        net.loss_per_mille = loss_per_mille;
         // Cut or restore a few links, sometimes several at once, sometimes mid-convergence.
         let k = 1 + rng.below(3);
         for _ in 0..k {
@@ -122,5 +141,12 @@ fn random_rstp_networks() {
 fn random_mixed_stp_rstp_networks() {
     for seed in seeds(1000..1100) {
         scenario(seed, true);
+    }
+}
+
+#[test]
+fn random_networks_with_frame_loss() {
+    for seed in seeds(2000..2040) {
+        scenario_with(seed, seed % 3 == 0, 50);
     }
 }

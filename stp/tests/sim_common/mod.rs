@@ -40,6 +40,12 @@ pub struct Net {
     /// A replica of bridge 0 fed the same inputs (the MLAG hot standby); its outputs must
     /// equal bridge 0's.
     pub mirror: Option<Bridge>,
+    /// Frame loss: a frame is dropped when the seeded generator draws below this (per mille).
+    pub loss_per_mille: u64,
+    /// The generator's state (xorshift64).
+    pub rng: u64,
+    /// Frames dropped by `loss_per_mille`.
+    pub lost: u64,
     /// Per (bridge, port): transmit instants in the last second (transmit hold count check).
     tx_window: BTreeMap<(usize, u16), std::collections::VecDeque<Instant>>,
 }
@@ -80,6 +86,9 @@ impl Net {
             frames: 0,
             mirror: None,
             tx_window: BTreeMap::new(),
+            loss_per_mille: 0,
+            rng: 0x2545_f491_4f6c_dd1d,
+            lost: 0,
         }
     }
 
@@ -215,9 +224,19 @@ impl Net {
                 continue;
             }
             let (to, port) = if l.a == (b, t.port) { l.b } else { l.a };
+            let delay = l.delay;
+            if self.loss_per_mille > 0 {
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 7;
+                self.rng ^= self.rng << 17;
+                if self.rng % 1000 < self.loss_per_mille {
+                    self.lost += 1;
+                    continue;
+                }
+            }
             self.seq += 1;
             self.queue.push(Reverse((
-                self.now + l.delay,
+                self.now + delay,
                 self.seq,
                 to,
                 port.get(),
