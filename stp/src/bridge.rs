@@ -611,7 +611,9 @@ impl Bridge {
                 }
             }
             Bpdu::Rst(RstBpdu { bpdu, .. }) => {
-                if bpdu.bridge_id == own && bpdu.port_id == p.port_id {
+                // The §9.3.4 checks apply to RST BPDUs too: information whose Message Age has
+                // reached Max Age is inconsistent and would only age out at once.
+                if !bpdu.is_acceptable(own, p.port_id) {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_rst = p.counters.rx_rst.saturating_add(1);
@@ -623,7 +625,7 @@ impl Bridge {
             // An RSTP bridge processes an MST BPDU as an RST BPDU (802.1Q-2022 §13.4; the
             // CIST Regional Root sits in the Bridge Identifier field).
             Bpdu::Mst(m) => {
-                if m.cist.bridge_id == own && m.cist.port_id == p.port_id {
+                if !m.cist.is_acceptable(own, p.port_id) {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);

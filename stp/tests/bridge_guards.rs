@@ -465,6 +465,10 @@ fn malformed_and_inconsistent_bpdus_change_nothing() {
     aged[20] = 0; // type Config
     aged[44..46].copy_from_slice(&[0x14, 0x00]);
     cases.push((aged, |e| matches!(e, RxError::NotAcceptable)));
+    let mut aged_rst = good.clone();
+    // An RST BPDU whose Message Age exceeds its Max Age.
+    aged_rst[44..46].copy_from_slice(&[0x15, 0x00]);
+    cases.push((aged_rst, |e| matches!(e, RxError::NotAcceptable)));
     let mut pvst = good.clone();
     pvst[12..14].copy_from_slice(&[0x00, 0x26]);
     pvst[14..22].copy_from_slice(&[0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x01, 0x0b]);
