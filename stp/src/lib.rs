@@ -3,9 +3,99 @@
 //! * [`wire`] — the LLC framing, Configuration, TCN, RST and MST BPDUs (with up to 64 MSTI
 //!   configuration messages), the MST Configuration Identifier and its HMAC-MD5 digest, and the
 //!   recognition of Cisco PVST+/SSTP frames (reported as such, never parsed as IEEE BPDUs).
+//! * [`Bridge`] — an RSTP bridge (802.1D-2004 clause 17, which is the CIST of 802.1Q-2022
+//!   clause 13) with 802.1D STP compatibility: a port that hears Configuration or TCN BPDUs
+//!   talks STP to that neighbour (Port Protocol Migration). Every machine of the standard runs
+//!   under its own name — Port Timers, Port Receive, Port Protocol Migration, Bridge Detection,
+//!   Port Transmit (with the transmit hold count), Port Information, Port Role Selection, Port
+//!   Role Transitions (proposal/agreement sync), Port State Transition, Topology Change — with
+//!   the clause cited at each transition ([`port`] has the state names). MST BPDUs are accepted
+//!   and processed as RST BPDUs, as 802.1Q requires of an RSTP bridge; MSTIs are not run yet.
+//! * [`config`] — bridge and port parameters with the standard's ranges and rules; guards
+//!   (BPDU guard, root guard = `restrictedRole`, loop guard, BPDU filter, `restrictedTcn`,
+//!   bridge assurance), admin/auto edge, point-to-point, path costs from 802.1D-1998 or
+//!   802.1t tables.
+//! * [`Bridge::explain`] — why a port has its role and state: the priority vectors that won,
+//!   the guard that holds it, the timer or handshake it waits on.
+//! * [`ops`] — an operation language over a bridge for fuzzers and property tests.
 //!
-//! The bridge (`stp::Bridge`: RSTP/MSTP with STP compatibility) is being built on top of this
-//! codec; until it lands this crate offers the codec only.
+//! # The run loop
+//!
+//! The bridge reads no clock and does no I/O. The host feeds it received frames, link changes
+//! and the time, then drains its outputs:
+//!
+//! ```
+//! use l2_types::{Instant, MacAddr, PortNo};
+//! use stp::{Bridge, BridgeConfig, LinkState, PortConfig};
+//!
+//! let mut bridge = Bridge::new(BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1]))).unwrap();
+//! let now = Instant::ZERO;
+//! bridge.add_port(now, PortNo(1), PortConfig::new(MacAddr([2, 0, 0, 0, 1, 1]))).unwrap();
+//! bridge.handle_link(now, PortNo(1), LinkState::Up { speed_mbps: 1000, full_duplex: true });
+//! let mut buf = [0u8; 1514];
+//! // After every input: send the frames, apply the events, arm a timer for poll_timeout().
+//! while let Some(t) = bridge.poll_transmit(&mut buf) {
+//!     let _frame = (t.port, &buf[..t.len]); // send it on t.port
+//! }
+//! while let Some(_event) = bridge.poll_event() {
+//!     // PortState → program the port's forwarding state; FlushFdb → flush; log the rest.
+//! }
+//! if let Some(at) = bridge.poll_timeout() {
+//!     bridge.handle_timeout(at); // when the host's clock reaches `at`
+//! }
+//! ```
+//!
+//! Timers are deadlines rather than the standard's one-second tick: each port has one entry in
+//! a time-ordered set (its earliest running timer), so a timer firing on one port of 512 costs
+//! the same as on one port of 8; the `txCount` decrement of the Port Timers machine is a
+//! one-second deadline kept only while `txCount` is non-zero. After an input the bridge re-runs
+//! the machines of the ports it concerns until none moves; a change another port's machines read
+//! (`selected`, `role`, `synced`, `rrWhile`, `setSyncTree`, `setReRootTree`, `setTcPropTree`,
+//! `reselect`) re-runs all ports.
+//!
+//! Deliberate choices, where the standard leaves room or reads oddly:
+//! * A TCN BPDU carries no priority vector; it only sets `rcvdTcn` (setTcFlags).
+//! * A legacy (STP) root port sends a TCN only while `tcWhile` runs: 802.1D-2004's
+//!   `ROOT_AGREED` sets `newInfo` even in STP mode, which would send spurious TCNs.
+//! * The freshest BPDU wins if a second one arrives before the first was processed.
+//! * BPDU guard acts on any BPDU received on a port where it is enabled (as RouterOS and
+//!   Cisco's per-interface setting do), not only on edge ports.
+//!
+//! # MLAG: two chassis, one logical bridge
+//!
+//! The two MLAG peers must look like one bridge to every STP neighbour: one Bridge Identifier,
+//! one set of Port Identifiers, one consistent set of roles. The design:
+//!
+//! 1. **One protocol instance for the pair.** The logical bridge is a single [`Bridge`] whose
+//!    ports are the ports of both chassis. Port numbers are disjoint by construction: the
+//!    coordinator gives peer 1 the numbers 1–2047 and peer 2 2048–4095 (the 12-bit Port
+//!    Identifier space), so Port Identifiers never collide and a port number says which chassis
+//!    owns it. Both peers configure the same [`BridgeConfig`] with the shared system-id as
+//!    [`BridgeConfig::address`] and the same priority — hence one Bridge Identifier.
+//! 2. **The primary is authoritative and sequences the inputs.** Frames received on the
+//!    secondary's ports and its link changes are relayed over ICCP to the primary, which feeds
+//!    them to the bridge (`handle_frame` / `handle_link` with the secondary's port numbers)
+//!    together with its own inputs and timeouts. BPDUs the bridge emits on a secondary port are
+//!    relayed back and sent there; `PortState` / `FlushFdb` events for secondary ports are
+//!    relayed and applied to the secondary's dataplane. The bridge needs nothing MLAG-specific
+//!    for this: it does not care where a port is.
+//! 3. **The secondary runs a replica as a hot standby.** The primary forwards its ordered
+//!    input log (input kind, time, port, frame) to the secondary, which applies it to its own
+//!    [`Bridge`] — a clone of the primary's taken at join time ([`Bridge`] is `Clone`). The
+//!    bridge is deterministic, so the replica's state, frames and events are identical;
+//!    [`Bridge::fingerprint`] lets the pair compare states cheaply over ICCP and resync (clone
+//!    again) on a mismatch.
+//! 4. **Failover.** When the primary is lost, the secondary promotes its replica: it stops
+//!    relaying, reports the dead peer's ports down ([`Bridge::handle_link`] with
+//!    [`LinkState::Down`], or [`Bridge::remove_port`]) and continues with the same Bridge
+//!    Identifier; neighbours only see some links fail, and RSTP reconverges on them by the
+//!    ordinary rules (an Alternate becomes Root at once).
+//!
+//! The alternatives were two independent bridges exchanging "virtual port" information (two
+//! Port Role Selections over partial views can disagree for a while, which is exactly a loop)
+//! and a bridge split per tree (no gain). One sequenced instance has no split-brain window by
+//! construction; the price is one ICCP round trip on the secondary's BPDU path, well within the
+//! 3 × Hello Time information lifetime.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,4 +111,24 @@
 
 extern crate alloc;
 
+mod bridge;
+pub mod config;
+pub mod event;
+mod explain;
+mod machines;
+pub mod ops;
+pub mod port;
+pub mod vector;
 pub mod wire;
+
+pub use bridge::{Bridge, MachineStates, PORTS_MAX, PortStatus, TreeStatus};
+pub use config::{
+    AdminP2p, BridgeConfig, ConfigError, ForceVersion, LinkState, PathCost, PathCostMethod,
+    PortConfig,
+};
+pub use event::{
+    CIST, Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId,
+};
+pub use explain::{Explanation, RoleReason, Wait};
+pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
+pub use vector::{PriorityVector, Times};

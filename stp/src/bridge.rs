@@ -1,0 +1,1257 @@
+//! The driver: [`Bridge`], its sans-IO inputs and outputs, Port Role Selection (802.1D-2004
+//! §17.28) and the Port Timers machine (§17.22) as a time-ordered set of deadlines.
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::vec::Vec;
+
+use crate::config::PORT_NUMBER_MAX;
+use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, auto_path_cost};
+use crate::event::CIST;
+use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
+use crate::machines::{Ctx, Out, TxBpdu};
+use crate::port::{
+    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
+    RxKind, StdTimer, TcmState,
+};
+use crate::vector::{PriorityVector, Times};
+use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
+use l2_types::{Instant, MacAddr, PortNo};
+
+/// Most ports a bridge has (the 12-bit port number space).
+pub const PORTS_MAX: usize = PORT_NUMBER_MAX as usize;
+
+/// The states of one port's machines, for show commands and tests.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct MachineStates {
+    /// Port Receive.
+    pub prx: PrxState,
+    /// Port Protocol Migration.
+    pub ppm: PpmState,
+    /// Bridge Detection.
+    pub bdm: BdmState,
+    /// Port Transmit.
+    pub ptx: PtxState,
+    /// Port Information.
+    pub pim: PimState,
+    /// Port Role Transitions.
+    pub prt: PrtState,
+    /// Port State Transition.
+    pub pst: PstState,
+    /// Topology Change.
+    pub tcm: TcmState,
+}
+
+/// What a show command prints for a port on the CIST.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PortStatus {
+    /// The port.
+    pub port: PortNo,
+    /// Its Port Identifier.
+    pub port_id: PortId,
+    /// portEnabled.
+    pub enabled: bool,
+    /// Role.
+    pub role: Role,
+    /// Forwarding state.
+    pub state: PortState,
+    /// Path cost in use.
+    pub path_cost: u32,
+    /// operEdge.
+    pub oper_edge: bool,
+    /// operPointToPointMAC.
+    pub oper_p2p: bool,
+    /// sendRSTP (false: the port talks 802.1D STP to a legacy neighbour).
+    pub send_rstp: bool,
+    /// infoIs.
+    pub info_is: InfoIs,
+    /// The port priority vector.
+    pub port_priority: PriorityVector,
+    /// The designated priority vector.
+    pub designated_priority: PriorityVector,
+    /// A topology change is being signalled (tcWhile running).
+    pub topology_change: bool,
+    /// Guards holding the port.
+    pub inconsistent: Option<Guard>,
+    /// Machine states.
+    pub machines: MachineStates,
+    /// Counters.
+    pub counters: PortCounters,
+}
+
+/// What a show command prints for a tree.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TreeStatus {
+    /// The tree.
+    pub tree: TreeId,
+    /// This bridge's identifier on the tree.
+    pub bridge_id: BridgeId,
+    /// The root priority vector.
+    pub root_priority: PriorityVector,
+    /// The root port, if this bridge is not the root.
+    pub root_port: Option<PortNo>,
+    /// rootTimes.
+    pub root_times: Times,
+    /// True when this bridge is the root.
+    pub is_root: bool,
+    /// Some port signals a topology change.
+    pub topology_change: bool,
+}
+
+/// An RSTP bridge (802.1D-2004 clause 17; the CIST of 802.1Q-2022 clause 13) with 802.1D STP
+/// compatibility, driven sans-IO. See the [crate docs](crate) for the run loop.
+#[derive(Clone, Debug)]
+pub struct Bridge {
+    cfg: BridgeConfig,
+    bridge_id: BridgeId,
+    bridge_times: Times,
+    root_priority: PriorityVector,
+    root_port_id: PortId,
+    root_times: Times,
+    ports: Vec<Port>,
+    index: BTreeMap<u16, usize>,
+    timers: BTreeSet<(Instant, u16)>,
+    out: Out,
+    mcid: crate::wire::MstConfigId,
+    sync_cache: Option<SyncCache>,
+    dirty: Vec<bool>,
+    worklist: VecDeque<usize>,
+    last_root: Option<(BridgeId, Option<PortNo>, u32)>,
+}
+
+impl Bridge {
+    /// A bridge with no ports.
+    ///
+    /// # Errors
+    /// The configuration is invalid.
+    pub fn new(cfg: BridgeConfig) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        Ok(Self::build(cfg))
+    }
+
+    /// [`new`](Self::new) for a configuration known to be valid.
+    pub(crate) fn build(cfg: BridgeConfig) -> Self {
+        let mut b = Self {
+            cfg,
+            bridge_id: BridgeId::new(cfg.priority, 0, cfg.address),
+            bridge_times: Times::default(),
+            root_priority: PriorityVector {
+                root: BridgeId::new(cfg.priority, 0, cfg.address),
+                root_path_cost: 0,
+                designated_bridge: BridgeId::new(cfg.priority, 0, cfg.address),
+                designated_port: PortId(0),
+                bridge_port: PortId(0),
+            },
+            root_port_id: PortId(0),
+            root_times: Times::default(),
+            ports: Vec::new(),
+            index: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            out: Out::default(),
+            mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
+            sync_cache: None,
+            dirty: Vec::new(),
+            worklist: VecDeque::new(),
+            last_root: None,
+        };
+        b.apply_bridge_config();
+        b.root_priority = b.bridge_priority();
+        b.root_times = b.bridge_times;
+        b
+    }
+
+    fn apply_bridge_config(&mut self) {
+        self.bridge_id = BridgeId::new(self.cfg.priority, 0, self.cfg.address);
+        self.bridge_times = Times {
+            message_age: BpduTime(0),
+            max_age: BpduTime::from_secs(self.cfg.max_age),
+            forward_delay: BpduTime::from_secs(self.cfg.forward_delay),
+            hello_time: BpduTime::from_secs(self.cfg.hello_time),
+        };
+    }
+
+    /// BridgePriority (802.1D-2004 §17.18.3): {B : 0 : B : 0 : 0}.
+    fn bridge_priority(&self) -> PriorityVector {
+        PriorityVector {
+            root: self.bridge_id,
+            root_path_cost: 0,
+            designated_bridge: self.bridge_id,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        }
+    }
+
+    fn ctx(&mut self, i: usize) -> Ctx {
+        let needs = self
+            .ports
+            .get(i)
+            .is_some_and(|p| matches!(p.role, Role::Root | Role::Alternate | Role::Backup));
+        let (all_synced, re_rooted) = if needs {
+            let c = match self.sync_cache {
+                Some(c) => c,
+                None => {
+                    let c = self.compute_sync_cache();
+                    self.sync_cache = Some(c);
+                    c
+                }
+            };
+            // reRooted (802.1D-2004 §17.20.10): rrWhile is zero on every other port.
+            (
+                c.all_synced,
+                c.rr_running == 0 || (c.rr_running == 1 && c.rr_port == i),
+            )
+        } else {
+            (false, false)
+        };
+        Ctx {
+            force_version: self.cfg.force_version,
+            tx_hold_count: self.cfg.tx_hold_count,
+            root_times: self.root_times,
+            all_synced,
+            re_rooted,
+        }
+    }
+
+    /// allSynced (802.1D-2004 §17.20.3) and the ports whose rrWhile runs, computed once and
+    /// kept until a variable they read changes (a port's signature, Port Role Selection, a new
+    /// input time), so a received BPDU does not scan every port.
+    fn compute_sync_cache(&self) -> SyncCache {
+        let now = self.now_hint();
+        let mut c = SyncCache {
+            all_synced: true,
+            rr_running: 0,
+            rr_port: 0,
+        };
+        for (j, p) in self.ports.iter().enumerate() {
+            if !(p.selected && p.role == p.selected_role && (p.synced || p.role == Role::Root)) {
+                c.all_synced = false;
+            }
+            if !p.rr_while.zero(now) {
+                c.rr_running += 1;
+                c.rr_port = j;
+            }
+        }
+        c
+    }
+
+    fn now_hint(&self) -> Instant {
+        self.out.now
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    /// The bridge configuration.
+    pub fn config(&self) -> &BridgeConfig {
+        &self.cfg
+    }
+
+    /// This bridge's identifier.
+    pub fn bridge_id(&self) -> BridgeId {
+        self.bridge_id
+    }
+
+    /// Changes the bridge parameters. A new priority, address or timers make every port
+    /// reselect (802.1Q-2022 §13.26); a new Force Protocol Version restarts the machines
+    /// (BEGIN), as the migration state depends on it.
+    ///
+    /// # Errors
+    /// The configuration is invalid; nothing changed.
+    pub fn set_bridge_config(
+        &mut self,
+        now: Instant,
+        cfg: BridgeConfig,
+    ) -> Result<(), ConfigError> {
+        cfg.validate()?;
+        let begin = cfg.force_version != self.cfg.force_version;
+        let costs = cfg.path_cost_method != self.cfg.path_cost_method;
+        self.cfg = cfg;
+        self.apply_bridge_config();
+        self.out.now = now;
+        for i in 0..self.ports.len() {
+            if costs {
+                self.update_path_cost(i);
+            }
+            if let Some(p) = self.ports.get_mut(i) {
+                p.reselect = true;
+                p.selected = false;
+            }
+        }
+        self.out.reselect = true;
+        if begin {
+            self.begin_all(now);
+        }
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    fn begin_all(&mut self, now: Instant) {
+        self.sync_cache = None;
+        self.prs_init_bridge();
+        for i in 0..self.ports.len() {
+            let ctx = self.ctx(i);
+            if let Some(p) = self.ports.get_mut(i) {
+                p.begin(now, &ctx, &mut self.out);
+            }
+        }
+    }
+
+    /// Sets the MST region configuration: name (at most 32 octets), revision level and the
+    /// VLAN→MSTI map, from which the MST Configuration Identifier and its digest are computed
+    /// (802.1Q-2022 §13.8). The default is the empty name, revision 0, every VLAN on the CIST.
+    ///
+    /// Only the identifier is used today: this bridge runs the CIST (MSTIs are not implemented),
+    /// so it behaves towards MSTP neighbours as a single-bridge region would at its boundary.
+    ///
+    /// # Errors
+    /// A name over 32 octets or more than 64 MSTIs; nothing changed.
+    pub fn set_mst_region(
+        &mut self,
+        name: &str,
+        revision: u16,
+        table: &crate::wire::VidToMstid,
+    ) -> Result<(), ConfigError> {
+        if name.len() > 32 {
+            return Err(ConfigError::RegionName(name.len()));
+        }
+        let n = table.mstids().len();
+        if n > crate::wire::bpdu::MSTIS_MAX {
+            return Err(ConfigError::TooManyMstis(n));
+        }
+        self.mcid = crate::wire::MstConfigId::new(name, revision, table);
+        Ok(())
+    }
+
+    /// The MST Configuration Identifier of [`set_mst_region`](Self::set_mst_region).
+    pub fn mst_config_id(&self) -> &crate::wire::MstConfigId {
+        &self.mcid
+    }
+
+    /// Adds a port (number 1–4095), link down until [`handle_link`](Self::handle_link).
+    ///
+    /// # Errors
+    /// A bad number or configuration, or the port exists.
+    pub fn add_port(
+        &mut self,
+        now: Instant,
+        port: PortNo,
+        cfg: PortConfig,
+    ) -> Result<(), ConfigError> {
+        cfg.validate()?;
+        if port.get() == 0 || port.get() > PORT_NUMBER_MAX {
+            return Err(ConfigError::PortNumber(port.get()));
+        }
+        if self.index.contains_key(&port.get()) {
+            return Err(ConfigError::PortExists(port.get()));
+        }
+        let cost = self.path_cost_of(&cfg, LinkState::Down);
+        let mut p = Port::new(port, cfg, cost);
+        p.designated_times = self.root_times;
+        p.designated_priority = PriorityVector {
+            designated_port: p.port_id,
+            bridge_port: p.port_id,
+            designated_bridge: self.bridge_id,
+            ..self.root_priority
+        };
+        p.port_priority = p.designated_priority;
+        self.out.now = now;
+        self.ports.push(p);
+        self.dirty.push(false);
+        self.reindex();
+        let i = self.ports.len() - 1;
+        self.sync_cache = None;
+        let ctx = self.ctx(i);
+        if let Some(p) = self.ports.get_mut(i) {
+            p.begin(now, &ctx, &mut self.out);
+        }
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// Removes a port. Its entries should be flushed by the host (a [`Event::FlushFdb`] is
+    /// emitted if it had learnt).
+    ///
+    /// # Errors
+    /// No such port.
+    pub fn remove_port(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        if let Some(p) = self.ports.get(i) {
+            if p.learnt {
+                self.out.event(Event::FlushFdb { port, tree: CIST });
+            }
+            if let Some(at) = p.scheduled {
+                self.timers.remove(&(at, port.get()));
+            }
+        }
+        self.ports.remove(i);
+        self.dirty = alloc::vec![false; self.ports.len()];
+        self.worklist.clear();
+        self.reindex();
+        self.out.now = now;
+        self.out.reselect = true;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.no.get(), i))
+            .collect();
+    }
+
+    /// Changes a port's parameters.
+    ///
+    /// # Errors
+    /// A bad configuration or no such port; nothing changed.
+    pub fn set_port_config(
+        &mut self,
+        now: Instant,
+        port: PortNo,
+        cfg: PortConfig,
+    ) -> Result<(), ConfigError> {
+        cfg.validate()?;
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        self.out.now = now;
+        if let Some(p) = self.ports.get_mut(i) {
+            let old = p.cfg;
+            p.cfg = cfg;
+            p.port_id = PortId::new(cfg.priority, port.get());
+            p.port_enabled = p.compute_enabled();
+            p.oper_p2p = p.compute_p2p();
+            if old.admin_edge != cfg.admin_edge {
+                // AdminEdge feeds the Bridge Detection machine (802.1D-2004 §17.25).
+                p.bdm = if cfg.admin_edge {
+                    BdmState::Edge
+                } else {
+                    BdmState::NotEdge
+                };
+                p.oper_edge = cfg.admin_edge;
+                self.out.event(Event::EdgeChanged {
+                    port,
+                    oper_edge: cfg.admin_edge,
+                });
+            }
+            p.reselect = true;
+            p.selected = false;
+        }
+        self.update_path_cost(i);
+        self.out.reselect = true;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// mcheck (802.1D-2004 §17.19.13): make the port try RSTP again.
+    ///
+    /// # Errors
+    /// No such port.
+    pub fn mcheck(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        if let Some(p) = self.ports.get_mut(i)
+            && self.cfg.force_version >= crate::config::ForceVersion::Rstp
+        {
+            p.mcheck = true;
+        }
+        self.out.now = now;
+        self.mark(i);
+        self.run(now);
+        Ok(())
+    }
+
+    /// Releases a port from BPDU guard (the operator's "errdisable recovery").
+    ///
+    /// # Errors
+    /// No such port.
+    pub fn clear_guard(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        if let Some(p) = self.ports.get_mut(i)
+            && p.bpdu_guarded
+        {
+            p.bpdu_guarded = false;
+            p.port_enabled = p.compute_enabled();
+            self.out.event(Event::GuardCleared {
+                port,
+                guard: Guard::Bpdu,
+            });
+        }
+        self.out.now = now;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    fn path_cost_of(&self, cfg: &PortConfig, link: LinkState) -> u32 {
+        match cfg.path_cost {
+            PathCost::Fixed(c) => c,
+            PathCost::Auto => {
+                let speed = match link {
+                    LinkState::Up { speed_mbps, .. } => speed_mbps,
+                    LinkState::Down => 0,
+                };
+                auto_path_cost(self.cfg.path_cost_method, speed)
+            }
+        }
+    }
+
+    fn update_path_cost(&mut self, i: usize) {
+        let Some(p) = self.ports.get(i) else {
+            return;
+        };
+        let cost = self.path_cost_of(&p.cfg, p.link);
+        if let Some(p) = self.ports.get_mut(i)
+            && p.port_path_cost != cost
+        {
+            // A path cost change makes the bridge reselect (802.1Q-2022 §13.27.47).
+            p.port_path_cost = cost;
+            p.reselect = true;
+            p.selected = false;
+            self.out.reselect = true;
+        }
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /// The link of `port` went up or down or changed speed/duplex. Unknown ports are ignored.
+    pub fn handle_link(&mut self, now: Instant, port: PortNo, link: LinkState) {
+        let Some(&i) = self.index.get(&port.get()) else {
+            return;
+        };
+        self.out.now = now;
+        if let Some(p) = self.ports.get_mut(i) {
+            p.link = link;
+            p.port_enabled = p.compute_enabled();
+            p.oper_p2p = p.compute_p2p();
+        }
+        self.update_path_cost(i);
+        self.mark_all();
+        self.run(now);
+    }
+
+    /// A whole Ethernet frame arrived on `port`.
+    ///
+    /// # Errors
+    /// A typed [`RxError`] for every frame that is not processed; each is counted and none
+    /// changes protocol state.
+    pub fn handle_frame(
+        &mut self,
+        now: Instant,
+        port: PortNo,
+        frame: &[u8],
+    ) -> Result<(), RxError> {
+        self.out.stats.frames_rx = self.out.stats.frames_rx.saturating_add(1);
+        let r = self.receive(now, port, frame);
+        if r.is_err() {
+            self.out.stats.rx_errors = self.out.stats.rx_errors.saturating_add(1);
+            if let Some(p) = self
+                .index
+                .get(&port.get())
+                .and_then(|&i| self.ports.get_mut(i))
+            {
+                p.counters.rx_errors = p.counters.rx_errors.saturating_add(1);
+            }
+        }
+        r
+    }
+
+    fn receive(&mut self, now: Instant, port: PortNo, frame: &[u8]) -> Result<(), RxError> {
+        let &i = self.index.get(&port.get()).ok_or(RxError::UnknownPort)?;
+        let f = BpduFrame::parse(frame).map_err(RxError::Malformed)?;
+        let body = match f.kind {
+            FrameKind::Bpdu(b) => b,
+            FrameKind::Pvst(_) => return Err(RxError::Pvst),
+            FrameKind::Other => return Err(RxError::NotBpdu),
+        };
+        if f.dst != MacAddr::BRIDGE_GROUP {
+            return Err(RxError::BadDestination);
+        }
+        let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
+        let own = self.bridge_id;
+        let Some(p) = self.ports.get_mut(i) else {
+            return Err(RxError::UnknownPort);
+        };
+        if p.cfg.bpdu_filter {
+            return Err(RxError::Filtered);
+        }
+        if !p.port_enabled {
+            return Err(RxError::PortDisabled);
+        }
+        let rx = match bpdu {
+            Bpdu::Config { bpdu, .. } => {
+                // 802.1D-2004 §9.3.4: Message Age < Max Age and not our own BPDU.
+                if !bpdu.is_acceptable(own, p.port_id) {
+                    return Err(RxError::NotAcceptable);
+                }
+                p.counters.rx_config = p.counters.rx_config.saturating_add(1);
+                RxBpdu {
+                    kind: RxKind::Config,
+                    body: bpdu,
+                }
+            }
+            Bpdu::Tcn { .. } => {
+                p.counters.rx_tcn = p.counters.rx_tcn.saturating_add(1);
+                RxBpdu {
+                    kind: RxKind::Tcn,
+                    body: empty_body(),
+                }
+            }
+            Bpdu::Rst(RstBpdu { bpdu, .. }) => {
+                // The §9.3.4 checks apply to RST BPDUs too: information whose Message Age has
+                // reached Max Age is inconsistent and would only age out at once.
+                if !bpdu.is_acceptable(own, p.port_id) {
+                    return Err(RxError::NotAcceptable);
+                }
+                p.counters.rx_rst = p.counters.rx_rst.saturating_add(1);
+                RxBpdu {
+                    kind: RxKind::Rst,
+                    body: bpdu,
+                }
+            }
+            // An RSTP bridge processes an MST BPDU as an RST BPDU (802.1Q-2022 §13.4; the
+            // CIST Regional Root sits in the Bridge Identifier field).
+            Bpdu::Mst(m) => {
+                if !m.cist.is_acceptable(own, p.port_id) {
+                    return Err(RxError::NotAcceptable);
+                }
+                p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);
+                RxBpdu {
+                    kind: RxKind::Rst,
+                    body: m.cist,
+                }
+            }
+        };
+        self.out.stats.bpdus_rx = self.out.stats.bpdus_rx.saturating_add(1);
+        self.out.now = now;
+        if p.cfg.bpdu_guard {
+            // BPDU guard: any BPDU disables the port until clear_guard.
+            p.bpdu_guarded = true;
+            p.port_enabled = false;
+            p.counters.guard_trips = p.counters.guard_trips.saturating_add(1);
+            self.out.stats.guard_trips = self.out.stats.guard_trips.saturating_add(1);
+            self.out.event(Event::GuardTripped {
+                port,
+                guard: Guard::Bpdu,
+                received: None,
+            });
+            self.mark_all();
+            self.run(now);
+            return Ok(());
+        }
+        p.heard_bpdu(now, &mut self.out);
+        p.rx = Some(rx);
+        p.rcvd_bpdu = true;
+        self.mark(i);
+        self.run(now);
+        Ok(())
+    }
+
+    /// Timers that expired by `now` fire. Spurious and early calls are cheap no-ops.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.out.now = now;
+        let root = self.root_index();
+        while let Some(&(at, no)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            let Some(&i) = self.index.get(&no) else {
+                continue;
+            };
+            let mut rr_expired = false;
+            if let Some(p) = self.ports.get_mut(i) {
+                p.scheduled = None;
+                p.tick_tx_count(now);
+                rr_expired = p.rr_while.expired(now);
+            }
+            self.mark(i);
+            // reRooted of the root port reads every port's rrWhile.
+            if rr_expired && let Some(r) = root {
+                self.mark(r);
+            }
+        }
+        self.run(now);
+    }
+
+    fn root_index(&self) -> Option<usize> {
+        if self.root_port_id.0 == 0 {
+            return None;
+        }
+        self.index.get(&self.root_port_id.number()).copied()
+    }
+
+    // ------------------------------------------------------------------ the machines
+
+    fn mark(&mut self, i: usize) {
+        if let Some(d) = self.dirty.get_mut(i)
+            && !*d
+        {
+            *d = true;
+            self.worklist.push_back(i);
+        }
+    }
+
+    fn mark_all(&mut self) {
+        for i in 0..self.ports.len() {
+            self.mark(i);
+        }
+    }
+
+    /// Runs Port Role Selection and the port machines until nothing changes.
+    fn run(&mut self, now: Instant) {
+        self.out.now = now;
+        self.sync_cache = None;
+        let bound = 64 * (self.ports.len() + 4) * 8;
+        let mut steps = 0usize;
+        let mut touched: Vec<usize> = Vec::new();
+        loop {
+            if self.out.reselect {
+                // 802.1D-2004 §17.28 ROLE_SELECTION: clearReselectTree(); updtRolesTree();
+                // setSelectedTree().
+                self.out.reselect = false;
+                for p in &mut self.ports {
+                    p.reselect = false;
+                }
+                self.updt_roles_tree();
+                for p in &mut self.ports {
+                    p.selected = true;
+                }
+                self.sync_cache = None;
+                self.mark_all();
+            }
+            let Some(i) = self.worklist.pop_front() else {
+                break;
+            };
+            if let Some(d) = self.dirty.get_mut(i) {
+                *d = false;
+            }
+            touched.push(i);
+            steps += 1;
+            if steps > bound {
+                self.out.stats.step_bound_hits = self.out.stats.step_bound_hits.saturating_add(1);
+                self.worklist.clear();
+                for d in &mut self.dirty {
+                    *d = false;
+                }
+                break;
+            }
+            let ctx = self.ctx(i);
+            let Some(p) = self.ports.get_mut(i) else {
+                continue;
+            };
+            let before = signature(p, now);
+            let mut changed = false;
+            for _ in 0..64 {
+                self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
+                if !p.step(now, &ctx, &mut self.out) {
+                    break;
+                }
+                changed = true;
+                if p.reselect || self.out.set_sync_tree || self.out.set_reroot_tree {
+                    break;
+                }
+                if !self.out.set_tc_prop_from.is_empty() {
+                    break;
+                }
+                if matches!(p.role, Role::Root | Role::Alternate | Role::Backup) {
+                    // allSynced / reRooted may have changed with this port's variables.
+                    break;
+                }
+            }
+            let after = signature(p, now);
+            if changed {
+                self.mark(i);
+            }
+            let mut broadcast = before != after;
+            if self.out.set_sync_tree {
+                // §17.21.14 setSyncTree: sync = TRUE for all ports.
+                self.out.set_sync_tree = false;
+                for q in &mut self.ports {
+                    q.sync = true;
+                }
+                broadcast = true;
+            }
+            if self.out.set_reroot_tree {
+                // §17.21.15 setReRootTree: reRoot = TRUE for all ports.
+                self.out.set_reroot_tree = false;
+                for q in &mut self.ports {
+                    q.re_root = true;
+                }
+                broadcast = true;
+            }
+            if !self.out.set_tc_prop_from.is_empty() {
+                // §17.21.18 setTcPropTree: tcProp = TRUE for all ports but the caller.
+                let from = core::mem::take(&mut self.out.set_tc_prop_from);
+                for q in &mut self.ports {
+                    if from.iter().any(|f| *f != q.no) {
+                        q.tc_prop = true;
+                    }
+                }
+                broadcast = true;
+            }
+            if broadcast {
+                self.sync_cache = None;
+                self.mark_all();
+            }
+        }
+        self.report_root();
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            self.reschedule(i, now);
+        }
+    }
+
+    fn reschedule(&mut self, i: usize, now: Instant) {
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        let next = p.next_deadline(now);
+        if next != p.scheduled {
+            if let Some(at) = p.scheduled {
+                self.timers.remove(&(at, p.no.get()));
+            }
+            if let Some(at) = next {
+                self.timers.insert((at, p.no.get()));
+            }
+            p.scheduled = next;
+        }
+    }
+
+    /// INIT_BRIDGE (802.1D-2004 §17.28): updtRoleDisabledTree().
+    fn prs_init_bridge(&mut self) {
+        for p in &mut self.ports {
+            p.selected_role = Role::Disabled;
+        }
+    }
+
+    /// updtRolesTree() (802.1D-2004 §17.21.25), with root guard as restrictedRole
+    /// (802.1Q-2022 §13.27.64) and loop guard / bridge assurance holding ports as Alternate.
+    fn updt_roles_tree(&mut self) {
+        let own = self.bridge_id;
+        let mut best = self.bridge_priority();
+        let mut root: Option<usize> = None;
+        let mut guard_events: Vec<(PortNo, bool, PriorityVector)> = Vec::new();
+        for (i, p) in self.ports.iter().enumerate() {
+            if p.info_is != InfoIs::Received
+                || p.port_priority.designated_bridge.address() == own.address()
+                || p.held_inconsistent()
+            {
+                continue;
+            }
+            let v = PriorityVector {
+                root_path_cost: p
+                    .port_priority
+                    .root_path_cost
+                    .saturating_add(p.port_path_cost),
+                bridge_port: p.port_id,
+                ..p.port_priority
+            };
+            if p.cfg.root_guard {
+                continue;
+            }
+            if v < best {
+                best = v;
+                root = Some(i);
+            }
+        }
+        // Root guard: a restricted port whose information would have won.
+        for p in &mut self.ports {
+            let would = p.cfg.root_guard
+                && p.info_is == InfoIs::Received
+                && p.port_priority.designated_bridge.address() != own.address()
+                && PriorityVector {
+                    root_path_cost: p
+                        .port_priority
+                        .root_path_cost
+                        .saturating_add(p.port_path_cost),
+                    bridge_port: p.port_id,
+                    ..p.port_priority
+                } < best;
+            if would != p.root_inconsistent {
+                p.root_inconsistent = would;
+                if would {
+                    p.counters.guard_trips = p.counters.guard_trips.saturating_add(1);
+                }
+                guard_events.push((p.no, would, p.port_priority));
+            }
+        }
+        for (port, tripped, v) in guard_events {
+            if tripped {
+                self.out.stats.guard_trips = self.out.stats.guard_trips.saturating_add(1);
+                self.out.event(Event::GuardTripped {
+                    port,
+                    guard: Guard::Root,
+                    received: Some(v),
+                });
+            } else {
+                self.out.event(Event::GuardCleared {
+                    port,
+                    guard: Guard::Root,
+                });
+            }
+        }
+        self.root_priority = best;
+        self.root_port_id = match root.and_then(|i| self.ports.get(i)) {
+            Some(p) => p.port_id,
+            None => PortId(0),
+        };
+        self.root_times = match root.and_then(|i| self.ports.get(i)) {
+            Some(p) => Times {
+                hello_time: self.bridge_times.hello_time,
+                ..p.port_times.aged()
+            },
+            None => self.bridge_times,
+        };
+        let root_times = self.root_times;
+        for (i, p) in self.ports.iter_mut().enumerate() {
+            p.designated_priority = PriorityVector {
+                root: best.root,
+                root_path_cost: best.root_path_cost,
+                designated_bridge: own,
+                designated_port: p.port_id,
+                bridge_port: p.port_id,
+            };
+            // designatedTimes: rootTimes, Hello Time from BridgeTimes (802.1Q-2022 §13.29.34).
+            p.designated_times = root_times;
+            let (role, updt) = match p.info_is {
+                InfoIs::Disabled => (Role::Disabled, false),
+                _ if p.held_inconsistent() => (Role::Alternate, false),
+                InfoIs::Aged => (Role::Designated, true),
+                InfoIs::Mine => {
+                    let differs = p.port_priority != p.designated_priority
+                        || p.port_times != p.designated_times;
+                    (Role::Designated, differs)
+                }
+                InfoIs::Received if root == Some(i) => (Role::Root, false),
+                InfoIs::Received => {
+                    if p.designated_priority.cmp_message(&p.port_priority)
+                        != core::cmp::Ordering::Less
+                    {
+                        if p.port_priority.designated_bridge.address() != own.address() {
+                            (Role::Alternate, false)
+                        } else {
+                            (Role::Backup, false)
+                        }
+                    } else {
+                        (Role::Designated, true)
+                    }
+                }
+            };
+            p.selected_role = role;
+            // updtInfo is set for Designated roles that must send new information and cleared
+            // otherwise — also for a Disabled port, whose PIM never reaches UPDATE, so that a
+            // stale updtInfo cannot hold its Role Transitions machine (which waits on
+            // selected && !updtInfo) away from DISABLE_PORT.
+            p.updt_info = updt;
+        }
+    }
+
+    fn report_root(&mut self) {
+        let port = self
+            .root_index()
+            .and_then(|i| self.ports.get(i))
+            .map(|p| p.no);
+        let now = (
+            self.root_priority.root,
+            port,
+            self.root_priority.root_path_cost,
+        );
+        if self.last_root != Some(now) {
+            self.last_root = Some(now);
+            self.out.event(Event::RootChanged {
+                tree: CIST,
+                root: now.0,
+                root_port: now.1,
+                root_path_cost: now.2,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ outputs
+
+    /// Writes the next BPDU frame into `buf` (source = the port's MAC, destination the Bridge
+    /// Group Address, LLC) and says on which port to send it. 64 octets always suffice for
+    /// RSTP. A frame that does not fit is dropped and counted.
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        while let Some(t) = self.out.tx.pop_front() {
+            let bpdu = match t.bpdu {
+                TxBpdu::Config(b) => Bpdu::Config {
+                    version: 0,
+                    bpdu: b,
+                },
+                TxBpdu::Tcn => Bpdu::Tcn { version: 0 },
+                TxBpdu::Rst(b) => Bpdu::Rst(RstBpdu {
+                    version: 2,
+                    bpdu: b,
+                    version_1_length: 0,
+                }),
+            };
+            match BpduFrame::emit(t.src, &bpdu, buf) {
+                Ok(len) => {
+                    self.out.stats.bpdus_tx = self.out.stats.bpdus_tx.saturating_add(1);
+                    if let Some(p) = self
+                        .index
+                        .get(&t.port.get())
+                        .and_then(|&i| self.ports.get_mut(i))
+                    {
+                        let c = &mut p.counters;
+                        match t.bpdu {
+                            TxBpdu::Config(_) => c.tx_config = c.tx_config.saturating_add(1),
+                            TxBpdu::Tcn => c.tx_tcn = c.tx_tcn.saturating_add(1),
+                            TxBpdu::Rst(_) => c.tx_rst = c.tx_rst.saturating_add(1),
+                        }
+                    }
+                    return Some(Transmit { port: t.port, len });
+                }
+                Err(_) => {
+                    self.out.stats.transmit_buffer_too_small =
+                        self.out.stats.transmit_buffer_too_small.saturating_add(1);
+                }
+            }
+        }
+        None
+    }
+
+    /// The next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.out.events.pop_front()
+    }
+
+    /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    // ------------------------------------------------------------------ getters
+
+    /// Bridge-wide counters.
+    pub fn stats(&self) -> &Stats {
+        &self.out.stats
+    }
+
+    /// The CIST as a show command prints it.
+    pub fn tree(&self) -> TreeStatus {
+        let now = self.out.now;
+        TreeStatus {
+            tree: CIST,
+            bridge_id: self.bridge_id,
+            root_priority: self.root_priority,
+            root_port: self
+                .root_index()
+                .and_then(|i| self.ports.get(i))
+                .map(|p| p.no),
+            root_times: self.root_times,
+            is_root: self.root_priority.root == self.bridge_id,
+            topology_change: self.ports.iter().any(|p| !p.tc_while.zero(now)),
+        }
+    }
+
+    /// One port's status.
+    pub fn port(&self, port: PortNo) -> Option<PortStatus> {
+        let p = self.ports.get(*self.index.get(&port.get())?)?;
+        Some(self.status(p))
+    }
+
+    /// Every port's status, in port order of addition.
+    pub fn ports(&self) -> impl Iterator<Item = PortStatus> + '_ {
+        self.ports.iter().map(|p| self.status(p))
+    }
+
+    fn status(&self, p: &Port) -> PortStatus {
+        let state = if p.forwarding {
+            PortState::Forwarding
+        } else if p.learning {
+            PortState::Learning
+        } else {
+            PortState::Discarding
+        };
+        let inconsistent = if p.bpdu_guarded {
+            Some(Guard::Bpdu)
+        } else if p.root_inconsistent {
+            Some(Guard::Root)
+        } else if p.loop_inconsistent {
+            Some(Guard::Loop)
+        } else if p.ba_inconsistent {
+            Some(Guard::BridgeAssurance)
+        } else {
+            None
+        };
+        PortStatus {
+            port: p.no,
+            port_id: p.port_id,
+            enabled: p.port_enabled,
+            role: p.role,
+            state,
+            path_cost: p.port_path_cost,
+            oper_edge: p.oper_edge,
+            oper_p2p: p.oper_p2p,
+            send_rstp: p.send_rstp,
+            info_is: p.info_is,
+            port_priority: p.port_priority,
+            designated_priority: p.designated_priority,
+            topology_change: !p.tc_while.zero(self.out.now),
+            inconsistent,
+            machines: MachineStates {
+                prx: p.prx,
+                ppm: p.ppm,
+                bdm: p.bdm,
+                ptx: p.ptx,
+                pim: p.pim,
+                prt: p.prt,
+                pst: p.pst,
+                tcm: p.tcm,
+            },
+            counters: p.counters,
+        }
+    }
+
+    pub(crate) fn port_internal(&self, port: PortNo) -> Option<&Port> {
+        self.ports.get(*self.index.get(&port.get())?)
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.out.now
+    }
+
+    pub(crate) fn root_port_number(&self) -> Option<PortNo> {
+        self.root_index()
+            .and_then(|i| self.ports.get(i))
+            .map(|p| p.no)
+    }
+
+    pub(crate) fn internal_ports(&self) -> &[Port] {
+        &self.ports
+    }
+
+    /// A digest of the protocol state (root, and every port's number, role, state, port and
+    /// designated priority vectors, infoIs and sendRSTP): two replicas of one logical bridge fed
+    /// the same inputs have equal fingerprints, so an MLAG pair can compare them over ICCP to
+    /// detect divergence cheaply. FNV-1a, stable across runs and platforms.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |x: u64| {
+            for b in x.to_be_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        let vec = |eat: &mut dyn FnMut(u64), v: &PriorityVector| {
+            eat(v.root.to_u64());
+            eat(u64::from(v.root_path_cost));
+            eat(v.designated_bridge.to_u64());
+            eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
+        };
+        vec(&mut eat, &self.root_priority);
+        for p in &self.ports {
+            eat(u64::from(p.no.get()));
+            eat(p.role as u64);
+            eat(u64::from(p.learning) | u64::from(p.forwarding) << 1 | u64::from(p.send_rstp) << 2);
+            eat(p.info_is as u64);
+            vec(&mut eat, &p.port_priority);
+            vec(&mut eat, &p.designated_priority);
+        }
+        h
+    }
+
+    /// Checks the invariants that must hold between inputs: at most one Root Port, a Root Port
+    /// exactly when this bridge is not the root, forwarding only on Root/Designated (or
+    /// Master) ports, disabled ports neither learning nor forwarding, queues within bounds.
+    ///
+    /// # Errors
+    /// The first invariant that fails.
+    pub fn check_invariants(&self) -> Result<(), &'static str> {
+        let roots = self.ports.iter().filter(|p| p.role == Role::Root).count();
+        if roots > 1 {
+            return Err("more than one root port");
+        }
+        let is_root = self.root_priority.root == self.bridge_id;
+        if is_root && self.root_port_id.0 != 0 {
+            return Err("root bridge has a root port");
+        }
+        if self.root_port_id.0 != 0 {
+            let rp = self
+                .index
+                .get(&self.root_port_id.number())
+                .and_then(|&i| self.ports.get(i))
+                .ok_or("root port is not a port")?;
+            if rp.selected_role != Role::Root {
+                return Err("root port not selected as root");
+            }
+        }
+        for p in &self.ports {
+            if p.learning && !matches!(p.role, Role::Root | Role::Designated | Role::Master) {
+                return Err("learning on a port that is neither root nor designated");
+            }
+            if p.role == Role::Root && p.port_id != self.root_port_id {
+                return Err("a root port other than the selected one");
+            }
+            if p.forwarding && !matches!(p.role, Role::Root | Role::Designated | Role::Master) {
+                return Err("forwarding on a port that is neither root nor designated");
+            }
+            if !p.port_enabled && (p.forwarding || p.learning) {
+                return Err("disabled port learning or forwarding");
+            }
+            if p.forwarding && !p.learning {
+                return Err("forwarding without learning");
+            }
+        }
+        if self.out.tx.len() > crate::machines::TRANSMITS_MAX
+            || self.out.events.len() > crate::machines::EVENTS_MAX
+        {
+            return Err("queue over its bound");
+        }
+        if self.index.len() != self.ports.len() {
+            return Err("port index out of step");
+        }
+        Ok(())
+    }
+}
+
+/// Cached allSynced / rrWhile summary.
+#[derive(Clone, Copy, Debug)]
+struct SyncCache {
+    all_synced: bool,
+    rr_running: usize,
+    rr_port: usize,
+}
+
+/// The variables other ports' machines read (allSynced, reRooted, role selection).
+fn signature(p: &Port, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
+    (
+        p.role,
+        p.selected_role,
+        p.selected,
+        p.synced,
+        p.rr_while.zero(now),
+        p.updt_info,
+    )
+}
+
+fn empty_body() -> ConfigBpdu {
+    ConfigBpdu {
+        flags: crate::wire::BpduFlags::empty(),
+        root_id: BridgeId::from_parts(0, MacAddr::ZERO),
+        root_path_cost: 0,
+        bridge_id: BridgeId::from_parts(0, MacAddr::ZERO),
+        port_id: PortId(0),
+        message_age: BpduTime(0),
+        max_age: BpduTime(0),
+        hello_time: BpduTime(0),
+        forward_delay: BpduTime(0),
+    }
+}

@@ -1,0 +1,1277 @@
+//! The per-port state machines of 802.1D-2004 clause 17 (802.1Q-2022 §13.28–13.38 for the
+//! CIST): Port Receive, Port Protocol Migration, Bridge Detection, Port Transmit, Port
+//! Information, Port Role Transitions, Port State Transition and Topology Change. Port Role
+//! Selection, which spans ports, is in [`crate::bridge`]; so is the Port Timers machine, whose
+//! one-second tick is replaced by deadlines (every `…While` / `…When` variable is a
+//! [`Timer`](l2_types::Timer) that reads as zero once expired).
+//!
+//! Each machine is a `fn` that performs at most one transition and says whether it did; the
+//! bridge re-runs them until none does (the standard's "all machines run until quiescent").
+//! Transient states (those left by an unconditional transition) execute their actions and
+//! rest in the state they lead to.
+
+use alloc::collections::VecDeque;
+
+use crate::config::ForceVersion;
+use crate::event::{CIST, Event, PortState, Role, Stats};
+use crate::port::{
+    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RcvdInfo,
+    RxKind, StdTimer, TcmState,
+};
+use crate::vector::{PriorityVector, Times, dur, secs};
+use crate::wire::{BpduFlags, ConfigBpdu};
+use core::cmp::Ordering;
+use l2_types::{Duration, Instant, MacAddr, PortNo};
+
+/// Bound of queued frames.
+pub const TRANSMITS_MAX: usize = 4096;
+/// Bound of queued events.
+pub const EVENTS_MAX: usize = 4096;
+/// MigrateTime (802.1D-2004 §17.13.9): 3 s.
+pub(crate) const MIGRATE_TIME: Duration = Duration::from_secs(3);
+
+/// A BPDU to build when polled.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum TxBpdu {
+    Config(ConfigBpdu),
+    Tcn,
+    Rst(ConfigBpdu),
+}
+
+/// A queued transmission.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct PendingTx {
+    pub(crate) port: PortNo,
+    pub(crate) src: MacAddr,
+    pub(crate) bpdu: TxBpdu,
+}
+
+/// Bridge-level values the port machines read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ctx {
+    pub(crate) force_version: ForceVersion,
+    pub(crate) tx_hold_count: u8,
+    pub(crate) root_times: Times,
+    pub(crate) all_synced: bool,
+    pub(crate) re_rooted: bool,
+}
+
+impl Ctx {
+    /// rstpVersion (802.1D-2004 §17.20.11).
+    fn rstp_version(&self) -> bool {
+        self.force_version >= ForceVersion::Rstp
+    }
+}
+
+/// Outputs and the cross-port procedures a step requested.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Out {
+    pub(crate) tx: VecDeque<PendingTx>,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) stats: Stats,
+    /// setSyncTree() was called.
+    pub(crate) set_sync_tree: bool,
+    /// setReRootTree() was called.
+    pub(crate) set_reroot_tree: bool,
+    /// setTcPropTree() was called by these ports (they are excluded).
+    pub(crate) set_tc_prop_from: alloc::vec::Vec<PortNo>,
+    /// Some port set reselect.
+    pub(crate) reselect: bool,
+    /// The time of the current input.
+    pub(crate) now: Instant,
+}
+
+impl Out {
+    pub(crate) fn event(&mut self, e: Event) {
+        if self.events.len() >= EVENTS_MAX {
+            self.stats.event_queue_overflow = self.stats.event_queue_overflow.saturating_add(1);
+        } else {
+            self.events.push_back(e);
+        }
+    }
+
+    fn transmit(&mut self, t: PendingTx) {
+        if self.tx.len() >= TRANSMITS_MAX {
+            self.stats.tx_queue_overflow = self.stats.tx_queue_overflow.saturating_add(1);
+        } else {
+            self.tx.push_back(t);
+        }
+    }
+}
+
+impl Port {
+    /// HelloTime, MaxAge, FwdDelay (802.1D-2004 §17.20.6–17.20.8): the designatedTimes values.
+    fn hello_time(&self) -> Duration {
+        dur(self.designated_times.hello_time)
+    }
+    fn fwd_delay(&self) -> Duration {
+        dur(self.designated_times.forward_delay)
+    }
+    fn max_age(&self) -> Duration {
+        dur(self.designated_times.max_age)
+    }
+    /// forwardDelay (802.1D-2004 §17.20.5).
+    fn forward_delay(&self) -> Duration {
+        if self.send_rstp {
+            self.hello_time()
+        } else {
+            self.fwd_delay()
+        }
+    }
+    /// EdgeDelay (802.1D-2004 §17.20.4).
+    fn edge_delay(&self) -> Duration {
+        if self.oper_p2p {
+            MIGRATE_TIME
+        } else {
+            self.max_age()
+        }
+    }
+
+    fn reselect(&mut self, out: &mut Out) {
+        self.reselect = true;
+        out.reselect = true;
+    }
+
+    /// Runs every machine of this port once; true if any made a transition.
+    pub(crate) fn step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        self.tick_tx_count(now);
+        let mut changed = self.ba_step(now, out);
+        changed |= self.prx_step(now, out);
+        changed |= self.ppm_step(now, ctx, out);
+        changed |= self.bdm_step(now, out);
+        changed |= self.pim_step(now, ctx, out);
+        changed |= self.prt_step(now, ctx, out);
+        changed |= self.pst_step(out);
+        changed |= self.tcm_step(now, ctx, out);
+        changed |= self.ptx_step(now, ctx, out);
+        changed
+    }
+
+    /// BEGIN for all of this port's machines.
+    pub(crate) fn begin(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) {
+        self.prx_discard(now);
+        self.ppm_checking_rstp(now, ctx, out);
+        // 802.1D-2004 §17.25 BEGIN && AdminEdge → EDGE; BEGIN && !AdminEdge → NOT_EDGE.
+        self.bdm = if self.cfg.admin_edge {
+            BdmState::Edge
+        } else {
+            BdmState::NotEdge
+        };
+        self.set_oper_edge(self.cfg.admin_edge, out);
+        // §17.26 TRANSMIT_INIT: newInfo = TRUE; txCount = 0.
+        self.ptx = PtxState::TransmitInit;
+        self.new_info = true;
+        self.tx_count = 0;
+        self.tx_tick.stop();
+        self.pim_disabled(out);
+        self.prt_init_port(now);
+        self.pst_discarding(out);
+        // §17.31 INACTIVE.
+        self.tcm_inactive(out);
+    }
+
+    /// Bridge assurance: BPDUs must keep arriving on a point-to-point non-edge port.
+    fn ba_step(&mut self, now: Instant, out: &mut Out) -> bool {
+        if !(self.port_enabled && self.bridge_assurance_active()) {
+            self.ba_while.stop();
+            if self.ba_inconsistent {
+                self.ba_inconsistent = false;
+                self.reselect(out);
+                out.event(Event::GuardCleared {
+                    port: self.no,
+                    guard: crate::event::Guard::BridgeAssurance,
+                });
+                return true;
+            }
+            return false;
+        }
+        if self.ba_inconsistent {
+            return false;
+        }
+        if !self.ba_while.is_running() {
+            self.ba_while.put(
+                now,
+                self.hello_time()
+                    .saturating_mul(3)
+                    .max(Duration::from_secs(3)),
+            );
+            return false;
+        }
+        if self.ba_while.expired(now) {
+            self.ba_while.stop();
+            self.ba_inconsistent = true;
+            self.counters.guard_trips = self.counters.guard_trips.saturating_add(1);
+            out.stats.guard_trips = out.stats.guard_trips.saturating_add(1);
+            self.reselect(out);
+            out.event(Event::GuardTripped {
+                port: self.no,
+                guard: crate::event::Guard::BridgeAssurance,
+                received: None,
+            });
+            return true;
+        }
+        false
+    }
+
+    /// A BPDU arrived: restart bridge assurance, release loop guard.
+    pub(crate) fn heard_bpdu(&mut self, now: Instant, out: &mut Out) {
+        if self.bridge_assurance_active() {
+            self.ba_while.put(
+                now,
+                self.hello_time()
+                    .saturating_mul(3)
+                    .max(Duration::from_secs(3)),
+            );
+            if self.ba_inconsistent {
+                self.ba_inconsistent = false;
+                self.reselect(out);
+                out.event(Event::GuardCleared {
+                    port: self.no,
+                    guard: crate::event::Guard::BridgeAssurance,
+                });
+            }
+        }
+        if self.loop_inconsistent {
+            self.loop_inconsistent = false;
+            self.reselect(out);
+            out.event(Event::GuardCleared {
+                port: self.no,
+                guard: crate::event::Guard::Loop,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------ Port Receive (§17.23)
+
+    fn prx_discard(&mut self, now: Instant) {
+        // 802.1D-2004 §17.23 DISCARD: rcvdBpdu = rcvdRSTP = rcvdSTP = FALSE; clearAllRcvdMsgs();
+        // edgeDelayWhile = MigrateTime.
+        self.prx = PrxState::Discard;
+        self.rcvd_bpdu = false;
+        self.rcvd_rstp = false;
+        self.rcvd_stp = false;
+        self.rcvd_msg = false;
+        self.rx = None;
+        self.edge_delay_while.put(now, MIGRATE_TIME);
+    }
+
+    fn prx_step(&mut self, now: Instant, out: &mut Out) -> bool {
+        // §17.23 global: (rcvdBpdu || (edgeDelayWhile != MigrateTime)) && !portEnabled → DISCARD.
+        if !self.port_enabled && (self.rcvd_bpdu || !self.edge_delay_while.is(now, MIGRATE_TIME)) {
+            self.prx_discard(now);
+            return true;
+        }
+        let go = match self.prx {
+            // §17.23 DISCARD → RECEIVE: rcvdBpdu && portEnabled.
+            PrxState::Discard => self.rcvd_bpdu && self.port_enabled,
+            // §17.23 RECEIVE → RECEIVE: rcvdBpdu && portEnabled && !rcvdMsg.
+            PrxState::Receive => self.rcvd_bpdu && self.port_enabled && !self.rcvd_msg,
+        };
+        if !go {
+            return false;
+        }
+        // §17.23 RECEIVE: updtBPDUVersion(); operEdge = rcvdBpdu = FALSE; rcvdMsg = TRUE;
+        // edgeDelayWhile = MigrateTime.
+        self.prx = PrxState::Receive;
+        // §17.21.22 updtBPDUVersion.
+        match self.rx.map(|r| r.kind) {
+            Some(RxKind::Config | RxKind::Tcn) => self.rcvd_stp = true,
+            Some(RxKind::Rst) => self.rcvd_rstp = true,
+            None => {}
+        }
+        self.set_oper_edge(false, out);
+        self.rcvd_bpdu = false;
+        self.rcvd_msg = true;
+        self.edge_delay_while.put(now, MIGRATE_TIME);
+        true
+    }
+
+    fn set_oper_edge(&mut self, v: bool, out: &mut Out) {
+        if self.oper_edge != v {
+            self.oper_edge = v;
+            out.event(Event::EdgeChanged {
+                port: self.no,
+                oper_edge: v,
+            });
+        }
+    }
+
+    // ------------------------------------------------- Port Protocol Migration (§17.24)
+
+    fn set_send_rstp(&mut self, v: bool, out: &mut Out) {
+        if self.send_rstp != v {
+            self.send_rstp = v;
+            out.event(Event::ProtocolMigrated {
+                port: self.no,
+                send_rstp: v,
+            });
+        }
+    }
+
+    fn ppm_checking_rstp(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) {
+        // 802.1D-2004 §17.24 CHECKING_RSTP: mcheck = FALSE; sendRSTP = rstpVersion;
+        // mdelayWhile = MigrateTime.
+        self.ppm = PpmState::CheckingRstp;
+        self.mcheck = false;
+        self.set_send_rstp(ctx.rstp_version(), out);
+        self.mdelay_while.put(now, MIGRATE_TIME);
+    }
+
+    fn ppm_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        match self.ppm {
+            PpmState::CheckingRstp => {
+                // §17.24 CHECKING_RSTP → CHECKING_RSTP: (mdelayWhile != MigrateTime) && !portEnabled.
+                if !self.mdelay_while.is(now, MIGRATE_TIME) && !self.port_enabled {
+                    self.ppm_checking_rstp(now, ctx, out);
+                    return true;
+                }
+                // §17.24 CHECKING_RSTP → SENSING: mdelayWhile == 0.
+                if self.mdelay_while.zero(now) {
+                    self.ppm_sensing();
+                    return true;
+                }
+                false
+            }
+            PpmState::SelectingStp => {
+                // §17.24 SELECTING_STP → SENSING: mdelayWhile == 0 || !portEnabled || mcheck.
+                if self.mdelay_while.zero(now) || !self.port_enabled || self.mcheck {
+                    self.ppm_sensing();
+                    return true;
+                }
+                false
+            }
+            PpmState::Sensing => {
+                // §17.24 SENSING → CHECKING_RSTP: !portEnabled || mcheck ||
+                // (rstpVersion && !sendRSTP && rcvdRSTP).
+                if !self.port_enabled
+                    || self.mcheck
+                    || (ctx.rstp_version() && !self.send_rstp && self.rcvd_rstp)
+                {
+                    self.ppm_checking_rstp(now, ctx, out);
+                    return true;
+                }
+                // §17.24 SENSING → SELECTING_STP: sendRSTP && rcvdSTP.
+                if self.send_rstp && self.rcvd_stp {
+                    // SELECTING_STP: sendRSTP = FALSE; mdelayWhile = MigrateTime.
+                    self.ppm = PpmState::SelectingStp;
+                    self.set_send_rstp(false, out);
+                    self.mdelay_while.put(now, MIGRATE_TIME);
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    fn ppm_sensing(&mut self) {
+        // §17.24 SENSING: rcvdRSTP = rcvdSTP = FALSE.
+        self.ppm = PpmState::Sensing;
+        self.rcvd_rstp = false;
+        self.rcvd_stp = false;
+    }
+
+    // -------------------------------------------------------- Bridge Detection (§17.25)
+
+    fn bdm_step(&mut self, now: Instant, out: &mut Out) -> bool {
+        match self.bdm {
+            BdmState::Edge => {
+                // §17.25 EDGE → NOT_EDGE: (!portEnabled && !AdminEdge) || !operEdge.
+                if (!self.port_enabled && !self.cfg.admin_edge) || !self.oper_edge {
+                    self.bdm = BdmState::NotEdge;
+                    self.set_oper_edge(false, out);
+                    return true;
+                }
+                false
+            }
+            BdmState::NotEdge => {
+                // §17.25 NOT_EDGE → EDGE: (!portEnabled && AdminEdge) || ((edgeDelayWhile == 0)
+                // && AutoEdge && sendRSTP && proposing).
+                if (!self.port_enabled && self.cfg.admin_edge)
+                    || (self.edge_delay_while.zero(now)
+                        && self.cfg.auto_edge
+                        && self.send_rstp
+                        && self.proposing)
+                {
+                    self.bdm = BdmState::Edge;
+                    self.set_oper_edge(true, out);
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    // --------------------------------------------------------- Port Transmit (§17.26)
+
+    fn ptx_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        // 802.1Q-2022 §13.32: BEGIN || !portEnabled → TRANSMIT_INIT (no BPDUs on a disabled
+        // port); BPDU filter keeps the machine there too.
+        if !self.port_enabled || self.cfg.bpdu_filter {
+            if self.ptx != PtxState::TransmitInit {
+                self.ptx = PtxState::TransmitInit;
+                self.new_info = true;
+                self.tx_count = 0;
+                self.tx_tick.stop();
+                return true;
+            }
+            return false;
+        }
+        if self.ptx == PtxState::TransmitInit {
+            // §17.26 TRANSMIT_INIT → IDLE (UCT); IDLE: helloWhen = HelloTime.
+            self.ptx = PtxState::Idle;
+            self.hello_when.put(now, self.hello_time());
+            return true;
+        }
+        // §17.26: every transition out of IDLE requires allTransmitReady (selected && !updtInfo).
+        if !self.selected || self.updt_info {
+            return false;
+        }
+        if self.hello_when.zero(now) {
+            // §17.26 TRANSMIT_PERIODIC: newInfo = newInfo || (role == DesignatedPort ||
+            // (role == RootPort && (tcWhile != 0))). Bridge assurance sends on every role.
+            self.new_info = self.new_info
+                || self.role == Role::Designated
+                || (self.role == Role::Root && !self.tc_while.zero(now))
+                || self.bridge_assurance_active();
+            self.hello_when.put(now, self.hello_time());
+            self.ptx_send(now, ctx, out);
+            return true;
+        }
+        self.ptx_send(now, ctx, out)
+    }
+
+    /// The IDLE → TRANSMIT_RSTP / TRANSMIT_TCN / TRANSMIT_CONFIG transitions (§17.26).
+    fn ptx_send(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        if !self.new_info {
+            return false;
+        }
+        if self.tx_count >= ctx.tx_hold_count {
+            out.stats.tx_held = out.stats.tx_held.saturating_add(1);
+            return false;
+        }
+        let tc = !self.tc_while.zero(now);
+        let bpdu = if self.send_rstp {
+            // §17.26 TRANSMIT_RSTP: newInfo = FALSE; txRstp(); txCount += 1; tcAck = FALSE.
+            // §17.21.20 txRstp.
+            let role = if self.bridge_assurance_active() && self.role == Role::Disabled {
+                Role::Designated
+            } else {
+                self.role
+            };
+            let mut flags = BpduFlags::empty().with_role(role.wire());
+            flags.set(BpduFlags::AGREEMENT, self.agree);
+            flags.set(
+                BpduFlags::PROPOSAL,
+                self.proposing && self.role == Role::Designated,
+            );
+            flags.set(BpduFlags::TOPOLOGY_CHANGE, tc);
+            flags.set(BpduFlags::LEARNING, self.learning);
+            flags.set(BpduFlags::FORWARDING, self.forwarding);
+            self.tc_ack = false;
+            TxBpdu::Rst(self.body(flags))
+        } else if self.role == Role::Root {
+            // §17.26 TRANSMIT_TCN: newInfo = FALSE; txTcn(); txCount += 1.
+            if !tc {
+                // Nothing to notify: a legacy root port sends only TCNs (§17.21.21).
+                self.new_info = false;
+                return true;
+            }
+            TxBpdu::Tcn
+        } else if self.role == Role::Designated {
+            // §17.26 TRANSMIT_CONFIG: newInfo = FALSE; txConfig(); txCount += 1; tcAck = FALSE.
+            // §17.21.19 txConfig: TC flag if tcWhile != 0, TCA from tcAck.
+            let mut flags = BpduFlags::empty();
+            flags.set(BpduFlags::TOPOLOGY_CHANGE, tc);
+            flags.set(BpduFlags::TOPOLOGY_CHANGE_ACK, self.tc_ack);
+            self.tc_ack = false;
+            TxBpdu::Config(self.body(flags))
+        } else {
+            return false;
+        };
+        self.new_info = false;
+        if self.tx_count == 0 {
+            // 802.1D-2004 §17.22: txCount is decremented once a second while non-zero.
+            self.tx_tick.put(now, Duration::from_secs(1));
+        }
+        self.tx_count = self.tx_count.saturating_add(1);
+        out.transmit(PendingTx {
+            port: self.no,
+            src: self.cfg.mac,
+            bpdu,
+        });
+        true
+    }
+
+    fn body(&self, flags: BpduFlags) -> ConfigBpdu {
+        let d = &self.designated_priority;
+        let t = &self.designated_times;
+        ConfigBpdu {
+            flags,
+            root_id: d.root,
+            root_path_cost: d.root_path_cost,
+            bridge_id: d.designated_bridge,
+            port_id: d.designated_port,
+            message_age: t.message_age,
+            max_age: t.max_age,
+            hello_time: t.hello_time,
+            forward_delay: t.forward_delay,
+        }
+    }
+
+    /// Bridge assurance applies: configured, point-to-point and not an edge port.
+    pub(crate) fn bridge_assurance_active(&self) -> bool {
+        self.cfg.bridge_assurance && self.oper_p2p && !self.oper_edge
+    }
+
+    /// The Port Timers tick for txCount (802.1D-2004 §17.22): call when `tx_tick` expired.
+    pub(crate) fn tick_tx_count(&mut self, now: Instant) {
+        while self.tx_tick.expired(now) && self.tx_count > 0 {
+            self.tx_count -= 1;
+            let at = self.tx_tick.deadline().unwrap_or(now);
+            if self.tx_count > 0 {
+                self.tx_tick.set(at.saturating_add(Duration::from_secs(1)));
+            } else {
+                self.tx_tick.stop();
+            }
+        }
+        if self.tx_count == 0 {
+            self.tx_tick.stop();
+        }
+    }
+
+    // ------------------------------------------------------ Port Information (§17.27)
+
+    fn pim_disabled(&mut self, out: &mut Out) {
+        // 802.1D-2004 §17.27 DISABLED: rcvdMsg = FALSE; proposing = proposed = agree = agreed =
+        // FALSE; rcvdInfoWhile = 0; infoIs = Disabled; reselect = TRUE; selected = FALSE.
+        self.pim = PimState::Disabled;
+        self.rcvd_msg = false;
+        self.proposing = false;
+        self.proposed = false;
+        self.agree = false;
+        self.agreed = false;
+        self.rcvd_info_while.stop();
+        self.info_is = InfoIs::Disabled;
+        self.reselect(out);
+        self.selected = false;
+    }
+
+    fn pim_aged(&mut self, out: &mut Out) {
+        // §17.27 AGED: infoIs = Aged; reselect = TRUE; selected = FALSE.
+        self.pim = PimState::Aged;
+        self.info_is = InfoIs::Aged;
+        self.reselect(out);
+        self.selected = false;
+    }
+
+    fn pim_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        // §17.27 global: !portEnabled && (infoIs != Disabled) → DISABLED.
+        if !self.port_enabled && self.info_is != InfoIs::Disabled {
+            self.pim_disabled(out);
+            return true;
+        }
+        match self.pim {
+            PimState::Disabled => {
+                if self.port_enabled {
+                    // §17.27 DISABLED → AGED: portEnabled.
+                    self.pim_aged(out);
+                    true
+                } else if self.rcvd_msg {
+                    // §17.27 DISABLED → DISABLED: rcvdMsg.
+                    self.pim_disabled(out);
+                    true
+                } else {
+                    false
+                }
+            }
+            PimState::Aged => {
+                if self.selected && self.updt_info {
+                    self.pim_update();
+                    true
+                } else {
+                    false
+                }
+            }
+            PimState::Current => {
+                if self.selected && self.updt_info {
+                    // §17.27 CURRENT → UPDATE: selected && updtInfo.
+                    self.pim_update();
+                    true
+                } else if self.info_is == InfoIs::Received
+                    && self.rcvd_info_while.zero(now)
+                    && !self.updt_info
+                    && !self.rcvd_msg
+                {
+                    // §17.27 CURRENT → AGED: (infoIs == Received) && (rcvdInfoWhile == 0) &&
+                    // !updtInfo && !rcvdMsg. Loop guard keeps a non-designated port discarding.
+                    if self.cfg.loop_guard
+                        && matches!(self.role, Role::Root | Role::Alternate | Role::Backup)
+                        && !self.loop_inconsistent
+                    {
+                        self.loop_inconsistent = true;
+                        self.counters.guard_trips = self.counters.guard_trips.saturating_add(1);
+                        out.stats.guard_trips = out.stats.guard_trips.saturating_add(1);
+                        out.event(Event::GuardTripped {
+                            port: self.no,
+                            guard: crate::event::Guard::Loop,
+                            received: None,
+                        });
+                    }
+                    self.pim_aged(out);
+                    true
+                } else if self.rcvd_msg && !self.updt_info {
+                    // §17.27 CURRENT → RECEIVE: rcvdMsg && !updtInfo.
+                    self.pim_receive(now, ctx, out);
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
+
+    fn pim_update(&mut self) {
+        // §17.27 UPDATE: proposing = proposed = FALSE; agreed = agreed && betterorsameInfo(Mine);
+        // synced = synced && agreed; portPriority = designatedPriority; portTimes =
+        // designatedTimes; updtInfo = FALSE; infoIs = Mine; newInfo = TRUE. → CURRENT.
+        self.proposing = false;
+        self.proposed = false;
+        self.agreed = self.agreed && self.betterorsame_info(InfoIs::Mine);
+        self.synced = self.synced && self.agreed;
+        self.port_priority = self.designated_priority;
+        self.port_times = self.designated_times;
+        self.updt_info = false;
+        self.info_is = InfoIs::Mine;
+        self.new_info = true;
+        self.pim = PimState::Current;
+    }
+
+    /// betterorsameInfo(newInfoIs) (802.1D-2004 §17.21.1).
+    fn betterorsame_info(&self, new_info_is: InfoIs) -> bool {
+        (new_info_is == InfoIs::Received
+            && self.info_is == InfoIs::Received
+            && self.msg_priority.cmp_message(&self.port_priority) != Ordering::Greater)
+            || (new_info_is == InfoIs::Mine
+                && self.info_is == InfoIs::Mine
+                && self.designated_priority.cmp_message(&self.port_priority) != Ordering::Greater)
+    }
+
+    fn pim_receive(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) {
+        // §17.27 RECEIVE: rcvdInfo = rcvInfo().
+        let Some(rx) = self.rx else {
+            self.rcvd_msg = false;
+            self.pim = PimState::Current;
+            return;
+        };
+        if rx.kind == RxKind::Tcn {
+            // A TCN BPDU carries no priority vector: only its notification is recorded
+            // (setTcFlags, §17.21.17), on a port that is designated for the segment.
+            self.set_tc_flags(rx.kind, rx.body.flags);
+            self.rcvd_msg = false;
+            self.pim = PimState::Current;
+            return;
+        }
+        self.rcvd_info = self.rcv_info(&rx.body, rx.kind);
+        let flags = rx.body.flags;
+        let designated =
+            rx.kind == RxKind::Config || flags.role() == crate::wire::PortRole::Designated;
+        match self.rcvd_info {
+            RcvdInfo::SuperiorDesignated => {
+                // §17.27 SUPERIOR_DESIGNATED: agreed = proposing = FALSE; recordProposal();
+                // setTcFlags(); agree = agree && betterorsameInfo(Received); recordPriority();
+                // recordTimes(); updtRcvdInfoWhile(); infoIs = Received; reselect = TRUE;
+                // selected = FALSE; rcvdMsg = FALSE.
+                self.agreed = false;
+                self.proposing = false;
+                self.record_proposal(designated, flags);
+                self.set_tc_flags(rx.kind, flags);
+                self.agree = self.agree && self.betterorsame_info(InfoIs::Received);
+                self.port_priority = self.msg_priority;
+                self.port_times = self.msg_times;
+                self.updt_rcvd_info_while(now);
+                self.info_is = InfoIs::Received;
+                self.reselect(out);
+                self.selected = false;
+            }
+            RcvdInfo::RepeatedDesignated => {
+                // §17.27 REPEATED_DESIGNATED: recordProposal(); setTcFlags();
+                // updtRcvdInfoWhile(); rcvdMsg = FALSE.
+                self.record_proposal(designated, flags);
+                self.set_tc_flags(rx.kind, flags);
+                self.updt_rcvd_info_while(now);
+            }
+            RcvdInfo::InferiorDesignated => {
+                // §17.27 INFERIOR_DESIGNATED: recordDispute(); rcvdMsg = FALSE.
+                // §17.21.10 recordDispute: an RST BPDU with the Learning flag: disputed = TRUE,
+                // agreed = FALSE.
+                if rx.kind == RxKind::Rst && flags.contains(BpduFlags::LEARNING) {
+                    self.disputed = true;
+                    self.agreed = false;
+                }
+            }
+            RcvdInfo::InferiorRootAlternate => {
+                // §17.27 NOT_DESIGNATED: recordAgreement(); setTcFlags(); rcvdMsg = FALSE.
+                // §17.21.9 recordAgreement.
+                if ctx.rstp_version()
+                    && self.oper_p2p
+                    && rx.kind == RxKind::Rst
+                    && flags.contains(BpduFlags::AGREEMENT)
+                {
+                    self.agreed = true;
+                    self.proposing = false;
+                } else {
+                    self.agreed = false;
+                }
+                self.set_tc_flags(rx.kind, flags);
+            }
+            RcvdInfo::Other => {}
+        }
+        self.rcvd_msg = false;
+        self.pim = PimState::Current;
+    }
+
+    /// rcvInfo() (802.1D-2004 §17.21.8); sets msgPriority and msgTimes.
+    fn rcv_info(&mut self, b: &ConfigBpdu, kind: RxKind) -> RcvdInfo {
+        self.msg_priority = PriorityVector {
+            root: b.root_id,
+            root_path_cost: b.root_path_cost,
+            designated_bridge: b.bridge_id,
+            designated_port: b.port_id,
+            bridge_port: self.port_id,
+        };
+        self.msg_times = Times {
+            message_age: b.message_age,
+            max_age: b.max_age,
+            forward_delay: b.forward_delay,
+            hello_time: b.hello_time,
+        };
+        // A Configuration BPDU implicitly conveys a Designated Port Role.
+        let role = if kind == RxKind::Config {
+            crate::wire::PortRole::Designated
+        } else {
+            b.flags.role()
+        };
+        let ord = self.msg_priority.cmp_message(&self.port_priority);
+        match role {
+            crate::wire::PortRole::Designated => {
+                if self.msg_priority.is_superior_to(&self.port_priority)
+                    || (ord == Ordering::Equal && self.msg_times != self.port_times)
+                {
+                    RcvdInfo::SuperiorDesignated
+                } else if ord == Ordering::Equal {
+                    RcvdInfo::RepeatedDesignated
+                } else {
+                    RcvdInfo::InferiorDesignated
+                }
+            }
+            crate::wire::PortRole::Root | crate::wire::PortRole::AlternateOrBackup
+                if ord != Ordering::Less =>
+            {
+                RcvdInfo::InferiorRootAlternate
+            }
+            _ => RcvdInfo::Other,
+        }
+    }
+
+    /// recordProposal() (802.1D-2004 §17.21.11).
+    fn record_proposal(&mut self, designated: bool, flags: BpduFlags) {
+        if designated && flags.contains(BpduFlags::PROPOSAL) {
+            self.proposed = true;
+        }
+    }
+
+    /// setTcFlags() (802.1D-2004 §17.21.17).
+    fn set_tc_flags(&mut self, kind: RxKind, flags: BpduFlags) {
+        match kind {
+            RxKind::Tcn => self.rcvd_tcn = true,
+            RxKind::Config => {
+                self.rcvd_tc |= flags.contains(BpduFlags::TOPOLOGY_CHANGE);
+                self.rcvd_tc_ack |= flags.contains(BpduFlags::TOPOLOGY_CHANGE_ACK);
+            }
+            RxKind::Rst => self.rcvd_tc |= flags.contains(BpduFlags::TOPOLOGY_CHANGE),
+        }
+    }
+
+    /// updtRcvdInfoWhile() (802.1D-2004 §17.21.23): three Hello Times if Message Age + 1 s
+    /// does not exceed Max Age, else 0.
+    fn updt_rcvd_info_while(&mut self, now: Instant) {
+        let t = &self.port_times;
+        let hello = secs(t.hello_time).max(1);
+        if secs(t.message_age) < secs(t.max_age) {
+            self.rcvd_info_while
+                .put(now, Duration::from_secs(u64::from(3 * hello)));
+        } else {
+            self.rcvd_info_while.stop();
+        }
+    }
+
+    // ----------------------------------------------------- Port Role Transitions (§17.29)
+
+    fn prt_init_port(&mut self, now: Instant) {
+        // §17.29 INIT_PORT: role = DisabledPort; learn = forward = FALSE; synced = FALSE;
+        // sync = reRoot = TRUE; rrWhile = FwdDelay; fdWhile = MaxAge; rbWhile = 0.
+        self.prt = PrtState::InitPort;
+        self.role = Role::Disabled;
+        self.learn = false;
+        self.forward = false;
+        self.synced = false;
+        self.sync = true;
+        self.re_root = true;
+        self.rr_while.put(now, self.fwd_delay());
+        self.fd_while.put(now, self.max_age());
+        self.rb_while.stop();
+    }
+
+    fn set_role(&mut self, role: Role, out: &mut Out) {
+        if self.role != role {
+            self.role = role;
+            out.event(Event::PortRole {
+                port: self.no,
+                tree: CIST,
+                role,
+            });
+        }
+    }
+
+    fn prt_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        if self.prt == PrtState::InitPort {
+            // §17.29 INIT_PORT → DISABLE_PORT (UCT).
+            self.prt_disable_port(out);
+            return true;
+        }
+        // Every transition below is qualified by selected && !updtInfo.
+        if !self.selected || self.updt_info {
+            return false;
+        }
+        // §17.29 global: role != selectedRole → the selected role's entry state.
+        if self.role != self.selected_role {
+            match self.selected_role {
+                Role::Disabled => self.prt_disable_port(out),
+                Role::Root => self.prt_root_port(now, out),
+                Role::Designated | Role::Master => self.prt_designated_port(out),
+                Role::Alternate | Role::Backup => self.prt_block_port(out),
+            }
+            return true;
+        }
+        match self.prt {
+            PrtState::InitPort => false,
+            PrtState::DisablePort => {
+                // §17.29 DISABLE_PORT → DISABLED_PORT: !learning && !forwarding.
+                if !self.learning && !self.forwarding {
+                    self.prt_disabled_port(now);
+                    return true;
+                }
+                false
+            }
+            PrtState::DisabledPort => {
+                // §17.29 DISABLED_PORT → DISABLED_PORT: (fdWhile != MaxAge) || sync || reRoot ||
+                // !synced.
+                if !self.fd_while.is(now, self.max_age())
+                    || self.sync
+                    || self.re_root
+                    || !self.synced
+                {
+                    self.prt_disabled_port(now);
+                    return true;
+                }
+                false
+            }
+            PrtState::RootPort => self.prt_root(now, ctx, out),
+            PrtState::DesignatedPort => self.prt_designated(now, out),
+            PrtState::BlockPort => {
+                // §17.29 BLOCK_PORT → ALTERNATE_PORT: !learning && !forwarding.
+                if !self.learning && !self.forwarding {
+                    self.prt_alternate_port(now);
+                    return true;
+                }
+                false
+            }
+            PrtState::AlternatePort => self.prt_alternate(now, ctx, out),
+        }
+    }
+
+    fn prt_disable_port(&mut self, out: &mut Out) {
+        // §17.29 DISABLE_PORT: role = selectedRole; learn = forward = FALSE.
+        self.prt = PrtState::DisablePort;
+        self.set_role(self.selected_role, out);
+        self.learn = false;
+        self.forward = false;
+    }
+
+    fn prt_disabled_port(&mut self, now: Instant) {
+        // §17.29 DISABLED_PORT: fdWhile = MaxAge; synced = TRUE; rrWhile = 0;
+        // sync = reRoot = FALSE.
+        self.prt = PrtState::DisabledPort;
+        self.fd_while.put(now, self.max_age());
+        self.synced = true;
+        self.rr_while.stop();
+        self.sync = false;
+        self.re_root = false;
+    }
+
+    fn prt_root_port(&mut self, now: Instant, out: &mut Out) {
+        // §17.29 ROOT_PORT: role = RootPort; rrWhile = FwdDelay.
+        self.prt = PrtState::RootPort;
+        self.set_role(Role::Root, out);
+        self.rr_while.put(now, self.fwd_delay());
+    }
+
+    fn prt_root(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        if self.proposed && !self.agree {
+            // §17.29 ROOT_PROPOSED: setSyncTree(); proposed = FALSE.
+            out.set_sync_tree = true;
+            self.proposed = false;
+            return true;
+        }
+        if (ctx.all_synced && !self.agree) || (self.proposed && self.agree) {
+            // §17.29 ROOT_AGREED: proposed = sync = FALSE; agree = TRUE; newInfo = TRUE.
+            self.proposed = false;
+            self.sync = false;
+            self.agree = true;
+            self.new_info = true;
+            return true;
+        }
+        if !self.forward && !self.re_root {
+            // §17.29 REROOT: setReRootTree().
+            out.set_reroot_tree = true;
+            self.re_root = true;
+            return true;
+        }
+        let fast = self.fd_while.zero(now)
+            || (ctx.re_rooted && self.rb_while.zero(now) && ctx.rstp_version());
+        if fast && !self.learn {
+            // §17.29 ROOT_LEARN: fdWhile = forwardDelay; learn = TRUE.
+            self.fd_while.put(now, self.forward_delay());
+            self.learn = true;
+            return true;
+        }
+        if fast && self.learn && !self.forward {
+            // §17.29 ROOT_FORWARD: fdWhile = 0; forward = TRUE.
+            self.fd_while.stop();
+            self.forward = true;
+            return true;
+        }
+        if self.re_root && self.forward {
+            // §17.29 REROOTED: reRoot = FALSE.
+            self.re_root = false;
+            return true;
+        }
+        if !self.rr_while.is(now, self.fwd_delay()) {
+            // §17.29 ROOT_PORT re-entered: rrWhile != FwdDelay.
+            self.prt_root_port(now, out);
+            return true;
+        }
+        false
+    }
+
+    fn prt_designated_port(&mut self, out: &mut Out) {
+        // §17.29 DESIGNATED_PORT: role = DesignatedPort.
+        self.prt = PrtState::DesignatedPort;
+        self.set_role(Role::Designated, out);
+    }
+
+    fn prt_designated(&mut self, now: Instant, out: &mut Out) -> bool {
+        let _ = out;
+        if !self.forward && !self.agreed && !self.proposing && !self.oper_edge {
+            // §17.29 DESIGNATED_PROPOSE: proposing = TRUE; edgeDelayWhile = EdgeDelay;
+            // newInfo = TRUE.
+            self.proposing = true;
+            self.edge_delay_while.put(now, self.edge_delay());
+            self.new_info = true;
+            return true;
+        }
+        if (!self.learning && !self.forwarding && !self.synced)
+            || (self.agreed && !self.synced)
+            || (self.oper_edge && !self.synced)
+            || (self.sync && self.synced)
+        {
+            // §17.29 DESIGNATED_SYNCED: rrWhile = 0; synced = TRUE; sync = FALSE.
+            self.rr_while.stop();
+            self.synced = true;
+            self.sync = false;
+            return true;
+        }
+        if self.rr_while.zero(now) && self.re_root {
+            // §17.29 DESIGNATED_RETIRED: reRoot = FALSE.
+            self.re_root = false;
+            return true;
+        }
+        if ((self.sync && !self.synced)
+            || (self.re_root && !self.rr_while.zero(now))
+            || self.disputed)
+            && !self.oper_edge
+            && (self.learn || self.forward)
+        {
+            // §17.29 DESIGNATED_DISCARD: learn = forward = disputed = FALSE;
+            // fdWhile = forwardDelay.
+            self.learn = false;
+            self.forward = false;
+            self.disputed = false;
+            self.fd_while.put(now, self.forward_delay());
+            return true;
+        }
+        let may = (self.fd_while.zero(now) || self.agreed || self.oper_edge)
+            && (self.rr_while.zero(now) || !self.re_root)
+            && !self.sync;
+        if may && !self.learn {
+            // §17.29 DESIGNATED_LEARN: learn = TRUE; fdWhile = forwardDelay.
+            self.learn = true;
+            self.fd_while.put(now, self.forward_delay());
+            return true;
+        }
+        if may && self.learn && !self.forward {
+            // §17.29 DESIGNATED_FORWARD: forward = TRUE; fdWhile = 0; agreed = sendRSTP.
+            self.forward = true;
+            self.fd_while.stop();
+            self.agreed = self.send_rstp;
+            return true;
+        }
+        false
+    }
+
+    fn prt_block_port(&mut self, out: &mut Out) {
+        // §17.29 BLOCK_PORT: role = selectedRole; learn = forward = FALSE.
+        self.prt = PrtState::BlockPort;
+        self.set_role(self.selected_role, out);
+        self.learn = false;
+        self.forward = false;
+    }
+
+    fn prt_alternate_port(&mut self, now: Instant) {
+        // §17.29 ALTERNATE_PORT: fdWhile = forwardDelay; synced = TRUE; rrWhile = 0;
+        // sync = reRoot = FALSE.
+        self.prt = PrtState::AlternatePort;
+        self.fd_while.put(now, self.forward_delay());
+        self.synced = true;
+        self.rr_while.stop();
+        self.sync = false;
+        self.re_root = false;
+    }
+
+    fn prt_alternate(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        if self.proposed && !self.agree {
+            // §17.29 ALTERNATE_PROPOSED: setSyncTree(); proposed = FALSE.
+            out.set_sync_tree = true;
+            self.proposed = false;
+            return true;
+        }
+        if (ctx.all_synced && !self.agree) || (self.proposed && self.agree) {
+            // §17.29 ALTERNATE_AGREED: proposed = FALSE; agree = TRUE; newInfo = TRUE.
+            self.proposed = false;
+            self.agree = true;
+            self.new_info = true;
+            return true;
+        }
+        let two_hello = self.hello_time().saturating_mul(2);
+        if self.role == Role::Backup && !self.rb_while.is(now, two_hello) {
+            // §17.29 BACKUP_PORT: rbWhile = 2 × HelloTime.
+            self.rb_while.put(now, two_hello);
+            return true;
+        }
+        if !self.fd_while.is(now, self.forward_delay()) || self.sync || self.re_root || !self.synced
+        {
+            self.prt_alternate_port(now);
+            return true;
+        }
+        false
+    }
+
+    // ---------------------------------------------------- Port State Transition (§17.30)
+
+    fn pst_discarding(&mut self, out: &mut Out) {
+        // §17.30 DISCARDING: disableLearning(); learning = FALSE; disableForwarding();
+        // forwarding = FALSE.
+        let was = self.pst;
+        self.pst = PstState::Discarding;
+        self.learning = false;
+        self.forwarding = false;
+        if was != PstState::Discarding {
+            out.event(Event::PortState {
+                port: self.no,
+                tree: CIST,
+                state: PortState::Discarding,
+            });
+        }
+    }
+
+    fn pst_step(&mut self, out: &mut Out) -> bool {
+        match self.pst {
+            PstState::Discarding if self.learn => {
+                // §17.30 LEARNING: enableLearning(); learning = TRUE.
+                self.pst = PstState::Learning;
+                self.learning = true;
+                self.learnt = true;
+                out.event(Event::PortState {
+                    port: self.no,
+                    tree: CIST,
+                    state: PortState::Learning,
+                });
+                true
+            }
+            PstState::Learning if !self.learn => {
+                self.pst_discarding(out);
+                true
+            }
+            PstState::Learning if self.forward => {
+                // §17.30 FORWARDING: enableForwarding(); forwarding = TRUE.
+                self.pst = PstState::Forwarding;
+                self.forwarding = true;
+                out.event(Event::PortState {
+                    port: self.no,
+                    tree: CIST,
+                    state: PortState::Forwarding,
+                });
+                true
+            }
+            PstState::Forwarding if !self.forward => {
+                self.pst_discarding(out);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    // ------------------------------------------------------- Topology Change (§17.31)
+
+    fn flush(&mut self, out: &mut Out) {
+        // fdbFlush (§17.19.7): the host removes the port's entries at once; the flag is
+        // cleared when it is done, which in a sans-IO library is immediately.
+        self.fdb_flush = false;
+        if self.learnt {
+            self.learnt = self.learning;
+            out.event(Event::FlushFdb {
+                port: self.no,
+                tree: CIST,
+            });
+        }
+    }
+
+    fn tcm_inactive(&mut self, out: &mut Out) {
+        // §17.31 INACTIVE: fdbFlush = TRUE; tcWhile = 0; tcAck = FALSE.
+        self.tcm = TcmState::Inactive;
+        self.fdb_flush = true;
+        self.flush(out);
+        self.tc_while.stop();
+        self.tc_ack = false;
+    }
+
+    fn tcm_learning(&mut self) {
+        // §17.31 LEARNING: rcvdTc = rcvdTcn = rcvdTcAck = FALSE; rcvdTc = tcProp = FALSE.
+        self.tcm = TcmState::Learning;
+        self.rcvd_tc = false;
+        self.rcvd_tcn = false;
+        self.rcvd_tc_ack = false;
+        self.tc_prop = false;
+    }
+
+    /// newTcWhile() (802.1D-2004 §17.21.7).
+    fn new_tc_while(&mut self, now: Instant, ctx: &Ctx) {
+        if self.tc_while.zero(now) {
+            if self.send_rstp {
+                self.tc_while.put(
+                    now,
+                    self.hello_time().saturating_add(Duration::from_secs(1)),
+                );
+                self.new_info = true;
+            } else {
+                let t =
+                    dur(ctx.root_times.max_age).saturating_add(dur(ctx.root_times.forward_delay));
+                self.tc_while.put(now, t);
+            }
+        }
+    }
+
+    fn tc_event(&mut self, detected: bool, out: &mut Out) {
+        self.counters.topology_changes = self.counters.topology_changes.saturating_add(1);
+        out.stats.topology_changes = out.stats.topology_changes.saturating_add(1);
+        out.event(Event::TopologyChange {
+            port: self.no,
+            tree: CIST,
+            detected,
+        });
+    }
+
+    fn tcm_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
+        let root_or_desig = matches!(self.role, Role::Root | Role::Designated);
+        match self.tcm {
+            TcmState::Inactive => {
+                if self.fdb_flush {
+                    self.flush(out);
+                }
+                // §17.31 INACTIVE → LEARNING: learn && !fdbFlush.
+                if self.learn && !self.fdb_flush {
+                    self.tcm_learning();
+                    return true;
+                }
+                false
+            }
+            TcmState::Learning => {
+                if root_or_desig && self.forward && !self.oper_edge {
+                    // §17.31 DETECTED: newTcWhile(); setTcPropTree(); newInfo = TRUE. → ACTIVE.
+                    self.new_tc_while(now, ctx);
+                    out.set_tc_prop_from.push(self.no);
+                    self.new_info = true;
+                    self.tcm = TcmState::Active;
+                    self.tc_event(true, out);
+                    return true;
+                }
+                let any = self.rcvd_tc || self.rcvd_tcn || self.rcvd_tc_ack || self.tc_prop;
+                if any {
+                    // §17.31 LEARNING → LEARNING.
+                    self.tcm_learning();
+                    return true;
+                }
+                if !(root_or_desig || self.learn || self.learning) {
+                    self.tcm_inactive(out);
+                    return true;
+                }
+                false
+            }
+            TcmState::Active => {
+                if !root_or_desig || self.oper_edge {
+                    self.tcm_learning();
+                    return true;
+                }
+                if self.rcvd_tcn {
+                    // §17.31 NOTIFIED_TCN: newTcWhile(). → NOTIFIED_TC.
+                    self.new_tc_while(now, ctx);
+                    self.notified_tc(out);
+                    return true;
+                }
+                if self.rcvd_tc {
+                    self.notified_tc(out);
+                    return true;
+                }
+                if self.tc_prop && !self.oper_edge {
+                    // §17.31 PROPAGATING: newTcWhile(); fdbFlush = TRUE; tcProp = FALSE.
+                    self.new_tc_while(now, ctx);
+                    self.fdb_flush = true;
+                    self.flush(out);
+                    self.tc_prop = false;
+                    return true;
+                }
+                if self.rcvd_tc_ack {
+                    // §17.31 ACKNOWLEDGED: tcWhile = 0; rcvdTcAck = FALSE.
+                    self.tc_while.stop();
+                    self.rcvd_tc_ack = false;
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    fn notified_tc(&mut self, out: &mut Out) {
+        // §17.31 NOTIFIED_TC: rcvdTcn = rcvdTc = FALSE; if (role == DesignatedPort) tcAck = TRUE;
+        // setTcPropTree(). restrictedTcn (802.1Q-2022 §13.27.65) stops the propagation.
+        self.rcvd_tcn = false;
+        self.rcvd_tc = false;
+        if self.role == Role::Designated {
+            self.tc_ack = true;
+        }
+        if !self.cfg.restricted_tcn {
+            out.set_tc_prop_from.push(self.no);
+        }
+        self.tc_event(false, out);
+    }
+}

@@ -1,0 +1,403 @@
+//! Per-port variables (802.1D-2004 §17.19, 802.1Q-2022 §13.27) and machine states.
+
+use crate::config::{AdminP2p, LinkState, PortConfig};
+use crate::event::{PortCounters, Role};
+use crate::vector::{PriorityVector, Times};
+use crate::wire::{ConfigBpdu, PortId};
+use l2_types::{Duration, Instant, PortNo, Timer};
+
+/// `infoIs` (802.1D-2004 §17.19.10).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum InfoIs {
+    /// The port is disabled.
+    #[default]
+    Disabled,
+    /// The port priority vector is this bridge's designated priority vector.
+    Mine,
+    /// Received information aged out.
+    Aged,
+    /// Information received from the designated bridge of the attached segment.
+    Received,
+}
+
+/// `rcvdInfo` (802.1D-2004 §17.19.24): the result of `rcvInfo()`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum RcvdInfo {
+    /// SuperiorDesignatedInfo.
+    SuperiorDesignated,
+    /// RepeatedDesignatedInfo.
+    RepeatedDesignated,
+    /// InferiorDesignatedInfo.
+    InferiorDesignated,
+    /// InferiorRootAlternateInfo.
+    InferiorRootAlternate,
+    /// OtherInfo.
+    #[default]
+    Other,
+}
+
+/// The kind of the BPDU held for the Port Receive machine.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum RxKind {
+    Config,
+    Tcn,
+    Rst,
+}
+
+/// A received BPDU waiting for the machines (`rcvdBpdu`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct RxBpdu {
+    pub(crate) kind: RxKind,
+    pub(crate) body: ConfigBpdu,
+}
+
+/// Port Receive machine (802.1D-2004 §17.23).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PrxState {
+    /// DISCARD.
+    #[default]
+    Discard,
+    /// RECEIVE.
+    Receive,
+}
+
+/// Port Protocol Migration machine (802.1D-2004 §17.24).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PpmState {
+    /// CHECKING_RSTP.
+    #[default]
+    CheckingRstp,
+    /// SELECTING_STP.
+    SelectingStp,
+    /// SENSING.
+    Sensing,
+}
+
+/// Bridge Detection machine (802.1D-2004 §17.25).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum BdmState {
+    /// EDGE.
+    Edge,
+    /// NOT_EDGE.
+    #[default]
+    NotEdge,
+}
+
+/// Port Transmit machine (802.1D-2004 §17.26); the TRANSMIT_* states are transient.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PtxState {
+    /// TRANSMIT_INIT.
+    #[default]
+    TransmitInit,
+    /// IDLE.
+    Idle,
+}
+
+/// Port Information machine (802.1D-2004 §17.27); transient states are not kept.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PimState {
+    /// DISABLED.
+    #[default]
+    Disabled,
+    /// AGED.
+    Aged,
+    /// CURRENT.
+    Current,
+}
+
+/// Port Role Transitions machine (802.1D-2004 §17.29): the state the machine rests in.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PrtState {
+    /// INIT_PORT.
+    #[default]
+    InitPort,
+    /// DISABLE_PORT.
+    DisablePort,
+    /// DISABLED_PORT.
+    DisabledPort,
+    /// ROOT_PORT.
+    RootPort,
+    /// DESIGNATED_PORT.
+    DesignatedPort,
+    /// BLOCK_PORT.
+    BlockPort,
+    /// ALTERNATE_PORT.
+    AlternatePort,
+}
+
+/// Port State Transition machine (802.1D-2004 §17.30).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum PstState {
+    /// DISCARDING.
+    #[default]
+    Discarding,
+    /// LEARNING.
+    Learning,
+    /// FORWARDING.
+    Forwarding,
+}
+
+/// Topology Change machine (802.1D-2004 §17.31); transient states are not kept.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum TcmState {
+    /// INACTIVE.
+    #[default]
+    Inactive,
+    /// LEARNING.
+    Learning,
+    /// ACTIVE.
+    Active,
+}
+
+/// A per-port timer in the standard's sense: "zero" when stopped or expired.
+pub(crate) trait StdTimer {
+    fn zero(&self, now: Instant) -> bool;
+    fn put(&mut self, now: Instant, d: Duration);
+    fn is(&self, now: Instant, d: Duration) -> bool;
+    fn left(&self, now: Instant) -> Duration;
+}
+
+impl StdTimer for Timer {
+    fn zero(&self, now: Instant) -> bool {
+        !self.is_running() || self.expired(now)
+    }
+    fn put(&mut self, now: Instant, d: Duration) {
+        if d.is_zero() {
+            self.stop();
+        } else {
+            self.start(now, d);
+        }
+    }
+    fn is(&self, now: Instant, d: Duration) -> bool {
+        self.left(now) == d
+    }
+    fn left(&self, now: Instant) -> Duration {
+        self.remaining(now).unwrap_or(Duration::ZERO)
+    }
+}
+
+/// One bridge port with all the standard's per-port variables.
+#[derive(Clone, Debug)]
+pub(crate) struct Port {
+    pub(crate) no: PortNo,
+    pub(crate) cfg: PortConfig,
+    pub(crate) link: LinkState,
+    pub(crate) port_id: PortId,
+    pub(crate) port_path_cost: u32,
+
+    pub(crate) port_enabled: bool,
+    pub(crate) oper_p2p: bool,
+    pub(crate) agree: bool,
+    pub(crate) agreed: bool,
+    pub(crate) disputed: bool,
+    pub(crate) fdb_flush: bool,
+    pub(crate) forward: bool,
+    pub(crate) forwarding: bool,
+    pub(crate) learn: bool,
+    pub(crate) learning: bool,
+    pub(crate) mcheck: bool,
+    pub(crate) new_info: bool,
+    pub(crate) oper_edge: bool,
+    pub(crate) proposed: bool,
+    pub(crate) proposing: bool,
+    pub(crate) rcvd_bpdu: bool,
+    pub(crate) rcvd_msg: bool,
+    pub(crate) rcvd_rstp: bool,
+    pub(crate) rcvd_stp: bool,
+    pub(crate) rcvd_tc: bool,
+    pub(crate) rcvd_tc_ack: bool,
+    pub(crate) rcvd_tcn: bool,
+    pub(crate) re_root: bool,
+    pub(crate) reselect: bool,
+    pub(crate) selected: bool,
+    pub(crate) send_rstp: bool,
+    pub(crate) sync: bool,
+    pub(crate) synced: bool,
+    pub(crate) tc_ack: bool,
+    pub(crate) tc_prop: bool,
+    pub(crate) updt_info: bool,
+    pub(crate) info_is: InfoIs,
+    pub(crate) rcvd_info: RcvdInfo,
+    pub(crate) role: Role,
+    pub(crate) selected_role: Role,
+    pub(crate) designated_priority: PriorityVector,
+    pub(crate) designated_times: Times,
+    pub(crate) msg_priority: PriorityVector,
+    pub(crate) msg_times: Times,
+    pub(crate) port_priority: PriorityVector,
+    pub(crate) port_times: Times,
+    pub(crate) tx_count: u8,
+
+    pub(crate) edge_delay_while: Timer,
+    pub(crate) fd_while: Timer,
+    pub(crate) hello_when: Timer,
+    pub(crate) mdelay_while: Timer,
+    pub(crate) rb_while: Timer,
+    pub(crate) rcvd_info_while: Timer,
+    pub(crate) rr_while: Timer,
+    pub(crate) tc_while: Timer,
+    /// The Port Timers machine's one-second tick, kept only while `txCount > 0`.
+    pub(crate) tx_tick: Timer,
+    /// Bridge assurance: no BPDU for this long makes the port inconsistent.
+    pub(crate) ba_while: Timer,
+
+    pub(crate) rx: Option<RxBpdu>,
+    pub(crate) prx: PrxState,
+    pub(crate) ppm: PpmState,
+    pub(crate) bdm: BdmState,
+    pub(crate) ptx: PtxState,
+    pub(crate) pim: PimState,
+    pub(crate) prt: PrtState,
+    pub(crate) pst: PstState,
+    pub(crate) tcm: TcmState,
+
+    /// BPDU guard tripped: the port is held disabled.
+    pub(crate) bpdu_guarded: bool,
+    /// Root guard: superior information is being refused.
+    pub(crate) root_inconsistent: bool,
+    /// Loop guard: information aged out on a non-designated port.
+    pub(crate) loop_inconsistent: bool,
+    /// Bridge assurance: BPDUs stopped.
+    pub(crate) ba_inconsistent: bool,
+    /// Entries may have been learnt since the last flush.
+    pub(crate) learnt: bool,
+    pub(crate) counters: PortCounters,
+    /// The deadline this port has in the bridge's timer set.
+    pub(crate) scheduled: Option<Instant>,
+}
+
+impl Port {
+    pub(crate) fn new(no: PortNo, cfg: PortConfig, path_cost: u32) -> Self {
+        let zero = PriorityVector {
+            root: crate::wire::BridgeId::from_parts(0, l2_types::MacAddr::ZERO),
+            root_path_cost: 0,
+            designated_bridge: crate::wire::BridgeId::from_parts(0, l2_types::MacAddr::ZERO),
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        };
+        Self {
+            no,
+            cfg,
+            link: LinkState::Down,
+            port_id: PortId::new(cfg.priority, no.get()),
+            port_path_cost: path_cost,
+            port_enabled: false,
+            oper_p2p: false,
+            agree: false,
+            agreed: false,
+            disputed: false,
+            fdb_flush: false,
+            forward: false,
+            forwarding: false,
+            learn: false,
+            learning: false,
+            mcheck: false,
+            new_info: false,
+            oper_edge: false,
+            proposed: false,
+            proposing: false,
+            rcvd_bpdu: false,
+            rcvd_msg: false,
+            rcvd_rstp: false,
+            rcvd_stp: false,
+            rcvd_tc: false,
+            rcvd_tc_ack: false,
+            rcvd_tcn: false,
+            re_root: false,
+            reselect: false,
+            selected: false,
+            send_rstp: false,
+            sync: false,
+            synced: false,
+            tc_ack: false,
+            tc_prop: false,
+            updt_info: false,
+            info_is: InfoIs::Disabled,
+            rcvd_info: RcvdInfo::Other,
+            role: Role::Disabled,
+            selected_role: Role::Disabled,
+            designated_priority: zero,
+            designated_times: Times::default(),
+            msg_priority: zero,
+            msg_times: Times::default(),
+            port_priority: zero,
+            port_times: Times::default(),
+            tx_count: 0,
+            edge_delay_while: Timer::STOPPED,
+            fd_while: Timer::STOPPED,
+            hello_when: Timer::STOPPED,
+            mdelay_while: Timer::STOPPED,
+            rb_while: Timer::STOPPED,
+            rcvd_info_while: Timer::STOPPED,
+            rr_while: Timer::STOPPED,
+            tc_while: Timer::STOPPED,
+            tx_tick: Timer::STOPPED,
+            ba_while: Timer::STOPPED,
+            rx: None,
+            prx: PrxState::Discard,
+            ppm: PpmState::CheckingRstp,
+            bdm: BdmState::NotEdge,
+            ptx: PtxState::TransmitInit,
+            pim: PimState::Disabled,
+            prt: PrtState::InitPort,
+            pst: PstState::Discarding,
+            tcm: TcmState::Inactive,
+            bpdu_guarded: false,
+            root_inconsistent: false,
+            loop_inconsistent: false,
+            ba_inconsistent: false,
+            learnt: false,
+            counters: PortCounters::default(),
+            scheduled: None,
+        }
+    }
+
+    /// `portEnabled`: MAC operational, administratively enabled, not held by BPDU guard.
+    pub(crate) fn compute_enabled(&self) -> bool {
+        matches!(self.link, LinkState::Up { .. }) && self.cfg.enabled && !self.bpdu_guarded
+    }
+
+    /// `operPointToPointMAC` (802.1AC §11.3).
+    pub(crate) fn compute_p2p(&self) -> bool {
+        match self.cfg.point_to_point {
+            AdminP2p::ForceTrue => true,
+            AdminP2p::ForceFalse => false,
+            AdminP2p::Auto => matches!(
+                self.link,
+                LinkState::Up {
+                    full_duplex: true,
+                    ..
+                }
+            ),
+        }
+    }
+
+    /// A port held discarding by loop guard or bridge assurance.
+    pub(crate) fn held_inconsistent(&self) -> bool {
+        self.loop_inconsistent || self.ba_inconsistent
+    }
+
+    /// The earliest running timer deadline after `now`, having stopped the expired ones.
+    pub(crate) fn next_deadline(&mut self, now: Instant) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        for t in [
+            &mut self.edge_delay_while,
+            &mut self.fd_while,
+            &mut self.hello_when,
+            &mut self.mdelay_while,
+            &mut self.rb_while,
+            &mut self.rcvd_info_while,
+            &mut self.rr_while,
+            &mut self.tc_while,
+            &mut self.tx_tick,
+            &mut self.ba_while,
+        ] {
+            match t.deadline() {
+                Some(at) if at <= now => t.stop(),
+                Some(at) => next = Some(next.map_or(at, |n| n.min(at))),
+                None => {}
+            }
+        }
+        next
+    }
+}
