@@ -925,8 +925,9 @@ impl Session {
             }
         }
         if h.sender != self.peer_inc {
-            // A new peer incarnation (never one we retired).
-            if self.retired.contains(&h.sender) {
+            // A new peer incarnation. One we retired comes back only with proof of freshness:
+            // an echo of our current incarnation, which is new since we retired it.
+            if self.retired.contains(&h.sender) && h.receiver != self.my_inc {
                 return Err(RxError::UnexpectedSession);
             }
             let advertises = matches!(capability, Some((true, 1, _))) && !data;
