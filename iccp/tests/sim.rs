@@ -5,7 +5,7 @@ use iccp::wire::l2::FRAME_MAX;
 use iccp::wire::param::Param;
 use iccp::{Event, LinkState, Role, SendError, Session, SessionConfig, Status};
 use l2_types::{Duration, Instant, MacAddr};
-use std::cmp::Reverse;
+use core::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 struct Rng(u64);
@@ -49,6 +49,9 @@ const HOSTILE: Faults = Faults {
     jitter: Duration::from_millis(3),
 };
 
+/// (delivery time, tie breaker, destination side, frame).
+type InFlight = (Instant, u64, usize, Vec<u8>);
+
 struct Side {
     s: Session,
     connected: bool,
@@ -63,7 +66,7 @@ struct Net {
     seed: u64,
     now: Instant,
     sides: [Side; 2],
-    wire: BinaryHeap<Reverse<(Instant, u64, usize, Vec<u8>)>>,
+    wire: BinaryHeap<Reverse<InFlight>>,
     n: u64,
     rng: Rng,
     faults: Faults,
@@ -73,7 +76,7 @@ struct Net {
 
 fn config(i: u8, seed: u64, heartbeat: Option<Duration>) -> SessionConfig {
     let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0x10 + (seed as u8 & 7) * 2, i]));
-    c.priority = if seed % 3 == 0 { 128 } else { 64 + i * 10 };
+    c.priority = if seed.is_multiple_of(3) { 128 } else { 64 + i * 10 };
     c.seed = seed * 2 + u64::from(i);
     c.heartbeat = heartbeat;
     c.window = 32;
