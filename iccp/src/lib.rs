@@ -68,6 +68,7 @@
 
 extern crate alloc;
 
+pub mod ops;
 mod session;
 mod types;
 pub mod wire;

@@ -281,6 +281,16 @@ impl Session {
         &self.counters
     }
 
+    /// Events waiting in the queue.
+    pub fn events_len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The peer's priority as last learned from its election data.
+    pub fn peer_priority(&self) -> Option<u8> {
+        self.peer_election.map(|(p, _)| p)
+    }
+
     /// This session's current incarnation.
     pub fn incarnation(&self) -> u32 {
         self.my_inc
@@ -949,15 +959,15 @@ impl Session {
         } else if h.receiver != self.my_inc && (h.receiver != 0 || data) {
             return Err(RxError::UnexpectedSession);
         }
-        if !self.replay.accept(h.frame_no) {
-            return Err(RxError::Replay);
-        }
         if data {
             // Window check before any state changes.
             let ahead = h.seq.wrapping_sub(self.rx_next);
             if h.seq == 0 || (ahead as i32) >= i32::from(self.cfg.window) {
                 return Err(RxError::OutOfWindow(h.seq));
             }
+        }
+        if !self.replay.accept(h.frame_no) {
+            return Err(RxError::Replay);
         }
         let acked_ok = self.check_ack(h.ack);
         // Accepted: the peer is alive.

@@ -35,7 +35,11 @@ pub struct SessionConfig {
     pub sender_name: String,
     /// Shared key: when set, every frame carries and must carry an HMAC-SHA256.
     pub key: Option<Vec<u8>>,
-    /// Seed of the session's only randomness (incarnation numbers).
+    /// Seed of the session's only randomness (incarnation numbers). It must differ from one
+    /// boot to the next (a hardware random number, a boot counter, the wall-clock time): a
+    /// session restarted with the same seed at the same `now` repeats its incarnation numbers,
+    /// and the peer then takes its frames for replays until its silence detection restarts
+    /// the connection.
     pub seed: u64,
     /// Send and receive window, in frames (1..=1024, default 128).
     pub window: u16,

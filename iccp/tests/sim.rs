@@ -1,11 +1,11 @@
 //! Two sessions in virtual time over a channel with loss, duplication, reordering, delay and
 //! cuts. Every run is reproducible from its seed, which failing assertions print.
 
+use core::cmp::Reverse;
 use iccp::wire::l2::FRAME_MAX;
 use iccp::wire::param::Param;
 use iccp::{Event, LinkState, Role, SendError, Session, SessionConfig, Status};
 use l2_types::{Duration, Instant, MacAddr};
-use core::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 struct Rng(u64);
@@ -76,7 +76,11 @@ struct Net {
 
 fn config(i: u8, seed: u64, heartbeat: Option<Duration>) -> SessionConfig {
     let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0x10 + (seed as u8 & 7) * 2, i]));
-    c.priority = if seed.is_multiple_of(3) { 128 } else { 64 + i * 10 };
+    c.priority = if seed.is_multiple_of(3) {
+        128
+    } else {
+        64 + i * 10
+    };
     c.seed = seed * 2 + u64::from(i);
     c.heartbeat = heartbeat;
     c.window = 32;
