@@ -207,12 +207,28 @@ impl Pair {
         usize::from(x & 1)
     }
 
+    fn session(&mut self, i: usize) -> &mut Session {
+        let [a, b] = &mut self.sessions;
+        if i == 0 { a } else { b }
+    }
+
+    fn outgoing(&mut self, i: usize) -> &mut VecDeque<Vec<u8>> {
+        let [a, b] = &mut self.wire;
+        if i == 0 { a } else { b }
+    }
+
     /// Collects every output of both sides (frames onto the wire, events and app messages
     /// discarded after the event-queue bound was checked).
     pub fn drain(&mut self) {
         for i in 0..2 {
             let mut guard = 0;
-            while let Some(t) = self.sessions[i].poll_transmit(self.now, &mut self.buf) {
+            let now = self.now;
+            loop {
+                let [a, b] = &mut self.sessions;
+                let s = if i == 0 { a } else { b };
+                let Some(t) = s.poll_transmit(now, &mut self.buf) else {
+                    break;
+                };
                 if let (Some(w), Some(f)) = (self.wire.get_mut(i), self.buf.get(..t.len)) {
                     if w.len() >= WIRE_MAX {
                         w.pop_front();
@@ -224,8 +240,8 @@ impl Pair {
                     break;
                 }
             }
-            while self.sessions[i].poll_event().is_some() {}
-            while self.sessions[i].poll_app().is_some() {}
+            while self.session(i).poll_event().is_some() {}
+            while self.session(i).poll_app().is_some() {}
         }
     }
 
@@ -234,31 +250,33 @@ impl Pair {
         match op {
             Op::Deliver { from } | Op::Duplicate { from } | Op::Corrupt { from, .. } => {
                 let i = Self::side(*from);
-                if let Some(mut f) = self.wire[i].pop_front() {
+                if let Some(mut f) = self.outgoing(i).pop_front() {
                     if let Op::Corrupt { at, xor, .. } = op {
                         let n = f.len().max(1);
                         if let Some(b) = f.get_mut(usize::from(*at) % n) {
                             *b ^= xor;
                         }
                     }
-                    let _ = self.sessions[1 - i].handle_frame(self.now, &f);
+                    let now = self.now;
+                    let _ = self.session(1 - i).handle_frame(now, &f);
                     if matches!(op, Op::Duplicate { .. }) {
-                        let _ = self.sessions[1 - i].handle_frame(self.now, &f);
-                        self.wire[i].push_front(f);
+                        let _ = self.session(1 - i).handle_frame(now, &f);
+                        self.outgoing(i).push_front(f);
                     }
                 }
             }
             Op::Drop { from } => {
-                self.wire[Self::side(*from)].pop_front();
+                self.outgoing(Self::side(*from)).pop_front();
             }
             Op::Reorder { from } => {
-                let w = &mut self.wire[Self::side(*from)];
+                let w = self.outgoing(Self::side(*from));
                 if let Some(f) = w.pop_front() {
                     w.push_back(f);
                 }
             }
             Op::Inject { to, bytes } => {
-                let _ = self.sessions[Self::side(*to)].handle_frame(self.now, bytes);
+                let now = self.now;
+                let _ = self.session(Self::side(*to)).handle_frame(now, bytes);
             }
             Op::Advance { ms } => {
                 self.now += Duration::from_millis(u64::from(*ms));
@@ -268,11 +286,12 @@ impl Pair {
             }
             Op::Link { side, up } => {
                 let link = if *up { LinkState::Up } else { LinkState::Down };
-                self.sessions[Self::side(*side)].handle_link(self.now, link);
+                let now = self.now;
+                self.session(Self::side(*side)).handle_link(now, link);
             }
             Op::Restart { side } => {
                 let i = Self::side(*side);
-                let mut cfg = self.sessions[i].config().clone();
+                let mut cfg = self.session(i).config().clone();
                 // A reboot must not repeat the incarnation sequence: new seed per boot.
                 self.restarts += 1;
                 cfg.seed = cfg
@@ -280,21 +299,26 @@ impl Pair {
                     .wrapping_add(self.restarts.wrapping_mul(0x1_0000_0001));
                 let mut s = Session::new(cfg, self.now);
                 s.handle_link(self.now, LinkState::Up);
-                self.sessions[i] = s;
+                *self.session(i) = s;
             }
             Op::SendApp { side, len } => {
                 let records = [0x5au8; 255];
                 let rec = records.get(..usize::from(*len)).unwrap_or_default();
-                let _ = self.sessions[Self::side(*side)].send_app(&Param::FdbDelta {
+                let _ = self.session(Self::side(*side)).send_app(&Param::FdbDelta {
                     kind: 1,
                     records: rec,
                 });
             }
             Op::SetPriority { side, priority } => {
-                let _ = self.sessions[Self::side(*side)]
-                    .set_priority(self.now, (*priority).min(crate::PRIORITY_MAX));
+                let now = self.now;
+                let _ = self
+                    .session(Self::side(*side))
+                    .set_priority(now, (*priority).min(crate::PRIORITY_MAX));
             }
-            Op::Enable { side, on } => self.sessions[Self::side(*side)].set_enabled(self.now, *on),
+            Op::Enable { side, on } => {
+                let now = self.now;
+                self.session(Self::side(*side)).set_enabled(now, *on);
+            }
         }
         self.drain();
     }

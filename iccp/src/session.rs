@@ -133,6 +133,7 @@ pub struct Session {
     hb_timer: Timer,
     hb_counter: u32,
     silence_timer: Timer,
+    connect_timer: Timer,
     control: VecDeque<Vec<u8>>,
     // backup path
     backup_due: bool,
@@ -201,6 +202,7 @@ impl Session {
             hb_timer: Timer::STOPPED,
             hb_counter: 0,
             silence_timer: Timer::STOPPED,
+            connect_timer: Timer::STOPPED,
             control: VecDeque::new(),
             backup_due: false,
             backup_timer: Timer::STOPPED,
@@ -244,6 +246,7 @@ impl Session {
         cfg.discovery_interval = cfg.discovery_interval.max(Duration::from_millis(1));
         cfg.reconnect_max = cfg.reconnect_max.max(cfg.discovery_interval);
         cfg.retransmit_limit = cfg.retransmit_limit.max(1);
+        cfg.connect_timeout = cfg.connect_timeout.max(Duration::from_millis(1));
         debug_assert!(cfg.validate().is_ok());
         Self::build(cfg, now)
     }
@@ -472,6 +475,13 @@ impl Session {
             });
             self.teardown(now, DisconnectReason::PeerSilent);
         }
+        if self.connect_timer.fire(now)
+            && self.peer_inc != 0
+            && self.app_state != AppState::Operational
+        {
+            // The handshake stalled (e.g. a message lost to undetected corruption): start over.
+            self.teardown(now, DisconnectReason::ConnectTimeout);
+        }
         if self.rto_timer.fire(now) && !self.tx_window.is_empty() {
             self.counters.rto_expiries += 1;
             self.retries += 1;
@@ -495,6 +505,7 @@ impl Session {
             self.backup_timer,
             self.backup_deadline,
             self.silence_timer,
+            self.connect_timer,
             self.rto_timer,
         ]
         .iter()
@@ -651,6 +662,7 @@ impl Session {
         self.hb_timer.stop();
         self.hb_due = false;
         self.silence_timer.stop();
+        self.connect_timer.stop();
         self.peer_election = None;
         // Alone: primary, unless the backup path still hears the peer (then the peer-link failed
         // while the peer lives; keep the role so that the secondary stays down: no split brain).
@@ -748,6 +760,7 @@ impl Session {
         self.arm_heartbeat(now);
         self.hb_due = self.cfg.heartbeat.is_some();
         self.arm_silence(now);
+        self.connect_timer.start(now, self.cfg.connect_timeout);
     }
 
     fn arm_capability(&mut self, now: Instant) {
@@ -1295,6 +1308,7 @@ impl Session {
         if a_bit && self.app_state != AppState::Operational {
             // Both have seen each other's Connect: the application connection is up.
             self.app_state = AppState::Operational;
+            self.connect_timer.stop();
             self.counters.connects += 1;
             self.cap_backoff = self.cfg.discovery_interval;
             if let Some(peer) = self.peer.clone() {

@@ -62,6 +62,9 @@ pub struct SessionConfig {
     pub reconnect_max: Duration,
     /// Send keepalives on the backup path (`poll_backup_transmit`). Default false.
     pub backup: bool,
+    /// Longest time from the peer's capability to an operational mLACP application connection
+    /// before the attempt is abandoned and restarted (default 10 s).
+    pub connect_timeout: Duration,
 }
 
 impl SessionConfig {
@@ -85,6 +88,7 @@ impl SessionConfig {
             discovery_interval: Duration::from_millis(500),
             reconnect_max: Duration::from_secs(8),
             backup: false,
+            connect_timeout: Duration::from_secs(10),
         }
     }
 
@@ -116,6 +120,7 @@ impl SessionConfig {
             || self.discovery_interval == zero
             || self.reconnect_max < self.discovery_interval
             || self.retransmit_limit == 0
+            || self.connect_timeout == zero
         {
             return Err(ConfigError::Timers);
         }
@@ -239,6 +244,8 @@ pub enum DisconnectReason {
     RetransmitLimit,
     /// The peer restarted (a new incarnation).
     PeerRestarted,
+    /// The RG or mLACP application connection did not complete within `connect_timeout`.
+    ConnectTimeout,
 }
 
 /// An event for the host / coordinator. Not `non_exhaustive`: a new variant is a breaking change
