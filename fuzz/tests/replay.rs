@@ -13,6 +13,9 @@ const TARGETS: &[(&str, Body)] = &[
     ("lacp_decode", mlag_fuzz::lacp_decode),
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
+    ("iccp_decode", mlag_fuzz::iccp_decode),
+    ("iccp_deframer", mlag_fuzz::iccp_deframer),
+    ("iccp_session", mlag_fuzz::iccp_session),
 ];
 
 fn replay(target: &str, body: Body) -> usize {
