@@ -17,16 +17,21 @@
 //! Skips with a printed reason when not root or when FRR/iproute2 are missing, unless
 //! `MLAG_REQUIRE_REAL_PEERS=1`, which makes that a failure.
 
+use core::net::{Ipv4Addr, SocketAddrV4};
+use core::time::Duration;
 use iccp::wire::RawMessages;
 use iccp::wire::ldp::{self, Deframer, LdpMessage, LdpTlv, SessionParams};
 use iccp::wire::message::{self, MessageType};
 use iccp::wire::param::Param;
 use iccp::wire::tlv::Tlv;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddrV4, TcpStream, UdpSocket};
+use std::net::{TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+/// A received message: type, ID, and a Status TLV's (E-bit, code, message ID, message type).
+type Received = (u16, u32, Option<(bool, u32, u32, u16)>);
 
 const CHILD_ENV: &str = "ICCP_FRR_CHILD";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
@@ -401,7 +406,7 @@ fn frr_child_speaker() {
         b.truncate(n);
         b
     };
-    let unknown_type = |got: &[(u16, u32, Option<(bool, u32, u32, u16)>)], id: u32, ty: u16| {
+    let unknown_type = |got: &[Received], id: u32, ty: u16| {
         got.iter().any(|g| {
             g.0 == MessageType::NOTIFICATION.0
                 && matches!(g.2, Some((false, code, mid, mty)) if code == ldp::STATUS_UNKNOWN_MESSAGE_TYPE && mid == id && mty == ty)
