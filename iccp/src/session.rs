@@ -104,6 +104,8 @@ pub struct Session {
     peer_inc: u32,
     confirmed: bool,
     challenge: u32,
+    /// (our incarnation, the peer's) for queued control messages of a session being torn down.
+    control_session: Option<(u32, u32)>,
     retired: [u32; RETIRED_MAX],
     retired_next: usize,
     frame_no: u32,
@@ -176,6 +178,7 @@ impl Session {
             peer_inc: 0,
             confirmed: false,
             challenge: 0,
+            control_session: None,
             retired: [0; RETIRED_MAX],
             retired_next: 0,
             frame_no: 0,
@@ -877,7 +880,8 @@ impl Session {
     fn send_disconnect(&mut self, code: StatusCode) {
         if self.peer_inc != 0 {
             // RFC 7275 §6.1.3: RG Disconnect with the Disconnect Code and the application's
-            // Disconnect TLV.
+            // Disconnect TLV, sent in the session being torn down.
+            self.control_session = Some((self.my_inc, self.peer_inc));
             self.queue_control(
                 MessageType::RG_DISCONNECT,
                 &[
@@ -1380,6 +1384,10 @@ impl Session {
             if receiver_override != 0 {
                 h.receiver = receiver_override;
                 self.challenge = 0;
+            }
+            if let Some((mine, theirs)) = self.control_session.take() {
+                h.sender = mine;
+                h.receiver = theirs;
             }
             return self.finish(buf, &h, len);
         }

@@ -297,3 +297,30 @@ fn regression_roles_after_link_flap() {
         p.apply(&Op::Advance { ms: 50 });
     }
 }
+
+#[test]
+fn disable_sends_rg_disconnect_and_the_peer_goes_down_at_once() {
+    let mut p = connected();
+    p.apply(&Op::Enable { side: 0, on: false });
+    assert_eq!(p.sessions[0].status(), Status::Disabled);
+    while !p.wire[0].is_empty() {
+        p.apply(&Op::Deliver { from: 0 });
+    }
+    let m = p.sessions[1].monitor();
+    assert_eq!(m.status, Status::Connecting);
+    assert_eq!(m.counters.disconnects, 1);
+    // Re-enable: they reconnect.
+    p.apply(&Op::Enable { side: 0, on: true });
+    for _ in 0..400 {
+        for from in 0..2u8 {
+            while !p.wire[usize::from(from)].is_empty() {
+                p.apply(&Op::Deliver { from });
+            }
+        }
+        if p.sessions.iter().all(|s| s.status() == Status::Connected) {
+            break;
+        }
+        p.apply(&Op::Advance { ms: 50 });
+    }
+    assert!(p.sessions.iter().all(|s| s.status() == Status::Connected));
+}

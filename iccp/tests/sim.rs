@@ -8,6 +8,15 @@ use iccp::{Event, LinkState, Role, SendError, Session, SessionConfig, Status};
 use l2_types::{Duration, Instant, MacAddr};
 use std::collections::BinaryHeap;
 
+/// Seeds to run: `0..default`, or `0..$ICCP_SIM_SEEDS` (e.g. a long run before a release).
+fn seeds(default: u64) -> core::ops::Range<u64> {
+    let n = std::env::var("ICCP_SIM_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    0..n
+}
+
 struct Rng(u64);
 
 impl Rng {
@@ -279,7 +288,7 @@ impl Net {
 
 #[test]
 fn connects_and_elects_on_a_hostile_channel() {
-    for seed in 0..40 {
+    for seed in seeds(24) {
         let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
         net.run_for(Duration::from_secs(20));
         assert!(net.both_connected(), "seed {seed}: not connected");
@@ -289,7 +298,7 @@ fn connects_and_elects_on_a_hostile_channel() {
 
 #[test]
 fn exactly_once_in_order_under_loss_duplication_reordering() {
-    for seed in 0..12 {
+    for seed in seeds(6) {
         let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
         net.run_for(Duration::from_secs(10));
         assert!(
@@ -333,7 +342,7 @@ fn exactly_once_in_order_under_loss_duplication_reordering() {
 
 #[test]
 fn cuts_resynchronise_and_keep_the_system_id() {
-    for seed in 0..12 {
+    for seed in seeds(8) {
         let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
         net.run_for(Duration::from_secs(10));
         assert!(net.both_connected(), "seed {seed}");
@@ -408,7 +417,7 @@ fn no_heartbeat_means_no_silence_detection() {
 
 #[test]
 fn restart_of_either_side_converges() {
-    for seed in 0..16 {
+    for seed in seeds(10) {
         let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
         net.run_for(Duration::from_secs(10));
         assert!(net.both_connected(), "seed {seed}");
