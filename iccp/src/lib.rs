@@ -53,6 +53,58 @@
 //! assert_eq!(s[0].role(), Some(iccp::Role::Primary));
 //! assert_eq!(s[1].role(), Some(iccp::Role::Secondary));
 //! ```
+//!
+//! # The session
+//!
+//! ## Connection (RFC 7275 §4.2)
+//! Over the peer-port there is no LDP session, so the LDP capability exchange is carried in
+//! unsequenced frames: each side sends an LDP Capability message (RFC 5561 §5) with the ICCP
+//! Capability TLV (S = 1, version 1.0) and its *incarnation* number in the L2 header, repeating
+//! it with backoff until the peer echoes that incarnation (NONEXISTENT → INITIALIZED → CAPSENT).
+//! Receiving the peer's capability opens a reliable stream for this pair of incarnations and
+//! sends RG Connect (CAPREC → CONNECTING); the peer's RG Connect makes the RG connection
+//! OPERATIONAL. The mLACP application connection then completes with the A-bit handshake of
+//! the mLACP Connect TLV (RFC 7275 §7.2.1).
+//!
+//! ## Reliable delivery
+//! RG Connect and RG Application Data travel in DATA frames with sequence numbers (from 1 per
+//! incarnation pair) and cumulative acknowledgements; at most `window` frames are unacknowledged;
+//! a retransmission timeout resends them with exponential backoff; out-of-order frames within the
+//! window are buffered and delivered in order; duplicates are acknowledged and dropped. After
+//! `retransmit_limit` timeouts without progress the session restarts with a new incarnation and
+//! the next [`Event::Connected`] asks the application for a full resynchronisation.
+//!
+//! ## Incarnations, replay and authentication
+//! A new incarnation is drawn from the seeded generator whenever the session (re)starts, so frames
+//! of an earlier session are recognised and rejected. A peer's new incarnation is adopted only
+//! when no peer is connected or when its capability echoes our current incarnation (a challenge
+//! round trip), and retired incarnations are never re-adopted. Frame numbers pass a 64-frame
+//! sliding replay window. With a key, every frame must carry a valid HMAC-SHA256.
+//!
+//! ## Election
+//! Each side sends its priority and bridge MAC in a vendor Election TLV inside RG Connect (and
+//! again in RG Application Data when its priority changes). Lowest (priority, bridge MAC) is
+//! primary. The system-id is the lower bridge MAC of the two; it changes only when an election
+//! with a peer computes a different one, so it stays put while the peer is lost (clients' LACP
+//! does not flap). A side whose peer is lost becomes primary, unless the backup path still hears
+//! the peer (the peer-link failed, the peer lives): then it keeps its role, so a secondary keeps
+//! its MLAG ports down and there is no split brain.
+//!
+//! ## Heartbeat
+//! Every `heartbeat` (1..=10 s) an unsequenced frame carries a vendor Heartbeat TLV. Any
+//! accepted frame proves the peer alive; three intervals without one raise
+//! [`Event::PeerSilent`] and restart the connection (the system-id stays).
+//!
+//! # Scope and deviations
+//! * The [`Session`] runs over the L2 framing. For IP deployments the crate provides RFC 7275's
+//!   own framing as a codec (LDP PDU header, Initialization with the ICCP Capability TLV,
+//!   KeepAlive, Capability, Notification, the ICC messages) and a stream [`wire::Deframer`]; an
+//!   LDP session state machine (RFC 5036 §2.5.4) driving a `Session` over TCP is not part of
+//!   this crate yet.
+//! * Over L2 the LDP capability exchange and RG Connect are carried as described above; RFC 7275
+//!   assumes LDP below and says nothing about a link-layer transport.
+//! * The meaning of the raw mLACP octets (Flags, Op Code, Selected, Port State) is left to the
+//!   application; the codec carries them as numbers.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -1,29 +1,4 @@
-//! The sans-IO ICCP session over the L2 framing.
-//!
-//! # Connection (RFC 7275 §4.2)
-//! Over the peer-port there is no LDP session, so the LDP capability exchange is carried in
-//! unsequenced frames: each side sends an LDP Capability message (RFC 5561 §5) with the ICCP
-//! Capability TLV (S = 1, version 1.0) and its *incarnation* number in the L2 header, repeating
-//! it with backoff until the peer echoes that incarnation (NONEXISTENT → INITIALIZED → CAPSENT).
-//! Receiving the peer's capability opens a reliable stream for this pair of incarnations and
-//! sends RG Connect (CAPREC → CONNECTING); the peer's RG Connect makes the RG connection
-//! OPERATIONAL. The mLACP application connection then completes with the A-bit handshake of
-//! the mLACP Connect TLV (RFC 7275 §7.2.1).
-//!
-//! # Reliable delivery
-//! RG Connect and RG Application Data travel in DATA frames with sequence numbers (from 1 per
-//! incarnation pair) and cumulative acknowledgements; at most `window` frames are unacknowledged;
-//! a retransmission timeout resends them with exponential backoff; out-of-order frames within the
-//! window are buffered and delivered in order; duplicates are acknowledged and dropped. After
-//! `retransmit_limit` timeouts without progress the session restarts with a new incarnation and
-//! the next [`Event::Connected`] asks the application for a full resynchronisation.
-//!
-//! # Incarnations, replay and authentication
-//! A new incarnation is drawn from the seeded generator whenever the session (re)starts, so frames
-//! of an earlier session are recognised and rejected. A peer's new incarnation is adopted only
-//! when no peer is connected or when its capability echoes our current incarnation (a challenge
-//! round trip), and retired incarnations are never re-adopted. Frame numbers pass a 64-frame
-//! sliding replay window. With a key, every frame must carry a valid HMAC-SHA256.
+//! The sans-IO ICCP session over the L2 framing (documented in the crate docs).
 
 use crate::types::*;
 use crate::wire::l2::{self, Authenticator, L2Flags, L2Frame, L2Header};
