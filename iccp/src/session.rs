@@ -445,6 +445,10 @@ impl Session {
         if self.backup_deadline.fire(now) && self.backup_alive {
             self.backup_alive = false;
             self.push_event(Event::BackupPath { alive: false });
+            if self.peer_inc == 0 && self.role.is_some() {
+                // Peer-link and backup path both silent: the peer is gone, stand alone.
+                self.set_role(Role::Primary);
+            }
         }
         if self.silence_timer.fire(now) && self.peer_inc != 0 {
             // Three heartbeat intervals without a frame: the peer is silent.
