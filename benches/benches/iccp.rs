@@ -10,7 +10,9 @@
 //! * `session/deliver_small` — two connected `Session`s over the L2 framing in memory: side A
 //!   queues 1,000 small application messages (8-octet FDB deltas), frames flow both ways until B
 //!   has delivered all of them through `poll_app` and A's window is empty. Both sides' CPU.
-//!   Goal: ≥ 1 million messages per second. Results: BENCHMARKS.md.
+//!   Goal: ≥ 1 million messages per second.
+//! * `session/deliver_small_hmac` — the same with HMAC-SHA256 on every frame. Results:
+//!   BENCHMARKS.md.
 #![allow(missing_docs)]
 
 use core::hint::black_box;
@@ -79,56 +81,65 @@ fn codec(c: &mut Criterion) {
 
     const N: u64 = 1000;
     g.throughput(Throughput::Elements(N));
-    let (mut a, mut bs, mut now) = connected_pair();
-    let mut frame = vec![0u8; iccp::wire::l2::FRAME_MAX];
-    g.bench_function("session/deliver_small", |b| {
-        b.iter(|| {
-            let mut sent = 0u64;
-            let mut got = 0u64;
-            let mut rounds = 0;
-            while got < N {
-                while sent < N {
-                    let rec = sent.to_be_bytes();
-                    if a.send_app(&Param::FdbDelta {
-                        kind: 1,
-                        records: &rec,
-                    })
-                    .is_err()
-                    {
-                        break;
-                    }
-                    sent += 1;
-                }
-                while let Some(t) = a.poll_transmit(now, &mut frame) {
-                    let _ = bs.handle_frame(now, &frame[..t.len]);
-                }
-                while let Some(m) = bs.poll_app() {
-                    black_box(m);
-                    got += 1;
-                }
-                // Acknowledgements go out after the ack delay.
-                now += core::time::Duration::from_millis(5);
-                bs.handle_timeout(now);
-                a.handle_timeout(now);
-                while let Some(t) = bs.poll_transmit(now, &mut frame) {
-                    let _ = a.handle_frame(now, &frame[..t.len]);
-                }
-                rounds += 1;
-                assert!(rounds < 10_000, "stuck");
-            }
-            while a.poll_event().is_some() {}
-            while bs.poll_event().is_some() {}
+    for (name, key) in [
+        ("session/deliver_small", None),
+        ("session/deliver_small_hmac", Some(b"shared key".to_vec())),
+    ] {
+        let (mut a, mut bs, mut now) = connected_pair(key);
+        let mut frame = vec![0u8; iccp::wire::l2::FRAME_MAX];
+        g.bench_function(name, |b| {
+            b.iter(|| deliver(&mut a, &mut bs, &mut now, &mut frame, N));
         });
-    });
+    }
     g.finish();
 }
 
-fn connected_pair() -> (Session, Session, Instant) {
+/// A sends `n` small messages; frames flow until B delivered them all.
+fn deliver(a: &mut Session, bs: &mut Session, now: &mut Instant, frame: &mut [u8], n: u64) {
+    let mut sent = 0u64;
+    let mut got = 0u64;
+    let mut rounds = 0;
+    while got < n {
+        while sent < n {
+            let rec = sent.to_be_bytes();
+            if a.send_app(&Param::FdbDelta {
+                kind: 1,
+                records: &rec,
+            })
+            .is_err()
+            {
+                break;
+            }
+            sent += 1;
+        }
+        while let Some(t) = a.poll_transmit(*now, frame) {
+            let _ = bs.handle_frame(*now, &frame[..t.len]);
+        }
+        while let Some(m) = bs.poll_app() {
+            black_box(m);
+            got += 1;
+        }
+        // Acknowledgements go out after the ack delay.
+        *now += core::time::Duration::from_millis(5);
+        bs.handle_timeout(*now);
+        a.handle_timeout(*now);
+        while let Some(t) = bs.poll_transmit(*now, frame) {
+            let _ = a.handle_frame(*now, &frame[..t.len]);
+        }
+        rounds += 1;
+        assert!(rounds < 10_000, "stuck");
+    }
+    while a.poll_event().is_some() {}
+    while bs.poll_event().is_some() {}
+}
+
+fn connected_pair(key: Option<Vec<u8>>) -> (Session, Session, Instant) {
     let mut now = Instant::ZERO;
     let mut s = [1u8, 2].map(|i| {
         let mut cfg = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, i]));
         cfg.seed = u64::from(i);
         cfg.window = 256;
+        cfg.key = key.clone();
         let mut s = Session::new(cfg, now);
         s.handle_link(now, LinkState::Up);
         s
