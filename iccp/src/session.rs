@@ -111,6 +111,8 @@ pub struct Session {
     hb_counter: u32,
     silence_timer: Timer,
     connect_timer: Timer,
+    /// The `now` of the latest input (for work triggered by `poll_app`).
+    last_now: Instant,
     control: VecDeque<Vec<u8>>,
     // backup path
     backup_due: bool,
@@ -181,6 +183,7 @@ impl Session {
             hb_counter: 0,
             silence_timer: Timer::STOPPED,
             connect_timer: Timer::STOPPED,
+            last_now: now,
             control: VecDeque::new(),
             backup_due: false,
             backup_timer: Timer::STOPPED,
@@ -423,6 +426,7 @@ impl Session {
 
     /// Timers. Spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
         if self.cap_timer.fire(now) {
             self.cap_due = true;
             if self.state == State::CapSent {
@@ -502,11 +506,21 @@ impl Session {
 
     /// The next received application TLV, in order.
     pub fn poll_app(&mut self) -> Option<AppMessage> {
-        self.rx_app.pop_front()
+        let m = self.rx_app.pop_front();
+        if self.rx_ooo.front().is_some_and(Option::is_some) {
+            // Frames held back by a full receive queue can go now.
+            let (now, before) = (self.last_now, self.rx_next);
+            self.drain_rx(now);
+            if self.peer_inc != 0 && self.rx_next != before {
+                self.schedule_ack(now);
+            }
+        }
+        m
     }
 
     /// A frame received on the peer-port (the whole Ethernet frame).
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8]) -> Result<(), RxError> {
+        self.last_now = self.last_now.max(now);
         let r = self.receive(now, frame);
         if let Err(e) = r {
             self.count_rx_error(e);
@@ -1054,6 +1068,7 @@ impl Session {
         }
     }
 
+    /// A DATA frame within the window. `rx_ooo[k]` buffers sequence number `rx_next + k`.
     fn receive_data(&mut self, now: Instant, seq: u32, payload: &[u8]) -> Result<(), RxError> {
         if seq_lt(seq, self.rx_next) {
             // Already delivered: acknowledge again, deliver nothing (exactly once).
@@ -1062,47 +1077,64 @@ impl Session {
             return Ok(());
         }
         let offset = seq.wrapping_sub(self.rx_next) as usize;
-        if offset > 0 {
-            self.counters.rx_out_of_order += 1;
-            while self.rx_ooo.len() < offset {
+        let before = self.rx_next;
+        let mut blocked = false;
+        if offset == 0 && self.has_room(payload) {
+            // In order (the fast path): deliver without buffering.
+            self.rx_ooo.pop_front();
+            self.deliver(now, payload);
+        } else {
+            if offset > 0 {
+                self.counters.rx_out_of_order += 1;
+                self.ack_now = true;
+            } else {
+                // In order but the receive queue is full: keep it, deliver it after `poll_app`.
+                blocked = true;
+            }
+            while self.rx_ooo.len() <= offset {
                 self.rx_ooo.push_back(None);
             }
-            if let Some(slot) = self.rx_ooo.get_mut(offset - 1)
+            if let Some(slot) = self.rx_ooo.get_mut(offset)
                 && slot.is_none()
             {
                 *slot = Some(payload.to_vec());
             }
-            self.ack_now = true;
-            return Ok(());
         }
-        // In order: deliver it and whatever it unblocks.
-        if self.rx_app.len() + count_app_tlvs(payload) > self.cfg.receive_queue_max {
+        self.drain_rx(now);
+        if self.peer_inc != 0 && self.rx_next != before {
+            self.schedule_ack(now);
+        }
+        if blocked && self.rx_next == before {
             return Err(RxError::Backpressure);
         }
-        self.deliver(now, payload);
+        Ok(())
+    }
+
+    /// Room for a frame's application TLVs. An empty queue takes any frame, so the queue holds at
+    /// most `receive_queue_max` plus one frame's TLVs, and a frame is never stuck forever.
+    fn has_room(&self, payload: &[u8]) -> bool {
+        self.rx_app.is_empty()
+            || self.rx_app.len() + count_app_tlvs(payload) <= self.cfg.receive_queue_max
+    }
+
+    /// Delivers buffered frames that are now in order, as far as the receive queue allows.
+    fn drain_rx(&mut self, now: Instant) {
         while let Some(Some(next)) = self.rx_ooo.front() {
-            if self.rx_app.len() + count_app_tlvs(next) > self.cfg.receive_queue_max {
+            if !self.has_room(next) || self.peer_inc == 0 {
                 break;
             }
             let next = self.rx_ooo.pop_front().flatten().unwrap_or_default();
             self.deliver(now, &next);
-            if self.peer_inc == 0 {
-                break; // a message tore the connection down
-            }
         }
-        if self.peer_inc == 0 {
-            return Ok(());
-        }
-        if self.rx_ooo.front().is_some_and(Option::is_none) {
-            self.rx_ooo.pop_front();
-        }
+    }
+
+    fn schedule_ack(&mut self, now: Instant) {
         self.unacked += 1;
         if self.unacked >= u32::from(self.cfg.window / 4).max(1) {
             self.ack_now = true;
         } else if !self.ack_timer.is_running() {
             self.ack_timer.start(now, self.cfg.ack_delay);
         }
-        Ok(())
     }
 
     fn deliver(&mut self, now: Instant, payload: &[u8]) {

@@ -45,7 +45,9 @@ pub struct SessionConfig {
     pub window: u16,
     /// Application messages queued for sending (and not yet in a frame) at most. Default 8192.
     pub send_queue_max: usize,
-    /// Received application messages not yet taken with `poll_app` at most. Default 8192.
+    /// Received application messages not yet taken with `poll_app` at most (plus one frame's
+    /// worth when the queue was empty). Beyond it, in-order frames are held back unacknowledged
+    /// until `poll_app` makes room. Default 8192.
     pub receive_queue_max: usize,
     /// First retransmission timeout (default 200 ms).
     pub retransmit_initial: Duration,

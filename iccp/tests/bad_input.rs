@@ -324,3 +324,59 @@ fn disable_sends_rg_disconnect_and_the_peer_goes_down_at_once() {
     }
     assert!(p.sessions.iter().all(|s| s.status() == Status::Connected));
 }
+
+#[test]
+fn a_full_receive_queue_holds_frames_back_without_losing_or_duplicating() {
+    use iccp::{LinkState, Session, SessionConfig};
+    let mut now = l2_types::Instant::ZERO;
+    let mut s = [1u8, 2].map(|i| {
+        let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, i]));
+        c.seed = u64::from(i);
+        c.receive_queue_max = 3;
+        let mut s = Session::try_new(c, now).unwrap();
+        s.handle_link(now, LinkState::Up);
+        s
+    });
+    let mut buf = vec![0u8; FRAME_MAX];
+    let mut received = Vec::new();
+    let mut sent = 0u64;
+    for round in 0..20_000 {
+        if s[0].status() == Status::Connected && sent < 200 {
+            let rec = sent.to_be_bytes();
+            if s[0]
+                .send_app(&Param::FdbDelta {
+                    kind: 1,
+                    records: &rec,
+                })
+                .is_ok()
+            {
+                sent += 1;
+            }
+        }
+        for from in 0..2 {
+            while let Some(t) = s[from].poll_transmit(now, &mut buf) {
+                let _ = s[1 - from].handle_frame(now, &buf[..t.len]);
+            }
+            while s[from].poll_event().is_some() {}
+        }
+        // The application reads slowly: one message every tenth round.
+        if round % 10 == 0
+            && let Some(m) = s[1].poll_app()
+        {
+            let Ok(Param::FdbDelta { records, .. }) = m.param() else {
+                panic!()
+            };
+            received.push(u64::from_be_bytes(records.try_into().unwrap()));
+        }
+        if received.len() == 200 {
+            break;
+        }
+        now += Duration::from_millis(1);
+        for x in &mut s {
+            x.handle_timeout(now);
+        }
+    }
+    assert_eq!(received, (0..200).collect::<Vec<_>>());
+    assert!(s[1].counters().rx_backpressure > 0);
+    assert!(s.iter().all(|x| x.status() == Status::Connected));
+}
