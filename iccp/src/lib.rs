@@ -4,7 +4,8 @@
 //! * [`wire`] — ICC messages and TLVs (RFC 7275 §6–§7, including the mLACP application TLVs and
 //!   this crate's documented vendor TLVs), the L2 framing on the peer-port (EtherType 0x88B5 to
 //!   01:80:C2:00:00:0E, sequence/acknowledgement numbers, optional HMAC-SHA256) and RFC 7275's own
-//!   framing (LDP PDUs over TCP, with a stream [`wire::Deframer`]). Entry points for tools:
+//!   framing (LDP PDUs over TCP, with a stream [`wire::Deframer`] and a sans-IO LDP session,
+//!   [`ldp_session`]). Entry points for tools:
 //!   [`wire::decode_l2_frame`] and [`wire::decode_ldp_pdu`].
 //! * [`Session`] — the sans-IO session over the L2 framing: discovery and connect (the RFC 7275
 //!   §4.2 connection states), mLACP application connect, heartbeat and silence detection,
@@ -99,8 +100,9 @@
 //! * The [`Session`] runs over the L2 framing. For IP deployments the crate provides RFC 7275's
 //!   own framing as a codec (LDP PDU header, Initialization with the ICCP Capability TLV,
 //!   KeepAlive, Capability, Notification, the ICC messages) and a stream [`wire::Deframer`]; an
-//!   LDP session state machine (RFC 5036 §2.5.4) driving a `Session` over TCP is not part of
-//!   this crate yet.
+//!   LDP session ([`ldp_session::LdpSession`], RFC 5036 §2.5.4) that carries ICC messages over
+//!   TCP. The RG connection, election and application logic of [`Session`] run over L2 only;
+//!   driving them over an `LdpSession` is not part of this crate yet.
 //! * Over L2 the LDP capability exchange and RG Connect are carried as described above; RFC 7275
 //!   assumes LDP below and says nothing about a link-layer transport.
 //! * The meaning of the raw mLACP octets (Flags, Op Code, Selected, Port State) is left to the
@@ -120,6 +122,7 @@
 
 extern crate alloc;
 
+pub mod ldp_session;
 pub mod ops;
 mod session;
 mod types;
