@@ -19,8 +19,8 @@
 
 use core::net::{Ipv4Addr, SocketAddrV4};
 use core::time::Duration;
-use iccp::wire::RawMessages;
-use iccp::wire::ldp::{self, Deframer, LdpMessage, LdpTlv, SessionParams};
+use iccp::ldp_session::{LdpCloseReason, LdpEvent, LdpSession, LdpSessionConfig, LdpState};
+use iccp::wire::ldp::{self, Deframer, LdpMessage, LdpTlv};
 use iccp::wire::message::{self, MessageType};
 use iccp::wire::param::Param;
 use iccp::wire::tlv::Tlv;
@@ -29,9 +29,6 @@ use std::net::{TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
-
-/// A received message: type, ID, and a Status TLV's (E-bit, code, message ID, message type).
-type Received = (u16, u32, Option<(bool, u32, u32, u16)>);
 
 const CHILD_ENV: &str = "ICCP_FRR_CHILD";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
@@ -329,76 +326,63 @@ fn frr_child_speaker() {
     let mut tcp: TcpStream = tcp.expect("TCP connection to ldpd");
     tcp.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
-    let mut deframer = Deframer::new(ldp::PDU_MAX_DEFAULT);
-    let mut id = 10u32;
-    let mut next_id = || {
-        id += 1;
-        id
-    };
-    // Received messages: (type, id, status code + about-id + about-type for notifications).
-    let mut recv = |tcp: &mut TcpStream, wait: Duration, hello: &[u8]| {
+    // 3. The LDP session itself is this crate's sans-IO `LdpSession`; every PDU ldpd sends is
+    //    also decoded independently with the codec (`Deframer` + `LdpMessage::parse`).
+    let t0 = Instant::now();
+    let vnow = || l2_types::Instant::from_nanos(t0.elapsed().as_nanos() as u64);
+    let mut session = LdpSession::new(LdpSessionConfig::new(lsr, PEER.octets(), true));
+    session.handle_connected(vnow());
+    let mut check = Deframer::new(ldp::PDU_MAX_DEFAULT);
+    let mut run = |session: &mut LdpSession, tcp: &mut TcpStream, wait: Duration| {
         let end = Instant::now() + wait;
-        let mut got = Vec::new();
+        let mut events = Vec::new();
         let mut buf = [0u8; 4096];
-        while Instant::now() < end {
+        loop {
+            while let Some(p) = session.poll_transmit() {
+                tcp.write_all(&p).expect("write to ldpd");
+            }
+            events.extend(core::iter::from_fn(|| session.poll_event()));
+            if Instant::now() >= end {
+                break;
+            }
             match tcp.read(&mut buf) {
                 Ok(0) => {
-                    got.push((0xffff, 0, None));
+                    events.push(LdpEvent::Closed(LdpCloseReason::Local));
                     break;
                 }
-                Ok(n) => deframer
-                    .push(&buf[..n])
-                    .expect("deframer accepts ldpd's stream"),
+                Ok(n) => {
+                    check
+                        .push(&buf[..n])
+                        .expect("deframer accepts ldpd's stream");
+                    while let Some(p) = check.next_pdu() {
+                        let (_, msgs) = ldp::parse_pdu(p.expect("ldpd's PDU deframes"))
+                            .expect("ldpd's PDU parses");
+                        for m in msgs {
+                            let m = m.expect("ldpd's message parses");
+                            LdpMessage::parse(&m).expect("ldpd's TLVs decode");
+                            println!("  <- {} id {}", m.msg_type, m.id);
+                        }
+                    }
+                    session.handle_bytes(vnow(), &buf[..n]);
+                }
                 Err(_) => {}
             }
-            while let Some(p) = deframer.next_pdu() {
-                let p = p.expect("ldpd's PDU deframes");
-                let (_, msgs) = ldp::parse_pdu(p).expect("ldpd's PDU parses");
-                for m in msgs {
-                    let m = m.expect("ldpd's message parses");
-                    let decoded = LdpMessage::parse(&m).expect("ldpd's TLVs decode");
-                    let status = decoded.tlvs.iter().find_map(|t| match *t {
-                        LdpTlv::Status {
-                            e_bit,
-                            code,
-                            msg_id,
-                            msg_type,
-                            ..
-                        } => Some((e_bit, code, msg_id, msg_type)),
-                        _ => None,
-                    });
-                    println!("  <- {} id {} {:?}", m.msg_type, m.id, status);
-                    got.push((m.msg_type.0, m.id, status));
-                }
-            }
-            let _ = UdpSocket::send_to(&udp, hello, all_routers);
+            session.handle_timeout(vnow());
+            let _ = udp.send_to(&hello, all_routers);
         }
-        got
+        for e in &events {
+            println!("  event: {e:?}");
+        }
+        events
     };
-    let params = SessionParams {
-        version: 1,
-        keepalive_time: 180,
-        flags: 0,
-        path_vector_limit: 0,
-        max_pdu_len: 0,
-        receiver: [192, 0, 2, 1, 0, 0],
-    };
-    println!("-> Initialization with the ICCP Capability TLV (U=1)");
-    tcp.write_all(&pdu(&[ldp_msg(&LdpMessage::initialization(
-        next_id(),
-        params,
-    ))]))
-    .unwrap();
-    let mut got = recv(&mut tcp, Duration::from_secs(2), &hello);
-    println!("-> KeepAlive");
-    tcp.write_all(&pdu(&[ldp_msg(&LdpMessage::keepalive(next_id()))]))
-        .unwrap();
-    got.extend(recv(&mut tcp, Duration::from_secs(2), &hello));
-    let up = got.iter().any(|g| g.0 == 0x0200)
-        && got.iter().any(|g| g.0 == 0x0201)
-        && !got.iter().any(|g| g.0 == 0xffff);
-    assert!(up, "LDP session did not come up: {got:?}");
-    println!("RESULT: session up");
+    println!("-> Initialization with the ICCP Capability TLV (U=1), KeepAlive (LdpSession)");
+    let ev = run(&mut session, &mut tcp, Duration::from_secs(3));
+    assert!(
+        ev.contains(&LdpEvent::Operational { peer_iccp: false }),
+        "LDP session did not come up: {ev:?}"
+    );
+    assert_eq!(session.state(), LdpState::Operational);
+    println!("RESULT: session up (peer without ICCP: peer_iccp = false)");
 
     let icc = |ty: MessageType, id: u32, params: &[Param<'_>]| {
         let mut b = vec![0; 512];
@@ -406,13 +390,13 @@ fn frr_child_speaker() {
         b.truncate(n);
         b
     };
-    let unknown_type = |got: &[Received], id: u32, ty: u16| {
-        got.iter().any(|g| {
-            g.0 == MessageType::NOTIFICATION.0
-                && matches!(g.2, Some((false, code, mid, mty)) if code == ldp::STATUS_UNKNOWN_MESSAGE_TYPE && mid == id && mty == ty)
+    let unknown_type = |ev: &[LdpEvent], id: u32, ty: u16| {
+        ev.iter().any(|e| {
+            matches!(e, LdpEvent::Notification { status, msg_id, msg_type }
+                if *status == ldp::STATUS_UNKNOWN_MESSAGE_TYPE && *msg_id == id && *msg_type == ty)
         })
     };
-    let cid = next_id();
+    let cid = 1000;
     println!("-> RG Connect (U=0) id {cid}");
     let connect = icc(
         MessageType::RG_CONNECT,
@@ -426,14 +410,14 @@ fn frr_child_speaker() {
             },
         ],
     );
-    tcp.write_all(&pdu(&[connect])).unwrap();
-    let got = recv(&mut tcp, Duration::from_secs(2), &hello);
+    session.send_icc(&connect).unwrap();
+    let ev = run(&mut session, &mut tcp, Duration::from_secs(2));
     assert!(
-        unknown_type(&got, cid, 0x0700),
-        "no Unknown Message Type notification: {got:?}"
+        unknown_type(&ev, cid, 0x0700),
+        "no Unknown Message Type notification: {ev:?}"
     );
     println!("RESULT: RG Connect -> Unknown Message Type");
-    let aid = next_id();
+    let aid = 1001;
     println!("-> RG Application Data (U=0) id {aid}");
     let app = icc(
         MessageType::RG_APPLICATION_DATA,
@@ -444,21 +428,22 @@ fn frr_child_speaker() {
             node_id: 1,
         }],
     );
-    tcp.write_all(&pdu(&[app])).unwrap();
-    let got = recv(&mut tcp, Duration::from_secs(2), &hello);
+    session.send_icc(&app).unwrap();
+    let ev = run(&mut session, &mut tcp, Duration::from_secs(2));
     assert!(
-        unknown_type(&got, aid, 0x0703),
-        "no Unknown Message Type notification: {got:?}"
+        unknown_type(&ev, aid, 0x0703),
+        "no Unknown Message Type notification: {ev:?}"
     );
     println!("RESULT: RG Application Data -> Unknown Message Type");
-    println!("-> KeepAlive");
-    tcp.write_all(&pdu(&[ldp_msg(&LdpMessage::keepalive(next_id()))]))
-        .unwrap();
-    let got = recv(&mut tcp, Duration::from_secs(1), &hello);
+    let ev = run(&mut session, &mut tcp, Duration::from_secs(1));
     assert!(
-        !got.iter().any(|g| g.0 == 0xffff),
-        "peer closed the session: {got:?}"
+        !ev.iter().any(|e| matches!(e, LdpEvent::Closed(_))),
+        "session closed: {ev:?}"
     );
-    let _ = RawMessages::new(&[]);
+    assert_eq!(session.state(), LdpState::Operational);
+    session.close();
+    while let Some(p) = session.poll_transmit() {
+        let _ = tcp.write_all(&p);
+    }
     println!("RESULT: session kept");
 }
