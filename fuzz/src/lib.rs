@@ -163,6 +163,7 @@ pub fn lacp_roundtrip(data: &[u8]) {
 // |---|---|---|
 // | `iccp_decode` | an ICCP L2 frame, an LDP PDU or a bare message | no panic; printers never panic; every accepted ICC message and L2 frame round-trips soundly |
 // | `iccp_deframer` | a TCP byte stream cut into pieces by the first octet | no panic; every PDU returned is one whole valid-header PDU; the same PDUs whatever the cut |
+// | `iccp_ldp_session` | a TCP byte stream into a passive LDP session | no panic; our PDUs parse; closed stays closed |
 // | `iccp_session` | an op sequence over two `iccp::Session`s (`iccp::ops`) | no panic; bounded queues; connected sides agree on roles and system-id |
 
 /// Decodes `data` as an ICCP L2 frame, an LDP PDU and a bare ICC message; accepted values must
@@ -246,5 +247,37 @@ pub fn iccp_session(data: &[u8]) {
         if let Err(e) = pair.check() {
             panic!("invariant broken after {op:?}: {e}");
         }
+    }
+}
+
+/// Feeds `data[1..]` to an operational-bound passive `iccp::ldp_session::LdpSession` in pieces of
+/// `data[0] % 64 + 1` octets, with time advancing one second per piece; the session must never
+/// panic, its output must be well-formed LDP PDUs, and once closed it stays closed.
+pub fn iccp_ldp_session(data: &[u8]) {
+    use iccp::ldp_session::{LdpSession, LdpSessionConfig, LdpState};
+    use iccp::wire::ldp::parse_pdu;
+    let Some((&cut, stream)) = data.split_first() else {
+        return;
+    };
+    let mut s = LdpSession::new(LdpSessionConfig::new([10, 0, 0, 1], [10, 0, 0, 2], false));
+    let mut now = l2_types::Instant::ZERO;
+    s.handle_connected(now);
+    let mut closed = false;
+    for piece in stream.chunks(usize::from(cut % 64) + 1) {
+        s.handle_bytes(now, piece);
+        now += core::time::Duration::from_secs(1);
+        s.handle_timeout(now);
+        while let Some(p) = s.poll_transmit() {
+            parse_pdu(&p).expect("our own PDUs parse");
+        }
+        while s.poll_event().is_some() {}
+        if closed {
+            assert_eq!(
+                s.state(),
+                LdpState::NonExistent,
+                "a closed session came back"
+            );
+        }
+        closed = s.state() == LdpState::NonExistent;
     }
 }

@@ -16,6 +16,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("iccp_decode", mlag_fuzz::iccp_decode),
     ("iccp_deframer", mlag_fuzz::iccp_deframer),
     ("iccp_session", mlag_fuzz::iccp_session),
+    ("iccp_ldp_session", mlag_fuzz::iccp_ldp_session),
 ];
 
 fn replay(target: &str, body: Body) -> usize {
