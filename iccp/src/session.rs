@@ -431,7 +431,10 @@ impl Session {
             self.cap_due = true;
             if self.state == State::CapSent {
                 // Reconnect backoff: double up to the ceiling.
-                self.cap_backoff = (self.cap_backoff * 2).min(self.cfg.reconnect_max);
+                self.cap_backoff = self
+                    .cap_backoff
+                    .saturating_mul(2)
+                    .min(self.cfg.reconnect_max);
             }
             self.arm_capability(now);
         }
@@ -476,7 +479,7 @@ impl Session {
                 self.teardown(now, DisconnectReason::RetransmitLimit);
             } else {
                 self.resend_from = 0;
-                self.rto = (self.rto * 2).min(self.cfg.retransmit_max);
+                self.rto = self.rto.saturating_mul(2).min(self.cfg.retransmit_max);
                 self.rto_timer.start(now, self.rto);
             }
         }
@@ -782,7 +785,7 @@ impl Session {
 
     fn arm_silence(&mut self, now: Instant) {
         match self.cfg.heartbeat {
-            Some(h) if self.peer_inc != 0 => self.silence_timer.start(now, h * 3),
+            Some(h) if self.peer_inc != 0 => self.silence_timer.start(now, h.saturating_mul(3)),
             _ => self.silence_timer.stop(),
         }
     }
@@ -1033,7 +1036,8 @@ impl Session {
         }
         self.backup_last = (h.sender, h.frame_no);
         self.counters.backup_rx += 1;
-        self.backup_deadline.start(now, self.backup_interval() * 3);
+        self.backup_deadline
+            .start(now, self.backup_interval().saturating_mul(3));
         if !self.backup_alive {
             self.backup_alive = true;
             self.push_event(Event::BackupPath { alive: true });

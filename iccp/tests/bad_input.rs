@@ -380,3 +380,25 @@ fn a_full_receive_queue_holds_frames_back_without_losing_or_duplicating() {
     assert!(s[1].counters().rx_backpressure > 0);
     assert!(s.iter().all(|x| x.status() == Status::Connected));
 }
+
+#[test]
+fn extreme_timer_configuration_does_not_overflow() {
+    use iccp::{LinkState, Session, SessionConfig};
+    let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, 1]));
+    c.retransmit_max = Duration::MAX;
+    c.reconnect_max = Duration::MAX;
+    c.connect_timeout = Duration::MAX;
+    let mut s = Session::try_new(c, l2_types::Instant::ZERO).unwrap();
+    s.handle_link(l2_types::Instant::ZERO, LinkState::Up);
+    let mut buf = vec![0u8; FRAME_MAX];
+    let mut now = l2_types::Instant::ZERO;
+    for _ in 0..200 {
+        while s.poll_transmit(now, &mut buf).is_some() {}
+        match s.poll_timeout() {
+            Some(t) => now = t.max(now),
+            None => break,
+        }
+        s.handle_timeout(now);
+    }
+    assert_eq!(s.status(), Status::Connecting);
+}
