@@ -947,6 +947,13 @@ impl Session {
                 capability = ldp.iccp_capability_tlv().or(capability);
             }
         }
+        if let Some((true, major, _)) = capability
+            && major != 1
+        {
+            // RFC 7275 §6.1 / RFC 5561: we speak ICCP 1.x only; another major version cannot
+            // connect (visible in the monitor's last error as a bad version).
+            return Err(RxError::Malformed(WireError::BadVersion(u16::from(major))));
+        }
         if h.sender != self.peer_inc {
             // A new peer incarnation. One we retired comes back only with proof of freshness:
             // an echo of our current incarnation, which is new since we retired it.

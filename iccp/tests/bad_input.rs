@@ -402,3 +402,29 @@ fn extreme_timer_configuration_does_not_overflow() {
     }
     assert_eq!(s.status(), Status::Connecting);
 }
+
+#[test]
+fn a_capability_of_another_major_version_is_refused() {
+    use iccp::wire::Error;
+    let mut p = Pair::new(9);
+    // LDP Capability message with the ICCP Capability TLV, S=1, version 2.0.
+    let cap = [
+        0x02, 0x02, 0x00, 0x0c, 0, 0, 0, 1, 0x87, 0x00, 0x00, 0x04, 0x80, 0x00, 0x02, 0x00,
+    ];
+    let f = frame(
+        L2Header {
+            flags: L2Flags::default(),
+            sender: 0x1234,
+            receiver: 0,
+            frame_no: 1,
+            seq: 0,
+            ack: 0,
+        },
+        &cap,
+    );
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &f),
+        Err(RxError::Malformed(Error::BadVersion(2)))
+    );
+    assert_eq!(p.sessions[1].monitor().peer, None);
+}
