@@ -481,3 +481,128 @@ pub fn stp_mcid(data: &[u8]) {
     assert_eq!(m.digest, digest);
     assert_eq!(MstConfigId::parse(&m.to_octets()), Ok(m));
 }
+
+// ICCP targets
+// ------------
+// | target | input | checks |
+// |---|---|---|
+// | `iccp_decode` | an ICCP L2 frame, an LDP PDU or a bare message | no panic; printers never panic; every accepted ICC message and L2 frame round-trips soundly |
+// | `iccp_deframer` | a TCP byte stream cut into pieces by the first octet | no panic; every PDU returned is one whole valid-header PDU; the same PDUs whatever the cut |
+// | `iccp_ldp_session` | a TCP byte stream into a passive LDP session | no panic; our PDUs parse; closed stays closed |
+// | `iccp_session` | an op sequence over two `iccp::Session`s (`iccp::ops`) | no panic; bounded queues; connected sides agree on roles and system-id |
+
+/// Decodes `data` as an ICCP L2 frame, an LDP PDU and a bare ICC message; accepted values must
+/// round trip soundly and print without panicking.
+pub fn iccp_decode(data: &[u8]) {
+    use iccp::wire::message::{IccMessage, RawMessage};
+    use iccp::wire::{L2Frame, decode_l2_frame, decode_ldp_pdu};
+    if let Ok(d) = decode_l2_frame(data) {
+        let _ = d.to_string();
+        let f = d.frame;
+        let mut buf = vec![0u8; data.len() + 128];
+        let n = L2Frame::emit(&mut buf, f.src, &f.header, f.payload, None)
+            .expect("emit into a large enough buffer");
+        let back = L2Frame::parse(&buf[..n]).expect("re-decoding our own frame");
+        let mut h = f.header;
+        h.flags = iccp::wire::L2Flags(h.flags.0 & !iccp::wire::L2Flags::AUTH.0);
+        assert_eq!(back.header, h);
+        assert_eq!(back.payload, f.payload);
+    }
+    if let Ok(d) = decode_ldp_pdu(data) {
+        let _ = d.to_string();
+    }
+    if let Ok((raw, _)) = RawMessage::parse(data)
+        && let Ok(m) = IccMessage::parse(&raw)
+    {
+        let mut buf = vec![0u8; m.buffer_len()];
+        let n = m.emit(&mut buf).expect("emit into buffer_len()");
+        assert_eq!(n, m.buffer_len());
+        let back = IccMessage::parse_bytes(&buf).expect("re-decoding our own message");
+        assert_eq!(back, m, "decode(encode(x)) != x");
+    }
+}
+
+/// Feeds `data[1..]` to an LDP deframer in pieces of `data[0] % 32 + 1` octets and checks the
+/// PDUs against a one-shot deframing.
+pub fn iccp_deframer(data: &[u8]) {
+    use iccp::wire::ldp::{Deframer, LdpPduHeader, PDU_MAX_DEFAULT};
+    let Some((&cut, stream)) = data.split_first() else {
+        return;
+    };
+    let run = |piece: usize| {
+        let mut d = Deframer::new(PDU_MAX_DEFAULT);
+        let mut pdus = Vec::new();
+        let mut error = None;
+        'outer: for chunk in stream.chunks(piece) {
+            if d.push(chunk).is_err() {
+                break;
+            }
+            while let Some(p) = d.next_pdu() {
+                match p {
+                    Ok(p) => {
+                        let h = LdpPduHeader::parse(p, PDU_MAX_DEFAULT)
+                            .expect("a returned PDU has a valid header");
+                        assert_eq!(h.total_len(), p.len());
+                        pdus.push(p.to_vec());
+                    }
+                    Err(e) => {
+                        error = Some(e);
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        (pdus, error)
+    };
+    let (a, ea) = run(usize::from(cut % 32) + 1);
+    let (b, eb) = run(stream.len().max(1));
+    // Pushing everything at once may be refused (bounded buffer) where small pieces are not.
+    if stream.len() <= PDU_MAX_DEFAULT {
+        assert_eq!(a, b, "PDUs depend on how the stream was cut");
+        assert_eq!(ea, eb);
+    }
+}
+
+/// Interprets `data` as operations over two ICCP sessions and checks the invariants after each.
+pub fn iccp_session(data: &[u8]) {
+    let seed = data.first().copied().map_or(0, u64::from);
+    let mut pair = iccp::ops::Pair::new(seed);
+    for op in iccp::ops::Op::decode_all(data.get(1..).unwrap_or_default()) {
+        pair.apply(&op);
+        if let Err(e) = pair.check() {
+            panic!("invariant broken after {op:?}: {e}");
+        }
+    }
+}
+
+/// Feeds `data[1..]` to an operational-bound passive `iccp::ldp_session::LdpSession` in pieces of
+/// `data[0] % 64 + 1` octets, with time advancing one second per piece; the session must never
+/// panic, its output must be well-formed LDP PDUs, and once closed it stays closed.
+pub fn iccp_ldp_session(data: &[u8]) {
+    use iccp::ldp_session::{LdpSession, LdpSessionConfig, LdpState};
+    use iccp::wire::ldp::parse_pdu;
+    let Some((&cut, stream)) = data.split_first() else {
+        return;
+    };
+    let mut s = LdpSession::new(LdpSessionConfig::new([10, 0, 0, 1], [10, 0, 0, 2], false));
+    let mut now = l2_types::Instant::ZERO;
+    s.handle_connected(now);
+    let mut closed = false;
+    for piece in stream.chunks(usize::from(cut % 64) + 1) {
+        s.handle_bytes(now, piece);
+        now += core::time::Duration::from_secs(1);
+        s.handle_timeout(now);
+        while let Some(p) = s.poll_transmit() {
+            parse_pdu(&p).expect("our own PDUs parse");
+        }
+        while s.poll_event().is_some() {}
+        if closed {
+            assert_eq!(
+                s.state(),
+                LdpState::NonExistent,
+                "a closed session came back"
+            );
+        }
+        closed = s.state() == LdpState::NonExistent;
+    }
+}

@@ -1,0 +1,127 @@
+//! The backup keepalive path: dual-active detection when the peer-link fails but the peer lives.
+
+use iccp::wire::l2::FRAME_MAX;
+use iccp::{Event, LinkState, Role, Session, SessionConfig, Status};
+use l2_types::{Duration, Instant, MacAddr};
+
+struct Two {
+    s: [Session; 2],
+    now: Instant,
+    peer_link: bool,
+    backup_link: bool,
+    events: [Vec<Event>; 2],
+}
+
+impl Two {
+    fn new() -> Self {
+        let now = Instant::ZERO;
+        let s = [1u8, 2].map(|i| {
+            let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, i]));
+            c.seed = u64::from(i);
+            c.heartbeat = Some(Duration::from_secs(1));
+            c.backup = true;
+            c.key = Some(b"k".to_vec());
+            let mut s = Session::try_new(c, now).unwrap();
+            s.handle_link(now, LinkState::Up);
+            s
+        });
+        Self {
+            s,
+            now,
+            peer_link: true,
+            backup_link: true,
+            events: [vec![], vec![]],
+        }
+    }
+
+    fn pump(&mut self) {
+        let mut buf = vec![0u8; FRAME_MAX];
+        for _ in 0..50 {
+            let mut busy = false;
+            for i in 0..2 {
+                while let Some(t) = self.s[i].poll_transmit(self.now, &mut buf) {
+                    busy = true;
+                    if self.peer_link {
+                        let _ = self.s[1 - i].handle_frame(self.now, &buf[..t.len]);
+                    }
+                }
+                while let Some(t) = self.s[i].poll_backup_transmit(&mut buf) {
+                    busy = true;
+                    if self.backup_link {
+                        self.s[1 - i]
+                            .handle_backup(self.now, &buf[..t.len])
+                            .unwrap();
+                    }
+                }
+                while let Some(e) = self.s[i].poll_event() {
+                    self.events[i].push(e);
+                }
+            }
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.pump();
+        while let Some(t) = self.s.iter().filter_map(Session::poll_timeout).min() {
+            if t > until {
+                break;
+            }
+            self.now = t.max(self.now);
+            for s in &mut self.s {
+                s.handle_timeout(self.now);
+            }
+            self.pump();
+        }
+        self.now = until;
+    }
+}
+
+#[test]
+fn peer_link_loss_with_the_peer_alive_keeps_the_secondary_down() {
+    let mut t = Two::new();
+    t.run_for(Duration::from_secs(5));
+    assert!(t.s.iter().all(|s| s.status() == Status::Connected));
+    assert!(t.s.iter().all(|s| s.monitor().backup_alive));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+    t.peer_link = false;
+    t.run_for(Duration::from_secs(5));
+    for i in 0..2 {
+        assert!(
+            t.events[i].contains(&Event::PeerSilent {
+                peer_alive_on_backup: true
+            }),
+            "side {i}: {:?}",
+            t.events[i]
+        );
+    }
+    // The secondary keeps its role: the coordinator keeps its MLAG ports down (no split brain).
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+    assert_eq!(t.s[0].role(), Some(Role::Primary));
+    // Both links lost: the peer is gone, the survivor becomes primary.
+    t.backup_link = false;
+    t.run_for(Duration::from_secs(5));
+    assert!(t.events[1].contains(&Event::BackupPath { alive: false }));
+    assert!(t.s.iter().all(|s| !s.monitor().backup_alive));
+    assert_eq!(t.s[1].role(), Some(Role::Primary), "alone: primary");
+    t.run_for(Duration::from_secs(30));
+    t.peer_link = true;
+    t.backup_link = true;
+    t.run_for(Duration::from_secs(30));
+    assert!(t.s.iter().all(|s| s.status() == Status::Connected));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+    // A forged backup keepalive (wrong key) is rejected.
+    let mut other = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, 9]));
+    other.backup = true;
+    let mut o = Session::try_new(other, t.now).unwrap();
+    o.handle_link(t.now, LinkState::Up);
+    let mut buf = vec![0u8; FRAME_MAX];
+    let k = o.poll_backup_transmit(&mut buf).unwrap();
+    assert_eq!(
+        t.s[0].handle_backup(t.now, &buf[..k.len]),
+        Err(iccp::RxError::AuthFailed)
+    );
+}

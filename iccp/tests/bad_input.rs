@@ -1,0 +1,430 @@
+//! Bad input against a live session: rejected, counted, state unharmed.
+
+use iccp::ops::{Op, Pair};
+use iccp::wire::l2::{FRAME_MAX, L2Flags, L2Frame, L2Header};
+use iccp::wire::message::{self, MessageType};
+use iccp::wire::param::Param;
+use iccp::{RxError, Status};
+use l2_types::{Duration, MacAddr};
+use proptest::prelude::*;
+
+/// A connected pair (delivering everything, advancing time).
+fn connected() -> Pair {
+    let mut p = Pair::new(1);
+    for _ in 0..200 {
+        for from in 0..2 {
+            while !p.wire[from].is_empty() {
+                p.apply(&Op::Deliver { from: from as u8 });
+            }
+        }
+        if p.sessions.iter().all(|s| s.status() == Status::Connected) {
+            return p;
+        }
+        p.apply(&Op::Advance { ms: 10 });
+    }
+    panic!("pair did not connect");
+}
+
+fn frame(header: L2Header, payload: &[u8]) -> Vec<u8> {
+    let mut buf = vec![0; FRAME_MAX];
+    let n = L2Frame::emit(
+        &mut buf,
+        MacAddr([2, 0, 0, 0, 0, 0x77]),
+        &header,
+        payload,
+        None,
+    )
+    .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+fn app_data(tlv: Param<'_>) -> Vec<u8> {
+    let mut b = vec![0; 64];
+    let n = message::emit_icc(&mut b, MessageType::RG_APPLICATION_DATA, 99, 1, &[tlv]).unwrap();
+    b.truncate(n);
+    b
+}
+
+#[test]
+fn unexpected_session_replay_out_of_window_before_connect() {
+    let mut p = connected();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let before = p.sessions[1].monitor();
+    let data = app_data(Param::FdbDelta {
+        kind: 1,
+        records: &[1],
+    });
+    // From an unknown incarnation.
+    let f = frame(
+        L2Header {
+            flags: L2Flags::DATA,
+            sender: 0xdead,
+            receiver: b,
+            frame_no: 1,
+            seq: 1,
+            ack: 0,
+        },
+        &data,
+    );
+    // (An echo of our incarnation from an unknown sender would be adopted: use a wrong echo.)
+    let f2 = frame(
+        L2Header {
+            flags: L2Flags::DATA,
+            sender: 0xdead,
+            receiver: b ^ 1,
+            frame_no: 1,
+            seq: 1,
+            ack: 0,
+        },
+        &data,
+    );
+    let _ = f;
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &f2),
+        Err(RxError::UnexpectedSession)
+    );
+    // To the wrong incarnation of ours.
+    let f = frame(
+        L2Header {
+            flags: L2Flags::DATA,
+            sender: a,
+            receiver: b ^ 1,
+            frame_no: 1_000,
+            seq: 1,
+            ack: 0,
+        },
+        &data,
+    );
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &f),
+        Err(RxError::UnexpectedSession)
+    );
+    // Far out of window.
+    let f = frame(
+        L2Header {
+            flags: L2Flags::DATA,
+            sender: a,
+            receiver: b,
+            frame_no: 20,
+            seq: 1_000_000,
+            ack: 0,
+        },
+        &data,
+    );
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &f),
+        Err(RxError::OutOfWindow(1_000_000))
+    );
+    // A replayed frame (a real heartbeat delivered twice).
+    p.apply(&Op::Advance { ms: 1000 });
+    let hb = p.wire[0].pop_front().unwrap();
+    p.sessions[1].handle_frame(p.now, &hb).unwrap();
+    assert_eq!(p.sessions[1].handle_frame(p.now, &hb), Err(RxError::Replay));
+    // Garbage.
+    assert!(matches!(
+        p.sessions[1].handle_frame(p.now, &[1, 2, 3]),
+        Err(RxError::Malformed(_))
+    ));
+    let after = p.sessions[1].monitor();
+    assert_eq!(after.status, Status::Connected);
+    assert_eq!(after.state, before.state);
+    assert_eq!(after.role, before.role);
+    assert_eq!(after.system_id, before.system_id);
+    let c = after.counters;
+    assert_eq!(
+        (
+            c.rx_unexpected_session,
+            c.rx_out_of_window,
+            c.rx_replay,
+            c.rx_malformed
+        ),
+        (2, 1, 1, 1)
+    );
+    assert!(p.sessions[1].poll_app().is_none());
+    // The pair still works.
+    p.apply(&Op::SendApp { side: 0, len: 4 });
+    while !p.wire[0].is_empty() {
+        p.apply(&Op::Deliver { from: 0 });
+    }
+    assert_eq!(p.sessions[1].counters().app_received, 1);
+}
+
+#[test]
+fn application_data_before_connect_is_rejected() {
+    let mut p = Pair::new(3);
+    // Let side 1 adopt side 0 (capability), but hold back side 0's RG Connect.
+    let cap = p.wire[0].pop_front().unwrap();
+    p.sessions[1].handle_frame(p.now, &cap).unwrap();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let data = app_data(Param::FdbDelta {
+        kind: 1,
+        records: &[1],
+    });
+    let f = frame(
+        L2Header {
+            flags: L2Flags::DATA,
+            sender: a,
+            receiver: b,
+            frame_no: 50,
+            seq: 1,
+            ack: 0,
+        },
+        &data,
+    );
+    p.sessions[1].handle_frame(p.now, &f).unwrap();
+    let c = p.sessions[1].counters();
+    assert_eq!(c.rx_before_connect, 1);
+    assert_eq!(c.tx_naks, 1);
+    assert!(p.sessions[1].poll_app().is_none());
+}
+
+#[test]
+fn looped_frames_and_wrong_rg_are_rejected() {
+    let mut p = connected();
+    let mut buf = vec![0; FRAME_MAX];
+    p.apply(&Op::Advance { ms: 1000 }); // a heartbeat is due
+    let own = p.wire[0].pop_front().unwrap();
+    assert_eq!(
+        p.sessions[0].handle_frame(p.now, &own),
+        Err(RxError::Looped)
+    );
+    let _ = &mut buf;
+    // A wrong RG ID inside an accepted frame: NAK "Unknown ICCP RG", nothing delivered.
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let mut m = vec![0; 64];
+    let n = message::emit_icc(
+        &mut m,
+        MessageType::RG_APPLICATION_DATA,
+        7,
+        999,
+        &[Param::FdbDelta {
+            kind: 0,
+            records: &[],
+        }],
+    )
+    .unwrap();
+    let f = frame(
+        L2Header {
+            flags: L2Flags::default(),
+            sender: a,
+            receiver: b,
+            frame_no: 99_999,
+            seq: 0,
+            ack: 0,
+        },
+        &m[..n],
+    );
+    p.sessions[1].handle_frame(p.now, &f).unwrap();
+    assert_eq!(
+        p.sessions[1].monitor().last_error,
+        Some(iccp::LastError::UnknownRg(999))
+    );
+    assert_eq!(p.sessions[1].status(), Status::Connected);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn any_op_sequence_keeps_the_invariants(seed: u64, bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut p = Pair::new(seed);
+        for op in Op::decode_all(&bytes) {
+            p.apply(&op);
+            prop_assert_eq!(p.check(), Ok(()), "after {:?}", op);
+        }
+        // Whatever happened, a clean channel reconnects.
+        for s in 0..2u8 {
+            p.apply(&Op::Link { side: s, up: true });
+            p.apply(&Op::Enable { side: s, on: true });
+        }
+        for _ in 0..3000 {
+            for from in 0..2u8 {
+                while !p.wire[usize::from(from)].is_empty() {
+                    p.apply(&Op::Deliver { from });
+                }
+            }
+            if p.sessions.iter().all(|s| s.status() == Status::Connected) { break; }
+            p.apply(&Op::Advance { ms: 50 });
+        }
+        prop_assert!(p.sessions.iter().all(|s| s.status() == Status::Connected),
+            "{:?} {:?}", p.sessions[0].monitor(), p.sessions[1].monitor());
+        prop_assert_eq!(p.check(), Ok(()));
+        let _ = Duration::ZERO;
+    }
+}
+
+#[test]
+fn regression_roles_after_link_flap() {
+    let mut p = Pair::new(0);
+    for op in Op::decode_all(&[
+        180, 5, 192, 109, 10, 0, 0, 216, 50, 12, 104, 77, 84, 115, 74, 0, 0, 0, 36,
+    ]) {
+        p.apply(&op);
+        assert_eq!(
+            p.check(),
+            Ok(()),
+            "after {op:?}: {:#?} {:#?}",
+            p.sessions[0].monitor(),
+            p.sessions[1].monitor()
+        );
+    }
+    for s in 0..2u8 {
+        p.apply(&Op::Link { side: s, up: true });
+        p.apply(&Op::Enable { side: s, on: true });
+    }
+    for _ in 0..3000 {
+        for from in 0..2u8 {
+            while !p.wire[usize::from(from)].is_empty() {
+                p.apply(&Op::Deliver { from });
+                assert_eq!(
+                    p.check(),
+                    Ok(()),
+                    "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    p.sessions[0].incarnation(),
+                    p.sessions[1].incarnation(),
+                    p.sessions[0].monitor().peer,
+                    p.sessions[1].monitor().peer,
+                    p.sessions[0].role(),
+                    p.sessions[1].role(),
+                    p.sessions[0].peer_priority(),
+                    p.sessions[1].peer_priority()
+                );
+            }
+        }
+        if p.sessions.iter().all(|s| s.status() == Status::Connected) {
+            break;
+        }
+        p.apply(&Op::Advance { ms: 50 });
+    }
+}
+
+#[test]
+fn disable_sends_rg_disconnect_and_the_peer_goes_down_at_once() {
+    let mut p = connected();
+    p.apply(&Op::Enable { side: 0, on: false });
+    assert_eq!(p.sessions[0].status(), Status::Disabled);
+    while !p.wire[0].is_empty() {
+        p.apply(&Op::Deliver { from: 0 });
+    }
+    let m = p.sessions[1].monitor();
+    assert_eq!(m.status, Status::Connecting);
+    assert_eq!(m.counters.disconnects, 1);
+    // Re-enable: they reconnect.
+    p.apply(&Op::Enable { side: 0, on: true });
+    for _ in 0..400 {
+        for from in 0..2u8 {
+            while !p.wire[usize::from(from)].is_empty() {
+                p.apply(&Op::Deliver { from });
+            }
+        }
+        if p.sessions.iter().all(|s| s.status() == Status::Connected) {
+            break;
+        }
+        p.apply(&Op::Advance { ms: 50 });
+    }
+    assert!(p.sessions.iter().all(|s| s.status() == Status::Connected));
+}
+
+#[test]
+fn a_full_receive_queue_holds_frames_back_without_losing_or_duplicating() {
+    use iccp::{LinkState, Session, SessionConfig};
+    let mut now = l2_types::Instant::ZERO;
+    let mut s = [1u8, 2].map(|i| {
+        let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, i]));
+        c.seed = u64::from(i);
+        c.receive_queue_max = 3;
+        let mut s = Session::try_new(c, now).unwrap();
+        s.handle_link(now, LinkState::Up);
+        s
+    });
+    let mut buf = vec![0u8; FRAME_MAX];
+    let mut received = Vec::new();
+    let mut sent = 0u64;
+    for round in 0..20_000 {
+        if s[0].status() == Status::Connected && sent < 200 {
+            let rec = sent.to_be_bytes();
+            if s[0]
+                .send_app(&Param::FdbDelta {
+                    kind: 1,
+                    records: &rec,
+                })
+                .is_ok()
+            {
+                sent += 1;
+            }
+        }
+        for from in 0..2 {
+            while let Some(t) = s[from].poll_transmit(now, &mut buf) {
+                let _ = s[1 - from].handle_frame(now, &buf[..t.len]);
+            }
+            while s[from].poll_event().is_some() {}
+        }
+        // The application reads slowly: one message every tenth round.
+        if round % 10 == 0
+            && let Some(m) = s[1].poll_app()
+        {
+            let Ok(Param::FdbDelta { records, .. }) = m.param() else {
+                panic!()
+            };
+            received.push(u64::from_be_bytes(records.try_into().unwrap()));
+        }
+        if received.len() == 200 {
+            break;
+        }
+        now += Duration::from_millis(1);
+        for x in &mut s {
+            x.handle_timeout(now);
+        }
+    }
+    assert_eq!(received, (0..200).collect::<Vec<_>>());
+    assert!(s[1].counters().rx_backpressure > 0);
+    assert!(s.iter().all(|x| x.status() == Status::Connected));
+}
+
+#[test]
+fn extreme_timer_configuration_does_not_overflow() {
+    use iccp::{LinkState, Session, SessionConfig};
+    let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0, 1]));
+    c.retransmit_max = Duration::MAX;
+    c.reconnect_max = Duration::MAX;
+    c.connect_timeout = Duration::MAX;
+    let mut s = Session::try_new(c, l2_types::Instant::ZERO).unwrap();
+    s.handle_link(l2_types::Instant::ZERO, LinkState::Up);
+    let mut buf = vec![0u8; FRAME_MAX];
+    let mut now = l2_types::Instant::ZERO;
+    for _ in 0..200 {
+        while s.poll_transmit(now, &mut buf).is_some() {}
+        match s.poll_timeout() {
+            Some(t) => now = t.max(now),
+            None => break,
+        }
+        s.handle_timeout(now);
+    }
+    assert_eq!(s.status(), Status::Connecting);
+}
+
+#[test]
+fn a_capability_of_another_major_version_is_refused() {
+    use iccp::wire::Error;
+    let mut p = Pair::new(9);
+    // LDP Capability message with the ICCP Capability TLV, S=1, version 2.0.
+    let cap = [
+        0x02, 0x02, 0x00, 0x0c, 0, 0, 0, 1, 0x87, 0x00, 0x00, 0x04, 0x80, 0x00, 0x02, 0x00,
+    ];
+    let f = frame(
+        L2Header {
+            flags: L2Flags::default(),
+            sender: 0x1234,
+            receiver: 0,
+            frame_no: 1,
+            seq: 0,
+            ack: 0,
+        },
+        &cap,
+    );
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &f),
+        Err(RxError::Malformed(Error::BadVersion(2)))
+    );
+    assert_eq!(p.sessions[1].monitor().peer, None);
+}

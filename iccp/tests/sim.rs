@@ -1,0 +1,481 @@
+//! Two sessions in virtual time over a channel with loss, duplication, reordering, delay and
+//! cuts. Every run is reproducible from its seed, which failing assertions print.
+
+use core::cmp::Reverse;
+use iccp::wire::l2::FRAME_MAX;
+use iccp::wire::param::Param;
+use iccp::{Event, LinkState, Role, SendError, Session, SessionConfig, Status};
+use l2_types::{Duration, Instant, MacAddr};
+use std::collections::BinaryHeap;
+
+/// Seeds to run: `0..default`, or `0..$ICCP_SIM_SEEDS` (e.g. a long run before a release).
+fn seeds(default: u64) -> core::ops::Range<u64> {
+    let n = std::env::var("ICCP_SIM_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    0..n
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 > 1.0 - p
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Faults {
+    loss: f64,
+    dup: f64,
+    delay: Duration,
+    jitter: Duration,
+}
+
+const CLEAN: Faults = Faults {
+    loss: 0.0,
+    dup: 0.0,
+    delay: Duration::from_micros(100),
+    jitter: Duration::ZERO,
+};
+
+const HOSTILE: Faults = Faults {
+    loss: 0.1,
+    dup: 0.05,
+    delay: Duration::from_millis(1),
+    jitter: Duration::from_millis(3),
+};
+
+/// (delivery time, tie breaker, destination side, frame).
+type InFlight = (Instant, u64, usize, Vec<u8>);
+
+struct Side {
+    s: Session,
+    connected: bool,
+    tx_next: u64,
+    rx_expected: u64,
+    delivered: u64,
+    connects: u32,
+    silent_at: Vec<Instant>,
+}
+
+struct Net {
+    seed: u64,
+    now: Instant,
+    sides: [Side; 2],
+    wire: BinaryHeap<Reverse<InFlight>>,
+    n: u64,
+    rng: Rng,
+    faults: Faults,
+    cut: bool,
+    load: usize,
+}
+
+fn config(i: u8, seed: u64, heartbeat: Option<Duration>) -> SessionConfig {
+    let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, 0x10 + (seed as u8 & 7) * 2, i]));
+    c.priority = if seed.is_multiple_of(3) {
+        128
+    } else {
+        64 + i * 10
+    };
+    c.seed = seed * 2 + u64::from(i);
+    c.heartbeat = heartbeat;
+    c.window = 32;
+    c
+}
+
+impl Net {
+    fn new(seed: u64, faults: Faults, heartbeat: Option<Duration>) -> Self {
+        let now = Instant::ZERO;
+        let mk = |i: u8| {
+            let mut s = Session::try_new(config(i, seed, heartbeat), now).unwrap();
+            s.handle_link(now, LinkState::Up);
+            Side {
+                s,
+                connected: false,
+                tx_next: 0,
+                rx_expected: 0,
+                delivered: 0,
+                connects: 0,
+                silent_at: Vec::new(),
+            }
+        };
+        let mut net = Self {
+            seed,
+            now,
+            sides: [mk(1), mk(2)],
+            wire: BinaryHeap::new(),
+            n: 0,
+            rng: Rng(seed),
+            faults,
+            cut: false,
+            load: 0,
+        };
+        net.pump();
+        net
+    }
+
+    fn pump(&mut self) {
+        let mut buf = vec![0u8; FRAME_MAX];
+        for _round in 0..100 {
+            let mut busy = false;
+            for i in 0..2 {
+                // Offer application load while connected.
+                for _ in 0..self.load {
+                    let side = &mut self.sides[i];
+                    if !side.connected {
+                        break;
+                    }
+                    let rec = side.tx_next.to_be_bytes();
+                    match side.s.send_app(&Param::FdbDelta {
+                        kind: 1,
+                        records: &rec,
+                    }) {
+                        Ok(()) => side.tx_next += 1,
+                        Err(SendError::QueueFull | SendError::NotConnected) => break,
+                        Err(e) => panic!("seed {}: send_app: {e}", self.seed),
+                    }
+                }
+                while let Some(t) = self.sides[i].s.poll_transmit(self.now, &mut buf) {
+                    busy = true;
+                    self.send(1 - i, buf[..t.len].to_vec());
+                }
+                while let Some(e) = self.sides[i].s.poll_event() {
+                    busy = true;
+                    self.event(i, e);
+                }
+                while let Some(m) = self.sides[i].s.poll_app() {
+                    busy = true;
+                    let side = &mut self.sides[i];
+                    assert!(
+                        side.connected,
+                        "seed {}: app data while not connected",
+                        self.seed
+                    );
+                    let Ok(Param::FdbDelta { records, .. }) = m.param() else {
+                        panic!("seed {}: unexpected app message", self.seed)
+                    };
+                    let n = u64::from_be_bytes(records.try_into().unwrap());
+                    assert_eq!(
+                        n, side.rx_expected,
+                        "seed {}: side {i} got message {n}, expected {} (exactly once, in order)",
+                        self.seed, side.rx_expected
+                    );
+                    side.rx_expected += 1;
+                    side.delivered += 1;
+                }
+            }
+            if !busy {
+                return;
+            }
+        }
+    }
+
+    fn event(&mut self, i: usize, e: Event) {
+        let side = &mut self.sides[i];
+        match e {
+            Event::Connected(_) => {
+                // The peer's copy of our state is empty: resynchronise from message 0.
+                side.connected = true;
+                side.connects += 1;
+                side.tx_next = 0;
+                side.rx_expected = 0;
+            }
+            Event::Disconnected(r) => {
+                if std::env::var("SIM_DEBUG").is_ok() {
+                    eprintln!("{:?} side {i} disconnected: {r:?}", self.now);
+                }
+                side.connected = false
+            }
+            Event::PeerSilent { .. } => side.silent_at.push(self.now),
+            _ => {}
+        }
+    }
+
+    fn send(&mut self, to: usize, frame: Vec<u8>) {
+        if self.cut || self.rng.chance(self.faults.loss) {
+            return;
+        }
+        let copies = if self.rng.chance(self.faults.dup) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let jitter = self.rng.below(self.faults.jitter.as_nanos() as u64);
+            let at = self.now + self.faults.delay + Duration::from_nanos(jitter);
+            self.n += 1;
+            self.wire.push(Reverse((at, self.n, to, frame.clone())));
+        }
+    }
+
+    fn step(&mut self, until: Instant) -> bool {
+        let wire_next = self.wire.peek().map(|Reverse((t, ..))| *t);
+        let next = self
+            .sides
+            .iter()
+            .filter_map(|s| s.s.poll_timeout())
+            .chain(wire_next)
+            .min();
+        let Some(next) = next.filter(|&t| t <= until) else {
+            self.now = until;
+            return false;
+        };
+        self.now = next.max(self.now);
+        while let Some(Reverse((t, ..))) = self.wire.peek() {
+            if *t > self.now {
+                break;
+            }
+            let Reverse((_, _, to, frame)) = self.wire.pop().unwrap();
+            let _ = self.sides[to].s.handle_frame(self.now, &frame);
+        }
+        for s in &mut self.sides {
+            s.s.handle_timeout(self.now);
+        }
+        self.pump();
+        true
+    }
+
+    fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        let mut steps = 0u64;
+        while self.step(until) {
+            steps += 1;
+            assert!(steps < 50_000_000, "seed {}: runaway", self.seed);
+        }
+        self.pump();
+    }
+
+    fn both_connected(&self) -> bool {
+        self.sides
+            .iter()
+            .all(|s| s.connected && s.s.status() == Status::Connected)
+    }
+
+    fn assert_election(&self) {
+        let [a, b] = &self.sides;
+        let (ra, rb) = (a.s.role(), b.s.role());
+        assert!(
+            matches!(
+                (ra, rb),
+                (Some(Role::Primary), Some(Role::Secondary))
+                    | (Some(Role::Secondary), Some(Role::Primary))
+            ),
+            "seed {}: roles {ra:?} {rb:?}",
+            self.seed
+        );
+        let ca = a.s.config();
+        let cb = b.s.config();
+        let a_wins = (ca.priority, ca.bridge_mac) < (cb.priority, cb.bridge_mac);
+        assert_eq!(ra == Some(Role::Primary), a_wins, "seed {}", self.seed);
+        let sid = ca.bridge_mac.min(cb.bridge_mac);
+        assert_eq!(a.s.system_id(), sid, "seed {}", self.seed);
+        assert_eq!(b.s.system_id(), sid, "seed {}", self.seed);
+    }
+}
+
+#[test]
+fn connects_and_elects_on_a_hostile_channel() {
+    for seed in seeds(24) {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.run_for(Duration::from_secs(20));
+        assert!(net.both_connected(), "seed {seed}: not connected");
+        net.assert_election();
+    }
+}
+
+#[test]
+fn exactly_once_in_order_under_loss_duplication_reordering() {
+    for seed in seeds(6) {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.run_for(Duration::from_secs(10));
+        assert!(
+            net.both_connected(),
+            "seed {seed}: {:#?} {:#?}",
+            net.sides[0].s.monitor(),
+            net.sides[1].s.monitor()
+        );
+        net.load = 20;
+        net.run_for(Duration::from_secs(5));
+        // Drain: no new load, clean channel, wait for the windows to empty.
+        net.load = 0;
+        net.faults = CLEAN;
+        net.run_for(Duration::from_secs(10));
+        assert!(
+            net.both_connected(),
+            "seed {seed}: {:?} {:?} {:?} {:?}",
+            net.sides[0].s.monitor(),
+            net.sides[1].s.monitor(),
+            net.sides[0].connects,
+            net.sides[1].connects
+        );
+        for i in 0..2 {
+            let sent = net.sides[i].tx_next;
+            let got = net.sides[1 - i].rx_expected;
+            assert!(sent > 1000, "seed {seed}: only {sent} sent");
+            assert_eq!(
+                sent, got,
+                "seed {seed}: side {i} sent {sent} in this connection, peer received {got}"
+            );
+            assert_eq!(net.sides[i].s.send_backlog(), (0, 0), "seed {seed}");
+        }
+        let c = net.sides[0].s.counters();
+        assert!(
+            c.retransmits > 0 && c.rx_duplicate + c.rx_replay > 0,
+            "seed {seed}: {c:?}"
+        );
+        net.assert_election();
+    }
+}
+
+#[test]
+fn cuts_resynchronise_and_keep_the_system_id() {
+    for seed in seeds(8) {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        let sid = net.sides[0].s.system_id();
+        net.load = 10;
+        net.run_for(Duration::from_secs(2));
+        net.cut = true;
+        let cut_at = net.now;
+        net.run_for(Duration::from_secs(8));
+        for s in &net.sides {
+            assert!(!s.connected, "seed {seed}: still connected across a cut");
+            assert_eq!(s.s.status(), Status::Connecting);
+            // Sticky system-id: a lost peer does not change it.
+            assert_eq!(s.s.system_id(), sid, "seed {seed}");
+            let after_cut = s.silent_at.iter().filter(|&&t| t >= cut_at).count();
+            assert_eq!(after_cut, 1, "seed {seed}");
+        }
+        net.cut = false;
+        net.run_for(Duration::from_secs(20));
+        assert!(net.both_connected(), "seed {seed}: no reconnect");
+        assert!(net.sides.iter().all(|s| s.connects >= 2));
+        net.load = 0;
+        net.faults = CLEAN;
+        net.run_for(Duration::from_secs(10));
+        for i in 0..2 {
+            assert_eq!(
+                net.sides[i].tx_next,
+                net.sides[1 - i].rx_expected,
+                "seed {seed}"
+            );
+        }
+        net.assert_election();
+    }
+}
+
+#[test]
+fn heartbeat_loss_detected_within_three_intervals_and_not_before() {
+    for (seed, secs) in [(1u64, 1u64), (2, 3), (3, 10)] {
+        let h = Duration::from_secs(secs);
+        let mut net = Net::new(seed, CLEAN, Some(h));
+        net.run_for(h * 30);
+        assert!(net.both_connected());
+        assert!(
+            net.sides.iter().all(|s| s.silent_at.is_empty()),
+            "seed {seed}: silence reported while heartbeats flow"
+        );
+        let cut_at = net.now;
+        net.cut = true;
+        net.run_for(h * 4);
+        for s in &net.sides {
+            assert_eq!(s.silent_at.len(), 1, "seed {seed}");
+            let after = s.silent_at[0] - cut_at;
+            assert!(after <= h * 3, "seed {seed}: detected after {after:?}");
+            assert!(after > h * 2, "seed {seed}: detected too early, {after:?}");
+        }
+    }
+}
+
+#[test]
+fn no_heartbeat_means_no_silence_detection() {
+    let mut net = Net::new(7, CLEAN, None);
+    net.run_for(Duration::from_secs(5));
+    assert!(net.both_connected());
+    net.cut = true;
+    net.run_for(Duration::from_secs(60));
+    assert!(net.sides.iter().all(|s| s.silent_at.is_empty()));
+    assert!(
+        net.both_connected(),
+        "idle and heartbeat none: nothing detects the cut"
+    );
+}
+
+#[test]
+fn restart_of_either_side_converges() {
+    for seed in seeds(10) {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        net.load = 5;
+        net.run_for(Duration::from_secs(1));
+        let who = (seed % 2) as usize;
+        // Restart: a fresh session with the same configuration (and seed) at a later instant.
+        let cfg = net.sides[who].s.config().clone();
+        let mut s = Session::try_new(cfg, net.now).unwrap();
+        s.handle_link(net.now, LinkState::Up);
+        net.sides[who].s = s;
+        net.sides[who].connected = false;
+        net.pump();
+        net.run_for(Duration::from_secs(20));
+        assert!(
+            net.both_connected(),
+            "seed {seed}: no convergence after restart"
+        );
+        net.load = 0;
+        net.faults = CLEAN;
+        net.run_for(Duration::from_secs(10));
+        for i in 0..2 {
+            assert_eq!(
+                net.sides[i].tx_next,
+                net.sides[1 - i].rx_expected,
+                "seed {seed}"
+            );
+        }
+        net.assert_election();
+    }
+}
+
+#[test]
+fn authenticated_sessions_connect_and_reject_forgeries() {
+    let mut net = Net::new(5, HOSTILE, Some(Duration::from_secs(1)));
+    for i in 0..2 {
+        let mut cfg = net.sides[i].s.config().clone();
+        cfg.key = Some(b"shared secret".to_vec());
+        let mut s = Session::try_new(cfg, net.now).unwrap();
+        s.handle_link(net.now, LinkState::Up);
+        net.sides[i].s = s;
+    }
+    net.pump();
+    net.run_for(Duration::from_secs(10));
+    assert!(net.both_connected());
+    net.assert_election();
+    // A frame without the key (an unauthenticated peer) is rejected, counted, harmless.
+    let mut stranger =
+        Session::try_new(SessionConfig::new(MacAddr([2, 0, 0, 0, 0x99, 1])), net.now).unwrap();
+    stranger.handle_link(net.now, LinkState::Up);
+    let mut buf = vec![0u8; FRAME_MAX];
+    let t = stranger.poll_transmit(net.now, &mut buf).unwrap();
+    let before = net.sides[0].s.counters().rx_auth_failed;
+    assert_eq!(
+        net.sides[0].s.handle_frame(net.now, &buf[..t.len]),
+        Err(iccp::RxError::AuthFailed)
+    );
+    assert_eq!(net.sides[0].s.counters().rx_auth_failed, before + 1);
+    net.run_for(Duration::from_secs(5));
+    assert!(net.both_connected());
+}
