@@ -405,7 +405,7 @@ impl<'a> Message<'a> {
         let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         match ty {
             TYPE_DELTA => {
-                let records = validate_records(body, count, None)?;
+                let records = validate_records(body, HEADER_LEN, count, None)?;
                 Ok(Self::Delta {
                     epoch,
                     first_seq: seq,
@@ -422,7 +422,12 @@ impl<'a> Message<'a> {
                     return Err(Error::BadFlags(flags));
                 }
                 let rest = body.get(SNAPSHOT_EXT_LEN..).unwrap_or_default();
-                let records = validate_records(rest, count, Some((mask, after, upto)))?;
+                let records = validate_records(
+                    rest,
+                    HEADER_LEN + SNAPSHOT_EXT_LEN,
+                    count,
+                    Some((mask, after, upto)),
+                )?;
                 Ok(Self::Snapshot {
                     epoch,
                     seq,
@@ -485,10 +490,11 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Validates `count` records filling `body` exactly; for a snapshot, also their order, range,
+/// Validates `count` records filling `body` (at offset `base` of the message) exactly; for a snapshot, also their order, range,
 /// segments and ops.
 fn validate_records(
     body: &[u8],
+    base: usize,
     count: u16,
     snapshot: Option<(u64, u64, u64)>,
 ) -> Result<Records<'_>, Error> {
@@ -498,8 +504,8 @@ fn validate_records(
         let rest = body.get(at..).unwrap_or_default();
         let (r, n) = decode_record(rest, index).map_err(|e| match e {
             Error::Truncated { needed, .. } => Error::Truncated {
-                needed: HEADER_LEN + at + needed,
-                got: HEADER_LEN + body.len(),
+                needed: base + at + needed,
+                got: base + body.len(),
             },
             e => e,
         })?;
