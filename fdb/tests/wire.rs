@@ -427,10 +427,10 @@ proptest! {
 
     #[test]
     fn any_bytes_decode_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        if let Ok(m) = Message::decode(&bytes) {
-            if let Message::Delta { records, .. } | Message::Snapshot { records, .. } = m {
-                prop_assert_eq!(records.iter().count(), records.len());
-            }
+        if let Ok(Message::Delta { records, .. } | Message::Snapshot { records, .. }) =
+            Message::decode(&bytes)
+        {
+            prop_assert_eq!(records.iter().count(), records.len());
         }
         let mut t = mirror();
         let _ = t.handle_sync(Instant::from_secs(3), &bytes);
