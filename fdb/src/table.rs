@@ -374,6 +374,19 @@ impl Fdb {
         self.map.len()
     }
 
+    /// Heap bytes held by the table (hash table, journal, counters, bond list, events, any
+    /// snapshot being sent): what "bytes per entry" is measured with.
+    pub fn memory_bytes(&self) -> usize {
+        let st = &self.st;
+        self.map.allocation_size()
+            + st.journal.capacity() * core::mem::size_of::<Record>()
+            + st.port_counts.as_ref().map_or(0, HashMap::allocation_size)
+            + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
+            + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
+            + st.events.capacity() * core::mem::size_of::<Event>()
+            + st.snap_out.as_ref().map_or(0, |s| s.keys.capacity() * 8)
+    }
+
     /// True if the table holds nothing.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
