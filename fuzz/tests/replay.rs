@@ -13,6 +13,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("lacp_decode", mlag_fuzz::lacp_decode),
     ("marker_decode", mlag_fuzz::marker_decode),
     ("lacp_roundtrip", mlag_fuzz::lacp_roundtrip),
+    ("fdb_decode", mlag_fuzz::fdb_decode),
+    ("fdb_ops", mlag_fuzz::fdb_ops),
 ];
 
 fn replay(target: &str, body: Body) -> usize {
