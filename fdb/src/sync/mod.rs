@@ -171,7 +171,8 @@ impl Fdb {
 
     /// Writes the next sync message for the peer into `out` and returns its length, or `None` if
     /// there is nothing to send now. Call after every input until it returns `None`. `out` should
-    /// hold at least 1,500 octets (at least [`wire::HEADER_LEN`] + 64 × 8 for digests).
+    /// hold 1,500 octets or so: digests need 528, snapshot chunks at least 53; a shorter buffer
+    /// holds those messages back.
     pub fn poll_sync(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
         self.st.set_now(now);
         let now = self.st.now;
@@ -242,7 +243,9 @@ impl Fdb {
         let st = &mut self.st;
         let epoch = st.cfg.epoch;
         let so = st.snap_out.as_mut()?;
-        if so.sent_last {
+        // A chunk must have room for one record, or the stream would never advance.
+        let room = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN + wire::RECORD_LEN_MAX;
+        if so.sent_last || out.len() < room {
             return None;
         }
         let h = SnapshotHeader {
