@@ -412,34 +412,36 @@ impl Fdb {
         let key = Key::new(vid, mac).to_u64();
         let tick_start = self.st.tick_start();
         let st = &mut self.st;
-        if let Some(s) = self.map.get_mut(&key)
-            && let Some(from) = s.local
-        {
-            match s.kind {
-                Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
-                Kind::Own => return Learn::Ignored(Ignored::Own),
-                Kind::Dynamic => {}
-            }
-            if from == location {
-                // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
-                if s.last_seen.as_nanos() < tick_start && st.age_ns != 0 {
-                    st.bucket_sub(s.last_seen);
-                    s.last_seen = st.now;
-                    let _ = st.bucket_add_now();
-                } else {
-                    s.last_seen = st.now;
+        let existing = match self.map.get_mut(&key) {
+            None => None,
+            Some(s) => {
+                if let Some(from) = s.local {
+                    match s.kind {
+                        Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
+                        Kind::Own => return Learn::Ignored(Ignored::Own),
+                        Kind::Dynamic => {}
+                    }
+                    if from == location {
+                        // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
+                        if s.last_seen.as_nanos() < tick_start && st.age_ns != 0 {
+                            st.bucket_sub(s.last_seen);
+                            s.last_seen = st.now;
+                            let _ = st.bucket_add_now();
+                        } else {
+                            s.last_seen = st.now;
+                        }
+                        st.stats.refreshed += 1;
+                        return Learn::Refreshed;
+                    }
                 }
-                st.stats.refreshed += 1;
-                return Learn::Refreshed;
+                Some(*s)
             }
-            return self.learn_slow(key, location);
-        }
-        self.learn_slow(key, location)
+        };
+        self.learn_slow(key, location, existing)
     }
 
-    /// New entries and moves.
-    fn learn_slow(&mut self, key: u64, location: Location) -> Learn {
-        let existing = self.map.get(&key).copied();
+    /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
+    fn learn_slow(&mut self, key: u64, location: Location, existing: Option<Slot>) -> Learn {
         match existing {
             Some(s) if s.local.is_some() => self.do_move(key, s, location),
             Some(_) => {
