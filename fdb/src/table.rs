@@ -384,7 +384,9 @@ impl Fdb {
             + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
             + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
             + st.events.capacity() * core::mem::size_of::<Event>()
-            + st.snap_out.as_ref().map_or(0, |s| s.keys.capacity() * 8)
+            + st.snap_out
+                .as_ref()
+                .map_or(0, |s| s.keys.capacity() * core::mem::size_of::<Record>())
     }
 
     /// True if the table holds nothing.

@@ -11,11 +11,11 @@
 //! * **Requests** (every `sync_interval`, and at once on a gap) tell the owner the mirror's
 //!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
 //!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
-//! * A **snapshot** is consistent with a sequence number S: the owner sorts the keys of its
-//!   entries at S and streams them in chunks; each chunk carries its cursor range, so a lost
-//!   chunk is detected and the mirror's next Request resumes it from its cursor. Chunks read the
-//!   entries' current values, and the deltas after S follow the snapshot, so the result is the
-//!   owner's table whatever changes meanwhile. On the last chunk the mirror removes the peer
+//! * A **snapshot** is consistent with a sequence number S: the owner copies its entries at S,
+//!   sorted by key, and streams them in chunks; each chunk carries its cursor range, so a lost
+//!   chunk is detected and the mirror's next Request resumes it from its cursor. The deltas
+//!   after S follow the snapshot, so the result is the owner's table whatever changes
+//!   meanwhile. On the last chunk the mirror removes the peer
 //!   entries the snapshot did not mention (stale ones) and sets its position to (epoch, S).
 //! * **Anti-entropy**: both sides keep 64 XOR digests of the synchronised entries, split by a
 //!   fixed hash of the key. A caught-up mirror sends its digests every `digest_interval`; the
@@ -38,7 +38,8 @@ use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 pub(crate) struct SnapOut {
     pub(crate) seq: u64,
     pub(crate) mask: u64,
-    pub(crate) keys: Vec<u64>,
+    /// The owner's entries at `seq`, sorted by key.
+    pub(crate) keys: Vec<Record>,
     pub(crate) pos: usize,
     pub(crate) cursor: u64,
     pub(crate) sent_last: bool,
@@ -239,7 +240,6 @@ impl Fdb {
     }
 
     fn poll_snapshot(&mut self, out: &mut [u8]) -> Option<usize> {
-        let map = &self.map;
         let st = &mut self.st;
         let epoch = st.cfg.epoch;
         let so = st.snap_out.as_mut()?;
@@ -254,18 +254,7 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        let records = so
-            .keys
-            .get(so.pos..)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|&k| {
-                let loc = map.get(&k).and_then(Slot::sync_view)?;
-                Some(Record {
-                    key: Key::from_u64(k)?,
-                    location: Some(loc),
-                })
-            });
+        let records = so.keys.get(so.pos..).unwrap_or_default().iter().copied();
         let (len, _, upto) = wire::encode_snapshot(&h, records, true, out);
         if len == 0 {
             return None;
@@ -274,9 +263,8 @@ impl Fdb {
         so.pos = if upto == CURSOR_START {
             so.pos
         } else {
-            so.keys.partition_point(|&k| k <= upto)
+            so.keys.partition_point(|r| r.key.to_u64() <= upto)
         };
-        // The chunk is the last one when nothing with a current value remains after it.
         let last = out.get(wire::HEADER_LEN + 24).is_some_and(|f| f & 1 != 0);
         if last {
             so.sent_last = true;
@@ -566,7 +554,7 @@ impl Fdb {
                 so.pos = if p.after == CURSOR_START {
                     0
                 } else {
-                    so.keys.partition_point(|&k| k <= p.after)
+                    so.keys.partition_point(|r| r.key.to_u64() <= p.after)
                 };
                 so.sent_last = false;
                 st.delta_sent = so.seq;
@@ -611,13 +599,18 @@ impl Fdb {
     }
 
     fn start_snapshot(&mut self, mask: u64) {
-        let mut keys: Vec<u64> = self
+        let mut keys: Vec<Record> = self
             .map
             .iter()
-            .filter(|(k, s)| s.sync_view().is_some() && in_mask(**k, mask))
-            .map(|(k, _)| *k)
+            .filter(|(k, _)| in_mask(**k, mask))
+            .filter_map(|(k, s)| {
+                Some(Record {
+                    key: Key::from_u64(*k)?,
+                    location: Some(s.sync_view()?),
+                })
+            })
             .collect();
-        keys.sort_unstable();
+        keys.sort_unstable_by_key(|r| r.key);
         let st = &mut self.st;
         st.snap_out = Some(SnapOut {
             seq: st.seq,
