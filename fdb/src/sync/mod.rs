@@ -492,7 +492,23 @@ impl Fdb {
         let st = &mut self.st;
         match r.location {
             Some(loc) => {
-                if let Some(s) = self.map.get_mut(&key) {
+                let len = self.map.len();
+                let s = match self.map.entry(key) {
+                    hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    hashbrown::hash_map::Entry::Vacant(v) => {
+                        if len >= st.cfg.entries_max as usize {
+                            st.stats.sync_rejected_full += 1;
+                        } else {
+                            State::note_peer(key, &mut st.peer_digest, loc);
+                            let mut s = Slot::EMPTY;
+                            s.peer = Some(loc);
+                            s.mark = mark;
+                            let _ = v.insert(s);
+                        }
+                        return;
+                    }
+                };
+                {
                     if s.peer != Some(loc) {
                         if let Some(old) = s.peer {
                             State::note_peer(key, &mut st.peer_digest, old);
@@ -516,14 +532,6 @@ impl Fdb {
                         st.drop_local(key, s);
                         st.stats.moved_to_peer += 1;
                     }
-                } else if self.map.len() >= st.cfg.entries_max as usize {
-                    st.stats.sync_rejected_full += 1;
-                } else {
-                    State::note_peer(key, &mut st.peer_digest, loc);
-                    let mut s = Slot::EMPTY;
-                    s.peer = Some(loc);
-                    s.mark = mark;
-                    let _ = self.map.insert(key, s);
                 }
             }
             None => {
