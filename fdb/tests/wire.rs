@@ -177,6 +177,9 @@ fn malformed_fields_are_typed_errors() {
     buf[HEADER_LEN] = 2;
     assert_eq!(Message::decode(&buf[..len]), Err(Error::BadFlags(2)));
     buf[HEADER_LEN] = 0;
+    buf[HEADER_LEN + 9] = 1; // a position without the flag
+    assert_eq!(Message::decode(&buf[..len]), Err(Error::NonZeroReserved));
+    buf[HEADER_LEN + 9] = 0;
     buf[3] = 1;
     assert_eq!(Message::decode(&buf[..len]), Err(Error::BadCount(1)));
 }

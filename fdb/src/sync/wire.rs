@@ -21,7 +21,8 @@
 //!   greater than it; [`CURSOR_START`] for the first chunk), `upto` (u64 cursor after this
 //!   chunk), `flags` (u8, bit 0 = last chunk; the other bits must be 0).
 //! * **Request** (25 octets): `flags` (u8, bit 0 = a snapshot is in progress; other bits 0),
-//!   then that snapshot's `seq` (u64), `mask` (u64) and `after` cursor (u64).
+//!   then that snapshot's `seq` (u64), `mask` (u64) and `after` cursor (u64), all zero when bit
+//!   0 is clear.
 //! * **Digest**: `count` × u64, the XOR digest of each segment (count must be [`SEGMENTS`]).
 //!
 //! # Records (8 or 12 octets)
@@ -118,6 +119,9 @@ pub enum Error {
         /// Record index.
         index: u16,
     },
+    /// Reserved octets (a Request's snapshot position without its flag) not zero.
+    #[error("reserved octets not zero")]
+    NonZeroReserved,
     /// Reserved flag bits set.
     #[error("reserved flags {0:#04x}")]
     BadFlags(u8),
@@ -451,12 +455,16 @@ impl<'a> Message<'a> {
                 if extra != 0 {
                     return Err(Error::TrailingBytes(extra));
                 }
+                let position = SnapshotPosition {
+                    seq: u64_at(&ext, 1)?,
+                    mask: u64_at(&ext, 9)?,
+                    after: u64_at(&ext, 17)?,
+                };
                 let snapshot = if flags & 1 != 0 {
-                    Some(SnapshotPosition {
-                        seq: u64_at(&ext, 1)?,
-                        mask: u64_at(&ext, 9)?,
-                        after: u64_at(&ext, 17)?,
-                    })
+                    Some(position)
+                } else if ext.iter().any(|&b| b != 0) {
+                    // Without a snapshot the position octets are reserved: one encoding per value.
+                    return Err(Error::NonZeroReserved);
                 } else {
                     None
                 };
