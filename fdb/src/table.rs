@@ -4,7 +4,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
-use l2_types::{Instant, MacAddr, VlanId};
+use l2_types::{Instant, MacAddr, PortNo, VlanId};
 
 use crate::sync::wire::{CURSOR_START, Record, SEGMENTS, record_hash, segment};
 use crate::sync::{SnapIn, SnapOut};
@@ -21,38 +21,129 @@ const RING: u64 = 32;
 const TICKS_PER_AGEING: u64 = 16;
 
 /// One key's state: the local entry (learned or configured here) and the peer's entry for the
-/// same key, kept apart so that synchronisation mirrors the peer's table exactly.
+/// same key, kept apart so that synchronisation mirrors the peer's table exactly. 24 octets:
+/// locations are a tag and a 32-bit value each; move-dampening windows live in a side table
+/// ([`Damp`]) for the few MACs that moved.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     /// Last frame seen (local dynamic entries).
     pub(crate) last_seen: Instant,
-    /// Start of the current move window, or the end of the freeze while `frozen`.
-    pub(crate) window_start: Instant,
-    /// The local entry's location.
-    pub(crate) local: Option<Location>,
-    /// The peer's entry.
-    pub(crate) peer: Option<SyncLocation>,
+    local_val: u32,
+    peer_val: u32,
+    local_tag: u8,
+    peer_tag: u8,
     /// Kind of the local entry (Dynamic, Static or Own).
     pub(crate) kind: Kind,
-    pub(crate) window_moves: u8,
+    /// `FROZEN` | `MARK`.
+    flags: u8,
     pub(crate) moves: u16,
-    pub(crate) frozen: bool,
-    /// Seen in the snapshot being received.
-    pub(crate) mark: bool,
+}
+
+const _: () = assert!(core::mem::size_of::<Slot>() == 24);
+
+const FROZEN: u8 = 1;
+/// Seen in the snapshot being received.
+const MARK: u8 = 2;
+
+const TAG_NONE: u8 = 0;
+const TAG_PORT: u8 = 1;
+const TAG_MLAG: u8 = 2;
+const TAG_PEER_PORT: u8 = 3;
+const TAG_CPU: u8 = 4;
+
+/// The move-dampening window of a MAC that moved: when it started (or, while frozen, when the
+/// freeze ends) and the moves counted in it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Damp {
+    window_start: Instant,
+    window_moves: u8,
 }
 
 impl Slot {
     pub(crate) const EMPTY: Self = Self {
         last_seen: Instant::ZERO,
-        window_start: Instant::ZERO,
-        local: None,
-        peer: None,
+        local_val: 0,
+        peer_val: 0,
+        local_tag: TAG_NONE,
+        peer_tag: TAG_NONE,
         kind: Kind::Dynamic,
-        window_moves: 0,
+        flags: 0,
         moves: 0,
-        frozen: false,
-        mark: false,
     };
+
+    /// The local entry's location.
+    #[inline]
+    pub(crate) fn local(&self) -> Option<Location> {
+        match self.local_tag {
+            TAG_PORT => Some(Location::Port(PortNo(self.local_val as u16))),
+            TAG_MLAG => Some(Location::Mlag(MlagId(self.local_val))),
+            TAG_PEER_PORT => Some(Location::PeerPort),
+            TAG_CPU => Some(Location::Cpu),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_local(&mut self, l: Option<Location>) {
+        (self.local_tag, self.local_val) = match l {
+            None => (TAG_NONE, 0),
+            Some(Location::Port(p)) => (TAG_PORT, u32::from(p.get())),
+            Some(Location::Mlag(MlagId(id))) => (TAG_MLAG, id),
+            Some(Location::PeerPort) => (TAG_PEER_PORT, 0),
+            Some(Location::Cpu) => (TAG_CPU, 0),
+        };
+    }
+
+    /// The peer's entry.
+    #[inline]
+    pub(crate) fn peer(&self) -> Option<SyncLocation> {
+        match self.peer_tag {
+            TAG_PORT => Some(SyncLocation::Single),
+            TAG_MLAG => Some(SyncLocation::Mlag(MlagId(self.peer_val))),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_peer(&mut self, p: Option<SyncLocation>) {
+        (self.peer_tag, self.peer_val) = match p {
+            None => (TAG_NONE, 0),
+            Some(SyncLocation::Single) => (TAG_PORT, 0),
+            Some(SyncLocation::Mlag(MlagId(id))) => (TAG_MLAG, id),
+        };
+    }
+
+    pub(crate) fn has_local(&self) -> bool {
+        self.local_tag != TAG_NONE
+    }
+
+    pub(crate) fn has_peer(&self) -> bool {
+        self.peer_tag != TAG_NONE
+    }
+
+    pub(crate) fn frozen(&self) -> bool {
+        self.flags & FROZEN != 0
+    }
+
+    fn set_frozen(&mut self, on: bool) {
+        self.flags = if on {
+            self.flags | FROZEN
+        } else {
+            self.flags & !FROZEN
+        };
+    }
+
+    pub(crate) fn mark(&self) -> bool {
+        self.flags & MARK != 0
+    }
+
+    pub(crate) fn set_mark(&mut self, on: bool) {
+        self.flags = if on {
+            self.flags | MARK
+        } else {
+            self.flags & !MARK
+        };
+    }
 
     /// What the local entry looks like to the peer: dynamic and static entries on ports and MLAG
     /// bonds are synchronised; own addresses and entries on the peer-port are not.
@@ -60,7 +151,7 @@ impl Slot {
         if self.kind == Kind::Own {
             return None;
         }
-        match self.local? {
+        match self.local()? {
             Location::Port(_) => Some(SyncLocation::Single),
             Location::Mlag(id) => Some(SyncLocation::Mlag(id)),
             Location::PeerPort | Location::Cpu => None,
@@ -68,7 +159,7 @@ impl Slot {
     }
 
     fn is_dynamic(&self) -> bool {
-        self.local.is_some() && self.kind == Kind::Dynamic
+        self.has_local() && self.kind == Kind::Dynamic
     }
 }
 
@@ -86,6 +177,8 @@ pub(crate) struct State {
     port_counts: Option<HashMap<Location, u32, FixedState>>,
     vlan_counts: Option<Vec<u32>>,
     mlag_up: Vec<MlagId>,
+    /// Move-dampening windows of local dynamic entries that moved (at most one per key).
+    damp: HashMap<u64, Damp, FixedState>,
     events: VecDeque<Event>,
     pub(crate) stats: Stats,
     // Sync, sending side (our entries).
@@ -293,16 +386,18 @@ impl State {
     pub(crate) fn drop_local(&mut self, key: u64, s: &mut Slot) {
         let old = s.sync_view();
         if s.is_dynamic() {
-            if let Some(loc) = s.local {
+            if let Some(loc) = s.local() {
                 self.count_sub(loc, key);
             }
             self.bucket_sub(s.last_seen);
         }
-        s.local = None;
+        s.set_local(None);
         s.kind = Kind::Dynamic;
-        s.frozen = false;
+        s.set_frozen(false);
         s.moves = 0;
-        s.window_moves = 0;
+        if !self.damp.is_empty() {
+            let _ = self.damp.remove(&key);
+        }
         self.note(key, old, None);
     }
 }
@@ -328,6 +423,7 @@ impl Fdb {
                 .map(|_| HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed))),
             vlan_counts: cfg.vlan_entries_max.map(|_| alloc::vec![0; 4096]),
             mlag_up: Vec::new(),
+            damp: HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed)),
             events: VecDeque::new(),
             stats: Stats::default(),
             seq: 0,
@@ -383,6 +479,7 @@ impl Fdb {
             + st.port_counts.as_ref().map_or(0, HashMap::allocation_size)
             + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
             + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
+            + st.damp.allocation_size()
             + st.events.capacity() * core::mem::size_of::<Event>()
             + st.snap_out
                 .as_ref()
@@ -417,7 +514,7 @@ impl Fdb {
         let existing = match self.map.get_mut(&key) {
             None => None,
             Some(s) => {
-                if let Some(from) = s.local {
+                if let Some(from) = s.local() {
                     match s.kind {
                         Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
                         Kind::Own => return Learn::Ignored(Ignored::Own),
@@ -445,7 +542,7 @@ impl Fdb {
     /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
     fn learn_slow(&mut self, key: u64, location: Location, existing: Option<Slot>) -> Learn {
         match existing {
-            Some(s) if s.local.is_some() => self.do_move(key, s, location),
+            Some(s) if s.has_local() => self.do_move(key, s, location),
             Some(_) => {
                 if let Some(l) = self.check_limits(key, location, false) {
                     return l;
@@ -463,18 +560,19 @@ impl Fdb {
 
     fn do_move(&mut self, key: u64, s: Slot, location: Location) -> Learn {
         let now = self.st.now;
-        let Some(from) = s.local else {
+        let Some(from) = s.local() else {
             return Learn::Ignored(Ignored::Static);
         };
         let mut s = s;
-        if s.frozen {
-            if now < s.window_start {
+        let mut damp = self.st.damp.get(&key).copied();
+        if s.frozen() {
+            if damp.is_some_and(|d| now < d.window_start) {
                 self.st.stats.frozen_ignored += 1;
                 return Learn::Ignored(Ignored::Frozen);
             }
-            s.frozen = false;
-            s.window_start = now;
-            s.window_moves = 0;
+            // The freeze is over: a new window starts with this move.
+            s.set_frozen(false);
+            damp = None;
         }
         if self.st.port_full(location) {
             match self.st.cfg.when_full {
@@ -492,23 +590,29 @@ impl Fdb {
         }
         let mut flapping = false;
         if let Some(d) = self.st.cfg.move_dampening {
-            if now.saturating_duration_since(s.window_start) >= d.window {
-                s.window_start = now;
-                s.window_moves = 0;
-            }
-            s.window_moves = s.window_moves.saturating_add(1);
-            if s.window_moves > d.moves_max {
+            // The window starts at the first move (and again once it has passed).
+            let mut w = match damp {
+                Some(w) if now.saturating_duration_since(w.window_start) < d.window => w,
+                _ => Damp {
+                    window_start: now,
+                    window_moves: 0,
+                },
+            };
+            w.window_moves = w.window_moves.saturating_add(1);
+            let k = Key::from_u64(key).unwrap_or(Key::new(VlanId::MIN, MacAddr::ZERO));
+            if w.window_moves > d.moves_max {
                 flapping = true;
                 self.st.stats.flaps += 1;
                 if let Some(freeze) = d.freeze {
-                    s.frozen = true;
-                    s.window_start = now.saturating_add(freeze);
+                    s.set_frozen(true);
+                    w.window_start = now.saturating_add(freeze);
+                    let _ = self.st.damp.insert(key, w);
                     self.st.stats.frozen_ignored += 1;
                     if let Some(slot) = self.map.get_mut(&key) {
                         *slot = s;
                     }
                     self.st.push_event(Event::MacFlapping {
-                        key: Key::from_u64(key).unwrap_or(Key::new(VlanId::MIN, MacAddr::ZERO)),
+                        key: k,
                         from,
                         to: location,
                         frozen: true,
@@ -516,19 +620,20 @@ impl Fdb {
                     return Learn::Ignored(Ignored::Frozen);
                 }
                 self.st.push_event(Event::MacFlapping {
-                    key: Key::from_u64(key).unwrap_or(Key::new(VlanId::MIN, MacAddr::ZERO)),
+                    key: k,
                     from,
                     to: location,
                     frozen: false,
                 });
             }
+            let _ = self.st.damp.insert(key, w);
         }
         let old = s.sync_view();
         self.st.count_sub(from, key);
         self.st.count_add(location, key);
         self.st.bucket_sub(s.last_seen);
         let _ = self.st.bucket_add_now();
-        s.local = Some(location);
+        s.set_local(Some(location));
         s.last_seen = now;
         s.moves = s.moves.saturating_add(1);
         self.st.note(key, old, s.sync_view());
@@ -565,13 +670,11 @@ impl Fdb {
         let _ = self.st.bucket_add_now();
         self.st.count_add(location, key);
         let s = self.map.entry(key).or_insert(Slot::EMPTY);
-        s.local = Some(location);
+        s.set_local(Some(location));
         s.kind = Kind::Dynamic;
         s.last_seen = now;
-        s.window_start = now;
-        s.window_moves = 0;
         s.moves = 0;
-        s.frozen = false;
+        s.set_frozen(false);
         let new = s.sync_view();
         self.st.note(key, None, new);
         self.st.stats.learned += 1;
@@ -587,7 +690,7 @@ impl Fdb {
             .filter(|(k, s)| {
                 **k != keep
                     && s.is_dynamic()
-                    && location.is_none_or(|l| s.local == Some(l))
+                    && location.is_none_or(|l| s.local() == Some(l))
                     && vid.is_none_or(|v| **k >> 48 == v)
             })
             .min_by_key(|(k, s)| (s.last_seen, **k))
@@ -602,7 +705,7 @@ impl Fdb {
     fn remove_local(&mut self, key: u64) {
         if let Some(s) = self.map.get_mut(&key) {
             self.st.drop_local(key, s);
-            if s.peer.is_none() {
+            if !s.has_peer() {
                 let _ = self.map.remove(&key);
             }
         }
@@ -628,7 +731,7 @@ impl Fdb {
         }
         let s = self.map.entry(key).or_insert(Slot::EMPTY);
         self.st.drop_local(key, s);
-        s.local = Some(location);
+        s.set_local(Some(location));
         s.kind = if location == Location::Cpu {
             Kind::Own
         } else {
@@ -643,7 +746,7 @@ impl Fdb {
     pub fn remove_static(&mut self, vid: VlanId, mac: MacAddr) -> bool {
         let key = Key::new(vid, mac).to_u64();
         match self.map.get(&key) {
-            Some(s) if s.local.is_some() && s.kind != Kind::Dynamic => {
+            Some(s) if s.has_local() && s.kind != Kind::Dynamic => {
                 self.remove_local(key);
                 true
             }
@@ -663,7 +766,7 @@ impl Fdb {
     #[inline]
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
         let s = self.map.get(&Key::new(vid, mac).to_u64())?;
-        let loc = match (s.local, s.peer) {
+        let loc = match (s.local(), s.peer()) {
             (Some(l), _) => l,
             (None, Some(SyncLocation::Mlag(id))) => Location::Mlag(id),
             (None, Some(SyncLocation::Single)) => return Some(Location::PeerPort),
@@ -728,7 +831,7 @@ impl Fdb {
             .filter_map(|(k, s)| {
                 Some(Record {
                     key: Key::from_u64(*k)?,
-                    location: Some(s.peer?),
+                    location: Some(s.peer()?),
                 })
             })
             .collect();
@@ -750,7 +853,7 @@ impl Fdb {
             }
             let loc_ok =
                 |l: Location| f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l);
-            if let Some(l) = s.local {
+            if let Some(l) = s.local() {
                 let kind_ok = match s.kind {
                     Kind::Dynamic => f.dynamic,
                     Kind::Static => f.statics,
@@ -761,18 +864,18 @@ impl Fdb {
                     removed += 1;
                 }
             }
-            if let Some(p) = s.peer {
+            if let Some(p) = s.peer() {
                 let l = match p {
                     SyncLocation::Single => Location::PeerPort,
                     SyncLocation::Mlag(id) => Location::Mlag(id),
                 };
                 if f.peer && loc_ok(l) {
                     State::note_peer(key, &mut st.peer_digest, p);
-                    s.peer = None;
+                    s.set_peer(None);
                     removed += 1;
                 }
             }
-            s.local.is_some() || s.peer.is_some()
+            s.has_local() || s.has_peer()
         });
         self.st.stats.flushed += removed as u64;
         removed
@@ -793,7 +896,7 @@ impl Fdb {
                 st.drop_local(key, s);
                 aged += 1;
             }
-            s.local.is_some() || s.peer.is_some()
+            s.has_local() || s.has_peer()
         });
         self.st.stats.aged += aged as u64;
         // Buckets wholly in the past are empty now.
@@ -837,14 +940,14 @@ impl Fdb {
         let mut peer = [0u64; SEGMENTS];
         let mut ring = [0u32; RING as usize];
         for (&k, s) in &self.map {
-            if s.local.is_none() && s.peer.is_none() {
+            if !s.has_local() && !s.has_peer() {
                 return Err("empty slot");
             }
             let key = Key::from_u64(k).ok_or("bad key")?;
             if let (Some(l), Some(d)) = (s.sync_view(), own.get_mut(segment(key))) {
                 *d ^= record_hash(key, l);
             }
-            if let (Some(l), Some(d)) = (s.peer, peer.get_mut(segment(key))) {
+            if let (Some(l), Some(d)) = (s.peer(), peer.get_mut(segment(key))) {
                 *d ^= record_hash(key, l);
             }
             if st.age_ns != 0 && s.is_dynamic() {
@@ -856,6 +959,13 @@ impl Fdb {
                     *c += 1;
                 }
             }
+        }
+        if st
+            .damp
+            .keys()
+            .any(|k| !self.map.get(k).is_some_and(Slot::is_dynamic))
+        {
+            return Err("move window of a key without a dynamic entry");
         }
         if own != st.own_digest {
             return Err("own digest");
@@ -878,17 +988,17 @@ impl Fdb {
 
 fn view(key: u64, s: &Slot) -> Option<Entry> {
     let key_t = Key::from_u64(key)?;
-    if let Some(location) = s.local {
+    if let Some(location) = s.local() {
         return Some(Entry {
             key: key_t,
             location,
             kind: s.kind,
             last_seen: (s.kind == Kind::Dynamic).then_some(s.last_seen),
             moves: s.moves,
-            frozen: s.frozen,
+            frozen: s.frozen(),
         });
     }
-    let location = match s.peer? {
+    let location = match s.peer()? {
         SyncLocation::Single => Location::PeerPort,
         SyncLocation::Mlag(id) => Location::Mlag(id),
     };

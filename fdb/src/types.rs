@@ -106,7 +106,8 @@ pub enum FullPolicy {
     EvictOldest,
 }
 
-/// MAC move dampening: a MAC that moves more than `moves_max` times within `window` is reported
+/// MAC move dampening: a MAC that moves more than `moves_max` times within `window` (which starts
+/// at its first move) is reported
 /// as flapping ([`Event::MacFlapping`]) and, with `freeze`, pinned to its location for that long.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct MoveDampening {

@@ -122,7 +122,9 @@ impl Model {
             }
             let mut flapping = false;
             if let Some(d) = self.cfg.move_dampening {
-                if now.saturating_duration_since(m.window_start) >= d.window {
+                // The window starts at the first move, and again once it has passed.
+                if m.window_moves == 0 || now.saturating_duration_since(m.window_start) >= d.window
+                {
                     m.window_start = now;
                     m.window_moves = 0;
                 }

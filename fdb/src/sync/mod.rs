@@ -440,8 +440,8 @@ impl Fdb {
                 }
                 // Begin: forget the marks of the segments this snapshot covers.
                 for (&k, s) in self.map.iter_mut() {
-                    if s.peer.is_some() && in_mask(k, mask) {
-                        s.mark = false;
+                    if s.has_peer() && in_mask(k, mask) {
+                        s.set_mark(false);
                     }
                 }
                 self.st.snap_in = Some(SnapIn {
@@ -469,15 +469,15 @@ impl Fdb {
         let st = &mut self.st;
         let mut removed = 0u32;
         self.map.retain(|&k, s| {
-            if let Some(p) = s.peer
-                && !s.mark
+            if let Some(p) = s.peer()
+                && !s.mark()
                 && in_mask(k, mask)
             {
                 State::note_peer(k, &mut st.peer_digest, p);
-                s.peer = None;
+                s.set_peer(None);
                 removed = removed.saturating_add(1);
             }
-            s.local.is_some() || s.peer.is_some()
+            s.has_local() || s.has_peer()
         });
         st.peer_epoch = epoch;
         st.peer_seq = seq;
@@ -501,33 +501,32 @@ impl Fdb {
                         } else {
                             State::note_peer(key, &mut st.peer_digest, loc);
                             let mut s = Slot::EMPTY;
-                            s.peer = Some(loc);
-                            s.mark = mark;
+                            s.set_peer(Some(loc));
+                            s.set_mark(mark);
                             let _ = v.insert(s);
                         }
                         return;
                     }
                 };
                 {
-                    if s.peer != Some(loc) {
-                        if let Some(old) = s.peer {
+                    if s.peer() != Some(loc) {
+                        if let Some(old) = s.peer() {
                             State::note_peer(key, &mut st.peer_digest, old);
                         }
                         State::note_peer(key, &mut st.peer_digest, loc);
-                        s.peer = Some(loc);
+                        s.set_peer(Some(loc));
                     }
-                    s.mark |= mark;
+                    if mark {
+                        s.set_mark(true);
+                    }
                     // The peer saw the MAC somewhere our dynamic entry does not agree with: it
                     // moved behind the peer.
-                    let compatible = match (s.local, loc) {
+                    let compatible = match (s.local(), loc) {
                         (Some(crate::Location::PeerPort), _) => true,
                         (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
                         _ => false,
                     };
-                    if s.local.is_some()
-                        && s.kind == crate::Kind::Dynamic
-                        && !s.frozen
-                        && !compatible
+                    if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible
                     {
                         st.drop_local(key, s);
                         st.stats.moved_to_peer += 1;
@@ -536,11 +535,11 @@ impl Fdb {
             }
             None => {
                 if let Some(s) = self.map.get_mut(&key)
-                    && let Some(old) = s.peer
+                    && let Some(old) = s.peer()
                 {
                     State::note_peer(key, &mut st.peer_digest, old);
-                    s.peer = None;
-                    if s.local.is_none() {
+                    s.set_peer(None);
+                    if !s.has_local() {
                         let _ = self.map.remove(&key);
                     }
                 }
