@@ -107,8 +107,8 @@ pub enum FullPolicy {
 }
 
 /// MAC move dampening: a MAC that moves more than `moves_max` times within `window` (which starts
-/// at its first move) is reported
-/// as flapping ([`Event::MacFlapping`]) and, with `freeze`, pinned to its location for that long.
+/// at its first move) is reported as flapping ([`Event::MacFlapping`]) and, with `freeze`, pinned
+/// to its location for that long.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct MoveDampening {
     /// Moves tolerated within one window; the next one is a flap.
