@@ -669,13 +669,24 @@ impl Fdb {
         let now = self.st.now;
         let _ = self.st.bucket_add_now();
         self.st.count_add(location, key);
-        let s = self.map.entry(key).or_insert(Slot::EMPTY);
-        s.set_local(Some(location));
-        s.kind = Kind::Dynamic;
-        s.last_seen = now;
-        s.moves = 0;
-        s.set_frozen(false);
-        let new = s.sync_view();
+        // Build the whole slot and store it at once: a read-modify-write of a freshly probed
+        // bucket would wait for its cache line.
+        let mut fresh = Slot::EMPTY;
+        fresh.set_local(Some(location));
+        fresh.last_seen = now;
+        let new = fresh.sync_view();
+        match self.map.entry(key) {
+            hashbrown::hash_map::Entry::Vacant(v) => {
+                let _ = v.insert(fresh);
+            }
+            hashbrown::hash_map::Entry::Occupied(mut o) => {
+                // A peer entry only: keep it.
+                let s = o.get_mut();
+                fresh.set_peer(s.peer());
+                fresh.set_mark(s.mark());
+                *s = fresh;
+            }
+        }
         self.st.note(key, None, new);
         self.st.stats.learned += 1;
         Learn::New

@@ -498,3 +498,35 @@ fn a_mac_seen_behind_the_peer_moves_there() {
     assert_eq!(b.get(v(1), mac(2)).unwrap().kind, Kind::Dynamic);
     assert_eq!(a.peer_records().len(), 2);
 }
+
+#[test]
+fn the_journal_serves_changes_since_a_sequence_number_until_it_wraps() {
+    let mut c = cfg();
+    c.journal_max = 4;
+    let mut t = Fdb::new(c).unwrap();
+    let now = Instant::from_secs(1);
+    let _ = t.learn(now, v(1), mac(1), P1); // seq 1: upsert
+    let _ = t.learn(now, v(1), mac(1), P1); // refresh: not journaled
+    let _ = t.learn(now, v(1), mac(1), Location::Mlag(MlagId(4))); // seq 2: upsert (moved)
+    let _ = t.learn(now, v(1), mac(2), Location::PeerPort); // not synchronised: no record
+    let _ = t.flush(&Flush::dynamic().on(Location::Mlag(MlagId(4)))); // seq 3: delete
+    assert_eq!(t.sync_position(), (1, 3));
+    let all: Vec<_> = t.changes_since(0, 10).unwrap().collect();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[1].location, Some(fdb::SyncLocation::Mlag(MlagId(4))));
+    assert_eq!(all[2].location, None);
+    assert_eq!(t.changes_since(2, 10).unwrap().count(), 1);
+    assert_eq!(t.changes_since(3, 10).unwrap().count(), 0);
+    assert!(t.changes_since(4, 10).is_none(), "from the future");
+    for i in 10..14 {
+        let _ = t.learn(now, v(1), mac(i), P1);
+    }
+    assert_eq!(t.sync_position(), (1, 7));
+    assert!(
+        t.changes_since(2, 10).is_none(),
+        "fell off the journal: snapshot needed"
+    );
+    assert_eq!(t.changes_since(3, 10).unwrap().count(), 4);
+    assert_eq!(t.changes_since(3, 2).unwrap().count(), 2);
+    t.check_invariants().unwrap();
+}
