@@ -55,7 +55,9 @@
 //! * **Ownership.** Each table owns the entries learned on its own ports and bonds and mirrors
 //!   its peer's; a key can have both a local entry and a peer entry (an MLAG client learned by
 //!   both peers). Lookups prefer the local entry. The sync protocol makes each side's mirror
-//!   equal to the other side's owned set exactly.
+//!   equal to the other side's owned set exactly, as long as the mirror has room
+//!   ([`FdbConfig::entries_max`] counts local and peer keys; a refused peer entry is counted in
+//!   [`Stats::sync_rejected_full`] and the range digests keep reporting the difference).
 //! * **Bonds by mlag-id.** Entries on MLAG bonds point at the logical port
 //!   [`Location::Mlag`]`(mlag-id)`, never at member ports. A peer entry on an MLAG bond is
 //!   forwarded on the local bond with the same mlag-id while that bond is up
