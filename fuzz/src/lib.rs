@@ -606,3 +606,266 @@ pub fn iccp_ldp_session(data: &[u8]) {
         closed = s.state() == LdpState::NonExistent;
     }
 }
+
+// FDB targets
+// -----------
+
+/// Decodes `data` as an FDB sync message. Every accepted message re-encodes to a message that
+/// decodes to the same value (Delta, Request and Digest re-encode to the very same octets), and
+/// applying `data` to a table that mirrors a peer never breaks the table's invariants nor adds
+/// to the table's own entries.
+pub fn fdb_decode(data: &[u8]) {
+    use fdb::sync::wire::{self, Message, SEGMENTS, SnapshotHeader};
+    let mut buf = vec![0u8; data.len() + 64];
+    match Message::decode(data) {
+        Ok(Message::Delta {
+            epoch,
+            first_seq,
+            records,
+        }) => {
+            let (len, n) = wire::encode_delta(epoch, first_seq, records, &mut buf);
+            assert_eq!(n, records.len());
+            assert_eq!(&buf[..len], data, "Delta re-encoding differs");
+        }
+        Ok(Message::Snapshot {
+            epoch,
+            seq,
+            mask,
+            after,
+            upto,
+            last,
+            records,
+        }) => {
+            let h = SnapshotHeader {
+                epoch,
+                seq,
+                mask,
+                after,
+            };
+            let (len, n, upto2) = wire::encode_snapshot(&h, records, last, &mut buf);
+            assert_eq!(n, records.len(), "a valid chunk must re-encode whole");
+            assert!(upto2 <= upto || upto2 == after);
+            let Ok(Message::Snapshot {
+                records: r2,
+                last: last2,
+                ..
+            }) = Message::decode(&buf[..len])
+            else {
+                panic!("re-decoding our own snapshot chunk");
+            };
+            assert!(records.iter().eq(r2.iter()));
+            assert_eq!(last, last2);
+        }
+        Ok(Message::Request {
+            epoch,
+            seq,
+            snapshot,
+        }) => {
+            let len = wire::encode_request(epoch, seq, snapshot, &mut buf);
+            assert_eq!(&buf[..len], data, "Request re-encoding differs");
+        }
+        Ok(Message::Digest {
+            epoch,
+            seq,
+            digests,
+        }) => {
+            let mut d = [0u64; SEGMENTS];
+            for (i, x) in d.iter_mut().enumerate() {
+                *x = digests.get(i);
+            }
+            let len = wire::encode_digest(epoch, seq, &d, &mut buf);
+            assert_eq!(&buf[..len], data, "Digest re-encoding differs");
+        }
+        Err(_) => {}
+    }
+    let mut t = fdb_mirror();
+    let before = t.own_records();
+    let _ = t.handle_sync(l2_types::Instant::from_secs(2), data);
+    t.check_invariants()
+        .expect("table invariants after a sync message");
+    // A peer message may only take our dynamic entries away (a MAC that moved behind the peer),
+    // never add or change one.
+    let after = t.own_records();
+    assert!(
+        after.iter().all(|r| before.contains(r)),
+        "a peer message added or changed our own entries"
+    );
+}
+
+/// A table with a few entries of its own and an established mirror of a peer (epoch 5, seq 10).
+fn fdb_mirror() -> fdb::Fdb {
+    use fdb::sync::wire::{self, CURSOR_START, Record, SnapshotHeader};
+    use fdb::{Fdb, FdbConfig, Key, Location, MlagId, PeerState, SyncLocation};
+    use l2_types::{Instant, MacAddr, PortNo, VlanId};
+    let now = Instant::from_secs(1);
+    let mut t = Fdb::new(FdbConfig::new(1, 1)).expect("config");
+    t.set_peer(now, PeerState::Up);
+    for i in 0..4u64 {
+        let _ = t.learn(
+            now,
+            VlanId::DEFAULT,
+            MacAddr::from_u64(0x0200_0000_0000 + i),
+            Location::Port(PortNo(1)),
+        );
+    }
+    let mut recs: Vec<Record> = (0..4u32)
+        .map(|i| Record {
+            key: Key::new(
+                VlanId::DEFAULT,
+                MacAddr::from_u64(0x0200_0000_0002 + u64::from(i)),
+            ),
+            location: Some(SyncLocation::Mlag(MlagId(i))),
+        })
+        .collect();
+    recs.sort_by_key(|r| r.key);
+    let h = SnapshotHeader {
+        epoch: 5,
+        seq: 10,
+        mask: u64::MAX,
+        after: CURSOR_START,
+    };
+    let mut buf = [0u8; 200];
+    let (len, _, _) = wire::encode_snapshot(&h, recs, true, &mut buf);
+    t.handle_sync(now, &buf[..len]).expect("seed snapshot");
+    t
+}
+
+/// Op sequences against two synchronising tables: `data` drives learns, flushes, restarts,
+/// message loss, duplication and reordering, time, and forged messages (raw bytes). After the
+/// ops, the channel heals and the tables must converge: each side's mirror equals the other's
+/// own entries. Invariants are checked after every op.
+pub fn fdb_ops(data: &[u8]) {
+    use core::time::Duration;
+    use fdb::{Fdb, FdbConfig, Flush, Location, MlagId, PeerState};
+    use l2_types::{Instant, MacAddr, PortNo, VlanId};
+
+    fn node(epoch: u32, now: Instant) -> Fdb {
+        let mut c = FdbConfig::new(u64::from(epoch), epoch);
+        c.ageing_time = Some(Duration::from_secs(30));
+        // Room for every key both sides can learn (2 VLANs × 128 MACs): a full table refuses
+        // peer entries, which is a divergence by design.
+        c.entries_max = 512;
+        c.journal_max = 8;
+        c.sync_interval = Duration::from_secs(1);
+        c.digest_interval = Duration::from_secs(4);
+        let mut t = Fdb::new(c).expect("config");
+        t.set_peer(now, PeerState::Up);
+        t
+    }
+
+    let mut now = Instant::from_secs(1);
+    let mut epochs = 2u32;
+    let mut nodes = [node(1, now), node(2, now)];
+    // In flight: (to, bytes).
+    let mut channel: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut buf = [0u8; 600];
+    let mut bytes = data.iter().copied();
+    let mut next = move || bytes.next();
+    for _ in 0..500 {
+        let Some(op) = next() else { break };
+        let i = usize::from(op & 1);
+        let arg = next().unwrap_or(0);
+        match op >> 1 {
+            0..=39 => {
+                let vid = VlanId::try_new(1 + u16::from(arg & 1)).expect("vid");
+                let mac = MacAddr::from_u64(0x0200_0000_0000 | u64::from(arg >> 1));
+                let loc = match op % 5 {
+                    0 | 1 => Location::Port(PortNo(u16::from(op % 3))),
+                    2 | 3 => Location::Mlag(MlagId(u32::from(op % 2))),
+                    _ => Location::PeerPort,
+                };
+                let _ = nodes[i].learn(now, vid, mac, loc);
+            }
+            40..=44 => {
+                let loc = Location::Port(PortNo(u16::from(arg % 3)));
+                let _ = nodes[i].flush(&Flush::dynamic().on(loc));
+            }
+            45 => {
+                let _ = nodes[i].flush(&Flush::peer());
+            }
+            46..=47 => {
+                epochs += 1;
+                nodes[i] = node(epochs, now);
+            }
+            48..=79 => {
+                // Deliver one message from the channel (reordering).
+                if !channel.is_empty() {
+                    let at = usize::from(arg) % channel.len();
+                    let (to, m) = channel.remove(at);
+                    let _ = nodes[to].handle_sync(now, &m);
+                }
+            }
+            80..=84 => {
+                // Duplicate one.
+                if !channel.is_empty() {
+                    let at = usize::from(arg) % channel.len();
+                    let copy = channel[at].clone();
+                    channel.push(copy);
+                }
+            }
+            85..=89 => {
+                // Lose one.
+                if !channel.is_empty() {
+                    let at = usize::from(arg) % channel.len();
+                    let _ = channel.remove(at);
+                }
+            }
+            90..=99 => {
+                // A forged message: the next `arg % 64` octets.
+                let n = usize::from(arg % 64);
+                let forged: Vec<u8> = (0..n).filter_map(|_| next()).collect();
+                let _ = nodes[i].handle_sync(now, &forged);
+            }
+            _ => {
+                now = now.saturating_add(Duration::from_millis(u64::from(arg) * 20));
+                for t in &mut nodes {
+                    t.handle_timeout(now);
+                }
+            }
+        }
+        for (from, t) in nodes.iter_mut().enumerate() {
+            for _ in 0..64 {
+                let Some(n) = t.poll_sync(now, &mut buf) else {
+                    break;
+                };
+                if channel.len() < 256 {
+                    channel.push((1 - from, buf[..n].to_vec()));
+                }
+            }
+        }
+        for t in &nodes {
+            t.check_invariants().expect("invariants");
+        }
+    }
+    // Heal: in-order, lossless delivery; time advances past several digest rounds. Entries are
+    // refreshed so nothing ages meanwhile.
+    for _ in 0..40 {
+        now = now.saturating_add(Duration::from_millis(500));
+        for t in &mut nodes {
+            let live: Vec<_> = t
+                .entries()
+                .filter(|e| e.kind == fdb::Kind::Dynamic)
+                .collect();
+            for e in live {
+                let _ = t.learn(now, e.key.vid(), e.key.mac(), e.location);
+            }
+            t.handle_timeout(now);
+        }
+        for _ in 0..50 {
+            for (from, t) in nodes.iter_mut().enumerate() {
+                while let Some(n) = t.poll_sync(now, &mut buf) {
+                    channel.push((1 - from, buf[..n].to_vec()));
+                }
+            }
+            if channel.is_empty() {
+                break;
+            }
+            for (to, m) in core::mem::take(&mut channel) {
+                let _ = nodes[to].handle_sync(now, &m);
+            }
+        }
+    }
+    let [a, b] = &nodes;
+    assert_eq!(a.own_records(), b.peer_records(), "B's mirror of A differs");
+    assert_eq!(b.own_records(), a.peer_records(), "A's mirror of B differs");
+}

@@ -1,0 +1,334 @@
+//! The forwarding database against its anchor, `hashbrown::HashMap<u64, u64>` with a seeded
+//! foldhash hasher (the (VLAN, MAC) key packed in a u64, an 8-byte value), on the same random
+//! unicast keys in the same criterion group, so the ratios come from one run.
+//!
+//! Sizes: 1M entries always; 10M with `FDB_BENCH_10M=1` (about 2 GB of memory, minutes).
+//!
+//! * `lookup_hit`, `lookup_miss` — `Fdb::lookup` vs `HashMap::get`;
+//! * `learn_new` — `Fdb::learn` of N new keys into a prereserved table (insert + journal +
+//!   digest) vs `HashMap::insert` into a prereserved map; time per N inserts;
+//! * `refresh` — `Fdb::learn` of a present key on its location vs `get_mut` + store a time;
+//! * `timeout_idle` — `Fdb::handle_timeout` when nothing expires (must not depend on N);
+//! * `sweep_all` / `flush_none` — a full ageing sweep and a flush that keep everything, vs
+//!   `HashMap::retain` keeping everything; time per N entries;
+//! * `flood_rejected` — a learn of a new MAC into a full table (the learning flood defence);
+//! * `snapshot_encode` — every chunk of a full snapshot (sort + encode) vs iterating the anchor
+//!   map and appending 12-octet records to 1,500-octet buffers; time per N;
+//! * `snapshot_apply` — `Fdb::handle_sync` of those chunks into an empty table vs decoding the
+//!   same records and inserting them into a prereserved anchor map; time per N.
+//!
+//! Bytes per entry (`Fdb::memory_bytes`, `HashMap::allocation_size`) and octets per record on
+//! the wire are printed to stderr. Goals (performance.md) and results: BENCHMARKS.md.
+#![allow(missing_docs)]
+
+use core::hint::black_box;
+use core::time::Duration;
+use std::time::Instant as WallInstant;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use fdb::sync::wire::{self, Message};
+use fdb::{Fdb, FdbConfig, Location, PeerState};
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
+use l2_types::{Instant, MacAddr, PortNo, VlanId};
+
+type Anchor = HashMap<u64, u64, FixedState>;
+
+const SEED: u64 = 0x5eed_f00d;
+
+/// splitmix64.
+fn rng(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `n` distinct random unicast (VLAN, MAC) keys, packed, plus `n` others (for misses).
+fn keys(n: usize) -> (Vec<u64>, Vec<u64>) {
+    let mut s = SEED;
+    let mut seen = hashbrown::HashSet::with_capacity_and_hasher(2 * n, FixedState::with_seed(1));
+    let mut out = Vec::with_capacity(2 * n);
+    while out.len() < 2 * n {
+        let r = rng(&mut s);
+        let vid = 1 + (r >> 52) % 16;
+        let mac = r & 0xfeff_ffff_ffff; // individual address
+        let k = (vid << 48) | mac;
+        if seen.insert(k) {
+            out.push(k);
+        }
+    }
+    let miss = out.split_off(n);
+    (out, miss)
+}
+
+fn split(k: u64) -> (VlanId, MacAddr) {
+    (
+        VlanId::try_new((k >> 48) as u16).expect("valid VLAN"),
+        MacAddr::from_u64(k),
+    )
+}
+
+fn port(k: u64) -> Location {
+    Location::Port(PortNo((k % 48) as u16 + 1))
+}
+
+fn config(n: usize) -> FdbConfig {
+    let mut c = FdbConfig::new(SEED, 1);
+    c.entries_max = u32::try_from(n).expect("fits");
+    c.move_dampening = None;
+    c
+}
+
+const T0: Instant = Instant::from_secs(1000);
+
+fn build_fdb(n: usize, keys: &[u64]) -> Fdb {
+    let mut t = Fdb::with_capacity(config(n), n).expect("config");
+    for &k in keys {
+        let (v, m) = split(k);
+        let _ = t.learn(T0, v, m, port(k));
+    }
+    t
+}
+
+fn build_anchor(n: usize, keys: &[u64]) -> Anchor {
+    let mut h = Anchor::with_capacity_and_hasher(n, FixedState::with_seed(SEED));
+    for &k in keys {
+        h.insert(k, T0.as_nanos() | (k % 48));
+    }
+    h
+}
+
+/// Encodes one 12-octet record the way the anchor does: fixed offsets, no checks.
+fn anchor_record(k: u64, v: u64, out: &mut [u8; 12]) {
+    out[..8].copy_from_slice(&((2u64 << 60) | k).to_be_bytes());
+    out[8..].copy_from_slice(&(v as u32).to_be_bytes());
+}
+
+fn sizes() -> Vec<usize> {
+    let mut v = vec![1_000_000];
+    if std::env::var_os("FDB_BENCH_10M").is_some() {
+        v.push(10_000_000);
+    }
+    v
+}
+
+fn bench(c: &mut Criterion) {
+    for n in sizes() {
+        let label = if n >= 10_000_000 { "10M" } else { "1M" };
+        let (present, absent) = keys(n);
+        let mut table = build_fdb(n, &present);
+        let mut anchor = build_anchor(n, &present);
+        eprintln!(
+            "fdb/{label}: {:.1} bytes per entry (Fdb), {:.1} (anchor hashbrown<u64,u64>)",
+            table.memory_bytes() as f64 / n as f64,
+            anchor.allocation_size() as f64 / n as f64
+        );
+        let idx = |i: &mut usize| {
+            *i += 1;
+            if *i == n {
+                *i = 0;
+            }
+            *i
+        };
+        let mut g = c.benchmark_group(format!("fdb/{label}"));
+        g.sample_size(20).measurement_time(Duration::from_secs(4));
+
+        let mut i = 0;
+        g.bench_function("lookup_hit/fdb", |b| {
+            b.iter(|| {
+                let (v, m) = split(present[idx(&mut i)]);
+                black_box(table.lookup(v, m))
+            });
+        });
+        g.bench_function("lookup_hit/anchor", |b| {
+            b.iter(|| black_box(anchor.get(&present[idx(&mut i)]).copied()));
+        });
+        g.bench_function("lookup_miss/fdb", |b| {
+            b.iter(|| {
+                let (v, m) = split(absent[idx(&mut i)]);
+                black_box(table.lookup(v, m))
+            });
+        });
+        g.bench_function("lookup_miss/anchor", |b| {
+            b.iter(|| black_box(anchor.get(&absent[idx(&mut i)]).copied()));
+        });
+        let now = T0 + Duration::from_secs(1);
+        g.bench_function("refresh/fdb", |b| {
+            b.iter(|| {
+                let k = present[idx(&mut i)];
+                let (v, m) = split(k);
+                black_box(table.learn(now, v, m, port(k)))
+            });
+        });
+        g.bench_function("refresh/anchor", |b| {
+            b.iter(|| {
+                let k = present[idx(&mut i)];
+                if let Some(v) = anchor.get_mut(&k) {
+                    *v = now.as_nanos() | (k % 48);
+                }
+            });
+        });
+        g.bench_function("timeout_idle/fdb", |b| {
+            b.iter(|| table.handle_timeout(black_box(now)));
+        });
+
+        // Whole-table passes: time per N entries.
+        g.sample_size(10);
+        g.bench_function("sweep_all/fdb", |b| {
+            b.iter(|| black_box(table.sweep(black_box(now))));
+        });
+        g.bench_function("flush_none/fdb", |b| {
+            let f = fdb::Flush::dynamic().on(Location::Port(PortNo(999)));
+            b.iter(|| black_box(table.flush(black_box(&f))));
+        });
+        let limit = now.as_nanos().saturating_sub(300_000_000_000);
+        g.bench_function("retain_all/anchor", |b| {
+            b.iter(|| anchor.retain(|_, v| *v >= black_box(limit)));
+        });
+        assert_eq!(table.len(), n);
+        assert_eq!(anchor.len(), n);
+
+        g.bench_function("learn_new/fdb", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut t = Fdb::with_capacity(config(n), n).expect("config");
+                    let start = WallInstant::now();
+                    for &k in &present {
+                        let (v, m) = split(k);
+                        let _ = black_box(t.learn(T0, v, m, port(k)));
+                    }
+                    total += start.elapsed();
+                    drop(black_box(t));
+                }
+                total
+            });
+        });
+        g.bench_function("learn_new/anchor", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut h = Anchor::with_capacity_and_hasher(n, FixedState::with_seed(SEED));
+                    let start = WallInstant::now();
+                    for &k in &present {
+                        black_box(h.insert(k, T0.as_nanos() | (k % 48)));
+                    }
+                    total += start.elapsed();
+                    drop(black_box(h));
+                }
+                total
+            });
+        });
+
+        // Snapshot encode: every chunk of a full snapshot, 1,500-octet messages.
+        let mut buf = vec![0u8; 1500];
+        let mut messages: Vec<Vec<u8>> = Vec::new();
+        let mut wire_octets = 0usize;
+        {
+            let mut peer = Fdb::new(FdbConfig::new(1, 2)).expect("config");
+            table.set_peer(now, PeerState::Up);
+            peer.set_peer(now, PeerState::Up);
+            let len = peer.poll_sync(now, &mut buf).expect("request");
+            table
+                .handle_sync(now, &buf[..len])
+                .expect("request applies");
+            while let Some(len) = table.poll_sync(now, &mut buf) {
+                wire_octets += len;
+                messages.push(buf[..len].to_vec());
+            }
+            eprintln!(
+                "fdb/{label}: full snapshot {} messages, {wire_octets} octets, {:.2} octets per MAC",
+                messages.len(),
+                wire_octets as f64 / n as f64
+            );
+        }
+        g.bench_function("snapshot_encode/fdb", |b| {
+            let request = {
+                let mut peer = Fdb::new(FdbConfig::new(1, 2)).expect("config");
+                peer.set_peer(now, PeerState::Up);
+                let len = peer.poll_sync(now, &mut buf).expect("request");
+                buf[..len].to_vec()
+            };
+            b.iter(|| {
+                table.handle_sync(now, &request).expect("request applies");
+                let mut octets = 0;
+                while let Some(len) = table.poll_sync(now, &mut buf) {
+                    octets += len;
+                }
+                black_box(octets)
+            });
+        });
+        g.bench_function("snapshot_encode/anchor", |b| {
+            b.iter(|| {
+                let mut octets = 0;
+                let mut at = 0;
+                let mut rec = [0u8; 12];
+                for (&k, &v) in &anchor {
+                    if at + 12 > buf.len() {
+                        octets += at;
+                        black_box(&buf);
+                        at = 41;
+                    }
+                    anchor_record(k, v, &mut rec);
+                    buf[at..at + 12].copy_from_slice(&rec);
+                    at += 12;
+                }
+                black_box(octets + at)
+            });
+        });
+        g.bench_function("snapshot_apply/fdb", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut t = Fdb::with_capacity(config(n), n).expect("config");
+                    t.set_peer(now, PeerState::Up);
+                    let start = WallInstant::now();
+                    for m in &messages {
+                        let _ = black_box(t.handle_sync(now, m));
+                    }
+                    total += start.elapsed();
+                    assert_eq!(t.len(), n);
+                    drop(black_box(t));
+                }
+                total
+            });
+        });
+        g.bench_function("snapshot_apply/anchor", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut h = Anchor::with_capacity_and_hasher(n, FixedState::with_seed(SEED));
+                    let start = WallInstant::now();
+                    for m in &messages {
+                        if let Ok(Message::Snapshot { records, .. }) = Message::decode(m) {
+                            for r in records {
+                                h.insert(r.key.to_u64(), 1);
+                            }
+                        }
+                    }
+                    total += start.elapsed();
+                    drop(black_box(h));
+                }
+                total
+            });
+        });
+
+        // The flood: the table is full; every new MAC is refused.
+        let mut flood = 0;
+        g.sample_size(20);
+        g.bench_function(BenchmarkId::new("flood_rejected", "fdb"), |b| {
+            b.iter(|| {
+                let (v, m) = split(absent[idx(&mut flood)]);
+                black_box(table.learn(now, v, m, Location::Port(PortNo(1))))
+            });
+        });
+        assert_eq!(table.len(), n);
+        g.finish();
+        let _ = wire::SEGMENTS;
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,646 @@
+//! Peer synchronisation: the change journal, deltas, chunked snapshots and range digests.
+//!
+//! Each table is the **owner** of the entries it learned (and its static entries on ports and
+//! MLAG bonds) and a **mirror** of its peer's. The owner numbers every change of its synchronised
+//! view with a sequence number within its **epoch** (a value that changes on every start). The
+//! mirror's position is (epoch, last sequence number applied).
+//!
+//! * **Deltas** stream the journal as it grows. The mirror applies a delta only if it continues
+//!   its position (overlaps are skipped, so duplicates are harmless); a gap is answered with a
+//!   Request.
+//! * **Requests** (every `sync_interval`, and at once on a gap) tell the owner the mirror's
+//!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
+//!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
+//! * A **snapshot** is consistent with a sequence number S: the owner copies its entries at S,
+//!   sorted by key, and streams them in chunks; each chunk carries its cursor range, so a lost
+//!   chunk is detected and the mirror's next Request resumes it from its cursor. The deltas
+//!   after S follow the snapshot, so the result is the owner's table whatever changes
+//!   meanwhile. On the last chunk the mirror removes the peer
+//!   entries the snapshot did not mention (stale ones) and sets its position to (epoch, S).
+//! * **Anti-entropy**: both sides keep 64 XOR digests of the synchronised entries, split by a
+//!   fixed hash of the key. A caught-up mirror sends its digests every `digest_interval`; the
+//!   owner compares them with its own at the same sequence number and re-sends only the
+//!   segments that differ, as a snapshot restricted to them. No periodic full resync.
+//!
+//! The byte format is in [`wire`].
+
+pub mod wire;
+
+use alloc::vec::Vec;
+use l2_types::Instant;
+
+use crate::table::{Fdb, Slot, State};
+use crate::types::{Event, Key, SyncLocation};
+use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
+
+/// A snapshot being sent.
+#[derive(Clone, Debug)]
+pub(crate) struct SnapOut {
+    pub(crate) seq: u64,
+    pub(crate) mask: u64,
+    /// The owner's entries at `seq`, sorted by key.
+    pub(crate) keys: Vec<Record>,
+    pub(crate) pos: usize,
+    pub(crate) cursor: u64,
+    pub(crate) sent_last: bool,
+}
+
+/// A snapshot being received.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SnapIn {
+    pub(crate) epoch: u32,
+    pub(crate) seq: u64,
+    pub(crate) mask: u64,
+    pub(crate) after: u64,
+}
+
+/// Whether the peer is reachable (ICCP established).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PeerState {
+    /// Messages can be exchanged.
+    Up,
+    /// The peer is gone: sync stops; its entries stay until flushed ([`crate::Flush::peer`]).
+    Down,
+}
+
+/// Why a sync message was not applied (each is counted in [`crate::Stats`]; the table is
+/// unchanged by a refused message).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The bytes are not a sync message.
+    #[error("malformed sync message: {0}")]
+    Wire(#[from] wire::Error),
+    /// From another epoch than the one mirrored (an old session, or a restarted peer).
+    #[error("message of epoch {got}, mirroring epoch {expected}")]
+    StaleEpoch {
+        /// The message's epoch.
+        got: u32,
+        /// The epoch mirrored here.
+        expected: u32,
+    },
+    /// A delta after a gap (a message was lost).
+    #[error("delta starts at {got}, expected {expected}")]
+    Gap {
+        /// Next sequence number expected.
+        expected: u64,
+        /// The delta's first.
+        got: u64,
+    },
+    /// A delta claiming sequence number 0 or running past u64::MAX.
+    #[error("impossible sequence number")]
+    BadSequence,
+    /// A snapshot chunk that does not continue the snapshot in progress.
+    #[error("snapshot chunk out of order")]
+    OutOfOrder,
+}
+
+const FULL: u64 = u64::MAX;
+
+impl Fdb {
+    /// Tells the table whether the peer is reachable. Going up schedules a Request at once; going
+    /// down abandons any snapshot in either direction (the peer's entries stay).
+    pub fn set_peer(&mut self, now: Instant, state: PeerState) {
+        let st = &mut self.st;
+        match state {
+            PeerState::Up => {
+                st.peer_up = true;
+                st.request_due = true;
+                st.last_request = None;
+                st.next_request = now.saturating_add(st.cfg.sync_interval);
+                st.next_digest = now.saturating_add(st.cfg.digest_interval);
+            }
+            PeerState::Down => {
+                st.peer_up = false;
+                st.request_due = false;
+                st.snap_in = None;
+                st.snap_out = None;
+            }
+        }
+    }
+
+    /// This table's epoch and last sequence number.
+    pub fn sync_position(&self) -> (u32, u64) {
+        (self.st.cfg.epoch, self.st.seq)
+    }
+
+    /// The mirrored peer epoch and last sequence number applied (0, 0 before the first snapshot).
+    pub fn peer_position(&self) -> (u32, u64) {
+        (self.st.peer_epoch, self.st.peer_seq)
+    }
+
+    /// True while a snapshot from the peer is being received.
+    pub fn receiving_snapshot(&self) -> bool {
+        self.st.snap_in.is_some()
+    }
+
+    /// Journal records after `seq` (at most `max`), for incremental sync by other transports;
+    /// `None` if the journal no longer holds `seq + 1` (a snapshot is needed).
+    pub fn changes_since(&self, seq: u64, max: usize) -> Option<impl Iterator<Item = Record> + '_> {
+        let st = &self.st;
+        if seq > st.seq || seq.saturating_add(1) < st.journal_first {
+            return None;
+        }
+        let skip = usize::try_from(seq + 1 - st.journal_first).ok()?;
+        Some(st.journal.iter().skip(skip).take(max).copied())
+    }
+
+    pub(crate) fn sync_deadline(&self) -> Option<Instant> {
+        let st = &self.st;
+        if !st.peer_up {
+            return None;
+        }
+        let mut d = st.next_request;
+        if st.snap_in.is_none() && st.peer_epoch != 0 {
+            d = d.min(st.next_digest);
+        }
+        if st.request_due {
+            let at = st
+                .last_request
+                .map_or(Instant::ZERO, |l| l.saturating_add(st.cfg.sync_holdoff));
+            d = d.min(at);
+        }
+        Some(d)
+    }
+
+    pub(crate) fn sync_timeout(&mut self, now: Instant) {
+        let st = &mut self.st;
+        if st.peer_up && now >= st.next_request {
+            st.request_due = true;
+        }
+    }
+
+    /// Writes the next sync message for the peer into `out` and returns its length, or `None` if
+    /// there is nothing to send now. Call after every input until it returns `None`. `out` should
+    /// hold 1,500 octets or so: digests need 528, snapshot chunks at least 53; a shorter buffer
+    /// holds those messages back.
+    pub fn poll_sync(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
+        self.st.set_now(now);
+        let now = self.st.now;
+        if !self.st.peer_up {
+            return None;
+        }
+        if let Some(n) = self.poll_request(now, out) {
+            return Some(n);
+        }
+        if let Some(n) = self.poll_digest(now, out) {
+            return Some(n);
+        }
+        if let Some(n) = self.poll_snapshot(out) {
+            return Some(n);
+        }
+        self.poll_delta(out)
+    }
+
+    fn poll_request(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
+        let st = &mut self.st;
+        if now >= st.next_request {
+            st.request_due = true;
+        }
+        let holdoff_over = st
+            .last_request
+            .is_none_or(|l| now >= l.saturating_add(st.cfg.sync_holdoff));
+        if !st.request_due || !holdoff_over {
+            return None;
+        }
+        let (epoch, snapshot) = match st.snap_in {
+            Some(si) => (
+                si.epoch,
+                Some(SnapshotPosition {
+                    seq: si.seq,
+                    mask: si.mask,
+                    after: si.after,
+                }),
+            ),
+            None => (st.peer_epoch, None),
+        };
+        let n = wire::encode_request(epoch, st.peer_seq, snapshot, out);
+        if n == 0 {
+            return None;
+        }
+        st.request_due = false;
+        st.last_request = Some(now);
+        st.next_request = now.saturating_add(st.cfg.sync_interval);
+        st.stats.sync_sent += 1;
+        Some(n)
+    }
+
+    fn poll_digest(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
+        let st = &mut self.st;
+        if st.snap_in.is_some() || st.peer_epoch == 0 || now < st.next_digest {
+            return None;
+        }
+        let n = wire::encode_digest(st.peer_epoch, st.peer_seq, &st.peer_digest, out);
+        if n == 0 {
+            return None;
+        }
+        st.next_digest = now.saturating_add(st.cfg.digest_interval);
+        st.stats.sync_sent += 1;
+        Some(n)
+    }
+
+    fn poll_snapshot(&mut self, out: &mut [u8]) -> Option<usize> {
+        let st = &mut self.st;
+        let epoch = st.cfg.epoch;
+        let so = st.snap_out.as_mut()?;
+        // A chunk must have room for one record, or the stream would never advance.
+        let room = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN + wire::RECORD_LEN_MAX;
+        if so.sent_last || out.len() < room {
+            return None;
+        }
+        let h = SnapshotHeader {
+            epoch,
+            seq: so.seq,
+            mask: so.mask,
+            after: so.cursor,
+        };
+        let records = so.keys.get(so.pos..).unwrap_or_default().iter().copied();
+        let (len, _, upto) = wire::encode_snapshot(&h, records, true, out);
+        if len == 0 {
+            return None;
+        }
+        so.cursor = upto;
+        so.pos = if upto == CURSOR_START {
+            so.pos
+        } else {
+            so.keys.partition_point(|r| r.key.to_u64() <= upto)
+        };
+        let last = out.get(wire::HEADER_LEN + 24).is_some_and(|f| f & 1 != 0);
+        if last {
+            so.sent_last = true;
+            so.pos = so.keys.len();
+        }
+        st.stats.sync_sent += 1;
+        Some(len)
+    }
+
+    fn poll_delta(&mut self, out: &mut [u8]) -> Option<usize> {
+        let st = &mut self.st;
+        if st.delta_sent >= st.seq {
+            return None;
+        }
+        // Records that fell off the journal cannot be sent: the mirror will see a gap and ask.
+        let first = st.delta_sent.saturating_add(1).max(st.journal_first);
+        let skip = usize::try_from(first - st.journal_first).ok()?;
+        let (len, n) = wire::encode_delta(
+            st.cfg.epoch,
+            first,
+            st.journal.iter().skip(skip).copied(),
+            out,
+        );
+        if len == 0 || n == 0 {
+            return None;
+        }
+        st.delta_sent = first + n as u64 - 1;
+        st.stats.sync_sent += 1;
+        Some(len)
+    }
+
+    /// Applies one sync message from the peer. A refused message changes nothing but counters
+    /// (and may schedule a Request).
+    pub fn handle_sync(&mut self, now: Instant, bytes: &[u8]) -> Result<(), SyncError> {
+        self.st.set_now(now);
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.st.stats.sync_decode_errors += 1;
+                return Err(SyncError::Wire(e));
+            }
+        };
+        let r = match msg {
+            Message::Delta {
+                epoch,
+                first_seq,
+                records,
+            } => self.handle_delta(epoch, first_seq, records),
+            Message::Snapshot {
+                epoch,
+                seq,
+                mask,
+                after,
+                upto,
+                last,
+                records,
+            } => self.handle_chunk(epoch, seq, mask, after, upto, last, records),
+            Message::Request {
+                epoch,
+                seq,
+                snapshot,
+            } => {
+                self.handle_request(epoch, seq, snapshot);
+                Ok(())
+            }
+            Message::Digest {
+                epoch,
+                seq,
+                digests,
+            } => {
+                self.handle_digest(epoch, seq, digests);
+                Ok(())
+            }
+        };
+        if r.is_ok() {
+            self.st.stats.sync_received += 1;
+        }
+        r
+    }
+
+    fn handle_delta(
+        &mut self,
+        epoch: u32,
+        first_seq: u64,
+        records: wire::Records<'_>,
+    ) -> Result<(), SyncError> {
+        let st = &mut self.st;
+        if st.snap_in.is_some() {
+            st.stats.sync_deltas_during_snapshot += 1;
+            return Ok(());
+        }
+        if epoch != st.peer_epoch {
+            st.stats.sync_stale += 1;
+            st.request_due = true;
+            return Err(SyncError::StaleEpoch {
+                got: epoch,
+                expected: st.peer_epoch,
+            });
+        }
+        let n = records.len() as u64;
+        if first_seq == 0 {
+            return Err(SyncError::BadSequence);
+        }
+        let Some(last) = (first_seq - 1).checked_add(n) else {
+            return Err(SyncError::BadSequence);
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        let expected = st.peer_seq + 1;
+        if first_seq > expected {
+            st.stats.sync_gaps += 1;
+            st.request_due = true;
+            return Err(SyncError::Gap {
+                expected,
+                got: first_seq,
+            });
+        }
+        if last < expected {
+            st.stats.sync_duplicates += 1;
+            return Ok(());
+        }
+        let skip = usize::try_from(expected - first_seq).unwrap_or(usize::MAX);
+        for r in records.iter().skip(skip) {
+            self.apply(r, false);
+        }
+        self.st.peer_seq = last;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_chunk(
+        &mut self,
+        epoch: u32,
+        seq: u64,
+        mask: u64,
+        after: u64,
+        upto: u64,
+        last: bool,
+        records: wire::Records<'_>,
+    ) -> Result<(), SyncError> {
+        let start = after == CURSOR_START;
+        let st = &mut self.st;
+        match st.snap_in {
+            Some(si) if si.epoch == epoch && si.seq == seq && si.mask == mask => {
+                if rank(after) < rank(si.after) {
+                    // Already applied: a duplicate, or a resend after a rewind.
+                    st.stats.sync_duplicates += 1;
+                    return Ok(());
+                }
+                if after != si.after {
+                    st.stats.sync_out_of_order += 1;
+                    st.request_due = true;
+                    return Err(SyncError::OutOfOrder);
+                }
+            }
+            current => {
+                if !start {
+                    st.stats.sync_out_of_order += 1;
+                    st.request_due = true;
+                    return Err(SyncError::OutOfOrder);
+                }
+                let older_than_current =
+                    current.is_some_and(|si| si.epoch == epoch && seq < si.seq);
+                let older_than_mirror =
+                    current.is_none() && epoch == st.peer_epoch && seq < st.peer_seq;
+                if older_than_current || older_than_mirror {
+                    st.stats.sync_stale += 1;
+                    return Err(SyncError::StaleEpoch {
+                        got: epoch,
+                        expected: st.peer_epoch,
+                    });
+                }
+                // Begin: forget the marks of the segments this snapshot covers.
+                for (&k, s) in self.map.iter_mut() {
+                    if s.has_peer() && in_mask(k, mask) {
+                        s.set_mark(false);
+                    }
+                }
+                self.st.snap_in = Some(SnapIn {
+                    epoch,
+                    seq,
+                    mask,
+                    after,
+                });
+                self.st.push_event(Event::PeerSnapshotStarted { epoch });
+            }
+        }
+        for r in records.iter() {
+            self.apply(r, true);
+        }
+        if let Some(si) = self.st.snap_in.as_mut() {
+            si.after = upto;
+        }
+        if last {
+            self.finish_snapshot(epoch, seq, mask);
+        }
+        Ok(())
+    }
+
+    fn finish_snapshot(&mut self, epoch: u32, seq: u64, mask: u64) {
+        let st = &mut self.st;
+        let mut removed = 0u32;
+        self.map.retain(|&k, s| {
+            if let Some(p) = s.peer()
+                && !s.mark()
+                && in_mask(k, mask)
+            {
+                State::note_peer(k, &mut st.peer_digest, p);
+                s.set_peer(None);
+                removed = removed.saturating_add(1);
+            }
+            s.has_local() || s.has_peer()
+        });
+        st.peer_epoch = epoch;
+        st.peer_seq = seq;
+        st.snap_in = None;
+        st.stats.snapshots_received += 1;
+        st.push_event(Event::PeerSnapshotDone { epoch, removed });
+    }
+
+    /// Installs or removes one peer entry.
+    fn apply(&mut self, r: Record, mark: bool) {
+        let key = r.key.to_u64();
+        let st = &mut self.st;
+        match r.location {
+            Some(loc) => {
+                let len = self.map.len();
+                let s = match self.map.entry(key) {
+                    hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    hashbrown::hash_map::Entry::Vacant(v) => {
+                        if len >= st.cfg.entries_max as usize {
+                            st.stats.sync_rejected_full += 1;
+                        } else {
+                            State::note_peer(key, &mut st.peer_digest, loc);
+                            let mut s = Slot::EMPTY;
+                            s.set_peer(Some(loc));
+                            s.set_mark(mark);
+                            let _ = v.insert(s);
+                        }
+                        return;
+                    }
+                };
+                {
+                    if s.peer() != Some(loc) {
+                        if let Some(old) = s.peer() {
+                            State::note_peer(key, &mut st.peer_digest, old);
+                        }
+                        State::note_peer(key, &mut st.peer_digest, loc);
+                        s.set_peer(Some(loc));
+                    }
+                    if mark {
+                        s.set_mark(true);
+                    }
+                    // The peer saw the MAC somewhere our dynamic entry does not agree with: it
+                    // moved behind the peer.
+                    let compatible = match (s.local(), loc) {
+                        (Some(crate::Location::PeerPort), _) => true,
+                        (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
+                        _ => false,
+                    };
+                    if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible
+                    {
+                        st.drop_local(key, s);
+                        st.stats.moved_to_peer += 1;
+                    }
+                }
+            }
+            None => {
+                if let Some(s) = self.map.get_mut(&key)
+                    && let Some(old) = s.peer()
+                {
+                    State::note_peer(key, &mut st.peer_digest, old);
+                    s.set_peer(None);
+                    if !s.has_local() {
+                        let _ = self.map.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_request(&mut self, epoch: u32, seq: u64, snapshot: Option<SnapshotPosition>) {
+        let st = &mut self.st;
+        let own = st.cfg.epoch;
+        if let Some(p) = snapshot {
+            if epoch == own
+                && let Some(so) = st.snap_out.as_mut()
+                && so.seq == p.seq
+                && so.mask == p.mask
+            {
+                // Resume from the mirror's cursor.
+                so.cursor = p.after;
+                so.pos = if p.after == CURSOR_START {
+                    0
+                } else {
+                    so.keys.partition_point(|r| r.key.to_u64() <= p.after)
+                };
+                so.sent_last = false;
+                st.delta_sent = so.seq;
+                return;
+            }
+            self.start_snapshot(FULL);
+            return;
+        }
+        let in_journal = seq <= st.seq && seq.saturating_add(1) >= st.journal_first;
+        if epoch == own && in_journal {
+            st.delta_sent = seq;
+            st.snap_out = None;
+            return;
+        }
+        let streaming_full = st
+            .snap_out
+            .as_ref()
+            .is_some_and(|so| so.mask == FULL && !so.sent_last);
+        if !streaming_full {
+            self.start_snapshot(FULL);
+        }
+    }
+
+    fn handle_digest(&mut self, epoch: u32, seq: u64, digests: wire::Digests<'_>) {
+        let st = &self.st;
+        if epoch != st.cfg.epoch || seq != st.seq {
+            return;
+        }
+        if st.snap_out.as_ref().is_some_and(|so| !so.sent_last) {
+            return;
+        }
+        let mut mask = 0u64;
+        for (i, d) in st.own_digest.iter().enumerate() {
+            if digests.get(i) != *d {
+                mask |= 1 << i;
+            }
+        }
+        if mask != 0 {
+            self.st.stats.digest_repairs += 1;
+            self.start_snapshot(mask);
+        }
+    }
+
+    fn start_snapshot(&mut self, mask: u64) {
+        let mut keys: Vec<Record> = self
+            .map
+            .iter()
+            .filter(|(k, _)| in_mask(**k, mask))
+            .filter_map(|(k, s)| {
+                Some(Record {
+                    key: Key::from_u64(*k)?,
+                    location: Some(s.sync_view()?),
+                })
+            })
+            .collect();
+        keys.sort_unstable_by_key(|r| r.key);
+        let st = &mut self.st;
+        st.snap_out = Some(SnapOut {
+            seq: st.seq,
+            mask,
+            keys,
+            pos: 0,
+            cursor: CURSOR_START,
+            sent_last: false,
+        });
+        st.delta_sent = st.seq;
+        st.stats.snapshots_sent += 1;
+    }
+}
+
+fn in_mask(key: u64, mask: u64) -> bool {
+    Key::from_u64(key).is_some_and(|k| mask & (1 << wire::segment(k)) != 0)
+}
+
+/// Cursor order: the start sentinel before every key.
+fn rank(cursor: u64) -> u64 {
+    if cursor == CURSOR_START {
+        0
+    } else {
+        cursor.saturating_add(1)
+    }
+}

@@ -1,0 +1,1024 @@
+//! The table itself: storage, learning, lookup, ageing, flushes, limits and move dampening.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
+use l2_types::{Instant, MacAddr, PortNo, VlanId};
+
+use crate::sync::wire::{CURSOR_START, Record, SEGMENTS, record_hash, segment};
+use crate::sync::{SnapIn, SnapOut};
+use crate::types::{
+    BondState, ConfigError, Entry, Event, FdbConfig, FdbError, Flush, FullPolicy, Ignored, Key,
+    Kind, Learn, Limit, Location, MlagId, Stats, SyncLocation,
+};
+
+/// Most events queued; further ones are dropped and counted in [`Stats::events_dropped`].
+pub const EVENTS_MAX: usize = 256;
+
+/// Ageing buckets: the ring covers this many ticks of `ageing_time / 16`.
+const RING: u64 = 32;
+const TICKS_PER_AGEING: u64 = 16;
+
+/// One key's state: the local entry (learned or configured here) and the peer's entry for the
+/// same key, kept apart so that synchronisation mirrors the peer's table exactly. 24 octets:
+/// locations are a tag and a 32-bit value each; move-dampening windows live in a side table
+/// ([`Damp`]) for the few MACs that moved.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    /// Last frame seen (local dynamic entries).
+    pub(crate) last_seen: Instant,
+    local_val: u32,
+    peer_val: u32,
+    local_tag: u8,
+    peer_tag: u8,
+    /// Kind of the local entry (Dynamic, Static or Own).
+    pub(crate) kind: Kind,
+    /// `FROZEN` | `MARK`.
+    flags: u8,
+    pub(crate) moves: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<Slot>() == 24);
+
+const FROZEN: u8 = 1;
+/// Seen in the snapshot being received.
+const MARK: u8 = 2;
+
+const TAG_NONE: u8 = 0;
+const TAG_PORT: u8 = 1;
+const TAG_MLAG: u8 = 2;
+const TAG_PEER_PORT: u8 = 3;
+const TAG_CPU: u8 = 4;
+
+/// The move-dampening window of a MAC that moved: when it started (or, while frozen, when the
+/// freeze ends) and the moves counted in it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Damp {
+    window_start: Instant,
+    window_moves: u8,
+}
+
+impl Slot {
+    pub(crate) const EMPTY: Self = Self {
+        last_seen: Instant::ZERO,
+        local_val: 0,
+        peer_val: 0,
+        local_tag: TAG_NONE,
+        peer_tag: TAG_NONE,
+        kind: Kind::Dynamic,
+        flags: 0,
+        moves: 0,
+    };
+
+    /// The local entry's location.
+    #[inline]
+    pub(crate) fn local(&self) -> Option<Location> {
+        match self.local_tag {
+            TAG_PORT => Some(Location::Port(PortNo(self.local_val as u16))),
+            TAG_MLAG => Some(Location::Mlag(MlagId(self.local_val))),
+            TAG_PEER_PORT => Some(Location::PeerPort),
+            TAG_CPU => Some(Location::Cpu),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_local(&mut self, l: Option<Location>) {
+        (self.local_tag, self.local_val) = match l {
+            None => (TAG_NONE, 0),
+            Some(Location::Port(p)) => (TAG_PORT, u32::from(p.get())),
+            Some(Location::Mlag(MlagId(id))) => (TAG_MLAG, id),
+            Some(Location::PeerPort) => (TAG_PEER_PORT, 0),
+            Some(Location::Cpu) => (TAG_CPU, 0),
+        };
+    }
+
+    /// The peer's entry.
+    #[inline]
+    pub(crate) fn peer(&self) -> Option<SyncLocation> {
+        match self.peer_tag {
+            TAG_PORT => Some(SyncLocation::Single),
+            TAG_MLAG => Some(SyncLocation::Mlag(MlagId(self.peer_val))),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_peer(&mut self, p: Option<SyncLocation>) {
+        (self.peer_tag, self.peer_val) = match p {
+            None => (TAG_NONE, 0),
+            Some(SyncLocation::Single) => (TAG_PORT, 0),
+            Some(SyncLocation::Mlag(MlagId(id))) => (TAG_MLAG, id),
+        };
+    }
+
+    pub(crate) fn has_local(&self) -> bool {
+        self.local_tag != TAG_NONE
+    }
+
+    pub(crate) fn has_peer(&self) -> bool {
+        self.peer_tag != TAG_NONE
+    }
+
+    pub(crate) fn frozen(&self) -> bool {
+        self.flags & FROZEN != 0
+    }
+
+    fn set_frozen(&mut self, on: bool) {
+        self.flags = if on {
+            self.flags | FROZEN
+        } else {
+            self.flags & !FROZEN
+        };
+    }
+
+    pub(crate) fn mark(&self) -> bool {
+        self.flags & MARK != 0
+    }
+
+    pub(crate) fn set_mark(&mut self, on: bool) {
+        self.flags = if on {
+            self.flags | MARK
+        } else {
+            self.flags & !MARK
+        };
+    }
+
+    /// What the local entry looks like to the peer: dynamic and static entries on ports and MLAG
+    /// bonds are synchronised; own addresses and entries on the peer-port are not.
+    pub(crate) fn sync_view(&self) -> Option<SyncLocation> {
+        if self.kind == Kind::Own {
+            return None;
+        }
+        match self.local()? {
+            Location::Port(_) => Some(SyncLocation::Single),
+            Location::Mlag(id) => Some(SyncLocation::Mlag(id)),
+            Location::PeerPort | Location::Cpu => None,
+        }
+    }
+
+    fn is_dynamic(&self) -> bool {
+        self.has_local() && self.kind == Kind::Dynamic
+    }
+}
+
+/// Everything but the map, so that closures over the map can update it (disjoint borrows).
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) cfg: FdbConfig,
+    pub(crate) now: Instant,
+    /// Ageing time in ns (0 = no ageing) and the bucket width.
+    age_ns: u64,
+    tick_ns: u64,
+    now_tick: u64,
+    ring: [u32; RING as usize],
+    base_tick: u64,
+    port_counts: Option<HashMap<Location, u32, FixedState>>,
+    vlan_counts: Option<Vec<u32>>,
+    mlag_up: Vec<MlagId>,
+    /// Move-dampening windows of local dynamic entries that moved (at most one per key).
+    damp: HashMap<u64, Damp, FixedState>,
+    events: VecDeque<Event>,
+    pub(crate) stats: Stats,
+    // Sync, sending side (our entries).
+    pub(crate) seq: u64,
+    pub(crate) journal: VecDeque<Record>,
+    pub(crate) journal_first: u64,
+    pub(crate) delta_sent: u64,
+    pub(crate) own_digest: [u64; SEGMENTS],
+    pub(crate) snap_out: Option<SnapOut>,
+    // Sync, receiving side (the peer's entries).
+    pub(crate) peer_up: bool,
+    pub(crate) peer_epoch: u32,
+    pub(crate) peer_seq: u64,
+    pub(crate) snap_in: Option<SnapIn>,
+    pub(crate) peer_digest: [u64; SEGMENTS],
+    pub(crate) request_due: bool,
+    pub(crate) last_request: Option<Instant>,
+    pub(crate) next_request: Instant,
+    pub(crate) next_digest: Instant,
+}
+
+/// The forwarding database of one bridge, with the MLAG peer's entries mirrored in it.
+///
+/// See the crate documentation for the run loop and the MLAG semantics.
+#[derive(Debug)]
+pub struct Fdb {
+    pub(crate) map: HashMap<u64, Slot, FixedState>,
+    pub(crate) st: State,
+}
+
+impl State {
+    pub(crate) fn push_event(&mut self, e: Event) {
+        if self.events.len() >= EVENTS_MAX {
+            self.stats.events_dropped += 1;
+        } else {
+            self.events.push_back(e);
+        }
+    }
+
+    /// Time only moves forward.
+    pub(crate) fn set_now(&mut self, now: Instant) {
+        if now > self.now {
+            self.now = now;
+            if self.age_ns != 0 {
+                self.now_tick = now.as_nanos() / self.tick_ns;
+            }
+        }
+    }
+
+    /// Start of the current tick: entries seen at or after it are in the current bucket.
+    fn tick_start(&self) -> u64 {
+        self.now_tick.saturating_mul(self.tick_ns)
+    }
+
+    fn tick_of(&self, t: Instant) -> u64 {
+        t.as_nanos() / self.tick_ns
+    }
+
+    fn bucket_sub(&mut self, t: Instant) {
+        if self.age_ns == 0 {
+            return;
+        }
+        let tick = self.tick_of(t);
+        if tick >= self.base_tick
+            && tick < self.base_tick + RING
+            && let Some(c) = self.ring.get_mut((tick % RING) as usize)
+        {
+            *c = c.saturating_sub(1);
+        }
+    }
+
+    /// Adds an entry seen now; false if the ring must move first (the caller sweeps).
+    fn bucket_add_now(&mut self) -> bool {
+        if self.age_ns == 0 {
+            return true;
+        }
+        let tick = self.now_tick;
+        if tick >= self.base_tick + RING && !self.ring_advance(tick) {
+            return false;
+        }
+        if let Some(c) = self.ring.get_mut((tick % RING) as usize) {
+            *c += 1;
+        }
+        true
+    }
+
+    /// Moves the ring so that it ends at `tick`; false if a bucket that would drop is not empty.
+    fn ring_advance(&mut self, tick: u64) -> bool {
+        let new_base = (tick + 1).saturating_sub(RING);
+        if new_base <= self.base_tick {
+            return true;
+        }
+        let mut t = self.base_tick;
+        while t < new_base && t < self.base_tick + RING {
+            if self.ring.get((t % RING) as usize).copied().unwrap_or(0) != 0 {
+                return false;
+            }
+            t += 1;
+        }
+        self.base_tick = new_base;
+        true
+    }
+
+    /// The instant by which the oldest bucket has expired.
+    fn ageing_deadline(&self) -> Option<Instant> {
+        if self.age_ns == 0 {
+            return None;
+        }
+        (self.base_tick..self.base_tick + RING)
+            .find(|t| self.ring.get((t % RING) as usize).copied().unwrap_or(0) != 0)
+            .map(|t| {
+                Instant::from_nanos(
+                    (t + 1)
+                        .saturating_mul(self.tick_ns)
+                        .saturating_add(self.age_ns),
+                )
+            })
+    }
+
+    fn expired(&self, s: &Slot, now: Instant) -> bool {
+        self.age_ns != 0
+            && s.is_dynamic()
+            && s.last_seen.as_nanos().saturating_add(self.age_ns) <= now.as_nanos()
+    }
+
+    /// Records a change of a local entry's synchronised view: digest and journal.
+    pub(crate) fn note(&mut self, key: u64, old: Option<SyncLocation>, new: Option<SyncLocation>) {
+        if old == new {
+            return;
+        }
+        let Some(k) = Key::from_u64(key) else { return };
+        if let Some(d) = self.own_digest.get_mut(segment(k)) {
+            if let Some(o) = old {
+                *d ^= record_hash(k, o);
+            }
+            if let Some(n) = new {
+                *d ^= record_hash(k, n);
+            }
+        }
+        self.seq += 1;
+        self.journal.push_back(Record {
+            key: k,
+            location: new,
+        });
+        if self.journal.len() > self.cfg.journal_max as usize {
+            let _ = self.journal.pop_front();
+            if self.delta_sent < self.journal_first {
+                self.stats.journal_overflows += 1;
+            }
+            self.journal_first += 1;
+        }
+    }
+
+    /// Records a change of a peer entry in the receiving digest.
+    pub(crate) fn note_peer(key: u64, digest: &mut [u64; SEGMENTS], loc: SyncLocation) {
+        if let Some(k) = Key::from_u64(key)
+            && let Some(d) = digest.get_mut(segment(k))
+        {
+            *d ^= record_hash(k, loc);
+        }
+    }
+
+    fn count_add(&mut self, loc: Location, key: u64) {
+        if let Some(m) = self.port_counts.as_mut() {
+            *m.entry(loc).or_insert(0) += 1;
+        }
+        if let Some(v) = self.vlan_counts.as_mut()
+            && let Some(c) = v.get_mut((key >> 48) as usize)
+        {
+            *c += 1;
+        }
+    }
+
+    fn count_sub(&mut self, loc: Location, key: u64) {
+        if let Some(m) = self.port_counts.as_mut()
+            && let Some(c) = m.get_mut(&loc)
+        {
+            *c = c.saturating_sub(1);
+            if *c == 0 {
+                let _ = m.remove(&loc);
+            }
+        }
+        if let Some(v) = self.vlan_counts.as_mut()
+            && let Some(c) = v.get_mut((key >> 48) as usize)
+        {
+            *c = c.saturating_sub(1);
+        }
+    }
+
+    fn port_full(&self, loc: Location) -> bool {
+        match (self.port_counts.as_ref(), self.cfg.port_entries_max) {
+            (Some(m), Some(max)) => m.get(&loc).copied().unwrap_or(0) >= max,
+            _ => false,
+        }
+    }
+
+    fn vlan_full(&self, key: u64) -> bool {
+        match (self.vlan_counts.as_ref(), self.cfg.vlan_entries_max) {
+            (Some(v), Some(max)) => v.get((key >> 48) as usize).copied().unwrap_or(0) >= max,
+            _ => false,
+        }
+    }
+
+    /// Removes the local entry of `s` (bookkeeping only; the caller drops empty slots).
+    pub(crate) fn drop_local(&mut self, key: u64, s: &mut Slot) {
+        let old = s.sync_view();
+        if s.is_dynamic() {
+            if let Some(loc) = s.local() {
+                self.count_sub(loc, key);
+            }
+            self.bucket_sub(s.last_seen);
+        }
+        s.set_local(None);
+        s.kind = Kind::Dynamic;
+        s.set_frozen(false);
+        s.moves = 0;
+        if !self.damp.is_empty() {
+            let _ = self.damp.remove(&key);
+        }
+        self.note(key, old, None);
+    }
+}
+
+impl Fdb {
+    /// An empty table.
+    pub fn new(cfg: FdbConfig) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let age_ns = cfg
+            .ageing_time
+            .map_or(0, |a| u64::try_from(a.as_nanos()).unwrap_or(u64::MAX));
+        let tick_ns = age_ns.div_ceil(TICKS_PER_AGEING).max(1);
+        let st = State {
+            cfg,
+            now: Instant::ZERO,
+            age_ns,
+            tick_ns,
+            now_tick: 0,
+            ring: [0; RING as usize],
+            base_tick: 0,
+            port_counts: cfg
+                .port_entries_max
+                .map(|_| HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed))),
+            vlan_counts: cfg.vlan_entries_max.map(|_| alloc::vec![0; 4096]),
+            mlag_up: Vec::new(),
+            damp: HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed)),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+            seq: 0,
+            journal: VecDeque::new(),
+            journal_first: 1,
+            delta_sent: 0,
+            own_digest: [0; SEGMENTS],
+            snap_out: None,
+            peer_up: false,
+            peer_epoch: 0,
+            peer_seq: 0,
+            snap_in: None,
+            peer_digest: [0; SEGMENTS],
+            request_due: false,
+            last_request: None,
+            next_request: Instant::ZERO,
+            next_digest: Instant::ZERO,
+        };
+        Ok(Self {
+            map: HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed)),
+            st,
+        })
+    }
+
+    /// Like [`Fdb::new`], with room for `capacity` keys allocated up front.
+    pub fn with_capacity(cfg: FdbConfig, capacity: usize) -> Result<Self, ConfigError> {
+        let mut t = Self::new(cfg)?;
+        t.map.reserve(capacity.min(cfg.entries_max as usize));
+        Ok(t)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FdbConfig {
+        &self.st.cfg
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.st.stats
+    }
+
+    /// Number of keys (local and peer entries).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Heap bytes held by the table (hash table, journal, counters, bond list, events, any
+    /// snapshot being sent): what "bytes per entry" is measured with.
+    pub fn memory_bytes(&self) -> usize {
+        let st = &self.st;
+        self.map.allocation_size()
+            + st.journal.capacity() * core::mem::size_of::<Record>()
+            + st.port_counts.as_ref().map_or(0, HashMap::allocation_size)
+            + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
+            + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
+            + st.damp.allocation_size()
+            + st.events.capacity() * core::mem::size_of::<Event>()
+            + st.snap_out
+                .as_ref()
+                .map_or(0, |s| s.keys.capacity() * core::mem::size_of::<Record>())
+    }
+
+    /// True if the table holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The next queued event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.st.events.pop_front()
+    }
+
+    /// Learns `mac` in `vid` on `location` from a received frame at `now` (IEEE 802.1Q 8.7
+    /// Learning Process). Group source addresses are ignored.
+    pub fn learn(&mut self, now: Instant, vid: VlanId, mac: MacAddr, location: Location) -> Learn {
+        if mac.is_multicast() {
+            self.st.stats.group_sources += 1;
+            return Learn::Ignored(Ignored::GroupAddress);
+        }
+        self.st.set_now(now);
+        if self.st.age_ns != 0 && self.st.now_tick >= self.st.base_tick + RING {
+            // The host did not call handle_timeout for long: age first, then move the ring.
+            let _ = self.sweep(now);
+        }
+        let key = Key::new(vid, mac).to_u64();
+        let tick_start = self.st.tick_start();
+        let st = &mut self.st;
+        let existing = match self.map.get_mut(&key) {
+            None => None,
+            Some(s) => {
+                if let Some(from) = s.local() {
+                    match s.kind {
+                        Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
+                        Kind::Own => return Learn::Ignored(Ignored::Own),
+                        Kind::Dynamic => {}
+                    }
+                    if from == location {
+                        // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
+                        if s.last_seen.as_nanos() < tick_start && st.age_ns != 0 {
+                            st.bucket_sub(s.last_seen);
+                            s.last_seen = st.now;
+                            let _ = st.bucket_add_now();
+                        } else {
+                            s.last_seen = st.now;
+                        }
+                        st.stats.refreshed += 1;
+                        return Learn::Refreshed;
+                    }
+                }
+                Some(*s)
+            }
+        };
+        self.learn_slow(key, location, existing)
+    }
+
+    /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
+    fn learn_slow(&mut self, key: u64, location: Location, existing: Option<Slot>) -> Learn {
+        match existing {
+            Some(s) if s.has_local() => self.do_move(key, s, location),
+            Some(_) => {
+                if let Some(l) = self.check_limits(key, location, false) {
+                    return l;
+                }
+                self.insert_dynamic(key, location)
+            }
+            None => {
+                if let Some(l) = self.check_limits(key, location, true) {
+                    return l;
+                }
+                self.insert_dynamic(key, location)
+            }
+        }
+    }
+
+    fn do_move(&mut self, key: u64, s: Slot, location: Location) -> Learn {
+        let now = self.st.now;
+        let Some(from) = s.local() else {
+            return Learn::Ignored(Ignored::Static);
+        };
+        let mut s = s;
+        let mut damp = self.st.damp.get(&key).copied();
+        if s.frozen() {
+            if damp.is_some_and(|d| now < d.window_start) {
+                self.st.stats.frozen_ignored += 1;
+                return Learn::Ignored(Ignored::Frozen);
+            }
+            // The freeze is over: a new window starts with this move.
+            s.set_frozen(false);
+            damp = None;
+        }
+        if self.st.port_full(location) {
+            match self.st.cfg.when_full {
+                FullPolicy::DropNew => {
+                    self.st.stats.rejected_port += 1;
+                    return Learn::Rejected(Limit::Port);
+                }
+                FullPolicy::EvictOldest => {
+                    if !self.evict_oldest(Some(location), None, key) {
+                        self.st.stats.rejected_port += 1;
+                        return Learn::Rejected(Limit::Port);
+                    }
+                }
+            }
+        }
+        let mut flapping = false;
+        if let Some(d) = self.st.cfg.move_dampening {
+            // The window starts at the first move (and again once it has passed).
+            let mut w = match damp {
+                Some(w) if now.saturating_duration_since(w.window_start) < d.window => w,
+                _ => Damp {
+                    window_start: now,
+                    window_moves: 0,
+                },
+            };
+            w.window_moves = w.window_moves.saturating_add(1);
+            let k = Key::from_u64(key).unwrap_or(Key::new(VlanId::MIN, MacAddr::ZERO));
+            if w.window_moves > d.moves_max {
+                flapping = true;
+                self.st.stats.flaps += 1;
+                if let Some(freeze) = d.freeze {
+                    s.set_frozen(true);
+                    w.window_start = now.saturating_add(freeze);
+                    let _ = self.st.damp.insert(key, w);
+                    self.st.stats.frozen_ignored += 1;
+                    if let Some(slot) = self.map.get_mut(&key) {
+                        *slot = s;
+                    }
+                    self.st.push_event(Event::MacFlapping {
+                        key: k,
+                        from,
+                        to: location,
+                        frozen: true,
+                    });
+                    return Learn::Ignored(Ignored::Frozen);
+                }
+                self.st.push_event(Event::MacFlapping {
+                    key: k,
+                    from,
+                    to: location,
+                    frozen: false,
+                });
+            }
+            let _ = self.st.damp.insert(key, w);
+        }
+        let old = s.sync_view();
+        self.st.count_sub(from, key);
+        self.st.count_add(location, key);
+        self.st.bucket_sub(s.last_seen);
+        let _ = self.st.bucket_add_now();
+        s.set_local(Some(location));
+        s.last_seen = now;
+        s.moves = s.moves.saturating_add(1);
+        self.st.note(key, old, s.sync_view());
+        if let Some(slot) = self.map.get_mut(&key) {
+            *slot = s;
+        }
+        self.st.stats.moved += 1;
+        Learn::Moved { from, flapping }
+    }
+
+    /// Checks the limits for a new local dynamic entry; `Some` is the refusal.
+    fn check_limits(&mut self, key: u64, location: Location, new_key: bool) -> Option<Learn> {
+        let evict = self.st.cfg.when_full == FullPolicy::EvictOldest;
+        if new_key
+            && self.map.len() >= self.st.cfg.entries_max as usize
+            && !(evict && self.evict_oldest(None, None, key))
+        {
+            self.st.stats.rejected_full += 1;
+            return Some(Learn::Rejected(Limit::Table));
+        }
+        if self.st.port_full(location) && !(evict && self.evict_oldest(Some(location), None, key)) {
+            self.st.stats.rejected_port += 1;
+            return Some(Learn::Rejected(Limit::Port));
+        }
+        if self.st.vlan_full(key) && !(evict && self.evict_oldest(None, Some(key >> 48), key)) {
+            self.st.stats.rejected_vlan += 1;
+            return Some(Learn::Rejected(Limit::Vlan));
+        }
+        None
+    }
+
+    fn insert_dynamic(&mut self, key: u64, location: Location) -> Learn {
+        let now = self.st.now;
+        let _ = self.st.bucket_add_now();
+        self.st.count_add(location, key);
+        // Build the whole slot and store it at once: a read-modify-write of a freshly probed
+        // bucket would wait for its cache line.
+        let mut fresh = Slot::EMPTY;
+        fresh.set_local(Some(location));
+        fresh.last_seen = now;
+        let new = fresh.sync_view();
+        match self.map.entry(key) {
+            hashbrown::hash_map::Entry::Vacant(v) => {
+                let _ = v.insert(fresh);
+            }
+            hashbrown::hash_map::Entry::Occupied(mut o) => {
+                // A peer entry only: keep it.
+                let s = o.get_mut();
+                fresh.set_peer(s.peer());
+                fresh.set_mark(s.mark());
+                *s = fresh;
+            }
+        }
+        self.st.note(key, None, new);
+        self.st.stats.learned += 1;
+        Learn::New
+    }
+
+    /// Evicts the local dynamic entry with the oldest last-seen time (on `location`, in `vid`),
+    /// other than `keep`. O(n).
+    fn evict_oldest(&mut self, location: Option<Location>, vid: Option<u64>, keep: u64) -> bool {
+        let victim = self
+            .map
+            .iter()
+            .filter(|(k, s)| {
+                **k != keep
+                    && s.is_dynamic()
+                    && location.is_none_or(|l| s.local() == Some(l))
+                    && vid.is_none_or(|v| **k >> 48 == v)
+            })
+            .min_by_key(|(k, s)| (s.last_seen, **k))
+            .map(|(k, _)| *k);
+        let Some(k) = victim else { return false };
+        self.remove_local(k);
+        self.st.stats.evicted += 1;
+        true
+    }
+
+    /// Removes the local entry of `key`, and the key if no peer entry remains.
+    fn remove_local(&mut self, key: u64) {
+        if let Some(s) = self.map.get_mut(&key) {
+            self.st.drop_local(key, s);
+            if !s.has_peer() {
+                let _ = self.map.remove(&key);
+            }
+        }
+    }
+
+    /// Adds or replaces a static entry (`/interface bridge host add`) on a port or MLAG bond, or
+    /// one of the bridge's own addresses with [`Location::Cpu`]. Never ages.
+    pub fn insert_static(
+        &mut self,
+        vid: VlanId,
+        mac: MacAddr,
+        location: Location,
+    ) -> Result<(), FdbError> {
+        if mac.is_multicast() {
+            return Err(FdbError::GroupAddress(mac));
+        }
+        if location == Location::PeerPort {
+            return Err(FdbError::PeerPortStatic);
+        }
+        let key = Key::new(vid, mac).to_u64();
+        if !self.map.contains_key(&key) && self.map.len() >= self.st.cfg.entries_max as usize {
+            return Err(FdbError::TableFull);
+        }
+        let s = self.map.entry(key).or_insert(Slot::EMPTY);
+        self.st.drop_local(key, s);
+        s.set_local(Some(location));
+        s.kind = if location == Location::Cpu {
+            Kind::Own
+        } else {
+            Kind::Static
+        };
+        let new = s.sync_view();
+        self.st.note(key, None, new);
+        Ok(())
+    }
+
+    /// Removes a static or own entry; false if there was none.
+    pub fn remove_static(&mut self, vid: VlanId, mac: MacAddr) -> bool {
+        let key = Key::new(vid, mac).to_u64();
+        match self.map.get(&key) {
+            Some(s) if s.has_local() && s.kind != Kind::Dynamic => {
+                self.remove_local(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The entry for `mac` in `vid`, as stored: the local entry if there is one, else the peer's.
+    pub fn get(&self, vid: VlanId, mac: MacAddr) -> Option<Entry> {
+        let key = Key::new(vid, mac).to_u64();
+        self.map.get(&key).and_then(|s| view(key, s))
+    }
+
+    /// Where to forward a frame to `mac` in `vid` (IEEE 802.1Q 8.8.9 Querying the FDB): the
+    /// local entry if any, else the peer's; an MLAG location whose local bond is down (or
+    /// unknown) resolves to [`Location::PeerPort`]. `None` = unknown: flood.
+    #[inline]
+    pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
+        let s = self.map.get(&Key::new(vid, mac).to_u64())?;
+        let loc = match (s.local(), s.peer()) {
+            (Some(l), _) => l,
+            (None, Some(SyncLocation::Mlag(id))) => Location::Mlag(id),
+            (None, Some(SyncLocation::Single)) => return Some(Location::PeerPort),
+            (None, None) => return None,
+        };
+        match loc {
+            Location::Mlag(id) if self.st.mlag_up.binary_search(&id).is_err() => {
+                Some(Location::PeerPort)
+            }
+            l => Some(l),
+        }
+    }
+
+    /// Tells the table whether the local bond with `id` is up. Entries on [`Location::Mlag`]
+    /// stay in the table either way; [`Fdb::lookup`] resolves them to the bond or the peer-port,
+    /// so failover costs O(1) here and one re-pointing of the logical port in the dataplane.
+    pub fn set_mlag_bond(&mut self, id: MlagId, state: BondState) -> Result<(), FdbError> {
+        match (self.st.mlag_up.binary_search(&id), state) {
+            (Err(at), BondState::Up) => {
+                if self.st.mlag_up.len() >= self.st.cfg.mlag_bonds_max as usize {
+                    return Err(FdbError::TooManyBonds);
+                }
+                self.st.mlag_up.insert(at, id);
+            }
+            (Ok(at), BondState::Down) => {
+                let _ = self.st.mlag_up.remove(at);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Every entry in (VLAN, MAC) order, for show commands. Allocates a sorted list of keys.
+    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        let mut keys: Vec<u64> = self.map.keys().copied().collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .filter_map(|k| self.map.get(&k).and_then(|s| view(k, s)))
+    }
+
+    /// The entries this table owns as the peer sees them (sorted); for tests and show commands.
+    pub fn own_records(&self) -> Vec<Record> {
+        let mut v: Vec<Record> = self
+            .map
+            .iter()
+            .filter_map(|(k, s)| {
+                Some(Record {
+                    key: Key::from_u64(*k)?,
+                    location: Some(s.sync_view()?),
+                })
+            })
+            .collect();
+        v.sort_unstable_by_key(|r| r.key);
+        v
+    }
+
+    /// The peer's entries held here (sorted); for tests and show commands.
+    pub fn peer_records(&self) -> Vec<Record> {
+        let mut v: Vec<Record> = self
+            .map
+            .iter()
+            .filter_map(|(k, s)| {
+                Some(Record {
+                    key: Key::from_u64(*k)?,
+                    location: Some(s.peer()?),
+                })
+            })
+            .collect();
+        v.sort_unstable_by_key(|r| r.key);
+        v
+    }
+
+    /// Removes the entries `f` selects; returns how many entries were removed (a key with both a
+    /// local and a peer entry removed counts twice).
+    pub fn flush(&mut self, f: &Flush) -> usize {
+        let st = &mut self.st;
+        let mut removed = 0usize;
+        self.map.retain(|&key, s| {
+            let vid_ok = f.vlans.is_none_or(|set| {
+                VlanId::try_new((key >> 48) as u16).is_ok_and(|v| set.contains(v))
+            });
+            if !vid_ok {
+                return true;
+            }
+            let loc_ok =
+                |l: Location| f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l);
+            if let Some(l) = s.local() {
+                let kind_ok = match s.kind {
+                    Kind::Dynamic => f.dynamic,
+                    Kind::Static => f.statics,
+                    Kind::Own | Kind::Peer => false,
+                };
+                if kind_ok && loc_ok(l) {
+                    st.drop_local(key, s);
+                    removed += 1;
+                }
+            }
+            if let Some(p) = s.peer() {
+                let l = match p {
+                    SyncLocation::Single => Location::PeerPort,
+                    SyncLocation::Mlag(id) => Location::Mlag(id),
+                };
+                if f.peer && loc_ok(l) {
+                    State::note_peer(key, &mut st.peer_digest, p);
+                    s.set_peer(None);
+                    removed += 1;
+                }
+            }
+            s.has_local() || s.has_peer()
+        });
+        self.st.stats.flushed += removed as u64;
+        removed
+    }
+
+    /// Removes every local dynamic entry idle for the ageing time (IEEE 802.1Q 8.8.3). O(n);
+    /// [`Fdb::handle_timeout`] calls it only when an ageing bucket has expired.
+    pub fn sweep(&mut self, now: Instant) -> usize {
+        self.st.set_now(now);
+        let now = self.st.now;
+        if self.st.age_ns == 0 {
+            return 0;
+        }
+        let st = &mut self.st;
+        let mut aged = 0usize;
+        self.map.retain(|&key, s| {
+            if st.expired(s, now) {
+                st.drop_local(key, s);
+                aged += 1;
+            }
+            s.has_local() || s.has_peer()
+        });
+        self.st.stats.aged += aged as u64;
+        // Buckets wholly in the past are empty now.
+        let now_tick = self.st.now_tick;
+        let advanced = self.st.ring_advance(now_tick);
+        debug_assert!(advanced, "a bucket older than the ring survived the sweep");
+        aged
+    }
+
+    /// The next instant [`Fdb::handle_timeout`] has work: an ageing bucket expiring or a sync
+    /// timer.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let ageing = self.st.ageing_deadline();
+        let sync = self.sync_deadline();
+        match (ageing, sync) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs the timers due at `now`. Safe to call spuriously; O(1) when nothing expires.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.st.set_now(now);
+        if self.st.ageing_deadline().is_some_and(|d| d <= self.st.now) {
+            let _ = self.sweep(now);
+        }
+        self.sync_timeout(now);
+    }
+
+    /// Internal consistency (tests and fuzzing): bucket counts, limits, digests, journal
+    /// numbering. Returns a description of the first violation.
+    pub fn check_invariants(&self) -> Result<(), &'static str> {
+        let st = &self.st;
+        if st.journal_first + st.journal.len() as u64 != st.seq + 1 {
+            return Err("journal numbering");
+        }
+        if self.map.len() > st.cfg.entries_max as usize {
+            return Err("entries_max exceeded");
+        }
+        let mut own = [0u64; SEGMENTS];
+        let mut peer = [0u64; SEGMENTS];
+        let mut ring = [0u32; RING as usize];
+        for (&k, s) in &self.map {
+            if !s.has_local() && !s.has_peer() {
+                return Err("empty slot");
+            }
+            let key = Key::from_u64(k).ok_or("bad key")?;
+            if let (Some(l), Some(d)) = (s.sync_view(), own.get_mut(segment(key))) {
+                *d ^= record_hash(key, l);
+            }
+            if let (Some(l), Some(d)) = (s.peer(), peer.get_mut(segment(key))) {
+                *d ^= record_hash(key, l);
+            }
+            if st.age_ns != 0 && s.is_dynamic() {
+                let t = st.tick_of(s.last_seen);
+                if t < st.base_tick || t >= st.base_tick + RING {
+                    return Err("entry outside the ageing ring");
+                }
+                if let Some(c) = ring.get_mut((t % RING) as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        if st
+            .damp
+            .keys()
+            .any(|k| !self.map.get(k).is_some_and(Slot::is_dynamic))
+        {
+            return Err("move window of a key without a dynamic entry");
+        }
+        if own != st.own_digest {
+            return Err("own digest");
+        }
+        if peer != st.peer_digest {
+            return Err("peer digest");
+        }
+        if st.age_ns != 0 && ring != st.ring {
+            return Err("ageing buckets");
+        }
+        if st
+            .snap_in
+            .is_some_and(|s| s.after != CURSOR_START && s.mask == 0)
+        {
+            return Err("snapshot without segments");
+        }
+        Ok(())
+    }
+}
+
+fn view(key: u64, s: &Slot) -> Option<Entry> {
+    let key_t = Key::from_u64(key)?;
+    if let Some(location) = s.local() {
+        return Some(Entry {
+            key: key_t,
+            location,
+            kind: s.kind,
+            last_seen: (s.kind == Kind::Dynamic).then_some(s.last_seen),
+            moves: s.moves,
+            frozen: s.frozen(),
+        });
+    }
+    let location = match s.peer()? {
+        SyncLocation::Single => Location::PeerPort,
+        SyncLocation::Mlag(id) => Location::Mlag(id),
+    };
+    Some(Entry {
+        key: key_t,
+        location,
+        kind: Kind::Peer,
+        last_seen: None,
+        moves: 0,
+        frozen: false,
+    })
+}
