@@ -8,7 +8,10 @@ use crate::config::{
     validate_lag, validate_port, validate_system,
 };
 use crate::event::{AggregatorId, Event, LagStatus, PortStatus, RxError, Stats, Transmit};
-use crate::machines::{MuxState, RxState, SHORT_TIMEOUT_TIME, Selected};
+use crate::machines::{
+    FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX, MARKER_RESPONSES_PER_SECOND_MAX, MuxState,
+    RxState, SHORT_TIMEOUT_TIME, Selected,
+};
 use crate::port::{
     EVENTS_MAX, Outputs, PendingTx, Port, TRANSMITS_MAX, TimerKind, window_next_free, window_record,
 };
@@ -60,6 +63,46 @@ pub struct System {
     pub(crate) aggregators: BTreeMap<AggregatorId, Aggregator>,
     pub(crate) port_numbers: BTreeMap<u16, PortNo>,
     pub(crate) out: Outputs,
+    /// Transmit instants (under 1 s old when recorded) of removed ports, so that a port added
+    /// again under the same number keeps its rate windows.
+    pub(crate) removed_tx: BTreeMap<PortNo, RecentTx>,
+}
+
+/// The rate windows of a removed port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecentTx {
+    lacpdu_tx: [Option<Instant>; LACPDUS_PER_FAST_PERIODIC_MAX],
+    marker_tx: [Option<Instant>; MARKER_RESPONSES_PER_SECOND_MAX],
+}
+
+/// `t` still counts in a 1 s rate window at `now`.
+fn in_window(t: Instant, now: Instant) -> bool {
+    t + FAST_PERIODIC_TIME > now
+}
+
+impl RecentTx {
+    fn of(p: &Port, now: Instant) -> Self {
+        let keep = |t: &Option<Instant>| t.filter(|t| in_window(*t, now));
+        Self {
+            lacpdu_tx: p.lacpdu_tx.each_ref().map(keep),
+            marker_tx: p.marker_tx.each_ref().map(keep),
+        }
+    }
+
+    fn live(&self, now: Instant) -> bool {
+        self.lacpdu_tx
+            .iter()
+            .chain(&self.marker_tx)
+            .flatten()
+            .any(|t| in_window(*t, now))
+    }
+
+    /// Pre-loads a re-added port's windows with the instants still within 1 s of `now`.
+    fn restore_into(&self, p: &mut Port, now: Instant) {
+        let keep = |t: &Option<Instant>| t.filter(|t| in_window(*t, now));
+        p.lacpdu_tx = self.lacpdu_tx.each_ref().map(keep);
+        p.marker_tx = self.marker_tx.each_ref().map(keep);
+    }
 }
 
 impl System {
@@ -73,6 +116,7 @@ impl System {
             aggregators: BTreeMap::new(),
             port_numbers: BTreeMap::new(),
             out: Outputs::default(),
+            removed_tx: BTreeMap::new(),
         }
     }
 
@@ -252,6 +296,10 @@ impl System {
             .ok_or(ConfigError::UnknownLag(cfg.lag))?;
         let identity = self.lag_identity(&lag.cfg);
         let mut p = Port::new(port, cfg, identity, lag);
+        // The same port number removed less than a second ago: its transmits still count.
+        if let Some(recent) = self.removed_tx.remove(&port) {
+            recent.restore_into(&mut p, now);
+        }
         // 802.1AX-2014 6.4.12: BEGIN -> INITIALIZE
         p.rx_settle(&mut self.out, now);
         p.mark_dirty(&mut self.out);
@@ -289,6 +337,13 @@ impl System {
             l.ports.retain(|q| *q != port);
         }
         self.port_numbers.remove(&p.cfg.port_number);
+        // Remember the port's recent transmits (a re-added port must not exceed the rates
+        // either); forget those of ports removed over a second ago.
+        self.removed_tx.retain(|_, r| r.live(now));
+        let recent = RecentTx::of(&p, now);
+        if recent.live(now) {
+            self.removed_tx.insert(port, recent);
+        }
         self.out.tx.retain(|t| match t {
             PendingTx::Lacpdu(q) | PendingTx::MarkerResponse(q, _) => *q != port,
         });
