@@ -1,8 +1,9 @@
 //! Per-port variables (802.1AX-2014 §6.4.7, §6.4.8), the timer queue and the output queues the
 //! machines write to.
 
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::config::{
     Activity, Aggregation, LacpTimeout, LagId, LinkState, PortConfig, SystemIdentity,
@@ -20,8 +21,13 @@ pub const EVENTS_MAX: usize = 4096;
 /// Frames kept for `poll_transmit` before overflow is counted.
 pub const TRANSMITS_MAX: usize = 4096;
 
+/// A port's index in the System's dense port table (stable while the port exists; reused,
+/// last freed first, once it is removed).
+pub(crate) type Slot = u16;
+
 /// The named timers of a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
 pub(crate) enum TimerKind {
     CurrentWhile,
     PeriodicTimer,
@@ -67,6 +73,18 @@ impl Timers {
         }
     }
 
+    pub(crate) fn get(&self, kind: TimerKind) -> &TimerSlot {
+        match kind {
+            TimerKind::CurrentWhile => &self.current_while,
+            TimerKind::PeriodicTimer => &self.periodic_timer,
+            TimerKind::WaitWhile => &self.wait_while,
+            TimerKind::ActorChurnTimer => &self.actor_churn_timer,
+            TimerKind::PartnerChurnTimer => &self.partner_churn_timer,
+            TimerKind::TxHold => &self.tx_hold,
+            TimerKind::LoopbackWhile => &self.loopback_while,
+        }
+    }
+
     pub(crate) const KINDS: [TimerKind; 7] = [
         TimerKind::CurrentWhile,
         TimerKind::PeriodicTimer,
@@ -78,13 +96,57 @@ impl Timers {
     ];
 }
 
+impl TimerKind {
+    fn from_u8(v: u8) -> Option<Self> {
+        Timers::KINDS.get(usize::from(v)).copied()
+    }
+}
+
+/// A timer queue entry: `(deadline, port number, kind)` — the firing order — and the port's
+/// slot, packed into one integer so the heap compares a single `u128`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TimerEntry(u128);
+
+impl TimerEntry {
+    pub(crate) fn new(at: Instant, no: PortNo, kind: TimerKind, slot: Slot) -> Self {
+        Self(
+            u128::from(at.as_nanos()) << 64
+                | u128::from(no.0) << 32
+                | u128::from(kind as u8) << 16
+                | u128::from(slot),
+        )
+    }
+
+    pub(crate) fn at(self) -> Instant {
+        Instant::from_nanos((self.0 >> 64) as u64)
+    }
+
+    pub(crate) fn no(self) -> PortNo {
+        PortNo((self.0 >> 32) as u16)
+    }
+
+    pub(crate) fn kind(self) -> Option<TimerKind> {
+        TimerKind::from_u8((self.0 >> 16) as u8)
+    }
+
+    pub(crate) fn slot(self) -> Slot {
+        self.0 as u16
+    }
+}
+
+/// The timer queue: a min-heap of [`TimerEntry`] with lazy deletion. An entry is live while its
+/// port (slot and number) still has that timer queued at that instant; stopping or re-queueing
+/// a timer earlier leaves the old entry behind, skipped when it comes up (and purged by
+/// `System::tidy_timers`, which also keeps the earliest entry live so `poll_timeout` is exact).
+pub(crate) type TimerQueue = BinaryHeap<Reverse<TimerEntry>>;
+
 /// A frame waiting for `poll_transmit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PendingTx {
     /// A LACPDU, built from the port's operational values when polled.
-    Lacpdu(PortNo),
+    Lacpdu(PortNo, Slot),
     /// A Marker Response.
-    MarkerResponse(PortNo, MarkerRepr),
+    MarkerResponse(PortNo, Slot, MarkerRepr),
 }
 
 /// Everything the machines write besides the port itself.
@@ -92,9 +154,10 @@ pub(crate) enum PendingTx {
 pub(crate) struct Outputs {
     pub(crate) events: VecDeque<Event>,
     pub(crate) tx: VecDeque<PendingTx>,
-    pub(crate) timers: BTreeSet<(Instant, PortNo, TimerKind)>,
+    pub(crate) timers: TimerQueue,
     pub(crate) stats: Stats,
-    pub(crate) dirty_ports: Vec<PortNo>,
+    /// Slots of the ports whose machines must run (a stack: the last marked runs first).
+    pub(crate) dirty_ports: Vec<Slot>,
     pub(crate) dirty_lags: Vec<LagId>,
 }
 
@@ -128,6 +191,8 @@ impl Outputs {
 #[derive(Debug, Clone)]
 pub(crate) struct Port {
     pub(crate) no: PortNo,
+    /// Index in the System's port table.
+    pub(crate) slot: Slot,
     pub(crate) cfg: PortConfig,
     pub(crate) link: LinkState,
     /// Port_Operational / port_enabled.
@@ -156,6 +221,8 @@ pub(crate) struct Port {
     pub(crate) loopback: bool,
     /// Cached from the LAG: min-links reached (gates distributing).
     pub(crate) lag_up: bool,
+    /// Cached from the LAG's configuration: coupled Mux control.
+    pub(crate) coupled: bool,
     pub(crate) lacpdu_queued: bool,
     pub(crate) dirty: bool,
     pub(crate) rx: RxState,
@@ -199,12 +266,14 @@ pub(crate) fn window_record(ring: &mut [Option<Instant>], now: Instant) {
 impl Port {
     pub(crate) fn new(
         no: PortNo,
+        slot: Slot,
         cfg: PortConfig,
         actor_system: SystemIdentity,
         lag: &crate::system::Lag,
     ) -> Self {
         let mut p = Self {
             no,
+            slot,
             cfg,
             link: LinkState::Down,
             port_enabled: false,
@@ -225,6 +294,7 @@ impl Port {
             matched: false,
             loopback: false,
             lag_up: false,
+            coupled: lag.cfg.mux == crate::config::MuxControl::Coupled,
             lacpdu_queued: false,
             dirty: false,
             rx: RxState::Initialize,
@@ -289,7 +359,7 @@ impl Port {
     pub(crate) fn mark_dirty(&mut self, out: &mut Outputs) {
         if !self.dirty {
             self.dirty = true;
-            out.dirty_ports.push(self.no);
+            out.dirty_ports.push(self.slot);
         }
     }
 
@@ -318,30 +388,32 @@ impl Port {
     // ---- timers ----
 
     pub(crate) fn start_timer(&mut self, out: &mut Outputs, kind: TimerKind, at: Instant) {
-        let no = self.no;
+        let entry = TimerEntry::new(at, self.no, kind, self.slot);
         let slot = self.timers.slot(kind);
         slot.deadline = Some(at);
         match slot.queued {
             Some(q) if q <= at => {} // re-queued lazily when q comes up
-            Some(q) => {
-                out.timers.remove(&(q, no, kind));
-                out.timers.insert((at, no, kind));
-                slot.queued = Some(at);
-            }
-            None => {
-                out.timers.insert((at, no, kind));
+            // Queued later (the old entry goes stale) or not queued.
+            Some(_) | None => {
+                out.timers.push(Reverse(entry));
                 slot.queued = Some(at);
             }
         }
     }
 
     pub(crate) fn stop_timer(&mut self, out: &mut Outputs, kind: TimerKind) {
-        let no = self.no;
+        let _ = out;
         let slot = self.timers.slot(kind);
         slot.deadline = None;
-        if let Some(q) = slot.queued.take() {
-            out.timers.remove(&(q, no, kind));
-        }
+        // The queue entry goes stale.
+        slot.queued = None;
+    }
+
+    /// The queue entry `e` (of this port) is live: the timer is queued at that instant.
+    pub(crate) fn timer_entry_live(&self, e: TimerEntry) -> bool {
+        e.no() == self.no
+            && e.kind()
+                .is_some_and(|k| self.timers.get(k).queued == Some(e.at()))
     }
 
     pub(crate) fn timer_running(&self, kind: TimerKind) -> bool {
@@ -363,10 +435,10 @@ impl Port {
         }
     }
 
-    /// Called when the queue entry `(q, self.no, kind)` came up at `now` (already removed from
-    /// the queue). Returns true when the timer really expired.
+    /// Called when the live queue entry `(q, self.no, kind)` came up at `now` (already removed
+    /// from the queue). Returns true when the timer really expired.
     pub(crate) fn timer_due(&mut self, out: &mut Outputs, kind: TimerKind, now: Instant) -> bool {
-        let no = self.no;
+        let (no, port_slot) = (self.no, self.slot);
         let slot = self.timers.slot(kind);
         slot.queued = None;
         match slot.deadline {
@@ -375,7 +447,8 @@ impl Port {
                 true
             }
             Some(d) => {
-                out.timers.insert((d, no, kind));
+                out.timers
+                    .push(Reverse(TimerEntry::new(d, no, kind, port_slot)));
                 slot.queued = Some(d);
                 false
             }

@@ -13,9 +13,12 @@ use crate::machines::{
     RxState, SHORT_TIMEOUT_TIME, Selected,
 };
 use crate::port::{
-    EVENTS_MAX, Outputs, PendingTx, Port, TRANSMITS_MAX, TimerKind, window_next_free, window_record,
+    EVENTS_MAX, Outputs, PendingTx, Port, Slot, TRANSMITS_MAX, TimerEntry, TimerKind,
+    window_next_free, window_record,
 };
+use crate::table::PortTable;
 use crate::wire::{self, EthernetRepr, LacpduRepr, MarkerKind, SlowPdu};
+use core::cmp::Reverse;
 use l2_types::{EtherType, Instant, PortNo};
 
 /// Most ports one System accepts.
@@ -58,7 +61,7 @@ pub(crate) struct Aggregator {
 #[derive(Debug)]
 pub struct System {
     pub(crate) config: SystemConfig,
-    pub(crate) ports: BTreeMap<PortNo, Port>,
+    pub(crate) ports: PortTable,
     pub(crate) lags: BTreeMap<LagId, Lag>,
     pub(crate) aggregators: BTreeMap<AggregatorId, Aggregator>,
     pub(crate) port_numbers: BTreeMap<u16, PortNo>,
@@ -111,7 +114,7 @@ impl System {
     pub fn new(config: SystemConfig) -> Self {
         Self {
             config,
-            ports: BTreeMap::new(),
+            ports: PortTable::default(),
             lags: BTreeMap::new(),
             aggregators: BTreeMap::new(),
             port_numbers: BTreeMap::new(),
@@ -210,6 +213,7 @@ impl System {
         identity: SystemIdentity,
     ) {
         let _ = now;
+        p.coupled = cfg.mux == MuxControl::Coupled;
         if p.actor_key != cfg.key || p.actor_system != identity {
             p.actor_key = cfg.key;
             p.actor_system = identity;
@@ -295,7 +299,7 @@ impl System {
             .get(&cfg.lag)
             .ok_or(ConfigError::UnknownLag(cfg.lag))?;
         let identity = self.lag_identity(&lag.cfg);
-        let mut p = Port::new(port, cfg, identity, lag);
+        let mut p = Port::new(port, self.ports.next_slot(), cfg, identity, lag);
         // The same port number removed less than a second ago: its transmits still count.
         if let Some(recent) = self.removed_tx.remove(&port) {
             recent.restore_into(&mut p, now);
@@ -303,7 +307,7 @@ impl System {
         // 802.1AX-2014 6.4.12: BEGIN -> INITIALIZE
         p.rx_settle(&mut self.out, now);
         p.mark_dirty(&mut self.out);
-        self.ports.insert(port, p);
+        self.ports.insert(p);
         self.port_numbers.insert(cfg.port_number, port);
         if let Some(l) = self.lags.get_mut(&cfg.lag)
             && let Err(i) = l.ports.binary_search(&port)
@@ -345,9 +349,9 @@ impl System {
             self.removed_tx.insert(port, recent);
         }
         self.out.tx.retain(|t| match t {
-            PendingTx::Lacpdu(q) | PendingTx::MarkerResponse(q, _) => *q != port,
+            PendingTx::Lacpdu(q, _) | PendingTx::MarkerResponse(q, _, _) => *q != port,
         });
-        self.out.dirty_ports.retain(|q| *q != port);
+        self.out.dirty_ports.retain(|q| *q != p.slot);
         self.out.lag_dirty(p.cfg.lag);
         self.run(now);
         Ok(())
@@ -576,8 +580,11 @@ impl System {
         if partner.system.is_zero() {
             return;
         }
-        for (no, q) in self.ports.iter_mut() {
-            if *no != port
+        for i in 0..self.ports.len() {
+            let Some(q) = self.ports.nth_mut(i) else {
+                continue;
+            };
+            if q.no != port
                 && q.rx == RxState::PortDisabled
                 && q.partner.system == partner.system
                 && q.partner.system_priority == partner.system_priority
@@ -615,7 +622,7 @@ impl System {
                 // 802.1AX-2014 6.5.4.2 Marker Responder: answer on the same port
                 if self
                     .out
-                    .transmit(PendingTx::MarkerResponse(port, m.response()))
+                    .transmit(PendingTx::MarkerResponse(port, p.slot, m.response()))
                 {
                     window_record(&mut p.marker_tx, now);
                     p.counters.marker_responses_tx =
@@ -633,12 +640,20 @@ impl System {
 
     /// Runs the timers due at `now`. Calling it early or repeatedly is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&(at, no, kind)) = self.out.timers.first() {
-            if at > now {
+        while let Some(&Reverse(e)) = self.out.timers.peek() {
+            if e.at() > now {
                 break;
             }
-            self.out.timers.pop_first();
-            let Some(p) = self.ports.get_mut(&no) else {
+            self.out.timers.pop();
+            // Entries of stopped, re-queued or removed timers are skipped.
+            let Some(p) = self
+                .ports
+                .at_mut(e.slot())
+                .filter(|p| p.timer_entry_live(e))
+            else {
+                continue;
+            };
+            let (no, Some(kind)) = (e.no(), e.kind()) else {
                 continue;
             };
             if !p.timer_due(&mut self.out, kind, now) {
@@ -693,6 +708,32 @@ impl System {
     /// Runs the machines of dirty ports and the Selection Logic of dirty LAGs until nothing
     /// changes (bounded).
     pub(crate) fn run(&mut self, now: Instant) {
+        self.run_machines(now);
+        self.tidy_timers();
+    }
+
+    /// Keeps the timer queue's earliest entry live (so [`poll_timeout`](Self::poll_timeout) is
+    /// exact) and purges stale entries once they outnumber the live ones (at most 7 per port).
+    fn tidy_timers(&mut self) {
+        let ports = &self.ports;
+        let live = |e: &TimerEntry| ports.at(e.slot()).is_some_and(|p| p.timer_entry_live(*e));
+        let bound = ports.len().saturating_mul(16).saturating_add(64);
+        if self.out.timers.len() > bound {
+            let mut v = core::mem::take(&mut self.out.timers).into_vec();
+            v.retain(|Reverse(e)| live(e));
+            v.sort_unstable();
+            v.dedup();
+            self.out.timers = v.into();
+        }
+        while let Some(Reverse(e)) = self.out.timers.peek() {
+            if live(e) {
+                break;
+            }
+            self.out.timers.pop();
+        }
+    }
+
+    fn run_machines(&mut self, now: Instant) {
         let limit = 64usize
             .saturating_mul(
                 self.ports
@@ -702,8 +743,8 @@ impl System {
             )
             .saturating_add(1024);
         for _ in 0..limit {
-            if let Some(no) = self.out.dirty_ports.pop() {
-                self.step_port(now, no);
+            if let Some(slot) = self.out.dirty_ports.pop() {
+                self.step_port(now, slot);
             } else if let Some(lag) = self.out.dirty_lags.pop() {
                 self.select(lag);
             } else {
@@ -711,8 +752,8 @@ impl System {
             }
         }
         self.out.stats.run_limit_reached = self.out.stats.run_limit_reached.saturating_add(1);
-        for no in core::mem::take(&mut self.out.dirty_ports) {
-            if let Some(p) = self.ports.get_mut(&no) {
+        for slot in core::mem::take(&mut self.out.dirty_ports) {
+            if let Some(p) = self.ports.at_mut(slot) {
                 p.dirty = false;
             }
         }
@@ -730,19 +771,23 @@ impl System {
         })
     }
 
-    fn step_port(&mut self, now: Instant, no: PortNo) {
-        let (others_ready, coupled) = match self.ports.get(&no) {
-            Some(p) => (
-                self.others_ready(p),
-                self.lags
-                    .get(&p.cfg.lag)
-                    .is_some_and(|l| l.cfg.mux == MuxControl::Coupled),
-            ),
-            None => return,
-        };
-        let Some(p) = self.ports.get_mut(&no) else {
+    fn step_port(&mut self, now: Instant, slot: Slot) {
+        let Some(p) = self.ports.at(slot) else {
             return;
         };
+        // The other ports' readiness only matters to WAITING -> ATTACHED, which also needs
+        // this port's Ready_N; nothing in this step sets Ready_N (only wait_while expiry does,
+        // and entering WAITING clears it), so without it the value is never read.
+        let others_ready = if p.mux == MuxState::Waiting && p.ready_n {
+            self.others_ready(p)
+        } else {
+            true
+        };
+        let coupled = p.coupled;
+        let Some(p) = self.ports.at_mut(slot) else {
+            return;
+        };
+        let no = p.no;
         p.dirty = false;
         let mux_before = p.mux;
         let rx_before = p.rx;
@@ -801,8 +846,8 @@ impl System {
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
         while let Some(t) = self.out.tx.pop_front() {
             let (port, result) = match t {
-                PendingTx::Lacpdu(no) => {
-                    let Some(p) = self.ports.get_mut(&no) else {
+                PendingTx::Lacpdu(no, slot) => {
+                    let Some(p) = self.ports.at_mut(slot).filter(|p| p.no == no) else {
                         continue;
                     };
                     p.lacpdu_queued = false;
@@ -816,8 +861,8 @@ impl System {
                     let eth = EthernetRepr::slow_protocols(p.cfg.mac);
                     (no, SlowPdu::Lacp(pdu).emit_frame(&eth, buf))
                 }
-                PendingTx::MarkerResponse(no, m) => {
-                    let Some(p) = self.ports.get(&no) else {
+                PendingTx::MarkerResponse(no, slot, m) => {
+                    let Some(p) = self.ports.at(slot).filter(|p| p.no == no) else {
                         continue;
                     };
                     let eth = EthernetRepr::slow_protocols(p.cfg.mac);
@@ -844,7 +889,7 @@ impl System {
     /// any timer runs. It may be earlier than strictly needed (a restarted timer is re-queued
     /// lazily); such a call is a cheap no-op.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.out.timers.first().map(|(at, _, _)| *at)
+        self.out.timers.peek().map(|Reverse(e)| e.at())
     }
 
     // ------------------------------------------------------------------ getters
@@ -934,12 +979,19 @@ impl System {
         if !self.out.dirty_ports.is_empty() || !self.out.dirty_lags.is_empty() {
             return Err("machines not run to completion");
         }
-        for (no, p) in &self.ports {
+        if !self.ports.consistent() {
+            return Err("port table indexes inconsistent");
+        }
+        for p in self.ports.values() {
+            let no = &p.no;
             let st = p.actor_state;
             let coupled = self
                 .lags
                 .get(&p.cfg.lag)
                 .is_some_and(|l| l.cfg.mux == MuxControl::Coupled);
+            if p.coupled != coupled {
+                return Err("cached Mux control differs from the LAG's");
+            }
             if st.contains(S::DISTRIBUTING) && !st.contains(S::COLLECTING) && !coupled {
                 return Err("distributing without collecting");
             }

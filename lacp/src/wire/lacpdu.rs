@@ -452,12 +452,10 @@ impl<'a> LacpduRepr<'a> {
             // The common case (every LACPv1 PDU): exactly 110 octets, every length a constant,
             // the fields written in place.
             let got = buf.len();
-            let out = buf
-                .first_chunk_mut::<PDU_LEN>()
-                .ok_or(Error::Truncated {
-                    needed: PDU_LEN,
-                    got,
-                })?;
+            let out = buf.first_chunk_mut::<PDU_LEN>().ok_or(Error::Truncated {
+                needed: PDU_LEN,
+                got,
+            })?;
             self.emit_fixed(out);
             return Ok(PDU_LEN);
         }
@@ -612,7 +610,10 @@ mod tests {
             slow[..58].copy_from_slice(&r.fixed_octets());
             slow[58..110].fill(0);
             assert_eq!(&fast[..110], &slow[..110], "version {version}");
-            assert!(fast[110..].iter().all(|b| *b == 0xa5), "wrote past 110 octets");
+            assert!(
+                fast[110..].iter().all(|b| *b == 0xa5),
+                "wrote past 110 octets"
+            );
             assert_eq!(LacpduRepr::parse_bytes(&fast[..110]), Ok(r));
         }
     }
