@@ -111,7 +111,10 @@ fn remove_and_readd_keeps_the_lacpdu_rate_window() {
         &mut lacpdus,
         &mut markers,
     );
-    assert!(lacpdus.len() > sent_by_then, "the held LACPDU was never sent");
+    assert!(
+        lacpdus.len() > sent_by_then,
+        "the held LACPDU was never sent"
+    );
     assert!(
         lacpdus.iter().any(|t| *t == Instant::from_secs(1)),
         "sent at {lacpdus:?}"
