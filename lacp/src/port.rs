@@ -49,14 +49,17 @@ pub(crate) struct TimerSlot {
     pub(crate) queued: Option<Instant>,
 }
 
+/// `repr(C)`: the timers a steady port restarts (current_while on every LACPDU, the periodic
+/// timer on every transmit) first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct Timers {
     pub(crate) current_while: TimerSlot,
     pub(crate) periodic_timer: TimerSlot,
+    pub(crate) tx_hold: TimerSlot,
     pub(crate) wait_while: TimerSlot,
     pub(crate) actor_churn_timer: TimerSlot,
     pub(crate) partner_churn_timer: TimerSlot,
-    pub(crate) tx_hold: TimerSlot,
     pub(crate) loopback_while: TimerSlot,
 }
 
@@ -155,6 +158,9 @@ pub(crate) struct Outputs {
     pub(crate) events: VecDeque<Event>,
     pub(crate) tx: VecDeque<PendingTx>,
     pub(crate) timers: TimerQueue,
+    /// The earliest entry of `timers` may be stale (a timer was stopped or re-queued earlier, or
+    /// entries were popped); cleared by `System::tidy_timers`.
+    pub(crate) timers_unsure: bool,
     pub(crate) stats: Stats,
     /// Slots of the ports whose machines must run (a stack: the last marked runs first).
     pub(crate) dirty_ports: Vec<Slot>,
@@ -189,29 +195,24 @@ impl Outputs {
 
 /// A port: configuration, the standard's per-port variables, machine states, timers, counters.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct Port {
+    // `repr(C)`, hot fields first: what a received LACPDU and a periodic transmit touch sits in
+    // the first cache lines (the timer slots, rate windows and counters after them; rarely
+    // used state last).
     pub(crate) no: PortNo,
     /// Index in the System's port table.
     pub(crate) slot: Slot,
-    pub(crate) cfg: PortConfig,
-    pub(crate) link: LinkState,
+    pub(crate) rx: RxState,
+    pub(crate) periodic: PeriodicState,
+    pub(crate) mux: MuxState,
+    pub(crate) selected: Selected,
+    pub(crate) actor_churn: ActorChurnState,
+    pub(crate) partner_churn: PartnerChurnState,
     /// Port_Operational / port_enabled.
     pub(crate) port_enabled: bool,
     /// LACP_Enabled: the link is full duplex.
     pub(crate) lacp_enabled: bool,
-    /// Actor system identity in use (the LAG's override or the system's).
-    pub(crate) actor_system: SystemIdentity,
-    /// Actor_Oper_Port_Key.
-    pub(crate) actor_key: u16,
-    pub(crate) collector_max_delay: u16,
-    /// Actor_Oper_Port_State.
-    pub(crate) actor_state: PortState,
-    /// Partner_Admin_* values (recordDefault copies them).
-    pub(crate) partner_admin: PortInfo,
-    /// Partner_Oper_* values.
-    pub(crate) partner: PortInfo,
-    pub(crate) selected: Selected,
-    pub(crate) aggregator: Option<AggregatorId>,
     /// Attach_Mux_To_Aggregator done.
     pub(crate) attached: bool,
     pub(crate) ntt: bool,
@@ -225,17 +226,26 @@ pub(crate) struct Port {
     pub(crate) coupled: bool,
     pub(crate) lacpdu_queued: bool,
     pub(crate) dirty: bool,
-    pub(crate) rx: RxState,
-    pub(crate) periodic: PeriodicState,
-    pub(crate) mux: MuxState,
-    pub(crate) actor_churn: ActorChurnState,
-    pub(crate) partner_churn: PartnerChurnState,
+    /// Actor_Oper_Port_State.
+    pub(crate) actor_state: PortState,
+    /// Actor system identity in use (the LAG's override or the system's).
+    pub(crate) actor_system: SystemIdentity,
+    /// Actor_Oper_Port_Key.
+    pub(crate) actor_key: u16,
+    pub(crate) collector_max_delay: u16,
+    /// Partner_Oper_* values.
+    pub(crate) partner: PortInfo,
+    pub(crate) aggregator: Option<AggregatorId>,
+    pub(crate) cfg: PortConfig,
     pub(crate) timers: Timers,
     /// Instants of the last LACPDUs sent (rate limit).
     pub(crate) lacpdu_tx: [Option<Instant>; LACPDUS_PER_FAST_PERIODIC_MAX],
+    pub(crate) counters: PortCounters,
+    pub(crate) link: LinkState,
+    /// Partner_Admin_* values (recordDefault copies them).
+    pub(crate) partner_admin: PortInfo,
     /// Instants of the last Marker Responses sent (rate limit).
     pub(crate) marker_tx: [Option<Instant>; MARKER_RESPONSES_PER_SECOND_MAX],
-    pub(crate) counters: PortCounters,
 }
 
 /// A window of the last N transmit instants: a new one is allowed when the oldest is at least a
@@ -393,8 +403,13 @@ impl Port {
         slot.deadline = Some(at);
         match slot.queued {
             Some(q) if q <= at => {} // re-queued lazily when q comes up
-            // Queued later (the old entry goes stale) or not queued.
-            Some(_) | None => {
+            // Queued later: the old entry goes stale.
+            Some(_) => {
+                out.timers.push(Reverse(entry));
+                out.timers_unsure = true;
+                slot.queued = Some(at);
+            }
+            None => {
                 out.timers.push(Reverse(entry));
                 slot.queued = Some(at);
             }
@@ -402,11 +417,12 @@ impl Port {
     }
 
     pub(crate) fn stop_timer(&mut self, out: &mut Outputs, kind: TimerKind) {
-        let _ = out;
         let slot = self.timers.slot(kind);
         slot.deadline = None;
-        // The queue entry goes stale.
-        slot.queued = None;
+        if slot.queued.take().is_some() {
+            // The queue entry goes stale.
+            out.timers_unsure = true;
+        }
     }
 
     /// The queue entry `e` (of this port) is live: the timer is queued at that instant.

@@ -492,6 +492,16 @@ impl System {
             inc(&mut stats.bad_destination_rx);
             return Err(RxError::BadDestination(eth.dst));
         }
+        if payload.first() == Some(&wire::SUBTYPE_LACP) {
+            // The common case, without the SlowPdu wrapper (same checks, same order as below).
+            let lacpdu = LacpduRepr::parse_bytes(payload).map_err(|e| illegal(p, stats, e))?;
+            if !p.port_enabled || !p.lacp_enabled {
+                inc(&mut p.counters.disabled_rx);
+                inc(&mut stats.disabled_rx);
+                return Err(RxError::PortDisabled);
+            }
+            return self.rx_lacpdu(now, port, &lacpdu);
+        }
         let pdu = SlowPdu::parse(payload).map_err(|e| illegal(p, stats, e))?;
         if let SlowPdu::Other { subtype, .. } = pdu {
             inc(&mut p.counters.unknown_rx);
@@ -645,6 +655,7 @@ impl System {
                 break;
             }
             self.out.timers.pop();
+            self.out.timers_unsure = true;
             // Entries of stopped, re-queued or removed timers are skipped.
             let Some(p) = self
                 .ports
@@ -718,7 +729,12 @@ impl System {
         let ports = &self.ports;
         let live = |e: &TimerEntry| ports.at(e.slot()).is_some_and(|p| p.timer_entry_live(*e));
         let bound = ports.len().saturating_mul(16).saturating_add(64);
-        if self.out.timers.len() > bound {
+        let oversized = self.out.timers.len() > bound;
+        if !oversized && !self.out.timers_unsure {
+            return;
+        }
+        self.out.timers_unsure = false;
+        if oversized {
             let mut v = core::mem::take(&mut self.out.timers).into_vec();
             v.retain(|Reverse(e)| live(e));
             v.sort_unstable();

@@ -411,6 +411,7 @@ pub struct LacpduRepr<'a> {
 
 impl<'a> LacpduRepr<'a> {
     /// Parses a packet (see the [module docs](super) for what is validated).
+    #[inline]
     pub fn parse(packet: &Packet<&'a [u8]>) -> Result<Self, Error> {
         packet.check_len()?;
         let version = packet.version();
@@ -428,6 +429,7 @@ impl<'a> LacpduRepr<'a> {
     }
 
     /// Parses the octets of a LACPDU starting at the Subtype octet.
+    #[inline]
     pub fn parse_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
         Self::parse(&Packet::new_unchecked(bytes))
     }
