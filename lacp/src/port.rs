@@ -161,6 +161,10 @@ pub(crate) struct Outputs {
     /// The earliest entry of `timers` may be stale (a timer was stopped or re-queued earlier, or
     /// entries were popped); cleared by `System::tidy_timers`.
     pub(crate) timers_unsure: bool,
+    /// Counts every action a machine step can take (state entries, timer starts and stops,
+    /// events, transmits, dirty marks); `System::step_port` compares it before and after to
+    /// see whether a step did nothing.
+    pub(crate) effects: u64,
     pub(crate) stats: Stats,
     /// Slots of the ports whose machines must run (a stack: the last marked runs first).
     pub(crate) dirty_ports: Vec<Slot>,
@@ -169,6 +173,7 @@ pub(crate) struct Outputs {
 
 impl Outputs {
     pub(crate) fn event(&mut self, e: Event) {
+        self.effect();
         if self.events.len() >= EVENTS_MAX {
             self.stats.events_dropped = self.stats.events_dropped.saturating_add(1);
         } else {
@@ -177,6 +182,7 @@ impl Outputs {
     }
 
     pub(crate) fn transmit(&mut self, t: PendingTx) -> bool {
+        self.effect();
         if self.tx.len() >= TRANSMITS_MAX {
             self.stats.transmits_dropped = self.stats.transmits_dropped.saturating_add(1);
             false
@@ -186,7 +192,14 @@ impl Outputs {
         }
     }
 
+    /// Records that a machine acted (see `effects`).
+    #[inline]
+    pub(crate) fn effect(&mut self) {
+        self.effects = self.effects.wrapping_add(1);
+    }
+
     pub(crate) fn lag_dirty(&mut self, lag: LagId) {
+        self.effect();
         if !self.dirty_lags.contains(&lag) {
             self.dirty_lags.push(lag);
         }
@@ -226,6 +239,9 @@ pub(crate) struct Port {
     pub(crate) coupled: bool,
     pub(crate) lacpdu_queued: bool,
     pub(crate) dirty: bool,
+    /// [`Port::step_inputs`] of the last machine step that did nothing (0: none). A step with
+    /// the same inputs, and NTT clear, would do nothing again and is skipped.
+    pub(crate) idle_inputs: u64,
     /// Actor_Oper_Port_State.
     pub(crate) actor_state: PortState,
     /// Actor system identity in use (the LAG's override or the system's).
@@ -307,6 +323,7 @@ impl Port {
             coupled: lag.cfg.mux == crate::config::MuxControl::Coupled,
             lacpdu_queued: false,
             dirty: false,
+            idle_inputs: 0,
             rx: RxState::Initialize,
             periodic: PeriodicState::NoPeriodic,
             mux: MuxState::Detached,
@@ -366,7 +383,44 @@ impl Port {
         }
     }
 
+    /// Everything the Receive (non-PDU transitions), Periodic, Mux, Churn and Transmit machines
+    /// branch on in `System::step_port`, packed (bit 63 set, so never 0). With NTT clear the
+    /// Transmit machine reads nothing else and nothing depends on `now` except the values of
+    /// timers started by a transition, so a step is a function of these inputs (and of
+    /// others_ready, which is read only when WAITING with Ready_N; such steps are never
+    /// skipped).
+    pub(crate) fn step_inputs(&self) -> u64 {
+        let flags = [
+            self.port_enabled,
+            self.lacp_enabled,
+            self.port_moved,
+            self.ready_n,
+            self.aggregator.is_some(),
+            self.coupled,
+            self.lag_up,
+            self.lacpdu_queued,
+            self.ntt,
+            self.timers.actor_churn_timer.deadline.is_some(),
+            self.timers.partner_churn_timer.deadline.is_some(),
+        ]
+        .iter()
+        .enumerate()
+        .fold(0u64, |acc, (i, b)| acc | u64::from(*b) << i);
+        let states = u64::from(self.rx.to_u8())
+            | u64::from(self.periodic.to_u8()) << 4
+            | u64::from(self.mux.to_u8()) << 8
+            | u64::from(self.selected.to_u8()) << 12
+            | u64::from(self.actor_churn.to_u8()) << 16
+            | u64::from(self.partner_churn.to_u8()) << 20;
+        1 << 63
+            | flags
+            | states << 16
+            | u64::from(self.actor_state.bits()) << 40
+            | u64::from(self.partner.state.bits()) << 48
+    }
+
     pub(crate) fn mark_dirty(&mut self, out: &mut Outputs) {
+        out.effect();
         if !self.dirty {
             self.dirty = true;
             out.dirty_ports.push(self.slot);
@@ -398,6 +452,7 @@ impl Port {
     // ---- timers ----
 
     pub(crate) fn start_timer(&mut self, out: &mut Outputs, kind: TimerKind, at: Instant) {
+        out.effect();
         let entry = TimerEntry::new(at, self.no, kind, self.slot);
         let slot = self.timers.slot(kind);
         slot.deadline = Some(at);
@@ -417,6 +472,7 @@ impl Port {
     }
 
     pub(crate) fn stop_timer(&mut self, out: &mut Outputs, kind: TimerKind) {
+        out.effect();
         let slot = self.timers.slot(kind);
         slot.deadline = None;
         if slot.queued.take().is_some() {

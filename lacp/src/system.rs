@@ -794,17 +794,22 @@ impl System {
         // The other ports' readiness only matters to WAITING -> ATTACHED, which also needs
         // this port's Ready_N; nothing in this step sets Ready_N (only wait_while expiry does,
         // and entering WAITING clears it), so without it the value is never read.
-        let others_ready = if p.mux == MuxState::Waiting && p.ready_n {
-            self.others_ready(p)
-        } else {
-            true
-        };
+        let waiting_ready = p.mux == MuxState::Waiting && p.ready_n;
+        let others_ready = !waiting_ready || self.others_ready(p);
         let coupled = p.coupled;
+        let inputs = p.step_inputs();
         let Some(p) = self.ports.at_mut(slot) else {
             return;
         };
-        let no = p.no;
         p.dirty = false;
+        // The last step with exactly these inputs did nothing, so this one would do nothing
+        // either (see Port::step_inputs): the steady-state received LACPDU ends here.
+        let memo = !waiting_ready && !p.ntt;
+        if memo && p.idle_inputs == inputs {
+            return;
+        }
+        let effects_before = self.out.effects;
+        let no = p.no;
         let mux_before = p.mux;
         let rx_before = p.rx;
         let partner_before = p.partner;
@@ -818,6 +823,12 @@ impl System {
             }
         }
         p.tx_step(&mut self.out, now);
+        p.idle_inputs = if memo && self.out.effects == effects_before && partner_before == p.partner
+        {
+            inputs
+        } else {
+            0
+        };
         if partner_before != p.partner {
             self.out.event(Event::PartnerChanged {
                 port: no,
