@@ -253,10 +253,10 @@ pub(crate) struct Port {
     pub(crate) partner: PortInfo,
     pub(crate) aggregator: Option<AggregatorId>,
     pub(crate) cfg: PortConfig,
-    pub(crate) timers: Timers,
     /// Instants of the last LACPDUs sent (rate limit).
     pub(crate) lacpdu_tx: [Option<Instant>; LACPDUS_PER_FAST_PERIODIC_MAX],
     pub(crate) counters: PortCounters,
+    pub(crate) timers: Timers,
     pub(crate) link: LinkState,
     /// Partner_Admin_* values (recordDefault copies them).
     pub(crate) partner_admin: PortInfo,
@@ -526,5 +526,20 @@ impl Port {
             }
             None => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn hot_fields_first() {
+        // What a steady LACPDU and a periodic transmit touch: the head, the LACPDU rate window,
+        // the first counters and the current_while / periodic timers. Keep them in the first
+        // five cache lines (a Port is several hundred octets).
+        assert!(offset_of!(Port, timers) + 2 * size_of::<TimerSlot>() <= 5 * 64);
+        assert!(offset_of!(Port, counters) + 2 * size_of::<u64>() <= 4 * 64);
     }
 }
