@@ -419,6 +419,15 @@ impl Port {
             | u64::from(self.partner.state.bits()) << 48
     }
 
+    /// A machine step now would be skipped: NTT clear, not WAITING with Ready_N (others_ready
+    /// unread) and the inputs of the last no-op step.
+    #[inline]
+    pub(crate) fn step_is_idle(&self) -> bool {
+        !self.ntt
+            && !(self.mux == MuxState::Waiting && self.ready_n)
+            && self.idle_inputs == self.step_inputs()
+    }
+
     pub(crate) fn mark_dirty(&mut self, out: &mut Outputs) {
         out.effect();
         if !self.dirty {

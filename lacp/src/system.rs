@@ -577,7 +577,10 @@ impl System {
         if partner != partner_before || rx_before != p.rx || selected_before != p.selected {
             self.out.lag_dirty(lag);
         }
-        p.mark_dirty(&mut self.out);
+        // A port whose machine step would be skipped (see step_port) need not be queued.
+        if !p.step_is_idle() {
+            p.mark_dirty(&mut self.out);
+        }
         if partner.system != partner_before.system || partner.port != partner_before.port {
             self.detect_port_moved(port, &partner);
         }
@@ -803,7 +806,7 @@ impl System {
         };
         p.dirty = false;
         // The last step with exactly these inputs did nothing, so this one would do nothing
-        // either (see Port::step_inputs): the steady-state received LACPDU ends here.
+        // either (see Port::step_inputs).
         let memo = !waiting_ready && !p.ntt;
         if memo && p.idle_inputs == inputs {
             return;
