@@ -424,7 +424,7 @@ impl Port {
     #[inline]
     pub(crate) fn step_is_idle(&self) -> bool {
         !self.ntt
-            && !(self.mux == MuxState::Waiting && self.ready_n)
+            && (self.mux != MuxState::Waiting || !self.ready_n)
             && self.idle_inputs == self.step_inputs()
     }
 
