@@ -49,7 +49,10 @@ fn lacp_system(c: &mut Criterion) {
             while let Some(e) = st.sys.poll_event() {
                 black_box(e);
             }
-            r
+            // A value of the anchor's size (its Option<()>): criterion reads the routine's
+            // output back octet by octet (volatile), so returning the whole Result<(), RxError>
+            // timed harness reads the anchor does not pay.
+            r.is_ok()
         });
     });
     // No state change: nothing was sent, every port still distributes.

@@ -295,15 +295,9 @@ pub fn lacp_system(data: &[u8]) {
         now = at;
         match op {
             Op::Drain => system_drain(&mut sys, now, &mut log, !lazy_drain),
-            Op::RemovePort { port } => {
-                apply(&mut sys, now, &op);
-                if sys.port(port).is_none() {
-                    // A port added again later is a new port to the System, with a fresh
-                    // transmit budget (see FUZZING.md, findings).
-                    log.lacpdus.remove(&port);
-                    log.marker_responses.remove(&port);
-                }
-            }
+            // A port removed and added again under the same number is the same port on the
+            // same wire: its transmit history is kept, so the rate checks span the re-add
+            // (FUZZING.md, finding 3).
             op => apply(&mut sys, now, &op),
         }
         system_check(&sys);

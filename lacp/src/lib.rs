@@ -101,6 +101,7 @@ mod port;
 mod selection;
 pub mod snapshot;
 mod system;
+mod table;
 pub mod wire;
 
 pub use config::{

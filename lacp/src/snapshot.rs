@@ -709,7 +709,7 @@ impl System {
                 .get(&s.config.lag)
                 .ok_or(ConfigError::UnknownLag(s.config.lag))?;
             let identity = sys.lag_identity(&lag.cfg);
-            let mut p = Port::new(s.port, s.config, identity, lag);
+            let mut p = Port::new(s.port, sys.ports.next_slot(), s.config, identity, lag);
             restore_port(&mut p, &mut sys.out, s, now);
             if let Some(a) = s.aggregator {
                 let agg = sys
@@ -728,15 +728,14 @@ impl System {
                 l.ports.insert(i, s.port);
             }
             sys.port_numbers.insert(s.config.port_number, s.port);
-            sys.ports.insert(s.port, p);
+            sys.ports.insert(p);
         }
         sys.aggregators.retain(|_, a| !a.ports.is_empty());
         sys.check_invariants()
             .map_err(SnapshotError::Inconsistent)?;
         // Serve NTT (and re-check selection; a consistent snapshot changes nothing).
-        let ports: Vec<PortNo> = sys.ports.keys().copied().collect();
-        for no in ports {
-            if let Some(p) = sys.ports.get_mut(&no) {
+        for i in 0..sys.ports.len() {
+            if let Some(p) = sys.ports.nth_mut(i) {
                 p.mark_dirty(&mut sys.out);
             }
         }

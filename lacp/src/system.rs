@@ -8,11 +8,17 @@ use crate::config::{
     validate_lag, validate_port, validate_system,
 };
 use crate::event::{AggregatorId, Event, LagStatus, PortStatus, RxError, Stats, Transmit};
-use crate::machines::{MuxState, RxState, SHORT_TIMEOUT_TIME, Selected};
-use crate::port::{
-    EVENTS_MAX, Outputs, PendingTx, Port, TRANSMITS_MAX, TimerKind, window_next_free, window_record,
+use crate::machines::{
+    FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX, MARKER_RESPONSES_PER_SECOND_MAX, MuxState,
+    RxState, SHORT_TIMEOUT_TIME, Selected,
 };
+use crate::port::{
+    EVENTS_MAX, Outputs, PendingTx, Port, Slot, TRANSMITS_MAX, TimerEntry, TimerKind,
+    window_next_free, window_record,
+};
+use crate::table::PortTable;
 use crate::wire::{self, EthernetRepr, LacpduRepr, MarkerKind, SlowPdu};
+use core::cmp::Reverse;
 use l2_types::{EtherType, Instant, PortNo};
 
 /// Most ports one System accepts.
@@ -55,11 +61,51 @@ pub(crate) struct Aggregator {
 #[derive(Debug)]
 pub struct System {
     pub(crate) config: SystemConfig,
-    pub(crate) ports: BTreeMap<PortNo, Port>,
+    pub(crate) ports: PortTable,
     pub(crate) lags: BTreeMap<LagId, Lag>,
     pub(crate) aggregators: BTreeMap<AggregatorId, Aggregator>,
     pub(crate) port_numbers: BTreeMap<u16, PortNo>,
     pub(crate) out: Outputs,
+    /// Transmit instants (under 1 s old when recorded) of removed ports, so that a port added
+    /// again under the same number keeps its rate windows.
+    pub(crate) removed_tx: BTreeMap<PortNo, RecentTx>,
+}
+
+/// The rate windows of a removed port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecentTx {
+    lacpdu_tx: [Option<Instant>; LACPDUS_PER_FAST_PERIODIC_MAX],
+    marker_tx: [Option<Instant>; MARKER_RESPONSES_PER_SECOND_MAX],
+}
+
+/// `t` still counts in a 1 s rate window at `now`.
+fn in_window(t: Instant, now: Instant) -> bool {
+    t + FAST_PERIODIC_TIME > now
+}
+
+impl RecentTx {
+    fn of(p: &Port, now: Instant) -> Self {
+        let keep = |t: &Option<Instant>| t.filter(|t| in_window(*t, now));
+        Self {
+            lacpdu_tx: p.lacpdu_tx.each_ref().map(keep),
+            marker_tx: p.marker_tx.each_ref().map(keep),
+        }
+    }
+
+    fn live(&self, now: Instant) -> bool {
+        self.lacpdu_tx
+            .iter()
+            .chain(&self.marker_tx)
+            .flatten()
+            .any(|t| in_window(*t, now))
+    }
+
+    /// Pre-loads a re-added port's windows with the instants still within 1 s of `now`.
+    fn restore_into(&self, p: &mut Port, now: Instant) {
+        let keep = |t: &Option<Instant>| t.filter(|t| in_window(*t, now));
+        p.lacpdu_tx = self.lacpdu_tx.each_ref().map(keep);
+        p.marker_tx = self.marker_tx.each_ref().map(keep);
+    }
 }
 
 impl System {
@@ -68,11 +114,12 @@ impl System {
     pub fn new(config: SystemConfig) -> Self {
         Self {
             config,
-            ports: BTreeMap::new(),
+            ports: PortTable::default(),
             lags: BTreeMap::new(),
             aggregators: BTreeMap::new(),
             port_numbers: BTreeMap::new(),
             out: Outputs::default(),
+            removed_tx: BTreeMap::new(),
         }
     }
 
@@ -166,6 +213,7 @@ impl System {
         identity: SystemIdentity,
     ) {
         let _ = now;
+        p.coupled = cfg.mux == MuxControl::Coupled;
         if p.actor_key != cfg.key || p.actor_system != identity {
             p.actor_key = cfg.key;
             p.actor_system = identity;
@@ -251,11 +299,15 @@ impl System {
             .get(&cfg.lag)
             .ok_or(ConfigError::UnknownLag(cfg.lag))?;
         let identity = self.lag_identity(&lag.cfg);
-        let mut p = Port::new(port, cfg, identity, lag);
+        let mut p = Port::new(port, self.ports.next_slot(), cfg, identity, lag);
+        // The same port number removed less than a second ago: its transmits still count.
+        if let Some(recent) = self.removed_tx.remove(&port) {
+            recent.restore_into(&mut p, now);
+        }
         // 802.1AX-2014 6.4.12: BEGIN -> INITIALIZE
         p.rx_settle(&mut self.out, now);
         p.mark_dirty(&mut self.out);
-        self.ports.insert(port, p);
+        self.ports.insert(p);
         self.port_numbers.insert(cfg.port_number, port);
         if let Some(l) = self.lags.get_mut(&cfg.lag)
             && let Err(i) = l.ports.binary_search(&port)
@@ -289,10 +341,17 @@ impl System {
             l.ports.retain(|q| *q != port);
         }
         self.port_numbers.remove(&p.cfg.port_number);
+        // Remember the port's recent transmits (a re-added port must not exceed the rates
+        // either); forget those of ports removed over a second ago.
+        self.removed_tx.retain(|_, r| r.live(now));
+        let recent = RecentTx::of(&p, now);
+        if recent.live(now) {
+            self.removed_tx.insert(port, recent);
+        }
         self.out.tx.retain(|t| match t {
-            PendingTx::Lacpdu(q) | PendingTx::MarkerResponse(q, _) => *q != port,
+            PendingTx::Lacpdu(q, _) | PendingTx::MarkerResponse(q, _, _) => *q != port,
         });
-        self.out.dirty_ports.retain(|q| *q != port);
+        self.out.dirty_ports.retain(|q| *q != p.slot);
         self.out.lag_dirty(p.cfg.lag);
         self.run(now);
         Ok(())
@@ -433,6 +492,16 @@ impl System {
             inc(&mut stats.bad_destination_rx);
             return Err(RxError::BadDestination(eth.dst));
         }
+        if payload.first() == Some(&wire::SUBTYPE_LACP) {
+            // The common case, without the SlowPdu wrapper (same checks, same order as below).
+            let lacpdu = LacpduRepr::parse_bytes(payload).map_err(|e| illegal(p, stats, e))?;
+            if !p.port_enabled || !p.lacp_enabled {
+                inc(&mut p.counters.disabled_rx);
+                inc(&mut stats.disabled_rx);
+                return Err(RxError::PortDisabled);
+            }
+            return self.rx_lacpdu(now, port, &lacpdu);
+        }
         let pdu = SlowPdu::parse(payload).map_err(|e| illegal(p, stats, e))?;
         if let SlowPdu::Other { subtype, .. } = pdu {
             inc(&mut p.counters.unknown_rx);
@@ -508,7 +577,10 @@ impl System {
         if partner != partner_before || rx_before != p.rx || selected_before != p.selected {
             self.out.lag_dirty(lag);
         }
-        p.mark_dirty(&mut self.out);
+        // A port whose machine step would be skipped (see step_port) need not be queued.
+        if !p.step_is_idle() {
+            p.mark_dirty(&mut self.out);
+        }
         if partner.system != partner_before.system || partner.port != partner_before.port {
             self.detect_port_moved(port, &partner);
         }
@@ -521,8 +593,11 @@ impl System {
         if partner.system.is_zero() {
             return;
         }
-        for (no, q) in self.ports.iter_mut() {
-            if *no != port
+        for i in 0..self.ports.len() {
+            let Some(q) = self.ports.nth_mut(i) else {
+                continue;
+            };
+            if q.no != port
                 && q.rx == RxState::PortDisabled
                 && q.partner.system == partner.system
                 && q.partner.system_priority == partner.system_priority
@@ -560,7 +635,7 @@ impl System {
                 // 802.1AX-2014 6.5.4.2 Marker Responder: answer on the same port
                 if self
                     .out
-                    .transmit(PendingTx::MarkerResponse(port, m.response()))
+                    .transmit(PendingTx::MarkerResponse(port, p.slot, m.response()))
                 {
                     window_record(&mut p.marker_tx, now);
                     p.counters.marker_responses_tx =
@@ -578,12 +653,21 @@ impl System {
 
     /// Runs the timers due at `now`. Calling it early or repeatedly is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&(at, no, kind)) = self.out.timers.first() {
-            if at > now {
+        while let Some(&Reverse(e)) = self.out.timers.peek() {
+            if e.at() > now {
                 break;
             }
-            self.out.timers.pop_first();
-            let Some(p) = self.ports.get_mut(&no) else {
+            self.out.timers.pop();
+            self.out.timers_unsure = true;
+            // Entries of stopped, re-queued or removed timers are skipped.
+            let Some(p) = self
+                .ports
+                .at_mut(e.slot())
+                .filter(|p| p.timer_entry_live(e))
+            else {
+                continue;
+            };
+            let (no, Some(kind)) = (e.no(), e.kind()) else {
                 continue;
             };
             if !p.timer_due(&mut self.out, kind, now) {
@@ -638,6 +722,37 @@ impl System {
     /// Runs the machines of dirty ports and the Selection Logic of dirty LAGs until nothing
     /// changes (bounded).
     pub(crate) fn run(&mut self, now: Instant) {
+        self.run_machines(now);
+        self.tidy_timers();
+    }
+
+    /// Keeps the timer queue's earliest entry live (so [`poll_timeout`](Self::poll_timeout) is
+    /// exact) and purges stale entries once they outnumber the live ones (at most 7 per port).
+    fn tidy_timers(&mut self) {
+        let ports = &self.ports;
+        let live = |e: &TimerEntry| ports.at(e.slot()).is_some_and(|p| p.timer_entry_live(*e));
+        let bound = ports.len().saturating_mul(16).saturating_add(64);
+        let oversized = self.out.timers.len() > bound;
+        if !oversized && !self.out.timers_unsure {
+            return;
+        }
+        self.out.timers_unsure = false;
+        if oversized {
+            let mut v = core::mem::take(&mut self.out.timers).into_vec();
+            v.retain(|Reverse(e)| live(e));
+            v.sort_unstable();
+            v.dedup();
+            self.out.timers = v.into();
+        }
+        while let Some(Reverse(e)) = self.out.timers.peek() {
+            if live(e) {
+                break;
+            }
+            self.out.timers.pop();
+        }
+    }
+
+    fn run_machines(&mut self, now: Instant) {
         let limit = 64usize
             .saturating_mul(
                 self.ports
@@ -647,8 +762,8 @@ impl System {
             )
             .saturating_add(1024);
         for _ in 0..limit {
-            if let Some(no) = self.out.dirty_ports.pop() {
-                self.step_port(now, no);
+            if let Some(slot) = self.out.dirty_ports.pop() {
+                self.step_port(now, slot);
             } else if let Some(lag) = self.out.dirty_lags.pop() {
                 self.select(lag);
             } else {
@@ -656,8 +771,8 @@ impl System {
             }
         }
         self.out.stats.run_limit_reached = self.out.stats.run_limit_reached.saturating_add(1);
-        for no in core::mem::take(&mut self.out.dirty_ports) {
-            if let Some(p) = self.ports.get_mut(&no) {
+        for slot in core::mem::take(&mut self.out.dirty_ports) {
+            if let Some(p) = self.ports.at_mut(slot) {
                 p.dirty = false;
             }
         }
@@ -675,20 +790,29 @@ impl System {
         })
     }
 
-    fn step_port(&mut self, now: Instant, no: PortNo) {
-        let (others_ready, coupled) = match self.ports.get(&no) {
-            Some(p) => (
-                self.others_ready(p),
-                self.lags
-                    .get(&p.cfg.lag)
-                    .is_some_and(|l| l.cfg.mux == MuxControl::Coupled),
-            ),
-            None => return,
+    fn step_port(&mut self, now: Instant, slot: Slot) {
+        let Some(p) = self.ports.at(slot) else {
+            return;
         };
-        let Some(p) = self.ports.get_mut(&no) else {
+        // The other ports' readiness only matters to WAITING -> ATTACHED, which also needs
+        // this port's Ready_N; nothing in this step sets Ready_N (only wait_while expiry does,
+        // and entering WAITING clears it), so without it the value is never read.
+        let waiting_ready = p.mux == MuxState::Waiting && p.ready_n;
+        let others_ready = !waiting_ready || self.others_ready(p);
+        let coupled = p.coupled;
+        let inputs = p.step_inputs();
+        let Some(p) = self.ports.at_mut(slot) else {
             return;
         };
         p.dirty = false;
+        // The last step with exactly these inputs did nothing, so this one would do nothing
+        // either (see Port::step_inputs).
+        let memo = !waiting_ready && !p.ntt;
+        if memo && p.idle_inputs == inputs {
+            return;
+        }
+        let effects_before = self.out.effects;
+        let no = p.no;
         let mux_before = p.mux;
         let rx_before = p.rx;
         let partner_before = p.partner;
@@ -702,6 +826,12 @@ impl System {
             }
         }
         p.tx_step(&mut self.out, now);
+        p.idle_inputs = if memo && self.out.effects == effects_before && partner_before == p.partner
+        {
+            inputs
+        } else {
+            0
+        };
         if partner_before != p.partner {
             self.out.event(Event::PartnerChanged {
                 port: no,
@@ -746,8 +876,8 @@ impl System {
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
         while let Some(t) = self.out.tx.pop_front() {
             let (port, result) = match t {
-                PendingTx::Lacpdu(no) => {
-                    let Some(p) = self.ports.get_mut(&no) else {
+                PendingTx::Lacpdu(no, slot) => {
+                    let Some(p) = self.ports.at_mut(slot).filter(|p| p.no == no) else {
                         continue;
                     };
                     p.lacpdu_queued = false;
@@ -761,8 +891,8 @@ impl System {
                     let eth = EthernetRepr::slow_protocols(p.cfg.mac);
                     (no, SlowPdu::Lacp(pdu).emit_frame(&eth, buf))
                 }
-                PendingTx::MarkerResponse(no, m) => {
-                    let Some(p) = self.ports.get(&no) else {
+                PendingTx::MarkerResponse(no, slot, m) => {
+                    let Some(p) = self.ports.at(slot).filter(|p| p.no == no) else {
                         continue;
                     };
                     let eth = EthernetRepr::slow_protocols(p.cfg.mac);
@@ -789,7 +919,7 @@ impl System {
     /// any timer runs. It may be earlier than strictly needed (a restarted timer is re-queued
     /// lazily); such a call is a cheap no-op.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.out.timers.first().map(|(at, _, _)| *at)
+        self.out.timers.peek().map(|Reverse(e)| e.at())
     }
 
     // ------------------------------------------------------------------ getters
@@ -879,12 +1009,19 @@ impl System {
         if !self.out.dirty_ports.is_empty() || !self.out.dirty_lags.is_empty() {
             return Err("machines not run to completion");
         }
-        for (no, p) in &self.ports {
+        if !self.ports.consistent() {
+            return Err("port table indexes inconsistent");
+        }
+        for p in self.ports.values() {
+            let no = &p.no;
             let st = p.actor_state;
             let coupled = self
                 .lags
                 .get(&p.cfg.lag)
                 .is_some_and(|l| l.cfg.mux == MuxControl::Coupled);
+            if p.coupled != coupled {
+                return Err("cached Mux control differs from the LAG's");
+            }
             if st.contains(S::DISTRIBUTING) && !st.contains(S::COLLECTING) && !coupled {
                 return Err("distributing without collecting");
             }

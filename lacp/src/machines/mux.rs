@@ -38,6 +38,7 @@ impl Port {
     }
 
     fn mux_enter(&mut self, out: &mut Outputs, now: Instant, state: MuxState) {
+        out.effect();
         self.mux = state;
         match state {
             MuxState::Detached => {

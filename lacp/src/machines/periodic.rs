@@ -16,6 +16,7 @@ impl Port {
     }
 
     fn periodic_enter(&mut self, out: &mut Outputs, now: Instant, state: PeriodicState) {
+        out.effect();
         self.periodic = state;
         match state {
             PeriodicState::NoPeriodic => {

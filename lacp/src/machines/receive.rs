@@ -26,6 +26,7 @@ impl Port {
         state: RxState,
         pdu: Option<&LacpduRepr<'_>>,
     ) {
+        out.effect();
         self.rx = state;
         match state {
             RxState::Initialize => {

@@ -34,7 +34,7 @@ impl Port {
             return;
         }
         // 802.1AX-2014 6.4.16 Transmit machine: transmit a LACPDU, NTT = FALSE
-        if out.transmit(PendingTx::Lacpdu(self.no)) {
+        if out.transmit(PendingTx::Lacpdu(self.no, self.slot)) {
             window_record(&mut self.lacpdu_tx, now);
             self.lacpdu_queued = true;
             self.counters.lacpdus_tx = self.counters.lacpdus_tx.saturating_add(1);

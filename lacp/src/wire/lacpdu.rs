@@ -411,6 +411,7 @@ pub struct LacpduRepr<'a> {
 
 impl<'a> LacpduRepr<'a> {
     /// Parses a packet (see the [module docs](super) for what is validated).
+    #[inline]
     pub fn parse(packet: &Packet<&'a [u8]>) -> Result<Self, Error> {
         packet.check_len()?;
         let version = packet.version();
@@ -428,6 +429,7 @@ impl<'a> LacpduRepr<'a> {
     }
 
     /// Parses the octets of a LACPDU starting at the Subtype octet.
+    #[inline]
     pub fn parse_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
         Self::parse(&Packet::new_unchecked(bytes))
     }
@@ -448,6 +450,17 @@ impl<'a> LacpduRepr<'a> {
     /// # Errors
     /// [`Error::Truncated`] if `buf` is shorter than `buffer_len()` (nothing is written then).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        if self.version < 2 || self.tlvs.is_empty() {
+            // The common case (every LACPv1 PDU): exactly 110 octets, every length a constant,
+            // the fields written in place.
+            let got = buf.len();
+            let out = buf.first_chunk_mut::<PDU_LEN>().ok_or(Error::Truncated {
+                needed: PDU_LEN,
+                got,
+            })?;
+            self.emit_fixed(out);
+            return Ok(PDU_LEN);
+        }
         let len = self.buffer_len();
         let got = buf.len();
         let truncated = Error::Truncated { needed: len, got };
@@ -466,6 +479,26 @@ impl<'a> LacpduRepr<'a> {
         // The Terminator (type 0, length 0) and the padding to 110 octets are zero.
         pad.fill(0);
         Ok(len)
+    }
+
+    /// A LACPDU without TLVs: Subtype, Version, the Actor, Partner and Collector TLVs, the
+    /// Terminator and the padding (zero).
+    #[inline]
+    fn emit_fixed(&self, o: &mut [u8; PDU_LEN]) {
+        *o = [0; PDU_LEN];
+        let [d0, d1] = self.collector_max_delay.to_be_bytes();
+        o[field::SUBTYPE] = SUBTYPE_LACP;
+        o[field::VERSION] = self.version;
+        o[field::ACTOR_TLV] = TYPE_ACTOR_INFORMATION;
+        o[field::ACTOR_TLV + 1] = INFORMATION_LENGTH;
+        o[field::ACTOR_INFO].copy_from_slice(&self.actor.to_octets());
+        o[field::PARTNER_TLV] = TYPE_PARTNER_INFORMATION;
+        o[field::PARTNER_TLV + 1] = INFORMATION_LENGTH;
+        o[field::PARTNER_INFO].copy_from_slice(&self.partner.to_octets());
+        o[field::COLLECTOR_TLV] = TYPE_COLLECTOR_INFORMATION;
+        o[field::COLLECTOR_TLV + 1] = COLLECTOR_INFORMATION_LENGTH;
+        o[field::COLLECTOR_MAX_DELAY.start] = d0;
+        o[field::COLLECTOR_MAX_DELAY.start + 1] = d1;
     }
 
     /// Octets 0..58: Subtype, Version and the Actor, Partner and Collector TLVs.
@@ -563,6 +596,28 @@ mod tests {
                 got: 109
             })
         );
+    }
+
+    #[test]
+    fn fixed_path_equals_general_path() {
+        // The 110-octet fast path (v1, or v2+ without TLVs) writes what the general path
+        // (fixed head + chain + zero pad) writes, over a dirty buffer.
+        let mut r = LacpduRepr::parse_bytes(&GOLDEN).unwrap();
+        r.collector_max_delay = 0x1234;
+        for version in [1u8, 2, 3, 0xff] {
+            r.version = version;
+            let mut fast = [0xa5u8; 128];
+            assert_eq!(r.emit(&mut fast), Ok(110));
+            let mut slow = [0x5au8; 128];
+            slow[..58].copy_from_slice(&r.fixed_octets());
+            slow[58..110].fill(0);
+            assert_eq!(&fast[..110], &slow[..110], "version {version}");
+            assert!(
+                fast[110..].iter().all(|b| *b == 0xa5),
+                "wrote past 110 octets"
+            );
+            assert_eq!(LacpduRepr::parse_bytes(&fast[..110]), Ok(r));
+        }
     }
 
     #[test]
