@@ -5,6 +5,9 @@
 //! object, whatever it carries: protocols that are not decoded yet are listed with their EtherType
 //! or 802.3 length, and malformed Slow Protocols and spanning tree frames carry an `error` with the
 //! codec's typed error text. Cisco PVST+ frames are decoded under `pvst`, never as IEEE BPDUs.
+//! ICCP is shown in both framings: the peer-port L2 framing (EtherType 0x88B5, `iccp`) and LDP
+//! PDUs in TCP segments to or from port 646 (`ldp`; one object per PDU, a PDU that continues in
+//! the next segment is reported as partial because TCP is not reassembled here).
 
 use crate::pcap::Frame;
 use core::fmt::Write as _;
@@ -26,6 +29,12 @@ pub const PROTOCOL_SLOW: &str = "slow";
 pub const PROTOCOL_STP: &str = "stp";
 /// Value of `protocol` for Cisco PVST+/Rapid-PVST+ BPDUs (not IEEE BPDUs).
 pub const PROTOCOL_PVST: &str = "pvst+";
+/// Value of `protocol` for ICCP over the peer-port's L2 framing (EtherType 0x88B5).
+pub const PROTOCOL_ICCP_L2: &str = "iccp-l2";
+/// Value of `protocol` for LDP PDUs (RFC 7275 ICCP over TCP port 646).
+pub const PROTOCOL_LDP: &str = "ldp";
+/// The LDP TCP port (RFC 5036 §3.1).
+pub const LDP_PORT: u16 = 646;
 /// Value of `protocol` for everything else.
 pub const PROTOCOL_UNKNOWN: &str = "unknown";
 
@@ -89,6 +98,10 @@ pub fn decode_frame(frame: &Frame) -> Value {
         decode_slow(&mut m, data, payload);
     } else if is_stp(&eth, payload) || is_pvst(&eth, payload) {
         decode_spanning_tree(&mut m, data);
+    } else if eth.ethertype == EtherType::LOCAL_EXPERIMENTAL_1 {
+        decode_iccp_l2(&mut m, data);
+    } else if let Some(segment) = ldp_segment(&eth, payload) {
+        decode_ldp(&mut m, segment);
     } else {
         m.insert("protocol".into(), json!(PROTOCOL_UNKNOWN));
     }
@@ -638,4 +651,130 @@ pub fn pvst_json(body: &[u8]) -> (Map<String, Value>, Option<String>) {
     p.insert("tlvs".into(), Value::Array(tlvs));
     p.insert("pvst_len".into(), json!(body.len()));
     (p, error)
+}
+
+/// The TCP payload of an IPv4 segment to or from port 646, if `payload` is one.
+fn ldp_segment<'a>(eth: &EthernetRepr, payload: &'a [u8]) -> Option<&'a [u8]> {
+    if eth.ethertype != EtherType::IPV4 {
+        return None;
+    }
+    let &vihl = payload.first()?;
+    let ihl = usize::from(vihl & 0x0f) * 4;
+    if vihl >> 4 != 4 || ihl < 20 || payload.get(9) != Some(&6) {
+        return None;
+    }
+    let total = usize::from(u16::from_be_bytes(*payload.get(2..4)?.first_chunk::<2>()?));
+    let ip = payload.get(..total.min(payload.len()))?;
+    let tcp = ip.get(ihl..)?;
+    let src = u16::from_be_bytes(*tcp.first_chunk::<2>()?);
+    let dst = u16::from_be_bytes(*tcp.get(2..4)?.first_chunk::<2>()?);
+    let off = usize::from(tcp.get(12)? >> 4) * 4;
+    if src != LDP_PORT && dst != LDP_PORT {
+        return None;
+    }
+    tcp.get(off..)
+}
+
+/// The messages of an ICCP/LDP payload: ICC messages with their RG and parameters, other LDP
+/// messages with their TLVs, malformed ones with the error; `text` is the readable form.
+fn iccp_messages_json(messages: &[iccp::wire::DecodedMessage<'_>]) -> Value {
+    use iccp::wire::DecodedMessage;
+    let list: Vec<Value> = messages
+        .iter()
+        .map(|msg| match msg {
+            DecodedMessage::Icc(m) => json!({
+                "kind": "icc",
+                "msg_type": m.msg_type.to_string(),
+                "msg_type_code": m.msg_type.0,
+                "message_id": m.id,
+                "rg_id": m.rg_id,
+                "params": m.params.iter().map(|p| json!(p.to_string())).collect::<Vec<_>>(),
+            }),
+            DecodedMessage::Ldp(m) => json!({
+                "kind": "ldp",
+                "msg_type": m.msg_type.to_string(),
+                "msg_type_code": m.msg_type.0,
+                "u_bit": m.u_bit,
+                "message_id": m.id,
+                "tlvs": m.tlvs.iter().map(|t| json!(t.to_string())).collect::<Vec<_>>(),
+            }),
+            DecodedMessage::Malformed {
+                msg_type,
+                id,
+                error,
+            } => json!({
+                "kind": "malformed",
+                "msg_type": msg_type.map(|t| t.to_string()),
+                "message_id": id,
+                "error": error.to_string(),
+            }),
+        })
+        .collect();
+    Value::Array(list)
+}
+
+/// An ICCP frame of the L2 framing (`iccp::wire::l2`): header fields and messages.
+fn decode_iccp_l2(m: &mut Map<String, Value>, data: &[u8]) {
+    m.insert("protocol".into(), json!(PROTOCOL_ICCP_L2));
+    match iccp::wire::decode_l2_frame(data) {
+        Ok(d) => {
+            let h = &d.frame.header;
+            m.insert(
+                "iccp".into(),
+                json!({
+                    "flags": h.flags.0,
+                    "data": h.flags.contains(iccp::wire::L2Flags::DATA),
+                    "auth": h.flags.contains(iccp::wire::L2Flags::AUTH),
+                    "sender_incarnation": h.sender,
+                    "receiver_incarnation": h.receiver,
+                    "frame_no": h.frame_no,
+                    "seq": h.seq,
+                    "ack": h.ack,
+                    "payload_len": d.frame.payload.len(),
+                    "messages": iccp_messages_json(&d.messages),
+                    "text": d.to_string(),
+                }),
+            );
+        }
+        Err(e) => {
+            m.insert("error".into(), json!(format!("iccp: {e}")));
+        }
+    }
+}
+
+/// LDP PDUs in one TCP segment (RFC 5036 §3.1 framing; RFC 7275 ICC messages inside). A segment
+/// that does not start on a PDU boundary is reported as such (reassembly is not done here).
+fn decode_ldp(m: &mut Map<String, Value>, segment: &[u8]) {
+    m.insert("protocol".into(), json!(PROTOCOL_LDP));
+    if segment.is_empty() {
+        m.insert("ldp".into(), json!({ "pdus": [] }));
+        return;
+    }
+    let mut pdus = Vec::new();
+    let mut rest = segment;
+    while !rest.is_empty() {
+        let len = rest
+            .get(2..4)
+            .and_then(|b| b.first_chunk::<2>())
+            .map(|b| usize::from(u16::from_be_bytes(*b)) + 4);
+        let Some(pdu) = len.and_then(|l| rest.get(..l)) else {
+            pdus.push(json!({ "error": "partial PDU (spans TCP segments)", "octets": rest.len() }));
+            break;
+        };
+        match iccp::wire::decode_ldp_pdu(pdu) {
+            Ok(d) => {
+                let [a, b, c, e] = d.header.lsr_id;
+                pdus.push(json!({
+                    "pdu_len": d.header.pdu_len,
+                    "lsr_id": format!("{a}.{b}.{c}.{e}"),
+                    "label_space": d.header.label_space,
+                    "messages": iccp_messages_json(&d.messages),
+                    "text": d.to_string(),
+                }));
+            }
+            Err(e) => pdus.push(json!({ "error": format!("ldp: {e}") })),
+        }
+        rest = rest.get(pdu.len()..).unwrap_or_default();
+    }
+    m.insert("ldp".into(), json!({ "pdus": pdus }));
 }
