@@ -511,9 +511,30 @@ impl Fdb {
         let key = Key::new(vid, mac).to_u64();
         let tick_start = self.st.tick_start();
         let st = &mut self.st;
-        let existing = match self.map.get_mut(&key) {
-            None => None,
-            Some(s) => {
+        // With no per-port or per-VLAN limits and room in the table, a new key needs no limit
+        // checks: it goes straight into the vacant bucket found by the one probe.
+        let room = self.map.len() < st.cfg.entries_max as usize
+            && st.port_counts.is_none()
+            && st.vlan_counts.is_none();
+        let existing = match self.map.entry(key) {
+            hashbrown::hash_map::Entry::Vacant(v) => {
+                if !room {
+                    return self.learn_slow(key, location, None);
+                }
+                let _ = st.bucket_add_now();
+                // Build the whole slot and store it at once: a read-modify-write of a freshly
+                // probed bucket would wait for its cache line.
+                let mut fresh = Slot::EMPTY;
+                fresh.set_local(Some(location));
+                fresh.last_seen = st.now;
+                let new = fresh.sync_view();
+                let _ = v.insert(fresh);
+                st.note(key, None, new);
+                st.stats.learned += 1;
+                return Learn::New;
+            }
+            hashbrown::hash_map::Entry::Occupied(mut o) => {
+                let s = o.get_mut();
                 if let Some(from) = s.local() {
                     match s.kind {
                         Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
@@ -533,10 +554,10 @@ impl Fdb {
                         return Learn::Refreshed;
                     }
                 }
-                Some(*s)
+                *s
             }
         };
-        self.learn_slow(key, location, existing)
+        self.learn_slow(key, location, Some(existing))
     }
 
     /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
