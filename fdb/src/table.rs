@@ -876,32 +876,38 @@ impl Fdb {
     pub fn flush(&mut self, f: &Flush) -> usize {
         let st = &mut self.st;
         let mut removed = 0usize;
+        // The filter on the slot's raw (tag, value) pairs: one compare per field instead of
+        // rebuilding a `Location` per entry (flushes are a full pass over the table).
+        let only = f.location.map(raw_location);
+        let except = f.except.map(raw_location);
+        let loc_ok = |tag: u8, val: u32| {
+            only.is_none_or(|x| x == (tag, val)) && except.is_none_or(|x| x != (tag, val))
+        };
+        let any_local = f.dynamic || f.statics;
         self.map.retain(|&key, s| {
-            let vid_ok = f.vlans.is_none_or(|set| {
-                VlanId::try_new((key >> 48) as u16).is_ok_and(|v| set.contains(v))
-            });
-            if !vid_ok {
+            if let Some(set) = f.vlans
+                && !VlanId::try_new((key >> 48) as u16).is_ok_and(|v| set.contains(v))
+            {
                 return true;
             }
-            let loc_ok =
-                |l: Location| f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l);
-            if let Some(l) = s.local() {
+            if any_local && s.local_tag != TAG_NONE {
                 let kind_ok = match s.kind {
                     Kind::Dynamic => f.dynamic,
                     Kind::Static => f.statics,
                     Kind::Own | Kind::Peer => false,
                 };
-                if kind_ok && loc_ok(l) {
+                if kind_ok && loc_ok(s.local_tag, s.local_val) {
                     st.drop_local(key, s);
                     removed += 1;
                 }
             }
-            if let Some(p) = s.peer() {
-                let l = match p {
-                    SyncLocation::Single => Location::PeerPort,
-                    SyncLocation::Mlag(id) => Location::Mlag(id),
+            if f.peer && let Some(p) = s.peer() {
+                // A peer entry sits behind the peer-port, or on the bond of its mlag-id.
+                let (tag, val) = match p {
+                    SyncLocation::Single => (TAG_PEER_PORT, 0),
+                    SyncLocation::Mlag(MlagId(id)) => (TAG_MLAG, id),
                 };
-                if f.peer && loc_ok(l) {
+                if loc_ok(tag, val) {
                     State::note_peer(key, &mut st.peer_digest, p);
                     s.set_peer(None);
                     removed += 1;
@@ -1016,6 +1022,13 @@ impl Fdb {
         }
         Ok(())
     }
+}
+
+/// A location as the (tag, value) pair a slot stores for its local entry.
+fn raw_location(l: Location) -> (u8, u32) {
+    let mut s = Slot::EMPTY;
+    s.set_local(Some(l));
+    (s.local_tag, s.local_val)
 }
 
 fn view(key: u64, s: &Slot) -> Option<Entry> {

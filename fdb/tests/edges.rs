@@ -530,3 +530,58 @@ fn the_journal_serves_changes_since_a_sequence_number_until_it_wraps() {
     assert_eq!(t.changes_since(3, 2).unwrap().count(), 2);
     t.check_invariants().unwrap();
 }
+
+/// Flushes by origin and location over every kind of entry: statics, own addresses, MLAG bonds,
+/// the peer's single-homed (behind the peer-port) and MLAG entries, keys holding both a local
+/// and a peer entry. Regression test for the flush filter working on the stored (tag, value).
+#[test]
+fn flushes_select_statics_own_mlag_and_peer_entries_by_location() {
+    let (mut a, mut b, now) = pair();
+    let m10 = Location::Mlag(MlagId(10));
+    let m11 = Location::Mlag(MlagId(11));
+    // The peer (a) owns: a single-homed host, clients on bonds 10 and 11, a client shared
+    // with b (key 7 on bond 10 on both sides).
+    assert_eq!(a.learn(now, v(1), mac(1), P1), Learn::New);
+    assert_eq!(a.learn(now, v(1), mac(2), m10), Learn::New);
+    assert_eq!(a.learn(now, v(1), mac(3), m11), Learn::New);
+    assert_eq!(a.learn(now, v(1), mac(7), m10), Learn::New);
+    exchange(&mut a, &mut b, now);
+    // b's own: dynamic on a port and on bond 10 (key 7 too), a static, an own address.
+    assert_eq!(b.learn(now, v(1), mac(4), P1), Learn::New);
+    assert_eq!(b.learn(now, v(1), mac(5), m10), Learn::New);
+    assert_eq!(b.learn(now, v(1), mac(7), m10), Learn::New);
+    b.insert_static(v(1), mac(6), P1).unwrap();
+    b.insert_static(v(1), mac(8), Location::Cpu).unwrap();
+    assert_eq!(b.len(), 8);
+    b.check_invariants().unwrap();
+
+    // Peer entries on the peer-port only: the single-homed host of a.
+    assert_eq!(b.flush(&Flush::peer().on(Location::PeerPort)), 1);
+    assert!(b.get(v(1), mac(1)).is_none());
+    // Dynamic and peer entries on bond 10: b's two local ones and a's two (key 7 counts twice,
+    // and goes).
+    let mut f = Flush::dynamic().on(m10);
+    f.peer = true;
+    assert_eq!(b.flush(&f), 4);
+    assert!(b.get(v(1), mac(2)).is_none());
+    assert!(b.get(v(1), mac(5)).is_none());
+    assert!(b.get(v(1), mac(7)).is_none());
+    // Statics except on P1: none; own addresses are never flushed.
+    let mut statics = Flush::dynamic().except(P1);
+    statics.dynamic = false;
+    statics.statics = true;
+    assert_eq!(b.flush(&statics), 0);
+    statics.except = None;
+    assert_eq!(b.flush(&statics), 1, "the static on P1; not the own address on the CPU");
+    assert!(b.get(v(1), mac(6)).is_none());
+    assert_eq!(b.lookup(v(1), mac(8)), Some(Location::Cpu));
+    // Everything but bond 11, peer included: b's dynamic entry on P1.
+    let mut rest = Flush::dynamic().except(m11);
+    rest.peer = true;
+    assert_eq!(b.flush(&rest), 1);
+    assert!(b.get(v(1), mac(4)).is_none());
+    assert_eq!(b.lookup(v(1), mac(3)), Some(Location::PeerPort), "bond 11 is down here");
+    assert_eq!(b.len(), 2);
+    assert_eq!(b.stats().flushed, 7);
+    b.check_invariants().unwrap();
+}
