@@ -901,7 +901,9 @@ impl Fdb {
                     removed += 1;
                 }
             }
-            if f.peer && let Some(p) = s.peer() {
+            if f.peer
+                && let Some(p) = s.peer()
+            {
                 // A peer entry sits behind the peer-port, or on the bond of its mlag-id.
                 let (tag, val) = match p {
                     SyncLocation::Single => (TAG_PEER_PORT, 0),

@@ -572,7 +572,11 @@ fn flushes_select_statics_own_mlag_and_peer_entries_by_location() {
     statics.statics = true;
     assert_eq!(b.flush(&statics), 0);
     statics.except = None;
-    assert_eq!(b.flush(&statics), 1, "the static on P1; not the own address on the CPU");
+    assert_eq!(
+        b.flush(&statics),
+        1,
+        "the static on P1; not the own address on the CPU"
+    );
     assert!(b.get(v(1), mac(6)).is_none());
     assert_eq!(b.lookup(v(1), mac(8)), Some(Location::Cpu));
     // Everything but bond 11, peer included: b's dynamic entry on P1.
@@ -580,7 +584,11 @@ fn flushes_select_statics_own_mlag_and_peer_entries_by_location() {
     rest.peer = true;
     assert_eq!(b.flush(&rest), 1);
     assert!(b.get(v(1), mac(4)).is_none());
-    assert_eq!(b.lookup(v(1), mac(3)), Some(Location::PeerPort), "bond 11 is down here");
+    assert_eq!(
+        b.lookup(v(1), mac(3)),
+        Some(Location::PeerPort),
+        "bond 11 is down here"
+    );
     assert_eq!(b.len(), 2);
     assert_eq!(b.stats().flushed, 7);
     b.check_invariants().unwrap();
