@@ -177,7 +177,11 @@ fn stp_bridge(c: &mut Criterion) {
             r.is_ok()
         });
     });
-    assert_eq!(b.stats().bpdus_tx, tx_before, "a steady BPDU made the bridge send");
+    assert_eq!(
+        b.stats().bpdus_tx,
+        tx_before,
+        "a steady BPDU made the bridge send"
+    );
     assert_eq!(events, 0, "a steady BPDU raised events");
     assert_eq!(b.ports().map(|p| p.role).collect::<Vec<_>>(), roles);
     drop(b);
@@ -217,11 +221,7 @@ fn stp_bridge(c: &mut Criterion) {
                     }
                 }
                 let elapsed = start.elapsed();
-                assert_eq!(
-                    b.stats().bpdus_tx - tx_before,
-                    iters,
-                    "one BPDU per firing"
-                );
+                assert_eq!(b.stats().bpdus_tx - tx_before, iters, "one BPDU per firing");
                 elapsed
             });
         });

@@ -54,16 +54,12 @@ fn parse_args() -> Result<Args, String> {
             "--hello" => b.hello_time = value()?.parse().map_err(|_| "--hello: not a u8")?,
             "--max-age" => b.max_age = value()?.parse().map_err(|_| "--max-age: not a u8")?,
             "--forward-delay" => {
-                b.forward_delay = value()?
-                    .parse()
-                    .map_err(|_| "--forward-delay: not a u8")?;
+                b.forward_delay = value()?.parse().map_err(|_| "--forward-delay: not a u8")?;
             }
             "--stp" => b.force_version = ForceVersion::Stp,
             "--cost" => a.cost = Some(value()?.parse().map_err(|_| "--cost: not a u32")?),
             "--port-priority" => {
-                a.port_priority = value()?
-                    .parse()
-                    .map_err(|_| "--port-priority: not a u8")?;
+                a.port_priority = value()?.parse().map_err(|_| "--port-priority: not a u8")?;
             }
             "--port" => a.ports.push(PortArg::parse(&value()?)?),
             other => return Err(format!("unknown argument {other}")),
