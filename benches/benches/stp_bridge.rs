@@ -158,6 +158,14 @@ fn stp_bridge(c: &mut Criterion) {
     // (a) steady-state receive
     let (mut b, frames, now) = steady_64();
     let mut buf = [0u8; 1514];
+    // Context for BENCHMARKS.md: how many port-machine steps one steady BPDU costs.
+    let steps_before = b.stats().port_steps;
+    for (p, f) in &frames {
+        b.handle_frame(now, *p, f).expect("rx");
+    }
+    drain(&mut b, &mut buf);
+    let per_bpdu = (b.stats().port_steps - steps_before) as f64 / frames.len() as f64;
+    eprintln!("rx_steady/bridge_64: {per_bpdu:.1} port-machine steps per steady BPDU");
     let tx_before = b.stats().bpdus_tx;
     let roles: Vec<Role> = b.ports().map(|p| p.role).collect();
     let mut events = 0u64;
