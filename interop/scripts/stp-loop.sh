@@ -25,6 +25,7 @@
 #   3. the link is restored: the check of 1 again.
 # Exit 0 = all checks passed, 1 = a check failed, 77 = cannot run here (not root, no OVS, ...).
 set -u
+trap '' PIPE   # a dead stp-host must fail the checks, not kill the script before its cleanup
 HOST_BIN=${1:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
 MODE=${2:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
 ROOT=${3:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
@@ -187,6 +188,7 @@ ip netns exec $NS_U "$HOST_BIN" --address ${ADDR[U]} --priority ${PRIO[U]} "${OU
   --hello 1 --max-age 6 --forward-delay 4 --cost $COST --port-priority 128 \
   --port u-k:1 --port u-o:2 <$WORK/ctl >$WORK/host.log 2>&1 &
 PIDS+=($!)
+HOST_PID=$!
 exec 3>$WORK/ctl
 
 # ---- observations ----------------------------------------------------------------------------
@@ -264,6 +266,7 @@ UP[$CUT]=1; UP[${PEER[$CUT]}]=1
 expect
 check "link $CUT restored: $B (${NAME[${BR[$B]}]}) blocks again, the rest forwards"
 
+if kill -0 $HOST_PID 2>/dev/null; then echo "PASS: stp-host still running"; else echo "FAIL: stp-host exited"; FAIL=1; fi
 echo "--- ovs-appctl $MODE/show br0"; ovs_show | sed -n '/Interface/,$p'
 echo "--- kernel: root_id $(root_kernel) root_port $(ip netns exec $NS_K cat /sys/class/net/br0/bridge/root_port)"
 echo "--- our status"; our_status
