@@ -43,3 +43,9 @@ fn loop_with_ovs_rstp_and_kernel_stp_ours_root() {
 fn loop_with_ovs_stp_and_kernel_stp_kernel_root() {
     run("stp", "kernel");
 }
+
+/// OVS RSTP is the root: the kernel's port towards us blocks.
+#[test]
+fn loop_with_ovs_rstp_and_kernel_stp_ovs_root() {
+    run("rstp", "ovs");
+}
