@@ -17,6 +17,7 @@
 //! | [`marker_decode`] | a bare Marker PDU or a frame | no panic; sound round trip; the Marker Response round-trips too |
 //! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
 //! | [`lacp_system`] | a mode octet + an op sequence ([`lacp::ops`]) | after every step: `check_invariants()`; every transmitted frame decodes and matches its port; ≤ 3 LACPDUs per port per 1 s; bounded queues |
+//! | [`stp_bridge`] | an op sequence ([`stp::ops`]) over a 6-port RSTP bridge | after every step: `check_invariants()`; every transmitted frame parses as a BPDU frame and BPDU, for an existing port; ≤ Transmit Hold Count + 1 BPDUs per port per 1 s; bounded queues |
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -862,4 +863,82 @@ pub fn fdb_ops(data: &[u8]) {
     let [a, b] = &nodes;
     assert_eq!(a.own_records(), b.peer_records(), "B's mirror of A differs");
     assert_eq!(b.own_records(), a.peer_records(), "A's mirror of B differs");
+}
+
+/// One [`stp::Bridge`] (six ports, links up, RSTP) driven by an op sequence ([`stp::ops`]).
+///
+/// After every step: `check_invariants()`; every frame drained from `poll_transmit` is a whole
+/// BPDU frame (`BpduFrame::parse` + `Bpdu::parse`) for a port that exists, its source is not a
+/// multicast address; no port transmits more than Transmit Hold Count + 1 BPDUs in any
+/// one-second window (802.1D-2004 §17.26: `txCount` caps bursts at the hold count and is
+/// decremented once a second). The window of a port restarts when the port, its link, its
+/// configuration or the bridge configuration changes (each resets `txCount`).
+pub fn stp_bridge(data: &[u8]) {
+    use stp::ops::{Op as StpOp, apply as stp_apply, decode_ops as stp_decode_ops, setup};
+    use stp::wire::{Bpdu, BpduFrame, FrameKind};
+
+    let mut now = Instant::ZERO;
+    let mut bridge = setup(now);
+    bridge.check_invariants().expect("invariants after setup");
+    // The host drains after every input (setup's too). Frames left queued across a
+    // `remove_port` are still handed out for the removed port (see FUZZING.md).
+    while bridge.poll_transmit(&mut vec![0u8; 1514]).is_some() {}
+    while bridge.poll_event().is_some() {}
+    let mut sent: BTreeMap<u16, VecDeque<Instant>> = BTreeMap::new();
+    let mut buf = vec![0u8; 1514];
+    for (delay, op) in stp_decode_ops(data).take(2000) {
+        now = now.saturating_add(delay);
+        match &op {
+            StpOp::Link { port, .. } | StpOp::SetPort { port, .. } | StpOp::TogglePort { port } => {
+                sent.remove(&port.get());
+            }
+            StpOp::SetBridge { .. } => sent.clear(),
+            _ => {}
+        }
+        // Drain is done below, frame by frame, so that every frame is checked.
+        if op != StpOp::Drain {
+            stp_apply(&mut bridge, now, &op);
+        }
+        bridge
+            .check_invariants()
+            .unwrap_or_else(|e| panic!("invariant {e} broken after {op:?}"));
+        let hold = usize::from(bridge.config().tx_hold_count);
+        let mut frames = 0;
+        while let Some(t) = bridge.poll_transmit(&mut buf) {
+            frames += 1;
+            assert!(frames <= stp::TRANSMITS_MAX + 1, "poll_transmit never ends");
+            assert!(
+                bridge.port(t.port).is_some(),
+                "frame for missing port {t:?} after {op:?}"
+            );
+            let frame = buf.get(..t.len).expect("frame fits the buffer");
+            let f = BpduFrame::parse(frame)
+                .unwrap_or_else(|e| panic!("our frame does not parse: {e:?} {frame:02x?}"));
+            assert!(!f.src.is_multicast(), "multicast source {}", f.src);
+            let FrameKind::Bpdu(octets) = f.kind else {
+                panic!("our frame is not an IEEE BPDU: {frame:02x?}");
+            };
+            Bpdu::parse(octets)
+                .unwrap_or_else(|e| panic!("our BPDU does not parse: {e:?} {octets:02x?}"));
+            let times = sent.entry(t.port.get()).or_default();
+            while times
+                .front()
+                .is_some_and(|&at| at.saturating_add(core::time::Duration::from_secs(1)) <= now)
+            {
+                times.pop_front();
+            }
+            times.push_back(now);
+            assert!(
+                times.len() <= hold + 1,
+                "port {} sent {} BPDUs within one second (tx hold count {hold})",
+                t.port.get(),
+                times.len()
+            );
+        }
+        let mut events = 0;
+        while bridge.poll_event().is_some() {
+            events += 1;
+            assert!(events <= stp::EVENTS_MAX + 1, "poll_event never ends");
+        }
+    }
 }

@@ -9,6 +9,11 @@
 //! * `tests/ovs_lacp.rs`: runs that script (root and Open vSwitch required; it says when and why
 //!   it skips).
 //!
+//! * `stp-host` (binary): runs one [`stp::Bridge`] (RSTP, or 802.1D STP when forced) the same
+//!   way and prints port roles and states; `interop/scripts/stp-loop.sh` runs it in a triangle
+//!   loop with the Linux kernel bridge (802.1D STP) and Open vSwitch (RSTP or STP), and
+//!   `tests/stp_loop.rs` runs that script.
+//!
 //! The library part holds the pieces of the host that can be tested without a network: argument
 //! and command parsing.
 
@@ -85,8 +90,31 @@ impl Command {
     }
 }
 
+/// A bridge identifier written as the Linux bridge writes it in
+/// `/sys/class/net/BR/bridge/root_id`: four hex digits of priority field, a dot, twelve hex
+/// digits of address (`8000.020000000001`). The interop scripts compare roots in this form.
+pub fn sysfs_bridge_id(id: stp::wire::BridgeId) -> String {
+    let a = id.address().0;
+    format!(
+        "{:04x}.{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        id.priority_field(),
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5]
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bridge_ids_as_sysfs_writes_them() {
+        let id = stp::wire::BridgeId::new(4096, 0, MacAddr([2, 0, 0, 0, 0xab, 1]));
+        assert_eq!(sysfs_bridge_id(id), "1000.02000000ab01");
+    }
+
     use super::*;
 
     #[test]
