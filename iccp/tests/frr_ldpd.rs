@@ -425,7 +425,7 @@ fn frr_child_speaker() {
         &[Param::MlacpSystemConfig {
             system_id: l2_types::MacAddr([2, 0, 0, 0, 0x4d, 0x4c]),
             system_priority: 32768,
-            node_id: 1,
+            node_id: iccp::wire::param::NodeId(1),
         }],
     );
     session.send_icc(&app).unwrap();
