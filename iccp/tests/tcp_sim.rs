@@ -199,7 +199,11 @@ impl Net {
     }
 
     fn step(&mut self, until: Instant) -> bool {
-        let pipe_next = self.pipes.iter().filter_map(|p| p.front().map(|x| x.0)).min();
+        let pipe_next = self
+            .pipes
+            .iter()
+            .filter_map(|p| p.front().map(|x| x.0))
+            .min();
         let next = self
             .sides
             .iter()
@@ -290,7 +294,11 @@ fn connects_over_ldp_and_elects_with_any_chunking() {
         let max_read = [1, 3, 7, 64, 1500, 65536][(seed % 6) as usize];
         let mut net = Net::new(seed, max_read);
         net.run_for(Duration::from_secs(5));
-        assert!(net.both_connected(), "seed {seed}: {:#?}", net.sides[0].s.monitor());
+        assert!(
+            net.both_connected(),
+            "seed {seed}: {:#?}",
+            net.sides[0].s.monitor()
+        );
         for s in &net.sides {
             assert_eq!(s.s.ldp_state(), Some(LdpState::Operational));
             assert!(s.s.ldp_peer_iccp());
@@ -357,11 +365,17 @@ fn silent_peer_detected_over_tcp_and_reconnects() {
     // The peer stops reading and writing, the connection stays (a hung peer): heartbeats stop.
     net.delay = Duration::from_secs(3600);
     net.run_for(Duration::from_millis(2000));
-    assert!(net.sides.iter().all(|s| s.silent == 0), "not before 3 intervals");
+    assert!(
+        net.sides.iter().all(|s| s.silent == 0),
+        "not before 3 intervals"
+    );
     net.run_for(Duration::from_millis(1100));
     // The first side to notice closes the LDP session; the reset takes the other down too.
     let silent: Vec<u32> = net.sides.iter().map(|s| s.silent).collect();
-    assert!(silent.contains(&1) && silent.iter().all(|&n| n <= 1), "{silent:?}");
+    assert!(
+        silent.contains(&1) && silent.iter().all(|&n| n <= 1),
+        "{silent:?}"
+    );
     assert!(net.sides.iter().all(|s| !s.connected), "within 3 intervals");
     net.delay = Duration::from_micros(200);
     let now = net.now;
