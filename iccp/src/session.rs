@@ -1354,7 +1354,10 @@ impl Session {
         if !self.sent_a_bit {
             // We have now received the peer's Connect: answer with A = 1.
             self.sent_a_bit = true;
+            // With our election data again: the peer may have missed our first RG Connect
+            // (over LDP, a disabled side drops the peer's messages until it is enabled).
             let name = self.cfg.sender_name.clone();
+            let election = self.election_param();
             self.queue_message(
                 MessageType::RG_CONNECT,
                 &[
@@ -1364,6 +1367,7 @@ impl Session {
                         a_bit: true,
                         sub_tlvs: &[],
                     },
+                    election,
                 ],
             );
             self.app_state = AppState::ConnectRec;
