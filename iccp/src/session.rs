@@ -1,4 +1,4 @@
-//! The sans-IO ICCP session over the L2 framing (documented in the crate docs).
+//! The sans-IO ICCP session over the L2 framing or LDP/TCP (documented in the crate docs).
 
 use crate::ldp_session::{LdpCloseReason, LdpEvent, LdpSession, LdpSessionConfig, LdpState};
 use crate::types::*;

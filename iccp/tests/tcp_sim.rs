@@ -413,3 +413,52 @@ fn l2_inputs_are_refused_over_ldp() {
     assert!(s.handle_frame(Instant::ZERO, &[0u8; 64]).is_err());
     assert_eq!(s.status(), Status::Connecting);
 }
+
+/// Throughput over LDP/TCP in memory (both sides' CPU on one core): run with
+/// `cargo test --release -p iccp --test tcp_sim -- --ignored --nocapture ldp_throughput`.
+#[test]
+#[ignore]
+fn ldp_throughput() {
+    let mut net = Net::new(1, 1 << 20);
+    net.delay = Duration::ZERO;
+    net.run_for(Duration::from_secs(5));
+    assert!(net.both_connected());
+    let n = 200_000u64;
+    let t = std::time::Instant::now();
+    let mut pdu_bytes = 0usize;
+    let (a, b) = net.sides.split_at_mut(1);
+    let (a, b) = (&mut a[0], &mut b[0]);
+    let now = net.now;
+    let mut sent = 0u64;
+    let mut got = 0u64;
+    while got < n {
+        while sent < n && sent - got < 1000 {
+            a.s.send_app(&Param::FdbDelta {
+                kind: 1,
+                records: &sent.to_be_bytes(),
+            })
+            .unwrap();
+            sent += 1;
+        }
+        let mut stream = Vec::new();
+        while let Some(p) = a.s.poll_tcp_transmit(now) {
+            stream.extend_from_slice(&p);
+        }
+        pdu_bytes += stream.len();
+        b.s.handle_tcp_bytes(now, &stream);
+        while let Some(m) = b.s.poll_app() {
+            let Ok(Param::FdbDelta { records, .. }) = m.param() else {
+                panic!()
+            };
+            assert_eq!(u64::from_be_bytes(records.try_into().unwrap()), got);
+            got += 1;
+        }
+        while b.s.poll_tcp_transmit(now).is_some() {}
+    }
+    let dt = t.elapsed();
+    println!(
+        "LDP/TCP: {n} messages in {dt:?}: {:.2} M messages/s, {} octets per message on the wire",
+        n as f64 / dt.as_secs_f64() / 1e6,
+        pdu_bytes / n as usize
+    );
+}
