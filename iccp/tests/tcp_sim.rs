@@ -462,3 +462,53 @@ fn ldp_throughput() {
         pdu_bytes / n as usize
     );
 }
+
+#[test]
+fn garbage_on_the_stream_is_counted_and_the_sessions_resynchronise() {
+    let mut net = Net::new(11, 50);
+    net.run_for(Duration::from_secs(5));
+    assert!(net.both_connected());
+    let sid = net.sides[0].s.system_id();
+    // A PDU header with a bad version: the LDP session closes (RFC 5036 §3.5.1.2.1), the
+    // error is counted, the host resets and both sides reconnect and resynchronise.
+    let before = net.sides[0].s.counters().rx_malformed;
+    let now = net.now;
+    net.sides[0]
+        .s
+        .handle_tcp_bytes(now, &[0x00, 0x07, 0x00, 0x06, 10, 0, 0, 2, 0, 0]);
+    net.pump();
+    assert_eq!(net.sides[0].s.counters().rx_malformed, before + 1);
+    assert!(net.sides.iter().all(|s| !s.connected));
+    net.run_for(Duration::from_secs(3));
+    assert!(net.both_connected());
+    assert!(net.sides.iter().all(|s| s.connects == 2));
+    assert_eq!(net.sides[1].s.system_id(), sid);
+    net.assert_election();
+    // An ICC message for another RG over the live connection: NAKed (Unknown ICCP RG), counted,
+    // the connection stays.
+    let mut msg = vec![0u8; 64];
+    let n = iccp::wire::message::emit_icc(
+        &mut msg,
+        iccp::wire::message::MessageType::RG_APPLICATION_DATA,
+        77,
+        0xdead,
+        &[Param::FdbDelta {
+            kind: 1,
+            records: &[0; 8],
+        }],
+    )
+    .unwrap();
+    let mut pdu = vec![0u8; 10 + n];
+    iccp::wire::ldp::emit_pdu(&mut pdu, LSR[1], 0, &msg[..n]).unwrap();
+    let rejected = net.sides[0].s.counters().rx_rejected_messages;
+    let now = net.now;
+    net.sides[0].s.handle_tcp_bytes(now, &pdu);
+    net.pump();
+    assert_eq!(net.sides[0].s.counters().rx_rejected_messages, rejected + 1);
+    assert_eq!(
+        net.sides[0].s.monitor().last_error,
+        Some(iccp::LastError::UnknownRg(0xdead))
+    );
+    net.run_for(Duration::from_secs(1));
+    assert!(net.both_connected());
+}
