@@ -18,6 +18,12 @@
 //! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
 //! | [`lacp_system`] | a mode octet + an op sequence ([`lacp::ops`]) | after every step: `check_invariants()`; every transmitted frame decodes and matches its port; ≤ 3 LACPDUs per port per 1 s; bounded queues |
 //! | [`stp_bridge`] | an op sequence ([`stp::ops`]) over a 6-port RSTP bridge | after every step: `check_invariants()`; every transmitted frame parses as a BPDU frame and BPDU, for an existing port; ≤ Transmit Hold Count + 1 BPDUs per port per 1 s; bounded queues |
+//! | [`stp_decode`], [`stp_mcid`] | a frame or bare BPDU; MCID octets and VID→MSTID pairs | sound round trip; digest of any table |
+//! | [`iccp_decode`], [`iccp_deframer`] | an L2 frame or LDP PDU; a TCP byte stream in arbitrary chunks | no panic; sound round trip; deframing independent of chunking |
+//! | [`iccp_session`], [`iccp_ldp_session`], [`iccp_session_ldp`] | op sequences over two sessions (L2 framing, LDP session, Session over LDP/TCP) | session invariants, agreement, exactly-once delivery |
+//! | [`fdb_decode`], [`fdb_ops`] | sync message octets; op sequences over two tables and a faulty channel | sound round trip; convergence of the mirrors |
+//!
+//! `FUZZING.md` at the repository root has the full table, run figures and findings.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -939,6 +945,160 @@ pub fn stp_bridge(data: &[u8]) {
         while bridge.poll_event().is_some() {
             events += 1;
             assert!(events <= stp::EVENTS_MAX + 1, "poll_event never ends");
+        }
+    }
+}
+
+// ICCP over LDP/TCP
+// -----------------
+
+/// Two `iccp::Session`s over RFC 7275's LDP/TCP transport (`Session::new_ldp`) joined by a
+/// simulated TCP connection driven by `data`: `data[0]` is the seed, then one op per octet —
+/// `% 8`: 0/1 deliver the next octet's worth (+1) of queued bytes to side 0/1 (partial reads),
+/// 2 reset the connection, 3 (re)connect, 4 advance time by the next octet × 50 ms, 5 send an
+/// application message from side `op >> 7`, 6 inject the next octet (+1, at most 64) of raw
+/// bytes into side `op >> 7`, 7 toggle side `op >> 7`'s enable. Checks: no panic; our PDUs
+/// parse; within a connection without injected bytes, application messages arrive exactly once
+/// and in order; two sides connected over a clean connection agree on roles and system-id.
+pub fn iccp_session_ldp(data: &[u8]) {
+    use iccp::ldp_session::LdpSessionConfig;
+    use iccp::wire::ldp::parse_pdu;
+    use iccp::wire::param::Param;
+    use iccp::{Event, Role, Session, SessionConfig, Status};
+    use l2_types::{Instant, MacAddr};
+    use std::collections::VecDeque;
+
+    let Some((&seed, ops)) = data.split_first() else {
+        return;
+    };
+    let lsr = [[10, 0, 0, 1], [10, 0, 0, 2]];
+    let mut now = Instant::ZERO;
+    let mut s: Vec<Session> = (0..2usize)
+        .map(|i| {
+            let mut c = SessionConfig::new(MacAddr([2, 0, 0, 0, seed, i as u8 + 1]));
+            c.priority = if seed & 1 == 0 { 64 } else { 128 - i as u8 };
+            c.seed = u64::from(seed) * 2 + i as u64;
+            c.heartbeat = Some(core::time::Duration::from_secs(1));
+            Session::new_ldp(c, LdpSessionConfig::new(lsr[i], lsr[1 - i], i == 1), now)
+        })
+        .collect();
+    // pipes[i]: bytes on their way to side i.
+    let mut pipes: [VecDeque<u8>; 2] = [VecDeque::new(), VecDeque::new()];
+    let mut up = false;
+    let mut clean = [true; 2];
+    let mut connected = [false; 2];
+    let mut tx_next = [0u64; 2];
+    let mut rx_next = [0u64; 2];
+    let mut it = ops.iter().copied();
+    while let Some(op) = it.next() {
+        let side = usize::from(op >> 7);
+        match op % 8 {
+            0 | 1 => {
+                let to = usize::from(op % 8);
+                let n = usize::from(it.next().unwrap_or(255)) + 1;
+                let bytes: Vec<u8> = pipes[to].drain(..n.min(pipes[to].len())).collect();
+                s[to].handle_tcp_bytes(now, &bytes);
+            }
+            2 => {
+                if up {
+                    up = false;
+                    pipes = [VecDeque::new(), VecDeque::new()];
+                    for x in &mut s {
+                        x.handle_tcp_closed(now);
+                    }
+                }
+            }
+            3 => {
+                if !up {
+                    up = true;
+                    clean = [true; 2];
+                    for x in &mut s {
+                        x.handle_tcp_connected(now);
+                    }
+                }
+            }
+            4 => {
+                let ms = u64::from(it.next().unwrap_or(0)) * 50;
+                now += core::time::Duration::from_millis(ms);
+                for x in &mut s {
+                    x.handle_timeout(now);
+                }
+            }
+            5 => {
+                let rec = tx_next[side].to_be_bytes();
+                if s[side]
+                    .send_app(&Param::FdbDelta {
+                        kind: 1,
+                        records: &rec,
+                    })
+                    .is_ok()
+                {
+                    tx_next[side] += 1;
+                }
+            }
+            6 => {
+                let n = (usize::from(it.next().unwrap_or(0)) + 1).min(64);
+                let junk: Vec<u8> = it.by_ref().take(n).collect();
+                s[side].handle_tcp_bytes(now, &junk);
+                clean[side] = false;
+                clean[1 - side] = false;
+            }
+            _ => {
+                let en = s[side].status() == Status::Disabled;
+                s[side].set_enabled(now, en);
+            }
+        }
+        for i in 0..2 {
+            while let Some(p) = s[i].poll_tcp_transmit(now) {
+                parse_pdu(&p).expect("our own PDUs parse");
+                if up {
+                    pipes[1 - i].extend(p);
+                }
+            }
+            while let Some(e) = s[i].poll_event() {
+                match e {
+                    Event::Connected(_) => {
+                        connected[i] = true;
+                        tx_next[i] = 0;
+                        rx_next[i] = 0;
+                    }
+                    Event::Disconnected(_) => connected[i] = false,
+                    _ => {}
+                }
+            }
+            while let Some(m) = s[i].poll_app() {
+                if let Ok(Param::FdbDelta { records, .. }) = m.param()
+                    && let Ok(b) = <[u8; 8]>::try_from(records)
+                    && clean[i]
+                {
+                    let n = u64::from_be_bytes(b);
+                    assert_eq!(n, rx_next[i], "side {i}: not exactly once in order");
+                    rx_next[i] += 1;
+                }
+            }
+            if up && s[i].tcp_close_wanted() {
+                up = false;
+                pipes = [VecDeque::new(), VecDeque::new()];
+                for x in &mut s {
+                    x.handle_tcp_closed(now);
+                }
+            }
+        }
+        if up
+            && clean == [true; 2]
+            && connected == [true; 2]
+            && s.iter().all(|x| x.status() == Status::Connected)
+        {
+            let roles = (s[0].role(), s[1].role());
+            assert!(
+                matches!(
+                    roles,
+                    (Some(Role::Primary), Some(Role::Secondary))
+                        | (Some(Role::Secondary), Some(Role::Primary))
+                ),
+                "roles disagree: {roles:?}"
+            );
+            assert_eq!(s[0].system_id(), s[1].system_id(), "system-ids disagree");
         }
     }
 }

@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("iccp_deframer", mlag_fuzz::iccp_deframer),
     ("iccp_session", mlag_fuzz::iccp_session),
     ("iccp_ldp_session", mlag_fuzz::iccp_ldp_session),
+    ("iccp_session_ldp", mlag_fuzz::iccp_session_ldp),
     ("fdb_decode", mlag_fuzz::fdb_decode),
     ("fdb_ops", mlag_fuzz::fdb_ops),
 ];

@@ -7,11 +7,14 @@
 //!   framing (LDP PDUs over TCP, with a stream [`wire::Deframer`] and a sans-IO LDP session,
 //!   [`ldp_session`]). Entry points for tools:
 //!   [`wire::decode_l2_frame`] and [`wire::decode_ldp_pdu`].
-//! * [`Session`] — the sans-IO session over the L2 framing: discovery and connect (the RFC 7275
-//!   §4.2 connection states), mLACP application connect, heartbeat and silence detection,
-//!   election of the primary, reliable ordered exactly-once delivery of application TLVs with a
-//!   bounded window, resynchronisation, optional authentication and replay protection, and a
-//!   backup keepalive path.
+//! * [`Session`] — the sans-IO session, over either transport: discovery and connect (the RFC
+//!   7275 §4.2 connection states), mLACP application connect, heartbeat and silence detection,
+//!   election of the primary, ordered exactly-once delivery of application TLVs,
+//!   resynchronisation, and a backup keepalive path. Over the L2 framing ([`Session::new`]) it
+//!   also provides reliability (sequence numbers, acknowledgements, retransmission, a bounded
+//!   window), optional authentication and replay protection; over RFC 7275's own LDP/TCP
+//!   transport ([`Session::new_ldp`]) it drives an [`ldp_session::LdpSession`] inside and TCP
+//!   provides the reliability. Events, monitor and application interface are the same.
 //!
 //! # Determinism
 //! No clock, no I/O, no randomness except the caller's seed ([`SessionConfig::seed`]): the same
@@ -82,6 +85,35 @@
 //! round trip), and retired incarnations are never re-adopted. Frame numbers pass a 64-frame
 //! sliding replay window. With a key, every frame must carry a valid HMAC-SHA256.
 //!
+//! ## Over LDP/TCP (RFC 7275 §6, RFC 5036 §2.5, RFC 5561)
+//! A session made with [`Session::new_ldp`] runs the same connection, election and application
+//! logic over an LDP session on a TCP connection the host opens (port 646; the side with the
+//! higher transport address is active, RFC 5036 §2.5.2). The run loop is the same with other
+//! transport calls: [`Session::handle_tcp_connected`], [`Session::handle_tcp_bytes`] (pieces of
+//! any size), [`Session::handle_tcp_closed`] (close or reset), and
+//! [`Session::poll_tcp_transmit`] (one LDP PDU per call, to write on the connection); when
+//! [`Session::tcp_close_wanted`] says so, the host closes the connection and reconnects.
+//!
+//! * TCP up: INITIALIZED; the Initialization message carries the ICCP Capability TLV (S = 1,
+//!   v1.0, RFC 7275 §6.1 / RFC 5561 §4): CAPSENT.
+//! * LDP session OPERATIONAL and the peer advertised ICCP: CAPREC, RG Connect (sender name,
+//!   mLACP Connect, election data): CONNECTING; the peer's RG Connect: OPERATIONAL; the mLACP
+//!   A-bit handshake as over L2. A peer without the ICCP Capability (e.g. FRR's `ldpd`) leaves
+//!   the session in CAPSENT and it sends no ICC message (checked against a real `ldpd` in
+//!   `tests/frr_ldpd.rs`).
+//! * Each ICC message travels in its own LDP PDU; there are no sequence numbers of our own, TCP
+//!   delivers in order and exactly once. Heartbeats are RG Application Data with the vendor
+//!   Heartbeat TLV, processed outside the ordered application stream; three missed intervals
+//!   raise [`Event::PeerSilent`] as over L2. The LDP KeepAlive / hold timer (RFC 5036 §2.5.6)
+//!   runs as well.
+//! * Any end of the RG connection (disable, RG Disconnect, silence, connect timeout, a malformed
+//!   stream, the peer's fatal Notification, a reset) closes the LDP session (Shutdown
+//!   notification, NONEXISTENT): after the host reconnects, the next [`Event::Connected`] asks
+//!   for a full resynchronisation, as after a restart over L2. Reconnect backoff is the host's.
+//! * The L2-only features are off: no L2 frames ([`Session::handle_frame`] refuses them), no
+//!   HMAC (use TCP-AO / MD5 on the connection, RFC 5036 §2.9), incarnations are replaced by the
+//!   connection. The backup keepalive path works as over L2.
+//!
 //! ## Election
 //! Each side sends its priority and bridge MAC in a vendor Election TLV inside RG Connect (and
 //! again in RG Application Data when its priority changes). Lowest (priority, bridge MAC) is
@@ -97,16 +129,32 @@
 //! [`Event::PeerSilent`] and restart the connection (the system-id stays).
 //!
 //! # Scope and deviations
-//! * The [`Session`] runs over the L2 framing. For IP deployments the crate provides RFC 7275's
-//!   own framing as a codec (LDP PDU header, Initialization with the ICCP Capability TLV,
-//!   KeepAlive, Capability, Notification, the ICC messages) and a stream [`wire::Deframer`]; an
-//!   LDP session ([`ldp_session::LdpSession`], RFC 5036 §2.5.4) that carries ICC messages over
-//!   TCP. The RG connection, election and application logic of [`Session`] run over L2 only;
-//!   driving them over an `LdpSession` is not part of this crate yet.
 //! * Over L2 the LDP capability exchange and RG Connect are carried as described above; RFC 7275
 //!   assumes LDP below and says nothing about a link-layer transport.
-//! * The meaning of the raw mLACP octets (Flags, Op Code, Selected, Port State) is left to the
-//!   application; the codec carries them as numbers.
+//! * Over LDP, every end of the RG connection closes the LDP session too (RFC 7275 would let an
+//!   RG Disconnect leave the LDP session up and reconnect with a new RG Connect); hosts see it
+//!   as a reconnect. Disconnect reasons map onto [`DisconnectReason`]: hold timer expiry →
+//!   `PeerSilent`, the peer's fatal Notification → `PeerRestarted`, a reset or a malformed
+//!   stream → `Local` (the monitor's last error says which).
+//! * Only the mLACP application is spoken; PW-RED TLVs are unknown TLVs.
+//!
+//! ## What could not be verified against the RFC text
+//! The RFC text itself was not available here; the mLACP field layouts follow SONiC iccpd's
+//! `mlacp_tlv.h` (which annotates RFC 7275 page by page) and the section numbers below follow
+//! that annotation. The coded fields are typed newtypes that keep every value, so an error in a
+//! named value changes a name, never the octets on the wire:
+//! * [`wire::param::ConfigFlags`] (Aggregator / Port Config, §7.2.4 / §7.2.5): Synchronized =
+//!   0x01 and Purge Configuration = 0x02 — the two flags' existence is the RFC's, the bit
+//!   positions are not verified.
+//! * [`wire::param::PriorityOp`] (Port Priority, §7.2.6): Local = 1, Remote = 2 — not verified.
+//! * [`wire::param::Selected`] (Port State, §7.2.7): UNSELECTED 0, SELECTED 1, STANDBY 2 — the
+//!   states are 802.1AX's (§5.4.8), the numbers are not verified.
+//! * [`wire::param::PortOperState`] (Port State, §7.2.7): DOWN 0, UP 1 — not verified.
+//! * [`wire::param::NodeId`] (System Config, §7.2.3): MSB 0x80, 3-bit id 0x70, free 0x0F — as
+//!   SONiC's masks; not verified against the RFC.
+//! * [`wire::param::SyncRequestType`] (§7.2.9): the C-bit 0x8000 / S-bit 0x4000 / 14-bit type
+//!   layout is SONiC's bit-field; the values ONE = 0x0000 and ALL = 0x3FFF are not verified.
+//! * [`wire::param::SyncDataFlags`] (§7.2.10): END = 0x0001 as SONiC sends it; not verified.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

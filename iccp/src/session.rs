@@ -1,5 +1,6 @@
-//! The sans-IO ICCP session over the L2 framing (documented in the crate docs).
+//! The sans-IO ICCP session over the L2 framing or LDP/TCP (documented in the crate docs).
 
+use crate::ldp_session::{LdpCloseReason, LdpEvent, LdpSession, LdpSessionConfig, LdpState};
 use crate::types::*;
 use crate::wire::l2::{self, Authenticator, L2Flags, L2Frame, L2Header};
 use crate::wire::ldp::LdpMessage;
@@ -130,6 +131,10 @@ pub struct Session {
     events: VecDeque<Event>,
     counters: Counters,
     last_error: Option<LastError>,
+    // RFC 7275 transport (LDP over TCP); `None`: the L2 framing.
+    ldp: Option<LdpSession>,
+    tcp_up: bool,
+    ldp_conn: u32,
 }
 
 impl Session {
@@ -199,6 +204,9 @@ impl Session {
             events: VecDeque::new(),
             counters: Counters::default(),
             last_error: None,
+            ldp: None,
+            tcp_up: false,
+            ldp_conn: 0,
             cfg,
         };
         s.my_inc = s.new_incarnation();
@@ -412,6 +420,10 @@ impl Session {
 
     /// The peer-port went up or down.
     pub fn handle_link(&mut self, now: Instant, link: LinkState) {
+        if self.ldp.is_some() {
+            // The transport is the TCP connection (`handle_tcp_connected` / `_closed`).
+            return;
+        }
         let up = link == LinkState::Up;
         if up == self.link_up {
             return;
@@ -427,6 +439,10 @@ impl Session {
     /// Timers. Spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
+        if let Some(ldp) = self.ldp.as_mut() {
+            ldp.handle_timeout(now);
+            self.pump_ldp(now);
+        }
         if self.cap_timer.fire(now) {
             self.cap_due = true;
             if self.state == State::CapSent {
@@ -499,6 +515,7 @@ impl Session {
         ]
         .iter()
         .filter_map(Timer::deadline)
+        .chain(self.ldp.as_ref().and_then(LdpSession::poll_timeout))
         .min()
     }
 
@@ -514,7 +531,7 @@ impl Session {
             // Frames held back by a full receive queue can go now.
             let (now, before) = (self.last_now, self.rx_next);
             self.drain_rx(now);
-            if self.peer_inc != 0 && self.rx_next != before {
+            if self.peer_inc != 0 && self.rx_next != before && self.ldp.is_none() {
                 self.schedule_ack(now);
             }
         }
@@ -524,7 +541,12 @@ impl Session {
     /// A frame received on the peer-port (the whole Ethernet frame).
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8]) -> Result<(), RxError> {
         self.last_now = self.last_now.max(now);
-        let r = self.receive(now, frame);
+        let r = if self.ldp.is_some() {
+            // A session over LDP takes no L2 frames.
+            Err(RxError::Disabled)
+        } else {
+            self.receive(now, frame)
+        };
         if let Err(e) = r {
             self.count_rx_error(e);
         } else {
@@ -549,7 +571,10 @@ impl Session {
     /// Writes the next frame for the peer-port into `buf` (at least [`l2::FRAME_MAX`] octets;
     /// a smaller buffer gets nothing).
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        if buf.len() < l2::FRAME_MAX || !self.enabled && self.control.is_empty() {
+        if buf.len() < l2::FRAME_MAX
+            || !self.enabled && self.control.is_empty()
+            || self.ldp.is_some()
+        {
             return None;
         }
         let t = self.next_frame(now, buf);
@@ -631,6 +656,10 @@ impl Session {
         if !self.enabled || !self.link_up || self.state != State::Nonexistent {
             return;
         }
+        if self.ldp.is_some() {
+            self.ldp_start(now);
+            return;
+        }
         self.set_state(State::Initialized);
         self.cap_backoff = self.cfg.discovery_interval;
         self.cap_due = true;
@@ -668,7 +697,9 @@ impl Session {
         if self.role.is_some() && !self.backup_alive {
             self.set_role(Role::Primary);
         }
-        if self.enabled && self.link_up {
+        if self.ldp.is_some() {
+            self.ldp_teardown();
+        } else if self.enabled && self.link_up {
             self.set_state(State::CapSent);
             if reason == DisconnectReason::Local {
                 self.cap_backoff = self.cfg.discovery_interval;
@@ -753,7 +784,7 @@ impl Session {
         self.app_state = AppState::ConnectSent;
         self.set_state(State::Connecting);
         // Tell the peer our incarnation (again) so that it can adopt us as well.
-        self.cap_due = true;
+        self.cap_due = self.ldp.is_none();
         self.cap_backoff = self.cfg.discovery_interval;
         self.arm_capability(now);
         self.arm_heartbeat(now);
@@ -763,6 +794,12 @@ impl Session {
     }
 
     fn arm_capability(&mut self, now: Instant) {
+        if self.ldp.is_some() {
+            // Over LDP the capability travels in the Initialization message (RFC 5561 §4).
+            self.cap_timer.stop();
+            self.cap_due = false;
+            return;
+        }
         // Keep advertising while the peer has not echoed our incarnation.
         if self.enabled && self.link_up && (self.peer_inc == 0 || !self.confirmed) {
             let every = if self.peer_inc == 0 {
@@ -1317,7 +1354,10 @@ impl Session {
         if !self.sent_a_bit {
             // We have now received the peer's Connect: answer with A = 1.
             self.sent_a_bit = true;
+            // With our election data again: the peer may have missed our first RG Connect
+            // (over LDP, a disabled side drops the peer's messages until it is enabled).
             let name = self.cfg.sender_name.clone();
+            let election = self.election_param();
             self.queue_message(
                 MessageType::RG_CONNECT,
                 &[
@@ -1327,6 +1367,7 @@ impl Session {
                         a_bit: true,
                         sub_tlvs: &[],
                     },
+                    election,
                 ],
             );
             self.app_state = AppState::ConnectRec;
@@ -1487,4 +1528,270 @@ fn count_app_tlvs(payload: &[u8]) -> usize {
         .filter(|m| m.msg_type == MessageType::RG_APPLICATION_DATA)
         .map(|m| Tlvs::new(m.body.get(8..).unwrap_or_default()).count())
         .sum()
+}
+
+/// Received ICC messages held over LDP before delivery, at most (beyond: the session restarts
+/// and resynchronises).
+const LDP_HELD_MAX: usize = 4096;
+
+/// RFC 7275's own transport: the same session over an LDP session on TCP (RFC 5036 §2.5.4,
+/// ICCP capability in the Initialization message, RFC 5561 §4 / RFC 7275 §6.1, ICC messages in
+/// LDP PDUs). See "Over LDP/TCP" in the [crate docs](crate).
+impl Session {
+    /// A session that runs over an LDP session on TCP (RFC 7275 §6) instead of the L2 framing:
+    /// `ldp` names the two LSRs and which side opens the connection. The host opens the TCP
+    /// connection and calls [`Session::handle_tcp_connected`]; L2 inputs and outputs
+    /// (`handle_link`, `handle_frame`, `poll_transmit`) are unused.
+    pub fn new_ldp(cfg: SessionConfig, ldp: LdpSessionConfig, now: Instant) -> Self {
+        let mut s = Self::new(cfg, now);
+        s.ldp = Some(LdpSession::new(ldp));
+        // The host wants the peer: the status is "connecting" until the transport is up.
+        s.link_up = true;
+        s
+    }
+
+    /// Like [`Session::new_ldp`], with the configuration validated.
+    pub fn try_new_ldp(
+        cfg: SessionConfig,
+        ldp: LdpSessionConfig,
+        now: Instant,
+    ) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        Ok(Self::new_ldp(cfg, ldp, now))
+    }
+
+    /// The LDP session state (`None`: the session runs over the L2 framing).
+    pub fn ldp_state(&self) -> Option<LdpState> {
+        self.ldp.as_ref().map(LdpSession::state)
+    }
+
+    /// Whether the peer's LDP Initialization advertised the ICCP Capability (RFC 7275 §6.1).
+    pub fn ldp_peer_iccp(&self) -> bool {
+        self.ldp.as_ref().is_some_and(LdpSession::peer_iccp)
+    }
+
+    /// True when the LDP session has closed but the TCP connection is still open: the host
+    /// writes what [`Session::poll_tcp_transmit`] still returns (a Shutdown notification), closes
+    /// the connection, calls [`Session::handle_tcp_closed`] and reconnects (with its backoff).
+    pub fn tcp_close_wanted(&self) -> bool {
+        self.tcp_up && self.ldp_state() == Some(LdpState::NonExistent)
+    }
+
+    /// The TCP connection to the peer is established (RFC 5036 §2.5.4: INITIALIZED); the active
+    /// side sends its Initialization with the ICCP Capability TLV.
+    pub fn handle_tcp_connected(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
+        let Some(ldp) = self.ldp.as_mut() else {
+            return;
+        };
+        if self.tcp_up {
+            return;
+        }
+        self.tcp_up = true;
+        ldp.handle_connected(now);
+        self.ldp_start(now);
+        self.pump_ldp(now);
+    }
+
+    /// Octets received on the TCP connection, in pieces of any size.
+    pub fn handle_tcp_bytes(&mut self, now: Instant, bytes: &[u8]) {
+        self.last_now = self.last_now.max(now);
+        let Some(ldp) = self.ldp.as_mut() else {
+            return;
+        };
+        if !self.tcp_up {
+            return;
+        }
+        ldp.handle_bytes(now, bytes);
+        self.pump_ldp(now);
+    }
+
+    /// The TCP connection closed or was reset: the RG connection goes down (back to
+    /// NONEXISTENT) until the host reconnects; the next [`Event::Connected`] asks for a full
+    /// resynchronisation.
+    pub fn handle_tcp_closed(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
+        if self.ldp.is_none() || !self.tcp_up {
+            return;
+        }
+        self.tcp_up = false;
+        if let Some(ldp) = self.ldp.as_mut() {
+            // Silently: the connection is gone, nothing can be sent on it.
+            if ldp.state() != LdpState::NonExistent {
+                ldp.close();
+            }
+            while ldp.poll_transmit().is_some() {}
+            while ldp.poll_event().is_some() {}
+        }
+        self.teardown(now, DisconnectReason::Local);
+        self.set_state(State::Nonexistent);
+    }
+
+    /// The next LDP PDU to write on the TCP connection (RFC 5036 §3.1: one PDU, header
+    /// included). Session messages, NAKs, disconnects, application data and heartbeats are each
+    /// sent as one ICC message in its own PDU.
+    pub fn poll_tcp_transmit(&mut self, now: Instant) -> Option<Vec<u8>> {
+        let _ = now;
+        loop {
+            let ldp = self.ldp.as_mut()?;
+            if let Some(pdu) = ldp.poll_transmit() {
+                self.counters.tx_frames += 1;
+                return Some(pdu);
+            }
+            if ldp.state() != LdpState::Operational {
+                return None;
+            }
+            // Feed the LDP session one message at a time, so its queue stays short.
+            let msg = if let Some(m) = self.control.pop_front() {
+                m
+            } else if self.peer_inc == 0 {
+                return None;
+            } else if let Some((m, app)) = self.tx_backlog.pop_front() {
+                if app {
+                    self.app_backlog = self.app_backlog.saturating_sub(1);
+                }
+                self.counters.tx_data_frames += 1;
+                m
+            } else if self.hb_due {
+                self.hb_due = false;
+                let hb = self.heartbeat_param();
+                let mut b = alloc::vec![0u8; message::ICC_HEADER_LEN + hb.buffer_len()];
+                if message::emit_icc(
+                    &mut b,
+                    MessageType::RG_APPLICATION_DATA,
+                    0,
+                    self.cfg.rg_id,
+                    &[hb],
+                )
+                .is_err()
+                {
+                    return None;
+                }
+                self.counters.tx_heartbeats += 1;
+                b
+            } else {
+                return None;
+            };
+            if let Some(ldp) = self.ldp.as_mut() {
+                let _ = ldp.send_icc(&msg);
+            }
+        }
+    }
+
+    /// Over LDP: the transport is up (INITIALIZED, our capability goes out in the
+    /// Initialization message: CAPSENT); when the LDP session is already operational with a peer
+    /// that advertised ICCP, go on to CAPREC at once.
+    fn ldp_start(&mut self, now: Instant) {
+        if !self.enabled
+            || !self.tcp_up
+            || self.state != State::Nonexistent
+            || matches!(self.ldp_state(), None | Some(LdpState::NonExistent))
+        {
+            return;
+        }
+        self.set_state(State::Initialized);
+        self.set_state(State::CapSent);
+        if self.ldp_state() == Some(LdpState::Operational) && self.ldp_peer_iccp() {
+            self.ldp_adopt(now);
+        }
+    }
+
+    /// CAPSENT → CAPREC → CONNECTING (RFC 7275 §4.2.1) for a new LDP connection.
+    fn ldp_adopt(&mut self, now: Instant) {
+        self.ldp_conn = self.ldp_conn.wrapping_add(1).max(1);
+        let conn = self.ldp_conn;
+        self.adopt(now, conn, true);
+    }
+
+    /// Handles what the LDP session reported.
+    fn pump_ldp(&mut self, now: Instant) {
+        while let Some(e) = self.ldp.as_mut().and_then(LdpSession::poll_event) {
+            match e {
+                LdpEvent::Operational { peer_iccp } => {
+                    if !peer_iccp {
+                        // RFC 7275 §6.1: a peer without the ICCP Capability: no RG connection
+                        // (stay in CAPSENT, send no ICC message).
+                        self.last_error = Some(LastError::IncompatibleVersion);
+                    } else if self.enabled && self.state == State::CapSent {
+                        self.ldp_adopt(now);
+                    }
+                }
+                LdpEvent::Icc(bytes) => self.ldp_receive(now, bytes),
+                LdpEvent::Notification { .. } => {}
+                LdpEvent::Closed(reason) => {
+                    let reason = match reason {
+                        LdpCloseReason::KeepAliveExpired => DisconnectReason::PeerSilent,
+                        LdpCloseReason::Malformed(e) => {
+                            self.count_rx_error(RxError::Malformed(e));
+                            DisconnectReason::Local
+                        }
+                        LdpCloseReason::BadLdpIdentifier => {
+                            self.count_rx_error(RxError::UnexpectedSession);
+                            DisconnectReason::Local
+                        }
+                        LdpCloseReason::PeerNotification(_) => DisconnectReason::PeerRestarted,
+                        LdpCloseReason::UnexpectedMessage(_) | LdpCloseReason::Local => {
+                            DisconnectReason::Local
+                        }
+                    };
+                    self.teardown(now, reason);
+                }
+            }
+        }
+    }
+
+    /// One ICC message from the LDP session: in stream order, reliable (TCP).
+    fn ldp_receive(&mut self, now: Instant, bytes: Vec<u8>) {
+        if self.peer_inc == 0 || !self.enabled {
+            self.count_rx_error(RxError::Disabled);
+            return;
+        }
+        self.counters.rx_frames += 1;
+        // Any ICC message proves the peer alive.
+        self.arm_silence(now);
+        if heartbeat_only(&bytes) {
+            self.process_messages(now, &bytes, false);
+            return;
+        }
+        if self.rx_ooo.len() >= LDP_HELD_MAX {
+            // The application does not drain `poll_app`: restart and resynchronise.
+            self.count_rx_error(RxError::Backpressure);
+            self.teardown(now, DisconnectReason::RetransmitLimit);
+            return;
+        }
+        self.rx_ooo.push_back(Some(bytes));
+        self.drain_rx(now);
+    }
+
+    /// Over LDP, after the streams were reset: send what is queued (an RG Disconnect) and close
+    /// the LDP session (NONEXISTENT); the host closes the TCP connection and reconnects.
+    fn ldp_teardown(&mut self) {
+        self.control_session = None;
+        if let Some(ldp) = self.ldp.as_mut() {
+            if ldp.state() == LdpState::Operational {
+                while let Some(m) = self.control.pop_front() {
+                    let _ = ldp.send_icc(&m);
+                }
+            }
+            if ldp.state() != LdpState::NonExistent {
+                ldp.close();
+            }
+            while ldp.poll_event().is_some() {}
+        }
+        self.control.clear();
+        self.set_state(State::Nonexistent);
+        self.cap_timer.stop();
+        self.cap_due = false;
+    }
+}
+
+/// An RG Application Data message that carries heartbeats only (sent outside the ordered
+/// application stream).
+fn heartbeat_only(msg: &[u8]) -> bool {
+    let Ok((m, _)) = RawMessage::parse(msg) else {
+        return false;
+    };
+    m.msg_type == MessageType::RG_APPLICATION_DATA
+        && Tlvs::new(m.body.get(8..).unwrap_or_default())
+            .all(|t| t.is_ok_and(|t| matches!(Param::parse(t), Ok(Param::Heartbeat { .. }))))
 }

@@ -110,7 +110,7 @@ fn golden_mlacp_tlvs() {
         Param::MlacpSystemConfig {
             system_id: MacAddr([2, 0, 0, 0, 0x4d, 0x4c]),
             system_priority: 32768,
-            node_id: 1
+            node_id: param::NodeId(1)
         }
     );
     let mut out = vec![0; p.buffer_len()];
@@ -465,7 +465,7 @@ fn with_param<R>(p: &P, f: impl FnOnce(Param<'_>) -> R) -> R {
         P::Sys(a, b, c) => Param::MlacpSystemConfig {
             system_id: *a,
             system_priority: *b,
-            node_id: *c,
+            node_id: param::NodeId(*c),
         },
         P::PortCfg(a, b, c, d, e, g, n) => Param::MlacpPortConfig(param::PortConfig {
             port_number: *a,
@@ -473,11 +473,11 @@ fn with_param<R>(p: &P, f: impl FnOnce(Param<'_>) -> R) -> R {
             actor_key: *c,
             port_priority: *d,
             port_speed: *e,
-            flags: *g,
+            flags: param::ConfigFlags(*g),
             name: n,
         }),
         P::PortPrio(a, b, c, d, e) => Param::MlacpPortPriority(param::PortPriority {
-            op_code: *a,
+            op_code: param::PriorityOp(*a),
             port_number: *b,
             aggregator_id: *c,
             last_priority: *d,
@@ -493,7 +493,7 @@ fn with_param<R>(p: &P, f: impl FnOnce(Param<'_>) -> R) -> R {
             mac: *c,
             actor_key: *d,
             member_ports_priority: *e,
-            flags: *g,
+            flags: param::ConfigFlags(*g),
             name: n,
         }),
         P::AggState(raw) => {
@@ -504,13 +504,13 @@ fn with_param<R>(p: &P, f: impl FnOnce(Param<'_>) -> R) -> R {
             request_number: *a,
             c_bit: *b,
             s_bit: *c,
-            request_type: *d,
+            request_type: param::SyncRequestType(*d),
             port_or_aggregator: *e,
             actor_key: *g,
         }),
         P::SyncData(a, b) => Param::MlacpSyncData {
             request_number: *a,
-            flags: *b,
+            flags: param::SyncDataFlags(*b),
         },
         P::Hb(a, b, c) => Param::Heartbeat {
             flags: *a,
@@ -674,4 +674,72 @@ fn ldp_status_and_capability_tlvs_round_trip() {
     c.emit(&mut b).unwrap();
     assert_eq!(b, hex("0202 000c 00000009 8700 0004 0000 0100"));
     let _ = message::ICC_HEADER_LEN;
+}
+
+#[test]
+fn mlacp_coded_fields_are_typed_and_keep_unknown_values() {
+    use param::{ConfigFlags, NodeId, PortOperState, PriorityOp, Selected, SyncDataFlags};
+    // Port Config with Purge Configuration and an unnamed bit 0x80: both survive a round trip
+    // (RFC 7275 §7.2.5).
+    let b = hex("0033 0016 0007 020000000107 0007 0080 000003e8 82 04 65746831");
+    let p = Param::parse(Tlv::parse(&b).unwrap().0).unwrap();
+    let Param::MlacpPortConfig(c) = p else {
+        panic!("{p:?}")
+    };
+    assert!(c.flags.is_purge() && !c.flags.is_synchronized());
+    assert_eq!(c.flags, ConfigFlags(0x82));
+    assert!(c.flags.contains(ConfigFlags::PURGE));
+    let mut out = vec![0; p.buffer_len()];
+    p.emit(&mut out).unwrap();
+    assert_eq!(out, b);
+    // Aggregator Config: Synchronized (RFC 7275 §7.2.4).
+    let f = ConfigFlags::SYNCHRONIZED.union(ConfigFlags::PURGE);
+    assert_eq!(f.bits(), 0x03);
+    // Port Priority: an unknown Op Code is kept (RFC 7275 §7.2.6).
+    let b = hex("0034 000a 00ff 0007 0001 0080 0040");
+    let p = Param::parse(Tlv::parse(&b).unwrap().0).unwrap();
+    let Param::MlacpPortPriority(pp) = p else {
+        panic!("{p:?}")
+    };
+    assert_eq!(pp.op_code, PriorityOp(0xff));
+    assert!(!pp.op_code.is_known() && PriorityOp::LOCAL.is_known());
+    let mut out = vec![0; p.buffer_len()];
+    p.emit(&mut out).unwrap();
+    assert_eq!(out, b);
+    // Port State: Selected and Port State values, named and unnamed (RFC 7275 §7.2.7).
+    let raw = hex("0035 0018 020000000001 8000 0001 0080 0007 3d 3d 0002 0007 01 01 0005");
+    let p = Param::parse(Tlv::parse(&raw).unwrap().0).unwrap();
+    let Param::MlacpPortState(st) = p else {
+        panic!("{p:?}")
+    };
+    assert_eq!(st.selected, Selected::SELECTED);
+    assert_eq!(st.port_state, PortOperState::UP);
+    let mut unk = raw.clone();
+    unk[4 + 20] = 0x09;
+    unk[4 + 21] = 0x07;
+    let p = Param::parse(Tlv::parse(&unk).unwrap().0).unwrap();
+    let Param::MlacpPortState(st) = p else {
+        panic!("{p:?}")
+    };
+    assert!(!st.selected.is_known() && !st.port_state.is_known());
+    let mut out = vec![0; p.buffer_len()];
+    p.emit(&mut out).unwrap();
+    assert_eq!(out, unk);
+    // Node ID layout (RFC 7275 §7.2.3 as SONiC reads it): MSB, 3-bit id, 4 free bits.
+    let n = NodeId::new(5, 0x0a);
+    assert_eq!(n.0, 0x80 | 0x50 | 0x0a);
+    assert_eq!((n.id(), n.free()), (5, 0x0a));
+    // Sync Request: C and S bits and a 14-bit Request Type (RFC 7275 §7.2.9).
+    let b = hex("0038 0008 0009 fffe 0007 0001");
+    let p = Param::parse(Tlv::parse(&b).unwrap().0).unwrap();
+    let Param::MlacpSyncRequest(r) = p else {
+        panic!("{p:?}")
+    };
+    assert!(r.c_bit && r.s_bit);
+    assert_eq!(r.request_type.bits(), 0x3ffe);
+    let mut out = vec![0; p.buffer_len()];
+    p.emit(&mut out).unwrap();
+    assert_eq!(out, b);
+    // Sync Data: END (RFC 7275 §7.2.10).
+    assert!(SyncDataFlags::END.is_end() && !SyncDataFlags::NONE.is_end());
 }

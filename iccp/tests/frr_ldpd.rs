@@ -12,7 +12,11 @@
 //! * ICC messages are sent with U = 0, so the peer answers each with a Notification "Unknown
 //!   Message Type" (status 0x00000004, an advisory notification: E = 0) naming our message ID
 //!   and type, and keeps the session (RFC 5036 §3.5.1.2.2, §3.9);
-//! * every PDU the peer sends decodes with this crate's deframer and LDP codec.
+//! * every PDU the peer sends decodes with this crate's deframer and LDP codec;
+//! * then, on a second connection, the full `iccp::Session` over LDP (`Session::new_ldp`): the
+//!   LDP session comes up, the peer's Initialization has no ICCP Capability, so the session
+//!   stays in CAPSENT (RFC 7275 §4.2.1, §6.1) and sends no ICC message at all; ldpd keeps the
+//!   session; closing it sends a Shutdown notification.
 //!
 //! Skips with a printed reason when not root or when FRR/iproute2 are missing, unless
 //! `MLAG_REQUIRE_REAL_PEERS=1`, which makes that a failure.
@@ -260,6 +264,10 @@ fn frr_ldpd_session_and_reaction_to_iccp() {
         "{stdout}"
     );
     assert!(stdout.contains("RESULT: session kept"), "{stdout}");
+    assert!(
+        stdout.contains("RESULT: iccp::Session over LDP waits in CAPSENT, sends no ICC message"),
+        "{stdout}"
+    );
     drop(lab);
 }
 
@@ -425,7 +433,7 @@ fn frr_child_speaker() {
         &[Param::MlacpSystemConfig {
             system_id: l2_types::MacAddr([2, 0, 0, 0, 0x4d, 0x4c]),
             system_priority: 32768,
-            node_id: 1,
+            node_id: iccp::wire::param::NodeId(1),
         }],
     );
     session.send_icc(&app).unwrap();
@@ -446,4 +454,85 @@ fn frr_child_speaker() {
         let _ = tcp.write_all(&p);
     }
     println!("RESULT: session kept");
+    drop(tcp);
+
+    // 4. The full ICCP session over LDP (`Session::new_ldp`) on a new connection.
+    let mut cfg = iccp::SessionConfig::new(l2_types::MacAddr([2, 0, 0, 0, 0x4d, 0x4c]));
+    cfg.heartbeat = Some(Duration::from_secs(1));
+    let mut s =
+        iccp::Session::new_ldp(cfg, LdpSessionConfig::new(lsr, PEER.octets(), true), vnow());
+    // ldpd may still be tearing down the first session and refuse the new connection: the
+    // host reconnects, as RFC 5036 §2.5.3 expects of the active side.
+    let mut events = Vec::new();
+    let mut closed = true;
+    for _attempt in 0..5 {
+        std::thread::sleep(Duration::from_secs(1));
+        let mut tcp = None;
+        for _ in 0..30 {
+            let sock = std::net::TcpStream::connect_timeout(
+                &SocketAddrV4::new(PEER, ldp::LDP_PORT).into(),
+                Duration::from_secs(1),
+            );
+            if let Ok(t) = sock {
+                tcp = Some(t);
+                break;
+            }
+            udp.send_to(&hello, all_routers).unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let mut tcp: TcpStream = tcp.expect("second TCP connection to ldpd");
+        tcp.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        s.handle_tcp_connected(vnow());
+        let end = Instant::now() + Duration::from_secs(4);
+        let mut buf = [0u8; 4096];
+        closed = false;
+        while Instant::now() < end {
+            while let Some(p) = s.poll_tcp_transmit(vnow()) {
+                let (_, msgs) = ldp::parse_pdu(&p).expect("our PDU parses");
+                for m in msgs {
+                    let m = m.expect("our message parses");
+                    println!("  -> {} id {}", m.msg_type, m.id);
+                    assert!(
+                        !m.msg_type.is_icc(),
+                        "ICC message sent to a peer without ICCP"
+                    );
+                }
+                tcp.write_all(&p).expect("write to ldpd");
+            }
+            events.extend(core::iter::from_fn(|| s.poll_event()));
+            match tcp.read(&mut buf) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => s.handle_tcp_bytes(vnow(), &buf[..n]),
+                Err(_) => {}
+            }
+            s.handle_timeout(vnow());
+            let _ = udp.send_to(&hello, all_routers);
+        }
+        if !closed {
+            break;
+        }
+        println!("  ldpd closed the connection; reconnecting");
+        s.handle_tcp_closed(vnow());
+    }
+    for e in &events {
+        println!("  event: {e:?}");
+    }
+    assert!(!closed, "ldpd closed the connection");
+    assert_eq!(s.ldp_state(), Some(LdpState::Operational));
+    assert!(!s.ldp_peer_iccp());
+    assert_eq!(s.state(), iccp::State::CapSent);
+    assert_eq!(s.status(), iccp::Status::Connecting);
+    assert!(!s.tcp_close_wanted());
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, iccp::Event::Disconnected(_))),
+        "{events:?}"
+    );
+    println!("RESULT: iccp::Session over LDP waits in CAPSENT, sends no ICC message");
+    s.handle_tcp_closed(vnow());
 }

@@ -160,7 +160,7 @@ fn wireshark_ldp_dissector_parses_our_rfc7275_stream() {
                     Param::MlacpSystemConfig {
                         system_id: MacAddr([2, 0, 0, 0, 0x4d, 0x4c]),
                         system_priority: 32768,
-                        node_id: 1,
+                        node_id: iccp::wire::param::NodeId(1),
                     },
                     Param::MlacpPortConfig(param::PortConfig {
                         port_number: 7,
@@ -168,7 +168,7 @@ fn wireshark_ldp_dissector_parses_our_rfc7275_stream() {
                         actor_key: 7,
                         port_priority: 128,
                         port_speed: 1000,
-                        flags: 0,
+                        flags: iccp::wire::param::ConfigFlags::NONE,
                         name,
                     }),
                 ],

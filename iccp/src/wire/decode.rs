@@ -135,8 +135,8 @@ impl fmt::Display for Param<'_> {
                 node_id,
             } => write!(
                 f,
-                "system id {}, priority {system_priority}, node id {node_id}",
-                system_id
+                "system id {}, priority {system_priority}, node id {}",
+                system_id, node_id.0
             ),
             Self::Heartbeat {
                 interval_ms,
@@ -177,7 +177,7 @@ impl fmt::Display for Param<'_> {
             Self::MlacpSyncData {
                 request_number,
                 flags,
-            } => write!(f, "request {request_number}, flags 0x{flags:04x}"),
+            } => write!(f, "request {request_number}, flags 0x{:04x}", flags.0),
         }
     }
 }

@@ -22,8 +22,16 @@
 //! | 0x0038 | mLACP Synchronization Request | Request Number (2), C-bit 0x8000 + S-bit 0x4000 + Request Type (14 bits), Port Number or Aggregator ID (2), Actor Key (2) |
 //! | 0x0039 | mLACP Synchronization Data | Request Number (2), Flags (2) |
 //!
-//! The semantics of the Flags, Op Code, Selected and Port State octets are carried as raw
-//! numbers: their bit assignments were not re-checked against the RFC text.
+//! Section numbers (RFC 7275 §7.2.1 Connect … §7.2.10 Synchronization Data) follow the RFC's
+//! table of contents as annotated, page by page, in SONiC iccpd's `mlacp_tlv.h`: §7.2.3 System
+//! Config, §7.2.4 Aggregator Config, §7.2.5 Port Config, §7.2.6 Port Priority, §7.2.7 Port
+//! State, §7.2.8 Aggregator State, §7.2.9 Synchronization Request.
+//!
+//! The coded fields are typed ([`ConfigFlags`], [`PriorityOp`], [`Selected`], [`PortOperState`],
+//! [`NodeId`], [`SyncRequestType`], [`SyncDataFlags`]); each is a thin wrapper over the wire
+//! number, so a value this crate has no name for is kept and re-encoded unchanged. How well each
+//! named value is established is written on the type: see "Verification" there and in the
+//! [crate docs](crate#scope-and-deviations).
 //!
 //! # Vendor TLVs, format version 1 (sent with U = 1, F = 0: an RFC 7275 peer skips them)
 //! Every value starts with the format-version octet [`VENDOR_FORMAT_VERSION`] (= 1). A receiver
@@ -98,7 +106,178 @@ pub const SNAPSHOT_FIRST: u8 = 0x01;
 /// FDB snapshot flag: last chunk of a snapshot.
 pub const SNAPSHOT_LAST: u8 = 0x02;
 
-/// mLACP Port Config (RFC 7275 §7.2.4).
+/// Flags octet of mLACP Aggregator Config (RFC 7275 §7.2.4) and Port Config (§7.2.5). Every bit
+/// is kept, named or not.
+///
+/// Verification: the RFC defines a Synchronized flag (the sender has finished sending its
+/// configuration) and a Purge Configuration flag (the aggregator / port is no longer configured
+/// for mLACP: the receiver deletes it). The bit positions below (S = 0x01, P = 0x02) are this
+/// crate's reading of the RFC and could not be re-checked against its text here (SONiC's
+/// `mlacp_tlv.h` carries the octet without naming bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConfigFlags(pub u8);
+
+impl ConfigFlags {
+    /// No flag.
+    pub const NONE: Self = Self(0);
+    /// Synchronized (S): the last configuration TLV of a synchronization.
+    pub const SYNCHRONIZED: Self = Self(0x01);
+    /// Purge Configuration (P): remove this aggregator / port from mLACP.
+    pub const PURGE: Self = Self(0x02);
+
+    /// The octet.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+    /// All bits of `other` set.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// Both sets of bits.
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+    /// Purge Configuration set.
+    pub const fn is_purge(self) -> bool {
+        self.contains(Self::PURGE)
+    }
+    /// Synchronized set.
+    pub const fn is_synchronized(self) -> bool {
+        self.contains(Self::SYNCHRONIZED)
+    }
+}
+
+/// Op Code of mLACP Port Priority (RFC 7275 §7.2.6): whose priority changed. Unknown codes are
+/// kept.
+///
+/// Verification: the RFC distinguishes a change of the sender's own ports' priority (Local) from
+/// a change it asks of the receiver's ports (Remote); the numbers 1 and 2 are this crate's
+/// reading and could not be re-checked against the RFC text here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PriorityOp(pub u16);
+
+impl PriorityOp {
+    /// Local Priority Change: the sender changed the priority of its own port.
+    pub const LOCAL: Self = Self(0x0001);
+    /// Remote Priority Change: the sender asks the receiver to change its port's priority.
+    pub const REMOTE: Self = Self(0x0002);
+    /// A code with a name above.
+    pub const fn is_known(self) -> bool {
+        matches!(self.0, 1 | 2)
+    }
+}
+
+/// Selected of mLACP Port State (RFC 7275 §7.2.7): the 802.1AX Selected variable
+/// (IEEE 802.1AX §5.4.8: SELECTED, UNSELECTED, STANDBY). Unknown values are kept.
+///
+/// Verification: the three states are 802.1AX's; their octet values (UNSELECTED 0, SELECTED 1,
+/// STANDBY 2) are this crate's reading of the RFC and could not be re-checked here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Selected(pub u8);
+
+impl Selected {
+    /// UNSELECTED.
+    pub const UNSELECTED: Self = Self(0);
+    /// SELECTED.
+    pub const SELECTED: Self = Self(1);
+    /// STANDBY.
+    pub const STANDBY: Self = Self(2);
+    /// A value with a name above.
+    pub const fn is_known(self) -> bool {
+        self.0 <= 2
+    }
+}
+
+/// Port State of mLACP Port State (RFC 7275 §7.2.7): the operational state of the port. Unknown
+/// values are kept.
+///
+/// Verification: up / down is what the field conveys; the values (DOWN 0, UP 1) are this
+/// crate's reading and could not be re-checked against the RFC text here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PortOperState(pub u8);
+
+impl PortOperState {
+    /// Down.
+    pub const DOWN: Self = Self(0);
+    /// Up.
+    pub const UP: Self = Self(1);
+    /// A value with a name above.
+    pub const fn is_known(self) -> bool {
+        self.0 <= 1
+    }
+}
+
+/// Node ID octet of mLACP System Config (RFC 7275 §7.2.3). The octet is kept whole.
+///
+/// Verification: the layout — most significant bit set, a 3-bit node identifier in bits 6..4,
+/// the low 4 bits free — is SONiC iccpd's (`MLACP_SYSCONF_NODEID_MSB_MASK` 0x80,
+/// `_NODEID_MASK` 0x70, `_FREE_MASK` 0x0F in `mlacp_tlv.h`), an implementation that annotates
+/// the RFC page by page; the RFC text itself could not be re-read here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NodeId(pub u8);
+
+impl NodeId {
+    /// Most significant bit (set by SONiC on every Node ID it sends).
+    pub const MSB: u8 = 0x80;
+    /// Mask of the node identifier.
+    pub const ID_MASK: u8 = 0x70;
+    /// Mask of the free low bits.
+    pub const FREE_MASK: u8 = 0x0f;
+
+    /// A Node ID with identifier `id` (0..=7, masked) and free bits `free` (masked), MSB set.
+    pub const fn new(id: u8, free: u8) -> Self {
+        Self(Self::MSB | ((id << 4) & Self::ID_MASK) | (free & Self::FREE_MASK))
+    }
+    /// The 3-bit node identifier.
+    pub const fn id(self) -> u8 {
+        (self.0 & Self::ID_MASK) >> 4
+    }
+    /// The free low bits.
+    pub const fn free(self) -> u8 {
+        self.0 & Self::FREE_MASK
+    }
+}
+
+/// Request Type of mLACP Synchronization Request (RFC 7275 §7.2.9): 14 bits after the C-bit
+/// (0x8000, configuration requested) and the S-bit (0x4000, state requested) — the bit layout is
+/// that of SONiC's `mlacp_tlv.h` bit-field. Other values are kept (14 bits).
+///
+/// Verification: the RFC asks either for one port / aggregator (named by the next field) or for
+/// all of them; the numbers below (0x0000 one, 0x3FFF all) are this crate's reading and could
+/// not be re-checked against the RFC text here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SyncRequestType(pub u16);
+
+impl SyncRequestType {
+    /// The port / aggregator named by "Port Number or Aggregator ID".
+    pub const ONE: Self = Self(0x0000);
+    /// All ports / aggregators.
+    pub const ALL: Self = Self(0x3fff);
+    /// The 14-bit value.
+    pub const fn bits(self) -> u16 {
+        self.0 & 0x3fff
+    }
+}
+
+/// Flags of mLACP Synchronization Data (RFC 7275 §7.2.10). Every bit is kept.
+///
+/// Verification: 0x0001 marks the last message of a synchronization response as observed in
+/// SONiC iccpd; not re-checked against the RFC text here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SyncDataFlags(pub u16);
+
+impl SyncDataFlags {
+    /// No flag: more of the response follows.
+    pub const NONE: Self = Self(0);
+    /// The last message of the response.
+    pub const END: Self = Self(0x0001);
+    /// END set.
+    pub const fn is_end(self) -> bool {
+        self.0 & Self::END.0 != 0
+    }
+}
+
+/// mLACP Port Config (RFC 7275 §7.2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortConfig<'a> {
     /// Port Number.
@@ -111,13 +290,13 @@ pub struct PortConfig<'a> {
     pub port_priority: u16,
     /// Port Speed (IF-MIB ifSpeed semantics).
     pub port_speed: u32,
-    /// Flags (raw).
-    pub flags: u8,
+    /// Flags (Synchronized, Purge Configuration).
+    pub flags: ConfigFlags,
     /// Port Name (octets, IF-MIB ifName).
     pub name: &'a [u8],
 }
 
-/// mLACP Port State (RFC 7275 §7.2.6).
+/// mLACP Port State (RFC 7275 §7.2.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortStateTlv {
     /// Partner System ID.
@@ -138,15 +317,15 @@ pub struct PortStateTlv {
     pub actor_port_number: u16,
     /// Actor Key.
     pub actor_key: u16,
-    /// Selected (raw).
-    pub selected: u8,
-    /// Port State (raw).
-    pub port_state: u8,
+    /// Selected (802.1AX §5.4.8).
+    pub selected: Selected,
+    /// Port State (operational up / down).
+    pub port_state: PortOperState,
     /// Aggregator ID.
     pub aggregator_id: u16,
 }
 
-/// mLACP Aggregator Config (RFC 7275 §7.2.3).
+/// mLACP Aggregator Config (RFC 7275 §7.2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggregatorConfig<'a> {
     /// Redundant Object ID.
@@ -159,13 +338,13 @@ pub struct AggregatorConfig<'a> {
     pub actor_key: u16,
     /// Member Ports Priority.
     pub member_ports_priority: u16,
-    /// Flags (raw).
-    pub flags: u8,
+    /// Flags (Synchronized, Purge Configuration).
+    pub flags: ConfigFlags,
     /// Aggregator Name.
     pub name: &'a [u8],
 }
 
-/// mLACP Aggregator State (RFC 7275 §7.2.7).
+/// mLACP Aggregator State (RFC 7275 §7.2.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggregatorState {
     /// Partner System ID.
@@ -182,11 +361,11 @@ pub struct AggregatorState {
     pub aggregator_state: u8,
 }
 
-/// mLACP Port Priority (RFC 7275 §7.2.5).
+/// mLACP Port Priority (RFC 7275 §7.2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortPriority {
-    /// Op Code (raw).
-    pub op_code: u16,
+    /// Op Code (local or remote priority change).
+    pub op_code: PriorityOp,
     /// Port Number.
     pub port_number: u16,
     /// Aggregator ID.
@@ -197,7 +376,7 @@ pub struct PortPriority {
     pub current_priority: u16,
 }
 
-/// mLACP Synchronization Request (RFC 7275 §7.2.8).
+/// mLACP Synchronization Request (RFC 7275 §7.2.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncRequest {
     /// Request Number.
@@ -207,7 +386,7 @@ pub struct SyncRequest {
     /// S-bit (state requested).
     pub s_bit: bool,
     /// Request Type (14 bits).
-    pub request_type: u16,
+    pub request_type: SyncRequestType,
     /// Port Number or Aggregator ID.
     pub port_or_aggregator: u16,
     /// Actor Key.
@@ -258,7 +437,7 @@ pub enum Param<'a> {
         /// System Priority.
         system_priority: u16,
         /// Node ID.
-        node_id: u8,
+        node_id: NodeId,
     },
     /// mLACP Port Config (0x0033).
     MlacpPortConfig(PortConfig<'a>),
@@ -276,8 +455,8 @@ pub enum Param<'a> {
     MlacpSyncData {
         /// Request Number being answered.
         request_number: u16,
-        /// Flags (0x0001: last message of the response).
-        flags: u16,
+        /// Flags ([`SyncDataFlags::END`]: last message of the response).
+        flags: SyncDataFlags,
     },
     /// Vendor Heartbeat (0x3E00).
     Heartbeat {
@@ -411,7 +590,7 @@ impl<'a> Param<'a> {
                 Self::MlacpSystemConfig {
                     system_id: mac(v, 0)?,
                     system_priority: be16(v, 6)?,
-                    node_id: byte(v, 8)?,
+                    node_id: NodeId(byte(v, 8)?),
                 }
             }
             MLACP_PORT_CONFIG => {
@@ -422,14 +601,14 @@ impl<'a> Param<'a> {
                     actor_key: be16(v, 8)?,
                     port_priority: be16(v, 10)?,
                     port_speed: be32(v, 12)?,
-                    flags: byte(v, 16)?,
+                    flags: ConfigFlags(byte(v, 16)?),
                     name,
                 })
             }
             MLACP_PORT_PRIORITY => {
                 let v = fixed(&tlv, 10)?;
                 Self::MlacpPortPriority(PortPriority {
-                    op_code: be16(v, 0)?,
+                    op_code: PriorityOp(be16(v, 0)?),
                     port_number: be16(v, 2)?,
                     aggregator_id: be16(v, 4)?,
                     last_priority: be16(v, 6)?,
@@ -448,8 +627,8 @@ impl<'a> Param<'a> {
                     actor_state: byte(v, 15)?,
                     actor_port_number: be16(v, 16)?,
                     actor_key: be16(v, 18)?,
-                    selected: byte(v, 20)?,
-                    port_state: byte(v, 21)?,
+                    selected: Selected(byte(v, 20)?),
+                    port_state: PortOperState(byte(v, 21)?),
                     aggregator_id: be16(v, 22)?,
                 })
             }
@@ -462,7 +641,7 @@ impl<'a> Param<'a> {
                     mac: mac(v, 10)?,
                     actor_key: be16(v, 16)?,
                     member_ports_priority: be16(v, 18)?,
-                    flags: byte(v, 20)?,
+                    flags: ConfigFlags(byte(v, 20)?),
                     name,
                 })
             }
@@ -484,7 +663,7 @@ impl<'a> Param<'a> {
                     request_number: be16(v, 0)?,
                     c_bit: bits & 0x8000 != 0,
                     s_bit: bits & 0x4000 != 0,
-                    request_type: bits & 0x3fff,
+                    request_type: SyncRequestType(bits & 0x3fff),
                     port_or_aggregator: be16(v, 4)?,
                     actor_key: be16(v, 6)?,
                 })
@@ -493,7 +672,7 @@ impl<'a> Param<'a> {
                 let v = fixed(&tlv, 4)?;
                 Self::MlacpSyncData {
                     request_number: be16(v, 0)?,
-                    flags: be16(v, 2)?,
+                    flags: SyncDataFlags(be16(v, 2)?),
                 }
             }
             VENDOR_HEARTBEAT..=VENDOR_CONSISTENCY => return Self::parse_vendor(tlv),
@@ -733,7 +912,7 @@ impl<'a> Param<'a> {
             } => {
                 w.put(&system_id.0)?;
                 w.u16(system_priority)?;
-                w.u8(node_id)?;
+                w.u8(node_id.0)?;
             }
             Self::MlacpPortConfig(p) => {
                 w.u16(p.port_number)?;
@@ -741,12 +920,12 @@ impl<'a> Param<'a> {
                 w.u16(p.actor_key)?;
                 w.u16(p.port_priority)?;
                 w.u32(p.port_speed)?;
-                w.u8(p.flags)?;
+                w.u8(p.flags.0)?;
                 w.u8(name_len(p.name)?)?;
                 w.put(p.name)?;
             }
             Self::MlacpPortPriority(p) => {
-                w.u16(p.op_code)?;
+                w.u16(p.op_code.0)?;
                 w.u16(p.port_number)?;
                 w.u16(p.aggregator_id)?;
                 w.u16(p.last_priority)?;
@@ -762,8 +941,8 @@ impl<'a> Param<'a> {
                 w.u8(s.actor_state)?;
                 w.u16(s.actor_port_number)?;
                 w.u16(s.actor_key)?;
-                w.u8(s.selected)?;
-                w.u8(s.port_state)?;
+                w.u8(s.selected.0)?;
+                w.u8(s.port_state.0)?;
                 w.u16(s.aggregator_id)?;
             }
             Self::MlacpAggregatorConfig(a) => {
@@ -773,7 +952,7 @@ impl<'a> Param<'a> {
                 w.put(&a.mac.0)?;
                 w.u16(a.actor_key)?;
                 w.u16(a.member_ports_priority)?;
-                w.u8(a.flags)?;
+                w.u8(a.flags.0)?;
                 w.u8(name_len(a.name)?)?;
                 w.put(a.name)?;
             }
@@ -787,7 +966,7 @@ impl<'a> Param<'a> {
             }
             Self::MlacpSyncRequest(r) => {
                 w.u16(r.request_number)?;
-                let bits = (r.request_type & 0x3fff)
+                let bits = r.request_type.bits()
                     | if r.c_bit { 0x8000 } else { 0 }
                     | if r.s_bit { 0x4000 } else { 0 };
                 w.u16(bits)?;
@@ -799,7 +978,7 @@ impl<'a> Param<'a> {
                 flags,
             } => {
                 w.u16(request_number)?;
-                w.u16(flags)?;
+                w.u16(flags.0)?;
             }
             Self::Heartbeat {
                 flags,
