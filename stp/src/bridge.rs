@@ -13,7 +13,7 @@ use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
 };
-use crate::vector::{PriorityVector, Times};
+use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
 use l2_types::{Instant, MacAddr, PortNo};
 
@@ -107,6 +107,10 @@ pub struct Bridge {
     root_priority: PriorityVector,
     root_port_id: PortId,
     root_times: Times,
+    /// The regional components of rootPriority (802.1Q-2022 §13.27.52).
+    root_region: RegionalVector,
+    /// remainingHops of rootTimes (802.1Q-2022 §13.27.53).
+    root_hops: u8,
     ports: Vec<Port>,
     index: BTreeMap<u16, usize>,
     timers: BTreeSet<(Instant, u16)>,
@@ -143,6 +147,11 @@ impl Bridge {
             },
             root_port_id: PortId(0),
             root_times: Times::default(),
+            root_region: RegionalVector {
+                regional_root: BridgeId::new(cfg.priority, 0, cfg.address),
+                internal_root_path_cost: 0,
+            },
+            root_hops: cfg.max_hops,
             ports: Vec::new(),
             index: BTreeMap::new(),
             timers: BTreeSet::new(),
@@ -353,6 +362,10 @@ impl Bridge {
             ..self.root_priority
         };
         p.port_priority = p.designated_priority;
+        p.designated_region = self.root_region;
+        p.port_region = self.root_region;
+        p.designated_hops = self.root_hops;
+        p.port_hops = self.root_hops;
         self.out.now = now;
         self.ports.push(p);
         self.dirty.push(false);
@@ -582,6 +595,9 @@ impl Bridge {
         }
         let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
         let own = self.bridge_id;
+        let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
+        let max_hops = self.cfg.max_hops;
+        let mcid = self.mcid;
         let Some(p) = self.ports.get_mut(i) else {
             return Err(RxError::UnknownPort);
         };
@@ -598,17 +614,11 @@ impl Bridge {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_config = p.counters.rx_config.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Config,
-                    body: bpdu,
-                }
+                RxBpdu::plain(RxKind::Config, bpdu, max_hops)
             }
             Bpdu::Tcn { .. } => {
                 p.counters.rx_tcn = p.counters.rx_tcn.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Tcn,
-                    body: empty_body(),
-                }
+                RxBpdu::plain(RxKind::Tcn, empty_body(), max_hops)
             }
             Bpdu::Rst(RstBpdu { bpdu, .. }) => {
                 // The §9.3.4 checks apply to RST BPDUs too: information whose Message Age has
@@ -617,21 +627,38 @@ impl Bridge {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_rst = p.counters.rx_rst.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Rst,
-                    body: bpdu,
-                }
+                RxBpdu::plain(RxKind::Rst, bpdu, max_hops)
             }
             // An RSTP bridge processes an MST BPDU as an RST BPDU (802.1Q-2022 §13.4; the
             // CIST Regional Root sits in the Bridge Identifier field).
-            Bpdu::Mst(m) => {
+            Bpdu::Mst(m) if !mstp => {
                 if !m.cist.is_acceptable(own, p.port_id) {
+                    return Err(RxError::NotAcceptable);
+                }
+                p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);
+                RxBpdu::plain(RxKind::Rst, m.cist, max_hops)
+            }
+            // An MST bridge reads the whole CIST priority vector (802.1Q-2022 §13.10): the
+            // designated bridge is the CIST Bridge Identifier, the Bridge Identifier field holds
+            // the CIST Regional Root. rcvdInternal is fromSameRegion() (802.1Q-2022 §13.29.13):
+            // an MST BPDU whose MST Configuration Identifier equals ours.
+            Bpdu::Mst(m) => {
+                // The loop-back check of §9.3.4 looks at the CIST designated bridge.
+                let looped = m.cist_bridge_id == own && m.cist.port_id == p.port_id;
+                if looped || m.cist.message_age >= m.cist.max_age {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);
                 RxBpdu {
                     kind: RxKind::Rst,
                     body: m.cist,
+                    designated_bridge: m.cist_bridge_id,
+                    region: crate::vector::RegionalVector {
+                        regional_root: m.cist.bridge_id,
+                        internal_root_path_cost: m.cist_internal_root_path_cost,
+                    },
+                    hops: m.cist_remaining_hops,
+                    internal: m.mcid == mcid,
                 }
             }
         };
@@ -841,9 +868,18 @@ impl Bridge {
 
     /// updtRolesTree() (802.1D-2004 §17.21.25), with root guard as restrictedRole
     /// (802.1Q-2022 §13.27.64) and loop guard / bridge assurance holding ports as Alternate.
+    ///
+    /// For an MST bridge the vectors are CIST priority vectors (802.1Q-2022 §13.10, §13.29.33
+    /// updtRolesTree): a port with information from inside the region adds its path cost to the
+    /// Internal Root Path Cost and keeps the Regional Root; a boundary port adds it to the
+    /// External Root Path Cost and makes this bridge the Regional Root.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
         let mut best = self.bridge_priority();
+        let mut best_region = RegionalVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+        };
         let mut root: Option<usize> = None;
         let mut guard_events: Vec<(PortNo, bool, PriorityVector)> = Vec::new();
         for (i, p) in self.ports.iter().enumerate() {
@@ -853,19 +889,15 @@ impl Bridge {
             {
                 continue;
             }
-            let v = PriorityVector {
-                root_path_cost: p
-                    .port_priority
-                    .root_path_cost
-                    .saturating_add(p.port_path_cost),
-                bridge_port: p.port_id,
-                ..p.port_priority
-            };
             if p.cfg.root_guard {
                 continue;
             }
-            if v < best {
+            let (v, r) = root_path(p, own);
+            if (cist_message(&v, &r), v.bridge_port)
+                < (cist_message(&best, &best_region), best.bridge_port)
+            {
                 best = v;
+                best_region = r;
                 root = Some(i);
             }
         }
@@ -874,14 +906,11 @@ impl Bridge {
             let would = p.cfg.root_guard
                 && p.info_is == InfoIs::Received
                 && p.port_priority.designated_bridge.address() != own.address()
-                && PriorityVector {
-                    root_path_cost: p
-                        .port_priority
-                        .root_path_cost
-                        .saturating_add(p.port_path_cost),
-                    bridge_port: p.port_id,
-                    ..p.port_priority
-                } < best;
+                && {
+                    let (v, r) = root_path(p, own);
+                    (cist_message(&v, &r), v.bridge_port)
+                        < (cist_message(&best, &best_region), best.bridge_port)
+                };
             if would != p.root_inconsistent {
                 p.root_inconsistent = would;
                 if would {
@@ -910,14 +939,30 @@ impl Bridge {
             Some(p) => p.port_id,
             None => PortId(0),
         };
-        self.root_times = match root.and_then(|i| self.ports.get(i)) {
-            Some(p) => Times {
-                hello_time: self.bridge_times.hello_time,
-                ..p.port_times.aged()
-            },
-            None => self.bridge_times,
+        self.root_region = best_region;
+        // 802.1Q-2022 §13.29.33: rootTimes from a port inside the region keep Message Age and
+        // take remainingHops one less; from a boundary port Message Age grows by one second and
+        // remainingHops restarts at MaxHops.
+        let max_hops = self.cfg.max_hops;
+        (self.root_times, self.root_hops) = match root.and_then(|i| self.ports.get(i)) {
+            Some(p) if p.info_internal => (
+                Times {
+                    hello_time: self.bridge_times.hello_time,
+                    ..p.port_times
+                },
+                p.port_hops.saturating_sub(1),
+            ),
+            Some(p) => (
+                Times {
+                    hello_time: self.bridge_times.hello_time,
+                    ..p.port_times.aged()
+                },
+                max_hops,
+            ),
+            None => (self.bridge_times, max_hops),
         };
         let root_times = self.root_times;
+        let root_hops = self.root_hops;
         for (i, p) in self.ports.iter_mut().enumerate() {
             p.designated_priority = PriorityVector {
                 root: best.root,
@@ -926,21 +971,25 @@ impl Bridge {
                 designated_port: p.port_id,
                 bridge_port: p.port_id,
             };
+            p.designated_region = best_region;
             // designatedTimes: rootTimes, Hello Time from BridgeTimes (802.1Q-2022 §13.29.34).
             p.designated_times = root_times;
+            p.designated_hops = root_hops;
             let (role, updt) = match p.info_is {
                 InfoIs::Disabled => (Role::Disabled, false),
                 _ if p.held_inconsistent() => (Role::Alternate, false),
                 InfoIs::Aged => (Role::Designated, true),
                 InfoIs::Mine => {
                     let differs = p.port_priority != p.designated_priority
-                        || p.port_times != p.designated_times;
+                        || p.port_region != p.designated_region
+                        || p.port_times != p.designated_times
+                        || p.port_hops != p.designated_hops;
                     (Role::Designated, differs)
                 }
                 InfoIs::Received if root == Some(i) => (Role::Root, false),
                 InfoIs::Received => {
-                    if p.designated_priority.cmp_message(&p.port_priority)
-                        != core::cmp::Ordering::Less
+                    if cist_message(&p.designated_priority, &p.designated_region)
+                        >= cist_message(&p.port_priority, &p.port_region)
                     {
                         if p.port_priority.designated_bridge.address() != own.address() {
                             (Role::Alternate, false)
@@ -1000,6 +1049,21 @@ impl Bridge {
                     bpdu: b,
                     version_1_length: 0,
                 }),
+                TxBpdu::Mst {
+                    cist,
+                    cist_internal_root_path_cost,
+                    cist_bridge_id,
+                    cist_remaining_hops,
+                } => Bpdu::Mst(crate::wire::MstBpdu {
+                    version: 3,
+                    cist,
+                    version_1_length: 0,
+                    mcid: self.mcid,
+                    cist_internal_root_path_cost,
+                    cist_bridge_id,
+                    cist_remaining_hops,
+                    mstis: crate::wire::MstiMessages::EMPTY,
+                }),
             };
             match BpduFrame::emit(t.src, &bpdu, buf) {
                 Ok(len) => {
@@ -1014,6 +1078,7 @@ impl Bridge {
                             TxBpdu::Config(_) => c.tx_config = c.tx_config.saturating_add(1),
                             TxBpdu::Tcn => c.tx_tcn = c.tx_tcn.saturating_add(1),
                             TxBpdu::Rst(_) => c.tx_rst = c.tx_rst.saturating_add(1),
+                            TxBpdu::Mst { .. } => c.tx_mst = c.tx_mst.saturating_add(1),
                         }
                     }
                     return Some(Transmit { port: t.port, len });
@@ -1059,6 +1124,36 @@ impl Bridge {
             is_root: self.root_priority.root == self.bridge_id,
             topology_change: self.ports.iter().any(|p| !p.tc_while.zero(now)),
         }
+    }
+
+    /// The CIST Regional Root and CIST Internal Root Path Cost of this bridge's root priority
+    /// vector (802.1Q-2022 §13.10). Outside MSTP, and on the bridge that is the region's CIST
+    /// Regional Root, the regional root is this bridge and the cost 0.
+    pub fn cist_regional_root(&self) -> RegionalVector {
+        self.root_region
+    }
+
+    /// The remaining hops of the CIST root times (802.1Q-2022 §13.27.53): MaxHops on the
+    /// Regional Root, one less per bridge inside the region.
+    pub fn cist_remaining_hops(&self) -> u8 {
+        self.root_hops
+    }
+
+    /// Whether `port` is at the boundary of this bridge's MST region (802.1Q-2022 §13.12): its
+    /// information comes from a bridge outside the region (another region, RSTP or STP), or it
+    /// has none. Always true unless Force Protocol Version is MSTP. `None` for an unknown port.
+    pub fn is_boundary_port(&self, port: PortNo) -> Option<bool> {
+        let p = self.port_internal(port)?;
+        let internal = self.cfg.force_version >= crate::config::ForceVersion::Mstp
+            && p.send_rstp
+            && p.info_is == InfoIs::Received
+            && p.info_internal;
+        Some(!internal)
+    }
+
+    /// The CIST port priority vector's regional components on `port` (802.1Q-2022 §13.10).
+    pub fn port_regional_vector(&self, port: PortNo) -> Option<RegionalVector> {
+        Some(self.port_internal(port)?.port_region)
     }
 
     /// One port's status.
@@ -1157,6 +1252,8 @@ impl Bridge {
             eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
         };
         vec(&mut eat, &self.root_priority);
+        eat(self.root_region.regional_root.to_u64());
+        eat(u64::from(self.root_region.internal_root_path_cost) << 8 | u64::from(self.root_hops));
         for p in &self.ports {
             eat(u64::from(p.no.get()));
             eat(p.role as u64);
@@ -1164,6 +1261,8 @@ impl Bridge {
             eat(p.info_is as u64);
             vec(&mut eat, &p.port_priority);
             vec(&mut eat, &p.designated_priority);
+            eat(p.port_region.regional_root.to_u64());
+            eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
         }
         h
     }
@@ -1240,6 +1339,42 @@ fn signature(p: &Port, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
         p.rr_while.zero(now),
         p.updt_info,
     )
+}
+
+/// The root path priority vector of a port with received information (802.1Q-2022 §13.10):
+/// inside the region the port path cost adds to the Internal Root Path Cost; at a boundary it
+/// adds to the External Root Path Cost and this bridge becomes the Regional Root.
+fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVector) {
+    if p.info_internal {
+        (
+            PriorityVector {
+                bridge_port: p.port_id,
+                ..p.port_priority
+            },
+            RegionalVector {
+                internal_root_path_cost: p
+                    .port_region
+                    .internal_root_path_cost
+                    .saturating_add(p.port_path_cost),
+                ..p.port_region
+            },
+        )
+    } else {
+        (
+            PriorityVector {
+                root_path_cost: p
+                    .port_priority
+                    .root_path_cost
+                    .saturating_add(p.port_path_cost),
+                bridge_port: p.port_id,
+                ..p.port_priority
+            },
+            RegionalVector {
+                regional_root: own,
+                internal_root_path_cost: 0,
+            },
+        )
+    }
 }
 
 fn empty_body() -> ConfigBpdu {

@@ -131,4 +131,4 @@ pub use event::{
 };
 pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
-pub use vector::{PriorityVector, Times};
+pub use vector::{PriorityVector, RegionalVector, Times};
