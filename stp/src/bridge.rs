@@ -1140,14 +1140,13 @@ impl Bridge {
     }
 
     /// Whether `port` is at the boundary of this bridge's MST region (802.1Q-2022 §13.12): its
-    /// information comes from a bridge outside the region (another region, RSTP or STP), or it
-    /// has none. Always true unless Force Protocol Version is MSTP. `None` for an unknown port.
+    /// last BPDU came from a bridge outside the region (another region, RSTP or STP), or it has
+    /// heard none since it was enabled or its information aged. Always true unless Force Protocol Version is MSTP. `None` for an unknown port.
     pub fn is_boundary_port(&self, port: PortNo) -> Option<bool> {
         let p = self.port_internal(port)?;
         let internal = self.cfg.force_version >= crate::config::ForceVersion::Mstp
             && p.send_rstp
-            && p.info_is == InfoIs::Received
-            && p.info_internal;
+            && p.rcvd_internal;
         Some(!internal)
     }
 

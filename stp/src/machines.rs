@@ -568,6 +568,7 @@ impl Port {
         // FALSE; rcvdInfoWhile = 0; infoIs = Disabled; reselect = TRUE; selected = FALSE.
         self.pim = PimState::Disabled;
         self.rcvd_msg = false;
+        self.rcvd_internal = false;
         self.proposing = false;
         self.proposed = false;
         self.agree = false;
@@ -582,6 +583,7 @@ impl Port {
         // §17.27 AGED: infoIs = Aged; reselect = TRUE; selected = FALSE.
         self.pim = PimState::Aged;
         self.info_is = InfoIs::Aged;
+        self.rcvd_internal = false;
         self.reselect(out);
         self.selected = false;
     }

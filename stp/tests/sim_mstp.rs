@@ -1,0 +1,251 @@
+//! MSTP in virtual time: the CIST across MST regions (802.1Q-2022 §13.10–13.12), RSTP and STP
+//! bridges next to regions, link failures inside a region.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+mod sim_common;
+
+use l2_types::Duration;
+use sim_common::Net;
+use stp::wire::VidToMstid;
+use stp::{ForceVersion, PortState, Role};
+
+fn settle(net: &mut Net, secs: u64) {
+    net.run_for(Duration::from_secs(secs));
+    if let Err(e) = net.check_tree() {
+        panic!("after {secs} s:\n{e}");
+    }
+}
+
+/// A network where bridges `regions[i] = Some(name)` run MSTP in region `name` and the others
+/// RSTP; `prio[i]` is bridge `i`'s priority.
+fn net(regions: &[Option<&str>], prio: &[u16]) -> Net {
+    let regions: Vec<Option<String>> = regions.iter().map(|r| r.map(String::from)).collect();
+    let rs = regions.clone();
+    let prio = prio.to_vec();
+    let mut net = Net::with(rs.len(), move |i, mut c| {
+        c.priority = prio[i];
+        c.force_version = if rs[i].is_some() {
+            ForceVersion::Mstp
+        } else {
+            ForceVersion::Rstp
+        };
+        c
+    });
+    let mut table = VidToMstid::all_cist();
+    table.set(10, 1);
+    table.set(20, 2);
+    for (i, r) in regions.iter().enumerate() {
+        if let Some(name) = r {
+            net.bridges[i].set_mst_region(name, 1, &table).unwrap();
+        }
+    }
+    net
+}
+
+/// Every bridge of `members` has the same CIST regional root, which is a member.
+fn one_regional_root(net: &Net, members: &[usize]) -> stp::wire::BridgeId {
+    let rr = net.bridges[members[0]].cist_regional_root().regional_root;
+    for &m in members {
+        assert_eq!(
+            net.bridges[m].cist_regional_root().regional_root,
+            rr,
+            "bridge {m}\n{}",
+            net.dump()
+        );
+    }
+    assert!(
+        members.iter().any(|&m| net.bridges[m].bridge_id() == rr),
+        "the regional root is not in the region\n{}",
+        net.dump()
+    );
+    rr
+}
+
+#[test]
+fn region_of_four_in_a_ring_below_an_rstp_root() {
+    // Bridges 0–3: one MST region in a ring; bridge 4: the RSTP root, linked to 0 and 2.
+    let mut net = net(
+        &[Some("A"), Some("A"), Some("A"), Some("A"), None],
+        &[32768, 32768, 32768, 32768, 4096],
+    );
+    for i in 0..4 {
+        net.link(i, (i + 1) % 4);
+    }
+    let l40 = net.link(4, 0);
+    let l42 = net.link(4, 2);
+    settle(&mut net, 60);
+    assert!(net.bridges[4].tree().is_root);
+    // The region's boundary bridge with the best external path is the regional root: bridge 0
+    // (same external cost as bridge 2, lower identifier).
+    let rr = one_regional_root(&net, &[0, 1, 2, 3]);
+    assert_eq!(rr, net.bridges[0].bridge_id());
+    // Inside the region the External Root Path Cost is the boundary's; the internal cost grows.
+    for b in 0..4 {
+        let t = net.bridges[b].tree();
+        assert_eq!(t.root_priority.root_path_cost, 20_000, "bridge {b}");
+    }
+    assert_eq!(
+        net.bridges[0].cist_regional_root().internal_root_path_cost,
+        0
+    );
+    assert_eq!(
+        net.bridges[1].cist_regional_root().internal_root_path_cost,
+        20_000
+    );
+    assert_eq!(
+        net.bridges[2].cist_regional_root().internal_root_path_cost,
+        40_000
+    );
+    // Remaining hops: MaxHops at the regional root, one less per bridge.
+    assert_eq!(net.bridges[0].cist_remaining_hops(), 20);
+    assert_eq!(net.bridges[1].cist_remaining_hops(), 19);
+    assert_eq!(net.bridges[2].cist_remaining_hops(), 18);
+    // Boundary ports are exactly those facing the RSTP bridge.
+    for l in [l40, l42] {
+        let (b, p) = net.links[l].b;
+        assert_eq!(net.bridges[b].is_boundary_port(p), Some(true));
+    }
+    for l in 0..4 {
+        for (b, p) in [net.links[l].a, net.links[l].b] {
+            assert_eq!(net.bridges[b].is_boundary_port(p), Some(false), "{b}/{p:?}");
+        }
+    }
+    // From outside the region is one bridge: bridge 2's boundary port is not the way in, so it
+    // is an Alternate port inside the region's single tree: the loop 4–0–…–2–4 is cut at 2.
+    let (b, p) = net.links[l42].b;
+    assert_eq!(net.end((b, p)).0, Role::Alternate, "{}", net.dump());
+    // MST BPDUs were sent inside the region.
+    let mst: u64 = net.bridges[..4]
+        .iter()
+        .flat_map(|b| b.ports())
+        .map(|p| p.counters.tx_mst)
+        .sum();
+    assert!(mst > 0);
+}
+
+#[test]
+fn region_root_inside_the_region() {
+    // The best bridge is an MST bridge: it is CIST root and regional root; Message Age does not
+    // grow inside the region.
+    let mut net = net(&[Some("A"), Some("A"), Some("A"), None], &[4096, 32768, 32768, 32768]);
+    net.link(0, 1);
+    net.link(1, 2);
+    net.link(2, 3);
+    net.link(3, 0);
+    settle(&mut net, 60);
+    assert!(net.bridges[0].tree().is_root);
+    one_regional_root(&net, &[0, 1, 2]);
+    for b in 0..3 {
+        assert_eq!(net.bridges[b].tree().root_priority.root_path_cost, 0);
+        assert_eq!(net.bridges[b].tree().root_times.message_age.whole_secs(), 0);
+    }
+    // The RSTP bridge hangs off the region: its root path cost is one link.
+    assert_eq!(net.bridges[3].tree().root_priority.root_path_cost, 20_000);
+    assert_eq!(net.bridges[3].tree().root_times.message_age.whole_secs(), 1);
+}
+
+#[test]
+fn two_regions_joined_by_rstp_bridges() {
+    // Region A: 0,1,2 (ring); region B: 3,4,5 (ring); RSTP bridges 6 and 7 each join A and B.
+    let mut net = net(
+        &[
+            Some("A"),
+            Some("A"),
+            Some("A"),
+            Some("B"),
+            Some("B"),
+            Some("B"),
+            None,
+            None,
+        ],
+        &[32768, 32768, 32768, 32768, 32768, 32768, 8192, 32768],
+    );
+    for (a, b) in [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)] {
+        net.link(a, b);
+    }
+    net.link(6, 1);
+    net.link(6, 4);
+    net.link(7, 2);
+    net.link(7, 5);
+    settle(&mut net, 60);
+    assert!(net.bridges[6].tree().is_root);
+    let ra = one_regional_root(&net, &[0, 1, 2]);
+    let rb = one_regional_root(&net, &[3, 4, 5]);
+    assert_eq!(ra, net.bridges[1].bridge_id());
+    assert_eq!(rb, net.bridges[4].bridge_id());
+    // Bridge 7 hears each region as one bridge (its regional root in the Bridge Identifier
+    // field): both regions are one hop from the root, so bridge 7's root path cost is 40 000.
+    assert_eq!(net.bridges[7].tree().root_priority.root_path_cost, 40_000);
+    // Failure of the region A's way to the root: A re-roots through bridge 7 and region B.
+    net.set_link(6, false); // link 6 is 6–1
+    settle(&mut net, 60);
+    let ra = one_regional_root(&net, &[0, 1, 2]);
+    assert_eq!(ra, net.bridges[2].bridge_id(), "{}", net.dump());
+    net.set_link(6, true);
+    settle(&mut net, 60);
+    let ra = one_regional_root(&net, &[0, 1, 2]);
+    assert_eq!(ra, net.bridges[1].bridge_id());
+}
+
+#[test]
+fn internal_link_failures_reconverge() {
+    // A region of five in a ring with a chord, below an RSTP root attached to bridge 0.
+    let mut net = net(
+        &[Some("R"), Some("R"), Some("R"), Some("R"), Some("R"), None],
+        &[32768, 32768, 32768, 32768, 32768, 4096],
+    );
+    for i in 0..5 {
+        net.link(i, (i + 1) % 5);
+    }
+    net.link(1, 3);
+    net.link(5, 0);
+    settle(&mut net, 60);
+    for l in 0..6 {
+        net.set_link(l, false);
+        settle(&mut net, 60);
+        one_regional_root(&net, &[0, 1, 2, 3, 4]);
+        net.set_link(l, true);
+        settle(&mut net, 60);
+    }
+    // The internal root port of bridge 1 going down fails over to an alternate at once (no
+    // forward delay: proposal/agreement inside the region).
+    let rp = net.bridges[1].tree().root_port.unwrap();
+    let l = (0..net.links.len())
+        .find(|&l| net.links[l].a == (1, rp) || net.links[l].b == (1, rp))
+        .unwrap();
+    net.set_link(l, false);
+    net.run_for(Duration::from_secs(1));
+    assert!(
+        net.bridges[1]
+            .ports()
+            .any(|p| p.role == Role::Root && p.state == PortState::Forwarding),
+        "{}",
+        net.dump()
+    );
+}
+
+#[test]
+fn mstp_bridge_next_to_an_stp_bridge() {
+    let mut net = Net::with(3, |i, mut c| {
+        c.force_version = match i {
+            0 | 1 => ForceVersion::Mstp,
+            _ => ForceVersion::Stp,
+        };
+        c.priority = if i == 2 { 4096 } else { 32768 };
+        c
+    });
+    net.link(0, 1);
+    let l = net.link(1, 2);
+    net.link(2, 0);
+    settle(&mut net, 120);
+    assert!(net.bridges[2].tree().is_root);
+    let (b, p) = net.links[l].a;
+    assert!(!net.bridges[b].port(p).unwrap().send_rstp, "{}", net.dump());
+    assert_eq!(net.bridges[b].is_boundary_port(p), Some(true));
+    one_regional_root(&net, &[0, 1]);
+}
