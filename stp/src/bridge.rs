@@ -116,6 +116,7 @@ pub struct Bridge {
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
     mcid: crate::wire::MstConfigId,
+    vid_to_mstid: crate::wire::VidToMstid,
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
@@ -157,6 +158,7 @@ impl Bridge {
             timers: BTreeSet::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
+            vid_to_mstid: crate::wire::VidToMstid::all_cist(),
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
@@ -308,8 +310,12 @@ impl Bridge {
     /// VLAN→MSTI map, from which the MST Configuration Identifier and its digest are computed
     /// (802.1Q-2022 §13.8). The default is the empty name, revision 0, every VLAN on the CIST.
     ///
-    /// Only the identifier is used today: this bridge runs the CIST (MSTIs are not implemented),
-    /// so it behaves towards MSTP neighbours as a single-bridge region would at its boundary.
+    /// With Force Protocol Version MSTP the identifier decides which neighbours are in this
+    /// bridge's region (802.1Q-2022 §13.29.13 fromSameRegion): the CIST then runs with region
+    /// semantics (regional root, internal root path cost, remaining hops). The MSTIs of the map
+    /// are not run yet: their VLANs follow the CIST. Every port sends new information at its
+    /// next transmit opportunity, so neighbours see the new identifier; a neighbour's region
+    /// membership is re-evaluated with the next BPDU it sends.
     ///
     /// # Errors
     /// A name over 32 octets or more than 64 MSTIs; nothing changed.
@@ -327,7 +333,17 @@ impl Bridge {
             return Err(ConfigError::TooManyMstis(n));
         }
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
+        self.vid_to_mstid = table.clone();
+        for p in &mut self.ports {
+            p.new_info = true;
+        }
         Ok(())
+    }
+
+    /// The MSTID a VLAN is allocated to by the map of [`set_mst_region`](Self::set_mst_region)
+    /// (0 = the CIST, also for VIDs outside 1–4094).
+    pub fn mstid_of_vid(&self, vid: u16) -> u16 {
+        self.vid_to_mstid.get(vid)
     }
 
     /// The MST Configuration Identifier of [`set_mst_region`](Self::set_mst_region).

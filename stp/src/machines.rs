@@ -480,10 +480,8 @@ impl Port {
             if ctx.force_version >= ForceVersion::Mstp {
                 // 802.1Q-2022 §13.29.30 txRstp: an MST bridge sends MST BPDUs (an RSTP
                 // neighbour reads the CIST part as an RST BPDU, §13.4).
-                let mut cist = self.body(flags);
-                cist.bridge_id = self.designated_region.regional_root;
                 TxBpdu::Mst {
-                    cist,
+                    cist: self.body(flags),
                     cist_internal_root_path_cost: self.designated_region.internal_root_path_cost,
                     cist_bridge_id: self.designated_priority.designated_bridge,
                     cist_remaining_hops: self.designated_hops,
@@ -524,6 +522,10 @@ impl Port {
         true
     }
 
+    /// The CIST part of a BPDU from designatedPriority and designatedTimes. The Bridge
+    /// Identifier field carries the CIST Regional Root (802.1Q-2022 §13.29.28–13.29.30, §14.4):
+    /// an STP or RSTP neighbour sees a whole MST region as one bridge. Outside MSTP the regional
+    /// root is this bridge, the designated bridge.
     fn body(&self, flags: BpduFlags) -> ConfigBpdu {
         let d = &self.designated_priority;
         let t = &self.designated_times;
@@ -531,7 +533,7 @@ impl Port {
             flags,
             root_id: d.root,
             root_path_cost: d.root_path_cost,
-            bridge_id: d.designated_bridge,
+            bridge_id: self.designated_region.regional_root,
             port_id: d.designated_port,
             message_age: t.message_age,
             max_age: t.max_age,

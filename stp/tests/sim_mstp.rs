@@ -132,7 +132,10 @@ fn region_of_four_in_a_ring_below_an_rstp_root() {
 fn region_root_inside_the_region() {
     // The best bridge is an MST bridge: it is CIST root and regional root; Message Age does not
     // grow inside the region.
-    let mut net = net(&[Some("A"), Some("A"), Some("A"), None], &[4096, 32768, 32768, 32768]);
+    let mut net = net(
+        &[Some("A"), Some("A"), Some("A"), None],
+        &[4096, 32768, 32768, 32768],
+    );
     net.link(0, 1);
     net.link(1, 2);
     net.link(2, 3);
@@ -248,4 +251,35 @@ fn mstp_bridge_next_to_an_stp_bridge() {
     assert!(!net.bridges[b].port(p).unwrap().send_rstp, "{}", net.dump());
     assert_eq!(net.bridges[b].is_boundary_port(p), Some(true));
     one_regional_root(&net, &[0, 1]);
+}
+
+#[test]
+fn remaining_hops_bound_the_region() {
+    // A line of eight MST bridges with MaxHops 6: information from the regional root (bridge 0)
+    // is discarded where its remaining hops run out (802.1Q-2022 §13.29.34).
+    let mut net = Net::with(8, |i, mut c| {
+        c.force_version = ForceVersion::Mstp;
+        c.max_hops = 6;
+        c.priority = if i == 0 { 4096 } else { 32768 };
+        c
+    });
+    for i in 0..7 {
+        net.link(i, i + 1);
+    }
+    net.run_for(Duration::from_secs(60));
+    let root = net.bridges[0].bridge_id();
+    for b in 0..6 {
+        assert_eq!(
+            net.bridges[b].cist_remaining_hops(),
+            6 - b as u8,
+            "bridge {b}"
+        );
+        assert_eq!(net.bridges[b].tree().root_priority.root, root, "bridge {b}");
+    }
+    assert_ne!(
+        net.bridges[7].tree().root_priority.root,
+        root,
+        "{}",
+        net.dump()
+    );
 }
