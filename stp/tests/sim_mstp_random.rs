@@ -48,7 +48,7 @@ fn kind_of(rng: &mut Rng) -> u8 {
 fn check_regions(net: &Net, kinds: &[u8]) -> Result<(), String> {
     let n = kinds.len();
     let mut comp: Vec<usize> = (0..n).collect();
-    fn find(c: &mut Vec<usize>, x: usize) -> usize {
+    fn find(c: &mut [usize], x: usize) -> usize {
         let mut r = x;
         while c[r] != r {
             r = c[r];
@@ -63,9 +63,9 @@ fn check_regions(net: &Net, kinds: &[u8]) -> Result<(), String> {
             comp[x] = y;
         }
     }
-    for x in 0..n {
+    for (x, kx) in kinds.iter().enumerate() {
         for y in 0..n {
-            if kinds[x] <= 1 && find(&mut comp, x) == find(&mut comp, y) {
+            if *kx <= 1 && find(&mut comp, x) == find(&mut comp, y) {
                 let (rx, ry) = (
                     net.bridges[x].cist_regional_root(),
                     net.bridges[y].cist_regional_root(),
