@@ -142,9 +142,9 @@ fn a_neighbour_in_the_region_is_internal() {
     let frames = sent(&mut b);
     let (cist, _, cost, bridge, hops) = frames
         .iter()
+        .rev()
         .filter(|(p, _)| *p == PortNo(2))
-        .filter_map(|(_, f)| parse(f))
-        .last()
+        .find_map(|(_, f)| parse(f))
         .expect("a BPDU on port 2");
     assert_eq!(cist.bridge_id, rr.regional_root);
     assert_eq!(cist.root_path_cost, 20_000);
