@@ -1359,7 +1359,7 @@ fn signature(p: &Port, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
 /// The root path priority vector of a port with received information (802.1Q-2022 §13.10):
 /// inside the region the port path cost adds to the Internal Root Path Cost; at a boundary it
 /// adds to the External Root Path Cost and this bridge becomes the Regional Root.
-fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVector) {
+pub(crate) fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVector) {
     if p.info_internal {
         (
             PriorityVector {

@@ -126,13 +126,12 @@ impl Bridge {
         let now = self.now();
         let p = self.port_internal(port)?;
         let own = self.bridge_id();
-        let root_path = |q: &crate::port::Port| PriorityVector {
-            root_path_cost: q
-                .port_priority
-                .root_path_cost
-                .saturating_add(q.port_path_cost),
-            bridge_port: q.port_id,
-            ..q.port_priority
+        // The root path priority vector; for an MST bridge the CIST one (802.1Q-2022 §13.10),
+        // shown without its regional components and ordered with them.
+        let root_path = |q: &crate::port::Port| crate::bridge::root_path(q, own).0;
+        let root_key = |q: &crate::port::Port| {
+            let (v, r) = crate::bridge::root_path(q, own);
+            (crate::vector::cist_message(&v, &r), v.bridge_port)
         };
         let heard = (p.info_is == InfoIs::Received).then_some(p.port_priority);
         let reason = if p.bpdu_guarded {
@@ -169,8 +168,8 @@ impl Bridge {
                                 && q.info_is == InfoIs::Received
                                 && q.port_priority.designated_bridge.address() != own.address()
                         })
-                        .map(|q| (q.no, root_path(q)))
-                        .min_by_key(|(_, v)| *v);
+                        .min_by_key(|q| root_key(q))
+                        .map(|q| (q.no, root_path(q)));
                     RoleReason::RootPort {
                         root_path: root_path(p),
                         runner_up,
