@@ -9,6 +9,7 @@ use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, 
 use crate::event::CIST;
 use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
 use crate::machines::{Ctx, Out, TxBpdu};
+use crate::msti::{Msti, MstiInfo, MstiPort, MstiPriorityVector, MstiStatus};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
@@ -117,6 +118,10 @@ pub struct Bridge {
     out: Out,
     mcid: crate::wire::MstConfigId,
     vid_to_mstid: crate::wire::VidToMstid,
+    /// The MSTIs of the VLAN→MSTI map, by ascending MSTID.
+    mstis: Vec<Msti>,
+    /// The earliest MSTI timer.
+    msti_next: Option<Instant>,
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
@@ -159,6 +164,8 @@ impl Bridge {
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             vid_to_mstid: crate::wire::VidToMstid::all_cist(),
+            mstis: Vec::new(),
+            msti_next: None,
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
@@ -334,6 +341,28 @@ impl Bridge {
         }
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
+        let old = core::mem::take(&mut self.mstis);
+        self.mstis = table
+            .mstids()
+            .into_iter()
+            .map(|id| {
+                let mut m = Msti::new(id);
+                if let Some(o) = old.iter().find(|o| o.mstid == id) {
+                    m.priority = o.priority;
+                    for (no, op) in &o.ports {
+                        m.ports.insert(
+                            *no,
+                            MstiPort {
+                                priority: op.priority,
+                                path_cost: op.path_cost,
+                                ..MstiPort::default()
+                            },
+                        );
+                    }
+                }
+                m
+            })
+            .collect();
         for p in &mut self.ports {
             p.new_info = true;
         }
@@ -416,6 +445,9 @@ impl Bridge {
             }
         }
         self.ports.remove(i);
+        for m in &mut self.mstis {
+            m.ports.remove(&port.get());
+        }
         self.dirty = alloc::vec![false; self.ports.len()];
         self.worklist.clear();
         self.reindex();
@@ -610,6 +642,10 @@ impl Bridge {
             return Err(RxError::BadDestination);
         }
         let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
+        let msti_msgs: Vec<crate::wire::MstiConfigMessage> = match &bpdu {
+            Bpdu::Mst(m) => m.mstis.iter().collect(),
+            _ => Vec::new(),
+        };
         let own = self.bridge_id;
         let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
         let max_hops = self.cfg.max_hops;
@@ -698,6 +734,9 @@ impl Bridge {
         p.heard_bpdu(now, &mut self.out);
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
+        if rx.internal {
+            self.msti_receive(now, i, &msti_msgs, &rx);
+        }
         self.mark(i);
         self.run(now);
         Ok(())
@@ -761,6 +800,7 @@ impl Bridge {
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
         let mut touched: Vec<usize> = Vec::new();
+        let mut msti_rounds = 0u8;
         loop {
             if self.out.reselect {
                 // 802.1D-2004 §17.28 ROLE_SELECTION: clearReselectTree(); updtRolesTree();
@@ -777,6 +817,12 @@ impl Bridge {
                 self.mark_all();
             }
             let Some(i) = self.worklist.pop_front() else {
+                // The MSTIs read the CIST (boundary roles and states) and may ask ports to
+                // send new MSTI information; a bounded number of rounds.
+                if msti_rounds < 4 && self.update_mstis(now) {
+                    msti_rounds += 1;
+                    continue;
+                }
                 break;
             };
             if let Some(d) = self.dirty.get_mut(i) {
@@ -1053,7 +1099,17 @@ impl Bridge {
     /// Group Address, LLC) and says on which port to send it. 64 octets always suffice for
     /// RSTP. A frame that does not fit is dropped and counted.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        let mut records = [0u8; crate::wire::bpdu::MSTIS_MAX * crate::wire::bpdu::MSTI_LEN];
         while let Some(t) = self.out.tx.pop_front() {
+            let n = if matches!(t.bpdu, TxBpdu::Mst { .. }) {
+                self.msti_messages(t.port, &mut records)
+            } else {
+                0
+            };
+            let mstis = records
+                .get(..n)
+                .and_then(|r| crate::wire::MstiMessages::new(r).ok())
+                .unwrap_or(crate::wire::MstiMessages::EMPTY);
             let bpdu = match t.bpdu {
                 TxBpdu::Config(b) => Bpdu::Config {
                     version: 0,
@@ -1078,7 +1134,7 @@ impl Bridge {
                     cist_internal_root_path_cost,
                     cist_bridge_id,
                     cist_remaining_hops,
-                    mstis: crate::wire::MstiMessages::EMPTY,
+                    mstis,
                 }),
             };
             match BpduFrame::emit(t.src, &bpdu, buf) {
@@ -1115,7 +1171,11 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(at, _)| *at)
+        let ports = self.timers.first().map(|(at, _)| *at);
+        match (ports, self.msti_next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ------------------------------------------------------------------ getters
@@ -1403,5 +1463,402 @@ fn empty_body() -> ConfigBpdu {
         max_age: BpduTime(0),
         hello_time: BpduTime(0),
         forward_delay: BpduTime(0),
+    }
+}
+
+impl Bridge {
+    /// This bridge's MSTI Bridge Identifier (802.1Q-2022 §13.26.2: MSTI priority, the MSTID as
+    /// system ID extension, the bridge address).
+    fn msti_bridge_id(&self, m: &Msti) -> BridgeId {
+        BridgeId::new(m.priority, m.mstid, self.cfg.address)
+    }
+
+    /// A port is inside the region for the MSTIs when its neighbour sends MST BPDUs with our
+    /// MST Configuration Identifier (rcvdInternal, 802.1Q-2022 §13.27.47).
+    fn msti_internal(&self, p: &Port) -> bool {
+        self.cfg.force_version >= crate::config::ForceVersion::Mstp
+            && p.port_enabled
+            && p.send_rstp
+            && p.rcvd_internal
+    }
+
+    /// Records the MSTI configuration messages of an MST BPDU from inside the region
+    /// (802.1Q-2022 §13.29.14 rcvInfo for MSTIs, §13.29.25 recordPriority): a message from a
+    /// Designated (or Master) port is the port's MSTI information, kept for three Hello Times
+    /// while its remaining hops last; a message from a Root, Alternate or Backup port means the
+    /// neighbour takes us as designated, and clears it.
+    fn msti_receive(
+        &mut self,
+        now: Instant,
+        i: usize,
+        msgs: &[crate::wire::MstiConfigMessage],
+        rx: &RxBpdu,
+    ) {
+        let Some(p) = self.ports.get(i) else {
+            return;
+        };
+        let no = p.no.get();
+        let hello = crate::vector::dur(rx.body.hello_time).max(l2_types::Duration::from_secs(1));
+        let until = now.saturating_add(hello.saturating_mul(3));
+        let sender = rx.designated_bridge.address();
+        let sender_port = rx.body.port_id.number();
+        for msg in msgs {
+            let mstid = msg.mstid();
+            let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
+                continue;
+            };
+            let mp = m.ports.entry(no).or_default();
+            let designated = matches!(
+                msg.flags.role(),
+                crate::wire::PortRole::Designated | crate::wire::PortRole::MasterOrUnknown
+            );
+            // 802.1Q-2022 §13.29.34: information whose remaining hops run out is discarded.
+            if !designated || msg.remaining_hops <= 1 {
+                mp.info = None;
+                continue;
+            }
+            mp.info = Some(MstiInfo {
+                priority: MstiPriorityVector {
+                    regional_root: msg.regional_root_id,
+                    internal_root_path_cost: msg.internal_root_path_cost,
+                    designated_bridge: BridgeId::new(
+                        u16::from(msg.bridge_priority & 0xF0) << 8,
+                        mstid,
+                        sender,
+                    ),
+                    designated_port: PortId::new(msg.port_priority & 0xF0, sender_port),
+                    bridge_port: PortId::new(mp.priority, no),
+                },
+                hops: msg.remaining_hops,
+                until,
+            });
+        }
+    }
+
+    /// Port Role Selection and Port State Transition for every MSTI (802.1Q-2022 §13.29.33
+    /// updtRolesTree for an MSTI, §13.36, §13.38). True when some port must send new MSTI
+    /// information (its ports are then marked).
+    fn update_mstis(&mut self, now: Instant) -> bool {
+        if self.mstis.is_empty() {
+            self.msti_next = None;
+            return false;
+        }
+        let fwd = crate::vector::dur(self.root_times.forward_delay);
+        let max_hops = self.cfg.max_hops;
+        let mut mstis = core::mem::take(&mut self.mstis);
+        let mut next: Option<Instant> = None;
+        let mut notify = false;
+        for m in &mut mstis {
+            let own = self.msti_bridge_id(m);
+            // rcvdInfoWhile expiry.
+            for mp in m.ports.values_mut() {
+                if mp.info.is_some_and(|x| x.until <= now) {
+                    mp.info = None;
+                }
+            }
+            // The best root path priority vector among internal ports (§13.11).
+            let mut best = MstiPriorityVector {
+                regional_root: own,
+                internal_root_path_cost: 0,
+                designated_bridge: own,
+                designated_port: PortId(0),
+                bridge_port: PortId(0),
+            };
+            let mut best_hops = max_hops;
+            let mut root_port: Option<u16> = None;
+            for p in &self.ports {
+                if !self.msti_internal(p) || p.held_inconsistent() || p.cfg.root_guard {
+                    continue;
+                }
+                let no = p.no.get();
+                let Some(mp) = m.ports.get(&no) else {
+                    continue;
+                };
+                let Some(info) = mp.info else {
+                    continue;
+                };
+                if info.priority.designated_bridge.address() == own.address() {
+                    continue;
+                }
+                let cost = mp.path_cost.unwrap_or(p.port_path_cost);
+                let v = MstiPriorityVector {
+                    internal_root_path_cost: info
+                        .priority
+                        .internal_root_path_cost
+                        .saturating_add(cost),
+                    bridge_port: PortId::new(mp.priority, no),
+                    ..info.priority
+                };
+                if v < best {
+                    best = v;
+                    best_hops = info.hops.saturating_sub(1);
+                    root_port = Some(no);
+                }
+            }
+            if m.root != Some(best) || m.root_port != root_port {
+                notify = true;
+                self.out.event(Event::RootChanged {
+                    tree: m.mstid,
+                    root: best.regional_root,
+                    root_port: root_port.map(PortNo),
+                    root_path_cost: best.internal_root_path_cost,
+                });
+            }
+            if m.root_hops != best_hops {
+                notify = true;
+            }
+            m.root = Some(best);
+            m.root_port = root_port;
+            m.root_hops = best_hops;
+            for p in &self.ports {
+                let no = p.no.get();
+                let internal = self.msti_internal(p);
+                let mp = m.ports.entry(no).or_default();
+                let port_id = PortId::new(mp.priority, no);
+                let role = if !p.port_enabled {
+                    Role::Disabled
+                } else if !internal {
+                    // §13.29.33: at a boundary port the MSTI role follows the CIST role; the
+                    // CIST Root Port is the Master Port.
+                    match p.selected_role {
+                        Role::Root => Role::Master,
+                        r => r,
+                    }
+                } else if root_port == Some(no) {
+                    Role::Root
+                } else if p.held_inconsistent() {
+                    Role::Alternate
+                } else {
+                    let ours = (
+                        best.regional_root,
+                        best.internal_root_path_cost,
+                        own,
+                        port_id,
+                    );
+                    match mp.info {
+                        Some(x) if x.priority.message() <= ours => {
+                            if x.priority.designated_bridge.address() == own.address() {
+                                Role::Backup
+                            } else {
+                                Role::Alternate
+                            }
+                        }
+                        _ => Role::Designated,
+                    }
+                };
+                if role != mp.role {
+                    mp.role = role;
+                    notify = true;
+                    self.out.event(Event::PortRole {
+                        port: p.no,
+                        tree: m.mstid,
+                        role,
+                    });
+                }
+                // Port State Transition (§13.38). A boundary port forwards the MSTI's VLANs
+                // exactly as it forwards the CIST's; inside the region a Root, Designated or
+                // Master port passes Learning after Forward Delay, Forwarding after another.
+                let state = if !internal {
+                    mp.fd_until = None;
+                    if p.forwarding && role != Role::Disabled {
+                        PortState::Forwarding
+                    } else if p.learning && role != Role::Disabled {
+                        PortState::Learning
+                    } else {
+                        PortState::Discarding
+                    }
+                } else if matches!(role, Role::Root | Role::Designated | Role::Master) {
+                    match (mp.state, mp.fd_until) {
+                        (PortState::Forwarding, _) => PortState::Forwarding,
+                        (s, None) => {
+                            mp.fd_until = Some(now.saturating_add(fwd));
+                            s
+                        }
+                        (s, Some(at)) if at > now => s,
+                        (PortState::Discarding, Some(_)) => {
+                            mp.fd_until = Some(now.saturating_add(fwd));
+                            PortState::Learning
+                        }
+                        (_, Some(_)) => {
+                            mp.fd_until = None;
+                            PortState::Forwarding
+                        }
+                    }
+                } else {
+                    mp.fd_until = None;
+                    PortState::Discarding
+                };
+                if state != mp.state {
+                    mp.state = state;
+                    self.out.event(Event::PortState {
+                        port: p.no,
+                        tree: m.mstid,
+                        state,
+                    });
+                }
+                for at in [mp.fd_until, mp.info.map(|x| x.until)]
+                    .into_iter()
+                    .flatten()
+                {
+                    next = Some(next.map_or(at, |n: Instant| n.min(at)));
+                }
+            }
+        }
+        for p in &mut self.ports {
+            let no = p.no.get();
+            p.msti_designated = mstis.iter().any(|m| {
+                m.ports
+                    .get(&no)
+                    .is_some_and(|mp| matches!(mp.role, Role::Designated | Role::Master))
+            });
+        }
+        self.mstis = mstis;
+        self.msti_next = next;
+        if notify {
+            // 802.1Q-2022 §13.29.33: newInfoMsti on the ports whose MSTI information changed;
+            // here every port sends its next MST BPDU at once (bounded by the hold count).
+            for i in 0..self.ports.len() {
+                if let Some(p) = self.ports.get_mut(i)
+                    && p.port_enabled
+                {
+                    p.new_info = true;
+                }
+                self.mark(i);
+            }
+        }
+        notify
+    }
+
+    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2022 §14.6.1), encoded
+    /// into `buf`; the length used.
+    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
+        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::new();
+        for m in &self.mstis {
+            let Some(root) = m.root else {
+                continue;
+            };
+            let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+            let mut flags = crate::wire::BpduFlags::empty().with_role(mp.role.wire());
+            flags.set(
+                crate::wire::BpduFlags::LEARNING,
+                mp.state != PortState::Discarding,
+            );
+            flags.set(
+                crate::wire::BpduFlags::FORWARDING,
+                mp.state == PortState::Forwarding,
+            );
+            // Bit 7 of MSTI flags is the Master flag (§14.6.1).
+            flags.set(
+                crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK,
+                mp.role == Role::Master,
+            );
+            msgs.push(crate::wire::MstiConfigMessage {
+                flags,
+                regional_root_id: root.regional_root,
+                internal_root_path_cost: root.internal_root_path_cost,
+                bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
+                port_priority: mp.priority & 0xF0,
+                remaining_hops: m.root_hops,
+            });
+        }
+        crate::wire::MstiMessages::encode(&msgs, buf).unwrap_or(0)
+    }
+
+    /// Sets an MSTI's bridge priority (802.1Q-2022 §13.26.2; steps of 4096).
+    ///
+    /// # Errors
+    /// A bad priority or an MSTID the region map does not use; nothing changed.
+    pub fn set_msti_priority(
+        &mut self,
+        now: Instant,
+        mstid: u16,
+        priority: u16,
+    ) -> Result<(), ConfigError> {
+        if !priority.is_multiple_of(4096) || priority > 61440 {
+            return Err(ConfigError::BridgePriority(priority));
+        }
+        let m = self
+            .mstis
+            .iter_mut()
+            .find(|m| m.mstid == mstid)
+            .ok_or(ConfigError::NoSuchMsti(mstid))?;
+        m.priority = priority;
+        self.out.now = now;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// Sets a port's MSTI port priority (steps of 16) and internal path cost (`None`: the CIST
+    /// port path cost) on one MSTI (802.1Q-2022 §13.27.46, §13.27.33).
+    ///
+    /// # Errors
+    /// A bad value, no such port or MSTI; nothing changed.
+    pub fn set_msti_port(
+        &mut self,
+        now: Instant,
+        port: PortNo,
+        mstid: u16,
+        priority: u8,
+        path_cost: Option<u32>,
+    ) -> Result<(), ConfigError> {
+        if !priority.is_multiple_of(16) || priority > 240 {
+            return Err(ConfigError::PortPriority(priority));
+        }
+        if let Some(c) = path_cost
+            && !(1..=crate::config::PATH_COST_MAX).contains(&c)
+        {
+            return Err(ConfigError::PathCost(c));
+        }
+        if !self.index.contains_key(&port.get()) {
+            return Err(ConfigError::NoSuchPort(port.get()));
+        }
+        let m = self
+            .mstis
+            .iter_mut()
+            .find(|m| m.mstid == mstid)
+            .ok_or(ConfigError::NoSuchMsti(mstid))?;
+        let mp = m.ports.entry(port.get()).or_default();
+        mp.priority = priority;
+        mp.path_cost = path_cost;
+        mp.info = None;
+        self.out.now = now;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// An MSTI as a show command prints it; `None` for an MSTID the region map does not use.
+    pub fn msti(&self, mstid: u16) -> Option<MstiStatus> {
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let own = self.msti_bridge_id(m);
+        let root = m.root.unwrap_or(MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        });
+        Some(MstiStatus {
+            mstid,
+            bridge_id: own,
+            root_priority: root,
+            root_port: m.root_port.map(PortNo),
+            is_root: root.regional_root == own,
+            remaining_hops: m.root_hops,
+        })
+    }
+
+    /// A port's role and forwarding state on an MSTI; `None` for an unknown port or MSTID.
+    pub fn msti_port(&self, port: PortNo, mstid: u16) -> Option<(Role, PortState)> {
+        self.index.get(&port.get())?;
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+        Some((mp.role, mp.state))
+    }
+
+    /// The MSTIDs of the region map, ascending.
+    pub fn mstids(&self) -> impl Iterator<Item = u16> + '_ {
+        self.mstis.iter().map(|m| m.mstid)
     }
 }

@@ -128,6 +128,7 @@ pub mod config;
 pub mod event;
 mod explain;
 mod machines;
+pub mod msti;
 pub mod ops;
 pub mod port;
 pub mod vector;
@@ -143,4 +144,5 @@ pub use event::{
 };
 pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
+pub use msti::{MstiPriorityVector, MstiStatus};
 pub use vector::{PriorityVector, RegionalVector, Times};

@@ -441,6 +441,7 @@ impl Port {
             self.new_info = self.new_info
                 || self.role == Role::Designated
                 || (self.role == Role::Root && !self.tc_while.zero(now))
+                || (self.msti_designated && ctx.force_version >= ForceVersion::Mstp)
                 || self.bridge_assurance_active();
             self.hello_when.put(now, self.hello_time());
             self.ptx_send(now, ctx, out);

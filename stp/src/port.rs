@@ -269,6 +269,9 @@ pub(crate) struct Port {
     pub(crate) rcvd_internal: bool,
     /// infoInternal (802.1Q-2022 §13.27.32): portPriority came from inside the region.
     pub(crate) info_internal: bool,
+    /// The port is Designated (or Master) on some MSTI: it sends periodically (802.1Q-2022
+    /// §13.32 TRANSMIT_PERIODIC, newInfoMsti).
+    pub(crate) msti_designated: bool,
 
     pub(crate) edge_delay_while: Timer,
     pub(crate) fd_while: Timer,
@@ -382,6 +385,7 @@ impl Port {
             port_hops: 0,
             rcvd_internal: false,
             info_internal: false,
+            msti_designated: false,
             edge_delay_while: Timer::STOPPED,
             fd_while: Timer::STOPPED,
             hello_when: Timer::STOPPED,

@@ -283,3 +283,180 @@ fn remaining_hops_bound_the_region() {
         net.dump()
     );
 }
+
+/// The MSTI `mstid` over the bridges `members` (one region, joined by links between members):
+/// exactly one MSTI regional root, everyone agrees on it, the links forwarding at both ends
+/// form a spanning tree of the members (no loop, all reachable), every link has a Designated
+/// end.
+fn check_msti(net: &Net, members: &[usize], mstid: u16) -> Result<stp::wire::BridgeId, String> {
+    let mut report = String::new();
+    let roots: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&b| net.bridges[b].msti(mstid).unwrap().is_root)
+        .collect();
+    if roots.len() != 1 {
+        report += &format!("MSTI {mstid}: roots {roots:?}\n");
+    }
+    let rr = net.bridges[members[0]]
+        .msti(mstid)
+        .unwrap()
+        .root_priority
+        .regional_root;
+    for &b in members {
+        if net.bridges[b]
+            .msti(mstid)
+            .unwrap()
+            .root_priority
+            .regional_root
+            != rr
+        {
+            report += &format!("MSTI {mstid}: bridge {b} disagrees on the root\n");
+        }
+    }
+    let mut comp: Vec<usize> = (0..net.bridges.len()).collect();
+    fn find(c: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while c[r] != r {
+            r = c[r];
+        }
+        c[x] = r;
+        r
+    }
+    for (i, l) in net.links.iter().enumerate() {
+        if !l.up || !members.contains(&l.a.0) || !members.contains(&l.b.0) {
+            continue;
+        }
+        let (ra, sa) = net.bridges[l.a.0].msti_port(l.a.1, mstid).unwrap();
+        let (rb, sb) = net.bridges[l.b.0].msti_port(l.b.1, mstid).unwrap();
+        if [ra, rb].iter().filter(|r| **r == Role::Designated).count() != 1 {
+            report += &format!("MSTI {mstid}: link {i}: roles {ra:?} {rb:?}\n");
+        }
+        if sa == PortState::Forwarding && sb == PortState::Forwarding {
+            let (x, y) = (find(&mut comp, l.a.0), find(&mut comp, l.b.0));
+            if x == y {
+                report += &format!("MSTI {mstid}: link {i}: loop\n");
+            }
+            comp[x] = y;
+        }
+    }
+    for &b in members {
+        if find(&mut comp, b) != find(&mut comp, members[0]) {
+            report += &format!("MSTI {mstid}: bridge {b} unreachable\n");
+        }
+    }
+    if !report.is_empty() {
+        for (b, br) in net.bridges.iter().enumerate() {
+            if !members.contains(&b) {
+                continue;
+            }
+            let m = br.msti(mstid).unwrap();
+            report += &format!(
+                "msti {mstid} bridge {b}: root {:?} cost {} rp {:?}\n",
+                m.root_priority.regional_root, m.root_priority.internal_root_path_cost, m.root_port
+            );
+            for p in br.ports() {
+                report += &format!(
+                    "  port {}: {:?}\n",
+                    p.port.get(),
+                    br.msti_port(p.port, mstid)
+                );
+            }
+        }
+    }
+    if report.is_empty() {
+        Ok(rr)
+    } else {
+        Err(report + &net.dump())
+    }
+}
+
+#[test]
+fn two_mstis_in_a_region_of_four_have_their_own_roots() {
+    // A ring of four with a chord, one region; MSTI 1 (VLAN 10) rooted at bridge 1, MSTI 2
+    // (VLAN 20) at bridge 3 by MSTI priority; the CIST rooted at bridge 0 by bridge priority.
+    let mut net = net(
+        &[Some("A"), Some("A"), Some("A"), Some("A")],
+        &[4096, 32768, 32768, 32768],
+    );
+    let now = net.now;
+    net.bridges[1].set_msti_priority(now, 1, 4096).unwrap();
+    net.bridges[3].set_msti_priority(now, 2, 4096).unwrap();
+    for i in 0..4 {
+        net.link(i, (i + 1) % 4);
+    }
+    net.link(0, 2);
+    settle(&mut net, 120);
+    if std::env::var("STP_TRACE").is_ok() {
+        for b in 0..4 {
+            for (t, e) in &net.events[b] {
+                eprintln!("b{b} {t:?} {e:?}");
+            }
+        }
+    }
+    assert_eq!(net.bridges[0].mstids().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(net.bridges[0].mstid_of_vid(10), 1);
+    let r1 = check_msti(&net, &[0, 1, 2, 3], 1).unwrap_or_else(|e| panic!("{e}"));
+    let r2 = check_msti(&net, &[0, 1, 2, 3], 2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r1, net.bridges[1].msti(1).unwrap().bridge_id);
+    assert_eq!(r2, net.bridges[3].msti(2).unwrap().bridge_id);
+    assert_eq!(r1.system_id_extension(), 1);
+    assert!(net.bridges[0].tree().is_root);
+    // The trees differ: each MSTI blocks its own links.
+    let blocked = |mstid: u16| -> Vec<(usize, u16)> {
+        let mut v = Vec::new();
+        for (b, br) in net.bridges.iter().enumerate() {
+            for p in br.ports() {
+                if br.msti_port(p.port, mstid).unwrap().1 != PortState::Forwarding {
+                    v.push((b, p.port.get()));
+                }
+            }
+        }
+        v
+    };
+    assert_ne!(blocked(1), blocked(2), "{}", net.dump());
+    // A link failure per tree: every MSTI reconverges.
+    for l in 0..5 {
+        net.set_link(l, false);
+        settle(&mut net, 120);
+        let live: Vec<usize> = (0..4).collect();
+        check_msti(&net, &live, 1).unwrap_or_else(|e| panic!("link {l} down: {e}"));
+        check_msti(&net, &live, 2).unwrap_or_else(|e| panic!("link {l} down: {e}"));
+        net.set_link(l, true);
+        settle(&mut net, 120);
+    }
+}
+
+#[test]
+fn mstis_at_a_region_boundary_follow_the_cist() {
+    // Region 0–1–2 (ring) below an RSTP root 3 attached to bridges 0 and 2: on the boundary
+    // ports the MSTI roles follow the CIST; the CIST Root Port of the regional root is the
+    // Master Port of every MSTI.
+    let mut net = net(
+        &[Some("A"), Some("A"), Some("A"), None],
+        &[32768, 32768, 32768, 4096],
+    );
+    for (a, b) in [(0, 1), (1, 2), (2, 0)] {
+        net.link(a, b);
+    }
+    let l30 = net.link(3, 0);
+    let l32 = net.link(3, 2);
+    settle(&mut net, 120);
+    for mstid in [1, 2] {
+        check_msti(&net, &[0, 1, 2], mstid).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (b, p) = net.links[l30].b;
+    assert_eq!(net.bridges[b].port(p).unwrap().role, Role::Root);
+    assert_eq!(
+        net.bridges[b].msti_port(p, 1).unwrap(),
+        (Role::Master, PortState::Forwarding),
+        "{}",
+        net.dump()
+    );
+    let (b, p) = net.links[l32].b;
+    assert_eq!(net.bridges[b].msti_port(p, 2).unwrap().0, Role::Alternate);
+    assert_eq!(
+        net.bridges[b].msti_port(p, 2).unwrap().1,
+        PortState::Discarding
+    );
+}
