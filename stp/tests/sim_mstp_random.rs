@@ -82,6 +82,82 @@ fn check_regions(net: &Net, kinds: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// MSTI 1 inside every group of same-region bridges joined by same-region links: one MSTI
+/// regional root (the group's best MSTI bridge identifier), agreed by all, the links forwarding
+/// at both ends form a spanning tree of the group, every link has one Designated end.
+fn check_mstis(net: &Net, kinds: &[u8]) -> Result<(), String> {
+    let n = kinds.len();
+    let mut comp: Vec<usize> = (0..n).collect();
+    fn find(c: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while c[r] != r {
+            r = c[r];
+        }
+        c[x] = r;
+        r
+    }
+    let internal = |a: usize, b: usize| kinds[a] == kinds[b] && kinds[a] <= 1;
+    for l in net.links.iter().filter(|l| l.up) {
+        if internal(l.a.0, l.b.0) {
+            let (x, y) = (find(&mut comp, l.a.0), find(&mut comp, l.b.0));
+            comp[x] = y;
+        }
+    }
+    let mut fwd: Vec<usize> = (0..n).collect();
+    let mut report = String::new();
+    for (i, l) in net.links.iter().enumerate() {
+        if !l.up || !internal(l.a.0, l.b.0) {
+            continue;
+        }
+        let (ra, sa) = net.bridges[l.a.0].msti_port(l.a.1, 1).unwrap();
+        let (rb, sb) = net.bridges[l.b.0].msti_port(l.b.1, 1).unwrap();
+        if [ra, rb]
+            .iter()
+            .filter(|r| **r == stp::Role::Designated)
+            .count()
+            != 1
+        {
+            report += &format!("MSTI 1 link {i}: roles {ra:?} {rb:?}\n");
+        }
+        let f = stp::PortState::Forwarding;
+        if sa == f && sb == f {
+            let (x, y) = (find(&mut fwd, l.a.0), find(&mut fwd, l.b.0));
+            if x == y {
+                report += &format!("MSTI 1 link {i}: loop\n");
+            }
+            fwd[x] = y;
+        }
+    }
+    for x in (0..n).filter(|&x| kinds[x] <= 1) {
+        let mx = net.bridges[x].msti(1).unwrap();
+        for y in 0..n {
+            if find(&mut comp, y) != find(&mut comp, x) {
+                continue;
+            }
+            let my = net.bridges[y].msti(1).unwrap();
+            if mx.root_priority.regional_root != my.root_priority.regional_root {
+                report += &format!("MSTI 1: bridges {x} and {y} disagree on the root\n");
+            }
+            if find(&mut fwd, x) != find(&mut fwd, y) {
+                report += &format!("MSTI 1: bridges {x} and {y} not joined by the tree\n");
+            }
+        }
+        let best = (0..n)
+            .filter(|&y| find(&mut comp, y) == find(&mut comp, x))
+            .map(|y| net.bridges[y].msti(1).unwrap().bridge_id)
+            .min()
+            .unwrap();
+        if mx.root_priority.regional_root != best {
+            report += &format!("MSTI 1: bridge {x}: root is not the best of its region part\n");
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report + &net.dump())
+    }
+}
+
 fn scenario(seed: u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let n = 3 + rng.below(8) as usize;
@@ -105,6 +181,13 @@ fn scenario(seed: u64) {
             0 => net.bridges[i].set_mst_region("A", 1, &table).unwrap(),
             1 => net.bridges[i].set_mst_region("B", 1, &table).unwrap(),
             _ => {}
+        }
+    }
+    for (i, k) in kinds.iter().enumerate() {
+        if *k <= 1 {
+            let prio = (rng.below(16) as u16) * 4096;
+            let now = net.now;
+            net.bridges[i].set_msti_priority(now, 1, prio).unwrap();
         }
     }
     for i in 1..n {
@@ -133,7 +216,7 @@ fn scenario(seed: u64) {
         let regions = std::env::var("STP_NO_MST").is_err();
         let r = net.check_tree().and_then(|()| {
             if regions {
-                check_regions(net, &kinds)
+                check_regions(net, &kinds).and_then(|()| check_mstis(net, &kinds))
             } else {
                 Ok(())
             }
@@ -188,7 +271,7 @@ fn scenario(seed: u64) {
 fn random_networks_with_mst_regions() {
     let seeds: Vec<u64> = match std::env::var("STP_SEED") {
         Ok(s) => vec![s.parse().unwrap()],
-        Err(_) => (5000..5120).collect(),
+        Err(_) => (5000..5080).collect(),
     };
     for seed in seeds {
         scenario(seed);
