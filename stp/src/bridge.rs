@@ -1339,6 +1339,16 @@ impl Bridge {
             eat(p.port_region.regional_root.to_u64());
             eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
         }
+        for m in &self.mstis {
+            eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
+            if let Some(r) = m.root {
+                eat(r.regional_root.to_u64());
+                eat(u64::from(r.internal_root_path_cost));
+            }
+            for (no, mp) in &m.ports {
+                eat(u64::from(*no) << 16 | (mp.role as u64) << 8 | mp.state as u64);
+            }
+        }
         h
     }
 
@@ -1860,5 +1870,103 @@ impl Bridge {
     /// The MSTIDs of the region map, ascending.
     pub fn mstids(&self) -> impl Iterator<Item = u16> + '_ {
         self.mstis.iter().map(|m| m.mstid)
+    }
+}
+
+impl Bridge {
+    /// [`Bridge::explain`] for an MSTI.
+    pub(crate) fn explain_msti(
+        &self,
+        port: PortNo,
+        mstid: u16,
+    ) -> Option<crate::explain::Explanation> {
+        use crate::explain::{Explanation, RoleReason, Wait};
+        let p = self.port_internal(port)?;
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+        let own = self.msti_bridge_id(m);
+        let root = m.root.unwrap_or(MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        });
+        let pv = |v: &MstiPriorityVector| PriorityVector {
+            root: v.regional_root,
+            root_path_cost: v.internal_root_path_cost,
+            designated_bridge: v.designated_bridge,
+            designated_port: v.designated_port,
+            bridge_port: v.bridge_port,
+        };
+        let port_id = PortId::new(mp.priority, port.get());
+        let ours = PriorityVector {
+            root: root.regional_root,
+            root_path_cost: root.internal_root_path_cost,
+            designated_bridge: own,
+            designated_port: port_id,
+            bridge_port: port_id,
+        };
+        let heard = mp.info.map(|x| pv(&x.priority));
+        let reason = if p.bpdu_guarded {
+            RoleReason::BpduGuard
+        } else if !p.cfg.enabled {
+            RoleReason::AdminDisabled
+        } else if !p.port_enabled {
+            RoleReason::LinkDown
+        } else {
+            match mp.role {
+                Role::Root => RoleReason::RootPort {
+                    root_path: pv(&root),
+                    runner_up: None,
+                },
+                Role::Designated | Role::Master => RoleReason::Designated { ours, heard },
+                Role::Alternate => match heard {
+                    Some(h) => RoleReason::Alternate {
+                        heard: h,
+                        root_port: m.root_port.map(PortNo),
+                        root: pv(&root),
+                    },
+                    // A boundary port whose CIST role is Alternate.
+                    None => RoleReason::Alternate {
+                        heard: p.port_priority,
+                        root_port: self.root_port_number(),
+                        root: self.root_priority,
+                    },
+                },
+                Role::Backup => RoleReason::Backup {
+                    heard: heard.unwrap_or(p.port_priority),
+                },
+                Role::Disabled => RoleReason::Selecting,
+            }
+        };
+        let now = self.out.now;
+        let waiting = match (mp.role, mp.state, mp.fd_until) {
+            (Role::Root | Role::Designated | Role::Master, s, Some(at))
+                if s != PortState::Forwarding =>
+            {
+                Some(Wait::ForwardDelay {
+                    remaining: at.saturating_duration_since(now),
+                    next: if s == PortState::Learning {
+                        PortState::Forwarding
+                    } else {
+                        PortState::Learning
+                    },
+                })
+            }
+            _ => None,
+        };
+        Some(Explanation {
+            port,
+            tree: mstid,
+            role: mp.role,
+            selected_role: mp.role,
+            state: mp.state,
+            reason,
+            waiting,
+            legacy_stp: !p.send_rstp,
+            oper_edge: p.oper_edge,
+            oper_p2p: p.oper_p2p,
+        })
     }
 }

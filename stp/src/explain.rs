@@ -117,11 +117,14 @@ pub struct Explanation {
 }
 
 impl Bridge {
-    /// Explains `port`'s role and state on `tree` (0, the CIST). `None` for an unknown port or
-    /// tree.
+    /// Explains `port`'s role and state on `tree` (0, the CIST, or an MSTID). `None` for an
+    /// unknown port or tree. For an MSTI the vectors are MSTI priority vectors shown in
+    /// [`PriorityVector`]'s fields: `root` is the MSTI Regional Root and `root_path_cost` the
+    /// MSTI Internal Root Path Cost; a boundary port's MSTI role follows its CIST role (a
+    /// Master Port is explained as Designated towards the outside).
     pub fn explain(&self, port: PortNo, tree: TreeId) -> Option<Explanation> {
         if tree != CIST {
-            return None;
+            return self.explain_msti(port, tree);
         }
         let now = self.now();
         let p = self.port_internal(port)?;

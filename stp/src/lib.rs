@@ -21,8 +21,17 @@
 //!   bridge (information is discarded when they run out), at a boundary port the external cost
 //!   grows and this bridge becomes Regional Root. MST BPDUs are sent (the CIST Regional Root in
 //!   the Bridge Identifier field, so STP and RSTP neighbours see the region as one bridge).
-//!   **Not yet:** the MSTIs — their per-tree machines, MSTI configuration messages and the
-//!   Master role; every VLAN follows the CIST meanwhile.
+//! * [`msti`] — the MSTIs of the VLAN→MSTI map (802.1Q-2022 §13.11): MSTI configuration
+//!   messages sent in every MST BPDU and read from neighbours inside the region, MSTI priority
+//!   vectors with per-MSTI bridge priority, port priority and internal path cost
+//!   ([`Bridge::set_msti_priority`], [`Bridge::set_msti_port`]), Port Role Selection per MSTI
+//!   (a boundary port follows its CIST role; the CIST Root Port is the Master Port), remaining
+//!   hops, `PortRole` / `PortState` / `RootChanged` events and [`Bridge::explain`] per MSTID.
+//!   **Simplified, not yet the standard's machines:** an MSTI port inside the region moves
+//!   Discarding → Learning → Forwarding on the forward delay timer (no MSTI proposal/agreement,
+//!   so no rapid transition), MSTI topology changes (tcWhile, FlushFdb per MSTI) are not
+//!   signalled, and the MSTI state lives in its own structure rather than in per-tree copies of
+//!   the CIST machines.
 //! * [`config`] — bridge and port parameters with the standard's ranges and rules; guards
 //!   (BPDU guard, root guard = `restrictedRole`, loop guard, BPDU filter, `restrictedTcn`,
 //!   bridge assurance), admin/auto edge, point-to-point, path costs from 802.1D-1998 or

@@ -453,6 +453,21 @@ fn mstis_at_a_region_boundary_follow_the_cist() {
         "{}",
         net.dump()
     );
+    let e = net.bridges[b].explain(p, 1).unwrap();
+    assert_eq!(
+        (e.tree, e.role, e.state),
+        (1, Role::Master, PortState::Forwarding)
+    );
+    assert!(net.bridges[b].explain(p, 3).is_none());
+    // Every MSTI port explains the role it has.
+    for br in &net.bridges[..3] {
+        for ps in br.ports() {
+            for mstid in [1, 2] {
+                let e = br.explain(ps.port, mstid).unwrap();
+                assert_eq!((e.role, e.state), br.msti_port(ps.port, mstid).unwrap());
+            }
+        }
+    }
     let (b, p) = net.links[l32].b;
     assert_eq!(net.bridges[b].msti_port(p, 2).unwrap().0, Role::Alternate);
     assert_eq!(
