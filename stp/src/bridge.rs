@@ -9,11 +9,12 @@ use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, 
 use crate::event::CIST;
 use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
 use crate::machines::{Ctx, Out, TxBpdu};
+use crate::msti::{Msti, MstiInfo, MstiPort, MstiPriorityVector, MstiStatus};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
 };
-use crate::vector::{PriorityVector, Times};
+use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
 use l2_types::{Instant, MacAddr, PortNo};
 
@@ -107,11 +108,20 @@ pub struct Bridge {
     root_priority: PriorityVector,
     root_port_id: PortId,
     root_times: Times,
+    /// The regional components of rootPriority (802.1Q-2022 §13.27.52).
+    root_region: RegionalVector,
+    /// remainingHops of rootTimes (802.1Q-2022 §13.27.53).
+    root_hops: u8,
     ports: Vec<Port>,
     index: BTreeMap<u16, usize>,
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
     mcid: crate::wire::MstConfigId,
+    vid_to_mstid: crate::wire::VidToMstid,
+    /// The MSTIs of the VLAN→MSTI map, by ascending MSTID.
+    mstis: Vec<Msti>,
+    /// The earliest MSTI timer.
+    msti_next: Option<Instant>,
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
@@ -143,11 +153,19 @@ impl Bridge {
             },
             root_port_id: PortId(0),
             root_times: Times::default(),
+            root_region: RegionalVector {
+                regional_root: BridgeId::new(cfg.priority, 0, cfg.address),
+                internal_root_path_cost: 0,
+            },
+            root_hops: cfg.max_hops,
             ports: Vec::new(),
             index: BTreeMap::new(),
             timers: BTreeSet::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
+            vid_to_mstid: crate::wire::VidToMstid::all_cist(),
+            mstis: Vec::new(),
+            msti_next: None,
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
@@ -299,8 +317,12 @@ impl Bridge {
     /// VLAN→MSTI map, from which the MST Configuration Identifier and its digest are computed
     /// (802.1Q-2022 §13.8). The default is the empty name, revision 0, every VLAN on the CIST.
     ///
-    /// Only the identifier is used today: this bridge runs the CIST (MSTIs are not implemented),
-    /// so it behaves towards MSTP neighbours as a single-bridge region would at its boundary.
+    /// With Force Protocol Version MSTP the identifier decides which neighbours are in this
+    /// bridge's region (802.1Q-2022 §13.29.13 fromSameRegion): the CIST then runs with region
+    /// semantics (regional root, internal root path cost, remaining hops). The MSTIs of the map
+    /// are not run yet: their VLANs follow the CIST. Every port sends new information at its
+    /// next transmit opportunity, so neighbours see the new identifier; a neighbour's region
+    /// membership is re-evaluated with the next BPDU it sends.
     ///
     /// # Errors
     /// A name over 32 octets or more than 64 MSTIs; nothing changed.
@@ -318,7 +340,39 @@ impl Bridge {
             return Err(ConfigError::TooManyMstis(n));
         }
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
+        self.vid_to_mstid = table.clone();
+        let old = core::mem::take(&mut self.mstis);
+        self.mstis = table
+            .mstids()
+            .into_iter()
+            .map(|id| {
+                let mut m = Msti::new(id);
+                if let Some(o) = old.iter().find(|o| o.mstid == id) {
+                    m.priority = o.priority;
+                    for (no, op) in &o.ports {
+                        m.ports.insert(
+                            *no,
+                            MstiPort {
+                                priority: op.priority,
+                                path_cost: op.path_cost,
+                                ..MstiPort::default()
+                            },
+                        );
+                    }
+                }
+                m
+            })
+            .collect();
+        for p in &mut self.ports {
+            p.new_info = true;
+        }
         Ok(())
+    }
+
+    /// The MSTID a VLAN is allocated to by the map of [`set_mst_region`](Self::set_mst_region)
+    /// (0 = the CIST, also for VIDs outside 1–4094).
+    pub fn mstid_of_vid(&self, vid: u16) -> u16 {
+        self.vid_to_mstid.get(vid)
     }
 
     /// The MST Configuration Identifier of [`set_mst_region`](Self::set_mst_region).
@@ -353,6 +407,10 @@ impl Bridge {
             ..self.root_priority
         };
         p.port_priority = p.designated_priority;
+        p.designated_region = self.root_region;
+        p.port_region = self.root_region;
+        p.designated_hops = self.root_hops;
+        p.port_hops = self.root_hops;
         self.out.now = now;
         self.ports.push(p);
         self.dirty.push(false);
@@ -387,6 +445,9 @@ impl Bridge {
             }
         }
         self.ports.remove(i);
+        for m in &mut self.mstis {
+            m.ports.remove(&port.get());
+        }
         self.dirty = alloc::vec![false; self.ports.len()];
         self.worklist.clear();
         self.reindex();
@@ -581,7 +642,14 @@ impl Bridge {
             return Err(RxError::BadDestination);
         }
         let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
+        let msti_msgs: Vec<crate::wire::MstiConfigMessage> = match &bpdu {
+            Bpdu::Mst(m) => m.mstis.iter().collect(),
+            _ => Vec::new(),
+        };
         let own = self.bridge_id;
+        let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
+        let max_hops = self.cfg.max_hops;
+        let mcid = self.mcid;
         let Some(p) = self.ports.get_mut(i) else {
             return Err(RxError::UnknownPort);
         };
@@ -598,17 +666,11 @@ impl Bridge {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_config = p.counters.rx_config.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Config,
-                    body: bpdu,
-                }
+                RxBpdu::plain(RxKind::Config, bpdu, max_hops)
             }
             Bpdu::Tcn { .. } => {
                 p.counters.rx_tcn = p.counters.rx_tcn.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Tcn,
-                    body: empty_body(),
-                }
+                RxBpdu::plain(RxKind::Tcn, empty_body(), max_hops)
             }
             Bpdu::Rst(RstBpdu { bpdu, .. }) => {
                 // The §9.3.4 checks apply to RST BPDUs too: information whose Message Age has
@@ -617,21 +679,38 @@ impl Bridge {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_rst = p.counters.rx_rst.saturating_add(1);
-                RxBpdu {
-                    kind: RxKind::Rst,
-                    body: bpdu,
-                }
+                RxBpdu::plain(RxKind::Rst, bpdu, max_hops)
             }
             // An RSTP bridge processes an MST BPDU as an RST BPDU (802.1Q-2022 §13.4; the
             // CIST Regional Root sits in the Bridge Identifier field).
-            Bpdu::Mst(m) => {
+            Bpdu::Mst(m) if !mstp => {
                 if !m.cist.is_acceptable(own, p.port_id) {
+                    return Err(RxError::NotAcceptable);
+                }
+                p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);
+                RxBpdu::plain(RxKind::Rst, m.cist, max_hops)
+            }
+            // An MST bridge reads the whole CIST priority vector (802.1Q-2022 §13.10): the
+            // designated bridge is the CIST Bridge Identifier, the Bridge Identifier field holds
+            // the CIST Regional Root. rcvdInternal is fromSameRegion() (802.1Q-2022 §13.29.13):
+            // an MST BPDU whose MST Configuration Identifier equals ours.
+            Bpdu::Mst(m) => {
+                // The loop-back check of §9.3.4 looks at the CIST designated bridge.
+                let looped = m.cist_bridge_id == own && m.cist.port_id == p.port_id;
+                if looped || m.cist.message_age >= m.cist.max_age {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_mst = p.counters.rx_mst.saturating_add(1);
                 RxBpdu {
                     kind: RxKind::Rst,
                     body: m.cist,
+                    designated_bridge: m.cist_bridge_id,
+                    region: crate::vector::RegionalVector {
+                        regional_root: m.cist.bridge_id,
+                        internal_root_path_cost: m.cist_internal_root_path_cost,
+                    },
+                    hops: m.cist_remaining_hops,
+                    internal: m.mcid == mcid,
                 }
             }
         };
@@ -655,6 +734,9 @@ impl Bridge {
         p.heard_bpdu(now, &mut self.out);
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
+        if rx.internal {
+            self.msti_receive(now, i, &msti_msgs, &rx);
+        }
         self.mark(i);
         self.run(now);
         Ok(())
@@ -718,6 +800,7 @@ impl Bridge {
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
         let mut touched: Vec<usize> = Vec::new();
+        let mut msti_rounds = 0u8;
         loop {
             if self.out.reselect {
                 // 802.1D-2004 §17.28 ROLE_SELECTION: clearReselectTree(); updtRolesTree();
@@ -734,6 +817,12 @@ impl Bridge {
                 self.mark_all();
             }
             let Some(i) = self.worklist.pop_front() else {
+                // The MSTIs read the CIST (boundary roles and states) and may ask ports to
+                // send new MSTI information; a bounded number of rounds.
+                if msti_rounds < 4 && self.update_mstis(now) {
+                    msti_rounds += 1;
+                    continue;
+                }
                 break;
             };
             if let Some(d) = self.dirty.get_mut(i) {
@@ -841,9 +930,18 @@ impl Bridge {
 
     /// updtRolesTree() (802.1D-2004 §17.21.25), with root guard as restrictedRole
     /// (802.1Q-2022 §13.27.64) and loop guard / bridge assurance holding ports as Alternate.
+    ///
+    /// For an MST bridge the vectors are CIST priority vectors (802.1Q-2022 §13.10, §13.29.33
+    /// updtRolesTree): a port with information from inside the region adds its path cost to the
+    /// Internal Root Path Cost and keeps the Regional Root; a boundary port adds it to the
+    /// External Root Path Cost and makes this bridge the Regional Root.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
         let mut best = self.bridge_priority();
+        let mut best_region = RegionalVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+        };
         let mut root: Option<usize> = None;
         let mut guard_events: Vec<(PortNo, bool, PriorityVector)> = Vec::new();
         for (i, p) in self.ports.iter().enumerate() {
@@ -853,19 +951,15 @@ impl Bridge {
             {
                 continue;
             }
-            let v = PriorityVector {
-                root_path_cost: p
-                    .port_priority
-                    .root_path_cost
-                    .saturating_add(p.port_path_cost),
-                bridge_port: p.port_id,
-                ..p.port_priority
-            };
             if p.cfg.root_guard {
                 continue;
             }
-            if v < best {
+            let (v, r) = root_path(p, own);
+            if (cist_message(&v, &r), v.bridge_port)
+                < (cist_message(&best, &best_region), best.bridge_port)
+            {
                 best = v;
+                best_region = r;
                 root = Some(i);
             }
         }
@@ -874,14 +968,11 @@ impl Bridge {
             let would = p.cfg.root_guard
                 && p.info_is == InfoIs::Received
                 && p.port_priority.designated_bridge.address() != own.address()
-                && PriorityVector {
-                    root_path_cost: p
-                        .port_priority
-                        .root_path_cost
-                        .saturating_add(p.port_path_cost),
-                    bridge_port: p.port_id,
-                    ..p.port_priority
-                } < best;
+                && {
+                    let (v, r) = root_path(p, own);
+                    (cist_message(&v, &r), v.bridge_port)
+                        < (cist_message(&best, &best_region), best.bridge_port)
+                };
             if would != p.root_inconsistent {
                 p.root_inconsistent = would;
                 if would {
@@ -910,14 +1001,30 @@ impl Bridge {
             Some(p) => p.port_id,
             None => PortId(0),
         };
-        self.root_times = match root.and_then(|i| self.ports.get(i)) {
-            Some(p) => Times {
-                hello_time: self.bridge_times.hello_time,
-                ..p.port_times.aged()
-            },
-            None => self.bridge_times,
+        self.root_region = best_region;
+        // 802.1Q-2022 §13.29.33: rootTimes from a port inside the region keep Message Age and
+        // take remainingHops one less; from a boundary port Message Age grows by one second and
+        // remainingHops restarts at MaxHops.
+        let max_hops = self.cfg.max_hops;
+        (self.root_times, self.root_hops) = match root.and_then(|i| self.ports.get(i)) {
+            Some(p) if p.info_internal => (
+                Times {
+                    hello_time: self.bridge_times.hello_time,
+                    ..p.port_times
+                },
+                p.port_hops.saturating_sub(1),
+            ),
+            Some(p) => (
+                Times {
+                    hello_time: self.bridge_times.hello_time,
+                    ..p.port_times.aged()
+                },
+                max_hops,
+            ),
+            None => (self.bridge_times, max_hops),
         };
         let root_times = self.root_times;
+        let root_hops = self.root_hops;
         for (i, p) in self.ports.iter_mut().enumerate() {
             p.designated_priority = PriorityVector {
                 root: best.root,
@@ -926,21 +1033,25 @@ impl Bridge {
                 designated_port: p.port_id,
                 bridge_port: p.port_id,
             };
+            p.designated_region = best_region;
             // designatedTimes: rootTimes, Hello Time from BridgeTimes (802.1Q-2022 §13.29.34).
             p.designated_times = root_times;
+            p.designated_hops = root_hops;
             let (role, updt) = match p.info_is {
                 InfoIs::Disabled => (Role::Disabled, false),
                 _ if p.held_inconsistent() => (Role::Alternate, false),
                 InfoIs::Aged => (Role::Designated, true),
                 InfoIs::Mine => {
                     let differs = p.port_priority != p.designated_priority
-                        || p.port_times != p.designated_times;
+                        || p.port_region != p.designated_region
+                        || p.port_times != p.designated_times
+                        || p.port_hops != p.designated_hops;
                     (Role::Designated, differs)
                 }
                 InfoIs::Received if root == Some(i) => (Role::Root, false),
                 InfoIs::Received => {
-                    if p.designated_priority.cmp_message(&p.port_priority)
-                        != core::cmp::Ordering::Less
+                    if cist_message(&p.designated_priority, &p.designated_region)
+                        >= cist_message(&p.port_priority, &p.port_region)
                     {
                         if p.port_priority.designated_bridge.address() != own.address() {
                             (Role::Alternate, false)
@@ -988,7 +1099,17 @@ impl Bridge {
     /// Group Address, LLC) and says on which port to send it. 64 octets always suffice for
     /// RSTP. A frame that does not fit is dropped and counted.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        let mut records = [0u8; crate::wire::bpdu::MSTIS_MAX * crate::wire::bpdu::MSTI_LEN];
         while let Some(t) = self.out.tx.pop_front() {
+            let n = if matches!(t.bpdu, TxBpdu::Mst { .. }) {
+                self.msti_messages(t.port, &mut records)
+            } else {
+                0
+            };
+            let mstis = records
+                .get(..n)
+                .and_then(|r| crate::wire::MstiMessages::new(r).ok())
+                .unwrap_or(crate::wire::MstiMessages::EMPTY);
             let bpdu = match t.bpdu {
                 TxBpdu::Config(b) => Bpdu::Config {
                     version: 0,
@@ -999,6 +1120,21 @@ impl Bridge {
                     version: 2,
                     bpdu: b,
                     version_1_length: 0,
+                }),
+                TxBpdu::Mst {
+                    cist,
+                    cist_internal_root_path_cost,
+                    cist_bridge_id,
+                    cist_remaining_hops,
+                } => Bpdu::Mst(crate::wire::MstBpdu {
+                    version: 3,
+                    cist,
+                    version_1_length: 0,
+                    mcid: self.mcid,
+                    cist_internal_root_path_cost,
+                    cist_bridge_id,
+                    cist_remaining_hops,
+                    mstis,
                 }),
             };
             match BpduFrame::emit(t.src, &bpdu, buf) {
@@ -1014,6 +1150,7 @@ impl Bridge {
                             TxBpdu::Config(_) => c.tx_config = c.tx_config.saturating_add(1),
                             TxBpdu::Tcn => c.tx_tcn = c.tx_tcn.saturating_add(1),
                             TxBpdu::Rst(_) => c.tx_rst = c.tx_rst.saturating_add(1),
+                            TxBpdu::Mst { .. } => c.tx_mst = c.tx_mst.saturating_add(1),
                         }
                     }
                     return Some(Transmit { port: t.port, len });
@@ -1034,7 +1171,11 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(at, _)| *at)
+        let ports = self.timers.first().map(|(at, _)| *at);
+        match (ports, self.msti_next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ------------------------------------------------------------------ getters
@@ -1059,6 +1200,35 @@ impl Bridge {
             is_root: self.root_priority.root == self.bridge_id,
             topology_change: self.ports.iter().any(|p| !p.tc_while.zero(now)),
         }
+    }
+
+    /// The CIST Regional Root and CIST Internal Root Path Cost of this bridge's root priority
+    /// vector (802.1Q-2022 §13.10). Outside MSTP, and on the bridge that is the region's CIST
+    /// Regional Root, the regional root is this bridge and the cost 0.
+    pub fn cist_regional_root(&self) -> RegionalVector {
+        self.root_region
+    }
+
+    /// The remaining hops of the CIST root times (802.1Q-2022 §13.27.53): MaxHops on the
+    /// Regional Root, one less per bridge inside the region.
+    pub fn cist_remaining_hops(&self) -> u8 {
+        self.root_hops
+    }
+
+    /// Whether `port` is at the boundary of this bridge's MST region (802.1Q-2022 §13.12): its
+    /// last BPDU came from a bridge outside the region (another region, RSTP or STP), or it has
+    /// heard none since it was enabled or its information aged. Always true unless Force Protocol Version is MSTP. `None` for an unknown port.
+    pub fn is_boundary_port(&self, port: PortNo) -> Option<bool> {
+        let p = self.port_internal(port)?;
+        let internal = self.cfg.force_version >= crate::config::ForceVersion::Mstp
+            && p.send_rstp
+            && p.rcvd_internal;
+        Some(!internal)
+    }
+
+    /// The CIST port priority vector's regional components on `port` (802.1Q-2022 §13.10).
+    pub fn port_regional_vector(&self, port: PortNo) -> Option<RegionalVector> {
+        Some(self.port_internal(port)?.port_region)
     }
 
     /// One port's status.
@@ -1157,6 +1327,8 @@ impl Bridge {
             eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
         };
         vec(&mut eat, &self.root_priority);
+        eat(self.root_region.regional_root.to_u64());
+        eat(u64::from(self.root_region.internal_root_path_cost) << 8 | u64::from(self.root_hops));
         for p in &self.ports {
             eat(u64::from(p.no.get()));
             eat(p.role as u64);
@@ -1164,6 +1336,18 @@ impl Bridge {
             eat(p.info_is as u64);
             vec(&mut eat, &p.port_priority);
             vec(&mut eat, &p.designated_priority);
+            eat(p.port_region.regional_root.to_u64());
+            eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
+        }
+        for m in &self.mstis {
+            eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
+            if let Some(r) = m.root {
+                eat(r.regional_root.to_u64());
+                eat(u64::from(r.internal_root_path_cost));
+            }
+            for (no, mp) in &m.ports {
+                eat(u64::from(*no) << 16 | (mp.role as u64) << 8 | mp.state as u64);
+            }
         }
         h
     }
@@ -1242,6 +1426,42 @@ fn signature(p: &Port, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
     )
 }
 
+/// The root path priority vector of a port with received information (802.1Q-2022 §13.10):
+/// inside the region the port path cost adds to the Internal Root Path Cost; at a boundary it
+/// adds to the External Root Path Cost and this bridge becomes the Regional Root.
+pub(crate) fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVector) {
+    if p.info_internal {
+        (
+            PriorityVector {
+                bridge_port: p.port_id,
+                ..p.port_priority
+            },
+            RegionalVector {
+                internal_root_path_cost: p
+                    .port_region
+                    .internal_root_path_cost
+                    .saturating_add(p.port_path_cost),
+                ..p.port_region
+            },
+        )
+    } else {
+        (
+            PriorityVector {
+                root_path_cost: p
+                    .port_priority
+                    .root_path_cost
+                    .saturating_add(p.port_path_cost),
+                bridge_port: p.port_id,
+                ..p.port_priority
+            },
+            RegionalVector {
+                regional_root: own,
+                internal_root_path_cost: 0,
+            },
+        )
+    }
+}
+
 fn empty_body() -> ConfigBpdu {
     ConfigBpdu {
         flags: crate::wire::BpduFlags::empty(),
@@ -1253,5 +1473,500 @@ fn empty_body() -> ConfigBpdu {
         max_age: BpduTime(0),
         hello_time: BpduTime(0),
         forward_delay: BpduTime(0),
+    }
+}
+
+impl Bridge {
+    /// This bridge's MSTI Bridge Identifier (802.1Q-2022 §13.26.2: MSTI priority, the MSTID as
+    /// system ID extension, the bridge address).
+    fn msti_bridge_id(&self, m: &Msti) -> BridgeId {
+        BridgeId::new(m.priority, m.mstid, self.cfg.address)
+    }
+
+    /// A port is inside the region for the MSTIs when its neighbour sends MST BPDUs with our
+    /// MST Configuration Identifier (rcvdInternal, 802.1Q-2022 §13.27.47).
+    fn msti_internal(&self, p: &Port) -> bool {
+        self.cfg.force_version >= crate::config::ForceVersion::Mstp
+            && p.port_enabled
+            && p.send_rstp
+            && p.rcvd_internal
+    }
+
+    /// Records the MSTI configuration messages of an MST BPDU from inside the region
+    /// (802.1Q-2022 §13.29.14 rcvInfo for MSTIs, §13.29.25 recordPriority): a message from a
+    /// Designated (or Master) port is the port's MSTI information, kept for three Hello Times
+    /// while its remaining hops last; a message from a Root, Alternate or Backup port means the
+    /// neighbour takes us as designated, and clears it.
+    fn msti_receive(
+        &mut self,
+        now: Instant,
+        i: usize,
+        msgs: &[crate::wire::MstiConfigMessage],
+        rx: &RxBpdu,
+    ) {
+        let Some(p) = self.ports.get(i) else {
+            return;
+        };
+        let no = p.no.get();
+        let hello = crate::vector::dur(rx.body.hello_time).max(l2_types::Duration::from_secs(1));
+        let until = now.saturating_add(hello.saturating_mul(3));
+        let sender = rx.designated_bridge.address();
+        let sender_port = rx.body.port_id.number();
+        for msg in msgs {
+            let mstid = msg.mstid();
+            let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
+                continue;
+            };
+            let mp = m.ports.entry(no).or_default();
+            let designated = matches!(
+                msg.flags.role(),
+                crate::wire::PortRole::Designated | crate::wire::PortRole::MasterOrUnknown
+            );
+            // 802.1Q-2022 §13.29.34: information whose remaining hops run out is discarded.
+            if !designated || msg.remaining_hops <= 1 {
+                mp.info = None;
+                continue;
+            }
+            mp.info = Some(MstiInfo {
+                priority: MstiPriorityVector {
+                    regional_root: msg.regional_root_id,
+                    internal_root_path_cost: msg.internal_root_path_cost,
+                    designated_bridge: BridgeId::new(
+                        u16::from(msg.bridge_priority & 0xF0) << 8,
+                        mstid,
+                        sender,
+                    ),
+                    designated_port: PortId::new(msg.port_priority & 0xF0, sender_port),
+                    bridge_port: PortId::new(mp.priority, no),
+                },
+                hops: msg.remaining_hops,
+                until,
+            });
+        }
+    }
+
+    /// Port Role Selection and Port State Transition for every MSTI (802.1Q-2022 §13.29.33
+    /// updtRolesTree for an MSTI, §13.36, §13.38). True when some port must send new MSTI
+    /// information (its ports are then marked).
+    fn update_mstis(&mut self, now: Instant) -> bool {
+        if self.mstis.is_empty() {
+            self.msti_next = None;
+            return false;
+        }
+        let fwd = crate::vector::dur(self.root_times.forward_delay);
+        let max_hops = self.cfg.max_hops;
+        let mut mstis = core::mem::take(&mut self.mstis);
+        let mut next: Option<Instant> = None;
+        let mut notify = false;
+        for m in &mut mstis {
+            let own = self.msti_bridge_id(m);
+            // rcvdInfoWhile expiry.
+            for mp in m.ports.values_mut() {
+                if mp.info.is_some_and(|x| x.until <= now) {
+                    mp.info = None;
+                }
+            }
+            // The best root path priority vector among internal ports (§13.11).
+            let mut best = MstiPriorityVector {
+                regional_root: own,
+                internal_root_path_cost: 0,
+                designated_bridge: own,
+                designated_port: PortId(0),
+                bridge_port: PortId(0),
+            };
+            let mut best_hops = max_hops;
+            let mut root_port: Option<u16> = None;
+            for p in &self.ports {
+                if !self.msti_internal(p) || p.held_inconsistent() || p.cfg.root_guard {
+                    continue;
+                }
+                let no = p.no.get();
+                let Some(mp) = m.ports.get(&no) else {
+                    continue;
+                };
+                let Some(info) = mp.info else {
+                    continue;
+                };
+                if info.priority.designated_bridge.address() == own.address() {
+                    continue;
+                }
+                let cost = mp.path_cost.unwrap_or(p.port_path_cost);
+                let v = MstiPriorityVector {
+                    internal_root_path_cost: info
+                        .priority
+                        .internal_root_path_cost
+                        .saturating_add(cost),
+                    bridge_port: PortId::new(mp.priority, no),
+                    ..info.priority
+                };
+                if v < best {
+                    best = v;
+                    best_hops = info.hops.saturating_sub(1);
+                    root_port = Some(no);
+                }
+            }
+            if m.root != Some(best) || m.root_port != root_port {
+                notify = true;
+                self.out.event(Event::RootChanged {
+                    tree: m.mstid,
+                    root: best.regional_root,
+                    root_port: root_port.map(PortNo),
+                    root_path_cost: best.internal_root_path_cost,
+                });
+            }
+            if m.root_hops != best_hops {
+                notify = true;
+            }
+            m.root = Some(best);
+            m.root_port = root_port;
+            m.root_hops = best_hops;
+            for p in &self.ports {
+                let no = p.no.get();
+                let internal = self.msti_internal(p);
+                let mp = m.ports.entry(no).or_default();
+                let port_id = PortId::new(mp.priority, no);
+                let role = if !p.port_enabled {
+                    Role::Disabled
+                } else if !internal {
+                    // §13.29.33: at a boundary port the MSTI role follows the CIST role; the
+                    // CIST Root Port is the Master Port.
+                    match p.selected_role {
+                        Role::Root => Role::Master,
+                        r => r,
+                    }
+                } else if root_port == Some(no) {
+                    Role::Root
+                } else if p.held_inconsistent() {
+                    Role::Alternate
+                } else {
+                    let ours = (
+                        best.regional_root,
+                        best.internal_root_path_cost,
+                        own,
+                        port_id,
+                    );
+                    match mp.info {
+                        Some(x) if x.priority.message() <= ours => {
+                            if x.priority.designated_bridge.address() == own.address() {
+                                Role::Backup
+                            } else {
+                                Role::Alternate
+                            }
+                        }
+                        _ => Role::Designated,
+                    }
+                };
+                if role != mp.role {
+                    mp.role = role;
+                    notify = true;
+                    self.out.event(Event::PortRole {
+                        port: p.no,
+                        tree: m.mstid,
+                        role,
+                    });
+                }
+                // Port State Transition (§13.38). A boundary port forwards the MSTI's VLANs
+                // exactly as it forwards the CIST's; inside the region a Root, Designated or
+                // Master port passes Learning after Forward Delay, Forwarding after another.
+                let state = if !internal {
+                    mp.fd_until = None;
+                    if p.forwarding && role != Role::Disabled {
+                        PortState::Forwarding
+                    } else if p.learning && role != Role::Disabled {
+                        PortState::Learning
+                    } else {
+                        PortState::Discarding
+                    }
+                } else if matches!(role, Role::Root | Role::Designated | Role::Master) {
+                    match (mp.state, mp.fd_until) {
+                        (PortState::Forwarding, _) => PortState::Forwarding,
+                        (s, None) => {
+                            mp.fd_until = Some(now.saturating_add(fwd));
+                            s
+                        }
+                        (s, Some(at)) if at > now => s,
+                        (PortState::Discarding, Some(_)) => {
+                            mp.fd_until = Some(now.saturating_add(fwd));
+                            PortState::Learning
+                        }
+                        (_, Some(_)) => {
+                            mp.fd_until = None;
+                            PortState::Forwarding
+                        }
+                    }
+                } else {
+                    mp.fd_until = None;
+                    PortState::Discarding
+                };
+                if state != mp.state {
+                    mp.state = state;
+                    self.out.event(Event::PortState {
+                        port: p.no,
+                        tree: m.mstid,
+                        state,
+                    });
+                }
+                for at in [mp.fd_until, mp.info.map(|x| x.until)]
+                    .into_iter()
+                    .flatten()
+                {
+                    next = Some(next.map_or(at, |n: Instant| n.min(at)));
+                }
+            }
+        }
+        for p in &mut self.ports {
+            let no = p.no.get();
+            p.msti_designated = mstis.iter().any(|m| {
+                m.ports
+                    .get(&no)
+                    .is_some_and(|mp| matches!(mp.role, Role::Designated | Role::Master))
+            });
+        }
+        self.mstis = mstis;
+        self.msti_next = next;
+        if notify {
+            // 802.1Q-2022 §13.29.33: newInfoMsti on the ports whose MSTI information changed;
+            // here every port sends its next MST BPDU at once (bounded by the hold count).
+            for i in 0..self.ports.len() {
+                if let Some(p) = self.ports.get_mut(i)
+                    && p.port_enabled
+                {
+                    p.new_info = true;
+                }
+                self.mark(i);
+            }
+        }
+        notify
+    }
+
+    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2022 §14.6.1), encoded
+    /// into `buf`; the length used.
+    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
+        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::new();
+        for m in &self.mstis {
+            let Some(root) = m.root else {
+                continue;
+            };
+            let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+            let mut flags = crate::wire::BpduFlags::empty().with_role(mp.role.wire());
+            flags.set(
+                crate::wire::BpduFlags::LEARNING,
+                mp.state != PortState::Discarding,
+            );
+            flags.set(
+                crate::wire::BpduFlags::FORWARDING,
+                mp.state == PortState::Forwarding,
+            );
+            // Bit 7 of MSTI flags is the Master flag (§14.6.1).
+            flags.set(
+                crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK,
+                mp.role == Role::Master,
+            );
+            msgs.push(crate::wire::MstiConfigMessage {
+                flags,
+                regional_root_id: root.regional_root,
+                internal_root_path_cost: root.internal_root_path_cost,
+                bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
+                port_priority: mp.priority & 0xF0,
+                remaining_hops: m.root_hops,
+            });
+        }
+        crate::wire::MstiMessages::encode(&msgs, buf).unwrap_or(0)
+    }
+
+    /// Sets an MSTI's bridge priority (802.1Q-2022 §13.26.2; steps of 4096).
+    ///
+    /// # Errors
+    /// A bad priority or an MSTID the region map does not use; nothing changed.
+    pub fn set_msti_priority(
+        &mut self,
+        now: Instant,
+        mstid: u16,
+        priority: u16,
+    ) -> Result<(), ConfigError> {
+        if !priority.is_multiple_of(4096) || priority > 61440 {
+            return Err(ConfigError::BridgePriority(priority));
+        }
+        let m = self
+            .mstis
+            .iter_mut()
+            .find(|m| m.mstid == mstid)
+            .ok_or(ConfigError::NoSuchMsti(mstid))?;
+        m.priority = priority;
+        self.out.now = now;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// Sets a port's MSTI port priority (steps of 16) and internal path cost (`None`: the CIST
+    /// port path cost) on one MSTI (802.1Q-2022 §13.27.46, §13.27.33).
+    ///
+    /// # Errors
+    /// A bad value, no such port or MSTI; nothing changed.
+    pub fn set_msti_port(
+        &mut self,
+        now: Instant,
+        port: PortNo,
+        mstid: u16,
+        priority: u8,
+        path_cost: Option<u32>,
+    ) -> Result<(), ConfigError> {
+        if !priority.is_multiple_of(16) || priority > 240 {
+            return Err(ConfigError::PortPriority(priority));
+        }
+        if let Some(c) = path_cost
+            && !(1..=crate::config::PATH_COST_MAX).contains(&c)
+        {
+            return Err(ConfigError::PathCost(c));
+        }
+        if !self.index.contains_key(&port.get()) {
+            return Err(ConfigError::NoSuchPort(port.get()));
+        }
+        let m = self
+            .mstis
+            .iter_mut()
+            .find(|m| m.mstid == mstid)
+            .ok_or(ConfigError::NoSuchMsti(mstid))?;
+        let mp = m.ports.entry(port.get()).or_default();
+        mp.priority = priority;
+        mp.path_cost = path_cost;
+        mp.info = None;
+        self.out.now = now;
+        self.mark_all();
+        self.run(now);
+        Ok(())
+    }
+
+    /// An MSTI as a show command prints it; `None` for an MSTID the region map does not use.
+    pub fn msti(&self, mstid: u16) -> Option<MstiStatus> {
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let own = self.msti_bridge_id(m);
+        let root = m.root.unwrap_or(MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        });
+        Some(MstiStatus {
+            mstid,
+            bridge_id: own,
+            root_priority: root,
+            root_port: m.root_port.map(PortNo),
+            is_root: root.regional_root == own,
+            remaining_hops: m.root_hops,
+        })
+    }
+
+    /// A port's role and forwarding state on an MSTI; `None` for an unknown port or MSTID.
+    pub fn msti_port(&self, port: PortNo, mstid: u16) -> Option<(Role, PortState)> {
+        self.index.get(&port.get())?;
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+        Some((mp.role, mp.state))
+    }
+
+    /// The MSTIDs of the region map, ascending.
+    pub fn mstids(&self) -> impl Iterator<Item = u16> + '_ {
+        self.mstis.iter().map(|m| m.mstid)
+    }
+}
+
+impl Bridge {
+    /// [`Bridge::explain`] for an MSTI.
+    pub(crate) fn explain_msti(
+        &self,
+        port: PortNo,
+        mstid: u16,
+    ) -> Option<crate::explain::Explanation> {
+        use crate::explain::{Explanation, RoleReason, Wait};
+        let p = self.port_internal(port)?;
+        let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
+        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+        let own = self.msti_bridge_id(m);
+        let root = m.root.unwrap_or(MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        });
+        let pv = |v: &MstiPriorityVector| PriorityVector {
+            root: v.regional_root,
+            root_path_cost: v.internal_root_path_cost,
+            designated_bridge: v.designated_bridge,
+            designated_port: v.designated_port,
+            bridge_port: v.bridge_port,
+        };
+        let port_id = PortId::new(mp.priority, port.get());
+        let ours = PriorityVector {
+            root: root.regional_root,
+            root_path_cost: root.internal_root_path_cost,
+            designated_bridge: own,
+            designated_port: port_id,
+            bridge_port: port_id,
+        };
+        let heard = mp.info.map(|x| pv(&x.priority));
+        let reason = if p.bpdu_guarded {
+            RoleReason::BpduGuard
+        } else if !p.cfg.enabled {
+            RoleReason::AdminDisabled
+        } else if !p.port_enabled {
+            RoleReason::LinkDown
+        } else {
+            match mp.role {
+                Role::Root => RoleReason::RootPort {
+                    root_path: pv(&root),
+                    runner_up: None,
+                },
+                Role::Designated | Role::Master => RoleReason::Designated { ours, heard },
+                Role::Alternate => match heard {
+                    Some(h) => RoleReason::Alternate {
+                        heard: h,
+                        root_port: m.root_port.map(PortNo),
+                        root: pv(&root),
+                    },
+                    // A boundary port whose CIST role is Alternate.
+                    None => RoleReason::Alternate {
+                        heard: p.port_priority,
+                        root_port: self.root_port_number(),
+                        root: self.root_priority,
+                    },
+                },
+                Role::Backup => RoleReason::Backup {
+                    heard: heard.unwrap_or(p.port_priority),
+                },
+                Role::Disabled => RoleReason::Selecting,
+            }
+        };
+        let now = self.out.now;
+        let waiting = match (mp.role, mp.state, mp.fd_until) {
+            (Role::Root | Role::Designated | Role::Master, s, Some(at))
+                if s != PortState::Forwarding =>
+            {
+                Some(Wait::ForwardDelay {
+                    remaining: at.saturating_duration_since(now),
+                    next: if s == PortState::Learning {
+                        PortState::Forwarding
+                    } else {
+                        PortState::Learning
+                    },
+                })
+            }
+            _ => None,
+        };
+        Some(Explanation {
+            port,
+            tree: mstid,
+            role: mp.role,
+            selected_role: mp.role,
+            state: mp.state,
+            reason,
+            waiting,
+            legacy_stp: !p.send_rstp,
+            oper_edge: p.oper_edge,
+            oper_p2p: p.oper_p2p,
+        })
     }
 }

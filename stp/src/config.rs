@@ -319,4 +319,7 @@ pub enum ConfigError {
     /// A VLAN→MSTI map with more than 64 MSTIs.
     #[error("{0} MSTIs mapped; at most 64")]
     TooManyMstis(usize),
+    /// No VLAN of the MST region map is allocated to this MSTID.
+    #[error("no MSTI {0} in the MST region configuration")]
+    NoSuchMsti(u16),
 }

@@ -117,22 +117,24 @@ pub struct Explanation {
 }
 
 impl Bridge {
-    /// Explains `port`'s role and state on `tree` (0, the CIST). `None` for an unknown port or
-    /// tree.
+    /// Explains `port`'s role and state on `tree` (0, the CIST, or an MSTID). `None` for an
+    /// unknown port or tree. For an MSTI the vectors are MSTI priority vectors shown in
+    /// [`PriorityVector`]'s fields: `root` is the MSTI Regional Root and `root_path_cost` the
+    /// MSTI Internal Root Path Cost; a boundary port's MSTI role follows its CIST role (a
+    /// Master Port is explained as Designated towards the outside).
     pub fn explain(&self, port: PortNo, tree: TreeId) -> Option<Explanation> {
         if tree != CIST {
-            return None;
+            return self.explain_msti(port, tree);
         }
         let now = self.now();
         let p = self.port_internal(port)?;
         let own = self.bridge_id();
-        let root_path = |q: &crate::port::Port| PriorityVector {
-            root_path_cost: q
-                .port_priority
-                .root_path_cost
-                .saturating_add(q.port_path_cost),
-            bridge_port: q.port_id,
-            ..q.port_priority
+        // The root path priority vector; for an MST bridge the CIST one (802.1Q-2022 §13.10),
+        // shown without its regional components and ordered with them.
+        let root_path = |q: &crate::port::Port| crate::bridge::root_path(q, own).0;
+        let root_key = |q: &crate::port::Port| {
+            let (v, r) = crate::bridge::root_path(q, own);
+            (crate::vector::cist_message(&v, &r), v.bridge_port)
         };
         let heard = (p.info_is == InfoIs::Received).then_some(p.port_priority);
         let reason = if p.bpdu_guarded {
@@ -169,8 +171,8 @@ impl Bridge {
                                 && q.info_is == InfoIs::Received
                                 && q.port_priority.designated_bridge.address() != own.address()
                         })
-                        .map(|q| (q.no, root_path(q)))
-                        .min_by_key(|(_, v)| *v);
+                        .min_by_key(|q| root_key(q))
+                        .map(|q| (q.no, root_path(q)));
                     RoleReason::RootPort {
                         root_path: root_path(p),
                         runner_up,

@@ -9,8 +9,29 @@
 //!   under its own name — Port Timers, Port Receive, Port Protocol Migration, Bridge Detection,
 //!   Port Transmit (with the transmit hold count), Port Information, Port Role Selection, Port
 //!   Role Transitions (proposal/agreement sync), Port State Transition, Topology Change — with
-//!   the clause cited at each transition ([`port`] has the state names). MST BPDUs are accepted
-//!   and processed as RST BPDUs, as 802.1Q requires of an RSTP bridge; MSTIs are not run yet.
+//!   the clause cited at each transition ([`port`] has the state names). With Force Protocol
+//!   Version RSTP or STP, MST BPDUs are processed as RST BPDUs, as 802.1Q requires of an RSTP
+//!   bridge.
+//! * MSTP's CIST (802.1Q-2022 §13.10–13.12) with Force Protocol Version MSTP: a port whose
+//!   neighbour sends MST BPDUs with this bridge's MST Configuration Identifier
+//!   ([`Bridge::set_mst_region`]) is inside the region (`rcvdInternal`); priority vectors are
+//!   CIST priority vectors {Root : External Root Path Cost : Regional Root
+//!   ([`RegionalVector`]) : Internal Root Path Cost : Designated Bridge : Designated Port :
+//!   Receiving Port}; inside the region Message Age stays and remaining hops drop by one per
+//!   bridge (information is discarded when they run out), at a boundary port the external cost
+//!   grows and this bridge becomes Regional Root. MST BPDUs are sent (the CIST Regional Root in
+//!   the Bridge Identifier field, so STP and RSTP neighbours see the region as one bridge).
+//! * [`msti`] — the MSTIs of the VLAN→MSTI map (802.1Q-2022 §13.11): MSTI configuration
+//!   messages sent in every MST BPDU and read from neighbours inside the region, MSTI priority
+//!   vectors with per-MSTI bridge priority, port priority and internal path cost
+//!   ([`Bridge::set_msti_priority`], [`Bridge::set_msti_port`]), Port Role Selection per MSTI
+//!   (a boundary port follows its CIST role; the CIST Root Port is the Master Port), remaining
+//!   hops, `PortRole` / `PortState` / `RootChanged` events and [`Bridge::explain`] per MSTID.
+//!   **Simplified, not yet the standard's machines:** an MSTI port inside the region moves
+//!   Discarding → Learning → Forwarding on the forward delay timer (no MSTI proposal/agreement,
+//!   so no rapid transition), MSTI topology changes (tcWhile, FlushFdb per MSTI) are not
+//!   signalled, and the MSTI state lives in its own structure rather than in per-tree copies of
+//!   the CIST machines.
 //! * [`config`] — bridge and port parameters with the standard's ranges and rules; guards
 //!   (BPDU guard, root guard = `restrictedRole`, loop guard, BPDU filter, `restrictedTcn`,
 //!   bridge assurance), admin/auto edge, point-to-point, path costs from 802.1D-1998 or
@@ -116,6 +137,7 @@ pub mod config;
 pub mod event;
 mod explain;
 mod machines;
+pub mod msti;
 pub mod ops;
 pub mod port;
 pub mod vector;
@@ -131,4 +153,5 @@ pub use event::{
 };
 pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
-pub use vector::{PriorityVector, Times};
+pub use msti::{MstiPriorityVector, MstiStatus};
+pub use vector::{PriorityVector, RegionalVector, Times};

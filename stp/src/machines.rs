@@ -16,9 +16,9 @@ use crate::config::ForceVersion;
 use crate::event::{CIST, Event, PortState, Role, Stats};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RcvdInfo,
-    RxKind, StdTimer, TcmState,
+    RxBpdu, RxKind, StdTimer, TcmState,
 };
-use crate::vector::{PriorityVector, Times, dur, secs};
+use crate::vector::{PriorityVector, Times, cist_message, cist_superior, dur, secs};
 use crate::wire::{BpduFlags, ConfigBpdu};
 use core::cmp::Ordering;
 use l2_types::{Duration, Instant, MacAddr, PortNo};
@@ -36,6 +36,15 @@ pub(crate) enum TxBpdu {
     Config(ConfigBpdu),
     Tcn,
     Rst(ConfigBpdu),
+    /// An MST BPDU (802.1Q-2022 §14.6): the CIST part (the Bridge Identifier field holds the
+    /// CIST Regional Root) and the CIST fields that follow the MST Configuration Identifier,
+    /// which the bridge fills in when the frame is polled.
+    Mst {
+        cist: ConfigBpdu,
+        cist_internal_root_path_cost: u32,
+        cist_bridge_id: crate::wire::BridgeId,
+        cist_remaining_hops: u8,
+    },
 }
 
 /// A queued transmission.
@@ -432,6 +441,7 @@ impl Port {
             self.new_info = self.new_info
                 || self.role == Role::Designated
                 || (self.role == Role::Root && !self.tc_while.zero(now))
+                || (self.msti_designated && ctx.force_version >= ForceVersion::Mstp)
                 || self.bridge_assurance_active();
             self.hello_when.put(now, self.hello_time());
             self.ptx_send(now, ctx, out);
@@ -468,7 +478,18 @@ impl Port {
             flags.set(BpduFlags::LEARNING, self.learning);
             flags.set(BpduFlags::FORWARDING, self.forwarding);
             self.tc_ack = false;
-            TxBpdu::Rst(self.body(flags))
+            if ctx.force_version >= ForceVersion::Mstp {
+                // 802.1Q-2022 §13.29.30 txRstp: an MST bridge sends MST BPDUs (an RSTP
+                // neighbour reads the CIST part as an RST BPDU, §13.4).
+                TxBpdu::Mst {
+                    cist: self.body(flags),
+                    cist_internal_root_path_cost: self.designated_region.internal_root_path_cost,
+                    cist_bridge_id: self.designated_priority.designated_bridge,
+                    cist_remaining_hops: self.designated_hops,
+                }
+            } else {
+                TxBpdu::Rst(self.body(flags))
+            }
         } else if self.role == Role::Root {
             // §17.26 TRANSMIT_TCN: newInfo = FALSE; txTcn(); txCount += 1.
             if !tc {
@@ -502,6 +523,10 @@ impl Port {
         true
     }
 
+    /// The CIST part of a BPDU from designatedPriority and designatedTimes. The Bridge
+    /// Identifier field carries the CIST Regional Root (802.1Q-2022 §13.29.28–13.29.30, §14.4):
+    /// an STP or RSTP neighbour sees a whole MST region as one bridge. Outside MSTP the regional
+    /// root is this bridge, the designated bridge.
     fn body(&self, flags: BpduFlags) -> ConfigBpdu {
         let d = &self.designated_priority;
         let t = &self.designated_times;
@@ -509,7 +534,7 @@ impl Port {
             flags,
             root_id: d.root,
             root_path_cost: d.root_path_cost,
-            bridge_id: d.designated_bridge,
+            bridge_id: self.designated_region.regional_root,
             port_id: d.designated_port,
             message_age: t.message_age,
             max_age: t.max_age,
@@ -546,6 +571,7 @@ impl Port {
         // FALSE; rcvdInfoWhile = 0; infoIs = Disabled; reselect = TRUE; selected = FALSE.
         self.pim = PimState::Disabled;
         self.rcvd_msg = false;
+        self.rcvd_internal = false;
         self.proposing = false;
         self.proposed = false;
         self.agree = false;
@@ -560,6 +586,7 @@ impl Port {
         // §17.27 AGED: infoIs = Aged; reselect = TRUE; selected = FALSE.
         self.pim = PimState::Aged;
         self.info_is = InfoIs::Aged;
+        self.rcvd_internal = false;
         self.reselect(out);
         self.selected = false;
     }
@@ -640,6 +667,9 @@ impl Port {
         self.synced = self.synced && self.agreed;
         self.port_priority = self.designated_priority;
         self.port_times = self.designated_times;
+        // 802.1Q-2022 §13.36 UPDATE: the regional components and remainingHops too.
+        self.port_region = self.designated_region;
+        self.port_hops = self.designated_hops;
         self.updt_info = false;
         self.info_is = InfoIs::Mine;
         self.new_info = true;
@@ -648,12 +678,13 @@ impl Port {
 
     /// betterorsameInfo(newInfoIs) (802.1D-2004 §17.21.1).
     fn betterorsame_info(&self, new_info_is: InfoIs) -> bool {
+        let port = cist_message(&self.port_priority, &self.port_region);
         (new_info_is == InfoIs::Received
             && self.info_is == InfoIs::Received
-            && self.msg_priority.cmp_message(&self.port_priority) != Ordering::Greater)
+            && cist_message(&self.msg_priority, &self.msg_region) <= port)
             || (new_info_is == InfoIs::Mine
                 && self.info_is == InfoIs::Mine
-                && self.designated_priority.cmp_message(&self.port_priority) != Ordering::Greater)
+                && cist_message(&self.designated_priority, &self.designated_region) <= port)
     }
 
     fn pim_receive(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) {
@@ -671,7 +702,8 @@ impl Port {
             self.pim = PimState::Current;
             return;
         }
-        self.rcvd_info = self.rcv_info(&rx.body, rx.kind);
+        self.rcvd_internal = rx.internal;
+        self.rcvd_info = self.rcv_info(&rx);
         let flags = rx.body.flags;
         let designated =
             rx.kind == RxKind::Config || flags.role() == crate::wire::PortRole::Designated;
@@ -688,6 +720,12 @@ impl Port {
                 self.agree = self.agree && self.betterorsame_info(InfoIs::Received);
                 self.port_priority = self.msg_priority;
                 self.port_times = self.msg_times;
+                // 802.1Q-2022 §13.29.25 recordPriority / §13.29.26 recordTimes also take the
+                // regional components and remainingHops; §13.36 SUPERIOR_DESIGNATED:
+                // infoInternal = rcvdInternal.
+                self.port_region = self.msg_region;
+                self.port_hops = self.msg_hops;
+                self.info_internal = self.rcvd_internal;
                 self.updt_rcvd_info_while(now);
                 self.info_is = InfoIs::Received;
                 self.reselect(out);
@@ -731,14 +769,20 @@ impl Port {
     }
 
     /// rcvInfo() (802.1D-2004 §17.21.8); sets msgPriority and msgTimes.
-    fn rcv_info(&mut self, b: &ConfigBpdu, kind: RxKind) -> RcvdInfo {
+    /// For the CIST of an MST bridge (802.1Q-2022 §13.29.14) the message priority vector has the
+    /// regional components and msgTimes the remaining hops.
+    fn rcv_info(&mut self, rx: &RxBpdu) -> RcvdInfo {
+        let b = &rx.body;
+        let kind = rx.kind;
         self.msg_priority = PriorityVector {
             root: b.root_id,
             root_path_cost: b.root_path_cost,
-            designated_bridge: b.bridge_id,
+            designated_bridge: rx.designated_bridge,
             designated_port: b.port_id,
             bridge_port: self.port_id,
         };
+        self.msg_region = rx.region;
+        self.msg_hops = rx.hops;
         self.msg_times = Times {
             message_age: b.message_age,
             max_age: b.max_age,
@@ -751,11 +795,21 @@ impl Port {
         } else {
             b.flags.role()
         };
-        let ord = self.msg_priority.cmp_message(&self.port_priority);
+        let ord = cist_message(&self.msg_priority, &self.msg_region)
+            .cmp(&cist_message(&self.port_priority, &self.port_region));
+        // 802.1Q-2022 §13.29.14: same vector but different times (or remaining hops, or a
+        // change of region membership) is superior designated information too.
+        let times_differ = self.msg_times != self.port_times
+            || self.msg_hops != self.port_hops
+            || self.rcvd_internal != self.info_internal;
         match role {
             crate::wire::PortRole::Designated => {
-                if self.msg_priority.is_superior_to(&self.port_priority)
-                    || (ord == Ordering::Equal && self.msg_times != self.port_times)
+                if cist_superior(
+                    &self.msg_priority,
+                    &self.msg_region,
+                    &self.port_priority,
+                    &self.port_region,
+                ) || (ord == Ordering::Equal && times_differ)
                 {
                     RcvdInfo::SuperiorDesignated
                 } else if ord == Ordering::Equal {
@@ -794,10 +848,19 @@ impl Port {
 
     /// updtRcvdInfoWhile() (802.1D-2004 §17.21.23): three Hello Times if Message Age + 1 s
     /// does not exceed Max Age, else 0.
+    ///
+    /// 802.1Q-2022 §13.29.34: information from inside the region lasts while remainingHops,
+    /// decremented by one, stays above zero (Message Age is not incremented there); information
+    /// whose hops ran out is discarded at once.
     fn updt_rcvd_info_while(&mut self, now: Instant) {
         let t = &self.port_times;
         let hello = secs(t.hello_time).max(1);
-        if secs(t.message_age) < secs(t.max_age) {
+        let fresh = if self.info_internal {
+            self.port_hops > 1
+        } else {
+            secs(t.message_age) < secs(t.max_age)
+        };
+        if fresh {
             self.rcvd_info_while
                 .put(now, Duration::from_secs(u64::from(3 * hello)));
         } else {

@@ -2,8 +2,8 @@
 
 use crate::config::{AdminP2p, LinkState, PortConfig};
 use crate::event::{PortCounters, Role};
-use crate::vector::{PriorityVector, Times};
-use crate::wire::{ConfigBpdu, PortId};
+use crate::vector::{PriorityVector, RegionalVector, Times};
+use crate::wire::{BridgeId, ConfigBpdu, PortId};
 use l2_types::{Duration, Instant, PortNo, Timer};
 
 /// `infoIs` (802.1D-2004 §17.19.10).
@@ -49,6 +49,32 @@ pub(crate) enum RxKind {
 pub(crate) struct RxBpdu {
     pub(crate) kind: RxKind,
     pub(crate) body: ConfigBpdu,
+    /// The CIST designated bridge: the CIST Bridge Identifier of an MST BPDU processed as
+    /// such, else the Bridge Identifier field.
+    pub(crate) designated_bridge: BridgeId,
+    /// The regional components of the message priority vector (802.1Q-2022 §13.10).
+    pub(crate) region: RegionalVector,
+    /// CIST Remaining Hops (MaxHops for a BPDU that carries none).
+    pub(crate) hops: u8,
+    /// rcvdInternal (802.1Q-2022 §13.27.47): from a bridge in the same MST region.
+    pub(crate) internal: bool,
+}
+
+impl RxBpdu {
+    /// A BPDU without MST information: the regional root is the designated bridge.
+    pub(crate) fn plain(kind: RxKind, body: ConfigBpdu, hops: u8) -> Self {
+        Self {
+            kind,
+            body,
+            designated_bridge: body.bridge_id,
+            region: RegionalVector {
+                regional_root: body.bridge_id,
+                internal_root_path_cost: 0,
+            },
+            hops,
+            internal: false,
+        }
+    }
 }
 
 /// Port Receive machine (802.1D-2004 §17.23).
@@ -227,6 +253,25 @@ pub(crate) struct Port {
     pub(crate) port_priority: PriorityVector,
     pub(crate) port_times: Times,
     pub(crate) tx_count: u8,
+    /// The regional components of designatedPriority (802.1Q-2022 §13.27.21).
+    pub(crate) designated_region: RegionalVector,
+    /// The regional components of msgPriority (802.1Q-2022 §13.27.36).
+    pub(crate) msg_region: RegionalVector,
+    /// The regional components of portPriority (802.1Q-2022 §13.27.49).
+    pub(crate) port_region: RegionalVector,
+    /// remainingHops of designatedTimes (802.1Q-2022 §13.27.22).
+    pub(crate) designated_hops: u8,
+    /// remainingHops of msgTimes (802.1Q-2022 §13.27.37).
+    pub(crate) msg_hops: u8,
+    /// remainingHops of portTimes (802.1Q-2022 §13.27.50).
+    pub(crate) port_hops: u8,
+    /// rcvdInternal (802.1Q-2022 §13.27.47) of the BPDU being processed.
+    pub(crate) rcvd_internal: bool,
+    /// infoInternal (802.1Q-2022 §13.27.32): portPriority came from inside the region.
+    pub(crate) info_internal: bool,
+    /// The port is Designated (or Master) on some MSTI: it sends periodically (802.1Q-2022
+    /// §13.32 TRANSMIT_PERIODIC, newInfoMsti).
+    pub(crate) msti_designated: bool,
 
     pub(crate) edge_delay_while: Timer,
     pub(crate) fd_while: Timer,
@@ -323,6 +368,24 @@ impl Port {
             port_priority: zero,
             port_times: Times::default(),
             tx_count: 0,
+            designated_region: RegionalVector {
+                regional_root: zero.root,
+                internal_root_path_cost: 0,
+            },
+            msg_region: RegionalVector {
+                regional_root: zero.root,
+                internal_root_path_cost: 0,
+            },
+            port_region: RegionalVector {
+                regional_root: zero.root,
+                internal_root_path_cost: 0,
+            },
+            designated_hops: 0,
+            msg_hops: 0,
+            port_hops: 0,
+            rcvd_internal: false,
+            info_internal: false,
+            msti_designated: false,
             edge_delay_while: Timer::STOPPED,
             fd_while: Timer::STOPPED,
             hello_when: Timer::STOPPED,

@@ -83,3 +83,50 @@ pub(crate) fn secs(t: BpduTime) -> u32 {
 pub(crate) fn dur(t: BpduTime) -> Duration {
     Duration::from_secs(u64::from(secs(t)))
 }
+
+/// The components 802.1Q adds to the CIST priority vector (802.1Q-2022 §13.10, §13.11): the
+/// CIST Regional Root Identifier and the CIST Internal Root Path Cost. Together with a
+/// [`PriorityVector`] (whose `root_path_cost` is then the External Root Path Cost and whose
+/// `designated_bridge` the CIST designated bridge) they make the CIST priority vector
+/// {RootID : ExtRootPathCost : RRootID : IntRootPathCost : DesignatedBridgeID : DesignatedPortID
+/// : RcvPortID}. Outside MSTP, and for information from outside the region, the regional root is
+/// the designated bridge and the internal cost 0, so the order is RSTP's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct RegionalVector {
+    /// CIST Regional Root Identifier.
+    pub regional_root: BridgeId,
+    /// CIST Internal Root Path Cost.
+    pub internal_root_path_cost: u32,
+}
+
+/// The message part of a CIST priority vector, in the standard's comparison order (802.1Q-2022
+/// §13.10): root, external cost, regional root, internal cost, designated bridge, designated
+/// port.
+pub(crate) type CistMessage = (BridgeId, u32, BridgeId, u32, BridgeId, PortId);
+
+/// The CIST message priority components of `v` and `r` in comparison order.
+pub(crate) const fn cist_message(v: &PriorityVector, r: &RegionalVector) -> CistMessage {
+    (
+        v.root,
+        v.root_path_cost,
+        r.regional_root,
+        r.internal_root_path_cost,
+        v.designated_bridge,
+        v.designated_port,
+    )
+}
+
+/// "Superior" for CIST vectors (802.1Q-2022 §13.10): better, or from the same designated bridge
+/// and port (address and port number) with any difference.
+pub(crate) fn cist_superior(
+    a: &PriorityVector,
+    ar: &RegionalVector,
+    b: &PriorityVector,
+    br: &RegionalVector,
+) -> bool {
+    let (x, y) = (cist_message(a, ar), cist_message(b, br));
+    x < y
+        || (a.designated_bridge.address() == b.designated_bridge.address()
+            && a.designated_port.number() == b.designated_port.number()
+            && x != y)
+}
