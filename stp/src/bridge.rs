@@ -445,6 +445,8 @@ impl Bridge {
             }
         }
         self.ports.remove(i);
+        // BPDUs queued for the port must not be sent after it is gone.
+        self.out.tx.retain(|t| t.port != port);
         for m in &mut self.mstis {
             m.ports.remove(&port.get());
         }
