@@ -125,6 +125,8 @@ pub struct Bridge {
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
+    /// Scratch list of the ports `run` stepped, kept to avoid an allocation per input.
+    touched: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -169,6 +171,7 @@ impl Bridge {
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
+            touched: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -801,7 +804,8 @@ impl Bridge {
         self.sync_cache = None;
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
-        let mut touched: Vec<usize> = Vec::new();
+        let mut touched = core::mem::take(&mut self.touched);
+        touched.clear();
         let mut msti_rounds = 0u8;
         loop {
             if self.out.reselect {
@@ -902,9 +906,10 @@ impl Bridge {
         self.report_root();
         touched.sort_unstable();
         touched.dedup();
-        for i in touched {
+        for &i in &touched {
             self.reschedule(i, now);
         }
+        self.touched = touched;
     }
 
     fn reschedule(&mut self, i: usize, now: Instant) {
