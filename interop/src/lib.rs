@@ -19,6 +19,8 @@
 
 use l2_types::MacAddr;
 
+pub mod host;
+
 /// One `--port IFACE:NUMBER` argument: a Linux interface and the LACP port number to use on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortArg {

@@ -6,7 +6,8 @@
 //! All ports join one LAG. Every protocol event is printed as a line `event t=SECONDS ...`;
 //! `status` on stdin prints one `port ...` line per port and one `lag ...` line; `key N` and
 //! `system MAC PRIORITY` change the LAG's actor key or system identity at run time; `quit` (or end of
-//! stdin) exits. Link state is read from `/sys/class/net/IFACE/carrier` every 100 ms.
+//! stdin) exits. Link state is read from `/sys/class/net/IFACE/{carrier,speed}` every 100 ms
+//! (`mlag_interop::host`).
 
 use core::time::Duration;
 use l2_types::{Instant, MacAddr, PortNo};
@@ -15,20 +16,14 @@ use lacp::{
     Activity, LacpTimeout, LagConfig, LagId, LinkState, PortConfig, System, SystemConfig,
     SystemIdentity,
 };
+use mlag_interop::host::{self, Input};
 use mlag_interop::{Command, PortArg};
-use pnet_datalink::{Channel, DataLinkSender};
-use std::io::{BufRead, Write};
+use pnet_datalink::DataLinkSender;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc;
 
 const LAG: LagId = LagId(1);
-
-enum Msg {
-    Frame(usize, Vec<u8>),
-    Link(usize, bool),
-    Cmd(String),
-    Eof,
-}
 
 struct Args {
     system: MacAddr,
@@ -67,10 +62,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn carrier(iface: &str) -> bool {
-    std::fs::read_to_string(format!("/sys/class/net/{iface}/carrier"))
-        .map(|s| s.trim() == "1")
-        .unwrap_or(false)
+/// Slow Protocols frames (EtherType 0x8809) are the ones the System wants.
+fn is_slow_protocols(frame: &[u8]) -> bool {
+    frame.get(12..14) == Some(&[0x88, 0x09][..])
 }
 
 fn flags(s: PortState) -> String {
@@ -91,8 +85,7 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let origin = std::time::Instant::now();
     let now = || Instant::from_nanos(origin.elapsed().as_nanos().try_into().unwrap_or(u64::MAX));
-    let (tx, rx) = mpsc::channel::<Msg>();
-    let interfaces = pnet_datalink::interfaces();
+    let (tx, rx) = mpsc::channel::<Input>();
     let mut senders: Vec<Box<dyn DataLinkSender>> = Vec::new();
 
     let mut system = System::new(SystemConfig {
@@ -109,23 +102,7 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("add_lag: {e}"))?;
 
     for (idx, port) in args.ports.iter().enumerate() {
-        let iface = interfaces
-            .iter()
-            .find(|i| i.name == port.iface)
-            .ok_or_else(|| format!("no interface {}", port.iface))?;
-        let mac = iface
-            .mac
-            .map(|m| MacAddr(m.octets()))
-            .ok_or_else(|| format!("{} has no MAC address", port.iface))?;
-        let config = pnet_datalink::Config {
-            read_timeout: Some(Duration::from_millis(100)),
-            ..Default::default()
-        };
-        let (sender, mut receiver) = match pnet_datalink::channel(iface, config) {
-            Ok(Channel::Ethernet(s, r)) => (s, r),
-            Ok(_) => return Err(format!("{}: unsupported channel type", port.iface)),
-            Err(e) => return Err(format!("{}: {e}", port.iface)),
-        };
+        let (sender, mac) = host::open_port(&port.iface, idx, is_slow_protocols, &tx)?;
         senders.push(sender);
         let mut cfg = PortConfig::new(mac, LAG, port.number);
         cfg.activity = args.activity;
@@ -133,55 +110,8 @@ fn run() -> Result<(), String> {
         system
             .add_port(now(), PortNo(idx as u16), cfg)
             .map_err(|e| format!("add_port {}: {e}", port.iface))?;
-        // Receive thread: Slow Protocols frames not sent by ourselves (AF_PACKET also shows
-        // outgoing frames).
-        let txc = tx.clone();
-        std::thread::spawn(move || {
-            loop {
-                match receiver.next() {
-                    Ok(f) => {
-                        let slow = f.get(12..14) == Some(&[0x88, 0x09][..]);
-                        let own = f.get(6..12) == Some(&mac.0[..]);
-                        if slow && !own && txc.send(Msg::Frame(idx, f.to_vec())).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        // Link thread: carrier from sysfs.
-        let txc = tx.clone();
-        let name = port.iface.clone();
-        std::thread::spawn(move || {
-            let mut last = None;
-            loop {
-                let up = carrier(&name);
-                if last != Some(up) {
-                    last = Some(up);
-                    if txc.send(Msg::Link(idx, up)).is_err() {
-                        return;
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
     }
-    let txc = tx.clone();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if txc.send(Msg::Cmd(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        let _ = txc.send(Msg::Eof);
-    });
+    host::spawn_stdin(tx.clone());
     drop(tx);
 
     let names: Vec<String> = args.ports.iter().map(|p| p.iface.clone()).collect();
@@ -201,24 +131,25 @@ fn run() -> Result<(), String> {
         };
         let t = now();
         match msg {
-            Some(Msg::Frame(idx, frame)) => {
+            Some(Input::Frame(idx, frame)) => {
                 if let Err(e) = system.handle_frame(t, PortNo(idx as u16), &frame) {
                     println!("rx-error t={t} port={} error={e}", names[idx]);
                 }
             }
-            Some(Msg::Link(idx, up)) => {
-                let link = if up {
-                    LinkState::Up {
-                        speed_mbps: 10_000,
+            Some(Input::Link(idx, speed)) => {
+                let up = speed.is_some();
+                let link = match speed {
+                    // veths report 10000; an unknown speed (0) is taken as 10 Gb/s too.
+                    Some(s) => LinkState::Up {
+                        speed_mbps: if s == 0 { 10_000 } else { s },
                         full_duplex: true,
-                    }
-                } else {
-                    LinkState::Down
+                    },
+                    None => LinkState::Down,
                 };
                 println!("link t={t} port={} up={up}", names[idx]);
                 system.handle_link(t, PortNo(idx as u16), link);
             }
-            Some(Msg::Cmd(line)) => match Command::parse(&line) {
+            Some(Input::Cmd(line)) => match Command::parse(&line) {
                 Ok(Command::Key(k)) => {
                     lag_cfg.key = k;
                     if let Err(e) = system.set_lag_config(t, LAG, lag_cfg) {
@@ -257,7 +188,7 @@ fn run() -> Result<(), String> {
                 Ok(Command::Quit) => return Ok(()),
                 Err(e) => println!("error t={t} command={line:?} error={e}"),
             },
-            Some(Msg::Eof) => return Ok(()),
+            Some(Input::Eof) => return Ok(()),
             None => {}
         }
         system.handle_timeout(now());

@@ -14,21 +14,15 @@
 
 use core::time::Duration;
 use l2_types::{Instant, MacAddr, PortNo};
+use mlag_interop::host::{self, Input};
 use mlag_interop::{Command, PortArg, sysfs_bridge_id};
-use pnet_datalink::{Channel, DataLinkSender};
-use std::io::{BufRead, Write};
+use pnet_datalink::DataLinkSender;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use stp::{Bridge, BridgeConfig, ForceVersion, LinkState, PathCost, PortConfig};
 
 const BRIDGE_GROUP: [u8; 6] = [0x01, 0x80, 0xc2, 0, 0, 0];
-
-enum Msg {
-    Frame(usize, Vec<u8>),
-    Link(usize, Option<u32>),
-    Cmd(String),
-    Eof,
-}
 
 struct Args {
     bridge: BridgeConfig,
@@ -73,15 +67,9 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// `None` without carrier, else the speed in Mb/s (0 if the driver does not say).
-fn link(iface: &str) -> Option<u32> {
-    let up = std::fs::read_to_string(format!("/sys/class/net/{iface}/carrier"))
-        .is_ok_and(|s| s.trim() == "1");
-    up.then(|| {
-        std::fs::read_to_string(format!("/sys/class/net/{iface}/speed"))
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0)
-    })
+/// Frames to the Bridge Group Address are the ones the bridge wants.
+fn is_bpdu(frame: &[u8]) -> bool {
+    frame.get(..6) == Some(&BRIDGE_GROUP[..])
 }
 
 fn main() -> ExitCode {
@@ -137,29 +125,12 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let origin = std::time::Instant::now();
     let now = || Instant::from_nanos(origin.elapsed().as_nanos().try_into().unwrap_or(u64::MAX));
-    let (tx, rx) = mpsc::channel::<Msg>();
-    let interfaces = pnet_datalink::interfaces();
+    let (tx, rx) = mpsc::channel::<Input>();
     let mut senders: Vec<Box<dyn DataLinkSender>> = Vec::new();
     let mut bridge = Bridge::new(args.bridge).map_err(|e| format!("bridge: {e}"))?;
 
     for (idx, port) in args.ports.iter().enumerate() {
-        let iface = interfaces
-            .iter()
-            .find(|i| i.name == port.iface)
-            .ok_or_else(|| format!("no interface {}", port.iface))?;
-        let mac = iface
-            .mac
-            .map(|m| MacAddr(m.octets()))
-            .ok_or_else(|| format!("{} has no MAC address", port.iface))?;
-        let config = pnet_datalink::Config {
-            read_timeout: Some(Duration::from_millis(100)),
-            ..Default::default()
-        };
-        let (sender, mut receiver) = match pnet_datalink::channel(iface, config) {
-            Ok(Channel::Ethernet(s, r)) => (s, r),
-            Ok(_) => return Err(format!("{}: unsupported channel type", port.iface)),
-            Err(e) => return Err(format!("{}: {e}", port.iface)),
-        };
+        let (sender, mac) = host::open_port(&port.iface, idx, is_bpdu, &tx)?;
         senders.push(sender);
         let mut cfg = PortConfig::new(mac);
         cfg.priority = args.port_priority;
@@ -169,54 +140,8 @@ fn run() -> Result<(), String> {
         bridge
             .add_port(now(), PortNo(port.number), cfg)
             .map_err(|e| format!("add_port {}: {e}", port.iface))?;
-        // Receive thread: BPDUs not sent by ourselves (AF_PACKET also shows outgoing frames).
-        let txc = tx.clone();
-        std::thread::spawn(move || {
-            loop {
-                match receiver.next() {
-                    Ok(f) => {
-                        let bpdu = f.get(..6) == Some(&BRIDGE_GROUP[..]);
-                        let own = f.get(6..12) == Some(&mac.0[..]);
-                        if bpdu && !own && txc.send(Msg::Frame(idx, f.to_vec())).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        // Link thread: carrier and speed from sysfs.
-        let txc = tx.clone();
-        let name = port.iface.clone();
-        std::thread::spawn(move || {
-            let mut last = None;
-            loop {
-                let l = link(&name);
-                if last != Some(l) {
-                    last = Some(l);
-                    if txc.send(Msg::Link(idx, l)).is_err() {
-                        return;
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
     }
-    let txc = tx.clone();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if txc.send(Msg::Cmd(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        let _ = txc.send(Msg::Eof);
-    });
+    host::spawn_stdin(tx.clone());
     drop(tx);
 
     let names: Vec<String> = args.ports.iter().map(|p| p.iface.clone()).collect();
@@ -238,12 +163,12 @@ fn run() -> Result<(), String> {
         };
         let t = now();
         match msg {
-            Some(Msg::Frame(idx, frame)) => {
+            Some(Input::Frame(idx, frame)) => {
                 if let Err(e) = bridge.handle_frame(t, PortNo(numbers[idx]), &frame) {
                     println!("rx-error t={t} port={} error={e}", names[idx]);
                 }
             }
-            Some(Msg::Link(idx, l)) => {
+            Some(Input::Link(idx, l)) => {
                 let state = match l {
                     Some(speed_mbps) => LinkState::Up {
                         speed_mbps,
@@ -254,13 +179,13 @@ fn run() -> Result<(), String> {
                 println!("link t={t} port={} up={}", names[idx], l.is_some());
                 bridge.handle_link(t, PortNo(numbers[idx]), state);
             }
-            Some(Msg::Cmd(line)) => match Command::parse(&line) {
+            Some(Input::Cmd(line)) => match Command::parse(&line) {
                 Ok(Command::Status) => print_status(&bridge, &names, &numbers),
                 Ok(Command::Quit) => return Ok(()),
                 Ok(_) => println!("error t={t} command={line:?} error=not an stp-host command"),
                 Err(e) => println!("error t={t} command={line:?} error={e}"),
             },
-            Some(Msg::Eof) => return Ok(()),
+            Some(Input::Eof) => return Ok(()),
             None => {}
         }
         if bridge.poll_timeout().is_some_and(|d| d <= now()) {
