@@ -110,3 +110,43 @@ pub fn spawn_stdin(tx: Sender<Input>) {
         let _ = tx.send(Input::Eof);
     });
 }
+
+/// The host's monotonic clock, read once per input and handed to the sans-IO code as an
+/// [`l2_types::Instant`] counted from the host's start.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock(std::time::Instant);
+
+impl Clock {
+    /// Starts the clock.
+    pub fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    /// Now, as virtual-time nanoseconds since [`Clock::start`].
+    pub fn now(&self) -> l2_types::Instant {
+        l2_types::Instant::from_nanos(self.0.elapsed().as_nanos().try_into().unwrap_or(u64::MAX))
+    }
+}
+
+/// Every input thread has ended (see [`next_input`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnected;
+
+/// Waits for the next input, or until `deadline` (a driver's `poll_timeout()`), at most 1 s so
+/// the loop stays responsive. `Ok(None)` means the wait timed out; [`Disconnected`] means every
+/// input thread is gone and the host should exit.
+pub fn next_input(
+    rx: &std::sync::mpsc::Receiver<Input>,
+    deadline: Option<l2_types::Instant>,
+    clock: &Clock,
+) -> Result<Option<Input>, Disconnected> {
+    let wait = deadline
+        .map(|t| t.saturating_duration_since(clock.now()))
+        .unwrap_or(Duration::from_secs(1))
+        .min(Duration::from_secs(1));
+    match rx.recv_timeout(wait) {
+        Ok(m) => Ok(Some(m)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(None),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Disconnected),
+    }
+}

@@ -9,8 +9,7 @@
 //! stdin) exits. Link state is read from `/sys/class/net/IFACE/{carrier,speed}` every 100 ms
 //! (`mlag_interop::host`).
 
-use core::time::Duration;
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{MacAddr, PortNo};
 use lacp::wire::PortState;
 use lacp::{
     Activity, LacpTimeout, LagConfig, LagId, LinkState, PortConfig, System, SystemConfig,
@@ -83,8 +82,8 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args = parse_args()?;
-    let origin = std::time::Instant::now();
-    let now = || Instant::from_nanos(origin.elapsed().as_nanos().try_into().unwrap_or(u64::MAX));
+    let clock = host::Clock::start();
+    let now = || clock.now();
     let (tx, rx) = mpsc::channel::<Input>();
     let mut senders: Vec<Box<dyn DataLinkSender>> = Vec::new();
 
@@ -119,15 +118,8 @@ fn run() -> Result<(), String> {
     let mut buf = vec![0u8; 1514];
     let out = std::io::stdout();
     loop {
-        let wait = system
-            .poll_timeout()
-            .map(|t| t.saturating_duration_since(now()))
-            .unwrap_or(Duration::from_secs(1))
-            .min(Duration::from_secs(1));
-        let msg = match rx.recv_timeout(wait) {
-            Ok(m) => Some(m),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        let Ok(msg) = host::next_input(&rx, system.poll_timeout(), &clock) else {
+            return Ok(());
         };
         let t = now();
         match msg {

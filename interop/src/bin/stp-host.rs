@@ -12,8 +12,7 @@
 //! `/sys/class/net/IFACE/carrier` (and `speed`) every 100 ms. Only frames to the Bridge Group
 //! Address 01:80:C2:00:00:00 that this host did not send itself reach the bridge.
 
-use core::time::Duration;
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{MacAddr, PortNo};
 use mlag_interop::host::{self, Input};
 use mlag_interop::{Command, PortArg, sysfs_bridge_id};
 use pnet_datalink::DataLinkSender;
@@ -123,8 +122,8 @@ fn print_status(bridge: &Bridge, names: &[String], numbers: &[u16]) {
 
 fn run() -> Result<(), String> {
     let args = parse_args()?;
-    let origin = std::time::Instant::now();
-    let now = || Instant::from_nanos(origin.elapsed().as_nanos().try_into().unwrap_or(u64::MAX));
+    let clock = host::Clock::start();
+    let now = || clock.now();
     let (tx, rx) = mpsc::channel::<Input>();
     let mut senders: Vec<Box<dyn DataLinkSender>> = Vec::new();
     let mut bridge = Bridge::new(args.bridge).map_err(|e| format!("bridge: {e}"))?;
@@ -151,15 +150,8 @@ fn run() -> Result<(), String> {
     let mut buf = vec![0u8; 1514];
     let out = std::io::stdout();
     loop {
-        let wait = bridge
-            .poll_timeout()
-            .map(|t| t.saturating_duration_since(now()))
-            .unwrap_or(Duration::from_secs(1))
-            .min(Duration::from_secs(1));
-        let msg = match rx.recv_timeout(wait) {
-            Ok(m) => Some(m),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        let Ok(msg) = host::next_input(&rx, bridge.poll_timeout(), &clock) else {
+            return Ok(());
         };
         let t = now();
         match msg {
