@@ -1,0 +1,1437 @@
+//! The network: nodes, links, the event queue in virtual time, faults and invariant checks.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::cmp::Ordering;
+use core::fmt::Write as _;
+
+use l2_types::{Duration, Instant, PortNo};
+
+use super::pcap::{CaptureRecord, Fate, write_pcap};
+use super::rng::{Probability, Rng};
+
+/// A node of the network (its index, in the order nodes were added).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub usize);
+
+/// A link of the network (its index, in the order links were added).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId(pub usize);
+
+/// A direction on a link: from its `a` end to its `b` end, or back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dir {
+    /// From the first endpoint given to [`Network::connect`] to the second.
+    AtoB,
+    /// From the second endpoint to the first.
+    BtoA,
+}
+
+impl Dir {
+    const fn index(self) -> usize {
+        match self {
+            Self::AtoB => 0,
+            Self::BtoA => 1,
+        }
+    }
+}
+
+/// The simulator's hidden identity of one traffic frame copy. It travels beside the bytes (never
+/// in them) so the invariant checker can follow a frame through forwarding nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FrameId(pub u64);
+
+/// How the network should follow a transmitted frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Track {
+    /// Not followed (control frames: BPDUs, LACPDUs, ICCP).
+    None,
+    /// A new traffic frame of stream `stream` of the sending node: the network gives it a fresh
+    /// [`FrameId`].
+    New {
+        /// The sender's stream number.
+        stream: u32,
+    },
+    /// A copy of a frame the node received with this id (forwarding).
+    Copy(FrameId),
+}
+
+impl Track {
+    /// `Copy(id)` for a received frame that had an id, `None` otherwise.
+    pub const fn copy_of(id: Option<FrameId>) -> Self {
+        match id {
+            Some(id) => Self::Copy(id),
+            None => Self::None,
+        }
+    }
+}
+
+/// A frame a node sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// The node's port.
+    pub port: PortNo,
+    /// The whole Ethernet frame, without FCS.
+    pub frame: Vec<u8>,
+    /// How the network follows it.
+    pub track: Track,
+}
+
+/// A node: the sans-IO shape of every driver in this workspace, plus the simulator's hooks.
+///
+/// After every input the network drains [`poll_transmit`](Self::poll_transmit) and
+/// [`poll_delivered`](Self::poll_delivered), then reads [`poll_timeout`](Self::poll_timeout) and
+/// calls [`handle_timeout`](Self::handle_timeout) when virtual time reaches it. A protocol
+/// driver (`lacp::System`, `stp::Bridge`, the MLAG `Coordinator`) wraps into it by forwarding
+/// the four inputs and outputs and keeping its dataplane (a [`Switch`](super::Switch)) beside it.
+pub trait Node: Any {
+    /// A frame arrived on `port`. `id` is the simulator's hidden identity of a traffic frame;
+    /// a node that forwards the frame passes it on with [`Track::copy_of`].
+    fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>);
+    /// The link of `port` went up or down (delivered to both ends of a link).
+    fn handle_link(&mut self, now: Instant, port: PortNo, up: bool);
+    /// Virtual time reached the instant [`poll_timeout`](Self::poll_timeout) asked for (calls
+    /// may also be early or repeated).
+    fn handle_timeout(&mut self, now: Instant);
+    /// The next frame to send.
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// When the node next needs [`handle_timeout`](Self::handle_timeout).
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// A traffic frame this node consumed as its final destination (an end host), by id; the
+    /// network checks that no copy is delivered twice. Forwarding nodes return `None`.
+    fn poll_delivered(&mut self) -> Option<FrameId> {
+        None
+    }
+    /// The node restarts after a crash at `now`: rebuild from scratch (or from a snapshot taken
+    /// before). Link-up notifications for its live links follow.
+    fn restart(&mut self, now: Instant) {
+        let _ = now;
+    }
+    /// A counter of protocol state changes (role, forwarding state, distributing…); the
+    /// network calls the network quiet when no node's counter moved for a while.
+    fn changes(&self) -> u64 {
+        0
+    }
+}
+
+/// One direction's physical behaviour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkParams {
+    /// Propagation delay.
+    pub delay: Duration,
+    /// Extra delay drawn uniformly in `0..=jitter` per frame. Frames stay in order unless
+    /// reordered on purpose.
+    pub jitter: Duration,
+    /// Probability a frame is lost.
+    pub loss: Probability,
+    /// Probability a frame is delivered twice.
+    pub duplicate: Probability,
+    /// Probability a frame is held back by `reorder_delay`, letting later frames overtake it.
+    pub reorder: Probability,
+    /// How long a reordered frame is held back.
+    pub reorder_delay: Duration,
+    /// Probability one bit of a frame is flipped.
+    pub corrupt: Probability,
+    /// Line rate in bit/s (serialization time and queueing); 0 means infinitely fast.
+    pub bandwidth_bps: u64,
+}
+
+impl LinkParams {
+    /// A perfect link with propagation delay `delay`.
+    pub const fn new(delay: Duration) -> Self {
+        Self {
+            delay,
+            jitter: Duration::ZERO,
+            loss: Probability::NEVER,
+            duplicate: Probability::NEVER,
+            reorder: Probability::NEVER,
+            reorder_delay: Duration::ZERO,
+            corrupt: Probability::NEVER,
+            bandwidth_bps: 0,
+        }
+    }
+
+    /// A 1 Gb/s link with 5 µs propagation delay (about 1 km of fibre).
+    pub const fn gigabit() -> Self {
+        let mut p = Self::new(Duration::from_micros(5));
+        p.bandwidth_bps = 1_000_000_000;
+        p
+    }
+}
+
+impl Default for LinkParams {
+    fn default() -> Self {
+        Self::gigabit()
+    }
+}
+
+/// Per link direction counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LinkCounters {
+    /// Frames offered to the link while it was up.
+    pub frames: u64,
+    /// Their octets.
+    pub bytes: u64,
+    /// Frames handed to the far end.
+    pub delivered: u64,
+    /// Frames lost by random loss.
+    pub lost: u64,
+    /// Frames sent while the link was down or in flight when it went down.
+    pub link_down: u64,
+    /// Frames that reached a crashed node.
+    pub node_down: u64,
+    /// Extra copies made by duplication.
+    pub duplicated: u64,
+    /// Frames held back by reordering.
+    pub reordered: u64,
+    /// Frames with a flipped bit.
+    pub corrupted: u64,
+    /// Traffic frames dropped by the hop budget.
+    pub hop_budget: u64,
+}
+
+/// How a node crashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CrashMode {
+    /// Power off: the node's links lose carrier, so their other ends see them go down.
+    PowerOff,
+    /// Hang: links stay up but the node neither receives nor sends.
+    Hang,
+}
+
+/// An action of a fault plan (and what the corresponding [`Network`] methods do at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// Cut a link (both ends see it go down; frames in flight are lost).
+    Cut(LinkId),
+    /// Restore a cut link.
+    Restore(LinkId),
+    /// Change a link's parameters in one direction, or in both with `dir: None`.
+    SetParams {
+        /// The link.
+        link: LinkId,
+        /// The direction, or both.
+        dir: Option<Dir>,
+        /// The new parameters.
+        params: LinkParams,
+    },
+    /// Crash a node.
+    Crash(NodeId, CrashMode),
+    /// Restart a crashed node (its [`Node::restart`] hook runs).
+    Restart(NodeId),
+}
+
+/// The origin of a traffic frame: a stream of a sending node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamRef {
+    /// The sender.
+    pub node: NodeId,
+    /// Its stream number.
+    pub stream: u32,
+}
+
+/// A broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A copy of one traffic frame was delivered to the same end host twice (two paths).
+    DuplicateDelivery {
+        /// The host.
+        node: NodeId,
+        /// The frame.
+        frame: FrameId,
+        /// Its stream.
+        origin: StreamRef,
+    },
+    /// A copy of a traffic frame crossed the same link in the same direction twice.
+    ForwardingLoop {
+        /// The link.
+        link: LinkId,
+        /// The direction.
+        dir: Dir,
+        /// The frame.
+        frame: FrameId,
+        /// Its stream.
+        origin: StreamRef,
+    },
+    /// The copies of one traffic frame crossed more links than the hop budget allows; the
+    /// rest were dropped.
+    HopBudgetExceeded {
+        /// The frame.
+        frame: FrameId,
+        /// Its stream.
+        origin: StreamRef,
+    },
+    /// A stream kept sending but nothing of it was delivered for longer than the bound.
+    BlackHole {
+        /// The stream.
+        stream: StreamRef,
+        /// The last delivery (or the instant the check was armed).
+        since: Instant,
+    },
+    /// A node kept asking for a timeout at or before the current time after handling it.
+    TimerSpin {
+        /// The node.
+        node: NodeId,
+    },
+    /// A check added with [`Network::add_check`] failed.
+    Custom {
+        /// The check's name.
+        check: String,
+        /// What it reported.
+        detail: String,
+    },
+}
+
+/// A broken invariant and when it was seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Virtual time.
+    pub at: Instant,
+    /// What broke.
+    pub kind: ViolationKind,
+}
+
+/// Which invariants are checked after every step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Invariants {
+    /// Report a traffic frame delivered twice to one host.
+    pub duplicate_delivery: bool,
+    /// Report a traffic frame copy crossing one link direction twice.
+    pub forwarding_loop: bool,
+    /// Link crossings allowed to all copies of one traffic frame; beyond it copies are dropped
+    /// (and reported), so a loop cannot run forever.
+    pub hop_budget: u32,
+    /// Report streams with no delivery for longer than `.0` from instant `.1` on.
+    pub black_hole: Option<(Duration, Instant)>,
+}
+
+impl Default for Invariants {
+    fn default() -> Self {
+        Self {
+            duplicate_delivery: true,
+            forwarding_loop: true,
+            hop_budget: 256,
+            black_hole: None,
+        }
+    }
+}
+
+/// The most violations kept; later ones are only counted.
+pub const VIOLATIONS_MAX: usize = 10_000;
+
+type Check = Box<dyn FnMut(&Network) -> Result<(), String>>;
+
+struct NodeSlot {
+    name: String,
+    node: Box<dyn Node>,
+    ports: BTreeMap<PortNo, (LinkId, Dir)>,
+    crashed: Option<CrashMode>,
+    timer: Option<Instant>,
+    timer_gen: u64,
+    changes_seen: u64,
+    spins: u32,
+}
+
+struct Link {
+    ends: [(NodeId, PortNo); 2],
+    admin_up: bool,
+    oper_up: bool,
+    epoch: u64,
+    params: [LinkParams; 2],
+    rng: [Rng; 2],
+    line_free: [Instant; 2],
+    last_arrival: [Instant; 2],
+    counters: [LinkCounters; 2],
+}
+
+struct Arrival {
+    link: LinkId,
+    dir: Dir,
+    epoch: u64,
+    frame: Vec<u8>,
+    id: Option<FrameId>,
+    capture: Option<usize>,
+}
+
+enum Ev {
+    Arrive(Arrival),
+    Timer { node: NodeId, generation: u64 },
+    Fault(Fault),
+}
+
+enum Outcome {
+    Gone(Fate),
+    Arrives {
+        arrival: Instant,
+        corrupted: bool,
+        dup: bool,
+        epoch: u64,
+    },
+}
+
+struct Entry {
+    at: Instant,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed: the heap pops the earliest instant, then the earliest scheduled.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+struct Tracked {
+    origin: StreamRef,
+    inflight: u32,
+    seen: Vec<(LinkId, Dir)>,
+    delivered: Vec<NodeId>,
+    looped: bool,
+    over_budget: bool,
+}
+
+#[derive(Clone, Copy)]
+struct StreamTrack {
+    last_sent: Instant,
+    last_delivered: Option<Instant>,
+    reported: bool,
+}
+
+/// Totals of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NetStats {
+    /// Events processed.
+    pub steps: u64,
+    /// Frames sent on ports with no link.
+    pub unconnected_tx: u64,
+    /// Traffic frames given an id.
+    pub tracked_frames: u64,
+    /// Violations not kept because [`VIOLATIONS_MAX`] were already recorded.
+    pub violations_dropped: u64,
+}
+
+/// An in-memory network in virtual time. Deterministic: the same seed and the same calls give
+/// the same run, bit for bit (events at one instant run in the order they were scheduled).
+pub struct Network {
+    seed: u64,
+    now: Instant,
+    seq: u64,
+    queue: BinaryHeap<Entry>,
+    nodes: Vec<NodeSlot>,
+    links: Vec<Link>,
+    capture: Option<Vec<CaptureRecord>>,
+    invariants: Invariants,
+    tracked: BTreeMap<FrameId, Tracked>,
+    next_frame: u64,
+    streams: BTreeMap<StreamRef, StreamTrack>,
+    violations: Vec<Violation>,
+    checks: Vec<(String, Check, bool)>,
+    last_change: Instant,
+    last_check: Option<Instant>,
+    stats: NetStats,
+}
+
+impl core::fmt::Debug for Network {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Network")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("nodes", &self.nodes.len())
+            .field("links", &self.links.len())
+            .field("pending", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Network {
+    /// An empty network at [`Instant::ZERO`] whose random choices all derive from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            now: Instant::ZERO,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            nodes: Vec::new(),
+            links: Vec::new(),
+            capture: None,
+            invariants: Invariants::default(),
+            tracked: BTreeMap::new(),
+            next_frame: 1,
+            streams: BTreeMap::new(),
+            violations: Vec::new(),
+            checks: Vec::new(),
+            last_change: Instant::ZERO,
+            last_check: None,
+            stats: NetStats::default(),
+        }
+    }
+
+    // ------------------------------------------------------------------ building
+
+    /// Adds a node. Its first [`Node::poll_timeout`] is read at once.
+    pub fn add_node(&mut self, name: &str, node: impl Node) -> NodeId {
+        let id = NodeId(self.nodes.len());
+        self.nodes.push(NodeSlot {
+            name: String::from(name),
+            node: Box::new(node),
+            ports: BTreeMap::new(),
+            crashed: None,
+            timer: None,
+            timer_gen: 0,
+            changes_seen: 0,
+            spins: 0,
+        });
+        self.after_input(id, false);
+        id
+    }
+
+    /// Connects port `a.1` of node `a.0` to port `b.1` of node `b.0` with the same parameters
+    /// both ways. The link comes up at once: both ends get `handle_link(up)`.
+    ///
+    /// # Panics
+    /// Never; a port that is already connected is disconnected from its old link first (the old
+    /// link stays, cut).
+    pub fn connect(
+        &mut self,
+        a: (NodeId, PortNo),
+        b: (NodeId, PortNo),
+        params: LinkParams,
+    ) -> LinkId {
+        self.connect_asymmetric(a, b, params, params)
+    }
+
+    /// Like [`connect`](Self::connect) with different parameters per direction.
+    pub fn connect_asymmetric(
+        &mut self,
+        a: (NodeId, PortNo),
+        b: (NodeId, PortNo),
+        a_to_b: LinkParams,
+        b_to_a: LinkParams,
+    ) -> LinkId {
+        let id = LinkId(self.links.len());
+        let stream = u64::try_from(id.0).unwrap_or(u64::MAX).wrapping_mul(2);
+        self.links.push(Link {
+            ends: [a, b],
+            admin_up: true,
+            oper_up: false,
+            epoch: 0,
+            params: [a_to_b, b_to_a],
+            rng: [
+                Rng::derive(self.seed, stream),
+                Rng::derive(self.seed, stream.wrapping_add(1)),
+            ],
+            line_free: [Instant::ZERO; 2],
+            last_arrival: [Instant::ZERO; 2],
+            counters: [LinkCounters::default(); 2],
+        });
+        for (end, dir) in [(a, Dir::AtoB), (b, Dir::BtoA)] {
+            if let Some(slot) = self.nodes.get_mut(end.0.0)
+                && let Some((old, _)) = slot.ports.insert(end.1, (id, dir))
+            {
+                if let Some(l) = self.links.get_mut(old.0) {
+                    l.admin_up = false;
+                }
+                self.update_link(old);
+            }
+        }
+        self.update_link(id);
+        id
+    }
+
+    /// Records every frame carried from now on (see [`capture`](Self::capture)).
+    pub fn set_capture(&mut self, on: bool) {
+        match (on, self.capture.is_some()) {
+            (true, false) => self.capture = Some(Vec::new()),
+            (false, true) => self.capture = None,
+            _ => {}
+        }
+    }
+
+    /// Chooses the invariants checked after every step.
+    pub fn set_invariants(&mut self, inv: Invariants) {
+        self.invariants = inv;
+    }
+
+    /// The invariants checked.
+    pub const fn invariants(&self) -> &Invariants {
+        &self.invariants
+    }
+
+    /// Adds a check run after every step; an `Err` is recorded as a
+    /// [`ViolationKind::Custom`] when the check starts failing (not again until it passed).
+    pub fn add_check(
+        &mut self,
+        name: &str,
+        check: impl FnMut(&Self) -> Result<(), String> + 'static,
+    ) {
+        self.checks
+            .push((String::from(name), Box::new(check), false));
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    /// Cuts `link` now: both ends see it go down, frames in flight are lost.
+    pub fn cut(&mut self, link: LinkId) {
+        if let Some(l) = self.links.get_mut(link.0) {
+            l.admin_up = false;
+        }
+        self.update_link(link);
+    }
+
+    /// Restores `link` now.
+    pub fn restore(&mut self, link: LinkId) {
+        if let Some(l) = self.links.get_mut(link.0) {
+            l.admin_up = true;
+        }
+        self.update_link(link);
+    }
+
+    /// Changes a link's parameters in one direction or both; frames already in flight keep
+    /// their timing.
+    pub fn set_link_params(&mut self, link: LinkId, dir: Option<Dir>, params: LinkParams) {
+        if let Some(l) = self.links.get_mut(link.0) {
+            for d in [Dir::AtoB, Dir::BtoA] {
+                if (dir.is_none() || dir == Some(d))
+                    && let Some(p) = l.params.get_mut(d.index())
+                {
+                    *p = params;
+                }
+            }
+        }
+    }
+
+    /// Crashes `node` now: it gets no input until [`restart`](Self::restart).
+    pub fn crash(&mut self, node: NodeId, mode: CrashMode) {
+        let Some(slot) = self.nodes.get_mut(node.0) else {
+            return;
+        };
+        if slot.crashed.is_some() {
+            return;
+        }
+        slot.crashed = Some(mode);
+        slot.timer = None;
+        slot.timer_gen = slot.timer_gen.wrapping_add(1);
+        self.last_change = self.now;
+        let links: Vec<LinkId> = slot.ports.values().map(|(l, _)| *l).collect();
+        for l in links {
+            self.update_link(l);
+        }
+    }
+
+    /// Restarts a crashed `node` now: its [`Node::restart`] hook runs, then it gets link-up
+    /// notifications for its live links (and the far ends of links that come back with it).
+    pub fn restart(&mut self, node: NodeId) {
+        let now = self.now;
+        let Some(slot) = self.nodes.get_mut(node.0) else {
+            return;
+        };
+        if slot.crashed.take().is_none() {
+            return;
+        }
+        slot.node.restart(now);
+        slot.spins = 0;
+        self.last_change = now;
+        let ports: Vec<(PortNo, LinkId)> = slot.ports.iter().map(|(p, (l, _))| (*p, *l)).collect();
+        for (port, l) in ports {
+            let was_up = self.links.get(l.0).is_some_and(|l| l.oper_up);
+            self.update_link(l);
+            // A link that stayed up (a hung node) does not change, but the rebuilt node must
+            // learn it is up.
+            if was_up && self.links.get(l.0).is_some_and(|l| l.oper_up) {
+                self.notify_link(node, port, true);
+            }
+        }
+        self.after_input(node, false);
+    }
+
+    /// Schedules `fault` at `at` (now if `at` is in the past). Faults at one instant run in the
+    /// order they were scheduled, before later-scheduled events of that instant.
+    pub fn schedule(&mut self, at: Instant, fault: Fault) {
+        let at = at.max(self.now);
+        self.push(at, Ev::Fault(fault));
+    }
+
+    /// Schedules a whole plan.
+    pub fn schedule_plan(&mut self, plan: impl IntoIterator<Item = (Instant, Fault)>) {
+        for (at, f) in plan {
+            self.schedule(at, f);
+        }
+    }
+
+    fn apply(&mut self, fault: Fault) {
+        match fault {
+            Fault::Cut(l) => self.cut(l),
+            Fault::Restore(l) => self.restore(l),
+            Fault::SetParams { link, dir, params } => self.set_link_params(link, dir, params),
+            Fault::Crash(n, mode) => self.crash(n, mode),
+            Fault::Restart(n) => self.restart(n),
+        }
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /// Virtual time.
+    pub const fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The instant of the next event, if any.
+    pub fn next_event_at(&self) -> Option<Instant> {
+        self.queue.peek().map(|e| e.at)
+    }
+
+    /// Processes the earliest event (a frame arrival, a node timeout or a scheduled fault),
+    /// then checks the invariants. Returns false when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        let Some(e) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(e.at);
+        match e.ev {
+            Ev::Arrive(a) => self.arrive(a),
+            Ev::Timer { node, generation } => self.fire_timer(node, generation),
+            Ev::Fault(f) => self.apply(f),
+        }
+        self.stats.steps = self.stats.steps.saturating_add(1);
+        self.check();
+        true
+    }
+
+    /// Runs every event up to and including `t`, then sets the time to `t`.
+    pub fn run_until(&mut self, t: Instant) {
+        while self.next_event_at().is_some_and(|at| at <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Runs for `d` of virtual time.
+    pub fn run_for(&mut self, d: Duration) {
+        self.run_until(self.now + d);
+    }
+
+    /// Runs until `done` holds (checked before each step), or until `deadline`. Returns
+    /// whether `done` held.
+    pub fn run_while_not(
+        &mut self,
+        deadline: Instant,
+        mut done: impl FnMut(&Self) -> bool,
+    ) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            match self.next_event_at() {
+                Some(at) if at <= deadline => {
+                    self.step();
+                }
+                _ => {
+                    self.now = self.now.max(deadline);
+                    return done(self);
+                }
+            }
+        }
+    }
+
+    /// Runs until no node reported a state change ([`Node::changes`]) and no fault happened
+    /// for `quiet` of virtual time, or until `deadline`.
+    ///
+    /// # Errors
+    /// `Err(deadline)` if the network was still changing at `deadline`.
+    pub fn run_until_quiet(
+        &mut self,
+        quiet: Duration,
+        deadline: Instant,
+    ) -> Result<Instant, Instant> {
+        loop {
+            let target = self.last_change + quiet;
+            if target > deadline {
+                self.run_until(deadline);
+                return Err(deadline);
+            }
+            let mark = self.last_change;
+            while self.last_change == mark && self.next_event_at().is_some_and(|at| at <= target) {
+                self.step();
+            }
+            if self.last_change == mark {
+                self.now = self.now.max(target);
+                return Ok(target);
+            }
+        }
+    }
+
+    /// The last instant a node reported a state change or a fault happened.
+    pub const fn last_change(&self) -> Instant {
+        self.last_change
+    }
+
+    // ------------------------------------------------------------------ access
+
+    /// The node's name.
+    pub fn name(&self, node: NodeId) -> &str {
+        self.nodes.get(node.0).map_or("?", |s| s.name.as_str())
+    }
+
+    /// The node as its concrete type.
+    pub fn node<T: Node>(&self, node: NodeId) -> Option<&T> {
+        let n: &dyn Any = self.nodes.get(node.0)?.node.as_ref();
+        n.downcast_ref::<T>()
+    }
+
+    /// Runs `f` on the node as its concrete type (a configuration change, a command), then
+    /// drains its outputs as after any input.
+    pub fn with_node<T: Node, R>(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut T, Instant) -> R,
+    ) -> Option<R> {
+        let now = self.now;
+        let slot = self.nodes.get_mut(node.0)?;
+        if slot.crashed.is_some() {
+            return None;
+        }
+        let n: &mut dyn Any = slot.node.as_mut();
+        let r = f(n.downcast_mut::<T>()?, now);
+        self.after_input(node, false);
+        Some(r)
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of links.
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
+    /// Whether the node is crashed.
+    pub fn is_crashed(&self, node: NodeId) -> bool {
+        self.nodes.get(node.0).is_some_and(|s| s.crashed.is_some())
+    }
+
+    /// The link's two ends.
+    pub fn link_ends(&self, link: LinkId) -> Option<[(NodeId, PortNo); 2]> {
+        self.links.get(link.0).map(|l| l.ends)
+    }
+
+    /// Whether the link is up (not cut, neither end powered off).
+    pub fn link_up(&self, link: LinkId) -> bool {
+        self.links.get(link.0).is_some_and(|l| l.oper_up)
+    }
+
+    /// The link's counters, `[a→b, b→a]`.
+    pub fn link_counters(&self, link: LinkId) -> Option<[LinkCounters; 2]> {
+        self.links.get(link.0).map(|l| l.counters)
+    }
+
+    /// Run totals.
+    pub const fn stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    /// The violations recorded so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Takes the violations recorded so far.
+    pub fn take_violations(&mut self) -> Vec<Violation> {
+        core::mem::take(&mut self.violations)
+    }
+
+    /// The frames captured so far (empty unless [`set_capture`](Self::set_capture) is on).
+    pub fn capture(&self) -> &[CaptureRecord] {
+        self.capture.as_deref().unwrap_or_default()
+    }
+
+    /// The captured frames that pass `filter` as a classic pcap file (nanosecond timestamps,
+    /// LINKTYPE_ETHERNET), in the order they were handed to their links. Classic pcap has no
+    /// field for the link, direction or fate: filter per link (or per direction) for a trace
+    /// per wire, and read [`capture`](Self::capture) for the rest.
+    pub fn pcap(&self, filter: impl Fn(&CaptureRecord) -> bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_pcap(self.capture().iter().filter(|r| filter(r)), &mut out);
+        out
+    }
+
+    /// A text table of every link's counters, one line per direction.
+    pub fn counters_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<4} {:<32} {:>9} {:>11} {:>9} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6}",
+            "link",
+            "from -> to",
+            "frames",
+            "bytes",
+            "delivered",
+            "lost",
+            "down",
+            "node",
+            "dup",
+            "reord",
+            "corr",
+            "hops"
+        );
+        for (i, l) in self.links.iter().enumerate() {
+            for d in [Dir::AtoB, Dir::BtoA] {
+                let (from, to) = match d {
+                    Dir::AtoB => (l.ends[0], l.ends[1]),
+                    Dir::BtoA => (l.ends[1], l.ends[0]),
+                };
+                let c = l.counters.get(d.index()).copied().unwrap_or_default();
+                let mut path = String::new();
+                let _ = write!(
+                    path,
+                    "{}/{} -> {}/{}",
+                    self.name(from.0),
+                    from.1,
+                    self.name(to.0),
+                    to.1
+                );
+                let _ = writeln!(
+                    s,
+                    "{:<4} {:<32} {:>9} {:>11} {:>9} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6}",
+                    i,
+                    path,
+                    c.frames,
+                    c.bytes,
+                    c.delivered,
+                    c.lost,
+                    c.link_down,
+                    c.node_down,
+                    c.duplicated,
+                    c.reordered,
+                    c.corrupted,
+                    c.hop_budget
+                );
+            }
+        }
+        s
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    fn push(&mut self, at: Instant, ev: Ev) {
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        self.queue.push(Entry { at, seq, ev });
+    }
+
+    /// Recomputes a link's operational state and tells both ends if it changed.
+    fn update_link(&mut self, link: LinkId) {
+        let Some(l) = self.links.get(link.0) else {
+            return;
+        };
+        let powered = |n: NodeId| {
+            !matches!(
+                self.nodes.get(n.0).and_then(|s| s.crashed),
+                Some(CrashMode::PowerOff)
+            )
+        };
+        let up = l.admin_up && powered(l.ends[0].0) && powered(l.ends[1].0);
+        if up == l.oper_up {
+            return;
+        }
+        let ends = l.ends;
+        if let Some(l) = self.links.get_mut(link.0) {
+            l.oper_up = up;
+            l.epoch = l.epoch.wrapping_add(1);
+            // 802.3 carrier loss: the line is empty when it comes back.
+            l.line_free = [self.now; 2];
+            l.last_arrival = [self.now; 2];
+        }
+        self.last_change = self.now;
+        for (n, p) in ends {
+            self.notify_link(n, p, up);
+        }
+    }
+
+    fn notify_link(&mut self, node: NodeId, port: PortNo, up: bool) {
+        let now = self.now;
+        let Some(slot) = self.nodes.get_mut(node.0) else {
+            return;
+        };
+        if slot.crashed.is_some() {
+            return;
+        }
+        slot.node.handle_link(now, port, up);
+        self.after_input(node, false);
+    }
+
+    fn fire_timer(&mut self, node: NodeId, generation: u64) {
+        let now = self.now;
+        let Some(slot) = self.nodes.get_mut(node.0) else {
+            return;
+        };
+        if slot.timer_gen != generation || slot.crashed.is_some() {
+            return;
+        }
+        slot.timer = None;
+        slot.node.handle_timeout(now);
+        self.after_input(node, true);
+    }
+
+    /// Drains a node's outputs after an input and re-arms its timer.
+    fn after_input(&mut self, node: NodeId, was_timeout: bool) {
+        let now = self.now;
+        while let Some(t) = self
+            .nodes
+            .get_mut(node.0)
+            .and_then(|s| s.node.poll_transmit())
+        {
+            self.transmit(node, t);
+        }
+        while let Some(id) = self
+            .nodes
+            .get_mut(node.0)
+            .and_then(|s| s.node.poll_delivered())
+        {
+            self.delivered(node, id);
+        }
+        let Some(slot) = self.nodes.get_mut(node.0) else {
+            return;
+        };
+        let changes = slot.node.changes();
+        if changes != slot.changes_seen {
+            slot.changes_seen = changes;
+            self.last_change = now;
+        }
+        let mut spin = false;
+        let mut next = slot.node.poll_timeout();
+        if was_timeout {
+            match next {
+                Some(at) if at <= now => {
+                    slot.spins = slot.spins.saturating_add(1);
+                    if slot.spins > 1000 {
+                        // A node that keeps asking for "now" would stop virtual time.
+                        spin = slot.spins == 1001;
+                        next = Some(now + Duration::from_nanos(1));
+                    }
+                }
+                _ => slot.spins = 0,
+            }
+        }
+        let generation = if next == slot.timer {
+            None
+        } else {
+            slot.timer = next;
+            slot.timer_gen = slot.timer_gen.wrapping_add(1);
+            next.map(|at| (at.max(now), slot.timer_gen))
+        };
+        if let Some((at, generation)) = generation {
+            self.push(at, Ev::Timer { node, generation });
+        }
+        if spin {
+            self.violate(ViolationKind::TimerSpin { node });
+        }
+    }
+
+    fn new_frame_id(&mut self, origin: StreamRef, seen: Vec<(LinkId, Dir)>) -> FrameId {
+        let id = FrameId(self.next_frame);
+        self.next_frame = self.next_frame.wrapping_add(1);
+        self.stats.tracked_frames = self.stats.tracked_frames.saturating_add(1);
+        self.tracked.insert(
+            id,
+            Tracked {
+                origin,
+                inflight: 0,
+                seen,
+                delivered: Vec::new(),
+                looped: false,
+                over_budget: false,
+            },
+        );
+        id
+    }
+
+    fn record(
+        &mut self,
+        link: LinkId,
+        dir: Dir,
+        fate: Fate,
+        corrupted: bool,
+        duplicate: bool,
+        frame: &[u8],
+    ) -> Option<usize> {
+        let at = self.now;
+        let cap = self.capture.as_mut()?;
+        cap.push(CaptureRecord {
+            at,
+            link,
+            dir,
+            fate,
+            corrupted,
+            duplicate,
+            frame: frame.to_vec(),
+        });
+        Some(cap.len() - 1)
+    }
+
+    fn set_fate(&mut self, index: Option<usize>, fate: Fate) {
+        if let (Some(cap), Some(i)) = (self.capture.as_mut(), index)
+            && let Some(r) = cap.get_mut(i)
+        {
+            r.fate = fate;
+        }
+    }
+
+    fn transmit(&mut self, node: NodeId, t: Transmit) {
+        let now = self.now;
+        let Some(&(link, dir)) = self.nodes.get(node.0).and_then(|s| s.ports.get(&t.port)) else {
+            self.stats.unconnected_tx = self.stats.unconnected_tx.saturating_add(1);
+            return;
+        };
+        let id = match t.track {
+            Track::None => None,
+            Track::New { stream } => {
+                let origin = StreamRef { node, stream };
+                let s = self.streams.entry(origin).or_insert(StreamTrack {
+                    last_sent: now,
+                    last_delivered: None,
+                    reported: false,
+                });
+                s.last_sent = now;
+                Some(self.new_frame_id(origin, Vec::new()))
+            }
+            Track::Copy(id) => self.tracked.contains_key(&id).then_some(id),
+        };
+        self.send_copy(link, dir, t.frame, id, false);
+        self.prune(id);
+    }
+
+    /// Puts one copy of a frame on a link direction (the link's faults decide its fate).
+    fn send_copy(
+        &mut self,
+        link: LinkId,
+        dir: Dir,
+        mut frame: Vec<u8>,
+        id: Option<FrameId>,
+        duplicate: bool,
+    ) {
+        let outcome = self.draw(link, dir, &mut frame, duplicate);
+        let (arrival, corrupted, dup, epoch) = match outcome {
+            Outcome::Gone(fate) => {
+                self.record(link, dir, fate, false, duplicate, &frame);
+                return;
+            }
+            Outcome::Arrives {
+                arrival,
+                corrupted,
+                dup,
+                epoch,
+            } => (arrival, corrupted, dup, epoch),
+        };
+        // Tracked frames: loop detection and the hop budget.
+        if let Some(fid) = id {
+            let budget = usize::try_from(self.invariants.hop_budget).unwrap_or(usize::MAX);
+            let check_loops = self.invariants.forwarding_loop;
+            let mut reports = Vec::new();
+            let mut over = false;
+            if let Some(tr) = self.tracked.get_mut(&fid) {
+                if check_loops && !tr.looped && tr.seen.contains(&(link, dir)) {
+                    tr.looped = true;
+                    reports.push(ViolationKind::ForwardingLoop {
+                        link,
+                        dir,
+                        frame: fid,
+                        origin: tr.origin,
+                    });
+                }
+                if tr.seen.len() >= budget {
+                    over = true;
+                    if !tr.over_budget {
+                        tr.over_budget = true;
+                        reports.push(ViolationKind::HopBudgetExceeded {
+                            frame: fid,
+                            origin: tr.origin,
+                        });
+                    }
+                } else {
+                    tr.seen.push((link, dir));
+                    tr.inflight = tr.inflight.saturating_add(1);
+                }
+            }
+            for v in reports {
+                self.violate(v);
+            }
+            if over {
+                if let Some(c) = self
+                    .links
+                    .get_mut(link.0)
+                    .and_then(|l| l.counters.get_mut(dir.index()))
+                {
+                    c.hop_budget = c.hop_budget.saturating_add(1);
+                }
+                self.record(link, dir, Fate::HopBudget, corrupted, duplicate, &frame);
+                return;
+            }
+        }
+        let capture = self.record(link, dir, Fate::InFlight, corrupted, duplicate, &frame);
+        let copy = dup.then(|| frame.clone());
+        self.push(
+            arrival,
+            Ev::Arrive(Arrival {
+                link,
+                dir,
+                epoch,
+                frame,
+                id,
+                capture,
+            }),
+        );
+        if let Some(copy) = copy {
+            // The duplicate is a new copy as far as the checker goes: its own id (same origin,
+            // same path so far), so the simulator's duplication is never blamed on the nodes.
+            let dup_id = id.and_then(|fid| {
+                let tr = self.tracked.get(&fid)?;
+                let (origin, mut seen) = (tr.origin, tr.seen.clone());
+                seen.pop();
+                Some(self.new_frame_id(origin, seen))
+            });
+            self.send_copy_at(link, dir, copy, dup_id, arrival);
+        }
+    }
+
+    /// The link's random choices for one frame, always drawn in this order: loss, corruption,
+    /// jitter, reordering, duplication.
+    fn draw(&mut self, link: LinkId, dir: Dir, frame: &mut [u8], duplicate: bool) -> Outcome {
+        let now = self.now;
+        let d = dir.index();
+        let Some(l) = self.links.get_mut(link.0) else {
+            return Outcome::Gone(Fate::LinkDown);
+        };
+        let (Some(c), Some(p), Some(rng), Some(free), Some(last)) = (
+            l.counters.get_mut(d),
+            l.params.get(d).copied(),
+            l.rng.get_mut(d),
+            l.line_free.get_mut(d),
+            l.last_arrival.get_mut(d),
+        ) else {
+            return Outcome::Gone(Fate::LinkDown);
+        };
+        if !l.oper_up {
+            c.link_down = c.link_down.saturating_add(1);
+            return Outcome::Gone(Fate::LinkDown);
+        }
+        let len = u64::try_from(frame.len()).unwrap_or(u64::MAX);
+        c.frames = c.frames.saturating_add(1);
+        c.bytes = c.bytes.saturating_add(len);
+        if rng.chance(p.loss) {
+            c.lost = c.lost.saturating_add(1);
+            return Outcome::Gone(Fate::Lost);
+        }
+        let mut corrupted = false;
+        if !frame.is_empty() && rng.chance(p.corrupt) {
+            let bit = rng.below(len.saturating_mul(8));
+            let at = usize::try_from(bit / 8).unwrap_or(0);
+            if let Some(b) = frame.get_mut(at) {
+                *b ^= 1 << (bit % 8);
+            }
+            corrupted = true;
+            c.corrupted = c.corrupted.saturating_add(1);
+        }
+        let ser = if p.bandwidth_bps == 0 {
+            Duration::ZERO
+        } else {
+            let nanos = u128::from(len) * 8 * 1_000_000_000 / u128::from(p.bandwidth_bps);
+            Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        };
+        // Serialization: the frame waits for the line, then occupies it.
+        let start = (*free).max(now);
+        *free = start + ser;
+        let jitter_ns = u64::try_from(p.jitter.as_nanos()).unwrap_or(u64::MAX);
+        let jitter = if jitter_ns == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(rng.below(jitter_ns.saturating_add(1)))
+        };
+        let mut arrival = start + ser + p.delay + jitter;
+        if rng.chance(p.reorder) {
+            arrival += p.reorder_delay;
+            c.reordered = c.reordered.saturating_add(1);
+        } else {
+            arrival = arrival.max(*last);
+            *last = arrival;
+        }
+        let dup = !duplicate && rng.chance(p.duplicate);
+        if dup {
+            c.duplicated = c.duplicated.saturating_add(1);
+        }
+        Outcome::Arrives {
+            arrival,
+            corrupted,
+            dup,
+            epoch: l.epoch,
+        }
+    }
+
+    /// Schedules the duplicate made by [`send_copy`](Self::send_copy) to arrive right after
+    /// the original.
+    fn send_copy_at(
+        &mut self,
+        link: LinkId,
+        dir: Dir,
+        frame: Vec<u8>,
+        id: Option<FrameId>,
+        arrival: Instant,
+    ) {
+        let Some(epoch) = self.links.get(link.0).map(|l| l.epoch) else {
+            return;
+        };
+        if let Some(tr) = id.and_then(|fid| self.tracked.get_mut(&fid)) {
+            tr.seen.push((link, dir));
+            tr.inflight = tr.inflight.saturating_add(1);
+        }
+        let capture = self.record(link, dir, Fate::InFlight, false, true, &frame);
+        self.push(
+            arrival,
+            Ev::Arrive(Arrival {
+                link,
+                dir,
+                epoch,
+                frame,
+                id,
+                capture,
+            }),
+        );
+    }
+
+    fn arrive(&mut self, a: Arrival) {
+        let d = a.dir.index();
+        let Some(l) = self.links.get_mut(a.link.0) else {
+            return;
+        };
+        let (node, port) = match a.dir {
+            Dir::AtoB => l.ends[1],
+            Dir::BtoA => l.ends[0],
+        };
+        let live = l.oper_up && l.epoch == a.epoch;
+        let crashed = self.nodes.get(node.0).is_none_or(|s| s.crashed.is_some());
+        let fate = if !live {
+            Fate::LinkDown
+        } else if crashed {
+            Fate::NodeDown
+        } else {
+            Fate::Delivered
+        };
+        if let Some(c) = l.counters.get_mut(d) {
+            match fate {
+                Fate::LinkDown => c.link_down = c.link_down.saturating_add(1),
+                Fate::NodeDown => c.node_down = c.node_down.saturating_add(1),
+                _ => c.delivered = c.delivered.saturating_add(1),
+            }
+        }
+        self.set_fate(a.capture, fate);
+        if fate == Fate::Delivered {
+            let now = self.now;
+            if let Some(slot) = self.nodes.get_mut(node.0) {
+                slot.node.handle_frame(now, port, &a.frame, a.id);
+            }
+            self.after_input(node, false);
+        }
+        if let Some(tr) = a.id.and_then(|fid| self.tracked.get_mut(&fid)) {
+            tr.inflight = tr.inflight.saturating_sub(1);
+        }
+        self.prune(a.id);
+    }
+
+    fn prune(&mut self, id: Option<FrameId>) {
+        if let Some(fid) = id
+            && self.tracked.get(&fid).is_some_and(|t| t.inflight == 0)
+        {
+            self.tracked.remove(&fid);
+        }
+    }
+
+    fn delivered(&mut self, node: NodeId, id: FrameId) {
+        let now = self.now;
+        let check = self.invariants.duplicate_delivery;
+        let Some(tr) = self.tracked.get_mut(&id) else {
+            return;
+        };
+        let origin = tr.origin;
+        let twice = tr.delivered.contains(&node);
+        if !twice {
+            tr.delivered.push(node);
+        }
+        if let Some(s) = self.streams.get_mut(&origin) {
+            s.last_delivered = Some(now);
+            s.reported = false;
+        }
+        if twice && check {
+            self.violate(ViolationKind::DuplicateDelivery {
+                node,
+                frame: id,
+                origin,
+            });
+        }
+    }
+
+    fn violate(&mut self, kind: ViolationKind) {
+        if self.violations.len() >= VIOLATIONS_MAX {
+            self.stats.violations_dropped = self.stats.violations_dropped.saturating_add(1);
+            return;
+        }
+        self.violations.push(Violation { at: self.now, kind });
+    }
+
+    /// The checks that run after every step.
+    fn check(&mut self) {
+        let now = self.now;
+        if let Some((bound, from)) = self.invariants.black_hole
+            && self.last_check != Some(now)
+            && now >= from
+        {
+            let mut found = Vec::new();
+            for (k, s) in &mut self.streams {
+                let since = s.last_delivered.unwrap_or(from).max(from);
+                if !s.reported && s.last_sent > since && now > since + bound {
+                    s.reported = true;
+                    found.push(ViolationKind::BlackHole { stream: *k, since });
+                }
+            }
+            for v in found {
+                self.violate(v);
+            }
+        }
+        self.last_check = Some(now);
+        if !self.checks.is_empty() {
+            let mut checks = core::mem::take(&mut self.checks);
+            for (name, check, failing) in &mut checks {
+                match check(self) {
+                    Ok(()) => *failing = false,
+                    Err(detail) => {
+                        if !*failing {
+                            *failing = true;
+                            self.violate(ViolationKind::Custom {
+                                check: name.clone(),
+                                detail,
+                            });
+                        }
+                    }
+                }
+            }
+            // Checks added by a check (unusual) are kept after the existing ones.
+            checks.append(&mut self.checks);
+            self.checks = checks;
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! The forwarding plane shared by the simulator's bridges: learning, flooding, per-port and
+//! per-tree forwarding state, and logical ports made of link-aggregation members.
+//!
+//! A *logical port* is what the FDB points at: a plain port, or a LAG whose members are chosen
+//! per frame by a hash over the distributing members (as a Linux bond's layer-2 transmit hash
+//! does). A future MLAG peer reuses this: an MLAG bond is a logical port whose members are the
+//! local links, and failover changes the members, never the FDB entries.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use l2_types::{Duration, Instant, MacAddr, PortNo};
+use stp::{PortState, TreeId};
+
+use super::frame::{EthHeader, fnv1a32, is_link_local};
+use super::net::{FrameId, Track, Transmit};
+
+/// A logical port: the unit of learning and of spanning-tree state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogicalPort(pub u16);
+
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    lport: LogicalPort,
+    link_up: bool,
+    collecting: bool,
+    distributing: bool,
+}
+
+/// Forwarding counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SwitchStats {
+    /// Frames received by the forwarding plane.
+    pub rx: u64,
+    /// Frames sent to one known port.
+    pub unicast: u64,
+    /// Frames flooded.
+    pub flooded: u64,
+    /// Copies sent (unicast and flooded).
+    pub tx: u64,
+    /// Frames whose destination is on the port they came from.
+    pub filtered: u64,
+    /// Frames dropped because the ingress port is not collecting or not forwarding.
+    pub ingress_blocked: u64,
+    /// Frames to 802.1Q reserved addresses (never forwarded).
+    pub link_local: u64,
+    /// Copies dropped because the egress LAG has no distributing member.
+    pub no_member: u64,
+    /// Malformed frames.
+    pub malformed: u64,
+    /// Addresses learnt or moved.
+    pub learned: u64,
+    /// Entries removed by flushes.
+    pub flushed: u64,
+}
+
+/// A learning bridge's forwarding plane (IEEE 802.1Q-2022 §8.6, simplified: no priority, no
+/// egress tagging rules; frames keep their tags).
+#[derive(Clone, Debug)]
+pub struct Switch {
+    members: BTreeMap<PortNo, Member>,
+    lports: BTreeMap<LogicalPort, Vec<PortNo>>,
+    states: BTreeMap<(LogicalPort, TreeId), PortState>,
+    default_state: PortState,
+    vid_tree: BTreeMap<u16, TreeId>,
+    fdb: BTreeMap<(u16, MacAddr), (LogicalPort, Instant)>,
+    ageing: Duration,
+    out: VecDeque<Transmit>,
+    stats: SwitchStats,
+}
+
+impl Switch {
+    /// A switch with no ports whose ports start in `default_state` on every tree (Forwarding
+    /// for a plain switch, Discarding under a spanning tree) and whose entries age after
+    /// `ageing` (300 s is the 802.1Q default).
+    pub fn new(default_state: PortState, ageing: Duration) -> Self {
+        Self {
+            members: BTreeMap::new(),
+            lports: BTreeMap::new(),
+            states: BTreeMap::new(),
+            default_state,
+            vid_tree: BTreeMap::new(),
+            fdb: BTreeMap::new(),
+            ageing,
+            out: VecDeque::new(),
+            stats: SwitchStats::default(),
+        }
+    }
+
+    /// Adds physical `port` as a member of logical port `lport` (created if new). A member is
+    /// down, collecting and distributing until told otherwise; a LAG driver clears both flags
+    /// at once with [`set_member`](Self::set_member).
+    pub fn add_member(&mut self, lport: LogicalPort, port: PortNo) {
+        self.members.insert(
+            port,
+            Member {
+                lport,
+                link_up: false,
+                collecting: true,
+                distributing: true,
+            },
+        );
+        let m = self.lports.entry(lport).or_default();
+        if !m.contains(&port) {
+            m.push(port);
+            m.sort_unstable();
+        }
+    }
+
+    /// Adds a plain port: logical port number = port number.
+    pub fn add_port(&mut self, port: PortNo) {
+        self.add_member(LogicalPort(port.0), port);
+    }
+
+    /// The logical port of a member.
+    pub fn lport_of(&self, port: PortNo) -> Option<LogicalPort> {
+        self.members.get(&port).map(|m| m.lport)
+    }
+
+    /// Sets a member's collecting and distributing flags (from LACP's Mux machine).
+    pub fn set_member(&mut self, port: PortNo, collecting: bool, distributing: bool) {
+        if let Some(m) = self.members.get_mut(&port) {
+            m.collecting = collecting;
+            m.distributing = distributing;
+        }
+    }
+
+    /// Sets a member's collecting flag.
+    pub fn set_collecting(&mut self, port: PortNo, collecting: bool) {
+        if let Some(m) = self.members.get_mut(&port) {
+            m.collecting = collecting;
+        }
+    }
+
+    /// Sets a member's distributing flag.
+    pub fn set_distributing(&mut self, port: PortNo, distributing: bool) {
+        if let Some(m) = self.members.get_mut(&port) {
+            m.distributing = distributing;
+        }
+    }
+
+    /// Records a member's link state. A logical port none of whose members is up has its
+    /// entries flushed (802.1Q-2022 §8.8.3 does this for a port that goes down).
+    pub fn set_link(&mut self, port: PortNo, up: bool) {
+        let Some(m) = self.members.get_mut(&port) else {
+            return;
+        };
+        m.link_up = up;
+        let lport = m.lport;
+        if !up && !self.lport_up(lport) {
+            self.flush_lport(lport);
+        }
+    }
+
+    fn lport_up(&self, lport: LogicalPort) -> bool {
+        self.lports.get(&lport).is_some_and(|ms| {
+            ms.iter()
+                .any(|p| self.members.get(p).is_some_and(|m| m.link_up))
+        })
+    }
+
+    /// Sets the forwarding state of a logical port on a tree.
+    pub fn set_state(&mut self, lport: LogicalPort, tree: TreeId, state: PortState) {
+        self.states.insert((lport, tree), state);
+    }
+
+    /// The forwarding state of a logical port on a tree.
+    pub fn state(&self, lport: LogicalPort, tree: TreeId) -> PortState {
+        self.states
+            .get(&(lport, tree))
+            .copied()
+            .unwrap_or(self.default_state)
+    }
+
+    /// Maps a VLAN to a tree (unmapped VLANs and untagged frames use the CIST, tree 0).
+    pub fn map_vid(&mut self, vid: u16, tree: TreeId) {
+        self.vid_tree.insert(vid, tree);
+    }
+
+    fn tree_of(&self, vid: u16) -> TreeId {
+        self.vid_tree.get(&vid).copied().unwrap_or(stp::CIST)
+    }
+
+    /// Removes the dynamic entries learnt on `lport`.
+    pub fn flush_lport(&mut self, lport: LogicalPort) {
+        let before = self.fdb.len();
+        self.fdb.retain(|_, (p, _)| *p != lport);
+        self.count_flush(before);
+    }
+
+    /// Removes the entries learnt on `lport` for the VLANs of `tree`.
+    pub fn flush_lport_tree(&mut self, lport: LogicalPort, tree: TreeId) {
+        let before = self.fdb.len();
+        let map = &self.vid_tree;
+        self.fdb.retain(|(vid, _), (p, _)| {
+            *p != lport || map.get(vid).copied().unwrap_or(stp::CIST) != tree
+        });
+        self.count_flush(before);
+    }
+
+    /// Removes every dynamic entry.
+    pub fn flush_all(&mut self) {
+        let before = self.fdb.len();
+        self.fdb.clear();
+        self.count_flush(before);
+    }
+
+    fn count_flush(&mut self, before: usize) {
+        let gone = u64::try_from(before.saturating_sub(self.fdb.len())).unwrap_or(u64::MAX);
+        self.stats.flushed = self.stats.flushed.saturating_add(gone);
+    }
+
+    /// Where `mac` was learnt in `vid` (untagged: VLAN 1), if the entry is still fresh at `now`.
+    pub fn lookup(&self, now: Instant, vid: u16, mac: MacAddr) -> Option<LogicalPort> {
+        self.fdb
+            .get(&(vid, mac))
+            .filter(|(_, at)| now.saturating_duration_since(*at) < self.ageing)
+            .map(|(p, _)| *p)
+    }
+
+    /// Number of FDB entries (fresh or not yet purged).
+    pub fn fdb_len(&self) -> usize {
+        self.fdb.len()
+    }
+
+    /// Counters.
+    pub const fn stats(&self) -> &SwitchStats {
+        &self.stats
+    }
+
+    /// Forwards a data frame received on physical `port`: ingress checks, learning, then
+    /// unicast to the learnt logical port or flooding to every other forwarding one.
+    pub fn forward(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
+        self.stats.rx = self.stats.rx.saturating_add(1);
+        let Some(h) = EthHeader::parse(frame) else {
+            self.stats.malformed = self.stats.malformed.saturating_add(1);
+            return;
+        };
+        // 802.1Q-2022 §8.6.3: frames to the reserved addresses are never relayed.
+        if is_link_local(h.dst) {
+            self.stats.link_local = self.stats.link_local.saturating_add(1);
+            return;
+        }
+        let Some(m) = self.members.get(&port).copied() else {
+            self.stats.ingress_blocked = self.stats.ingress_blocked.saturating_add(1);
+            return;
+        };
+        let vid = h.vid.unwrap_or(1);
+        let tree = self.tree_of(vid);
+        let state = self.state(m.lport, tree);
+        if !m.link_up || !m.collecting || state == PortState::Discarding {
+            self.stats.ingress_blocked = self.stats.ingress_blocked.saturating_add(1);
+            return;
+        }
+        // §8.7 learning: Learning and Forwarding ports learn source addresses.
+        if h.src.is_unicast() && !h.src.is_zero() {
+            let e = self.fdb.insert((vid, h.src), (m.lport, now));
+            if e.is_none_or(|(p, _)| p != m.lport) {
+                self.stats.learned = self.stats.learned.saturating_add(1);
+            }
+        }
+        if state != PortState::Forwarding {
+            self.stats.ingress_blocked = self.stats.ingress_blocked.saturating_add(1);
+            return;
+        }
+        let hash = flow_hash(h.src, h.dst);
+        if h.dst.is_unicast()
+            && let Some(out) = self.lookup(now, vid, h.dst)
+        {
+            if out == m.lport {
+                self.stats.filtered = self.stats.filtered.saturating_add(1);
+            } else if self.state(out, tree) == PortState::Forwarding {
+                self.stats.unicast = self.stats.unicast.saturating_add(1);
+                self.emit(out, hash, frame, id);
+            } else {
+                self.stats.ingress_blocked = self.stats.ingress_blocked.saturating_add(1);
+            }
+            return;
+        }
+        self.stats.flooded = self.stats.flooded.saturating_add(1);
+        let targets: Vec<LogicalPort> = self
+            .lports
+            .keys()
+            .copied()
+            .filter(|l| {
+                *l != m.lport && self.state(*l, tree) == PortState::Forwarding && self.lport_up(*l)
+            })
+            .collect();
+        for l in targets {
+            self.emit(l, hash, frame, id);
+        }
+    }
+
+    /// Sends a frame the node itself originates on a logical port (hashed over its members).
+    pub fn send(&mut self, lport: LogicalPort, frame: &[u8], track: Track) {
+        let hash = EthHeader::parse(frame).map_or(0, |h| flow_hash(h.src, h.dst));
+        if let Some(port) = self.pick_member(lport, hash) {
+            self.push(port, frame, track);
+        } else {
+            self.stats.no_member = self.stats.no_member.saturating_add(1);
+        }
+    }
+
+    fn pick_member(&self, lport: LogicalPort, hash: u32) -> Option<PortNo> {
+        let ms = self.lports.get(&lport)?;
+        let ok = |p: &&PortNo| {
+            self.members
+                .get(p)
+                .is_some_and(|m| m.link_up && m.distributing)
+        };
+        let n = ms.iter().filter(ok).count();
+        if n == 0 {
+            return None;
+        }
+        let k = usize::try_from(hash).unwrap_or(0) % n;
+        ms.iter().filter(ok).nth(k).copied()
+    }
+
+    fn emit(&mut self, lport: LogicalPort, hash: u32, frame: &[u8], id: Option<FrameId>) {
+        match self.pick_member(lport, hash) {
+            Some(port) => self.push(port, frame, Track::copy_of(id)),
+            None => self.stats.no_member = self.stats.no_member.saturating_add(1),
+        }
+    }
+
+    fn push(&mut self, port: PortNo, frame: &[u8], track: Track) {
+        self.stats.tx = self.stats.tx.saturating_add(1);
+        self.out.push_back(Transmit {
+            port,
+            frame: frame.to_vec(),
+            track,
+        });
+    }
+
+    /// The next frame to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+}
+
+/// A layer-2 flow hash over the two addresses (the idea of Linux's `layer2` transmit hash
+/// policy: one flow always takes one member, so a flow is never reordered).
+pub fn flow_hash(src: MacAddr, dst: MacAddr) -> u32 {
+    let mut b = [0u8; 12];
+    for (d, s) in b.iter_mut().zip(src.0.iter().chain(dst.0.iter())) {
+        *d = *s;
+    }
+    fnv1a32(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::frame::TestFrame;
+
+    fn frame(src: u8, dst: MacAddr) -> alloc::vec::Vec<u8> {
+        TestFrame {
+            dst,
+            src: MacAddr([2, 0, 0, 0, 0, src]),
+            stream: 0,
+            seq: 0,
+            sent_at: Instant::ZERO,
+        }
+        .emit(0)
+    }
+
+    fn drain(s: &mut Switch) -> alloc::vec::Vec<u16> {
+        core::iter::from_fn(|| s.poll_transmit())
+            .map(|t| t.port.0)
+            .collect()
+    }
+
+    #[test]
+    fn learn_flood_unicast_filter_and_flush() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        for p in 1..=3 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        let t = Instant::from_secs(1);
+        let b = MacAddr([2, 0, 0, 0, 0, 2]);
+        s.forward(t, PortNo(1), &frame(1, b), None);
+        assert_eq!(drain(&mut s), [2, 3]); // unknown: flooded
+        s.forward(t, PortNo(2), &frame(2, MacAddr([2, 0, 0, 0, 0, 1])), None);
+        assert_eq!(drain(&mut s), [1]); // learnt
+        s.forward(t, PortNo(1), &frame(1, b), None);
+        assert_eq!(drain(&mut s), [2]);
+        s.forward(t, PortNo(2), &frame(3, b), None); // destination on the ingress port
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        assert_eq!(s.stats().filtered, 1);
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Discarding);
+        s.forward(t, PortNo(1), &frame(1, b), None);
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.flush_lport(LogicalPort(2));
+        s.forward(t, PortNo(1), &frame(1, b), None);
+        assert_eq!(drain(&mut s), [2, 3]);
+        // Ageing.
+        s.forward(t, PortNo(2), &frame(2, MacAddr::BROADCAST), None);
+        drain(&mut s);
+        assert_eq!(
+            s.lookup(t + Duration::from_secs(299), 1, b),
+            Some(LogicalPort(2))
+        );
+        assert_eq!(s.lookup(t + Duration::from_secs(300), 1, b), None);
+        // Reserved addresses are never relayed.
+        s.forward(t, PortNo(1), &frame(1, MacAddr::SLOW_PROTOCOLS), None);
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+
+    #[test]
+    fn lag_hashes_over_distributing_members() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        s.add_port(PortNo(1));
+        s.set_link(PortNo(1), true);
+        for p in [10, 11] {
+            s.add_member(LogicalPort(100), PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        let mut used = [0u32; 2];
+        for d in 0..64u8 {
+            s.forward(
+                Instant::ZERO,
+                PortNo(1),
+                &frame(1, MacAddr([0x03, 0, 0, 0, 0, d])),
+                None,
+            );
+            for p in drain(&mut s) {
+                used[usize::from(p - 10)] += 1;
+            }
+        }
+        assert!(used[0] > 0 && used[1] > 0, "{used:?}");
+        assert_eq!(used[0] + used[1], 64);
+        s.set_distributing(PortNo(10), false);
+        for d in 0..16u8 {
+            s.forward(
+                Instant::ZERO,
+                PortNo(1),
+                &frame(1, MacAddr([0x03, 0, 0, 0, 0, d])),
+                None,
+            );
+            assert_eq!(drain(&mut s), [11]);
+        }
+        s.set_distributing(PortNo(11), false);
+        s.forward(
+            Instant::ZERO,
+            PortNo(1),
+            &frame(1, MacAddr::BROADCAST),
+            None,
+        );
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        assert_eq!(s.stats().no_member, 1);
+        // A member that is not collecting drops what it receives.
+        s.set_collecting(PortNo(10), false);
+        s.forward(
+            Instant::ZERO,
+            PortNo(10),
+            &frame(9, MacAddr::BROADCAST),
+            None,
+        );
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+}
