@@ -50,7 +50,7 @@ pub struct TxStats {
 const SEQ_TRACKED: u64 = 1 << 24;
 
 /// Receive statistics of one stream (source address and stream number).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct RxStats {
     /// Valid frames received.
     pub received: u64,
@@ -75,6 +75,24 @@ pub struct RxStats {
     /// Sum of latencies (of every valid frame).
     pub latency_sum: Duration,
     seen: Vec<u64>,
+}
+
+impl core::fmt::Debug for RxStats {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RxStats")
+            .field("received", &self.received)
+            .field("unique", &self.unique)
+            .field("duplicates", &self.duplicates)
+            .field("missing", &self.missing())
+            .field("reordered", &self.reordered)
+            .field("max_seq", &self.max_seq)
+            .field("first_at", &self.first_at)
+            .field("last_at", &self.last_at)
+            .field("longest_gap", &self.longest_gap)
+            .field("latency_min", &self.latency_min)
+            .field("latency_max", &self.latency_max)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RxStats {
