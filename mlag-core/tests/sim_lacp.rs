@@ -167,9 +167,10 @@ fn bond_to_two_switches_of_one_system_distributes_on_both_links() {
     }
 
     // Traffic both ways from 35 s (the bridge's edge ports forward by then).
-    let mut inv = Invariants::default();
-    inv.black_hole = Some((Duration::from_millis(200), start + Duration::from_secs(1)));
-    p.net.set_invariants(inv);
+    p.net.set_invariants(Invariants {
+        black_hole: Some((Duration::from_millis(200), start + Duration::from_secs(1))),
+        ..Invariants::default()
+    });
     p.net.run_until(Instant::from_secs(45));
     assert!(p.net.violations().is_empty(), "{:?}", p.net.violations());
     // The client's hash spreads its four flows over both links.
@@ -249,9 +250,10 @@ fn member_cut_keeps_the_bond_on_the_other_link_with_bounded_loss() {
     let start = Instant::from_secs(35);
     let mut p = pair(13, true, start, start + Duration::from_secs(1));
     p.net.run_until(Instant::from_secs(40));
-    let mut inv = Invariants::default();
-    inv.black_hole = Some((Duration::from_millis(200), start + Duration::from_secs(1)));
-    p.net.set_invariants(inv);
+    p.net.set_invariants(Invariants {
+        black_hole: Some((Duration::from_millis(200), start + Duration::from_secs(1))),
+        ..Invariants::default()
+    });
     p.net
         .schedule(Instant::from_secs(41), Fault::Cut(p.members[0]));
     p.net

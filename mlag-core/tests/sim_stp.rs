@@ -47,9 +47,10 @@ fn ring_of_three_converges_blocks_one_port_and_carries_traffic() {
     assert!(b0.tree().is_root);
 
     // Traffic from 40 s: no duplicates, no loop, no black hole.
-    let mut inv = Invariants::default();
-    inv.black_hole = Some((Duration::from_millis(500), start));
-    r.net.set_invariants(inv);
+    r.net.set_invariants(Invariants {
+        black_hole: Some((Duration::from_millis(500), start)),
+        ..Invariants::default()
+    });
     r.net.run_until(Instant::from_secs(50));
     assert!(r.net.violations().is_empty(), "{:?}", r.net.violations());
     for i in 0..3u8 {
@@ -72,9 +73,10 @@ fn ring_link_cut_reconverges_with_bounded_loss() {
         .run_until_quiet(Duration::from_secs(10), Instant::from_secs(120))
         .expect("the ring converges");
     r.net.run_until(Instant::from_secs(45));
-    let mut inv = Invariants::default();
-    inv.black_hole = Some((Duration::from_millis(200), start));
-    r.net.set_invariants(inv);
+    r.net.set_invariants(Invariants {
+        black_hole: Some((Duration::from_millis(200), start)),
+        ..Invariants::default()
+    });
     // Cut the forwarding ring link between the root (br0) and br1: br1 must use its
     // alternate path through br2.
     let cut = r.ring[0];

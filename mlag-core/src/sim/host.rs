@@ -354,6 +354,11 @@ impl Host {
         self
     }
 
+    /// Whether the host's link is up (as last reported).
+    pub const fn link_up(&self) -> bool {
+        self.link_up
+    }
+
     /// The host logic (statistics).
     pub const fn app(&self) -> &HostApp {
         &self.app

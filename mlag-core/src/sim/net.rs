@@ -39,8 +39,9 @@ impl Dir {
     }
 }
 
-/// The simulator's hidden identity of one traffic frame copy. It travels beside the bytes (never
-/// in them) so the invariant checker can follow a frame through forwarding nodes.
+/// The simulator's hidden identity of one traffic frame copy on one link. It travels beside the
+/// bytes (never in them) so the invariant checker can follow a frame through forwarding nodes:
+/// each copy a node forwards becomes a child of the copy it received, with its path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FrameId(pub u64);
 
@@ -240,18 +241,20 @@ pub enum ViolationKind {
     DuplicateDelivery {
         /// The host.
         node: NodeId,
-        /// The frame.
+        /// The traffic frame (the id of the frame as sent, shared by all its copies).
         frame: FrameId,
         /// Its stream.
         origin: StreamRef,
     },
-    /// A copy of a traffic frame crossed the same link in the same direction twice.
+    /// A copy of a traffic frame crossed a link direction that it, or a copy it was forwarded
+    /// from, had crossed before: it went round a loop. (Copies that merge from two paths are
+    /// not a loop; if they reach one host it is a [`Self::DuplicateDelivery`].)
     ForwardingLoop {
         /// The link.
         link: LinkId,
         /// The direction.
         dir: Dir,
-        /// The frame.
+        /// The traffic frame (the id of the frame as sent, shared by all its copies).
         frame: FrameId,
         /// Its stream.
         origin: StreamRef,
@@ -259,7 +262,7 @@ pub enum ViolationKind {
     /// The copies of one traffic frame crossed more links than the hop budget allows; the
     /// rest were dropped.
     HopBudgetExceeded {
-        /// The frame.
+        /// The traffic frame (the id of the frame as sent, shared by all its copies).
         frame: FrameId,
         /// Its stream.
         origin: StreamRef,
@@ -299,7 +302,7 @@ pub struct Violation {
 pub struct Invariants {
     /// Report a traffic frame delivered twice to one host.
     pub duplicate_delivery: bool,
-    /// Report a traffic frame copy crossing one link direction twice.
+    /// Report a traffic frame copy crossing a link direction its own path already crossed.
     pub forwarding_loop: bool,
     /// Link crossings allowed to all copies of one traffic frame; beyond it copies are dropped
     /// (and reported), so a loop cannot run forever.
@@ -396,19 +399,30 @@ impl Ord for Entry {
     }
 }
 
-struct Tracked {
+/// One traffic frame as its sender sent it: the family of all its forwarded copies.
+struct Root {
     origin: StreamRef,
-    inflight: u32,
-    seen: Vec<(LinkId, Dir)>,
+    /// Copies of it on the wire.
+    live: u32,
+    /// Link crossings of all its copies.
+    crossings: u32,
     delivered: Vec<NodeId>,
     looped: bool,
     over_budget: bool,
+}
+
+/// One copy on one link: its family and the links it (and its ancestors) crossed.
+struct CopyRec {
+    root: u64,
+    path: Vec<(LinkId, Dir)>,
 }
 
 #[derive(Clone, Copy)]
 struct StreamTrack {
     last_sent: Instant,
     last_delivered: Option<Instant>,
+    /// Frames sent since the last delivery.
+    undelivered: u64,
     reported: bool,
 }
 
@@ -436,7 +450,9 @@ pub struct Network {
     links: Vec<Link>,
     capture: Option<Vec<CaptureRecord>>,
     invariants: Invariants,
-    tracked: BTreeMap<FrameId, Tracked>,
+    roots: BTreeMap<u64, Root>,
+    copies: BTreeMap<FrameId, CopyRec>,
+    next_root: u64,
     next_frame: u64,
     streams: BTreeMap<StreamRef, StreamTrack>,
     violations: Vec<Violation>,
@@ -470,7 +486,9 @@ impl Network {
             links: Vec::new(),
             capture: None,
             invariants: Invariants::default(),
-            tracked: BTreeMap::new(),
+            roots: BTreeMap::new(),
+            copies: BTreeMap::new(),
+            next_root: 1,
             next_frame: 1,
             streams: BTreeMap::new(),
             violations: Vec::new(),
@@ -1044,22 +1062,38 @@ impl Network {
         }
     }
 
-    fn new_frame_id(&mut self, origin: StreamRef, seen: Vec<(LinkId, Dir)>) -> FrameId {
-        let id = FrameId(self.next_frame);
-        self.next_frame = self.next_frame.wrapping_add(1);
+    fn new_root(&mut self, origin: StreamRef) -> u64 {
+        let r = self.next_root;
+        self.next_root = self.next_root.wrapping_add(1);
         self.stats.tracked_frames = self.stats.tracked_frames.saturating_add(1);
-        self.tracked.insert(
-            id,
-            Tracked {
+        self.roots.insert(
+            r,
+            Root {
                 origin,
-                inflight: 0,
-                seen,
+                live: 0,
+                crossings: 0,
                 delivered: Vec::new(),
                 looped: false,
                 over_budget: false,
             },
         );
+        r
+    }
+
+    fn new_copy(&mut self, root: u64, path: Vec<(LinkId, Dir)>) -> FrameId {
+        let id = FrameId(self.next_frame);
+        self.next_frame = self.next_frame.wrapping_add(1);
+        if let Some(r) = self.roots.get_mut(&root) {
+            r.live = r.live.saturating_add(1);
+        }
+        self.copies.insert(id, CopyRec { root, path });
         id
+    }
+
+    fn drop_root_if_done(&mut self, root: u64) {
+        if self.roots.get(&root).is_some_and(|r| r.live == 0) {
+            self.roots.remove(&root);
+        }
     }
 
     fn record(
@@ -1099,31 +1133,37 @@ impl Network {
             self.stats.unconnected_tx = self.stats.unconnected_tx.saturating_add(1);
             return;
         };
-        let id = match t.track {
+        let parent = match t.track {
             Track::None => None,
             Track::New { stream } => {
                 let origin = StreamRef { node, stream };
                 let s = self.streams.entry(origin).or_insert(StreamTrack {
                     last_sent: now,
                     last_delivered: None,
+                    undelivered: 0,
                     reported: false,
                 });
                 s.last_sent = now;
-                Some(self.new_frame_id(origin, Vec::new()))
+                s.undelivered = s.undelivered.saturating_add(1);
+                Some((self.new_root(origin), Vec::new()))
             }
-            Track::Copy(id) => self.tracked.contains_key(&id).then_some(id),
+            Track::Copy(id) => self.copies.get(&id).map(|c| (c.root, c.path.clone())),
         };
-        self.send_copy(link, dir, t.frame, id, false);
-        self.prune(id);
+        let root = parent.as_ref().map(|(r, _)| *r);
+        self.send_copy(link, dir, t.frame, parent, false);
+        if let Some(r) = root {
+            self.drop_root_if_done(r);
+        }
     }
 
     /// Puts one copy of a frame on a link direction (the link's faults decide its fate).
+    /// `parent` is the traffic frame's family and the path its parent copy took.
     fn send_copy(
         &mut self,
         link: LinkId,
         dir: Dir,
         mut frame: Vec<u8>,
-        id: Option<FrameId>,
+        parent: Option<(u64, Vec<(LinkId, Dir)>)>,
         duplicate: bool,
     ) {
         let outcome = self.draw(link, dir, &mut frame, duplicate);
@@ -1139,34 +1179,35 @@ impl Network {
                 epoch,
             } => (arrival, corrupted, dup, epoch),
         };
-        // Tracked frames: loop detection and the hop budget.
-        if let Some(fid) = id {
-            let budget = usize::try_from(self.invariants.hop_budget).unwrap_or(usize::MAX);
+        // Traffic frames: loop detection on the copy's own path, and the hop budget.
+        let mut id = None;
+        let mut dup_of = None;
+        if let Some((root, mut path)) = parent {
+            let budget = self.invariants.hop_budget;
             let check_loops = self.invariants.forwarding_loop;
             let mut reports = Vec::new();
             let mut over = false;
-            if let Some(tr) = self.tracked.get_mut(&fid) {
-                if check_loops && !tr.looped && tr.seen.contains(&(link, dir)) {
-                    tr.looped = true;
+            if let Some(r) = self.roots.get_mut(&root) {
+                if check_loops && !r.looped && path.contains(&(link, dir)) {
+                    r.looped = true;
                     reports.push(ViolationKind::ForwardingLoop {
                         link,
                         dir,
-                        frame: fid,
-                        origin: tr.origin,
+                        frame: FrameId(root),
+                        origin: r.origin,
                     });
                 }
-                if tr.seen.len() >= budget {
+                if r.crossings >= budget {
                     over = true;
-                    if !tr.over_budget {
-                        tr.over_budget = true;
+                    if !r.over_budget {
+                        r.over_budget = true;
                         reports.push(ViolationKind::HopBudgetExceeded {
-                            frame: fid,
-                            origin: tr.origin,
+                            frame: FrameId(root),
+                            origin: r.origin,
                         });
                     }
                 } else {
-                    tr.seen.push((link, dir));
-                    tr.inflight = tr.inflight.saturating_add(1);
+                    r.crossings = r.crossings.saturating_add(1);
                 }
             }
             for v in reports {
@@ -1183,6 +1224,11 @@ impl Network {
                 self.record(link, dir, Fate::HopBudget, corrupted, duplicate, &frame);
                 return;
             }
+            path.push((link, dir));
+            if dup {
+                dup_of = self.roots.get(&root).map(|r| (r.origin, path.clone()));
+            }
+            id = Some(self.new_copy(root, path));
         }
         let capture = self.record(link, dir, Fate::InFlight, corrupted, duplicate, &frame);
         let copy = dup.then(|| frame.clone());
@@ -1198,15 +1244,24 @@ impl Network {
             }),
         );
         if let Some(copy) = copy {
-            // The duplicate is a new copy as far as the checker goes: its own id (same origin,
-            // same path so far), so the simulator's duplication is never blamed on the nodes.
-            let dup_id = id.and_then(|fid| {
-                let tr = self.tracked.get(&fid)?;
-                let (origin, mut seen) = (tr.origin, tr.seen.clone());
-                seen.pop();
-                Some(self.new_frame_id(origin, seen))
+            // The duplicate is a frame of its own family (same origin, same path), so the
+            // simulator's duplication is never blamed on the nodes.
+            let dup_id = dup_of.map(|(origin, path)| {
+                let r = self.new_root(origin);
+                self.new_copy(r, path)
             });
-            self.send_copy_at(link, dir, copy, dup_id, arrival);
+            let capture = self.record(link, dir, Fate::InFlight, false, true, &copy);
+            self.push(
+                arrival,
+                Ev::Arrive(Arrival {
+                    link,
+                    dir,
+                    epoch,
+                    frame: copy,
+                    id: dup_id,
+                    capture,
+                }),
+            );
         }
     }
 
@@ -1283,37 +1338,6 @@ impl Network {
         }
     }
 
-    /// Schedules the duplicate made by [`send_copy`](Self::send_copy) to arrive right after
-    /// the original.
-    fn send_copy_at(
-        &mut self,
-        link: LinkId,
-        dir: Dir,
-        frame: Vec<u8>,
-        id: Option<FrameId>,
-        arrival: Instant,
-    ) {
-        let Some(epoch) = self.links.get(link.0).map(|l| l.epoch) else {
-            return;
-        };
-        if let Some(tr) = id.and_then(|fid| self.tracked.get_mut(&fid)) {
-            tr.seen.push((link, dir));
-            tr.inflight = tr.inflight.saturating_add(1);
-        }
-        let capture = self.record(link, dir, Fate::InFlight, false, true, &frame);
-        self.push(
-            arrival,
-            Ev::Arrive(Arrival {
-                link,
-                dir,
-                epoch,
-                frame,
-                id,
-                capture,
-            }),
-        );
-    }
-
     fn arrive(&mut self, a: Arrival) {
         let d = a.dir.index();
         let Some(l) = self.links.get_mut(a.link.0) else {
@@ -1347,39 +1371,38 @@ impl Network {
             }
             self.after_input(node, false);
         }
-        if let Some(tr) = a.id.and_then(|fid| self.tracked.get_mut(&fid)) {
-            tr.inflight = tr.inflight.saturating_sub(1);
-        }
-        self.prune(a.id);
-    }
-
-    fn prune(&mut self, id: Option<FrameId>) {
-        if let Some(fid) = id
-            && self.tracked.get(&fid).is_some_and(|t| t.inflight == 0)
-        {
-            self.tracked.remove(&fid);
+        // The copy is consumed: forwarded copies (if any) are its children now.
+        if let Some(c) = a.id.and_then(|fid| self.copies.remove(&fid)) {
+            if let Some(r) = self.roots.get_mut(&c.root) {
+                r.live = r.live.saturating_sub(1);
+            }
+            self.drop_root_if_done(c.root);
         }
     }
 
     fn delivered(&mut self, node: NodeId, id: FrameId) {
         let now = self.now;
         let check = self.invariants.duplicate_delivery;
-        let Some(tr) = self.tracked.get_mut(&id) else {
+        let Some(root) = self.copies.get(&id).map(|c| c.root) else {
             return;
         };
-        let origin = tr.origin;
-        let twice = tr.delivered.contains(&node);
+        let Some(r) = self.roots.get_mut(&root) else {
+            return;
+        };
+        let origin = r.origin;
+        let twice = r.delivered.contains(&node);
         if !twice {
-            tr.delivered.push(node);
+            r.delivered.push(node);
         }
         if let Some(s) = self.streams.get_mut(&origin) {
             s.last_delivered = Some(now);
+            s.undelivered = 0;
             s.reported = false;
         }
         if twice && check {
             self.violate(ViolationKind::DuplicateDelivery {
                 node,
-                frame: id,
+                frame: FrameId(root),
                 origin,
             });
         }
@@ -1403,7 +1426,9 @@ impl Network {
             let mut found = Vec::new();
             for (k, s) in &mut self.streams {
                 let since = s.last_delivered.unwrap_or(from).max(from);
-                if !s.reported && s.last_sent > since && now > since + bound {
+                // Two frames at least: one lost last frame of a stream that stopped is loss,
+                // not a black hole.
+                if !s.reported && s.undelivered >= 2 && s.last_sent > since && now > since + bound {
                     s.reported = true;
                     found.push(ViolationKind::BlackHole { stream: *k, since });
                 }
