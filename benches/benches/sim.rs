@@ -1,0 +1,307 @@
+//! The simulator's speed in virtual time (`mlag_core::sim`), criterion group `sim`.
+//!
+//! * `lacp48_rstp/1h` — one hour of virtual time of: 48 LACP clients (fast rate, a bond of two
+//!   links each) against two `lacp::System` switches presenting one LACP system (one LAG per
+//!   client, disjoint port numbers: the LACP half of an MLAG pair), whose uplinks join a ring
+//!   of four RSTP bridges (`stp::Bridge`, hello 2 s). 152 links, 54 nodes, every frame through
+//!   the event queue, the link model and the invariant checker. Goal (performance.md, for the
+//!   full MLAG scenario): ≤ 3.6 s, i.e. wall/virtual ≤ 1/1000.
+//! * `anchor_direct/1h` — the anchor: the same 50 `lacp::System`s and 4 `stp::Bridge`s for one
+//!   hour, with every frame handed straight to the peer's `handle_frame` at the instant it is
+//!   sent and the next timer found by a binary heap (no links, no capture, no checks). The
+//!   ratio `lacp48_rstp / anchor_direct` is the simulator's own overhead on the protocol work.
+//!
+//! Results and machine line: BENCHMARKS.md.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use core::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use l2_types::{Duration, Instant, MacAddr, PortNo};
+use lacp::{LagConfig, LagId, SystemIdentity};
+use mlag_core::sim::{
+    LacpClient, LacpClientConfig, LacpSwitch, LinkParams, Network, StpBridge, SwitchLag,
+};
+use stp::BridgeConfig;
+
+const CLIENTS: u16 = 48;
+const HOUR: Instant = Instant::from_secs(3600);
+const SHARED: MacAddr = MacAddr([0x02, 0x4d, 0, 0, 0, 1]);
+
+fn client_mac(i: u16) -> MacAddr {
+    MacAddr([0x02, 0xc0, 0, 0, (i >> 8) as u8, i as u8])
+}
+
+fn switch_lag(k: u16, i: u16) -> SwitchLag {
+    let mut cfg = LagConfig::new(i);
+    cfg.actor_system = Some(SystemIdentity {
+        priority: 32768,
+        mac: SHARED,
+    });
+    SwitchLag {
+        lag: LagId(u32::from(i)),
+        config: cfg,
+        members: vec![(PortNo(i), i + 1000 * k)],
+        fast: true,
+    }
+}
+
+fn bridge(i: u8) -> StpBridge {
+    let mut cfg = BridgeConfig::new(MacAddr([0x02, 0xbb, 0, 0, i, 0]));
+    cfg.priority = 4096 * (u16::from(i) + 1);
+    StpBridge::new(cfg).unwrap().with_ports(3).unwrap()
+}
+
+/// The scenario of `lacp48_rstp`.
+fn scenario(seed: u64) -> Network {
+    let mut net = Network::new(seed);
+    let mut sws = Vec::new();
+    for k in 0..2u16 {
+        let mut s = LacpSwitch::new(MacAddr([0x02, 0x5f, 0, 0, k as u8, 0]));
+        for i in 1..=CLIENTS {
+            s.add_lag(switch_lag(k, i)).unwrap();
+        }
+        s.add_port(PortNo(100));
+        sws.push(net.add_node(&format!("sw{k}"), s));
+    }
+    let brs: Vec<_> = (0..4u8)
+        .map(|i| net.add_node(&format!("br{i}"), bridge(i)))
+        .collect();
+    for i in 0..4 {
+        net.connect(
+            (brs[i], PortNo(2)),
+            (brs[(i + 1) % 4], PortNo(1)),
+            LinkParams::gigabit(),
+        );
+    }
+    for k in 0..2 {
+        net.connect(
+            (sws[k], PortNo(100)),
+            (brs[k], PortNo(3)),
+            LinkParams::gigabit(),
+        );
+    }
+    for i in 1..=CLIENTS {
+        let c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        let c = net.add_node(&format!("c{i}"), c);
+        net.connect((c, PortNo(1)), (sws[0], PortNo(i)), LinkParams::gigabit());
+        net.connect((c, PortNo(2)), (sws[1], PortNo(i)), LinkParams::gigabit());
+    }
+    net
+}
+
+/// The anchor: the same protocol entities wired directly.
+struct Direct {
+    lacp: Vec<lacp::System>,
+    stp: Vec<stp::Bridge>,
+    /// (entity, port) → (entity, port); entities 0..lacp.len() are LACP, then STP.
+    wires: std::collections::HashMap<(usize, u16), (usize, u16)>,
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    armed: Vec<Option<Instant>>,
+    frames: u64,
+}
+
+const UP_LACP: lacp::LinkState = lacp::LinkState::Up {
+    speed_mbps: 1000,
+    full_duplex: true,
+};
+const UP_STP: stp::LinkState = stp::LinkState::Up {
+    speed_mbps: 1000,
+    full_duplex: true,
+};
+
+impl Direct {
+    fn new() -> Self {
+        let now = Instant::ZERO;
+        let mut lacp = Vec::new();
+        // 0, 1: the switches; 2..: the clients.
+        for k in 0..2u16 {
+            let mut s = lacp::System::new(lacp::SystemConfig::new(MacAddr([
+                0x02, 0x5f, 0, 0, k as u8, 0,
+            ])));
+            for i in 1..=CLIENTS {
+                let l = switch_lag(k, i);
+                s.add_lag(now, l.lag, l.config).unwrap();
+                let pc = lacp::PortConfig::new(client_mac(1000 + i), l.lag, i + 1000 * k)
+                    .with_short_timeout();
+                s.add_port(now, PortNo(i), pc).unwrap();
+            }
+            lacp.push(s);
+        }
+        let mut wires = std::collections::HashMap::new();
+        for i in 1..=CLIENTS {
+            let mut c = lacp::System::new(lacp::SystemConfig::new(client_mac(i)));
+            c.add_lag(now, LagId(1), LagConfig::new(1)).unwrap();
+            for p in 1..=2u16 {
+                let pc = lacp::PortConfig::new(client_mac(2000 + i * 2 + p), LagId(1), p)
+                    .with_short_timeout();
+                c.add_port(now, PortNo(p), pc).unwrap();
+            }
+            let ci = lacp.len();
+            lacp.push(c);
+            for k in 0..2usize {
+                wires.insert((ci, k as u16 + 1), (k, i));
+                wires.insert((k, i), (ci, k as u16 + 1));
+            }
+        }
+        let n = lacp.len();
+        let stp: Vec<stp::Bridge> = (0..4u8)
+            .map(|i| {
+                let mut b = stp::Bridge::new({
+                    let mut cfg = BridgeConfig::new(MacAddr([0x02, 0xbb, 0, 0, i, 0]));
+                    cfg.priority = 4096 * (u16::from(i) + 1);
+                    cfg
+                })
+                .unwrap();
+                for p in 1..=3u16 {
+                    let mac = MacAddr([0x02, 0xbb, 0, 1, i, p as u8]);
+                    b.add_port(now, PortNo(p), stp::PortConfig::new(mac)).unwrap();
+                }
+                b
+            })
+            .collect();
+        for i in 0..4usize {
+            wires.insert((n + i, 2), (n + (i + 1) % 4, 1));
+            wires.insert((n + (i + 1) % 4, 1), (n + i, 2));
+        }
+        let total = n + stp.len();
+        let mut d = Self {
+            lacp,
+            stp,
+            wires,
+            timers: BinaryHeap::new(),
+            armed: vec![None; total],
+            frames: 0,
+        };
+        for e in 0..total {
+            let ports: Vec<u16> = if e < n {
+                d.lacp[e].ports().map(|p| p.port.0).collect()
+            } else {
+                vec![1, 2, 3]
+            };
+            for p in ports {
+                if e < n {
+                    d.lacp[e].handle_link(now, PortNo(p), UP_LACP);
+                } else {
+                    d.stp[e - n].handle_link(now, PortNo(p), UP_STP);
+                }
+            }
+        }
+        for e in 0..total {
+            d.drain(now, e);
+        }
+        d
+    }
+
+    /// Delivers everything entity `e` sends (recursively) and re-arms its timer.
+    fn drain(&mut self, now: Instant, e: usize) {
+        let n = self.lacp.len();
+        let mut buf = [0u8; 1514];
+        let mut work = vec![e];
+        while let Some(e) = work.pop() {
+            loop {
+                let t = if e < n {
+                    while self.lacp[e].poll_event().is_some() {}
+                    self.lacp[e].poll_transmit(&mut buf).map(|t| (t.port, t.len))
+                } else {
+                    while self.stp[e - n].poll_event().is_some() {}
+                    self.stp[e - n].poll_transmit(&mut buf).map(|t| (t.port, t.len))
+                };
+                let Some((port, len)) = t else { break };
+                self.frames += 1;
+                if let Some(&(to, tp)) = self.wires.get(&(e, port.0)) {
+                    if to < n {
+                        let _ = self.lacp[to].handle_frame(now, PortNo(tp), &buf[..len]);
+                    } else {
+                        let _ = self.stp[to - n].handle_frame(now, PortNo(tp), &buf[..len]);
+                    }
+                    work.push(to);
+                }
+            }
+            let next = if e < n {
+                self.lacp[e].poll_timeout()
+            } else {
+                self.stp[e - n].poll_timeout()
+            };
+            if next != self.armed[e] {
+                self.armed[e] = next;
+                if let Some(at) = next {
+                    self.timers.push(Reverse((at.max(now), e)));
+                }
+            }
+        }
+    }
+
+    fn run(&mut self, until: Instant) {
+        let n = self.lacp.len();
+        while let Some(&Reverse((at, e))) = self.timers.peek() {
+            if at > until {
+                break;
+            }
+            self.timers.pop();
+            if self.armed[e] != Some(at) {
+                continue;
+            }
+            self.armed[e] = None;
+            if e < n {
+                self.lacp[e].handle_timeout(at);
+            } else {
+                self.stp[e - n].handle_timeout(at);
+            }
+            self.drain(at, e);
+        }
+    }
+}
+
+fn sim(c: &mut Criterion) {
+    // Sanity, outside the timing: the scenario converges and stays clean for the hour.
+    let mut net = scenario(1);
+    net.run_until(HOUR);
+    assert!(net.violations().is_empty());
+    for i in 0..usize::from(CLIENTS) {
+        let c = net.node::<LacpClient>(mlag_core::sim::NodeId(6 + i)).unwrap();
+        assert_eq!(c.distributing().count(), 2, "client {i}");
+    }
+    let steps = net.stats().steps;
+    let frames: u64 = (0..net.link_count())
+        .flat_map(|l| net.link_counters(mlag_core::sim::LinkId(l)).unwrap())
+        .map(|c| c.frames)
+        .sum();
+    let mut d = Direct::new();
+    d.run(HOUR);
+    assert!(d.lacp.iter().all(|s| s.ports().all(|p| p.distributing)));
+    eprintln!(
+        "sim: {steps} events, {frames} frames in 1 h virtual; direct anchor: {} frames",
+        d.frames
+    );
+
+    let mut g = c.benchmark_group("sim");
+    g.sample_size(10);
+    g.measurement_time(core::time::Duration::from_secs(30));
+    g.bench_function("lacp48_rstp/1h", |b| {
+        b.iter_batched(
+            || scenario(1),
+            |mut net| {
+                net.run_until(HOUR);
+                net.stats().steps
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("anchor_direct/1h", |b| {
+        b.iter_batched(
+            Direct::new,
+            |mut d| {
+                d.run(HOUR);
+                d.frames
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+    let _ = Duration::ZERO;
+}
+
+criterion_group!(benches, sim);
+criterion_main!(benches);
