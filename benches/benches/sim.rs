@@ -3,7 +3,7 @@
 //! * `lacp48_rstp/1h` — one hour of virtual time of: 48 LACP clients (fast rate, a bond of two
 //!   links each) against two `lacp::System` switches presenting one LACP system (one LAG per
 //!   client, disjoint port numbers: the LACP half of an MLAG pair), whose uplinks join a ring
-//!   of four RSTP bridges (`stp::Bridge`, hello 2 s). 152 links, 54 nodes, every frame through
+//!   of four RSTP bridges (`stp::Bridge`, hello 2 s). 102 links, 54 nodes, every frame through
 //!   the event queue, the link model and the invariant checker. Goal (performance.md, for the
 //!   full MLAG scenario): ≤ 3.6 s, i.e. wall/virtual ≤ 1/1000.
 //! * `anchor_direct/1h` — the anchor: the same 50 `lacp::System`s and 4 `stp::Bridge`s for one
@@ -12,7 +12,12 @@
 //!   ratio `lacp48_rstp / anchor_direct` is the simulator's own overhead on the protocol work.
 //!
 //! Results and machine line: BENCHMARKS.md.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use core::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -156,7 +161,8 @@ impl Direct {
                 .unwrap();
                 for p in 1..=3u16 {
                     let mac = MacAddr([0x02, 0xbb, 0, 1, i, p as u8]);
-                    b.add_port(now, PortNo(p), stp::PortConfig::new(mac)).unwrap();
+                    b.add_port(now, PortNo(p), stp::PortConfig::new(mac))
+                        .unwrap();
                 }
                 b
             })
@@ -203,10 +209,14 @@ impl Direct {
             loop {
                 let t = if e < n {
                     while self.lacp[e].poll_event().is_some() {}
-                    self.lacp[e].poll_transmit(&mut buf).map(|t| (t.port, t.len))
+                    self.lacp[e]
+                        .poll_transmit(&mut buf)
+                        .map(|t| (t.port, t.len))
                 } else {
                     while self.stp[e - n].poll_event().is_some() {}
-                    self.stp[e - n].poll_transmit(&mut buf).map(|t| (t.port, t.len))
+                    self.stp[e - n]
+                        .poll_transmit(&mut buf)
+                        .map(|t| (t.port, t.len))
                 };
                 let Some((port, len)) = t else { break };
                 self.frames += 1;
@@ -260,7 +270,9 @@ fn sim(c: &mut Criterion) {
     net.run_until(HOUR);
     assert!(net.violations().is_empty());
     for i in 0..usize::from(CLIENTS) {
-        let c = net.node::<LacpClient>(mlag_core::sim::NodeId(6 + i)).unwrap();
+        let c = net
+            .node::<LacpClient>(mlag_core::sim::NodeId(6 + i))
+            .unwrap();
         assert_eq!(c.distributing().count(), 2, "client {i}");
     }
     let steps = net.stats().steps;

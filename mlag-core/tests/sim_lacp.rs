@@ -316,3 +316,48 @@ fn switch_power_off_and_restart_and_hang() {
     p.net.run_until(Instant::from_secs(35));
     assert_eq!(client(&p).distributing().count(), 2);
 }
+
+/// Hangs switch 0 for one second (less than the client's 3 s timeout) and restarts it, from a
+/// snapshot of its LACP state or from scratch; returns the custom-check violations of "the
+/// client distributes on both links", checked after every step.
+fn hang_and_restart(from_snapshot: bool) -> Vec<mlag_core::sim::Violation> {
+    let mut p = pair(16, true, Instant::from_secs(1000), Instant::from_secs(1000));
+    p.net
+        .with_node::<LacpSwitch, _>(p.switches[0], |s, _| {
+            s.set_restart_from_snapshot(from_snapshot);
+        })
+        .unwrap();
+    p.net.run_until(Instant::from_secs(10));
+    assert_eq!(client(&p).distributing().count(), 2);
+    let c = p.client;
+    p.net
+        .add_check("client distributes on both links", move |n| {
+            let k = n.node::<LacpClient>(c).unwrap().distributing().count();
+            if k == 2 {
+                Ok(())
+            } else {
+                Err(format!("{k} links"))
+            }
+        });
+    p.net.schedule_plan([
+        (
+            Instant::from_secs(20),
+            Fault::Crash(p.switches[0], CrashMode::Hang),
+        ),
+        (Instant::from_secs(21), Fault::Restart(p.switches[0])),
+    ]);
+    p.net.run_until(Instant::from_secs(40));
+    assert_eq!(client(&p).distributing().count(), 2, "back on both links");
+    let sw = p.net.node::<LacpSwitch>(p.switches[0]).unwrap();
+    assert!(sw.system().port(PortNo(1)).unwrap().distributing);
+    p.net.take_violations()
+}
+
+#[test]
+fn switch_restart_from_a_snapshot_is_hitless_and_from_scratch_is_not() {
+    let hitless = hang_and_restart(true);
+    assert!(hitless.is_empty(), "{hitless:?}");
+    let scratch = hang_and_restart(false);
+    assert_eq!(scratch.len(), 1, "{scratch:?}");
+    assert!(scratch[0].at >= Instant::from_secs(21));
+}

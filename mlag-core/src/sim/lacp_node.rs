@@ -4,7 +4,9 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use l2_types::{Duration, EtherType, Instant, MacAddr, PortNo};
-use lacp::{ConfigError, Event, LagConfig, LagId, LinkState, PortConfig, System, SystemConfig};
+use lacp::{
+    ConfigError, Event, LagConfig, LagId, LinkState, PortConfig, Snapshot, System, SystemConfig,
+};
 use stp::PortState;
 
 use super::frame::EthHeader;
@@ -324,6 +326,8 @@ pub struct LacpSwitch {
     out: VecDeque<Transmit>,
     changes: u64,
     stats: LacpSwitchStats,
+    from_snapshot: bool,
+    saved: Option<Snapshot>,
 }
 
 impl LacpSwitch {
@@ -343,7 +347,16 @@ impl LacpSwitch {
             out: VecDeque::new(),
             changes: 0,
             stats: LacpSwitchStats::default(),
+            from_snapshot: false,
+            saved: None,
         }
+    }
+
+    /// After a crash, restart from a snapshot of the LACP state taken at the crash
+    /// (`lacp::System::snapshot` / `restore`: a hitless control-plane restart) instead of from
+    /// scratch. The FDB is rebuilt empty either way.
+    pub fn set_restart_from_snapshot(&mut self, on: bool) {
+        self.from_snapshot = on;
     }
 
     /// Adds a LAG and its members.
@@ -466,7 +479,11 @@ impl Node for LacpSwitch {
         self.sys.poll_timeout()
     }
 
-    fn restart(&mut self, _now: Instant) {
+    fn crash(&mut self, now: Instant) {
+        self.saved = self.from_snapshot.then(|| self.sys.snapshot(now));
+    }
+
+    fn restart(&mut self, now: Instant) {
         let mut sys = System::new(SystemConfig::new(self.system));
         let mut sw = Switch::new(PortState::Forwarding, Duration::from_secs(300));
         for (i, lag) in self.lags.iter().enumerate() {
@@ -475,6 +492,19 @@ impl Node for LacpSwitch {
         }
         for p in &self.plain {
             sw.add_port(*p);
+        }
+        if let Some(restored) = self
+            .saved
+            .take()
+            .and_then(|snap| System::restore(now, &snap).ok())
+        {
+            // The restored System emits no events for the state it restores: program the
+            // members from its port views.
+            for p in restored.ports() {
+                sw.set_member(p.port, p.collecting, p.distributing);
+                sw.set_link(p.port, p.link.is_up());
+            }
+            sys = restored;
         }
         self.sys = sys;
         self.sw = sw;

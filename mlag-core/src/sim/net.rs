@@ -106,8 +106,14 @@ pub trait Node: Any {
     fn poll_delivered(&mut self) -> Option<FrameId> {
         None
     }
-    /// The node restarts after a crash at `now`: rebuild from scratch (or from a snapshot taken
-    /// before). Link-up notifications for its live links follow.
+    /// The node crashes at `now`. It gets no input until [`restart`](Self::restart); a node
+    /// that models a control-plane restart from a checkpoint may save its state here (what a
+    /// real one would have persisted just before).
+    fn crash(&mut self, now: Instant) {
+        let _ = now;
+    }
+    /// The node restarts after a crash at `now`: rebuild from scratch (or from a snapshot saved
+    /// in [`crash`](Self::crash)). Link-up notifications for its live links follow.
     fn restart(&mut self, now: Instant) {
         let _ = now;
     }
@@ -642,6 +648,7 @@ impl Network {
             return;
         }
         slot.crashed = Some(mode);
+        slot.node.crash(self.now);
         slot.timer = None;
         slot.timer_gen = slot.timer_gen.wrapping_add(1);
         self.last_change = self.now;
