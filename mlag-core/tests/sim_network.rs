@@ -48,6 +48,14 @@ fn chaotic_run(seed: u64) -> Network {
             Fault::Crash(r.bridges[1], mlag_core::sim::CrashMode::PowerOff),
         ),
         (Instant::from_secs(46), Fault::Restart(r.bridges[1])),
+        (
+            Instant::from_secs(47),
+            Fault::SetParams {
+                link: r.ring[2],
+                dir: Some(Dir::BtoA),
+                params: LinkParams::new(Duration::from_millis(20)),
+            },
+        ),
     ]);
     r.net.run_until(Instant::from_secs(50));
     r.net
@@ -143,7 +151,8 @@ fn pcap_output_parses_and_matches_the_capture() {
     let fates = |f: Fate| net.capture().iter().filter(|r| r.fate == f).count();
     assert!(fates(Fate::Delivered) > 0 && fates(Fate::Lost) > 0 && fates(Fate::LinkDown) > 0);
     let end = Instant::from_secs(50);
-    let on_wire = Duration::from_micros(2000 + 50 + 200 + 100);
+    // The longest time on the wire: 20 ms on the link slowed at 47 s.
+    let on_wire = Duration::from_micros(20_000 + 100);
     assert!(
         net.capture()
             .iter()
@@ -356,4 +365,34 @@ fn custom_checks_report_when_they_start_failing() {
     // Reported once per failure episode, not once per step.
     assert_eq!(custom.len(), 2, "{custom:?}");
     assert!(custom[0].at >= Instant::from_secs(20) && custom[1].at >= Instant::from_secs(40));
+}
+
+/// A node that always wants a timeout "now".
+struct Spin;
+
+impl Node for Spin {
+    fn handle_frame(&mut self, _: Instant, _: PortNo, _: &[u8], _: Option<FrameId>) {}
+    fn handle_link(&mut self, _: Instant, _: PortNo, _: bool) {}
+    fn handle_timeout(&mut self, _: Instant) {}
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        None
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Some(Instant::ZERO)
+    }
+}
+
+#[test]
+fn a_node_asking_for_now_for_ever_is_reported_and_time_still_advances() {
+    let mut net = Network::new(1);
+    let s = net.add_node("spin", Spin);
+    net.run_until(Instant::from_nanos(10));
+    assert_eq!(net.now(), Instant::from_nanos(10));
+    let spins: Vec<_> = net
+        .violations()
+        .iter()
+        .filter(|v| v.kind == ViolationKind::TimerSpin { node: s })
+        .collect();
+    assert_eq!(spins.len(), 1, "{:?}", net.violations());
+    assert_eq!(spins[0].at, Instant::ZERO);
 }

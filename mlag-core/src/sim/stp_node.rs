@@ -103,6 +103,18 @@ impl StpBridge {
         Ok(self)
     }
 
+    /// Maps each of `vids` to the tree the bridge's MST configuration gives it, for tagged
+    /// traffic under MSTP (untagged frames and unmapped VLANs use the CIST).
+    pub fn map_vlans(&mut self, vids: impl IntoIterator<Item = u16>) {
+        for vid in vids {
+            let tree = self
+                .bridge
+                .as_ref()
+                .map_or(stp::CIST, |b| b.mstid_of_vid(vid));
+            self.sw.map_vid(vid, tree);
+        }
+    }
+
     /// The spanning tree (absent when spanning tree is off).
     pub const fn bridge(&self) -> Option<&Bridge> {
         self.bridge.as_ref()

@@ -6,7 +6,7 @@
 //! does). A future MLAG peer reuses this: an MLAG bond is a logical port whose members are the
 //! local links, and failover changes the members, never the FDB entries.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 use stp::{PortState, TreeId};
@@ -64,6 +64,7 @@ pub struct Switch {
     vid_tree: BTreeMap<u16, TreeId>,
     fdb: BTreeMap<(u16, MacAddr), (LogicalPort, Instant)>,
     ageing: Duration,
+    blocked: BTreeSet<(LogicalPort, LogicalPort)>,
     out: VecDeque<Transmit>,
     stats: SwitchStats,
 }
@@ -81,6 +82,7 @@ impl Switch {
             vid_tree: BTreeMap::new(),
             fdb: BTreeMap::new(),
             ageing,
+            blocked: BTreeSet::new(),
             out: VecDeque::new(),
             stats: SwitchStats::default(),
         }
@@ -169,6 +171,17 @@ impl Switch {
             .get(&(lport, tree))
             .copied()
             .unwrap_or(self.default_state)
+    }
+
+    /// Blocks (or allows again) forwarding from `ingress` to `egress`: the MLAG split horizon
+    /// (frames from the peer-port are not sent to an MLAG bond whose local members are up,
+    /// since the peer delivered them there already).
+    pub fn set_blocked(&mut self, ingress: LogicalPort, egress: LogicalPort, blocked: bool) {
+        if blocked {
+            self.blocked.insert((ingress, egress));
+        } else {
+            self.blocked.remove(&(ingress, egress));
+        }
     }
 
     /// Maps a VLAN to a tree (unmapped VLANs and untagged frames use the CIST, tree 0).
@@ -266,7 +279,7 @@ impl Switch {
         if h.dst.is_unicast()
             && let Some(out) = self.lookup(now, vid, h.dst)
         {
-            if out == m.lport {
+            if out == m.lport || self.blocked.contains(&(m.lport, out)) {
                 self.stats.filtered = self.stats.filtered.saturating_add(1);
             } else if self.state(out, tree) == PortState::Forwarding {
                 self.stats.unicast = self.stats.unicast.saturating_add(1);
@@ -282,7 +295,10 @@ impl Switch {
             .keys()
             .copied()
             .filter(|l| {
-                *l != m.lport && self.state(*l, tree) == PortState::Forwarding && self.lport_up(*l)
+                *l != m.lport
+                    && self.state(*l, tree) == PortState::Forwarding
+                    && self.lport_up(*l)
+                    && !self.blocked.contains(&(m.lport, *l))
             })
             .collect();
         for l in targets {
@@ -449,6 +465,38 @@ mod tests {
         );
         assert_eq!(drain(&mut s), [] as [u16; 0]);
         assert_eq!(s.stats().no_member, 1);
+        // Split horizon: nothing from port 1 to the LAG, flooded or not.
+        s.set_distributing(PortNo(10), true);
+        s.set_blocked(LogicalPort(1), LogicalPort(100), true);
+        s.forward(
+            Instant::ZERO,
+            PortNo(1),
+            &frame(1, MacAddr::BROADCAST),
+            None,
+        );
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        s.forward(
+            Instant::ZERO,
+            PortNo(10),
+            &frame(7, MacAddr::BROADCAST),
+            None,
+        );
+        assert_eq!(drain(&mut s), [1], "the other way is open");
+        s.forward(
+            Instant::ZERO,
+            PortNo(1),
+            &frame(1, MacAddr([2, 0, 0, 0, 0, 7])),
+            None,
+        );
+        assert_eq!(drain(&mut s), [] as [u16; 0], "known unicast too");
+        s.set_blocked(LogicalPort(1), LogicalPort(100), false);
+        s.forward(
+            Instant::ZERO,
+            PortNo(1),
+            &frame(1, MacAddr([2, 0, 0, 0, 0, 7])),
+            None,
+        );
+        assert_eq!(drain(&mut s), [10]);
         // A member that is not collecting drops what it receives.
         s.set_collecting(PortNo(10), false);
         s.forward(
