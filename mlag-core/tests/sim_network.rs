@@ -162,6 +162,15 @@ fn pcap_output_parses_and_matches_the_capture() {
     );
     assert!(net.capture().iter().any(|r| r.corrupted));
     assert!(net.capture().iter().any(|r| r.duplicate));
+    // The text log has one line per record and says what pcap cannot.
+    let log = net.capture_log();
+    assert_eq!(log.lines().count(), net.capture().len());
+    assert!(
+        log.lines()
+            .any(|l| l.contains(" Lost ") && l.contains("br"))
+    );
+    assert!(log.lines().any(|l| l.contains(" C ") || l.ends_with(" C")));
+    println!("{}", log.lines().take(5).collect::<Vec<_>>().join("\n"));
 }
 
 #[test]

@@ -896,6 +896,46 @@ impl Network {
         out
     }
 
+    /// The capture as text, one line per frame: time, link and direction (`node/port >
+    /// node/port`), fate, `C` for corrupted and `D` for a link-made duplicate, length,
+    /// addresses and EtherType — what the pcap file cannot say.
+    pub fn capture_log(&self) -> String {
+        let mut s = String::new();
+        for r in self.capture() {
+            let Some(l) = self.links.get(r.link.0) else {
+                continue;
+            };
+            let (from, to) = match r.dir {
+                Dir::AtoB => (l.ends[0], l.ends[1]),
+                Dir::BtoA => (l.ends[1], l.ends[0]),
+            };
+            let h = super::frame::EthHeader::parse(&r.frame);
+            let _ = writeln!(
+                s,
+                "{} link{} {}/{} > {}/{} {:?}{}{} len {} {}",
+                r.at,
+                r.link.0,
+                self.name(from.0),
+                from.1,
+                self.name(to.0),
+                to.1,
+                r.fate,
+                if r.corrupted { " C" } else { "" },
+                if r.duplicate { " D" } else { "" },
+                r.frame.len(),
+                h.map_or_else(
+                    || String::from("(runt)"),
+                    |h| {
+                        let mut t = String::new();
+                        let _ = write!(t, "{} > {} type {}", h.src, h.dst, h.ethertype);
+                        t
+                    }
+                ),
+            );
+        }
+        s
+    }
+
     /// A text table of every link's counters, one line per direction.
     pub fn counters_table(&self) -> String {
         let mut s = String::new();
