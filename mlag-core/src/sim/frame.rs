@@ -207,6 +207,39 @@ mod tests {
     }
 
     #[test]
+    fn parsers_are_total_on_random_bytes() {
+        let mut rng = crate::sim::Rng::new(9);
+        let good = TestFrame {
+            dst: MacAddr([2, 0, 0, 0, 0, 2]),
+            src: MacAddr([2, 0, 0, 0, 0, 1]),
+            stream: 1,
+            seq: 2,
+            sent_at: Instant::from_secs(3),
+        }
+        .emit(0);
+        for i in 0..20_000u64 {
+            let len = usize::try_from(rng.below(80)).unwrap();
+            let mut f: alloc::vec::Vec<u8> = if i % 2 == 0 {
+                (0..len).map(|_| rng.next_u64() as u8).collect()
+            } else {
+                // Mutations of a valid frame (truncations, tags, flipped octets).
+                let mut f = good.clone();
+                f.truncate(len.max(1));
+                if let Some(b) = f.get_mut(usize::try_from(rng.below(60)).unwrap()) {
+                    *b = rng.next_u64() as u8;
+                }
+                f
+            };
+            if i % 7 == 0 && f.len() > 13 {
+                f[12] = 0x81;
+                f[13] = 0x00;
+            }
+            let _ = EthHeader::parse(&f);
+            let _ = TestFrame::parse(&f);
+        }
+    }
+
+    #[test]
     fn header_parse_tagged_and_link_local() {
         let mut f = alloc::vec![0u8; 64];
         f[12] = 0x81;
