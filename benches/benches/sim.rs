@@ -6,6 +6,11 @@
 //!   of four RSTP bridges (`stp::Bridge`, hello 2 s). 102 links, 54 nodes, every frame through
 //!   the event queue, the link model and the invariant checker. Goal (performance.md, for the
 //!   full MLAG scenario): ≤ 3.6 s, i.e. wall/virtual ≤ 1/1000.
+//! * `lacp48_rstp_traffic/10min` — the same network plus data traffic for ten virtual
+//!   minutes: every client's host sends 10 frames/s to a server on the ring's third bridge,
+//!   which sends 10 frames/s to each client (960 frames/s, each crossing 4–5 links, followed
+//!   by the loop and duplicate checks). The load a fault-injection run with traffic puts on
+//!   the simulator.
 //! * `anchor_direct/1h` — the anchor: the same 50 `lacp::System`s and 4 `stp::Bridge`s for one
 //!   hour, with every frame handed straight to the peer's `handle_frame` at the instant it is
 //!   sent and the next timer found by a binary heap (no links, no capture, no checks). The
@@ -26,12 +31,14 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 use lacp::{LagConfig, LagId, SystemIdentity};
 use mlag_core::sim::{
-    LacpClient, LacpClientConfig, LacpSwitch, LinkParams, Network, StpBridge, SwitchLag,
+    Host, LacpClient, LacpClientConfig, LacpSwitch, LinkParams, Network, StpBridge, StreamConfig,
+    SwitchLag,
 };
 use stp::BridgeConfig;
 
 const CLIENTS: u16 = 48;
 const HOUR: Instant = Instant::from_secs(3600);
+const TEN_MIN: Instant = Instant::from_secs(600);
 const SHARED: MacAddr = MacAddr([0x02, 0x4d, 0, 0, 0, 1]);
 
 fn client_mac(i: u16) -> MacAddr {
@@ -58,8 +65,11 @@ fn bridge(i: u8) -> StpBridge {
     StpBridge::new(cfg).unwrap().with_ports(3).unwrap()
 }
 
-/// The scenario of `lacp48_rstp`.
-fn scenario(seed: u64) -> Network {
+const SERVER: MacAddr = MacAddr([0x02, 0x5e, 0, 0, 0, 1]);
+
+/// The scenario of `lacp48_rstp`, with data traffic from `traffic` on (10 frames/s each way
+/// between every client and one server).
+fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
     let mut net = Network::new(seed);
     let mut sws = Vec::new();
     for k in 0..2u16 {
@@ -87,8 +97,29 @@ fn scenario(seed: u64) -> Network {
             LinkParams::gigabit(),
         );
     }
+    let period = Duration::from_millis(100);
+    if let Some(start) = traffic {
+        // Server on br2's free port 3. It starts after the clients, so the bridges know them.
+        let mut h = Host::new(SERVER);
+        for i in 1..=CLIENTS {
+            h = h.with_stream(StreamConfig::new(
+                client_mac(i),
+                period,
+                start + Duration::from_secs(1) + Duration::from_micros(u64::from(i) * 1000),
+            ));
+        }
+        let h = net.add_node("server", h);
+        net.connect((h, Host::PORT), (brs[2], PortNo(3)), LinkParams::gigabit());
+    }
     for i in 1..=CLIENTS {
-        let c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        let mut c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        if let Some(start) = traffic {
+            c.host_mut().add_stream(StreamConfig::new(
+                SERVER,
+                period,
+                start + Duration::from_micros(u64::from(i) * 1000),
+            ));
+        }
         let c = net.add_node(&format!("c{i}"), c);
         net.connect((c, PortNo(1)), (sws[0], PortNo(i)), LinkParams::gigabit());
         net.connect((c, PortNo(2)), (sws[1], PortNo(i)), LinkParams::gigabit());
@@ -266,7 +297,7 @@ impl Direct {
 
 fn sim(c: &mut Criterion) {
     // Sanity, outside the timing: the scenario converges and stays clean for the hour.
-    let mut net = scenario(1);
+    let mut net = scenario(1, None);
     net.run_until(HOUR);
     assert!(net.violations().is_empty());
     for i in 0..usize::from(CLIENTS) {
@@ -275,6 +306,31 @@ fn sim(c: &mut Criterion) {
             .unwrap();
         assert_eq!(c.distributing().count(), 2, "client {i}");
     }
+    let mut tnet = scenario(1, Some(Instant::from_secs(40)));
+    tnet.run_until(TEN_MIN);
+    assert!(tnet.violations().is_empty(), "{:?}", tnet.violations());
+    // Node 6 is the server, clients follow.
+    let server = tnet.node::<Host>(mlag_core::sim::NodeId(6)).unwrap();
+    for i in 1..=CLIENTS {
+        let rx = server.app().rx(client_mac(i), 0).unwrap();
+        assert!(
+            rx.unique > 5_500 && rx.duplicates == 0,
+            "client {i}: {rx:?}"
+        );
+        let c = tnet
+            .node::<LacpClient>(mlag_core::sim::NodeId(6 + usize::from(i)))
+            .unwrap();
+        let back = c.host().rx(SERVER, u32::from(i - 1)).unwrap();
+        assert!(
+            back.unique > 5_500 && back.duplicates == 0,
+            "client {i}: {back:?}"
+        );
+    }
+    eprintln!(
+        "sim with traffic: {} events, {} traffic frames sent in 10 min virtual",
+        tnet.stats().steps,
+        tnet.stats().tracked_frames
+    );
     let steps = net.stats().steps;
     let frames: u64 = (0..net.link_count())
         .flat_map(|l| net.link_counters(mlag_core::sim::LinkId(l)).unwrap())
@@ -293,9 +349,19 @@ fn sim(c: &mut Criterion) {
     g.measurement_time(core::time::Duration::from_secs(30));
     g.bench_function("lacp48_rstp/1h", |b| {
         b.iter_batched(
-            || scenario(1),
+            || scenario(1, None),
             |mut net| {
                 net.run_until(HOUR);
+                net.stats().steps
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("lacp48_rstp_traffic/10min", |b| {
+        b.iter_batched(
+            || scenario(1, Some(Instant::from_secs(40))),
+            |mut net| {
+                net.run_until(TEN_MIN);
                 net.stats().steps
             },
             BatchSize::PerIteration,

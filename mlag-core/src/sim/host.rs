@@ -178,6 +178,8 @@ pub struct HostApp {
     out: VecDeque<(Vec<u8>, u32)>,
     delivered: VecDeque<FrameId>,
     counters: HostCounters,
+    /// The earliest `next_at` of the streams (kept, not recomputed per poll).
+    next: Option<Instant>,
 }
 
 impl HostApp {
@@ -194,6 +196,7 @@ impl HostApp {
                 corrupt: 0,
                 other: 0,
             },
+            next: None,
         }
     }
 
@@ -211,7 +214,12 @@ impl HostApp {
             next_at,
             tx: TxStats::default(),
         });
+        self.update_next();
         n
+    }
+
+    fn update_next(&mut self) {
+        self.next = self.streams.iter().filter_map(|s| s.next_at).min();
     }
 
     /// Stops a stream (no more frames).
@@ -222,16 +230,20 @@ impl HostApp {
         {
             s.next_at = None;
         }
+        self.update_next();
     }
 
     /// When the next frame is due.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.streams.iter().filter_map(|s| s.next_at).min()
+    pub const fn poll_timeout(&self) -> Option<Instant> {
+        self.next
     }
 
     /// Generates the frames due at `now`; with `can_send` false they are counted as unsent
     /// (their sequence numbers are used up all the same, so the receiver sees the gap).
     pub fn handle_timeout(&mut self, now: Instant, can_send: bool) {
+        if self.next.is_none_or(|at| at > now) {
+            return;
+        }
         for (n, s) in self.streams.iter_mut().enumerate() {
             while let Some(at) = s.next_at.filter(|at| *at <= now) {
                 let seq = s.tx.next_seq;
@@ -254,6 +266,7 @@ impl HostApp {
                 s.next_at = (!done).then(|| at + step);
             }
         }
+        self.update_next();
     }
 
     /// The next frame to send, with its stream number.

@@ -98,6 +98,8 @@ pub struct LacpClient {
     out: VecDeque<Transmit>,
     changes: u64,
     stats: LacpClientStats,
+    /// Transmit buffer for the LACP System (one frame at a time).
+    buf: Vec<u8>,
 }
 
 /// The LAG of a [`LacpClient`].
@@ -120,6 +122,7 @@ impl LacpClient {
             out: VecDeque::new(),
             changes: 0,
             stats: LacpClientStats::default(),
+            buf: alloc::vec![0; 1514],
         })
     }
 
@@ -194,11 +197,10 @@ impl LacpClient {
                 self.changes = self.changes.wrapping_add(1);
             }
         }
-        let mut buf = [0u8; 1514];
-        while let Some(t) = self.sys.poll_transmit(&mut buf) {
+        while let Some(t) = self.sys.poll_transmit(&mut self.buf) {
             self.out.push_back(Transmit {
                 port: t.port,
-                frame: buf.get(..t.len).unwrap_or_default().to_vec(),
+                frame: self.buf.get(..t.len).unwrap_or_default().to_vec(),
                 track: Track::None,
             });
         }
@@ -328,6 +330,8 @@ pub struct LacpSwitch {
     stats: LacpSwitchStats,
     from_snapshot: bool,
     saved: Option<Snapshot>,
+    /// Transmit buffer for the LACP System.
+    buf: Vec<u8>,
 }
 
 impl LacpSwitch {
@@ -349,6 +353,7 @@ impl LacpSwitch {
             stats: LacpSwitchStats::default(),
             from_snapshot: false,
             saved: None,
+            buf: alloc::vec![0; 1514],
         }
     }
 
@@ -433,11 +438,10 @@ impl LacpSwitch {
                 self.changes = self.changes.wrapping_add(1);
             }
         }
-        let mut buf = [0u8; 1514];
-        while let Some(t) = self.sys.poll_transmit(&mut buf) {
+        while let Some(t) = self.sys.poll_transmit(&mut self.buf) {
             self.out.push_back(Transmit {
                 port: t.port,
-                frame: buf.get(..t.len).unwrap_or_default().to_vec(),
+                frame: self.buf.get(..t.len).unwrap_or_default().to_vec(),
                 track: Track::None,
             });
         }

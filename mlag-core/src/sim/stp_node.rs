@@ -36,6 +36,8 @@ pub struct StpBridge {
     out: VecDeque<Transmit>,
     changes: u64,
     stats: StpBridgeStats,
+    /// Transmit buffer for the bridge.
+    buf: Vec<u8>,
 }
 
 const UP: LinkState = LinkState::Up {
@@ -60,6 +62,7 @@ impl StpBridge {
             out: VecDeque::new(),
             changes: 0,
             stats: StpBridgeStats::default(),
+            buf: alloc::vec![0; 1514],
         })
     }
 
@@ -73,6 +76,7 @@ impl StpBridge {
             out: VecDeque::new(),
             changes: 0,
             stats: StpBridgeStats::default(),
+            buf: alloc::vec![0; 1514],
         }
     }
 
@@ -148,11 +152,10 @@ impl StpBridge {
                     _ => {}
                 }
             }
-            let mut buf = [0u8; 1514];
-            while let Some(t) = b.poll_transmit(&mut buf) {
+            while let Some(t) = b.poll_transmit(&mut self.buf) {
                 self.out.push_back(Transmit {
                     port: t.port,
-                    frame: buf.get(..t.len).unwrap_or_default().to_vec(),
+                    frame: self.buf.get(..t.len).unwrap_or_default().to_vec(),
                     track: Track::None,
                 });
             }
