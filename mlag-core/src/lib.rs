@@ -1,8 +1,19 @@
-//! The MLAG coordinator: the RouterOS-style configuration model, the `Dataplane` trait a host implements, the `Coordinator` and the simulator.
-//!
-//! **Status: placeholder.** This crate is a documented stub that reserves its place in the
-//! workspace; it exports nothing yet. Its implementation is a later issue of the project (see the
-//! repository README's crate tour). Do not depend on it yet.
+//! The MLAG coordinator: the RouterOS-style configuration model, pre-flight checks between
+//! peers, the `Dataplane` trait a host implements, and the coordinator design.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+extern crate alloc;
+
+// Modules, one per line (kept sorted so parallel branches merge cleanly).
+pub mod config;
