@@ -17,3 +17,4 @@ extern crate alloc;
 
 // Modules, one per line (kept sorted so parallel branches merge cleanly).
 pub mod config;
+pub mod preflight;

@@ -1,0 +1,450 @@
+//! Pre-flight check: give it both peers' validated configurations, get the mismatches between
+//! them, their severity, and what the pair would do — before anything is applied.
+//!
+//! The same comparison is what the coordinator runs when ICCP connects (each peer's summary
+//! travels in the vendor Consistency TLV, `iccp::wire::param::VENDOR_CONSISTENCY`), so the
+//! pre-flight answer is the answer the running pair gives.
+//!
+//! # Severity: what an error does
+//! * [`Severity::Error`] on one mlag-id: that MLAG is **held down on the secondary** — the
+//!   secondary keeps its half out of the LAG (its LACP ports do not go in sync), so the client
+//!   runs single-homed on the primary's half. This is safe whatever the mismatch, and the
+//!   client keeps connectivity; the primary's half is not taken down too, because a mismatch
+//!   is no reason to cut the client off.
+//! * [`Severity::Error`] on the pair ([`Scope::Pair`]): every dual-connected MLAG is held down
+//!   on the secondary. Raised for what makes the two peers fail to act as one logical system:
+//!   the same bridge MAC on both (no election tie breaker, no port-number split), MLAG off on
+//!   one side, and spanning tree settings that are part of the logical bridge's identity
+//!   (`protocol-mode`, bridge `priority`, MST region name/revision and VLAN→MSTI map): the
+//!   survivor of a failover continues the logical bridge with *its* settings, so they must
+//!   already be the same or neighbours would see a different bridge (or a different MST
+//!   region) after the failover.
+//! * [`Severity::Warning`]: reported, nothing held down (timers, LACP rate, hash policy,
+//!   heartbeat, VLANs carried on one peer-port only, mlag-ids configured on one side only).
+//!
+//! # Per-MLAG checks and why
+//! * mlag-id on one side only: the bond comes up single-homed on that side (warning).
+//! * `lacp-rate`, `lacp-mode`, `transmit-hash-policy`, `min-links`: the client still sees one
+//!   LAG, but failure detection, egress spreading or the up/down threshold differ between the
+//!   halves (warning). Both halves `lacp-mode=passive` is an error: a passive client would
+//!   never form the LAG on the secondary's half either, and a half that is up only by chance
+//!   is not one LAG.
+//! * VLAN membership and `pvid` of the bond's bridge port: the halves are one link for the
+//!   client, so a VLAN on one half only black-holes the frames the client hashes onto the
+//!   other half (error).
+//! * STP port settings (`priority`, `path-cost`, `edge`, `point-to-point`, `bpdu-guard`,
+//!   `restricted-role`, `restricted-tcn`): the two halves are **one** port of the logical
+//!   bridge (see [`crate::coordinator`]); after a failover the survivor's settings apply, so
+//!   different settings change the topology on failover (error, as RouterOS documents: "use
+//!   the same STP configuration on dual-connected bridge ports").
+
+use crate::config::{LacpMode, ProtocolMode, ValidBond, ValidConfig, ValidPort};
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::time::Duration;
+use fdb::MlagId;
+use l2_types::{MacAddr, VlanId};
+
+/// One of the two configurations, in the order given to [`preflight`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Peer {
+    /// The first argument.
+    A,
+    /// The second argument.
+    B,
+}
+
+/// How bad a mismatch is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Reported; nothing held down.
+    Warning,
+    /// The MLAG (or, for [`Scope::Pair`], every MLAG) is held down on the secondary.
+    Error,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The pair as a whole.
+    Pair,
+    /// One mlag-id.
+    Mlag(MlagId),
+}
+
+/// One difference between the peers. Values are given as (A's, B's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// MLAG is disabled (`bridge=none`) on one side.
+    MlagDisabled(Peer),
+    /// Both bridges have the same MAC.
+    SameBridgeMac(MacAddr),
+    /// `heartbeat` differs.
+    Heartbeat(Option<Duration>, Option<Duration>),
+    /// `protocol-mode` differs.
+    StpMode(ProtocolMode, ProtocolMode),
+    /// Bridge `priority` differs.
+    StpPriority(u16, u16),
+    /// A bridge timer differs (`field`: `max-message-age`, `forward-delay`, `hello-time`,
+    /// `transmit-hold-count`, `max-hops`), in seconds or counts.
+    StpTimer {
+        /// The property.
+        field: &'static str,
+        /// A's value.
+        a: u8,
+        /// B's value.
+        b: u8,
+    },
+    /// MSTP: region name, revision or the VLAN→MSTI map (or MSTI priorities) differ.
+    MstRegion,
+    /// `vlan-filtering` differs.
+    VlanFiltering(bool, bool),
+    /// VLANs tagged on one peer-port only.
+    PeerPortVlans {
+        /// Carried by A's peer-port only.
+        only_a: Vec<VlanId>,
+        /// Carried by B's peer-port only.
+        only_b: Vec<VlanId>,
+    },
+    /// The mlag-id exists on one side only.
+    OneSideOnly(Peer),
+    /// `lacp-rate` differs.
+    LacpRate(crate::config::LacpRate, crate::config::LacpRate),
+    /// `lacp-mode` differs.
+    LacpMode(LacpMode, LacpMode),
+    /// Both halves are `lacp-mode=passive`.
+    BothPassive,
+    /// `transmit-hash-policy` differs.
+    TransmitHashPolicy(
+        crate::config::TransmitHashPolicy,
+        crate::config::TransmitHashPolicy,
+    ),
+    /// `min-links` differs.
+    MinLinks(u32, u32),
+    /// `pvid` of the bond's bridge port differs.
+    Pvid(VlanId, VlanId),
+    /// VLAN membership of the bond's bridge port differs.
+    Vlans {
+        /// VLANs only A's half is a member of (tagged or untagged), or that A tags and B
+        /// sends untagged.
+        only_a: Vec<VlanId>,
+        /// Likewise for B.
+        only_b: Vec<VlanId>,
+    },
+    /// A spanning tree setting of the bond's bridge port differs (`field` names it).
+    StpPort(&'static str),
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Its severity.
+    pub severity: Severity,
+    /// The pair or one mlag-id.
+    pub scope: Scope,
+    /// What differs.
+    pub mismatch: Mismatch,
+}
+
+/// What the pair would do with one mlag-id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Both halves in the LAG.
+    Dual,
+    /// Configured on one side only: up there, single-homed.
+    Single(Peer),
+    /// An error holds the secondary's half down: up on the primary only (or on nobody when
+    /// the pair has no primary, see [`Report::primary`]).
+    HeldDown,
+}
+
+/// The pre-flight answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Every mismatch, pair-wide first, then by mlag-id.
+    pub findings: Vec<Finding>,
+    /// The peer that would be elected primary: lowest `priority`, then lowest bridge MAC.
+    /// `None` when the pair cannot elect (MLAG disabled on a side, or equal bridge MACs).
+    pub primary: Option<Peer>,
+    /// The shared system-id (the lower bridge MAC), when the pair can elect.
+    pub system_id: Option<MacAddr>,
+    /// Every mlag-id of either side and what happens to it, in id order.
+    pub mlags: Vec<(MlagId, Outcome)>,
+}
+
+impl Report {
+    /// True if no finding is an error.
+    pub fn is_clean(&self) -> bool {
+        self.findings.iter().all(|f| f.severity != Severity::Error)
+    }
+
+    /// The findings about `scope`.
+    pub fn findings_for(&self, scope: Scope) -> impl Iterator<Item = &Finding> + '_ {
+        self.findings.iter().filter(move |f| f.scope == scope)
+    }
+
+    /// The outcome for `mlag_id`.
+    pub fn outcome(&self, mlag_id: MlagId) -> Option<Outcome> {
+        self.mlags
+            .iter()
+            .find(|(id, _)| *id == mlag_id)
+            .map(|(_, o)| *o)
+    }
+}
+
+fn push(out: &mut Vec<Finding>, severity: Severity, scope: Scope, mismatch: Mismatch) {
+    out.push(Finding {
+        severity,
+        scope,
+        mismatch,
+    });
+}
+
+/// Compares the two peers' configurations; see the [module docs](self) for the rules.
+pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
+    let mut f = Vec::new();
+    let pair = Scope::Pair;
+    let (ba, bb) = (a.mlag_bridge(), b.mlag_bridge());
+    if ba.is_none() {
+        push(
+            &mut f,
+            Severity::Error,
+            pair,
+            Mismatch::MlagDisabled(Peer::A),
+        );
+    }
+    if bb.is_none() {
+        push(
+            &mut f,
+            Severity::Error,
+            pair,
+            Mismatch::MlagDisabled(Peer::B),
+        );
+    }
+    let mut primary = None;
+    let mut system_id = None;
+    if let (Some(ba), Some(bb)) = (ba, bb) {
+        if ba.mac == bb.mac {
+            push(
+                &mut f,
+                Severity::Error,
+                pair,
+                Mismatch::SameBridgeMac(ba.mac),
+            );
+        } else {
+            // Election: lowest (priority, bridge MAC); system-id: lowest bridge MAC.
+            let ka = (a.mlag_priority(), ba.mac);
+            let kb = (b.mlag_priority(), bb.mac);
+            primary = Some(if ka < kb { Peer::A } else { Peer::B });
+            system_id = Some(ba.mac.min(bb.mac));
+        }
+        if a.mlag_heartbeat() != b.mlag_heartbeat() {
+            push(
+                &mut f,
+                Severity::Warning,
+                pair,
+                Mismatch::Heartbeat(a.mlag_heartbeat(), b.mlag_heartbeat()),
+            );
+        }
+        let (sa, sb) = (&ba.stp, &bb.stp);
+        if sa.mode != sb.mode {
+            push(
+                &mut f,
+                Severity::Error,
+                pair,
+                Mismatch::StpMode(sa.mode, sb.mode),
+            );
+        }
+        if sa.bridge.priority != sb.bridge.priority {
+            push(
+                &mut f,
+                Severity::Error,
+                pair,
+                Mismatch::StpPriority(sa.bridge.priority, sb.bridge.priority),
+            );
+        }
+        let timers = [
+            ("max-message-age", sa.bridge.max_age, sb.bridge.max_age),
+            (
+                "forward-delay",
+                sa.bridge.forward_delay,
+                sb.bridge.forward_delay,
+            ),
+            ("hello-time", sa.bridge.hello_time, sb.bridge.hello_time),
+            (
+                "transmit-hold-count",
+                sa.bridge.tx_hold_count,
+                sb.bridge.tx_hold_count,
+            ),
+            ("max-hops", sa.bridge.max_hops, sb.bridge.max_hops),
+        ];
+        for (field, x, y) in timers {
+            if x != y {
+                push(
+                    &mut f,
+                    Severity::Warning,
+                    pair,
+                    Mismatch::StpTimer { field, a: x, b: y },
+                );
+            }
+        }
+        let mstp = sa.mode == ProtocolMode::Mstp || sb.mode == ProtocolMode::Mstp;
+        if mstp
+            && (sa.region_name != sb.region_name
+                || sa.region_revision != sb.region_revision
+                || sa.mstis != sb.mstis)
+        {
+            push(&mut f, Severity::Error, pair, Mismatch::MstRegion);
+        }
+        if ba.vlan_filtering != bb.vlan_filtering {
+            push(
+                &mut f,
+                Severity::Error,
+                pair,
+                Mismatch::VlanFiltering(ba.vlan_filtering, bb.vlan_filtering),
+            );
+        }
+        if let (Some(pa), Some(pb)) = (a.peer_port(), b.peer_port()) {
+            let (only_a, only_b) = split(&pa.membership.tagged, &pb.membership.tagged);
+            if !only_a.is_empty() || !only_b.is_empty() {
+                push(
+                    &mut f,
+                    Severity::Warning,
+                    pair,
+                    Mismatch::PeerPortVlans { only_a, only_b },
+                );
+            }
+        }
+    }
+    let pair_error = f.iter().any(|x| x.severity == Severity::Error);
+
+    // Per mlag-id.
+    let ids: BTreeSet<MlagId> = a
+        .mlag_bonds()
+        .into_iter()
+        .chain(b.mlag_bonds())
+        .map(|(id, _)| id)
+        .collect();
+    let mut mlags = Vec::new();
+    for id in ids {
+        let scope = Scope::Mlag(id);
+        let outcome = match (a.mlag_bond(id), b.mlag_bond(id)) {
+            (Some(_), None) => {
+                push(
+                    &mut f,
+                    Severity::Warning,
+                    scope,
+                    Mismatch::OneSideOnly(Peer::A),
+                );
+                Outcome::Single(Peer::A)
+            }
+            (None, Some(_)) => {
+                push(
+                    &mut f,
+                    Severity::Warning,
+                    scope,
+                    Mismatch::OneSideOnly(Peer::B),
+                );
+                Outcome::Single(Peer::B)
+            }
+            (Some(x), Some(y)) => {
+                let before = f.len();
+                compare_bonds(&mut f, scope, x, y);
+                if let (Some(px), Some(py)) = (a.mlag_port(id), b.mlag_port(id)) {
+                    compare_ports(&mut f, scope, px, py);
+                }
+                let error = f
+                    .get(before..)
+                    .is_some_and(|new| new.iter().any(|x| x.severity == Severity::Error));
+                if error || pair_error {
+                    Outcome::HeldDown
+                } else {
+                    Outcome::Dual
+                }
+            }
+            (None, None) => continue,
+        };
+        mlags.push((id, outcome));
+    }
+    Report {
+        findings: f,
+        primary,
+        system_id,
+        mlags,
+    }
+}
+
+/// (in `a` only, in `b` only), sorted.
+fn split(a: &BTreeSet<VlanId>, b: &BTreeSet<VlanId>) -> (Vec<VlanId>, Vec<VlanId>) {
+    (
+        a.difference(b).copied().collect(),
+        b.difference(a).copied().collect(),
+    )
+}
+
+fn compare_bonds(f: &mut Vec<Finding>, scope: Scope, x: &ValidBond, y: &ValidBond) {
+    let w = Severity::Warning;
+    if x.lacp_rate != y.lacp_rate {
+        push(f, w, scope, Mismatch::LacpRate(x.lacp_rate, y.lacp_rate));
+    }
+    if x.lacp_mode != y.lacp_mode {
+        push(f, w, scope, Mismatch::LacpMode(x.lacp_mode, y.lacp_mode));
+    } else if x.lacp_mode == LacpMode::Passive {
+        push(f, Severity::Error, scope, Mismatch::BothPassive);
+    }
+    if x.transmit_hash_policy != y.transmit_hash_policy {
+        push(
+            f,
+            w,
+            scope,
+            Mismatch::TransmitHashPolicy(x.transmit_hash_policy, y.transmit_hash_policy),
+        );
+    }
+    if x.min_links != y.min_links {
+        push(f, w, scope, Mismatch::MinLinks(x.min_links, y.min_links));
+    }
+}
+
+fn compare_ports(f: &mut Vec<Finding>, scope: Scope, x: &ValidPort, y: &ValidPort) {
+    let e = Severity::Error;
+    if x.pvid != y.pvid {
+        push(f, e, scope, Mismatch::Pvid(x.pvid, y.pvid));
+    }
+    // A VLAN counts as different when membership or tagging differs.
+    let mut only_a: BTreeSet<VlanId> = BTreeSet::new();
+    let mut only_b: BTreeSet<VlanId> = BTreeSet::new();
+    let (ta, tb) = split(&x.membership.tagged, &y.membership.tagged);
+    let (ua, ub) = split(&x.membership.untagged, &y.membership.untagged);
+    only_a.extend(ta.into_iter().chain(ua));
+    only_b.extend(tb.into_iter().chain(ub));
+    if !only_a.is_empty() || !only_b.is_empty() {
+        push(
+            f,
+            e,
+            scope,
+            Mismatch::Vlans {
+                only_a: only_a.into_iter().collect(),
+                only_b: only_b.into_iter().collect(),
+            },
+        );
+    }
+    let (s, t) = (&x.stp, &y.stp);
+    let fields: [(&'static str, bool); 7] = [
+        ("priority", s.priority != t.priority),
+        ("path-cost", s.path_cost != t.path_cost),
+        (
+            "edge",
+            s.admin_edge != t.admin_edge || s.auto_edge != t.auto_edge,
+        ),
+        ("point-to-point", s.point_to_point != t.point_to_point),
+        ("bpdu-guard", s.bpdu_guard != t.bpdu_guard),
+        ("restricted-role", s.root_guard != t.root_guard),
+        ("restricted-tcn", s.restricted_tcn != t.restricted_tcn),
+    ];
+    for (field, differs) in fields {
+        if differs {
+            push(f, e, scope, Mismatch::StpPort(field));
+        }
+    }
+}
