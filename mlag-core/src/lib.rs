@@ -17,4 +17,5 @@ extern crate alloc;
 
 // Modules, one per line (kept sorted so parallel branches merge cleanly).
 pub mod config;
+pub mod dataplane;
 pub mod preflight;

@@ -968,3 +968,17 @@ fn diff_peer_port_and_mac_restart() {
     let changes = diff(&old, &c.validate().unwrap());
     assert_eq!(changes, vec![Change::MlagRestart { field: "bridge" }]);
 }
+
+#[test]
+fn host_port_numbers_round_trip() {
+    let v = base().validate().unwrap();
+    for (i, iface) in v.interfaces().iter().enumerate() {
+        let id = mlag_core::config::IfId(i as u16);
+        let port = v.port_no(id);
+        assert_eq!(port, l2_types::PortNo(i as u16 + 1));
+        assert_eq!(v.if_of(port), Some(id));
+        assert_eq!(v.find(&iface.name), Some(id));
+    }
+    assert_eq!(v.if_of(l2_types::PortNo(0)), None);
+    assert_eq!(v.if_of(l2_types::PortNo(99)), None);
+}

@@ -9,7 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 use fdb::MlagId;
-use l2_types::{MacAddr, VlanId};
+use l2_types::{MacAddr, PortNo, VlanId};
 
 /// Most bridge ports one MLAG peer may have: the peers split the 12-bit STP port number space
 /// (1..=4095) and use the same split for LACP port numbers, so that one logical bridge and one
@@ -218,6 +218,19 @@ impl ValidConfig {
     /// The name of `id` (empty if unknown).
     pub fn name(&self, id: IfId) -> &str {
         self.interface(id).map_or("", |i| i.name.as_str())
+    }
+
+    /// The host port number of an interface: the number the [`crate::dataplane::Dataplane`]
+    /// calls and the coordinator's `handle_frame` / `handle_link` use for it (`IfId + 1`:
+    /// ethernet interfaces first, then bonds, then bridges, in configuration order).
+    pub fn port_no(&self, id: IfId) -> PortNo {
+        PortNo(id.0.saturating_add(1))
+    }
+
+    /// The interface of a host port number (see [`port_no`](Self::port_no)).
+    pub fn if_of(&self, port: PortNo) -> Option<IfId> {
+        let id = IfId(port.0.checked_sub(1)?);
+        self.interface(id).map(|_| id)
     }
 
     /// The interface named `name`.
