@@ -17,5 +17,6 @@ extern crate alloc;
 
 // Modules, one per line (kept sorted so parallel branches merge cleanly).
 pub mod config;
+pub mod coordinator;
 pub mod dataplane;
 pub mod preflight;

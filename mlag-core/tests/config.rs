@@ -283,7 +283,8 @@ fn mlag_bond_not_in_bridge() {
 #[test]
 fn too_many_ports_for_one_peer() {
     let mut c = base();
-    for i in 0..2045u32 {
+    // Quick setup: 2 ports besides the MLAG bond; 1535 more make 1537 > 1536.
+    for i in 0..1535u32 {
         let name = format!("x{i}");
         let b = i.to_be_bytes();
         c.ethernet.push(Ethernet::new(
@@ -293,9 +294,9 @@ fn too_many_ports_for_one_peer() {
         c.ports
             .push(BridgePort::new("bridge1", &name).with_pvid(20));
     }
-    assert_eq!(c.ports.len(), 2048);
+    assert_eq!(c.ports.len(), 1538);
     let p = reject(&c, Menu::Mlag, "mlag", "bridge");
-    assert_eq!(p, Problem::TooManyPorts(2048));
+    assert_eq!(p, Problem::TooManyPorts(1537));
     c.ports.pop();
     c.validate().unwrap();
 }
@@ -981,4 +982,28 @@ fn host_port_numbers_round_trip() {
     }
     assert_eq!(v.if_of(l2_types::PortNo(0)), None);
     assert_eq!(v.if_of(l2_types::PortNo(99)), None);
+}
+
+#[test]
+fn too_many_mlags() {
+    let mut c = base();
+    for i in 0..1023u32 {
+        let name = format!("s{i}");
+        let bond = format!("b{i}");
+        let b = i.to_be_bytes();
+        c.ethernet.push(Ethernet::new(
+            &name,
+            MacAddr([2, 2, b[0], b[1], b[2], b[3]]),
+        ));
+        c.bonds
+            .push(Bond::lacp(&bond, &[&name]).with_mlag_id(1000 + i));
+        c.ports
+            .push(BridgePort::new("bridge1", &bond).with_pvid(20));
+    }
+    // 1 + 1023 MLAG bonds.
+    let p = reject(&c, Menu::Mlag, "mlag", "bridge");
+    assert_eq!(p, Problem::TooManyMlags(1024));
+    c.bonds.pop();
+    c.ports.pop();
+    c.validate().unwrap();
 }

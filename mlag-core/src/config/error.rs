@@ -181,9 +181,13 @@ pub enum Problem {
     DuplicateMsti(u16),
     /// More MSTIs than an MST BPDU carries (64, 802.1Q-2022 §14.6).
     TooManyMstis(usize),
-    /// More ports on the MLAG bridge than a peer's share of the 12-bit port number space
-    /// (this crate's rule; see [`super::PORTS_PER_PEER_MAX`]).
+    /// More ports (other than MLAG bonds) on the MLAG bridge than a peer's share of the
+    /// 12-bit STP port number space (this crate's rule; see
+    /// [`crate::coordinator::PEER_PORTS_MAX`]).
     TooManyPorts(usize),
+    /// More MLAG bonds than the logical bridge has MLAG port numbers (this crate's rule; see
+    /// [`crate::coordinator::MLAG_PORTS_MAX`]).
+    TooManyMlags(usize),
     /// The MLAG bridge has neither an `admin-mac` nor a port to take its MAC from.
     NoBridgeMac,
     /// An MLAG bond that is not a port of the MLAG bridge (this crate's rule: it could not
@@ -269,7 +273,12 @@ impl fmt::Display for Problem {
             Self::TooManyPorts(n) => write!(
                 f,
                 "{n} ports, at most {} per MLAG peer",
-                super::PORTS_PER_PEER_MAX
+                crate::coordinator::PEER_PORTS_MAX
+            ),
+            Self::TooManyMlags(n) => write!(
+                f,
+                "{n} MLAG bonds, at most {}",
+                crate::coordinator::MLAG_PORTS_MAX
             ),
             Self::NoBridgeMac => f.write_str("no admin-mac and no port to take a MAC from"),
             Self::MlagBondNotInBridge => {

@@ -54,8 +54,8 @@ mod validate;
 pub use diff::{Change, diff};
 pub use error::{ConfigError, ConfigErrors, Menu, Problem};
 pub use valid::{
-    IfId, IfKind, Interface, Membership, PORTS_PER_PEER_MAX, StpSettings, ValidBond, ValidBridge,
-    ValidConfig, ValidMlag, ValidMsti, ValidPort, lacp_key,
+    IfId, IfKind, Interface, Membership, StpSettings, ValidBond, ValidBridge, ValidConfig,
+    ValidMlag, ValidMsti, ValidPort, lacp_key,
 };
 
 use alloc::string::{String, ToString};

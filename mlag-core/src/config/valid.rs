@@ -11,11 +11,6 @@ use core::time::Duration;
 use fdb::MlagId;
 use l2_types::{MacAddr, PortNo, VlanId};
 
-/// Most bridge ports one MLAG peer may have: the peers split the 12-bit STP port number space
-/// (1..=4095) and use the same split for LACP port numbers, so that one logical bridge and one
-/// logical LACP system never see one port number twice (see [`crate::coordinator`]).
-pub const PORTS_PER_PEER_MAX: usize = 2047;
-
 /// The LACP key (Actor Key, 802.1AX-2014 §6.3.5) both peers give the LAG of `mlag_id`:
 /// `mlag_id mod 65535 + 1`, so ids 0..=65534 map one-to-one onto keys 1..=65535 and both peers
 /// compute the same key without talking. Larger ids can collide; validation rejects a

@@ -3,8 +3,8 @@
 use super::valid::{Interface, ValidBridge};
 use super::{
     BondMode, Config, ConfigError, ConfigErrors, Edge, IfId, IfKind, Membership, Menu,
-    PORTS_PER_PEER_MAX, PointToPoint, PortCostMode, Problem, ProtocolMode, StpSettings, ValidBond,
-    ValidConfig, ValidMlag, ValidMsti, ValidPort, lacp_key,
+    PointToPoint, PortCostMode, Problem, ProtocolMode, StpSettings, ValidBond, ValidConfig,
+    ValidMlag, ValidMsti, ValidPort, lacp_key,
 };
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -544,8 +544,17 @@ fn check_mlag(
             e.push(Menu::Bridge, &b.name, "protocol-mode", Problem::StpDisabled);
         }
         let n = cfg.ports.iter().filter(|p| p.bridge == bridge_name).count();
-        if n > PORTS_PER_PEER_MAX {
-            e.push(Menu::Mlag, o, "bridge", Problem::TooManyPorts(n));
+        let mlag_bonds = mlag_ids.len();
+        let single = cfg
+            .ports
+            .iter()
+            .filter(|p| p.bridge == bridge_name && !mlag_ids.values().any(|b| *b == p.interface))
+            .count();
+        if single > usize::from(crate::coordinator::PEER_PORTS_MAX) {
+            e.push(Menu::Mlag, o, "bridge", Problem::TooManyPorts(single));
+        }
+        if mlag_bonds > usize::from(crate::coordinator::MLAG_PORTS_MAX) {
+            e.push(Menu::Mlag, o, "bridge", Problem::TooManyMlags(mlag_bonds));
         }
         if b.admin_mac.is_none() && n == 0 {
             e.push(Menu::Bridge, &b.name, "admin-mac", Problem::NoBridgeMac);
