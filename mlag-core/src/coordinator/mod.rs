@@ -2,7 +2,7 @@
 //! `iccp::Session` and one `fdb::Fdb` each and look like **one** switch to every client and
 //! every STP neighbour. This module holds the design (below), the numbering rules both peers
 //! must compute identically ([`PeerIndex`], [`lacp_port_number`], [`stp_port_number`],
-//! [`mlag_stp_port_number`], [`crate::config::lacp_key`]) and the `Coordinator` itself.
+//! [`mlag_stp_port_number`], [`crate::config::lacp_key`]) and the [`Coordinator`] itself.
 //!
 //! # Composition
 //! `Coordinator<D: Dataplane>` owns the validated configuration
@@ -198,6 +198,12 @@
 //! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
 //! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
 //! restart.
+
+mod demux;
+mod run;
+
+pub use demux::{DemuxCounters, FrameKind, classify};
+pub use run::{Coordinator, EVENTS_MAX, Error, Monitor, Options};
 
 use l2_types::MacAddr;
 
