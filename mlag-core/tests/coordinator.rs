@@ -10,10 +10,15 @@
 use core::time::Duration;
 use l2_types::{Instant, MacAddr, PortNo};
 use mlag_core::config::{Config, diff};
-use mlag_core::coordinator::{Coordinator, FrameKind, Options, classify};
+use mlag_core::coordinator::{Coordinator, FrameKind, LinkState, Options, classify};
 use mlag_core::dataplane::{CIST, Call, PortState, RecordingDataplane};
 
 type C = Coordinator<RecordingDataplane>;
+
+const UP: LinkState = LinkState::Up {
+    speed_mbps: 10_000,
+    full_duplex: true,
+};
 
 struct Pair {
     now: Instant,
@@ -42,7 +47,7 @@ impl Pair {
         };
         for c in &mut p.c {
             let pp = c.peer_port();
-            c.handle_link(now, pp, true);
+            c.handle_link(now, pp, UP);
         }
         p
     }
@@ -353,7 +358,8 @@ fn control_frames_on_the_wrong_port_are_counted_and_dropped() {
     let d = c.monitor().demux;
     assert_eq!(d.iccp_off_peer_port, 1);
     assert_eq!(d.lacp_not_slave, 1);
-    assert_eq!(d.lacp, 1);
+    // The MLAG slave is held until the peer connects (or the reload delay ends).
+    assert_eq!((d.lacp, d.lacp_held), (0, 1));
     assert_eq!(d.bpdu_on_peer_port, 1);
     assert_eq!(d.bpdu, 1);
     assert_eq!(d.not_control, 1);

@@ -8,8 +8,8 @@
 
 use l2_types::MacAddr;
 use mlag_core::coordinator::{
-    MLAG_PORTS_MAX, PEER_PORTS_MAX, PeerIndex, apply_mlag_forwarding, lacp_port_number,
-    mlag_forwarding, mlag_stp_port_number, stp_port_number, stp_port_owner,
+    MLAG_PORTS_MAX, PEER_PORTS_MAX, PeerIndex, apply_mlag_forwarding, lacp_local_port_number,
+    lacp_port_number, mlag_forwarding, mlag_stp_port_number, stp_port_number, stp_port_owner,
 };
 use mlag_core::dataplane::{MlagId, NextHop, RecordingDataplane};
 use std::collections::BTreeSet;
@@ -27,15 +27,21 @@ fn peer_index_is_by_mac_and_agreed() {
 fn lacp_port_numbers_are_disjoint_and_non_zero() {
     let mut seen = BTreeSet::new();
     for peer in [PeerIndex::Low, PeerIndex::High] {
-        for i in 1..=0x7FFF {
+        for i in 1..=0x3FFF {
             let n = lacp_port_number(peer, i).unwrap();
             assert_ne!(n, 0);
             assert!(seen.insert(n), "{n} twice");
         }
         assert_eq!(lacp_port_number(peer, 0), None);
-        assert_eq!(lacp_port_number(peer, 0x8000), None);
+        assert_eq!(lacp_port_number(peer, 0x4000), None);
     }
-    assert_eq!(seen.len(), 2 * 0x7FFF);
+    // Local (non-MLAG) slaves never collide with MLAG slaves of either peer.
+    for i in 1..=0x3FFF {
+        assert!(seen.insert(lacp_local_port_number(i).unwrap()));
+    }
+    assert_eq!(lacp_local_port_number(0), None);
+    assert_eq!(lacp_local_port_number(0x4000), None);
+    assert_eq!(seen.len(), 3 * 0x3FFF);
 }
 
 #[test]

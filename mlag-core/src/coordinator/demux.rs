@@ -61,6 +61,8 @@ pub struct DemuxCounters {
     pub iccp_off_peer_port: u64,
     /// LACPDUs and Markers received on a bond slave.
     pub lacp: u64,
+    /// LACPDUs and Markers on an MLAG slave held out of the LAG (reload delay; dropped).
+    pub lacp_held: u64,
     /// LACPDUs and Markers on a port that is no bond slave (dropped).
     pub lacp_not_slave: u64,
     /// BPDUs received on a bridge port.

@@ -69,10 +69,14 @@
 //! Both peers present one LACP system and one STP bridge, so their port numbers must never
 //! collide, without a negotiation that could fail. The peers are ranked by bridge MAC
 //! ([`PeerIndex`]: the lower MAC is [`PeerIndex::Low`]), which both know from the election.
-//! * **LACP** (Port IDs must be unique within a System, 802.1AX-2014 §6.3.4): a slave's
-//!   Actor_Port is [`lacp_port_number`]: its index among the peer's slaves (1..=0x7FFF), with
-//!   the high bit set on [`PeerIndex::High`]. `lacp`'s loopback detection relies on exactly
-//!   this (its crate docs, "MLAG").
+//! * **LACP** (Port IDs must be unique within a System, 802.1AX-2014 §6.3.4): an MLAG
+//!   slave's Actor_Port is [`lacp_port_number`]: its index among the peer's slaves
+//!   (1..=0x3FFF), with the high bit set on [`PeerIndex::High`]. `lacp`'s loopback detection
+//!   relies on exactly this (its crate docs, "MLAG"). Slaves of non-MLAG bonds (such as a
+//!   peer-port bond) get [`lacp_local_port_number`] (bit 14 set), which needs no peer. The
+//!   peer index is known once the peer is; a peer that brought its MLAG halves up alone
+//!   (reload delay expired) numbered them as [`PeerIndex::Low`], and renumbers them if the
+//!   election says otherwise when the peer appears (those links renegotiate once).
 //! * **One key per mlag-id**: both halves use [`crate::config::lacp_key`]`(mlag-id)` as the
 //!   actor key, computed from the id alone; validation rejects two ids with one key.
 //! * **STP** (12-bit port numbers, 802.1Q-2022 §13.26.13): single-homed ports get
@@ -203,7 +207,7 @@ mod demux;
 mod run;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
-pub use run::{Coordinator, EVENTS_MAX, Error, Monitor, Options};
+pub use run::{Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options};
 
 use l2_types::MacAddr;
 
@@ -245,16 +249,28 @@ impl PeerIndex {
     }
 }
 
-/// The LACP Actor_Port of a peer's `index`-th slave (1-based, 1..=0x7FFF): `index` on
+/// The LACP Actor_Port of a peer's `index`-th MLAG slave (1-based, 1..=0x3FFF): `index` on
 /// [`PeerIndex::Low`], `0x8000 | index` on [`PeerIndex::High`]. `None` out of range.
 pub const fn lacp_port_number(peer: PeerIndex, index: u16) -> Option<u16> {
-    if index == 0 || index > 0x7FFF {
+    if index == 0 || index > 0x3FFF {
         return None;
     }
     Some(match peer {
         PeerIndex::Low => index,
         PeerIndex::High => 0x8000 | index,
     })
+}
+
+/// The LACP Actor_Port of the `index`-th slave of a non-MLAG bond (1-based, 1..=0x3FFF):
+/// `0x4000 | index`. These LAGs use the peer's own System ID, so the two peers' numbers may
+/// coincide; they never coincide with MLAG numbers within one `lacp::System`, and they are
+/// known before the peer is (the peer-port bond must come up first).
+pub const fn lacp_local_port_number(index: u16) -> Option<u16> {
+    if index == 0 || index > 0x3FFF {
+        None
+    } else {
+        Some(0x4000 | index)
+    }
 }
 
 /// The logical bridge's port number of a peer's `index`-th single-homed port (1-based,
