@@ -372,3 +372,80 @@ fn control_frames_on_the_wrong_port_are_counted_and_dropped() {
         _ => true,
     }));
 }
+
+/// xorshift64*: a seeded generator for garbage.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn garbage_on_every_port_is_counted_never_a_panic_and_the_pair_stays_up() {
+    let mut p = Pair::new(quick());
+    p.run_for(Duration::from_secs(5));
+    let heads: [([u8; 6], [u8; 2]); 4] = [
+        ([0x01, 0x80, 0xc2, 0, 0, 2], [0x88, 0x09]),
+        ([0x01, 0x80, 0xc2, 0, 0, 0], [0x00, 0x26]),
+        ([0x01, 0x80, 0xc2, 0, 0, 0x0e], [0x88, 0xb5]),
+        ([0xff; 6], [0x08, 0x06]),
+    ];
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut sent = 0u64;
+    for round in 0..2000 {
+        let side = (round % 2) as usize;
+        let len = rng.below(160) as usize;
+        let mut frame: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        if len >= 14 && rng.below(4) != 0 {
+            let (dst, et) = heads[rng.below(4) as usize];
+            frame[..6].copy_from_slice(&dst);
+            frame[12..14].copy_from_slice(&et);
+            if et == [0x00, 0x26] && len >= 17 {
+                frame[14..17].copy_from_slice(&[0x42, 0x42, 0x03]);
+            }
+            if et == [0x88, 0x09] && len >= 15 {
+                frame[14] = 1 + rng.below(2) as u8;
+            }
+        }
+        let port = PortNo(rng.below(12) as u16);
+        let now = p.now;
+        p.c[side].handle_frame(now, port, &frame);
+        sent += 1;
+        if round % 100 == 0 {
+            p.run_for(Duration::from_millis(500));
+        }
+    }
+    p.run_for(Duration::from_secs(5));
+    let mut counted = 0;
+    for c in &p.c {
+        let m = c.monitor();
+        assert_eq!(
+            m.status,
+            iccp::Status::Connected,
+            "garbage broke the session"
+        );
+        let d = m.demux;
+        counted += d.iccp_off_peer_port
+            + d.lacp
+            + d.lacp_held
+            + d.lacp_not_slave
+            + d.bpdu
+            + d.bpdu_on_peer_port
+            + d.not_control
+            + d.runts
+            + d.unknown_port
+            + d.iccp_rejected;
+    }
+    // Every garbage frame is counted under one reason (accepted ICCP frames are the real
+    // session's and not counted here; a garbage ICCP frame is always rejected).
+    assert_eq!(counted, sent);
+    assert_eq!(p.c[0].monitor().active_role, Some(iccp::Role::Primary));
+}
