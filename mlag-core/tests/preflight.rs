@@ -329,3 +329,121 @@ fn peer_port_vlans_on_one_side_is_a_warning() {
         }
     );
 }
+
+// ---- the summary the running pair exchanges ----
+
+use mlag_core::preflight::{Summary, compare};
+
+fn variants() -> Vec<Config> {
+    let (a, b) = pair();
+    let mut m = a.clone();
+    m.bridges[0].protocol_mode = ProtocolMode::Mstp;
+    m.bridges[0].region_name = "région".into();
+    m.bridges[0].region_revision = 7;
+    m.mstis
+        .push(Msti::new("bridge1", 1, &[10, 11, 12, 20, 4094]));
+    m.mstis.push(Msti::new("bridge1", 2, &[1]));
+    let mut p = b.clone();
+    p.bonds[0].lacp_rate = LacpRate::Sec1;
+    p.bonds[0].lacp_mode = LacpMode::Passive;
+    p.bonds[0].min_links = u32::MAX;
+    p.bonds[0].mlag_id = Some(u32::MAX);
+    p.ports[1].edge = Edge::YesDiscover;
+    p.ports[1].bpdu_guard = true;
+    p.ports[1].restricted_role = true;
+    p.ports[1].restricted_tcn = true;
+    p.ports[1].path_cost = Some(200_000_000);
+    p.ports[1].point_to_point = mlag_core::config::PointToPoint::No;
+    p.mlag.heartbeat = None;
+    let mut off = a.clone();
+    off.mlag.bridge = None;
+    vec![a, b, m, p, off]
+}
+
+#[test]
+fn summary_round_trips() {
+    for c in variants() {
+        let s = Summary::of(&v(&c));
+        let bytes = s.encode();
+        assert_eq!(Summary::decode(&bytes).unwrap(), s);
+    }
+}
+
+#[test]
+fn compare_on_decoded_summaries_is_preflight() {
+    let vs = variants();
+    for x in &vs {
+        for y in &vs {
+            let (vx, vy) = (v(x), v(y));
+            let direct = preflight(&vx, &vy);
+            let sx = Summary::decode(&Summary::of(&vx).encode()).unwrap();
+            let sy = Summary::decode(&Summary::of(&vy).encode()).unwrap();
+            assert_eq!(compare(&sx, &sy), direct);
+        }
+    }
+}
+
+#[test]
+fn summary_decode_is_total_and_strict() {
+    for c in variants() {
+        let bytes = Summary::of(&v(&c)).encode();
+        // Every truncation is an error, as is a trailing byte.
+        for n in 0..bytes.len() {
+            assert!(Summary::decode(&bytes[..n]).is_err(), "prefix {n}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(Summary::decode(&long).is_err());
+        // Every single-byte corruption decodes or fails, never panics.
+        for i in 0..bytes.len() {
+            for x in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= x;
+                let _ = Summary::decode(&b);
+            }
+        }
+    }
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 96) as usize;
+        let junk: Vec<u8> = (0..len)
+            .map(|i| (seed >> (i % 8 * 8)) as u8 ^ i as u8)
+            .collect();
+        let _ = Summary::decode(&junk);
+    }
+    assert!(Summary::decode(&[2, 0, 0, 0]).is_err(), "version");
+}
+
+#[test]
+fn vlan_ranges_are_canonical() {
+    let c = Config::quick_setup(1);
+    let s = Summary::of(&v(&c));
+    let bytes = s.encode();
+    let good = Summary::decode(&bytes).unwrap();
+    assert_eq!(good, s);
+    // A hand-made summary with touching ranges [10-10][11-11] must be refused (the encoder
+    // always merges them), so one set has one encoding.
+    let mut w = vec![1u8, 0];
+    w.extend_from_slice(&1u16.to_be_bytes()); // one MLAG
+    w.extend_from_slice(&10u32.to_be_bytes());
+    w.extend_from_slice(&[0, 0, 0]);
+    w.extend_from_slice(&0u32.to_be_bytes());
+    w.push(1); // port
+    w.extend_from_slice(&10u16.to_be_bytes()); // pvid
+    w.extend_from_slice(&2u16.to_be_bytes());
+    for r in [[10u16, 10], [11, 11]] {
+        w.extend_from_slice(&r[0].to_be_bytes());
+        w.extend_from_slice(&r[1].to_be_bytes());
+    }
+    w.extend_from_slice(&0u16.to_be_bytes()); // untagged: none
+    w.push(0x80);
+    w.extend_from_slice(&0u32.to_be_bytes());
+    w.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        Summary::decode(&w),
+        Err(mlag_core::preflight::DecodeError("tagged"))
+    );
+}

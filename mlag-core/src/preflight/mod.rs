@@ -38,7 +38,13 @@
 //!   different settings change the topology on failover (error, as RouterOS documents: "use
 //!   the same STP configuration on dual-connected bridge ports").
 
-use crate::config::{LacpMode, ProtocolMode, ValidBond, ValidConfig, ValidPort};
+mod summary;
+
+pub use summary::{
+    DecodeError, MlagSummary, PairSummary, PortSummary, Summary, VERSION as SUMMARY_VERSION,
+};
+
+use crate::config::{LacpMode, ProtocolMode, ValidConfig};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -203,10 +209,15 @@ fn push(out: &mut Vec<Finding>, severity: Severity, scope: Scope, mismatch: Mism
 
 /// Compares the two peers' configurations; see the [module docs](self) for the rules.
 pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
+    compare(&Summary::of(a), &Summary::of(b))
+}
+
+/// [`preflight`] on two [`Summary`]s (what the running pair exchanges).
+pub fn compare(a: &Summary, b: &Summary) -> Report {
     let mut f = Vec::new();
     let pair = Scope::Pair;
-    let (ba, bb) = (a.mlag_bridge(), b.mlag_bridge());
-    if ba.is_none() {
+    let (pa, pb) = (a.pair.as_ref(), b.pair.as_ref());
+    if pa.is_none() {
         push(
             &mut f,
             Severity::Error,
@@ -214,7 +225,7 @@ pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
             Mismatch::MlagDisabled(Peer::A),
         );
     }
-    if bb.is_none() {
+    if pb.is_none() {
         push(
             &mut f,
             Severity::Error,
@@ -224,89 +235,84 @@ pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
     }
     let mut primary = None;
     let mut system_id = None;
-    if let (Some(ba), Some(bb)) = (ba, bb) {
-        if ba.mac == bb.mac {
+    if let (Some(x), Some(y)) = (pa, pb) {
+        if x.bridge_mac == y.bridge_mac {
             push(
                 &mut f,
                 Severity::Error,
                 pair,
-                Mismatch::SameBridgeMac(ba.mac),
+                Mismatch::SameBridgeMac(x.bridge_mac),
             );
         } else {
             // Election: lowest (priority, bridge MAC); system-id: lowest bridge MAC.
-            let ka = (a.mlag_priority(), ba.mac);
-            let kb = (b.mlag_priority(), bb.mac);
+            let ka = (x.priority, x.bridge_mac);
+            let kb = (y.priority, y.bridge_mac);
             primary = Some(if ka < kb { Peer::A } else { Peer::B });
-            system_id = Some(ba.mac.min(bb.mac));
+            system_id = Some(x.bridge_mac.min(y.bridge_mac));
         }
-        if a.mlag_heartbeat() != b.mlag_heartbeat() {
+        if x.heartbeat != y.heartbeat {
             push(
                 &mut f,
                 Severity::Warning,
                 pair,
-                Mismatch::Heartbeat(a.mlag_heartbeat(), b.mlag_heartbeat()),
+                Mismatch::Heartbeat(x.heartbeat, y.heartbeat),
             );
         }
-        let (sa, sb) = (&ba.stp, &bb.stp);
-        if sa.mode != sb.mode {
+        if x.stp_mode != y.stp_mode {
             push(
                 &mut f,
                 Severity::Error,
                 pair,
-                Mismatch::StpMode(sa.mode, sb.mode),
+                Mismatch::StpMode(x.stp_mode, y.stp_mode),
             );
         }
-        if sa.bridge.priority != sb.bridge.priority {
+        if x.stp_priority != y.stp_priority {
             push(
                 &mut f,
                 Severity::Error,
                 pair,
-                Mismatch::StpPriority(sa.bridge.priority, sb.bridge.priority),
+                Mismatch::StpPriority(x.stp_priority, y.stp_priority),
             );
         }
         let timers = [
-            ("max-message-age", sa.bridge.max_age, sb.bridge.max_age),
-            (
-                "forward-delay",
-                sa.bridge.forward_delay,
-                sb.bridge.forward_delay,
-            ),
-            ("hello-time", sa.bridge.hello_time, sb.bridge.hello_time),
-            (
-                "transmit-hold-count",
-                sa.bridge.tx_hold_count,
-                sb.bridge.tx_hold_count,
-            ),
-            ("max-hops", sa.bridge.max_hops, sb.bridge.max_hops),
+            ("max-message-age", x.max_age, y.max_age),
+            ("forward-delay", x.forward_delay, y.forward_delay),
+            ("hello-time", x.hello_time, y.hello_time),
+            ("transmit-hold-count", x.tx_hold_count, y.tx_hold_count),
+            ("max-hops", x.max_hops, y.max_hops),
         ];
-        for (field, x, y) in timers {
-            if x != y {
+        for (field, va, vb) in timers {
+            if va != vb {
                 push(
                     &mut f,
                     Severity::Warning,
                     pair,
-                    Mismatch::StpTimer { field, a: x, b: y },
+                    Mismatch::StpTimer {
+                        field,
+                        a: va,
+                        b: vb,
+                    },
                 );
             }
         }
-        let mstp = sa.mode == ProtocolMode::Mstp || sb.mode == ProtocolMode::Mstp;
+        let mstp = x.stp_mode == ProtocolMode::Mstp || y.stp_mode == ProtocolMode::Mstp;
         if mstp
-            && (sa.region_name != sb.region_name
-                || sa.region_revision != sb.region_revision
-                || sa.mstis != sb.mstis)
+            && (x.region_name != y.region_name
+                || x.region_revision != y.region_revision
+                || x.mstis != y.mstis)
         {
             push(&mut f, Severity::Error, pair, Mismatch::MstRegion);
         }
-        if ba.vlan_filtering != bb.vlan_filtering {
+        if x.vlan_filtering != y.vlan_filtering {
             push(
                 &mut f,
                 Severity::Error,
                 pair,
-                Mismatch::VlanFiltering(ba.vlan_filtering, bb.vlan_filtering),
+                Mismatch::VlanFiltering(x.vlan_filtering, y.vlan_filtering),
             );
         }
-        if let (Some(pa), Some(pb)) = (a.peer_port(), b.peer_port()) {
-            let (only_a, only_b) = split(&pa.membership.tagged, &pb.membership.tagged);
+        if let (Some(ta), Some(tb)) = (&x.peer_port_tagged, &y.peer_port_tagged) {
+            let (only_a, only_b) = split(ta, tb);
             if !only_a.is_empty() || !only_b.is_empty() {
                 push(
                     &mut f,
@@ -320,16 +326,11 @@ pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
     let pair_error = f.iter().any(|x| x.severity == Severity::Error);
 
     // Per mlag-id.
-    let ids: BTreeSet<MlagId> = a
-        .mlag_bonds()
-        .into_iter()
-        .chain(b.mlag_bonds())
-        .map(|(id, _)| id)
-        .collect();
+    let ids: BTreeSet<MlagId> = a.mlags.iter().chain(&b.mlags).map(|m| m.id).collect();
     let mut mlags = Vec::new();
     for id in ids {
         let scope = Scope::Mlag(id);
-        let outcome = match (a.mlag_bond(id), b.mlag_bond(id)) {
+        let outcome = match (a.mlag(id), b.mlag(id)) {
             (Some(_), None) => {
                 push(
                     &mut f,
@@ -351,7 +352,7 @@ pub fn preflight(a: &ValidConfig, b: &ValidConfig) -> Report {
             (Some(x), Some(y)) => {
                 let before = f.len();
                 compare_bonds(&mut f, scope, x, y);
-                if let (Some(px), Some(py)) = (a.mlag_port(id), b.mlag_port(id)) {
+                if let (Some(px), Some(py)) = (&x.port, &y.port) {
                     compare_ports(&mut f, scope, px, py);
                 }
                 let error = f
@@ -383,7 +384,7 @@ fn split(a: &BTreeSet<VlanId>, b: &BTreeSet<VlanId>) -> (Vec<VlanId>, Vec<VlanId
     )
 }
 
-fn compare_bonds(f: &mut Vec<Finding>, scope: Scope, x: &ValidBond, y: &ValidBond) {
+fn compare_bonds(f: &mut Vec<Finding>, scope: Scope, x: &MlagSummary, y: &MlagSummary) {
     let w = Severity::Warning;
     if x.lacp_rate != y.lacp_rate {
         push(f, w, scope, Mismatch::LacpRate(x.lacp_rate, y.lacp_rate));
@@ -406,7 +407,7 @@ fn compare_bonds(f: &mut Vec<Finding>, scope: Scope, x: &ValidBond, y: &ValidBon
     }
 }
 
-fn compare_ports(f: &mut Vec<Finding>, scope: Scope, x: &ValidPort, y: &ValidPort) {
+fn compare_ports(f: &mut Vec<Finding>, scope: Scope, x: &PortSummary, y: &PortSummary) {
     let e = Severity::Error;
     if x.pvid != y.pvid {
         push(f, e, scope, Mismatch::Pvid(x.pvid, y.pvid));
@@ -414,8 +415,8 @@ fn compare_ports(f: &mut Vec<Finding>, scope: Scope, x: &ValidPort, y: &ValidPor
     // A VLAN counts as different when membership or tagging differs.
     let mut only_a: BTreeSet<VlanId> = BTreeSet::new();
     let mut only_b: BTreeSet<VlanId> = BTreeSet::new();
-    let (ta, tb) = split(&x.membership.tagged, &y.membership.tagged);
-    let (ua, ub) = split(&x.membership.untagged, &y.membership.untagged);
+    let (ta, tb) = split(&x.tagged, &y.tagged);
+    let (ua, ub) = split(&x.untagged, &y.untagged);
     only_a.extend(ta.into_iter().chain(ua));
     only_b.extend(tb.into_iter().chain(ub));
     if !only_a.is_empty() || !only_b.is_empty() {
@@ -429,18 +430,17 @@ fn compare_ports(f: &mut Vec<Finding>, scope: Scope, x: &ValidPort, y: &ValidPor
             },
         );
     }
-    let (s, t) = (&x.stp, &y.stp);
     let fields: [(&'static str, bool); 7] = [
-        ("priority", s.priority != t.priority),
-        ("path-cost", s.path_cost != t.path_cost),
+        ("priority", x.priority != y.priority),
+        ("path-cost", x.path_cost != y.path_cost),
         (
             "edge",
-            s.admin_edge != t.admin_edge || s.auto_edge != t.auto_edge,
+            x.admin_edge != y.admin_edge || x.auto_edge != y.auto_edge,
         ),
-        ("point-to-point", s.point_to_point != t.point_to_point),
-        ("bpdu-guard", s.bpdu_guard != t.bpdu_guard),
-        ("restricted-role", s.root_guard != t.root_guard),
-        ("restricted-tcn", s.restricted_tcn != t.restricted_tcn),
+        ("point-to-point", x.point_to_point != y.point_to_point),
+        ("bpdu-guard", x.bpdu_guard != y.bpdu_guard),
+        ("restricted-role", x.root_guard != y.root_guard),
+        ("restricted-tcn", x.restricted_tcn != y.restricted_tcn),
     ];
     for (field, differs) in fields {
         if differs {
