@@ -41,18 +41,17 @@ struct Net {
 
 impl Net {
     fn new(opts: [Options; 2]) -> Self {
+        Self::with_configs([Config::quick_setup(1), Config::quick_setup(2)], opts)
+    }
+
+    fn with_configs(cfgs: [Config; 2], opts: [Options; 2]) -> Self {
         let now = Instant::ZERO;
         let [o1, o2] = opts;
-        let mk = |p: u8, o: &Options| {
-            C::new(
-                Config::quick_setup(p).validate().unwrap(),
-                RecordingDataplane::new(),
-                o,
-                now,
-            )
-            .unwrap()
+        let [c1, c2] = cfgs;
+        let mk = |c: Config, o: &Options| {
+            C::new(c.validate().unwrap(), RecordingDataplane::new(), o, now).unwrap()
         };
-        let mut peers = [mk(1, &o1), mk(2, &o2)];
+        let mut peers = [mk(c1, &o1), mk(c2, &o2)];
         let slave = [0, 1].map(|i| {
             let v = peers[i].config();
             v.port_no(v.find("sfp-sfpplus2").unwrap())
@@ -217,6 +216,12 @@ fn client_sees_one_partner_and_keeps_both_links() {
     // Disjoint partner port numbers: Low peer 1, High peer 0x8001.
     assert_eq!(n.client_port(1).partner.port, 1);
     assert_eq!(n.client_port(2).partner.port, 0x8001);
+    // The consistency check ran on both sides and found nothing.
+    for p in &n.peers {
+        let r = p.monitor().consistency.unwrap();
+        assert!(r.findings.is_empty(), "{r:?}");
+        assert_eq!(r.system_id, Some(PAIR_ID));
+    }
     // Each peer: member collecting+distributing, both halves up, next hop local, peer-port
     // traffic blocked towards the client (split horizon).
     for i in 0..2 {
@@ -341,5 +346,75 @@ fn lacp_rate_change_applies_at_run_time() {
     // The client's view of that link now asks for fast LACPDUs from... its partner state says
     // Short Timeout too.
     assert!(n.client_port(1).partner.state.is_short_timeout());
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+}
+
+#[test]
+fn config_mismatch_holds_the_secondary_half_down_until_fixed() {
+    let mut b = Config::quick_setup(2);
+    b.ports[1].pvid = 20; // Peer2's client-bond in VLAN 20, Peer1's in VLAN 10.
+    let mut n = Net::with_configs([Config::quick_setup(1), b], default_opts());
+    n.run_for(Duration::from_secs(10));
+    // Both peers report the mismatch; the secondary (Peer2) holds its half down.
+    for p in &n.peers {
+        let r = p.monitor().consistency.unwrap();
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| matches!(f.mismatch, mlag_core::preflight::Mismatch::Pvid(..))),
+            "{r:?}"
+        );
+        assert_eq!(r.outcome(ID), Some(mlag_core::preflight::Outcome::HeldDown));
+    }
+    assert!(!n.half(0).held_down);
+    assert!(n.half(1).held_down);
+    // The client runs on Peer1's link only, with the pair's system-id.
+    let lag = n.client.lag(lacp::LagId(1)).unwrap();
+    assert!(lag.up);
+    assert_eq!(lag.partner_system.unwrap().mac, PAIR_ID);
+    assert!(n.client_port(1).distributing);
+    assert!(!n.client_port(2).distributing, "{:?}", n.client_port(2));
+    // Fix Peer2's configuration at run time: the half comes back without a restart.
+    let old = n.peers[1].config().clone();
+    let new = Config::quick_setup(2).validate().unwrap();
+    let changes = mlag_core::config::diff(&old, &new);
+    assert!(!changes.is_empty());
+    let now = n.now;
+    n.peers[1].apply(now, new, &changes).unwrap();
+    n.run_for(Duration::from_secs(5));
+    assert!(!n.half(1).held_down);
+    assert!(
+        n.peers[1]
+            .monitor()
+            .consistency
+            .unwrap()
+            .findings
+            .is_empty()
+    );
+    assert!(n.client_port(2).distributing);
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+}
+
+#[test]
+fn pair_wide_mismatch_holds_every_secondary_half() {
+    let mut b = Config::quick_setup(2);
+    b.bridges[0].priority = 0x1000;
+    let mut n = Net::with_configs([Config::quick_setup(1), b], default_opts());
+    n.run_for(Duration::from_secs(10));
+    assert!(n.half(1).held_down);
+    assert!(!n.half(0).held_down);
+    assert!(n.client_port(1).distributing);
+    assert!(!n.client_port(2).distributing);
+}
+
+#[test]
+fn warnings_hold_nothing() {
+    let mut b = Config::quick_setup(2);
+    b.bonds[0].transmit_hash_policy = mlag_core::config::TransmitHashPolicy::Layer3And4;
+    let mut n = Net::with_configs([Config::quick_setup(1), b], default_opts());
+    n.run_for(Duration::from_secs(10));
+    let r = n.peers[1].monitor().consistency.unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert!(!n.half(1).held_down);
     assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
 }

@@ -207,7 +207,10 @@ mod demux;
 mod run;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
-pub use run::{Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options};
+pub use run::{
+    CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
+    SUMMARY_CHUNK,
+};
 
 use l2_types::MacAddr;
 

@@ -1,8 +1,9 @@
 //! [`Coordinator`]: the frame demultiplexer, the ICCP session on the peer-port (election,
 //! sticky system-id, backup keepalive), LACP on the bonds with the shared system-id, per-peer
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
-//! reload-delay hold and the dual-active isolation, and the monitor. STP and FDB integration
-//! follow the design in the [module docs](super) and are not wired in yet.
+//! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
+//! its hold-down, and the monitor. STP and FDB integration follow the design in the
+//! [module docs](super) and are not wired in yet.
 
 use super::demux::{DemuxCounters, FrameKind, classify};
 use super::{
@@ -11,7 +12,8 @@ use super::{
 };
 use crate::config::{BondMode, Change, LacpMode, ValidConfig, lacp_key};
 use crate::dataplane::{CIST, Dataplane, MlagId, NextHop, PortState};
-use alloc::collections::BTreeMap;
+use crate::preflight::{Outcome, Report, Summary, compare};
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -80,6 +82,9 @@ pub struct MlagStatus {
     pub next_hop: NextHop,
     /// Frames from the peer-port may leave through the local half.
     pub peer_forwarding: bool,
+    /// The local half is held out of the LAG because the configurations disagree (this peer
+    /// is secondary and the consistency check says [`Outcome::HeldDown`]).
+    pub held_down: bool,
 }
 
 /// `/interface bridge mlag monitor`, plus per-MLAG state and what the coordinator counts.
@@ -100,6 +105,9 @@ pub struct Monitor {
     pub isolated: bool,
     /// Every MLAG of the configuration, by mlag-id.
     pub mlags: Vec<MlagStatus>,
+    /// The consistency check against the connected peer's configuration (peers in
+    /// [`PeerIndex`] order: A is the lower bridge MAC), once its summary has arrived.
+    pub consistency: Option<Report>,
     /// Demultiplexer counters.
     pub demux: DemuxCounters,
     /// The ICCP session's counters.
@@ -138,6 +146,11 @@ impl fmt::Display for Monitor {
     }
 }
 
+/// Consistency TLV record kind of a configuration-summary chunk.
+pub const CONSISTENCY_SUMMARY: u8 = 1;
+/// Largest summary chunk, in octets (a chunk fits one ICCP L2 frame).
+pub const SUMMARY_CHUNK: usize = 1024;
+
 /// Most ICCP events kept for [`Coordinator::take_events`]; later ones are counted in
 /// [`Monitor::events_dropped`].
 pub const EVENTS_MAX: usize = 256;
@@ -150,6 +163,8 @@ struct Lag {
     mlag: Option<MlagId>,
     key: u16,
     cfg: lacp::LagConfig,
+    /// The actor system MAC applied (MLAG LAGs).
+    applied: MacAddr,
 }
 
 /// A slave of an LACP bond.
@@ -185,9 +200,12 @@ struct Half {
 /// until the peer is connected or the reload delay expires; the MLAG halves' state exchanged in
 /// mLACP Aggregator State TLVs, driving each logical port's next hop and split horizon; the
 /// secondary's isolation when the peer-link fails while the backup path still hears the peer;
-/// run-time `priority`, `heartbeat` and `lacp-rate`; the monitor. Not yet: STP (BPDUs are
-/// counted), FDB synchronisation, the configuration-consistency exchange, the FDB/STP sync
-/// conditions of the rejoin release (halves are released as soon as ICCP connects).
+/// the configuration summaries exchanged in Consistency TLVs ([`CONSISTENCY_SUMMARY`]) and
+/// compared as [`crate::preflight`] does, the secondary holding down the MLAGs found unsafe
+/// (re-checked on every `apply` and role change); run-time `priority`, `heartbeat` and
+/// `lacp-rate`; the monitor. Not yet: STP (BPDUs are counted), FDB synchronisation, and the
+/// FDB/STP sync conditions of the rejoin release (halves are released as soon as ICCP
+/// connects).
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
@@ -208,6 +226,12 @@ pub struct Coordinator<D: Dataplane> {
     released: bool,
     isolated: bool,
     reload_at: Instant,
+    /// MLAGs this peer holds down because of a configuration mismatch (secondary only).
+    held: BTreeSet<MlagId>,
+    /// The peer's configuration summary being reassembled: (next chunk, chunk count, bytes).
+    peer_chunks: Option<(u16, u16, Vec<u8>)>,
+    peer_summary: Option<Summary>,
+    consistency: Option<Report>,
     demux: DemuxCounters,
     buf: Vec<u8>,
     events: Vec<iccp::Event>,
@@ -309,6 +333,7 @@ impl<D: Dataplane> Coordinator<D> {
                 mlag: b.mlag_id,
                 key,
                 cfg: lc,
+                applied: bridge_mac,
             });
         }
         let mut c = Self {
@@ -328,6 +353,10 @@ impl<D: Dataplane> Coordinator<D> {
             released: false,
             isolated: false,
             reload_at: now + opts.reload_delay,
+            held: BTreeSet::new(),
+            peer_chunks: None,
+            peer_summary: None,
+            consistency: None,
             demux: DemuxCounters::default(),
             buf: vec![0; iccp::wire::l2::FRAME_MAX],
             events: Vec::new(),
@@ -405,6 +434,7 @@ impl<D: Dataplane> Coordinator<D> {
                     peer_up: h.peer_up,
                     next_hop,
                     peer_forwarding,
+                    held_down: self.held.contains(id),
                 }
             })
             .collect();
@@ -416,6 +446,7 @@ impl<D: Dataplane> Coordinator<D> {
             backup_alive: m.backup_alive,
             isolated: self.isolated,
             mlags,
+            consistency: self.consistency.clone(),
             demux: self.demux,
             iccp: m.counters,
             events_dropped: self.events_dropped,
@@ -548,6 +579,10 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.cfg = new;
+        if self.iccp.status() == iccp::Status::Connected {
+            self.send_summary();
+        }
+        self.recompute_holds(now);
         self.drain(now);
         Ok(())
     }
@@ -643,17 +678,117 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    /// Gives the MLAG LAGs `mac` as actor system (the pair's system-id, or this peer's own MAC
-    /// to isolate its halves: the client then sees another partner and drops those links).
-    fn set_mlag_identity(&mut self, now: Instant, mac: MacAddr) {
+    /// Gives every MLAG LAG its actor system: the pair's system-id, or this peer's own MAC
+    /// when its half must leave the client's aggregator (isolated after a peer-link failure, or
+    /// held down by a configuration mismatch): the client then sees another partner on those
+    /// links and drops them at once, without waiting for a LACP timeout.
+    fn refresh_identities(&mut self, now: Instant) {
         for lag in &mut self.lags {
-            if lag.mlag.is_some() {
+            let Some(id) = lag.mlag else { continue };
+            let mac = if self.isolated || self.held.contains(&id) {
+                self.bridge_mac
+            } else {
+                self.system_id
+            };
+            if lag.applied != mac {
+                lag.applied = mac;
                 lag.cfg.actor_system = Some(lacp::SystemIdentity {
                     priority: MLAG_LACP_SYSTEM_PRIORITY,
                     mac,
                 });
                 let _ = self.lacp.set_lag_config(now, lag.id, lag.cfg);
             }
+        }
+    }
+
+    /// Sends this peer's configuration summary in Consistency TLVs of at most
+    /// [`SUMMARY_CHUNK`] octets each: (chunk index, chunk count, octets).
+    fn send_summary(&mut self) {
+        let bytes = Summary::of(&self.cfg).encode();
+        let chunks: Vec<&[u8]> = bytes.chunks(SUMMARY_CHUNK).collect();
+        let count = u16::try_from(chunks.len()).unwrap_or(u16::MAX);
+        for (i, c) in chunks.iter().enumerate() {
+            let mut data = Vec::with_capacity(c.len() + 4);
+            data.extend_from_slice(&u16::try_from(i).unwrap_or(u16::MAX).to_be_bytes());
+            data.extend_from_slice(&count.to_be_bytes());
+            data.extend_from_slice(c);
+            let param = Param::Consistency {
+                kind: CONSISTENCY_SUMMARY,
+                data: &data,
+            };
+            if self.iccp.send_app(&param).is_err() {
+                self.app_send_failed += 1;
+            }
+        }
+    }
+
+    /// One chunk of the peer's summary.
+    fn on_summary_chunk(&mut self, now: Instant, data: &[u8]) {
+        let (Some(head), Some(body)) = (data.get(..4), data.get(4..)) else {
+            self.app_rejected += 1;
+            return;
+        };
+        let index = u16::from_be_bytes([
+            head.first().copied().unwrap_or(0),
+            head.get(1).copied().unwrap_or(0),
+        ]);
+        let count = u16::from_be_bytes([
+            head.get(2).copied().unwrap_or(0),
+            head.get(3).copied().unwrap_or(0),
+        ]);
+        if index == 0 {
+            self.peer_chunks = Some((0, count, Vec::new()));
+        }
+        let Some((next, n, buf)) = self.peer_chunks.as_mut() else {
+            self.app_rejected += 1;
+            return;
+        };
+        if index != *next || count != *n || count == 0 {
+            self.peer_chunks = None;
+            self.app_rejected += 1;
+            return;
+        }
+        buf.extend_from_slice(body);
+        *next += 1;
+        if *next == *n {
+            let bytes = core::mem::take(buf);
+            self.peer_chunks = None;
+            match Summary::decode(&bytes) {
+                Ok(s) => {
+                    self.peer_summary = Some(s);
+                    self.recompute_holds(now);
+                }
+                Err(_) => self.app_rejected += 1,
+            }
+        }
+    }
+
+    /// Runs the consistency check against the peer's summary and holds down (as secondary)
+    /// the MLAGs it says are unsafe; releases the others.
+    fn recompute_holds(&mut self, now: Instant) {
+        let mut held = BTreeSet::new();
+        self.consistency = match (&self.peer_summary, self.peer_index) {
+            (Some(peer), Some(index)) => {
+                let own = Summary::of(&self.cfg);
+                let report = match index {
+                    PeerIndex::Low => compare(&own, peer),
+                    PeerIndex::High => compare(peer, &own),
+                };
+                if self.iccp.role() == Some(iccp::Role::Secondary) {
+                    held = report
+                        .mlags
+                        .iter()
+                        .filter(|(_, o)| *o == Outcome::HeldDown)
+                        .map(|(id, _)| *id)
+                        .collect();
+                }
+                Some(report)
+            }
+            _ => None,
+        };
+        if held != self.held {
+            self.held = held;
+            self.refresh_identities(now);
         }
     }
 
@@ -706,18 +841,14 @@ impl<D: Dataplane> Coordinator<D> {
         match e {
             iccp::Event::SystemIdChanged(mac) => {
                 self.system_id = *mac;
-                if !self.isolated {
-                    self.set_mlag_identity(now, *mac);
-                }
+                self.refresh_identities(now);
             }
+            iccp::Event::RoleChanged(_) => self.recompute_holds(now),
             iccp::Event::Connected(peer) => {
                 let index = PeerIndex::of(self.bridge_mac, peer.bridge_mac);
                 self.peer_index = Some(index);
-                if self.isolated {
-                    self.isolated = false;
-                    let id = self.system_id;
-                    self.set_mlag_identity(now, id);
-                }
+                self.isolated = false;
+                self.refresh_identities(now);
                 if self.released {
                     self.renumber(now, index);
                 } else {
@@ -728,27 +859,35 @@ impl<D: Dataplane> Coordinator<D> {
                 for id in ids {
                     self.send_half(id);
                 }
+                self.send_summary();
             }
             iccp::Event::Disconnected(_) => {
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
                     self.set_half(id, None, Some(false));
                 }
+                // Holds are about agreeing with a connected peer.
+                self.peer_summary = None;
+                self.peer_chunks = None;
+                self.recompute_holds(now);
             }
             iccp::Event::PeerSilent {
                 peer_alive_on_backup: true,
             } if self.iccp.role() == Some(iccp::Role::Secondary) => {
                 // Peer-link down, peer alive: the secondary leaves the LAG (no split brain).
                 self.isolated = true;
-                let own = self.bridge_mac;
-                self.set_mlag_identity(now, own);
+                self.refresh_identities(now);
             }
             _ => {}
         }
     }
 
-    fn on_app(&mut self, msg: &iccp::AppMessage) {
+    fn on_app(&mut self, now: Instant, msg: &iccp::AppMessage) {
         match msg.param() {
+            Ok(Param::Consistency {
+                kind: CONSISTENCY_SUMMARY,
+                data,
+            }) => self.on_summary_chunk(now, data),
             Ok(Param::MlacpAggregatorState(s)) => {
                 let id = self
                     .halves
@@ -814,7 +953,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
             while let Some(msg) = self.iccp.poll_app() {
                 progress = true;
-                self.on_app(&msg);
+                self.on_app(now, &msg);
             }
             while let Some(t) = self.lacp.poll_transmit(&mut self.buf) {
                 progress = true;
