@@ -38,7 +38,7 @@
 //!   different settings change the topology on failover (error, as RouterOS documents: "use
 //!   the same STP configuration on dual-connected bridge ports").
 
-mod summary;
+pub mod summary;
 
 pub use summary::{
     DecodeError, MlagSummary, PairSummary, PortSummary, Summary, VERSION as SUMMARY_VERSION,
