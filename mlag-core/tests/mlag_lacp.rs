@@ -37,6 +37,10 @@ struct Net {
     backup_link: bool,
     /// Peers alive (a dead peer neither sends nor receives).
     alive: [bool; 2],
+    /// One-way delay of the peer-link (`d`).
+    peer_delay: Duration,
+    /// Frames on the peer-link: (arrival, to, frame), in order.
+    inflight: std::collections::VecDeque<(Instant, usize, Vec<u8>)>,
 }
 
 impl Net {
@@ -80,6 +84,8 @@ impl Net {
             peer_link: true,
             backup_link: true,
             alive: [true; 2],
+            peer_delay: Duration::ZERO,
+            inflight: std::collections::VecDeque::new(),
         }
     }
 
@@ -99,9 +105,8 @@ impl Net {
                     };
                     if port == pp && self.peer_link && self.alive[1 - i] {
                         moved = true;
-                        let to = &mut self.peers[1 - i];
-                        let to_pp = to.peer_port();
-                        to.handle_frame(self.now, to_pp, &frame);
+                        let at = self.now + self.peer_delay;
+                        self.inflight.push_back((at, 1 - i, frame));
                     } else if port == self.slave[i] && self.client_link[i] {
                         moved = true;
                         let _ = self
@@ -127,6 +132,18 @@ impl Net {
                 }
             }
             while self.client.poll_event().is_some() {}
+            while self
+                .inflight
+                .front()
+                .is_some_and(|(at, _, _)| *at <= self.now)
+            {
+                let (_, to, frame) = self.inflight.pop_front().unwrap();
+                moved = true;
+                if self.peer_link && self.alive[to] {
+                    let to_pp = self.peers[to].peer_port();
+                    self.peers[to].handle_frame(self.now, to_pp, &frame);
+                }
+            }
             if !moved {
                 break;
             }
@@ -143,6 +160,7 @@ impl Net {
                 .filter(|(_, a)| *a)
                 .filter_map(|(p, _)| p.poll_timeout())
                 .chain(self.client.poll_timeout())
+                .chain(self.inflight.front().map(|(at, _, _)| *at))
                 .min();
             match next {
                 Some(t) if t <= until => {
@@ -417,4 +435,64 @@ fn warnings_hold_nothing() {
     assert_eq!(r.findings.len(), 1);
     assert!(!n.half(1).held_down);
     assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+}
+
+/// The failover figures of `performance.md`, in virtual time with a 5 ms peer-link.
+#[test]
+fn member_link_down_timeline_is_l_plus_d() {
+    let d = Duration::from_millis(5);
+    let mut n = Net::new(default_opts());
+    n.peer_delay = d;
+    n.run_for(Duration::from_secs(10));
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+    // t0: the host reports Peer1's member down (t0 = failure + L).
+    let t0 = n.now;
+    n.set_client_link(0, false);
+    // At t0 Peer1 already sends the client's traffic over the peer-link (one call).
+    assert_eq!(n.peers[0].dataplane().next_hop(ID), NextHop::PeerPort);
+    // Peer2 lets it out to the client exactly one peer-link delay later: L + d.
+    n.run_until(t0 + d - Duration::from_nanos(1));
+    assert!(!n.peers[1].dataplane().peer_forwarding(ID));
+    n.run_until(t0 + d);
+    assert!(n.peers[1].dataplane().peer_forwarding(ID));
+    // The client never lost its bond.
+    assert!(n.client.lag(lacp::LagId(1)).unwrap().up);
+}
+
+#[test]
+fn peer_link_carrier_loss_with_backup_isolates_the_secondary_at_l() {
+    let mut opts = default_opts();
+    for o in &mut opts {
+        o.backup = true;
+    }
+    let mut n = Net::new(opts);
+    n.peer_delay = Duration::from_millis(5);
+    n.run_for(Duration::from_secs(10));
+    assert!(n.peers.iter().all(|p| p.monitor().backup_alive));
+    // t0: both peers see the peer-port's carrier drop (t0 = failure + L).
+    n.peer_link = false;
+    let now = n.now;
+    for p in &mut n.peers {
+        let pp = p.peer_port();
+        p.handle_link(now, pp, LinkState::Down);
+    }
+    n.run_until(now);
+    // Isolated at once, and the client dropped Peer2's link at once (the LACPDU with the new
+    // identity is sent immediately): no split brain at L, well inside 2L + H_b.
+    assert!(n.peers[1].monitor().isolated);
+    assert!(!n.peers[0].monitor().isolated);
+    assert!(!n.client_port(2).distributing, "{:?}", n.client_port(2));
+    assert!(n.client_port(1).distributing);
+    assert_eq!(
+        n.peers[1].monitor().active_role,
+        Some(iccp::Role::Secondary),
+        "the secondary keeps its role while the backup path hears the peer"
+    );
+    // The backup path dies too: the peer is gone for Peer2's purposes; it becomes primary and
+    // rejoins the client's LAG with the pair's system-id.
+    n.backup_link = false;
+    n.run_for(Duration::from_secs(30));
+    assert_eq!(n.peers[1].monitor().active_role, Some(iccp::Role::Primary));
+    assert!(!n.peers[1].monitor().isolated);
+    assert_eq!(n.client_port(2).partner.system, PAIR_ID);
 }

@@ -763,6 +763,20 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
+    /// Peer-link lost while the backup path still hears the peer (iccp then keeps the roles):
+    /// the secondary takes its MLAG halves out of the client's aggregator, so there is no split
+    /// brain; it comes back when the pair reconnects, or when the backup path falls silent too
+    /// (the peer is gone: iccp makes this peer primary).
+    fn update_isolation(&mut self, now: Instant) {
+        let isolate = self.iccp.role() == Some(iccp::Role::Secondary)
+            && self.iccp.status() != iccp::Status::Connected
+            && self.iccp.monitor().backup_alive;
+        if isolate != self.isolated {
+            self.isolated = isolate;
+            self.refresh_identities(now);
+        }
+    }
+
     /// Runs the consistency check against the peer's summary and holds down (as secondary)
     /// the MLAGs it says are unsafe; releases the others.
     fn recompute_holds(&mut self, now: Instant) {
@@ -847,7 +861,6 @@ impl<D: Dataplane> Coordinator<D> {
             iccp::Event::Connected(peer) => {
                 let index = PeerIndex::of(self.bridge_mac, peer.bridge_mac);
                 self.peer_index = Some(index);
-                self.isolated = false;
                 self.refresh_identities(now);
                 if self.released {
                     self.renumber(now, index);
@@ -870,13 +883,6 @@ impl<D: Dataplane> Coordinator<D> {
                 self.peer_summary = None;
                 self.peer_chunks = None;
                 self.recompute_holds(now);
-            }
-            iccp::Event::PeerSilent {
-                peer_alive_on_backup: true,
-            } if self.iccp.role() == Some(iccp::Role::Secondary) => {
-                // Peer-link down, peer alive: the secondary leaves the LAG (no split brain).
-                self.isolated = true;
-                self.refresh_identities(now);
             }
             _ => {}
         }
@@ -945,6 +951,7 @@ impl<D: Dataplane> Coordinator<D> {
             while let Some(e) = self.iccp.poll_event() {
                 progress = true;
                 self.on_iccp_event(now, &e);
+                self.update_isolation(now);
                 if self.events.len() < EVENTS_MAX {
                     self.events.push(e);
                 } else {
