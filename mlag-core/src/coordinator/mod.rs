@@ -13,18 +13,21 @@
 //!   `handle_link(now, port, link)`, `handle_learn(now, vid, mac, port)` (a source MAC the
 //!   hardware learned: information only the hardware has, so it is an input, never read
 //!   back), `handle_backup(now, bytes)` (the backup keepalive path), `handle_timeout(now)`,
-//!   and `apply(now, &[Change])` with the run-time changes of [`crate::config::diff`];
+//!   and `apply(now, new_config, &[Change])` with the run-time changes of
+//!   [`crate::config::diff`];
 //! * outputs — [`Dataplane`] calls made during the input, `poll_backup_transmit`,
 //!   `poll_timeout` (the earliest of the four drivers' `poll_timeout` and the coordinator's
 //!   own deadlines: reload delay, hold-downs), and `monitor()`.
 //!
 //! After an input the coordinator drains the drivers until none has output left, turning
-//! each one's outputs into the others' inputs and into dataplane calls:
+//! each one's outputs into the others' inputs and into dataplane calls (what
+//! [`Coordinator`] wires in today is listed on it; the STP and FDB rows and `handle_learn` are
+//! the design for the next steps):
 //!
 //! | from | output | becomes |
 //! |---|---|---|
 //! | `lacp::System` | `poll_transmit` | [`Dataplane::transmit`] on the member |
-//! | `lacp::System` | `CollectingChanged` / `DistributingChanged` | [`Dataplane::set_member`]; for an MLAG bond, the half's state: `fdb::Fdb::set_mlag_bond`, [`Dataplane::set_mlag_next_hop`], and an mLACP Port State TLV to the peer |
+//! | `lacp::System` | `CollectingChanged` / `DistributingChanged` | [`Dataplane::set_member`]; for an MLAG bond, the half's state: `fdb::Fdb::set_mlag_bond`, [`Dataplane::set_mlag_next_hop`], and an mLACP Aggregator State TLV to the peer |
 //! | `stp::Bridge` | `PortState` | [`Dataplane::set_port_state`] (own ports and own MLAG halves) |
 //! | `stp::Bridge` | `FlushFdb` | `fdb::Fdb::flush` + [`Dataplane::fdb_flush`] ([`FdbFlush::LocationInTree`]) |
 //! | `stp::Bridge` | `poll_transmit` | [`Dataplane::transmit`] (own ports; see the STP design for MLAG ports) |
@@ -146,7 +149,7 @@
 //!
 //! # Split horizon and next hops
 //! For every mlag-id the coordinator knows its local half (a member distributes, from
-//! `lacp`) and the peer's half (from the peer's mLACP Port State TLVs; down when the peer is
+//! `lacp`) and the peer's half (from the peer's mLACP Aggregator State TLVs; down when the peer is
 //! lost). From those two bits:
 //!
 //! | local half | peer half | next hop ([`Dataplane::set_mlag_next_hop`]) | peer-port → bond ([`Dataplane::set_peer_forwarding`]) |
@@ -171,7 +174,8 @@
 //! delay ([`RELOAD_DELAY_DEFAULT`], configurable) expires with no peer, in which case the
 //! peer comes up alone. Released members then negotiate with the shared system-id and key, so
 //! the client adds them to the aggregator it already uses: nothing is lost on the existing
-//! links and nothing floods, because the FDB was synchronised first.
+//! links and nothing floods, because the FDB was synchronised first. (Until FDB and STP are
+//! wired in, [`Coordinator`] releases the halves as soon as ICCP connects.)
 //!
 //! # Peer-link failure: dual-active and the backup keepalive
 //! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
@@ -195,9 +199,11 @@
 //!   is no loop (the peer-link is down). The backup keepalive is the recommended setup.
 //!
 //! # Config-mismatch hold-down
-//! When ICCP connects, each peer sends a summary of its configuration (the vendor
-//! Consistency TLV, 0x3E05) and both run [`crate::preflight::preflight`] with the two
-//! summaries in [`PeerIndex`] order, so both compute the same report. The secondary keeps
+//! When ICCP connects, each peer sends a summary of its configuration
+//! ([`crate::preflight::Summary`], in chunks of [`SUMMARY_CHUNK`] octets in vendor Consistency
+//! TLVs, 0x3E05, record kind [`CONSISTENCY_SUMMARY`]) and both run
+//! [`crate::preflight::compare`] with the two summaries in [`PeerIndex`] order, so both compute
+//! the same report. The secondary keeps
 //! every MLAG whose outcome is `HeldDown` out of the LAG (as during the reload delay), the
 //! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
 //! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
