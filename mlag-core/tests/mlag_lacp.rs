@@ -496,3 +496,33 @@ fn peer_link_carrier_loss_with_backup_isolates_the_secondary_at_l() {
     assert!(!n.peers[1].monitor().isolated);
     assert_eq!(n.client_port(2).partner.system, PAIR_ID);
 }
+
+#[test]
+fn peers_that_came_up_alone_renumber_and_merge_when_they_meet() {
+    let mut n = Net::new(default_opts());
+    n.peer_link = false;
+    n.run_for(Duration::from_secs(40));
+    // Both came up alone after the reload delay, each with its own MAC: the client sees two
+    // partners and can aggregate with one of them only.
+    assert!(n.half(0).released && n.half(1).released);
+    assert_eq!(n.client_port(2).partner.system, MacAddr([2, 0, 0, 0, 2, 0]));
+    assert_eq!(
+        n.client_port(2).partner.port,
+        1,
+        "numbered as if Low while alone"
+    );
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 1);
+    // The peer-link comes up: Peer2 (High) adopts the pair's system-id and renumbers.
+    n.peer_link = true;
+    n.run_for(Duration::from_secs(30));
+    assert!(
+        n.peers
+            .iter()
+            .all(|p| p.monitor().status == iccp::Status::Connected)
+    );
+    assert_eq!(n.client_port(2).partner.system, PAIR_ID);
+    assert_eq!(n.client_port(2).partner.port, 0x8001);
+    assert_eq!(n.client_port(1).partner.port, 1);
+    let lag = n.client.lag(lacp::LagId(1)).unwrap();
+    assert_eq!(lag.ports_distributing, 2, "{lag:?}");
+}
