@@ -26,37 +26,19 @@
 #      1 = a capture is missing something, 77 = cannot run here (the reason is printed).
 set -u
 OUT=${1:?usage: capture-bpdus.sh OUTDIR}
-SKIP=77
+. "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit $SKIP; }
-for c in ip tcpdump ovs-vswitchd ovsdb-server ovs-vsctl ovs-appctl ovsdb-tool; do
-  command -v $c >/dev/null || { echo "SKIP: $c not installed (apt-get install iproute2 tcpdump openvswitch-switch)"; exit $SKIP; }
-done
-SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
-[ -f $SCHEMA ] || { echo "SKIP: $SCHEMA missing"; exit $SKIP; }
+lab_need_root
+lab_need_cmds ip tcpdump
+lab_need_ovs
 mkdir -p "$OUT" || exit 1
 OUT=$(cd "$OUT" && pwd)
 
+lab_init capture-bpdus
+WORK=$LAB_WORK
 TAG=$$
-WORK=$(mktemp -d /tmp/capture-bpdus.XXXXXX)
-NSS=()
 CAPS=()
-OVS_NAMES=()
 FAIL=0
-
-ovs_dir() { echo "$WORK/ovs-$1"; }
-
-stop_ovs() {   # $1 = instance name
-  local d p f i
-  d=$(ovs_dir "$1")
-  for f in ovs-vswitchd ovsdb-server; do
-    [ -f "$d/$f.pid" ] || continue
-    p=$(cat "$d/$f.pid")
-    kill "$p" 2>/dev/null
-    for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null
-  done
-}
 
 stop_captures() {
   local p
@@ -64,22 +46,8 @@ stop_captures() {
   for p in "${CAPS[@]}"; do wait "$p" 2>/dev/null; done
   CAPS=()
 }
-
-cleanup() {
-  stop_captures
-  local n
-  for n in "${OVS_NAMES[@]}"; do stop_ovs "$n"; done
-  for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mkns() {   # $1 = namespace; loopback up, IPv6 off (no ND/MLD noise)
-  ip netns add "$1" || return 1
-  NSS+=("$1")
-  ip -n "$1" link set lo up
-  ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-}
+lab_on_exit() { stop_captures; }
+mkns() { lab_ns "$1"; }
 
 # capture NS IFACE FILE: BPDUs to the Bridge Group Address only. The interface must be up.
 capture() {
@@ -90,30 +58,9 @@ capture() {
   if kill -0 $p 2>/dev/null; then CAPS+=($p); else echo "FAIL: tcpdump on $1/$2: $(cat "$WORK/tcpdump-$2.err")"; FAIL=1; fi
 }
 
-start_ovs() {   # $1 = instance name, $2 = namespace
-  local d
-  d=$(ovs_dir "$1")
-  mkdir -p "$d"
-  OVS_NAMES+=("$1")
-  (
-    export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
-    ovsdb-tool create "$d/conf.db" $SCHEMA &&
-    ip netns exec "$2" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
-       --unixctl="$d/ovsdb-server.ctl" --pidfile="$d/ovsdb-server.pid" \
-       --log-file="$d/ovsdb-server.log" -vconsole:off --detach --no-chdir &&
-    ovs-vsctl --db="unix:$d/db.sock" --no-wait init &&
-    ip netns exec "$2" ovs-vswitchd "unix:$d/db.sock" --unixctl="$d/ovs-vswitchd.ctl" \
-       --pidfile="$d/ovs-vswitchd.pid" --log-file="$d/ovs-vswitchd.log" -vconsole:off --detach --no-chdir
-  ) 2>>"$WORK/ovs-start.err"
-}
-vsctl() { local n=$1; shift; ovs-vsctl --db="unix:$(ovs_dir "$n")/db.sock" --timeout=10 "$@"; }
-appctl() { local n=$1; shift; ovs-appctl -t "$(ovs_dir "$n")/ovs-vswitchd.ctl" "$@"; }
-
-# wait_for SECONDS CMD...: retries CMD every 0.5 s; 1 on timeout.
-wait_for() {
-  local t=$1; shift; local end=$((SECONDS + t))
-  until "$@" >/dev/null 2>&1; do [ $SECONDS -ge $end ] && return 1; sleep 0.5; done
-}
+start_ovs() { ovs_start "$1" "$2"; }
+vsctl() { ovs_vsctl "$@"; }
+appctl() { ovs_appctl "$@"; }
 
 # count FILE TYPE VERSION: BPDUs of that type and version in a pcap (tcpdump -xx, no tshark needed).
 # Untagged frames only: octets 17..20 are 00 00 VERSION TYPE.
@@ -129,7 +76,7 @@ ns_ok() {
   if ! ip netns add "capbpdu-probe-$TAG" 2>/dev/null; then return 1; fi
   ip netns del "capbpdu-probe-$TAG"
 }
-ns_ok || { echo "SKIP: cannot create network namespaces"; exit $SKIP; }
+ns_ok || lab_skip "cannot create network namespaces"
 
 # ---------------------------------------------------------------------------------------------
 # 1. Linux kernel bridge, 802.1D STP.
@@ -202,7 +149,7 @@ ovs_pair() {   # $1 = stp|rstp
   appctl $O2N $mode/tcn br0 >/dev/null 2>&1
   sleep 4
   stop_captures
-  stop_ovs o1$mode; stop_ovs o2$mode
+  ovs_stop o1$mode; ovs_stop o2$mode
   return 0
 }
 ovs_pair stp || FAIL=1
@@ -230,7 +177,7 @@ mig() {
   if wait_for 30 kfwd; then echo "kernel port km-o forwarding towards the OVS RSTP root"; else echo "FAIL: kernel port not forwarding"; FAIL=1; fi
   sleep 2
   stop_captures
-  stop_ovs omig
+  ovs_stop omig
   return 0
 }
 mig || FAIL=1

@@ -13,69 +13,33 @@
 set -u
 HOST_BIN=${1:?usage: ovs-lacp.sh PATH/TO/lacp-host [PCAP_OUT]}
 PCAP_OUT=${2:-}
-SKIP=77
+. "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit $SKIP; }
-for c in ovs-vswitchd ovsdb-server ovs-vsctl ovs-appctl ovsdb-tool ip; do
-  command -v $c >/dev/null || { echo "SKIP: $c not installed (apt-get install openvswitch-switch iproute2)"; exit $SKIP; }
-done
-SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
-[ -f $SCHEMA ] || { echo "SKIP: $SCHEMA missing"; exit $SKIP; }
-
+lab_need_root
+lab_need_cmds ip
+lab_need_ovs
+lab_init lacp-interop
+WORK=$LAB_WORK
 TAG=$$
 NS_C=lacpx-c-$TAG
 NS_U=lacpx-u-$TAG
-WORK=$(mktemp -d /tmp/lacp-interop.XXXXXX)
-OVS=$WORK/ovs
-PIDS=()
 FAIL=0
+lab_on_exit() { exec 3>&- 2>/dev/null; }
 
-cleanup() {
-  exec 3>&- 2>/dev/null
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for f in ovs-vswitchd ovsdb-server; do
-    [ -f $OVS/$f.pid ] && kill "$(cat $OVS/$f.pid)" 2>/dev/null
-  done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for f in ovs-vswitchd ovsdb-server; do
-    [ -f $OVS/$f.pid ] && kill -9 "$(cat $OVS/$f.pid)" 2>/dev/null
-  done
-  ip netns del $NS_C 2>/dev/null
-  ip netns del $NS_U 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if ! ip netns add $NS_C 2>/dev/null; then echo "SKIP: cannot create network namespaces"; exit $SKIP; fi
-ip netns add $NS_U
-for ns in $NS_C $NS_U; do
-  ip -n $ns link set lo up
-  ip netns exec $ns sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+lab_ns $NS_C || lab_skip "cannot create network namespaces"
+lab_ns $NS_U
 ip link add c-p1 netns $NS_C address 02:00:00:00:0c:01 type veth peer name u-p1 netns $NS_U address 02:00:00:00:0a:01
 ip link add c-p2 netns $NS_C address 02:00:00:00:0c:02 type veth peer name u-p2 netns $NS_U address 02:00:00:00:0a:02
 for l in c-p1 c-p2; do ip -n $NS_C link set $l up; done
 for l in u-p1 u-p2; do ip -n $NS_U link set $l up; done
 
 # A private Open vSwitch instance in the client namespace (no systemd, no kernel module).
-mkdir -p $OVS
-vsctl() { ovs-vsctl --db=unix:$OVS/db.sock --timeout=10 "$@"; }
-appctl() { ovs-appctl -t $OVS/ovs-vswitchd.ctl "$@"; }
-(
-  export OVS_RUNDIR=$OVS OVS_DBDIR=$OVS OVS_LOGDIR=$OVS OVS_SYSCONFDIR=$OVS
-  ovsdb-tool create $OVS/conf.db $SCHEMA &&
-  ip netns exec $NS_C ovsdb-server $OVS/conf.db --remote=punix:$OVS/db.sock \
-     --unixctl=$OVS/ovsdb-server.ctl --pidfile=$OVS/ovsdb-server.pid \
-     --log-file=$OVS/ovsdb-server.log -vconsole:off --detach --no-chdir &&
-  ovs-vsctl --db=unix:$OVS/db.sock --no-wait init &&
-  ip netns exec $NS_C ovs-vswitchd unix:$OVS/db.sock --unixctl=$OVS/ovs-vswitchd.ctl \
-     --pidfile=$OVS/ovs-vswitchd.pid --log-file=$OVS/ovs-vswitchd.log -vconsole:off --detach --no-chdir
-) || { echo "FAIL: Open vSwitch did not start"; exit 1; }
+ovs_start c $NS_C || { echo "FAIL: Open vSwitch did not start: $(cat "$(ovs_dir c)/start.err")"; exit 1; }
+vsctl() { ovs_vsctl c "$@"; }
+appctl() { ovs_appctl c "$@"; }
 
 if [ -n "$PCAP_OUT" ] && command -v tcpdump >/dev/null; then
-  ip netns exec $NS_U tcpdump -i u-p1 -w "$PCAP_OUT" -U -s 0 ether proto 0x8809 2>/dev/null &
-  PIDS+=($!)
+  lab_bg ip netns exec $NS_U tcpdump -i u-p1 -w "$PCAP_OUT" -U -s 0 ether proto 0x8809 2>/dev/null
   sleep 0.5
 fi
 
@@ -86,11 +50,10 @@ vsctl add-bond br0 bond0 c-p1 c-p2 lacp=active bond_mode=balance-tcp \
 mkfifo $WORK/ctl
 ip netns exec $NS_U "$HOST_BIN" --system 02:00:00:00:4d:4c --priority 100 --key 7 \
   --port u-p1:1 --port u-p2:2 <$WORK/ctl >$WORK/host.log 2>&1 &
-PIDS+=($!)
+LAB_PIDS+=($!)
 exec 3>$WORK/ctl
 
 check() { local what=$1; shift; if "$@"; then echo "PASS: $what"; else echo "FAIL: $what"; FAIL=1; fi; }
-wait_for() { local t=$1; shift; local end=$((SECONDS + t)); until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.5; done; }
 
 # Our status: ask, then read the lines between the request and "end-status".
 our_status() {
@@ -136,7 +99,7 @@ check "key change: OVS sees partner key 9 on both members and both stay aggregat
 echo "--- OVS lacp/show"; appctl lacp/show bond0 | grep -E '^member|partner (sys_id|port_id|key|state)'
 echo "--- our status"; our_status
 echo "--- our events (last 20)"; grep '^event' $WORK/host.log | tail -20
-if [ $FAIL != 0 ]; then echo "--- host log"; tail -50 $WORK/host.log; echo "--- ovs log"; tail -30 $OVS/ovs-vswitchd.log; fi
+if [ $FAIL != 0 ]; then echo "--- host log"; tail -50 $WORK/host.log; echo "--- ovs log"; ovs_log c 30; fi
 echo quit >&3
 [ $FAIL = 0 ] && echo "ALL CHECKS PASSED" || echo "SOME CHECKS FAILED"
 exit $FAIL

@@ -30,50 +30,26 @@ HOST_BIN=${1:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
 MODE=${2:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
 ROOT=${3:?usage: stp-loop.sh PATH/TO/stp-host rstp|stp ours|kernel|ovs}
 COST=${COST:-10}
-SKIP=77
+. "$(dirname "$0")/lib.sh"
 case $MODE in rstp|stp) ;; *) echo "usage: MODE is rstp or stp"; exit 2;; esac
 case $ROOT in ours|kernel|ovs) ;; *) echo "usage: ROOT is ours, kernel or ovs"; exit 2;; esac
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit $SKIP; }
-for c in ovs-vswitchd ovsdb-server ovs-vsctl ovs-appctl ovsdb-tool ip; do
-  command -v $c >/dev/null || { echo "SKIP: $c not installed (apt-get install openvswitch-switch iproute2)"; exit $SKIP; }
-done
-SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
-[ -f $SCHEMA ] || { echo "SKIP: $SCHEMA missing"; exit $SKIP; }
-
+lab_need_root
+lab_need_cmds ip
+lab_need_ovs
+lab_init stp-interop
+WORK=$LAB_WORK
 TAG=$$
 NS_U=stpx-u-$TAG
 NS_K=stpx-k-$TAG
 NS_O=stpx-o-$TAG
-WORK=$(mktemp -d /tmp/stp-interop.XXXXXX)
-OVS=$WORK/ovs
-PIDS=()
 FAIL=0
+lab_on_exit() { exec 3>&- 2>/dev/null; }
 
-cleanup() {
-  exec 3>&- 2>/dev/null
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for f in ovs-vswitchd ovsdb-server; do
-    [ -f $OVS/$f.pid ] && kill "$(cat $OVS/$f.pid)" 2>/dev/null
-  done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for f in ovs-vswitchd ovsdb-server; do
-    [ -f $OVS/$f.pid ] && kill -9 "$(cat $OVS/$f.pid)" 2>/dev/null
-  done
-  for ns in $NS_U $NS_K $NS_O; do ip netns del $ns 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if ! ip netns add $NS_U 2>/dev/null; then echo "SKIP: cannot create network namespaces"; exit $SKIP; fi
-ip netns add $NS_K; ip netns add $NS_O
-for ns in $NS_U $NS_K $NS_O; do
-  ip -n $ns link set lo up
-  ip netns exec $ns sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+lab_ns $NS_U || lab_skip "cannot create network namespaces"
+lab_ns $NS_K; lab_ns $NS_O
 if ! ip -n $NS_K link add br0 address 02:00:00:00:00:0b type bridge stp_state 1 2>/dev/null; then
-  echo "SKIP: no Linux bridge support in this kernel"; exit $SKIP
+  lab_skip "no Linux bridge support in this kernel"
 fi
 
 # ---- the model: bridges, ports, links -------------------------------------------------------
@@ -148,19 +124,9 @@ for p in k-u k-o; do ip -n $NS_K link set dev $p type bridge_slave cost $COST pr
 ip -n $NS_K link set br0 up
 
 # ---- Open vSwitch ----------------------------------------------------------------------------
-mkdir -p $OVS
-vsctl() { ovs-vsctl --db=unix:$OVS/db.sock --timeout=10 "$@"; }
-appctl() { ovs-appctl -t $OVS/ovs-vswitchd.ctl "$@"; }
-(
-  export OVS_RUNDIR=$OVS OVS_DBDIR=$OVS OVS_LOGDIR=$OVS OVS_SYSCONFDIR=$OVS
-  ovsdb-tool create $OVS/conf.db $SCHEMA &&
-  ip netns exec $NS_O ovsdb-server $OVS/conf.db --remote=punix:$OVS/db.sock \
-     --unixctl=$OVS/ovsdb-server.ctl --pidfile=$OVS/ovsdb-server.pid \
-     --log-file=$OVS/ovsdb-server.log -vconsole:off --detach --no-chdir &&
-  ovs-vsctl --db=unix:$OVS/db.sock --no-wait init &&
-  ip netns exec $NS_O ovs-vswitchd unix:$OVS/db.sock --unixctl=$OVS/ovs-vswitchd.ctl \
-     --pidfile=$OVS/ovs-vswitchd.pid --log-file=$OVS/ovs-vswitchd.log -vconsole:off --detach --no-chdir
-) || { echo "FAIL: Open vSwitch did not start"; exit 1; }
+ovs_start o $NS_O || { echo "FAIL: Open vSwitch did not start: $(cat "$(ovs_dir o)/start.err")"; exit 1; }
+vsctl() { ovs_vsctl o "$@"; }
+appctl() { ovs_appctl o "$@"; }
 if [ $MODE = rstp ]; then
   vsctl add-br br0 -- set bridge br0 datapath_type=netdev rstp_enable=true \
     other_config:hwaddr=${ADDR[O]} other_config:rstp-address=${ADDR[O]} \
@@ -187,7 +153,7 @@ mkfifo $WORK/ctl
 ip netns exec $NS_U "$HOST_BIN" --address ${ADDR[U]} --priority ${PRIO[U]} "${OURS_MODE[@]}" \
   --hello 1 --max-age 6 --forward-delay 4 --cost $COST --port-priority 128 \
   --port u-k:1 --port u-o:2 <$WORK/ctl >$WORK/host.log 2>&1 &
-PIDS+=($!)
+LAB_PIDS+=($!)
 HOST_PID=$!
 exec 3>$WORK/ctl
 
@@ -231,7 +197,6 @@ observe() { # one line per implementation; returns 0 iff everything matches the 
   done
   return $ok
 }
-wait_for() { local t=$1; shift; local end=$((SECONDS + t)); until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 1; done; }
 check() { # check WHAT: waits up to 45 s for the expectation
   local start=$SECONDS
   # Converged = the expectation holds, and still holds 2 s later (not a passing transient).
@@ -274,7 +239,7 @@ echo "--- our events (last 12)"; grep '^event' $WORK/host.log | tail -12
 if [ $FAIL != 0 ]; then
   echo "--- host log"; tail -40 $WORK/host.log
   echo "--- ovs show"; ovs_show
-  echo "--- ovs log"; tail -20 $OVS/ovs-vswitchd.log
+  echo "--- ovs log"; ovs_log o 20
 fi
 echo quit >&3
 [ $FAIL = 0 ] && echo "ALL CHECKS PASSED" || echo "SOME CHECKS FAILED"

@@ -1,0 +1,350 @@
+//! The coordinator: how two chassis run one `lacp::System`, one `stp::Bridge`, one
+//! `iccp::Session` and one `fdb::Fdb` each and look like **one** switch to every client and
+//! every STP neighbour. This module holds the design (below), the numbering rules both peers
+//! must compute identically ([`PeerIndex`], [`lacp_port_number`], [`stp_port_number`],
+//! [`mlag_stp_port_number`], [`crate::config::lacp_key`]) and the [`Coordinator`] itself.
+//!
+//! # Composition
+//! `Coordinator<D: Dataplane>` owns the validated configuration
+//! ([`crate::config::ValidConfig`]), one of each protocol driver and the host's
+//! [`Dataplane`]. It has the drivers' sans-IO shape:
+//!
+//! * inputs — `handle_frame(now, port, frame)` (every control frame the host traps),
+//!   `handle_link(now, port, link)`, `handle_learn(now, vid, mac, port)` (a source MAC the
+//!   hardware learned: information only the hardware has, so it is an input, never read
+//!   back), `handle_backup(now, bytes)` (the backup keepalive path), `handle_timeout(now)`,
+//!   and `apply(now, new_config, &[Change])` with the run-time changes of
+//!   [`crate::config::diff`];
+//! * outputs — [`Dataplane`] calls made during the input, `poll_backup_transmit`,
+//!   `poll_timeout` (the earliest of the four drivers' `poll_timeout` and the coordinator's
+//!   own deadlines: reload delay, hold-downs), and `monitor()`.
+//!
+//! After an input the coordinator drains the drivers until none has output left, turning
+//! each one's outputs into the others' inputs and into dataplane calls (what
+//! [`Coordinator`] wires in today is listed on it; the STP and FDB rows and `handle_learn` are
+//! the design for the next steps):
+//!
+//! | from | output | becomes |
+//! |---|---|---|
+//! | `lacp::System` | `poll_transmit` | [`Dataplane::transmit`] on the member |
+//! | `lacp::System` | `CollectingChanged` / `DistributingChanged` | [`Dataplane::set_member`]; for an MLAG bond, the half's state: `fdb::Fdb::set_mlag_bond`, [`Dataplane::set_mlag_next_hop`], and an mLACP Aggregator State TLV to the peer |
+//! | `stp::Bridge` | `PortState` | [`Dataplane::set_port_state`] (own ports and own MLAG halves) |
+//! | `stp::Bridge` | `FlushFdb` | `fdb::Fdb::flush` + [`Dataplane::fdb_flush`] ([`FdbFlush::LocationInTree`]) |
+//! | `stp::Bridge` | `poll_transmit` | [`Dataplane::transmit`] (own ports; see the STP design for MLAG ports) |
+//! | `iccp::Session` | `poll_transmit` | [`Dataplane::transmit`] on the peer-port |
+//! | `iccp::Session` | `Connected` / `Disconnected` / `RoleChanged` / `SystemIdChanged` / `PeerSilent` / `BackupPath` | the election, system-id, dual-active and rejoin rules below |
+//! | `iccp::Session` | `poll_app` | FDB records → `fdb::Fdb::handle_sync`; STP relay → the primary's bridge; mLACP port state → the peer-half table; consistency data → [`crate::preflight`] |
+//! | `fdb::Fdb` | `poll_sync` | `iccp::Session::send_app` (vendor FDB Delta / Snapshot TLVs) |
+//! | `fdb::Fdb` | entries learned, moved, aged | [`Dataplane::fdb_add`] / [`Dataplane::fdb_remove`] |
+//!
+//! # Frame demultiplexing
+//! The host hands over every frame its trap rules catch; the coordinator reads the
+//! destination MAC and the EtherType / length field (octets 0–5 and 12–13; a shorter frame is
+//! counted and dropped) and dispatches:
+//!
+//! | destination | type | on | goes to |
+//! |---|---|---|---|
+//! | 01:80:C2:00:00:02 (Slow Protocols) | 0x8809, subtype 1 (LACP) or 2 (Marker) | a bond slave | `lacp::System::handle_frame` with the slave's LACP port number |
+//! | 01:80:C2:00:00:00 (Bridge Group) | a length, LLC 42-42-03 | a bridge port other than the peer-port | the logical STP bridge (below) |
+//! | 01:80:C2:00:00:0E (Nearest Bridge) | 0x88B5 (ICCP over L2) | the peer-port | `iccp::Session::handle_frame` |
+//!
+//! Anything else — those frames on another port (LACP on a port that is no slave, ICCP off
+//! the peer-port, a BPDU on the peer-port) or a frame that is no control frame — is counted by
+//! reason in the monitor and dropped; none of these link-local addresses is ever forwarded.
+//! Cisco PVST+/SSTP frames are recognised by `stp` and counted there.
+//!
+//! # One system-id, sticky
+//! `iccp::Session` elects the roles (lowest `priority`, then lowest bridge MAC) and computes
+//! the system-id: the lower bridge MAC of the pair, which *changes only when an election with a
+//! peer computes a different one* — it stays while the peer is lost. On
+//! `iccp::Event::SystemIdChanged` the coordinator sets it as the actor system of every MLAG
+//! LAG (`lacp::System::set_lag_config` with `LagConfig::actor_system`, System Priority
+//! [`MLAG_LACP_SYSTEM_PRIORITY`]) and as the logical bridge's address
+//! (`stp::Bridge::set_bridge_config`, `BridgeConfig::address`). Non-MLAG bonds (the peer-port
+//! bond among them) keep the peer's own identity. Because the survivor of a peer failure keeps
+//! the system-id, clients do not renegotiate on failover.
+//!
+//! Known limit: a peer with a *lower* MAC joining a survivor that runs alone changes the
+//! pair's system-id (iccp computes the minimum), so clients renegotiate once. The fix is an
+//! "incumbent system-id" in the Election TLV that a joining peer adopts — an `iccp` change.
+//!
+//! # Port numbers and keys
+//! Both peers present one LACP system and one STP bridge, so their port numbers must never
+//! collide, without a negotiation that could fail. The peers are ranked by bridge MAC
+//! ([`PeerIndex`]: the lower MAC is [`PeerIndex::Low`]), which both know from the election.
+//! * **LACP** (Port IDs must be unique within a System, 802.1AX-2014 §6.3.4): an MLAG
+//!   slave's Actor_Port is [`lacp_port_number`]: its index among the peer's slaves
+//!   (1..=0x3FFF), with the high bit set on [`PeerIndex::High`]. `lacp`'s loopback detection
+//!   relies on exactly this (its crate docs, "MLAG"). Slaves of non-MLAG bonds (such as a
+//!   peer-port bond) get [`lacp_local_port_number`] (bit 14 set), which needs no peer. The
+//!   peer index is known once the peer is; a peer that brought its MLAG halves up alone
+//!   (reload delay expired) numbered them as [`PeerIndex::Low`], and renumbers them if the
+//!   election says otherwise when the peer appears (those links renegotiate once).
+//! * **One key per mlag-id**: both halves use [`crate::config::lacp_key`]`(mlag-id)` as the
+//!   actor key, computed from the id alone; validation rejects two ids with one key.
+//! * **STP** (12-bit port numbers, 802.1Q-2022 §13.26.13): single-homed ports get
+//!   [`stp_port_number`] — 1..=1536 on [`PeerIndex::Low`], 1537..=3072 on
+//!   [`PeerIndex::High`] — and each **MLAG is one port** of the logical bridge, numbered in
+//!   3073..=4095 ([`mlag_stp_port_number`]; see why below). This refines the split the `stp`
+//!   crate docs sketch (1–2047 / 2048–4095): MLAG ports need numbers that belong to neither
+//!   chassis. Validation caps a peer's single-homed ports at [`PEER_PORTS_MAX`] and the MLAGs
+//!   at [`MLAG_PORTS_MAX`].
+//!
+//! # One logical STP bridge
+//! The `stp` crate docs ("MLAG: two chassis, one logical bridge") lay out the mechanism; the
+//! coordinator uses it as follows.
+//!
+//! 1. **The primary's `stp::Bridge` is authoritative.** Its ports are the primary's
+//!    single-homed ports, the secondary's single-homed ports and one port per mlag-id. The
+//!    peer-port is *not* a port of the logical bridge: it is the pair's backplane, forwarding
+//!    on every tree ([`Dataplane::set_port_state`] Forwarding for each tree), and a BPDU
+//!    received on it is a misconfiguration (counted, dropped).
+//! 2. **An MLAG is one port**, not two. The client's LAG is one link to its STP: if each half
+//!    were a port, the client would hear two designated bridges' BPDUs, alternating on one
+//!    link, and the logical bridge would see the client's BPDUs on whichever half the client
+//!    hashed them to. So the MLAG port's link is up while either half is, its path cost is that
+//!    of its slowest member on either side (RouterOS: "for bonded interfaces, the highest
+//!    path-cost among all bonded member ports is applied"), its BPDUs are sent once, on the
+//!    primary's half when it is up and on the secondary's half otherwise, and its state is
+//!    applied to both halves. Its number is allocated by the primary when the mlag-id first
+//!    appears (the lowest free number of 3073..=4095) and is part of the replicated state, so it
+//!    survives failover. Because the two halves are one port with one port priority and one
+//!    path cost, their STP settings must agree ([`crate::preflight`] holds the MLAG down
+//!    otherwise — as RouterOS says: "use the same STP configuration on dual-connected bridge
+//!    ports").
+//! 3. **BPDUs received by the secondary go to the primary over ICCP** — the vendor STP Relay
+//!    TLV (`iccp::wire::param::Param::StpRelay { port, bpdu }`, 0x3E04) with the logical port
+//!    number — and so do the secondary's link changes (its MLAG halves' in the mLACP Port State
+//!    TLV). The primary feeds them to its bridge (`handle_frame` / `handle_link` with the
+//!    logical port number) in the order they arrive, interleaved with its own inputs and
+//!    timeouts.
+//! 4. **The primary's decisions come back as its input log.** The primary sends its ordered
+//!    STP inputs (kind, time, port, frame) to the secondary, whose replica `stp::Bridge` (a
+//!    clone of the primary's taken at join: `stp::Bridge` is `Clone`) applies them. The bridge
+//!    is deterministic, so the replica emits exactly the primary's outputs; the secondary
+//!    applies those about *its* ports: `PortState` for its single-homed ports and MLAG halves,
+//!    BPDUs for its single-homed ports and for MLAG ports whose primary half is down,
+//!    `FlushFdb` for its table. `stp::Bridge::fingerprint` is exchanged periodically; a
+//!    mismatch makes the primary send a fresh clone. This needs one vendor TLV more in `iccp`
+//!    (an "STP input" record: kind, time, port, octets).
+//! 5. **Why.** One sequenced instance cannot disagree with itself: two bridges exchanging
+//!    "virtual port" information compute roles from partial views and can disagree for a
+//!    while, which is a loop. The replica is a hot standby: when the primary dies the
+//!    secondary already has the converged state, reports the dead peer's ports down
+//!    (`stp::Bridge::handle_link` Down / `remove_port`) and continues with the same Bridge
+//!    Identifier and MLAG port numbers — neighbours see some links fail, and RSTP moves an
+//!    Alternate to Root at once. The price is one ICCP hop (the peer-link delay `d`) on the
+//!    secondary's BPDU path and on its state changes, far below the 3 × Hello Time lifetime of
+//!    BPDU information. When the pair is root, both peers' replicas say so (RouterOS shows both
+//!    peers as root bridge).
+//!
+//! # FDB
+//! Each peer's `fdb::Fdb` owns what its ports learned and mirrors the peer's (`fdb` crate
+//! docs, "MLAG semantics"). Learned MACs arrive with `handle_learn` and are filed on
+//! `Location::Port` (single-homed port), `Location::Mlag(mlag-id)` (an MLAG half: never the
+//! member, never the bond) — MACs learned on the peer-port are the peer's and are not filed.
+//! The sync messages travel in the vendor FDB Delta / Snapshot TLVs. Every entry the table
+//! holds is programmed with [`Dataplane::fdb_add`]: the peer's single-homed entries on
+//! `Location::PeerPort`, its MLAG entries on the logical port of the mlag-id.
+//!
+//! # Split horizon and next hops
+//! For every mlag-id the coordinator knows its local half (a member distributes, from
+//! `lacp`) and the peer's half (from the peer's mLACP Aggregator State TLVs; down when the peer is
+//! lost). From those two bits:
+//!
+//! | local half | peer half | next hop ([`Dataplane::set_mlag_next_hop`]) | peer-port → bond ([`Dataplane::set_peer_forwarding`]) |
+//! |---|---|---|---|
+//! | up | up | [`NextHop::Local`] | blocked: the peer delivers to the client itself |
+//! | up | down | [`NextHop::Local`] | **allowed**: the peer's traffic for the client must cross |
+//! | down | up | [`NextHop::PeerPort`] | blocked (nothing to send on) |
+//! | down | down | [`NextHop::Local`] (no member: dropped) | blocked |
+//!
+//! On a member failure the side that lost its half re-points its logical port first (one
+//! call: O(1) whatever the number of MACs), then tells the peer, which allows peer-port
+//! forwarding to its half; frames in flight meanwhile are the only loss (the `L + d` goal of
+//! `performance.md`). `fdb::Fdb::set_mlag_bond` follows the local half, so the table resolves
+//! like the dataplane.
+//!
+//! # Rejoin and reload delay
+//! A peer that starts (or reconnects after being apart) keeps its MLAG halves out of the
+//! LAG: the coordinator reports their members to `lacp` as link down, so they send nothing
+//! and the client keeps using the other peer's links. The halves are released when ICCP is
+//! connected **and** the FDB mirror is complete (`fdb::Event::PeerSnapshotDone`) **and** the
+//! STP replica is in place **and** the peer's mLACP state has arrived — or when the reload
+//! delay ([`RELOAD_DELAY_DEFAULT`], configurable) expires with no peer, in which case the
+//! peer comes up alone. Released members then negotiate with the shared system-id and key, so
+//! the client adds them to the aggregator it already uses: nothing is lost on the existing
+//! links and nothing floods, because the FDB was synchronised first. (Until FDB and STP are
+//! wired in, [`Coordinator`] releases the halves as soon as ICCP connects.)
+//!
+//! # Peer-link failure: dual-active and the backup keepalive
+//! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
+//!   (or the peer-port down while `iccp::Event::BackupPath { alive: true }`): iccp keeps the
+//!   roles. The **secondary** takes its MLAG halves out at once by giving their LAGs its own
+//!   bridge MAC as actor system (`lacp::System::set_lag_config`: the new identity makes every
+//!   member re-select and transmit immediately), so the client sees another partner on those
+//!   links and drops them from its aggregator without waiting for a LACP timeout; it also
+//!   disables them in the dataplane ([`Dataplane::set_member`]). The secondary's single-homed
+//!   ports leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC
+//!   for them (they reconverge like any neighbour's). No split brain within `2L + H_b`.
+//! * **Peer dead** — silent on the peer-link and on the backup path (or the peer-port down and
+//!   no backup path answering): the survivor is primary (iccp), keeps the system-id, promotes
+//!   its STP replica if it was secondary and reports the dead peer's ports down, sets every
+//!   next hop [`NextHop::Local`], and tells `fdb` the peer is down (its MLAG entries resolve to
+//!   the local halves, so MLAG clients stay reachable without a flood; the peer's single-homed
+//!   entries are flushed with `fdb::Flush::peer` restricted to the peer-port).
+//! * **No backup path configured** — a dead peer-link cannot be told from a dead peer; both
+//!   sides act as survivors (availability first), and with the same system-id the client may
+//!   keep both links: flooded frames can be duplicated until the peer-link returns, but there
+//!   is no loop (the peer-link is down). The backup keepalive is the recommended setup.
+//!
+//! # Config-mismatch hold-down
+//! When ICCP connects, each peer sends a summary of its configuration
+//! ([`crate::preflight::Summary`], in chunks of [`SUMMARY_CHUNK`] octets in vendor Consistency
+//! TLVs, 0x3E05, record kind [`CONSISTENCY_SUMMARY`]) and both run
+//! [`crate::preflight::compare`] with the two summaries in [`PeerIndex`] order, so both compute
+//! the same report. The secondary keeps
+//! every MLAG whose outcome is `HeldDown` out of the LAG (as during the reload delay), the
+//! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
+//! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
+//! restart.
+
+mod demux;
+mod run;
+
+pub use demux::{DemuxCounters, FrameKind, classify};
+pub use run::{
+    CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
+    SUMMARY_CHUNK,
+};
+
+use l2_types::MacAddr;
+
+use crate::dataplane::{Dataplane, FdbFlush, NextHop};
+
+/// Most single-homed bridge ports per peer (STP numbers 1..=1536 and 1537..=3072).
+pub const PEER_PORTS_MAX: u16 = 1536;
+/// First STP port number of the MLAG logical ports.
+pub const MLAG_PORT_FIRST: u16 = 2 * PEER_PORTS_MAX + 1;
+/// Most MLAGs (STP numbers 3073..=4095).
+pub const MLAG_PORTS_MAX: u16 = 4095 - 2 * PEER_PORTS_MAX;
+/// System Priority both peers give their MLAG LAGs (802.1AX's usual default).
+pub const MLAG_LACP_SYSTEM_PRIORITY: u16 = 32768;
+/// Default reload delay: how long a starting peer waits for its peer before bringing its MLAG
+/// halves up alone.
+pub const RELOAD_DELAY_DEFAULT: core::time::Duration = core::time::Duration::from_secs(30);
+
+/// The rank of a peer in the pair, by bridge MAC; both peers compute the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeerIndex {
+    /// The peer with the lower bridge MAC.
+    Low,
+    /// The peer with the higher bridge MAC.
+    High,
+}
+
+impl PeerIndex {
+    /// This peer's index, given its bridge MAC and the peer's.
+    pub fn of(own: MacAddr, peer: MacAddr) -> Self {
+        if own <= peer { Self::Low } else { Self::High }
+    }
+
+    /// The other index.
+    pub const fn other(self) -> Self {
+        match self {
+            Self::Low => Self::High,
+            Self::High => Self::Low,
+        }
+    }
+}
+
+/// The LACP Actor_Port of a peer's `index`-th MLAG slave (1-based, 1..=0x3FFF): `index` on
+/// [`PeerIndex::Low`], `0x8000 | index` on [`PeerIndex::High`]. `None` out of range.
+pub const fn lacp_port_number(peer: PeerIndex, index: u16) -> Option<u16> {
+    if index == 0 || index > 0x3FFF {
+        return None;
+    }
+    Some(match peer {
+        PeerIndex::Low => index,
+        PeerIndex::High => 0x8000 | index,
+    })
+}
+
+/// The LACP Actor_Port of the `index`-th slave of a non-MLAG bond (1-based, 1..=0x3FFF):
+/// `0x4000 | index`. These LAGs use the peer's own System ID, so the two peers' numbers may
+/// coincide; they never coincide with MLAG numbers within one `lacp::System`, and they are
+/// known before the peer is (the peer-port bond must come up first).
+pub const fn lacp_local_port_number(index: u16) -> Option<u16> {
+    if index == 0 || index > 0x3FFF {
+        None
+    } else {
+        Some(0x4000 | index)
+    }
+}
+
+/// The logical bridge's port number of a peer's `index`-th single-homed port (1-based,
+/// 1..=[`PEER_PORTS_MAX`]). `None` out of range.
+pub const fn stp_port_number(peer: PeerIndex, index: u16) -> Option<u16> {
+    if index == 0 || index > PEER_PORTS_MAX {
+        return None;
+    }
+    Some(match peer {
+        PeerIndex::Low => index,
+        PeerIndex::High => PEER_PORTS_MAX + index,
+    })
+}
+
+/// The logical bridge's port number of MLAG slot `slot` (0-based, below [`MLAG_PORTS_MAX`]);
+/// the primary allocates slots. `None` out of range.
+pub const fn mlag_stp_port_number(slot: u16) -> Option<u16> {
+    if slot >= MLAG_PORTS_MAX {
+        None
+    } else {
+        Some(MLAG_PORT_FIRST + slot)
+    }
+}
+
+/// Which peer an STP port number belongs to: `Some(index)` for a single-homed port, `None`
+/// for an MLAG port (both) or an invalid number.
+pub const fn stp_port_owner(port: u16) -> Option<PeerIndex> {
+    if port == 0 {
+        None
+    } else if port <= PEER_PORTS_MAX {
+        Some(PeerIndex::Low)
+    } else if port <= 2 * PEER_PORTS_MAX {
+        Some(PeerIndex::High)
+    } else {
+        None
+    }
+}
+
+/// The next hop and split-horizon setting of one MLAG from the state of its two halves (the
+/// table in the [module docs](self#split-horizon-and-next-hops)): `(next hop, allow
+/// peer-port → bond)`.
+pub const fn mlag_forwarding(local_up: bool, peer_up: bool) -> (NextHop, bool) {
+    match (local_up, peer_up) {
+        (true, true) => (NextHop::Local, false),
+        (true, false) => (NextHop::Local, true),
+        (false, true) => (NextHop::PeerPort, false),
+        (false, false) => (NextHop::Local, false),
+    }
+}
+
+/// Programs one MLAG's next hop and split horizon from its halves, in the failover order the
+/// design requires (next hop first).
+pub fn apply_mlag_forwarding<D: Dataplane + ?Sized>(
+    dp: &mut D,
+    mlag: fdb::MlagId,
+    local_up: bool,
+    peer_up: bool,
+) {
+    let (hop, allow) = mlag_forwarding(local_up, peer_up);
+    dp.set_mlag_next_hop(mlag, hop);
+    dp.set_peer_forwarding(mlag, allow);
+}
+
+/// Flush request for an STP `FlushFdb` event on a port (kept here so every user maps the event
+/// the same way).
+pub const fn stp_flush(location: fdb::Location, tree: stp::TreeId) -> FdbFlush {
+    FdbFlush::LocationInTree(location, tree)
+}
