@@ -29,6 +29,7 @@ pub mod bpdu;
 pub mod frame;
 pub mod mcid;
 mod md5;
+pub mod view;
 
 pub use bpdu::{
     Bpdu, BpduFlags, BpduTime, BridgeId, ConfigBpdu, MstBpdu, MstiConfigMessage, MstiMessages,
@@ -36,6 +37,7 @@ pub use bpdu::{
 };
 pub use frame::{BpduFrame, FrameKind};
 pub use mcid::{MstConfigId, VidToMstid};
+pub use view::{BodyView, BpduView, MstView, RstView};
 
 /// A wire-format error: cheap, allocation-free and structured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
