@@ -413,6 +413,7 @@ pub fn stp_decode(data: &[u8]) {
             FrameKind::Other => {}
         }
     }
+    bpdu_view_agrees(data);
     if let Ok(b) = Bpdu::parse(data) {
         bpdu_inspect(&b);
         let enc = bpdu_round_trip(&b);
@@ -430,6 +431,71 @@ pub fn stp_decode(data: &[u8]) {
                 "encoding differs from input"
             ),
         }
+    }
+}
+
+/// The borrowed view and the owned decoder agree on `data`: the same verdict, and every field
+/// the view reads in place equals the owned repr's.
+fn bpdu_view_agrees(data: &[u8]) {
+    use stp::wire::{Bpdu, BpduView};
+    let view = BpduView::parse(data);
+    let owned = Bpdu::parse(data);
+    assert_eq!(
+        view.map(|v| v.to_bpdu()),
+        owned,
+        "view and owned decoders disagree"
+    );
+    let Ok(v) = view else { return };
+    assert_eq!(
+        v.kind_name(),
+        owned.map(|b| b.kind_name()).unwrap_or_default()
+    );
+    let body = match v {
+        BpduView::Config(c) => Some(c),
+        BpduView::Tcn { version } => {
+            assert_eq!(data.get(2), Some(&version));
+            None
+        }
+        BpduView::Rst(r) => {
+            assert_eq!(r.lacks_version_1_length(), data.len() == 35);
+            assert_eq!(r.version_1_length(), data.get(35).copied().unwrap_or(0));
+            Some(r.body())
+        }
+        BpduView::Mst(m) => {
+            assert_eq!(
+                usize::from(m.version_3_length()),
+                64 + m.mstis().len() * stp::wire::bpdu::MSTI_LEN
+            );
+            assert_eq!(m.mcid().to_octets(), m.mcid_octets());
+            assert_eq!(data.get(38..89), Some(&m.mcid_octets()[..]));
+            assert_eq!(m.mstis().records().len(), m.mstis().len());
+            for (raw, r) in m.mstis().records().iter().zip(m.mstis().iter()) {
+                assert_eq!(&r.to_octets(), raw);
+            }
+            Some(m.cist())
+        }
+    };
+    if let Some(c) = body {
+        assert_eq!(Some(&c.as_bytes()[..]), data.get(..35));
+        assert_eq!(c.version(), v.version());
+        let owned = c.to_config();
+        assert_eq!(stp::wire::ConfigBpdu::from_octets(c.as_bytes()), owned);
+        assert_eq!(
+            (
+                c.flags(),
+                c.root_id(),
+                c.root_path_cost(),
+                c.bridge_id(),
+                c.port_id()
+            ),
+            (
+                owned.flags,
+                owned.root_id,
+                owned.root_path_cost,
+                owned.bridge_id,
+                owned.port_id
+            )
+        );
     }
 }
 

@@ -449,6 +449,31 @@ mod tests {
         );
     }
 
+    /// 802.1Q §14.4: 35 octets of version ≥ 3 are an RST BPDU. The repr keeps no trace of the
+    /// missing octet, so the encoding is the standard's 36 octets (Version 1 Length 0 appended)
+    /// and decode(encode(x)) == x holds; the view reports the case.
+    #[test]
+    fn short_version_3_is_normalised_to_36_octets() {
+        let mut b = RST;
+        b[2] = 3;
+        b[35] = 0;
+        let short = &b[..35];
+        let Ok(BpduView::Rst(r)) = BpduView::parse(short) else {
+            panic!()
+        };
+        assert!(r.lacks_version_1_length());
+        let x = Bpdu::parse(short).unwrap();
+        let mut out = [0xffu8; 40];
+        assert_eq!(x.emit(&mut out), Ok(36));
+        assert_eq!(&out[..35], short);
+        assert_eq!(out[35], 0);
+        assert_eq!(Bpdu::parse(&out[..36]), Ok(x));
+        let Ok(BpduView::Rst(r36)) = BpduView::parse(&out[..36]) else {
+            panic!()
+        };
+        assert!(!r36.lacks_version_1_length());
+    }
+
     /// Every length and every kind/version byte pair: the view and the owned decoder agree
     /// (the owned decoder is the view plus `to_bpdu`, so this pins the view against the rules
     /// written out in `bpdu::tests::validation_rules` too).
