@@ -109,7 +109,13 @@
 //! * Any end of the RG connection (disable, RG Disconnect, silence, connect timeout, a malformed
 //!   stream, the peer's fatal Notification, a reset) closes the LDP session (Shutdown
 //!   notification, NONEXISTENT): after the host reconnects, the next [`Event::Connected`] asks
-//!   for a full resynchronisation, as after a restart over L2. Reconnect backoff is the host's.
+//!   for a full resynchronisation, as after a restart over L2.
+//! * Reconnect with backoff: on the active side (RFC 5036 §2.5.2) [`Session::poll_tcp_connect`]
+//!   says when to open the connection — at once at creation and on enabling, then, after a
+//!   failed attempt ([`Session::handle_tcp_connect_failed`]) or a closed connection, after
+//!   `discovery_interval` × 2^n (n failures in a row) capped at `reconnect_max`, less an optional
+//!   seeded jitter (`reconnect_jitter_percent`); [`Session::poll_timeout`] includes the instant.
+//!   The count resets when the mLACP connection becomes operational. The passive side waits.
 //! * The L2-only features are off: no L2 frames ([`Session::handle_frame`] refuses them), no
 //!   HMAC (use TCP-AO / MD5 on the connection, RFC 5036 §2.9), incarnations are replaced by the
 //!   connection. The backup keepalive path works as over L2.
@@ -179,6 +185,7 @@ pub mod wire;
 pub use session::Session;
 pub use types::{
     AppMessage, AppState, CONTROL_MAX, ConfigError, Counters, DisconnectReason, EVENTS_MAX, Event,
-    HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo, Role,
-    RxError, SendError, SessionConfig, State, Status, Transmit, WINDOW_MAX,
+    HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo,
+    RECONNECT_JITTER_MAX, Role, RxError, SendError, SessionConfig, State, Status, Transmit,
+    WINDOW_MAX,
 };
