@@ -1074,6 +1074,10 @@ pub fn iccp_session_ldp(data: &[u8]) {
                     }
                 }
             }
+            3 if side == 1 && !up => {
+                // The active side's connection attempt fails: it backs off.
+                s[1].handle_tcp_connect_failed(now);
+            }
             3 => {
                 if !up {
                     up = true;
@@ -1149,6 +1153,21 @@ pub fn iccp_session_ldp(data: &[u8]) {
                     x.handle_tcp_closed(now);
                 }
             }
+        }
+        // Reconnect backoff: only the active side asks, never while connected, and never
+        // later than `reconnect_max` (8 s by default) ahead.
+        assert!(
+            !s[0].poll_tcp_connect(now),
+            "the passive side asked to connect"
+        );
+        let asked = s[1].poll_tcp_connect(now);
+        assert!(!(up && asked), "asked to connect while connected");
+        if let Some(at) = s[1].reconnect_at() {
+            assert!(!up, "a reconnect scheduled while connected");
+            assert!(
+                at <= now + core::time::Duration::from_secs(8),
+                "backoff past the ceiling"
+            );
         }
         if up
             && clean == [true; 2]
