@@ -1,16 +1,18 @@
 //! BPDU codec against anchors written here, all in one criterion group so the ratios come from
 //! one run.
 //!
-//! * `rst_decode/codec` — `Bpdu::parse` (protocol identifier, type/version dispatch, length
-//!   checks of 802.1Q §14.4) of an RST BPDU and reading every field;
+//! * `rst_decode/view` — `BpduView::parse` (protocol identifier, type/version dispatch, length
+//!   checks of 802.1Q §14.4) of an RST BPDU and reading every field through the view;
+//! * `rst_decode/owned` — the same through `Bpdu::parse` (the view plus `to_bpdu`, the owned
+//!   128-octet repr);
 //! * `rst_decode/ideal` — fixed offsets from a `[u8; 36]`: protocol identifier, version and type
 //!   checks, every field with `from_be_bytes`;
-//! * `mst_decode/codec_0` and `mst_decode/codec_64` — `Bpdu::parse` of an MST BPDU with 0 and 64
-//!   MSTI configuration messages, reading the CIST fields and then every MSTI record through
-//!   `MstiMessages::iter`; the difference divided by 64 is the cost per MSTI record;
-//! * `mst_decode/ideal_0` and `mst_decode/ideal_64` — the same with a fixed-offset reader, for
-//!   context;
-//! * `rst_encode/codec` — `Bpdu::emit` of the RST BPDU into a 36-octet buffer;
+//! * `mst_decode/{view,owned}_{0,64}` — an MST BPDU with 0 and 64 MSTI configuration messages,
+//!   reading the CIST fields, the MST fields and every MSTI record through
+//!   `MstiMessages::iter`; (`_64` − `_0`) / 64 is the cost per MSTI record;
+//! * `mst_decode/ideal_0` and `mst_decode/ideal_64` — the same with a fixed-offset reader;
+//! * `rst_encode/bpdu` — `Bpdu::emit` of the RST BPDU into a 36-octet buffer;
+//! * `rst_encode/rst` — `RstBpdu::emit` (the kind known, one length check);
 //! * `rst_encode/fixed` — a fixed-offset writer of the same 36 octets.
 //!
 //! Goals (issue 3): RST decode+validate ≤ 1.5× the ideal reader; MST ≤ 2 ns per MSTI record
