@@ -507,7 +507,11 @@ pub fn stp_mcid(data: &[u8]) {
     if let Ok(m) = MstConfigId::parse(data) {
         let o = m.to_octets();
         assert_eq!(data.get(..MCID_LEN), Some(&o[..]), "MCID encoding differs");
-        assert_eq!(MstConfigId::from_octets(&o), m, "from_octets differs from parse");
+        assert_eq!(
+            MstConfigId::from_octets(&o),
+            m,
+            "from_octets differs from parse"
+        );
         assert_eq!(MstConfigId::parse(&o), Ok(m));
         assert!(m.name_bytes().len() <= 32);
     } else {
