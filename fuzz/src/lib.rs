@@ -413,6 +413,7 @@ pub fn stp_decode(data: &[u8]) {
             FrameKind::Other => {}
         }
     }
+    bpdu_view_agrees(data);
     if let Ok(b) = Bpdu::parse(data) {
         bpdu_inspect(&b);
         let enc = bpdu_round_trip(&b);
@@ -433,6 +434,71 @@ pub fn stp_decode(data: &[u8]) {
     }
 }
 
+/// The borrowed view and the owned decoder agree on `data`: the same verdict, and every field
+/// the view reads in place equals the owned repr's.
+fn bpdu_view_agrees(data: &[u8]) {
+    use stp::wire::{Bpdu, BpduView};
+    let view = BpduView::parse(data);
+    let owned = Bpdu::parse(data);
+    assert_eq!(
+        view.map(|v| v.to_bpdu()),
+        owned,
+        "view and owned decoders disagree"
+    );
+    let Ok(v) = view else { return };
+    assert_eq!(
+        v.kind_name(),
+        owned.map(|b| b.kind_name()).unwrap_or_default()
+    );
+    let body = match v {
+        BpduView::Config(c) => Some(c),
+        BpduView::Tcn { version } => {
+            assert_eq!(data.get(2), Some(&version));
+            None
+        }
+        BpduView::Rst(r) => {
+            assert_eq!(r.lacks_version_1_length(), data.len() == 35);
+            assert_eq!(r.version_1_length(), data.get(35).copied().unwrap_or(0));
+            Some(r.body())
+        }
+        BpduView::Mst(m) => {
+            assert_eq!(
+                usize::from(m.version_3_length()),
+                64 + m.mstis().len() * stp::wire::bpdu::MSTI_LEN
+            );
+            assert_eq!(m.mcid().to_octets(), m.mcid_octets());
+            assert_eq!(data.get(38..89), Some(&m.mcid_octets()[..]));
+            assert_eq!(m.mstis().records().len(), m.mstis().len());
+            for (raw, r) in m.mstis().records().iter().zip(m.mstis().iter()) {
+                assert_eq!(&r.to_octets(), raw);
+            }
+            Some(m.cist())
+        }
+    };
+    if let Some(c) = body {
+        assert_eq!(Some(&c.as_bytes()[..]), data.get(..35));
+        assert_eq!(c.version(), v.version());
+        let owned = c.to_config();
+        assert_eq!(stp::wire::ConfigBpdu::from_octets(c.as_bytes()), owned);
+        assert_eq!(
+            (
+                c.flags(),
+                c.root_id(),
+                c.root_path_cost(),
+                c.bridge_id(),
+                c.port_id()
+            ),
+            (
+                owned.flags,
+                owned.root_id,
+                owned.root_path_cost,
+                owned.bridge_id,
+                owned.port_id
+            )
+        );
+    }
+}
+
 /// The MST Configuration Identifier and the VID → MSTID table: `data` is parsed as an MCID, and
 /// read as big-endian (VID, MSTID) pairs applied to a table whose digest is then computed.
 pub fn stp_mcid(data: &[u8]) {
@@ -441,6 +507,11 @@ pub fn stp_mcid(data: &[u8]) {
     if let Ok(m) = MstConfigId::parse(data) {
         let o = m.to_octets();
         assert_eq!(data.get(..MCID_LEN), Some(&o[..]), "MCID encoding differs");
+        assert_eq!(
+            MstConfigId::from_octets(&o),
+            m,
+            "from_octets differs from parse"
+        );
         assert_eq!(MstConfigId::parse(&o), Ok(m));
         assert!(m.name_bytes().len() <= 32);
     } else {
@@ -1008,6 +1079,10 @@ pub fn iccp_session_ldp(data: &[u8]) {
                     }
                 }
             }
+            3 if side == 1 && !up => {
+                // The active side's connection attempt fails: it backs off.
+                s[1].handle_tcp_connect_failed(now);
+            }
             3 => {
                 if !up {
                     up = true;
@@ -1083,6 +1158,21 @@ pub fn iccp_session_ldp(data: &[u8]) {
                     x.handle_tcp_closed(now);
                 }
             }
+        }
+        // Reconnect backoff: only the active side asks, never while connected, and never
+        // later than `reconnect_max` (8 s by default) ahead.
+        assert!(
+            !s[0].poll_tcp_connect(now),
+            "the passive side asked to connect"
+        );
+        let asked = s[1].poll_tcp_connect(now);
+        assert!(!(up && asked), "asked to connect while connected");
+        if let Some(at) = s[1].reconnect_at() {
+            assert!(!up, "a reconnect scheduled while connected");
+            assert!(
+                at <= now + core::time::Duration::from_secs(8),
+                "backoff past the ceiling"
+            );
         }
         if up
             && clean == [true; 2]

@@ -166,6 +166,11 @@ impl LdpSession {
         self.peer_iccp
     }
 
+    /// Whether this side opens the TCP connection (RFC 5036 §2.5.2).
+    pub fn active(&self) -> bool {
+        self.cfg.active
+    }
+
     /// The TCP connection is established.
     pub fn handle_connected(&mut self, now: Instant) {
         if self.state != LdpState::NonExistent {

@@ -109,7 +109,13 @@
 //! * Any end of the RG connection (disable, RG Disconnect, silence, connect timeout, a malformed
 //!   stream, the peer's fatal Notification, a reset) closes the LDP session (Shutdown
 //!   notification, NONEXISTENT): after the host reconnects, the next [`Event::Connected`] asks
-//!   for a full resynchronisation, as after a restart over L2. Reconnect backoff is the host's.
+//!   for a full resynchronisation, as after a restart over L2.
+//! * Reconnect with backoff: on the active side (RFC 5036 §2.5.2) [`Session::poll_tcp_connect`]
+//!   says when to open the connection — at once at creation and on enabling, then, after a
+//!   failed attempt ([`Session::handle_tcp_connect_failed`]) or a closed connection, after
+//!   `discovery_interval` × 2^n (n failures in a row) capped at `reconnect_max`, less an optional
+//!   seeded jitter (`reconnect_jitter_percent`); [`Session::poll_timeout`] includes the instant.
+//!   The count resets when the mLACP connection becomes operational. The passive side waits.
 //! * The L2-only features are off: no L2 frames ([`Session::handle_frame`] refuses them), no
 //!   HMAC (use TCP-AO / MD5 on the connection, RFC 5036 §2.9), incarnations are replaced by the
 //!   connection. The backup keepalive path works as over L2.
@@ -139,10 +145,23 @@
 //! * Only the mLACP application is spoken; PW-RED TLVs are unknown TLVs.
 //!
 //! ## What could not be verified against the RFC text
-//! The RFC text itself was not available here; the mLACP field layouts follow SONiC iccpd's
-//! `mlacp_tlv.h` (which annotates RFC 7275 page by page) and the section numbers below follow
-//! that annotation. The coded fields are typed newtypes that keep every value, so an error in a
-//! named value changes a name, never the octets on the wire:
+//! The RFC text itself was not available here. Searched (2026-11, a second attempt): the stored
+//! web pages hold only the opening of each tech-invite part of RFC 7275 (part 3, pages 35–64,
+//! stops inside §7.1 before the mLACP TLVs) and of IANA's LDP registry; no stored repository
+//! holds the RFC text. The mLACP field layouts follow SONiC iccpd's `mlacp_tlv.h` (which
+//! annotates RFC 7275 page by page) and the section numbers below follow that annotation.
+//!
+//! Cross-checked (against SONiC's `msg_format.h`, whose lists are headed by RFC 7275 §12.1–§12.4
+//! and their page numbers, not against the RFC itself): the ICC message types 0x0700–0x0703,
+//! the ICCP Capability TLV 0x0700, the ICC parameter types 0x0001–0x0005, the mLACP TLV types
+//! 0x0030–0x0039 ([`wire::param`], section cited at each constant) and the nine status codes
+//! with their names ([`wire::StatusCode`], §12.4) — all equal to this crate's. SONiC sends its
+//! Synchronization Request with C = 1, S = 1 and Request Type 0x3FFF, consistent with
+//! [`wire::param::SyncRequestType::ALL`]. Nothing found to correct.
+//!
+//! Not verified (no second source gives their numbers). The coded fields are typed newtypes
+//! that keep every value, so an error in a named value changes a name, never the octets on the
+//! wire:
 //! * [`wire::param::ConfigFlags`] (Aggregator / Port Config, §7.2.4 / §7.2.5): Synchronized =
 //!   0x01 and Purge Configuration = 0x02 — the two flags' existence is the RFC's, the bit
 //!   positions are not verified.
@@ -153,7 +172,8 @@
 //! * [`wire::param::NodeId`] (System Config, §7.2.3): MSB 0x80, 3-bit id 0x70, free 0x0F — as
 //!   SONiC's masks; not verified against the RFC.
 //! * [`wire::param::SyncRequestType`] (§7.2.9): the C-bit 0x8000 / S-bit 0x4000 / 14-bit type
-//!   layout is SONiC's bit-field; the values ONE = 0x0000 and ALL = 0x3FFF are not verified.
+//!   layout is SONiC's bit-field and ALL = 0x3FFF is what SONiC sends; ONE = 0x0000 is not
+//!   verified.
 //! * [`wire::param::SyncDataFlags`] (§7.2.10): END = 0x0001 as SONiC sends it; not verified.
 #![no_std]
 #![forbid(unsafe_code)]
@@ -179,6 +199,7 @@ pub mod wire;
 pub use session::Session;
 pub use types::{
     AppMessage, AppState, CONTROL_MAX, ConfigError, Counters, DisconnectReason, EVENTS_MAX, Event,
-    HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo, Role,
-    RxError, SendError, SessionConfig, State, Status, Transmit, WINDOW_MAX,
+    HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo,
+    RECONNECT_JITTER_MAX, Role, RxError, SendError, SessionConfig, State, Status, Transmit,
+    WINDOW_MAX,
 };

@@ -135,6 +135,10 @@ pub struct Session {
     ldp: Option<LdpSession>,
     tcp_up: bool,
     ldp_conn: u32,
+    // Over LDP, active side: when to ask the host for the next TCP connection.
+    reconnect_timer: Timer,
+    connect_due: bool,
+    reconnect_failures: u32,
 }
 
 impl Session {
@@ -207,6 +211,9 @@ impl Session {
             ldp: None,
             tcp_up: false,
             ldp_conn: 0,
+            reconnect_timer: Timer::STOPPED,
+            connect_due: false,
+            reconnect_failures: 0,
             cfg,
         };
         s.my_inc = s.new_incarnation();
@@ -236,6 +243,7 @@ impl Session {
         cfg.reconnect_max = cfg.reconnect_max.max(cfg.discovery_interval);
         cfg.retransmit_limit = cfg.retransmit_limit.max(1);
         cfg.connect_timeout = cfg.connect_timeout.max(Duration::from_millis(1));
+        cfg.reconnect_jitter_percent = cfg.reconnect_jitter_percent.min(RECONNECT_JITTER_MAX);
         debug_assert!(cfg.validate().is_ok());
         Self::build(cfg, now)
     }
@@ -331,9 +339,14 @@ impl Session {
             self.send_disconnect(StatusCode::ADMINISTRATIVELY_DISABLED);
             self.enabled = false;
             self.teardown(now, DisconnectReason::Local);
+            self.reconnect_timer.stop();
+            self.connect_due = false;
         } else {
             self.enabled = true;
             self.start(now);
+            // Over LDP, active side: an administrative enable connects at once.
+            self.reconnect_failures = 0;
+            self.connect_due = self.ldp_active() && !self.tcp_up;
         }
     }
 
@@ -443,6 +456,9 @@ impl Session {
             ldp.handle_timeout(now);
             self.pump_ldp(now);
         }
+        if self.reconnect_timer.fire(now) {
+            self.connect_due = true;
+        }
         if self.cap_timer.fire(now) {
             self.cap_due = true;
             if self.state == State::CapSent {
@@ -512,6 +528,7 @@ impl Session {
             self.silence_timer,
             self.connect_timer,
             self.rto_timer,
+            self.reconnect_timer,
         ]
         .iter()
         .filter_map(Timer::deadline)
@@ -1379,6 +1396,8 @@ impl Session {
             self.counters.connects += 1;
             self.cap_backoff = self.cfg.discovery_interval;
             if let Some(peer) = self.peer.clone() {
+                // The connection succeeded: the next reconnect starts from the first delay.
+                self.reconnect_failures = 0;
                 self.push_event(Event::Connected(peer));
             }
         }
@@ -1547,6 +1566,8 @@ impl Session {
         s.ldp = Some(LdpSession::new(ldp));
         // The host wants the peer: the status is "connecting" until the transport is up.
         s.link_up = true;
+        // RFC 5036 §2.5.2: the active side opens the connection; the first attempt is due now.
+        s.connect_due = ldp.active;
         s
     }
 
@@ -1588,6 +1609,8 @@ impl Session {
             return;
         }
         self.tcp_up = true;
+        self.reconnect_timer.stop();
+        self.connect_due = false;
         ldp.handle_connected(now);
         self.ldp_start(now);
         self.pump_ldp(now);
@@ -1625,6 +1648,92 @@ impl Session {
         }
         self.teardown(now, DisconnectReason::Local);
         self.set_state(State::Nonexistent);
+        self.schedule_reconnect(now);
+    }
+
+    /// Over LDP, on the active side (RFC 5036 §2.5.2: the higher transport address opens the
+    /// connection): true when the host should open the TCP connection now — at creation, on
+    /// enabling, and after a failed attempt or a closed connection once the backoff delay
+    /// ([`Session::reconnect_delay`]) has passed ([`Session::poll_timeout`] includes that
+    /// instant). True once per attempt; the host answers with
+    /// [`Session::handle_tcp_connected`] or [`Session::handle_tcp_connect_failed`]. Always false
+    /// on the passive side (it waits for the peer's connection), over L2, while disabled and
+    /// while connected.
+    pub fn poll_tcp_connect(&mut self, now: Instant) -> bool {
+        self.last_now = self.last_now.max(now);
+        if self.reconnect_timer.fire(now) {
+            self.connect_due = true;
+        }
+        if self.connect_due && self.enabled && !self.tcp_up && self.ldp_active() {
+            self.connect_due = false;
+            self.counters.tcp_connect_requests += 1;
+            return true;
+        }
+        false
+    }
+
+    /// The TCP connection attempt failed (refused, timed out, unreachable): the next one is
+    /// asked for after the backoff delay. A report while the next attempt is already scheduled
+    /// is ignored.
+    pub fn handle_tcp_connect_failed(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
+        if self.ldp.is_none() || self.tcp_up || self.reconnect_timer.is_running() {
+            // Connected, or the next attempt is already scheduled (a repeated report).
+            return;
+        }
+        self.counters.tcp_connect_failures += 1;
+        self.schedule_reconnect(now);
+    }
+
+    /// The delay before the next connection attempt after `failures` attempts in a row that did
+    /// not end in an operational connection: `discovery_interval` × 2^`failures`, at most
+    /// `reconnect_max`, less the jitter (up to `reconnect_jitter_percent` of it, drawn from
+    /// `seed` and `failures`: the same configuration gives the same delays). The count goes back
+    /// to 0 when the mLACP connection becomes operational ([`Event::Connected`]) and on enabling.
+    pub fn reconnect_delay(&self, failures: u32) -> Duration {
+        let first = self.cfg.discovery_interval;
+        let base = first
+            .checked_mul(1u32.checked_shl(failures).unwrap_or(u32::MAX))
+            .unwrap_or(self.cfg.reconnect_max)
+            .min(self.cfg.reconnect_max);
+        let pct = u128::from(self.cfg.reconnect_jitter_percent.min(RECONNECT_JITTER_MAX));
+        if pct == 0 {
+            return base;
+        }
+        // A uniform fraction in [0, 1) from (seed, failures): SplitMix64's finaliser.
+        let mut z = self.cfg.seed ^ u64::from(failures).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let cut = base.as_nanos() * pct * u128::from(z) / (100 << 64);
+        base.saturating_sub(Duration::from_nanos(u64::try_from(cut).unwrap_or(u64::MAX)))
+    }
+
+    /// Consecutive connection attempts (or connections) that did not reach an operational
+    /// mLACP connection.
+    pub fn reconnect_failures(&self) -> u32 {
+        self.reconnect_failures
+    }
+
+    /// The instant the next connection attempt is due, if one is scheduled.
+    pub fn reconnect_at(&self) -> Option<Instant> {
+        self.reconnect_timer.deadline()
+    }
+
+    fn ldp_active(&self) -> bool {
+        self.ldp.as_ref().is_some_and(LdpSession::active)
+    }
+
+    /// Arms the timer of the next connection attempt (active side, enabled).
+    fn schedule_reconnect(&mut self, now: Instant) {
+        self.connect_due = false;
+        if !self.enabled || !self.ldp_active() {
+            self.reconnect_timer.stop();
+            return;
+        }
+        let delay = self.reconnect_delay(self.reconnect_failures);
+        self.reconnect_failures = self.reconnect_failures.saturating_add(1);
+        self.reconnect_timer.start(now, delay);
     }
 
     /// The next LDP PDU to write on the TCP connection (RFC 5036 §3.1: one PDU, header

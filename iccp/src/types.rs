@@ -18,6 +18,8 @@ pub const WINDOW_MAX: u16 = 1024;
 pub const EVENTS_MAX: usize = 256;
 /// Capacity of the queue of unsequenced control messages (NAKs, disconnects).
 pub const CONTROL_MAX: usize = 16;
+/// Largest `reconnect_jitter_percent`.
+pub const RECONNECT_JITTER_MAX: u8 = 50;
 
 /// Session configuration (RouterOS `/interface bridge mlag`: `priority`, `heartbeat`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,8 +62,14 @@ pub struct SessionConfig {
     pub ack_delay: Duration,
     /// First discovery (capability) retransmission interval (default 500 ms).
     pub discovery_interval: Duration,
-    /// Discovery/reconnect backoff ceiling (default 8 s).
+    /// Discovery/reconnect backoff ceiling (default 8 s). Over LDP/TCP the reconnect delay
+    /// starts at `discovery_interval` and doubles per failed attempt up to this
+    /// ([`crate::Session::reconnect_delay`]).
     pub reconnect_max: Duration,
+    /// Over LDP/TCP: at most this percentage (0..=50, default 0) is taken off each reconnect
+    /// delay, by an amount drawn deterministically from `seed` and the attempt number, so that
+    /// many sessions restarted together do not reconnect in step.
+    pub reconnect_jitter_percent: u8,
     /// Send keepalives on the backup path (`poll_backup_transmit`). Default false.
     pub backup: bool,
     /// Longest time from the peer's capability to an operational mLACP application connection
@@ -89,6 +97,7 @@ impl SessionConfig {
             ack_delay: Duration::from_millis(5),
             discovery_interval: Duration::from_millis(500),
             reconnect_max: Duration::from_secs(8),
+            reconnect_jitter_percent: 0,
             backup: false,
             connect_timeout: Duration::from_secs(10),
         }
@@ -123,6 +132,7 @@ impl SessionConfig {
             || self.reconnect_max < self.discovery_interval
             || self.retransmit_limit == 0
             || self.connect_timeout == zero
+            || self.reconnect_jitter_percent > RECONNECT_JITTER_MAX
         {
             return Err(ConfigError::Timers);
         }
@@ -433,6 +443,10 @@ pub struct Counters {
     pub backup_rx: u64,
     /// Backup-path keepalives sent.
     pub backup_tx: u64,
+    /// Over LDP/TCP: times [`crate::Session::poll_tcp_connect`] asked the host to connect.
+    pub tcp_connect_requests: u64,
+    /// Over LDP/TCP: connection attempts the host reported failed.
+    pub tcp_connect_failures: u64,
 }
 
 /// A frame to send on the peer-port, written into the caller's buffer.

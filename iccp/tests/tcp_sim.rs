@@ -2,7 +2,9 @@
 //! time, over a simulated TCP byte stream: delivery in order, cut into pieces of any size
 //! (partial reads), with connection resets and reconnects. Election agrees on both sides, and
 //! application messages are delivered exactly once and in order within a connection; after a
-//! reset the next `Connected` asks for a resynchronisation. Reproducible from the seed.
+//! reset the next `Connected` asks for a resynchronisation. One test lets the active session
+//! decide when the host connects (`poll_tcp_connect`, its reconnect backoff) with failing
+//! connection attempts. Reproducible from the seed.
 
 use iccp::ldp_session::{LdpSessionConfig, LdpState};
 use iccp::wire::param::Param;
@@ -60,6 +62,13 @@ struct Net {
     load: usize,
     /// Largest piece a read returns.
     max_read: usize,
+    /// `Some(p)`: the host connects when the active session asks (`poll_tcp_connect`, its
+    /// reconnect backoff) instead of on its own schedule, and p % of the attempts fail.
+    session_backoff: Option<u64>,
+    /// Connection attempts the active session asked for: (when, failed).
+    attempts: Vec<(Instant, bool)>,
+    /// When the session said the next attempt would be, at each failure or close.
+    promised: Vec<Instant>,
 }
 
 const LSR: [[u8; 4]; 2] = [[10, 0, 0, 1], [10, 0, 0, 2]];
@@ -104,9 +113,47 @@ impl Net {
             delay: Duration::from_micros(200),
             load: 0,
             max_read: max_read.max(1),
+            session_backoff: None,
+            attempts: Vec::new(),
+            promised: Vec::new(),
         };
         net.pump();
         net
+    }
+
+    /// A network whose host follows the active session's reconnect requests; `fail_pct` % of
+    /// the connection attempts fail.
+    fn with_session_backoff(seed: u64, max_read: usize, fail_pct: u64) -> Self {
+        let mut net = Self::new(seed, max_read);
+        net.session_backoff = Some(fail_pct);
+        net.reconnect_at = None;
+        net.follow_session();
+        net
+    }
+
+    /// Connects (or fails to) whenever the active side (1) asks.
+    fn follow_session(&mut self) {
+        let Some(fail_pct) = self.session_backoff else {
+            return;
+        };
+        assert!(
+            !self.sides[0].s.poll_tcp_connect(self.now),
+            "seed {}: the passive side asked",
+            self.seed
+        );
+        if self.up || !self.sides[1].s.poll_tcp_connect(self.now) {
+            return;
+        }
+        let fail = self.rng.below(100) < fail_pct;
+        self.attempts.push((self.now, fail));
+        if fail {
+            self.sides[1].s.handle_tcp_connect_failed(self.now);
+            self.promised
+                .push(self.sides[1].s.reconnect_at().expect("scheduled"));
+        } else {
+            self.connect();
+            self.pump();
+        }
     }
 
     fn connect(&mut self) {
@@ -125,7 +172,12 @@ impl Net {
         for s in &mut self.sides {
             s.s.handle_tcp_closed(self.now);
         }
-        self.reconnect_at = Some(self.now + Duration::from_secs(1));
+        if self.session_backoff.is_some() {
+            self.promised
+                .push(self.sides[1].s.reconnect_at().expect("scheduled"));
+        } else {
+            self.reconnect_at = Some(self.now + Duration::from_secs(1));
+        }
     }
 
     fn pump(&mut self) {
@@ -219,6 +271,7 @@ impl Net {
         if self.reconnect_at.is_some_and(|t| t <= self.now) {
             self.connect();
         }
+        self.follow_session();
         for to in 0..2 {
             // Everything that has arrived, read in pieces of random size.
             let mut bytes = Vec::new();
@@ -286,6 +339,81 @@ impl Net {
             assert_eq!(self.sides[i].s.send_backlog(), (0, 0), "seed {}", self.seed);
         }
     }
+}
+
+/// The host opens the connection only when the active session asks; a third of the attempts
+/// fail and the connection is reset at random instants. Every attempt comes exactly when the
+/// session said it would (its backoff: 0.5 s doubling to 8 s, reset by each successful
+/// connection), the passive side never asks, and every reconnect resynchronises as before.
+#[test]
+fn the_host_follows_the_sessions_reconnect_backoff() {
+    let (mut total_fails, mut longest) = (0, Duration::ZERO);
+    for seed in seeds(8) {
+        let mut net = Net::with_session_backoff(seed, 1 + (seed as usize * 53) % 300, 33);
+        for round in 0..4 {
+            // Some application traffic at first, then quiet (heartbeats only) until the reset.
+            net.load = 1;
+            net.run_for(Duration::from_secs(1));
+            net.load = 0;
+            net.run_for(Duration::from_secs(24));
+            assert!(
+                net.both_connected(),
+                "seed {seed} round {round}: not reconnected"
+            );
+            net.assert_election();
+            net.reset();
+            net.pump();
+        }
+        net.run_for(Duration::from_secs(25));
+        assert!(net.both_connected(), "seed {seed}: not reconnected");
+        net.assert_all_delivered();
+        // Attempt k+1 comes exactly when the failure or close before it promised.
+        let first = net.attempts.first().expect("attempts").0;
+        assert_eq!(
+            first,
+            Instant::ZERO,
+            "seed {seed}: the first attempt is at once"
+        );
+        assert_eq!(
+            net.attempts.len(),
+            net.promised.len() + 1,
+            "seed {seed}: one attempt per failure or close, plus the first"
+        );
+        for (k, (&(at, _), &promised)) in net.attempts.iter().skip(1).zip(&net.promised).enumerate()
+        {
+            assert_eq!(at, promised, "seed {seed}: attempt {} off schedule", k + 2);
+        }
+        let fails = net.attempts.iter().filter(|a| a.1).count();
+        total_fails += fails;
+        for w in net.attempts.windows(2) {
+            if w[0].1 {
+                longest = longest.max(w[1].0 - w[0].0);
+            }
+        }
+        let [a, b] = &net.sides;
+        assert_eq!(
+            b.s.counters().tcp_connect_failures as usize,
+            fails,
+            "seed {seed}"
+        );
+        assert_eq!(
+            b.s.counters().tcp_connect_requests as usize,
+            net.attempts.len()
+        );
+        assert_eq!(
+            a.s.counters().tcp_connect_requests,
+            0,
+            "seed {seed}: passive side asked"
+        );
+        assert_eq!(a.connects, 5, "seed {seed}");
+        assert_eq!(b.connects, 5, "seed {seed}");
+    }
+    // The runs did exercise the backoff: failed attempts, and at least one doubled delay.
+    assert!(total_fails > 0, "no attempt failed");
+    assert!(
+        longest >= Duration::from_secs(1),
+        "no backoff beyond the first delay: {longest:?}"
+    );
 }
 
 #[test]

@@ -16,7 +16,8 @@ use lacp::wire::lacpdu::{Deviation, Packet};
 use lacp::wire::{self, EthernetRepr, LacpduRepr, MarkerRepr, PortInfo, PortState, SlowPdu, Tlv};
 use serde_json::{Map, Value, json};
 use stp::wire::{
-    Bpdu, BpduFlags, BpduFrame, BridgeId, ConfigBpdu, FrameKind, MstiConfigMessage, PortRole,
+    Bpdu, BpduFlags, BpduFrame, BpduView, BridgeId, ConfigBpdu, FrameKind, MstiConfigMessage,
+    PortRole,
 };
 
 /// Value of `protocol` for a LACPDU.
@@ -575,7 +576,9 @@ pub fn bpdu_json(b: &Bpdu<'_>, octets: &[u8]) -> Map<String, Value> {
     let len = b.buffer_len();
     let mut buf = vec![0u8; len];
     let emitted = b.emit(&mut buf).map(|n| &buf[..n]);
-    o.insert("reencode".into(), reencode_json(emitted, octets));
+    let mut reencode = reencode_json(emitted, octets);
+    mark_rst_normalisation(&mut reencode, octets);
+    o.insert("reencode".into(), reencode);
     o.insert("bpdu_len".into(), json!(octets.len()));
     o.insert("decoded_len".into(), json!(len));
     o.insert(
@@ -583,6 +586,31 @@ pub fn bpdu_json(b: &Bpdu<'_>, octets: &[u8]) -> Map<String, Value> {
         json!(octets.len().saturating_sub(len)),
     );
     o
+}
+
+/// What `reencode.note` says when a 35-octet BPDU of Protocol Version 3 or more is re-encoded.
+pub const RST_NORMALISATION_NOTE: &str = "35-octet BPDU of protocol version 3 or more \
+    (no Version 1 Length octet) is processed as an RST BPDU (802.1Q-2022 §14.4); its encoding \
+    is the standard's 36-octet RST BPDU, Version 1 Length 0 appended, which decodes to the same \
+    BPDU";
+
+/// The one case where re-encoding a BPDU legitimately changes its octets: a version ≥ 3 BPDU
+/// of exactly 35 octets is an RST BPDU by 802.1Q-2022 §14.4 and is encoded with the 36th
+/// (Version 1 Length) octet. When the emitted octets are the original ones plus that octet,
+/// `reencode` says `normalised` rather than leaving a bare difference.
+fn mark_rst_normalisation(reencode: &mut Value, octets: &[u8]) {
+    let Ok(BpduView::Rst(r)) = BpduView::parse(octets) else {
+        return;
+    };
+    let Value::Object(m) = reencode else { return };
+    if r.lacks_version_1_length()
+        && m.get("first_difference") == Some(&json!(stp::wire::bpdu::CONFIG_LEN))
+        && !m.contains_key("original")
+        && !m.contains_key("error")
+    {
+        m.insert("normalised".into(), json!(true));
+        m.insert("note".into(), json!(RST_NORMALISATION_NOTE));
+    }
 }
 
 /// The `pvst` object of a PVST+ frame whose octets after the SNAP header are `body`: the note,

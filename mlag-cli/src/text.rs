@@ -98,8 +98,9 @@ fn summary(key: &str, m: &Map<String, Value>) -> String {
                 }
             )
         }
-        "reencode" => match m.get("identical") {
-            Some(Value::Bool(true)) => ": identical".into(),
+        "reencode" => match (m.get("identical"), m.get("normalised")) {
+            (Some(Value::Bool(true)), _) => ": identical".into(),
+            (_, Some(Value::Bool(true))) => ": normalised (the standard's encoding)".into(),
             _ => ": DIFFERENT".into(),
         },
         _ => String::new(),
@@ -123,7 +124,7 @@ fn object(out: &mut String, depth: usize, m: &Map<String, Value>, skip: &[&str])
                     | "regional_root_id" => &["priority", "system_id_extension", "address"],
                     "port_id" => &["priority", "number"],
                     "flags" => &["raw"],
-                    "reencode" => &["identical"],
+                    "reencode" => &["identical", "normalised"],
                     _ => &[],
                 };
                 object(out, depth + 1, inner, skip);

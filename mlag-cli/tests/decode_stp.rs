@@ -329,6 +329,7 @@ fn constructed_edge_cases() {
         bpdu_frame(&nonzero_v1),      // 5
         pvst_no_tlv,                  // 6
         bpdu_frame(&[0, 0, 0, 0x00]), // 7: Config BPDU cut at 4 octets
+        bpdu_frame(&v3_short[..35]),  // 8: version 3, 35 octets: RST by 802.1Q §14.4
     ];
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mlag-cli-stp-edge.pcap");
     let mut sink = PcapSink::create(&path).unwrap();
@@ -349,6 +350,8 @@ fn constructed_edge_cases() {
             .contains("not a valid MST BPDU")
     );
     assert_eq!(v[0]["stp"]["flags"]["port_role"], "designated");
+    // 36 octets of version 3: re-encoded octet for octet (no normalisation).
+    assert_eq!(v[0]["stp"]["reencode"], json!({ "identical": true }));
 
     assert_eq!(v[1]["protocol"], "stp");
     assert_eq!(
@@ -371,11 +374,24 @@ fn constructed_edge_cases() {
     assert_eq!(v[6]["error"], "truncated: needed 35 octets, got 4");
     assert_eq!(v[6]["stp"]["bpdu_len"], 4);
 
+    // 802.1Q §14.4: 35 octets of version 3 are an RST BPDU; re-encoding appends the Version 1
+    // Length octet, reported as the standard's normalisation, not as a difference.
+    assert_eq!(v[7]["stp"]["bpdu_kind"], "rst");
+    assert_eq!(v[7]["stp"]["bpdu_len"], 35);
+    assert_eq!(v[7]["stp"]["decoded_len"], 36);
+    assert_eq!(v[7]["stp"]["version_1_length"], 0);
+    let r = &v[7]["stp"]["reencode"];
+    assert_eq!(r["identical"], false);
+    assert_eq!(r["normalised"], true);
+    assert_eq!(r["first_difference"], 35);
+    assert_eq!(r["note"], mlag_cli::decode::RST_NORMALISATION_NOTE);
+
     // The binary and the text view cope with all of them.
     let out = mlag(&["decode", "--text", path.to_str().unwrap()]);
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("ERROR: bad 802.3 length field 60"), "{s}");
+    assert!(s.contains("normalised (the standard's encoding)"), "{s}");
     assert_eq!(s.matches("Frame ").count(), frames.len());
 }
 

@@ -86,6 +86,10 @@ impl fmt::Display for MessageType {
 }
 
 /// An ICCP status code (RFC 7275 §12.4). Open set.
+///
+/// The nine values and names agree with SONiC iccpd's `msg_format.h`, which lists them under
+/// "RFC 7275 12.4. Status Code Name Space [Page 81]" (0x00010001–0x00010007, 0x00010010,
+/// 0x00010011); the RFC text itself could not be read here (see the crate docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StatusCode(pub u32);
 

@@ -52,35 +52,35 @@ use super::tlv::{self, F_BIT, HEADER_LEN, Tlv, U_BIT};
 use super::{Error, Writer, be16, be32, byte, mac};
 use l2_types::MacAddr;
 
-/// TLV type: ICC Sender Name.
+/// TLV type: ICC Sender Name (RFC 7275 §6.2.1; type number §12.3).
 pub const SENDER_NAME: u16 = 0x0001;
-/// TLV type: NAK.
+/// TLV type: NAK (RFC 7275 §6.4.1; type number §12.3).
 pub const NAK: u16 = 0x0002;
-/// TLV type: Requested Protocol Version.
+/// TLV type: Requested Protocol Version (RFC 7275 §6.4.1; type number §12.3).
 pub const REQUESTED_VERSION: u16 = 0x0003;
-/// TLV type: Disconnect Code.
+/// TLV type: Disconnect Code (RFC 7275 §6.3; type number §12.3).
 pub const DISCONNECT_CODE: u16 = 0x0004;
-/// TLV type: ICC RG ID.
+/// TLV type: ICC RG ID (RFC 7275 §6.1.1, the ICC header; type number §12.3).
 pub const RG_ID: u16 = 0x0005;
-/// TLV type: mLACP Connect.
+/// TLV type: mLACP Connect (RFC 7275 §7.2.1; type number §12.3).
 pub const MLACP_CONNECT: u16 = 0x0030;
-/// TLV type: mLACP Disconnect.
+/// TLV type: mLACP Disconnect (RFC 7275 §7.2.2; type number §12.3).
 pub const MLACP_DISCONNECT: u16 = 0x0031;
-/// TLV type: mLACP System Config.
+/// TLV type: mLACP System Config (RFC 7275 §7.2.3; type number §12.3).
 pub const MLACP_SYSTEM_CONFIG: u16 = 0x0032;
-/// TLV type: mLACP Port Config.
+/// TLV type: mLACP Port Config (RFC 7275 §7.2.5; type number §12.3).
 pub const MLACP_PORT_CONFIG: u16 = 0x0033;
-/// TLV type: mLACP Port Priority.
+/// TLV type: mLACP Port Priority (RFC 7275 §7.2.6; type number §12.3).
 pub const MLACP_PORT_PRIORITY: u16 = 0x0034;
-/// TLV type: mLACP Port State.
+/// TLV type: mLACP Port State (RFC 7275 §7.2.7; type number §12.3).
 pub const MLACP_PORT_STATE: u16 = 0x0035;
-/// TLV type: mLACP Aggregator Config.
+/// TLV type: mLACP Aggregator Config (RFC 7275 §7.2.4; type number §12.3).
 pub const MLACP_AGGREGATOR_CONFIG: u16 = 0x0036;
-/// TLV type: mLACP Aggregator State.
+/// TLV type: mLACP Aggregator State (RFC 7275 §7.2.8; type number §12.3).
 pub const MLACP_AGGREGATOR_STATE: u16 = 0x0037;
-/// TLV type: mLACP Synchronization Request.
+/// TLV type: mLACP Synchronization Request (RFC 7275 §7.2.9; type number §12.3).
 pub const MLACP_SYNC_REQUEST: u16 = 0x0038;
-/// TLV type: mLACP Synchronization Data.
+/// TLV type: mLACP Synchronization Data (RFC 7275 §7.2.10; type number §12.3).
 pub const MLACP_SYNC_DATA: u16 = 0x0039;
 /// Vendor TLV type: Heartbeat.
 pub const VENDOR_HEARTBEAT: u16 = 0x3e00;

@@ -21,7 +21,7 @@
 //! ```
 
 use super::Error;
-use super::mcid::{MCID_LEN, MstConfigId};
+use super::mcid::MstConfigId;
 use core::fmt;
 use core::time::Duration;
 use l2_types::MacAddr;
@@ -258,23 +258,11 @@ pub struct ConfigBpdu {
 }
 
 impl ConfigBpdu {
-    #[inline(always)]
-    fn read(b: &[u8; CONFIG_LEN]) -> Self {
-        let [_, _, _, _, flags, rest @ ..] = *b;
-        let [r0, r1, r2, r3, r4, r5, r6, r7, c0, c1, c2, c3, rest @ ..] = rest;
-        let [b0, b1, b2, b3, b4, b5, b6, b7, p0, p1, rest @ ..] = rest;
-        let [a0, a1, m0, m1, h0, h1, f0, f1] = rest;
-        Self {
-            flags: BpduFlags::from_bits_retain(flags),
-            root_id: BridgeId::from_octets([r0, r1, r2, r3, r4, r5, r6, r7]),
-            root_path_cost: u32::from_be_bytes([c0, c1, c2, c3]),
-            bridge_id: BridgeId::from_octets([b0, b1, b2, b3, b4, b5, b6, b7]),
-            port_id: PortId(u16::from_be_bytes([p0, p1])),
-            message_age: BpduTime(u16::from_be_bytes([a0, a1])),
-            max_age: BpduTime(u16::from_be_bytes([m0, m1])),
-            hello_time: BpduTime(u16::from_be_bytes([h0, h1])),
-            forward_delay: BpduTime(u16::from_be_bytes([f0, f1])),
-        }
+    /// Reads the first 35 octets of a Configuration, RST or MST BPDU (the Protocol Identifier,
+    /// Protocol Version and BPDU Type octets are not looked at; [`Bpdu::parse`] checks them).
+    #[inline]
+    pub fn from_octets(b: &[u8; CONFIG_LEN]) -> Self {
+        super::BodyView::new(b).to_config()
     }
 
     /// Writes the 35 octets in place (Protocol Identifier, `version`, `ty`, the body).
@@ -316,6 +304,32 @@ pub struct RstBpdu {
     pub version_1_length: u8,
 }
 
+impl RstBpdu {
+    /// Writes the 36 octets (802.1D-2004 §9.3.3) into a fixed-size buffer: no check can fail.
+    #[inline]
+    pub fn emit_into(&self, out: &mut [u8; RST_LEN]) {
+        let (head, v1) = out.split_first_chunk_mut::<CONFIG_LEN>().unzip();
+        if let Some(head) = head {
+            self.bpdu.write_into(head, self.version, TYPE_RST);
+        }
+        if let Some([v1]) = v1 {
+            *v1 = self.version_1_length;
+        }
+    }
+
+    /// Writes the 36 octets into the front of `buf` (one length check); returns 36.
+    #[inline]
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let got = buf.len();
+        let out = buf.first_chunk_mut::<RST_LEN>().ok_or(Error::Truncated {
+            needed: RST_LEN,
+            got,
+        })?;
+        self.emit_into(out);
+        Ok(RST_LEN)
+    }
+}
+
 /// One MSTI Configuration Message (802.1Q-2022 §14.6.1).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct MstiConfigMessage {
@@ -349,6 +363,13 @@ impl MstiConfigMessage {
         self.port_priority & 0xf0
     }
 
+    /// Reads the 16 encoded octets.
+    #[inline]
+    pub fn from_octets(b: &[u8; MSTI_LEN]) -> Self {
+        Self::read(b)
+    }
+
+    #[inline(always)]
     fn read(b: &[u8; MSTI_LEN]) -> Self {
         let [
             flags,
@@ -459,10 +480,21 @@ impl<'a> MstiMessages<'a> {
     }
 
     /// The records in order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = MstiConfigMessage> + 'a {
-        self.0
-            .chunks_exact(MSTI_LEN)
-            .filter_map(|c| c.try_into().ok().map(MstiConfigMessage::read))
+        self.records().iter().map(MstiConfigMessage::read)
+    }
+
+    /// The records as 16-octet arrays (read one with [`MstiConfigMessage::from_octets`]).
+    #[inline]
+    pub fn records(&self) -> &'a [[u8; MSTI_LEN]] {
+        self.0.as_chunks::<MSTI_LEN>().0
+    }
+
+    /// Wraps records the caller has checked (a multiple of 16 octets, at most 64 records).
+    #[inline]
+    pub(super) const fn validated(records: &'a [u8]) -> Self {
+        Self(records)
     }
 }
 
@@ -500,6 +532,32 @@ impl MstBpdu<'_> {
     }
 }
 
+impl MstBpdu<'_> {
+    /// Writes the 102 + 16·n octets (802.1Q-2022 §14.2.1, §14.6) into the front of `buf` (one
+    /// length check); returns the octets written.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let len = MST_BASE_LEN + self.mstis.len() * MSTI_LEN;
+        let got = buf.len();
+        let Some((fixed, msti)) = buf
+            .get_mut(..len)
+            .and_then(|out| out.split_first_chunk_mut::<MST_BASE_LEN>())
+        else {
+            return Err(Error::Truncated { needed: len, got });
+        };
+        if let Some(head) = fixed.first_chunk_mut::<CONFIG_LEN>() {
+            self.cist.write_into(head, self.version, TYPE_RST);
+        }
+        fixed[35] = self.version_1_length;
+        fixed[36..38].copy_from_slice(&self.version_3_length().to_be_bytes());
+        fixed[38..89].copy_from_slice(&self.mcid.to_octets());
+        fixed[89..93].copy_from_slice(&self.cist_internal_root_path_cost.to_be_bytes());
+        fixed[93..101].copy_from_slice(&self.cist_bridge_id.to_octets());
+        fixed[101] = self.cist_remaining_hops;
+        msti.copy_from_slice(self.mstis.as_bytes());
+        Ok(len)
+    }
+}
+
 /// A decoded BPDU.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Bpdu<'a> {
@@ -523,82 +581,12 @@ pub enum Bpdu<'a> {
 
 impl<'a> Bpdu<'a> {
     /// Decodes and validates a BPDU (the octets after the LLC header, bounded by the 802.3
-    /// length). See the [module docs](super) for the rules.
+    /// length). See the [module docs](super) for the rules; they are implemented once, by
+    /// [`BpduView::parse`](super::BpduView::parse), which this wraps. A receiver on a hot path
+    /// can keep the view (a few references) instead of this 128-octet value.
+    #[inline]
     pub fn parse(b: &'a [u8]) -> Result<Self, Error> {
-        let got = b.len();
-        let Some(&[p0, p1, version, ty]) = b.first_chunk::<4>() else {
-            return Err(Error::Truncated {
-                needed: TCN_LEN,
-                got,
-            });
-        };
-        let protocol = u16::from_be_bytes([p0, p1]);
-        if protocol != 0 {
-            return Err(Error::BadProtocolId(protocol));
-        }
-        let truncated = |needed| Error::Truncated { needed, got };
-        match (ty, version) {
-            (TYPE_TCN, _) => Ok(Self::Tcn { version }),
-            (TYPE_CONFIG, _) => match b.first_chunk::<CONFIG_LEN>() {
-                Some(c) => Ok(Self::Config {
-                    version,
-                    bpdu: ConfigBpdu::read(c),
-                }),
-                None => Err(truncated(CONFIG_LEN)),
-            },
-            (TYPE_RST, 2) => match (b.first_chunk::<CONFIG_LEN>(), b.get(CONFIG_LEN)) {
-                (Some(body), Some(&version_1_length)) => Ok(Self::Rst(RstBpdu {
-                    version,
-                    bpdu: ConfigBpdu::read(body),
-                    version_1_length,
-                })),
-                _ => Err(truncated(RST_LEN)),
-            },
-            (TYPE_RST, 3..) => {
-                let bpdu =
-                    ConfigBpdu::read(b.first_chunk::<CONFIG_LEN>().ok_or(truncated(CONFIG_LEN))?);
-                let version_1_length = b.get(CONFIG_LEN).copied().unwrap_or(0);
-                match Self::parse_mst(b, version, bpdu) {
-                    Some(mst) => Ok(Self::Mst(mst)),
-                    // 802.1Q §14.4 d): not a valid MST BPDU, but at least 35 octets: an RST BPDU.
-                    None => Ok(Self::Rst(RstBpdu {
-                        version,
-                        bpdu,
-                        version_1_length,
-                    })),
-                }
-            }
-            _ => Err(Error::BadBpduType { ty, version }),
-        }
-    }
-
-    /// The MST checks of 802.1Q-2022 §14.4: ≥ 102 octets, Version 1 Length 0, Version 3 Length
-    /// = 64 + 16·n within the buffer and n ≤ 64.
-    fn parse_mst(b: &'a [u8], version: u8, cist: ConfigBpdu) -> Option<MstBpdu<'a>> {
-        if b.len() < MST_BASE_LEN || b.get(CONFIG_LEN).copied() != Some(0) {
-            return None;
-        }
-        let v3 = usize::from(u16::from_be_bytes(*b.get(36..38)?.first_chunk::<2>()?));
-        let records = v3.checked_sub(64)?;
-        if !records.is_multiple_of(MSTI_LEN) || records / MSTI_LEN > MSTIS_MAX {
-            return None;
-        }
-        let mstis = MstiMessages::new(b.get(MST_BASE_LEN..MST_BASE_LEN + records)?).ok()?;
-        let mcid = MstConfigId::parse(b.get(38..38 + MCID_LEN)?).ok()?;
-        let tail = b.get(89..MST_BASE_LEN)?;
-        let (cost, tail) = tail.split_first_chunk::<4>()?;
-        let (bridge, tail) = tail.split_first_chunk::<8>()?;
-        let &hops = tail.first()?;
-        Some(MstBpdu {
-            version,
-            cist,
-            version_1_length: 0,
-            mcid,
-            cist_internal_root_path_cost: u32::from_be_bytes(*cost),
-            cist_bridge_id: BridgeId::from_octets(*bridge),
-            cist_remaining_hops: hops,
-            mstis,
-        })
+        super::BpduView::parse(b).map(|v| v.to_bpdu())
     }
 
     /// The snake_case name of the BPDU kind.
@@ -621,50 +609,35 @@ impl<'a> Bpdu<'a> {
         }
     }
 
-    /// Writes the BPDU into the front of `buf`; returns the octets written.
+    /// Writes the BPDU into the front of `buf`; returns the octets written. The dispatch is
+    /// inlined into the caller; each kind does one length check (see [`RstBpdu::emit`],
+    /// [`MstBpdu::emit`]).
+    #[inline(always)]
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let got = buf.len();
-        let truncated = |needed| Error::Truncated { needed, got };
         match self {
-            Self::Tcn { version } => {
-                let out = buf.first_chunk_mut::<TCN_LEN>().ok_or(truncated(TCN_LEN))?;
-                *out = [0, 0, *version, TYPE_TCN];
-                Ok(TCN_LEN)
-            }
-            Self::Config { version, bpdu } => {
-                let out = buf
-                    .first_chunk_mut::<CONFIG_LEN>()
-                    .ok_or(truncated(CONFIG_LEN))?;
-                bpdu.write_into(out, *version, TYPE_CONFIG);
-                Ok(CONFIG_LEN)
-            }
-            Self::Rst(r) => {
-                let out = buf.first_chunk_mut::<RST_LEN>().ok_or(truncated(RST_LEN))?;
-                let (head, v1) = out.split_at_mut(CONFIG_LEN);
-                if let Ok(head) = <&mut [u8; CONFIG_LEN]>::try_from(head) {
-                    r.bpdu.write_into(head, r.version, TYPE_RST);
+            Self::Tcn { version } => match buf.first_chunk_mut::<TCN_LEN>() {
+                Some(out) => {
+                    *out = [0, 0, *version, TYPE_TCN];
+                    Ok(TCN_LEN)
                 }
-                v1.fill(r.version_1_length);
-                Ok(RST_LEN)
-            }
-            Self::Mst(m) => {
-                let len = MST_BASE_LEN + m.mstis.len() * MSTI_LEN;
-                let out = buf.get_mut(..len).ok_or(truncated(len))?;
-                let (fixed, msti) = out
-                    .split_first_chunk_mut::<MST_BASE_LEN>()
-                    .ok_or(truncated(len))?;
-                if let Some(head) = fixed.first_chunk_mut::<CONFIG_LEN>() {
-                    m.cist.write_into(head, m.version, TYPE_RST);
+                None => Err(Error::Truncated {
+                    needed: TCN_LEN,
+                    got,
+                }),
+            },
+            Self::Config { version, bpdu } => match buf.first_chunk_mut::<CONFIG_LEN>() {
+                Some(out) => {
+                    bpdu.write_into(out, *version, TYPE_CONFIG);
+                    Ok(CONFIG_LEN)
                 }
-                fixed[35] = m.version_1_length;
-                fixed[36..38].copy_from_slice(&m.version_3_length().to_be_bytes());
-                fixed[38..89].copy_from_slice(&m.mcid.to_octets());
-                fixed[89..93].copy_from_slice(&m.cist_internal_root_path_cost.to_be_bytes());
-                fixed[93..101].copy_from_slice(&m.cist_bridge_id.to_octets());
-                fixed[101] = m.cist_remaining_hops;
-                msti.copy_from_slice(m.mstis.as_bytes());
-                Ok(len)
-            }
+                None => Err(Error::Truncated {
+                    needed: CONFIG_LEN,
+                    got,
+                }),
+            },
+            Self::Rst(r) => r.emit(buf),
+            Self::Mst(m) => m.emit(buf),
         }
     }
 }

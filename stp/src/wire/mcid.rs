@@ -121,21 +121,29 @@ impl MstConfigId {
 
     /// Decodes the 51 octets at the start of `b`.
     pub fn parse(b: &[u8]) -> Result<Self, Error> {
-        let got = b.len();
-        let truncated = Error::Truncated {
-            needed: MCID_LEN,
-            got,
-        };
-        let (&format_selector, rest) = b.split_first().ok_or(truncated)?;
-        let (name, rest) = rest.split_first_chunk::<32>().ok_or(truncated)?;
-        let (revision, rest) = rest.split_first_chunk::<2>().ok_or(truncated)?;
-        let (digest, _) = rest.split_first_chunk::<16>().ok_or(truncated)?;
-        Ok(Self {
+        match b.first_chunk::<MCID_LEN>() {
+            Some(o) => Ok(Self::from_octets(o)),
+            None => Err(Error::Truncated {
+                needed: MCID_LEN,
+                got: b.len(),
+            }),
+        }
+    }
+
+    /// Decodes the 51 encoded octets (every value is valid).
+    #[inline]
+    pub fn from_octets(o: &[u8; MCID_LEN]) -> Self {
+        let [format_selector, rest @ ..] = *o;
+        let (name, rest) = rest.split_first_chunk::<32>().unzip();
+        let (revision, digest) = rest.and_then(|r| r.split_first_chunk::<2>()).unzip();
+        Self {
             format_selector,
-            name: *name,
-            revision: u16::from_be_bytes(*revision),
-            digest: *digest,
-        })
+            name: name.copied().unwrap_or([0; 32]),
+            revision: u16::from_be_bytes(revision.copied().unwrap_or([0; 2])),
+            digest: digest
+                .and_then(|d| <[u8; 16]>::try_from(d).ok())
+                .unwrap_or([0; 16]),
+        }
     }
 
     /// The 51 encoded octets.

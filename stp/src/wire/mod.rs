@@ -21,6 +21,18 @@
 //!   (at most 64 MSTI messages) and fits the buffer; otherwise it is processed as an RST BPDU;
 //! * BPDU Type 0x02 with Protocol Version 0 or 1, and any other type → [`Error::BadBpduType`].
 //!
+//! **Encoding normalises one case:** a BPDU of exactly 35 octets with Protocol Version ≥ 3 has
+//! no Version 1 Length octet; it decodes as an RST BPDU (Version 1 Length 0) and encodes as the
+//! 36-octet RST BPDU the standard defines. decode(encode(x)) == x holds; only the original
+//! octets are not reproduced (`mlag decode` reports it as `normalised`).
+//! [`RstView::lacks_version_1_length`] tells a receiver it saw that case.
+//!
+//! # Borrowed views
+//! [`BpduView::parse`] validates once and returns references into the received octets; fields
+//! are read at fixed offsets when asked for. It is the receive fast path (no 128-octet
+//! [`Bpdu`] built and moved), and the one implementation of the rules above: [`Bpdu::parse`] is
+//! `BpduView::parse` plus [`BpduView::to_bpdu`].
+//!
 //! Checks that need the receiving port's context — Message Age < Max Age for Configuration BPDUs
 //! and a BPDU that carries the port's own Bridge and Port Identifier — belong to the bridge; see
 //! [`bpdu::ConfigBpdu::is_acceptable`].
@@ -29,6 +41,7 @@ pub mod bpdu;
 pub mod frame;
 pub mod mcid;
 mod md5;
+pub mod view;
 
 pub use bpdu::{
     Bpdu, BpduFlags, BpduTime, BridgeId, ConfigBpdu, MstBpdu, MstiConfigMessage, MstiMessages,
@@ -36,6 +49,7 @@ pub use bpdu::{
 };
 pub use frame::{BpduFrame, FrameKind};
 pub use mcid::{MstConfigId, VidToMstid};
+pub use view::{BodyView, BpduView, MstView, RstView};
 
 /// A wire-format error: cheap, allocation-free and structured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
