@@ -210,12 +210,13 @@
 //! restart.
 
 mod demux;
+pub mod logical;
 mod run;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
 pub use run::{
     CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
-    SUMMARY_CHUNK,
+    STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
 };
 
 use l2_types::MacAddr;
