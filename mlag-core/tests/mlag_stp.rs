@@ -56,6 +56,10 @@ struct Net {
     seen: BTreeSet<(String, BridgeId)>,
     /// BPDUs the client received per period (counted to prove one copy).
     client_bpdus: u64,
+    /// Peer-link impairment: drop every n-th frame, send every m-th twice (0 = off).
+    drop_every: u32,
+    dup_every: u32,
+    peer_frames: u32,
 }
 
 fn bridge_id_of(frame: &[u8]) -> Option<BridgeId> {
@@ -138,6 +142,9 @@ impl Net {
             inflight: VecDeque::new(),
             seen: BTreeSet::new(),
             client_bpdus: 0,
+            drop_every: 0,
+            dup_every: 0,
+            peer_frames: 0,
         }
     }
 
@@ -185,7 +192,15 @@ impl Net {
                     match d {
                         Dest::Peer(to) => {
                             if self.peer_link && self.alive[to] {
+                                self.peer_frames += 1;
+                                let k = self.peer_frames;
+                                if self.drop_every > 0 && k % self.drop_every == 0 {
+                                    continue;
+                                }
                                 let at = self.now + self.peer_delay;
+                                if self.dup_every > 0 && k % self.dup_every == 0 {
+                                    self.inflight.push_back((at, to, frame.clone()));
+                                }
                                 self.inflight.push_back((at, to, frame));
                             }
                         }
@@ -305,6 +320,29 @@ impl Net {
             .handle_link(now, PortNo(i as u16 + 1), LinkState::Down);
         self.x
             .handle_link(now, PortNo(i as u16 + 1), stp::LinkState::Down);
+    }
+
+    /// Peer `i` boots again with `cfg` (a new coordinator, every link up).
+    fn restart(&mut self, i: usize, cfg: Config) {
+        let now = self.now;
+        self.alive[i] = true;
+        let mut c = C::new(
+            cfg.validate().unwrap(),
+            RecordingDataplane::new(),
+            &Options::new(100 + i as u64),
+            now,
+        )
+        .unwrap();
+        let pp = c.peer_port();
+        c.handle_link(now, pp, UP);
+        c.handle_link(now, self.slave[i], UP);
+        c.handle_link(now, self.ether1[i], UP);
+        self.peers[i] = c;
+        let o = 1 - i;
+        let opp = self.peers[o].peer_port();
+        self.peers[o].handle_link(now, opp, UP);
+        self.client.handle_link(now, PortNo(i as u16 + 1), UP);
+        self.x.handle_link(now, PortNo(i as u16 + 1), SUP);
     }
 
     fn bridge(&self, i: usize) -> &stp::Bridge {
@@ -510,23 +548,16 @@ fn secondary_bpdu_relay_loss_and_duplication_do_not_split_the_views() {
     // duplicate detection, plus the primary's sequencing, keep one view.
     let mut n = Net::new(quick(None), 4096);
     n.run_for(Duration::from_secs(40));
-    let mut k = 0u32;
-    for _ in 0..100 {
-        // Every third frame on the peer-link is dropped, every fifth delivered twice.
-        let frames: Vec<_> = n.inflight.drain(..).collect();
-        for f in frames {
-            k += 1;
-            if k % 3 == 0 {
-                continue;
-            }
-            if k % 5 == 0 {
-                n.inflight.push_back(f.clone());
-            }
-            n.inflight.push_back(f);
-        }
-        n.run_for(Duration::from_millis(100));
-    }
+    let relayed = n.peers[1].monitor().stp.relayed;
+    // Every third frame on the peer-link is dropped, every fifth delivered twice, for 10 s.
+    n.drop_every = 3;
+    n.dup_every = 5;
+    n.run_for(Duration::from_secs(10));
+    assert!(n.peers[1].monitor().stp.relayed > relayed, "relays crossed the bad link");
+    n.drop_every = 0;
+    n.dup_every = 0;
     n.run_for(Duration::from_secs(5));
+    assert!(n.peers.iter().all(|p| p.monitor().status == iccp::Status::Connected));
     assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
     assert_eq!(n.mlag_port(0), n.mlag_port(1));
     assert_eq!(n.peers[1].monitor().stp.in_sync, Some(true));
@@ -542,4 +573,61 @@ fn secondary_release_waits_for_the_replica() {
     assert!(m.mlags.iter().all(|h| h.released));
     assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
     assert!(n.peers[1].monitor().stp.relayed > 0, "the secondary relays its BPDUs");
+}
+
+#[test]
+fn rejoin_keeps_the_survivors_bridge_and_holds_the_half_until_the_replica_is_in_place() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let id = n.bridge(1).bridge_id();
+    n.crash(0);
+    n.run_for(Duration::from_secs(30));
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
+    let bond1 = n.peers[1].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+    // Peer1 boots again: lower MAC, so ICCP makes it primary, but the STP authority stays
+    // with the survivor, whose bridge is converged.
+    let [c1, _] = quick(Some(4096));
+    n.peer_delay = Duration::from_millis(40);
+    n.restart(0, c1);
+    let mut seen_held = false;
+    for _ in 0..2000 {
+        n.run_for(Duration::from_millis(5));
+        assert_eq!(dp_state(&n, 1, bond1), PortState::Forwarding, "at {}", n.now);
+        let m = n.peers[0].monitor();
+        if !m.stp.ready {
+            assert!(m.mlags.iter().all(|h| !h.released), "released before the replica");
+            seen_held = true;
+        }
+    }
+    assert!(seen_held);
+    assert_eq!(n.peers[0].monitor().active_role, Some(iccp::Role::Primary));
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
+    assert_eq!(n.peers[0].stp_mode(), StpMode::Replica);
+    assert_eq!(n.bridge(0).bridge_id(), id);
+    assert_eq!(n.bridge(1).bridge_id(), id);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    assert!(n.peers[0].monitor().mlags.iter().all(|h| h.released));
+    n.run_for(Duration::from_secs(40));
+    assert_eq!(n.mlag_port(0), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(n.mlag_port(0), n.mlag_port(1));
+    let bond0 = n.peers[0].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+    assert_eq!(dp_state(&n, 0, bond0), PortState::Forwarding);
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+    assert_eq!(n.x.tree().root_priority.root, id);
+}
+
+#[test]
+fn secondary_crash_primary_carries_on() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let id = n.bridge(0).bridge_id();
+    let fp_ports = n.bridge(0).ports().count();
+    n.crash(1);
+    n.run_for(Duration::from_secs(30));
+    assert_eq!(n.peers[0].stp_mode(), StpMode::Primary);
+    assert_eq!(n.bridge(0).bridge_id(), id);
+    // Peer2's single-homed port left the logical bridge.
+    assert_eq!(n.bridge(0).ports().count(), fp_ports - 1);
+    assert_eq!(n.mlag_port(0), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(n.x.port(PortNo(1)).unwrap().state, PortState::Forwarding);
 }

@@ -19,6 +19,7 @@
 //! * [`STP_RESYNC`]: empty — the secondary asks for a catch-up.
 //! * [`STP_PORT`] (secondary → primary): `op`(1) `port`(2) payload, `op` one of add port,
 //!   remove port, link: the secondary's single-homed ports as the primary must know them.
+//! * [`STP_CLAIM`]: `incumbent`(1: 0/1), sent by both peers when ICCP connects.
 //!
 //! BPDUs the secondary receives travel in the STP Relay TLV (0x3E04) with the logical port.
 
@@ -35,6 +36,10 @@ pub const STP_FINGERPRINT: u8 = 0x11;
 pub const STP_RESYNC: u8 = 0x12;
 /// Consistency record kind: one of the secondary's single-homed ports (add, remove, link).
 pub const STP_PORT: u8 = 0x13;
+
+/// Consistency record kind: a peer's claim to the STP authority at a connection (`1` if it
+/// ran the pair's bridge with its halves released, else `0`).
+pub const STP_CLAIM: u8 = 0x14;
 
 /// Catch-up flag of [`Entry::op`].
 pub(crate) const CATCH_UP: u8 = 0x80;

@@ -323,6 +323,12 @@ struct Stp {
     next_check: Instant,
     /// The peer asked for a catch-up before this peer was primary.
     resync_wanted: bool,
+    /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
+    /// with its halves released (a survivor), as opposed to a peer that just started.
+    own_claim: bool,
+    /// Who holds the STP authority for this connection (true: this peer), decided once both
+    /// claims are known; `None` before (and while not connected).
+    authority: Option<bool>,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -467,6 +473,8 @@ impl<D: Dataplane> Coordinator<D> {
                 mlag_speed: BTreeMap::new(),
                 next_check: now,
                 resync_wanted: false,
+                own_claim: false,
+                authority: None,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -997,7 +1005,12 @@ impl<D: Dataplane> Coordinator<D> {
                 let index = PeerIndex::of(self.bridge_mac, peer.bridge_mac);
                 self.peer_index = Some(index);
                 self.refresh_identities(now);
-                // Not released here: `try_release` waits for the STP replica (secondary).
+                // Not released here: `try_release` waits for the STP authority to be settled
+                // and, on the replica, for the catch-up.
+                self.stp.own_claim = self.released;
+                self.stp.authority = None;
+                let claim = [u8::from(self.released)];
+                self.stp_send(logical::STP_CLAIM, &claim);
                 if self.released {
                     self.renumber(now, index);
                 }
@@ -1009,6 +1022,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.send_summary();
             }
             iccp::Event::Disconnected(_) => {
+                self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
                     self.set_half(now, id, None, Some(false));
@@ -1055,6 +1069,14 @@ impl<D: Dataplane> Coordinator<D> {
                 kind: logical::STP_PORT,
                 data,
             }) => self.stp_on_port(now, data),
+            Ok(Param::Consistency {
+                kind: logical::STP_CLAIM,
+                data,
+            }) => {
+                self.stp_on_claim(data);
+                self.stp_update_mode(now);
+                self.try_release(now);
+            }
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(_) => {}
             Err(_) => self.app_rejected += 1,
@@ -1670,9 +1692,11 @@ impl<D: Dataplane> Coordinator<D> {
     fn stp_update_mode(&mut self, now: Instant) {
         let connected = self.iccp.status() == iccp::Status::Connected;
         let want = if connected {
-            match self.iccp.role() {
-                Some(iccp::Role::Secondary) => StpMode::Replica,
-                _ => StpMode::Primary,
+            match self.stp.authority {
+                Some(true) => StpMode::Primary,
+                Some(false) => StpMode::Replica,
+                // Claims not exchanged yet: carry on as before.
+                None => return,
             }
         } else if self.isolated {
             StpMode::Standalone
@@ -1682,6 +1706,9 @@ impl<D: Dataplane> Coordinator<D> {
         let was = self.stp.mode;
         if want == was {
             if want == StpMode::Primary {
+                if !connected {
+                    self.stp_peer_lost(now);
+                }
                 self.stp_renumber(now);
                 if connected && self.stp.resync_wanted {
                     self.stp.resync_wanted = false;
@@ -1971,6 +1998,26 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
+    /// The peer's claim: the authority goes to the peer that ran the pair's bridge with its
+    /// halves released (a survivor keeps its converged bridge when the other peer restarts);
+    /// between equals, to the lower bridge MAC ([`PeerIndex::Low`]), which both compute alike.
+    fn stp_on_claim(&mut self, data: &[u8]) {
+        let (Some(peer), None) = (data.first().copied(), data.get(1)) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if peer > 1 || self.stp.authority.is_some() {
+            self.stp.rejected += u64::from(peer > 1);
+            return;
+        }
+        let own = self.stp.own_claim;
+        self.stp.authority = Some(if own == (peer == 1) {
+            self.peer_index == Some(PeerIndex::Low)
+        } else {
+            own
+        });
+    }
+
     fn stp_on_resync(&mut self) {
         if self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected {
             self.stp_serve_catch_up();
@@ -2027,7 +2074,10 @@ impl<D: Dataplane> Coordinator<D> {
     /// Releases the MLAG halves once the pair is in step: connected, and the STP replica in
     /// place on the secondary (the primary's bridge is the authority).
     fn try_release(&mut self, now: Instant) {
-        if self.released || self.iccp.status() != iccp::Status::Connected {
+        if self.released
+            || self.iccp.status() != iccp::Status::Connected
+            || self.stp.authority.is_none()
+        {
             return;
         }
         let ready = match self.stp.mode {
