@@ -1539,6 +1539,38 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
+    /// Every port this peer has in the bridge it runs discards, on every tree (before the
+    /// bridge is replaced).
+    fn stp_discard_all(&mut self) {
+        let mut trees = vec![CIST];
+        if let Some(b) = self.stp.bridge.as_ref() {
+            trees.extend(b.mstids());
+        }
+        for (host, _) in self.stp_ports() {
+            for t in &trees {
+                if self.dp_forwarding(host, *t) {
+                    self.dp.set_port_state(host, *t, PortState::Discarding);
+                }
+            }
+        }
+    }
+
+    /// Whether the bridge this peer runs lets `host` forward on `tree` (what the dataplane
+    /// was last told): used to skip redundant writes only.
+    fn dp_forwarding(&self, host: PortNo, tree: stp::TreeId) -> bool {
+        let Some(b) = self.stp.bridge.as_ref() else {
+            return true;
+        };
+        let Some(l) = self.stp_ports().into_iter().find(|(h, _)| *h == host).map(|x| x.1) else {
+            return true;
+        };
+        if tree == CIST {
+            b.port(l).is_none_or(|p| p.state != PortState::Discarding)
+        } else {
+            b.msti_port(l, tree).is_none_or(|x| x.1 != PortState::Discarding)
+        }
+    }
+
     /// Routes a BPDU the bridge emitted on logical port `port`.
     fn stp_transmit(&mut self, port: u16, frame: &[u8]) {
         if let Some(host) = self.stp.own.get(&port) {
@@ -1719,6 +1751,9 @@ impl<D: Dataplane> Coordinator<D> {
         }
         match want {
             StpMode::Replica => {
+                // This peer's ports join another bridge: none forwards until the catch-up
+                // says so.
+                self.stp_discard_all();
                 self.stp.mode = StpMode::Replica;
                 self.stp.bridge = None;
                 self.stp.awaiting = true;
@@ -1745,8 +1780,14 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp_serve_catch_up();
                 }
             }
-            StpMode::Primary => self.stp_genesis(now, false),
-            StpMode::Standalone => self.stp_genesis(now, true),
+            StpMode::Primary => {
+                self.stp_discard_all();
+                self.stp_genesis(now, false);
+            }
+            StpMode::Standalone => {
+                self.stp_discard_all();
+                self.stp_genesis(now, true);
+            }
         }
     }
 
