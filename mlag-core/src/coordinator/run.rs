@@ -2,8 +2,9 @@
 //! sticky system-id, backup keepalive), LACP on the bonds with the shared system-id, per-peer
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
 //! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
-//! its hold-down, and the monitor. STP and FDB integration follow the design in the
-//! [module docs](super) and are not wired in yet.
+//! its hold-down, the pair as one logical STP bridge (the primary's authoritative bridge, the
+//! secondary's relay and replica, promotion, standalone when isolated), and the monitor. FDB
+//! integration follows the design in the [module docs](super) and is not wired in yet.
 
 use super::demux::{DemuxCounters, FrameKind, classify};
 use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
@@ -251,9 +252,11 @@ struct Half {
 /// the configuration summaries exchanged in Consistency TLVs ([`CONSISTENCY_SUMMARY`]) and
 /// compared as [`crate::preflight`] does, the secondary holding down the MLAGs found unsafe
 /// (re-checked on every `apply` and role change); run-time `priority`, `heartbeat` and
-/// `lacp-rate`; the monitor. Not yet: STP (BPDUs are counted), FDB synchronisation, and the
-/// FDB/STP sync conditions of the rejoin release (halves are released as soon as ICCP
-/// connects).
+/// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
+/// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
+/// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
+/// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
+/// yet). Not yet: FDB synchronisation and its rejoin condition.
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
