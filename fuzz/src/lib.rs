@@ -1139,7 +1139,9 @@ pub fn mlag_summary(data: &[u8]) {
 pub fn mlag_coordinator(data: &[u8]) {
     use core::time::Duration;
     use mlag_core::config::{Config, LacpRate, diff};
-    use mlag_core::coordinator::{Coordinator, EVENTS_MAX, LinkState, Options, STP_LOG_MAX, StpMode};
+    use mlag_core::coordinator::{
+        Coordinator, EVENTS_MAX, LinkState, Options, STP_LOG_MAX, StpMode,
+    };
     use mlag_core::dataplane::{CIST, Call, PortState, RecordingDataplane};
 
     type C = Coordinator<RecordingDataplane>;
@@ -1194,14 +1196,18 @@ pub fn mlag_coordinator(data: &[u8]) {
         for (i, s) in sides.iter_mut().enumerate() {
             let pp = s.c.peer_port();
             let calls = s.c.dataplane_mut().take_calls();
-            assert!(calls.len() < 200_000, "unbounded dataplane calls in one step");
+            assert!(
+                calls.len() < 200_000,
+                "unbounded dataplane calls in one step"
+            );
             for call in calls {
                 if let Call::Transmit { port, frame } = call {
-                    if port == pp {
-                        if peer_link && let Some(w) = wire.get_mut(1 - i) {
-                            assert!(w.len() < 100_000, "peer-link queue unbounded");
-                            w.push_back(frame.clone());
-                        }
+                    if port == pp
+                        && peer_link
+                        && let Some(w) = wire.get_mut(1 - i)
+                    {
+                        assert!(w.len() < 100_000, "peer-link queue unbounded");
+                        w.push_back(frame.clone());
                     }
                     if seen.len() < 64 {
                         seen.push(frame);
@@ -1270,7 +1276,14 @@ pub fn mlag_coordinator(data: &[u8]) {
                 }
                 now = now.max(until);
             }
-            1 => deliver(&mut sides, &mut wire, &mut seen, now, peer_link, usize::from(arg)),
+            1 => deliver(
+                &mut sides,
+                &mut wire,
+                &mut seen,
+                now,
+                peer_link,
+                usize::from(arg),
+            ),
             2 => {
                 collect(&mut sides, &mut wire, &mut seen, peer_link);
                 if let Some(w) = wire.get_mut(side) {
@@ -1287,7 +1300,11 @@ pub fn mlag_coordinator(data: &[u8]) {
             }
             4 => {
                 if let Some(s) = sides.get_mut(side) {
-                    let p = s.ports.get(usize::from(arg) % 3).copied().unwrap_or(PortNo(0));
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
                     let up = arg & 0x80 != 0;
                     s.c.handle_link(now, p, if up { UP } else { LinkState::Down });
                 }
@@ -1311,7 +1328,11 @@ pub fn mlag_coordinator(data: &[u8]) {
                         }
                     }
                     if let Some(s) = sides.get_mut(side) {
-                        let p = s.ports.get(usize::from(arg) % 3).copied().unwrap_or(PortNo(0));
+                        let p = s
+                            .ports
+                            .get(usize::from(arg) % 3)
+                            .copied()
+                            .unwrap_or(PortNo(0));
                         s.c.handle_frame(now, p, &f);
                     }
                 }
@@ -1322,10 +1343,17 @@ pub fn mlag_coordinator(data: &[u8]) {
                     let v = it.next().unwrap_or(0);
                     match arg % 5 {
                         0 => cfg.mlag.priority = v % 130,
-                        1 => cfg.mlag.heartbeat = (v % 12 != 0).then(|| Duration::from_secs(u64::from(v % 12))),
+                        1 => {
+                            cfg.mlag.heartbeat =
+                                (v % 12 != 0).then(|| Duration::from_secs(u64::from(v % 12)))
+                        }
                         2 => {
                             if let Some(bd) = cfg.bonds.first_mut() {
-                                bd.lacp_rate = if v & 1 == 0 { LacpRate::Secs30 } else { LacpRate::Sec1 };
+                                bd.lacp_rate = if v & 1 == 0 {
+                                    LacpRate::Secs30
+                                } else {
+                                    LacpRate::Sec1
+                                };
                             }
                         }
                         3 => {
@@ -1375,12 +1403,18 @@ pub fn mlag_coordinator(data: &[u8]) {
             }
             _ => {
                 // A BPDU from the input: header, LLC, then 36 octets of RST BPDU body.
-                let mut f = vec![0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0xaa, 1, 0, 39, 0x42, 0x42, 3];
+                let mut f = vec![
+                    0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0xaa, 1, 0, 39, 0x42, 0x42, 3,
+                ];
                 f.extend([0, 0, 2, 2]);
                 f.extend((&mut it).take(32));
                 f.resize(14 + 39, 0);
                 if let Some(s) = sides.get_mut(side) {
-                    let p = s.ports.get(usize::from(arg) % 3).copied().unwrap_or(PortNo(0));
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
                     s.c.handle_frame(now, p, &f);
                 }
             }

@@ -124,8 +124,12 @@ impl Net {
         xc.priority = x_priority;
         let mut x = stp::Bridge::new(xc).unwrap();
         for p in 1..=2u16 {
-            x.add_port(now, PortNo(p), stp::PortConfig::new(MacAddr([2, 0, 0, 0, 0xe, p as u8])))
-                .unwrap();
+            x.add_port(
+                now,
+                PortNo(p),
+                stp::PortConfig::new(MacAddr([2, 0, 0, 0, 0xe, p as u8])),
+            )
+            .unwrap();
             x.handle_link(now, PortNo(p), SUP);
         }
         Self {
@@ -162,11 +166,7 @@ impl Net {
 
     /// The client's member a frame of its bond goes out on: the first distributing one.
     fn client_member(&self) -> Option<u16> {
-        (1..=2u16).find(|p| {
-            self.client
-                .port(PortNo(*p))
-                .is_some_and(|s| s.distributing)
-        })
+        (1..=2u16).find(|p| self.client.port(PortNo(*p)).is_some_and(|s| s.distributing))
     }
 
     fn deliver(&mut self) {
@@ -182,7 +182,9 @@ impl Net {
                     let Call::Transmit { port, frame } = call else {
                         continue;
                     };
-                    let Some(d) = self.dest(i, port) else { continue };
+                    let Some(d) = self.dest(i, port) else {
+                        continue;
+                    };
                     if is_bpdu(&frame)
                         && let Some(id) = bridge_id_of(&frame)
                     {
@@ -194,11 +196,11 @@ impl Net {
                             if self.peer_link && self.alive[to] {
                                 self.peer_frames += 1;
                                 let k = self.peer_frames;
-                                if self.drop_every > 0 && k % self.drop_every == 0 {
+                                if self.drop_every > 0 && k.is_multiple_of(self.drop_every) {
                                     continue;
                                 }
                                 let at = self.now + self.peer_delay;
-                                if self.dup_every > 0 && k % self.dup_every == 0 {
+                                if self.dup_every > 0 && k.is_multiple_of(self.dup_every) {
                                     self.inflight.push_back((at, to, frame.clone()));
                                 }
                                 self.inflight.push_back((at, to, frame));
@@ -291,7 +293,11 @@ impl Net {
                         }
                     }
                     self.client.handle_timeout(self.now);
-                    if self.client_stp.poll_timeout().is_some_and(|t| t <= self.now) {
+                    if self
+                        .client_stp
+                        .poll_timeout()
+                        .is_some_and(|t| t <= self.now)
+                    {
                         self.client_stp.handle_timeout(self.now);
                     }
                     if self.x.poll_timeout().is_some_and(|t| t <= self.now) {
@@ -387,7 +393,12 @@ fn both_peers_report_one_root_and_one_state_per_mlag_port() {
     assert_eq!(n.mlag_port(0).1, PortState::Forwarding);
     // The MLAG port's state is applied to the local half on both peers.
     for i in 0..2 {
-        let bond = n.peers[i].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+        let bond = n.peers[i]
+            .stp_ports()
+            .into_iter()
+            .find(|(_, l)| l.0 >= 3073)
+            .unwrap()
+            .0;
         assert_eq!(dp_state(&n, i, bond), PortState::Forwarding);
         let m = n.peers[i].monitor().stp;
         assert!(m.ready, "{m:?}");
@@ -404,7 +415,11 @@ fn pair_elected_root_shows_as_root_on_both_peers_and_every_link_sees_one_bridge_
     // Before the peers meet (the first ICCP exchange) each is a bridge of its own, as each is
     // its own LACP system; from the connection on, the pair is one bridge.
     n.run_for(Duration::from_secs(2));
-    assert!(n.peers.iter().all(|p| p.monitor().status == iccp::Status::Connected));
+    assert!(
+        n.peers
+            .iter()
+            .all(|p| p.monitor().status == iccp::Status::Connected)
+    );
     n.seen.clear();
     n.run_for(Duration::from_secs(40));
     for i in 0..2 {
@@ -425,7 +440,10 @@ fn pair_elected_root_shows_as_root_on_both_peers_and_every_link_sees_one_bridge_
     assert_eq!(ids.len(), 1, "{:?}", n.seen);
     assert_eq!(ids.iter().next().unwrap().address(), PAIR_ID);
     let dests: BTreeSet<&str> = n.seen.iter().map(|(d, _)| d.as_str()).collect();
-    assert!(dests.contains("X(1)") && dests.contains("X(2)"), "{dests:?}");
+    assert!(
+        dests.contains("X(1)") && dests.contains("X(2)"),
+        "{dests:?}"
+    );
     // The loop X–Peer1–peer-link–Peer2–X is broken exactly once: of the four ports on the two
     // X links, exactly one discards (X's Alternate, the pair being root).
     let pair_ports = [
@@ -460,7 +478,10 @@ fn external_root_the_loop_is_broken_once_on_the_pair_side() {
         n.x.port(PortNo(1)).unwrap().state,
         n.x.port(PortNo(2)).unwrap().state,
     ];
-    let blocked = states.iter().filter(|s| **s != PortState::Forwarding).count();
+    let blocked = states
+        .iter()
+        .filter(|s| **s != PortState::Forwarding)
+        .count();
     assert_eq!(blocked, 1, "{states:?}");
     // Both peers agree on which of the pair's ports is Root and which Alternate.
     let a = n.bridge(0);
@@ -495,18 +516,31 @@ fn primary_crash_survivor_keeps_the_bridge_id_and_the_mlag_port_forwarding() {
     let mut n = Net::new(quick(Some(4096)), 32768);
     n.run_for(Duration::from_secs(40));
     let id = n.bridge(1).bridge_id();
-    let bond1 = n.peers[1].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+    let bond1 = n.peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
     n.peers[1].dataplane_mut().take_calls();
     n.crash(0);
     // Every step of the failover: the survivor's half of the MLAG never stops forwarding.
     for _ in 0..200 {
         n.run_for(Duration::from_millis(100));
-        assert_eq!(dp_state(&n, 1, bond1), PortState::Forwarding, "at {}", n.now);
+        assert_eq!(
+            dp_state(&n, 1, bond1),
+            PortState::Forwarding,
+            "at {}",
+            n.now
+        );
     }
     assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
     assert_eq!(n.bridge(1).bridge_id(), id, "same Bridge Identifier");
     assert!(n.peers[1].monitor().stp.is_root);
-    assert_eq!(n.mlag_port(1), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(
+        n.mlag_port(1),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
     // No PortState Discarding ever reached the survivor's bond.
     let calls = n.peers[1].dataplane_mut().take_calls();
     assert!(!calls.iter().any(|c| matches!(
@@ -517,7 +551,10 @@ fn primary_crash_survivor_keeps_the_bridge_id_and_the_mlag_port_forwarding() {
     assert_eq!(n.client_stp.tree().root_priority.root, id);
     assert_eq!(n.x.tree().root_priority.root, id);
     assert_eq!(n.x.port(PortNo(2)).unwrap().state, PortState::Forwarding);
-    assert_eq!(n.client_stp.port(PortNo(1)).unwrap().state, PortState::Forwarding);
+    assert_eq!(
+        n.client_stp.port(PortNo(1)).unwrap().state,
+        PortState::Forwarding
+    );
 }
 
 #[test]
@@ -553,11 +590,18 @@ fn secondary_bpdu_relay_loss_and_duplication_do_not_split_the_views() {
     n.drop_every = 3;
     n.dup_every = 5;
     n.run_for(Duration::from_secs(10));
-    assert!(n.peers[1].monitor().stp.relayed > relayed, "relays crossed the bad link");
+    assert!(
+        n.peers[1].monitor().stp.relayed > relayed,
+        "relays crossed the bad link"
+    );
     n.drop_every = 0;
     n.dup_every = 0;
     n.run_for(Duration::from_secs(5));
-    assert!(n.peers.iter().all(|p| p.monitor().status == iccp::Status::Connected));
+    assert!(
+        n.peers
+            .iter()
+            .all(|p| p.monitor().status == iccp::Status::Connected)
+    );
     assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
     assert_eq!(n.mlag_port(0), n.mlag_port(1));
     assert_eq!(n.peers[1].monitor().stp.in_sync, Some(true));
@@ -572,7 +616,10 @@ fn secondary_release_waits_for_the_replica() {
     assert!(m.stp.ready);
     assert!(m.mlags.iter().all(|h| h.released));
     assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
-    assert!(n.peers[1].monitor().stp.relayed > 0, "the secondary relays its BPDUs");
+    assert!(
+        n.peers[1].monitor().stp.relayed > 0,
+        "the secondary relays its BPDUs"
+    );
 }
 
 #[test]
@@ -583,7 +630,12 @@ fn rejoin_keeps_the_survivors_bridge_and_holds_the_half_until_the_replica_is_in_
     n.crash(0);
     n.run_for(Duration::from_secs(30));
     assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
-    let bond1 = n.peers[1].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+    let bond1 = n.peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
     // Peer1 boots again: lower MAC, so ICCP makes it primary, but the STP authority stays
     // with the survivor, whose bridge is converged.
     let [c1, _] = quick(Some(4096));
@@ -592,10 +644,18 @@ fn rejoin_keeps_the_survivors_bridge_and_holds_the_half_until_the_replica_is_in_
     let mut seen_held = false;
     for _ in 0..2000 {
         n.run_for(Duration::from_millis(5));
-        assert_eq!(dp_state(&n, 1, bond1), PortState::Forwarding, "at {}", n.now);
+        assert_eq!(
+            dp_state(&n, 1, bond1),
+            PortState::Forwarding,
+            "at {}",
+            n.now
+        );
         let m = n.peers[0].monitor();
         if !m.stp.ready {
-            assert!(m.mlags.iter().all(|h| !h.released), "released before the replica");
+            assert!(
+                m.mlags.iter().all(|h| !h.released),
+                "released before the replica"
+            );
             seen_held = true;
         }
     }
@@ -608,9 +668,17 @@ fn rejoin_keeps_the_survivors_bridge_and_holds_the_half_until_the_replica_is_in_
     assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
     assert!(n.peers[0].monitor().mlags.iter().all(|h| h.released));
     n.run_for(Duration::from_secs(40));
-    assert_eq!(n.mlag_port(0), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(
+        n.mlag_port(0),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
     assert_eq!(n.mlag_port(0), n.mlag_port(1));
-    let bond0 = n.peers[0].stp_ports().into_iter().find(|(_, l)| l.0 >= 3073).unwrap().0;
+    let bond0 = n.peers[0]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
     assert_eq!(dp_state(&n, 0, bond0), PortState::Forwarding);
     assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
     assert_eq!(n.x.tree().root_priority.root, id);
@@ -628,6 +696,9 @@ fn secondary_crash_primary_carries_on() {
     assert_eq!(n.bridge(0).bridge_id(), id);
     // Peer2's single-homed port left the logical bridge.
     assert_eq!(n.bridge(0).ports().count(), fp_ports - 1);
-    assert_eq!(n.mlag_port(0), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(
+        n.mlag_port(0),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
     assert_eq!(n.x.port(PortNo(1)).unwrap().state, PortState::Forwarding);
 }

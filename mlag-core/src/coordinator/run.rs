@@ -10,8 +10,8 @@ use super::demux::{DemuxCounters, FrameKind, classify};
 use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
 use super::{
     MLAG_LACP_SYSTEM_PRIORITY, PeerIndex, RELOAD_DELAY_DEFAULT, apply_mlag_forwarding,
-    lacp_local_port_number, lacp_port_number, mlag_forwarding, mlag_stp_port_number,
-    stp_flush, stp_port_number, stp_port_owner,
+    lacp_local_port_number, lacp_port_number, mlag_forwarding, mlag_stp_port_number, stp_flush,
+    stp_port_number, stp_port_owner,
 };
 use crate::config::{BondMode, Change, LacpMode, ValidConfig, lacp_key};
 use crate::dataplane::{CIST, Dataplane, Location, MlagId, NextHop, PortState};
@@ -672,9 +672,9 @@ impl<D: Dataplane> Coordinator<D> {
             reload,
             self.stp_poll_timeout(),
         ]
-            .into_iter()
-            .flatten()
-            .min()
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Applies run-time changes ([`crate::config::diff`] of the configuration in force and
@@ -1181,12 +1181,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// This peer's ports in the logical bridge: (host port, logical port number) for its
     /// single-homed ports and, for each MLAG with a logical port, its local bond.
     pub fn stp_ports(&self) -> Vec<(PortNo, PortNo)> {
-        let mut v: Vec<(PortNo, PortNo)> = self
-            .stp
-            .own
-            .iter()
-            .map(|(l, h)| (*h, PortNo(*l)))
-            .collect();
+        let mut v: Vec<(PortNo, PortNo)> =
+            self.stp.own.iter().map(|(l, h)| (*h, PortNo(*l))).collect();
         for (id, l) in &self.stp.mlag_ports {
             if let Some(host) = self.mlag_bond_port(*id) {
                 v.push((host, PortNo(*l)));
@@ -1263,11 +1259,21 @@ impl<D: Dataplane> Coordinator<D> {
         let slaves: Vec<&Member> = self
             .lags
             .iter()
-            .position(|l| self.cfg.bond(&l.bond).map(|b| self.cfg.port_no(b.interface)) == Some(host))
+            .position(|l| {
+                self.cfg
+                    .bond(&l.bond)
+                    .map(|b| self.cfg.port_no(b.interface))
+                    == Some(host)
+            })
             .map(|lag| self.members.values().filter(|m| m.lag == lag).collect())
             .unwrap_or_default();
         let links: Vec<LinkState> = if slaves.is_empty() {
-            vec![self.host_links.get(&host).copied().unwrap_or(LinkState::Down)]
+            vec![
+                self.host_links
+                    .get(&host)
+                    .copied()
+                    .unwrap_or(LinkState::Down),
+            ]
         } else {
             slaves.iter().map(|m| m.link).collect()
         };
@@ -1295,7 +1301,11 @@ impl<D: Dataplane> Coordinator<D> {
                 return self.stp.mlag_ports.get(&id).copied();
             }
             let bond = self.cfg.bond(&lag.bond)?;
-            return self.stp.own_rev.get(&self.cfg.port_no(bond.interface)).copied();
+            return self
+                .stp
+                .own_rev
+                .get(&self.cfg.port_no(bond.interface))
+                .copied();
         }
         if let Some(l) = self.stp.own_rev.get(&host) {
             return Some(*l);
@@ -1381,11 +1391,11 @@ impl<D: Dataplane> Coordinator<D> {
             }
             Op::Genesis | Op::Frame | Op::Timeout => {}
         }
-        if self.stp.silent {
-            if let Some(b) = self.stp.bridge.as_mut() {
-                while b.poll_transmit(&mut self.buf).is_some() {}
-                while b.poll_event().is_some() {}
-            }
+        if self.stp.silent
+            && let Some(b) = self.stp.bridge.as_mut()
+        {
+            while b.poll_transmit(&mut self.buf).is_some() {}
+            while b.poll_event().is_some() {}
         }
     }
 
@@ -1564,13 +1574,19 @@ impl<D: Dataplane> Coordinator<D> {
         let Some(b) = self.stp.bridge.as_ref() else {
             return true;
         };
-        let Some(l) = self.stp_ports().into_iter().find(|(h, _)| *h == host).map(|x| x.1) else {
+        let Some(l) = self
+            .stp_ports()
+            .into_iter()
+            .find(|(h, _)| *h == host)
+            .map(|x| x.1)
+        else {
             return true;
         };
         if tree == CIST {
             b.port(l).is_none_or(|p| p.state != PortState::Discarding)
         } else {
-            b.msti_port(l, tree).is_none_or(|x| x.1 != PortState::Discarding)
+            b.msti_port(l, tree)
+                .is_none_or(|x| x.1 != PortState::Discarding)
         }
     }
 
@@ -1656,7 +1672,11 @@ impl<D: Dataplane> Coordinator<D> {
         if self.iccp.status() != iccp::Status::Connected {
             return;
         }
-        if self.iccp.send_app(&Param::Consistency { kind, data }).is_err() {
+        if self
+            .iccp
+            .send_app(&Param::Consistency { kind, data })
+            .is_err()
+        {
             self.app_send_failed += 1;
         }
     }
@@ -1678,7 +1698,10 @@ impl<D: Dataplane> Coordinator<D> {
                 if self.iccp.status() == iccp::Status::Connected
                     && self
                         .iccp
-                        .send_app(&Param::StpRelay { port: l, bpdu: frame })
+                        .send_app(&Param::StpRelay {
+                            port: l,
+                            bpdu: frame,
+                        })
                         .is_err()
                 {
                     self.app_send_failed += 1;
@@ -1704,7 +1727,10 @@ impl<D: Dataplane> Coordinator<D> {
             else {
                 return;
             };
-            self.stp.own_rev.get(&self.cfg.port_no(bond.interface)).copied()
+            self.stp
+                .own_rev
+                .get(&self.cfg.port_no(bond.interface))
+                .copied()
         } else {
             self.stp.own_rev.get(&host).copied()
         };
@@ -1898,7 +1924,11 @@ impl<D: Dataplane> Coordinator<D> {
                 }
                 .encode()
             };
-            v.push(mk(Op::Genesis, 0, logical::encode_bridge(&self.stp.bridge_cfg)));
+            v.push(mk(
+                Op::Genesis,
+                0,
+                logical::encode_bridge(&self.stp.bridge_cfg),
+            ));
             for (p, (id, pc)) in &self.stp.ports {
                 v.push(mk(Op::AddPort, *p, logical::encode_add(*id, pc)));
             }
@@ -1948,7 +1978,13 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.silent = true;
             self.stp_apply(&e);
             self.stp.silent = false;
-            self.stp_keep(Entry { flags: 0, ..e.clone() }.encode());
+            self.stp_keep(
+                Entry {
+                    flags: 0,
+                    ..e.clone()
+                }
+                .encode(),
+            );
             if e.flags & CATCH_UP_END != 0 {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
@@ -2107,8 +2143,8 @@ impl<D: Dataplane> Coordinator<D> {
         match self.stp.mode {
             StpMode::Primary | StpMode::Standalone => {
                 let own = self.stp.bridge.as_ref().and_then(stp::Bridge::poll_timeout);
-                let fp = (self.stp.mode == StpMode::Primary && connected)
-                    .then_some(self.stp.next_check);
+                let fp =
+                    (self.stp.mode == StpMode::Primary && connected).then_some(self.stp.next_check);
                 [own, fp].into_iter().flatten().min()
             }
             StpMode::Replica => (self.stp.awaiting && connected).then_some(self.stp.next_check),
