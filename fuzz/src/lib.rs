@@ -1425,7 +1425,8 @@ pub fn mlag_coordinator(data: &[u8]) {
         let mons = sides.each_ref().map(|s| s.c.monitor());
         // Each side has the other's current election data (iccp makes a side that raised its
         // own priority primary at once, before the peer has heard: a window of one peer-link
-        // delay plus retransmissions, see FUZZING.md).
+        // delay plus retransmissions: `iccp::Session::set_priority` re-elects before the peer
+        // has the update).
         let agreed = mons.iter().zip(sides.iter().rev()).all(|(m, other)| {
             m.peer
                 .as_ref()
