@@ -401,3 +401,134 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn entries() -> Vec<Entry> {
+        let mut pc = PortConfig::new(MacAddr([2, 0, 0, 0, 0, 9]));
+        pc.admin_edge = true;
+        pc.bridge_assurance = true;
+        pc.priority = 96;
+        pc.path_cost = PathCost::Fixed(2000);
+        pc.point_to_point = AdminP2p::ForceFalse;
+        let mut bc = BridgeConfig::new(MacAddr([2, 0, 0, 0, 1, 0]));
+        bc.priority = 4096;
+        bc.force_version = ForceVersion::Mstp;
+        bc.path_cost_method = PathCostMethod::Short;
+        let at = Instant::from_millis(1234);
+        let e = |seq, op, port, payload| Entry {
+            seq,
+            at,
+            op,
+            flags: 0,
+            port,
+            payload,
+        };
+        vec![
+            e(0, Op::Genesis, 0, encode_bridge(&bc)),
+            e(1, Op::AddPort, 3073, encode_add(Some(MlagId(10)), &pc)),
+            e(
+                2,
+                Op::AddPort,
+                1,
+                encode_add(None, &PortConfig::new(MacAddr([2, 0, 0, 0, 0, 1]))),
+            ),
+            e(
+                3,
+                Op::Link,
+                1,
+                encode_link(LinkState::Up {
+                    speed_mbps: 10_000,
+                    full_duplex: true,
+                }),
+            ),
+            e(4, Op::Link, 1, encode_link(LinkState::Down)),
+            e(5, Op::Frame, 1, vec![1, 2, 3]),
+            e(6, Op::Timeout, 0, Vec::new()),
+            e(7, Op::Bridge, 0, encode_bridge(&bc)),
+            e(8, Op::RemovePort, 1, Vec::new()),
+        ]
+    }
+
+    #[test]
+    fn entries_round_trip_with_flags() {
+        for mut e in entries() {
+            assert_eq!(Entry::decode(&e.encode()), Some(e.clone()));
+            e.flags = CATCH_UP | CATCH_UP_END;
+            assert_eq!(Entry::decode(&e.encode()), Some(e));
+        }
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let es = entries();
+        let bc = decode_bridge(&es[0].payload).unwrap();
+        assert_eq!(encode_bridge(&bc), es[0].payload);
+        assert_eq!(bc.priority, 4096);
+        assert_eq!(bc.force_version, ForceVersion::Mstp);
+        let (id, pc) = decode_add(&es[1].payload).unwrap();
+        assert_eq!(id, Some(MlagId(10)));
+        assert_eq!(encode_add(id, &pc), es[1].payload);
+        assert!(pc.admin_edge && pc.bridge_assurance && !pc.bpdu_guard);
+        assert_eq!(pc.path_cost, PathCost::Fixed(2000));
+        assert_eq!(decode_add(&es[2].payload).unwrap().0, None);
+        assert_eq!(decode_link(&es[4].payload), Some(LinkState::Down));
+        assert_eq!(
+            decode_fingerprint(&encode_fingerprint(7, 99)),
+            Some((7, 99))
+        );
+        let p = encode_port(Op::Link, 1537, &es[3].payload);
+        assert_eq!(
+            decode_port(&p),
+            Some((Op::Link, 1537, es[3].payload.as_slice()))
+        );
+    }
+
+    #[test]
+    fn decoders_are_total_and_strict() {
+        for e in entries() {
+            let b = e.encode();
+            for n in 0..b.len() {
+                let _ = Entry::decode(&b[..n]);
+                let _ = decode_bridge(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_add(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_link(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_port(&b[..n]);
+                let _ = decode_fingerprint(&b[..n]);
+            }
+        }
+        assert_eq!(Entry::decode(&[0; 14]), None, "short header");
+        let mut b = entries()[0].encode();
+        b[12] = 0x3f;
+        assert_eq!(Entry::decode(&b), None, "unknown operation");
+        assert_eq!(decode_link(&[2, 0, 0, 0, 0, 0]), None);
+        assert_eq!(decode_port(&encode_port(Op::Frame, 1, &[])), None);
+        let mut bc = encode_bridge(&BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1])));
+        bc.push(0);
+        assert_eq!(decode_bridge(&bc), None, "trailing octets");
+    }
+
+    #[test]
+    fn replaying_the_same_entries_gives_the_same_bridge() {
+        let es = entries();
+        let (mut a, mut b) = (None, None);
+        for e in &es {
+            apply(&mut a, e);
+        }
+        for e in &es {
+            apply(&mut b, e);
+        }
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert!(a.port(PortNo(3073)).is_some());
+        assert!(a.port(PortNo(1)).is_none(), "removed");
+        assert_eq!(
+            apply(&mut None, &es[5]),
+            Applied::Refused,
+            "no bridge before genesis"
+        );
+    }
+}
