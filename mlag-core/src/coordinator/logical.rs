@@ -20,6 +20,9 @@
 //! * [`STP_PORT`] (secondary → primary): `op`(1) `port`(2) payload, `op` one of add port,
 //!   remove port, link: the secondary's single-homed ports as the primary must know them.
 //! * [`STP_CLAIM`]: `incumbent`(1: 0/1), sent by both peers when ICCP connects.
+//! * [`STP_OUT`] (primary → secondary): `op`(1) `port`(2) then, for `op` 0 (send a BPDU) the
+//!   frame's octets, for 1 (port state) `tree`(2) `state`(1: 0 discarding, 1 learning,
+//!   2 forwarding), for 2 (flush) `tree`(2).
 //!
 //! BPDUs the secondary receives travel in the STP Relay TLV (0x3E04) with the logical port.
 
@@ -40,6 +43,10 @@ pub const STP_PORT: u8 = 0x13;
 /// Consistency record kind: a peer's claim to the STP authority at a connection (`1` if it
 /// ran the pair's bridge with its halves released, else `0`).
 pub const STP_CLAIM: u8 = 0x14;
+
+/// Consistency record kind: an output of the primary's bridge about a port the secondary
+/// serves (a BPDU to send, a port state, a flush).
+pub const STP_OUT: u8 = 0x15;
 
 /// Catch-up flag of [`Entry::op`].
 pub(crate) const CATCH_UP: u8 = 0x80;
@@ -335,6 +342,68 @@ pub(crate) fn decode_link(b: &[u8]) -> Option<LinkState> {
     } else {
         LinkState::Down
     })
+}
+
+/// An output of the primary's bridge about a port the secondary serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Out<'a> {
+    Transmit(u16, &'a [u8]),
+    State(u16, stp::TreeId, stp::PortState),
+    Flush(u16, stp::TreeId),
+}
+
+impl Out<'_> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            Self::Transmit(p, f) => {
+                v.push(0);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(f);
+            }
+            Self::State(p, t, s) => {
+                v.push(1);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(&t.to_be_bytes());
+                v.push(match s {
+                    stp::PortState::Discarding => 0,
+                    stp::PortState::Learning => 1,
+                    stp::PortState::Forwarding => 2,
+                });
+            }
+            Self::Flush(p, t) => {
+                v.push(2);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(&t.to_be_bytes());
+            }
+        }
+        v
+    }
+}
+
+/// Total decoder of [`Out::encode`].
+pub(crate) fn decode_out(b: &[u8]) -> Option<Out<'_>> {
+    let mut r = Rd(b);
+    let op = r.u8()?;
+    let port = r.u16()?;
+    match op {
+        0 => Some(Out::Transmit(port, r.rest())),
+        1 => {
+            let tree = r.u16()?;
+            let state = match r.u8()? {
+                0 => stp::PortState::Discarding,
+                1 => stp::PortState::Learning,
+                2 => stp::PortState::Forwarding,
+                _ => return None,
+            };
+            r.rest().is_empty().then_some(Out::State(port, tree, state))
+        }
+        2 => {
+            let tree = r.u16()?;
+            r.rest().is_empty().then_some(Out::Flush(port, tree))
+        }
+        _ => None,
+    }
 }
 
 /// What applying an entry did, beyond the bridge's own outputs.

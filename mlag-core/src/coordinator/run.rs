@@ -326,6 +326,8 @@ struct Stp {
     next_check: Instant,
     /// The peer asked for a catch-up before this peer was primary.
     resync_wanted: bool,
+    /// Replica after a rebuilt catch-up: fingerprint mismatches are expected until then.
+    grace_until: Instant,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -476,6 +478,7 @@ impl<D: Dataplane> Coordinator<D> {
                 mlag_speed: BTreeMap::new(),
                 next_check: now,
                 resync_wanted: false,
+                grace_until: now,
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -1080,6 +1083,10 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_update_mode(now);
                 self.try_release(now);
             }
+            Ok(Param::Consistency {
+                kind: logical::STP_OUT,
+                data,
+            }) => self.stp_on_out(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(_) => {}
             Err(_) => self.app_rejected += 1,
@@ -1590,25 +1597,35 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    /// Routes a BPDU the bridge emitted on logical port `port`.
+    /// Routes a BPDU the authoritative (or standalone) bridge emitted on logical port `port`:
+    /// on an own port; for the peer's ports, to the peer; on an MLAG port once — on the local
+    /// half when it is up, else through the peer's half.
     fn stp_transmit(&mut self, port: u16, frame: &[u8]) {
         if let Some(host) = self.stp.own.get(&port) {
             self.dp.transmit(*host, frame);
+            return;
+        }
+        let connected = self.stp.mode == StpMode::Primary
+            && self.iccp.status() == iccp::Status::Connected;
+        if stp_port_owner(port) == Some(self.stp_index().other()) {
+            if connected {
+                self.stp_send_out(&logical::Out::Transmit(port, frame));
+            }
             return;
         }
         let Some(id) = self.stp_mlag_of_port(port) else {
             return;
         };
         let h = self.halves.get(&id).copied().unwrap_or_default();
-        // One copy to the client: the primary's half when it is up, else the secondary's.
-        let send = match self.stp.mode {
-            StpMode::Primary => h.local_up,
-            StpMode::Replica => h.local_up && !h.peer_up,
-            StpMode::Standalone => false,
-        };
-        if !send {
-            return;
+        if h.local_up {
+            self.stp_send_on_half(id, frame);
+        } else if h.peer_up && connected {
+            self.stp_send_out(&logical::Out::Transmit(port, frame));
         }
+    }
+
+    /// Sends a BPDU of MLAG `id` on one distributing member of the local half.
+    fn stp_send_on_half(&mut self, id: MlagId, frame: &[u8]) {
         let lag = self.lags.iter().position(|l| l.mlag == Some(id));
         let member = self
             .members
@@ -1620,30 +1637,76 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    /// Applies a bridge event about a port this peer owns.
-    fn stp_event(&mut self, e: stp::Event) {
-        match e {
-            stp::Event::PortState { port, tree, state } => {
-                if let Some(host) = self.stp.own.get(&port.get()) {
-                    self.dp.set_port_state(*host, tree, state);
-                } else if let Some(id) = self.stp_mlag_of_port(port.get())
-                    && let Some(host) = self.mlag_bond_port(id)
-                {
-                    self.dp.set_port_state(host, tree, state);
-                }
-            }
-            stp::Event::FlushFdb { port, tree } => {
-                if let Some(host) = self.stp.own.get(&port.get()) {
-                    self.dp.fdb_flush(stp_flush(Location::Port(*host), tree));
-                } else if let Some(id) = self.stp_mlag_of_port(port.get()) {
-                    self.dp.fdb_flush(stp_flush(Location::Mlag(id), tree));
-                }
-            }
-            _ => {}
+    fn stp_send_out(&mut self, out: &logical::Out<'_>) {
+        let data = out.encode();
+        self.stp_send(logical::STP_OUT, &data);
+    }
+
+    /// Programs a port state or flush for a logical port this peer serves (own single-homed
+    /// port, or the local half of an MLAG port).
+    fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
+        let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
+            (host, Location::Port(host))
+        } else if let Some(id) = self.stp_mlag_of_port(port)
+            && let Some(host) = self.mlag_bond_port(id)
+        {
+            (host, Location::Mlag(id))
+        } else {
+            return;
+        };
+        match state {
+            Some(s) => self.dp.set_port_state(host, tree, s),
+            None => self.dp.fdb_flush(stp_flush(loc, tree)),
         }
     }
 
-    /// Drains the bridge's outputs; true if there were any.
+    /// Applies an event of the authoritative (or standalone) bridge: own ports and the local
+    /// MLAG halves here; the peer's ports and its MLAG halves through the peer.
+    fn stp_event(&mut self, e: stp::Event) {
+        let (port, tree, state) = match e {
+            stp::Event::PortState { port, tree, state } => (port.get(), tree, Some(state)),
+            stp::Event::FlushFdb { port, tree } => (port.get(), tree, None),
+            _ => return,
+        };
+        self.stp_program(port, tree, state);
+        let peers = stp_port_owner(port) == Some(self.stp_index().other())
+            || self.stp_mlag_of_port(port).is_some();
+        if peers && self.stp.mode == StpMode::Primary {
+            let out = match state {
+                Some(s) => logical::Out::State(port, tree, s),
+                None => logical::Out::Flush(port, tree),
+            };
+            self.stp_send_out(&out);
+        }
+    }
+
+    /// An output of the primary's bridge for this peer (replica).
+    fn stp_on_out(&mut self, data: &[u8]) {
+        let Some(out) = logical::decode_out(data) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if self.stp.mode != StpMode::Replica {
+            return;
+        }
+        match out {
+            logical::Out::Transmit(port, frame) => {
+                if let Some(host) = self.stp.own.get(&port).copied() {
+                    self.dp.transmit(host, frame);
+                } else if let Some(id) = self.stp_mlag_of_port(port) {
+                    self.stp_send_on_half(id, frame);
+                } else {
+                    self.stp.rejected += 1;
+                }
+            }
+            logical::Out::State(port, tree, s) => self.stp_program(port, tree, Some(s)),
+            logical::Out::Flush(port, tree) => self.stp_program(port, tree, None),
+        }
+    }
+
+    /// Drains the bridge's outputs; true if there were any. A replica's outputs are dropped:
+    /// what it serves comes from the primary ([`logical::STP_OUT`]), so a replica still
+    /// converging never speaks for the pair.
     fn stp_drain(&mut self) -> bool {
         let Some(b) = self.stp.bridge.as_mut() else {
             return false;
@@ -1659,6 +1722,9 @@ impl<D: Dataplane> Coordinator<D> {
             events.push(e);
         }
         let any = !frames.is_empty() || !events.is_empty();
+        if self.stp.mode == StpMode::Replica {
+            return any;
+        }
         for (port, f) in frames {
             self.stp_transmit(port, &f);
         }
@@ -1796,11 +1862,13 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_request_catch_up(now);
             }
             StpMode::Primary if was == StpMode::Replica && self.stp.bridge.is_some() => {
-                // Promotion: the replica carries on with the same Bridge Identifier.
+                // Promotion: the replica carries on with the same Bridge Identifier, and now
+                // programs this peer's ports itself.
                 self.stp.mode = StpMode::Primary;
                 self.stp.awaiting = false;
                 self.stp.silent = false;
                 self.stp.in_sync = None;
+                self.stp_apply_states();
                 if !connected {
                     self.stp_peer_lost(now);
                 }
@@ -1947,6 +2015,29 @@ impl<D: Dataplane> Coordinator<D> {
             }
             self.stp_send(logical::STP_LOG, &e);
         }
+        // The ports the peer serves, as they stand (its replay was silent).
+        let mut outs = Vec::new();
+        if let Some(b) = self.stp.bridge.as_ref() {
+            let other = self.stp_index().other();
+            let mstids: Vec<u16> = b.mstids().collect();
+            for p in b.ports() {
+                let n = p.port.get();
+                let serves = stp_port_owner(n) == Some(other)
+                    || self.stp.mlag_ports.values().any(|m| *m == n);
+                if !serves {
+                    continue;
+                }
+                outs.push(logical::Out::State(n, CIST, p.state).encode());
+                for m in &mstids {
+                    if let Some((_, s)) = b.msti_port(p.port, *m) {
+                        outs.push(logical::Out::State(n, *m, s).encode());
+                    }
+                }
+            }
+        }
+        for o in outs {
+            self.stp_send(logical::STP_OUT, &o);
+        }
         self.stp_send_fingerprint();
     }
 
@@ -1988,7 +2079,11 @@ impl<D: Dataplane> Coordinator<D> {
             if e.flags & CATCH_UP_END != 0 {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
-                self.stp_apply_states();
+                // A rebuilt catch-up converges like a new bridge: mismatches are expected
+                // for 2 × Forward Delay + Max Age.
+                let c = self.stp.bridge_cfg;
+                let secs = 2 * u64::from(c.forward_delay) + u64::from(c.max_age);
+                self.stp.grace_until = now + Duration::from_secs(secs);
                 self.try_release(now);
             }
             return;
@@ -2026,7 +2121,10 @@ impl<D: Dataplane> Coordinator<D> {
         } else {
             self.stp.fingerprint_mismatches += 1;
             self.stp.in_sync = Some(false);
-            self.stp_request_catch_up(now);
+            let converging = !self.stp.log_complete && now < self.stp.grace_until;
+            if !converging {
+                self.stp_request_catch_up(now);
+            }
         }
     }
 
