@@ -702,3 +702,44 @@ fn secondary_crash_primary_carries_on() {
     );
     assert_eq!(n.x.port(PortNo(1)).unwrap().state, PortState::Forwarding);
 }
+
+#[test]
+fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(60));
+    n.crash(1);
+    // Long enough alone for the primary's log to pass STP_LOG_MAX entries.
+    let mut t = 0;
+    while n.peers[0].monitor().stp.log_complete {
+        n.run_for(Duration::from_secs(60));
+        t += 1;
+        assert!(t < 200, "the log never filled");
+    }
+    let id = n.bridge(0).bridge_id();
+    let [_, c2] = quick(Some(4096));
+    n.peer_delay = Duration::from_millis(5);
+    n.restart(1, c2);
+    for _ in 0..600 {
+        n.run_for(Duration::from_millis(100));
+        // The rejoined peer's ports do what the authoritative bridge says (one peer-link delay
+        // behind at most), never what its converging replica says.
+        if n.inflight.is_empty() && n.peers[1].monitor().stp.ready {
+            let l2 = n.peers[1]
+                .stp_ports()
+                .into_iter()
+                .find(|(h, _)| *h == n.ether1[1])
+                .unwrap();
+            assert_eq!(l2.1, PortNo(1537), "numbered as the High peer");
+            let want = n.bridge(0).port(l2.1).map_or(PortState::Discarding, |p| p.state);
+            assert_eq!(dp_state(&n, 1, l2.0), want, "at {}", n.now);
+        }
+    }
+    let m = n.peers[1].monitor().stp;
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
+    assert!(!m.log_complete, "a rebuilt catch-up");
+    assert_eq!(m.in_sync, Some(true), "the replica converged: {m:?}");
+    assert_eq!(n.bridge(1).fingerprint(), n.bridge(0).fingerprint());
+    assert_eq!(n.bridge(1).bridge_id(), id);
+    assert_eq!(n.x.tree().root_priority.root, id);
+    assert_eq!(n.mlag_port(1), (stp::Role::Designated, PortState::Forwarding));
+}

@@ -1997,8 +1997,17 @@ impl<D: Dataplane> Coordinator<D> {
                 0,
                 logical::encode_bridge(&self.stp.bridge_cfg),
             ));
-            for (p, (id, pc)) in &self.stp.ports {
-                v.push(mk(Op::AddPort, *p, logical::encode_add(*id, pc)));
+            // In the bridge's own port order (the fingerprint follows it).
+            let order: Vec<u16> = self
+                .stp
+                .bridge
+                .as_ref()
+                .map(|b| b.ports().map(|p| p.port.get()).collect())
+                .unwrap_or_default();
+            for p in order {
+                if let Some((id, pc)) = self.stp.ports.get(&p) {
+                    v.push(mk(Op::AddPort, p, logical::encode_add(*id, pc)));
+                }
             }
             for (p, l) in &self.stp.links {
                 v.push(mk(Op::Link, *p, logical::encode_link(*l)));
