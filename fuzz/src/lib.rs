@@ -1184,6 +1184,9 @@ pub fn mlag_coordinator(data: &[u8]) {
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let mut peer_link = true;
     let mut restarts = 0u64;
+    // No peer-link frame lost, forged or cut off since the start: the secondary's ports are
+    // then exactly what the primary's outputs made them.
+    let mut clean = true;
 
     // Moves every side's transmitted frames: the peer-port's onto the wire to the other side,
     // the rest into `seen` (material for replays).
@@ -1255,6 +1258,10 @@ pub fn mlag_coordinator(data: &[u8]) {
         let Some(op) = it.next() else { break };
         let side = usize::from(op >> 7);
         let arg = it.next().unwrap_or(0);
+        // Frames injected on the peer-port or lost on it spoil `clean`.
+        if matches!(op % 12, 2 | 5 | 9 | 10) || (matches!(op % 12, 6 | 7 | 11) && arg % 3 == 0) {
+            clean = false;
+        }
         match op % 12 {
             0 => {
                 deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
@@ -1439,6 +1446,11 @@ pub fn mlag_coordinator(data: &[u8]) {
                 .count();
             assert!(primaries <= 1, "two primaries while connected");
         }
+        let quiet = wire.iter().all(VecDeque::is_empty);
+        let authority: Option<stp::Bridge> = sides
+            .iter()
+            .find(|s| s.c.stp_mode() == StpMode::Primary)
+            .and_then(|s| s.c.stp().cloned());
         for (s, m) in sides.iter_mut().zip(&mons) {
             assert!(m.stp.log_len <= STP_LOG_MAX, "STP log unbounded");
             let ev = s.c.take_events();
@@ -1452,10 +1464,18 @@ pub fn mlag_coordinator(data: &[u8]) {
                     );
                 }
             }
-            let replica_waiting = s.c.stp_mode() == StpMode::Replica && !m.stp.ready;
-            if let Some(b) = s.c.stp()
-                && !replica_waiting
-            {
+            // The authoritative (or standalone) peer's ports follow its own bridge at once; a
+            // replica's follow the primary's bridge, one peer-link delay behind: checked when
+            // the peer-link is quiet and has been clean.
+            let replica = s.c.stp_mode() == StpMode::Replica;
+            let reference = if replica {
+                (m.stp.ready && clean && quiet && m.status == iccp::Status::Connected)
+                    .then_some(authority.as_ref())
+                    .flatten()
+            } else {
+                s.c.stp()
+            };
+            if let Some(b) = reference {
                 for (host, l) in s.c.stp_ports() {
                     let bridge_state = b.port(l).map_or(PortState::Discarding, |p| p.state);
                     if s.c.dataplane().port_state(host, CIST) == PortState::Forwarding {

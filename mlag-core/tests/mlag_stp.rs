@@ -730,7 +730,10 @@ fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges()
                 .find(|(h, _)| *h == n.ether1[1])
                 .unwrap();
             assert_eq!(l2.1, PortNo(1537), "numbered as the High peer");
-            let want = n.bridge(0).port(l2.1).map_or(PortState::Discarding, |p| p.state);
+            let want = n
+                .bridge(0)
+                .port(l2.1)
+                .map_or(PortState::Discarding, |p| p.state);
             assert_eq!(dp_state(&n, 1, l2.0), want, "at {}", n.now);
         }
     }
@@ -741,5 +744,8 @@ fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges()
     assert_eq!(n.bridge(1).fingerprint(), n.bridge(0).fingerprint());
     assert_eq!(n.bridge(1).bridge_id(), id);
     assert_eq!(n.x.tree().root_priority.root, id);
-    assert_eq!(n.mlag_port(1), (stp::Role::Designated, PortState::Forwarding));
+    assert_eq!(
+        n.mlag_port(1),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
 }

@@ -1605,8 +1605,8 @@ impl<D: Dataplane> Coordinator<D> {
             self.dp.transmit(*host, frame);
             return;
         }
-        let connected = self.stp.mode == StpMode::Primary
-            && self.iccp.status() == iccp::Status::Connected;
+        let connected =
+            self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected;
         if stp_port_owner(port) == Some(self.stp_index().other()) {
             if connected {
                 self.stp_send_out(&logical::Out::Transmit(port, frame));
