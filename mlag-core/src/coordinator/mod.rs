@@ -118,8 +118,10 @@
 //!    ports").
 //! 3. **BPDUs received by the secondary go to the primary over ICCP** — the vendor STP Relay
 //!    TLV (`iccp::wire::param::Param::StpRelay { port, bpdu }`, 0x3E04) with the logical port
-//!    number — and so do the secondary's link changes (its MLAG halves' in the mLACP Port State
-//!    TLV). The primary feeds them to its bridge (`handle_frame` / `handle_link` with the
+//!    number — and so do the secondary's ports and link changes: its single-homed ports as
+//!    [`logical::STP_PORT`] records (added, removed, link), its MLAG halves in the mLACP
+//!    Aggregator State TLV (an MLAG port's link is up while either half is). The primary feeds
+//!    them to its bridge (`handle_frame` / `handle_link` with the
 //!    logical port number) in the order they arrive, interleaved with its own inputs and
 //!    timeouts.
 //! 4. **The primary's decisions come back as its input log.** Every input of the
@@ -127,20 +129,25 @@
 //!    and removed (with their settings), link changes, frames, timeouts, new bridge settings —
 //!    is an entry (sequence number, time, operation, port, octets; [`logical`]) that the
 //!    primary applies to its own bridge *through the same function* the replica uses, keeps in
-//!    its log and streams to the secondary. The bridge is deterministic, so the replica emits
-//!    exactly the primary's outputs; the secondary applies those about *its* ports:
-//!    `PortState` for its single-homed ports and MLAG halves, BPDUs for its single-homed ports
-//!    and for MLAG ports whose primary half is down, `FlushFdb` for its table. The replica never
-//!    runs its own timers: the primary's timeouts are entries.
+//!    its log and streams to the secondary, whose replica applies them: the bridge is
+//!    deterministic, so the replica's state is the primary's (a hot standby). The replica never
+//!    runs its own timers (the primary's timeouts are entries) and its outputs are dropped:
+//!    what the secondary does with *its* ports comes from the primary's bridge as
+//!    [`logical::STP_OUT`] records — `PortState` for its single-homed ports and MLAG halves,
+//!    BPDUs for its single-homed ports and for MLAG ports whose primary half is down,
+//!    `FlushFdb` for its table (the stp crate's item 2). So a replica that is still converging
+//!    (below) never speaks for the pair; the cost is the same one-hop delay `d`.
 //!
 //!    *Change from the first design:* a `stp::Bridge` clone cannot cross the peer-link (the
 //!    bridge has no state encoding), so a joining secondary is not sent a clone but a
 //!    **catch-up**: the log from genesis, replayed silently (no frames, no events), after
 //!    which the replica programs its ports from the bridge's state. The log keeps at most
 //!    [`STP_LOG_MAX`] entries; past that a catch-up is rebuilt from the bridge's settings,
-//!    ports and links, which converges (as a new bridge does) instead of being exact — an exact
-//!    catch-up then needs a state snapshot from `stp` (`Bridge::snapshot`/`restore`), to be
-//!    asked of that crate. The primary sends `stp::Bridge::fingerprint` every Hello Time; a
+//!    ports and links (in the bridge's port order), which converges like a new bridge — within
+//!    2 × Forward Delay + Max Age, during which fingerprint mismatches are expected — instead
+//!    of being exact; an exact catch-up then needs a state snapshot from `stp`
+//!    (`Bridge::snapshot`/`restore`), to be asked of that crate. (`fingerprint` leaves out
+//!    operEdge, which such a replica may have set where the primary has not.) The primary sends `stp::Bridge::fingerprint` every Hello Time; a
 //!    mismatch (or a gap in the sequence numbers) makes the replica ask for a catch-up. The
 //!    records ride in the vendor Consistency TLV (record kinds [`logical::STP_LOG`] …
 //!    [`logical::STP_CLAIM`]); BPDUs from the secondary in the STP Relay TLV — no `iccp`
