@@ -1447,6 +1447,7 @@ pub fn mlag_coordinator(data: &[u8]) {
             assert!(primaries <= 1, "two primaries while connected");
         }
         let quiet = wire.iter().all(VecDeque::is_empty);
+        let pair_connected = mons.iter().all(|m| m.status == iccp::Status::Connected);
         let authority: Option<stp::Bridge> = sides
             .iter()
             .find(|s| s.c.stp_mode() == StpMode::Primary)
@@ -1469,7 +1470,7 @@ pub fn mlag_coordinator(data: &[u8]) {
             // the peer-link is quiet and has been clean.
             let replica = s.c.stp_mode() == StpMode::Replica;
             let reference = if replica {
-                (m.stp.ready && clean && quiet && m.status == iccp::Status::Connected)
+                (m.stp.ready && clean && quiet && pair_connected)
                     .then_some(authority.as_ref())
                     .flatten()
             } else {
