@@ -1365,7 +1365,8 @@ pub fn mlag_coordinator(data: &[u8]) {
                         }
                         3 => {
                             if let Some(br) = cfg.bridges.first_mut() {
-                                br.priority = u16::from(v % 17) * 4096;
+                                // Sometimes off the 4096 grid: validation must refuse it.
+                                br.priority = u16::from(v % 16) * 4096 + u16::from(v >> 7);
                             }
                         }
                         _ => {
