@@ -1131,7 +1131,7 @@ pub fn mlag_summary(data: &[u8]) {
 /// garbage (length and octets from the input) on a port, 6 replay a frame a coordinator sent
 /// (BPDU, LACPDU, ICCP) with one octet changed on a port, 7 replay one unchanged on a port,
 /// 8 a configuration change through `diff` / `apply` (MLAG priority, heartbeat, lacp-rate, STP
-/// priority, pvid), 9 cut or restore the peer-link, 10 restart a side, 11 feed a BPDU built
+/// priority, a port's path cost, pvid), 9 cut or restore the peer-link, 10 restart a side, 11 feed a BPDU built
 /// from the input on a port. Checks after every op: no panic; at most one primary while both
 /// are connected; a held MLAG half (not released, not isolated) never distributes; no port of
 /// the logical bridge forwards in the dataplane on the CIST while the bridge this peer runs says
@@ -1348,7 +1348,7 @@ pub fn mlag_coordinator(data: &[u8]) {
                 if let Some(s) = sides.get_mut(side) {
                     let mut cfg = s.cfg.clone();
                     let v = it.next().unwrap_or(0);
-                    match arg % 5 {
+                    match arg % 6 {
                         0 => cfg.mlag.priority = v % 130,
                         1 => {
                             cfg.mlag.heartbeat =
@@ -1367,6 +1367,11 @@ pub fn mlag_coordinator(data: &[u8]) {
                             if let Some(br) = cfg.bridges.first_mut() {
                                 // Sometimes off the 4096 grid: validation must refuse it.
                                 br.priority = u16::from(v % 16) * 4096 + u16::from(v >> 7);
+                            }
+                        }
+                        4 => {
+                            if let Some(p) = cfg.ports.get_mut(2) {
+                                p.path_cost = (v != 0).then(|| u32::from(v) * 1000);
                             }
                         }
                         _ => {

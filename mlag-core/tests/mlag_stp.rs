@@ -749,3 +749,39 @@ fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges()
         (stp::Role::Designated, PortState::Forwarding)
     );
 }
+
+#[test]
+fn stp_settings_change_at_run_time_on_either_peer() {
+    let mut n = Net::new(quick(None), 4096);
+    n.run_for(Duration::from_secs(40));
+    assert!(!n.peers[0].monitor().stp.is_root, "X is root");
+    // Peer2 (replica) changes its single-homed port's cost: the primary's bridge takes it.
+    let apply = |n: &mut Net, i: usize, cfg: Config| {
+        let new = cfg.validate().unwrap();
+        let changes = mlag_core::config::diff(n.peers[i].config(), &new);
+        assert!(!changes.is_empty());
+        let now = n.now;
+        n.peers[i].apply(now, new, &changes).unwrap();
+    };
+    let mut c2 = Config::quick_setup(2);
+    c2.ports[2].path_cost = Some(7777);
+    apply(&mut n, 1, c2);
+    n.run_for(Duration::from_secs(5));
+    assert_eq!(n.bridge(0).port(PortNo(1537)).unwrap().path_cost, 7777);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    // Both peers lower the bridge priority: the pair becomes root, on both.
+    let mut c1 = Config::quick_setup(1);
+    c1.bridges[0].priority = 4096;
+    let mut c2 = Config::quick_setup(2);
+    c2.ports[2].path_cost = Some(7777);
+    c2.bridges[0].priority = 4096;
+    apply(&mut n, 0, c1);
+    apply(&mut n, 1, c2);
+    n.run_for(Duration::from_secs(10));
+    for i in 0..2 {
+        assert!(n.peers[i].monitor().stp.is_root, "peer {i}");
+        assert_eq!(n.bridge(i).bridge_id().priority_field(), 4096);
+    }
+    assert_eq!(n.x.tree().root_priority.root.address(), PAIR_ID);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+}

@@ -8,7 +8,8 @@
 //!   entry (replayed silently), bit 6 the last entry of a catch-up; the low six bits are the
 //!   operation: 0 genesis (payload: bridge settings), 1 add port (payload: `mlag`(1: 0/1)
 //!   `mlag-id`(4) port settings), 2 remove port, 3 link (`up`(1) `speed`(4) `full-duplex`(1)),
-//!   4 frame (the BPDU's octets), 5 timeout, 6 bridge settings (payload: bridge settings).
+//!   4 frame (the BPDU's octets), 5 timeout, 6 bridge settings (payload: bridge settings),
+//!   7 port settings (payload as for add port).
 //!   Bridge settings: `address`(6) `priority`(2) `max-age`(1) `hello`(1) `forward-delay`(1)
 //!   `tx-hold-count`(1) `force-version`(1: 0 STP, 2 RSTP, 3 MSTP) `max-hops`(1)
 //!   `path-cost-method`(1: 0 long, 1 short). Port settings: `mac`(6) `flags`(2: enabled,
@@ -18,7 +19,8 @@
 //! * [`STP_FINGERPRINT`]: `seq`(4) of the last entry applied, `fingerprint`(8).
 //! * [`STP_RESYNC`]: empty — the secondary asks for a catch-up.
 //! * [`STP_PORT`] (secondary → primary): `op`(1) `port`(2) payload, `op` one of add port,
-//!   remove port, link: the secondary's single-homed ports as the primary must know them.
+//!   remove port, link, port settings: the secondary's single-homed ports as the primary must
+//!   know them.
 //! * [`STP_CLAIM`]: `incumbent`(1: 0/1), sent by both peers when ICCP connects.
 //! * [`STP_OUT`] (primary → secondary): `op`(1) `port`(2) then, for `op` 0 (send a BPDU) the
 //!   frame's octets, for 1 (port state) `tree`(2) `state`(1: 0 discarding, 1 learning,
@@ -63,6 +65,7 @@ pub(crate) enum Op {
     Frame,
     Timeout,
     Bridge,
+    SetPort,
 }
 
 impl Op {
@@ -75,6 +78,7 @@ impl Op {
             Self::Frame => 4,
             Self::Timeout => 5,
             Self::Bridge => 6,
+            Self::SetPort => 7,
         }
     }
 
@@ -87,6 +91,7 @@ impl Op {
             4 => Self::Frame,
             5 => Self::Timeout,
             6 => Self::Bridge,
+            7 => Self::SetPort,
             _ => return None,
         })
     }
@@ -180,7 +185,11 @@ pub(crate) fn decode_port(b: &[u8]) -> Option<(Op, u16, &[u8])> {
     let mut r = Rd(b);
     let op = Op::of(r.u8()?)?;
     let port = r.u16()?;
-    matches!(op, Op::AddPort | Op::RemovePort | Op::Link).then_some((op, port, r.rest()))
+    matches!(op, Op::AddPort | Op::RemovePort | Op::Link | Op::SetPort).then_some((
+        op,
+        port,
+        r.rest(),
+    ))
 }
 
 /// A fingerprint record ([`STP_FINGERPRINT`]).
@@ -468,6 +477,10 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
             Some(c) if b.set_bridge_config(e.at, c).is_ok() => Applied::Ok,
             _ => Applied::Refused,
         },
+        Op::SetPort => match decode_add(&e.payload) {
+            Some((_, cfg)) if b.set_port_config(e.at, port, cfg).is_ok() => Applied::Ok,
+            _ => Applied::Refused,
+        },
     }
 }
 
@@ -518,7 +531,8 @@ mod tests {
             e(5, Op::Frame, 1, vec![1, 2, 3]),
             e(6, Op::Timeout, 0, Vec::new()),
             e(7, Op::Bridge, 0, encode_bridge(&bc)),
-            e(8, Op::RemovePort, 1, Vec::new()),
+            e(8, Op::SetPort, 3073, encode_add(Some(MlagId(10)), &pc)),
+            e(9, Op::RemovePort, 1, Vec::new()),
         ]
     }
 

@@ -682,8 +682,11 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies run-time changes ([`crate::config::diff`] of the configuration in force and
     /// `new`) and makes `new` the configuration in force. Implemented: `priority` (re-election
-    /// over the running session), `heartbeat` and `lacp-rate`; the others are kept in the new
-    /// configuration and take effect as the corresponding parts are wired in.
+    /// over the running session), `heartbeat`, `lacp-rate`, the bridge's spanning tree
+    /// settings (taken by the authoritative peer's bridge) and a bridge port's STP settings
+    /// (an own single-homed port's through the primary; an MLAG bond's on the authoritative
+    /// peer); the others (ports added to or removed from the bridge among them) are kept in
+    /// the new configuration and take effect as the corresponding parts are wired in.
     ///
     /// # Errors
     /// [`Error::MlagDisabled`] if `new` disables MLAG, [`Error::NeedsRestart`] if a change
@@ -725,6 +728,11 @@ impl<D: Dataplane> Coordinator<D> {
             .any(|c| matches!(c, Change::StpChanged { .. }))
         {
             self.stp_settings_changed(now);
+        }
+        for c in changes {
+            if let Change::PortChanged { port, .. } = c {
+                self.stp_port_changed(now, port);
+            }
         }
         if self.iccp.status() == iccp::Status::Connected {
             self.send_summary();
@@ -1396,6 +1404,13 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.bridge_cfg = c;
                 }
             }
+            Op::SetPort => {
+                if let Some(x) = logical::decode_add(&e.payload)
+                    && self.stp.ports.contains_key(&e.port)
+                {
+                    self.stp.ports.insert(e.port, x);
+                }
+            }
             Op::Genesis | Op::Frame | Op::Timeout => {}
         }
         if self.stp.silent
@@ -1939,6 +1954,48 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
+    /// A bridge port's settings changed: the logical bridge takes the new STP settings of an
+    /// own single-homed port (through the primary when this peer is a replica) or, on the
+    /// authoritative peer, of an MLAG bond.
+    fn stp_port_changed(&mut self, now: Instant, name: &str) {
+        let Some(id) = self.cfg.find(name) else {
+            return;
+        };
+        let Some(mut pc) = self
+            .cfg
+            .mlag_bridge()
+            .and_then(|b| b.port(id))
+            .map(|p| p.stp)
+        else {
+            return;
+        };
+        let host = self.cfg.port_no(id);
+        let (l, mlag) = if let Some(l) = self.stp.own_rev.get(&host).copied() {
+            (l, None)
+        } else if let Some(m) = self
+            .halves
+            .keys()
+            .copied()
+            .find(|m| self.mlag_bond_port(*m) == Some(host))
+            && let Some(l) = self.stp.mlag_ports.get(&m).copied()
+        {
+            pc.mac = self.system_id;
+            (l, Some(m))
+        } else {
+            return;
+        };
+        let payload = logical::encode_add(mlag, &pc);
+        match self.stp.mode {
+            StpMode::Replica if mlag.is_none() => self.stp_send_port(Op::SetPort, l, &payload),
+            StpMode::Replica => {}
+            StpMode::Primary | StpMode::Standalone => {
+                if self.stp.ports.get(&l).map(|x| x.1) != Some(pc) {
+                    self.stp_record(now, Op::SetPort, l, payload);
+                }
+            }
+        }
+    }
+
     /// Primary: renumbers its own ports when the peer index says otherwise (once, when a
     /// peer that ran alone meets a peer with a lower MAC).
     fn stp_renumber(&mut self, now: Instant) {
@@ -2160,6 +2217,10 @@ impl<D: Dataplane> Coordinator<D> {
                 _ => self.stp.rejected += 1,
             },
             Op::RemovePort if present => self.stp_record(now, Op::RemovePort, port, Vec::new()),
+            Op::SetPort if present => match logical::decode_add(payload) {
+                Some((None, _)) => self.stp_record(now, Op::SetPort, port, payload.to_vec()),
+                _ => self.stp.rejected += 1,
+            },
             Op::Link if present => match logical::decode_link(payload) {
                 Some(l) if self.stp.links.get(&port).copied().unwrap_or_default() != l => {
                     self.stp_record(now, Op::Link, port, payload.to_vec());
