@@ -22,6 +22,8 @@
 //! | [`iccp_decode`], [`iccp_deframer`] | an L2 frame or LDP PDU; a TCP byte stream in arbitrary chunks | no panic; sound round trip; deframing independent of chunking |
 //! | [`iccp_session`], [`iccp_ldp_session`], [`iccp_session_ldp`] | op sequences over two sessions (L2 framing, LDP session, Session over LDP/TCP) | session invariants, agreement, exactly-once delivery |
 //! | [`fdb_decode`], [`fdb_ops`] | sync message octets; op sequences over two tables and a faulty channel | sound round trip; convergence of the mirrors |
+//! | [`mlag_coordinator`] | op sequences over two `mlag_core` coordinators back to back (frames of every kind and garbage on any port, link changes, time, config changes, peer-link faults) | no panic; at most one primary when connected; held halves never distribute; no port forwards on a tree the logical bridge says discards; bounded queues and logs |
+//! | [`mlag_summary`] | configuration-summary octets | the decoder is total; decode∘encode is stable and canonical |
 //!
 //! `FUZZING.md` at the repository root has the full table, run figures and findings.
 
@@ -1189,6 +1191,399 @@ pub fn iccp_session_ldp(data: &[u8]) {
                 "roles disagree: {roles:?}"
             );
             assert_eq!(s[0].system_id(), s[1].system_id(), "system-ids disagree");
+        }
+    }
+}
+
+// MLAG coordinator
+// ----------------
+
+/// The configuration summary decoder (`mlag_core::preflight::Summary`): total on any octets;
+/// whatever decodes re-encodes to the same octets (the encoding is canonical) and decodes to the
+/// same value.
+pub fn mlag_summary(data: &[u8]) {
+    use mlag_core::preflight::Summary;
+    let Ok(s) = Summary::decode(data) else {
+        return;
+    };
+    let bytes = s.encode();
+    let back = Summary::decode(&bytes).expect("re-decoding our own encoding");
+    assert_eq!(back, s, "decode(encode(x)) != x");
+    assert_eq!(back.encode(), bytes, "encode is not stable");
+    assert_eq!(bytes, data, "an accepted encoding is not canonical");
+}
+
+/// Two `mlag_core::Coordinator`s (the RouterOS Quick setup, Peer1 and Peer2) wired back to back
+/// by their peer-ports, with `RecordingDataplane`s, driven by `data`: one op per octet, `% 12`:
+/// 0 advance time by the next octet × 20 ms (delivering the peer-link first and running every
+/// timeout due), 1 deliver the next octet's worth of peer-link frames, 2 drop the next peer-link
+/// frame, 3 duplicate it, 4 toggle a link (side `op >> 7`, port by the next octet), 5 inject
+/// garbage (length and octets from the input) on a port, 6 replay a frame a coordinator sent
+/// (BPDU, LACPDU, ICCP) with one octet changed on a port, 7 replay one unchanged on a port,
+/// 8 a configuration change through `diff` / `apply` (MLAG priority, heartbeat, lacp-rate, STP
+/// priority, a port's path cost, pvid), 9 cut or restore the peer-link, 10 restart a side, 11 feed a BPDU built
+/// from the input on a port. Checks after every op: no panic; at most one primary while both
+/// are connected; a held MLAG half (not released, not isolated) never distributes; no port of
+/// the logical bridge forwards in the dataplane on the CIST while the bridge this peer runs says
+/// it discards; event, log and per-step call counts stay bounded.
+pub fn mlag_coordinator(data: &[u8]) {
+    use core::time::Duration;
+    use mlag_core::config::{Config, LacpRate, diff};
+    use mlag_core::coordinator::{
+        Coordinator, EVENTS_MAX, LinkState, Options, STP_LOG_MAX, StpMode,
+    };
+    use mlag_core::dataplane::{CIST, Call, PortState, RecordingDataplane};
+
+    type C = Coordinator<RecordingDataplane>;
+    const UP: LinkState = LinkState::Up {
+        speed_mbps: 10_000,
+        full_duplex: true,
+    };
+    const NAMES: [&str; 3] = ["sfp-sfpplus1", "sfp-sfpplus2", "ether1"];
+
+    struct Side {
+        c: C,
+        cfg: Config,
+        ports: [PortNo; 3],
+    }
+
+    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64) -> Option<Side> {
+        let valid = cfg.validate().ok()?;
+        let mut c = C::new(valid, RecordingDataplane::new(), &Options::new(seed), now).ok()?;
+        let ports = NAMES.map(|n| {
+            let v = c.config();
+            v.find(n).map_or(PortNo(0), |i| v.port_no(i))
+        });
+        for p in ports {
+            c.handle_link(now, p, UP);
+        }
+        let _ = peer;
+        Some(Side { c, cfg, ports })
+    }
+
+    let mut it = data.iter().copied();
+    let mut now = Instant::ZERO;
+    let (Some(a), Some(b)) = (
+        boot(1, Config::quick_setup(1), now, 1),
+        boot(2, Config::quick_setup(2), now, 2),
+    ) else {
+        panic!("the Quick setup must boot");
+    };
+    let mut sides = [a, b];
+    let mut wire: [VecDeque<Vec<u8>>; 2] = [VecDeque::new(), VecDeque::new()];
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let mut peer_link = true;
+    let mut restarts = 0u64;
+    // No peer-link frame lost, forged or cut off since the start: the secondary's ports are
+    // then exactly what the primary's outputs made them.
+    let mut clean = true;
+
+    // Moves every side's transmitted frames: the peer-port's onto the wire to the other side,
+    // the rest into `seen` (material for replays).
+    fn collect(
+        sides: &mut [Side; 2],
+        wire: &mut [VecDeque<Vec<u8>>; 2],
+        seen: &mut Vec<Vec<u8>>,
+        peer_link: bool,
+    ) {
+        for (i, s) in sides.iter_mut().enumerate() {
+            let pp = s.c.peer_port();
+            let calls = s.c.dataplane_mut().take_calls();
+            assert!(
+                calls.len() < 200_000,
+                "unbounded dataplane calls in one step"
+            );
+            for call in calls {
+                if let Call::Transmit { port, frame } = call {
+                    if port == pp
+                        && peer_link
+                        && let Some(w) = wire.get_mut(1 - i)
+                    {
+                        assert!(w.len() < 100_000, "peer-link queue unbounded");
+                        w.push_back(frame.clone());
+                    }
+                    if seen.len() < 64 {
+                        seen.push(frame);
+                    } else if let Some(slot) = seen.get_mut(frame.len() % 64) {
+                        *slot = frame;
+                    }
+                }
+            }
+        }
+    }
+
+    fn deliver(
+        sides: &mut [Side; 2],
+        wire: &mut [VecDeque<Vec<u8>>; 2],
+        seen: &mut Vec<Vec<u8>>,
+        now: Instant,
+        peer_link: bool,
+        max: usize,
+    ) {
+        let mut n = 0;
+        loop {
+            collect(sides, wire, seen, peer_link);
+            let mut moved = false;
+            for i in 0..2 {
+                if n >= max {
+                    return;
+                }
+                let Some(f) = wire.get_mut(i).and_then(VecDeque::pop_front) else {
+                    continue;
+                };
+                moved = true;
+                n += 1;
+                if let Some(s) = sides.get_mut(i) {
+                    let pp = s.c.peer_port();
+                    s.c.handle_frame(now, pp, &f);
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    for _ in 0..600 {
+        let Some(op) = it.next() else { break };
+        let side = usize::from(op >> 7);
+        let arg = it.next().unwrap_or(0);
+        // Frames injected on the peer-port or lost on it spoil `clean`.
+        if matches!(op % 12, 2 | 5 | 9 | 10) || (matches!(op % 12, 6 | 7 | 11) && arg % 3 == 0) {
+            clean = false;
+        }
+        match op % 12 {
+            0 => {
+                deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
+                let until = now.saturating_add(Duration::from_millis(u64::from(arg) * 20));
+                for _ in 0..2000 {
+                    let next = sides.iter().filter_map(|s| s.c.poll_timeout()).min();
+                    match next {
+                        Some(t) if t <= until => {
+                            now = now.max(t);
+                            for s in &mut sides {
+                                if s.c.poll_timeout().is_some_and(|t| t <= now) {
+                                    s.c.handle_timeout(now);
+                                }
+                            }
+                            deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
+                        }
+                        _ => break,
+                    }
+                }
+                now = now.max(until);
+            }
+            1 => deliver(
+                &mut sides,
+                &mut wire,
+                &mut seen,
+                now,
+                peer_link,
+                usize::from(arg),
+            ),
+            2 => {
+                collect(&mut sides, &mut wire, &mut seen, peer_link);
+                if let Some(w) = wire.get_mut(side) {
+                    w.pop_front();
+                }
+            }
+            3 => {
+                collect(&mut sides, &mut wire, &mut seen, peer_link);
+                if let Some(w) = wire.get_mut(side)
+                    && let Some(f) = w.front().cloned()
+                {
+                    w.push_front(f);
+                }
+            }
+            4 => {
+                if let Some(s) = sides.get_mut(side) {
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
+                    let up = arg & 0x80 != 0;
+                    s.c.handle_link(now, p, if up { UP } else { LinkState::Down });
+                }
+            }
+            5 => {
+                let len = usize::from(arg % 96);
+                let frame: Vec<u8> = (&mut it).take(len).collect();
+                if let Some(s) = sides.get_mut(side) {
+                    let p = PortNo(u16::from(arg % 6));
+                    s.c.handle_frame(now, p, &frame);
+                }
+            }
+            6 | 7 => {
+                let pick = usize::from(it.next().unwrap_or(0));
+                if !seen.is_empty() {
+                    let mut f = seen.get(pick % seen.len()).cloned().unwrap_or_default();
+                    if op % 12 == 6 && !f.is_empty() {
+                        let at = usize::from(it.next().unwrap_or(0)) % f.len();
+                        if let Some(x) = f.get_mut(at) {
+                            *x ^= it.next().unwrap_or(1) | 1;
+                        }
+                    }
+                    if let Some(s) = sides.get_mut(side) {
+                        let p = s
+                            .ports
+                            .get(usize::from(arg) % 3)
+                            .copied()
+                            .unwrap_or(PortNo(0));
+                        s.c.handle_frame(now, p, &f);
+                    }
+                }
+            }
+            8 => {
+                if let Some(s) = sides.get_mut(side) {
+                    let mut cfg = s.cfg.clone();
+                    let v = it.next().unwrap_or(0);
+                    match arg % 6 {
+                        0 => cfg.mlag.priority = v % 130,
+                        1 => {
+                            cfg.mlag.heartbeat =
+                                (v % 12 != 0).then(|| Duration::from_secs(u64::from(v % 12)))
+                        }
+                        2 => {
+                            if let Some(bd) = cfg.bonds.first_mut() {
+                                bd.lacp_rate = if v & 1 == 0 {
+                                    LacpRate::Secs30
+                                } else {
+                                    LacpRate::Sec1
+                                };
+                            }
+                        }
+                        3 => {
+                            if let Some(br) = cfg.bridges.first_mut() {
+                                // Sometimes off the 4096 grid: validation must refuse it.
+                                br.priority = u16::from(v % 16) * 4096 + u16::from(v >> 7);
+                            }
+                        }
+                        4 => {
+                            if let Some(p) = cfg.ports.get_mut(2) {
+                                p.path_cost = (v != 0).then(|| u32::from(v) * 1000);
+                            }
+                        }
+                        _ => {
+                            if let Some(p) = cfg.ports.get_mut(1) {
+                                p.pvid = if v & 1 == 0 { 10 } else { 20 };
+                            }
+                        }
+                    }
+                    if let Ok(new) = cfg.validate() {
+                        let changes = diff(s.c.config(), &new);
+                        if s.c.apply(now, new, &changes).is_ok() {
+                            s.cfg = cfg;
+                        }
+                    }
+                }
+            }
+            9 => {
+                peer_link = !peer_link;
+                if !peer_link {
+                    for w in &mut wire {
+                        w.clear();
+                    }
+                }
+                let link = if peer_link { UP } else { LinkState::Down };
+                for s in &mut sides {
+                    let pp = s.c.peer_port();
+                    s.c.handle_link(now, pp, link);
+                }
+            }
+            10 => {
+                restarts += 1;
+                let cfg = sides.get(side).map(|s| s.cfg.clone());
+                if let Some(cfg) = cfg
+                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts)
+                    && let Some(s) = sides.get_mut(side)
+                {
+                    *s = new;
+                }
+                if let Some(w) = wire.get_mut(side) {
+                    w.clear();
+                }
+            }
+            _ => {
+                // A BPDU from the input: header, LLC, then 36 octets of RST BPDU body.
+                let mut f = vec![
+                    0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0xaa, 1, 0, 39, 0x42, 0x42, 3,
+                ];
+                f.extend([0, 0, 2, 2]);
+                f.extend((&mut it).take(32));
+                f.resize(14 + 39, 0);
+                if let Some(s) = sides.get_mut(side) {
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
+                    s.c.handle_frame(now, p, &f);
+                }
+            }
+        }
+        collect(&mut sides, &mut wire, &mut seen, peer_link);
+
+        // Invariants.
+        let mons = sides.each_ref().map(|s| s.c.monitor());
+        // Each side has the other's current election data (iccp makes a side that raised its
+        // own priority primary at once, before the peer has heard: a window of one peer-link
+        // delay plus retransmissions: `iccp::Session::set_priority` re-elects before the peer
+        // has the update).
+        let agreed = mons.iter().zip(sides.iter().rev()).all(|(m, other)| {
+            m.peer
+                .as_ref()
+                .is_some_and(|p| p.priority == other.c.config().mlag_priority())
+        });
+        if agreed && mons.iter().all(|m| m.status == iccp::Status::Connected) {
+            let primaries = mons
+                .iter()
+                .filter(|m| m.active_role == Some(iccp::Role::Primary))
+                .count();
+            assert!(primaries <= 1, "two primaries while connected");
+        }
+        let quiet = wire.iter().all(VecDeque::is_empty);
+        let pair_connected = mons.iter().all(|m| m.status == iccp::Status::Connected);
+        let authority: Option<stp::Bridge> = sides
+            .iter()
+            .find(|s| s.c.stp_mode() == StpMode::Primary)
+            .and_then(|s| s.c.stp().cloned());
+        for (s, m) in sides.iter_mut().zip(&mons) {
+            assert!(m.stp.log_len <= STP_LOG_MAX, "STP log unbounded");
+            let ev = s.c.take_events();
+            assert!(ev.len() <= EVENTS_MAX, "events unbounded");
+            let slave = s.ports.get(1).copied().unwrap_or(PortNo(0));
+            for h in &m.mlags {
+                if !h.released && !m.isolated {
+                    assert!(
+                        !s.c.dataplane().member(slave).1,
+                        "a held MLAG half distributes: {h:?}"
+                    );
+                }
+            }
+            // The authoritative (or standalone) peer's ports follow its own bridge at once; a
+            // replica's follow the primary's bridge, one peer-link delay behind: checked when
+            // the peer-link is quiet and has been clean.
+            let replica = s.c.stp_mode() == StpMode::Replica;
+            let reference = if replica {
+                (m.stp.ready && clean && quiet && pair_connected)
+                    .then_some(authority.as_ref())
+                    .flatten()
+            } else {
+                s.c.stp()
+            };
+            if let Some(b) = reference {
+                for (host, l) in s.c.stp_ports() {
+                    let bridge_state = b.port(l).map_or(PortState::Discarding, |p| p.state);
+                    if s.c.dataplane().port_state(host, CIST) == PortState::Forwarding {
+                        assert_eq!(
+                            bridge_state,
+                            PortState::Forwarding,
+                            "port {host:?} (logical {l:?}) forwards while the bridge discards"
+                        );
+                    }
+                }
+            }
         }
     }
 }

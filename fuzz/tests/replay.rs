@@ -24,6 +24,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("iccp_session_ldp", mlag_fuzz::iccp_session_ldp),
     ("fdb_decode", mlag_fuzz::fdb_decode),
     ("fdb_ops", mlag_fuzz::fdb_ops),
+    ("mlag_coordinator", mlag_fuzz::mlag_coordinator),
+    ("mlag_summary", mlag_fuzz::mlag_summary),
 ];
 
 fn replay(target: &str, body: Body) -> usize {

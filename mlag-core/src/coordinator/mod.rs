@@ -21,8 +21,8 @@
 //!
 //! After an input the coordinator drains the drivers until none has output left, turning
 //! each one's outputs into the others' inputs and into dataplane calls (what
-//! [`Coordinator`] wires in today is listed on it; the STP and FDB rows and `handle_learn` are
-//! the design for the next steps):
+//! [`Coordinator`] wires in today is listed on it; the FDB rows and `handle_learn` are the
+//! design for the next steps):
 //!
 //! | from | output | becomes |
 //! |---|---|---|
@@ -94,6 +94,9 @@
 //! The `stp` crate docs ("MLAG: two chassis, one logical bridge") lay out the mechanism; the
 //! coordinator uses it as follows.
 //!
+//! Below, "primary" means the peer holding the STP authority — the ICCP primary, except after
+//! a rejoin (item 4) — and "secondary" the other.
+//!
 //! 1. **The primary's `stp::Bridge` is authoritative.** Its ports are the primary's
 //!    single-homed ports, the secondary's single-homed ports and one port per mlag-id. The
 //!    peer-port is *not* a port of the logical bridge: it is the pair's backplane, forwarding
@@ -103,9 +106,10 @@
 //!    were a port, the client would hear two designated bridges' BPDUs, alternating on one
 //!    link, and the logical bridge would see the client's BPDUs on whichever half the client
 //!    hashed them to. So the MLAG port's link is up while either half is, its path cost is that
-//!    of its slowest member on either side (RouterOS: "for bonded interfaces, the highest
+//!    of its slowest member (as the authoritative peer saw them, kept so a failover changes no
+//!    cost; a configured `path-cost` wins) (RouterOS: "for bonded interfaces, the highest
 //!    path-cost among all bonded member ports is applied"), its BPDUs are sent once, on the
-//!    primary's half when it is up and on the secondary's half otherwise, and its state is
+//!    authoritative peer's half when it is up and on the other half otherwise, and its state is
 //!    applied to both halves. Its number is allocated by the primary when the mlag-id first
 //!    appears (the lowest free number of 3073..=4095) and is part of the replicated state, so it
 //!    survives failover. Because the two halves are one port with one port priority and one
@@ -114,19 +118,49 @@
 //!    ports").
 //! 3. **BPDUs received by the secondary go to the primary over ICCP** — the vendor STP Relay
 //!    TLV (`iccp::wire::param::Param::StpRelay { port, bpdu }`, 0x3E04) with the logical port
-//!    number — and so do the secondary's link changes (its MLAG halves' in the mLACP Port State
-//!    TLV). The primary feeds them to its bridge (`handle_frame` / `handle_link` with the
+//!    number — and so do the secondary's ports and link changes: its single-homed ports as
+//!    [`logical::STP_PORT`] records (added, removed, link), its MLAG halves in the mLACP
+//!    Aggregator State TLV (an MLAG port's link is up while either half is). The primary feeds
+//!    them to its bridge (`handle_frame` / `handle_link` with the
 //!    logical port number) in the order they arrive, interleaved with its own inputs and
 //!    timeouts.
-//! 4. **The primary's decisions come back as its input log.** The primary sends its ordered
-//!    STP inputs (kind, time, port, frame) to the secondary, whose replica `stp::Bridge` (a
-//!    clone of the primary's taken at join: `stp::Bridge` is `Clone`) applies them. The bridge
-//!    is deterministic, so the replica emits exactly the primary's outputs; the secondary
-//!    applies those about *its* ports: `PortState` for its single-homed ports and MLAG halves,
+//! 4. **The primary's decisions come back as its input log.** Every input of the
+//!    authoritative bridge — its creation ("genesis", with the bridge settings), ports added
+//!    and removed (with their settings), link changes, frames, timeouts, new bridge settings —
+//!    is an entry (sequence number, time, operation, port, octets; [`logical`]) that the
+//!    primary applies to its own bridge *through the same function* the replica uses, keeps in
+//!    its log and streams to the secondary, whose replica applies them: the bridge is
+//!    deterministic, so the replica's state is the primary's (a hot standby). The replica never
+//!    runs its own timers (the primary's timeouts are entries) and its outputs are dropped:
+//!    what the secondary does with *its* ports comes from the primary's bridge as
+//!    [`logical::STP_OUT`] records — `PortState` for its single-homed ports and MLAG halves,
 //!    BPDUs for its single-homed ports and for MLAG ports whose primary half is down,
-//!    `FlushFdb` for its table. `stp::Bridge::fingerprint` is exchanged periodically; a
-//!    mismatch makes the primary send a fresh clone. This needs one vendor TLV more in `iccp`
-//!    (an "STP input" record: kind, time, port, octets).
+//!    `FlushFdb` for its table (the stp crate's item 2). So a replica that is still converging
+//!    (below) never speaks for the pair; the cost is the same one-hop delay `d`.
+//!
+//!    *Change from the first design:* a `stp::Bridge` clone cannot cross the peer-link (the
+//!    bridge has no state encoding), so a joining secondary is not sent a clone but a
+//!    **catch-up**: the log from genesis, replayed silently (no frames, no events), after
+//!    which the replica programs its ports from the bridge's state. The log keeps at most
+//!    [`STP_LOG_MAX`] entries; past that a catch-up is rebuilt from the bridge's settings,
+//!    ports and links (in the bridge's port order), which converges like a new bridge — within
+//!    2 × Forward Delay + Max Age, during which fingerprint mismatches are expected — instead
+//!    of being exact; an exact catch-up then needs a state snapshot from `stp`
+//!    (`Bridge::snapshot`/`restore`), to be asked of that crate. (`fingerprint` leaves out
+//!    operEdge, which such a replica may have set where the primary has not.) The primary sends `stp::Bridge::fingerprint` every Hello Time; a
+//!    mismatch (or a gap in the sequence numbers) makes the replica ask for a catch-up. The
+//!    records ride in the vendor Consistency TLV (record kinds [`logical::STP_LOG`] …
+//!    [`logical::STP_CLAIM`]); BPDUs from the secondary in the STP Relay TLV — no `iccp`
+//!    change was needed.
+//!
+//!    *Who is authoritative* is settled once per connection, not by the ICCP role: each peer
+//!    claims ([`logical::STP_CLAIM`]) whether it ran the pair's bridge with its MLAG halves
+//!    released. A survivor does and a restarted peer does not, so the survivor's converged
+//!    bridge stays authoritative when the other peer — even one with a better election
+//!    priority — comes back (no reconvergence seen by neighbours); between equals (both
+//!    booting, or both having run alone) the lower bridge MAC wins. A later role change over
+//!    the running session (a `priority` change) does not move the bridge: nothing flaps. The
+//!    mode in force is [`StpMode`], shown in [`Monitor::stp`].
 //! 5. **Why.** One sequenced instance cannot disagree with itself: two bridges exchanging
 //!    "virtual port" information compute roles from partial views and can disagree for a
 //!    while, which is a loop. The replica is a hot standby: when the primary dies the
@@ -174,8 +208,11 @@
 //! delay ([`RELOAD_DELAY_DEFAULT`], configurable) expires with no peer, in which case the
 //! peer comes up alone. Released members then negotiate with the shared system-id and key, so
 //! the client adds them to the aggregator it already uses: nothing is lost on the existing
-//! links and nothing floods, because the FDB was synchronised first. (Until FDB and STP are
-//! wired in, [`Coordinator`] releases the halves as soon as ICCP connects.)
+//! links and nothing floods, because the FDB was synchronised first. (Until FDB is wired in,
+//! [`Coordinator`] releases the halves as soon as the STP authority is settled — the claims
+//! exchanged — on the authoritative peer, and after the catch-up on the replica.) Every port
+//! of a peer that joins as replica, or that starts a new bridge, discards until the new bridge
+//! says otherwise.
 //!
 //! # Peer-link failure: dual-active and the backup keepalive
 //! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
@@ -186,7 +223,8 @@
 //!   links and drops them from its aggregator without waiting for a LACP timeout; it also
 //!   disables them in the dataplane ([`Dataplane::set_member`]). The secondary's single-homed
 //!   ports leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC
-//!   for them (they reconverge like any neighbour's). No split brain within `2L + H_b`.
+//!   for them (they reconverge like any neighbour's); the primary removes them from the
+//!   logical bridge. No split brain within `2L + H_b`.
 //! * **Peer dead** — silent on the peer-link and on the backup path (or the peer-port down and
 //!   no backup path answering): the survivor is primary (iccp), keeps the system-id, promotes
 //!   its STP replica if it was secondary and reports the dead peer's ports down, sets every
@@ -210,12 +248,13 @@
 //! restart.
 
 mod demux;
+pub mod logical;
 mod run;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
 pub use run::{
     CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
-    SUMMARY_CHUNK,
+    STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
 };
 
 use l2_types::MacAddr;

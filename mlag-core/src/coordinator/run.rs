@@ -2,16 +2,19 @@
 //! sticky system-id, backup keepalive), LACP on the bonds with the shared system-id, per-peer
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
 //! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
-//! its hold-down, and the monitor. STP and FDB integration follow the design in the
-//! [module docs](super) and are not wired in yet.
+//! its hold-down, the pair as one logical STP bridge (the primary's authoritative bridge, the
+//! secondary's relay and replica, promotion, standalone when isolated), and the monitor. FDB
+//! integration follows the design in the [module docs](super) and is not wired in yet.
 
 use super::demux::{DemuxCounters, FrameKind, classify};
+use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
 use super::{
     MLAG_LACP_SYSTEM_PRIORITY, PeerIndex, RELOAD_DELAY_DEFAULT, apply_mlag_forwarding,
-    lacp_local_port_number, lacp_port_number, mlag_forwarding,
+    lacp_local_port_number, lacp_port_number, mlag_forwarding, mlag_stp_port_number, stp_flush,
+    stp_port_number, stp_port_owner,
 };
 use crate::config::{BondMode, Change, LacpMode, ValidConfig, lacp_key};
-use crate::dataplane::{CIST, Dataplane, MlagId, NextHop, PortState};
+use crate::dataplane::{CIST, Dataplane, Location, MlagId, NextHop, PortState};
 use crate::preflight::{Outcome, Report, Summary, compare};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
@@ -118,6 +121,48 @@ pub struct Monitor {
     pub app_rejected: u64,
     /// Application messages that could not be queued to the peer.
     pub app_send_failed: u64,
+    /// The logical STP bridge as this peer runs it.
+    pub stp: StpMonitor,
+}
+
+/// How this peer runs the logical STP bridge (see the [module docs](super#one-logical-stp-bridge)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StpMode {
+    /// This peer's bridge is the pair's authoritative one (primary, or alone, or the survivor).
+    Primary,
+    /// This peer replays the primary's input log (secondary, connected).
+    Replica,
+    /// Isolated secondary: a bridge of its own (own MAC) for its single-homed ports only.
+    Standalone,
+}
+
+/// The logical STP bridge in the monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StpMonitor {
+    /// The mode.
+    pub mode: StpMode,
+    /// The bridge's identifier (`None` while a replica waits for its catch-up).
+    pub bridge_id: Option<stp::wire::BridgeId>,
+    /// The CIST root bridge.
+    pub root: Option<stp::wire::BridgeId>,
+    /// The logical bridge is the CIST root (RouterOS shows both peers as root bridge).
+    pub is_root: bool,
+    /// Replica: caught up with the primary's log since entering the mode.
+    pub ready: bool,
+    /// Replica: the last fingerprint from the primary matched (`None` before the first).
+    pub in_sync: Option<bool>,
+    /// Entries in the input log kept for a catch-up.
+    pub log_len: usize,
+    /// The kept log starts at the bridge's creation (an exact catch-up is possible).
+    pub log_complete: bool,
+    /// BPDUs relayed to the primary (secondary).
+    pub relayed: u64,
+    /// Fingerprint mismatches seen (replica).
+    pub fingerprint_mismatches: u64,
+    /// Catch-ups asked for (replica) or served (primary).
+    pub resyncs: u64,
+    /// STP records from the peer that could not be used.
+    pub rejected: u64,
 }
 
 impl fmt::Display for Monitor {
@@ -150,6 +195,10 @@ impl fmt::Display for Monitor {
 pub const CONSISTENCY_SUMMARY: u8 = 1;
 /// Largest summary chunk, in octets (a chunk fits one ICCP L2 frame).
 pub const SUMMARY_CHUNK: usize = 1024;
+
+/// Most entries of the STP input log kept for an exact catch-up of a replica; beyond this a
+/// catch-up is rebuilt from the bridge's ports (see the module docs, "Rejoin").
+pub const STP_LOG_MAX: usize = 4096;
 
 /// Most ICCP events kept for [`Coordinator::take_events`]; later ones are counted in
 /// [`Monitor::events_dropped`].
@@ -203,9 +252,11 @@ struct Half {
 /// the configuration summaries exchanged in Consistency TLVs ([`CONSISTENCY_SUMMARY`]) and
 /// compared as [`crate::preflight`] does, the secondary holding down the MLAGs found unsafe
 /// (re-checked on every `apply` and role change); run-time `priority`, `heartbeat` and
-/// `lacp-rate`; the monitor. Not yet: STP (BPDUs are counted), FDB synchronisation, and the
-/// FDB/STP sync conditions of the rejoin release (halves are released as soon as ICCP
-/// connects).
+/// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
+/// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
+/// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
+/// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
+/// yet). Not yet: FDB synchronisation and its rejoin condition.
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
@@ -214,7 +265,6 @@ pub struct Coordinator<D: Dataplane> {
     lacp: lacp::System,
     bridge_mac: MacAddr,
     peer_port: PortNo,
-    bridge_ports: Vec<PortNo>,
     lags: Vec<Lag>,
     members: BTreeMap<PortNo, Member>,
     halves: BTreeMap<MlagId, Half>,
@@ -238,6 +288,56 @@ pub struct Coordinator<D: Dataplane> {
     events_dropped: u64,
     app_rejected: u64,
     app_send_failed: u64,
+    stp: Stp,
+    /// Links of plain ports as the host last reported them.
+    host_links: BTreeMap<PortNo, LinkState>,
+}
+
+/// The logical STP bridge's state in a coordinator.
+#[derive(Debug)]
+struct Stp {
+    bridge: Option<stp::Bridge>,
+    mode: StpMode,
+    /// The bridge settings in force (for a rebuilt catch-up).
+    bridge_cfg: stp::BridgeConfig,
+    /// Encoded entries since genesis (flags clear).
+    log: Vec<Vec<u8>>,
+    log_complete: bool,
+    /// Primary: the next entry's sequence number; replica: the next one expected.
+    seq: u32,
+    /// Replica: waiting for a catch-up (live entries are ignored).
+    awaiting: bool,
+    ready: bool,
+    in_sync: Option<bool>,
+    /// Replaying a catch-up: the bridge's outputs are dropped.
+    silent: bool,
+    /// mlag-id → logical port number.
+    mlag_ports: BTreeMap<MlagId, u16>,
+    /// Own single-homed ports: logical number → host port, and back.
+    own: BTreeMap<u16, PortNo>,
+    own_rev: BTreeMap<PortNo, u16>,
+    /// Ports of the bridge and their settings (primary), for a rebuilt catch-up.
+    ports: BTreeMap<u16, (Option<MlagId>, stp::PortConfig)>,
+    /// The link each port of the bridge was given.
+    links: BTreeMap<u16, stp::LinkState>,
+    /// Speed used for an MLAG port's link (sticky).
+    mlag_speed: BTreeMap<MlagId, u32>,
+    /// Primary: next fingerprint; replica: next catch-up request while waiting.
+    next_check: Instant,
+    /// The peer asked for a catch-up before this peer was primary.
+    resync_wanted: bool,
+    /// Replica after a rebuilt catch-up: fingerprint mismatches are expected until then.
+    grace_until: Instant,
+    /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
+    /// with its halves released (a survivor), as opposed to a peer that just started.
+    own_claim: bool,
+    /// Who holds the STP authority for this connection (true: this peer), decided once both
+    /// claims are known; `None` before (and while not connected).
+    authority: Option<bool>,
+    relayed: u64,
+    fingerprint_mismatches: u64,
+    resyncs: u64,
+    rejected: u64,
 }
 
 fn sat16(v: u32) -> u16 {
@@ -259,6 +359,7 @@ impl<D: Dataplane> Coordinator<D> {
             return Err(Error::MlagDisabled);
         };
         let bridge_mac = bridge.mac;
+        let stp_cfg = bridge.stp.bridge;
         let mut sc = iccp::SessionConfig::new(bridge_mac);
         sc.priority = m.priority;
         sc.heartbeat = m.heartbeat;
@@ -271,11 +372,6 @@ impl<D: Dataplane> Coordinator<D> {
         for msti in &bridge.stp.mstis {
             dp.set_port_state(peer_port, msti.id, PortState::Forwarding);
         }
-        let bridge_ports = bridge
-            .ports
-            .iter()
-            .map(|p| cfg.port_no(p.interface))
-            .collect();
 
         let mut lacp = lacp::System::new(lacp::SystemConfig::new(bridge_mac));
         let mut lags = Vec::new();
@@ -343,7 +439,6 @@ impl<D: Dataplane> Coordinator<D> {
             lacp,
             bridge_mac,
             peer_port,
-            bridge_ports,
             lags,
             members,
             halves,
@@ -363,7 +458,36 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
+            host_links: BTreeMap::new(),
+            stp: Stp {
+                bridge: None,
+                mode: StpMode::Primary,
+                bridge_cfg: stp_cfg,
+                log: Vec::new(),
+                log_complete: true,
+                seq: 0,
+                awaiting: false,
+                ready: false,
+                in_sync: None,
+                silent: false,
+                mlag_ports: BTreeMap::new(),
+                own: BTreeMap::new(),
+                own_rev: BTreeMap::new(),
+                ports: BTreeMap::new(),
+                links: BTreeMap::new(),
+                mlag_speed: BTreeMap::new(),
+                next_check: now,
+                resync_wanted: false,
+                grace_until: now,
+                own_claim: false,
+                authority: None,
+                relayed: 0,
+                fingerprint_mismatches: 0,
+                resyncs: 0,
+                rejected: 0,
+            },
         };
+        c.stp_genesis(now, false);
         // Non-MLAG bonds (a peer-port bond among them) need no peer: start them now.
         let local: Vec<PortNo> = c
             .members
@@ -452,6 +576,7 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: self.events_dropped,
             app_rejected: self.app_rejected,
             app_send_failed: self.app_send_failed,
+            stp: self.stp_monitor(),
         }
     }
 
@@ -481,8 +606,13 @@ impl<D: Dataplane> Coordinator<D> {
                 }
             },
             FrameKind::Bpdu if port == self.peer_port => d.bpdu_on_peer_port += 1,
-            FrameKind::Bpdu if self.bridge_ports.contains(&port) => d.bpdu += 1,
-            FrameKind::Bpdu => d.not_control += 1,
+            FrameKind::Bpdu => {
+                if self.stp_frame(now, port, frame) {
+                    self.demux.bpdu += 1;
+                } else {
+                    self.demux.not_control += 1;
+                }
+            }
         }
         self.drain(now);
     }
@@ -503,6 +633,11 @@ impl<D: Dataplane> Coordinator<D> {
             if m.in_lacp {
                 self.lacp.handle_link(now, port, link);
             }
+        } else if self.cfg.if_of(port).is_some() {
+            self.host_links.insert(port, link);
+        }
+        if port != self.peer_port {
+            self.stp_link(now, port);
         }
         self.drain(now);
     }
@@ -527,22 +662,31 @@ impl<D: Dataplane> Coordinator<D> {
             // Reload delay over without a peer: come up alone.
             self.release(now);
         }
+        self.stp_timeout(now);
         self.drain(now);
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next needed.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let reload = (!self.released).then_some(self.reload_at);
-        [self.iccp.poll_timeout(), self.lacp.poll_timeout(), reload]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.iccp.poll_timeout(),
+            self.lacp.poll_timeout(),
+            reload,
+            self.stp_poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Applies run-time changes ([`crate::config::diff`] of the configuration in force and
     /// `new`) and makes `new` the configuration in force. Implemented: `priority` (re-election
-    /// over the running session), `heartbeat` and `lacp-rate`; the others are kept in the new
-    /// configuration and take effect as the corresponding parts are wired in.
+    /// over the running session), `heartbeat`, `lacp-rate`, the bridge's spanning tree
+    /// settings (taken by the authoritative peer's bridge) and a bridge port's STP settings
+    /// (an own single-homed port's through the primary; an MLAG bond's on the authoritative
+    /// peer); the others (ports added to or removed from the bridge among them) are kept in
+    /// the new configuration and take effect as the corresponding parts are wired in.
     ///
     /// # Errors
     /// [`Error::MlagDisabled`] if `new` disables MLAG, [`Error::NeedsRestart`] if a change
@@ -579,6 +723,17 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.cfg = new;
+        if changes
+            .iter()
+            .any(|c| matches!(c, Change::StpChanged { .. }))
+        {
+            self.stp_settings_changed(now);
+        }
+        for c in changes {
+            if let Change::PortChanged { port, .. } = c {
+                self.stp_port_changed(now, port);
+            }
+        }
         if self.iccp.status() == iccp::Status::Connected {
             self.send_summary();
         }
@@ -831,7 +986,7 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    fn set_half(&mut self, mlag: MlagId, local: Option<bool>, peer: Option<bool>) {
+    fn set_half(&mut self, now: Instant, mlag: MlagId, local: Option<bool>, peer: Option<bool>) {
         let Some(h) = self.halves.get_mut(&mlag) else {
             return;
         };
@@ -849,6 +1004,7 @@ impl<D: Dataplane> Coordinator<D> {
         if before.local_up != after.local_up && self.iccp.status() == iccp::Status::Connected {
             self.send_half(mlag);
         }
+        self.stp_sync_mlag(now, mlag);
     }
 
     fn on_iccp_event(&mut self, now: Instant, e: &iccp::Event) {
@@ -856,16 +1012,21 @@ impl<D: Dataplane> Coordinator<D> {
             iccp::Event::SystemIdChanged(mac) => {
                 self.system_id = *mac;
                 self.refresh_identities(now);
+                self.stp_settings_changed(now);
             }
             iccp::Event::RoleChanged(_) => self.recompute_holds(now),
             iccp::Event::Connected(peer) => {
                 let index = PeerIndex::of(self.bridge_mac, peer.bridge_mac);
                 self.peer_index = Some(index);
                 self.refresh_identities(now);
+                // Not released here: `try_release` waits for the STP authority to be settled
+                // and, on the replica, for the catch-up.
+                self.stp.own_claim = self.released;
+                self.stp.authority = None;
+                let claim = [u8::from(self.released)];
+                self.stp_send(logical::STP_CLAIM, &claim);
                 if self.released {
                     self.renumber(now, index);
-                } else {
-                    self.release(now);
                 }
                 // The peer's copy of our state is empty: send every half.
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
@@ -875,9 +1036,10 @@ impl<D: Dataplane> Coordinator<D> {
                 self.send_summary();
             }
             iccp::Event::Disconnected(_) => {
+                self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
-                    self.set_half(id, None, Some(false));
+                    self.set_half(now, id, None, Some(false));
                 }
                 // Holds are about agreeing with a connected peer.
                 self.peer_summary = None;
@@ -901,16 +1063,45 @@ impl<D: Dataplane> Coordinator<D> {
                     .copied()
                     .find(|id| lacp_key(id.0) == s.actor_key);
                 match id {
-                    Some(id) => self.set_half(id, None, Some(s.aggregator_state == 1)),
+                    Some(id) => self.set_half(now, id, None, Some(s.aggregator_state == 1)),
                     None => self.app_rejected += 1,
                 }
             }
+            Ok(Param::Consistency {
+                kind: logical::STP_LOG,
+                data,
+            }) => self.stp_on_log(now, data),
+            Ok(Param::Consistency {
+                kind: logical::STP_FINGERPRINT,
+                data,
+            }) => self.stp_on_fingerprint(now, data),
+            Ok(Param::Consistency {
+                kind: logical::STP_RESYNC,
+                ..
+            }) => self.stp_on_resync(),
+            Ok(Param::Consistency {
+                kind: logical::STP_PORT,
+                data,
+            }) => self.stp_on_port(now, data),
+            Ok(Param::Consistency {
+                kind: logical::STP_CLAIM,
+                data,
+            }) => {
+                self.stp_on_claim(data);
+                self.stp_update_mode(now);
+                self.try_release(now);
+            }
+            Ok(Param::Consistency {
+                kind: logical::STP_OUT,
+                data,
+            }) => self.stp_on_out(data),
+            Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(_) => {}
             Err(_) => self.app_rejected += 1,
         }
     }
 
-    fn on_lacp_event(&mut self, e: lacp::Event) {
+    fn on_lacp_event(&mut self, now: Instant, e: lacp::Event) {
         let (port, collecting, distributing) = match e {
             lacp::Event::CollectingChanged { port, collecting } => (port, Some(collecting), None),
             lacp::Event::DistributingChanged { port, distributing } => {
@@ -934,7 +1125,7 @@ impl<D: Dataplane> Coordinator<D> {
                 .members
                 .values()
                 .any(|x| x.lag == lag && x.distributing);
-            self.set_half(mlag, Some(up), None);
+            self.set_half(now, mlag, Some(up), None);
         }
     }
 
@@ -952,6 +1143,8 @@ impl<D: Dataplane> Coordinator<D> {
                 progress = true;
                 self.on_iccp_event(now, &e);
                 self.update_isolation(now);
+                self.stp_update_mode(now);
+                self.try_release(now);
                 if self.events.len() < EVENTS_MAX {
                     self.events.push(e);
                 } else {
@@ -970,11 +1163,1188 @@ impl<D: Dataplane> Coordinator<D> {
             }
             while let Some(e) = self.lacp.poll_event() {
                 progress = true;
-                self.on_lacp_event(e);
+                self.on_lacp_event(now, e);
+            }
+            if self.stp_drain() {
+                progress = true;
             }
             if !progress {
                 break;
             }
         }
+    }
+}
+
+/// The logical STP bridge (module docs, "One logical STP bridge").
+impl<D: Dataplane> Coordinator<D> {
+    /// The logical STP bridge this peer runs (authoritative, replica or standalone; `None`
+    /// while a replica waits for its catch-up).
+    pub fn stp(&self) -> Option<&stp::Bridge> {
+        self.stp.bridge.as_ref()
+    }
+
+    /// How this peer runs the logical bridge.
+    pub fn stp_mode(&self) -> StpMode {
+        self.stp.mode
+    }
+
+    /// The logical port number of an MLAG.
+    pub fn stp_mlag_port(&self, mlag: MlagId) -> Option<PortNo> {
+        self.stp.mlag_ports.get(&mlag).copied().map(PortNo)
+    }
+
+    /// This peer's ports in the logical bridge: (host port, logical port number) for its
+    /// single-homed ports and, for each MLAG with a logical port, its local bond.
+    pub fn stp_ports(&self) -> Vec<(PortNo, PortNo)> {
+        let mut v: Vec<(PortNo, PortNo)> =
+            self.stp.own.iter().map(|(l, h)| (*h, PortNo(*l))).collect();
+        for (id, l) in &self.stp.mlag_ports {
+            if let Some(host) = self.mlag_bond_port(*id) {
+                v.push((host, PortNo(*l)));
+            }
+        }
+        v
+    }
+
+    /// Fault injection for tests: the replica's bridge, to make it diverge from the primary's
+    /// (the fingerprint check must repair it).
+    #[doc(hidden)]
+    pub fn stp_replica_mut(&mut self) -> Option<&mut stp::Bridge> {
+        if self.stp.mode == StpMode::Replica {
+            self.stp.bridge.as_mut()
+        } else {
+            None
+        }
+    }
+
+    fn stp_monitor(&self) -> StpMonitor {
+        let b = self.stp.bridge.as_ref();
+        let tree = b.map(stp::Bridge::tree);
+        StpMonitor {
+            mode: self.stp.mode,
+            bridge_id: b.map(stp::Bridge::bridge_id),
+            root: tree.map(|t| t.root_priority.root),
+            is_root: tree.is_some_and(|t| t.is_root),
+            ready: self.stp.ready,
+            in_sync: self.stp.in_sync,
+            log_len: self.stp.log.len(),
+            log_complete: self.stp.log_complete,
+            relayed: self.stp.relayed,
+            fingerprint_mismatches: self.stp.fingerprint_mismatches,
+            resyncs: self.stp.resyncs,
+            rejected: self.stp.rejected,
+        }
+    }
+
+    fn mlag_bond_port(&self, mlag: MlagId) -> Option<PortNo> {
+        self.cfg
+            .mlag_bond(mlag)
+            .map(|b| self.cfg.port_no(b.interface))
+    }
+
+    fn stp_mlag_of_port(&self, port: u16) -> Option<MlagId> {
+        self.stp
+            .mlag_ports
+            .iter()
+            .find(|(_, p)| **p == port)
+            .map(|(id, _)| *id)
+    }
+
+    /// This peer's single-homed bridge ports in configuration order: (host port, settings).
+    /// The peer-port is the pair's backplane and MLAG bonds are MLAG ports.
+    fn own_stp_ports(&self) -> Vec<(PortNo, stp::PortConfig)> {
+        let Some(bridge) = self.cfg.mlag_bridge() else {
+            return Vec::new();
+        };
+        let mlag_bonds: BTreeSet<PortNo> = self
+            .halves
+            .keys()
+            .filter_map(|id| self.mlag_bond_port(*id))
+            .collect();
+        bridge
+            .ports
+            .iter()
+            .map(|p| (self.cfg.port_no(p.interface), p.stp))
+            .filter(|(h, _)| *h != self.peer_port && !mlag_bonds.contains(h))
+            .collect()
+    }
+
+    /// The host's link of a single-homed port (a bond: up while a slave is; slowest slave).
+    fn host_link(&self, host: PortNo) -> stp::LinkState {
+        let slaves: Vec<&Member> = self
+            .lags
+            .iter()
+            .position(|l| {
+                self.cfg
+                    .bond(&l.bond)
+                    .map(|b| self.cfg.port_no(b.interface))
+                    == Some(host)
+            })
+            .map(|lag| self.members.values().filter(|m| m.lag == lag).collect())
+            .unwrap_or_default();
+        let links: Vec<LinkState> = if slaves.is_empty() {
+            vec![
+                self.host_links
+                    .get(&host)
+                    .copied()
+                    .unwrap_or(LinkState::Down),
+            ]
+        } else {
+            slaves.iter().map(|m| m.link).collect()
+        };
+        let up = links.iter().filter_map(|l| match l {
+            LinkState::Up {
+                speed_mbps,
+                full_duplex,
+            } => Some((*speed_mbps, *full_duplex)),
+            LinkState::Down => None,
+        });
+        match up.min() {
+            Some((speed_mbps, full_duplex)) => stp::LinkState::Up {
+                speed_mbps,
+                full_duplex,
+            },
+            None => stp::LinkState::Down,
+        }
+    }
+
+    /// The logical port a frame received on host port `host` belongs to.
+    fn stp_port_of_host(&self, host: PortNo) -> Option<u16> {
+        if let Some(m) = self.members.get(&host) {
+            let lag = self.lags.get(m.lag)?;
+            if let Some(id) = lag.mlag {
+                return self.stp.mlag_ports.get(&id).copied();
+            }
+            let bond = self.cfg.bond(&lag.bond)?;
+            return self
+                .stp
+                .own_rev
+                .get(&self.cfg.port_no(bond.interface))
+                .copied();
+        }
+        if let Some(l) = self.stp.own_rev.get(&host) {
+            return Some(*l);
+        }
+        self.halves
+            .keys()
+            .find(|id| self.mlag_bond_port(**id) == Some(host))
+            .and_then(|id| self.stp.mlag_ports.get(id).copied())
+    }
+
+    /// Records an input of the authoritative (or standalone) bridge: applies it, keeps it in
+    /// the log and sends it to the replica when connected as primary.
+    fn stp_record(&mut self, now: Instant, op: Op, port: u16, payload: Vec<u8>) {
+        let e = Entry {
+            seq: self.stp.seq,
+            at: now,
+            op,
+            flags: 0,
+            port,
+            payload,
+        };
+        self.stp.seq = self.stp.seq.wrapping_add(1);
+        self.stp_apply(&e);
+        let bytes = e.encode();
+        if self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected {
+            let param = Param::Consistency {
+                kind: logical::STP_LOG,
+                data: &bytes,
+            };
+            if self.iccp.send_app(&param).is_err() {
+                self.app_send_failed += 1;
+            }
+        }
+        self.stp_keep(bytes);
+    }
+
+    fn stp_keep(&mut self, bytes: Vec<u8>) {
+        if self.stp.log.len() < STP_LOG_MAX {
+            self.stp.log.push(bytes);
+        } else {
+            self.stp.log_complete = false;
+        }
+    }
+
+    /// Applies an entry and keeps the bookkeeping both sides share.
+    fn stp_apply(&mut self, e: &Entry) {
+        match logical::apply(&mut self.stp.bridge, e) {
+            Applied::Reset => {
+                self.stp.mlag_ports.clear();
+                self.stp.ports.clear();
+                self.stp.links.clear();
+                if let Some(c) = logical::decode_bridge(&e.payload) {
+                    self.stp.bridge_cfg = c;
+                }
+            }
+            Applied::Mlag(id, port) => {
+                self.stp.mlag_ports.insert(id, port);
+            }
+            Applied::Ok | Applied::Refused => {}
+        }
+        match e.op {
+            Op::AddPort => {
+                if let Some(x) = logical::decode_add(&e.payload) {
+                    self.stp.ports.insert(e.port, x);
+                }
+            }
+            Op::RemovePort => {
+                self.stp.ports.remove(&e.port);
+                self.stp.links.remove(&e.port);
+                if let Some(id) = self.stp_mlag_of_port(e.port) {
+                    self.stp.mlag_ports.remove(&id);
+                }
+            }
+            Op::Link => {
+                if let Some(l) = logical::decode_link(&e.payload) {
+                    self.stp.links.insert(e.port, l);
+                }
+            }
+            Op::Bridge => {
+                if let Some(c) = logical::decode_bridge(&e.payload) {
+                    self.stp.bridge_cfg = c;
+                }
+            }
+            Op::SetPort => {
+                if let Some(x) = logical::decode_add(&e.payload)
+                    && self.stp.ports.contains_key(&e.port)
+                {
+                    self.stp.ports.insert(e.port, x);
+                }
+            }
+            Op::Genesis | Op::Frame | Op::Timeout => {}
+        }
+        if self.stp.silent
+            && let Some(b) = self.stp.bridge.as_mut()
+        {
+            while b.poll_transmit(&mut self.buf).is_some() {}
+            while b.poll_event().is_some() {}
+        }
+    }
+
+    /// The own ports' numbering: by peer index, Low before any peer.
+    fn stp_index(&self) -> PeerIndex {
+        self.peer_index.unwrap_or(PeerIndex::Low)
+    }
+
+    /// A new bridge: the pair's logical bridge (system-id, own single-homed ports and one port
+    /// per MLAG) or, `standalone`, this peer's own (own MAC, single-homed ports only).
+    fn stp_genesis(&mut self, now: Instant, standalone: bool) {
+        let mut bc = self
+            .cfg
+            .mlag_bridge()
+            .map_or(self.stp.bridge_cfg, |b| b.stp.bridge);
+        bc.address = if standalone {
+            self.bridge_mac
+        } else {
+            self.system_id
+        };
+        self.stp.mode = if standalone {
+            StpMode::Standalone
+        } else {
+            StpMode::Primary
+        };
+        self.stp.log.clear();
+        self.stp.log_complete = true;
+        self.stp.seq = 0;
+        self.stp.awaiting = false;
+        self.stp.in_sync = None;
+        self.stp.ready = true;
+        self.stp_record(now, Op::Genesis, 0, logical::encode_bridge(&bc));
+        self.stp_add_own(now);
+        if !standalone {
+            let ids: Vec<MlagId> = self.halves.keys().copied().collect();
+            for id in ids {
+                self.stp_add_mlag(now, id);
+            }
+        }
+        self.stp_apply_states();
+    }
+
+    /// Adds this peer's single-homed ports (numbered by its peer index) to the bridge it runs,
+    /// or announces them to the primary when this peer is a replica.
+    fn stp_add_own(&mut self, now: Instant) {
+        let index = self.stp_index();
+        self.stp.own.clear();
+        self.stp.own_rev.clear();
+        for (i, (host, pc)) in self.own_stp_ports().into_iter().enumerate() {
+            let Some(n) = stp_port_number(index, sat16(u32::try_from(i + 1).unwrap_or(0))) else {
+                continue;
+            };
+            self.stp.own.insert(n, host);
+            self.stp.own_rev.insert(host, n);
+            let link = self.host_link(host);
+            let add = logical::encode_add(None, &pc);
+            if self.stp.mode == StpMode::Replica {
+                self.stp_send_port(Op::AddPort, n, &add);
+                self.stp_send_port(Op::Link, n, &logical::encode_link(link));
+            } else {
+                self.stp_record(now, Op::AddPort, n, add);
+                if link != stp::LinkState::Down {
+                    self.stp_record(now, Op::Link, n, logical::encode_link(link));
+                }
+            }
+        }
+    }
+
+    /// Adds the logical port of `id` (the lowest free number of 3073..=4095) — primary only.
+    fn stp_add_mlag(&mut self, now: Instant, id: MlagId) {
+        if self.stp.mlag_ports.contains_key(&id) {
+            return;
+        }
+        let used: BTreeSet<u16> = self.stp.mlag_ports.values().copied().collect();
+        let Some(n) = (0..super::MLAG_PORTS_MAX)
+            .filter_map(mlag_stp_port_number)
+            .find(|n| !used.contains(n))
+        else {
+            return;
+        };
+        let mut pc = self
+            .mlag_bond_port(id)
+            .and_then(|h| self.cfg.if_of(h))
+            .and_then(|i| self.cfg.mlag_bridge().and_then(|b| b.port(i)))
+            .map_or(stp::PortConfig::new(self.system_id), |p| p.stp);
+        // Both halves send the MLAG port's BPDUs with one source address: the pair's.
+        pc.mac = self.system_id;
+        self.stp_record(now, Op::AddPort, n, logical::encode_add(Some(id), &pc));
+        self.stp_sync_mlag(now, id);
+    }
+
+    /// Primary: gives an MLAG port the link of its halves (up while either is; 802.1Q's
+    /// portEnabled of the one logical port).
+    fn stp_sync_mlag(&mut self, now: Instant, id: MlagId) {
+        if self.stp.mode != StpMode::Primary {
+            return;
+        }
+        let Some(&port) = self.stp.mlag_ports.get(&id) else {
+            return;
+        };
+        let connected = self.iccp.status() == iccp::Status::Connected;
+        let h = self.halves.get(&id).copied().unwrap_or_default();
+        let up = h.local_up || (h.peer_up && connected);
+        // The speed is sticky (the slowest local member seen) so a failover changes no cost.
+        let lag = self.lags.iter().position(|l| l.mlag == Some(id));
+        let local = self
+            .members
+            .values()
+            .filter(|m| Some(m.lag) == lag)
+            .filter_map(|m| match m.link {
+                LinkState::Up { speed_mbps, .. } if speed_mbps > 0 => Some(speed_mbps),
+                _ => None,
+            })
+            .min();
+        let speed = match (local, self.stp.mlag_speed.get(&id)) {
+            (Some(s), Some(old)) => s.min(*old),
+            (Some(s), None) => s,
+            (None, Some(old)) => *old,
+            (None, None) => 1000,
+        };
+        self.stp.mlag_speed.insert(id, speed);
+        let link = if up {
+            stp::LinkState::Up {
+                speed_mbps: speed,
+                full_duplex: true,
+            }
+        } else {
+            stp::LinkState::Down
+        };
+        let was = self.stp.links.get(&port).copied().unwrap_or_default();
+        if was.is_up_state() != up {
+            self.stp_record(now, Op::Link, port, logical::encode_link(link));
+        }
+    }
+
+    /// Programs every port this peer owns with the bridge's current state on every tree
+    /// (after a new bridge or a catch-up, whose replay is silent).
+    fn stp_apply_states(&mut self) {
+        let Some(b) = self.stp.bridge.as_ref() else {
+            return;
+        };
+        let mstids: Vec<u16> = b.mstids().collect();
+        let mut calls = Vec::new();
+        for (host, l) in self.stp_ports() {
+            let state = b.port(l).map_or(PortState::Discarding, |p| p.state);
+            calls.push((host, CIST, state));
+            for m in &mstids {
+                let s = b.msti_port(l, *m).map_or(PortState::Discarding, |x| x.1);
+                calls.push((host, *m, s));
+            }
+        }
+        for (host, tree, state) in calls {
+            self.dp.set_port_state(host, tree, state);
+        }
+    }
+
+    /// Every port this peer has in the bridge it runs discards, on every tree (before the
+    /// bridge is replaced).
+    fn stp_discard_all(&mut self) {
+        let mut trees = vec![CIST];
+        if let Some(b) = self.stp.bridge.as_ref() {
+            trees.extend(b.mstids());
+        }
+        for (host, _) in self.stp_ports() {
+            for t in &trees {
+                if self.dp_forwarding(host, *t) {
+                    self.dp.set_port_state(host, *t, PortState::Discarding);
+                }
+            }
+        }
+    }
+
+    /// Whether the bridge this peer runs lets `host` forward on `tree` (what the dataplane
+    /// was last told): used to skip redundant writes only.
+    fn dp_forwarding(&self, host: PortNo, tree: stp::TreeId) -> bool {
+        let Some(b) = self.stp.bridge.as_ref() else {
+            return true;
+        };
+        let Some(l) = self
+            .stp_ports()
+            .into_iter()
+            .find(|(h, _)| *h == host)
+            .map(|x| x.1)
+        else {
+            return true;
+        };
+        if tree == CIST {
+            b.port(l).is_none_or(|p| p.state != PortState::Discarding)
+        } else {
+            b.msti_port(l, tree)
+                .is_none_or(|x| x.1 != PortState::Discarding)
+        }
+    }
+
+    /// Routes a BPDU the authoritative (or standalone) bridge emitted on logical port `port`:
+    /// on an own port; for the peer's ports, to the peer; on an MLAG port once — on the local
+    /// half when it is up, else through the peer's half.
+    fn stp_transmit(&mut self, port: u16, frame: &[u8]) {
+        if let Some(host) = self.stp.own.get(&port) {
+            self.dp.transmit(*host, frame);
+            return;
+        }
+        let connected =
+            self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected;
+        if stp_port_owner(port) == Some(self.stp_index().other()) {
+            if connected {
+                self.stp_send_out(&logical::Out::Transmit(port, frame));
+            }
+            return;
+        }
+        let Some(id) = self.stp_mlag_of_port(port) else {
+            return;
+        };
+        let h = self.halves.get(&id).copied().unwrap_or_default();
+        if h.local_up {
+            self.stp_send_on_half(id, frame);
+        } else if h.peer_up && connected {
+            self.stp_send_out(&logical::Out::Transmit(port, frame));
+        }
+    }
+
+    /// Sends a BPDU of MLAG `id` on one distributing member of the local half.
+    fn stp_send_on_half(&mut self, id: MlagId, frame: &[u8]) {
+        let lag = self.lags.iter().position(|l| l.mlag == Some(id));
+        let member = self
+            .members
+            .iter()
+            .find(|(_, m)| Some(m.lag) == lag && m.distributing)
+            .map(|(p, _)| *p);
+        if let Some(m) = member {
+            self.dp.transmit(m, frame);
+        }
+    }
+
+    fn stp_send_out(&mut self, out: &logical::Out<'_>) {
+        let data = out.encode();
+        self.stp_send(logical::STP_OUT, &data);
+    }
+
+    /// Programs a port state or flush for a logical port this peer serves (own single-homed
+    /// port, or the local half of an MLAG port).
+    fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
+        let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
+            (host, Location::Port(host))
+        } else if let Some(id) = self.stp_mlag_of_port(port)
+            && let Some(host) = self.mlag_bond_port(id)
+        {
+            (host, Location::Mlag(id))
+        } else {
+            return;
+        };
+        match state {
+            Some(s) => self.dp.set_port_state(host, tree, s),
+            None => self.dp.fdb_flush(stp_flush(loc, tree)),
+        }
+    }
+
+    /// Applies an event of the authoritative (or standalone) bridge: own ports and the local
+    /// MLAG halves here; the peer's ports and its MLAG halves through the peer.
+    fn stp_event(&mut self, e: stp::Event) {
+        let (port, tree, state) = match e {
+            stp::Event::PortState { port, tree, state } => (port.get(), tree, Some(state)),
+            stp::Event::FlushFdb { port, tree } => (port.get(), tree, None),
+            _ => return,
+        };
+        self.stp_program(port, tree, state);
+        let peers = stp_port_owner(port) == Some(self.stp_index().other())
+            || self.stp_mlag_of_port(port).is_some();
+        if peers && self.stp.mode == StpMode::Primary {
+            let out = match state {
+                Some(s) => logical::Out::State(port, tree, s),
+                None => logical::Out::Flush(port, tree),
+            };
+            self.stp_send_out(&out);
+        }
+    }
+
+    /// An output of the primary's bridge for this peer (replica).
+    fn stp_on_out(&mut self, data: &[u8]) {
+        let Some(out) = logical::decode_out(data) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if self.stp.mode != StpMode::Replica {
+            return;
+        }
+        match out {
+            logical::Out::Transmit(port, frame) => {
+                if let Some(host) = self.stp.own.get(&port).copied() {
+                    self.dp.transmit(host, frame);
+                } else if let Some(id) = self.stp_mlag_of_port(port) {
+                    self.stp_send_on_half(id, frame);
+                } else {
+                    self.stp.rejected += 1;
+                }
+            }
+            logical::Out::State(port, tree, s) => self.stp_program(port, tree, Some(s)),
+            logical::Out::Flush(port, tree) => self.stp_program(port, tree, None),
+        }
+    }
+
+    /// Drains the bridge's outputs; true if there were any. A replica's outputs are dropped:
+    /// what it serves comes from the primary ([`logical::STP_OUT`]), so a replica still
+    /// converging never speaks for the pair.
+    fn stp_drain(&mut self) -> bool {
+        let Some(b) = self.stp.bridge.as_mut() else {
+            return false;
+        };
+        let mut frames = Vec::new();
+        while let Some(t) = b.poll_transmit(&mut self.buf) {
+            if let Some(f) = self.buf.get(..t.len) {
+                frames.push((t.port.get(), f.to_vec()));
+            }
+        }
+        let mut events = Vec::new();
+        while let Some(e) = b.poll_event() {
+            events.push(e);
+        }
+        let any = !frames.is_empty() || !events.is_empty();
+        if self.stp.mode == StpMode::Replica {
+            return any;
+        }
+        for (port, f) in frames {
+            self.stp_transmit(port, &f);
+        }
+        for e in events {
+            self.stp_event(e);
+        }
+        any
+    }
+
+    fn stp_send(&mut self, kind: u8, data: &[u8]) {
+        if self.iccp.status() != iccp::Status::Connected {
+            return;
+        }
+        if self
+            .iccp
+            .send_app(&Param::Consistency { kind, data })
+            .is_err()
+        {
+            self.app_send_failed += 1;
+        }
+    }
+
+    fn stp_send_port(&mut self, op: Op, port: u16, payload: &[u8]) {
+        let data = logical::encode_port(op, port, payload);
+        self.stp_send(logical::STP_PORT, &data);
+    }
+
+    /// A BPDU received on host port `port`.
+    fn stp_frame(&mut self, now: Instant, port: PortNo, frame: &[u8]) -> bool {
+        let Some(l) = self.stp_port_of_host(port) else {
+            return false;
+        };
+        match self.stp.mode {
+            StpMode::Replica => {
+                // To the primary, which sequences it (802.1Q's one bridge, two chassis).
+                self.stp.relayed += 1;
+                if self.iccp.status() == iccp::Status::Connected
+                    && self
+                        .iccp
+                        .send_app(&Param::StpRelay {
+                            port: l,
+                            bpdu: frame,
+                        })
+                        .is_err()
+                {
+                    self.app_send_failed += 1;
+                }
+            }
+            StpMode::Primary | StpMode::Standalone => {
+                if self.stp.ports.contains_key(&l) {
+                    self.stp_record(now, Op::Frame, l, frame.to_vec());
+                }
+            }
+        }
+        true
+    }
+
+    /// The host's link of a single-homed port changed.
+    fn stp_link(&mut self, now: Instant, host: PortNo) {
+        let l = if let Some(m) = self.members.get(&host) {
+            let Some(bond) = self
+                .lags
+                .get(m.lag)
+                .filter(|lag| lag.mlag.is_none())
+                .and_then(|lag| self.cfg.bond(&lag.bond))
+            else {
+                return;
+            };
+            self.stp
+                .own_rev
+                .get(&self.cfg.port_no(bond.interface))
+                .copied()
+        } else {
+            self.stp.own_rev.get(&host).copied()
+        };
+        let Some(l) = l else { return };
+        let Some(bond_or_port) = self.stp.own.get(&l).copied() else {
+            return;
+        };
+        let link = self.host_link(bond_or_port);
+        match self.stp.mode {
+            StpMode::Replica => self.stp_send_port(Op::Link, l, &logical::encode_link(link)),
+            StpMode::Primary | StpMode::Standalone => {
+                if self.stp.links.get(&l).copied().unwrap_or_default() != link {
+                    self.stp_record(now, Op::Link, l, logical::encode_link(link));
+                }
+            }
+        }
+    }
+
+    /// The mode the roles call for, and the transition to it.
+    fn stp_update_mode(&mut self, now: Instant) {
+        let connected = self.iccp.status() == iccp::Status::Connected;
+        let want = if connected {
+            match self.stp.authority {
+                Some(true) => StpMode::Primary,
+                Some(false) => StpMode::Replica,
+                // Claims not exchanged yet: carry on as before.
+                None => return,
+            }
+        } else if self.isolated {
+            StpMode::Standalone
+        } else {
+            StpMode::Primary
+        };
+        let was = self.stp.mode;
+        if want == was {
+            if want == StpMode::Primary {
+                if !connected {
+                    self.stp_peer_lost(now);
+                }
+                self.stp_renumber(now);
+                if connected && self.stp.resync_wanted {
+                    self.stp.resync_wanted = false;
+                    self.stp_serve_catch_up();
+                }
+            }
+            return;
+        }
+        match want {
+            StpMode::Replica => {
+                // This peer's ports join another bridge: none forwards until the catch-up
+                // says so.
+                self.stp_discard_all();
+                self.stp.mode = StpMode::Replica;
+                self.stp.bridge = None;
+                self.stp.awaiting = true;
+                self.stp.ready = false;
+                self.stp.in_sync = None;
+                self.stp.log.clear();
+                self.stp.mlag_ports.clear();
+                self.stp.ports.clear();
+                self.stp.links.clear();
+                self.stp_add_own(now);
+                self.stp_request_catch_up(now);
+            }
+            StpMode::Primary if was == StpMode::Replica && self.stp.bridge.is_some() => {
+                // Promotion: the replica carries on with the same Bridge Identifier, and now
+                // programs this peer's ports itself.
+                self.stp.mode = StpMode::Primary;
+                self.stp.awaiting = false;
+                self.stp.silent = false;
+                self.stp.in_sync = None;
+                self.stp_apply_states();
+                if !connected {
+                    self.stp_peer_lost(now);
+                }
+                if connected && self.stp.resync_wanted {
+                    self.stp.resync_wanted = false;
+                    self.stp_serve_catch_up();
+                }
+            }
+            StpMode::Primary => {
+                self.stp_discard_all();
+                self.stp_genesis(now, false);
+            }
+            StpMode::Standalone => {
+                self.stp_discard_all();
+                self.stp_genesis(now, true);
+            }
+        }
+    }
+
+    /// The peer is gone: its single-homed ports leave the bridge, the MLAG ports keep the
+    /// local half's link (802.1Q: those links failed, nothing else changed).
+    fn stp_peer_lost(&mut self, now: Instant) {
+        let other = self.stp_index().other();
+        let gone: Vec<u16> = self
+            .stp
+            .ports
+            .keys()
+            .copied()
+            .filter(|p| stp_port_owner(*p) == Some(other))
+            .collect();
+        for p in gone {
+            self.stp_record(now, Op::RemovePort, p, Vec::new());
+        }
+        // Ports this peer owns but that the bridge lacks (announced while it was replica).
+        let missing: Vec<u16> = self
+            .stp
+            .own
+            .keys()
+            .copied()
+            .filter(|p| !self.stp.ports.contains_key(p))
+            .collect();
+        if !missing.is_empty() {
+            self.stp_add_own(now);
+        }
+        let ids: Vec<MlagId> = self.halves.keys().copied().collect();
+        for id in ids {
+            if self.stp.mlag_ports.contains_key(&id) {
+                self.stp_sync_mlag(now, id);
+            } else {
+                self.stp_add_mlag(now, id);
+            }
+        }
+    }
+
+    /// The bridge settings or the system-id changed: the authoritative bridge takes them
+    /// (the replica follows the log); a standalone bridge keeps its own address.
+    fn stp_settings_changed(&mut self, now: Instant) {
+        let Some(mut bc) = self.cfg.mlag_bridge().map(|b| b.stp.bridge) else {
+            return;
+        };
+        bc.address = match self.stp.mode {
+            StpMode::Primary => self.system_id,
+            StpMode::Standalone => self.bridge_mac,
+            StpMode::Replica => return,
+        };
+        if bc != self.stp.bridge_cfg && self.stp.bridge.is_some() {
+            self.stp_record(now, Op::Bridge, 0, logical::encode_bridge(&bc));
+        }
+    }
+
+    /// A bridge port's settings changed: the logical bridge takes the new STP settings of an
+    /// own single-homed port (through the primary when this peer is a replica) or, on the
+    /// authoritative peer, of an MLAG bond.
+    fn stp_port_changed(&mut self, now: Instant, name: &str) {
+        let Some(id) = self.cfg.find(name) else {
+            return;
+        };
+        let Some(mut pc) = self
+            .cfg
+            .mlag_bridge()
+            .and_then(|b| b.port(id))
+            .map(|p| p.stp)
+        else {
+            return;
+        };
+        let host = self.cfg.port_no(id);
+        let (l, mlag) = if let Some(l) = self.stp.own_rev.get(&host).copied() {
+            (l, None)
+        } else if let Some(m) = self
+            .halves
+            .keys()
+            .copied()
+            .find(|m| self.mlag_bond_port(*m) == Some(host))
+            && let Some(l) = self.stp.mlag_ports.get(&m).copied()
+        {
+            pc.mac = self.system_id;
+            (l, Some(m))
+        } else {
+            return;
+        };
+        let payload = logical::encode_add(mlag, &pc);
+        match self.stp.mode {
+            StpMode::Replica if mlag.is_none() => self.stp_send_port(Op::SetPort, l, &payload),
+            StpMode::Replica => {}
+            StpMode::Primary | StpMode::Standalone => {
+                if self.stp.ports.get(&l).map(|x| x.1) != Some(pc) {
+                    self.stp_record(now, Op::SetPort, l, payload);
+                }
+            }
+        }
+    }
+
+    /// Primary: renumbers its own ports when the peer index says otherwise (once, when a
+    /// peer that ran alone meets a peer with a lower MAC).
+    fn stp_renumber(&mut self, now: Instant) {
+        let index = self.stp_index();
+        let Some(first) = self.stp.own.keys().next().copied() else {
+            return;
+        };
+        if stp_port_owner(first) == Some(index) {
+            return;
+        }
+        let old: Vec<u16> = self.stp.own.keys().copied().collect();
+        for p in old {
+            self.stp_record(now, Op::RemovePort, p, Vec::new());
+        }
+        self.stp_add_own(now);
+        self.stp_apply_states();
+    }
+
+    fn stp_request_catch_up(&mut self, now: Instant) {
+        self.stp.resyncs += 1;
+        self.stp.awaiting = true;
+        let hello = Duration::from_secs(u64::from(self.stp.bridge_cfg.hello_time.max(1)));
+        self.stp.next_check = now + hello;
+        self.stp_send(logical::STP_RESYNC, &[]);
+    }
+
+    /// Primary: sends the replica the log since genesis (or, if the log was cut, a genesis
+    /// rebuilt from the bridge's ports), every entry flagged catch-up, then a fingerprint.
+    fn stp_serve_catch_up(&mut self) {
+        self.stp.resyncs += 1;
+        let entries: Vec<Vec<u8>> = if self.stp.log_complete {
+            self.stp.log.clone()
+        } else {
+            let last = self.stp.seq.wrapping_sub(1);
+            let mut v = Vec::new();
+            let at = self.stp.bridge.as_ref().map_or(Instant::ZERO, |_| {
+                self.stp
+                    .log
+                    .last()
+                    .and_then(|b| Entry::decode(b))
+                    .map_or(Instant::ZERO, |e| e.at)
+            });
+            let mk = |op, port, payload| {
+                Entry {
+                    seq: last,
+                    at,
+                    op,
+                    flags: 0,
+                    port,
+                    payload,
+                }
+                .encode()
+            };
+            v.push(mk(
+                Op::Genesis,
+                0,
+                logical::encode_bridge(&self.stp.bridge_cfg),
+            ));
+            // In the bridge's own port order (the fingerprint follows it).
+            let order: Vec<u16> = self
+                .stp
+                .bridge
+                .as_ref()
+                .map(|b| b.ports().map(|p| p.port.get()).collect())
+                .unwrap_or_default();
+            for p in order {
+                if let Some((id, pc)) = self.stp.ports.get(&p) {
+                    v.push(mk(Op::AddPort, p, logical::encode_add(*id, pc)));
+                }
+            }
+            for (p, l) in &self.stp.links {
+                v.push(mk(Op::Link, *p, logical::encode_link(*l)));
+            }
+            v
+        };
+        let n = entries.len();
+        for (i, mut e) in entries.into_iter().enumerate() {
+            if let Some(op) = e.get_mut(12) {
+                *op |= CATCH_UP;
+                if i + 1 == n {
+                    *op |= CATCH_UP_END;
+                }
+            }
+            self.stp_send(logical::STP_LOG, &e);
+        }
+        // The ports the peer serves, as they stand (its replay was silent).
+        let mut outs = Vec::new();
+        if let Some(b) = self.stp.bridge.as_ref() {
+            let other = self.stp_index().other();
+            let mstids: Vec<u16> = b.mstids().collect();
+            for p in b.ports() {
+                let n = p.port.get();
+                let serves = stp_port_owner(n) == Some(other)
+                    || self.stp.mlag_ports.values().any(|m| *m == n);
+                if !serves {
+                    continue;
+                }
+                outs.push(logical::Out::State(n, CIST, p.state).encode());
+                for m in &mstids {
+                    if let Some((_, s)) = b.msti_port(p.port, *m) {
+                        outs.push(logical::Out::State(n, *m, s).encode());
+                    }
+                }
+            }
+        }
+        for o in outs {
+            self.stp_send(logical::STP_OUT, &o);
+        }
+        self.stp_send_fingerprint();
+    }
+
+    fn stp_send_fingerprint(&mut self) {
+        let Some(fp) = self.stp.bridge.as_ref().map(stp::Bridge::fingerprint) else {
+            return;
+        };
+        let data = logical::encode_fingerprint(self.stp.seq.wrapping_sub(1), fp);
+        self.stp_send(logical::STP_FINGERPRINT, &data);
+    }
+
+    /// A log entry from the primary.
+    fn stp_on_log(&mut self, now: Instant, data: &[u8]) {
+        let Some(e) = Entry::decode(data) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if self.stp.mode != StpMode::Replica {
+            return;
+        }
+        if e.flags & CATCH_UP != 0 {
+            if e.op == Op::Genesis {
+                self.stp.awaiting = false;
+                self.stp.log.clear();
+                self.stp.log_complete = e.seq == 0;
+            } else if self.stp.awaiting {
+                return;
+            }
+            self.stp.silent = true;
+            self.stp_apply(&e);
+            self.stp.silent = false;
+            self.stp_keep(
+                Entry {
+                    flags: 0,
+                    ..e.clone()
+                }
+                .encode(),
+            );
+            if e.flags & CATCH_UP_END != 0 {
+                self.stp.seq = e.seq.wrapping_add(1);
+                self.stp.ready = true;
+                // A rebuilt catch-up converges like a new bridge: mismatches are expected
+                // for 2 × Forward Delay + Max Age.
+                let c = self.stp.bridge_cfg;
+                let secs = 2 * u64::from(c.forward_delay) + u64::from(c.max_age);
+                self.stp.grace_until = now + Duration::from_secs(secs);
+                self.try_release(now);
+            }
+            return;
+        }
+        if self.stp.awaiting {
+            return;
+        }
+        if e.seq != self.stp.seq {
+            if e.seq.wrapping_sub(self.stp.seq) < 0x8000_0000 {
+                // A gap: entries were lost; the replica can no longer follow.
+                self.stp.fingerprint_mismatches += 1;
+                self.stp.in_sync = Some(false);
+                self.stp_request_catch_up(now);
+            }
+            // Otherwise a duplicate: already applied.
+            return;
+        }
+        self.stp.seq = e.seq.wrapping_add(1);
+        self.stp_apply(&e);
+        self.stp_keep(e.encode());
+    }
+
+    /// A fingerprint from the primary.
+    fn stp_on_fingerprint(&mut self, now: Instant, data: &[u8]) {
+        let Some((seq, fp)) = logical::decode_fingerprint(data) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if self.stp.mode != StpMode::Replica || self.stp.awaiting {
+            return;
+        }
+        let ours = self.stp.bridge.as_ref().map(stp::Bridge::fingerprint);
+        if seq.wrapping_add(1) == self.stp.seq && ours == Some(fp) {
+            self.stp.in_sync = Some(true);
+        } else {
+            self.stp.fingerprint_mismatches += 1;
+            self.stp.in_sync = Some(false);
+            let converging = !self.stp.log_complete && now < self.stp.grace_until;
+            if !converging {
+                self.stp_request_catch_up(now);
+            }
+        }
+    }
+
+    /// One of the secondary's ports (primary).
+    fn stp_on_port(&mut self, now: Instant, data: &[u8]) {
+        let Some((op, port, payload)) = logical::decode_port(data) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if self.stp.mode != StpMode::Primary {
+            return;
+        }
+        if stp_port_owner(port) != Some(self.stp_index().other()) {
+            self.stp.rejected += 1;
+            return;
+        }
+        let present = self.stp.ports.contains_key(&port);
+        match op {
+            Op::AddPort => match logical::decode_add(payload) {
+                Some((None, _)) if !present => {
+                    self.stp_record(now, Op::AddPort, port, payload.to_vec());
+                }
+                Some((None, _)) => {}
+                _ => self.stp.rejected += 1,
+            },
+            Op::RemovePort if present => self.stp_record(now, Op::RemovePort, port, Vec::new()),
+            Op::SetPort if present => match logical::decode_add(payload) {
+                Some((None, _)) => self.stp_record(now, Op::SetPort, port, payload.to_vec()),
+                _ => self.stp.rejected += 1,
+            },
+            Op::Link if present => match logical::decode_link(payload) {
+                Some(l) if self.stp.links.get(&port).copied().unwrap_or_default() != l => {
+                    self.stp_record(now, Op::Link, port, payload.to_vec());
+                }
+                Some(_) => {}
+                None => self.stp.rejected += 1,
+            },
+            _ => {}
+        }
+    }
+
+    /// A BPDU the secondary relayed (primary).
+    fn stp_on_relay(&mut self, now: Instant, port: u16, bpdu: &[u8]) {
+        if self.stp.mode != StpMode::Primary {
+            return;
+        }
+        let peer_port = stp_port_owner(port) == Some(self.stp_index().other());
+        let mlag = self.stp_mlag_of_port(port).is_some();
+        if (peer_port || mlag) && self.stp.ports.contains_key(&port) {
+            self.stp_record(now, Op::Frame, port, bpdu.to_vec());
+        } else {
+            self.stp.rejected += 1;
+        }
+    }
+
+    /// The peer's claim: the authority goes to the peer that ran the pair's bridge with its
+    /// halves released (a survivor keeps its converged bridge when the other peer restarts);
+    /// between equals, to the lower bridge MAC ([`PeerIndex::Low`]), which both compute alike.
+    fn stp_on_claim(&mut self, data: &[u8]) {
+        let (Some(peer), None) = (data.first().copied(), data.get(1)) else {
+            self.stp.rejected += 1;
+            return;
+        };
+        if peer > 1 || self.stp.authority.is_some() {
+            self.stp.rejected += u64::from(peer > 1);
+            return;
+        }
+        let own = self.stp.own_claim;
+        self.stp.authority = Some(if own == (peer == 1) {
+            self.peer_index == Some(PeerIndex::Low)
+        } else {
+            own
+        });
+    }
+
+    fn stp_on_resync(&mut self) {
+        if self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected {
+            self.stp_serve_catch_up();
+        } else {
+            self.stp.resync_wanted = true;
+        }
+    }
+
+    /// Timers of the logical bridge: its own (primary, standalone), the fingerprint
+    /// (primary), a catch-up request not answered (replica).
+    fn stp_timeout(&mut self, now: Instant) {
+        match self.stp.mode {
+            StpMode::Primary | StpMode::Standalone => {
+                if self
+                    .stp
+                    .bridge
+                    .as_ref()
+                    .and_then(stp::Bridge::poll_timeout)
+                    .is_some_and(|t| t <= now)
+                {
+                    self.stp_record(now, Op::Timeout, 0, Vec::new());
+                }
+                if self.stp.mode == StpMode::Primary
+                    && self.iccp.status() == iccp::Status::Connected
+                    && now >= self.stp.next_check
+                {
+                    self.stp_send_fingerprint();
+                    let hello =
+                        Duration::from_secs(u64::from(self.stp.bridge_cfg.hello_time.max(1)));
+                    self.stp.next_check = now + hello;
+                }
+            }
+            StpMode::Replica => {
+                if self.stp.awaiting && now >= self.stp.next_check {
+                    self.stp_request_catch_up(now);
+                }
+            }
+        }
+    }
+
+    fn stp_poll_timeout(&self) -> Option<Instant> {
+        let connected = self.iccp.status() == iccp::Status::Connected;
+        match self.stp.mode {
+            StpMode::Primary | StpMode::Standalone => {
+                let own = self.stp.bridge.as_ref().and_then(stp::Bridge::poll_timeout);
+                let fp =
+                    (self.stp.mode == StpMode::Primary && connected).then_some(self.stp.next_check);
+                [own, fp].into_iter().flatten().min()
+            }
+            StpMode::Replica => (self.stp.awaiting && connected).then_some(self.stp.next_check),
+        }
+    }
+
+    /// Releases the MLAG halves once the pair is in step: connected, and the STP replica in
+    /// place on the secondary (the primary's bridge is the authority).
+    fn try_release(&mut self, now: Instant) {
+        if self.released
+            || self.iccp.status() != iccp::Status::Connected
+            || self.stp.authority.is_none()
+        {
+            return;
+        }
+        let ready = match self.stp.mode {
+            StpMode::Primary => true,
+            StpMode::Replica => self.stp.ready,
+            StpMode::Standalone => false,
+        };
+        if ready {
+            self.release(now);
+        }
+    }
+}
+
+trait LinkUp {
+    fn is_up_state(&self) -> bool;
+}
+
+impl LinkUp for stp::LinkState {
+    fn is_up_state(&self) -> bool {
+        matches!(self, Self::Up { .. })
     }
 }

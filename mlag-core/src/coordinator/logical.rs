@@ -1,0 +1,617 @@
+//! The logical STP bridge's replication records: the primary's input log, the fingerprint and
+//! the requests the secondary sends, with their encodings (total decoders), and the function
+//! both peers use to apply a log entry to a bridge — so the primary and its replica run exactly
+//! the same code on exactly the same inputs.
+//!
+//! # Encodings (big-endian), carried in vendor Consistency TLVs (0x3E05)
+//! * [`STP_LOG`]: `seq`(4) `time-ns`(8) `op`(1) `port`(2) payload. `op` bit 7 marks a catch-up
+//!   entry (replayed silently), bit 6 the last entry of a catch-up; the low six bits are the
+//!   operation: 0 genesis (payload: bridge settings), 1 add port (payload: `mlag`(1: 0/1)
+//!   `mlag-id`(4) port settings), 2 remove port, 3 link (`up`(1) `speed`(4) `full-duplex`(1)),
+//!   4 frame (the BPDU's octets), 5 timeout, 6 bridge settings (payload: bridge settings),
+//!   7 port settings (payload as for add port).
+//!   Bridge settings: `address`(6) `priority`(2) `max-age`(1) `hello`(1) `forward-delay`(1)
+//!   `tx-hold-count`(1) `force-version`(1: 0 STP, 2 RSTP, 3 MSTP) `max-hops`(1)
+//!   `path-cost-method`(1: 0 long, 1 short). Port settings: `mac`(6) `flags`(2: enabled,
+//!   admin-edge, auto-edge, bpdu-guard, root-guard, loop-guard, bpdu-filter, restricted-tcn,
+//!   bridge-assurance from bit 0) `priority`(1) `path-cost`(4, 0 = auto) `p2p`(1: 0 auto,
+//!   1 yes, 2 no).
+//! * [`STP_FINGERPRINT`]: `seq`(4) of the last entry applied, `fingerprint`(8).
+//! * [`STP_RESYNC`]: empty — the secondary asks for a catch-up.
+//! * [`STP_PORT`] (secondary → primary): `op`(1) `port`(2) payload, `op` one of add port,
+//!   remove port, link, port settings: the secondary's single-homed ports as the primary must
+//!   know them.
+//! * [`STP_CLAIM`]: `incumbent`(1: 0/1), sent by both peers when ICCP connects.
+//! * [`STP_OUT`] (primary → secondary): `op`(1) `port`(2) then, for `op` 0 (send a BPDU) the
+//!   frame's octets, for 1 (port state) `tree`(2) `state`(1: 0 discarding, 1 learning,
+//!   2 forwarding), for 2 (flush) `tree`(2).
+//!
+//! BPDUs the secondary receives travel in the STP Relay TLV (0x3E04) with the logical port.
+
+use alloc::vec::Vec;
+use fdb::MlagId;
+use l2_types::{Instant, MacAddr, PortNo};
+use stp::{AdminP2p, BridgeConfig, ForceVersion, LinkState, PathCost, PathCostMethod, PortConfig};
+
+/// Consistency record kind: one entry of the primary's STP input log.
+pub const STP_LOG: u8 = 0x10;
+/// Consistency record kind: the primary's bridge fingerprint after an entry.
+pub const STP_FINGERPRINT: u8 = 0x11;
+/// Consistency record kind: the secondary asks for a catch-up of the log.
+pub const STP_RESYNC: u8 = 0x12;
+/// Consistency record kind: one of the secondary's single-homed ports (add, remove, link).
+pub const STP_PORT: u8 = 0x13;
+
+/// Consistency record kind: a peer's claim to the STP authority at a connection (`1` if it
+/// ran the pair's bridge with its halves released, else `0`).
+pub const STP_CLAIM: u8 = 0x14;
+
+/// Consistency record kind: an output of the primary's bridge about a port the secondary
+/// serves (a BPDU to send, a port state, a flush).
+pub const STP_OUT: u8 = 0x15;
+
+/// Catch-up flag of [`Entry::op`].
+pub(crate) const CATCH_UP: u8 = 0x80;
+/// Last-of-catch-up flag of [`Entry::op`].
+pub(crate) const CATCH_UP_END: u8 = 0x40;
+
+/// The operation of a log entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Genesis,
+    AddPort,
+    RemovePort,
+    Link,
+    Frame,
+    Timeout,
+    Bridge,
+    SetPort,
+}
+
+impl Op {
+    const fn code(self) -> u8 {
+        match self {
+            Self::Genesis => 0,
+            Self::AddPort => 1,
+            Self::RemovePort => 2,
+            Self::Link => 3,
+            Self::Frame => 4,
+            Self::Timeout => 5,
+            Self::Bridge => 6,
+            Self::SetPort => 7,
+        }
+    }
+
+    const fn of(code: u8) -> Option<Self> {
+        Some(match code {
+            0 => Self::Genesis,
+            1 => Self::AddPort,
+            2 => Self::RemovePort,
+            3 => Self::Link,
+            4 => Self::Frame,
+            5 => Self::Timeout,
+            6 => Self::Bridge,
+            7 => Self::SetPort,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of the input log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub seq: u32,
+    pub at: Instant,
+    pub op: Op,
+    /// [`CATCH_UP`] / [`CATCH_UP_END`].
+    pub flags: u8,
+    pub port: u16,
+    pub payload: Vec<u8>,
+}
+
+struct Rd<'a>(&'a [u8]);
+
+impl<'a> Rd<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (a, b) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1)?.first().copied()
+    }
+    fn u16(&mut self) -> Option<u16> {
+        let b = self.take(2)?;
+        Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4)?);
+        Some(u32::from_be_bytes(a))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Some(u64::from_be_bytes(a))
+    }
+    fn mac(&mut self) -> Option<MacAddr> {
+        MacAddr::from_slice(self.take(6)?)
+    }
+    fn rest(self) -> &'a [u8] {
+        self.0
+    }
+}
+
+impl Entry {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(15 + self.payload.len());
+        v.extend_from_slice(&self.seq.to_be_bytes());
+        v.extend_from_slice(&self.at.as_nanos().to_be_bytes());
+        v.push(self.op.code() | self.flags);
+        v.extend_from_slice(&self.port.to_be_bytes());
+        v.extend_from_slice(&self.payload);
+        v
+    }
+
+    /// Total: `None` for anything that is not an entry.
+    pub(crate) fn decode(b: &[u8]) -> Option<Self> {
+        let mut r = Rd(b);
+        let seq = r.u32()?;
+        let at = Instant::from_nanos(r.u64()?);
+        let op = r.u8()?;
+        let port = r.u16()?;
+        Some(Self {
+            seq,
+            at,
+            op: Op::of(op & 0x3f)?,
+            flags: op & (CATCH_UP | CATCH_UP_END),
+            port,
+            payload: r.rest().to_vec(),
+        })
+    }
+}
+
+/// A secondary's port record ([`STP_PORT`]).
+pub(crate) fn encode_port(op: Op, port: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(3 + payload.len());
+    v.push(op.code());
+    v.extend_from_slice(&port.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Total decoder of [`encode_port`].
+pub(crate) fn decode_port(b: &[u8]) -> Option<(Op, u16, &[u8])> {
+    let mut r = Rd(b);
+    let op = Op::of(r.u8()?)?;
+    let port = r.u16()?;
+    matches!(op, Op::AddPort | Op::RemovePort | Op::Link | Op::SetPort).then_some((
+        op,
+        port,
+        r.rest(),
+    ))
+}
+
+/// A fingerprint record ([`STP_FINGERPRINT`]).
+pub(crate) fn encode_fingerprint(seq: u32, fp: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(12);
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&fp.to_be_bytes());
+    v
+}
+
+/// Total decoder of [`encode_fingerprint`].
+pub(crate) fn decode_fingerprint(b: &[u8]) -> Option<(u32, u64)> {
+    let mut r = Rd(b);
+    let v = (r.u32()?, r.u64()?);
+    r.rest().is_empty().then_some(v)
+}
+
+pub(crate) fn encode_bridge(c: &BridgeConfig) -> Vec<u8> {
+    let mut v = Vec::with_capacity(16);
+    v.extend_from_slice(&c.address.0);
+    v.extend_from_slice(&c.priority.to_be_bytes());
+    v.extend_from_slice(&[
+        c.max_age,
+        c.hello_time,
+        c.forward_delay,
+        c.tx_hold_count,
+        c.force_version.number(),
+        c.max_hops,
+        match c.path_cost_method {
+            PathCostMethod::Long => 0,
+            PathCostMethod::Short => 1,
+        },
+    ]);
+    v
+}
+
+pub(crate) fn decode_bridge(b: &[u8]) -> Option<BridgeConfig> {
+    let mut r = Rd(b);
+    let mut c = BridgeConfig::new(r.mac()?);
+    c.priority = r.u16()?;
+    c.max_age = r.u8()?;
+    c.hello_time = r.u8()?;
+    c.forward_delay = r.u8()?;
+    c.tx_hold_count = r.u8()?;
+    c.force_version = match r.u8()? {
+        0 => ForceVersion::Stp,
+        2 => ForceVersion::Rstp,
+        3 => ForceVersion::Mstp,
+        _ => return None,
+    };
+    c.max_hops = r.u8()?;
+    c.path_cost_method = match r.u8()? {
+        0 => PathCostMethod::Long,
+        1 => PathCostMethod::Short,
+        _ => return None,
+    };
+    r.rest().is_empty().then_some(c)
+}
+
+pub(crate) fn encode_add(mlag: Option<MlagId>, c: &PortConfig) -> Vec<u8> {
+    let mut v = Vec::with_capacity(19);
+    v.push(u8::from(mlag.is_some()));
+    v.extend_from_slice(&mlag.map_or(0, |m| m.0).to_be_bytes());
+    v.extend_from_slice(&c.mac.0);
+    let flags = [
+        c.enabled,
+        c.admin_edge,
+        c.auto_edge,
+        c.bpdu_guard,
+        c.root_guard,
+        c.loop_guard,
+        c.bpdu_filter,
+        c.restricted_tcn,
+        c.bridge_assurance,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0u16, |f, (i, b)| f | (u16::from(*b) << i));
+    v.extend_from_slice(&flags.to_be_bytes());
+    v.push(c.priority);
+    let cost = match c.path_cost {
+        PathCost::Auto => 0,
+        PathCost::Fixed(x) => x,
+    };
+    v.extend_from_slice(&cost.to_be_bytes());
+    v.push(match c.point_to_point {
+        AdminP2p::Auto => 0,
+        AdminP2p::ForceTrue => 1,
+        AdminP2p::ForceFalse => 2,
+    });
+    v
+}
+
+pub(crate) fn decode_add(b: &[u8]) -> Option<(Option<MlagId>, PortConfig)> {
+    let mut r = Rd(b);
+    let is_mlag = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let id = r.u32()?;
+    let mut c = PortConfig::new(r.mac()?);
+    let f = r.u16()?;
+    let bit = |i: u16| f & (1 << i) != 0;
+    c.enabled = bit(0);
+    c.admin_edge = bit(1);
+    c.auto_edge = bit(2);
+    c.bpdu_guard = bit(3);
+    c.root_guard = bit(4);
+    c.loop_guard = bit(5);
+    c.bpdu_filter = bit(6);
+    c.restricted_tcn = bit(7);
+    c.bridge_assurance = bit(8);
+    c.priority = r.u8()?;
+    c.path_cost = match r.u32()? {
+        0 => PathCost::Auto,
+        x => PathCost::Fixed(x),
+    };
+    c.point_to_point = match r.u8()? {
+        0 => AdminP2p::Auto,
+        1 => AdminP2p::ForceTrue,
+        2 => AdminP2p::ForceFalse,
+        _ => return None,
+    };
+    r.rest()
+        .is_empty()
+        .then_some((is_mlag.then_some(MlagId(id)), c))
+}
+
+pub(crate) fn encode_link(l: LinkState) -> Vec<u8> {
+    let mut v = Vec::with_capacity(6);
+    match l {
+        LinkState::Down => v.extend_from_slice(&[0, 0, 0, 0, 0, 0]),
+        LinkState::Up {
+            speed_mbps,
+            full_duplex,
+        } => {
+            v.push(1);
+            v.extend_from_slice(&speed_mbps.to_be_bytes());
+            v.push(u8::from(full_duplex));
+        }
+    }
+    v
+}
+
+pub(crate) fn decode_link(b: &[u8]) -> Option<LinkState> {
+    let mut r = Rd(b);
+    let up = r.u8()?;
+    let speed_mbps = r.u32()?;
+    let fd = r.u8()?;
+    if !r.rest().is_empty() || up > 1 || fd > 1 {
+        return None;
+    }
+    Some(if up == 1 {
+        LinkState::Up {
+            speed_mbps,
+            full_duplex: fd == 1,
+        }
+    } else {
+        LinkState::Down
+    })
+}
+
+/// An output of the primary's bridge about a port the secondary serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Out<'a> {
+    Transmit(u16, &'a [u8]),
+    State(u16, stp::TreeId, stp::PortState),
+    Flush(u16, stp::TreeId),
+}
+
+impl Out<'_> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            Self::Transmit(p, f) => {
+                v.push(0);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(f);
+            }
+            Self::State(p, t, s) => {
+                v.push(1);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(&t.to_be_bytes());
+                v.push(match s {
+                    stp::PortState::Discarding => 0,
+                    stp::PortState::Learning => 1,
+                    stp::PortState::Forwarding => 2,
+                });
+            }
+            Self::Flush(p, t) => {
+                v.push(2);
+                v.extend_from_slice(&p.to_be_bytes());
+                v.extend_from_slice(&t.to_be_bytes());
+            }
+        }
+        v
+    }
+}
+
+/// Total decoder of [`Out::encode`].
+pub(crate) fn decode_out(b: &[u8]) -> Option<Out<'_>> {
+    let mut r = Rd(b);
+    let op = r.u8()?;
+    let port = r.u16()?;
+    match op {
+        0 => Some(Out::Transmit(port, r.rest())),
+        1 => {
+            let tree = r.u16()?;
+            let state = match r.u8()? {
+                0 => stp::PortState::Discarding,
+                1 => stp::PortState::Learning,
+                2 => stp::PortState::Forwarding,
+                _ => return None,
+            };
+            r.rest().is_empty().then_some(Out::State(port, tree, state))
+        }
+        2 => {
+            let tree = r.u16()?;
+            r.rest().is_empty().then_some(Out::Flush(port, tree))
+        }
+        _ => None,
+    }
+}
+
+/// What applying an entry did, beyond the bridge's own outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Nothing to note.
+    Ok,
+    /// A genesis: the bridge was replaced.
+    Reset,
+    /// A port was added with this mlag-id.
+    Mlag(MlagId, u16),
+    /// The entry could not be applied (malformed payload or refused by the bridge).
+    Refused,
+}
+
+/// Applies one log entry to `bridge` (a genesis creates it). The primary records an entry and
+/// then applies it with this function, the replica applies what it receives with it: one code
+/// path, one result.
+pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
+    if e.op == Op::Genesis {
+        return match decode_bridge(&e.payload).and_then(|c| stp::Bridge::new(c).ok()) {
+            Some(b) => {
+                *bridge = Some(b);
+                Applied::Reset
+            }
+            None => Applied::Refused,
+        };
+    }
+    let Some(b) = bridge.as_mut() else {
+        return Applied::Refused;
+    };
+    let port = PortNo(e.port);
+    match e.op {
+        Op::Genesis => Applied::Refused,
+        Op::AddPort => match decode_add(&e.payload) {
+            Some((mlag, cfg)) if b.add_port(e.at, port, cfg).is_ok() => {
+                mlag.map_or(Applied::Ok, |m| Applied::Mlag(m, e.port))
+            }
+            _ => Applied::Refused,
+        },
+        Op::RemovePort => match b.remove_port(e.at, port) {
+            Ok(()) => Applied::Ok,
+            Err(_) => Applied::Refused,
+        },
+        Op::Link => match decode_link(&e.payload) {
+            Some(l) => {
+                b.handle_link(e.at, port, l);
+                Applied::Ok
+            }
+            None => Applied::Refused,
+        },
+        Op::Frame => {
+            // Rejections are counted in the bridge's statistics, on both replicas alike.
+            let _ = b.handle_frame(e.at, port, &e.payload);
+            Applied::Ok
+        }
+        Op::Timeout => {
+            b.handle_timeout(e.at);
+            Applied::Ok
+        }
+        Op::Bridge => match decode_bridge(&e.payload) {
+            Some(c) if b.set_bridge_config(e.at, c).is_ok() => Applied::Ok,
+            _ => Applied::Refused,
+        },
+        Op::SetPort => match decode_add(&e.payload) {
+            Some((_, cfg)) if b.set_port_config(e.at, port, cfg).is_ok() => Applied::Ok,
+            _ => Applied::Refused,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn entries() -> Vec<Entry> {
+        let mut pc = PortConfig::new(MacAddr([2, 0, 0, 0, 0, 9]));
+        pc.admin_edge = true;
+        pc.bridge_assurance = true;
+        pc.priority = 96;
+        pc.path_cost = PathCost::Fixed(2000);
+        pc.point_to_point = AdminP2p::ForceFalse;
+        let mut bc = BridgeConfig::new(MacAddr([2, 0, 0, 0, 1, 0]));
+        bc.priority = 4096;
+        bc.force_version = ForceVersion::Mstp;
+        bc.path_cost_method = PathCostMethod::Short;
+        let at = Instant::from_millis(1234);
+        let e = |seq, op, port, payload| Entry {
+            seq,
+            at,
+            op,
+            flags: 0,
+            port,
+            payload,
+        };
+        vec![
+            e(0, Op::Genesis, 0, encode_bridge(&bc)),
+            e(1, Op::AddPort, 3073, encode_add(Some(MlagId(10)), &pc)),
+            e(
+                2,
+                Op::AddPort,
+                1,
+                encode_add(None, &PortConfig::new(MacAddr([2, 0, 0, 0, 0, 1]))),
+            ),
+            e(
+                3,
+                Op::Link,
+                1,
+                encode_link(LinkState::Up {
+                    speed_mbps: 10_000,
+                    full_duplex: true,
+                }),
+            ),
+            e(4, Op::Link, 1, encode_link(LinkState::Down)),
+            e(5, Op::Frame, 1, vec![1, 2, 3]),
+            e(6, Op::Timeout, 0, Vec::new()),
+            e(7, Op::Bridge, 0, encode_bridge(&bc)),
+            e(8, Op::SetPort, 3073, encode_add(Some(MlagId(10)), &pc)),
+            e(9, Op::RemovePort, 1, Vec::new()),
+        ]
+    }
+
+    #[test]
+    fn entries_round_trip_with_flags() {
+        for mut e in entries() {
+            assert_eq!(Entry::decode(&e.encode()), Some(e.clone()));
+            e.flags = CATCH_UP | CATCH_UP_END;
+            assert_eq!(Entry::decode(&e.encode()), Some(e));
+        }
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let es = entries();
+        let bc = decode_bridge(&es[0].payload).unwrap();
+        assert_eq!(encode_bridge(&bc), es[0].payload);
+        assert_eq!(bc.priority, 4096);
+        assert_eq!(bc.force_version, ForceVersion::Mstp);
+        let (id, pc) = decode_add(&es[1].payload).unwrap();
+        assert_eq!(id, Some(MlagId(10)));
+        assert_eq!(encode_add(id, &pc), es[1].payload);
+        assert!(pc.admin_edge && pc.bridge_assurance && !pc.bpdu_guard);
+        assert_eq!(pc.path_cost, PathCost::Fixed(2000));
+        assert_eq!(decode_add(&es[2].payload).unwrap().0, None);
+        assert_eq!(decode_link(&es[4].payload), Some(LinkState::Down));
+        assert_eq!(
+            decode_fingerprint(&encode_fingerprint(7, 99)),
+            Some((7, 99))
+        );
+        let p = encode_port(Op::Link, 1537, &es[3].payload);
+        assert_eq!(
+            decode_port(&p),
+            Some((Op::Link, 1537, es[3].payload.as_slice()))
+        );
+    }
+
+    #[test]
+    fn decoders_are_total_and_strict() {
+        for e in entries() {
+            let b = e.encode();
+            for n in 0..b.len() {
+                let _ = Entry::decode(&b[..n]);
+                let _ = decode_bridge(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_add(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_link(&e.payload[..n.min(e.payload.len())]);
+                let _ = decode_port(&b[..n]);
+                let _ = decode_fingerprint(&b[..n]);
+            }
+        }
+        assert_eq!(Entry::decode(&[0; 14]), None, "short header");
+        let mut b = entries()[0].encode();
+        b[12] = 0x3f;
+        assert_eq!(Entry::decode(&b), None, "unknown operation");
+        assert_eq!(decode_link(&[2, 0, 0, 0, 0, 0]), None);
+        assert_eq!(decode_port(&encode_port(Op::Frame, 1, &[])), None);
+        let mut bc = encode_bridge(&BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1])));
+        bc.push(0);
+        assert_eq!(decode_bridge(&bc), None, "trailing octets");
+    }
+
+    #[test]
+    fn replaying_the_same_entries_gives_the_same_bridge() {
+        let es = entries();
+        let (mut a, mut b) = (None, None);
+        for e in &es {
+            apply(&mut a, e);
+        }
+        for e in &es {
+            apply(&mut b, e);
+        }
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert!(a.port(PortNo(3073)).is_some());
+        assert!(a.port(PortNo(1)).is_none(), "removed");
+        assert_eq!(
+            apply(&mut None, &es[5]),
+            Applied::Refused,
+            "no bridge before genesis"
+        );
+    }
+}

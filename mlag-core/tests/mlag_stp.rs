@@ -1,0 +1,787 @@
+//! The pair as ONE logical STP bridge, in virtual time: Peer1 and Peer2 (Quick setup) wired
+//! by their peer-ports; a client with an LACP bond of one link to each peer and an RSTP bridge
+//! (`stp::Bridge`) on that bond; an external RSTP bridge X with one link to each peer's
+//! single-homed `ether1` (so X–Peer1–peer-link–Peer2–X is a loop the logical bridge must break).
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use core::time::Duration;
+use l2_types::{Instant, MacAddr, PortNo};
+use mlag_core::config::Config;
+use mlag_core::coordinator::{Coordinator, LinkState, Options, StpMode};
+use mlag_core::dataplane::{CIST, Call, MlagId, PortState, RecordingDataplane};
+use std::collections::{BTreeSet, VecDeque};
+use stp::wire::{Bpdu, BpduFrame, BridgeId, FrameKind};
+
+type C = Coordinator<RecordingDataplane>;
+
+const UP: LinkState = LinkState::Up {
+    speed_mbps: 10_000,
+    full_duplex: true,
+};
+const SUP: stp::LinkState = stp::LinkState::Up {
+    speed_mbps: 10_000,
+    full_duplex: true,
+};
+const ID: MlagId = MlagId(10);
+const PAIR_ID: MacAddr = MacAddr([2, 0, 0, 0, 1, 0]);
+const CLIENT: MacAddr = MacAddr([2, 0, 0, 0, 0xc, 0]);
+const XMAC: MacAddr = MacAddr([2, 0, 0, 0, 0xe, 0]);
+
+/// Where a peer's frame goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dest {
+    Peer(usize),
+    Client(u16),
+    X(u16),
+}
+
+struct Net {
+    now: Instant,
+    peers: [C; 2],
+    slave: [PortNo; 2],
+    ether1: [PortNo; 2],
+    client: lacp::System,
+    client_stp: stp::Bridge,
+    x: stp::Bridge,
+    alive: [bool; 2],
+    peer_link: bool,
+    peer_delay: Duration,
+    inflight: VecDeque<(Instant, usize, Vec<u8>)>,
+    /// Bridge Identifiers in the BPDUs each peer sent, by destination.
+    seen: BTreeSet<(String, BridgeId)>,
+    /// BPDUs the client received per period (counted to prove one copy).
+    client_bpdus: u64,
+    /// Peer-link impairment: drop every n-th frame, send every m-th twice (0 = off).
+    drop_every: u32,
+    dup_every: u32,
+    peer_frames: u32,
+}
+
+fn bridge_id_of(frame: &[u8]) -> Option<BridgeId> {
+    let f = BpduFrame::parse(frame).ok()?;
+    let FrameKind::Bpdu(b) = f.kind else {
+        return None;
+    };
+    match Bpdu::parse(b).ok()? {
+        Bpdu::Rst(r) => Some(r.bpdu.bridge_id),
+        Bpdu::Config { bpdu, .. } => Some(bpdu.bridge_id),
+        Bpdu::Mst(m) => Some(m.cist.bridge_id),
+        Bpdu::Tcn { .. } => None,
+    }
+}
+
+fn is_bpdu(frame: &[u8]) -> bool {
+    frame.starts_with(&[0x01, 0x80, 0xc2, 0, 0, 0])
+}
+
+impl Net {
+    fn new(cfgs: [Config; 2], x_priority: u16) -> Self {
+        let now = Instant::ZERO;
+        let [c1, c2] = cfgs;
+        let mk = |c: Config, seed| {
+            C::new(
+                c.validate().unwrap(),
+                RecordingDataplane::new(),
+                &Options::new(seed),
+                now,
+            )
+            .unwrap()
+        };
+        let mut peers = [mk(c1, 1), mk(c2, 2)];
+        let find = |c: &C, n: &str| {
+            let v = c.config();
+            v.port_no(v.find(n).unwrap())
+        };
+        let slave = [0, 1].map(|i| find(&peers[i], "sfp-sfpplus2"));
+        let ether1 = [0, 1].map(|i| find(&peers[i], "ether1"));
+        for (i, c) in peers.iter_mut().enumerate() {
+            let pp = c.peer_port();
+            c.handle_link(now, pp, UP);
+            c.handle_link(now, slave[i], UP);
+            c.handle_link(now, ether1[i], UP);
+        }
+        let mut client = lacp::System::new(lacp::SystemConfig::new(CLIENT));
+        client
+            .add_lag(now, lacp::LagId(1), lacp::LagConfig::new(1))
+            .unwrap();
+        for port in 1..=2u16 {
+            let cfg =
+                lacp::PortConfig::new(MacAddr([2, 0, 0, 0, 0xc, port as u8]), lacp::LagId(1), port);
+            client.add_port(now, PortNo(port), cfg).unwrap();
+            client.handle_link(now, PortNo(port), UP);
+        }
+        let mut client_stp = stp::Bridge::new(stp::BridgeConfig::new(CLIENT)).unwrap();
+        client_stp
+            .add_port(now, PortNo(1), stp::PortConfig::new(CLIENT))
+            .unwrap();
+        client_stp.handle_link(now, PortNo(1), SUP);
+        let mut xc = stp::BridgeConfig::new(XMAC);
+        xc.priority = x_priority;
+        let mut x = stp::Bridge::new(xc).unwrap();
+        for p in 1..=2u16 {
+            x.add_port(
+                now,
+                PortNo(p),
+                stp::PortConfig::new(MacAddr([2, 0, 0, 0, 0xe, p as u8])),
+            )
+            .unwrap();
+            x.handle_link(now, PortNo(p), SUP);
+        }
+        Self {
+            now,
+            peers,
+            slave,
+            ether1,
+            client,
+            client_stp,
+            x,
+            alive: [true; 2],
+            peer_link: true,
+            peer_delay: Duration::from_millis(1),
+            inflight: VecDeque::new(),
+            seen: BTreeSet::new(),
+            client_bpdus: 0,
+            drop_every: 0,
+            dup_every: 0,
+            peer_frames: 0,
+        }
+    }
+
+    fn dest(&self, i: usize, port: PortNo) -> Option<Dest> {
+        if port == self.peers[i].peer_port() {
+            Some(Dest::Peer(1 - i))
+        } else if port == self.slave[i] {
+            Some(Dest::Client(i as u16 + 1))
+        } else if port == self.ether1[i] {
+            Some(Dest::X(i as u16 + 1))
+        } else {
+            None
+        }
+    }
+
+    /// The client's member a frame of its bond goes out on: the first distributing one.
+    fn client_member(&self) -> Option<u16> {
+        (1..=2u16).find(|p| self.client.port(PortNo(*p)).is_some_and(|s| s.distributing))
+    }
+
+    fn deliver(&mut self) {
+        let mut buf = vec![0u8; 1514];
+        loop {
+            let mut moved = false;
+            for i in 0..2 {
+                let calls = self.peers[i].dataplane_mut().take_calls();
+                if !self.alive[i] {
+                    continue;
+                }
+                for call in calls {
+                    let Call::Transmit { port, frame } = call else {
+                        continue;
+                    };
+                    let Some(d) = self.dest(i, port) else {
+                        continue;
+                    };
+                    if is_bpdu(&frame)
+                        && let Some(id) = bridge_id_of(&frame)
+                    {
+                        self.seen.insert((format!("{d:?}"), id));
+                    }
+                    moved = true;
+                    match d {
+                        Dest::Peer(to) => {
+                            if self.peer_link && self.alive[to] {
+                                self.peer_frames += 1;
+                                let k = self.peer_frames;
+                                if self.drop_every > 0 && k.is_multiple_of(self.drop_every) {
+                                    continue;
+                                }
+                                let at = self.now + self.peer_delay;
+                                if self.dup_every > 0 && k.is_multiple_of(self.dup_every) {
+                                    self.inflight.push_back((at, to, frame.clone()));
+                                }
+                                self.inflight.push_back((at, to, frame));
+                            }
+                        }
+                        Dest::Client(p) => {
+                            if is_bpdu(&frame) {
+                                self.client_bpdus += 1;
+                                let _ = self.client_stp.handle_frame(self.now, PortNo(1), &frame);
+                            } else {
+                                let _ = self.client.handle_frame(self.now, PortNo(p), &frame);
+                            }
+                        }
+                        Dest::X(p) => {
+                            let _ = self.x.handle_frame(self.now, PortNo(p), &frame);
+                        }
+                    }
+                }
+            }
+            while let Some(t) = self.client.poll_transmit(&mut buf) {
+                let i = usize::from(t.port.0 - 1);
+                if self.alive[i] {
+                    moved = true;
+                    let frame = buf[..t.len].to_vec();
+                    let slave = self.slave[i];
+                    self.peers[i].handle_frame(self.now, slave, &frame);
+                }
+            }
+            while self.client.poll_event().is_some() {}
+            while let Some(t) = self.client_stp.poll_transmit(&mut buf) {
+                if let Some(m) = self.client_member() {
+                    let i = usize::from(m - 1);
+                    if self.alive[i] {
+                        moved = true;
+                        let frame = buf[..t.len].to_vec();
+                        let slave = self.slave[i];
+                        self.peers[i].handle_frame(self.now, slave, &frame);
+                    }
+                }
+            }
+            while self.client_stp.poll_event().is_some() {}
+            while let Some(t) = self.x.poll_transmit(&mut buf) {
+                let i = usize::from(t.port.0 - 1);
+                if self.alive[i] {
+                    moved = true;
+                    let frame = buf[..t.len].to_vec();
+                    let e = self.ether1[i];
+                    self.peers[i].handle_frame(self.now, e, &frame);
+                }
+            }
+            while self.x.poll_event().is_some() {}
+            while self
+                .inflight
+                .front()
+                .is_some_and(|(at, _, _)| *at <= self.now)
+            {
+                let (_, to, frame) = self.inflight.pop_front().unwrap();
+                moved = true;
+                if self.peer_link && self.alive[to] {
+                    let pp = self.peers[to].peer_port();
+                    self.peers[to].handle_frame(self.now, pp, &frame);
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn run_until(&mut self, until: Instant) {
+        loop {
+            self.deliver();
+            let next = self
+                .peers
+                .iter()
+                .zip(self.alive)
+                .filter(|(_, a)| *a)
+                .filter_map(|(p, _)| p.poll_timeout())
+                .chain(self.client.poll_timeout())
+                .chain(self.client_stp.poll_timeout())
+                .chain(self.x.poll_timeout())
+                .chain(self.inflight.front().map(|(at, _, _)| *at))
+                .min();
+            match next {
+                Some(t) if t <= until => {
+                    self.now = t.max(self.now);
+                    for (p, a) in self.peers.iter_mut().zip(self.alive) {
+                        if a {
+                            p.handle_timeout(self.now);
+                        }
+                    }
+                    self.client.handle_timeout(self.now);
+                    if self
+                        .client_stp
+                        .poll_timeout()
+                        .is_some_and(|t| t <= self.now)
+                    {
+                        self.client_stp.handle_timeout(self.now);
+                    }
+                    if self.x.poll_timeout().is_some_and(|t| t <= self.now) {
+                        self.x.handle_timeout(self.now);
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.now = until.max(self.now);
+    }
+
+    fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    /// Peer `i` dies: its links go dark; the others see carrier loss.
+    fn crash(&mut self, i: usize) {
+        self.alive[i] = false;
+        let now = self.now;
+        let o = 1 - i;
+        let pp = self.peers[o].peer_port();
+        self.peers[o].handle_link(now, pp, LinkState::Down);
+        self.client
+            .handle_link(now, PortNo(i as u16 + 1), LinkState::Down);
+        self.x
+            .handle_link(now, PortNo(i as u16 + 1), stp::LinkState::Down);
+    }
+
+    /// Peer `i` boots again with `cfg` (a new coordinator, every link up).
+    fn restart(&mut self, i: usize, cfg: Config) {
+        let now = self.now;
+        self.alive[i] = true;
+        let mut c = C::new(
+            cfg.validate().unwrap(),
+            RecordingDataplane::new(),
+            &Options::new(100 + i as u64),
+            now,
+        )
+        .unwrap();
+        let pp = c.peer_port();
+        c.handle_link(now, pp, UP);
+        c.handle_link(now, self.slave[i], UP);
+        c.handle_link(now, self.ether1[i], UP);
+        self.peers[i] = c;
+        let o = 1 - i;
+        let opp = self.peers[o].peer_port();
+        self.peers[o].handle_link(now, opp, UP);
+        self.client.handle_link(now, PortNo(i as u16 + 1), UP);
+        self.x.handle_link(now, PortNo(i as u16 + 1), SUP);
+    }
+
+    fn bridge(&self, i: usize) -> &stp::Bridge {
+        self.peers[i].stp().expect("a logical bridge")
+    }
+
+    /// The logical port of the MLAG, as each peer's bridge sees it: (role, state).
+    fn mlag_port(&self, i: usize) -> (stp::Role, PortState) {
+        let l = self.peers[i].stp_mlag_port(ID).unwrap();
+        let p = self.bridge(i).port(l).unwrap();
+        (p.role, p.state)
+    }
+}
+
+fn quick(stp_priority: Option<u16>) -> [Config; 2] {
+    [1, 2].map(|p| {
+        let mut c = Config::quick_setup(p);
+        if let Some(pr) = stp_priority {
+            c.bridges[0].priority = pr;
+        }
+        c
+    })
+}
+
+/// Forwarding state of a peer's host port in its dataplane.
+fn dp_state(n: &Net, i: usize, port: PortNo) -> PortState {
+    n.peers[i].dataplane().port_state(port, CIST)
+}
+
+#[test]
+fn both_peers_report_one_root_and_one_state_per_mlag_port() {
+    let mut n = Net::new(quick(None), 32768);
+    n.run_for(Duration::from_secs(40));
+    assert_eq!(n.peers[0].stp_mode(), StpMode::Primary);
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
+    let (a, b) = (n.bridge(0), n.bridge(1));
+    assert_eq!(a.bridge_id(), b.bridge_id());
+    assert_eq!(a.bridge_id().address(), PAIR_ID);
+    assert_eq!(a.tree().root_priority, b.tree().root_priority);
+    assert_eq!(a.fingerprint(), b.fingerprint(), "the replica is exact");
+    assert_eq!(n.mlag_port(0), n.mlag_port(1));
+    assert_eq!(n.mlag_port(0).1, PortState::Forwarding);
+    // The MLAG port's state is applied to the local half on both peers.
+    for i in 0..2 {
+        let bond = n.peers[i]
+            .stp_ports()
+            .into_iter()
+            .find(|(_, l)| l.0 >= 3073)
+            .unwrap()
+            .0;
+        assert_eq!(dp_state(&n, i, bond), PortState::Forwarding);
+        let m = n.peers[i].monitor().stp;
+        assert!(m.ready, "{m:?}");
+    }
+    assert_eq!(n.peers[1].monitor().stp.in_sync, Some(true));
+    // The client's bond is one port that hears one designated bridge: the pair.
+    let cp = n.client_stp.port(PortNo(1)).unwrap();
+    assert_eq!(cp.port_priority.designated_bridge.address(), PAIR_ID);
+}
+
+#[test]
+fn pair_elected_root_shows_as_root_on_both_peers_and_every_link_sees_one_bridge_id() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    // Before the peers meet (the first ICCP exchange) each is a bridge of its own, as each is
+    // its own LACP system; from the connection on, the pair is one bridge.
+    n.run_for(Duration::from_secs(2));
+    assert!(
+        n.peers
+            .iter()
+            .all(|p| p.monitor().status == iccp::Status::Connected)
+    );
+    n.seen.clear();
+    n.run_for(Duration::from_secs(40));
+    for i in 0..2 {
+        let m = n.peers[i].monitor().stp;
+        assert!(m.is_root, "peer {i}: {m:?}");
+        assert_eq!(m.root, m.bridge_id);
+    }
+    assert_eq!(n.x.tree().root_priority.root.address(), PAIR_ID);
+    assert_eq!(n.client_stp.tree().root_priority.root.address(), PAIR_ID);
+    // Every BPDU either peer sent on any link (X's two links, the client's two links) carried
+    // the one Bridge Identifier.
+    let ids: BTreeSet<BridgeId> = n
+        .seen
+        .iter()
+        .filter(|(d, _)| !d.starts_with("Peer"))
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(ids.len(), 1, "{:?}", n.seen);
+    assert_eq!(ids.iter().next().unwrap().address(), PAIR_ID);
+    let dests: BTreeSet<&str> = n.seen.iter().map(|(d, _)| d.as_str()).collect();
+    assert!(
+        dests.contains("X(1)") && dests.contains("X(2)"),
+        "{dests:?}"
+    );
+    // The loop X–Peer1–peer-link–Peer2–X is broken exactly once: of the four ports on the two
+    // X links, exactly one discards (X's Alternate, the pair being root).
+    let pair_ports = [
+        dp_state(&n, 0, n.ether1[0]),
+        dp_state(&n, 1, n.ether1[1]),
+        n.x.port(PortNo(1)).unwrap().state,
+        n.x.port(PortNo(2)).unwrap().state,
+    ];
+    let blocked = pair_ports
+        .iter()
+        .filter(|s| **s != PortState::Forwarding)
+        .count();
+    assert_eq!(blocked, 1, "{pair_ports:?}");
+    assert!(
+        n.x.ports()
+            .any(|p| p.role == stp::Role::Alternate && p.state == PortState::Discarding)
+    );
+}
+
+#[test]
+fn external_root_the_loop_is_broken_once_on_the_pair_side() {
+    let mut n = Net::new(quick(None), 4096);
+    n.run_for(Duration::from_secs(40));
+    for i in 0..2 {
+        let m = n.peers[i].monitor().stp;
+        assert!(!m.is_root);
+        assert_eq!(m.root.unwrap().address(), XMAC);
+    }
+    let states = [
+        dp_state(&n, 0, n.ether1[0]),
+        dp_state(&n, 1, n.ether1[1]),
+        n.x.port(PortNo(1)).unwrap().state,
+        n.x.port(PortNo(2)).unwrap().state,
+    ];
+    let blocked = states
+        .iter()
+        .filter(|s| **s != PortState::Forwarding)
+        .count();
+    assert_eq!(blocked, 1, "{states:?}");
+    // Both peers agree on which of the pair's ports is Root and which Alternate.
+    let a = n.bridge(0);
+    let b = n.bridge(1);
+    for p in a.ports() {
+        let q = b.port(p.port).unwrap();
+        assert_eq!((p.role, p.state), (q.role, q.state), "port {}", p.port.0);
+    }
+    assert_eq!(a.ports().filter(|p| p.role == stp::Role::Root).count(), 1);
+    assert_eq!(
+        a.ports().filter(|p| p.role == stp::Role::Alternate).count(),
+        1
+    );
+}
+
+#[test]
+fn mlag_bpdus_reach_the_client_once() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    n.client_bpdus = 0;
+    n.run_for(Duration::from_secs(20));
+    // Hello Time 2 s: ~10 BPDUs in 20 s on the one MLAG port; two copies would be ~20.
+    assert!(
+        (9..=12).contains(&n.client_bpdus),
+        "client heard {} BPDUs",
+        n.client_bpdus
+    );
+}
+
+#[test]
+fn primary_crash_survivor_keeps_the_bridge_id_and_the_mlag_port_forwarding() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let id = n.bridge(1).bridge_id();
+    let bond1 = n.peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
+    n.peers[1].dataplane_mut().take_calls();
+    n.crash(0);
+    // Every step of the failover: the survivor's half of the MLAG never stops forwarding.
+    for _ in 0..200 {
+        n.run_for(Duration::from_millis(100));
+        assert_eq!(
+            dp_state(&n, 1, bond1),
+            PortState::Forwarding,
+            "at {}",
+            n.now
+        );
+    }
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
+    assert_eq!(n.bridge(1).bridge_id(), id, "same Bridge Identifier");
+    assert!(n.peers[1].monitor().stp.is_root);
+    assert_eq!(
+        n.mlag_port(1),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
+    // No PortState Discarding ever reached the survivor's bond.
+    let calls = n.peers[1].dataplane_mut().take_calls();
+    assert!(!calls.iter().any(|c| matches!(
+        c,
+        Call::PortState { port, state: PortState::Discarding, .. } if *port == bond1
+    )));
+    // Neighbours: the client and X keep the pair as root; X's link to the survivor forwards.
+    assert_eq!(n.client_stp.tree().root_priority.root, id);
+    assert_eq!(n.x.tree().root_priority.root, id);
+    assert_eq!(n.x.port(PortNo(2)).unwrap().state, PortState::Forwarding);
+    assert_eq!(
+        n.client_stp.port(PortNo(1)).unwrap().state,
+        PortState::Forwarding
+    );
+}
+
+#[test]
+fn diverged_replica_is_repaired_by_the_fingerprint_check() {
+    let mut n = Net::new(quick(None), 32768);
+    n.run_for(Duration::from_secs(40));
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    // A duplicated relay applied on the replica alone (as if the secondary had fed its own
+    // copy): the replica's state drifts from the primary's.
+    let now = n.now;
+    let l = n.peers[1].stp_mlag_port(ID).unwrap();
+    let r = n.peers[1].stp_replica_mut().unwrap();
+    r.handle_link(now, l, stp::LinkState::Down);
+    assert_ne!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    // Within a Hello Time the primary's fingerprint arrives, the replica asks for a catch-up
+    // and is exact again.
+    n.run_for(Duration::from_secs(3));
+    let m = n.peers[1].monitor().stp;
+    assert!(m.fingerprint_mismatches >= 1, "{m:?}");
+    assert_eq!(m.in_sync, Some(true), "{m:?}");
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    assert_eq!(n.mlag_port(1), n.mlag_port(0));
+}
+
+#[test]
+fn secondary_bpdu_relay_loss_and_duplication_do_not_split_the_views() {
+    // The peer-link drops and duplicates frames for a while: ICCP's retransmission and
+    // duplicate detection, plus the primary's sequencing, keep one view.
+    let mut n = Net::new(quick(None), 4096);
+    n.run_for(Duration::from_secs(40));
+    let relayed = n.peers[1].monitor().stp.relayed;
+    // Every third frame on the peer-link is dropped, every fifth delivered twice, for 10 s.
+    n.drop_every = 3;
+    n.dup_every = 5;
+    n.run_for(Duration::from_secs(10));
+    assert!(
+        n.peers[1].monitor().stp.relayed > relayed,
+        "relays crossed the bad link"
+    );
+    n.drop_every = 0;
+    n.dup_every = 0;
+    n.run_for(Duration::from_secs(5));
+    assert!(
+        n.peers
+            .iter()
+            .all(|p| p.monitor().status == iccp::Status::Connected)
+    );
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    assert_eq!(n.mlag_port(0), n.mlag_port(1));
+    assert_eq!(n.peers[1].monitor().stp.in_sync, Some(true));
+}
+
+#[test]
+fn secondary_release_waits_for_the_replica() {
+    let mut n = Net::new(quick(None), 32768);
+    n.run_for(Duration::from_secs(10));
+    // The secondary's half came in only after its replica was in place.
+    let m = n.peers[1].monitor();
+    assert!(m.stp.ready);
+    assert!(m.mlags.iter().all(|h| h.released));
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
+    assert!(
+        n.peers[1].monitor().stp.relayed > 0,
+        "the secondary relays its BPDUs"
+    );
+}
+
+#[test]
+fn rejoin_keeps_the_survivors_bridge_and_holds_the_half_until_the_replica_is_in_place() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let id = n.bridge(1).bridge_id();
+    n.crash(0);
+    n.run_for(Duration::from_secs(30));
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
+    let bond1 = n.peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
+    // Peer1 boots again: lower MAC, so ICCP makes it primary, but the STP authority stays
+    // with the survivor, whose bridge is converged.
+    let [c1, _] = quick(Some(4096));
+    n.peer_delay = Duration::from_millis(40);
+    n.restart(0, c1);
+    let mut seen_held = false;
+    for _ in 0..2000 {
+        n.run_for(Duration::from_millis(5));
+        assert_eq!(
+            dp_state(&n, 1, bond1),
+            PortState::Forwarding,
+            "at {}",
+            n.now
+        );
+        let m = n.peers[0].monitor();
+        if !m.stp.ready {
+            assert!(
+                m.mlags.iter().all(|h| !h.released),
+                "released before the replica"
+            );
+            seen_held = true;
+        }
+    }
+    assert!(seen_held);
+    assert_eq!(n.peers[0].monitor().active_role, Some(iccp::Role::Primary));
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Primary);
+    assert_eq!(n.peers[0].stp_mode(), StpMode::Replica);
+    assert_eq!(n.bridge(0).bridge_id(), id);
+    assert_eq!(n.bridge(1).bridge_id(), id);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    assert!(n.peers[0].monitor().mlags.iter().all(|h| h.released));
+    n.run_for(Duration::from_secs(40));
+    assert_eq!(
+        n.mlag_port(0),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
+    assert_eq!(n.mlag_port(0), n.mlag_port(1));
+    let bond0 = n.peers[0]
+        .stp_ports()
+        .into_iter()
+        .find(|(_, l)| l.0 >= 3073)
+        .unwrap()
+        .0;
+    assert_eq!(dp_state(&n, 0, bond0), PortState::Forwarding);
+    assert_eq!(n.client.lag(lacp::LagId(1)).unwrap().ports_distributing, 2);
+    assert_eq!(n.x.tree().root_priority.root, id);
+}
+
+#[test]
+fn secondary_crash_primary_carries_on() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let id = n.bridge(0).bridge_id();
+    let fp_ports = n.bridge(0).ports().count();
+    n.crash(1);
+    n.run_for(Duration::from_secs(30));
+    assert_eq!(n.peers[0].stp_mode(), StpMode::Primary);
+    assert_eq!(n.bridge(0).bridge_id(), id);
+    // Peer2's single-homed port left the logical bridge.
+    assert_eq!(n.bridge(0).ports().count(), fp_ports - 1);
+    assert_eq!(
+        n.mlag_port(0),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
+    assert_eq!(n.x.port(PortNo(1)).unwrap().state, PortState::Forwarding);
+}
+
+#[test]
+fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(60));
+    n.crash(1);
+    // Long enough alone for the primary's log to pass STP_LOG_MAX entries.
+    let mut t = 0;
+    while n.peers[0].monitor().stp.log_complete {
+        n.run_for(Duration::from_secs(60));
+        t += 1;
+        assert!(t < 200, "the log never filled");
+    }
+    let id = n.bridge(0).bridge_id();
+    let [_, c2] = quick(Some(4096));
+    n.peer_delay = Duration::from_millis(5);
+    n.restart(1, c2);
+    for _ in 0..600 {
+        n.run_for(Duration::from_millis(100));
+        // The rejoined peer's ports do what the authoritative bridge says (one peer-link delay
+        // behind at most), never what its converging replica says.
+        if n.inflight.is_empty() && n.peers[1].monitor().stp.ready {
+            let l2 = n.peers[1]
+                .stp_ports()
+                .into_iter()
+                .find(|(h, _)| *h == n.ether1[1])
+                .unwrap();
+            assert_eq!(l2.1, PortNo(1537), "numbered as the High peer");
+            let want = n
+                .bridge(0)
+                .port(l2.1)
+                .map_or(PortState::Discarding, |p| p.state);
+            assert_eq!(dp_state(&n, 1, l2.0), want, "at {}", n.now);
+        }
+    }
+    let m = n.peers[1].monitor().stp;
+    assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
+    assert!(!m.log_complete, "a rebuilt catch-up");
+    assert_eq!(m.in_sync, Some(true), "the replica converged: {m:?}");
+    assert_eq!(n.bridge(1).fingerprint(), n.bridge(0).fingerprint());
+    assert_eq!(n.bridge(1).bridge_id(), id);
+    assert_eq!(n.x.tree().root_priority.root, id);
+    assert_eq!(
+        n.mlag_port(1),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
+}
+
+#[test]
+fn stp_settings_change_at_run_time_on_either_peer() {
+    let mut n = Net::new(quick(None), 4096);
+    n.run_for(Duration::from_secs(40));
+    assert!(!n.peers[0].monitor().stp.is_root, "X is root");
+    // Peer2 (replica) changes its single-homed port's cost: the primary's bridge takes it.
+    let apply = |n: &mut Net, i: usize, cfg: Config| {
+        let new = cfg.validate().unwrap();
+        let changes = mlag_core::config::diff(n.peers[i].config(), &new);
+        assert!(!changes.is_empty());
+        let now = n.now;
+        n.peers[i].apply(now, new, &changes).unwrap();
+    };
+    let mut c2 = Config::quick_setup(2);
+    c2.ports[2].path_cost = Some(7777);
+    apply(&mut n, 1, c2);
+    n.run_for(Duration::from_secs(5));
+    assert_eq!(n.bridge(0).port(PortNo(1537)).unwrap().path_cost, 7777);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    // Both peers lower the bridge priority: the pair becomes root, on both.
+    let mut c1 = Config::quick_setup(1);
+    c1.bridges[0].priority = 4096;
+    let mut c2 = Config::quick_setup(2);
+    c2.ports[2].path_cost = Some(7777);
+    c2.bridges[0].priority = 4096;
+    apply(&mut n, 0, c1);
+    apply(&mut n, 1, c2);
+    n.run_for(Duration::from_secs(10));
+    for i in 0..2 {
+        assert!(n.peers[i].monitor().stp.is_root, "peer {i}");
+        assert_eq!(n.bridge(i).bridge_id().priority_field(), 4096);
+    }
+    assert_eq!(n.x.tree().root_priority.root.address(), PAIR_ID);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+}
