@@ -97,6 +97,7 @@
 
 extern crate alloc;
 
+mod slots;
 pub mod sync;
 mod table;
 pub mod types;

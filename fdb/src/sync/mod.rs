@@ -26,10 +26,10 @@
 
 pub mod wire;
 
-use alloc::vec::Vec;
 use l2_types::Instant;
 
-use crate::table::{Fdb, Slot, State};
+use crate::slots::KEY_MASK;
+use crate::table::{EXT_BIT, Fdb, K_DYN, K_STATIC, KIND_BITS, KIND_SHIFT, MARK_BIT, State, sync_of};
 use crate::types::{Event, Key, SyncLocation};
 use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 
@@ -38,9 +38,7 @@ use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 pub(crate) struct SnapOut {
     pub(crate) seq: u64,
     pub(crate) mask: u64,
-    /// The owner's entries at `seq`, sorted by key.
-    pub(crate) keys: Vec<Record>,
-    pub(crate) pos: usize,
+    /// The table hash of the last key sent ([`CURSOR_START`] before the first chunk).
     pub(crate) cursor: u64,
     pub(crate) sent_last: bool,
 }
@@ -240,9 +238,8 @@ impl Fdb {
     }
 
     fn poll_snapshot(&mut self, out: &mut [u8]) -> Option<usize> {
-        let st = &mut self.st;
-        let epoch = st.cfg.epoch;
-        let so = st.snap_out.as_mut()?;
+        let epoch = self.st.cfg.epoch;
+        let so = self.st.snap_out.as_ref()?;
         // A chunk must have room for one record, or the stream would never advance.
         let room = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN + wire::RECORD_LEN_MAX;
         if so.sent_last || out.len() < room {
@@ -254,24 +251,59 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        let records = so.keys.get(so.pos..).unwrap_or_default().iter().copied();
-        let (len, _, upto) = wire::encode_snapshot(&h, records, true, out);
-        if len == 0 {
-            return None;
-        }
-        so.cursor = upto;
-        so.pos = if upto == CURSOR_START {
-            so.pos
+        // The live table in its own (hash) order from the cursor on: no copy, no sort. Changes
+        // after `seq` are in the journal, whose deltas follow the snapshot.
+        let end = self.map.slot_count();
+        let mut i = if h.after == CURSOR_START {
+            0
         } else {
-            so.keys.partition_point(|r| r.key.to_u64() <= upto)
+            self.map.seek(h.after)
         };
-        let last = out.get(wire::HEADER_LEN + 24).is_some_and(|f| f & 1 != 0);
-        if last {
-            so.sent_last = true;
-            so.pos = so.keys.len();
+        let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+        let mut n: u16 = 0;
+        let mut last_key = None;
+        while i < end && n < u16::MAX {
+            let w = self.map.at(i);
+            let key = w[0] & KEY_MASK;
+            let loc = if w[0] & EXT_BIT != 0 {
+                self.aux.decode(w).sync_view()
+            } else {
+                let kind = (w[0] & KIND_BITS) >> KIND_SHIFT;
+                if kind == K_DYN || kind == K_STATIC {
+                    self.aux
+                        .locals
+                        .get((w[1] & 0xff) as usize)
+                        .and_then(|&l| sync_of(l))
+                } else {
+                    None
+                }
+            };
+            if let Some(loc) = loc
+                && (h.mask == FULL || in_mask(key, h.mask))
+                && let Some(k) = Key::from_u64(key)
+            {
+                let r = Record {
+                    key: k,
+                    location: Some(loc),
+                };
+                let Some(rest) = out.get_mut(at..).filter(|o| o.len() >= r.len()) else {
+                    break;
+                };
+                at += wire::encode_record(&r, rest);
+                n += 1;
+                last_key = Some(key);
+            }
+            i += 1;
         }
-        st.stats.sync_sent += 1;
-        Some(len)
+        let complete = i >= end;
+        let upto = last_key.map_or(h.after, |k| self.map.hash(k));
+        wire::put_snapshot_head(out, &h, n, upto, complete);
+        if let Some(so) = self.st.snap_out.as_mut() {
+            so.cursor = upto;
+            so.sent_last = complete;
+        }
+        self.st.stats.sync_sent += 1;
+        Some(at)
     }
 
     fn poll_delta(&mut self, out: &mut [u8]) -> Option<usize> {
@@ -439,11 +471,11 @@ impl Fdb {
                     });
                 }
                 // Begin: forget the marks of the segments this snapshot covers.
-                for (&k, s) in self.map.iter_mut() {
-                    if s.has_peer() && in_mask(k, mask) {
-                        s.set_mark(false);
+                self.map.for_each_mut(|w| {
+                    if mask == FULL || in_mask(w[0] & KEY_MASK, mask) {
+                        w[0] &= !MARK_BIT;
                     }
-                }
+                });
                 self.st.snap_in = Some(SnapIn {
                     epoch,
                     seq,
@@ -467,17 +499,29 @@ impl Fdb {
 
     fn finish_snapshot(&mut self, epoch: u32, seq: u64, mask: u64) {
         let st = &mut self.st;
+        let aux = &mut self.aux;
         let mut removed = 0u32;
-        self.map.retain(|&k, s| {
-            if let Some(p) = s.peer()
-                && !s.mark()
-                && in_mask(k, mask)
-            {
-                State::note_peer(k, &mut st.peer_digest, p);
-                s.set_peer(None);
-                removed = removed.saturating_add(1);
+        self.map.retain(|w| {
+            let was_ext = w[0] & EXT_BIT != 0;
+            if w[0] & MARK_BIT != 0 || (!was_ext && (w[1] >> 8) & 0xff == 0) {
+                return true;
             }
-            s.has_local() || s.has_peer()
+            let key = w[0] & KEY_MASK;
+            if mask != FULL && !in_mask(key, mask) {
+                return true;
+            }
+            let mut s = aux.decode(*w);
+            let Some(p) = s.peer() else { return true };
+            State::note_peer(key, &mut st.peer_digest, p);
+            s.set_peer(None);
+            removed = removed.saturating_add(1);
+            if s.has_local() {
+                *w = aux.encode(key, &s, was_ext);
+                true
+            } else {
+                aux.forget(w[0]);
+                false
+            }
         });
         st.peer_epoch = epoch;
         st.peer_seq = seq;
@@ -489,62 +533,65 @@ impl Fdb {
     /// Installs or removes one peer entry.
     fn apply(&mut self, r: Record, mark: bool) {
         let key = r.key.to_u64();
-        let st = &mut self.st;
-        match r.location {
-            Some(loc) => {
-                let len = self.map.len();
-                let s = match self.map.entry(key) {
-                    hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
-                    hashbrown::hash_map::Entry::Vacant(v) => {
-                        if len >= st.cfg.entries_max as usize {
-                            st.stats.sync_rejected_full += 1;
-                        } else {
-                            State::note_peer(key, &mut st.peer_digest, loc);
-                            let mut s = Slot::EMPTY;
-                            s.set_peer(Some(loc));
-                            s.set_mark(mark);
-                            let _ = v.insert(s);
-                        }
-                        return;
-                    }
-                };
-                {
-                    if s.peer() != Some(loc) {
-                        if let Some(old) = s.peer() {
-                            State::note_peer(key, &mut st.peer_digest, old);
-                        }
-                        State::note_peer(key, &mut st.peer_digest, loc);
-                        s.set_peer(Some(loc));
-                    }
-                    if mark {
-                        s.set_mark(true);
-                    }
-                    // The peer saw the MAC somewhere our dynamic entry does not agree with: it
-                    // moved behind the peer.
-                    let compatible = match (s.local(), loc) {
-                        (Some(crate::Location::PeerPort), _) => true,
-                        (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
-                        _ => false,
-                    };
-                    if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible
-                    {
-                        st.drop_local(key, s);
-                        st.stats.moved_to_peer += 1;
-                    }
+        let Some(loc) = r.location else {
+            if let Some((i, mut s)) = self.load_key(key)
+                && let Some(old) = s.peer()
+            {
+                State::note_peer(key, &mut self.st.peer_digest, old);
+                s.set_peer(None);
+                if s.has_local() {
+                    self.store(i, key, &s);
+                } else {
+                    self.remove_index(i);
                 }
             }
-            None => {
-                if let Some(s) = self.map.get_mut(&key)
-                    && let Some(old) = s.peer()
-                {
-                    State::note_peer(key, &mut st.peer_digest, old);
-                    s.set_peer(None);
-                    if !s.has_local() {
-                        let _ = self.map.remove(&key);
-                    }
-                }
-            }
+            return;
+        };
+        let room = self.map.len() < self.st.cfg.entries_max as usize;
+        if room {
+            self.map.reserve_one();
         }
+        let i = match self.map.find(key) {
+            Ok(i) => i,
+            Err(pos) => {
+                let st = &mut self.st;
+                if !room {
+                    st.stats.sync_rejected_full += 1;
+                    return;
+                }
+                State::note_peer(key, &mut st.peer_digest, loc);
+                let mut s = crate::table::Slot::EMPTY;
+                s.set_peer(Some(loc));
+                s.set_mark(mark);
+                let w = self.aux.encode(key, &s, false);
+                let _ = self.map.insert_at(pos, w);
+                return;
+            }
+        };
+        let st = &mut self.st;
+        let mut s = self.aux.decode(self.map.at(i));
+        if s.peer() != Some(loc) {
+            if let Some(old) = s.peer() {
+                State::note_peer(key, &mut st.peer_digest, old);
+            }
+            State::note_peer(key, &mut st.peer_digest, loc);
+            s.set_peer(Some(loc));
+        }
+        if mark {
+            s.set_mark(true);
+        }
+        // The peer saw the MAC somewhere our dynamic entry does not agree with: it moved behind
+        // the peer.
+        let compatible = match (s.local(), loc) {
+            (Some(crate::Location::PeerPort), _) => true,
+            (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
+            _ => false,
+        };
+        if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible {
+            st.drop_local(key, &mut s);
+            st.stats.moved_to_peer += 1;
+        }
+        self.store(i, key, &s);
     }
 
     fn handle_request(&mut self, epoch: u32, seq: u64, snapshot: Option<SnapshotPosition>) {
@@ -558,11 +605,6 @@ impl Fdb {
             {
                 // Resume from the mirror's cursor.
                 so.cursor = p.after;
-                so.pos = if p.after == CURSOR_START {
-                    0
-                } else {
-                    so.keys.partition_point(|r| r.key.to_u64() <= p.after)
-                };
                 so.sent_last = false;
                 st.delta_sent = so.seq;
                 return;
@@ -606,24 +648,10 @@ impl Fdb {
     }
 
     fn start_snapshot(&mut self, mask: u64) {
-        let mut keys: Vec<Record> = self
-            .map
-            .iter()
-            .filter(|(k, _)| in_mask(**k, mask))
-            .filter_map(|(k, s)| {
-                Some(Record {
-                    key: Key::from_u64(*k)?,
-                    location: Some(s.sync_view()?),
-                })
-            })
-            .collect();
-        keys.sort_unstable_by_key(|r| r.key);
         let st = &mut self.st;
         st.snap_out = Some(SnapOut {
             seq: st.seq,
             mask,
-            keys,
-            pos: 0,
             cursor: CURSOR_START,
             sent_last: false,
         });

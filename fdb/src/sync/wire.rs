@@ -507,7 +507,6 @@ fn validate_records(
     snapshot: Option<(u64, u64, u64)>,
 ) -> Result<Records<'_>, Error> {
     let mut at = 0usize;
-    let mut prev: Option<u64> = None;
     for index in 0..count {
         let rest = body.get(at..).unwrap_or_default();
         let (r, n) = decode_record(rest, index).map_err(|e| match e {
@@ -521,13 +520,12 @@ fn validate_records(
             if r.location.is_none() {
                 return Err(Error::DeleteInSnapshot { index });
             }
-            let k = r.key.to_u64();
-            let above = after == CURSOR_START || k > after;
-            let ordered = prev.is_none_or(|p| k > p);
-            if !above || !ordered || k > upto || mask & (1 << segment(r.key)) == 0 {
+            // The records' order is the sender's (its table's keyed hash order, which only
+            // it can compute); what a receiver can check is the segment and the cursor.
+            let advances = upto != CURSOR_START && (after == CURSOR_START || upto > after);
+            if !advances || mask & (1 << segment(r.key)) == 0 {
                 return Err(Error::Unsorted { index });
             }
-            prev = Some(k);
         }
         at += n;
     }
@@ -629,6 +627,60 @@ pub fn encode_snapshot(
         *f = u8::from(last);
     }
     (len, usize::from(n), upto)
+}
+
+/// Encodes a snapshot chunk in the sender's own order: each item is a record (an upsert within
+/// `mask`) and its cursor (the sender's position of that record: above `after`, never
+/// decreasing, never [`CURSOR_START`]). Takes as many items as fit; an item that breaks these
+/// rules ends the chunk early (it is not taken). The chunk is marked last when `complete` is
+/// true and every item was taken. Returns (octets written, records taken, cursor after the
+/// chunk: the last record's, or `after` if none).
+pub fn encode_chunk(
+    h: &SnapshotHeader,
+    items: impl IntoIterator<Item = (u64, Record)>,
+    complete: bool,
+    out: &mut [u8],
+) -> (usize, usize, u64) {
+    let start = HEADER_LEN + SNAPSHOT_EXT_LEN;
+    if out.len() < start {
+        return (0, 0, h.after);
+    }
+    let mut iter = items.into_iter().peekable();
+    let mut at = start;
+    let mut n: u16 = 0;
+    let mut upto = h.after;
+    while n < u16::MAX {
+        let Some((c, r)) = iter.peek() else { break };
+        let above = if n == 0 { h.after } else { upto };
+        let ok = r.location.is_some()
+            && *c != CURSOR_START
+            && (above == CURSOR_START || *c > above || (n > 0 && *c == above))
+            && h.mask & (1 << segment(r.key)) != 0;
+        let Some(rest) = out.get_mut(at..).filter(|o| o.len() >= r.len()) else {
+            break;
+        };
+        if !ok {
+            break;
+        }
+        at += encode_record(r, rest);
+        upto = *c;
+        n += 1;
+        let _ = iter.next();
+    }
+    let last = complete && iter.peek().is_none();
+    put_snapshot_head(out, h, n, upto, last);
+    (at, usize::from(n), upto)
+}
+
+/// Writes a snapshot chunk's header and extension (the records follow them).
+pub(crate) fn put_snapshot_head(out: &mut [u8], h: &SnapshotHeader, n: u16, upto: u64, last: bool) {
+    put_header(out, TYPE_SNAPSHOT, n, h.epoch, h.seq);
+    put_u64(out, HEADER_LEN, h.mask);
+    put_u64(out, HEADER_LEN + 8, h.after);
+    put_u64(out, HEADER_LEN + 16, upto);
+    if let Some(f) = out.get_mut(HEADER_LEN + 24) {
+        *f = u8::from(last);
+    }
 }
 
 /// Writes records from `at` while they fit and `ok` accepts them; a record is taken from `iter`
