@@ -7,7 +7,8 @@
 //!   the table's seed): source MACs are attacker-chosen, and without the seed an attacker cannot
 //!   aim keys at one home. Being a bijection, two keys never tie, so the hash is also a total
 //!   order of the keys: the snapshot cursor.
-//! * A key's home is `hash × homes >> 64` (monotone in the hash), and the array is kept sorted by
+//! * A key's home is slot `hash × homes >> 64` (monotone in the hash); a lookup reads a window
+//!   of [`WINDOW`] slots from it without branching on them. The array is kept sorted by
 //!   hash: an entry sits at or after its home with no empty slot in between. A lookup stops at
 //!   the first slot whose hash is greater (a miss ends as early as a hit); an insert shifts the
 //!   rest of its run one slot right; a removal shifts the displaced rest of its run one slot
@@ -85,11 +86,27 @@ const fn tail_for(homes: usize) -> usize {
     16 + homes / 64
 }
 
+/// Slots a lookup reads without branching on them.
+const WINDOW: usize = 8;
+
+/// Slots per home (1: every slot is a home).
+const GRAIN: usize = 1;
+
+/// The home slot of hash `h` among `lines` homes of `GRAIN` slots starting at slot `off`.
+#[inline]
+fn home_in(h: u64, lines: usize, off: usize) -> usize {
+    off + GRAIN * (((u128::from(h) * lines as u128) >> 64) as usize)
+}
+
 /// The slot array.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     slots: Vec<[u64; 2]>,
+    /// Home slots: `GRAIN` × `lines`.
     homes: usize,
+    lines: usize,
+    /// Index of the first home slot (0..4): it starts a 64-octet line.
+    off: usize,
     len: usize,
     s0: u64,
 }
@@ -100,6 +117,8 @@ impl Table {
         Self {
             slots: Vec::new(),
             homes: 0,
+            lines: 0,
+            off: 0,
             len: 0,
             s0: hash_key(seed),
         }
@@ -124,7 +143,7 @@ impl Table {
 
     #[inline]
     fn home(&self, h: u64) -> usize {
-        ((u128::from(h) * self.homes as u128) >> 64) as usize
+        home_in(h, self.lines, self.off)
     }
 
     /// The slot at `i` (empty past the end).
@@ -149,12 +168,59 @@ impl Table {
         }
     }
 
+    /// The index of `key`, if present. The common case is branch-free over a window of
+    /// [`WINDOW`] slots from the home (so the processor runs ahead into the next lookup instead
+    /// of waiting for a mispredicted loop exit); runs longer than the window take the loop.
+    #[inline]
+    pub(crate) fn index_of(&self, key: u64) -> Option<usize> {
+        let key = key & KEY_MASK;
+        let h = self.hash(key);
+        let home = self.home(h);
+        if let Some(win) = self.slots.get(home..home + WINDOW) {
+            let mut hit = 0u32;
+            for (j, s) in win.iter().enumerate() {
+                hit |= u32::from(s[0] & KEY_MASK == key) << j;
+            }
+            if hit != 0 {
+                return Some(home + hit.trailing_zeros() as usize);
+            }
+            // Absent if the window ends in an empty slot or a greater hash: the key would sit
+            // inside it.
+            let last = win.last().map_or(0, |s| s[0]);
+            if last == 0 || self.hash(last) > h {
+                return None;
+            }
+        }
+        self.find_from(key, h, home).ok()
+    }
+
     /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
     #[inline]
     pub(crate) fn find(&self, key: u64) -> Result<usize, usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        let mut i = self.home(h);
+        let home = self.home(h);
+        if let Some(win) = self.slots.get(home..home + WINDOW) {
+            let mut hit = 0u32;
+            let mut stop = 0u32;
+            for (j, s) in win.iter().enumerate() {
+                let k = s[0] & KEY_MASK;
+                hit |= u32::from(k == key) << j;
+                stop |= u32::from(k == 0 || self.hash(k) > h) << j;
+            }
+            if hit != 0 {
+                return Ok(home + hit.trailing_zeros() as usize);
+            }
+            if stop != 0 {
+                return Err(home + stop.trailing_zeros() as usize);
+            }
+            return self.find_from(key, h, home + WINDOW);
+        }
+        self.find_from(key, h, home)
+    }
+
+    /// The probe loop from `i`.
+    fn find_from(&self, key: u64, h: u64, mut i: usize) -> Result<usize, usize> {
         while let Some(s) = self.slots.get(i) {
             let k = s[0] & KEY_MASK;
             if k == key && k != 0 {
@@ -192,11 +258,16 @@ impl Table {
     /// Re-places every entry into `homes` homes; entries are taken in hash order, so each goes
     /// to `max(home, previous + 1)` without any shifting.
     fn rebuild(&mut self, homes: usize) {
-        let mut homes = homes;
+        let mut lines = homes.div_ceil(GRAIN).max(1);
         loop {
+            let homes = GRAIN * lines;
+            let slots = alloc::vec![EMPTY; homes + tail_for(homes)];
+            let off = 0;
             let mut next = Self {
-                slots: alloc::vec![EMPTY; homes + tail_for(homes)],
+                slots,
                 homes,
+                lines,
+                off,
                 len: 0,
                 s0: self.s0,
             };
@@ -219,7 +290,7 @@ impl Table {
                 return;
             }
             // The last runs overflowed the tail (only with a skewed hash): more homes.
-            homes = homes.saturating_mul(2);
+            lines = lines.saturating_mul(2);
         }
     }
 
@@ -273,7 +344,7 @@ impl Table {
     pub(crate) fn retain(&mut self, mut f: impl FnMut(&mut [u64; 2]) -> bool) {
         let mut w = 0usize; // next free slot of the current run
         let mut removed = 0usize;
-        let homes = self.homes;
+        let (lines, off) = (self.lines, self.off);
         let s0 = self.s0;
         for r in 0..self.slots.len() {
             let Some(s) = self.slots.get_mut(r) else {
@@ -292,7 +363,7 @@ impl Table {
                 // An entry moved up the run: to its home, or right after the last one kept.
                 let kept = *s;
                 let h = mix((kept[0] & KEY_MASK) ^ s0);
-                let home = ((u128::from(h) * homes as u128) >> 64) as usize;
+                let home = home_in(h, lines, off);
                 let to = home.max(w);
                 if to < r {
                     *s = EMPTY;
@@ -389,6 +460,18 @@ impl Table {
     pub(crate) fn homes(&self) -> usize {
         self.homes
     }
+
+    /// The first home slot, for tests.
+    #[cfg(test)]
+    pub(crate) fn first_home(&self) -> usize {
+        self.off
+    }
+
+    /// The last home slot, for tests.
+    #[cfg(test)]
+    pub(crate) fn last_home(&self) -> usize {
+        self.off + self.homes - GRAIN
+    }
 }
 
 #[cfg(test)]
@@ -475,15 +558,16 @@ mod tests {
         let mut t = Table::new(3);
         t.reserve(64);
         let homes = t.homes();
+        let last_home = t.last_home();
         let last: Vec<u64> = (0..1_000_000u64)
             .map(key)
-            .filter(|&k| t.home_of(k) == homes - 1)
-            .take(tail_for(homes) + 4)
+            .filter(|&k| t.home_of(k) == last_home)
+            .take(tail_for(homes) + 8)
             .collect();
-        assert_eq!(last.len(), tail_for(homes) + 4);
+        assert_eq!(last.len(), tail_for(homes) + 8);
         for (n, &k) in last.iter().enumerate() {
             let i = put(&mut t, k, n as u64);
-            assert!(i >= homes - 1, "no wrap-around to the front");
+            assert!(i >= last_home, "no wrap-around to the front");
             t.check().unwrap();
         }
         assert!(t.homes() > homes, "the overflowing run made the table grow");
@@ -573,7 +657,7 @@ mod tests {
         };
         let aimed: Vec<u64> = (0..5_000_000u64)
             .map(key)
-            .filter(|&k| known.home_of(k) == 0)
+            .filter(|&k| known.home_of(k) == known.first_home())
             .take(300)
             .collect();
         assert_eq!(aimed.len(), 300);

@@ -768,7 +768,7 @@ impl Fdb {
 
     /// The slot of `key`, if present: its index and wide form.
     pub(crate) fn load_key(&self, key: u64) -> Option<(usize, Slot)> {
-        let i = self.map.find(key).ok()?;
+        let i = self.map.index_of(key)?;
         Some((i, self.aux.decode(self.map.at(i))))
     }
 
@@ -818,7 +818,9 @@ impl Fdb {
         if room {
             self.map.reserve_one();
         }
-        match self.map.find(key) {
+        // A present key (a refresh: the hot path) is found by the branch-free window; only a
+        // new key needs its insert position (the same slots, still in cache).
+        match self.map.index_of(key).ok_or(()).or_else(|()| self.map.find(key)) {
             Ok(i) => {
                 let [kw, v] = self.map.at(i);
                 if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
@@ -1123,7 +1125,7 @@ impl Fdb {
     /// unknown) resolves to [`Location::PeerPort`]. `None` = unknown: flood.
     #[inline]
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
-        let i = self.map.find(Key::new(vid, mac).to_u64()).ok()?;
+        let i = self.map.index_of(Key::new(vid, mac).to_u64())?;
         let [kw, v] = self.map.at(i);
         let loc = if kw & EXT_BIT != 0 {
             let s = self.aux.decode([kw, v]);
