@@ -202,14 +202,16 @@ impl Table {
         let home = self.home(h);
         if let Some(win) = self.slots.get(home..home + WINDOW) {
             let mut hit = 0u32;
-            let mut stop = 0u32;
             for (j, s) in win.iter().enumerate() {
-                let k = s[0] & KEY_MASK;
-                hit |= u32::from(k == key) << j;
-                stop |= u32::from(k == 0 || self.hash(k) > h) << j;
+                hit |= u32::from(s[0] & KEY_MASK == key) << j;
             }
             if hit != 0 {
                 return Ok(home + hit.trailing_zeros() as usize);
+            }
+            let mut stop = 0u32;
+            for (j, s) in win.iter().enumerate() {
+                let k = s[0] & KEY_MASK;
+                stop |= u32::from(k == 0 || self.hash(k) > h) << j;
             }
             if stop != 0 {
                 return Err(home + stop.trailing_zeros() as usize);
@@ -402,6 +404,11 @@ impl Table {
             i += 1;
         }
         i
+    }
+
+    /// The slots from `i` on (empty ones included).
+    pub(crate) fn slots_from(&self, i: usize) -> &[[u64; 2]] {
+        self.slots.get(i..).unwrap_or_default()
     }
 
     /// Number of slots (the bound of indices).

@@ -818,9 +818,7 @@ impl Fdb {
         if room {
             self.map.reserve_one();
         }
-        // A present key (a refresh: the hot path) is found by the branch-free window; only a
-        // new key needs its insert position (the same slots, still in cache).
-        match self.map.index_of(key).ok_or(()).or_else(|()| self.map.find(key)) {
+        match self.map.find(key) {
             Ok(i) => {
                 let [kw, v] = self.map.at(i);
                 if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT

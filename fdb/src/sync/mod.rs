@@ -29,7 +29,7 @@ pub mod wire;
 use l2_types::Instant;
 
 use crate::slots::KEY_MASK;
-use crate::table::{EXT_BIT, Fdb, K_DYN, K_STATIC, KIND_BITS, KIND_SHIFT, MARK_BIT, State, sync_of};
+use crate::table::{EXT_BIT, Fdb, K_DYN, K_STATIC, KIND_BITS, KIND_SHIFT, MARK_BIT, State};
 use crate::types::{Event, Key, SyncLocation};
 use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 
@@ -254,42 +254,57 @@ impl Fdb {
         // The live table in its own (hash) order from the cursor on: no copy, no sort. Changes
         // after `seq` are in the journal, whose deltas follow the snapshot.
         let end = self.map.slot_count();
-        let mut i = if h.after == CURSOR_START {
+        let start = if h.after == CURSOR_START {
             0
         } else {
             self.map.seek(h.after)
         };
+        // The record word's op per interned local index: 0 not synchronised, 1 single-homed,
+        // 2 an MLAG bond (the mlag-id follows).
+        let mut ops = [(0u64, 0u32); 256];
+        for (op, &l) in ops.iter_mut().zip(&self.aux.locals) {
+            *op = match l {
+                crate::Location::Port(_) => (1, 0),
+                crate::Location::Mlag(id) => (2, id.0),
+                crate::Location::PeerPort | crate::Location::Cpu => (0, 0),
+            };
+        }
         let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+        let cap = out.len();
         let mut n: u16 = 0;
         let mut last_key = None;
-        while i < end && n < u16::MAX {
-            let w = self.map.at(i);
-            let key = w[0] & KEY_MASK;
-            let loc = if w[0] & EXT_BIT != 0 {
-                self.aux.decode(w).sync_view()
+        let mut i = start;
+        for w in self.map.slots_from(start) {
+            let kw = w[0];
+            let key = kw & KEY_MASK;
+            let (op, id) = if kw & EXT_BIT != 0 {
+                match self.aux.decode(*w).sync_view() {
+                    Some(SyncLocation::Single) => (1, 0),
+                    Some(SyncLocation::Mlag(id)) => (2, id.0),
+                    None => (0, 0),
+                }
             } else {
-                let kind = (w[0] & KIND_BITS) >> KIND_SHIFT;
+                let kind = (kw & KIND_BITS) >> KIND_SHIFT;
                 if kind == K_DYN || kind == K_STATIC {
-                    self.aux
-                        .locals
-                        .get((w[1] & 0xff) as usize)
-                        .and_then(|&l| sync_of(l))
+                    ops.get((w[1] & 0xff) as usize).copied().unwrap_or((0, 0))
                 } else {
-                    None
+                    (0, 0)
                 }
             };
-            if let Some(loc) = loc
-                && (h.mask == FULL || in_mask(key, h.mask))
-                && let Some(k) = Key::from_u64(key)
-            {
-                let r = Record {
-                    key: k,
-                    location: Some(loc),
-                };
-                let Some(rest) = out.get_mut(at..).filter(|o| o.len() >= r.len()) else {
+            if op != 0 && (h.mask == FULL || in_mask(key, h.mask)) {
+                let len = if op == 2 { 12 } else { 8 };
+                if at + len > cap || n == u16::MAX {
                     break;
-                };
-                at += wire::encode_record(&r, rest);
+                }
+                if let Some(o) = out.get_mut(at..at + 8) {
+                    o.copy_from_slice(&((op << 60) | key).to_be_bytes());
+                }
+                if op == 2
+                    && let Some(o) = out.get_mut(at + 8..at + 12)
+                {
+                    o.copy_from_slice(&id.to_be_bytes());
+                }
+                at += len;
                 n += 1;
                 last_key = Some(key);
             }
