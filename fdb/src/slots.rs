@@ -300,28 +300,24 @@ impl Table {
     /// rest of the run moves one slot right. Returns the entry's index (it differs from `pos`
     /// only if the table had to grow).
     pub(crate) fn insert_at(&mut self, pos: usize, w: [u64; 2]) -> usize {
-        let end = self
-            .slots
-            .get(pos..)
-            .and_then(|rest| rest.iter().position(|s| s[0] == 0));
-        match end {
-            Some(n) => {
-                if n > 0 {
-                    self.slots.copy_within(pos..pos + n, pos + 1);
-                }
-                self.set(pos, w);
+        // One pass: each slot takes the entry carried from the one before, until an empty
+        // slot takes the last (runs are short; no separate scan, no library call).
+        let mut carry = w;
+        for s in self.slots.get_mut(pos..).unwrap_or_default() {
+            core::mem::swap(s, &mut carry);
+            if carry[0] == 0 {
                 self.len += 1;
-                pos
-            }
-            None => {
-                // The run reaches the end of the tail: grow, then insert anew.
-                self.grow(self.len + 1);
-                match self.find(w[0]) {
-                    Err(p) => self.insert_at(p, w),
-                    Ok(p) => p,
-                }
+                return pos;
             }
         }
+        // The run reached the end of the tail: `w` is in, the run's last entry is carried out.
+        // Grow, then put that one back.
+        // Growing recounts the entries (`w` in, `carry` out); inserting `carry` adds it back.
+        self.grow(self.len + 1);
+        if let Err(p) = self.find(carry[0]) {
+            let _ = self.insert_at(p, carry);
+        }
+        self.find(w[0]).unwrap_or(pos)
     }
 
     /// Removes the entry at `i`: the displaced rest of its run moves one slot left.

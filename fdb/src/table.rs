@@ -22,9 +22,10 @@ const RING: u64 = 32;
 const TICKS_PER_AGEING: u64 = 16;
 
 /// One key's state: the local entry (learned or configured here) and the peer's entry for the
-/// same key, kept apart so that synchronisation mirrors the peer's table exactly. 24 octets:
-/// locations are a tag and a 32-bit value each; move-dampening windows live in a side table
-/// ([`Damp`]) for the few MACs that moved.
+/// same key, kept apart so that synchronisation mirrors the peer's table exactly. This is the
+/// wide form the logic works on; the table stores it packed in a 16-octet slot (see "The
+/// compact slot" below) or, if it does not fit, whole in a side table. Move-dampening windows
+/// live in another side table ([`Damp`]) for the few MACs that moved.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     /// Last frame seen (local dynamic entries).
@@ -818,7 +819,14 @@ impl Fdb {
         if room {
             self.map.reserve_one();
         }
-        match self.map.find(key) {
+        // With room, one probe finds the key or its insert position; without, a new key is
+        // refused (or handled by the limits) and only needs the cheaper lookup.
+        let probe = if room {
+            self.map.find(key)
+        } else {
+            self.map.index_of(key).ok_or(usize::MAX)
+        };
+        match probe {
             Ok(i) => {
                 let [kw, v] = self.map.at(i);
                 if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT

@@ -11,12 +11,16 @@
 //! * **Requests** (every `sync_interval`, and at once on a gap) tell the owner the mirror's
 //!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
 //!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
-//! * A **snapshot** is consistent with a sequence number S: the owner copies its entries at S,
-//!   sorted by key, and streams them in chunks; each chunk carries its cursor range, so a lost
-//!   chunk is detected and the mirror's next Request resumes it from its cursor. The deltas
-//!   after S follow the snapshot, so the result is the owner's table whatever changes
-//!   meanwhile. On the last chunk the mirror removes the peer
-//!   entries the snapshot did not mention (stale ones) and sets its position to (epoch, S).
+//! * A **snapshot** starts at a sequence number S: the owner streams its live table in its own
+//!   slot order (the order of its keyed hash, see `crate::slots`), no copy and no sort. Each
+//!   chunk carries its cursor range (the hash of the last key before it and of its own last
+//!   key), so a lost chunk is detected and the mirror's next Request resumes it from its
+//!   cursor; the cursor is a hash, not a slot index, so it stays valid while the table grows
+//!   or entries move. A key changed after S may be sent as it was at S or as it is later; the
+//!   deltas after S follow the snapshot and replay every such change in order, so the result
+//!   is the owner's table whatever changes meanwhile. On the last chunk the mirror removes the
+//!   peer entries the snapshot did not mention (stale ones) and sets its position to
+//!   (epoch, S).
 //! * **Anti-entropy**: both sides keep 64 XOR digests of the synchronised entries, split by a
 //!   fixed hash of the key. A caught-up mirror sends its digests every `digest_interval`; the
 //!   owner compares them with its own at the same sequence number and re-sends only the
