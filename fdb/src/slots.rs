@@ -78,16 +78,35 @@ pub(crate) const fn hash_key(seed: u64) -> u64 {
 
 /// Homes per entry of capacity: a full table is at 7/8 load.
 const fn homes_for(entries: usize) -> usize {
+    // 7/8 full: with the control octet, 17 / (7/8) = 19.4 octets per entry at capacity.
     entries.saturating_add(entries / 7).saturating_add(1)
 }
 
 /// Extra slots after the last home.
 const fn tail_for(homes: usize) -> usize {
-    16 + homes / 64
+    WINDOW + homes / 256
 }
 
-/// Slots a lookup reads without branching on them.
-const WINDOW: usize = 8;
+/// Control octets a lookup reads without branching on them.
+const WINDOW: usize = 16;
+
+/// 0x01 in every octet.
+const ONES: u128 = u128::MAX / 0xff;
+/// 0x7f in every octet.
+const LOW7: u128 = ONES * 0x7f;
+
+/// 0x80 in each octet of `x` that is zero, 0 elsewhere.
+#[inline]
+const fn zero_octets(x: u128) -> u128 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// The control octet of an entry with hash `h`: 8 bits the home does not use, never 0.
+#[inline]
+const fn tag(h: u64) -> u8 {
+    let t = h as u8;
+    if t == 0 { 1 } else { t }
+}
 
 /// Slots per home (1: every slot is a home).
 const GRAIN: usize = 1;
@@ -102,6 +121,10 @@ fn home_in(h: u64, lines: usize, off: usize) -> usize {
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     slots: Vec<[u64; 2]>,
+    /// One control octet per slot: 0 = empty, else [`tag`] of the entry's hash. Lookups scan
+    /// these (17 octets per home line of 16, small enough to stay in cache) and read a slot
+    /// only on a tag match: a miss usually reads no slot at all.
+    ctrl: Vec<u8>,
     /// Home slots: `GRAIN` × `lines`.
     homes: usize,
     lines: usize,
@@ -116,6 +139,7 @@ impl Table {
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             slots: Vec::new(),
+            ctrl: Vec::new(),
             homes: 0,
             lines: 0,
             off: 0,
@@ -132,7 +156,7 @@ impl Table {
 
     /// Heap octets.
     pub(crate) fn allocation_size(&self) -> usize {
-        self.slots.capacity() * core::mem::size_of::<[u64; 2]>()
+        self.slots.capacity() * core::mem::size_of::<[u64; 2]>() + self.ctrl.capacity()
     }
 
     /// The keyed hash of `key` (its flag bits ignored): a bijection, below `u64::MAX`.
@@ -163,33 +187,49 @@ impl Table {
     /// Overwrites the slot at `i` with an entry of the same key (flags and value may change).
     #[inline]
     pub(crate) fn set(&mut self, i: usize, w: [u64; 2]) {
+        debug_assert_eq!(self.at(i)[0] & KEY_MASK, w[0] & KEY_MASK);
         if let Some(s) = self.slots.get_mut(i) {
             *s = w;
         }
     }
 
-    /// The index of `key`, if present. The common case is branch-free over a window of
-    /// [`WINDOW`] slots from the home (so the processor runs ahead into the next lookup instead
-    /// of waiting for a mispredicted loop exit); runs longer than the window take the loop.
+    /// The index of `key`, if present. The common case reads [`WINDOW`] control octets from
+    /// the home without branching on them, then the slot of each tag match before the first
+    /// empty one (usually one, or none for a miss); a run longer than the window takes the
+    /// loop.
     #[inline]
     pub(crate) fn index_of(&self, key: u64) -> Option<usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
         let home = self.home(h);
-        if let Some(win) = self.slots.get(home..home + WINDOW) {
-            let mut hit = 0u32;
-            for (j, s) in win.iter().enumerate() {
-                hit |= u32::from(s[0] & KEY_MASK == key) << j;
+        if let Some(win) = self
+            .ctrl
+            .get(home..home + WINDOW)
+            .and_then(|w| <[u8; WINDOW]>::try_from(w).ok())
+        {
+            // Sixteen control octets as one word: 0x80 in each octet equal to the tag, and in
+            // each empty one (exact, no false positives).
+            let x = u128::from_le_bytes(win);
+            let hit = zero_octets(x ^ (u128::from(tag(h)) * ONES));
+            let empty = zero_octets(x);
+            // The key sits between its home and the first empty slot.
+            let before = if empty == 0 {
+                u128::MAX
+            } else {
+                (1u128 << empty.trailing_zeros()) - 1
+            };
+            let mut cand = hit & before;
+            while cand != 0 {
+                let i = home + (cand.trailing_zeros() / 8) as usize;
+                if self.at(i)[0] & KEY_MASK == key {
+                    return Some(i);
+                }
+                cand &= cand - 1;
             }
-            if hit != 0 {
-                return Some(home + hit.trailing_zeros() as usize);
-            }
-            // Absent if the window ends in an empty slot or a greater hash: the key would sit
-            // inside it.
-            let last = win.last().map_or(0, |s| s[0]);
-            if last == 0 || self.hash(last) > h {
+            if empty != 0 {
                 return None;
             }
+            return self.find_from(key, h, home + WINDOW).ok();
         }
         self.find_from(key, h, home).ok()
     }
@@ -197,28 +237,24 @@ impl Table {
     /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
     #[inline]
     pub(crate) fn find(&self, key: u64) -> Result<usize, usize> {
+        if let Some(i) = self.index_of(key) {
+            return Ok(i);
+        }
+        // Absent: the insert position keeps the hash order, among the slots up to the first
+        // empty one (the control octets give the run's extent).
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        let home = self.home(h);
-        if let Some(win) = self.slots.get(home..home + WINDOW) {
-            let mut hit = 0u32;
-            for (j, s) in win.iter().enumerate() {
-                hit |= u32::from(s[0] & KEY_MASK == key) << j;
+        let mut i = self.home(h);
+        while let Some(&c) = self.ctrl.get(i) {
+            if c == 0 {
+                return Err(i);
             }
-            if hit != 0 {
-                return Ok(home + hit.trailing_zeros() as usize);
+            if self.hash(self.at(i)[0]) > h {
+                return Err(i);
             }
-            let mut stop = 0u32;
-            for (j, s) in win.iter().enumerate() {
-                let k = s[0] & KEY_MASK;
-                stop |= u32::from(k == 0 || self.hash(k) > h) << j;
-            }
-            if stop != 0 {
-                return Err(home + stop.trailing_zeros() as usize);
-            }
-            return self.find_from(key, h, home + WINDOW);
+            i += 1;
         }
-        self.find_from(key, h, home)
+        Err(i)
     }
 
     /// The probe loop from `i`.
@@ -264,9 +300,11 @@ impl Table {
         loop {
             let homes = GRAIN * lines;
             let slots = alloc::vec![EMPTY; homes + tail_for(homes)];
+            let ctrl = alloc::vec![0u8; homes + tail_for(homes)];
             let off = 0;
             let mut next = Self {
                 slots,
+                ctrl,
                 homes,
                 lines,
                 off,
@@ -276,10 +314,14 @@ impl Table {
             let mut at = 0usize;
             let mut ok = true;
             for s in self.slots.iter().filter(|s| s[0] != 0) {
-                let i = next.home(next.hash(s[0])).max(at);
-                match next.slots.get_mut(i) {
-                    Some(d) => *d = *s,
-                    None => {
+                let h = next.hash(s[0]);
+                let i = next.home(h).max(at);
+                match (next.slots.get_mut(i), next.ctrl.get_mut(i)) {
+                    (Some(d), Some(c)) => {
+                        *d = *s;
+                        *c = tag(h);
+                    }
+                    _ => {
                         ok = false;
                         break;
                     }
@@ -303,8 +345,12 @@ impl Table {
         // One pass: each slot takes the entry carried from the one before, until an empty
         // slot takes the last (runs are short; no separate scan, no library call).
         let mut carry = w;
-        for s in self.slots.get_mut(pos..).unwrap_or_default() {
+        let mut carry_tag = tag(self.hash(w[0]));
+        let slots = self.slots.get_mut(pos..).unwrap_or_default();
+        let ctrl = self.ctrl.get_mut(pos..).unwrap_or_default();
+        for (s, c) in slots.iter_mut().zip(ctrl.iter_mut()) {
             core::mem::swap(s, &mut carry);
+            core::mem::swap(c, &mut carry_tag);
             if carry[0] == 0 {
                 self.len += 1;
                 return pos;
@@ -333,7 +379,11 @@ impl Table {
             j += 1;
         }
         self.slots.copy_within(i + 1..j, i);
-        self.set(j - 1, EMPTY);
+        self.ctrl.copy_within(i + 1..j, i);
+        if let (Some(s), Some(c)) = (self.slots.get_mut(j - 1), self.ctrl.get_mut(j - 1)) {
+            *s = EMPTY;
+            *c = 0;
+        }
         self.len -= 1;
     }
 
@@ -354,6 +404,9 @@ impl Table {
             }
             if !f(s) {
                 *s = EMPTY;
+                if let Some(c) = self.ctrl.get_mut(r) {
+                    *c = 0;
+                }
                 removed += 1;
                 continue;
             }
@@ -361,12 +414,18 @@ impl Table {
                 // An entry moved up the run: to its home, or right after the last one kept.
                 let kept = *s;
                 let h = mix((kept[0] & KEY_MASK) ^ s0);
-                let home = home_in(h, lines, off);
-                let to = home.max(w);
+                let to = home_in(h, lines, off).max(w);
                 if to < r {
                     *s = EMPTY;
                     if let Some(d) = self.slots.get_mut(to) {
                         *d = kept;
+                    }
+                    let t = self.ctrl.get(r).copied().unwrap_or(0);
+                    if let Some(c) = self.ctrl.get_mut(r) {
+                        *c = 0;
+                    }
+                    if let Some(c) = self.ctrl.get_mut(to) {
+                        *c = t;
                     }
                 }
                 w = to + 1;
@@ -418,13 +477,22 @@ impl Table {
         let mut prev: Option<u64> = None;
         let mut last_empty: Option<usize> = None;
         let mut n = 0usize;
-        for (i, s) in self.slots.iter().enumerate() {
+        if self.ctrl.len() != self.slots.len() {
+            return Err("control octets");
+        }
+        for (i, (s, &c)) in self.slots.iter().zip(&self.ctrl).enumerate() {
             if s[0] == 0 {
+                if c != 0 {
+                    return Err("control octet of an empty slot");
+                }
                 last_empty = Some(i);
                 continue;
             }
             n += 1;
             let h = self.hash(s[0]);
+            if c != tag(h) {
+                return Err("control octet");
+            }
             if prev.is_some_and(|p| p >= h) {
                 return Err("slots out of hash order");
             }
