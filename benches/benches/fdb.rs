@@ -30,7 +30,7 @@ use core::hint::black_box;
 use core::time::Duration;
 use std::time::Instant as WallInstant;
 
-use std::cmp::Reverse;
+use core::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -184,9 +184,9 @@ fn sync_sim(
     let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = BinaryHeap::new();
     let mut events: Vec<Option<Ev>> = Vec::new();
     let push = |heap: &mut BinaryHeap<Reverse<(u64, u64, usize)>>,
-                    events: &mut Vec<Option<Ev>>,
-                    t: u64,
-                    ev: Ev| {
+                events: &mut Vec<Option<Ev>>,
+                t: u64,
+                ev: Ev| {
         events.push(Some(ev));
         let id = events.len() - 1;
         heap.push(Reverse((t, id as u64, id)));
@@ -259,9 +259,8 @@ fn sync_sim(
                 },
             );
         }
-        let in_step = !b.receiving_snapshot()
-            && b.peer_position() == a.sync_position()
-            && b.len() == n;
+        let in_step =
+            !b.receiving_snapshot() && b.peer_position() == a.sync_position() && b.len() == n;
         if in_step {
             done_at = Some(cpu_b);
             break;
@@ -270,7 +269,11 @@ fn sync_sim(
         let next_msg = heap.peek().map(|Reverse((t, _, _))| *t);
         let ta = a.poll_timeout().map(|t| t.as_nanos().max(cpu_a));
         let tb = b.poll_timeout().map(|t| t.as_nanos().max(cpu_b));
-        let next = [next_msg, ta, tb].into_iter().flatten().min().expect("something to do");
+        let next = [next_msg, ta, tb]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("something to do");
         if next_msg == Some(next) {
             let Reverse((t, _, id)) = heap.pop().expect("peeked");
             match events[id].take().expect("once") {

@@ -601,7 +601,7 @@ mod tests {
         for step in 0..20_000u64 {
             s = mix(s.wrapping_add(step));
             let k = key(s % 3000);
-            if s % 3 == 0 {
+            if s.is_multiple_of(3) {
                 assert_eq!(del(&mut t, k), model.remove(&k).is_some());
             } else {
                 let _ = put(&mut t, k, step);
@@ -741,7 +741,14 @@ mod tests {
             let _ = put(&mut seeded, k, 0);
         }
         let worst = |t: &Table| aimed.iter().map(|&k| t.probe_len(k)).max().unwrap();
-        assert!(worst(&flooded) >= 300, "the aimed keys do collide under seed 1");
-        assert!(worst(&seeded) <= 4, "under another seed: {}", worst(&seeded));
+        assert!(
+            worst(&flooded) >= 300,
+            "the aimed keys do collide under seed 1"
+        );
+        assert!(
+            worst(&seeded) <= 4,
+            "under another seed: {}",
+            worst(&seeded)
+        );
     }
 }

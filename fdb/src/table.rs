@@ -165,7 +165,6 @@ impl Slot {
     }
 }
 
-
 // The compact slot (16 octets, `crate::slots`): how a `Slot` is packed into two words.
 //
 // Key word: bits 0..60 the key; bits 60..62 the local entry's kind (`K_NONE` = no local entry);
@@ -632,7 +631,6 @@ impl State {
         self.note(key, old, None);
     }
 }
-
 
 /// The forwarding database of one bridge, with the MLAG peer's entries mirrored in it.
 ///
@@ -1222,9 +1220,8 @@ impl Fdb {
     /// Removes the entries `f` selects; returns how many entries were removed (a key with both a
     /// local and a peer entry removed counts twice).
     pub fn flush(&mut self, f: &Flush) -> usize {
-        let loc_ok = |l: Location| {
-            f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l)
-        };
+        let loc_ok =
+            |l: Location| f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l);
         // Per interned index: does the flush select that location? One table lookup per slot
         // instead of rebuilding and comparing locations (flushes are a full pass).
         let mut local_sel = [false; 256];
@@ -1253,7 +1250,10 @@ impl Fdb {
             if !was_ext {
                 let kind = ((w[0] & KIND_BITS) >> KIND_SHIFT) as usize;
                 let local_hit = kind_sel.get(kind).copied().unwrap_or(false)
-                    && local_sel.get((w[1] & 0xff) as usize).copied().unwrap_or(false);
+                    && local_sel
+                        .get((w[1] & 0xff) as usize)
+                        .copied()
+                        .unwrap_or(false);
                 let peer_hit = f.peer
                     && peer_sel
                         .get(((w[1] >> 8) & 0xff) as usize)
@@ -1419,11 +1419,11 @@ impl Fdb {
         if ext != self.aux.ext.len() {
             return Err("side entries without a slot");
         }
-        if st.damp.keys().any(|k| {
-            !self
-                .load_key(*k)
-                .is_some_and(|(_, s)| s.is_dynamic())
-        }) {
+        if st
+            .damp
+            .keys()
+            .any(|k| !self.load_key(*k).is_some_and(|(_, s)| s.is_dynamic()))
+        {
             return Err("move window of a key without a dynamic entry");
         }
         if own != st.own_digest {

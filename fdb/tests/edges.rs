@@ -666,7 +666,10 @@ fn more_locations_than_the_slot_can_name_work_the_same() {
     assert_eq!(b.peer_records(), a.own_records());
     // Flushes and refreshes reach entries on either side of the limit.
     assert_eq!(b.flush(&Flush::dynamic().on(Location::Port(PortNo(7)))), 1);
-    assert_eq!(b.flush(&Flush::dynamic().on(Location::Port(PortNo(555)))), 1);
+    assert_eq!(
+        b.flush(&Flush::dynamic().on(Location::Port(PortNo(555)))),
+        1
+    );
     let later = now + Duration::from_secs(1);
     assert_eq!(
         b.learn(later, v(1), mac(500), Location::Port(PortNo(500))),

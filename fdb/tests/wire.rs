@@ -217,20 +217,33 @@ fn snapshot_chunks_must_advance_their_cursor_and_hold_upserts_in_mask() {
     let resumed = snapshot_bytes(&[up(4), up(2)], 17, 18);
     assert!(Message::decode(&resumed).is_ok());
     let standing = snapshot_bytes(&[up(2), up(4)], 17, 17);
-    assert_eq!(Message::decode(&standing), Err(Error::Unsorted { index: 0 }));
+    assert_eq!(
+        Message::decode(&standing),
+        Err(Error::Unsorted { index: 0 })
+    );
     let backwards = snapshot_bytes(&[up(2), up(4)], 17, 16);
-    assert_eq!(Message::decode(&backwards), Err(Error::Unsorted { index: 0 }));
+    assert_eq!(
+        Message::decode(&backwards),
+        Err(Error::Unsorted { index: 0 })
+    );
     let to_start = snapshot_bytes(&[up(2)], 17, CURSOR_START);
-    assert_eq!(Message::decode(&to_start), Err(Error::Unsorted { index: 0 }));
+    assert_eq!(
+        Message::decode(&to_start),
+        Err(Error::Unsorted { index: 0 })
+    );
     // An empty chunk (the end of a table) may keep the cursor where it was.
     let empty_end = snapshot_bytes(&[], 17, 17);
     assert!(Message::decode(&empty_end).is_ok());
     // Outside the mask: `snapshot_bytes` says mask = all ones, so clear the record's segment.
     let mut outside = snapshot_bytes(&[up(2), up(4)], CURSOR_START, 17);
     let seg = wire::segment(key(1, 4));
-    let mask = u64::MAX & !(1u64 << seg);
+    let mask = !(1u64 << seg);
     outside[16..24].copy_from_slice(&mask.to_be_bytes());
-    let expect = if wire::segment(key(1, 2)) == seg { 0 } else { 1 };
+    let expect = if wire::segment(key(1, 2)) == seg {
+        0
+    } else {
+        1
+    };
     assert_eq!(
         Message::decode(&outside),
         Err(Error::Unsorted { index: expect })
