@@ -390,11 +390,25 @@ impl Table {
     /// Keeps the entries for which `f` returns true (`f` may change their flags and value, not
     /// their key). One pass; a run with removals is compacted as it is read.
     pub(crate) fn retain(&mut self, mut f: impl FnMut(&mut [u64; 2]) -> bool) {
-        let mut w = 0usize; // next free slot of the current run
-        let mut removed = 0usize;
+        // Until the first removal nothing moves: a plain pass.
+        let mut first = None;
+        for (r, s) in self.slots.iter_mut().enumerate() {
+            if s[0] != 0 && !f(s) {
+                first = Some(r);
+                break;
+            }
+        }
+        let Some(first) = first else { return };
+        if let (Some(s), Some(c)) = (self.slots.get_mut(first), self.ctrl.get_mut(first)) {
+            *s = EMPTY;
+            *c = 0;
+        }
+        // From there, compact each run as it is read.
+        let mut w = first; // next free slot of the current run
+        let mut removed = 1usize;
         let (lines, off) = (self.lines, self.off);
         let s0 = self.s0;
-        for r in 0..self.slots.len() {
+        for r in first + 1..self.slots.len() {
             let Some(s) = self.slots.get_mut(r) else {
                 break;
             };
