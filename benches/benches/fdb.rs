@@ -12,18 +12,26 @@
 //! * `sweep_all` / `flush_none` — a full ageing sweep and a flush that keep everything, vs
 //!   `HashMap::retain` keeping everything; time per N entries;
 //! * `flood_rejected` — a learn of a new MAC into a full table (the learning flood defence);
-//! * `snapshot_encode` — every chunk of a full snapshot (sort + encode) vs iterating the anchor
+//! * `snapshot_encode` — every chunk of a full snapshot (a pass in table order) vs iterating the anchor
 //!   map and appending 12-octet records to 1,500-octet buffers; time per N;
 //! * `snapshot_apply` — `Fdb::handle_sync` of those chunks into an empty table vs decoding the
-//!   same records and inserting them into a prereserved anchor map; time per N.
+//!   same records and inserting them into a prereserved anchor map; time per N. The receiver
+//!   shares the sender's hash seed (the recommended set-up: chunks then arrive in the
+//!   receiver's own slot order); `snapshot_apply_other_seed` gives it another seed.
 //!
 //! Bytes per entry (`Fdb::memory_bytes`, `HashMap::allocation_size`) and octets per record on
-//! the wire are printed to stderr. Goals (performance.md) and results: BENCHMARKS.md.
+//! the wire are printed to stderr, and so is a **full sync of N MACs over a simulated 10 GbE
+//! link** ([`sync_sim`]: virtual time for the wire, measured CPU time for every `poll_sync` and
+//! `handle_sync`), lossless and with 1 % loss and 1 % reordering. Goals (performance.md) and
+//! results: BENCHMARKS.md.
 #![allow(missing_docs)]
 
 use core::hint::black_box;
 use core::time::Duration;
 use std::time::Instant as WallInstant;
+
+use core::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fdb::sync::wire::{self, Message};
@@ -106,6 +114,238 @@ fn anchor_record(k: u64, v: u64, out: &mut [u8; 12]) {
     out[8..].copy_from_slice(&(v as u32).to_be_bytes());
 }
 
+/// The simulated peer link: 10 Gbit/s, Ethernet framing per message (preamble 8, header 14,
+/// FCS 4, inter-frame gap 12 octets), 10 µs one way. The transport under the sync protocol keeps
+/// at most `WINDOW` octets sent but not yet taken by the receiver (a socket buffer); a lost
+/// message frees its share when it would have arrived.
+const LINK_BITS_PER_S: u64 = 10_000_000_000;
+const FRAMING: u64 = 38;
+const PROPAGATION_NS: u64 = 10_000;
+const WINDOW: u64 = 64 * 1024;
+/// Receiver's request hold-off in the simulation: a few round trips.
+const SIM_HOLDOFF: Duration = Duration::from_micros(200);
+
+fn wire_ns(len: usize) -> u64 {
+    (len as u64 + FRAMING) * 8 * 1_000_000_000 / LINK_BITS_PER_S
+}
+
+/// What one simulated full sync took.
+struct SimResult {
+    /// From the peer coming up until the receiver holds every entry and is in step (ns).
+    total_ns: u64,
+    /// Time the sender→receiver octets occupy the link (ns).
+    wire_ns: u64,
+    /// Receiver CPU in `handle_sync` (ns).
+    apply_ns: u64,
+    /// Sender CPU in `poll_sync` and `handle_sync` (ns).
+    send_ns: u64,
+    messages: usize,
+    lost: usize,
+}
+
+enum Ev {
+    /// A message arrives at the receiver (`to_b`) or the sender.
+    Arrive { to_b: bool, bytes: Vec<u8> },
+    /// Octets leave the sender's window.
+    Credit(u64),
+}
+
+/// A full sync of `keys` from a table A to an empty table B over the simulated link, dropping
+/// each message with probability `loss` and delaying it by 50 µs (past later ones) with
+/// probability `reorder`.
+fn sync_sim(
+    n: usize,
+    keys: &[u64],
+    loss: f64,
+    reorder: f64,
+    seed: u64,
+    shared_seed: bool,
+) -> SimResult {
+    let mut ca = config(n);
+    ca.sync_holdoff = SIM_HOLDOFF;
+    let mut a = Fdb::with_capacity(ca, n).expect("config");
+    for &k in keys {
+        let (v, m) = split(k);
+        let _ = a.learn(T0, v, m, port(k));
+    }
+    let mut cb = config(n);
+    cb.epoch = 2;
+    if !shared_seed {
+        cb.hash_seed = SEED ^ 1;
+    }
+    cb.sync_holdoff = SIM_HOLDOFF;
+    let mut b = Fdb::with_capacity(cb, n).expect("config");
+    let t0 = T0.as_nanos() + 1_000_000;
+    let at = Instant::from_nanos;
+    a.set_peer(at(t0), PeerState::Up);
+    b.set_peer(at(t0), PeerState::Up);
+    let mut rng_state = seed;
+    let mut chance = |p: f64| (rng(&mut rng_state) >> 11) as f64 / (1u64 << 53) as f64 <= p;
+    let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = BinaryHeap::new();
+    let mut events: Vec<Option<Ev>> = Vec::new();
+    let push = |heap: &mut BinaryHeap<Reverse<(u64, u64, usize)>>,
+                events: &mut Vec<Option<Ev>>,
+                t: u64,
+                ev: Ev| {
+        events.push(Some(ev));
+        let id = events.len() - 1;
+        heap.push(Reverse((t, id as u64, id)));
+    };
+    let (mut cpu_a, mut cpu_b) = (t0, t0);
+    let (mut link_ab, mut link_ba) = (t0, t0);
+    let mut inflight = 0u64;
+    let mut r = SimResult {
+        total_ns: 0,
+        wire_ns: 0,
+        apply_ns: 0,
+        send_ns: 0,
+        messages: 0,
+        lost: 0,
+    };
+    let mut buf = vec![0u8; 1500];
+    let mut done_at = None;
+    for _ in 0..10_000_000 {
+        // Each side sends what it has (the sender within its window).
+        loop {
+            if inflight >= WINDOW {
+                break;
+            }
+            let start = WallInstant::now();
+            let Some(len) = a.poll_sync(at(cpu_a), &mut buf) else {
+                cpu_a += start.elapsed().as_nanos() as u64;
+                break;
+            };
+            let cost = start.elapsed().as_nanos() as u64;
+            cpu_a += cost;
+            r.send_ns += cost;
+            let tx = wire_ns(len);
+            link_ab = link_ab.max(cpu_a) + tx;
+            r.wire_ns += tx;
+            r.messages += 1;
+            inflight += len as u64;
+            let mut arrive = link_ab + PROPAGATION_NS;
+            if chance(loss) {
+                r.lost += 1;
+                push(&mut heap, &mut events, arrive, Ev::Credit(len as u64));
+                continue;
+            }
+            if chance(reorder) {
+                arrive += 50_000;
+            }
+            push(
+                &mut heap,
+                &mut events,
+                arrive,
+                Ev::Arrive {
+                    to_b: true,
+                    bytes: buf[..len].to_vec(),
+                },
+            );
+        }
+        while let Some(len) = b.poll_sync(at(cpu_b), &mut buf) {
+            link_ba = link_ba.max(cpu_b) + wire_ns(len);
+            let arrive = link_ba + PROPAGATION_NS;
+            if chance(loss) {
+                r.lost += 1;
+                continue;
+            }
+            push(
+                &mut heap,
+                &mut events,
+                arrive,
+                Ev::Arrive {
+                    to_b: false,
+                    bytes: buf[..len].to_vec(),
+                },
+            );
+        }
+        let in_step =
+            !b.receiving_snapshot() && b.peer_position() == a.sync_position() && b.len() == n;
+        if in_step {
+            done_at = Some(cpu_b);
+            break;
+        }
+        // The next thing to happen: a message, a credit, or a timer.
+        let next_msg = heap.peek().map(|Reverse((t, _, _))| *t);
+        let ta = a.poll_timeout().map(|t| t.as_nanos().max(cpu_a));
+        let tb = b.poll_timeout().map(|t| t.as_nanos().max(cpu_b));
+        let next = [next_msg, ta, tb]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("something to do");
+        if next_msg == Some(next) {
+            let Reverse((t, _, id)) = heap.pop().expect("peeked");
+            match events[id].take().expect("once") {
+                Ev::Credit(octets) => inflight -= octets,
+                Ev::Arrive { to_b: true, bytes } => {
+                    cpu_b = cpu_b.max(t);
+                    let start = WallInstant::now();
+                    let _ = b.handle_sync(at(cpu_b), &bytes);
+                    let cost = start.elapsed().as_nanos() as u64;
+                    cpu_b += cost;
+                    r.apply_ns += cost;
+                    // The receiver took the message: its octets leave the window (the
+                    // transport's acknowledgement takes one propagation delay back).
+                    push(
+                        &mut heap,
+                        &mut events,
+                        cpu_b + PROPAGATION_NS,
+                        Ev::Credit(bytes.len() as u64),
+                    );
+                }
+                Ev::Arrive { to_b: false, bytes } => {
+                    cpu_a = cpu_a.max(t);
+                    let start = WallInstant::now();
+                    let _ = a.handle_sync(at(cpu_a), &bytes);
+                    let cost = start.elapsed().as_nanos() as u64;
+                    cpu_a += cost;
+                    r.send_ns += cost;
+                }
+            }
+        } else if ta == Some(next) {
+            cpu_a = next;
+            a.handle_timeout(at(cpu_a));
+        } else {
+            cpu_b = next;
+            b.handle_timeout(at(cpu_b));
+        }
+    }
+    r.total_ns = done_at.expect("the sync completes") - t0;
+    assert_eq!(b.peer_records(), a.own_records());
+    r
+}
+
+fn report_sync(label: &str, n: usize, keys: &[u64]) {
+    let clean = sync_sim(n, keys, 0.0, 0.0, 1, true);
+    let lossy = sync_sim(n, keys, 0.01, 0.01, 2, true);
+    let other = sync_sim(n, keys, 0.0, 0.0, 1, false);
+    let ms = |ns: u64| ns as f64 / 1e6;
+    let bound = clean.wire_ns.max(clean.apply_ns);
+    eprintln!(
+        "fdb/{label}: full sync over 10 GbE: {:.1} ms; wire {:.1} ms, apply CPU {:.1} ms, sender CPU {:.1} ms, {} messages; {:.2}x max(wire, apply)",
+        ms(clean.total_ns),
+        ms(clean.wire_ns),
+        ms(clean.apply_ns),
+        ms(clean.send_ns),
+        clean.messages,
+        clean.total_ns as f64 / bound as f64
+    );
+    eprintln!(
+        "fdb/{label}: ... with 1 % loss and 1 % reordering: {:.1} ms ({} of {} messages lost); {:.2}x the lossless time",
+        ms(lossy.total_ns),
+        lossy.lost,
+        lossy.messages,
+        lossy.total_ns as f64 / clean.total_ns as f64
+    );
+    eprintln!(
+        "fdb/{label}: ... lossless, peers with different hash seeds: {:.1} ms; apply CPU {:.1} ms; {:.2}x max(wire, apply) of the shared-seed run",
+        ms(other.total_ns),
+        ms(other.apply_ns),
+        other.total_ns as f64 / bound as f64
+    );
+}
+
 fn sizes() -> Vec<usize> {
     let mut v = vec![1_000_000];
     if std::env::var_os("FDB_BENCH_10M").is_some() {
@@ -132,6 +372,9 @@ fn bench(c: &mut Criterion) {
             }
             *i
         };
+        if std::env::var_os("FDB_BENCH_NO_SIM").is_none() {
+            report_sync(label, n, &present);
+        }
         let mut g = c.benchmark_group(format!("fdb/{label}"));
         g.sample_size(20).measurement_time(Duration::from_secs(4));
 
@@ -283,6 +526,25 @@ fn bench(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let mut t = Fdb::with_capacity(config(n), n).expect("config");
+                    t.set_peer(now, PeerState::Up);
+                    let start = WallInstant::now();
+                    for m in &messages {
+                        let _ = black_box(t.handle_sync(now, m));
+                    }
+                    total += start.elapsed();
+                    assert_eq!(t.len(), n);
+                    drop(black_box(t));
+                }
+                total
+            });
+        });
+        g.bench_function("snapshot_apply_other_seed/fdb", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut cfg = config(n);
+                    cfg.hash_seed = SEED ^ 1;
+                    let mut t = Fdb::with_capacity(cfg, n).expect("config");
                     t.set_peer(now, PeerState::Up);
                     let start = WallInstant::now();
                     for m in &messages {

@@ -77,6 +77,14 @@
 //!   reachable on the local bonds); the host flushes them with [`Flush::peer`] when the peer
 //!   is gone for good.
 //!
+//! # Storage
+//! One 16-octet slot per key in an open-addressing table of its own (ordered linear probing
+//! under a keyed hash, at most 7/8 full): the key, the local entry's kind, interned locations
+//! and the exact last-seen instant. Keys that do not fit (a MAC that moved, more than 254
+//! locations, an instant 78 hours away from the table's time base) keep their full state in a
+//! side table. About 18.6 octets per entry when sized with [`Fdb::with_capacity`]; see
+//! BENCHMARKS.md.
+//!
 //! # Ageing
 //! Local dynamic entries idle for [`FdbConfig::ageing_time`] are removed by a sweep that
 //! [`Fdb::handle_timeout`] runs when a bucket of the ageing ring expires: entries are counted in
@@ -97,6 +105,7 @@
 
 extern crate alloc;
 
+mod slots;
 pub mod sync;
 mod table;
 pub mod types;

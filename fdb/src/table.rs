@@ -6,6 +6,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 use l2_types::{Instant, MacAddr, PortNo, VlanId};
 
+use crate::slots::{KEY_MASK, Table};
 use crate::sync::wire::{CURSOR_START, Record, SEGMENTS, record_hash, segment};
 use crate::sync::{SnapIn, SnapOut};
 use crate::types::{
@@ -21,9 +22,10 @@ const RING: u64 = 32;
 const TICKS_PER_AGEING: u64 = 16;
 
 /// One key's state: the local entry (learned or configured here) and the peer's entry for the
-/// same key, kept apart so that synchronisation mirrors the peer's table exactly. 24 octets:
-/// locations are a tag and a 32-bit value each; move-dampening windows live in a side table
-/// ([`Damp`]) for the few MACs that moved.
+/// same key, kept apart so that synchronisation mirrors the peer's table exactly. This is the
+/// wide form the logic works on; the table stores it packed in a 16-octet slot (see "The
+/// compact slot" below) or, if it does not fit, whole in a side table. Move-dampening windows
+/// live in another side table ([`Damp`]) for the few MACs that moved.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     /// Last frame seen (local dynamic entries).
@@ -163,6 +165,243 @@ impl Slot {
     }
 }
 
+// The compact slot (16 octets, `crate::slots`): how a `Slot` is packed into two words.
+//
+// Key word: bits 0..60 the key; bits 60..62 the local entry's kind (`K_NONE` = no local entry);
+// bit 62 `MARK_BIT` (seen in the snapshot being received); bit 63 `EXT_BIT` (the slot does not
+// fit: the whole `Slot` is in `Aux::ext`, the value word is 0).
+// Value word (inline slots): bits 0..8 the local location's interned index, bits 8..16 the peer
+// entry (0 none, 1 a single-homed port of the peer, 2.. an interned mlag-id), bits 16..64 a
+// local dynamic entry's last-seen instant in nanoseconds after `Aux::t_base` (exact).
+// A slot is inline unless its key moved (a move counter or a freeze), its locations are not
+// among the first 255 interned, or its last-seen instant is outside `t_base + 0..2^48 ns`.
+
+pub(crate) const K_NONE: u64 = 0;
+pub(crate) const K_DYN: u64 = 1;
+pub(crate) const K_STATIC: u64 = 2;
+pub(crate) const K_OWN: u64 = 3;
+pub(crate) const KIND_SHIFT: u32 = 60;
+pub(crate) const KIND_BITS: u64 = 3 << KIND_SHIFT;
+pub(crate) const MARK_BIT: u64 = 1 << 62;
+pub(crate) const EXT_BIT: u64 = 1 << 63;
+pub(crate) const TIME_SHIFT: u32 = 16;
+pub(crate) const TIME_MAX: u64 = (1 << 48) - 1;
+/// Most interned locations (local and peer each); index 255 stays unused.
+const INTERNED_MAX: usize = 255;
+
+/// The sync view of a local location.
+#[inline]
+pub(crate) fn sync_of(l: Location) -> Option<SyncLocation> {
+    match l {
+        Location::Port(_) => Some(SyncLocation::Single),
+        Location::Mlag(id) => Some(SyncLocation::Mlag(id)),
+        Location::PeerPort | Location::Cpu => None,
+    }
+}
+
+/// What the compact slots refer to: interned locations, the time base, and the slots that do
+/// not fit.
+#[derive(Debug)]
+pub(crate) struct Aux {
+    /// Last-seen instants of inline slots count from here (ns).
+    pub(crate) t_base: u64,
+    /// Interned local locations: 0 = the peer-port, 1 = the CPU.
+    pub(crate) locals: Vec<Location>,
+    /// Port number → local index + 1 (0 = not interned).
+    port_ix: Vec<u8>,
+    mlag_ix: HashMap<u32, u8, FixedState>,
+    /// Interned peer mlag-ids: peer index `2 + i`.
+    pub(crate) peers: Vec<MlagId>,
+    peer_ix: HashMap<u32, u8, FixedState>,
+    /// Slots that do not fit in 16 octets, by key.
+    pub(crate) ext: HashMap<u64, Slot, FixedState>,
+}
+
+impl Aux {
+    fn new(seed: u64) -> Self {
+        Self {
+            t_base: 0,
+            locals: alloc::vec![Location::PeerPort, Location::Cpu],
+            port_ix: Vec::new(),
+            mlag_ix: HashMap::with_hasher(FixedState::with_seed(seed)),
+            peers: Vec::new(),
+            peer_ix: HashMap::with_hasher(FixedState::with_seed(seed)),
+            ext: HashMap::with_hasher(FixedState::with_seed(seed)),
+        }
+    }
+
+    fn allocation_size(&self) -> usize {
+        self.locals.capacity() * core::mem::size_of::<Location>()
+            + self.port_ix.capacity()
+            + self.mlag_ix.allocation_size()
+            + self.peers.capacity() * 4
+            + self.peer_ix.allocation_size()
+            + self.ext.allocation_size()
+    }
+
+    fn push_local(&mut self, l: Location) -> Option<u8> {
+        if self.locals.len() >= INTERNED_MAX {
+            return None;
+        }
+        let ix = u8::try_from(self.locals.len()).ok()?;
+        self.locals.push(l);
+        Some(ix)
+    }
+
+    /// The interned index of a local location (interning it if there is room).
+    #[inline]
+    pub(crate) fn local_ix(&mut self, l: Location) -> Option<u8> {
+        match l {
+            Location::PeerPort => Some(0),
+            Location::Cpu => Some(1),
+            Location::Port(p) => {
+                let i = usize::from(p.get());
+                if let Some(&x) = self.port_ix.get(i)
+                    && x != 0
+                {
+                    return Some(x - 1);
+                }
+                let ix = self.push_local(l)?;
+                if self.port_ix.len() <= i {
+                    self.port_ix.resize(i + 1, 0);
+                }
+                if let Some(x) = self.port_ix.get_mut(i) {
+                    *x = ix + 1;
+                }
+                Some(ix)
+            }
+            Location::Mlag(MlagId(id)) => {
+                if let Some(&x) = self.mlag_ix.get(&id) {
+                    return Some(x);
+                }
+                let ix = self.push_local(l)?;
+                let _ = self.mlag_ix.insert(id, ix);
+                Some(ix)
+            }
+        }
+    }
+
+    fn peer_ix(&mut self, p: SyncLocation) -> Option<u8> {
+        match p {
+            SyncLocation::Single => Some(1),
+            SyncLocation::Mlag(MlagId(id)) => {
+                if let Some(&x) = self.peer_ix.get(&id) {
+                    return Some(x);
+                }
+                if self.peers.len() + 2 >= INTERNED_MAX {
+                    return None;
+                }
+                let ix = u8::try_from(self.peers.len() + 2).ok()?;
+                self.peers.push(MlagId(id));
+                let _ = self.peer_ix.insert(id, ix);
+                Some(ix)
+            }
+        }
+    }
+
+    /// The peer entry of an inline value word.
+    #[inline]
+    pub(crate) fn peer_of(&self, v: u64) -> Option<SyncLocation> {
+        match (v >> 8) & 0xff {
+            0 => None,
+            1 => Some(SyncLocation::Single),
+            n => self
+                .peers
+                .get(n as usize - 2)
+                .map(|&id| SyncLocation::Mlag(id)),
+        }
+    }
+
+    /// The wide form of a slot.
+    pub(crate) fn decode(&self, w: [u64; 2]) -> Slot {
+        let [kw, v] = w;
+        if kw & EXT_BIT != 0 {
+            let mut s = self
+                .ext
+                .get(&(kw & KEY_MASK))
+                .copied()
+                .unwrap_or(Slot::EMPTY);
+            s.set_mark(kw & MARK_BIT != 0);
+            return s;
+        }
+        let mut s = Slot::EMPTY;
+        let kind = (kw & KIND_BITS) >> KIND_SHIFT;
+        if kind != K_NONE {
+            s.set_local(self.locals.get((v & 0xff) as usize).copied());
+            s.kind = match kind {
+                K_DYN => Kind::Dynamic,
+                K_STATIC => Kind::Static,
+                _ => Kind::Own,
+            };
+            if kind == K_DYN {
+                s.last_seen = Instant::from_nanos(self.t_base.saturating_add(v >> TIME_SHIFT));
+            }
+        }
+        s.set_peer(self.peer_of(v));
+        s.set_mark(kw & MARK_BIT != 0);
+        s
+    }
+
+    fn inline_val(&mut self, s: &Slot, kind: u64) -> Option<u64> {
+        if s.moves != 0 || s.frozen() {
+            return None;
+        }
+        let loc = match s.local() {
+            Some(l) => self.local_ix(l)?,
+            None => 0,
+        };
+        let peer = match s.peer() {
+            Some(p) => self.peer_ix(p)?,
+            None => 0,
+        };
+        let t = if kind == K_DYN {
+            let off = s.last_seen.as_nanos().checked_sub(self.t_base)?;
+            if off > TIME_MAX {
+                return None;
+            }
+            off
+        } else {
+            0
+        };
+        Some(u64::from(loc) | (u64::from(peer) << 8) | (t << TIME_SHIFT))
+    }
+
+    /// The compact form of `s` for `key`, keeping `ext` in step (`was_ext`: the slot being
+    /// replaced was in it).
+    pub(crate) fn encode(&mut self, key: u64, s: &Slot, was_ext: bool) -> [u64; 2] {
+        let key = key & KEY_MASK;
+        let kind = if !s.has_local() {
+            K_NONE
+        } else {
+            match s.kind {
+                Kind::Dynamic => K_DYN,
+                Kind::Static | Kind::Peer => K_STATIC,
+                Kind::Own => K_OWN,
+            }
+        };
+        let mark = if s.mark() { MARK_BIT } else { 0 };
+        let kw = key | (kind << KIND_SHIFT) | mark;
+        match self.inline_val(s, kind) {
+            Some(v) => {
+                if was_ext {
+                    let _ = self.ext.remove(&key);
+                }
+                [kw, v]
+            }
+            None => {
+                let _ = self.ext.insert(key, *s);
+                [kw | EXT_BIT, 0]
+            }
+        }
+    }
+
+    /// Forgets a removed slot's side entry.
+    pub(crate) fn forget(&mut self, kw: u64) {
+        if kw & EXT_BIT != 0 {
+            let _ = self.ext.remove(&(kw & KEY_MASK));
+        }
+    }
+}
 /// Everything but the map, so that closures over the map can update it (disjoint borrows).
 #[derive(Debug)]
 pub(crate) struct State {
@@ -198,15 +437,6 @@ pub(crate) struct State {
     pub(crate) last_request: Option<Instant>,
     pub(crate) next_request: Instant,
     pub(crate) next_digest: Instant,
-}
-
-/// The forwarding database of one bridge, with the MLAG peer's entries mirrored in it.
-///
-/// See the crate documentation for the run loop and the MLAG semantics.
-#[derive(Debug)]
-pub struct Fdb {
-    pub(crate) map: HashMap<u64, Slot, FixedState>,
-    pub(crate) st: State,
 }
 
 impl State {
@@ -402,6 +632,16 @@ impl State {
     }
 }
 
+/// The forwarding database of one bridge, with the MLAG peer's entries mirrored in it.
+///
+/// See the crate documentation for the run loop and the MLAG semantics.
+#[derive(Debug)]
+pub struct Fdb {
+    pub(crate) map: Table,
+    pub(crate) aux: Aux,
+    pub(crate) st: State,
+}
+
 impl Fdb {
     /// An empty table.
     pub fn new(cfg: FdbConfig) -> Result<Self, ConfigError> {
@@ -443,7 +683,8 @@ impl Fdb {
             next_digest: Instant::ZERO,
         };
         Ok(Self {
-            map: HashMap::with_hasher(FixedState::with_seed(cfg.hash_seed)),
+            map: Table::new(cfg.hash_seed),
+            aux: Aux::new(cfg.hash_seed),
             st,
         })
     }
@@ -470,30 +711,89 @@ impl Fdb {
         self.map.len()
     }
 
-    /// Heap bytes held by the table (hash table, journal, counters, bond list, events, any
-    /// snapshot being sent): what "bytes per entry" is measured with.
+    /// Heap bytes held by the table (slot array, side tables, journal, counters, bond list,
+    /// events): what "bytes per entry" is measured with.
     pub fn memory_bytes(&self) -> usize {
         let st = &self.st;
         self.map.allocation_size()
+            + self.aux.allocation_size()
             + st.journal.capacity() * core::mem::size_of::<Record>()
             + st.port_counts.as_ref().map_or(0, HashMap::allocation_size)
             + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
             + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
             + st.damp.allocation_size()
             + st.events.capacity() * core::mem::size_of::<Event>()
-            + st.snap_out
-                .as_ref()
-                .map_or(0, |s| s.keys.capacity() * core::mem::size_of::<Record>())
     }
 
     /// True if the table holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.len() == 0
     }
 
     /// The next queued event.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.st.events.pop_front()
+    }
+
+    /// Advances the clock; moves the time base of the compact slots when `now` is about to
+    /// leave its 2^48 ns range (once in 39 hours: one pass over the table).
+    pub(crate) fn set_now(&mut self, now: Instant) {
+        self.st.set_now(now);
+        if self.st.now.as_nanos().saturating_sub(self.aux.t_base) >= TIME_MAX {
+            self.rebase();
+        }
+    }
+
+    fn rebase(&mut self) {
+        let new_base = self.st.now.as_nanos().saturating_sub(TIME_MAX / 2);
+        let aux = &mut self.aux;
+        self.map.for_each_mut(|w| {
+            if w[0] & (EXT_BIT | KIND_BITS) != K_DYN << KIND_SHIFT {
+                return;
+            }
+            let seen = aux.t_base.saturating_add(w[1] >> TIME_SHIFT);
+            if seen >= new_base {
+                w[1] = (w[1] & 0xffff) | ((seen - new_base) << TIME_SHIFT);
+            } else {
+                // Older than the new base (no ageing, or a host that stopped calling): the
+                // exact instant moves to the side table.
+                let s = aux.decode(*w);
+                let _ = aux.ext.insert(w[0] & KEY_MASK, s);
+                *w = [w[0] | EXT_BIT, 0];
+            }
+        });
+        self.aux.t_base = new_base;
+    }
+
+    /// The slot of `key`, if present: its index and wide form.
+    pub(crate) fn load_key(&self, key: u64) -> Option<(usize, Slot)> {
+        let i = self.map.index_of(key)?;
+        Some((i, self.aux.decode(self.map.at(i))))
+    }
+
+    /// Stores `s` at `i` (the slot of `key`).
+    pub(crate) fn store(&mut self, i: usize, key: u64, s: &Slot) {
+        let was_ext = self.map.at(i)[0] & EXT_BIT != 0;
+        let w = self.aux.encode(key, s, was_ext);
+        self.map.set(i, w);
+    }
+
+    /// Stores `s` as the slot of `key`, inserting it if absent (the caller checked the limits).
+    pub(crate) fn put(&mut self, key: u64, s: &Slot) {
+        self.map.reserve_one();
+        match self.map.find(key) {
+            Ok(i) => self.store(i, key, s),
+            Err(pos) => {
+                let w = self.aux.encode(key, s, false);
+                let _ = self.map.insert_at(pos, w);
+            }
+        }
+    }
+
+    /// Removes the slot at `i`.
+    pub(crate) fn remove_index(&mut self, i: usize) {
+        self.aux.forget(self.map.at(i)[0]);
+        self.map.remove_at(i);
     }
 
     /// Learns `mac` in `vid` on `location` from a received frame at `now` (IEEE 802.1Q 8.7
@@ -503,38 +803,53 @@ impl Fdb {
             self.st.stats.group_sources += 1;
             return Learn::Ignored(Ignored::GroupAddress);
         }
-        self.st.set_now(now);
+        self.set_now(now);
         if self.st.age_ns != 0 && self.st.now_tick >= self.st.base_tick + RING {
             // The host did not call handle_timeout for long: age first, then move the ring.
             let _ = self.sweep(now);
         }
         let key = Key::new(vid, mac).to_u64();
-        let tick_start = self.st.tick_start();
-        let st = &mut self.st;
         // With no per-port or per-VLAN limits and room in the table, a new key needs no limit
-        // checks: it goes straight into the vacant bucket found by the one probe.
-        let room = self.map.len() < st.cfg.entries_max as usize
-            && st.port_counts.is_none()
-            && st.vlan_counts.is_none();
-        let existing = match self.map.entry(key) {
-            hashbrown::hash_map::Entry::Vacant(v) => {
-                if !room {
-                    return self.learn_slow(key, location, None);
+        // checks: it goes straight into the position found by the one probe.
+        let room = self.map.len() < self.st.cfg.entries_max as usize
+            && self.st.port_counts.is_none()
+            && self.st.vlan_counts.is_none();
+        if room {
+            self.map.reserve_one();
+        }
+        // With room, one probe finds the key or its insert position; without, a new key is
+        // refused (or handled by the limits) and only needs the cheaper lookup.
+        let probe = if room {
+            self.map.find(key)
+        } else {
+            self.map.index_of(key).ok_or(usize::MAX)
+        };
+        match probe {
+            Ok(i) => {
+                let [kw, v] = self.map.at(i);
+                if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
+                    && self.aux.locals.get((v & 0xff) as usize) == Some(&location)
+                {
+                    // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
+                    let st = &mut self.st;
+                    let t_base = self.aux.t_base;
+                    let seen = t_base.saturating_add(v >> TIME_SHIFT);
+                    if st.age_ns != 0 && seen < st.tick_start() {
+                        st.bucket_sub(Instant::from_nanos(seen));
+                        let _ = st.bucket_add_now();
+                    }
+                    st.stats.refreshed += 1;
+                    let off = st.now.as_nanos().wrapping_sub(t_base);
+                    if off <= TIME_MAX {
+                        self.map.set_val(i, (v & 0xffff) | (off << TIME_SHIFT));
+                    } else {
+                        let mut s = self.aux.decode([kw, v]);
+                        s.last_seen = self.st.now;
+                        self.store(i, key, &s);
+                    }
+                    return Learn::Refreshed;
                 }
-                let _ = st.bucket_add_now();
-                // Build the whole slot and store it at once: a read-modify-write of a freshly
-                // probed bucket would wait for its cache line.
-                let mut fresh = Slot::EMPTY;
-                fresh.set_local(Some(location));
-                fresh.last_seen = st.now;
-                let new = fresh.sync_view();
-                let _ = v.insert(fresh);
-                st.note(key, None, new);
-                st.stats.learned += 1;
-                return Learn::New;
-            }
-            hashbrown::hash_map::Entry::Occupied(mut o) => {
-                let s = o.get_mut();
+                let mut s = self.aux.decode([kw, v]);
                 if let Some(from) = s.local() {
                     match s.kind {
                         Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
@@ -542,22 +857,43 @@ impl Fdb {
                         Kind::Dynamic => {}
                     }
                     if from == location {
-                        // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
-                        if s.last_seen.as_nanos() < tick_start && st.age_ns != 0 {
+                        let st = &mut self.st;
+                        if st.age_ns != 0 && s.last_seen.as_nanos() < st.tick_start() {
                             st.bucket_sub(s.last_seen);
-                            s.last_seen = st.now;
                             let _ = st.bucket_add_now();
-                        } else {
-                            s.last_seen = st.now;
                         }
+                        s.last_seen = st.now;
                         st.stats.refreshed += 1;
+                        self.store(i, key, &s);
                         return Learn::Refreshed;
                     }
                 }
-                *s
+                self.learn_slow(key, location, Some(s))
             }
-        };
-        self.learn_slow(key, location, Some(existing))
+            Err(pos) => {
+                if !room {
+                    return self.learn_slow(key, location, None);
+                }
+                let _ = self.st.bucket_add_now();
+                let off = self.st.now.as_nanos().wrapping_sub(self.aux.t_base);
+                let w = match self.aux.local_ix(location) {
+                    Some(ix) if off <= TIME_MAX => [
+                        key | (K_DYN << KIND_SHIFT),
+                        u64::from(ix) | (off << TIME_SHIFT),
+                    ],
+                    _ => {
+                        let mut fresh = Slot::EMPTY;
+                        fresh.set_local(Some(location));
+                        fresh.last_seen = self.st.now;
+                        self.aux.encode(key, &fresh, false)
+                    }
+                };
+                let _ = self.map.insert_at(pos, w);
+                self.st.note(key, None, sync_of(location));
+                self.st.stats.learned += 1;
+                Learn::New
+            }
+        }
     }
 
     /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
@@ -629,9 +965,7 @@ impl Fdb {
                     w.window_start = now.saturating_add(freeze);
                     let _ = self.st.damp.insert(key, w);
                     self.st.stats.frozen_ignored += 1;
-                    if let Some(slot) = self.map.get_mut(&key) {
-                        *slot = s;
-                    }
+                    self.put(key, &s);
                     self.st.push_event(Event::MacFlapping {
                         key: k,
                         from,
@@ -658,9 +992,8 @@ impl Fdb {
         s.last_seen = now;
         s.moves = s.moves.saturating_add(1);
         self.st.note(key, old, s.sync_view());
-        if let Some(slot) = self.map.get_mut(&key) {
-            *slot = s;
-        }
+        // An eviction above may have moved the slot: store by key.
+        self.put(key, &s);
         self.st.stats.moved += 1;
         Learn::Moved { from, flapping }
     }
@@ -690,24 +1023,16 @@ impl Fdb {
         let now = self.st.now;
         let _ = self.st.bucket_add_now();
         self.st.count_add(location, key);
-        // Build the whole slot and store it at once: a read-modify-write of a freshly probed
-        // bucket would wait for its cache line.
         let mut fresh = Slot::EMPTY;
+        if let Some((_, s)) = self.load_key(key) {
+            // A peer entry only: keep it.
+            fresh.set_peer(s.peer());
+            fresh.set_mark(s.mark());
+        }
         fresh.set_local(Some(location));
         fresh.last_seen = now;
         let new = fresh.sync_view();
-        match self.map.entry(key) {
-            hashbrown::hash_map::Entry::Vacant(v) => {
-                let _ = v.insert(fresh);
-            }
-            hashbrown::hash_map::Entry::Occupied(mut o) => {
-                // A peer entry only: keep it.
-                let s = o.get_mut();
-                fresh.set_peer(s.peer());
-                fresh.set_mark(s.mark());
-                *s = fresh;
-            }
-        }
+        self.put(key, &fresh);
         self.st.note(key, None, new);
         self.st.stats.learned += 1;
         Learn::New
@@ -716,17 +1041,20 @@ impl Fdb {
     /// Evicts the local dynamic entry with the oldest last-seen time (on `location`, in `vid`),
     /// other than `keep`. O(n).
     fn evict_oldest(&mut self, location: Option<Location>, vid: Option<u64>, keep: u64) -> bool {
+        let aux = &self.aux;
         let victim = self
             .map
             .iter()
+            .filter(|w| w[0] & KIND_BITS == K_DYN << KIND_SHIFT)
+            .map(|w| (w[0] & KEY_MASK, aux.decode(w)))
             .filter(|(k, s)| {
-                **k != keep
+                *k != keep
                     && s.is_dynamic()
                     && location.is_none_or(|l| s.local() == Some(l))
-                    && vid.is_none_or(|v| **k >> 48 == v)
+                    && vid.is_none_or(|v| *k >> 48 == v)
             })
-            .min_by_key(|(k, s)| (s.last_seen, **k))
-            .map(|(k, _)| *k);
+            .min_by_key(|(k, s)| (s.last_seen, *k))
+            .map(|(k, _)| k);
         let Some(k) = victim else { return false };
         self.remove_local(k);
         self.st.stats.evicted += 1;
@@ -735,10 +1063,12 @@ impl Fdb {
 
     /// Removes the local entry of `key`, and the key if no peer entry remains.
     fn remove_local(&mut self, key: u64) {
-        if let Some(s) = self.map.get_mut(&key) {
-            self.st.drop_local(key, s);
-            if !s.has_peer() {
-                let _ = self.map.remove(&key);
+        if let Some((i, mut s)) = self.load_key(key) {
+            self.st.drop_local(key, &mut s);
+            if s.has_peer() {
+                self.store(i, key, &s);
+            } else {
+                self.remove_index(i);
             }
         }
     }
@@ -758,11 +1088,12 @@ impl Fdb {
             return Err(FdbError::PeerPortStatic);
         }
         let key = Key::new(vid, mac).to_u64();
-        if !self.map.contains_key(&key) && self.map.len() >= self.st.cfg.entries_max as usize {
+        let existing = self.load_key(key);
+        if existing.is_none() && self.map.len() >= self.st.cfg.entries_max as usize {
             return Err(FdbError::TableFull);
         }
-        let s = self.map.entry(key).or_insert(Slot::EMPTY);
-        self.st.drop_local(key, s);
+        let mut s = existing.map_or(Slot::EMPTY, |(_, s)| s);
+        self.st.drop_local(key, &mut s);
         s.set_local(Some(location));
         s.kind = if location == Location::Cpu {
             Kind::Own
@@ -771,14 +1102,15 @@ impl Fdb {
         };
         let new = s.sync_view();
         self.st.note(key, None, new);
+        self.put(key, &s);
         Ok(())
     }
 
     /// Removes a static or own entry; false if there was none.
     pub fn remove_static(&mut self, vid: VlanId, mac: MacAddr) -> bool {
         let key = Key::new(vid, mac).to_u64();
-        match self.map.get(&key) {
-            Some(s) if s.has_local() && s.kind != Kind::Dynamic => {
+        match self.load_key(key) {
+            Some((_, s)) if s.has_local() && s.kind != Kind::Dynamic => {
                 self.remove_local(key);
                 true
             }
@@ -789,7 +1121,7 @@ impl Fdb {
     /// The entry for `mac` in `vid`, as stored: the local entry if there is one, else the peer's.
     pub fn get(&self, vid: VlanId, mac: MacAddr) -> Option<Entry> {
         let key = Key::new(vid, mac).to_u64();
-        self.map.get(&key).and_then(|s| view(key, s))
+        self.load_key(key).and_then(|(_, s)| view(key, &s))
     }
 
     /// Where to forward a frame to `mac` in `vid` (IEEE 802.1Q 8.8.9 Querying the FDB): the
@@ -797,12 +1129,23 @@ impl Fdb {
     /// unknown) resolves to [`Location::PeerPort`]. `None` = unknown: flood.
     #[inline]
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
-        let s = self.map.get(&Key::new(vid, mac).to_u64())?;
-        let loc = match (s.local(), s.peer()) {
-            (Some(l), _) => l,
-            (None, Some(SyncLocation::Mlag(id))) => Location::Mlag(id),
-            (None, Some(SyncLocation::Single)) => return Some(Location::PeerPort),
-            (None, None) => return None,
+        let i = self.map.index_of(Key::new(vid, mac).to_u64())?;
+        let [kw, v] = self.map.at(i);
+        let loc = if kw & EXT_BIT != 0 {
+            let s = self.aux.decode([kw, v]);
+            match (s.local(), s.peer()) {
+                (Some(l), _) => l,
+                (None, Some(SyncLocation::Mlag(id))) => Location::Mlag(id),
+                (None, Some(SyncLocation::Single)) => return Some(Location::PeerPort),
+                (None, None) => return None,
+            }
+        } else if kw & KIND_BITS != 0 {
+            *self.aux.locals.get((v & 0xff) as usize)?
+        } else {
+            match self.aux.peer_of(v)? {
+                SyncLocation::Single => return Some(Location::PeerPort),
+                SyncLocation::Mlag(id) => Location::Mlag(id),
+            }
         };
         match loc {
             Location::Mlag(id) if self.st.mlag_up.binary_search(&id).is_err() => {
@@ -831,12 +1174,15 @@ impl Fdb {
         Ok(())
     }
 
-    /// Every entry in (VLAN, MAC) order, for show commands. Allocates a sorted list of keys.
+    /// Every entry in (VLAN, MAC) order, for show commands. Allocates a sorted list.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
-        let mut keys: Vec<u64> = self.map.keys().copied().collect();
-        keys.sort_unstable();
-        keys.into_iter()
-            .filter_map(|k| self.map.get(&k).and_then(|s| view(k, s)))
+        let mut v: Vec<Entry> = self
+            .map
+            .iter()
+            .filter_map(|w| view(w[0] & KEY_MASK, &self.aux.decode(w)))
+            .collect();
+        v.sort_unstable_by_key(|e| e.key);
+        v.into_iter()
     }
 
     /// The entries this table owns as the peer sees them (sorted); for tests and show commands.
@@ -844,10 +1190,10 @@ impl Fdb {
         let mut v: Vec<Record> = self
             .map
             .iter()
-            .filter_map(|(k, s)| {
+            .filter_map(|w| {
                 Some(Record {
-                    key: Key::from_u64(*k)?,
-                    location: Some(s.sync_view()?),
+                    key: Key::from_u64(w[0] & KEY_MASK)?,
+                    location: Some(self.aux.decode(w).sync_view()?),
                 })
             })
             .collect();
@@ -860,10 +1206,10 @@ impl Fdb {
         let mut v: Vec<Record> = self
             .map
             .iter()
-            .filter_map(|(k, s)| {
+            .filter_map(|w| {
                 Some(Record {
-                    key: Key::from_u64(*k)?,
-                    location: Some(s.peer()?),
+                    key: Key::from_u64(w[0] & KEY_MASK)?,
+                    location: Some(self.aux.decode(w).peer()?),
                 })
             })
             .collect();
@@ -874,48 +1220,86 @@ impl Fdb {
     /// Removes the entries `f` selects; returns how many entries were removed (a key with both a
     /// local and a peer entry removed counts twice).
     pub fn flush(&mut self, f: &Flush) -> usize {
+        let loc_ok =
+            |l: Location| f.location.is_none_or(|x| x == l) && f.except.is_none_or(|x| x != l);
+        // Per interned index: does the flush select that location? One table lookup per slot
+        // instead of rebuilding and comparing locations (flushes are a full pass).
+        let mut local_sel = [false; 256];
+        for (sel, &l) in local_sel.iter_mut().zip(&self.aux.locals) {
+            *sel = loc_ok(l);
+        }
+        let mut peer_sel = [false; 256];
+        if let Some(p) = peer_sel.get_mut(1) {
+            *p = loc_ok(Location::PeerPort);
+        }
+        for (sel, &id) in peer_sel.iter_mut().skip(2).zip(&self.aux.peers) {
+            *sel = loc_ok(Location::Mlag(id));
+        }
+        let kind_sel = [false, f.dynamic, f.statics, false];
         let st = &mut self.st;
+        let aux = &mut self.aux;
         let mut removed = 0usize;
-        // The filter on the slot's raw (tag, value) pairs: one compare per field instead of
-        // rebuilding a `Location` per entry (flushes are a full pass over the table).
-        let only = f.location.map(raw_location);
-        let except = f.except.map(raw_location);
-        let loc_ok = |tag: u8, val: u32| {
-            only.is_none_or(|x| x == (tag, val)) && except.is_none_or(|x| x != (tag, val))
-        };
-        let any_local = f.dynamic || f.statics;
-        self.map.retain(|&key, s| {
+        self.map.retain(|w| {
+            let key = w[0] & KEY_MASK;
             if let Some(set) = f.vlans
                 && !VlanId::try_new((key >> 48) as u16).is_ok_and(|v| set.contains(v))
             {
                 return true;
             }
-            if any_local && s.local_tag != TAG_NONE {
+            let was_ext = w[0] & EXT_BIT != 0;
+            if !was_ext {
+                let kind = ((w[0] & KIND_BITS) >> KIND_SHIFT) as usize;
+                let local_hit = kind_sel.get(kind).copied().unwrap_or(false)
+                    && local_sel
+                        .get((w[1] & 0xff) as usize)
+                        .copied()
+                        .unwrap_or(false);
+                let peer_hit = f.peer
+                    && peer_sel
+                        .get(((w[1] >> 8) & 0xff) as usize)
+                        .copied()
+                        .unwrap_or(false);
+                if !local_hit && !peer_hit {
+                    return true;
+                }
+            }
+            let mut s = aux.decode(*w);
+            let mut changed = false;
+            if let Some(l) = s.local() {
                 let kind_ok = match s.kind {
                     Kind::Dynamic => f.dynamic,
                     Kind::Static => f.statics,
                     Kind::Own | Kind::Peer => false,
                 };
-                if kind_ok && loc_ok(s.local_tag, s.local_val) {
-                    st.drop_local(key, s);
+                if kind_ok && loc_ok(l) {
+                    st.drop_local(key, &mut s);
                     removed += 1;
+                    changed = true;
                 }
             }
             if f.peer
                 && let Some(p) = s.peer()
             {
                 // A peer entry sits behind the peer-port, or on the bond of its mlag-id.
-                let (tag, val) = match p {
-                    SyncLocation::Single => (TAG_PEER_PORT, 0),
-                    SyncLocation::Mlag(MlagId(id)) => (TAG_MLAG, id),
+                let l = match p {
+                    SyncLocation::Single => Location::PeerPort,
+                    SyncLocation::Mlag(id) => Location::Mlag(id),
                 };
-                if loc_ok(tag, val) {
+                if loc_ok(l) {
                     State::note_peer(key, &mut st.peer_digest, p);
                     s.set_peer(None);
                     removed += 1;
+                    changed = true;
                 }
             }
-            s.has_local() || s.has_peer()
+            if !(s.has_local() || s.has_peer()) {
+                aux.forget(w[0]);
+                return false;
+            }
+            if changed {
+                *w = aux.encode(key, &s, was_ext);
+            }
+            true
         });
         self.st.stats.flushed += removed as u64;
         removed
@@ -924,19 +1308,41 @@ impl Fdb {
     /// Removes every local dynamic entry idle for the ageing time (IEEE 802.1Q 8.8.3). O(n);
     /// [`Fdb::handle_timeout`] calls it only when an ageing bucket has expired.
     pub fn sweep(&mut self, now: Instant) -> usize {
-        self.st.set_now(now);
+        self.set_now(now);
         let now = self.st.now;
         if self.st.age_ns == 0 {
             return 0;
         }
+        // An inline dynamic slot has expired iff its time offset is at most `cut`.
+        let cut = now
+            .as_nanos()
+            .checked_sub(self.st.age_ns)
+            .and_then(|c| c.checked_sub(self.aux.t_base));
         let st = &mut self.st;
+        let aux = &mut self.aux;
         let mut aged = 0usize;
-        self.map.retain(|&key, s| {
-            if st.expired(s, now) {
-                st.drop_local(key, s);
-                aged += 1;
+        self.map.retain(|w| {
+            let was_ext = w[0] & EXT_BIT != 0;
+            if !was_ext
+                && (w[0] & KIND_BITS != K_DYN << KIND_SHIFT
+                    || cut.is_none_or(|c| w[1] >> TIME_SHIFT > c))
+            {
+                return true;
             }
-            s.has_local() || s.has_peer()
+            let key = w[0] & KEY_MASK;
+            let mut s = aux.decode(*w);
+            if !st.expired(&s, now) {
+                return true;
+            }
+            st.drop_local(key, &mut s);
+            aged += 1;
+            if s.has_peer() {
+                *w = aux.encode(key, &s, was_ext);
+                true
+            } else {
+                aux.forget(w[0]);
+                false
+            }
         });
         self.st.stats.aged += aged as u64;
         // Buckets wholly in the past are empty now.
@@ -966,8 +1372,8 @@ impl Fdb {
         self.sync_timeout(now);
     }
 
-    /// Internal consistency (tests and fuzzing): bucket counts, limits, digests, journal
-    /// numbering. Returns a description of the first violation.
+    /// Internal consistency (tests and fuzzing): slot order, side table, bucket counts, limits,
+    /// digests, journal numbering. Returns a description of the first violation.
     pub fn check_invariants(&self) -> Result<(), &'static str> {
         let st = &self.st;
         if st.journal_first + st.journal.len() as u64 != st.seq + 1 {
@@ -976,10 +1382,20 @@ impl Fdb {
         if self.map.len() > st.cfg.entries_max as usize {
             return Err("entries_max exceeded");
         }
+        self.map.check()?;
         let mut own = [0u64; SEGMENTS];
         let mut peer = [0u64; SEGMENTS];
         let mut ring = [0u32; RING as usize];
-        for (&k, s) in &self.map {
+        let mut ext = 0usize;
+        for w in self.map.iter() {
+            let k = w[0] & KEY_MASK;
+            if w[0] & EXT_BIT != 0 {
+                ext += 1;
+                if !self.aux.ext.contains_key(&k) {
+                    return Err("slot without its side entry");
+                }
+            }
+            let s = self.aux.decode(w);
             if !s.has_local() && !s.has_peer() {
                 return Err("empty slot");
             }
@@ -1000,10 +1416,13 @@ impl Fdb {
                 }
             }
         }
+        if ext != self.aux.ext.len() {
+            return Err("side entries without a slot");
+        }
         if st
             .damp
             .keys()
-            .any(|k| !self.map.get(k).is_some_and(Slot::is_dynamic))
+            .any(|k| !self.load_key(*k).is_some_and(|(_, s)| s.is_dynamic()))
         {
             return Err("move window of a key without a dynamic entry");
         }
@@ -1024,13 +1443,6 @@ impl Fdb {
         }
         Ok(())
     }
-}
-
-/// A location as the (tag, value) pair a slot stores for its local entry.
-fn raw_location(l: Location) -> (u8, u32) {
-    let mut s = Slot::EMPTY;
-    s.set_local(Some(l));
-    (s.local_tag, s.local_val)
 }
 
 fn view(key: u64, s: &Slot) -> Option<Entry> {

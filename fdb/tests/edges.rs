@@ -593,3 +593,151 @@ fn flushes_select_statics_own_mlag_and_peer_entries_by_location() {
     assert_eq!(b.stats().flushed, 7);
     b.check_invariants().unwrap();
 }
+
+// The compact slots: what does not fit in 16 octets (a key that moved, the 256th location,
+// an instant far from the time base) must behave exactly like what does.
+
+#[test]
+fn last_seen_stays_exact_across_days_without_ageing() {
+    let mut c = cfg();
+    c.ageing_time = None;
+    let mut t = Fdb::new(c).unwrap();
+    let t0 = Instant::from_nanos(1_000_000_007);
+    let _ = t.learn(t0, v(1), mac(1), P1);
+    // 100 hours later (past the 2^48 ns ≈ 78 h range of an inline instant): the time base
+    // moves, and the old entry keeps its instant to the nanosecond.
+    let t1 = t0 + Duration::from_secs(100 * 3600) + Duration::from_nanos(3);
+    let _ = t.learn(t1, v(1), mac(2), P2);
+    assert_eq!(t.get(v(1), mac(1)).unwrap().last_seen, Some(t0));
+    assert_eq!(t.get(v(1), mac(2)).unwrap().last_seen, Some(t1));
+    t.check_invariants().unwrap();
+    let t2 = t1 + Duration::from_secs(200 * 3600) + Duration::from_nanos(5);
+    assert_eq!(t.learn(t2, v(1), mac(1), P1), Learn::Refreshed);
+    let _ = t.learn(t2, v(1), mac(3), P3);
+    assert_eq!(t.get(v(1), mac(1)).unwrap().last_seen, Some(t2));
+    assert_eq!(t.get(v(1), mac(2)).unwrap().last_seen, Some(t1));
+    assert_eq!(t.lookup(v(1), mac(2)), Some(P2));
+    assert_eq!(t.flush(&Flush::dynamic().on(P2)), 1);
+    assert_eq!(t.len(), 2);
+    t.check_invariants().unwrap();
+}
+
+#[test]
+fn host_clocks_far_from_zero_keep_exact_instants_and_ageing() {
+    // A host clock counting from the epoch (about 2^60 ns), not from boot.
+    let mut t = Fdb::new(cfg()).unwrap();
+    let t0 = Instant::from_nanos(1_764_000_000_123_456_789);
+    let _ = t.learn(t0, v(1), mac(1), P1);
+    let _ = t.learn(t0 + Duration::from_secs(100), v(1), mac(2), P1);
+    assert_eq!(t.get(v(1), mac(1)).unwrap().last_seen, Some(t0));
+    assert_eq!(t.sweep(t0 + A - Duration::from_nanos(1)), 0);
+    assert_eq!(t.sweep(t0 + A), 1);
+    assert!(t.get(v(1), mac(1)).is_none());
+    assert!(t.get(v(1), mac(2)).is_some());
+    t.check_invariants().unwrap();
+}
+
+#[test]
+fn more_locations_than_the_slot_can_name_work_the_same() {
+    // 600 ports and 300 MLAG bonds: past the 254 locations a slot can index, entries keep
+    // their full form in the side table.
+    let (mut a, mut b, now) = pair();
+    for p in 1..=600u16 {
+        let _ = b.learn(now, v(1), mac(u64::from(p)), Location::Port(PortNo(p)));
+    }
+    for m in 1..=300u32 {
+        b.set_mlag_bond(MlagId(m), BondState::Up).unwrap();
+        let _ = a.learn(now, v(2), mac(u64::from(m)), Location::Mlag(MlagId(m)));
+    }
+    exchange(&mut a, &mut b, now);
+    b.check_invariants().unwrap();
+    for p in 1..=600u16 {
+        assert_eq!(
+            b.lookup(v(1), mac(u64::from(p))),
+            Some(Location::Port(PortNo(p)))
+        );
+    }
+    for m in 1..=300u32 {
+        assert_eq!(
+            b.lookup(v(2), mac(u64::from(m))),
+            Some(Location::Mlag(MlagId(m)))
+        );
+    }
+    assert_eq!(b.peer_records(), a.own_records());
+    // Flushes and refreshes reach entries on either side of the limit.
+    assert_eq!(b.flush(&Flush::dynamic().on(Location::Port(PortNo(7)))), 1);
+    assert_eq!(
+        b.flush(&Flush::dynamic().on(Location::Port(PortNo(555)))),
+        1
+    );
+    let later = now + Duration::from_secs(1);
+    assert_eq!(
+        b.learn(later, v(1), mac(500), Location::Port(PortNo(500))),
+        Learn::Refreshed
+    );
+    assert_eq!(b.get(v(1), mac(500)).unwrap().last_seen, Some(later));
+    assert_eq!(b.flush(&Flush::peer().on(Location::Mlag(MlagId(299)))), 1);
+    assert_eq!(b.len(), 600 - 2 + 300 - 1);
+    b.check_invariants().unwrap();
+    // And they age: everything local goes after the ageing time.
+    let end = later + A + A;
+    b.handle_timeout(end);
+    let _ = b.sweep(end);
+    assert_eq!(b.len(), 299, "the peer's entries stay");
+    b.check_invariants().unwrap();
+}
+
+#[test]
+fn a_moved_key_keeps_its_counter_and_returns_to_a_compact_slot_when_dropped() {
+    let mut t = Fdb::new(cfg()).unwrap();
+    let now = Instant::from_secs(10);
+    let _ = t.learn(now, v(1), mac(1), P1);
+    let _ = t.learn(now, v(1), mac(1), P2);
+    let _ = t.learn(now, v(1), mac(1), P1);
+    let e = t.get(v(1), mac(1)).unwrap();
+    assert_eq!((e.location, e.moves), (P1, 2));
+    let later = now + Duration::from_millis(1);
+    assert_eq!(t.learn(later, v(1), mac(1), P1), Learn::Refreshed);
+    assert_eq!(t.get(v(1), mac(1)).unwrap().last_seen, Some(later));
+    let mem_moved = t.memory_bytes();
+    assert_eq!(t.flush(&Flush::dynamic()), 1);
+    assert!(t.is_empty());
+    let _ = t.learn(later, v(1), mac(1), P1);
+    assert_eq!(t.get(v(1), mac(1)).unwrap().moves, 0);
+    assert!(t.memory_bytes() <= mem_moved);
+    t.check_invariants().unwrap();
+}
+
+#[test]
+fn a_snapshot_survives_the_sender_table_growing_between_chunks() {
+    // The cursor is the sender's key hash, not a slot index: growing (re-placing every
+    // entry) between two chunks neither skips nor repeats an entry.
+    let (mut a, mut b, now) = pair();
+    for i in 0..3000u64 {
+        let _ = a.learn(now, v(1), mac(i), P1);
+    }
+    let mut buf = [0u8; 1500];
+    // b asks; a answers with a snapshot, chunk by chunk, learning 20,000 more keys (growth)
+    // after the first chunks.
+    let n = b.poll_sync(now, &mut buf).unwrap();
+    a.handle_sync(now, &buf[..n]).unwrap();
+    let mut chunks = 0;
+    while let Some(n) = a.poll_sync(now, &mut buf) {
+        b.handle_sync(now, &buf[..n]).unwrap();
+        chunks += 1;
+        if chunks == 3 {
+            for i in 3000..23_000u64 {
+                let _ = a.learn(now, v(2), mac(i), P2);
+            }
+            let _ = a.flush(&Flush::dynamic().on(P1).in_vlan(v(1)));
+            for i in 0..1000u64 {
+                let _ = a.learn(now, v(1), mac(i), P3);
+            }
+        }
+    }
+    exchange(&mut a, &mut b, now);
+    assert_eq!(b.peer_records(), a.own_records());
+    assert_eq!(b.len(), 21_000);
+    a.check_invariants().unwrap();
+    b.check_invariants().unwrap();
+}

@@ -201,7 +201,10 @@ fn snapshot_bytes(records: &[Record], after: u64, upto: u64) -> Vec<u8> {
 }
 
 #[test]
-fn snapshot_records_must_be_sorted_in_range_and_upserts() {
+fn snapshot_chunks_must_advance_their_cursor_and_hold_upserts_in_mask() {
+    // Records come in the sender's order (its keyed table hash, which the receiver cannot
+    // compute), so the receiver checks what it can: a non-empty chunk moves the cursor forward
+    // (never to the start sentinel), every record is an upsert, and in the chunk's mask.
     let up = |mac| Record {
         key: key(1, mac),
         location: Some(SyncLocation::Single),
@@ -209,17 +212,42 @@ fn snapshot_records_must_be_sorted_in_range_and_upserts() {
     let k = |mac| key(1, mac).to_u64();
     let ok = snapshot_bytes(&[up(2), up(4)], CURSOR_START, k(4));
     assert!(Message::decode(&ok).is_ok());
-    let unsorted = snapshot_bytes(&[up(4), up(2)], CURSOR_START, k(4));
+    let any_order = snapshot_bytes(&[up(4), up(2)], CURSOR_START, 17);
+    assert!(Message::decode(&any_order).is_ok());
+    let resumed = snapshot_bytes(&[up(4), up(2)], 17, 18);
+    assert!(Message::decode(&resumed).is_ok());
+    let standing = snapshot_bytes(&[up(2), up(4)], 17, 17);
     assert_eq!(
-        Message::decode(&unsorted),
-        Err(Error::Unsorted { index: 1 })
+        Message::decode(&standing),
+        Err(Error::Unsorted { index: 0 })
     );
-    let dup = snapshot_bytes(&[up(2), up(2)], CURSOR_START, k(4));
-    assert_eq!(Message::decode(&dup), Err(Error::Unsorted { index: 1 }));
-    let below = snapshot_bytes(&[up(2), up(4)], k(2), k(4));
-    assert_eq!(Message::decode(&below), Err(Error::Unsorted { index: 0 }));
-    let above = snapshot_bytes(&[up(2), up(4)], CURSOR_START, k(3));
-    assert_eq!(Message::decode(&above), Err(Error::Unsorted { index: 1 }));
+    let backwards = snapshot_bytes(&[up(2), up(4)], 17, 16);
+    assert_eq!(
+        Message::decode(&backwards),
+        Err(Error::Unsorted { index: 0 })
+    );
+    let to_start = snapshot_bytes(&[up(2)], 17, CURSOR_START);
+    assert_eq!(
+        Message::decode(&to_start),
+        Err(Error::Unsorted { index: 0 })
+    );
+    // An empty chunk (the end of a table) may keep the cursor where it was.
+    let empty_end = snapshot_bytes(&[], 17, 17);
+    assert!(Message::decode(&empty_end).is_ok());
+    // Outside the mask: `snapshot_bytes` says mask = all ones, so clear the record's segment.
+    let mut outside = snapshot_bytes(&[up(2), up(4)], CURSOR_START, 17);
+    let seg = wire::segment(key(1, 4));
+    let mask = !(1u64 << seg);
+    outside[16..24].copy_from_slice(&mask.to_be_bytes());
+    let expect = if wire::segment(key(1, 2)) == seg {
+        0
+    } else {
+        1
+    };
+    assert_eq!(
+        Message::decode(&outside),
+        Err(Error::Unsorted { index: expect })
+    );
     let delete = snapshot_bytes(
         &[Record {
             key: key(1, 2),

@@ -11,12 +11,16 @@
 //! * **Requests** (every `sync_interval`, and at once on a gap) tell the owner the mirror's
 //!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
 //!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
-//! * A **snapshot** is consistent with a sequence number S: the owner copies its entries at S,
-//!   sorted by key, and streams them in chunks; each chunk carries its cursor range, so a lost
-//!   chunk is detected and the mirror's next Request resumes it from its cursor. The deltas
-//!   after S follow the snapshot, so the result is the owner's table whatever changes
-//!   meanwhile. On the last chunk the mirror removes the peer
-//!   entries the snapshot did not mention (stale ones) and sets its position to (epoch, S).
+//! * A **snapshot** starts at a sequence number S: the owner streams its live table in its own
+//!   slot order (the order of its keyed hash, see `crate::slots`), no copy and no sort. Each
+//!   chunk carries its cursor range (the hash of the last key before it and of its own last
+//!   key), so a lost chunk is detected and the mirror's next Request resumes it from its
+//!   cursor; the cursor is a hash, not a slot index, so it stays valid while the table grows
+//!   or entries move. A key changed after S may be sent as it was at S or as it is later; the
+//!   deltas after S follow the snapshot and replay every such change in order, so the result
+//!   is the owner's table whatever changes meanwhile. On the last chunk the mirror removes the
+//!   peer entries the snapshot did not mention (stale ones) and sets its position to
+//!   (epoch, S).
 //! * **Anti-entropy**: both sides keep 64 XOR digests of the synchronised entries, split by a
 //!   fixed hash of the key. A caught-up mirror sends its digests every `digest_interval`; the
 //!   owner compares them with its own at the same sequence number and re-sends only the
@@ -26,10 +30,10 @@
 
 pub mod wire;
 
-use alloc::vec::Vec;
 use l2_types::Instant;
 
-use crate::table::{Fdb, Slot, State};
+use crate::slots::KEY_MASK;
+use crate::table::{EXT_BIT, Fdb, K_DYN, K_STATIC, KIND_BITS, KIND_SHIFT, MARK_BIT, State};
 use crate::types::{Event, Key, SyncLocation};
 use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 
@@ -38,9 +42,7 @@ use wire::{CURSOR_START, Message, Record, SnapshotHeader, SnapshotPosition};
 pub(crate) struct SnapOut {
     pub(crate) seq: u64,
     pub(crate) mask: u64,
-    /// The owner's entries at `seq`, sorted by key.
-    pub(crate) keys: Vec<Record>,
-    pub(crate) pos: usize,
+    /// The table hash of the last key sent ([`CURSOR_START`] before the first chunk).
     pub(crate) cursor: u64,
     pub(crate) sent_last: bool,
 }
@@ -240,9 +242,8 @@ impl Fdb {
     }
 
     fn poll_snapshot(&mut self, out: &mut [u8]) -> Option<usize> {
-        let st = &mut self.st;
-        let epoch = st.cfg.epoch;
-        let so = st.snap_out.as_mut()?;
+        let epoch = self.st.cfg.epoch;
+        let so = self.st.snap_out.as_ref()?;
         // A chunk must have room for one record, or the stream would never advance.
         let room = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN + wire::RECORD_LEN_MAX;
         if so.sent_last || out.len() < room {
@@ -254,24 +255,74 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        let records = so.keys.get(so.pos..).unwrap_or_default().iter().copied();
-        let (len, _, upto) = wire::encode_snapshot(&h, records, true, out);
-        if len == 0 {
-            return None;
-        }
-        so.cursor = upto;
-        so.pos = if upto == CURSOR_START {
-            so.pos
+        // The live table in its own (hash) order from the cursor on: no copy, no sort. Changes
+        // after `seq` are in the journal, whose deltas follow the snapshot.
+        let end = self.map.slot_count();
+        let start = if h.after == CURSOR_START {
+            0
         } else {
-            so.keys.partition_point(|r| r.key.to_u64() <= upto)
+            self.map.seek(h.after)
         };
-        let last = out.get(wire::HEADER_LEN + 24).is_some_and(|f| f & 1 != 0);
-        if last {
-            so.sent_last = true;
-            so.pos = so.keys.len();
+        // The record word's op per interned local index: 0 not synchronised, 1 single-homed,
+        // 2 an MLAG bond (the mlag-id follows).
+        let mut ops = [(0u64, 0u32); 256];
+        for (op, &l) in ops.iter_mut().zip(&self.aux.locals) {
+            *op = match l {
+                crate::Location::Port(_) => (1, 0),
+                crate::Location::Mlag(id) => (2, id.0),
+                crate::Location::PeerPort | crate::Location::Cpu => (0, 0),
+            };
         }
-        st.stats.sync_sent += 1;
-        Some(len)
+        let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+        let cap = out.len();
+        let mut n: u16 = 0;
+        let mut last_key = None;
+        let mut i = start;
+        for w in self.map.slots_from(start) {
+            let kw = w[0];
+            let key = kw & KEY_MASK;
+            let (op, id) = if kw & EXT_BIT != 0 {
+                match self.aux.decode(*w).sync_view() {
+                    Some(SyncLocation::Single) => (1, 0),
+                    Some(SyncLocation::Mlag(id)) => (2, id.0),
+                    None => (0, 0),
+                }
+            } else {
+                let kind = (kw & KIND_BITS) >> KIND_SHIFT;
+                if kind == K_DYN || kind == K_STATIC {
+                    ops.get((w[1] & 0xff) as usize).copied().unwrap_or((0, 0))
+                } else {
+                    (0, 0)
+                }
+            };
+            if op != 0 && (h.mask == FULL || in_mask(key, h.mask)) {
+                let len = if op == 2 { 12 } else { 8 };
+                if at + len > cap || n == u16::MAX {
+                    break;
+                }
+                if let Some(o) = out.get_mut(at..at + 8) {
+                    o.copy_from_slice(&((op << 60) | key).to_be_bytes());
+                }
+                if op == 2
+                    && let Some(o) = out.get_mut(at + 8..at + 12)
+                {
+                    o.copy_from_slice(&id.to_be_bytes());
+                }
+                at += len;
+                n += 1;
+                last_key = Some(key);
+            }
+            i += 1;
+        }
+        let complete = i >= end;
+        let upto = last_key.map_or(h.after, |k| self.map.hash(k));
+        wire::put_snapshot_head(out, &h, n, upto, complete);
+        if let Some(so) = self.st.snap_out.as_mut() {
+            so.cursor = upto;
+            so.sent_last = complete;
+        }
+        self.st.stats.sync_sent += 1;
+        Some(at)
     }
 
     fn poll_delta(&mut self, out: &mut [u8]) -> Option<usize> {
@@ -439,11 +490,11 @@ impl Fdb {
                     });
                 }
                 // Begin: forget the marks of the segments this snapshot covers.
-                for (&k, s) in self.map.iter_mut() {
-                    if s.has_peer() && in_mask(k, mask) {
-                        s.set_mark(false);
+                self.map.for_each_mut(|w| {
+                    if mask == FULL || in_mask(w[0] & KEY_MASK, mask) {
+                        w[0] &= !MARK_BIT;
                     }
-                }
+                });
                 self.st.snap_in = Some(SnapIn {
                     epoch,
                     seq,
@@ -467,17 +518,29 @@ impl Fdb {
 
     fn finish_snapshot(&mut self, epoch: u32, seq: u64, mask: u64) {
         let st = &mut self.st;
+        let aux = &mut self.aux;
         let mut removed = 0u32;
-        self.map.retain(|&k, s| {
-            if let Some(p) = s.peer()
-                && !s.mark()
-                && in_mask(k, mask)
-            {
-                State::note_peer(k, &mut st.peer_digest, p);
-                s.set_peer(None);
-                removed = removed.saturating_add(1);
+        self.map.retain(|w| {
+            let was_ext = w[0] & EXT_BIT != 0;
+            if w[0] & MARK_BIT != 0 || (!was_ext && (w[1] >> 8) & 0xff == 0) {
+                return true;
             }
-            s.has_local() || s.has_peer()
+            let key = w[0] & KEY_MASK;
+            if mask != FULL && !in_mask(key, mask) {
+                return true;
+            }
+            let mut s = aux.decode(*w);
+            let Some(p) = s.peer() else { return true };
+            State::note_peer(key, &mut st.peer_digest, p);
+            s.set_peer(None);
+            removed = removed.saturating_add(1);
+            if s.has_local() {
+                *w = aux.encode(key, &s, was_ext);
+                true
+            } else {
+                aux.forget(w[0]);
+                false
+            }
         });
         st.peer_epoch = epoch;
         st.peer_seq = seq;
@@ -489,62 +552,65 @@ impl Fdb {
     /// Installs or removes one peer entry.
     fn apply(&mut self, r: Record, mark: bool) {
         let key = r.key.to_u64();
-        let st = &mut self.st;
-        match r.location {
-            Some(loc) => {
-                let len = self.map.len();
-                let s = match self.map.entry(key) {
-                    hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
-                    hashbrown::hash_map::Entry::Vacant(v) => {
-                        if len >= st.cfg.entries_max as usize {
-                            st.stats.sync_rejected_full += 1;
-                        } else {
-                            State::note_peer(key, &mut st.peer_digest, loc);
-                            let mut s = Slot::EMPTY;
-                            s.set_peer(Some(loc));
-                            s.set_mark(mark);
-                            let _ = v.insert(s);
-                        }
-                        return;
-                    }
-                };
-                {
-                    if s.peer() != Some(loc) {
-                        if let Some(old) = s.peer() {
-                            State::note_peer(key, &mut st.peer_digest, old);
-                        }
-                        State::note_peer(key, &mut st.peer_digest, loc);
-                        s.set_peer(Some(loc));
-                    }
-                    if mark {
-                        s.set_mark(true);
-                    }
-                    // The peer saw the MAC somewhere our dynamic entry does not agree with: it
-                    // moved behind the peer.
-                    let compatible = match (s.local(), loc) {
-                        (Some(crate::Location::PeerPort), _) => true,
-                        (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
-                        _ => false,
-                    };
-                    if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible
-                    {
-                        st.drop_local(key, s);
-                        st.stats.moved_to_peer += 1;
-                    }
+        let Some(loc) = r.location else {
+            if let Some((i, mut s)) = self.load_key(key)
+                && let Some(old) = s.peer()
+            {
+                State::note_peer(key, &mut self.st.peer_digest, old);
+                s.set_peer(None);
+                if s.has_local() {
+                    self.store(i, key, &s);
+                } else {
+                    self.remove_index(i);
                 }
             }
-            None => {
-                if let Some(s) = self.map.get_mut(&key)
-                    && let Some(old) = s.peer()
-                {
-                    State::note_peer(key, &mut st.peer_digest, old);
-                    s.set_peer(None);
-                    if !s.has_local() {
-                        let _ = self.map.remove(&key);
-                    }
-                }
-            }
+            return;
+        };
+        let room = self.map.len() < self.st.cfg.entries_max as usize;
+        if room {
+            self.map.reserve_one();
         }
+        let i = match self.map.find(key) {
+            Ok(i) => i,
+            Err(pos) => {
+                let st = &mut self.st;
+                if !room {
+                    st.stats.sync_rejected_full += 1;
+                    return;
+                }
+                State::note_peer(key, &mut st.peer_digest, loc);
+                let mut s = crate::table::Slot::EMPTY;
+                s.set_peer(Some(loc));
+                s.set_mark(mark);
+                let w = self.aux.encode(key, &s, false);
+                let _ = self.map.insert_at(pos, w);
+                return;
+            }
+        };
+        let st = &mut self.st;
+        let mut s = self.aux.decode(self.map.at(i));
+        if s.peer() != Some(loc) {
+            if let Some(old) = s.peer() {
+                State::note_peer(key, &mut st.peer_digest, old);
+            }
+            State::note_peer(key, &mut st.peer_digest, loc);
+            s.set_peer(Some(loc));
+        }
+        if mark {
+            s.set_mark(true);
+        }
+        // The peer saw the MAC somewhere our dynamic entry does not agree with: it moved behind
+        // the peer.
+        let compatible = match (s.local(), loc) {
+            (Some(crate::Location::PeerPort), _) => true,
+            (Some(crate::Location::Mlag(a)), SyncLocation::Mlag(b)) => a == b,
+            _ => false,
+        };
+        if s.has_local() && s.kind == crate::Kind::Dynamic && !s.frozen() && !compatible {
+            st.drop_local(key, &mut s);
+            st.stats.moved_to_peer += 1;
+        }
+        self.store(i, key, &s);
     }
 
     fn handle_request(&mut self, epoch: u32, seq: u64, snapshot: Option<SnapshotPosition>) {
@@ -558,11 +624,6 @@ impl Fdb {
             {
                 // Resume from the mirror's cursor.
                 so.cursor = p.after;
-                so.pos = if p.after == CURSOR_START {
-                    0
-                } else {
-                    so.keys.partition_point(|r| r.key.to_u64() <= p.after)
-                };
                 so.sent_last = false;
                 st.delta_sent = so.seq;
                 return;
@@ -606,24 +667,10 @@ impl Fdb {
     }
 
     fn start_snapshot(&mut self, mask: u64) {
-        let mut keys: Vec<Record> = self
-            .map
-            .iter()
-            .filter(|(k, _)| in_mask(**k, mask))
-            .filter_map(|(k, s)| {
-                Some(Record {
-                    key: Key::from_u64(*k)?,
-                    location: Some(s.sync_view()?),
-                })
-            })
-            .collect();
-        keys.sort_unstable_by_key(|r| r.key);
         let st = &mut self.st;
         st.snap_out = Some(SnapOut {
             seq: st.seq,
             mask,
-            keys,
-            pos: 0,
             cursor: CURSOR_START,
             sent_last: false,
         });

@@ -17,9 +17,13 @@
 //! # Extensions
 //!
 //! * **Snapshot chunk** (25 octets after the header): `mask` (u64, the digest segments the
-//!   snapshot covers; all ones for a full snapshot), `after` (u64 cursor: the chunk holds keys
-//!   greater than it; [`CURSOR_START`] for the first chunk), `upto` (u64 cursor after this
-//!   chunk), `flags` (u8, bit 0 = last chunk; the other bits must be 0).
+//!   snapshot covers; all ones for a full snapshot), `after` (u64 cursor: the chunk holds the
+//!   records after this position of the sender's order; [`CURSOR_START`] for the first chunk),
+//!   `upto` (u64 cursor after this chunk), `flags` (u8, bit 0 = last chunk; the other bits must
+//!   be 0). Cursors are positions in the sender's own total order of keys (an [`crate::Fdb`]
+//!   uses its keyed table hash, which never equals [`CURSOR_START`]); a non-empty chunk's
+//!   `upto` is greater than its `after` (or `after` is [`CURSOR_START`]) and is not
+//!   [`CURSOR_START`].
 //! * **Request** (25 octets): `flags` (u8, bit 0 = a snapshot is in progress; other bits 0),
 //!   then that snapshot's `seq` (u64), `mask` (u64) and `after` cursor (u64), all zero when bit
 //!   0 is clear.
@@ -30,8 +34,9 @@
 //! One u64: bits 60..64 the op, bits 48..60 the VLAN id (1..=4094), bits 0..48 the MAC (an
 //! individual address). Op 0 = delete (8 octets), 1 = upsert on a single-homed port of the sender
 //! (8 octets), 2 = upsert on the sender's MLAG bond, followed by the mlag-id (u32, 12 octets).
-//! Ops 3..=15 are reserved. A snapshot carries only upserts, in strictly ascending key order,
-//! all within `(after, upto]` and within `mask`.
+//! Ops 3..=15 are reserved. A snapshot carries only upserts, within `mask`, in the sender's
+//! order (the receiver cannot check that order: it is keyed by the sender's secret hash seed;
+//! applying records is idempotent, so a repeated record is harmless).
 //!
 //! # Decoding is total
 //! [`Message::decode`] validates everything (lengths, version, type, counts, every record) before
@@ -349,13 +354,13 @@ pub enum Message<'a> {
         seq: u64,
         /// Digest segments covered (all ones: the whole table).
         mask: u64,
-        /// Keys greater than this cursor ([`CURSOR_START`] for the first chunk).
+        /// The sender's cursor before this chunk ([`CURSOR_START`] for the first chunk).
         after: u64,
         /// The cursor after this chunk.
         upto: u64,
         /// The last chunk.
         last: bool,
-        /// Upserts in ascending key order.
+        /// Upserts in the sender's order.
         records: Records<'a>,
     },
     /// The receiver's position: "send me what follows".
@@ -498,8 +503,8 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Validates `count` records filling `body` (at offset `base` of the message) exactly; for a snapshot, also their order, range,
-/// segments and ops.
+/// Validates `count` records filling `body` (at offset `base` of the message) exactly; for a
+/// snapshot, also their ops and segments and that the chunk advances its cursor.
 fn validate_records(
     body: &[u8],
     base: usize,
@@ -507,7 +512,6 @@ fn validate_records(
     snapshot: Option<(u64, u64, u64)>,
 ) -> Result<Records<'_>, Error> {
     let mut at = 0usize;
-    let mut prev: Option<u64> = None;
     for index in 0..count {
         let rest = body.get(at..).unwrap_or_default();
         let (r, n) = decode_record(rest, index).map_err(|e| match e {
@@ -521,13 +525,12 @@ fn validate_records(
             if r.location.is_none() {
                 return Err(Error::DeleteInSnapshot { index });
             }
-            let k = r.key.to_u64();
-            let above = after == CURSOR_START || k > after;
-            let ordered = prev.is_none_or(|p| k > p);
-            if !above || !ordered || k > upto || mask & (1 << segment(r.key)) == 0 {
+            // The records' order is the sender's (its table's keyed hash order, which only
+            // it can compute); what a receiver can check is the segment and the cursor.
+            let advances = upto != CURSOR_START && (after == CURSOR_START || upto > after);
+            if !advances || mask & (1 << segment(r.key)) == 0 {
                 return Err(Error::Unsorted { index });
             }
-            prev = Some(k);
         }
         at += n;
     }
@@ -594,7 +597,8 @@ pub struct SnapshotHeader {
 }
 
 /// Encodes a snapshot chunk with as many of `records` (upserts in ascending key order within
-/// `mask`, keys above `after`) as fit. The chunk is marked last when `complete` is true and every
+/// `mask`, keys above `after`: the key itself is the cursor) as fit; [`encode_chunk`] takes
+/// any order with explicit cursors. The chunk is marked last when `complete` is true and every
 /// record was taken. Returns (octets written, records taken, cursor after the chunk). A record
 /// that breaks the order rules ends the chunk early (it is not taken).
 pub fn encode_snapshot(
@@ -629,6 +633,60 @@ pub fn encode_snapshot(
         *f = u8::from(last);
     }
     (len, usize::from(n), upto)
+}
+
+/// Encodes a snapshot chunk in the sender's own order: each item is a record (an upsert within
+/// `mask`) and its cursor (the sender's position of that record: above `after`, never
+/// decreasing, never [`CURSOR_START`]). Takes as many items as fit; an item that breaks these
+/// rules ends the chunk early (it is not taken). The chunk is marked last when `complete` is
+/// true and every item was taken. Returns (octets written, records taken, cursor after the
+/// chunk: the last record's, or `after` if none).
+pub fn encode_chunk(
+    h: &SnapshotHeader,
+    items: impl IntoIterator<Item = (u64, Record)>,
+    complete: bool,
+    out: &mut [u8],
+) -> (usize, usize, u64) {
+    let start = HEADER_LEN + SNAPSHOT_EXT_LEN;
+    if out.len() < start {
+        return (0, 0, h.after);
+    }
+    let mut iter = items.into_iter().peekable();
+    let mut at = start;
+    let mut n: u16 = 0;
+    let mut upto = h.after;
+    while n < u16::MAX {
+        let Some((c, r)) = iter.peek() else { break };
+        let above = if n == 0 { h.after } else { upto };
+        let ok = r.location.is_some()
+            && *c != CURSOR_START
+            && (above == CURSOR_START || *c > above || (n > 0 && *c == above))
+            && h.mask & (1 << segment(r.key)) != 0;
+        let Some(rest) = out.get_mut(at..).filter(|o| o.len() >= r.len()) else {
+            break;
+        };
+        if !ok {
+            break;
+        }
+        at += encode_record(r, rest);
+        upto = *c;
+        n += 1;
+        let _ = iter.next();
+    }
+    let last = complete && iter.peek().is_none();
+    put_snapshot_head(out, h, n, upto, last);
+    (at, usize::from(n), upto)
+}
+
+/// Writes a snapshot chunk's header and extension (the records follow them).
+pub(crate) fn put_snapshot_head(out: &mut [u8], h: &SnapshotHeader, n: u16, upto: u64, last: bool) {
+    put_header(out, TYPE_SNAPSHOT, n, h.epoch, h.seq);
+    put_u64(out, HEADER_LEN, h.mask);
+    put_u64(out, HEADER_LEN + 8, h.after);
+    put_u64(out, HEADER_LEN + 16, upto);
+    if let Some(f) = out.get_mut(HEADER_LEN + 24) {
+        *f = u8::from(last);
+    }
 }
 
 /// Writes records from `at` while they fit and `ok` accepts them; a record is taken from `iter`
