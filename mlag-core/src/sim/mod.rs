@@ -85,6 +85,7 @@
 mod frame;
 mod host;
 mod lacp_node;
+mod mlag;
 mod net;
 mod pcap;
 mod rng;
@@ -99,6 +100,10 @@ pub use host::{Host, HostApp, HostCounters, RxStats, StreamConfig, TxStats};
 pub use lacp_node::{
     CLIENT_LAG, LacpClient, LacpClientConfig, LacpClientStats, LacpSwitch, LacpSwitchStats,
     SwitchLag,
+};
+pub use mlag::{
+    Endpoint, MlagPeer, MlagPeerStats, PeerView, QuickSetup, QuickSetupError, QuickSetupParams,
+    SimDataplane, SimDataplaneStats,
 };
 pub use net::{
     CrashMode, Dir, Fault, FrameId, Invariants, LinkCounters, LinkId, LinkParams, NetStats,
