@@ -250,6 +250,8 @@ pub struct PeerView {
     pub system_id: MacAddr,
     /// Isolated after a peer-link failure.
     pub isolated: bool,
+    /// The backup path hears the peer.
+    pub backup_alive: bool,
     /// Bit i: MLAG i (in mlag-id order) has its local half distributing.
     pub local_up: u64,
     /// Bit i: the peer reported its half of MLAG i up.
@@ -287,7 +289,9 @@ pub struct MlagPeer {
     opts: Options,
     default_state: PortState,
     backup_port: Option<PortNo>,
+    /// Carrier of the backup port; while it is down the latest keepalive waits for it.
     backup_up: bool,
+    backup_pending: Option<Vec<u8>>,
     coord: Coordinator<SimDataplane>,
     view: PeerView,
     changes: u64,
@@ -322,12 +326,14 @@ impl MlagPeer {
             default_state,
             backup_port: None,
             backup_up: false,
+            backup_pending: None,
             coord,
             view: PeerView {
                 status: iccp::Status::Connecting,
                 role: None,
                 system_id: MacAddr::ZERO,
                 isolated: false,
+                backup_alive: false,
                 local_up: 0,
                 peer_up: 0,
             },
@@ -403,6 +409,7 @@ impl MlagPeer {
             role: m.active_role,
             system_id: m.system_id,
             isolated: m.isolated,
+            backup_alive: m.backup_alive,
             local_up,
             peer_up,
         };
@@ -412,18 +419,24 @@ impl MlagPeer {
         }
     }
 
+    fn send_backup(&mut self, port: PortNo, frame: Vec<u8>) {
+        self.stats.backup_tx = self.stats.backup_tx.saturating_add(1);
+        self.coord.dataplane_mut().out.push_back(Transmit {
+            port,
+            frame,
+            track: Track::None,
+        });
+    }
+
     /// After an input: the backup keepalives out, and the view refreshed after control inputs.
     fn after(&mut self, control: bool) {
         if let Some(port) = self.backup_port {
             while let Some(n) = self.coord.poll_backup_transmit(&mut self.buf) {
+                let frame = self.buf.get(..n).unwrap_or_default().to_vec();
                 if self.backup_up {
-                    self.stats.backup_tx = self.stats.backup_tx.saturating_add(1);
-                    let frame = self.buf.get(..n).unwrap_or_default().to_vec();
-                    self.coord.dataplane_mut().out.push_back(Transmit {
-                        port,
-                        frame,
-                        track: Track::None,
-                    });
+                    self.send_backup(port, frame);
+                } else {
+                    self.backup_pending = Some(frame);
                 }
             }
         }
@@ -454,7 +467,13 @@ impl Node for MlagPeer {
 
     fn handle_link(&mut self, now: Instant, port: PortNo, up: bool) {
         if Some(port) == self.backup_port {
+            // The coordinator has no input for the backup path's carrier: it learns of the
+            // path from the keepalives alone. A keepalive due while the carrier was down
+            // leaves when it comes up (the first one is due before the link is wired).
             self.backup_up = up;
+            if up && let Some(frame) = self.backup_pending.take() {
+                self.send_backup(port, frame);
+            }
             return;
         }
         self.coord.dataplane_mut().sw.set_link(port, up);
@@ -491,6 +510,7 @@ impl Node for MlagPeer {
             }
         }
         self.backup_up = false;
+        self.backup_pending = None;
         self.refresh();
         self.changes = self.changes.wrapping_add(1);
     }
@@ -780,8 +800,8 @@ impl QuickSetup {
         app.and_then(|a| a.tx(stream)).map_or(0, |t| t.next_seq)
     }
 
-    /// Both peers connected, exactly one primary, the client distributing on `links` links to
-    /// the pair's system-id.
+    /// Both peers connected (and hearing each other on the backup path, if there is one),
+    /// the client distributing on `links` links to the pair's system-id.
     pub fn converged(&self, links: usize) -> bool {
         let (Some(a), Some(b), Some(c)) = (self.peer(0), self.peer(1), self.client()) else {
             return false;
@@ -790,6 +810,7 @@ impl QuickSetup {
         a.status == iccp::Status::Connected
             && b.status == iccp::Status::Connected
             && a.system_id == b.system_id
+            && (!self.params.backup || (a.backup_alive && b.backup_alive))
             && c.distributing().count() == links
             && c.system()
                 .lag(super::CLIENT_LAG)
