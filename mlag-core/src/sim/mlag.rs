@@ -283,6 +283,9 @@ pub struct MlagPeerStats {
 /// their own on a sim link of their own. A crash loses everything; the restart builds a new
 /// coordinator from the configuration (a new ICCP incarnation) that holds its MLAG halves
 /// until it has rejoined (reload delay).
+///
+/// The peer drains the coordinator's ICCP event log (`Coordinator::take_events`) to know when
+/// its [`view`](Self::view) may have changed; read the monitor for the state.
 #[derive(Debug)]
 pub struct MlagPeer {
     cfg: ValidConfig,
@@ -294,6 +297,8 @@ pub struct MlagPeer {
     backup_pending: Option<Vec<u8>>,
     coord: Coordinator<SimDataplane>,
     view: PeerView,
+    /// Dataplane next-hop and split-horizon calls seen at the last refresh.
+    forwarding_calls: u64,
     changes: u64,
     stats: MlagPeerStats,
     buf: Vec<u8>,
@@ -337,6 +342,7 @@ impl MlagPeer {
                 local_up: 0,
                 peer_up: 0,
             },
+            forwarding_calls: 0,
             changes: 0,
             stats: MlagPeerStats::default(),
             buf: alloc::vec![0; iccp::wire::l2::FRAME_MAX],
@@ -392,11 +398,13 @@ impl MlagPeer {
         let changes = diff(self.coord.config(), &new);
         self.coord.apply(now, new.clone(), &changes)?;
         self.cfg = new;
-        self.after(true);
+        self.after(Refresh::Always);
         Ok(changes)
     }
 
     fn refresh(&mut self) {
+        let dp = self.coord.dataplane().stats();
+        self.forwarding_calls = dp.next_hop_calls.wrapping_add(dp.peer_forwarding_calls);
         let m = self.coord.monitor();
         let mut local_up = 0u64;
         let mut peer_up = 0u64;
@@ -428,8 +436,11 @@ impl MlagPeer {
         });
     }
 
-    /// After an input: the backup keepalives out, and the view refreshed after control inputs.
-    fn after(&mut self, control: bool) {
+    /// After an input: the backup keepalives out, and the view refreshed when it may have
+    /// changed. `monitor()` allocates, so a steady-state LACPDU must not pay for it: the view
+    /// only moves with an ICCP event (status, role, system-id, isolation — the coordinator's
+    /// event log is drained here) or a next-hop / split-horizon call (a half up or down).
+    fn after(&mut self, refresh: Refresh) {
         if let Some(port) = self.backup_port {
             while let Some(n) = self.coord.poll_backup_transmit(&mut self.buf) {
                 let frame = self.buf.get(..n).unwrap_or_default().to_vec();
@@ -440,10 +451,32 @@ impl MlagPeer {
                 }
             }
         }
-        if control {
+        let due = match refresh {
+            Refresh::Never => false,
+            Refresh::Always => true,
+            Refresh::IfMoved => {
+                let events = !self.coord.take_events().is_empty();
+                let dp = self.coord.dataplane().stats();
+                let calls = dp.next_hop_calls.wrapping_add(dp.peer_forwarding_calls);
+                events || calls != self.forwarding_calls
+            }
+        };
+        if due {
+            let _ = self.coord.take_events();
             self.refresh();
         }
     }
+}
+
+/// When [`MlagPeer::after`] refreshes the view.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// Data frames: the coordinator saw nothing.
+    Never,
+    /// Control inputs and timeouts: when an ICCP event or a forwarding call happened.
+    IfMoved,
+    /// Link changes, configuration changes.
+    Always,
 }
 
 impl Node for MlagPeer {
@@ -451,7 +484,7 @@ impl Node for MlagPeer {
         if Some(port) == self.backup_port {
             self.stats.backup_rx = self.stats.backup_rx.saturating_add(1);
             self.coord.handle_backup(now, frame);
-            self.after(true);
+            self.after(Refresh::IfMoved);
             return;
         }
         let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));
@@ -462,7 +495,11 @@ impl Node for MlagPeer {
             self.stats.data_rx = self.stats.data_rx.saturating_add(1);
             self.coord.dataplane_mut().sw.forward(now, port, frame, id);
         }
-        self.after(control);
+        self.after(if control {
+            Refresh::IfMoved
+        } else {
+            Refresh::Never
+        });
     }
 
     fn handle_link(&mut self, now: Instant, port: PortNo, up: bool) {
@@ -479,12 +516,12 @@ impl Node for MlagPeer {
         self.coord.dataplane_mut().sw.set_link(port, up);
         self.coord
             .handle_link(now, port, if up { UP } else { LinkState::Down });
-        self.after(true);
+        self.after(Refresh::Always);
     }
 
     fn handle_timeout(&mut self, now: Instant) {
         self.coord.handle_timeout(now);
-        self.after(true);
+        self.after(Refresh::IfMoved);
     }
 
     fn poll_transmit(&mut self) -> Option<Transmit> {
