@@ -3,8 +3,11 @@
 //!
 //! A *logical port* is what the FDB points at: a plain port, or a LAG whose members are chosen
 //! per frame by a hash over the distributing members (as a Linux bond's layer-2 transmit hash
-//! does). A future MLAG peer reuses this: an MLAG bond is a logical port whose members are the
-//! local links, and failover changes the members, never the FDB entries.
+//! does). The MLAG peer ([`MlagPeer`](super::MlagPeer)) reuses it: an MLAG bond is a logical
+//! port whose members are the local links; its next hop is a redirect to the peer-port
+//! ([`Switch::set_redirect`]), so failover changes one setting, never the FDB entries; the split
+//! horizon is a blocked (ingress, egress) pair ([`Switch::set_blocked`]); entries the control
+//! plane programs are static ([`Switch::add_static`]).
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -518,6 +521,54 @@ mod tests {
         // Reserved addresses are never relayed.
         s.forward(t, PortNo(1), &frame(1, MacAddr::SLOW_PROTOCOLS), None);
         assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+
+    #[test]
+    fn redirect_static_entries_and_learning_off() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        // 1: a host port, 2: the peer-port (not learning), 100: an MLAG bond of member 10.
+        for p in [1, 2] {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        s.add_member(LogicalPort(100), PortNo(10));
+        s.set_link(PortNo(10), true);
+        s.set_keep_on_down(LogicalPort(100), true);
+        s.set_learning(LogicalPort(2), false);
+        let t = Instant::from_secs(1);
+        let client = MacAddr([2, 0, 0, 0, 0, 7]);
+        s.forward(t, PortNo(10), &frame(7, MacAddr::BROADCAST), None);
+        assert_eq!(drain(&mut s), [1, 2]);
+        // Heard again through the peer-port: not learnt there, the entry stays on the bond.
+        s.forward(t, PortNo(2), &frame(7, MacAddr::BROADCAST), None);
+        drain(&mut s);
+        assert_eq!(s.lookup(t, 1, client), Some(LogicalPort(100)));
+        // The bond's member goes down: the entry stays; re-pointed at the peer-port, unicast
+        // to the client leaves there, and floods skip the redirected bond.
+        s.set_link(PortNo(10), false);
+        assert_eq!(s.lookup(t, 1, client), Some(LogicalPort(100)));
+        s.set_redirect(LogicalPort(100), Some(LogicalPort(2)));
+        s.forward(t, PortNo(1), &frame(1, client), None);
+        assert_eq!(drain(&mut s), [2]);
+        s.set_link(PortNo(10), true);
+        s.forward(t, PortNo(1), &frame(1, MacAddr::BROADCAST), None);
+        assert_eq!(drain(&mut s), [2], "the redirected bond gets no flooded copy");
+        // From the peer-port, a redirected destination would go back where it came from.
+        s.forward(t, PortNo(2), &frame(3, client), None);
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        s.set_redirect(LogicalPort(100), None);
+        s.forward(t, PortNo(1), &frame(1, client), None);
+        assert_eq!(drain(&mut s), [10]);
+        // Static entries win over learning and survive ageing; flush_where removes them.
+        let h = MacAddr([2, 0, 0, 0, 0, 9]);
+        s.add_static(1, h, LogicalPort(2));
+        s.forward(t, PortNo(1), &frame(9, MacAddr::BROADCAST), None);
+        drain(&mut s);
+        assert_eq!(s.lookup(t + Duration::from_secs(900), 1, h), Some(LogicalPort(2)));
+        s.flush_where(|_, p, _| p == LogicalPort(2));
+        assert_eq!(s.lookup(t, 1, h), None);
+        s.remove_entry(1, client);
+        assert_eq!(s.lookup(t, 1, client), None);
     }
 
     #[test]
