@@ -20,7 +20,7 @@ use mlag_core::config::Config;
 use mlag_core::coordinator::MlagStatus;
 use mlag_core::dataplane::{MlagId, NextHop};
 use mlag_core::sim::{
-    CrashMode, Endpoint, LacpClientStats, LinkParams, Probability, QuickSetup, QuickSetupParams,
+    CrashMode, Endpoint, LacpClientStats, Probability, QuickSetup, QuickSetupParams,
 };
 
 const ID: MlagId = MlagId(10);

@@ -552,7 +552,11 @@ mod tests {
         assert_eq!(drain(&mut s), [2]);
         s.set_link(PortNo(10), true);
         s.forward(t, PortNo(1), &frame(1, MacAddr::BROADCAST), None);
-        assert_eq!(drain(&mut s), [2], "the redirected bond gets no flooded copy");
+        assert_eq!(
+            drain(&mut s),
+            [2],
+            "the redirected bond gets no flooded copy"
+        );
         // From the peer-port, a redirected destination would go back where it came from.
         s.forward(t, PortNo(2), &frame(3, client), None);
         assert_eq!(drain(&mut s), [] as [u16; 0]);
@@ -564,7 +568,10 @@ mod tests {
         s.add_static(1, h, LogicalPort(2));
         s.forward(t, PortNo(1), &frame(9, MacAddr::BROADCAST), None);
         drain(&mut s);
-        assert_eq!(s.lookup(t + Duration::from_secs(900), 1, h), Some(LogicalPort(2)));
+        assert_eq!(
+            s.lookup(t + Duration::from_secs(900), 1, h),
+            Some(LogicalPort(2))
+        );
         s.flush_where(|_, p, _| p == LogicalPort(2));
         assert_eq!(s.lookup(t, 1, h), None);
         s.remove_entry(1, client);
