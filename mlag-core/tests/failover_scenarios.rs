@@ -322,26 +322,58 @@ fn peer_port_down_with_the_peer_dead_survivor_carries_on() {
     assert_clean(&q);
 }
 
-/// The same with the peer dead but its backup link's carrier up (the backup path is a
-/// routed management network): measured for the table, held to the bound the design gives
-/// (3 H_b: the backup keepalives time out).
-#[test]
-fn peer_dead_behind_a_live_backup_network_is_detected_at_3hb() {
+/// Peer1 hangs: its links keep carrier, it sends nothing (the backup path is a routed
+/// management network whose carrier says nothing). The client drops Peer1's link on its LACP
+/// timeout; Peer2 notices the silence at 3H + L and must end up primary with the pair's
+/// system-id. Returns the run and the time Peer2 became primary (from the hang).
+fn peer_hang() -> (QuickSetup, Duration) {
     let interval = Duration::from_millis(1);
     let mut q = setup(interval, true);
     q.net.crash(q.peers[0], CrashMode::Hang);
     let t0 = q.net.now();
     let limit = 3 * H + L;
-    q.net.run_until(t0 + limit + Duration::from_secs(2));
+    while q.peer(1).unwrap().view().role != Some(iccp::Role::Primary)
+        && q.net.now() < t0 + 2 * limit
+    {
+        q.net.step();
+    }
+    let primary = q.net.now() - t0;
+    q.net.run_until(t0 + limit + Duration::from_secs(10));
     let v = q.peer(1).unwrap().view();
     assert_eq!(v.role, Some(iccp::Role::Primary));
     assert!(!v.isolated);
     assert_eq!(v.system_id, PAIR_ID);
     let f = figures(&q, &[(Client, Host2), (Host2, Client)]);
-    report("peer hang (links up, backup silent)", "3H + L", limit, f);
-    assert!(f.outage <= limit + interval, "{f:?}");
+    println!(
+        "FAILOVER | peer hang (links up, backup silent) | 3H + L = {limit:?} | primary after \
+         {primary:?}; longest outage {:?} | {} | renegotiations {} |",
+        f.outage,
+        f.lost,
+        client_stats(&q).partner_changes
+    );
     assert_eq!(f.duplicates, 0);
     assert_clean(&q);
+    (q, primary)
+}
+
+#[test]
+fn peer_hang_survivor_becomes_primary_within_3h_plus_l_and_a_keepalive() {
+    let (q, primary) = peer_hang();
+    // The peer-link silence is detected at 3H + L; the backup path's at 3 H_b after its last
+    // keepalive, which can be up to H_b later.
+    assert!(primary <= 3 * H + L + H, "{primary:?}");
+    let f = figures(&q, &[(Client, Host2), (Host2, Client)]);
+    assert!(f.outage <= 3 * H + L, "{f:?}");
+}
+
+#[test]
+#[ignore = "coordinator: when the peer-link falls silent before the backup path's deadline, \
+            the secondary isolates (the client re-forms with its own identity, ~2 s out), then \
+            becomes primary when the backup times out and rejoins with the pair's identity \
+            (another ~2.5 s out): two renegotiations for a dead peer"]
+fn peer_hang_causes_no_client_renegotiation() {
+    let (q, _) = peer_hang();
+    assert_eq!(client_stats(&q).partner_changes, 0);
 }
 
 #[test]
