@@ -16,7 +16,6 @@
 )]
 
 use l2_types::{Duration, Instant};
-use mlag_core::config::Config;
 use mlag_core::coordinator::MlagStatus;
 use mlag_core::dataplane::{MlagId, NextHop};
 use mlag_core::sim::{
@@ -552,7 +551,6 @@ fn config_mismatch_is_reported_and_the_unsafe_half_held_down() {
     assert_eq!(after.lost, f.lost);
     assert_eq!(after.duplicates, 0);
     assert_clean(&q);
-    let _ = Config::quick_setup(1);
 }
 
 #[test]
