@@ -569,3 +569,42 @@ fn seeded_runs_are_identical() {
     assert!(a.len() > 10_000);
     assert_eq!(a, run());
 }
+
+/// Peer1's link to the client falls silent in both directions (carrier up): both ends' LACP
+/// (fast rate: `lacp-rate=1sec` on the peers' client-bond) time the link out within 3 s, Peer1
+/// re-points, and traffic flows again through Peer2.
+#[test]
+fn member_link_silent_is_timed_out_by_fast_lacp() {
+    let interval = Duration::from_micros(500);
+    let mut p = QuickSetupParams::new(11);
+    p.interval = interval;
+    for c in &mut p.configs {
+        for b in &mut c.bonds {
+            b.lacp_rate = mlag_core::config::LacpRate::Sec1;
+        }
+    }
+    let mut q = QuickSetup::build(p).unwrap();
+    q.net.run_until(Instant::from_secs(5));
+    assert!(q.converged(2));
+    let mut dead = q.params.link;
+    dead.loss = Probability::ALWAYS;
+    q.net.set_link_params(q.client_links[0], None, dead);
+    let t0 = q.net.now();
+    q.net.run_until(t0 + Duration::from_secs(5));
+    let limit = Duration::from_secs(3) + d(&q);
+    let f = figures(&q, &CLIENT_STREAMS);
+    report("member link silent (fast LACP)", "3 s + d", limit, f);
+    assert!(f.outage <= limit + interval, "{f:?}");
+    assert_eq!(f.duplicates, 0);
+    assert_eq!(
+        q.peer(0).unwrap().dataplane().next_hop(ID),
+        NextHop::PeerPort
+    );
+    assert!(q.peer(1).unwrap().dataplane().peer_forwarding(ID));
+    assert_eq!(
+        q.client().unwrap().distributing().collect::<Vec<_>>(),
+        [l2_types::PortNo(2)]
+    );
+    assert_eq!(client_stats(&q).partner_changes, 0);
+    assert_clean(&q);
+}
