@@ -11,6 +11,13 @@
 //!   which sends 10 frames/s to each client (960 frames/s, each crossing 4–5 links, followed
 //!   by the loop and duplicate checks). The load a fault-injection run with traffic puts on
 //!   the simulator.
+//! * `mlag48_rstp/1h` — the full MLAG scenario: two `MlagPeer`s (each an MLAG `Coordinator`
+//!   on a simulated switch: ICCP over the peer-link, LACP with the pair's system-id) with 48
+//!   MLAG bonds (mlag-id 101..=148, one slave per peer, `lacp-rate=1sec`), 48 LACP clients with
+//!   a bond of two links (one to each peer), each peer's `ether1` uplinked to the same ring of
+//!   four RSTP bridges. One hour of virtual time. The coordinator does not run STP yet, so the
+//!   peers count and drop the ring's BPDUs (no data traffic: the topology has a loop the pair's
+//!   STP will have to break). Goal (performance.md): ≤ 3.6 s, wall/virtual ≤ 1/1000.
 //! * `anchor_direct/1h` — the anchor: the same 50 `lacp::System`s and 4 `stp::Bridge`s for one
 //!   hour, with every frame handed straight to the peer's `handle_frame` at the instant it is
 //!   sent and the next timer found by a binary heap (no links, no capture, no checks). The
@@ -30,9 +37,11 @@ use std::collections::BinaryHeap;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use l2_types::{Duration, Instant, MacAddr, PortNo};
 use lacp::{LagConfig, LagId, SystemIdentity};
+use mlag_core::config::{Bond, BridgePort, Config, Ethernet, LacpRate};
+use mlag_core::coordinator::Options;
 use mlag_core::sim::{
-    Host, LacpClient, LacpClientConfig, LacpSwitch, LinkParams, Network, StpBridge, StreamConfig,
-    SwitchLag,
+    Host, LacpClient, LacpClientConfig, LacpSwitch, LinkParams, MlagPeer, Network, StpBridge,
+    StreamConfig, SwitchLag,
 };
 use stp::BridgeConfig;
 
@@ -125,6 +134,79 @@ fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
         net.connect((c, PortNo(2)), (sws[1], PortNo(i)), LinkParams::gigabit());
     }
     net
+}
+
+/// The MLAG configuration of peer `p` (1 or 2): the Quick setup plus 48 MLAG bonds
+/// `bond{i}` = `sfp{i}`, mlag-id 100 + i, fast LACP.
+fn mlag_config(p: u8) -> Config {
+    let mut c = Config::quick_setup(p);
+    for i in 1..=CLIENTS {
+        let eth = format!("sfp{i}");
+        let bond = format!("bond{i}");
+        c.ethernet
+            .push(Ethernet::new(&eth, MacAddr([2, 0, 0, 1, p, i as u8])));
+        let mut b = Bond::lacp(&bond, &[&eth]).with_mlag_id(100 + u32::from(i));
+        b.lacp_rate = LacpRate::Sec1;
+        c.bonds.push(b);
+        c.ports
+            .push(BridgePort::new("bridge1", &bond).with_pvid(10));
+    }
+    c
+}
+
+/// Two MLAG peers, 48 clients, an RSTP ring on the peers' `ether1`.
+fn mlag_scenario(seed: u64) -> (Network, [mlag_core::sim::NodeId; 2]) {
+    let mut net = Network::new(seed);
+    let mut peers = Vec::new();
+    let mut ports = Vec::new();
+    for p in 1..=2u8 {
+        let v = mlag_config(p).validate().unwrap();
+        let port = |n: &str| v.port_no(v.find(n).unwrap());
+        let pp = port("sfp-sfpplus1");
+        let up = port("ether1");
+        let members: Vec<PortNo> = (1..=CLIENTS).map(|i| port(&format!("sfp{i}"))).collect();
+        ports.push((pp, up, members));
+        let peer = MlagPeer::new(v, Options::new(seed * 2 + u64::from(p))).unwrap();
+        peers.push(net.add_node(&format!("Peer{p}"), peer));
+    }
+    net.connect(
+        (peers[0], ports[0].0),
+        (peers[1], ports[1].0),
+        LinkParams::gigabit(),
+    );
+    let brs: Vec<_> = (0..4u8)
+        .map(|i| net.add_node(&format!("br{i}"), bridge(i)))
+        .collect();
+    for i in 0..4 {
+        net.connect(
+            (brs[i], PortNo(2)),
+            (brs[(i + 1) % 4], PortNo(1)),
+            LinkParams::gigabit(),
+        );
+    }
+    for k in 0..2 {
+        net.connect(
+            (peers[k], ports[k].1),
+            (brs[k], PortNo(3)),
+            LinkParams::gigabit(),
+        );
+    }
+    for i in 1..=CLIENTS {
+        let c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        let c = net.add_node(&format!("c{i}"), c);
+        let m = usize::from(i - 1);
+        net.connect(
+            (c, PortNo(1)),
+            (peers[0], ports[0].2[m]),
+            LinkParams::gigabit(),
+        );
+        net.connect(
+            (c, PortNo(2)),
+            (peers[1], ports[1].2[m]),
+            LinkParams::gigabit(),
+        );
+    }
+    (net, [peers[0], peers[1]])
 }
 
 /// The anchor: the same protocol entities wired directly.
@@ -306,6 +388,21 @@ fn sim(c: &mut Criterion) {
             .unwrap();
         assert_eq!(c.distributing().count(), 2, "client {i}");
     }
+    let (mut mnet, mpeers) = mlag_scenario(1);
+    mnet.run_until(HOUR);
+    assert!(mnet.violations().is_empty(), "{:?}", mnet.violations());
+    for p in mpeers {
+        let v = mnet.node::<MlagPeer>(p).unwrap().view();
+        assert_eq!(v.status, iccp::Status::Connected, "{v:?}");
+    }
+    for i in 0..usize::from(CLIENTS) {
+        let c = mnet
+            .node::<LacpClient>(mlag_core::sim::NodeId(6 + i))
+            .unwrap();
+        assert_eq!(c.distributing().count(), 2, "client {i}");
+        assert_eq!(c.stats().partner_changes, 0, "client {i}");
+    }
+    eprintln!("mlag sim: {} events in 1 h virtual", mnet.stats().steps);
     let mut tnet = scenario(1, Some(Instant::from_secs(40)));
     tnet.run_until(TEN_MIN);
     assert!(tnet.violations().is_empty(), "{:?}", tnet.violations());
@@ -350,6 +447,16 @@ fn sim(c: &mut Criterion) {
     g.bench_function("lacp48_rstp/1h", |b| {
         b.iter_batched(
             || scenario(1, None),
+            |mut net| {
+                net.run_until(HOUR);
+                net.stats().steps
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("mlag48_rstp/1h", |b| {
+        b.iter_batched(
+            || mlag_scenario(1).0,
             |mut net| {
                 net.run_until(HOUR);
                 net.stats().steps

@@ -1,5 +1,15 @@
-//! `mlag demo`: two LACP systems negotiating over two links in virtual time.
+//! `mlag demo`: the RouterOS MLAG Quick setup in virtual time ([`run_mlag`]), and the older
+//! two-LACP-systems run ([`run`], scenario `lacp-pair`).
 //!
+//! # The MLAG demo
+//! [`run_mlag`] builds `mlag_core::sim::QuickSetup` — Peer1 and Peer2 joined by their
+//! peer-ports, a client bond of two links (one to each peer), a host behind each peer, numbered
+//! streams between the three hosts — runs it until it has converged, prints each peer's
+//! `/interface/bridge/mlag/monitor` and the client's `/interface bonding monitor` as RouterOS
+//! does, then plays a failover [`Scenario`] (by default Peer1 dies) and prints the monitors
+//! again with what every stream lost, in virtual time.
+//!
+//! # The LACP pair
 //! System A (priority 32768, 02:00:00:00:00:0a) and system B (02:00:00:00:00:0b) each run one
 //! LAG of two ports, active, fast rate, joined by two simulated links with a 1 ms one-way delay.
 //! The run brings the links up at t = 0, cuts link 2 at `cut_at` (carrier loss seen by both sides),
@@ -405,4 +415,494 @@ pub fn run(
     let count = |s: &Side| s.sys.ports().filter(|p| p.distributing).count();
     outcome.distributing_at_end = (count(&sides[0]), count(&sides[1]));
     Ok(outcome)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MLAG Quick setup demo.
+
+use mlag_core::sim::{
+    CrashMode, Endpoint, MlagPeer, Probability, QuickSetup, QuickSetupParams, ViolationKind,
+};
+
+/// A failover the MLAG demo plays after convergence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// Peer1 dies (power off): the client keeps its bond on Peer2's link.
+    PeerCrash,
+    /// Peer1's link to the client goes down, then comes back.
+    MemberLink,
+    /// The peer-link goes down while both peers live (the backup keepalive path hears them):
+    /// the secondary takes its half out.
+    PeerLink,
+    /// The peer-link silently drops everything (carrier up): detected at 3 × heartbeat.
+    SilentPeerLink,
+    /// Peer1 dies, then reboots and rejoins.
+    Rejoin,
+    /// Peer2's priority changes to 10: the primary role moves without a flap.
+    Priority,
+    /// Peer2's client bond is in another VLAN: reported, and Peer2's half held down.
+    Mismatch,
+}
+
+impl Scenario {
+    /// Every scenario, with its command-line name.
+    pub const ALL: [(&'static str, Self); 7] = [
+        ("peer-crash", Self::PeerCrash),
+        ("member-link", Self::MemberLink),
+        ("peer-link", Self::PeerLink),
+        ("silent-peer-link", Self::SilentPeerLink),
+        ("rejoin", Self::Rejoin),
+        ("priority", Self::Priority),
+        ("mismatch", Self::Mismatch),
+    ];
+
+    /// The scenario named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+
+    /// The host the failure cuts off for good (behind a dead peer, or behind the isolated
+    /// secondary while the peer-link is down), whose streams are not the failover's measure.
+    pub const fn cut_off(self) -> Option<Endpoint> {
+        match self {
+            Self::PeerCrash | Self::Rejoin => Some(Endpoint::Host1),
+            Self::PeerLink | Self::SilentPeerLink => Some(Endpoint::Host2),
+            _ => None,
+        }
+    }
+
+    /// Its command-line name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+/// Options of the MLAG demo.
+#[derive(Debug, Clone)]
+pub struct MlagDemoOptions {
+    /// The failover to play.
+    pub scenario: Scenario,
+    /// The simulator's seed.
+    pub seed: u64,
+    /// Keep every frame for a pcap file.
+    pub capture: bool,
+}
+
+impl Default for MlagDemoOptions {
+    fn default() -> Self {
+        Self {
+            scenario: Scenario::PeerCrash,
+            seed: 1,
+            capture: false,
+        }
+    }
+}
+
+/// What one stream saw over the whole run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamOutcome {
+    /// Sender.
+    pub from: Endpoint,
+    /// Receiver.
+    pub to: Endpoint,
+    /// Frames sent.
+    pub sent: u64,
+    /// Frames that never arrived (below the highest received).
+    pub lost: u64,
+    /// Frames received twice.
+    pub duplicates: u64,
+    /// The longest time without a new frame, minus the interval (virtual time).
+    pub outage: Duration,
+}
+
+/// What the MLAG demo ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlagDemoOutcome {
+    /// Virtual time at which the pair was connected and the client used both links.
+    pub converged_at: Option<Duration>,
+    /// The client's bond was up at the end, with the pair's system-id as partner.
+    pub client_kept_bond: bool,
+    /// Times a client link saw another partner System (renegotiations).
+    pub partner_changes: u64,
+    /// Every stream.
+    pub streams: Vec<StreamOutcome>,
+    /// Invariant violations (duplicate deliveries, loops, two primaries while connected).
+    pub violations: usize,
+    /// Of those, duplicate deliveries, forwarding loops and hop-budget overruns.
+    pub forwarding_violations: usize,
+    /// The capture as a pcap file, when asked for.
+    pub pcap: Option<Vec<u8>>,
+}
+
+/// RouterOS prints MAC addresses in upper case.
+fn mac_upper(m: MacAddr) -> String {
+    m.to_string().to_uppercase()
+}
+
+fn now_s(q: &QuickSetup) -> f64 {
+    q.net.now().since_origin().as_secs_f64()
+}
+
+fn print_peer(out: &mut impl Write, q: &QuickSetup, i: usize) -> std::io::Result<()> {
+    let name = if i == 0 { "Peer1" } else { "Peer2" };
+    let Some(p) = q.peer(i) else {
+        return Ok(());
+    };
+    writeln!(out, "[{name}] /interface/bridge/mlag/monitor")?;
+    if q.net.is_crashed(q.peers[i]) {
+        writeln!(out, "  (powered off)")?;
+        return Ok(());
+    }
+    let m = p.monitor();
+    write!(out, "{m}")?;
+    for s in &m.mlags {
+        let state = if s.held_down {
+            "held down (configuration mismatch)"
+        } else if !s.released {
+            "held out of the LAG"
+        } else if s.local_up {
+            "distributing"
+        } else {
+            "down"
+        };
+        writeln!(
+            out,
+            "  # mlag-id={} {}: {state}; peer half {}",
+            s.mlag_id.0,
+            s.bond,
+            if s.peer_up { "up" } else { "down" }
+        )?;
+    }
+    if let Some(r) = &m.consistency {
+        for f in &r.findings {
+            writeln!(out, "  # consistency: {f:?}")?;
+        }
+    }
+    Ok(())
+}
+
+fn print_client(out: &mut impl Write, q: &QuickSetup) -> std::io::Result<()> {
+    let Some(c) = q.client() else {
+        return Ok(());
+    };
+    let names = |want: bool| -> Vec<String> {
+        c.system()
+            .ports()
+            .filter(|p| p.distributing == want)
+            .map(|p| format!("ether{}", p.port.0))
+            .collect()
+    };
+    writeln!(out, "[client] /interface bonding monitor bond1")?;
+    writeln!(out, "                    mode: 802.3ad")?;
+    writeln!(out, "            active-ports: {}", names(true).join(","))?;
+    writeln!(out, "          inactive-ports: {}", names(false).join(","))?;
+    if let Some(lag) = c.system().lag(mlag_core::sim::CLIENT_LAG) {
+        writeln!(
+            out,
+            "          lacp-system-id: {}",
+            mac_upper(lag.actor_system.mac)
+        )?;
+        writeln!(
+            out,
+            "    lacp-system-priority: {}",
+            lag.actor_system.priority
+        )?;
+        writeln!(
+            out,
+            "  lacp-partner-system-id: {}",
+            lag.partner_system
+                .map_or_else(|| "none".to_string(), |p| mac_upper(p.mac))
+        )?;
+    }
+    Ok(())
+}
+
+fn print_all(out: &mut impl Write, q: &QuickSetup, title: &str) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "-- t={:.6}s (virtual): {title}", now_s(q))?;
+    print_peer(out, q, 0)?;
+    print_peer(out, q, 1)?;
+    print_client(out, q)
+}
+
+fn streams(q: &QuickSetup) -> Vec<StreamOutcome> {
+    let now = q.net.now();
+    let interval = q.params.interval.max(Duration::from_nanos(1));
+    // Frames sent more than 10 ms ago have arrived or are lost (the longest path is µs long).
+    let settled = now
+        .saturating_duration_since(q.params.traffic_start)
+        .saturating_sub(Duration::from_millis(10));
+    let due = u64::try_from(settled.as_nanos() / interval.as_nanos())
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut v = Vec::new();
+    for from in Endpoint::ALL {
+        for to in Endpoint::ALL {
+            if from == to {
+                continue;
+            }
+            let rx = q.rx(from, to).unwrap_or_default();
+            let stalled = rx
+                .last_at
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+            v.push(StreamOutcome {
+                from,
+                to,
+                sent: q.sent(from, to),
+                // Gaps, and the tail that never came.
+                lost: rx.missing().saturating_add(
+                    due.saturating_sub(rx.max_seq.map_or(0, |m| m.saturating_add(1))),
+                ),
+                duplicates: rx.duplicates,
+                outage: rx
+                    .longest_gap
+                    .max(stalled)
+                    .saturating_sub(q.params.interval),
+            });
+        }
+    }
+    v
+}
+
+fn with_peer<R>(
+    q: &mut QuickSetup,
+    i: usize,
+    f: impl FnOnce(&mut MlagPeer, Instant) -> R,
+) -> Option<R> {
+    let id = *q.peers.get(i)?;
+    q.net.with_node::<MlagPeer, R>(id, f)
+}
+
+/// Runs the MLAG demo, printing to `out`.
+///
+/// # Errors
+/// Writing to `out` failed, or the Quick setup could not be built (a bug: the configuration
+/// is fixed).
+pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result<MlagDemoOutcome> {
+    let mut params = QuickSetupParams::new(opts.seed);
+    if opts.scenario == Scenario::Mismatch
+        && let Some(p) = params.configs[1]
+            .ports
+            .iter_mut()
+            .find(|p| p.interface == "client-bond")
+    {
+        p.pvid = 20;
+    }
+    if opts.scenario == Scenario::PeerCrash || opts.scenario == Scenario::Rejoin {
+        // The peer dies with its links: the survivor knows at once (see the failover table for
+        // the run with a backup path).
+        params.backup = false;
+    }
+    let interval = params.interval;
+    let d = params.peer_link.delay;
+    let mut q = QuickSetup::build(params).map_err(std::io::Error::other)?;
+    q.net.set_capture(opts.capture);
+    writeln!(
+        out,
+        "mlag demo: the RouterOS MLAG Quick setup in virtual time (seed {}, scenario {})",
+        opts.seed,
+        opts.scenario.name()
+    )?;
+    writeln!(
+        out,
+        "  Peer1, Peer2: bridge1 (vlan-filtering), peer-port sfp-sfpplus1 <-> sfp-sfpplus1 ({d:?} one way){}",
+        if q.backup_link.is_some() {
+            ", backup keepalive link"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(
+        out,
+        "  client-bond (802.3ad, mlag-id=10) on each peer's sfp-sfpplus2; host1/host2 on ether1"
+    )?;
+    writeln!(
+        out,
+        "  client: bond1 (802.3ad, lacp-rate=1sec) = ether1 -> Peer1, ether2 -> Peer2; a host behind it"
+    )?;
+    writeln!(
+        out,
+        "  traffic: client, host1, host2 each send one frame every {interval:?} to each other, from t=5s"
+    )?;
+    let converge_by = Instant::from_secs(10);
+    let links = if opts.scenario == Scenario::Mismatch {
+        1
+    } else {
+        2
+    };
+    // Step to convergence (the first instant the pair is connected and the client uses its links).
+    let mut converged_at = None;
+    while q.net.now() < converge_by {
+        if q.converged(links) {
+            converged_at = Some(q.net.now().since_origin());
+            break;
+        }
+        if !q.net.step() {
+            break;
+        }
+    }
+    q.net.run_until(Instant::from_secs(6));
+    print_all(
+        out,
+        &q,
+        &match converged_at {
+            Some(t) => format!("converged at t={:.6}s", t.as_secs_f64()),
+            None => "NOT converged".to_string(),
+        },
+    )?;
+    let t0 = Instant::from_secs(6);
+    let (what, until) = match opts.scenario {
+        Scenario::PeerCrash => {
+            q.net.crash(q.peers[0], CrashMode::PowerOff);
+            ("Peer1 dies (power off)", t0 + Duration::from_secs(2))
+        }
+        Scenario::MemberLink => {
+            q.net.cut(q.client_links[0]);
+            (
+                "Peer1's link to the client goes down",
+                t0 + Duration::from_secs(2),
+            )
+        }
+        Scenario::PeerLink => {
+            q.net.cut(q.peer_link);
+            (
+                "the peer-link goes down; the peers still hear each other on the backup path",
+                t0 + Duration::from_secs(2),
+            )
+        }
+        Scenario::SilentPeerLink => {
+            let mut p = q.params.peer_link;
+            p.loss = Probability::ALWAYS;
+            q.net.set_link_params(q.peer_link, None, p);
+            (
+                "the peer-link silently drops every frame (carrier stays up)",
+                t0 + Duration::from_secs(17),
+            )
+        }
+        Scenario::Rejoin => {
+            q.net.crash(q.peers[0], CrashMode::PowerOff);
+            q.net.run_until(t0 + Duration::from_secs(2));
+            print_all(out, &q, "Peer1 died (power off)")?;
+            q.net.restart(q.peers[0]);
+            (
+                "Peer1 boots again and rejoins",
+                q.net.now() + Duration::from_secs(4),
+            )
+        }
+        Scenario::Priority => {
+            let mut cfg = q.params.configs[1].clone();
+            cfg.mlag.priority = 10;
+            if let Ok(v) = cfg.validate() {
+                let _ = with_peer(&mut q, 1, |p, now| p.apply(now, v));
+            }
+            (
+                "/interface bridge mlag set priority=10 on Peer2",
+                t0 + Duration::from_secs(2),
+            )
+        }
+        Scenario::Mismatch => (
+            "nothing (Peer2's client-bond has pvid=20, Peer1's pvid=10)",
+            t0 + Duration::from_secs(2),
+        ),
+    };
+    writeln!(out)?;
+    writeln!(out, "-- t={:.6}s (virtual): {what}", now_s(&q))?;
+    q.net.run_until(until);
+    print_all(out, &q, "after the failover")?;
+    let streams = streams(&q);
+    writeln!(out)?;
+    writeln!(out, "traffic over the whole run (virtual time):")?;
+    let cut = opts.scenario.cut_off();
+    for s in &streams {
+        let note = if cut == Some(s.from) || cut == Some(s.to) {
+            match opts.scenario {
+                Scenario::PeerCrash => "  (host1 is behind the dead peer)",
+                Scenario::Rejoin => "  (host1 was behind the dead peer until it rejoined)",
+                _ => "  (host2 is behind the isolated secondary)",
+            }
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {:>6} -> {:<6} sent {:>6}  lost {:>5}  duplicates {}  longest outage {:?}{note}",
+            s.from.name(),
+            s.to.name(),
+            s.sent,
+            s.lost,
+            s.duplicates,
+            s.outage
+        )?;
+    }
+    let measured: Vec<&StreamOutcome> = streams
+        .iter()
+        .filter(|s| cut != Some(s.from) && cut != Some(s.to))
+        .collect();
+    let worst = measured.iter().map(|s| s.outage).max().unwrap_or_default();
+    let lost: u64 = measured.iter().map(|s| s.lost).sum();
+    writeln!(
+        out,
+        "traffic lost in the failover: {lost} frames; longest outage {worst:?} of virtual time \
+         (one frame per {interval:?} per stream)"
+    )?;
+    let client = q.client();
+    let lag = client.and_then(|c| c.system().lag(mlag_core::sim::CLIENT_LAG));
+    let pair = q.peer(1).map(|p| p.view().system_id);
+    let client_kept_bond = lag.is_some_and(|l| {
+        l.up && l.partner_system.map(|p| p.mac) == pair && l.ports_distributing > 0
+    });
+    let partner_changes = client.map_or(0, |c| c.stats().partner_changes);
+    writeln!(
+        out,
+        "client bond: {}; partner changes (renegotiations): {partner_changes}",
+        if client_kept_bond {
+            "up, same partner (the pair's system-id)"
+        } else {
+            "NOT up with the pair's system-id"
+        }
+    )?;
+    let violations = q.net.violations().len();
+    let forwarding_violations = q
+        .net
+        .violations()
+        .iter()
+        .filter(|v| {
+            matches!(
+                v.kind,
+                ViolationKind::DuplicateDelivery { .. }
+                    | ViolationKind::ForwardingLoop { .. }
+                    | ViolationKind::HopBudgetExceeded { .. }
+            )
+        })
+        .count();
+    writeln!(
+        out,
+        "invariants (no duplicate delivery, no loop, one primary while connected): {}",
+        if violations == 0 {
+            "held on every step".to_string()
+        } else {
+            format!("{violations} violations:")
+        }
+    )?;
+    for v in q.net.violations() {
+        writeln!(
+            out,
+            "  t={:.6}s {:?}",
+            v.at.since_origin().as_secs_f64(),
+            v.kind
+        )?;
+    }
+    let pcap = opts.capture.then(|| q.net.pcap(|_| true));
+    Ok(MlagDemoOutcome {
+        converged_at,
+        client_kept_bond,
+        partner_changes,
+        streams,
+        violations,
+        forwarding_violations,
+        pcap,
+    })
 }

@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// MLAG tooling: decode LACP/Marker captures (more protocols to come).
+/// MLAG tooling: decode captures, run the MLAG Quick setup in virtual time.
 #[derive(Debug, Parser)]
 #[command(name = "mlag", version, about)]
 struct Cli {
@@ -22,23 +22,30 @@ struct Cli {
 enum Command {
     /// Decode every frame of a pcap file (JSON lines by default).
     Decode(DecodeArgs),
-    /// Two LACP systems negotiating over two links in virtual time, printed like `bond monitor`.
+    /// The RouterOS MLAG Quick setup in virtual time: monitors, then a failover.
     Demo(DemoArgs),
 }
 
 /// Arguments of `mlag demo`.
 #[derive(Debug, Args)]
 struct DemoArgs {
+    /// The failover to play: peer-crash (Peer1 dies), member-link, peer-link,
+    /// silent-peer-link, rejoin, priority, mismatch; or lacp-pair (two plain LACP systems).
+    #[arg(long, default_value = "peer-crash")]
+    scenario: String,
     /// Write every frame of the run to this pcap file (opens in Wireshark).
     #[arg(long)]
     pcap: Option<PathBuf>,
-    /// Virtual seconds to run.
+    /// The simulator's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// lacp-pair: virtual seconds to run.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
-    /// Use the slow LACP rate (30 s periodic, 90 s timeout) instead of the fast one.
+    /// lacp-pair: use the slow LACP rate (30 s periodic, 90 s timeout).
     #[arg(long)]
     slow: bool,
-    /// Do not cut and restore link 2 during the run.
+    /// lacp-pair: do not cut and restore link 2 during the run.
     #[arg(long)]
     no_cut: bool,
 }
@@ -82,6 +89,40 @@ fn main() -> ExitCode {
 type CliError = Box<dyn core::error::Error>;
 
 fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
+    if args.scenario == "lacp-pair" {
+        return run_lacp_pair(args);
+    }
+    let Some(scenario) = demo::Scenario::from_name(&args.scenario) else {
+        let names: Vec<&str> = demo::Scenario::ALL.iter().map(|(n, _)| *n).collect();
+        return Err(format!(
+            "unknown scenario {:?} (one of {}, lacp-pair)",
+            args.scenario,
+            names.join(", ")
+        )
+        .into());
+    };
+    let opts = demo::MlagDemoOptions {
+        scenario,
+        seed: args.seed,
+        capture: args.pcap.is_some(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let outcome = demo::run_mlag(&opts, &mut out)?;
+    out.flush()?;
+    if let (Some(path), Some(bytes)) = (&args.pcap, &outcome.pcap) {
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if outcome.converged_at.is_none() {
+        return Err("the pair did not converge".into());
+    }
+    if outcome.forwarding_violations > 0 {
+        return Err("frames were duplicated or looped".into());
+    }
+    Ok(())
+}
+
+fn run_lacp_pair(args: &DemoArgs) -> Result<(), CliError> {
     let mut opts = demo::DemoOptions {
         duration: core::time::Duration::from_secs(args.seconds),
         slow: args.slow,

@@ -77,6 +77,11 @@ pub struct LacpClientStats {
     pub no_member: u64,
     /// Times the node was restarted.
     pub restarts: u64,
+    /// Times a member's partner System changed from one non-null System to another (the
+    /// client renegotiating with a new partner; an MLAG failover must not cause any).
+    pub partner_changes: u64,
+    /// Times a member whose link stayed up stopped distributing.
+    pub distributing_lost: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -84,6 +89,8 @@ struct MemberState {
     up: bool,
     collecting: bool,
     distributing: bool,
+    /// The partner System last seen on the member (null before any).
+    partner: MacAddr,
 }
 
 /// A host behind an LACP bond of N links, as a Linux `802.3ad` bond: one `lacp::System` with
@@ -188,6 +195,10 @@ impl LacpClient {
                 }
                 Event::DistributingChanged { port, distributing } => {
                     if let Some(m) = self.members.get_mut(&port) {
+                        if m.up && m.distributing && !distributing {
+                            self.stats.distributing_lost =
+                                self.stats.distributing_lost.saturating_add(1);
+                        }
                         m.distributing = distributing;
                     }
                 }
@@ -204,6 +215,25 @@ impl LacpClient {
                 track: Track::None,
             });
         }
+        self.send_host_frames();
+    }
+
+    /// Notes a change of partner System on `port` (after a LACPDU).
+    fn track_partner(&mut self, port: PortNo) {
+        let Some(now) = self.sys.port(port).map(|s| s.partner.system) else {
+            return;
+        };
+        if let Some(m) = self.members.get_mut(&port) {
+            if !m.partner.is_zero() && !now.is_zero() && now != m.partner {
+                self.stats.partner_changes = self.stats.partner_changes.saturating_add(1);
+            }
+            if !now.is_zero() {
+                m.partner = now;
+            }
+        }
+    }
+
+    fn send_host_frames(&mut self) {
         while let Some((frame, stream)) = self.host.poll_frame() {
             let hash = EthHeader::parse(&frame).map_or(0, |h| flow_hash(h.src, h.dst));
             let live: Vec<PortNo> = self.distributing().collect();
@@ -231,6 +261,7 @@ impl Node for LacpClient {
             if self.sys.handle_frame(now, port, frame).is_err() {
                 self.stats.lacp_rx_errors = self.stats.lacp_rx_errors.saturating_add(1);
             }
+            self.track_partner(port);
         } else if self
             .members
             .get(&port)

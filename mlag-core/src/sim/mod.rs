@@ -15,8 +15,12 @@
 //!   restart hook.
 //! * Ready-made nodes: [`Host`] (numbered test-frame streams, receive statistics),
 //!   [`LacpClient`] (a host behind an `lacp` bond), [`LacpSwitch`] (a learning switch whose
-//!   LAGs run `lacp`), [`StpBridge`] (a learning bridge running `stp::Bridge`), all built on
-//!   the [`Switch`] forwarding plane.
+//!   LAGs run `lacp`), [`StpBridge`] (a learning bridge running `stp::Bridge`) and
+//!   [`MlagPeer`] (the MLAG [`Coordinator`](crate::coordinator::Coordinator) driving a
+//!   [`SimDataplane`]), all built on the [`Switch`] forwarding plane.
+//! * [`QuickSetup`] — the RouterOS Quick setup (Peer1, Peer2, a client bond of two links, a
+//!   host behind each peer) with numbered streams between the three hosts: what the demo and
+//!   the failover tests run.
 //! * [`Rng`] — the seeded generator behind every random choice.
 //!
 //! # Determinism
@@ -40,7 +44,8 @@
 //! [`Switch::forward`] (which passes the hidden id on); after each input the node drains the
 //! driver's events into the switch (port states, collecting/distributing, flushes) and its
 //! frames into its own transmit queue. [`LacpSwitch`] and [`StpBridge`] are two such wrappers
-//! of a few dozen lines each; the MLAG `Coordinator` with its `Dataplane` will be a third.
+//! of a few dozen lines each; [`MlagPeer`] is a third, whose [`SimDataplane`] turns the
+//! coordinator's `Dataplane` calls into switch state.
 //! [`Node::crash`] and [`Node::restart`] let a node restart from scratch or from a snapshot
 //! ([`LacpSwitch::set_restart_from_snapshot`]).
 //!
@@ -85,6 +90,7 @@
 mod frame;
 mod host;
 mod lacp_node;
+mod mlag;
 mod net;
 mod pcap;
 mod rng;
@@ -99,6 +105,10 @@ pub use host::{Host, HostApp, HostCounters, RxStats, StreamConfig, TxStats};
 pub use lacp_node::{
     CLIENT_LAG, LacpClient, LacpClientConfig, LacpClientStats, LacpSwitch, LacpSwitchStats,
     SwitchLag,
+};
+pub use mlag::{
+    Endpoint, MlagPeer, MlagPeerStats, PeerView, QuickSetup, QuickSetupError, QuickSetupParams,
+    SimDataplane, SimDataplaneStats,
 };
 pub use net::{
     CrashMode, Dir, Fault, FrameId, Invariants, LinkCounters, LinkId, LinkParams, NetStats,

@@ -3,8 +3,11 @@
 //!
 //! A *logical port* is what the FDB points at: a plain port, or a LAG whose members are chosen
 //! per frame by a hash over the distributing members (as a Linux bond's layer-2 transmit hash
-//! does). A future MLAG peer reuses this: an MLAG bond is a logical port whose members are the
-//! local links, and failover changes the members, never the FDB entries.
+//! does). The MLAG peer ([`MlagPeer`](super::MlagPeer)) reuses it: an MLAG bond is a logical
+//! port whose members are the local links; its next hop is a redirect to the peer-port
+//! ([`Switch::set_redirect`]), so failover changes one setting, never the FDB entries; the split
+//! horizon is a blocked (ingress, egress) pair ([`Switch::set_blocked`]); entries the control
+//! plane programs are static ([`Switch::add_static`]).
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -65,6 +68,15 @@ pub struct Switch {
     fdb: BTreeMap<(u16, MacAddr), (LogicalPort, Instant)>,
     ageing: Duration,
     blocked: BTreeSet<(LogicalPort, LogicalPort)>,
+    /// Static entries (programmed by a control plane): never aged, never moved by learning.
+    statics: BTreeMap<(u16, MacAddr), LogicalPort>,
+    /// Logical ports whose frames leave through another logical port (an MLAG bond whose
+    /// local half is down points at the peer-port).
+    redirect: BTreeMap<LogicalPort, LogicalPort>,
+    /// Logical ports that do not learn source addresses.
+    no_learn: BTreeSet<LogicalPort>,
+    /// Logical ports whose entries survive their members' carrier loss.
+    keep_on_down: BTreeSet<LogicalPort>,
     out: VecDeque<Transmit>,
     stats: SwitchStats,
 }
@@ -83,6 +95,10 @@ impl Switch {
             fdb: BTreeMap::new(),
             ageing,
             blocked: BTreeSet::new(),
+            statics: BTreeMap::new(),
+            redirect: BTreeMap::new(),
+            no_learn: BTreeSet::new(),
+            keep_on_down: BTreeSet::new(),
             out: VecDeque::new(),
             stats: SwitchStats::default(),
         }
@@ -148,7 +164,7 @@ impl Switch {
         };
         m.link_up = up;
         let lport = m.lport;
-        if !up && !self.lport_up(lport) {
+        if !up && !self.lport_up(lport) && !self.keep_on_down.contains(&lport) {
             self.flush_lport(lport);
         }
     }
@@ -184,6 +200,74 @@ impl Switch {
         }
     }
 
+    /// Whether forwarding from `ingress` to `egress` is blocked.
+    pub fn is_blocked(&self, ingress: LogicalPort, egress: LogicalPort) -> bool {
+        self.blocked.contains(&(ingress, egress))
+    }
+
+    /// Sends the frames for logical port `lport` through `via` instead (`None`: through its
+    /// own members again). One write whatever the number of entries on `lport`: the MLAG
+    /// logical port's next hop. Flooding skips a redirected port (its copy already leaves
+    /// through `via`, which floods too).
+    pub fn set_redirect(&mut self, lport: LogicalPort, via: Option<LogicalPort>) {
+        match via {
+            Some(v) if v != lport => {
+                self.redirect.insert(lport, v);
+            }
+            _ => {
+                self.redirect.remove(&lport);
+            }
+        }
+    }
+
+    /// Where frames for `lport` leave (itself unless redirected).
+    pub fn redirect_of(&self, lport: LogicalPort) -> LogicalPort {
+        self.redirect.get(&lport).copied().unwrap_or(lport)
+    }
+
+    /// Turns source-address learning on `lport` on (the default) or off.
+    pub fn set_learning(&mut self, lport: LogicalPort, on: bool) {
+        if on {
+            self.no_learn.remove(&lport);
+        } else {
+            self.no_learn.insert(lport);
+        }
+    }
+
+    /// Keeps (`true`) the entries of `lport` when all its members lose carrier, instead of
+    /// flushing them: for a logical port whose next hop a control plane re-points.
+    pub fn set_keep_on_down(&mut self, lport: LogicalPort, keep: bool) {
+        if keep {
+            self.keep_on_down.insert(lport);
+        } else {
+            self.keep_on_down.remove(&lport);
+        }
+    }
+
+    /// Adds or replaces a static entry: (`vid`, `mac`) on `lport`, never aged and never moved
+    /// by learning.
+    pub fn add_static(&mut self, vid: u16, mac: MacAddr, lport: LogicalPort) {
+        self.statics.insert((vid, mac), lport);
+    }
+
+    /// Removes the static and the learnt entry of (`vid`, `mac`).
+    pub fn remove_entry(&mut self, vid: u16, mac: MacAddr) {
+        self.statics.remove(&(vid, mac));
+        self.fdb.remove(&(vid, mac));
+    }
+
+    /// Removes the static and learnt entries for which `select(vid, lport, tree)` holds.
+    pub fn flush_where(&mut self, mut select: impl FnMut(u16, LogicalPort, TreeId) -> bool) {
+        let before = self.fdb.len() + self.statics.len();
+        let map = &self.vid_tree;
+        let tree = |vid: u16| map.get(&vid).copied().unwrap_or(stp::CIST);
+        self.fdb
+            .retain(|(vid, _), (p, _)| !select(*vid, *p, tree(*vid)));
+        self.statics
+            .retain(|(vid, _), p| !select(*vid, *p, tree(*vid)));
+        self.count_flush(before);
+    }
+
     /// Maps a VLAN to a tree (unmapped VLANs and untagged frames use the CIST, tree 0).
     pub fn map_vid(&mut self, vid: u16, tree: TreeId) {
         self.vid_tree.insert(vid, tree);
@@ -195,14 +279,14 @@ impl Switch {
 
     /// Removes the dynamic entries learnt on `lport`.
     pub fn flush_lport(&mut self, lport: LogicalPort) {
-        let before = self.fdb.len();
+        let before = self.fdb.len() + self.statics.len();
         self.fdb.retain(|_, (p, _)| *p != lport);
         self.count_flush(before);
     }
 
     /// Removes the entries learnt on `lport` for the VLANs of `tree`.
     pub fn flush_lport_tree(&mut self, lport: LogicalPort, tree: TreeId) {
-        let before = self.fdb.len();
+        let before = self.fdb.len() + self.statics.len();
         let map = &self.vid_tree;
         self.fdb.retain(|(vid, _), (p, _)| {
             *p != lport || map.get(vid).copied().unwrap_or(stp::CIST) != tree
@@ -212,18 +296,24 @@ impl Switch {
 
     /// Removes every dynamic entry.
     pub fn flush_all(&mut self) {
-        let before = self.fdb.len();
+        let before = self.fdb.len() + self.statics.len();
         self.fdb.clear();
         self.count_flush(before);
     }
 
     fn count_flush(&mut self, before: usize) {
-        let gone = u64::try_from(before.saturating_sub(self.fdb.len())).unwrap_or(u64::MAX);
+        let now = self.fdb.len() + self.statics.len();
+        let gone = u64::try_from(before.saturating_sub(now)).unwrap_or(u64::MAX);
         self.stats.flushed = self.stats.flushed.saturating_add(gone);
     }
 
     /// Where `mac` was learnt in `vid` (untagged: VLAN 1), if the entry is still fresh at `now`.
     pub fn lookup(&self, now: Instant, vid: u16, mac: MacAddr) -> Option<LogicalPort> {
+        if !self.statics.is_empty()
+            && let Some(p) = self.statics.get(&(vid, mac))
+        {
+            return Some(*p);
+        }
         self.fdb
             .get(&(vid, mac))
             .filter(|(_, at)| now.saturating_duration_since(*at) < self.ageing)
@@ -232,7 +322,7 @@ impl Switch {
 
     /// Number of FDB entries (fresh or not yet purged).
     pub fn fdb_len(&self) -> usize {
-        self.fdb.len()
+        self.fdb.len() + self.statics.len()
     }
 
     /// Counters.
@@ -265,7 +355,11 @@ impl Switch {
             return;
         }
         // §8.7 learning: Learning and Forwarding ports learn source addresses.
-        if h.src.is_unicast() && !h.src.is_zero() {
+        if h.src.is_unicast()
+            && !h.src.is_zero()
+            && (self.no_learn.is_empty() || !self.no_learn.contains(&m.lport))
+            && (self.statics.is_empty() || !self.statics.contains_key(&(vid, h.src)))
+        {
             let e = self.fdb.insert((vid, h.src), (m.lport, now));
             if e.is_none_or(|(p, _)| p != m.lport) {
                 self.stats.learned = self.stats.learned.saturating_add(1);
@@ -279,11 +373,16 @@ impl Switch {
         if h.dst.is_unicast()
             && let Some(out) = self.lookup(now, vid, h.dst)
         {
-            if out == m.lport || self.blocked.contains(&(m.lport, out)) {
+            let via = if self.redirect.is_empty() {
+                out
+            } else {
+                self.redirect_of(out)
+            };
+            if out == m.lport || via == m.lport || self.blocked.contains(&(m.lport, out)) {
                 self.stats.filtered = self.stats.filtered.saturating_add(1);
-            } else if self.state(out, tree) == PortState::Forwarding {
+            } else if self.state(via, tree) == PortState::Forwarding {
                 self.stats.unicast = self.stats.unicast.saturating_add(1);
-                self.emit(out, hash, frame, id);
+                self.emit(via, hash, frame, id);
             } else {
                 self.stats.ingress_blocked = self.stats.ingress_blocked.saturating_add(1);
             }
@@ -296,6 +395,7 @@ impl Switch {
             .copied()
             .filter(|l| {
                 *l != m.lport
+                    && (self.redirect.is_empty() || !self.redirect.contains_key(l))
                     && self.state(*l, tree) == PortState::Forwarding
                     && self.lport_up(*l)
                     && !self.blocked.contains(&(m.lport, *l))
@@ -421,6 +521,61 @@ mod tests {
         // Reserved addresses are never relayed.
         s.forward(t, PortNo(1), &frame(1, MacAddr::SLOW_PROTOCOLS), None);
         assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+
+    #[test]
+    fn redirect_static_entries_and_learning_off() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        // 1: a host port, 2: the peer-port (not learning), 100: an MLAG bond of member 10.
+        for p in [1, 2] {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        s.add_member(LogicalPort(100), PortNo(10));
+        s.set_link(PortNo(10), true);
+        s.set_keep_on_down(LogicalPort(100), true);
+        s.set_learning(LogicalPort(2), false);
+        let t = Instant::from_secs(1);
+        let client = MacAddr([2, 0, 0, 0, 0, 7]);
+        s.forward(t, PortNo(10), &frame(7, MacAddr::BROADCAST), None);
+        assert_eq!(drain(&mut s), [1, 2]);
+        // Heard again through the peer-port: not learnt there, the entry stays on the bond.
+        s.forward(t, PortNo(2), &frame(7, MacAddr::BROADCAST), None);
+        drain(&mut s);
+        assert_eq!(s.lookup(t, 1, client), Some(LogicalPort(100)));
+        // The bond's member goes down: the entry stays; re-pointed at the peer-port, unicast
+        // to the client leaves there, and floods skip the redirected bond.
+        s.set_link(PortNo(10), false);
+        assert_eq!(s.lookup(t, 1, client), Some(LogicalPort(100)));
+        s.set_redirect(LogicalPort(100), Some(LogicalPort(2)));
+        s.forward(t, PortNo(1), &frame(1, client), None);
+        assert_eq!(drain(&mut s), [2]);
+        s.set_link(PortNo(10), true);
+        s.forward(t, PortNo(1), &frame(1, MacAddr::BROADCAST), None);
+        assert_eq!(
+            drain(&mut s),
+            [2],
+            "the redirected bond gets no flooded copy"
+        );
+        // From the peer-port, a redirected destination would go back where it came from.
+        s.forward(t, PortNo(2), &frame(3, client), None);
+        assert_eq!(drain(&mut s), [] as [u16; 0]);
+        s.set_redirect(LogicalPort(100), None);
+        s.forward(t, PortNo(1), &frame(1, client), None);
+        assert_eq!(drain(&mut s), [10]);
+        // Static entries win over learning and survive ageing; flush_where removes them.
+        let h = MacAddr([2, 0, 0, 0, 0, 9]);
+        s.add_static(1, h, LogicalPort(2));
+        s.forward(t, PortNo(1), &frame(9, MacAddr::BROADCAST), None);
+        drain(&mut s);
+        assert_eq!(
+            s.lookup(t + Duration::from_secs(900), 1, h),
+            Some(LogicalPort(2))
+        );
+        s.flush_where(|_, p, _| p == LogicalPort(2));
+        assert_eq!(s.lookup(t, 1, h), None);
+        s.remove_entry(1, client);
+        assert_eq!(s.lookup(t, 1, client), None);
     }
 
     #[test]
