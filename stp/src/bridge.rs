@@ -9,7 +9,7 @@ use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, 
 use crate::event::CIST;
 use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
 use crate::machines::{Ctx, Out, TxBpdu};
-use crate::msti::{Msti, MstiInfo, MstiPort, MstiPriorityVector, MstiStatus};
+use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
@@ -120,8 +120,6 @@ pub struct Bridge {
     vid_to_mstid: crate::wire::VidToMstid,
     /// The MSTIs of the VLAN→MSTI map, by ascending MSTID.
     mstis: Vec<Msti>,
-    /// The earliest MSTI timer.
-    msti_next: Option<Instant>,
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
@@ -167,7 +165,6 @@ impl Bridge {
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             vid_to_mstid: crate::wire::VidToMstid::all_cist(),
             mstis: Vec::new(),
-            msti_next: None,
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
@@ -314,6 +311,7 @@ impl Bridge {
                 p.begin(now, &ctx, &mut self.out);
             }
         }
+        self.begin_mstis();
     }
 
     /// Sets the MST region configuration: name (at most 32 octets), revision level and the
@@ -345,30 +343,34 @@ impl Bridge {
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
         let old = core::mem::take(&mut self.mstis);
+        // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
+        // priority and its ports' priorities and internal path costs.
         self.mstis = table
             .mstids()
             .into_iter()
             .map(|id| {
-                let mut m = Msti::new(id);
-                if let Some(o) = old.iter().find(|o| o.mstid == id) {
-                    m.priority = o.priority;
-                    for (no, op) in &o.ports {
-                        m.ports.insert(
-                            *no,
-                            MstiPort {
-                                priority: op.priority,
-                                path_cost: op.path_cost,
-                                ..MstiPort::default()
-                            },
-                        );
-                    }
-                }
+                let o = old.iter().find(|o| o.mstid == id);
+                let mut m = Msti::new(id, o.map_or(32768, |o| o.priority));
+                m.ports = (0..self.ports.len())
+                    .map(|i| {
+                        let (prio, cost) = o
+                            .and_then(|o| o.ports.get(i))
+                            .map_or((128, None), |op| (op.priority, op.path_cost));
+                        let no = self.ports.get(i).map_or(0, |p| p.no.get());
+                        MstiPort::new(no, prio, cost)
+                    })
+                    .collect();
                 m
             })
             .collect();
+        self.begin_mstis();
         for p in &mut self.ports {
             p.new_info = true;
+            p.new_info_msti = false;
         }
+        let now = self.out.now;
+        self.mark_all();
+        self.run(now);
         Ok(())
     }
 
@@ -419,10 +421,20 @@ impl Bridge {
         self.dirty.push(false);
         self.reindex();
         let i = self.ports.len() - 1;
+        self.update_path_cost(i);
         self.sync_cache = None;
         let ctx = self.ctx(i);
         if let Some(p) = self.ports.get_mut(i) {
             p.begin(now, &ctx, &mut self.out);
+        }
+        for k in 0..self.mstis.len() {
+            let mp = self.new_msti_port(k, i, 128, None);
+            if let Some(m) = self.mstis.get_mut(k) {
+                m.ports.push(mp);
+                m.queued.push(false);
+                m.reselect = true;
+                m.mark_all();
+            }
         }
         self.mark_all();
         self.run(now);
@@ -451,7 +463,24 @@ impl Bridge {
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
         for m in &mut self.mstis {
-            m.ports.remove(&port.get());
+            if i < m.ports.len() {
+                let mp = m.ports.remove(i);
+                if mp.learnt {
+                    self.out.event(Event::FlushFdb {
+                        port,
+                        tree: m.mstid,
+                    });
+                }
+            }
+            m.root_port = m.root_port.and_then(|r| match r.cmp(&i) {
+                core::cmp::Ordering::Less => Some(r),
+                core::cmp::Ordering::Equal => None,
+                core::cmp::Ordering::Greater => Some(r - 1),
+            });
+            m.queued = alloc::vec![false; m.ports.len()];
+            m.work.clear();
+            m.reselect = true;
+            m.mark_all();
         }
         self.dirty = alloc::vec![false; self.ports.len()];
         self.worklist.clear();
@@ -580,11 +609,23 @@ impl Bridge {
             return;
         };
         let cost = self.path_cost_of(&p.cfg, p.link);
+        let internal = match p.cfg.internal_path_cost {
+            Some(c) => self.path_cost_of(
+                &PortConfig {
+                    path_cost: c,
+                    ..p.cfg
+                },
+                p.link,
+            ),
+            None => cost,
+        };
         if let Some(p) = self.ports.get_mut(i)
-            && p.port_path_cost != cost
+            && (p.port_path_cost != cost || p.internal_path_cost != internal)
         {
-            // A path cost change makes the bridge reselect (802.1Q-2022 §13.27.47).
+            // A path cost change makes the bridge reselect (802.1Q-2022 §13.27.47); the MSTIs
+            // whose internal cost follows the CIST's reselect with it.
             p.port_path_cost = cost;
+            p.internal_path_cost = internal;
             p.reselect = true;
             p.selected = false;
             self.out.reselect = true;
@@ -740,7 +781,7 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if rx.internal {
-            self.msti_receive(now, i, &msti_msgs, &rx);
+            self.msti_receive(i, &msti_msgs, &rx);
         }
         self.mark(i);
         self.run(now);
@@ -769,6 +810,14 @@ impl Bridge {
             // reRooted of the root port reads every port's rrWhile.
             if rr_expired && let Some(r) = root {
                 self.mark(r);
+            }
+            // The port's MSTI timers share its deadline; the MSTI Root Port's reRooted reads
+            // them.
+            for m in &mut self.mstis {
+                m.mark(i);
+                if let Some(r) = m.root_port {
+                    m.mark(r);
+                }
             }
         }
         self.run(now);
@@ -821,11 +870,17 @@ impl Bridge {
                 }
                 self.sync_cache = None;
                 self.mark_all();
+                // An MSTI's roles at boundary ports follow the CIST's selected roles
+                // (802.1Q-2018 §13.29.34 g, h): every MSTI selects again.
+                for m in &mut self.mstis {
+                    m.reselect = true;
+                }
             }
             let Some(i) = self.worklist.pop_front() else {
-                // The MSTIs read the CIST (boundary roles and states) and may ask ports to
-                // send new MSTI information; a bounded number of rounds.
-                if msti_rounds < 4 && self.update_mstis(now) {
+                // The MSTI machines run once the CIST's are quiet (they read the CIST's port
+                // variables); new MSTI information or transmit conditions wake the CIST's Port
+                // Transmit machines again. A bounded number of rounds.
+                if msti_rounds < 8 && self.run_mstis(now, &mut touched) {
                     msti_rounds += 1;
                     continue;
                 }
@@ -849,6 +904,7 @@ impl Bridge {
                 continue;
             };
             let before = signature(p, now);
+            let msti_before = msti_signature(p);
             let mut changed = false;
             for _ in 0..64 {
                 self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
@@ -868,6 +924,12 @@ impl Bridge {
                 }
             }
             let after = signature(p, now);
+            if msti_signature(p) != msti_before {
+                for m in &mut self.mstis {
+                    m.mark(i);
+                }
+            }
+            self.apply_ext(i);
             if changed {
                 self.mark(i);
             }
@@ -916,7 +978,15 @@ impl Bridge {
         let Some(p) = self.ports.get_mut(i) else {
             return;
         };
-        let next = p.next_deadline(now);
+        // The txCount tick must be counted before its expired timer is dropped (a port whose
+        // only MSTI machines ran has not stepped its Port Timers).
+        p.tick_tx_count(now);
+        let mut next = p.next_deadline(now);
+        for m in &mut self.mstis {
+            if let Some(at) = m.ports.get_mut(i).and_then(|mp| mp.next_deadline(now)) {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
         if next != p.scheduled {
             if let Some(at) = p.scheduled {
                 self.timers.remove(&(at, p.no.get()));
@@ -944,6 +1014,7 @@ impl Bridge {
     /// External Root Path Cost and makes this bridge the Regional Root.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
+        let previous = (self.root_region.regional_root, self.root_priority.root_path_cost);
         let mut best = self.bridge_priority();
         let mut best_region = RegionalVector {
             regional_root: own,
@@ -1077,6 +1148,13 @@ impl Bridge {
             // selected && !updtInfo) away from DISABLE_PORT.
             p.updt_info = updt;
         }
+        // 802.1Q-2018 §13.29.34: a new CIST Regional Root with a non-zero External Root Path
+        // Cost (now or before) invokes syncMaster().
+        if previous.0 != self.root_region.regional_root
+            && (previous.1 != 0 || self.root_priority.root_path_cost != 0)
+        {
+            self.sync_master();
+        }
     }
 
     fn report_root(&mut self) {
@@ -1178,11 +1256,7 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ports = self.timers.first().map(|(at, _)| *at);
-        match (ports, self.msti_next) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.timers.first().map(|(at, _)| *at)
     }
 
     // ------------------------------------------------------------------ getters
@@ -1348,12 +1422,11 @@ impl Bridge {
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
-            if let Some(r) = m.root {
-                eat(r.regional_root.to_u64());
-                eat(u64::from(r.internal_root_path_cost));
-            }
-            for (no, mp) in &m.ports {
-                eat(u64::from(*no) << 16 | (mp.role as u64) << 8 | mp.state as u64);
+            eat(m.root.regional_root.to_u64());
+            eat(u64::from(m.root.internal_root_path_cost));
+            for (mp, p) in m.ports.iter().zip(&self.ports) {
+                eat(u64::from(p.no.get()) << 16 | (mp.role as u64) << 8 | mp.state() as u64);
+                eat(mp.port_priority.designated_bridge.to_u64());
             }
         }
         h
@@ -1409,7 +1482,7 @@ impl Bridge {
         if self.index.len() != self.ports.len() {
             return Err("port index out of step");
         }
-        Ok(())
+        self.check_msti_invariants()
     }
 }
 
@@ -1447,7 +1520,7 @@ pub(crate) fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVec
                 internal_root_path_cost: p
                     .port_region
                     .internal_root_path_cost
-                    .saturating_add(p.port_path_cost),
+                    .saturating_add(p.internal_path_cost),
                 ..p.port_region
             },
         )
@@ -1483,6 +1556,34 @@ fn empty_body() -> ConfigBpdu {
     }
 }
 
+
+/// The variables of a CIST port the MSTI machines read; a change re-runs the port's MSTIs.
+fn msti_signature(p: &Port) -> (bool, Role, Role, bool, bool, bool, bool, InfoIs, u8) {
+    (
+        p.port_enabled,
+        p.role,
+        p.selected_role,
+        p.oper_edge,
+        p.send_rstp,
+        p.info_internal,
+        p.oper_p2p,
+        p.info_is,
+        u8::from(p.rcvd_msg) | u8::from(p.updt_info) << 1 | u8::from(p.selected) << 2,
+    )
+}
+
+/// The MSTI variables other ports of the tree read (allSynced, reRooted, role selection).
+fn msti_port_signature(p: &MstiPort, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
+    (
+        p.role,
+        p.selected_role,
+        p.selected,
+        p.synced,
+        p.rr_while.zero(now),
+        p.updt_info,
+    )
+}
+
 impl Bridge {
     /// This bridge's MSTI Bridge Identifier (802.1Q-2022 §13.26.2: MSTI priority, the MSTID as
     /// system ID extension, the bridge address).
@@ -1490,33 +1591,89 @@ impl Bridge {
         BridgeId::new(m.priority, m.mstid, self.cfg.address)
     }
 
-    /// A port is inside the region for the MSTIs when its neighbour sends MST BPDUs with our
-    /// MST Configuration Identifier (rcvdInternal, 802.1Q-2022 §13.27.47).
-    fn msti_internal(&self, p: &Port) -> bool {
-        self.cfg.force_version >= crate::config::ForceVersion::Mstp
-            && p.port_enabled
-            && p.send_rstp
-            && p.rcvd_internal
+    /// The CIST port variables an MSTI machine reads.
+    fn port_view(&self, p: &Port) -> PortView {
+        let t = &p.designated_times;
+        PortView {
+            no: p.no,
+            enabled: p.port_enabled,
+            oper_edge: p.oper_edge,
+            oper_p2p: p.oper_p2p,
+            send_rstp: p.send_rstp,
+            restricted_tcn: p.cfg.restricted_tcn,
+            hello: crate::vector::dur(t.hello_time),
+            fwd_delay: crate::vector::dur(t.forward_delay),
+            max_age: crate::vector::dur(t.max_age),
+            tc_legacy: crate::vector::dur(self.root_times.max_age)
+                .saturating_add(crate::vector::dur(self.root_times.forward_delay)),
+            rstp_version: self.cfg.force_version >= crate::config::ForceVersion::Rstp,
+        }
     }
 
-    /// Records the MSTI configuration messages of an MST BPDU from inside the region
-    /// (802.1Q-2022 §13.29.14 rcvInfo for MSTIs, §13.29.25 recordPriority): a message from a
-    /// Designated (or Master) port is the port's MSTI information, kept for three Hello Times
-    /// while its remaining hops last; a message from a Root, Alternate or Backup port means the
-    /// neighbour takes us as designated, and clears it.
-    fn msti_receive(
-        &mut self,
-        now: Instant,
-        i: usize,
-        msgs: &[crate::wire::MstiConfigMessage],
-        rx: &RxBpdu,
-    ) {
+    /// The context of an MSTI port's step.
+    fn tree_ctx(m: &Msti, i: usize, p: &Port, now: Instant) -> TreeCtx {
+        let role = m.ports.get(i).map_or(Role::Disabled, |mp| mp.role);
+        let needs = matches!(
+            role,
+            Role::Root | Role::Alternate | Role::Backup | Role::Master
+        );
+        TreeCtx {
+            mstid: m.mstid,
+            all_synced: needs && m.all_synced(i),
+            re_rooted: role == Role::Root && m.re_rooted(i, now),
+            cist_rcvd_msg: p.rcvd_msg,
+            cist_updt_info: p.updt_info,
+            // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
+            // has the CIST port priority vector's root, external cost and regional root.
+            cist_msg_matches: p.msg_priority.root == p.port_priority.root
+                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+                && p.msg_region.regional_root == p.port_region.regional_root,
+        }
+    }
+
+    /// A new MSTI port for bridge port `i`, after BEGIN.
+    fn new_msti_port(&mut self, k: usize, i: usize, priority: u8, cost: Option<u32>) -> MstiPort {
+        let now = self.out.now;
         let Some(p) = self.ports.get(i) else {
-            return;
+            return MstiPort::new(0, priority, cost);
         };
-        let no = p.no.get();
-        let hello = crate::vector::dur(rx.body.hello_time).max(l2_types::Duration::from_secs(1));
-        let until = now.saturating_add(hello.saturating_mul(3));
+        let mut mp = MstiPort::new(p.no.get(), priority, cost);
+        let v = self.port_view(p);
+        if let Some(m) = self.mstis.get(k) {
+            let c = Self::tree_ctx(m, usize::MAX, p, now);
+            mp.begin(now, &v, &c, &mut self.out);
+        }
+        mp
+    }
+
+    /// BEGIN for every MSTI port.
+    fn begin_mstis(&mut self) {
+        for k in 0..self.mstis.len() {
+            for i in 0..self.ports.len() {
+                let (priority, cost) = self
+                    .mstis
+                    .get(k)
+                    .and_then(|m| m.ports.get(i))
+                    .map_or((128, None), |mp| (mp.priority, mp.path_cost));
+                let mp = self.new_msti_port(k, i, priority, cost);
+                if let Some(slot) = self.mstis.get_mut(k).and_then(|m| m.ports.get_mut(i)) {
+                    *slot = mp;
+                }
+            }
+            if let Some(m) = self.mstis.get_mut(k) {
+                m.reselect = true;
+                m.queued = alloc::vec![false; m.ports.len()];
+                m.work.clear();
+                m.mark_all();
+            }
+        }
+    }
+
+    /// rcvMsgs() for the MSTIs (802.1Q-2018 §13.29.13): only for a BPDU from inside the region
+    /// (rcvdInternal), rcvdMsg is set for each MSTI the BPDU carries a message for, with the
+    /// message priority vector {Regional Root : Internal Root Path Cost : Designated Bridge
+    /// (MSTI priority, MSTID, CIST bridge address) : Designated Port : receiving port} (§13.11).
+    fn msti_receive(&mut self, i: usize, msgs: &[crate::wire::MstiConfigMessage], rx: &RxBpdu) {
         let sender = rx.designated_bridge.address();
         let sender_port = rx.body.port_id.number();
         for msg in msgs {
@@ -1524,17 +1681,10 @@ impl Bridge {
             let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
                 continue;
             };
-            let mp = m.ports.entry(no).or_default();
-            let designated = matches!(
-                msg.flags.role(),
-                crate::wire::PortRole::Designated | crate::wire::PortRole::MasterOrUnknown
-            );
-            // 802.1Q-2022 §13.29.34: information whose remaining hops run out is discarded.
-            if !designated || msg.remaining_hops <= 1 {
-                mp.info = None;
+            let Some(mp) = m.ports.get_mut(i) else {
                 continue;
-            }
-            mp.info = Some(MstiInfo {
+            };
+            mp.msg = Some(MstiMsg {
                 priority: MstiPriorityVector {
                     regional_root: msg.regional_root_id,
                     internal_root_path_cost: msg.internal_root_path_cost,
@@ -1544,238 +1694,383 @@ impl Bridge {
                         sender,
                     ),
                     designated_port: PortId::new(msg.port_priority & 0xF0, sender_port),
-                    bridge_port: PortId::new(mp.priority, no),
+                    bridge_port: mp.port_id,
                 },
                 hops: msg.remaining_hops,
-                until,
+                flags: msg.flags,
             });
+            mp.rcvd_msg = true;
+            m.mark(i);
         }
     }
 
-    /// Port Role Selection and Port State Transition for every MSTI (802.1Q-2022 §13.29.33
-    /// updtRolesTree for an MSTI, §13.36, §13.38). True when some port must send new MSTI
-    /// information (its ports are then marked).
-    fn update_mstis(&mut self, now: Instant) -> bool {
-        if self.mstis.is_empty() {
-            self.msti_next = None;
-            return false;
+    /// Applies what the CIST Port Information machine of port `i` recorded for every MSTI
+    /// (802.1Q-2018 §13.29.15–§13.29.24 for a message from outside the region).
+    fn apply_ext(&mut self, i: usize) {
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        if p.ext.is_empty() {
+            return;
         }
-        let fwd = crate::vector::dur(self.root_times.forward_delay);
-        let max_hops = self.cfg.max_hops;
-        let mut mstis = core::mem::take(&mut self.mstis);
-        let mut next: Option<Instant> = None;
-        let mut notify = false;
-        for m in &mut mstis {
-            let own = self.msti_bridge_id(m);
-            // rcvdInfoWhile expiry.
-            for mp in m.ports.values_mut() {
-                if mp.info.is_some_and(|x| x.until <= now) {
-                    mp.info = None;
-                }
-            }
-            // The best root path priority vector among internal ports (§13.11).
-            let mut best = MstiPriorityVector {
-                regional_root: own,
-                internal_root_path_cost: 0,
-                designated_bridge: own,
-                designated_port: PortId(0),
-                bridge_port: PortId(0),
-            };
-            let mut best_hops = max_hops;
-            let mut root_port: Option<u16> = None;
-            for p in &self.ports {
-                if !self.msti_internal(p) || p.held_inconsistent() || p.cfg.root_guard {
-                    continue;
-                }
-                let no = p.no.get();
-                let Some(mp) = m.ports.get(&no) else {
-                    continue;
-                };
-                let Some(info) = mp.info else {
-                    continue;
-                };
-                if info.priority.designated_bridge.address() == own.address() {
-                    continue;
-                }
-                let cost = mp.path_cost.unwrap_or(p.port_path_cost);
-                let v = MstiPriorityVector {
-                    internal_root_path_cost: info
-                        .priority
-                        .internal_root_path_cost
-                        .saturating_add(cost),
-                    bridge_port: PortId::new(mp.priority, no),
-                    ..info.priority
-                };
-                if v < best {
-                    best = v;
-                    best_hops = info.hops.saturating_sub(1);
-                    root_port = Some(no);
-                }
-            }
-            if m.root != Some(best) || m.root_port != root_port {
-                notify = true;
-                self.out.event(Event::RootChanged {
-                    tree: m.mstid,
-                    root: best.regional_root,
-                    root_port: root_port.map(PortNo),
-                    root_path_cost: best.internal_root_path_cost,
-                });
-            }
-            if m.root_hops != best_hops {
-                notify = true;
-            }
-            m.root = Some(best);
-            m.root_port = root_port;
-            m.root_hops = best_hops;
-            for p in &self.ports {
-                let no = p.no.get();
-                let internal = self.msti_internal(p);
-                let mp = m.ports.entry(no).or_default();
-                let port_id = PortId::new(mp.priority, no);
-                let role = if !p.port_enabled {
-                    Role::Disabled
-                } else if !internal {
-                    // §13.29.33: at a boundary port the MSTI role follows the CIST role; the
-                    // CIST Root Port is the Master Port.
-                    match p.selected_role {
-                        Role::Root => Role::Master,
-                        r => r,
-                    }
-                } else if root_port == Some(no) {
-                    Role::Root
-                } else if p.held_inconsistent() {
-                    Role::Alternate
-                } else {
-                    let ours = (
-                        best.regional_root,
-                        best.internal_root_path_cost,
-                        own,
-                        port_id,
-                    );
-                    match mp.info {
-                        Some(x) if x.priority.message() <= ours => {
-                            if x.priority.designated_bridge.address() == own.address() {
-                                Role::Backup
-                            } else {
-                                Role::Alternate
-                            }
-                        }
-                        _ => Role::Designated,
-                    }
-                };
-                if role != mp.role {
-                    mp.role = role;
-                    notify = true;
-                    self.out.event(Event::PortRole {
-                        port: p.no,
-                        tree: m.mstid,
-                        role,
-                    });
-                }
-                // Port State Transition (§13.38). A boundary port forwards the MSTI's VLANs
-                // exactly as it forwards the CIST's; inside the region a Root, Designated or
-                // Master port passes Learning after Forward Delay, Forwarding after another.
-                let state = if !internal {
-                    mp.fd_until = None;
-                    if p.forwarding && role != Role::Disabled {
-                        PortState::Forwarding
-                    } else if p.learning && role != Role::Disabled {
-                        PortState::Learning
-                    } else {
-                        PortState::Discarding
-                    }
-                } else if matches!(role, Role::Root | Role::Designated | Role::Master) {
-                    match (mp.state, mp.fd_until) {
-                        (PortState::Forwarding, _) => PortState::Forwarding,
-                        (s, None) => {
-                            mp.fd_until = Some(now.saturating_add(fwd));
-                            s
-                        }
-                        (s, Some(at)) if at > now => s,
-                        (PortState::Discarding, Some(_)) => {
-                            mp.fd_until = Some(now.saturating_add(fwd));
-                            PortState::Learning
-                        }
-                        (_, Some(_)) => {
-                            mp.fd_until = None;
-                            PortState::Forwarding
-                        }
-                    }
-                } else {
-                    mp.fd_until = None;
-                    PortState::Discarding
-                };
-                if state != mp.state {
-                    mp.state = state;
-                    self.out.event(Event::PortState {
-                        port: p.no,
-                        tree: m.mstid,
-                        state,
-                    });
-                }
-                for at in [mp.fd_until, mp.info.map(|x| x.until)]
-                    .into_iter()
-                    .flatten()
-                {
-                    next = Some(next.map_or(at, |n: Instant| n.min(at)));
-                }
-            }
-        }
-        for p in &mut self.ports {
-            let no = p.no.get();
-            p.msti_designated = mstis.iter().any(|m| {
-                m.ports
-                    .get(&no)
-                    .is_some_and(|mp| matches!(mp.role, Role::Designated | Role::Master))
-            });
-        }
-        self.mstis = mstis;
-        self.msti_next = next;
-        if notify {
-            // 802.1Q-2022 §13.29.33: newInfoMsti on the ports whose MSTI information changed;
-            // here every port sends its next MST BPDU at once (bounded by the hold count).
-            for i in 0..self.ports.len() {
-                if let Some(p) = self.ports.get_mut(i)
-                    && p.port_enabled
-                {
-                    p.new_info = true;
-                }
-                self.mark(i);
-            }
-        }
-        notify
-    }
-
-    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2022 §14.6.1), encoded
-    /// into `buf`; the length used.
-    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
-        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::new();
-        for m in &self.mstis {
-            let Some(root) = m.root else {
+        let ext = core::mem::take(&mut p.ext);
+        for m in &mut self.mstis {
+            let Some(mp) = m.ports.get_mut(i) else {
                 continue;
             };
-            let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
+            if let Some((agreed, proposing)) = ext.agreement {
+                mp.agreed = agreed;
+                mp.proposing = proposing;
+            }
+            if let Some(proposed) = ext.proposed {
+                mp.proposed = proposed;
+            }
+            if ext.tc {
+                mp.rcvd_tc = true;
+            }
+            if ext.dispute {
+                mp.disputed = true;
+                mp.agreed = false;
+            }
+            if ext.clear_mastered {
+                mp.mastered = false;
+            }
+            m.mark(i);
+        }
+    }
+
+    /// syncMaster() (802.1Q-2018 §13.29.26): for every MSTI, each port with infoInternal set
+    /// clears agree, agreed and synced and sets sync.
+    fn sync_master(&mut self) {
+        for m in &mut self.mstis {
+            for (i, p) in self.ports.iter().enumerate() {
+                if !p.info_internal {
+                    continue;
+                }
+                if let Some(mp) = m.ports.get_mut(i) {
+                    mp.agree = false;
+                    mp.agreed = false;
+                    mp.synced = false;
+                    mp.sync = true;
+                }
+            }
+            m.mark_all();
+        }
+    }
+
+    /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
+    /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
+    fn updt_roles_msti(&mut self, m: &mut Msti) {
+        let own = self.msti_bridge_id(m);
+        let max_hops = self.cfg.max_hops;
+        // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
+        let mut best = MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        };
+        let mut best_hops = max_hops;
+        let mut root: Option<usize> = None;
+        for (i, p) in self.ports.iter().enumerate() {
+            let Some(mp) = m.ports.get(i) else {
+                continue;
+            };
+            // a)–c): a root path priority vector for each port whose MSTI port priority vector
+            // was received from inside the region, not from this bridge, and not restricted
+            // (restrictedRole, loop guard, bridge assurance).
+            if mp.info_is != InfoIs::Received
+                || (p.info_is == InfoIs::Received && !p.info_internal)
+                || mp.port_priority.designated_bridge.address() == own.address()
+                || p.cfg.root_guard
+                || p.held_inconsistent()
+            {
+                continue;
+            }
+            // §13.11: root path priority vector = {RRD : IRCD + IPCPB : D : PD : PB}.
+            let cost = mp.path_cost.unwrap_or(p.internal_path_cost);
+            let v = MstiPriorityVector {
+                internal_root_path_cost: mp
+                    .port_priority
+                    .internal_root_path_cost
+                    .saturating_add(cost),
+                bridge_port: mp.port_id,
+                ..mp.port_priority
+            };
+            if v < best {
+                best = v;
+                // d) rootTimes: remainingHops one less than the Root Port's.
+                best_hops = mp.port_hops.saturating_sub(1);
+                root = Some(i);
+            }
+        }
+        m.root = best;
+        m.root_port = root;
+        m.root_hops = best_hops;
+        let root_no = root.and_then(|i| self.ports.get(i)).map(|p| p.no);
+        let report = (best.regional_root, root_no, best.internal_root_path_cost);
+        if m.last_root != Some(report) {
+            m.last_root = Some(report);
+            self.out.event(Event::RootChanged {
+                tree: m.mstid,
+                root: report.0,
+                root_port: report.1,
+                root_path_cost: report.2,
+            });
+        }
+        for (i, p) in self.ports.iter().enumerate() {
+            let Some(mp) = m.ports.get_mut(i) else {
+                continue;
+            };
+            // e), f) designatedPriority {RR : IRC : B : QB : QB} and designatedTimes.
+            mp.designated_priority = MstiPriorityVector {
+                regional_root: best.regional_root,
+                internal_root_path_cost: best.internal_root_path_cost,
+                designated_bridge: own,
+                designated_port: mp.port_id,
+                bridge_port: mp.port_id,
+            };
+            mp.designated_hops = best_hops;
+            let differs = mp.port_priority != mp.designated_priority
+                || mp.port_hops != mp.designated_hops;
+            let boundary = p.info_is == InfoIs::Received && !p.info_internal;
+            let (role, updt) = if mp.info_is == InfoIs::Disabled || !p.port_enabled {
+                (Role::Disabled, false)
+            } else if boundary && p.selected_role == Role::Root {
+                // g) CIST information from outside the region and a CIST Root Port: the
+                // Master Port; i) updtInfo if the vector or times differ.
+                (Role::Master, differs)
+            } else if boundary && matches!(p.selected_role, Role::Alternate | Role::Backup) {
+                // h) a CIST Alternate (or Backup) boundary port is Alternate on every MSTI.
+                (p.selected_role, differs)
+            } else if p.held_inconsistent() {
+                (Role::Alternate, false)
+            } else {
+                match mp.info_is {
+                    // j) aged: Designated, updtInfo.
+                    InfoIs::Aged => (Role::Designated, true),
+                    // k) Mine: Designated, updtInfo if it differs.
+                    InfoIs::Mine => (Role::Designated, differs),
+                    // l) the root priority vector is derived from it: Root Port.
+                    InfoIs::Received if root == Some(i) => (Role::Root, false),
+                    InfoIs::Received => {
+                        if mp.designated_priority.message() >= mp.port_priority.message() {
+                            // m), n) Alternate, or Backup when the designated bridge is this
+                            // bridge.
+                            if mp.port_priority.designated_bridge.address() == own.address() {
+                                (Role::Backup, false)
+                            } else {
+                                (Role::Alternate, false)
+                            }
+                        } else {
+                            // o) the designated priority vector is better: Designated,
+                            // updtInfo.
+                            (Role::Designated, true)
+                        }
+                    }
+                    InfoIs::Disabled => (Role::Disabled, false),
+                }
+            };
+            mp.selected_role = role;
+            mp.updt_info = updt;
+        }
+        // setSelectedTree (§13.29.22) after clearReselectTree (§13.29.3).
+        for mp in &mut m.ports {
+            mp.reselect = false;
+            mp.selected = true;
+        }
+        m.reselect = false;
+        m.mark_all();
+    }
+
+    /// Runs the machines of every MSTI with work until none moves (the MSTI counterpart of the
+    /// CIST loop in `run`); the bridge ports whose transmit variables changed are marked for
+    /// the CIST loop. True if some port was.
+    fn run_mstis(&mut self, now: Instant, touched: &mut Vec<usize>) -> bool {
+        if self.mstis.is_empty() {
+            return false;
+        }
+        let mut mstis = core::mem::take(&mut self.mstis);
+        let mut stepped: Vec<usize> = Vec::new();
+        let bound = 64 * (self.ports.len() + 4) * 8;
+        for m in &mut mstis {
+            let mut steps = 0usize;
+            loop {
+                if m.reselect {
+                    self.updt_roles_msti(m);
+                }
+                let Some(i) = m.work.pop() else {
+                    break;
+                };
+                if let Some(q) = m.queued.get_mut(i) {
+                    *q = false;
+                }
+                steps += 1;
+                if steps > bound {
+                    self.out.stats.step_bound_hits =
+                        self.out.stats.step_bound_hits.saturating_add(1);
+                    m.work.clear();
+                    for q in &mut m.queued {
+                        *q = false;
+                    }
+                    break;
+                }
+                let Some(p) = self.ports.get(i) else {
+                    continue;
+                };
+                let v = self.port_view(p);
+                let mut c = Self::tree_ctx(m, i, p, now);
+                let mut t = TreeOut::default();
+                let Some(mp) = m.ports.get_mut(i) else {
+                    continue;
+                };
+                let before = msti_port_signature(mp, now);
+                let mut changed = false;
+                for _ in 0..64 {
+                    self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
+                    if !mp.step(now, &v, &c, &mut self.out, &mut t) {
+                        break;
+                    }
+                    changed = true;
+                    if t.sync_tree || t.reroot_tree || t.tc_prop_from || t.reselect {
+                        break;
+                    }
+                    if matches!(
+                        mp.role,
+                        Role::Root | Role::Alternate | Role::Backup | Role::Master
+                    ) {
+                        // allSynced / reRooted may have changed with this port's variables.
+                        break;
+                    }
+                    c.all_synced = false;
+                    c.re_rooted = false;
+                }
+                let after = msti_port_signature(mp, now);
+                let new_info = core::mem::take(&mut mp.new_info);
+                stepped.push(i);
+                if new_info && let Some(p) = self.ports.get_mut(i) {
+                    // newInfoMsti (§13.27.42) is a port variable.
+                    p.new_info_msti = true;
+                }
+                if changed {
+                    m.mark(i);
+                }
+                let mut broadcast = before != after;
+                if t.sync_tree {
+                    // §13.29.23 setSyncTree: sync = TRUE for every port of the tree.
+                    for q in &mut m.ports {
+                        q.sync = true;
+                    }
+                    broadcast = true;
+                }
+                if t.reroot_tree {
+                    // §13.29.21 setReRootTree: reRoot = TRUE for every port of the tree.
+                    for q in &mut m.ports {
+                        q.re_root = true;
+                    }
+                    broadcast = true;
+                }
+                if t.tc_prop_from {
+                    // §13.29.25 setTcPropTree: tcProp = TRUE for every other port of the tree.
+                    for (j, q) in m.ports.iter_mut().enumerate() {
+                        if j != i {
+                            q.tc_prop = true;
+                        }
+                    }
+                    broadcast = true;
+                }
+                if t.reselect {
+                    m.reselect = true;
+                }
+                if broadcast {
+                    m.mark_all();
+                }
+            }
+            // master (§13.27.34): a Root or Designated port's messages carry the Master flag
+            // when the bridge has a Master Port on the MSTI, or another Root or Designated port
+            // is mastered.
+            let has_master = m.ports.iter().any(|q| q.role == Role::Master);
+            let mastered: Vec<usize> = m
+                .ports
+                .iter()
+                .enumerate()
+                .filter(|(_, q)| q.mastered && matches!(q.role, Role::Root | Role::Designated))
+                .map(|(j, _)| j)
+                .collect();
+            for (j, q) in m.ports.iter_mut().enumerate() {
+                q.master = matches!(q.role, Role::Root | Role::Designated)
+                    && (has_master || mastered.iter().any(|&x| x != j));
+            }
+        }
+        self.mstis = mstis;
+        stepped.sort_unstable();
+        stepped.dedup();
+        let mut marked = false;
+        for &i in &stepped {
+            touched.push(i);
+            let (mut master, mut desig, mut not_ready) = (false, false, false);
+            for m in &self.mstis {
+                if let Some(mp) = m.ports.get(i) {
+                    master |= mp.role == Role::Master;
+                    desig |= mp.role == Role::Designated
+                        || (mp.role == Role::Root && !mp.tc_while.zero(now));
+                    not_ready |= !mp.selected || mp.updt_info;
+                }
+            }
+            let Some(p) = self.ports.get_mut(i) else {
+                continue;
+            };
+            let wake = p.new_info_msti
+                || p.msti_master != master
+                || p.msti_desig_or_tc_root != desig
+                || p.msti_not_ready != not_ready;
+            p.msti_master = master;
+            p.msti_desig_or_tc_root = desig;
+            p.msti_not_ready = not_ready;
+            if wake {
+                self.mark(i);
+                marked = true;
+            }
+        }
+        marked
+    }
+
+    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2018 §14.4.1,
+    /// §13.29.28 txRstp), encoded into `buf`; the length used. The flags: Topology Change
+    /// (tcWhile ≠ 0), Proposal (proposing on a Designated Port), Port Role (a Master Port is
+    /// encoded 0), Learning, Forwarding, Agreement (agree) and Master (master).
+    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
+        let Some(&i) = self.index.get(&port.get()) else {
+            return 0;
+        };
+        let now = self.out.now;
+        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::with_capacity(self.mstis.len());
+        for m in &self.mstis {
+            let Some(mp) = m.ports.get(i) else {
+                continue;
+            };
             let mut flags = crate::wire::BpduFlags::empty().with_role(mp.role.wire());
             flags.set(
-                crate::wire::BpduFlags::LEARNING,
-                mp.state != PortState::Discarding,
+                crate::wire::BpduFlags::TOPOLOGY_CHANGE,
+                !mp.tc_while.zero(now),
             );
             flags.set(
-                crate::wire::BpduFlags::FORWARDING,
-                mp.state == PortState::Forwarding,
+                crate::wire::BpduFlags::PROPOSAL,
+                mp.proposing && mp.role == Role::Designated,
             );
-            // Bit 7 of MSTI flags is the Master flag (§14.6.1).
-            flags.set(
-                crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK,
-                mp.role == Role::Master,
-            );
+            flags.set(crate::wire::BpduFlags::LEARNING, mp.learning);
+            flags.set(crate::wire::BpduFlags::FORWARDING, mp.forwarding);
+            flags.set(crate::wire::BpduFlags::AGREEMENT, mp.agree);
+            // Bit 8 of MSTI flags is the Master flag (§14.4.1 a).
+            flags.set(crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK, mp.master);
             msgs.push(crate::wire::MstiConfigMessage {
                 flags,
-                regional_root_id: root.regional_root,
-                internal_root_path_cost: root.internal_root_path_cost,
+                regional_root_id: mp.designated_priority.regional_root,
+                internal_root_path_cost: mp.designated_priority.internal_root_path_cost,
                 bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
                 port_priority: mp.priority & 0xF0,
-                remaining_hops: m.root_hops,
+                remaining_hops: mp.designated_hops,
             });
         }
         crate::wire::MstiMessages::encode(&msgs, buf).unwrap_or(0)
@@ -1800,14 +2095,17 @@ impl Bridge {
             .find(|m| m.mstid == mstid)
             .ok_or(ConfigError::NoSuchMsti(mstid))?;
         m.priority = priority;
+        // A new bridge identifier makes the tree reselect (§13.26.2).
+        m.reselect = true;
+        m.mark_all();
         self.out.now = now;
-        self.mark_all();
         self.run(now);
         Ok(())
     }
 
-    /// Sets a port's MSTI port priority (steps of 16) and internal path cost (`None`: the CIST
-    /// port path cost) on one MSTI (802.1Q-2022 §13.27.46, §13.27.33).
+    /// Sets a port's MSTI port priority (steps of 16, 802.1Q-2018 §13.27.47) and MSTI
+    /// InternalPortPathCost (§13.27.33; `None`: the port's CIST internal path cost) on one
+    /// MSTI.
     ///
     /// # Errors
     /// A bad value, no such port or MSTI; nothing changed.
@@ -1827,20 +2125,27 @@ impl Bridge {
         {
             return Err(ConfigError::PathCost(c));
         }
-        if !self.index.contains_key(&port.get()) {
-            return Err(ConfigError::NoSuchPort(port.get()));
-        }
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
         let m = self
             .mstis
             .iter_mut()
             .find(|m| m.mstid == mstid)
             .ok_or(ConfigError::NoSuchMsti(mstid))?;
-        let mp = m.ports.entry(port.get()).or_default();
-        mp.priority = priority;
-        mp.path_cost = path_cost;
-        mp.info = None;
+        let mp = m.ports.get_mut(i).ok_or(ConfigError::NoSuchPort(port.get()))?;
+        if mp.priority != priority || mp.path_cost != path_cost {
+            mp.priority = priority;
+            mp.port_id = PortId::new(priority, port.get());
+            mp.path_cost = path_cost;
+            // A port priority or path cost change makes the tree reselect (§13.27.47).
+            mp.reselect = true;
+            mp.selected = false;
+            m.reselect = true;
+            m.mark_all();
+        }
         self.out.now = now;
-        self.mark_all();
         self.run(now);
         Ok(())
     }
@@ -1849,38 +2154,71 @@ impl Bridge {
     pub fn msti(&self, mstid: u16) -> Option<MstiStatus> {
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
         let own = self.msti_bridge_id(m);
-        let root = m.root.unwrap_or(MstiPriorityVector {
-            regional_root: own,
-            internal_root_path_cost: 0,
-            designated_bridge: own,
-            designated_port: PortId(0),
-            bridge_port: PortId(0),
-        });
+        let now = self.out.now;
         Some(MstiStatus {
             mstid,
             bridge_id: own,
-            root_priority: root,
-            root_port: m.root_port.map(PortNo),
-            is_root: root.regional_root == own,
+            root_priority: m.root,
+            root_port: m.root_port.and_then(|i| self.ports.get(i)).map(|p| p.no),
+            is_root: m.root.regional_root == own,
             remaining_hops: m.root_hops,
+            topology_change: m.ports.iter().any(|mp| !mp.tc_while.zero(now)),
         })
     }
 
     /// A port's role and forwarding state on an MSTI; `None` for an unknown port or MSTID.
     pub fn msti_port(&self, port: PortNo, mstid: u16) -> Option<(Role, PortState)> {
-        self.index.get(&port.get())?;
+        let &i = self.index.get(&port.get())?;
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
-        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
-        Some((mp.role, mp.state))
+        let mp = m.ports.get(i)?;
+        Some((mp.role, mp.state()))
     }
 
     /// The MSTIDs of the region map, ascending.
     pub fn mstids(&self) -> impl Iterator<Item = u16> + '_ {
         self.mstis.iter().map(|m| m.mstid)
     }
-}
 
-impl Bridge {
+    /// The per-MSTI invariants of [`check_invariants`](Self::check_invariants).
+    fn check_msti_invariants(&self) -> Result<(), &'static str> {
+        for m in &self.mstis {
+            if m.ports.len() != self.ports.len() || m.queued.len() != self.ports.len() {
+                return Err("MSTI ports out of step");
+            }
+            let roots = m.ports.iter().filter(|mp| mp.role == Role::Root).count();
+            if roots > 1 {
+                return Err("MSTI: more than one root port");
+            }
+            let own = self.msti_bridge_id(m);
+            let is_root = m.root.regional_root == own;
+            if is_root != m.root_port.is_none() {
+                return Err("MSTI: a root port exactly when not the regional root");
+            }
+            if let Some(i) = m.root_port {
+                let mp = m.ports.get(i).ok_or("MSTI root port is not a port")?;
+                if mp.selected_role != Role::Root {
+                    return Err("MSTI root port not selected as root");
+                }
+            }
+            for (j, (mp, p)) in m.ports.iter().zip(&self.ports).enumerate() {
+                let active = matches!(mp.role, Role::Root | Role::Designated | Role::Master);
+                if mp.role == Role::Root && m.root_port != Some(j) {
+                    return Err("MSTI: a root port other than the selected one");
+                }
+                if (mp.learning || mp.forwarding) && !active {
+                    return Err("MSTI: learning or forwarding on a port that is neither root, designated nor master");
+                }
+                if !p.port_enabled && (mp.learning || mp.forwarding) {
+                    return Err("MSTI: disabled port learning or forwarding");
+                }
+                if mp.forwarding && !mp.learning {
+                    return Err("MSTI: forwarding without learning");
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// [`Bridge::explain`] for an MSTI.
     pub(crate) fn explain_msti(
         &self,
@@ -1888,17 +2226,11 @@ impl Bridge {
         mstid: u16,
     ) -> Option<crate::explain::Explanation> {
         use crate::explain::{Explanation, RoleReason, Wait};
-        let p = self.port_internal(port)?;
+        let &i = self.index.get(&port.get())?;
+        let p = self.ports.get(i)?;
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
-        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
-        let own = self.msti_bridge_id(m);
-        let root = m.root.unwrap_or(MstiPriorityVector {
-            regional_root: own,
-            internal_root_path_cost: 0,
-            designated_bridge: own,
-            designated_port: PortId(0),
-            bridge_port: PortId(0),
-        });
+        let mp = m.ports.get(i)?;
+        let root = m.root;
         let pv = |v: &MstiPriorityVector| PriorityVector {
             root: v.regional_root,
             root_path_cost: v.internal_root_path_cost,
@@ -1906,15 +2238,8 @@ impl Bridge {
             designated_port: v.designated_port,
             bridge_port: v.bridge_port,
         };
-        let port_id = PortId::new(mp.priority, port.get());
-        let ours = PriorityVector {
-            root: root.regional_root,
-            root_path_cost: root.internal_root_path_cost,
-            designated_bridge: own,
-            designated_port: port_id,
-            bridge_port: port_id,
-        };
-        let heard = mp.info.map(|x| pv(&x.priority));
+        let heard = (mp.info_is == InfoIs::Received).then(|| pv(&mp.port_priority));
+        let root_port = m.root_port.and_then(|j| self.ports.get(j)).map(|q| q.no);
         let reason = if p.bpdu_guarded {
             RoleReason::BpduGuard
         } else if !p.cfg.enabled {
@@ -1927,11 +2252,14 @@ impl Bridge {
                     root_path: pv(&root),
                     runner_up: None,
                 },
-                Role::Designated | Role::Master => RoleReason::Designated { ours, heard },
+                Role::Designated | Role::Master => RoleReason::Designated {
+                    ours: pv(&mp.designated_priority),
+                    heard,
+                },
                 Role::Alternate => match heard {
                     Some(h) => RoleReason::Alternate {
                         heard: h,
-                        root_port: m.root_port.map(PortNo),
+                        root_port,
                         root: pv(&root),
                     },
                     // A boundary port whose CIST role is Alternate.
@@ -1948,27 +2276,38 @@ impl Bridge {
             }
         };
         let now = self.out.now;
-        let waiting = match (mp.role, mp.state, mp.fd_until) {
-            (Role::Root | Role::Designated | Role::Master, s, Some(at))
-                if s != PortState::Forwarding =>
-            {
+        let state = mp.state();
+        let forwarding_role = matches!(mp.role, Role::Root | Role::Designated | Role::Master);
+        let waiting = if forwarding_role && state != PortState::Forwarding {
+            if mp.sync && !mp.synced {
+                Some(Wait::Sync)
+            } else if mp.proposing && !mp.agreed {
+                Some(Wait::Agreement {
+                    fallback: mp.fd_while.left(now),
+                })
+            } else if mp.re_root && !mp.rr_while.zero(now) {
+                Some(Wait::ReRoot {
+                    remaining: mp.rr_while.left(now),
+                })
+            } else {
                 Some(Wait::ForwardDelay {
-                    remaining: at.saturating_duration_since(now),
-                    next: if s == PortState::Learning {
+                    remaining: mp.fd_while.left(now),
+                    next: if state == PortState::Learning {
                         PortState::Forwarding
                     } else {
                         PortState::Learning
                     },
                 })
             }
-            _ => None,
+        } else {
+            None
         };
         Some(Explanation {
             port,
             tree: mstid,
             role: mp.role,
-            selected_role: mp.role,
-            state: mp.state,
+            selected_role: mp.selected_role,
+            state,
             reason,
             waiting,
             legacy_stp: !p.send_rstp,
