@@ -57,6 +57,16 @@ impl MstiPriorityVector {
         )
     }
 
+    /// "Superior" (§13.11, as §13.10 for the CIST): better, or from the same designated bridge
+    /// and port (address and port number) with any difference.
+    pub(crate) fn superior_to(&self, other: &Self) -> bool {
+        let (x, y) = (self.message(), other.message());
+        x < y
+            || (self.designated_bridge.address() == other.designated_bridge.address()
+                && self.designated_port.number() == other.designated_port.number()
+                && x != y)
+    }
+
     /// A zero vector (the value of a port that has none yet).
     pub(crate) const fn zero() -> Self {
         Self {
@@ -508,7 +518,7 @@ impl MstiPort {
             crate::wire::PortRole::Designated => {
                 // SuperiorDesignatedInfo: a better vector, or the same with different times
                 // (remainingHops, the MSTI's only timer parameter).
-                if ord == core::cmp::Ordering::Less
+                if msg.priority.superior_to(&self.port_priority)
                     || (ord == core::cmp::Ordering::Equal && msg.hops != self.port_hops)
                 {
                     RcvdInfo::SuperiorDesignated
