@@ -644,6 +644,11 @@ impl Bridge {
             p.link = link;
             p.port_enabled = p.compute_enabled();
             p.oper_p2p = p.compute_p2p();
+            if !p.port_enabled {
+                // BPDUs still queued for a port that went down are not sent: its Port Transmit
+                // machine restarts (TRANSMIT_INIT, txCount = 0).
+                self.out.tx.retain(|t| t.port != port);
+            }
         }
         self.update_path_cost(i);
         self.mark_all();
