@@ -125,6 +125,8 @@ pub struct Bridge {
     worklist: VecDeque<usize>,
     /// Scratch list of the ports `run` stepped, kept to avoid an allocation per input.
     touched: Vec<usize>,
+    /// Scratch list of the ports the MSTI machines stepped.
+    msti_stepped: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -169,6 +171,7 @@ impl Bridge {
             dirty: Vec::new(),
             worklist: VecDeque::new(),
             touched: Vec::new(),
+            msti_stepped: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -238,6 +241,7 @@ impl Bridge {
             all_synced: true,
             rr_running: 0,
             rr_port: 0,
+            valid_until: None,
         };
         for (j, p) in self.ports.iter().enumerate() {
             if !(p.selected && p.role == p.selected_role && (p.synced || p.role == Role::Root)) {
@@ -246,6 +250,9 @@ impl Bridge {
             if !p.rr_while.zero(now) {
                 c.rr_running += 1;
                 c.rr_port = j;
+                if let Some(at) = p.rr_while.deadline() {
+                    c.valid_until = Some(c.valid_until.map_or(at, |v: Instant| v.min(at)));
+                }
             }
         }
         c
@@ -298,6 +305,7 @@ impl Bridge {
             self.begin_all(now);
         }
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -320,10 +328,12 @@ impl Bridge {
     ///
     /// With Force Protocol Version MSTP the identifier decides which neighbours are in this
     /// bridge's region (802.1Q-2022 §13.29.13 fromSameRegion): the CIST then runs with region
-    /// semantics (regional root, internal root path cost, remaining hops). The MSTIs of the map
-    /// are not run yet: their VLANs follow the CIST. Every port sends new information at its
-    /// next transmit opportunity, so neighbours see the new identifier; a neighbour's region
-    /// membership is re-evaluated with the next BPDU it sends.
+    /// semantics (regional root, internal root path cost, remaining hops). Every MSTID of the
+    /// map gets an MSTI whose machines start at BEGIN (an MSTI the new map keeps retains its
+    /// bridge priority and its ports' MSTI priorities and internal path costs; its state
+    /// restarts). Every port sends new information at its next transmit opportunity, so
+    /// neighbours see the new identifier; a neighbour's region membership is re-evaluated with
+    /// the next BPDU it sends. The machines run at the time of the last input.
     ///
     /// # Errors
     /// A name over 32 octets or more than 64 MSTIs; nothing changed.
@@ -370,6 +380,7 @@ impl Bridge {
         }
         let now = self.out.now;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -437,6 +448,7 @@ impl Bridge {
             }
         }
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -488,6 +500,7 @@ impl Bridge {
         self.out.now = now;
         self.out.reselect = true;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -542,6 +555,7 @@ impl Bridge {
         self.update_path_cost(i);
         self.out.reselect = true;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -562,6 +576,7 @@ impl Bridge {
         }
         self.out.now = now;
         self.mark(i);
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -587,6 +602,7 @@ impl Bridge {
         }
         self.out.now = now;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -652,6 +668,7 @@ impl Bridge {
         }
         self.update_path_cost(i);
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
     }
 
@@ -693,9 +710,9 @@ impl Bridge {
             return Err(RxError::BadDestination);
         }
         let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
-        let msti_msgs: Vec<crate::wire::MstiConfigMessage> = match &bpdu {
-            Bpdu::Mst(m) => m.mstis.iter().collect(),
-            _ => Vec::new(),
+        let msti_msgs = match &bpdu {
+            Bpdu::Mst(m) => m.mstis,
+            _ => crate::wire::MstiMessages::EMPTY,
         };
         let own = self.bridge_id;
         let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
@@ -778,6 +795,7 @@ impl Bridge {
                 guard: Guard::Bpdu,
                 received: None,
             });
+            self.sync_cache = None;
             self.mark_all();
             self.run(now);
             return Ok(());
@@ -786,7 +804,7 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if rx.internal {
-            self.msti_receive(i, &msti_msgs, &rx);
+            self.msti_receive(i, msti_msgs, &rx);
         }
         self.mark(i);
         self.run(now);
@@ -855,7 +873,17 @@ impl Bridge {
     /// Runs Port Role Selection and the port machines until nothing changes.
     fn run(&mut self, now: Instant) {
         self.out.now = now;
-        self.sync_cache = None;
+        // The allSynced / rrWhile summary survives inputs that change none of the variables it
+        // reads (a repeated BPDU): inside this loop every change of them is seen through the
+        // stepped port's signature, the tree-wide procedures and role selection; entry points
+        // that change port variables directly drop it (`invalidate`); an rrWhile expiring ends
+        // it.
+        if self
+            .sync_cache
+            .is_some_and(|c| c.valid_until.is_some_and(|t| t <= now))
+        {
+            self.sync_cache = None;
+        }
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
         let mut touched = core::mem::take(&mut self.touched);
@@ -1497,6 +1525,8 @@ struct SyncCache {
     all_synced: bool,
     rr_running: usize,
     rr_port: usize,
+    /// The earliest running rrWhile deadline: the summary holds until then.
+    valid_until: Option<Instant>,
 }
 
 /// The variables other ports' machines read (allSynced, reRooted, role selection).
@@ -1617,15 +1647,24 @@ impl Bridge {
 
     /// The context of an MSTI port's step.
     fn tree_ctx(m: &Msti, i: usize, p: &Port, now: Instant) -> TreeCtx {
-        let role = m.ports.get(i).map_or(Role::Disabled, |mp| mp.role);
-        let needs = matches!(
-            role,
-            Role::Root | Role::Alternate | Role::Backup | Role::Master
-        );
+        let (role, agree, forward) = m
+            .ports
+            .get(i)
+            .map_or((Role::Disabled, false, false), |mp| {
+                (mp.role, mp.agree, mp.forward)
+            });
+        // allSynced is read by the *_AGREED transitions (only while !agree) and by
+        // MASTER_LEARN / MASTER_FORWARD (only while not forwarding); reRooted by ROOT_LEARN /
+        // ROOT_FORWARD. Both scan the tree, so they are computed only when they can matter.
+        let needs = match role {
+            Role::Root | Role::Alternate | Role::Backup => !agree,
+            Role::Master => !agree || !forward,
+            _ => false,
+        };
         TreeCtx {
             mstid: m.mstid,
             all_synced: needs && m.all_synced(i),
-            re_rooted: role == Role::Root && m.re_rooted(i, now),
+            re_rooted: role == Role::Root && !forward && m.re_rooted(i, now),
             cist_rcvd_msg: p.rcvd_msg,
             cist_updt_info: p.updt_info,
             // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
@@ -1678,10 +1717,10 @@ impl Bridge {
     /// (rcvdInternal), rcvdMsg is set for each MSTI the BPDU carries a message for, with the
     /// message priority vector {Regional Root : Internal Root Path Cost : Designated Bridge
     /// (MSTI priority, MSTID, CIST bridge address) : Designated Port : receiving port} (§13.11).
-    fn msti_receive(&mut self, i: usize, msgs: &[crate::wire::MstiConfigMessage], rx: &RxBpdu) {
+    fn msti_receive(&mut self, i: usize, msgs: crate::wire::MstiMessages<'_>, rx: &RxBpdu) {
         let sender = rx.designated_bridge.address();
         let sender_port = rx.body.port_id.number();
-        for msg in msgs {
+        for msg in msgs.iter() {
             let mstid = msg.mstid();
             let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
                 continue;
@@ -1897,7 +1936,8 @@ impl Bridge {
             return false;
         }
         let mut mstis = core::mem::take(&mut self.mstis);
-        let mut stepped: Vec<usize> = Vec::new();
+        let mut stepped = core::mem::take(&mut self.msti_stepped);
+        stepped.clear();
         let bound = 64 * (self.ports.len() + 4) * 8;
         for m in &mut mstis {
             let mut steps = 0usize;
@@ -1996,23 +2036,27 @@ impl Bridge {
             // when the bridge has a Master Port on the MSTI, or another Root or Designated port
             // is mastered.
             let has_master = m.ports.iter().any(|q| q.role == Role::Master);
-            let mastered: Vec<usize> = m
-                .ports
-                .iter()
-                .enumerate()
-                .filter(|(_, q)| q.mastered && matches!(q.role, Role::Root | Role::Designated))
-                .map(|(j, _)| j)
-                .collect();
-            for (j, q) in m.ports.iter_mut().enumerate() {
-                q.master = matches!(q.role, Role::Root | Role::Designated)
-                    && (has_master || mastered.iter().any(|&x| x != j));
+            let active = |q: &MstiPort| matches!(q.role, Role::Root | Role::Designated);
+            let mastered = m.ports.iter().filter(|q| q.mastered && active(q)).count();
+            for q in &mut m.ports {
+                let others = mastered - usize::from(q.mastered && active(q));
+                q.master = active(q) && (has_master || others > 0);
             }
         }
         self.mstis = mstis;
         stepped.sort_unstable();
         stepped.dedup();
+        let result = self.msti_aggregates(now, &stepped, touched);
+        self.msti_stepped = stepped;
+        result
+    }
+
+    /// Updates the port-level summaries of the MSTIs (mstiMasterPort, mstiDesignatedOrTCpropagatingRootPort,
+    /// allTransmitReady) of the ports in `stepped` and marks the ports whose Port Transmit
+    /// machine must look again. True if some port was marked.
+    fn msti_aggregates(&mut self, now: Instant, stepped: &[usize], touched: &mut Vec<usize>) -> bool {
         let mut marked = false;
-        for &i in &stepped {
+        for &i in stepped {
             touched.push(i);
             let (mut master, mut desig, mut not_ready) = (false, false, false);
             for m in &self.mstis {
@@ -2050,7 +2094,7 @@ impl Bridge {
             return 0;
         };
         let now = self.out.now;
-        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::with_capacity(self.mstis.len());
+        let mut len = 0;
         for m in &self.mstis {
             let Some(mp) = m.ports.get(i) else {
                 continue;
@@ -2069,16 +2113,23 @@ impl Bridge {
             flags.set(crate::wire::BpduFlags::AGREEMENT, mp.agree);
             // Bit 8 of MSTI flags is the Master flag (§14.4.1 a).
             flags.set(crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK, mp.master);
-            msgs.push(crate::wire::MstiConfigMessage {
+            let msg = crate::wire::MstiConfigMessage {
                 flags,
                 regional_root_id: mp.designated_priority.regional_root,
                 internal_root_path_cost: mp.designated_priority.internal_root_path_cost,
                 bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
                 port_priority: mp.priority & 0xF0,
                 remaining_hops: mp.designated_hops,
-            });
+            };
+            let Some(dst) = buf.get_mut(len..) else {
+                break;
+            };
+            match crate::wire::MstiMessages::encode(core::slice::from_ref(&msg), dst) {
+                Ok(n) => len += n,
+                Err(_) => break,
+            }
         }
-        crate::wire::MstiMessages::encode(&msgs, buf).unwrap_or(0)
+        len
     }
 
     /// Sets an MSTI's bridge priority (802.1Q-2022 §13.26.2; steps of 4096).
@@ -2104,6 +2155,7 @@ impl Bridge {
         m.reselect = true;
         m.mark_all();
         self.out.now = now;
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -2151,6 +2203,7 @@ impl Bridge {
             m.mark_all();
         }
         self.out.now = now;
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
