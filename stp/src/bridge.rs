@@ -9,7 +9,9 @@ use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, 
 use crate::event::CIST;
 use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
 use crate::machines::{Ctx, Out, TxBpdu};
-use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut};
+use crate::msti::{
+    Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut,
+};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
@@ -442,7 +444,8 @@ impl Bridge {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
                 m.ports.push(mp);
-                m.queued.push(false);
+                m.master_stale = true;
+                m.queued.push(crate::msti::Queued::No);
                 m.reselect = true;
                 m.mark_all();
             }
@@ -477,6 +480,7 @@ impl Bridge {
         for m in &mut self.mstis {
             if i < m.ports.len() {
                 let mp = m.ports.remove(i);
+                m.master_stale = true;
                 if mp.learnt {
                     self.out.event(Event::FlushFdb {
                         port,
@@ -489,7 +493,7 @@ impl Bridge {
                 core::cmp::Ordering::Equal => None,
                 core::cmp::Ordering::Greater => Some(r - 1),
             });
-            m.queued = alloc::vec![false; m.ports.len()];
+            m.queued = alloc::vec![crate::msti::Queued::No; m.ports.len()];
             m.work.clear();
             m.reselect = true;
             m.mark_all();
@@ -1047,7 +1051,10 @@ impl Bridge {
     /// External Root Path Cost and makes this bridge the Regional Root.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
-        let previous = (self.root_region.regional_root, self.root_priority.root_path_cost);
+        let previous = (
+            self.root_region.regional_root,
+            self.root_priority.root_path_cost,
+        );
         let mut best = self.bridge_priority();
         let mut best_region = RegionalVector {
             regional_root: own,
@@ -1591,7 +1598,6 @@ fn empty_body() -> ConfigBpdu {
     }
 }
 
-
 /// The variables of a CIST port the MSTI machines read; a change re-runs the port's MSTIs.
 fn msti_signature(p: &Port) -> (bool, Role, Role, bool, bool, bool, bool, InfoIs, u8) {
     (
@@ -1603,7 +1609,9 @@ fn msti_signature(p: &Port) -> (bool, Role, Role, bool, bool, bool, bool, InfoIs
         p.info_internal,
         p.oper_p2p,
         p.info_is,
-        u8::from(p.rcvd_msg) | u8::from(p.updt_info) << 1 | u8::from(p.selected) << 2,
+        // rcvdMsg is left out: an MSTI message waiting for the CIST's is queued by rcvMsgs,
+        // and a CIST message held back by updtInfo is released by updtInfo's change.
+        u8::from(p.updt_info) | u8::from(p.selected) << 1,
     )
 }
 
@@ -1647,12 +1655,9 @@ impl Bridge {
 
     /// The context of an MSTI port's step.
     fn tree_ctx(m: &Msti, i: usize, p: &Port, now: Instant) -> TreeCtx {
-        let (role, agree, forward) = m
-            .ports
-            .get(i)
-            .map_or((Role::Disabled, false, false), |mp| {
-                (mp.role, mp.agree, mp.forward)
-            });
+        let (role, agree, forward) = m.ports.get(i).map_or((Role::Disabled, false, false), |mp| {
+            (mp.role, mp.agree, mp.forward)
+        });
         // allSynced is read by the *_AGREED transitions (only while !agree) and by
         // MASTER_LEARN / MASTER_FORWARD (only while not forwarding); reRooted by ROOT_LEARN /
         // ROOT_FORWARD. Both scan the tree, so they are computed only when they can matter.
@@ -1669,6 +1674,20 @@ impl Bridge {
             cist_updt_info: p.updt_info,
             // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
             // has the CIST port priority vector's root, external cost and regional root.
+            cist_msg_matches: p.msg_priority.root == p.port_priority.root
+                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+                && p.msg_region.regional_root == p.port_region.regional_root,
+        }
+    }
+
+    /// The part of [`tree_ctx`](Self::tree_ctx) the MSTI Port Information machine reads.
+    fn tree_ctx_msg(m: &Msti, p: &Port) -> TreeCtx {
+        TreeCtx {
+            mstid: m.mstid,
+            all_synced: false,
+            re_rooted: false,
+            cist_rcvd_msg: p.rcvd_msg,
+            cist_updt_info: p.updt_info,
             cist_msg_matches: p.msg_priority.root == p.port_priority.root
                 && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
                 && p.msg_region.regional_root == p.port_region.regional_root,
@@ -1706,7 +1725,7 @@ impl Bridge {
             }
             if let Some(m) = self.mstis.get_mut(k) {
                 m.reselect = true;
-                m.queued = alloc::vec![false; m.ports.len()];
+                m.queued = alloc::vec![crate::msti::Queued::No; m.ports.len()];
                 m.work.clear();
                 m.mark_all();
             }
@@ -1722,7 +1741,11 @@ impl Bridge {
         let sender_port = rx.body.port_id.number();
         for msg in msgs.iter() {
             let mstid = msg.mstid();
-            let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
+            // The MSTIs are kept in ascending MSTID order.
+            let Ok(k) = self.mstis.binary_search_by_key(&mstid, |m| m.mstid) else {
+                continue;
+            };
+            let Some(m) = self.mstis.get_mut(k) else {
                 continue;
             };
             let Some(mp) = m.ports.get_mut(i) else {
@@ -1744,7 +1767,7 @@ impl Bridge {
                 flags: msg.flags,
             });
             mp.rcvd_msg = true;
-            m.mark(i);
+            m.mark_msg(i);
         }
     }
 
@@ -1776,8 +1799,9 @@ impl Bridge {
                 mp.disputed = true;
                 mp.agreed = false;
             }
-            if ext.clear_mastered {
+            if ext.clear_mastered && mp.mastered {
                 mp.mastered = false;
+                m.master_stale = true;
             }
             m.mark(i);
         }
@@ -1876,8 +1900,8 @@ impl Bridge {
                 bridge_port: mp.port_id,
             };
             mp.designated_hops = best_hops;
-            let differs = mp.port_priority != mp.designated_priority
-                || mp.port_hops != mp.designated_hops;
+            let differs =
+                mp.port_priority != mp.designated_priority || mp.port_hops != mp.designated_hops;
             let boundary = p.info_is == InfoIs::Received && !p.info_internal;
             let (role, updt) = if mp.info_is == InfoIs::Disabled || !p.port_enabled {
                 (Role::Disabled, false)
@@ -1948,16 +1972,17 @@ impl Bridge {
                 let Some(i) = m.work.pop() else {
                     break;
                 };
-                if let Some(q) = m.queued.get_mut(i) {
-                    *q = false;
-                }
+                let why = m
+                    .queued
+                    .get_mut(i)
+                    .map_or(crate::msti::Queued::No, |q| core::mem::take(q));
                 steps += 1;
                 if steps > bound {
                     self.out.stats.step_bound_hits =
                         self.out.stats.step_bound_hits.saturating_add(1);
                     m.work.clear();
                     for q in &mut m.queued {
-                        *q = false;
+                        *q = crate::msti::Queued::No;
                     }
                     break;
                 }
@@ -1965,33 +1990,47 @@ impl Bridge {
                     continue;
                 };
                 let v = self.port_view(p);
-                let mut c = Self::tree_ctx(m, i, p, now);
+                if why == crate::msti::Queued::Msg {
+                    let c = Self::tree_ctx_msg(m, p);
+                    if m.repeated_fast(i, now, &v, &c) {
+                        // Only rcvdInfoWhile moved: the port's deadline is rescheduled.
+                        touched.push(i);
+                        continue;
+                    }
+                }
+                let c = Self::tree_ctx(m, i, p, now);
                 let mut t = TreeOut::default();
                 let Some(mp) = m.ports.get_mut(i) else {
                     continue;
                 };
                 let before = msti_port_signature(mp, now);
-                let mut changed = false;
+                let was = (mp.role, mp.mastered);
+                // allSynced / reRooted were computed for these values (see `tree_ctx`).
+                let (c_agree, c_forward) = (mp.agree, mp.forward);
+                // Step until quiet; stop early (and come back) when a tree-wide procedure ran
+                // or this port's variables that allSynced / reRooted read changed.
+                let mut quiet = false;
                 for _ in 0..64 {
                     self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
                     if !mp.step(now, &v, &c, &mut self.out, &mut t) {
+                        quiet = true;
                         break;
                     }
-                    changed = true;
-                    if t.sync_tree || t.reroot_tree || t.tc_prop_from || t.reselect {
+                    if t.sync_tree
+                        || t.reroot_tree
+                        || t.tc_prop_from
+                        || t.reselect
+                        || msti_port_signature(mp, now) != before
+                        || (mp.agree, mp.forward) != (c_agree, c_forward)
+                    {
                         break;
                     }
-                    if matches!(
-                        mp.role,
-                        Role::Root | Role::Alternate | Role::Backup | Role::Master
-                    ) {
-                        // allSynced / reRooted may have changed with this port's variables.
-                        break;
-                    }
-                    c.all_synced = false;
-                    c.re_rooted = false;
                 }
+                let changed = !quiet;
                 let after = msti_port_signature(mp, now);
+                if (mp.role, mp.mastered) != was {
+                    m.master_stale = true;
+                }
                 let new_info = core::mem::take(&mut mp.new_info);
                 stepped.push(i);
                 if new_info && let Some(p) = self.ports.get_mut(i) {
@@ -2035,6 +2074,9 @@ impl Bridge {
             // master (§13.27.34): a Root or Designated port's messages carry the Master flag
             // when the bridge has a Master Port on the MSTI, or another Root or Designated port
             // is mastered.
+            if !core::mem::take(&mut m.master_stale) {
+                continue;
+            }
             let has_master = m.ports.iter().any(|q| q.role == Role::Master);
             let active = |q: &MstiPort| matches!(q.role, Role::Root | Role::Designated);
             let mastered = m.ports.iter().filter(|q| q.mastered && active(q)).count();
@@ -2054,7 +2096,12 @@ impl Bridge {
     /// Updates the port-level summaries of the MSTIs (mstiMasterPort, mstiDesignatedOrTCpropagatingRootPort,
     /// allTransmitReady) of the ports in `stepped` and marks the ports whose Port Transmit
     /// machine must look again. True if some port was marked.
-    fn msti_aggregates(&mut self, now: Instant, stepped: &[usize], touched: &mut Vec<usize>) -> bool {
+    fn msti_aggregates(
+        &mut self,
+        now: Instant,
+        stepped: &[usize],
+        touched: &mut Vec<usize>,
+    ) -> bool {
         let mut marked = false;
         for &i in stepped {
             touched.push(i);
@@ -2191,7 +2238,10 @@ impl Bridge {
             .iter_mut()
             .find(|m| m.mstid == mstid)
             .ok_or(ConfigError::NoSuchMsti(mstid))?;
-        let mp = m.ports.get_mut(i).ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let mp = m
+            .ports
+            .get_mut(i)
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
         if mp.priority != priority || mp.path_cost != path_cost {
             mp.priority = priority;
             mp.port_id = PortId::new(priority, port.get());
@@ -2264,7 +2314,9 @@ impl Bridge {
                     return Err("MSTI: a root port other than the selected one");
                 }
                 if (mp.learning || mp.forwarding) && !active {
-                    return Err("MSTI: learning or forwarding on a port that is neither root, designated nor master");
+                    return Err(
+                        "MSTI: learning or forwarding on a port that is neither root, designated nor master",
+                    );
                 }
                 if !p.port_enabled && (mp.learning || mp.forwarding) {
                     return Err("MSTI: disabled port learning or forwarding");

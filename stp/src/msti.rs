@@ -660,8 +660,7 @@ impl MstiPort {
             MstiPrt::DisabledPort => {
                 // §13.37 DISABLED_PORT → DISABLED_PORT: (fdWhile != MaxAge) || sync || reRoot
                 // || !synced.
-                if !self.fd_while.is(now, v.max_age) || self.sync || self.re_root || !self.synced
-                {
+                if !self.fd_while.is(now, v.max_age) || self.sync || self.re_root || !self.synced {
                     self.prt_disabled_port(now, v);
                     return true;
                 }
@@ -913,8 +912,7 @@ impl MstiPort {
             self.rb_while.put(now, two_hello);
             return true;
         }
-        if !self.fd_while.is(now, v.forward_delay()) || self.sync || self.re_root || !self.synced
-        {
+        if !self.fd_while.is(now, v.forward_delay()) || self.sync || self.re_root || !self.synced {
             self.prt_alternate_port(now, v);
             return true;
         }
@@ -1106,6 +1104,18 @@ impl MstiPort {
     }
 }
 
+/// Why a port of an MSTI is queued.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub(crate) enum Queued {
+    /// Not queued.
+    #[default]
+    No,
+    /// Only an MSTI message arrived.
+    Msg,
+    /// Anything else.
+    Any,
+}
+
 /// One MSTI of the bridge: the per-tree bridge variables of §13.26 and its ports.
 #[derive(Clone, Debug)]
 pub(crate) struct Msti {
@@ -1124,9 +1134,11 @@ pub(crate) struct Msti {
     pub(crate) reselect: bool,
     /// Ports whose machines must run.
     pub(crate) work: Vec<usize>,
-    pub(crate) queued: Vec<bool>,
+    pub(crate) queued: Vec<Queued>,
     /// What was last reported as RootChanged.
     pub(crate) last_root: Option<(BridgeId, Option<PortNo>, u32)>,
+    /// Some port's role or `mastered` changed: the `master` flags must be recomputed.
+    pub(crate) master_stale: bool,
 }
 
 impl Msti {
@@ -1142,16 +1154,84 @@ impl Msti {
             work: Vec::new(),
             queued: Vec::new(),
             last_root: None,
+            master_stale: true,
         }
     }
 
+    /// Queues port `i` for its machines.
     pub(crate) fn mark(&mut self, i: usize) {
+        if let Some(q) = self.queued.get_mut(i) {
+            if *q == Queued::No {
+                self.work.push(i);
+            }
+            *q = Queued::Any;
+        }
+    }
+
+    /// Queues port `i` because an MSTI message arrived for it (and for nothing else yet).
+    pub(crate) fn mark_msg(&mut self, i: usize) {
         if let Some(q) = self.queued.get_mut(i)
-            && !*q
+            && *q == Queued::No
         {
-            *q = true;
+            *q = Queued::Msg;
             self.work.push(i);
         }
+    }
+
+    /// REPEATED_DESIGNATED (§13.35) for port `i`'s pending message when it is the whole
+    /// effect: the message repeats the port priority vector and remainingHops from a Designated
+    /// Port, asks nothing (no Proposal, no Topology Change), leaves `agreed`, `proposing` and
+    /// `mastered` as they are, and none of the port's timers has expired — so
+    /// updtRcvdInfoWhile() is the only change and no other machine can move. True if done.
+    pub(crate) fn repeated_fast(
+        &mut self,
+        i: usize,
+        now: Instant,
+        v: &PortView,
+        c: &TreeCtx,
+    ) -> bool {
+        let Some(mp) = self.ports.get_mut(i) else {
+            return false;
+        };
+        let Some(msg) = mp.msg else {
+            return false;
+        };
+        let agreed = v.oper_p2p && c.cist_msg_matches && msg.flags.contains(BpduFlags::AGREEMENT);
+        let mastered = v.oper_p2p && msg.flags.contains(BpduFlags::TOPOLOGY_CHANGE_ACK);
+        let timers_live = [
+            &mp.fd_while,
+            &mp.rr_while,
+            &mp.rb_while,
+            &mp.tc_while,
+            &mp.rcvd_info_while,
+        ]
+        .iter()
+        .all(|t| t.deadline().is_none_or(|at| at > now));
+        if !(mp.pim == PimState::Current
+            && mp.rcvd_msg
+            && mp.info_is == InfoIs::Received
+            && mp.selected
+            && !mp.updt_info
+            && !c.cist_rcvd_msg
+            && !c.cist_updt_info
+            && v.enabled
+            && msg.flags.role() == crate::wire::PortRole::Designated
+            && !msg.flags.contains(BpduFlags::PROPOSAL)
+            && !msg.flags.contains(BpduFlags::TOPOLOGY_CHANGE)
+            && msg.priority.message() == mp.port_priority.message()
+            && msg.hops == mp.port_hops
+            && agreed == mp.agreed
+            && (!agreed || !mp.proposing)
+            && mastered == mp.mastered
+            && timers_live)
+        {
+            return false;
+        }
+        mp.rcvd_info = RcvdInfo::RepeatedDesignated;
+        mp.updt_rcvd_info_while(now, v);
+        mp.rcvd_msg = false;
+        mp.msg = None;
+        true
     }
 
     pub(crate) fn mark_all(&mut self) {

@@ -161,7 +161,11 @@ pub enum Op {
 /// The VLAN map number `n` of [`Op::SetRegion`].
 fn map(n: u8) -> crate::wire::VidToMstid {
     let mut t = crate::wire::VidToMstid::all_cist();
-    for &(vid, mstid) in MAPS.get(usize::from(n) % MAPS.len()).copied().unwrap_or_default() {
+    for &(vid, mstid) in MAPS
+        .get(usize::from(n) % MAPS.len())
+        .copied()
+        .unwrap_or_default()
+    {
         t.set(vid, mstid);
     }
     t

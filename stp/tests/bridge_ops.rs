@@ -112,7 +112,11 @@ fn ops_reach_the_msti_machines() {
                         seen.insert("forwarding");
                     }
                     Event::TopologyChange { tree, detected, .. } if tree > 0 => {
-                        seen.insert(if detected { "tc detected" } else { "tc notified" });
+                        seen.insert(if detected {
+                            "tc detected"
+                        } else {
+                            "tc notified"
+                        });
                     }
                     Event::FlushFdb { tree, .. } if tree > 0 => {
                         seen.insert("flush");

@@ -68,7 +68,8 @@ fn check_msti(net: &Net, members: &[usize], mstid: u16) -> Result<(), String> {
     let mut part: Vec<usize> = (0..n).collect();
     let mut fwd: Vec<usize> = (0..n).collect();
     let mut report = String::new();
-    let inside = |l: &sim_common::Link| l.up && members.contains(&l.a.0) && members.contains(&l.b.0);
+    let inside =
+        |l: &sim_common::Link| l.up && members.contains(&l.a.0) && members.contains(&l.b.0);
     for l in net.links.iter().filter(|l| inside(l)) {
         let (x, y) = (find(&mut part, l.a.0), find(&mut part, l.b.0));
         part[x] = y;
@@ -205,7 +206,11 @@ fn msti_reconverges_by_proposal_agreement_inside_the_region() {
     // priority), so the two trees block different links. Cutting one of MSTI 1's forwarding
     // links next to its root makes the bridges on that side re-root through the far side of
     // the ring: new Root Ports and new Designated Ports down a chain of k = 5 bridges.
-    let mut net = net(&[Some("A"); 6], &[false; 6], &[4096, 32768, 32768, 32768, 32768, 32768]);
+    let mut net = net(
+        &[Some("A"); 6],
+        &[false; 6],
+        &[4096, 32768, 32768, 32768, 32768, 32768],
+    );
     let now = net.now;
     net.bridges[3].set_msti_priority(now, 1, 4096).unwrap();
     for i in 0..6 {
@@ -219,7 +224,10 @@ fn msti_reconverges_by_proposal_agreement_inside_the_region() {
     // Link 2 joins bridges 2 and 3: bridge 2's MSTI 1 Root Port.
     let (b, p) = net.links[2].a;
     assert_eq!(b, 2);
-    assert_eq!(net.bridges[2].msti_port(p, 1).unwrap(), (Role::Root, PortState::Forwarding));
+    assert_eq!(
+        net.bridges[2].msti_port(p, 1).unwrap(),
+        (Role::Root, PortState::Forwarding)
+    );
     net.set_link(2, false);
     // Each proposal/agreement round trip costs two link delays (1 ms each) plus nothing else in
     // virtual time; k = 5 bridges re-root in turn. Without the handshake every new Designated
@@ -228,8 +236,10 @@ fn msti_reconverges_by_proposal_agreement_inside_the_region() {
     let link = net.links[0].delay;
     let k = 5u32;
     let bound = link * (2 * k + 2);
-    let t = time_until(&mut net, Duration::from_secs(60), |n| check_msti(n, &all, 1).is_ok())
-        .unwrap_or_else(|| panic!("MSTI 1 did not reconverge\n{}", net.dump()));
+    let t = time_until(&mut net, Duration::from_secs(60), |n| {
+        check_msti(n, &all, 1).is_ok()
+    })
+    .unwrap_or_else(|| panic!("MSTI 1 did not reconverge\n{}", net.dump()));
     eprintln!("MSTI 1 reconverged in {t:?} (bound {bound:?})");
     assert!(
         t <= bound,
@@ -280,7 +290,11 @@ fn a_topology_change_on_one_msti_flushes_that_tree_only() {
             s != PortState::Forwarding
         })
     };
-    assert!(blocked(&net, 0) && blocked(&net, 2) && !blocked(&net, 1), "{}", net.dump());
+    assert!(
+        blocked(&net, 0) && blocked(&net, 2) && !blocked(&net, 1),
+        "{}",
+        net.dump()
+    );
     let start: Vec<usize> = net.events.iter().map(Vec::len).collect();
     net.set_link(l23, false);
     settle(&mut net, 60);
@@ -340,7 +354,10 @@ fn internal_path_costs_steer_the_cist_and_each_msti_inside_the_region() {
     assert_eq!(b2, 2);
     assert_eq!(net.bridges[2].tree().root_port, Some(p2));
     let external = net.bridges[2].tree().root_priority.root_path_cost;
-    assert_eq!(net.bridges[2].cist_regional_root().internal_root_path_cost, 20_000);
+    assert_eq!(
+        net.bridges[2].cist_regional_root().internal_root_path_cost,
+        20_000
+    );
     // A high CIST internal cost on bridge 2's direct port: the CIST goes round through bridge
     // 1; the external cost (what RSTP bridges see) does not change.
     let mut cfg = stp::PortConfig::new(sim_common::port_mac(2, p2.get()));
@@ -349,7 +366,10 @@ fn internal_path_costs_steer_the_cist_and_each_msti_inside_the_region() {
     net.bridges[2].set_port_config(now, p2, cfg).unwrap();
     settle(&mut net, 60);
     assert_ne!(net.bridges[2].tree().root_port, Some(p2), "{}", net.dump());
-    assert_eq!(net.bridges[2].cist_regional_root().internal_root_path_cost, 40_000);
+    assert_eq!(
+        net.bridges[2].cist_regional_root().internal_root_path_cost,
+        40_000
+    );
     assert_eq!(net.bridges[2].tree().root_priority.root_path_cost, external);
     assert_eq!(net.bridges[2].port(p2).unwrap().path_cost, 20_000);
     // The MSTIs follow the CIST's internal cost by default ...
@@ -358,7 +378,9 @@ fn internal_path_costs_steer_the_cist_and_each_msti_inside_the_region() {
     assert_ne!(net.bridges[2].msti(1).unwrap().root_port, Some(p2));
     // ... and MSTI 1 has its own: cheap on the direct port, MSTI 1 goes direct while the CIST
     // and MSTI 2 go round.
-    net.bridges[2].set_msti_port(now, p2, 1, 128, Some(1_000)).unwrap();
+    net.bridges[2]
+        .set_msti_port(now, p2, 1, 128, Some(1_000))
+        .unwrap();
     settle(&mut net, 60);
     check_msti(&net, &all, 1).unwrap_or_else(|e| panic!("{e}"));
     check_msti(&net, &all, 2).unwrap_or_else(|e| panic!("{e}"));
@@ -369,9 +391,17 @@ fn internal_path_costs_steer_the_cist_and_each_msti_inside_the_region() {
     assert_ne!(net.bridges[2].tree().root_port, Some(p2));
     // Bad values are refused.
     assert!(net.bridges[2].set_msti_port(now, p2, 1, 8, None).is_err());
-    assert!(net.bridges[2].set_msti_port(now, p2, 1, 128, Some(0)).is_err());
+    assert!(
+        net.bridges[2]
+            .set_msti_port(now, p2, 1, 128, Some(0))
+            .is_err()
+    );
     assert!(net.bridges[2].set_msti_port(now, p2, 9, 128, None).is_err());
-    assert!(net.bridges[2].set_msti_port(now, PortNo(99), 1, 128, None).is_err());
+    assert!(
+        net.bridges[2]
+            .set_msti_port(now, PortNo(99), 1, 128, None)
+            .is_err()
+    );
     let mut bad = cfg;
     bad.internal_path_cost = Some(PathCost::Fixed(0));
     assert!(net.bridges[2].set_port_config(now, p2, bad).is_err());
@@ -469,8 +499,12 @@ fn msti_messages_carry_the_standard_flags() {
         .collect();
     let mut now = Instant::from_secs(1);
     for (i, b) in br.iter_mut().enumerate() {
-        b.add_port(now, PortNo(1), stp::PortConfig::new(sim_common::port_mac(i, 1)))
-            .unwrap();
+        b.add_port(
+            now,
+            PortNo(1),
+            stp::PortConfig::new(sim_common::port_mac(i, 1)),
+        )
+        .unwrap();
         b.handle_link(now, PortNo(1), sim_common::UP);
     }
     let mut seen: Vec<Vec<BpduFlags>> = vec![Vec::new(), Vec::new()];
@@ -506,9 +540,21 @@ fn msti_messages_carry_the_standard_flags() {
         }
     }
     let designated = |f: &BpduFlags| f.role() == PortRole::Designated;
-    assert!(seen[0].iter().any(|f| designated(f) && f.contains(BpduFlags::PROPOSAL)));
-    assert!(seen[0].iter().any(|f| designated(f) && f.contains(BpduFlags::FORWARDING)));
-    assert!(seen[1].iter().any(|f| f.role() == PortRole::Root && f.contains(BpduFlags::AGREEMENT)));
+    assert!(
+        seen[0]
+            .iter()
+            .any(|f| designated(f) && f.contains(BpduFlags::PROPOSAL))
+    );
+    assert!(
+        seen[0]
+            .iter()
+            .any(|f| designated(f) && f.contains(BpduFlags::FORWARDING))
+    );
+    assert!(
+        seen[1]
+            .iter()
+            .any(|f| f.role() == PortRole::Root && f.contains(BpduFlags::AGREEMENT))
+    );
     for f in seen.iter().flatten() {
         // The Master flag is bit 8 of an MSTI message's flags.
         assert!(!f.contains(BpduFlags::TOPOLOGY_CHANGE_ACK), "{f:?}");
@@ -517,7 +563,10 @@ fn msti_messages_carry_the_standard_flags() {
     // Both MSTIs forward on the link within a few round trips, not after 2 x Forward Delay.
     for b in &br {
         for mstid in [1, 2] {
-            assert_eq!(b.msti_port(PortNo(1), mstid).unwrap().1, PortState::Forwarding);
+            assert_eq!(
+                b.msti_port(PortNo(1), mstid).unwrap().1,
+                PortState::Forwarding
+            );
         }
     }
 }

@@ -189,7 +189,8 @@ fn check_msti(net: &Net, kinds: &[u8], mstid: u16) -> Result<(), String> {
             .min()
             .unwrap();
         if mx.root_priority.regional_root != best {
-            report += &format!("MSTI {mstid}: bridge {x}: root is not the best of its region part\n");
+            report +=
+                &format!("MSTI {mstid}: bridge {x}: root is not the best of its region part\n");
         }
     }
     if report.is_empty() {
