@@ -1975,7 +1975,7 @@ impl Bridge {
                 let why = m
                     .queued
                     .get_mut(i)
-                    .map_or(crate::msti::Queued::No, |q| core::mem::take(q));
+                    .map_or(crate::msti::Queued::No, core::mem::take);
                 steps += 1;
                 if steps > bound {
                     self.out.stats.step_bound_hits =

@@ -2,7 +2,7 @@
 //! map, computed inside the MST region from the MSTI configuration messages of MST BPDUs.
 //!
 //! Every machine the standard runs per tree runs here per MSTI and port, with its own
-//! variables ([`MstiPort`]): Port Information (§13.35: `rcvInfo`, `recordProposal`,
+//! variables (`MstiPort`): Port Information (§13.35: `rcvInfo`, `recordProposal`,
 //! `recordAgreement`, `recordMastered`, `recordDispute`, `setTcFlags`, `updtRcvdInfoWhile`),
 //! Port Role Selection (§13.36, `updtRolesTree` for an MSTI, §13.29.34), Port Role Transitions
 //! (§13.37, with the MASTER_PORT states and the proposal/agreement sync: `proposed`,
@@ -13,12 +13,12 @@
 //!
 //! What the MSTI machines share with the CIST's port (the port-level variables of §13.27:
 //! `portEnabled`, `operEdge`, `sendRSTP`, `operPointToPointMAC`, `rcvdInternal`, the CIST
-//! times) they read through a [`PortView`]. What the CIST's Port Information machine does to
+//! times) they read through a `PortView`. What the CIST's Port Information machine does to
 //! every MSTI for a message from outside the region (§13.29.15 recordAgreement, §13.29.16
 //! recordDispute, §13.29.17 recordMastered, §13.29.19 recordProposal, §13.29.24 setTcFlags) it
-//! leaves in [`crate::port::Port`]'s `ext` record, which the bridge applies to the MSTIs.
+//! leaves in the CIST `Port`'s `ext` record, which the bridge applies to the MSTIs.
 //!
-//! The CIST runs the machines of [`crate::machines`]; the MSTI machines here are written per
+//! The CIST runs the machines of the `machines` module; the MSTI machines here are written per
 //! the MSTI text of the same figures (the Master Port states, MSTI role selection at boundary
 //! ports, MSTI message flags), so the two are separate code.
 
@@ -89,7 +89,9 @@ pub(crate) struct MstiMsg {
     pub(crate) flags: BpduFlags,
 }
 
-/// The MSTI Port Role Transitions machine's resting states (§13.37).
+/// The MSTI Port Role Transitions machine's resting states (§13.37), named as the standard
+/// names them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub(crate) enum MstiPrt {
     #[default]
