@@ -1,7 +1,7 @@
 //! The driver: [`Bridge`], its sans-IO inputs and outputs, Port Role Selection (802.1D-2004
 //! §17.28) and the Port Timers machine (§17.22) as a time-ordered set of deadlines.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
 use crate::config::PORT_NUMBER_MAX;
@@ -115,7 +115,7 @@ pub struct Bridge {
     /// remainingHops of rootTimes (802.1Q-2022 §13.27.53).
     root_hops: u8,
     ports: Vec<Port>,
-    index: BTreeMap<u16, usize>,
+    index: PortIndex,
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
     mcid: crate::wire::MstConfigId,
@@ -163,7 +163,7 @@ impl Bridge {
             },
             root_hops: cfg.max_hops,
             ports: Vec::new(),
-            index: BTreeMap::new(),
+            index: PortIndex::default(),
             timers: BTreeSet::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
@@ -510,12 +510,7 @@ impl Bridge {
     }
 
     fn reindex(&mut self) {
-        self.index = self
-            .ports
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.no.get(), i))
-            .collect();
+        self.index = PortIndex::build(self.ports.iter().map(|p| p.no.get()));
     }
 
     /// Changes a port's parameters.
@@ -1523,6 +1518,48 @@ impl Bridge {
             return Err("port index out of step");
         }
         self.check_msti_invariants()
+    }
+}
+
+/// Port number → position in the bridge's port list: a direct table over the 12-bit port
+/// number space (grown to the highest number in use), so a lookup costs the same at 8 ports
+/// as at 512.
+#[derive(Clone, Debug, Default)]
+struct PortIndex {
+    slots: Vec<usize>,
+    len: usize,
+}
+
+impl PortIndex {
+    const NONE: usize = usize::MAX;
+
+    fn build(numbers: impl Iterator<Item = u16>) -> Self {
+        let mut x = Self::default();
+        for (i, no) in numbers.enumerate() {
+            let n = usize::from(no);
+            if x.slots.len() <= n {
+                x.slots.resize(n + 1, Self::NONE);
+            }
+            if let Some(slot) = x.slots.get_mut(n) {
+                *slot = i;
+                x.len += 1;
+            }
+        }
+        x
+    }
+
+    fn get(&self, no: &u16) -> Option<&usize> {
+        self.slots
+            .get(usize::from(*no))
+            .filter(|&&i| i != Self::NONE)
+    }
+
+    fn contains_key(&self, no: &u16) -> bool {
+        self.get(no).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
