@@ -18,6 +18,24 @@
 //! recordDispute, §13.29.17 recordMastered, §13.29.19 recordProposal, §13.29.24 setTcFlags) it
 //! leaves in the CIST `Port`'s `ext` record, which the bridge applies to the MSTIs.
 //!
+//! Deliberate choices, where the standard leaves room or reads oddly:
+//! * allSynced (§13.28.2) ignores the given port and every Root Port for every role (the text
+//!   excludes the Root Port for Root and Alternate Ports and only the given port for Designated
+//!   and Master Ports; a Root Port's `synced` is never set by the 802.1D-2004-style figure this
+//!   crate follows, which would make a Master Port wait for Forward Delay behind an MSTI Root
+//!   Port).
+//! * The Port Role Transitions figure is 802.1D-2004's plus the MASTER_PORT states, like the
+//!   CIST's: no DESIGNATED_AGREE, ROOT_SYNCED or ROOT_DISCARD of later editions.
+//! * updtRcvdInfoWhile uses the MSTI's own remainingHops (the text reads the CIST's portTimes),
+//!   so an MSTI's information dies where its own hops run out.
+//! * A boundary port whose CIST role is Backup is Backup on every MSTI (the text names Root →
+//!   Master and Alternate → Alternate only).
+//! * Every CIST role selection makes every MSTI select again: MSTI roles at boundary ports read
+//!   the CIST's selected roles.
+//! * A repeated MSTI message that would change nothing but `rcvdInfoWhile` (REPEATED_DESIGNATED
+//!   with no proposal, topology change, agreement or master change, no timer expired) restarts
+//!   `rcvdInfoWhile` without running the other machines — the result the machines would reach.
+//!
 //! The CIST runs the machines of the `machines` module; the MSTI machines here are written per
 //! the MSTI text of the same figures (the Master Port states, MSTI role selection at boundary
 //! ports, MSTI message flags), so the two are separate code.

@@ -570,3 +570,110 @@ fn msti_messages_carry_the_standard_flags() {
         }
     }
 }
+
+#[test]
+fn the_master_flag_marks_messages_of_a_region_with_a_master_port() {
+    // RSTP root R (bridge 0) — MST bridge A (1) — MST bridge B (2), frames shuttled by hand. A's
+    // CIST Root Port faces R: A is the CIST Regional Root and that port is the Master Port of
+    // both MSTIs, so A's MSTI messages towards B (from Designated Ports) carry the Master flag
+    // (§13.27.34 master); B, which has no Master Port and no other mastered port, sends none.
+    use stp::wire::{Bpdu, BpduFlags, BpduFrame, FrameKind, PortRole};
+    let mut br: Vec<stp::Bridge> = (0..3)
+        .map(|i| {
+            let mut c = stp::BridgeConfig::new(sim_common::mac(i + 1));
+            c.force_version = if i == 0 {
+                ForceVersion::Rstp
+            } else {
+                ForceVersion::Mstp
+            };
+            c.priority = if i == 0 { 0 } else { 32768 };
+            let mut b = stp::Bridge::new(c).unwrap();
+            let mut table = VidToMstid::all_cist();
+            table.set(10, 1);
+            table.set(20, 2);
+            b.set_mst_region("A", 1, &table).unwrap();
+            b
+        })
+        .collect();
+    // (bridge, port) pairs joined by a link.
+    let links = [((0usize, 1u16), (1usize, 1u16)), ((1, 2), (2, 1))];
+    let mut now = Instant::from_secs(1);
+    for &((a, pa), (b, pb)) in &links {
+        for (x, p) in [(a, pa), (b, pb)] {
+            br[x]
+                .add_port(
+                    now,
+                    PortNo(p),
+                    stp::PortConfig::new(sim_common::port_mac(x, p)),
+                )
+                .unwrap();
+            br[x].handle_link(now, PortNo(p), sim_common::UP);
+        }
+    }
+    let peer = |x: usize, p: u16| {
+        links.iter().find_map(|&(l, r)| {
+            if l == (x, p) {
+                Some(r)
+            } else if r == (x, p) {
+                Some(l)
+            } else {
+                None
+            }
+        })
+    };
+    let mut seen: std::collections::BTreeMap<(usize, u16), Vec<BpduFlags>> = Default::default();
+    let mut buf = [0u8; 1600];
+    let end = now + Duration::from_secs(20);
+    while now < end {
+        let mut frames = Vec::new();
+        for (x, b) in br.iter_mut().enumerate() {
+            while let Some(t) = b.poll_transmit(&mut buf) {
+                frames.push(((x, t.port.get()), buf[..t.len].to_vec()));
+            }
+            while b.poll_event().is_some() {}
+        }
+        now += Duration::from_millis(1);
+        for (from, f) in frames {
+            let fr = BpduFrame::parse(&f).unwrap();
+            let FrameKind::Bpdu(body) = fr.kind else {
+                panic!()
+            };
+            if let Bpdu::Mst(m) = Bpdu::parse(body).unwrap() {
+                seen.entry(from)
+                    .or_default()
+                    .extend(m.mstis.iter().map(|x| x.flags));
+            }
+            let (to, tp) = peer(from.0, from.1).unwrap();
+            let _ = br[to].handle_frame(now, PortNo(tp), &f);
+        }
+        for b in &mut br {
+            if b.poll_timeout().is_some_and(|t| t <= now) {
+                b.handle_timeout(now);
+            }
+            b.check_invariants().unwrap();
+        }
+    }
+    assert_eq!(br[1].port(PortNo(1)).unwrap().role, Role::Root);
+    for mstid in [1, 2] {
+        assert_eq!(
+            br[1].msti_port(PortNo(1), mstid).unwrap(),
+            (Role::Master, PortState::Forwarding)
+        );
+        assert_eq!(
+            br[1].msti_port(PortNo(2), mstid).unwrap().0,
+            Role::Designated
+        );
+        assert_eq!(br[2].msti_port(PortNo(1), mstid).unwrap().0, Role::Root);
+    }
+    let master = BpduFlags::TOPOLOGY_CHANGE_ACK; // bit 8 of MSTI flags
+    let a_to_b = &seen[&(1, 2)];
+    assert!(
+        a_to_b
+            .iter()
+            .any(|f| f.role() == PortRole::Designated && f.contains(master)),
+        "{a_to_b:?}"
+    );
+    let latest = &a_to_b[a_to_b.len() - 2..];
+    assert!(latest.iter().all(|f| f.contains(master)), "{latest:?}");
+    assert!(seen[&(2, 1)].iter().all(|f| !f.contains(master)));
+}
