@@ -440,6 +440,9 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.begin(now, &ctx, &mut self.out);
         }
+        if let Some(p) = self.ports.get_mut(i) {
+            p.msti_dirty = true;
+        }
         for k in 0..self.mstis.len() {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
@@ -823,10 +826,12 @@ impl Bridge {
                 continue;
             };
             let mut rr_expired = false;
+            let mut msti_due = false;
             if let Some(p) = self.ports.get_mut(i) {
                 p.scheduled = None;
                 p.tick_tx_count(now);
                 rr_expired = p.rr_while.expired(now);
+                msti_due = p.msti_next.is_some_and(|t| t <= now);
             }
             self.mark(i);
             // reRooted of the root port reads every port's rrWhile.
@@ -835,10 +840,12 @@ impl Bridge {
             }
             // The port's MSTI timers share its deadline; the MSTI Root Port's reRooted reads
             // them.
-            for m in &mut self.mstis {
-                m.mark(i);
-                if let Some(r) = m.root_port {
-                    m.mark(r);
+            if msti_due {
+                for m in &mut self.mstis {
+                    m.mark(i);
+                    if let Some(r) = m.root_port {
+                        m.mark(r);
+                    }
                 }
             }
         }
@@ -1014,10 +1021,18 @@ impl Bridge {
         // only MSTI machines ran has not stepped its Port Timers).
         p.tick_tx_count(now);
         let mut next = p.next_deadline(now);
-        for m in &mut self.mstis {
-            if let Some(at) = m.ports.get_mut(i).and_then(|mp| mp.next_deadline(now)) {
-                next = Some(next.map_or(at, |n| n.min(at)));
+        if p.msti_dirty || p.msti_next.is_some_and(|t| t <= now) {
+            let mut m_next: Option<Instant> = None;
+            for m in &mut self.mstis {
+                if let Some(at) = m.ports.get_mut(i).and_then(|mp| mp.next_deadline(now)) {
+                    m_next = Some(m_next.map_or(at, |n| n.min(at)));
+                }
             }
+            p.msti_next = m_next;
+            p.msti_dirty = false;
+        }
+        if let Some(at) = p.msti_next {
+            next = Some(next.map_or(at, |n| n.min(at)));
         }
         if next != p.scheduled {
             if let Some(at) = p.scheduled {
@@ -1748,6 +1763,9 @@ impl Bridge {
 
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
+        for p in &mut self.ports {
+            p.msti_dirty = true;
+        }
         for k in 0..self.mstis.len() {
             for i in 0..self.ports.len() {
                 let (priority, cost) = self
@@ -2070,9 +2088,13 @@ impl Bridge {
                 }
                 let new_info = core::mem::take(&mut mp.new_info);
                 stepped.push(i);
-                if new_info && let Some(p) = self.ports.get_mut(i) {
-                    // newInfoMsti (§13.27.42) is a port variable.
-                    p.new_info_msti = true;
+                if let Some(p) = self.ports.get_mut(i) {
+                    // The machines may have started timers.
+                    p.msti_dirty = true;
+                    if new_info {
+                        // newInfoMsti (§13.27.42) is a port variable.
+                        p.new_info_msti = true;
+                    }
                 }
                 if changed {
                     m.mark(i);

@@ -1203,6 +1203,8 @@ impl Msti {
     /// Port, asks nothing (no Proposal, no Topology Change), leaves `agreed`, `proposing` and
     /// `mastered` as they are, and none of the port's timers has expired — so
     /// updtRcvdInfoWhile() is the only change and no other machine can move. True if done.
+    /// `rcvdInfoWhile` must be running: it then only moves later, so the port's scheduled
+    /// deadline stays early enough.
     pub(crate) fn repeated_fast(
         &mut self,
         i: usize,
@@ -1243,6 +1245,7 @@ impl Msti {
             && agreed == mp.agreed
             && (!agreed || !mp.proposing)
             && mastered == mp.mastered
+            && mp.rcvd_info_while.is_running()
             && timers_live)
         {
             return false;

@@ -306,6 +306,11 @@ pub(crate) struct Port {
     /// What the CIST Port Information machine did to every MSTI of the port for a message from
     /// outside the region, for the bridge to apply.
     pub(crate) ext: ExtRecord,
+    /// Never later than the earliest running timer of the port's MSTIs (an earlier, stale value
+    /// only causes a spurious wake-up).
+    pub(crate) msti_next: Option<Instant>,
+    /// Some MSTI machine of the port ran: `msti_next` must be recomputed.
+    pub(crate) msti_dirty: bool,
 
     pub(crate) edge_delay_while: Timer,
     pub(crate) fd_while: Timer,
@@ -425,6 +430,8 @@ impl Port {
             msti_master: false,
             msti_not_ready: false,
             ext: ExtRecord::default(),
+            msti_next: None,
+            msti_dirty: true,
             edge_delay_while: Timer::STOPPED,
             fd_while: Timer::STOPPED,
             hello_when: Timer::STOPPED,
