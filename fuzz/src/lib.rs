@@ -17,7 +17,7 @@
 //! | [`marker_decode`] | a bare Marker PDU or a frame | no panic; sound round trip; the Marker Response round-trips too |
 //! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
 //! | [`lacp_system`] | a mode octet + an op sequence ([`lacp::ops`]) | after every step: `check_invariants()`; every transmitted frame decodes and matches its port; ≤ 3 LACPDUs per port per 1 s; bounded queues |
-//! | [`stp_bridge`] | an op sequence ([`stp::ops`]) over a 6-port RSTP bridge | after every step: `check_invariants()`; every transmitted frame parses as a BPDU frame and BPDU, for an existing port; ≤ Transmit Hold Count + 1 BPDUs per port per 1 s; bounded queues |
+//! | [`stp_bridge`] | an op sequence ([`stp::ops`]) over a 6-port MSTP bridge (MST BPDUs from inside and outside its region, region, MSTI priority and internal cost changes, force-version changes) | after every step: `check_invariants()`; every transmitted frame parses as a BPDU frame and BPDU, for an existing port; ≤ Transmit Hold Count + 1 BPDUs per port per 1 s; bounded queues |
 //! | [`stp_decode`], [`stp_mcid`] | a frame or bare BPDU; MCID octets and VID→MSTID pairs | sound round trip; digest of any table |
 //! | [`iccp_decode`], [`iccp_deframer`] | an L2 frame or LDP PDU; a TCP byte stream in arbitrary chunks | no panic; sound round trip; deframing independent of chunking |
 //! | [`iccp_session`], [`iccp_ldp_session`], [`iccp_session_ldp`] | op sequences over two sessions (L2 framing, LDP session, Session over LDP/TCP) | session invariants, agreement, exactly-once delivery |

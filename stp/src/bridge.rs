@@ -1,7 +1,7 @@
 //! The driver: [`Bridge`], its sans-IO inputs and outputs, Port Role Selection (802.1D-2004
 //! §17.28) and the Port Timers machine (§17.22) as a time-ordered set of deadlines.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
 use crate::config::PORT_NUMBER_MAX;
@@ -9,7 +9,9 @@ use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, 
 use crate::event::CIST;
 use crate::event::{Event, Guard, PortCounters, PortState, Role, RxError, Stats, Transmit, TreeId};
 use crate::machines::{Ctx, Out, TxBpdu};
-use crate::msti::{Msti, MstiInfo, MstiPort, MstiPriorityVector, MstiStatus};
+use crate::msti::{
+    Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut,
+};
 use crate::port::{
     BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
     RxKind, StdTimer, TcmState,
@@ -113,20 +115,20 @@ pub struct Bridge {
     /// remainingHops of rootTimes (802.1Q-2022 §13.27.53).
     root_hops: u8,
     ports: Vec<Port>,
-    index: BTreeMap<u16, usize>,
+    index: PortIndex,
     timers: BTreeSet<(Instant, u16)>,
     out: Out,
     mcid: crate::wire::MstConfigId,
     vid_to_mstid: crate::wire::VidToMstid,
     /// The MSTIs of the VLAN→MSTI map, by ascending MSTID.
     mstis: Vec<Msti>,
-    /// The earliest MSTI timer.
-    msti_next: Option<Instant>,
     sync_cache: Option<SyncCache>,
     dirty: Vec<bool>,
     worklist: VecDeque<usize>,
     /// Scratch list of the ports `run` stepped, kept to avoid an allocation per input.
     touched: Vec<usize>,
+    /// Scratch list of the ports the MSTI machines stepped.
+    msti_stepped: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -161,17 +163,17 @@ impl Bridge {
             },
             root_hops: cfg.max_hops,
             ports: Vec::new(),
-            index: BTreeMap::new(),
+            index: PortIndex::default(),
             timers: BTreeSet::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             vid_to_mstid: crate::wire::VidToMstid::all_cist(),
             mstis: Vec::new(),
-            msti_next: None,
             sync_cache: None,
             dirty: Vec::new(),
             worklist: VecDeque::new(),
             touched: Vec::new(),
+            msti_stepped: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -241,6 +243,7 @@ impl Bridge {
             all_synced: true,
             rr_running: 0,
             rr_port: 0,
+            valid_until: None,
         };
         for (j, p) in self.ports.iter().enumerate() {
             if !(p.selected && p.role == p.selected_role && (p.synced || p.role == Role::Root)) {
@@ -249,6 +252,9 @@ impl Bridge {
             if !p.rr_while.zero(now) {
                 c.rr_running += 1;
                 c.rr_port = j;
+                if let Some(at) = p.rr_while.deadline() {
+                    c.valid_until = Some(c.valid_until.map_or(at, |v: Instant| v.min(at)));
+                }
             }
         }
         c
@@ -301,6 +307,7 @@ impl Bridge {
             self.begin_all(now);
         }
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -314,6 +321,7 @@ impl Bridge {
                 p.begin(now, &ctx, &mut self.out);
             }
         }
+        self.begin_mstis();
     }
 
     /// Sets the MST region configuration: name (at most 32 octets), revision level and the
@@ -322,10 +330,12 @@ impl Bridge {
     ///
     /// With Force Protocol Version MSTP the identifier decides which neighbours are in this
     /// bridge's region (802.1Q-2022 §13.29.13 fromSameRegion): the CIST then runs with region
-    /// semantics (regional root, internal root path cost, remaining hops). The MSTIs of the map
-    /// are not run yet: their VLANs follow the CIST. Every port sends new information at its
-    /// next transmit opportunity, so neighbours see the new identifier; a neighbour's region
-    /// membership is re-evaluated with the next BPDU it sends.
+    /// semantics (regional root, internal root path cost, remaining hops). Every MSTID of the
+    /// map gets an MSTI whose machines start at BEGIN (an MSTI the new map keeps retains its
+    /// bridge priority and its ports' MSTI priorities and internal path costs; its state
+    /// restarts). Every port sends new information at its next transmit opportunity, so
+    /// neighbours see the new identifier; a neighbour's region membership is re-evaluated with
+    /// the next BPDU it sends. The machines run at the time of the last input.
     ///
     /// # Errors
     /// A name over 32 octets or more than 64 MSTIs; nothing changed.
@@ -345,30 +355,35 @@ impl Bridge {
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
         let old = core::mem::take(&mut self.mstis);
+        // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
+        // priority and its ports' priorities and internal path costs.
         self.mstis = table
             .mstids()
             .into_iter()
             .map(|id| {
-                let mut m = Msti::new(id);
-                if let Some(o) = old.iter().find(|o| o.mstid == id) {
-                    m.priority = o.priority;
-                    for (no, op) in &o.ports {
-                        m.ports.insert(
-                            *no,
-                            MstiPort {
-                                priority: op.priority,
-                                path_cost: op.path_cost,
-                                ..MstiPort::default()
-                            },
-                        );
-                    }
-                }
+                let o = old.iter().find(|o| o.mstid == id);
+                let mut m = Msti::new(id, o.map_or(32768, |o| o.priority));
+                m.ports = (0..self.ports.len())
+                    .map(|i| {
+                        let (prio, cost) = o
+                            .and_then(|o| o.ports.get(i))
+                            .map_or((128, None), |op| (op.priority, op.path_cost));
+                        let no = self.ports.get(i).map_or(0, |p| p.no.get());
+                        MstiPort::new(no, prio, cost)
+                    })
+                    .collect();
                 m
             })
             .collect();
+        self.begin_mstis();
         for p in &mut self.ports {
             p.new_info = true;
+            p.new_info_msti = false;
         }
+        let now = self.out.now;
+        self.mark_all();
+        self.sync_cache = None;
+        self.run(now);
         Ok(())
     }
 
@@ -419,12 +434,27 @@ impl Bridge {
         self.dirty.push(false);
         self.reindex();
         let i = self.ports.len() - 1;
+        self.update_path_cost(i);
         self.sync_cache = None;
         let ctx = self.ctx(i);
         if let Some(p) = self.ports.get_mut(i) {
             p.begin(now, &ctx, &mut self.out);
         }
+        if let Some(p) = self.ports.get_mut(i) {
+            p.msti_dirty = true;
+        }
+        for k in 0..self.mstis.len() {
+            let mp = self.new_msti_port(k, i, 128, None);
+            if let Some(m) = self.mstis.get_mut(k) {
+                m.ports.push(mp);
+                m.master_stale = true;
+                m.queued.push(crate::msti::Queued::No);
+                m.reselect = true;
+                m.mark_all();
+            }
+        }
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -451,7 +481,25 @@ impl Bridge {
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
         for m in &mut self.mstis {
-            m.ports.remove(&port.get());
+            if i < m.ports.len() {
+                let mp = m.ports.remove(i);
+                m.master_stale = true;
+                if mp.learnt {
+                    self.out.event(Event::FlushFdb {
+                        port,
+                        tree: m.mstid,
+                    });
+                }
+            }
+            m.root_port = m.root_port.and_then(|r| match r.cmp(&i) {
+                core::cmp::Ordering::Less => Some(r),
+                core::cmp::Ordering::Equal => None,
+                core::cmp::Ordering::Greater => Some(r - 1),
+            });
+            m.queued = alloc::vec![crate::msti::Queued::No; m.ports.len()];
+            m.work.clear();
+            m.reselect = true;
+            m.mark_all();
         }
         self.dirty = alloc::vec![false; self.ports.len()];
         self.worklist.clear();
@@ -459,17 +507,13 @@ impl Bridge {
         self.out.now = now;
         self.out.reselect = true;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
 
     fn reindex(&mut self) {
-        self.index = self
-            .ports
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.no.get(), i))
-            .collect();
+        self.index = PortIndex::build(self.ports.iter().map(|p| p.no.get()));
     }
 
     /// Changes a port's parameters.
@@ -513,6 +557,7 @@ impl Bridge {
         self.update_path_cost(i);
         self.out.reselect = true;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -533,6 +578,7 @@ impl Bridge {
         }
         self.out.now = now;
         self.mark(i);
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -558,6 +604,7 @@ impl Bridge {
         }
         self.out.now = now;
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -580,11 +627,23 @@ impl Bridge {
             return;
         };
         let cost = self.path_cost_of(&p.cfg, p.link);
+        let internal = match p.cfg.internal_path_cost {
+            Some(c) => self.path_cost_of(
+                &PortConfig {
+                    path_cost: c,
+                    ..p.cfg
+                },
+                p.link,
+            ),
+            None => cost,
+        };
         if let Some(p) = self.ports.get_mut(i)
-            && p.port_path_cost != cost
+            && (p.port_path_cost != cost || p.internal_path_cost != internal)
         {
-            // A path cost change makes the bridge reselect (802.1Q-2022 §13.27.47).
+            // A path cost change makes the bridge reselect (802.1Q-2022 §13.27.47); the MSTIs
+            // whose internal cost follows the CIST's reselect with it.
             p.port_path_cost = cost;
+            p.internal_path_cost = internal;
             p.reselect = true;
             p.selected = false;
             self.out.reselect = true;
@@ -603,9 +662,15 @@ impl Bridge {
             p.link = link;
             p.port_enabled = p.compute_enabled();
             p.oper_p2p = p.compute_p2p();
+            if !p.port_enabled {
+                // BPDUs still queued for a port that went down are not sent: its Port Transmit
+                // machine restarts (TRANSMIT_INIT, txCount = 0).
+                self.out.tx.retain(|t| t.port != port);
+            }
         }
         self.update_path_cost(i);
         self.mark_all();
+        self.sync_cache = None;
         self.run(now);
     }
 
@@ -647,9 +712,9 @@ impl Bridge {
             return Err(RxError::BadDestination);
         }
         let bpdu = Bpdu::parse(body).map_err(RxError::Malformed)?;
-        let msti_msgs: Vec<crate::wire::MstiConfigMessage> = match &bpdu {
-            Bpdu::Mst(m) => m.mstis.iter().collect(),
-            _ => Vec::new(),
+        let msti_msgs = match &bpdu {
+            Bpdu::Mst(m) => m.mstis,
+            _ => crate::wire::MstiMessages::EMPTY,
         };
         let own = self.bridge_id;
         let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
@@ -732,6 +797,7 @@ impl Bridge {
                 guard: Guard::Bpdu,
                 received: None,
             });
+            self.sync_cache = None;
             self.mark_all();
             self.run(now);
             return Ok(());
@@ -740,7 +806,7 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if rx.internal {
-            self.msti_receive(now, i, &msti_msgs, &rx);
+            self.msti_receive(i, msti_msgs, &rx);
         }
         self.mark(i);
         self.run(now);
@@ -760,15 +826,27 @@ impl Bridge {
                 continue;
             };
             let mut rr_expired = false;
+            let mut msti_due = false;
             if let Some(p) = self.ports.get_mut(i) {
                 p.scheduled = None;
                 p.tick_tx_count(now);
                 rr_expired = p.rr_while.expired(now);
+                msti_due = p.msti_next.is_some_and(|t| t <= now);
             }
             self.mark(i);
             // reRooted of the root port reads every port's rrWhile.
             if rr_expired && let Some(r) = root {
                 self.mark(r);
+            }
+            // The port's MSTI timers share its deadline; the MSTI Root Port's reRooted reads
+            // them.
+            if msti_due {
+                for m in &mut self.mstis {
+                    m.mark(i);
+                    if let Some(r) = m.root_port {
+                        m.mark(r);
+                    }
+                }
             }
         }
         self.run(now);
@@ -801,7 +879,17 @@ impl Bridge {
     /// Runs Port Role Selection and the port machines until nothing changes.
     fn run(&mut self, now: Instant) {
         self.out.now = now;
-        self.sync_cache = None;
+        // The allSynced / rrWhile summary survives inputs that change none of the variables it
+        // reads (a repeated BPDU): inside this loop every change of them is seen through the
+        // stepped port's signature, the tree-wide procedures and role selection; entry points
+        // that change port variables directly drop it (`invalidate`); an rrWhile expiring ends
+        // it.
+        if self
+            .sync_cache
+            .is_some_and(|c| c.valid_until.is_some_and(|t| t <= now))
+        {
+            self.sync_cache = None;
+        }
         let bound = 64 * (self.ports.len() + 4) * 8;
         let mut steps = 0usize;
         let mut touched = core::mem::take(&mut self.touched);
@@ -821,11 +909,17 @@ impl Bridge {
                 }
                 self.sync_cache = None;
                 self.mark_all();
+                // An MSTI's roles at boundary ports follow the CIST's selected roles
+                // (802.1Q-2018 §13.29.34 g, h): every MSTI selects again.
+                for m in &mut self.mstis {
+                    m.reselect = true;
+                }
             }
             let Some(i) = self.worklist.pop_front() else {
-                // The MSTIs read the CIST (boundary roles and states) and may ask ports to
-                // send new MSTI information; a bounded number of rounds.
-                if msti_rounds < 4 && self.update_mstis(now) {
+                // The MSTI machines run once the CIST's are quiet (they read the CIST's port
+                // variables); new MSTI information or transmit conditions wake the CIST's Port
+                // Transmit machines again. A bounded number of rounds.
+                if msti_rounds < 8 && self.run_mstis(now, &mut touched) {
                     msti_rounds += 1;
                     continue;
                 }
@@ -849,6 +943,7 @@ impl Bridge {
                 continue;
             };
             let before = signature(p, now);
+            let msti_before = msti_signature(p);
             let mut changed = false;
             for _ in 0..64 {
                 self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
@@ -868,6 +963,12 @@ impl Bridge {
                 }
             }
             let after = signature(p, now);
+            if msti_signature(p) != msti_before {
+                for m in &mut self.mstis {
+                    m.mark(i);
+                }
+            }
+            self.apply_ext(i);
             if changed {
                 self.mark(i);
             }
@@ -916,7 +1017,23 @@ impl Bridge {
         let Some(p) = self.ports.get_mut(i) else {
             return;
         };
-        let next = p.next_deadline(now);
+        // The txCount tick must be counted before its expired timer is dropped (a port whose
+        // only MSTI machines ran has not stepped its Port Timers).
+        p.tick_tx_count(now);
+        let mut next = p.next_deadline(now);
+        if p.msti_dirty || p.msti_next.is_some_and(|t| t <= now) {
+            let mut m_next: Option<Instant> = None;
+            for m in &mut self.mstis {
+                if let Some(at) = m.ports.get_mut(i).and_then(|mp| mp.next_deadline(now)) {
+                    m_next = Some(m_next.map_or(at, |n| n.min(at)));
+                }
+            }
+            p.msti_next = m_next;
+            p.msti_dirty = false;
+        }
+        if let Some(at) = p.msti_next {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
         if next != p.scheduled {
             if let Some(at) = p.scheduled {
                 self.timers.remove(&(at, p.no.get()));
@@ -944,6 +1061,10 @@ impl Bridge {
     /// External Root Path Cost and makes this bridge the Regional Root.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
+        let previous = (
+            self.root_region.regional_root,
+            self.root_priority.root_path_cost,
+        );
         let mut best = self.bridge_priority();
         let mut best_region = RegionalVector {
             regional_root: own,
@@ -1077,6 +1198,13 @@ impl Bridge {
             // selected && !updtInfo) away from DISABLE_PORT.
             p.updt_info = updt;
         }
+        // 802.1Q-2018 §13.29.34: a new CIST Regional Root with a non-zero External Root Path
+        // Cost (now or before) invokes syncMaster().
+        if previous.0 != self.root_region.regional_root
+            && (previous.1 != 0 || self.root_priority.root_path_cost != 0)
+        {
+            self.sync_master();
+        }
     }
 
     fn report_root(&mut self) {
@@ -1178,11 +1306,7 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ports = self.timers.first().map(|(at, _)| *at);
-        match (ports, self.msti_next) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.timers.first().map(|(at, _)| *at)
     }
 
     // ------------------------------------------------------------------ getters
@@ -1348,12 +1472,11 @@ impl Bridge {
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
-            if let Some(r) = m.root {
-                eat(r.regional_root.to_u64());
-                eat(u64::from(r.internal_root_path_cost));
-            }
-            for (no, mp) in &m.ports {
-                eat(u64::from(*no) << 16 | (mp.role as u64) << 8 | mp.state as u64);
+            eat(m.root.regional_root.to_u64());
+            eat(u64::from(m.root.internal_root_path_cost));
+            for (mp, p) in m.ports.iter().zip(&self.ports) {
+                eat(u64::from(p.no.get()) << 16 | (mp.role as u64) << 8 | mp.state() as u64);
+                eat(mp.port_priority.designated_bridge.to_u64());
             }
         }
         h
@@ -1409,7 +1532,49 @@ impl Bridge {
         if self.index.len() != self.ports.len() {
             return Err("port index out of step");
         }
-        Ok(())
+        self.check_msti_invariants()
+    }
+}
+
+/// Port number → position in the bridge's port list: a direct table over the 12-bit port
+/// number space (grown to the highest number in use), so a lookup costs the same at 8 ports
+/// as at 512.
+#[derive(Clone, Debug, Default)]
+struct PortIndex {
+    slots: Vec<usize>,
+    len: usize,
+}
+
+impl PortIndex {
+    const NONE: usize = usize::MAX;
+
+    fn build(numbers: impl Iterator<Item = u16>) -> Self {
+        let mut x = Self::default();
+        for (i, no) in numbers.enumerate() {
+            let n = usize::from(no);
+            if x.slots.len() <= n {
+                x.slots.resize(n + 1, Self::NONE);
+            }
+            if let Some(slot) = x.slots.get_mut(n) {
+                *slot = i;
+                x.len += 1;
+            }
+        }
+        x
+    }
+
+    fn get(&self, no: &u16) -> Option<&usize> {
+        self.slots
+            .get(usize::from(*no))
+            .filter(|&&i| i != Self::NONE)
+    }
+
+    fn contains_key(&self, no: &u16) -> bool {
+        self.get(no).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
@@ -1419,6 +1584,8 @@ struct SyncCache {
     all_synced: bool,
     rr_running: usize,
     rr_port: usize,
+    /// The earliest running rrWhile deadline: the summary holds until then.
+    valid_until: Option<Instant>,
 }
 
 /// The variables other ports' machines read (allSynced, reRooted, role selection).
@@ -1447,7 +1614,7 @@ pub(crate) fn root_path(p: &Port, own: BridgeId) -> (PriorityVector, RegionalVec
                 internal_root_path_cost: p
                     .port_region
                     .internal_root_path_cost
-                    .saturating_add(p.port_path_cost),
+                    .saturating_add(p.internal_path_cost),
                 ..p.port_region
             },
         )
@@ -1483,6 +1650,35 @@ fn empty_body() -> ConfigBpdu {
     }
 }
 
+/// The variables of a CIST port the MSTI machines read; a change re-runs the port's MSTIs.
+fn msti_signature(p: &Port) -> (bool, Role, Role, bool, bool, bool, bool, InfoIs, u8) {
+    (
+        p.port_enabled,
+        p.role,
+        p.selected_role,
+        p.oper_edge,
+        p.send_rstp,
+        p.info_internal,
+        p.oper_p2p,
+        p.info_is,
+        // rcvdMsg is left out: an MSTI message waiting for the CIST's is queued by rcvMsgs,
+        // and a CIST message held back by updtInfo is released by updtInfo's change.
+        u8::from(p.updt_info) | u8::from(p.selected) << 1,
+    )
+}
+
+/// The MSTI variables other ports of the tree read (allSynced, reRooted, role selection).
+fn msti_port_signature(p: &MstiPort, now: Instant) -> (Role, Role, bool, bool, bool, bool) {
+    (
+        p.role,
+        p.selected_role,
+        p.selected,
+        p.synced,
+        p.rr_while.zero(now),
+        p.updt_info,
+    )
+}
+
 impl Bridge {
     /// This bridge's MSTI Bridge Identifier (802.1Q-2022 §13.26.2: MSTI priority, the MSTID as
     /// system ID extension, the bridge address).
@@ -1490,51 +1686,127 @@ impl Bridge {
         BridgeId::new(m.priority, m.mstid, self.cfg.address)
     }
 
-    /// A port is inside the region for the MSTIs when its neighbour sends MST BPDUs with our
-    /// MST Configuration Identifier (rcvdInternal, 802.1Q-2022 §13.27.47).
-    fn msti_internal(&self, p: &Port) -> bool {
-        self.cfg.force_version >= crate::config::ForceVersion::Mstp
-            && p.port_enabled
-            && p.send_rstp
-            && p.rcvd_internal
+    /// The CIST port variables an MSTI machine reads.
+    fn port_view(&self, p: &Port) -> PortView {
+        let t = &p.designated_times;
+        PortView {
+            no: p.no,
+            enabled: p.port_enabled,
+            oper_edge: p.oper_edge,
+            oper_p2p: p.oper_p2p,
+            send_rstp: p.send_rstp,
+            restricted_tcn: p.cfg.restricted_tcn,
+            hello: crate::vector::dur(t.hello_time),
+            fwd_delay: crate::vector::dur(t.forward_delay),
+            max_age: crate::vector::dur(t.max_age),
+            tc_legacy: crate::vector::dur(self.root_times.max_age)
+                .saturating_add(crate::vector::dur(self.root_times.forward_delay)),
+            rstp_version: self.cfg.force_version >= crate::config::ForceVersion::Rstp,
+        }
     }
 
-    /// Records the MSTI configuration messages of an MST BPDU from inside the region
-    /// (802.1Q-2022 §13.29.14 rcvInfo for MSTIs, §13.29.25 recordPriority): a message from a
-    /// Designated (or Master) port is the port's MSTI information, kept for three Hello Times
-    /// while its remaining hops last; a message from a Root, Alternate or Backup port means the
-    /// neighbour takes us as designated, and clears it.
-    fn msti_receive(
-        &mut self,
-        now: Instant,
-        i: usize,
-        msgs: &[crate::wire::MstiConfigMessage],
-        rx: &RxBpdu,
-    ) {
-        let Some(p) = self.ports.get(i) else {
-            return;
+    /// The context of an MSTI port's step.
+    fn tree_ctx(m: &Msti, i: usize, p: &Port, now: Instant) -> TreeCtx {
+        let (role, agree, forward) = m.ports.get(i).map_or((Role::Disabled, false, false), |mp| {
+            (mp.role, mp.agree, mp.forward)
+        });
+        // allSynced is read by the *_AGREED transitions (only while !agree) and by
+        // MASTER_LEARN / MASTER_FORWARD (only while not forwarding); reRooted by ROOT_LEARN /
+        // ROOT_FORWARD. Both scan the tree, so they are computed only when they can matter.
+        let needs = match role {
+            Role::Root | Role::Alternate | Role::Backup => !agree,
+            Role::Master => !agree || !forward,
+            _ => false,
         };
-        let no = p.no.get();
-        let hello = crate::vector::dur(rx.body.hello_time).max(l2_types::Duration::from_secs(1));
-        let until = now.saturating_add(hello.saturating_mul(3));
+        TreeCtx {
+            mstid: m.mstid,
+            all_synced: needs && m.all_synced(i),
+            re_rooted: role == Role::Root && !forward && m.re_rooted(i, now),
+            cist_rcvd_msg: p.rcvd_msg,
+            cist_updt_info: p.updt_info,
+            // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
+            // has the CIST port priority vector's root, external cost and regional root.
+            cist_msg_matches: p.msg_priority.root == p.port_priority.root
+                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+                && p.msg_region.regional_root == p.port_region.regional_root,
+        }
+    }
+
+    /// The part of [`tree_ctx`](Self::tree_ctx) the MSTI Port Information machine reads.
+    fn tree_ctx_msg(m: &Msti, p: &Port) -> TreeCtx {
+        TreeCtx {
+            mstid: m.mstid,
+            all_synced: false,
+            re_rooted: false,
+            cist_rcvd_msg: p.rcvd_msg,
+            cist_updt_info: p.updt_info,
+            cist_msg_matches: p.msg_priority.root == p.port_priority.root
+                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+                && p.msg_region.regional_root == p.port_region.regional_root,
+        }
+    }
+
+    /// A new MSTI port for bridge port `i`, after BEGIN.
+    fn new_msti_port(&mut self, k: usize, i: usize, priority: u8, cost: Option<u32>) -> MstiPort {
+        let now = self.out.now;
+        let Some(p) = self.ports.get(i) else {
+            return MstiPort::new(0, priority, cost);
+        };
+        let mut mp = MstiPort::new(p.no.get(), priority, cost);
+        let v = self.port_view(p);
+        if let Some(m) = self.mstis.get(k) {
+            let c = Self::tree_ctx(m, usize::MAX, p, now);
+            mp.begin(now, &v, &c, &mut self.out);
+        }
+        mp
+    }
+
+    /// BEGIN for every MSTI port.
+    fn begin_mstis(&mut self) {
+        for p in &mut self.ports {
+            p.msti_dirty = true;
+        }
+        for k in 0..self.mstis.len() {
+            for i in 0..self.ports.len() {
+                let (priority, cost) = self
+                    .mstis
+                    .get(k)
+                    .and_then(|m| m.ports.get(i))
+                    .map_or((128, None), |mp| (mp.priority, mp.path_cost));
+                let mp = self.new_msti_port(k, i, priority, cost);
+                if let Some(slot) = self.mstis.get_mut(k).and_then(|m| m.ports.get_mut(i)) {
+                    *slot = mp;
+                }
+            }
+            if let Some(m) = self.mstis.get_mut(k) {
+                m.reselect = true;
+                m.queued = alloc::vec![crate::msti::Queued::No; m.ports.len()];
+                m.work.clear();
+                m.mark_all();
+            }
+        }
+    }
+
+    /// rcvMsgs() for the MSTIs (802.1Q-2018 §13.29.13): only for a BPDU from inside the region
+    /// (rcvdInternal), rcvdMsg is set for each MSTI the BPDU carries a message for, with the
+    /// message priority vector {Regional Root : Internal Root Path Cost : Designated Bridge
+    /// (MSTI priority, MSTID, CIST bridge address) : Designated Port : receiving port} (§13.11).
+    fn msti_receive(&mut self, i: usize, msgs: crate::wire::MstiMessages<'_>, rx: &RxBpdu) {
         let sender = rx.designated_bridge.address();
         let sender_port = rx.body.port_id.number();
-        for msg in msgs {
+        for msg in msgs.iter() {
             let mstid = msg.mstid();
-            let Some(m) = self.mstis.iter_mut().find(|m| m.mstid == mstid) else {
+            // The MSTIs are kept in ascending MSTID order.
+            let Ok(k) = self.mstis.binary_search_by_key(&mstid, |m| m.mstid) else {
                 continue;
             };
-            let mp = m.ports.entry(no).or_default();
-            let designated = matches!(
-                msg.flags.role(),
-                crate::wire::PortRole::Designated | crate::wire::PortRole::MasterOrUnknown
-            );
-            // 802.1Q-2022 §13.29.34: information whose remaining hops run out is discarded.
-            if !designated || msg.remaining_hops <= 1 {
-                mp.info = None;
+            let Some(m) = self.mstis.get_mut(k) else {
                 continue;
-            }
-            mp.info = Some(MstiInfo {
+            };
+            let Some(mp) = m.ports.get_mut(i) else {
+                continue;
+            };
+            mp.msg = Some(MstiMsg {
                 priority: MstiPriorityVector {
                     regional_root: msg.regional_root_id,
                     internal_root_path_cost: msg.internal_root_path_cost,
@@ -1544,241 +1816,426 @@ impl Bridge {
                         sender,
                     ),
                     designated_port: PortId::new(msg.port_priority & 0xF0, sender_port),
-                    bridge_port: PortId::new(mp.priority, no),
+                    bridge_port: mp.port_id,
                 },
                 hops: msg.remaining_hops,
-                until,
+                flags: msg.flags,
             });
+            mp.rcvd_msg = true;
+            m.mark_msg(i);
         }
     }
 
-    /// Port Role Selection and Port State Transition for every MSTI (802.1Q-2022 §13.29.33
-    /// updtRolesTree for an MSTI, §13.36, §13.38). True when some port must send new MSTI
-    /// information (its ports are then marked).
-    fn update_mstis(&mut self, now: Instant) -> bool {
-        if self.mstis.is_empty() {
-            self.msti_next = None;
-            return false;
+    /// Applies what the CIST Port Information machine of port `i` recorded for every MSTI
+    /// (802.1Q-2018 §13.29.15–§13.29.24 for a message from outside the region).
+    fn apply_ext(&mut self, i: usize) {
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        if p.ext.is_empty() {
+            return;
         }
-        let fwd = crate::vector::dur(self.root_times.forward_delay);
-        let max_hops = self.cfg.max_hops;
-        let mut mstis = core::mem::take(&mut self.mstis);
-        let mut next: Option<Instant> = None;
-        let mut notify = false;
-        for m in &mut mstis {
-            let own = self.msti_bridge_id(m);
-            // rcvdInfoWhile expiry.
-            for mp in m.ports.values_mut() {
-                if mp.info.is_some_and(|x| x.until <= now) {
-                    mp.info = None;
-                }
-            }
-            // The best root path priority vector among internal ports (§13.11).
-            let mut best = MstiPriorityVector {
-                regional_root: own,
-                internal_root_path_cost: 0,
-                designated_bridge: own,
-                designated_port: PortId(0),
-                bridge_port: PortId(0),
-            };
-            let mut best_hops = max_hops;
-            let mut root_port: Option<u16> = None;
-            for p in &self.ports {
-                if !self.msti_internal(p) || p.held_inconsistent() || p.cfg.root_guard {
-                    continue;
-                }
-                let no = p.no.get();
-                let Some(mp) = m.ports.get(&no) else {
-                    continue;
-                };
-                let Some(info) = mp.info else {
-                    continue;
-                };
-                if info.priority.designated_bridge.address() == own.address() {
-                    continue;
-                }
-                let cost = mp.path_cost.unwrap_or(p.port_path_cost);
-                let v = MstiPriorityVector {
-                    internal_root_path_cost: info
-                        .priority
-                        .internal_root_path_cost
-                        .saturating_add(cost),
-                    bridge_port: PortId::new(mp.priority, no),
-                    ..info.priority
-                };
-                if v < best {
-                    best = v;
-                    best_hops = info.hops.saturating_sub(1);
-                    root_port = Some(no);
-                }
-            }
-            if m.root != Some(best) || m.root_port != root_port {
-                notify = true;
-                self.out.event(Event::RootChanged {
-                    tree: m.mstid,
-                    root: best.regional_root,
-                    root_port: root_port.map(PortNo),
-                    root_path_cost: best.internal_root_path_cost,
-                });
-            }
-            if m.root_hops != best_hops {
-                notify = true;
-            }
-            m.root = Some(best);
-            m.root_port = root_port;
-            m.root_hops = best_hops;
-            for p in &self.ports {
-                let no = p.no.get();
-                let internal = self.msti_internal(p);
-                let mp = m.ports.entry(no).or_default();
-                let port_id = PortId::new(mp.priority, no);
-                let role = if !p.port_enabled {
-                    Role::Disabled
-                } else if !internal {
-                    // §13.29.33: at a boundary port the MSTI role follows the CIST role; the
-                    // CIST Root Port is the Master Port.
-                    match p.selected_role {
-                        Role::Root => Role::Master,
-                        r => r,
-                    }
-                } else if root_port == Some(no) {
-                    Role::Root
-                } else if p.held_inconsistent() {
-                    Role::Alternate
-                } else {
-                    let ours = (
-                        best.regional_root,
-                        best.internal_root_path_cost,
-                        own,
-                        port_id,
-                    );
-                    match mp.info {
-                        Some(x) if x.priority.message() <= ours => {
-                            if x.priority.designated_bridge.address() == own.address() {
-                                Role::Backup
-                            } else {
-                                Role::Alternate
-                            }
-                        }
-                        _ => Role::Designated,
-                    }
-                };
-                if role != mp.role {
-                    mp.role = role;
-                    notify = true;
-                    self.out.event(Event::PortRole {
-                        port: p.no,
-                        tree: m.mstid,
-                        role,
-                    });
-                }
-                // Port State Transition (§13.38). A boundary port forwards the MSTI's VLANs
-                // exactly as it forwards the CIST's; inside the region a Root, Designated or
-                // Master port passes Learning after Forward Delay, Forwarding after another.
-                let state = if !internal {
-                    mp.fd_until = None;
-                    if p.forwarding && role != Role::Disabled {
-                        PortState::Forwarding
-                    } else if p.learning && role != Role::Disabled {
-                        PortState::Learning
-                    } else {
-                        PortState::Discarding
-                    }
-                } else if matches!(role, Role::Root | Role::Designated | Role::Master) {
-                    match (mp.state, mp.fd_until) {
-                        (PortState::Forwarding, _) => PortState::Forwarding,
-                        (s, None) => {
-                            mp.fd_until = Some(now.saturating_add(fwd));
-                            s
-                        }
-                        (s, Some(at)) if at > now => s,
-                        (PortState::Discarding, Some(_)) => {
-                            mp.fd_until = Some(now.saturating_add(fwd));
-                            PortState::Learning
-                        }
-                        (_, Some(_)) => {
-                            mp.fd_until = None;
-                            PortState::Forwarding
-                        }
-                    }
-                } else {
-                    mp.fd_until = None;
-                    PortState::Discarding
-                };
-                if state != mp.state {
-                    mp.state = state;
-                    self.out.event(Event::PortState {
-                        port: p.no,
-                        tree: m.mstid,
-                        state,
-                    });
-                }
-                for at in [mp.fd_until, mp.info.map(|x| x.until)]
-                    .into_iter()
-                    .flatten()
-                {
-                    next = Some(next.map_or(at, |n: Instant| n.min(at)));
-                }
-            }
-        }
-        for p in &mut self.ports {
-            let no = p.no.get();
-            p.msti_designated = mstis.iter().any(|m| {
-                m.ports
-                    .get(&no)
-                    .is_some_and(|mp| matches!(mp.role, Role::Designated | Role::Master))
-            });
-        }
-        self.mstis = mstis;
-        self.msti_next = next;
-        if notify {
-            // 802.1Q-2022 §13.29.33: newInfoMsti on the ports whose MSTI information changed;
-            // here every port sends its next MST BPDU at once (bounded by the hold count).
-            for i in 0..self.ports.len() {
-                if let Some(p) = self.ports.get_mut(i)
-                    && p.port_enabled
-                {
-                    p.new_info = true;
-                }
-                self.mark(i);
-            }
-        }
-        notify
-    }
-
-    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2022 §14.6.1), encoded
-    /// into `buf`; the length used.
-    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
-        let mut msgs: Vec<crate::wire::MstiConfigMessage> = Vec::new();
-        for m in &self.mstis {
-            let Some(root) = m.root else {
+        let ext = core::mem::take(&mut p.ext);
+        for m in &mut self.mstis {
+            let Some(mp) = m.ports.get_mut(i) else {
                 continue;
             };
-            let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
-            let mut flags = crate::wire::BpduFlags::empty().with_role(mp.role.wire());
-            flags.set(
-                crate::wire::BpduFlags::LEARNING,
-                mp.state != PortState::Discarding,
-            );
-            flags.set(
-                crate::wire::BpduFlags::FORWARDING,
-                mp.state == PortState::Forwarding,
-            );
-            // Bit 7 of MSTI flags is the Master flag (§14.6.1).
-            flags.set(
-                crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK,
-                mp.role == Role::Master,
-            );
-            msgs.push(crate::wire::MstiConfigMessage {
-                flags,
-                regional_root_id: root.regional_root,
-                internal_root_path_cost: root.internal_root_path_cost,
-                bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
-                port_priority: mp.priority & 0xF0,
-                remaining_hops: m.root_hops,
+            if let Some((agreed, proposing)) = ext.agreement {
+                mp.agreed = agreed;
+                mp.proposing = proposing;
+            }
+            if let Some(proposed) = ext.proposed {
+                mp.proposed = proposed;
+            }
+            if ext.tc {
+                mp.rcvd_tc = true;
+            }
+            if ext.dispute {
+                mp.disputed = true;
+                mp.agreed = false;
+            }
+            if ext.clear_mastered && mp.mastered {
+                mp.mastered = false;
+                m.master_stale = true;
+            }
+            m.mark(i);
+        }
+    }
+
+    /// syncMaster() (802.1Q-2018 §13.29.26): for every MSTI, each port with infoInternal set
+    /// clears agree, agreed and synced and sets sync.
+    fn sync_master(&mut self) {
+        for m in &mut self.mstis {
+            for (i, p) in self.ports.iter().enumerate() {
+                if !p.info_internal {
+                    continue;
+                }
+                if let Some(mp) = m.ports.get_mut(i) {
+                    mp.agree = false;
+                    mp.agreed = false;
+                    mp.synced = false;
+                    mp.sync = true;
+                }
+            }
+            m.mark_all();
+        }
+    }
+
+    /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
+    /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
+    fn updt_roles_msti(&mut self, m: &mut Msti) {
+        let own = self.msti_bridge_id(m);
+        let max_hops = self.cfg.max_hops;
+        // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
+        let mut best = MstiPriorityVector {
+            regional_root: own,
+            internal_root_path_cost: 0,
+            designated_bridge: own,
+            designated_port: PortId(0),
+            bridge_port: PortId(0),
+        };
+        let mut best_hops = max_hops;
+        let mut root: Option<usize> = None;
+        for (i, p) in self.ports.iter().enumerate() {
+            let Some(mp) = m.ports.get(i) else {
+                continue;
+            };
+            // a)–c): a root path priority vector for each port whose MSTI port priority vector
+            // was received from inside the region, not from this bridge, and not restricted
+            // (restrictedRole, loop guard, bridge assurance).
+            if mp.info_is != InfoIs::Received
+                || (p.info_is == InfoIs::Received && !p.info_internal)
+                || mp.port_priority.designated_bridge.address() == own.address()
+                || p.cfg.root_guard
+                || p.held_inconsistent()
+            {
+                continue;
+            }
+            // §13.11: root path priority vector = {RRD : IRCD + IPCPB : D : PD : PB}.
+            let cost = mp.path_cost.unwrap_or(p.internal_path_cost);
+            let v = MstiPriorityVector {
+                internal_root_path_cost: mp
+                    .port_priority
+                    .internal_root_path_cost
+                    .saturating_add(cost),
+                bridge_port: mp.port_id,
+                ..mp.port_priority
+            };
+            if v < best {
+                best = v;
+                // d) rootTimes: remainingHops one less than the Root Port's.
+                best_hops = mp.port_hops.saturating_sub(1);
+                root = Some(i);
+            }
+        }
+        m.root = best;
+        m.root_port = root;
+        m.root_hops = best_hops;
+        let root_no = root.and_then(|i| self.ports.get(i)).map(|p| p.no);
+        let report = (best.regional_root, root_no, best.internal_root_path_cost);
+        if m.last_root != Some(report) {
+            m.last_root = Some(report);
+            self.out.event(Event::RootChanged {
+                tree: m.mstid,
+                root: report.0,
+                root_port: report.1,
+                root_path_cost: report.2,
             });
         }
-        crate::wire::MstiMessages::encode(&msgs, buf).unwrap_or(0)
+        for (i, p) in self.ports.iter().enumerate() {
+            let Some(mp) = m.ports.get_mut(i) else {
+                continue;
+            };
+            // e), f) designatedPriority {RR : IRC : B : QB : QB} and designatedTimes.
+            mp.designated_priority = MstiPriorityVector {
+                regional_root: best.regional_root,
+                internal_root_path_cost: best.internal_root_path_cost,
+                designated_bridge: own,
+                designated_port: mp.port_id,
+                bridge_port: mp.port_id,
+            };
+            mp.designated_hops = best_hops;
+            let differs =
+                mp.port_priority != mp.designated_priority || mp.port_hops != mp.designated_hops;
+            let boundary = p.info_is == InfoIs::Received && !p.info_internal;
+            let (role, updt) = if mp.info_is == InfoIs::Disabled || !p.port_enabled {
+                (Role::Disabled, false)
+            } else if boundary && p.selected_role == Role::Root {
+                // g) CIST information from outside the region and a CIST Root Port: the
+                // Master Port; i) updtInfo if the vector or times differ.
+                (Role::Master, differs)
+            } else if boundary && matches!(p.selected_role, Role::Alternate | Role::Backup) {
+                // h) a CIST Alternate (or Backup) boundary port is Alternate on every MSTI.
+                (p.selected_role, differs)
+            } else if p.held_inconsistent() {
+                (Role::Alternate, false)
+            } else {
+                match mp.info_is {
+                    // j) aged: Designated, updtInfo.
+                    InfoIs::Aged => (Role::Designated, true),
+                    // k) Mine: Designated, updtInfo if it differs.
+                    InfoIs::Mine => (Role::Designated, differs),
+                    // l) the root priority vector is derived from it: Root Port.
+                    InfoIs::Received if root == Some(i) => (Role::Root, false),
+                    InfoIs::Received => {
+                        if mp.designated_priority.message() >= mp.port_priority.message() {
+                            // m), n) Alternate, or Backup when the designated bridge is this
+                            // bridge.
+                            if mp.port_priority.designated_bridge.address() == own.address() {
+                                (Role::Backup, false)
+                            } else {
+                                (Role::Alternate, false)
+                            }
+                        } else {
+                            // o) the designated priority vector is better: Designated,
+                            // updtInfo.
+                            (Role::Designated, true)
+                        }
+                    }
+                    InfoIs::Disabled => (Role::Disabled, false),
+                }
+            };
+            mp.selected_role = role;
+            mp.updt_info = updt;
+        }
+        // setSelectedTree (§13.29.22) after clearReselectTree (§13.29.3).
+        for mp in &mut m.ports {
+            mp.reselect = false;
+            mp.selected = true;
+        }
+        m.reselect = false;
+        m.mark_all();
+    }
+
+    /// Runs the machines of every MSTI with work until none moves (the MSTI counterpart of the
+    /// CIST loop in `run`); the bridge ports whose transmit variables changed are marked for
+    /// the CIST loop. True if some port was.
+    fn run_mstis(&mut self, now: Instant, touched: &mut Vec<usize>) -> bool {
+        if self.mstis.is_empty() {
+            return false;
+        }
+        let mut mstis = core::mem::take(&mut self.mstis);
+        let mut stepped = core::mem::take(&mut self.msti_stepped);
+        stepped.clear();
+        let bound = 64 * (self.ports.len() + 4) * 8;
+        for m in &mut mstis {
+            let mut steps = 0usize;
+            loop {
+                if m.reselect {
+                    self.updt_roles_msti(m);
+                }
+                let Some(i) = m.work.pop() else {
+                    break;
+                };
+                let why = m
+                    .queued
+                    .get_mut(i)
+                    .map_or(crate::msti::Queued::No, core::mem::take);
+                steps += 1;
+                if steps > bound {
+                    self.out.stats.step_bound_hits =
+                        self.out.stats.step_bound_hits.saturating_add(1);
+                    m.work.clear();
+                    for q in &mut m.queued {
+                        *q = crate::msti::Queued::No;
+                    }
+                    break;
+                }
+                let Some(p) = self.ports.get(i) else {
+                    continue;
+                };
+                let v = self.port_view(p);
+                if why == crate::msti::Queued::Msg {
+                    let c = Self::tree_ctx_msg(m, p);
+                    if m.repeated_fast(i, now, &v, &c) {
+                        // Only rcvdInfoWhile moved: the port's deadline is rescheduled.
+                        touched.push(i);
+                        continue;
+                    }
+                }
+                let c = Self::tree_ctx(m, i, p, now);
+                let mut t = TreeOut::default();
+                let Some(mp) = m.ports.get_mut(i) else {
+                    continue;
+                };
+                let before = msti_port_signature(mp, now);
+                let was = (mp.role, mp.mastered);
+                // allSynced / reRooted were computed for these values (see `tree_ctx`).
+                let (c_agree, c_forward) = (mp.agree, mp.forward);
+                // Step until quiet; stop early (and come back) when a tree-wide procedure ran
+                // or this port's variables that allSynced / reRooted read changed.
+                let mut quiet = false;
+                for _ in 0..64 {
+                    self.out.stats.port_steps = self.out.stats.port_steps.saturating_add(1);
+                    if !mp.step(now, &v, &c, &mut self.out, &mut t) {
+                        quiet = true;
+                        break;
+                    }
+                    if t.sync_tree
+                        || t.reroot_tree
+                        || t.tc_prop_from
+                        || t.reselect
+                        || msti_port_signature(mp, now) != before
+                        || (mp.agree, mp.forward) != (c_agree, c_forward)
+                    {
+                        break;
+                    }
+                }
+                let changed = !quiet;
+                let after = msti_port_signature(mp, now);
+                if (mp.role, mp.mastered) != was {
+                    m.master_stale = true;
+                }
+                let new_info = core::mem::take(&mut mp.new_info);
+                stepped.push(i);
+                if let Some(p) = self.ports.get_mut(i) {
+                    // The machines may have started timers.
+                    p.msti_dirty = true;
+                    if new_info {
+                        // newInfoMsti (§13.27.42) is a port variable.
+                        p.new_info_msti = true;
+                    }
+                }
+                if changed {
+                    m.mark(i);
+                }
+                let mut broadcast = before != after;
+                if t.sync_tree {
+                    // §13.29.23 setSyncTree: sync = TRUE for every port of the tree.
+                    for q in &mut m.ports {
+                        q.sync = true;
+                    }
+                    broadcast = true;
+                }
+                if t.reroot_tree {
+                    // §13.29.21 setReRootTree: reRoot = TRUE for every port of the tree.
+                    for q in &mut m.ports {
+                        q.re_root = true;
+                    }
+                    broadcast = true;
+                }
+                if t.tc_prop_from {
+                    // §13.29.25 setTcPropTree: tcProp = TRUE for every other port of the tree.
+                    for (j, q) in m.ports.iter_mut().enumerate() {
+                        if j != i {
+                            q.tc_prop = true;
+                        }
+                    }
+                    broadcast = true;
+                }
+                if t.reselect {
+                    m.reselect = true;
+                }
+                if broadcast {
+                    m.mark_all();
+                }
+            }
+            // master (§13.27.34): a Root or Designated port's messages carry the Master flag
+            // when the bridge has a Master Port on the MSTI, or another Root or Designated port
+            // is mastered.
+            if !core::mem::take(&mut m.master_stale) {
+                continue;
+            }
+            let has_master = m.ports.iter().any(|q| q.role == Role::Master);
+            let active = |q: &MstiPort| matches!(q.role, Role::Root | Role::Designated);
+            let mastered = m.ports.iter().filter(|q| q.mastered && active(q)).count();
+            for q in &mut m.ports {
+                let others = mastered - usize::from(q.mastered && active(q));
+                q.master = active(q) && (has_master || others > 0);
+            }
+        }
+        self.mstis = mstis;
+        stepped.sort_unstable();
+        stepped.dedup();
+        let result = self.msti_aggregates(now, &stepped, touched);
+        self.msti_stepped = stepped;
+        result
+    }
+
+    /// Updates the port-level summaries of the MSTIs (mstiMasterPort, mstiDesignatedOrTCpropagatingRootPort,
+    /// allTransmitReady) of the ports in `stepped` and marks the ports whose Port Transmit
+    /// machine must look again. True if some port was marked.
+    fn msti_aggregates(
+        &mut self,
+        now: Instant,
+        stepped: &[usize],
+        touched: &mut Vec<usize>,
+    ) -> bool {
+        let mut marked = false;
+        for &i in stepped {
+            touched.push(i);
+            let (mut master, mut desig, mut not_ready) = (false, false, false);
+            for m in &self.mstis {
+                if let Some(mp) = m.ports.get(i) {
+                    master |= mp.role == Role::Master;
+                    desig |= mp.role == Role::Designated
+                        || (mp.role == Role::Root && !mp.tc_while.zero(now));
+                    not_ready |= !mp.selected || mp.updt_info;
+                }
+            }
+            let Some(p) = self.ports.get_mut(i) else {
+                continue;
+            };
+            let wake = p.new_info_msti
+                || p.msti_master != master
+                || p.msti_desig_or_tc_root != desig
+                || p.msti_not_ready != not_ready;
+            p.msti_master = master;
+            p.msti_desig_or_tc_root = desig;
+            p.msti_not_ready = not_ready;
+            if wake {
+                self.mark(i);
+                marked = true;
+            }
+        }
+        marked
+    }
+
+    /// The MSTI configuration messages for an MST BPDU on `port` (802.1Q-2018 §14.4.1,
+    /// §13.29.28 txRstp), encoded into `buf`; the length used. The flags: Topology Change
+    /// (tcWhile ≠ 0), Proposal (proposing on a Designated Port), Port Role (a Master Port is
+    /// encoded 0), Learning, Forwarding, Agreement (agree) and Master (master).
+    fn msti_messages(&self, port: PortNo, buf: &mut [u8]) -> usize {
+        let Some(&i) = self.index.get(&port.get()) else {
+            return 0;
+        };
+        let now = self.out.now;
+        let mut len = 0;
+        for m in &self.mstis {
+            let Some(mp) = m.ports.get(i) else {
+                continue;
+            };
+            let mut flags = crate::wire::BpduFlags::empty().with_role(mp.role.wire());
+            flags.set(
+                crate::wire::BpduFlags::TOPOLOGY_CHANGE,
+                !mp.tc_while.zero(now),
+            );
+            flags.set(
+                crate::wire::BpduFlags::PROPOSAL,
+                mp.proposing && mp.role == Role::Designated,
+            );
+            flags.set(crate::wire::BpduFlags::LEARNING, mp.learning);
+            flags.set(crate::wire::BpduFlags::FORWARDING, mp.forwarding);
+            flags.set(crate::wire::BpduFlags::AGREEMENT, mp.agree);
+            // Bit 8 of MSTI flags is the Master flag (§14.4.1 a).
+            flags.set(crate::wire::BpduFlags::TOPOLOGY_CHANGE_ACK, mp.master);
+            let msg = crate::wire::MstiConfigMessage {
+                flags,
+                regional_root_id: mp.designated_priority.regional_root,
+                internal_root_path_cost: mp.designated_priority.internal_root_path_cost,
+                bridge_priority: u8::try_from(m.priority >> 8).unwrap_or(0xF0) & 0xF0,
+                port_priority: mp.priority & 0xF0,
+                remaining_hops: mp.designated_hops,
+            };
+            let Some(dst) = buf.get_mut(len..) else {
+                break;
+            };
+            match crate::wire::MstiMessages::encode(core::slice::from_ref(&msg), dst) {
+                Ok(n) => len += n,
+                Err(_) => break,
+            }
+        }
+        len
     }
 
     /// Sets an MSTI's bridge priority (802.1Q-2022 §13.26.2; steps of 4096).
@@ -1800,14 +2257,18 @@ impl Bridge {
             .find(|m| m.mstid == mstid)
             .ok_or(ConfigError::NoSuchMsti(mstid))?;
         m.priority = priority;
+        // A new bridge identifier makes the tree reselect (§13.26.2).
+        m.reselect = true;
+        m.mark_all();
         self.out.now = now;
-        self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
 
-    /// Sets a port's MSTI port priority (steps of 16) and internal path cost (`None`: the CIST
-    /// port path cost) on one MSTI (802.1Q-2022 §13.27.46, §13.27.33).
+    /// Sets a port's MSTI port priority (steps of 16, 802.1Q-2018 §13.27.47) and MSTI
+    /// InternalPortPathCost (§13.27.33; `None`: the port's CIST internal path cost) on one
+    /// MSTI.
     ///
     /// # Errors
     /// A bad value, no such port or MSTI; nothing changed.
@@ -1827,20 +2288,31 @@ impl Bridge {
         {
             return Err(ConfigError::PathCost(c));
         }
-        if !self.index.contains_key(&port.get()) {
-            return Err(ConfigError::NoSuchPort(port.get()));
-        }
+        let i = *self
+            .index
+            .get(&port.get())
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
         let m = self
             .mstis
             .iter_mut()
             .find(|m| m.mstid == mstid)
             .ok_or(ConfigError::NoSuchMsti(mstid))?;
-        let mp = m.ports.entry(port.get()).or_default();
-        mp.priority = priority;
-        mp.path_cost = path_cost;
-        mp.info = None;
+        let mp = m
+            .ports
+            .get_mut(i)
+            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        if mp.priority != priority || mp.path_cost != path_cost {
+            mp.priority = priority;
+            mp.port_id = PortId::new(priority, port.get());
+            mp.path_cost = path_cost;
+            // A port priority or path cost change makes the tree reselect (§13.27.47).
+            mp.reselect = true;
+            mp.selected = false;
+            m.reselect = true;
+            m.mark_all();
+        }
         self.out.now = now;
-        self.mark_all();
+        self.sync_cache = None;
         self.run(now);
         Ok(())
     }
@@ -1849,38 +2321,73 @@ impl Bridge {
     pub fn msti(&self, mstid: u16) -> Option<MstiStatus> {
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
         let own = self.msti_bridge_id(m);
-        let root = m.root.unwrap_or(MstiPriorityVector {
-            regional_root: own,
-            internal_root_path_cost: 0,
-            designated_bridge: own,
-            designated_port: PortId(0),
-            bridge_port: PortId(0),
-        });
+        let now = self.out.now;
         Some(MstiStatus {
             mstid,
             bridge_id: own,
-            root_priority: root,
-            root_port: m.root_port.map(PortNo),
-            is_root: root.regional_root == own,
+            root_priority: m.root,
+            root_port: m.root_port.and_then(|i| self.ports.get(i)).map(|p| p.no),
+            is_root: m.root.regional_root == own,
             remaining_hops: m.root_hops,
+            topology_change: m.ports.iter().any(|mp| !mp.tc_while.zero(now)),
         })
     }
 
     /// A port's role and forwarding state on an MSTI; `None` for an unknown port or MSTID.
     pub fn msti_port(&self, port: PortNo, mstid: u16) -> Option<(Role, PortState)> {
-        self.index.get(&port.get())?;
+        let &i = self.index.get(&port.get())?;
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
-        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
-        Some((mp.role, mp.state))
+        let mp = m.ports.get(i)?;
+        Some((mp.role, mp.state()))
     }
 
     /// The MSTIDs of the region map, ascending.
     pub fn mstids(&self) -> impl Iterator<Item = u16> + '_ {
         self.mstis.iter().map(|m| m.mstid)
     }
-}
 
-impl Bridge {
+    /// The per-MSTI invariants of [`check_invariants`](Self::check_invariants).
+    fn check_msti_invariants(&self) -> Result<(), &'static str> {
+        for m in &self.mstis {
+            if m.ports.len() != self.ports.len() || m.queued.len() != self.ports.len() {
+                return Err("MSTI ports out of step");
+            }
+            let roots = m.ports.iter().filter(|mp| mp.role == Role::Root).count();
+            if roots > 1 {
+                return Err("MSTI: more than one root port");
+            }
+            let own = self.msti_bridge_id(m);
+            let is_root = m.root.regional_root == own;
+            if is_root != m.root_port.is_none() {
+                return Err("MSTI: a root port exactly when not the regional root");
+            }
+            if let Some(i) = m.root_port {
+                let mp = m.ports.get(i).ok_or("MSTI root port is not a port")?;
+                if mp.selected_role != Role::Root {
+                    return Err("MSTI root port not selected as root");
+                }
+            }
+            for (j, (mp, p)) in m.ports.iter().zip(&self.ports).enumerate() {
+                let active = matches!(mp.role, Role::Root | Role::Designated | Role::Master);
+                if mp.role == Role::Root && m.root_port != Some(j) {
+                    return Err("MSTI: a root port other than the selected one");
+                }
+                if (mp.learning || mp.forwarding) && !active {
+                    return Err(
+                        "MSTI: learning or forwarding on a port that is neither root, designated nor master",
+                    );
+                }
+                if !p.port_enabled && (mp.learning || mp.forwarding) {
+                    return Err("MSTI: disabled port learning or forwarding");
+                }
+                if mp.forwarding && !mp.learning {
+                    return Err("MSTI: forwarding without learning");
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// [`Bridge::explain`] for an MSTI.
     pub(crate) fn explain_msti(
         &self,
@@ -1888,17 +2395,11 @@ impl Bridge {
         mstid: u16,
     ) -> Option<crate::explain::Explanation> {
         use crate::explain::{Explanation, RoleReason, Wait};
-        let p = self.port_internal(port)?;
+        let &i = self.index.get(&port.get())?;
+        let p = self.ports.get(i)?;
         let m = self.mstis.iter().find(|m| m.mstid == mstid)?;
-        let mp = m.ports.get(&port.get()).copied().unwrap_or_default();
-        let own = self.msti_bridge_id(m);
-        let root = m.root.unwrap_or(MstiPriorityVector {
-            regional_root: own,
-            internal_root_path_cost: 0,
-            designated_bridge: own,
-            designated_port: PortId(0),
-            bridge_port: PortId(0),
-        });
+        let mp = m.ports.get(i)?;
+        let root = m.root;
         let pv = |v: &MstiPriorityVector| PriorityVector {
             root: v.regional_root,
             root_path_cost: v.internal_root_path_cost,
@@ -1906,15 +2407,8 @@ impl Bridge {
             designated_port: v.designated_port,
             bridge_port: v.bridge_port,
         };
-        let port_id = PortId::new(mp.priority, port.get());
-        let ours = PriorityVector {
-            root: root.regional_root,
-            root_path_cost: root.internal_root_path_cost,
-            designated_bridge: own,
-            designated_port: port_id,
-            bridge_port: port_id,
-        };
-        let heard = mp.info.map(|x| pv(&x.priority));
+        let heard = (mp.info_is == InfoIs::Received).then(|| pv(&mp.port_priority));
+        let root_port = m.root_port.and_then(|j| self.ports.get(j)).map(|q| q.no);
         let reason = if p.bpdu_guarded {
             RoleReason::BpduGuard
         } else if !p.cfg.enabled {
@@ -1927,11 +2421,14 @@ impl Bridge {
                     root_path: pv(&root),
                     runner_up: None,
                 },
-                Role::Designated | Role::Master => RoleReason::Designated { ours, heard },
+                Role::Designated | Role::Master => RoleReason::Designated {
+                    ours: pv(&mp.designated_priority),
+                    heard,
+                },
                 Role::Alternate => match heard {
                     Some(h) => RoleReason::Alternate {
                         heard: h,
-                        root_port: m.root_port.map(PortNo),
+                        root_port,
                         root: pv(&root),
                     },
                     // A boundary port whose CIST role is Alternate.
@@ -1948,27 +2445,38 @@ impl Bridge {
             }
         };
         let now = self.out.now;
-        let waiting = match (mp.role, mp.state, mp.fd_until) {
-            (Role::Root | Role::Designated | Role::Master, s, Some(at))
-                if s != PortState::Forwarding =>
-            {
+        let state = mp.state();
+        let forwarding_role = matches!(mp.role, Role::Root | Role::Designated | Role::Master);
+        let waiting = if forwarding_role && state != PortState::Forwarding {
+            if mp.sync && !mp.synced {
+                Some(Wait::Sync)
+            } else if mp.proposing && !mp.agreed {
+                Some(Wait::Agreement {
+                    fallback: mp.fd_while.left(now),
+                })
+            } else if mp.re_root && !mp.rr_while.zero(now) {
+                Some(Wait::ReRoot {
+                    remaining: mp.rr_while.left(now),
+                })
+            } else {
                 Some(Wait::ForwardDelay {
-                    remaining: at.saturating_duration_since(now),
-                    next: if s == PortState::Learning {
+                    remaining: mp.fd_while.left(now),
+                    next: if state == PortState::Learning {
                         PortState::Forwarding
                     } else {
                         PortState::Learning
                     },
                 })
             }
-            _ => None,
+        } else {
+            None
         };
         Some(Explanation {
             port,
             tree: mstid,
             role: mp.role,
-            selected_role: mp.role,
-            state: mp.state,
+            selected_role: mp.selected_role,
+            state,
             reason,
             waiting,
             legacy_stp: !p.send_rstp,

@@ -20,9 +20,8 @@ pub enum ForceVersion {
     /// 2: RSTP.
     #[default]
     Rstp,
-    /// 3: MSTP. Accepted and validated, but MSTIs are not implemented yet: the bridge then
-    /// behaves exactly as with [`Rstp`](Self::Rstp) (it sends RST BPDUs and processes received
-    /// MST BPDUs as RST BPDUs), which MSTP neighbours treat as a region boundary.
+    /// 3: MSTP: MST BPDUs, the CIST with region semantics and the MSTIs of the MST region
+    /// configuration ([`Bridge::set_mst_region`](crate::Bridge::set_mst_region)).
     Mstp,
 }
 
@@ -104,8 +103,7 @@ pub struct BridgeConfig {
     pub tx_hold_count: u8,
     /// Force Protocol Version. Default RSTP.
     pub force_version: ForceVersion,
-    /// MaxHops (MSTP), 6–40. Default 20. Validated and kept for MSTP; unused until MSTIs are
-    /// implemented.
+    /// MaxHops (MSTP), 6–40. Default 20: the remaining hops the regional roots send.
     pub max_hops: u8,
     /// The table "auto" path costs come from.
     pub path_cost_method: PathCostMethod,
@@ -180,8 +178,14 @@ pub struct PortConfig {
     pub enabled: bool,
     /// Port priority, 0–240 in steps of 16. Default 128.
     pub priority: u8,
-    /// Path cost. Default auto.
+    /// Path cost: the CIST ExternalPortPathCost (802.1Q-2018 §13.27.25), which is also the
+    /// only path cost of STP and RSTP. Default auto.
     pub path_cost: PathCost,
+    /// The CIST InternalPortPathCost (802.1Q-2018 §13.27.33), added to the CIST Internal Root
+    /// Path Cost for information from inside the MST region; `None` (the default): the same
+    /// as [`path_cost`](Self::path_cost). Each MSTI has its own internal cost
+    /// ([`Bridge::set_msti_port`](crate::Bridge::set_msti_port)), by default this one.
+    pub internal_path_cost: Option<PathCost>,
     /// `AdminEdge` (802.1Q-2022 §13.27.1). Default false.
     pub admin_edge: bool,
     /// `AutoEdge` (802.1Q-2022 §13.27.3). Default true.
@@ -217,6 +221,7 @@ impl PortConfig {
             enabled: true,
             priority: 128,
             path_cost: PathCost::Auto,
+            internal_path_cost: None,
             admin_edge: false,
             auto_edge: true,
             point_to_point: AdminP2p::Auto,
@@ -237,10 +242,12 @@ impl PortConfig {
         if !self.priority.is_multiple_of(16) || self.priority > 240 {
             return Err(ConfigError::PortPriority(self.priority));
         }
-        if let PathCost::Fixed(c) = self.path_cost
-            && !(1..=PATH_COST_MAX).contains(&c)
-        {
-            return Err(ConfigError::PathCost(c));
+        for cost in [Some(self.path_cost), self.internal_path_cost] {
+            if let Some(PathCost::Fixed(c)) = cost
+                && !(1..=PATH_COST_MAX).contains(&c)
+            {
+                return Err(ConfigError::PathCost(c));
+            }
         }
         Ok(())
     }

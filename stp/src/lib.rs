@@ -21,17 +21,26 @@
 //!   bridge (information is discarded when they run out), at a boundary port the external cost
 //!   grows and this bridge becomes Regional Root. MST BPDUs are sent (the CIST Regional Root in
 //!   the Bridge Identifier field, so STP and RSTP neighbours see the region as one bridge).
-//! * [`msti`] — the MSTIs of the VLAN→MSTI map (802.1Q-2022 §13.11): MSTI configuration
-//!   messages sent in every MST BPDU and read from neighbours inside the region, MSTI priority
-//!   vectors with per-MSTI bridge priority, port priority and internal path cost
-//!   ([`Bridge::set_msti_priority`], [`Bridge::set_msti_port`]), Port Role Selection per MSTI
-//!   (a boundary port follows its CIST role; the CIST Root Port is the Master Port), remaining
-//!   hops, `PortRole` / `PortState` / `RootChanged` events and [`Bridge::explain`] per MSTID.
-//!   **Simplified, not yet the standard's machines:** an MSTI port inside the region moves
-//!   Discarding → Learning → Forwarding on the forward delay timer (no MSTI proposal/agreement,
-//!   so no rapid transition), MSTI topology changes (tcWhile, FlushFdb per MSTI) are not
-//!   signalled, and the MSTI state lives in its own structure rather than in per-tree copies of
-//!   the CIST machines.
+//! * [`msti`] — the MSTIs of the VLAN→MSTI map (802.1Q clause 13), each with the standard's
+//!   per-tree machines on every port: Port Information (MSTI configuration messages read from
+//!   neighbours inside the region, `rcvInfo`, `recordProposal`, `recordAgreement`,
+//!   `recordMastered`, `recordDispute`), Port Role Selection (MSTI priority vectors with per-MSTI
+//!   bridge priority, port priority and internal path cost — [`Bridge::set_msti_priority`],
+//!   [`Bridge::set_msti_port`]; at a boundary port the role follows the CIST: a CIST Root Port
+//!   is the Master Port, a CIST Alternate stays Alternate), Port Role Transitions (the
+//!   proposal/agreement sync with `proposed`, `proposing`, `agree`, `agreed`, `sync`, `synced`,
+//!   `reRoot`, the MASTER_PORT states, the `master` and `mastered` flags), Port State
+//!   Transition and Topology Change (`tcWhile` per tree, TC propagation on the MSTI, a
+//!   [`Event::FlushFdb`] naming the MSTID). A CIST message from outside the region gives every
+//!   MSTI of the port its agreement, proposal, dispute and topology change (802.1Q §13.29.15–
+//!   §13.29.24), so agreements cross the region boundary for all trees at once. MSTI messages
+//!   carry the flags of §14.4.1 (Master in bit 8). `PortRole` / `PortState` / `RootChanged` /
+//!   `TopologyChange` events, [`Bridge::msti`], [`Bridge::msti_port`] and [`Bridge::explain`]
+//!   per MSTID. The CIST's machines and the MSTIs' are separate code ([`msti`] has the MSTI
+//!   variants of the figures), not one generic machine set.
+//! * Path costs: [`PortConfig::path_cost`] is the CIST ExternalPortPathCost and
+//!   [`PortConfig::internal_path_cost`] the CIST InternalPortPathCost (used for information from
+//!   inside the region); each MSTI has its own internal cost, by default the CIST's.
 //! * [`config`] — bridge and port parameters with the standard's ranges and rules; guards
 //!   (BPDU guard, root guard = `restrictedRole`, loop guard, BPDU filter, `restrictedTcn`,
 //!   bridge assurance), admin/auto edge, point-to-point, path costs from 802.1D-1998 or

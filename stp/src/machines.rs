@@ -431,8 +431,10 @@ impl Port {
             self.hello_when.put(now, self.hello_time());
             return true;
         }
-        // §17.26: every transition out of IDLE requires allTransmitReady (selected && !updtInfo).
-        if !self.selected || self.updt_info {
+        // §17.26: every transition out of IDLE requires allTransmitReady (selected && !updtInfo,
+        // 802.1Q-2018 §13.28.3: for the CIST and every MSTI).
+        let mstp = ctx.force_version >= ForceVersion::Mstp;
+        if !self.selected || self.updt_info || (mstp && self.msti_not_ready) {
             return false;
         }
         if self.hello_when.zero(now) {
@@ -441,8 +443,10 @@ impl Port {
             self.new_info = self.new_info
                 || self.role == Role::Designated
                 || (self.role == Role::Root && !self.tc_while.zero(now))
-                || (self.msti_designated && ctx.force_version >= ForceVersion::Mstp)
                 || self.bridge_assurance_active();
+            // 802.1Q-2018 §13.34 TRANSMIT_PERIODIC: newInfoMsti = newInfoMsti ||
+            // mstiDesignatedOrTCpropagatingRootPort.
+            self.new_info_msti = self.new_info_msti || self.msti_desig_or_tc_root;
             self.hello_when.put(now, self.hello_time());
             self.ptx_send(now, ctx, out);
             return true;
@@ -452,7 +456,13 @@ impl Port {
 
     /// The IDLE → TRANSMIT_RSTP / TRANSMIT_TCN / TRANSMIT_CONFIG transitions (§17.26).
     fn ptx_send(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
-        if !self.new_info {
+        // 802.1Q-2018 §13.34 IDLE → TRANSMIT_RSTP: sendRSTP && (newInfo || (newInfoMsti &&
+        // !mstiMasterPort)); MSTI information is only sent in MST BPDUs.
+        let msti = ctx.force_version >= ForceVersion::Mstp
+            && self.send_rstp
+            && self.new_info_msti
+            && !self.msti_master;
+        if !self.new_info && !msti {
             return false;
         }
         if self.tx_count >= ctx.tx_hold_count {
@@ -509,7 +519,11 @@ impl Port {
         } else {
             return false;
         };
+        // TRANSMIT_RSTP: newInfo = newInfoMsti = FALSE (802.1Q-2018 §13.34).
         self.new_info = false;
+        if self.send_rstp {
+            self.new_info_msti = false;
+        }
         if self.tx_count == 0 {
             // 802.1D-2004 §17.22: txCount is decremented once a second while non-zero.
             self.tx_tick.put(now, Duration::from_secs(1));
@@ -697,7 +711,9 @@ impl Port {
         if rx.kind == RxKind::Tcn {
             // A TCN BPDU carries no priority vector: only its notification is recorded
             // (setTcFlags, §17.21.17), on a port that is designated for the segment.
+            // 802.1Q-2018 §13.29.13 rcvMsgs: a TCN sets rcvdTc for every MSTI too.
             self.set_tc_flags(rx.kind, rx.body.flags);
+            self.ext.tc = true;
             self.rcvd_msg = false;
             self.pim = PimState::Current;
             return;
@@ -707,6 +723,12 @@ impl Port {
         let flags = rx.body.flags;
         let designated =
             rx.kind == RxKind::Config || flags.role() == crate::wire::PortRole::Designated;
+        let external = !rx.internal;
+        if external {
+            // 802.1Q-2018 §13.29.17 recordMastered: a CIST message from outside the region
+            // clears mastered for every MSTI.
+            self.ext.clear_mastered = true;
+        }
         match self.rcvd_info {
             RcvdInfo::SuperiorDesignated => {
                 // §17.27 SUPERIOR_DESIGNATED: agreed = proposing = FALSE; recordProposal();
@@ -717,6 +739,14 @@ impl Port {
                 self.proposing = false;
                 self.record_proposal(designated, flags);
                 self.set_tc_flags(rx.kind, flags);
+                if external {
+                    // 802.1Q-2018 §13.29.15/§13.29.19/§13.29.24: from outside the region the
+                    // MSTIs take the CIST's agreed, proposing and proposed, and a TC flag sets
+                    // rcvdTc for every MSTI.
+                    self.ext.agreement = Some((self.agreed, self.proposing));
+                    self.ext.proposed = Some(self.proposed);
+                    self.ext.tc |= flags.contains(BpduFlags::TOPOLOGY_CHANGE);
+                }
                 self.agree = self.agree && self.betterorsame_info(InfoIs::Received);
                 self.port_priority = self.msg_priority;
                 self.port_times = self.msg_times;
@@ -737,6 +767,13 @@ impl Port {
                 self.record_proposal(designated, flags);
                 self.set_tc_flags(rx.kind, flags);
                 self.updt_rcvd_info_while(now);
+                if external {
+                    // §13.29.19 recordProposal, §13.29.24 setTcFlags for every MSTI.
+                    if designated && flags.contains(BpduFlags::PROPOSAL) {
+                        self.ext.proposed = Some(self.proposed);
+                    }
+                    self.ext.tc |= flags.contains(BpduFlags::TOPOLOGY_CHANGE);
+                }
             }
             RcvdInfo::InferiorDesignated => {
                 // §17.27 INFERIOR_DESIGNATED: recordDispute(); rcvdMsg = FALSE.
@@ -745,6 +782,8 @@ impl Port {
                 if rx.kind == RxKind::Rst && flags.contains(BpduFlags::LEARNING) {
                     self.disputed = true;
                     self.agreed = false;
+                    // 802.1Q-2018 §13.29.16: from outside the region, for every MSTI too.
+                    self.ext.dispute |= external;
                 }
             }
             RcvdInfo::InferiorRootAlternate => {
@@ -761,6 +800,12 @@ impl Port {
                     self.agreed = false;
                 }
                 self.set_tc_flags(rx.kind, flags);
+                if external {
+                    // 802.1Q-2018 §13.29.15 recordAgreement, §13.29.24 setTcFlags: the MSTIs
+                    // take the CIST's agreed and proposing; a TC flag reaches every MSTI.
+                    self.ext.agreement = Some((self.agreed, self.proposing));
+                    self.ext.tc |= flags.contains(BpduFlags::TOPOLOGY_CHANGE);
+                }
             }
             RcvdInfo::Other => {}
         }

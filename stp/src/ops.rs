@@ -20,7 +20,11 @@
 //!
 //! BPDUs are built around three remote bridge identifiers and the bridge's own (so looped-back
 //! BPDUs happen), ports are 1–6, and timer values stay near the defaults, so that random input
-//! reaches deep protocol states rather than only the decoders.
+//! reaches deep protocol states rather than only the decoders. The bridge of [`setup`] runs MSTP
+//! in region [`REGION`] with MSTIs 1 and 2; MST BPDUs come from the same region or another, with
+//! MSTI configuration messages for MSTIs 1–3, and ops change the region (name, revision, VLAN
+//! map), MSTI bridge priorities, MSTI port priorities and internal path costs, and the CIST
+//! internal path cost.
 
 use alloc::vec::Vec;
 
@@ -31,6 +35,18 @@ use l2_types::{Duration, Instant, MacAddr, PortNo};
 
 /// The bridge address [`setup`] uses.
 pub const OWN_ADDRESS: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x10]);
+/// The MST region [`setup`] configures: this name, revision 1, VLAN 10 → MSTI 1, VLAN 20 →
+/// MSTI 2.
+pub const REGION: &str = "ops";
+
+/// The region maps [`Op::SetRegion`] chooses from (VLAN → MSTID pairs).
+const MAPS: [&[(u16, u16)]; 4] = [
+    &[(10, 1), (20, 2)],
+    &[],
+    &[(10, 1), (20, 2), (30, 3)],
+    &[(10, 2), (20, 1)],
+];
+
 /// The remote bridge addresses BPDUs are built with.
 pub const REMOTE: [MacAddr; 3] = [
     MacAddr([0x02, 0, 0, 0, 0, 0x01]),
@@ -95,14 +111,75 @@ pub enum Op {
     },
     /// Drain frames and events.
     Drain,
+    /// Receive an MST BPDU.
+    Mst {
+        /// Receiving port.
+        port: PortNo,
+        /// The CIST part (the bridge identifier slot holds the CIST Regional Root).
+        cist: ConfigBpdu,
+        /// From this bridge's region ([`REGION`] with the current map) or another.
+        same_region: bool,
+        /// CIST Internal Root Path Cost.
+        internal_cost: u32,
+        /// CIST Bridge Identifier (the transmitting bridge).
+        cist_bridge_id: BridgeId,
+        /// CIST Remaining Hops.
+        hops: u8,
+        /// MSTI messages: (MSTID, flags, regional root, internal root path cost, bridge
+        /// priority, port priority, remaining hops).
+        mstis: Vec<(u16, u8, BridgeId, u32, u8, u8, u8)>,
+    },
+    /// Set the MST region: name (`ops` or another), revision and one of a few VLAN maps.
+    SetRegion {
+        /// Use [`REGION`] (else `other`).
+        ours: bool,
+        /// Revision level.
+        revision: u16,
+        /// Which map.
+        map: u8,
+    },
+    /// Set an MSTI's bridge priority.
+    SetMstiPriority {
+        /// MSTID (1–3; 3 exists only with some maps).
+        mstid: u16,
+        /// Priority (any value: invalid ones are refused).
+        priority: u16,
+    },
+    /// Set a port's MSTI port priority and internal path cost.
+    SetMstiPort {
+        /// The port.
+        port: PortNo,
+        /// MSTID.
+        mstid: u16,
+        /// Port priority (any value: invalid ones are refused).
+        priority: u8,
+        /// Internal path cost (`None`: the CIST internal cost).
+        path_cost: Option<u32>,
+    },
 }
 
-/// A bridge with ports 1–6, links up at 1 Gb/s full duplex.
+/// The VLAN map number `n` of [`Op::SetRegion`].
+fn map(n: u8) -> crate::wire::VidToMstid {
+    let mut t = crate::wire::VidToMstid::all_cist();
+    for &(vid, mstid) in MAPS
+        .get(usize::from(n) % MAPS.len())
+        .copied()
+        .unwrap_or_default()
+    {
+        t.set(vid, mstid);
+    }
+    t
+}
+
+/// An MSTP bridge in region [`REGION`] (MSTIs 1 and 2) with ports 1–6, links up at 1 Gb/s
+/// full duplex.
 pub fn setup(now: Instant) -> Bridge {
     let mut cfg = BridgeConfig::new(OWN_ADDRESS);
     cfg.priority = 32768;
+    cfg.force_version = ForceVersion::Mstp;
     // The defaults are valid.
     let mut b = Bridge::build(cfg);
+    let _ = b.set_mst_region(REGION, 1, &map(0));
     for n in 1..=6u16 {
         let _ = b.add_port(now, PortNo(n), port_config(n));
         b.handle_link(
@@ -168,6 +245,71 @@ pub fn apply(b: &mut Bridge, now: Instant, op: &Op) {
             while b.poll_transmit(&mut buf).is_some() {}
             while b.poll_event().is_some() {}
         }
+        Op::Mst {
+            port,
+            cist,
+            same_region,
+            internal_cost,
+            cist_bridge_id,
+            hops,
+            mstis,
+        } => {
+            let msgs: Vec<crate::wire::MstiConfigMessage> = mstis
+                .iter()
+                .map(|&(mstid, flags, root, cost, bprio, pprio, hops)| {
+                    crate::wire::MstiConfigMessage {
+                        flags: BpduFlags::from_bits_retain(flags),
+                        regional_root_id: BridgeId::new(root.priority(), mstid, root.address()),
+                        internal_root_path_cost: cost,
+                        bridge_priority: bprio & 0xF0,
+                        port_priority: pprio & 0xF0,
+                        remaining_hops: hops,
+                    }
+                })
+                .collect();
+            let mut records = [0u8; 64 * crate::wire::bpdu::MSTI_LEN];
+            let n = crate::wire::MstiMessages::encode(&msgs, &mut records).unwrap_or(0);
+            let mcid = if *same_region {
+                *b.mst_config_id()
+            } else {
+                crate::wire::MstConfigId::new("elsewhere", 7, &map(0))
+            };
+            let bpdu = Bpdu::Mst(crate::wire::MstBpdu {
+                version: 3,
+                cist: *cist,
+                version_1_length: 0,
+                mcid,
+                cist_internal_root_path_cost: *internal_cost,
+                cist_bridge_id: *cist_bridge_id,
+                cist_remaining_hops: *hops,
+                mstis: records
+                    .get(..n)
+                    .and_then(|r| crate::wire::MstiMessages::new(r).ok())
+                    .unwrap_or(crate::wire::MstiMessages::EMPTY),
+            });
+            if let Ok(n) = BpduFrame::emit(REMOTE[1], &bpdu, &mut buf) {
+                let _ = b.handle_frame(now, *port, buf.get(..n).unwrap_or_default());
+            }
+        }
+        Op::SetRegion {
+            ours,
+            revision,
+            map: m,
+        } => {
+            let name = if *ours { REGION } else { "other" };
+            let _ = b.set_mst_region(name, *revision, &map(*m));
+        }
+        Op::SetMstiPriority { mstid, priority } => {
+            let _ = b.set_msti_priority(now, *mstid, *priority);
+        }
+        Op::SetMstiPort {
+            port,
+            mstid,
+            priority,
+            path_cost,
+        } => {
+            let _ = b.set_msti_port(now, *port, *mstid, *priority, *path_cost);
+        }
     }
 }
 
@@ -222,8 +364,80 @@ impl Bytes<'_> {
         BpduTime(u16::from(base.saturating_add(x % 8)) * 256 + u16::from(x >> 3) % 2 * 128)
     }
 
+    fn cist(&mut self) -> ConfigBpdu {
+        let flags = BpduFlags::from_bits_retain(self.u8());
+        let root = self.bridge();
+        let root_path_cost = u32::from(self.u8()) * 1000;
+        let bridge_id = self.bridge();
+        let port_id = PortId::new(128, u16::from(self.u8() % 8));
+        ConfigBpdu {
+            flags,
+            root_id: root,
+            root_path_cost,
+            bridge_id,
+            port_id,
+            message_age: self.secs(0),
+            max_age: self.secs(17),
+            hello_time: self.secs(1),
+            forward_delay: self.secs(12),
+        }
+    }
+
     fn op(&mut self, tag: u8) -> Op {
-        match tag % 12 {
+        match tag % 16 {
+            12 | 13 => {
+                let port = self.port();
+                let cist = self.cist();
+                let x = self.u8();
+                let internal_cost = u32::from(self.u8()) * 1000;
+                let cist_bridge_id = self.bridge();
+                let hops = self.u8() % 24;
+                let n = usize::from(x >> 5);
+                let mut mstis = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let y = self.u8();
+                    let mstid = 1 + u16::from(y % 3);
+                    let flags = self.u8();
+                    let root = self.bridge();
+                    let cost = u32::from(self.u8()) * 1000;
+                    let prio = self.u8();
+                    mstis.push((mstid, flags, root, cost, prio, prio << 4, (y >> 2) % 24));
+                }
+                Op::Mst {
+                    port,
+                    cist,
+                    same_region: x & 3 != 0,
+                    internal_cost,
+                    cist_bridge_id,
+                    hops,
+                    mstis,
+                }
+            }
+            14 => {
+                let x = self.u8();
+                match x % 8 {
+                    0 => Op::SetRegion {
+                        ours: x & 8 == 0,
+                        revision: u16::from(x >> 6),
+                        map: (x >> 4) % 4,
+                    },
+                    1..=3 => Op::SetMstiPriority {
+                        mstid: 1 + u16::from((x >> 3) % 3),
+                        priority: u16::from(self.u8()) << 8,
+                    },
+                    _ => {
+                        let port = self.port();
+                        let y = self.u8();
+                        Op::SetMstiPort {
+                            port,
+                            mstid: 1 + u16::from((x >> 3) % 3),
+                            priority: y & 0xF8,
+                            path_cost: (y & 1 != 0).then(|| u32::from(self.u8()) * 1000),
+                        }
+                    }
+                }
+            }
+            15 => Op::Timeout,
             0..=3 => {
                 let port = self.port();
                 let kind = self.u8() % 3;
@@ -295,6 +509,12 @@ impl Bytes<'_> {
                     PathCost::Fixed(u32::from(y) * 100 + 1)
                 } else {
                     PathCost::Auto
+                };
+                let z = self.u8();
+                cfg.internal_path_cost = match z % 4 {
+                    0 | 1 => None,
+                    2 => Some(PathCost::Auto),
+                    _ => Some(PathCost::Fixed(u32::from(z) * 1000)),
                 };
                 Op::SetPort { port, cfg }
             }

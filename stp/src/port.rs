@@ -175,6 +175,28 @@ pub enum TcmState {
     Active,
 }
 
+/// The CIST procedures that also act on every MSTI of the port when the CIST message came from
+/// outside the region (rcvdInternal FALSE), 802.1Q-2018 §13.29.15–§13.29.24.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub(crate) struct ExtRecord {
+    /// recordAgreement: the MSTIs' agreed and proposing take these values.
+    pub(crate) agreement: Option<(bool, bool)>,
+    /// recordProposal: the MSTIs' proposed takes this value.
+    pub(crate) proposed: Option<bool>,
+    /// setTcFlags (a TC flag from outside the region, or a TCN): rcvdTc for every MSTI.
+    pub(crate) tc: bool,
+    /// recordDispute: disputed set and agreed cleared for every MSTI.
+    pub(crate) dispute: bool,
+    /// recordMastered: mastered cleared for every MSTI.
+    pub(crate) clear_mastered: bool,
+}
+
+impl ExtRecord {
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// A per-port timer in the standard's sense: "zero" when stopped or expired.
 pub(crate) trait StdTimer {
     fn zero(&self, now: Instant) -> bool;
@@ -269,9 +291,26 @@ pub(crate) struct Port {
     pub(crate) rcvd_internal: bool,
     /// infoInternal (802.1Q-2022 §13.27.32): portPriority came from inside the region.
     pub(crate) info_internal: bool,
-    /// The port is Designated (or Master) on some MSTI: it sends periodically (802.1Q-2022
-    /// §13.32 TRANSMIT_PERIODIC, newInfoMsti).
-    pub(crate) msti_designated: bool,
+    /// InternalPortPathCost of the CIST (802.1Q-2018 §13.27.33): the cost added to the CIST
+    /// Internal Root Path Cost for information from inside the region.
+    pub(crate) internal_path_cost: u32,
+    /// newInfoMsti (802.1Q-2018 §13.27.42): some MSTI has new information to send.
+    pub(crate) new_info_msti: bool,
+    /// mstiDesignatedOrTCpropagatingRootPort (802.1Q-2018 §13.28.16).
+    pub(crate) msti_desig_or_tc_root: bool,
+    /// mstiMasterPort (802.1Q-2018 §13.28.17).
+    pub(crate) msti_master: bool,
+    /// Some MSTI of the port is not selected or has updtInfo: allTransmitReady (§13.28.3)
+    /// is false.
+    pub(crate) msti_not_ready: bool,
+    /// What the CIST Port Information machine did to every MSTI of the port for a message from
+    /// outside the region, for the bridge to apply.
+    pub(crate) ext: ExtRecord,
+    /// Never later than the earliest running timer of the port's MSTIs (an earlier, stale value
+    /// only causes a spurious wake-up).
+    pub(crate) msti_next: Option<Instant>,
+    /// Some MSTI machine of the port ran: `msti_next` must be recomputed.
+    pub(crate) msti_dirty: bool,
 
     pub(crate) edge_delay_while: Timer,
     pub(crate) fd_while: Timer,
@@ -385,7 +424,14 @@ impl Port {
             port_hops: 0,
             rcvd_internal: false,
             info_internal: false,
-            msti_designated: false,
+            internal_path_cost: path_cost,
+            new_info_msti: false,
+            msti_desig_or_tc_root: false,
+            msti_master: false,
+            msti_not_ready: false,
+            ext: ExtRecord::default(),
+            msti_next: None,
+            msti_dirty: true,
             edge_delay_while: Timer::STOPPED,
             fd_while: Timer::STOPPED,
             hello_when: Timer::STOPPED,

@@ -69,3 +69,73 @@ fn seeded_long_runs() {
         assert!(r.is_ok(), "seed {seed} failed");
     }
 }
+
+/// The op language reaches the MSTI machines: over seeded runs some MSTI port becomes Root,
+/// Alternate and Master, forwards, detects and propagates a topology change and flushes.
+#[test]
+fn ops_reach_the_msti_machines() {
+    use std::collections::BTreeSet;
+    use stp::{Event, PortState, Role};
+    let mut seen: BTreeSet<&'static str> = BTreeSet::new();
+    for seed in 0..40u64 {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let data: Vec<u8> = (0..4000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let mut b = setup(Instant::ZERO);
+        let mut now = Instant::ZERO;
+        for (delay, op) in decode_ops(&data) {
+            now += delay;
+            apply(&mut b, now, &op);
+            while let Some(e) = b.poll_event() {
+                match e {
+                    Event::PortRole { tree, role, .. } if tree > 0 => {
+                        seen.insert(match role {
+                            Role::Root => "root",
+                            Role::Alternate => "alternate",
+                            Role::Master => "master",
+                            Role::Designated => "designated",
+                            Role::Backup => "backup",
+                            Role::Disabled => "disabled",
+                        });
+                    }
+                    Event::PortState {
+                        tree,
+                        state: PortState::Forwarding,
+                        ..
+                    } if tree > 0 => {
+                        seen.insert("forwarding");
+                    }
+                    Event::TopologyChange { tree, detected, .. } if tree > 0 => {
+                        seen.insert(if detected {
+                            "tc detected"
+                        } else {
+                            "tc notified"
+                        });
+                    }
+                    Event::FlushFdb { tree, .. } if tree > 0 => {
+                        seen.insert("flush");
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for want in [
+        "root",
+        "alternate",
+        "master",
+        "designated",
+        "forwarding",
+        "tc detected",
+        "tc notified",
+        "flush",
+    ] {
+        assert!(seen.contains(want), "never saw MSTI {want}: {seen:?}");
+    }
+}

@@ -82,10 +82,51 @@ fn check_regions(net: &Net, kinds: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// MSTI 1 inside every group of same-region bridges joined by same-region links: one MSTI
+/// Every MSTI inside every group of same-region bridges joined by same-region links: one MSTI
 /// regional root (the group's best MSTI bridge identifier), agreed by all, the links forwarding
-/// at both ends form a spanning tree of the group, every link has one Designated end.
+/// at both ends form a spanning tree of the group, every link has one Designated end; and on
+/// every boundary port the MSTI role follows the CIST (Master for a CIST Root Port) with the
+/// CIST's forwarding state.
 fn check_mstis(net: &Net, kinds: &[u8]) -> Result<(), String> {
+    for mstid in [1, 2] {
+        check_msti(net, kinds, mstid)?;
+    }
+    let mut report = String::new();
+    for (b, k) in kinds.iter().enumerate() {
+        if *k > 1 {
+            continue;
+        }
+        let br = &net.bridges[b];
+        for p in br.ports() {
+            if !p.enabled || br.is_boundary_port(p.port) != Some(true) {
+                continue;
+            }
+            for mstid in [1, 2] {
+                let (role, state) = br.msti_port(p.port, mstid).unwrap();
+                let want = if p.role == stp::Role::Root {
+                    stp::Role::Master
+                } else {
+                    p.role
+                };
+                if role != want || state != p.state {
+                    report += &format!(
+                        "bridge {b} port {}: CIST {:?}/{:?}, MSTI {mstid} {role:?}/{state:?}\n",
+                        p.port.get(),
+                        p.role,
+                        p.state
+                    );
+                }
+            }
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report + &net.dump())
+    }
+}
+
+fn check_msti(net: &Net, kinds: &[u8], mstid: u16) -> Result<(), String> {
     let n = kinds.len();
     let mut comp: Vec<usize> = (0..n).collect();
     fn find(c: &mut [usize], x: usize) -> usize {
@@ -109,46 +150,47 @@ fn check_mstis(net: &Net, kinds: &[u8]) -> Result<(), String> {
         if !l.up || !internal(l.a.0, l.b.0) {
             continue;
         }
-        let (ra, sa) = net.bridges[l.a.0].msti_port(l.a.1, 1).unwrap();
-        let (rb, sb) = net.bridges[l.b.0].msti_port(l.b.1, 1).unwrap();
+        let (ra, sa) = net.bridges[l.a.0].msti_port(l.a.1, mstid).unwrap();
+        let (rb, sb) = net.bridges[l.b.0].msti_port(l.b.1, mstid).unwrap();
         if [ra, rb]
             .iter()
             .filter(|r| **r == stp::Role::Designated)
             .count()
             != 1
         {
-            report += &format!("MSTI 1 link {i}: roles {ra:?} {rb:?}\n");
+            report += &format!("MSTI {mstid} link {i}: roles {ra:?} {rb:?}\n");
         }
         let f = stp::PortState::Forwarding;
         if sa == f && sb == f {
             let (x, y) = (find(&mut fwd, l.a.0), find(&mut fwd, l.b.0));
             if x == y {
-                report += &format!("MSTI 1 link {i}: loop\n");
+                report += &format!("MSTI {mstid} link {i}: loop\n");
             }
             fwd[x] = y;
         }
     }
     for x in (0..n).filter(|&x| kinds[x] <= 1) {
-        let mx = net.bridges[x].msti(1).unwrap();
+        let mx = net.bridges[x].msti(mstid).unwrap();
         for y in 0..n {
             if find(&mut comp, y) != find(&mut comp, x) {
                 continue;
             }
-            let my = net.bridges[y].msti(1).unwrap();
+            let my = net.bridges[y].msti(mstid).unwrap();
             if mx.root_priority.regional_root != my.root_priority.regional_root {
-                report += &format!("MSTI 1: bridges {x} and {y} disagree on the root\n");
+                report += &format!("MSTI {mstid}: bridges {x} and {y} disagree on the root\n");
             }
             if find(&mut fwd, x) != find(&mut fwd, y) {
-                report += &format!("MSTI 1: bridges {x} and {y} not joined by the tree\n");
+                report += &format!("MSTI {mstid}: bridges {x} and {y} not joined by the tree\n");
             }
         }
         let best = (0..n)
             .filter(|&y| find(&mut comp, y) == find(&mut comp, x))
-            .map(|y| net.bridges[y].msti(1).unwrap().bridge_id)
+            .map(|y| net.bridges[y].msti(mstid).unwrap().bridge_id)
             .min()
             .unwrap();
         if mx.root_priority.regional_root != best {
-            report += &format!("MSTI 1: bridge {x}: root is not the best of its region part\n");
+            report +=
+                &format!("MSTI {mstid}: bridge {x}: root is not the best of its region part\n");
         }
     }
     if report.is_empty() {
@@ -176,6 +218,7 @@ fn scenario(seed: u64) {
     });
     let mut table = VidToMstid::all_cist();
     table.set(100, 1);
+    table.set(200, 2);
     for (i, k) in kinds.iter().enumerate() {
         match k {
             0 => net.bridges[i].set_mst_region("A", 1, &table).unwrap(),
@@ -185,9 +228,11 @@ fn scenario(seed: u64) {
     }
     for (i, k) in kinds.iter().enumerate() {
         if *k <= 1 {
-            let prio = (rng.below(16) as u16) * 4096;
             let now = net.now;
-            net.bridges[i].set_msti_priority(now, 1, prio).unwrap();
+            for mstid in [1, 2] {
+                let prio = (rng.below(16) as u16) * 4096;
+                net.bridges[i].set_msti_priority(now, mstid, prio).unwrap();
+            }
         }
     }
     for i in 1..n {
@@ -269,10 +314,24 @@ fn scenario(seed: u64) {
 
 #[test]
 fn random_networks_with_mst_regions() {
-    let seeds: Vec<u64> = match std::env::var("STP_SEED") {
-        Ok(s) => vec![s.parse().unwrap()],
-        Err(_) => (5000..5080).collect(),
+    // `STP_SEED=<n>` reruns one seed, `STP_SEEDS=<from>..<to>` a range.
+    let seeds: Vec<u64> = match (std::env::var("STP_SEED"), std::env::var("STP_SEEDS")) {
+        (Ok(s), _) => vec![s.parse().unwrap()],
+        (_, Ok(r)) => {
+            let (a, b) = r.split_once("..").unwrap();
+            (a.parse().unwrap()..b.parse().unwrap()).collect()
+        }
+        _ => (5000..5080).collect(),
     };
+    if std::env::var("STP_KEEP_GOING").is_ok() {
+        // Survey mode: run every seed, list the failing ones.
+        let failed: Vec<u64> = seeds
+            .into_iter()
+            .filter(|&s| std::panic::catch_unwind(|| scenario(s)).is_err())
+            .collect();
+        assert!(failed.is_empty(), "failing seeds: {failed:?}");
+        return;
+    }
     for seed in seeds {
         scenario(seed);
     }

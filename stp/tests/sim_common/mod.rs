@@ -212,7 +212,7 @@ impl Net {
             w.push_back(self.now);
             assert!(
                 w.len() <= hold + 1,
-                "bridge {b} port {} sent {} BPDUs within 1 s",
+                "bridge {b} port {} sent {} BPDUs within 1 s: {w:?}",
                 t.port.get(),
                 w.len()
             );
