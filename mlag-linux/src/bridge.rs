@@ -4,8 +4,8 @@
 //! | call | this kernel (bridge, veth; no bonding, no 802.1Q, no netfilter) | a full kernel |
 //! |---|---|---|
 //! | `transmit` | `send` on the port's AF_PACKET socket (bypasses the bridge) | the same |
-//! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` so nothing else touches it. Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
-//! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is blocked (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
+//! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / listening — see `DISCARDING` for why not blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` (its user-space STP mode exists only in the initial network namespace) and still rewrites a port's state on carrier changes, so the daemon re-applies its state after each (`LinuxBridge::link_changed`). Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
+//! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is discarding (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
 //! | `fdb_add` / `fdb_remove` | a static entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NUD_NOARP`, `NTF_MASTER`, `NDA_MASTER`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port | the same, with `NDA_VLAN` per VLAN, on the bond device |
 //! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN |
 //! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
@@ -81,9 +81,16 @@ pub struct LinuxBridge {
     log: bool,
 }
 
+/// The kernel state that discards: `listening`. Not `blocking`: with `stp_state 0` the kernel
+/// runs `br_port_state_selection` after every state write and on every carrier change, and it
+/// makes every *blocking* port forwarding at once (`br_make_forwarding` moves only blocking
+/// ports, and with no STP every port is designated); `listening` forwards nothing, learns
+/// nothing, and is left alone.
+const DISCARDING: BridgePortState = BridgePortState::Listening;
+
 fn kernel_state(s: PortState) -> BridgePortState {
     match s {
-        PortState::Discarding => BridgePortState::Blocking,
+        PortState::Discarding => DISCARDING,
         PortState::Learning => BridgePortState::Learning,
         PortState::Forwarding => BridgePortState::Forwarding,
     }
@@ -92,13 +99,13 @@ fn kernel_state(s: PortState) -> BridgePortState {
 impl LinuxBridge {
     /// Takes over the kernel bridge of `cfg`'s MLAG bridge: creates it if needed (kernel STP
     /// off), enslaves and brings up every ethernet interface that is a bridge port or a slave
-    /// of a bridged bond, and sets every port blocking. `ports` are the opened kernel ports by
+    /// of a bridged bond, and sets every port discarding. `ports` are the opened kernel ports by
     /// host port number. `stp_default` is the state of ports the coordinator does not drive
     /// (see `--assume-loop-free`).
     ///
     /// # Errors
     /// The bridge could not be created or a port not enslaved: nothing is half-applied in
-    /// the sense that every port stays blocking.
+    /// the sense that every port stays discarding.
     pub fn new(
         cfg: &ValidConfig,
         ports: BTreeMap<PortNo, KernelPort>,
@@ -124,7 +131,7 @@ impl LinuxBridge {
         // Block every port before it joins the bridge: nothing forwards until the coordinator
         // (or the loop-free assumption) says so.
         for kp in ports.values() {
-            let _ = rtnl.set_port_state(kp.index, BridgePortState::Blocking);
+            let _ = rtnl.set_port_state(kp.index, DISCARDING);
         }
         let index = rtnl
             .ensure_bridge(&bridge.name, bridge.mac.0)
@@ -132,8 +139,9 @@ impl LinuxBridge {
         for kp in ports.values() {
             rtnl.set_master(kp.index, index)
                 .map_err(|e| format!("{}: enslaving to {}: {e}", kp.name, bridge.name))?;
-            rtnl.set_port_state(kp.index, BridgePortState::Blocking)
-                .map_err(|e| format!("{}: blocking: {e}", kp.name))?;
+            // Refused (ENETDOWN) while the carrier is down: the kernel holds the port
+            // disabled then, and `link_changed` re-applies the state when it comes up.
+            let _ = rtnl.set_port_state(kp.index, DISCARDING);
             rtnl.set_up(kp.index)
                 .map_err(|e| format!("{}: up: {e}", kp.name))?;
         }
@@ -184,6 +192,18 @@ impl LinuxBridge {
         Ok(me)
     }
 
+    /// A kernel port's carrier changed. The kernel bridge moves a port to `disabled` when its
+    /// carrier drops and — with `stp_state 0` — straight to `forwarding` when it returns
+    /// (`br_port_state_selection`; the user-space STP mode that would leave states alone is
+    /// only offered in the initial network namespace, through `/sbin/bridge-stp`), so the
+    /// daemon re-applies its state after every change. Between the carrier returning and this
+    /// call (the rtnetlink notification's latency) the port forwards; the port's LACP state
+    /// is not collecting then, so the client does not send on it yet.
+    pub fn link_changed(&mut self, port: PortNo) {
+        self.applied.remove(&port);
+        self.refresh(port);
+    }
+
     /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
     pub fn has_backup_port(&self) -> bool {
         self.backup_port
@@ -214,7 +234,7 @@ impl LinuxBridge {
         self.fdb.len()
     }
 
-    /// SIGTERM: withdraws every FDB entry the daemon programmed and blocks every port.
+    /// SIGTERM: withdraws every FDB entry the daemon programmed and sets every port discarding.
     pub fn shutdown(&mut self) {
         let keys: Vec<_> = self.fdb.keys().copied().collect();
         for (vid, mac) in keys {
@@ -222,8 +242,8 @@ impl LinuxBridge {
         }
         let ports: Vec<(PortNo, u32)> = self.ports.iter().map(|(p, k)| (*p, k.index)).collect();
         for (p, index) in ports {
-            self.netlink(|r| r.set_port_state(index, BridgePortState::Blocking));
-            self.applied.insert(p, BridgePortState::Blocking);
+            self.netlink(|r| r.set_port_state(index, DISCARDING));
+            self.applied.insert(p, DISCARDING);
         }
     }
 
@@ -258,7 +278,7 @@ impl LinuxBridge {
                     (PortState::Forwarding | PortState::Learning, true, _) => {
                         BridgePortState::Learning
                     }
-                    _ => BridgePortState::Blocking,
+                    _ => DISCARDING,
                 }
             }
             None if port == self.peer_port => kernel_state(

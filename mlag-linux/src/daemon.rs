@@ -11,6 +11,7 @@ use pnet_datalink::Channel;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -34,6 +35,8 @@ pub struct Args {
     pub reload_delay: Duration,
     /// Log dataplane changes and ICCP events to stderr.
     pub verbose: bool,
+    /// The backup keepalive path: (local UDP address, peer's UDP address).
+    pub backup: Option<(SocketAddr, SocketAddr)>,
 }
 
 /// Reads, parses and validates the configuration file; errors name the line.
@@ -60,6 +63,7 @@ enum Input {
     /// (kernel index, carrier up) from rtnetlink, or from the initial sysfs read.
     Link(u32, bool),
     Client(UnixStream),
+    Backup(Vec<u8>),
     Signal,
 }
 
@@ -165,7 +169,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut own: Vec<MacAddr> = cfg.interfaces().iter().map(|i| i.mac).collect();
     own.extend(cfg.bridge_mac());
     let names = kernel_ports(&cfg);
-    // Signals first, so a SIGTERM during set-up still leaves the ports blocking.
+    // Signals first: a SIGTERM during set-up is handled once the loop runs.
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
@@ -229,12 +233,39 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         });
     }
+    let backup = match args.backup {
+        Some((local, peer)) => {
+            let sock = UdpSocket::bind(local).map_err(|e| format!("backup {local}: {e}"))?;
+            sock.connect(peer)
+                .map_err(|e| format!("backup {peer}: {e}"))?;
+            let rx_sock = sock.try_clone().map_err(|e| format!("backup: {e}"))?;
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                loop {
+                    match rx_sock.recv(&mut buf) {
+                        Ok(n) => {
+                            let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
+                            if tx.send(Input::Backup(bytes)).is_err() {
+                                return;
+                            }
+                        }
+                        // ECONNREFUSED while the peer's daemon is down: keep listening.
+                        Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                    }
+                }
+            });
+            Some(sock)
+        }
+        None => None,
+    };
     let clock = std::time::Instant::now();
     let now = || {
         l2_types::Instant::from_nanos(u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX))
     };
     let mut opts = Options::new(seed());
     opts.reload_delay = args.reload_delay;
+    opts.backup = backup.is_some();
     let mut c = Coordinator::new(cfg, dp, &opts, now()).map_err(|e| e.to_string())?;
     for (port, name) in &names {
         let link = netlink::carrier(name).map_or(LinkState::Down, |speed| LinkState::Up {
@@ -244,11 +275,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         c.handle_link(now(), *port, link);
     }
     println!("mlagd: running ({} ports)", names.len());
-    let result = event_loop(&mut c, &rx, &by_index, &names, args, &now);
+    let result = event_loop(&mut c, &rx, &by_index, &names, args, backup.as_ref(), &now);
     c.dataplane_mut().shutdown();
     let _ = std::fs::remove_file(&args.socket);
     println!(
-        "mlagd: stopped; FDB entries withdrawn, {} ports blocking",
+        "mlagd: stopped; FDB entries withdrawn, {} ports discarding",
         c.dataplane().ports().len()
     );
     result
@@ -260,8 +291,10 @@ fn event_loop(
     by_index: &BTreeMap<u32, PortNo>,
     names: &[(PortNo, String)],
     args: &Args,
+    backup: Option<&UdpSocket>,
     now: &dyn Fn() -> l2_types::Instant,
 ) -> Result<(), String> {
+    let mut buf = vec![0u8; 2048];
     loop {
         let wait = c
             .poll_timeout()
@@ -286,15 +319,22 @@ fn event_loop(
                         LinkState::Down
                     };
                     c.handle_link(now(), *port, link);
+                    c.dataplane_mut().link_changed(*port);
                 }
             }
             Ok(Input::Client(s)) => serve(c, s),
+            Ok(Input::Backup(b)) => c.handle_backup(now(), &b),
             Ok(Input::Signal) => return Ok(()),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return Err("every input thread ended".into()),
         }
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
+        }
+        while let Some(n) = c.poll_backup_transmit(&mut buf) {
+            if let (Some(sock), Some(b)) = (backup, buf.get(..n)) {
+                let _ = sock.send(b);
+            }
         }
         if args.verbose {
             for e in c.take_events() {

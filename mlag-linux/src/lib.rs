@@ -44,7 +44,7 @@
 //!
 //! # STP until the coordinator drives it
 //! The coordinator does not run STP yet (issue 6 is wiring it in); it sets only the peer-port
-//! forwarding. A port the coordinator never sets stays **blocking**, which is safe but
+//! forwarding. A port the coordinator never sets stays **discarding**, which is safe but
 //! forwards nothing; `--assume-loop-free` starts such ports forwarding instead, for a lab whose
 //! topology has no loop besides the MLAG itself (the lab uses it). The kernel bridge runs with
 //! `stp_state 0` in both cases: the daemon owns the port states. Note that a kernel bridge with
@@ -60,7 +60,10 @@
 //!
 //! # SIGTERM
 //! The daemon withdraws every FDB entry it programmed and sets every bridge port it manages
-//! to blocking, then removes its socket and exits 0.
+//! discarding (`listening`: see [`bridge`] for why not `blocking`), then removes its socket and
+//! exits 0. The kernel moves a port back to forwarding by itself when its carrier goes down and
+//! up again with no daemon running; a host that must stay safe across that unenslaves the
+//! ports (not done: the issue asks for ports left in the bridge).
 #![forbid(unsafe_code)]
 
 pub mod bridge;

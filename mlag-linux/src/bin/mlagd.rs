@@ -1,7 +1,7 @@
 //! `mlagd`: the reference MLAG host on Linux. See the `mlag_linux` crate docs.
 //!
 //! ```text
-//! mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [-v]
+//! mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [--backup LOCAL:PORT,PEER:PORT] [-v]
 //! ```
 
 use mlag_linux::daemon::{self, Args, DEFAULT_SOCKET};
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [-v]";
+const USAGE: &str = "usage: mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [--backup LOCAL:PORT,PEER:PORT] [-v]";
 
 fn parse_args() -> Result<Args, String> {
     let mut config = None;
@@ -20,6 +20,7 @@ fn parse_args() -> Result<Args, String> {
         assume_loop_free: false,
         reload_delay: mlag_core::coordinator::RELOAD_DELAY_DEFAULT,
         verbose: false,
+        backup: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -36,6 +37,20 @@ fn parse_args() -> Result<Args, String> {
                     Duration::try_from_secs_f64(s).map_err(|_| format!("--reload-delay: `{v}`"))?;
             }
             "-v" | "--verbose" => a.verbose = true,
+            "--backup" => {
+                // LOCAL_ADDR:PORT,PEER_ADDR:PORT
+                let v = value()?;
+                let (l, p) = v
+                    .split_once(',')
+                    .ok_or_else(|| format!("--backup: `{v}` is not LOCAL,PEER"))?;
+                let l = l
+                    .parse()
+                    .map_err(|_| format!("--backup: `{l}` is not ADDR:PORT"))?;
+                let p = p
+                    .parse()
+                    .map_err(|_| format!("--backup: `{p}` is not ADDR:PORT"))?;
+                a.backup = Some((l, p));
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
