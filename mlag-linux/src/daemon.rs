@@ -295,6 +295,12 @@ fn event_loop(
     now: &dyn Fn() -> l2_types::Instant,
 ) -> Result<(), String> {
     let mut buf = vec![0u8; 2048];
+    // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
+    // than the carrier (flags, MTU, statistics); only carrier changes are link events.
+    let mut carrier: BTreeMap<u32, bool> = names
+        .iter()
+        .filter_map(|(_, n)| Some((netlink::ifindex(n)?, netlink::carrier(n).is_some())))
+        .collect();
     loop {
         let wait = c
             .poll_timeout()
@@ -305,7 +311,8 @@ fn event_loop(
         match rx.recv_timeout(wait) {
             Ok(Input::Frame(port, f)) => c.handle_frame(now(), port, &f),
             Ok(Input::Link(index, up)) => {
-                if let Some(port) = by_index.get(&index) {
+                let changed = carrier.insert(index, up) != Some(up);
+                if let Some(port) = by_index.get(&index).filter(|_| changed) {
                     let name = names
                         .iter()
                         .find(|(p, _)| p == port)
@@ -337,8 +344,9 @@ fn event_loop(
             }
         }
         if args.verbose {
+            let t = now();
             for e in c.take_events() {
-                eprintln!("mlagd: iccp {e:?}");
+                eprintln!("mlagd: t={t} iccp {e:?}");
             }
         } else {
             let _ = c.take_events();

@@ -278,7 +278,11 @@ impl LinkEvents {
             }
             off += len;
             match msg.payload {
-                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m)) => {
+                // The bridge also announces every port-state write as an AF_BRIDGE
+                // RTM_NEWLINK: those are our own writes echoed back, not link changes.
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m))
+                    if m.header.interface_family != AddressFamily::Bridge =>
+                {
                     let up = m.header.flags.contains(LinkFlags::LowerUp)
                         && m.header.flags.contains(LinkFlags::Up);
                     out.push((m.header.index, up));
