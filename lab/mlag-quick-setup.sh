@@ -101,6 +101,15 @@ ovs_vsctl c add-bond br0 bond0 c-p1 c-p2 lacp=active bond_mode=balance-slb \
   other_config:bond-rebalance-interval=0
 ovs_vsctl c add-port br0 c-h
 
+# Capture what our daemons send (LACP towards the client, ICCP over the peer-link), for tshark.
+CAPTURE=0
+if command -v tcpdump >/dev/null && command -v tshark >/dev/null; then
+  CAPTURE=1
+  lab_bg ip netns exec $P1 tcpdump -i sfp2 -w $WORK/p1-sfp2.pcap -U -s 0 ether src 02:00:00:00:01:02 2>/dev/null
+  lab_bg ip netns exec $P1 tcpdump -i sfp1 -w $WORK/p1-sfp1.pcap -U -s 0 ether proto 0x88b5 2>/dev/null
+  sleep 0.5
+fi
+
 T0=$SECONDS
 start_peer 1
 start_peer 2
@@ -147,6 +156,14 @@ pings_ok() { # pings_ok NS DST: 3 replies, no DUP
 }
 all_pings() { pings_ok $HC 10.0.0.1 && pings_ok $HC 10.0.0.2 && pings_ok $H1 10.0.0.2; }
 check "hosts ping each other (client<->peer1's host, client<->peer2's host, across the peer-link), no DUPs" wait_for 20 all_pings
+if ! all_pings; then
+  for pair in "$HC 10.0.0.1" "$HC 10.0.0.2" "$H1 10.0.0.2"; do
+    set -- $pair; echo "  ping $1 -> $2: $(ip netns exec $1 ping -c 5 -i 0.2 -W 1 $2 2>&1 | grep -E 'transmitted|DUP' | head -2 | tr '\n' ' ')"
+  done
+  for n in $P1 $P2; do echo "  fdb $n:"; ip netns exec $n bridge fdb show br bridge1 | grep -v permanent | sed 's/^/    /'; ip -n $n -d link show | grep -o '^[0-9]*: [a-z0-9]*\|bridge_slave state [a-z]*' | paste - - | sed 's/^/    /'; done
+  ovs_appctl c bond/show bond0 | sed 's/^/    /'
+  ovs_appctl c fdb/show br0 | sed 's/^/    /'
+fi
 
 # Failover: kill Peer1's daemon (a crash: SIGKILL) during a fast ping from the client's host to
 # Peer2's host; the gap is the number of lost echoes times the interval.
@@ -276,6 +293,27 @@ if [ $FAIL != 0 ]; then
   echo "--- peer2 log"; tail -40 $WORK/peer2.log
   echo "--- OVS"; ovs_appctl c lacp/show bond0; ovs_log c 20
 fi
+if [ $CAPTURE = 1 ]; then
+  sleep 0.3
+  lacp_ok() {
+    local n bad sys
+    n=$(tshark -r $WORK/p1-sfp2.pcap -Y lacp 2>/dev/null | wc -l)
+    bad=$(tshark -r $WORK/p1-sfp2.pcap -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l)
+    sys=$(tshark -r $WORK/p1-sfp2.pcap -Y lacp -T fields -e lacp.actor.sysid 2>/dev/null | sort | uniq -c | sort -rn | head -1)
+    echo "  tshark, peer1 sfp2: $n LACPDUs, $bad malformed, most frequent actor system: $sys"
+    [ "$n" -gt 10 ] && [ "$bad" = 0 ] && echo "$sys" | grep -q "$SYSID"
+  }
+  check "capture: our LACPDUs decode in tshark, none malformed, actor system = the MLAG system-id" lacp_ok
+  iccp_ok() {
+    local n
+    n=$(tshark -r $WORK/p1-sfp1.pcap -Y 'eth.dst == 01:80:c2:00:00:0e && eth.type == 0x88b5' 2>/dev/null | wc -l)
+    echo "  tshark, peer1 sfp1: $n ICCP frames (tshark has no ICCP-over-L2 dissector: counted, not decoded)"
+    [ "$n" -gt 10 ]
+  }
+  check "capture: ICCP frames on the peer-link" iccp_ok
+  [ -n "${LAB_LOGS:-}" ] && mkdir -p "$LAB_LOGS" && cp $WORK/*.pcap "$LAB_LOGS/"
+fi
+
 # LAB_LOGS=DIR keeps the daemons' logs.
 [ -n "${LAB_LOGS:-}" ] && mkdir -p "$LAB_LOGS" && cp $WORK/peer*.log $WORK/*.rsc "$LAB_LOGS/"
 echo "lab time: $((SECONDS - T0)) s"

@@ -4,10 +4,10 @@
 //! The protocol is one line: the client sends `monitor\n`, the daemon writes the text as
 //! RouterOS prints it and closes the connection.
 
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::time::Duration;
 
 /// The socket `mlagd` listens on unless told otherwise.
 pub(crate) const DEFAULT_SOCKET: &str = "/run/mlagd.sock";

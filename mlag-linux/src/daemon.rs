@@ -3,19 +3,20 @@
 use crate::bridge::{KernelPort, LinuxBridge};
 use crate::netlink::{self, LinkEvents};
 use crate::routeros;
+use core::fmt::Write as _;
+use core::net::SocketAddr;
+use core::time::Duration;
 use l2_types::{MacAddr, PortNo};
 use mlag_core::config::{IfKind, ValidConfig};
 use mlag_core::coordinator::{Coordinator, LinkState, Options};
 use mlag_core::dataplane::PortState;
 use pnet_datalink::Channel;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
 
 /// Default path of the monitor socket.
 pub const DEFAULT_SOCKET: &str = "/run/mlagd.sock";
@@ -190,7 +191,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            while let Ok(v) = events.next() {
+            while let Ok(v) = events.receive() {
                 for (index, up) in v {
                     if tx.send(Input::Link(index, up)).is_err() {
                         return;
@@ -297,6 +298,7 @@ fn event_loop(
     let mut buf = vec![0u8; 2048];
     // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
     // than the carrier (flags, MTU, statistics); only carrier changes are link events.
+    let mut lacp_seen: BTreeMap<PortNo, String> = BTreeMap::new();
     let mut carrier: BTreeMap<u32, bool> = names
         .iter()
         .filter_map(|(_, n)| Some((netlink::ifindex(n)?, netlink::carrier(n).is_some())))
@@ -344,6 +346,26 @@ fn event_loop(
             }
         }
         if args.verbose {
+            // LACP per member: log every change of what a `lacp/show` would print.
+            for st in c.lacp().ports() {
+                let line = format!(
+                    "mux={:?} selected={:?} actor={}/{:#06x}/{} {} partner={}/{:#06x}/{} {} loopback={}",
+                    st.mux_state,
+                    st.selected,
+                    st.actor.system,
+                    st.actor.port,
+                    st.actor.key,
+                    String::from_utf8_lossy(&st.actor.state.compact()),
+                    st.partner.system,
+                    st.partner.port,
+                    st.partner.key,
+                    String::from_utf8_lossy(&st.partner.state.compact()),
+                    st.loopback,
+                );
+                if lacp_seen.insert(st.port, line.clone()).as_ref() != Some(&line) {
+                    eprintln!("mlagd: t={} lacp port {}: {line}", now(), st.port.0);
+                }
+            }
             let t = now();
             for e in c.take_events() {
                 eprintln!("mlagd: t={t} iccp {e:?}");

@@ -213,9 +213,7 @@ pub fn ifindex(name: &str) -> Option<u32> {
 
 /// The MAC of interface `name` (from sysfs).
 pub fn mac_of(name: &str) -> Option<l2_types::MacAddr> {
-    if ifindex(name).is_none() {
-        return None;
-    }
+    ifindex(name)?;
     std::fs::read_to_string(format!("/sys/class/net/{name}/address"))
         .ok()?
         .trim()
@@ -261,7 +259,7 @@ impl LinkEvents {
     ///
     /// # Errors
     /// A socket error.
-    pub fn next(&mut self) -> io::Result<Vec<(u32, bool)>> {
+    pub fn receive(&mut self) -> io::Result<Vec<(u32, bool)>> {
         let n = self.sock.recv(&mut &mut self.buf[..], 0)?;
         let mut out = Vec::new();
         let mut off = 0;

@@ -52,7 +52,7 @@ impl fmt::Display for ParseError {
     }
 }
 
-impl std::error::Error for ParseError {}
+impl core::error::Error for ParseError {}
 
 /// A parsed file: the configuration and, for error messages, the line that declared each
 /// object.

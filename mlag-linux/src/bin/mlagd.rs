@@ -4,10 +4,10 @@
 //! mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [--backup LOCAL:PORT,PEER:PORT] [-v]
 //! ```
 
+use core::time::Duration;
 use mlag_linux::daemon::{self, Args, DEFAULT_SOCKET};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 const USAGE: &str = "usage: mlagd --config FILE [--check] [--socket PATH] [--assume-loop-free] [--reload-delay SECS] [--backup LOCAL:PORT,PEER:PORT] [-v]";
 
