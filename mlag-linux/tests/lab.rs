@@ -29,7 +29,10 @@ fn routeros_quick_setup_with_open_vswitch_client() {
     println!("{stdout}\n{stderr}");
     let required = std::env::var("MLAG_REQUIRE_REAL_PEERS").is_ok_and(|v| v == "1");
     match out.status.code() {
-        Some(0) => assert!(stdout.contains("ALL CHECKS PASSED") && !stdout.contains("FAIL:")),
+        // `XFAIL:` lines (known gaps outside the host) are reported, not failures.
+        Some(0) => assert!(
+            stdout.contains("ALL CHECKS PASSED") && !stdout.lines().any(|l| l.starts_with("FAIL:"))
+        ),
         Some(77) if !required => {
             eprintln!("MLAG lab SKIPPED: {}", stdout.trim());
         }
