@@ -32,6 +32,7 @@ TAG=$$
 P1=mlag-p1-$TAG P2=mlag-p2-$TAG C=mlag-c-$TAG H1=mlag-h1-$TAG H2=mlag-h2-$TAG HC=mlag-hc-$TAG
 FAIL=0
 SYSID=02:00:00:00:01:00
+PY=$(command -v /usr/bin/python3 || command -v python3 || true)
 
 lab_ns $P1 || lab_skip "cannot create network namespaces"
 for n in $P2 $C $H1 $H2 $HC; do lab_ns $n; done
@@ -118,7 +119,7 @@ monitor() { # monitor N: `mlag monitor` of peer N
   if [ -n "$MLAG" ] && [ -x "$MLAG" ]; then
     "$MLAG" monitor --socket $WORK/peer$1.sock
   else
-    /usr/bin/python3 -c 'import socket,sys
+    "$PY" -c 'import socket,sys
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"monitor\n")
 print(b"".join(iter(lambda: s.recv(4096), b"")).decode(), end="")' $WORK/peer$1.sock
   fi
@@ -240,7 +241,7 @@ check "Peer1 back: connected, both links attached" wait_for 30 eval 'connected &
 # addresses, from the client's side and over the peer-link): the daemon survives and the pair
 # stays (or comes back) connected with both links attached.
 garbage() { # garbage NS IFACE COUNT
-  ip netns exec "$1" /usr/bin/python3 - "$2" "$3" <<'PY'
+  ip netns exec "$1" "$PY" - "$2" "$3" <<'PY'
 import os, random, socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
@@ -250,16 +251,25 @@ types = [b"\x88\x09\x01\x01", b"\x00\x26\x42\x42\x03", b"\x88\xb5", b"\x88\x09\x
 for i in range(int(sys.argv[2])):
     body = rnd.choice(types) + os.urandom(rnd.randint(0, 120))
     frame = rnd.choice(dsts) + bytes.fromhex("02deadbeef%02x" % (i % 256)) + body
-    s.send(frame[: rnd.randint(6, len(frame))] if i % 5 == 0 else frame)
+    try:
+        s.send(frame[: rnd.randint(6, len(frame))] if i % 5 == 0 else frame)
+    except OSError:
+        pass  # the kernel refuses frames shorter than an Ethernet header
 PY
 }
-garbage $C c-p2 500
-garbage $P1 sfp1 500
-garbage $C c-p1 500
-alive() { kill -0 ${PEER_PID[1]} 2>/dev/null && kill -0 ${PEER_PID[2]} 2>/dev/null; }
-check "garbage frames: both daemons alive" alive
-check "garbage frames: connected, both links attached" wait_for 20 eval 'connected && both_attached'
-echo "  peer2 counters after garbage: $(monitor 2 | grep -c .) monitor lines; log: $(grep -c . $WORK/peer2.log) lines"
+if [ -n "$PY" ]; then
+  garbage $C c-p2 500
+  garbage $P1 sfp1 500
+  garbage $C c-p1 500
+  alive() { kill -0 ${PEER_PID[1]} 2>/dev/null && kill -0 ${PEER_PID[2]} 2>/dev/null; }
+  check "garbage frames: both daemons alive" alive
+  check "garbage frames: connected, both links attached" wait_for 20 eval 'connected && both_attached'
+else
+  echo "FAIL: garbage frames: no python3 to send them"; FAIL=1
+fi
+echo "  peer2 after garbage: $(monitor 2 | grep rx-control)"
+check "garbage frames: counted by peer2 (rejected ICCP, runts or non-control)" eval \
+  'monitor 2 | grep rx-control | grep -qv "iccp-rejected=0 .*not-control=0 runts=0"'
 
 # Peer-port cut with the backup keepalive alive: the secondary takes its MLAG half out.
 SEC=2; [ "$(field 1 active-role)" = secondary ] && SEC=1

@@ -406,6 +406,21 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
     if let Some(p) = &m.peer {
         let _ = writeln!(out, "         peer: {} {}", p.name, mac_upper(p.bridge_mac));
     }
+    let d = m.demux;
+    let _ = writeln!(
+        out,
+        "   rx-control: iccp={} iccp-rejected={} iccp-off-peer-port={} lacp={} lacp-held={} lacp-not-slave={} bpdu={} bpdu-on-peer-port={} not-control={} runts={}",
+        d.iccp,
+        d.iccp_rejected,
+        d.iccp_off_peer_port,
+        d.lacp,
+        d.lacp_held,
+        d.lacp_not_slave,
+        d.bpdu,
+        d.bpdu_on_peer_port,
+        d.not_control,
+        d.runts,
+    );
     let cfg = c.config();
     for b in cfg.bonds() {
         let ports: Vec<_> = b
