@@ -64,6 +64,18 @@
 //! exits 0. The kernel moves a port back to forwarding by itself when its carrier goes down and
 //! up again with no daemon running; a host that must stay safe across that unenslaves the
 //! ports (not done: the issue asks for ports left in the bridge).
+//!
+//! # What the lab shows (`lab/mlag-quick-setup.sh`, Open vSwitch as the client)
+//! Both peers connect, elect one primary, share the system-id; OVS attaches both members to
+//! one aggregator with that system-id as partner; hosts ping across the pair; Peer1's daemon
+//! killed or powered off → the client keeps its bond on Peer2's link; Peer1 restarted →
+//! rejoins; peer-port cut with the backup keepalive alive → the secondary takes its half out;
+//! garbage on every port is counted and survived; SIGTERM leaves the ports discarding. Known
+//! gaps of the coordinator (not of this host), reported by the lab: a rejoining peer heard on
+//! the backup path before ICCP connects makes the survivor isolate its half for about a second;
+//! a peer that dies with the peer-port makes the secondary isolate its half until the backup
+//! path times out (2–3 s with `heartbeat=1s`), although the client's LACP already shows the
+//! primary's half gone.
 #![forbid(unsafe_code)]
 
 pub mod bridge;
