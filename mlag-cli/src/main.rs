@@ -3,6 +3,8 @@
 //! Adding a subcommand = one variant of [`Command`] (with its `Args` struct) and one `run_*`
 //! function called from [`main`]'s match.
 
+mod monitor;
+
 use clap::{Args, Parser, Subcommand};
 use mlag_cli::{decode_capture, demo, pcap, text};
 use std::io::{BufWriter, Write};
@@ -24,6 +26,16 @@ enum Command {
     Decode(DecodeArgs),
     /// The RouterOS MLAG Quick setup in virtual time: monitors, then a failover.
     Demo(DemoArgs),
+    /// Ask a running `mlagd` for `/interface bridge mlag monitor` and its bonds' state.
+    Monitor(MonitorArgs),
+}
+
+/// Arguments of `mlag monitor`.
+#[derive(Debug, Args)]
+struct MonitorArgs {
+    /// mlagd's Unix socket.
+    #[arg(long, default_value = monitor::DEFAULT_SOCKET)]
+    socket: PathBuf,
 }
 
 /// Arguments of `mlag demo`.
@@ -68,6 +80,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => run_decode(&args),
         Command::Demo(args) => run_demo(&args),
+        Command::Monitor(args) => run_monitor(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,6 +100,14 @@ fn main() -> ExitCode {
 
 /// A failure that makes `mlag` exit non-zero: only I/O errors and unreadable files.
 type CliError = Box<dyn core::error::Error>;
+
+fn run_monitor(args: &MonitorArgs) -> Result<(), CliError> {
+    let text = monitor::fetch(&args.socket)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
 
 fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
     if args.scenario == "lacp-pair" {

@@ -1,0 +1,41 @@
+//! `mlag monitor`: asks a running `mlagd` for `/interface bridge mlag monitor` (and the bonds'
+//! `/interface bonding monitor`) over its Unix socket and prints the answer.
+//!
+//! The protocol is one line: the client sends `monitor\n`, the daemon writes the text as
+//! RouterOS prints it and closes the connection.
+
+use core::time::Duration;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+
+/// The socket `mlagd` listens on unless told otherwise.
+pub(crate) const DEFAULT_SOCKET: &str = "/run/mlagd.sock";
+
+/// Connects to `socket`, asks for the monitor and returns the daemon's text.
+pub(crate) fn fetch(socket: &Path) -> Result<String, String> {
+    let mut s = UnixStream::connect(socket).map_err(|e| {
+        format!(
+            "{}: {e} (is mlagd running? start it with --socket PATH to choose another socket)",
+            socket.display()
+        )
+    })?;
+    let timeout = Some(Duration::from_secs(5));
+    s.set_read_timeout(timeout).map_err(|e| e.to_string())?;
+    s.set_write_timeout(timeout).map_err(|e| e.to_string())?;
+    s.write_all(b"monitor\n")
+        .map_err(|e| format!("{}: {e}", socket.display()))?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)
+        .map_err(|e| format!("{}: {e}", socket.display()))?;
+    if let Some(err) = text.strip_prefix("error: ") {
+        return Err(format!("mlagd: {}", err.trim_end()));
+    }
+    if text.is_empty() {
+        return Err(format!(
+            "{}: mlagd closed without answering",
+            socket.display()
+        ));
+    }
+    Ok(text)
+}

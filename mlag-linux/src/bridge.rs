@@ -1,0 +1,447 @@
+//! [`LinuxBridge`]: the [`Dataplane`] of the Linux kernel bridge, through rtnetlink.
+//!
+//! # What each call does here, and on a full kernel
+//! | call | this kernel (bridge, veth; no bonding, no 802.1Q, no netfilter) | a full kernel |
+//! |---|---|---|
+//! | `transmit` | `send` on the port's AF_PACKET socket (bypasses the bridge) | the same |
+//! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / listening — see `DISCARDING` for why not blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` (its user-space STP mode exists only in the initial network namespace) and still rewrites a port's state on carrier changes, so the daemon re-applies its state after each (`LinuxBridge::link_changed`). Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
+//! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is discarding (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
+//! | `fdb_add` / `fdb_remove` | a static entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NUD_NOARP`, `NTF_MASTER`, `NDA_MASTER`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port | the same, with `NDA_VLAN` per VLAN, on the bond device |
+//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN |
+//! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
+//! | `set_peer_forwarding` | **recorded, not enforced**: the only per-port egress control this kernel's bridge has without netfilter or tc is port isolation, which is symmetric (it would also cut the client's traffic to the peer's single-homed hosts) — see the crate docs for what the lab shows | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
+
+use l2_types::{MacAddr, PortNo, VlanId};
+use mlag_core::config::{IfKind, ValidConfig};
+use mlag_core::dataplane::{
+    CIST, Dataplane, FdbFlush, Location, MlagId, NextHop, PortState, TreeId,
+};
+use netlink_packet_route::link::{BridgePortState, InfoBridgePort};
+use pnet_datalink::DataLinkSender;
+use std::collections::BTreeMap;
+
+use crate::netlink::Rtnl;
+
+/// One kernel bridge port (an ethernet interface of the configuration).
+pub struct KernelPort {
+    /// Interface name.
+    pub name: String,
+    /// Kernel index.
+    pub index: u32,
+    /// The AF_PACKET sender for control frames.
+    pub sender: Option<Box<dyn DataLinkSender>>,
+}
+
+impl core::fmt::Debug for KernelPort {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KernelPort")
+            .field("name", &self.name)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counters of what went wrong talking to the kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BridgeCounters {
+    /// Netlink requests the kernel refused.
+    pub netlink_errors: u64,
+    /// Frames that could not be sent.
+    pub transmit_errors: u64,
+    /// Frames sent.
+    pub transmitted: u64,
+}
+
+/// The Linux bridge as a [`Dataplane`]. See the [module docs](self).
+#[derive(Debug)]
+pub struct LinuxBridge {
+    rtnl: Rtnl,
+    bridge: u32,
+    /// Host port number → kernel port, for ethernet interfaces.
+    ports: BTreeMap<PortNo, KernelPort>,
+    /// Bond port number → its members' port numbers (emulated bonds).
+    bonds: BTreeMap<PortNo, Vec<PortNo>>,
+    /// MLAG id → the bond's port number.
+    mlag_bond: BTreeMap<MlagId, PortNo>,
+    peer_port: PortNo,
+    /// STP state (CIST) per bridge port (ethernet or bond) as the coordinator set it.
+    stp: BTreeMap<PortNo, PortState>,
+    /// STP state assumed for ports the coordinator never set.
+    stp_default: PortState,
+    /// (collecting, distributing) per LAG member.
+    members: BTreeMap<PortNo, (bool, bool)>,
+    /// Applied kernel state per kernel port.
+    applied: BTreeMap<PortNo, BridgePortState>,
+    next_hops: BTreeMap<MlagId, NextHop>,
+    peer_forwarding: BTreeMap<MlagId, bool>,
+    /// Entries the daemon programmed: (vid, mac) → (location, kernel port it sits on).
+    fdb: BTreeMap<(VlanId, MacAddr), (Location, Option<PortNo>)>,
+    backup_port: bool,
+    counters: BridgeCounters,
+    log: bool,
+}
+
+/// The kernel state that discards: `listening`. Not `blocking`: with `stp_state 0` the kernel
+/// runs `br_port_state_selection` after every state write and on every carrier change, and it
+/// makes every *blocking* port forwarding at once (`br_make_forwarding` moves only blocking
+/// ports, and with no STP every port is designated); `listening` forwards nothing, learns
+/// nothing, and is left alone.
+const DISCARDING: BridgePortState = BridgePortState::Listening;
+
+fn kernel_state(s: PortState) -> BridgePortState {
+    match s {
+        PortState::Discarding => DISCARDING,
+        PortState::Learning => BridgePortState::Learning,
+        PortState::Forwarding => BridgePortState::Forwarding,
+    }
+}
+
+impl LinuxBridge {
+    /// Takes over the kernel bridge of `cfg`'s MLAG bridge: creates it if needed (kernel STP
+    /// off), enslaves and brings up every ethernet interface that is a bridge port or a slave
+    /// of a bridged bond, and sets every port discarding. `ports` are the opened kernel ports by
+    /// host port number. `stp_default` is the state of ports the coordinator does not drive
+    /// (see `--assume-loop-free`).
+    ///
+    /// # Errors
+    /// The bridge could not be created or a port not enslaved: nothing is half-applied in
+    /// the sense that every port stays discarding.
+    pub fn new(
+        cfg: &ValidConfig,
+        ports: BTreeMap<PortNo, KernelPort>,
+        stp_default: PortState,
+        log: bool,
+    ) -> Result<Self, String> {
+        let bridge = cfg.mlag_bridge().ok_or("MLAG is disabled")?;
+        let peer = cfg.mlag().ok_or("MLAG is disabled")?.peer_port;
+        let mut rtnl = Rtnl::open().map_err(|e| format!("netlink: {e}"))?;
+        let mut bonds = BTreeMap::new();
+        let mut mlag_bond = BTreeMap::new();
+        for p in &bridge.ports {
+            if let Some(IfKind::Bond(i)) = cfg.interface(p.interface).map(|x| x.kind)
+                && let Some(b) = cfg.bonds().get(i)
+            {
+                let port = cfg.port_no(p.interface);
+                bonds.insert(port, b.slaves.iter().map(|s| cfg.port_no(*s)).collect());
+                if let Some(id) = b.mlag_id {
+                    mlag_bond.insert(id, port);
+                }
+            }
+        }
+        // Block every port before it joins the bridge: nothing forwards until the coordinator
+        // (or the loop-free assumption) says so.
+        for kp in ports.values() {
+            let _ = rtnl.set_port_state(kp.index, DISCARDING);
+        }
+        let index = rtnl
+            .ensure_bridge(&bridge.name, bridge.mac.0)
+            .map_err(|e| format!("bridge {}: {e}", bridge.name))?;
+        for kp in ports.values() {
+            rtnl.set_master(kp.index, index)
+                .map_err(|e| format!("{}: enslaving to {}: {e}", kp.name, bridge.name))?;
+            // Refused (ENETDOWN) while the carrier is down: the kernel holds the port
+            // disabled then, and `link_changed` re-applies the state when it comes up.
+            let _ = rtnl.set_port_state(kp.index, DISCARDING);
+            rtnl.set_up(kp.index)
+                .map_err(|e| format!("{}: up: {e}", kp.name))?;
+        }
+        let peer_port = cfg.port_no(peer);
+        // The kernel's O(1) redirect of a member's traffic to the peer-port while its carrier
+        // is down (`IFLA_BRPORT_BACKUP_PORT`, Linux 4.20+): probed here, used when accepted.
+        let mut backup_port = false;
+        if let Some(pp) = ports.get(&peer_port).map(|k| k.index) {
+            backup_port = true;
+            for members in mlag_bond.values().filter_map(|b| bonds.get(b)) {
+                for m in members {
+                    if let Some(k) = ports.get(m)
+                        && rtnl
+                            .set_bridge_port(k.index, vec![InfoBridgePort::BackupPort(pp)])
+                            .is_err()
+                    {
+                        backup_port = false;
+                    }
+                }
+            }
+        }
+        let mut stp = BTreeMap::new();
+        for p in &bridge.ports {
+            stp.insert(cfg.port_no(p.interface), stp_default);
+        }
+        let mut me = Self {
+            rtnl,
+            bridge: index,
+            ports,
+            bonds,
+            mlag_bond,
+            peer_port,
+            stp,
+            stp_default,
+            members: BTreeMap::new(),
+            applied: BTreeMap::new(),
+            next_hops: BTreeMap::new(),
+            peer_forwarding: BTreeMap::new(),
+            fdb: BTreeMap::new(),
+            backup_port,
+            counters: BridgeCounters::default(),
+            log,
+        };
+        let all: Vec<PortNo> = me.ports.keys().copied().collect();
+        for p in all {
+            me.refresh(p);
+        }
+        Ok(me)
+    }
+
+    /// A kernel port's carrier changed. The kernel bridge moves a port to `disabled` when its
+    /// carrier drops and — with `stp_state 0` — straight to `forwarding` when it returns
+    /// (`br_port_state_selection`; the user-space STP mode that would leave states alone is
+    /// only offered in the initial network namespace, through `/sbin/bridge-stp`), so the
+    /// daemon re-applies its state after every change. Between the carrier returning and this
+    /// call (the rtnetlink notification's latency) the port forwards; the port's LACP state
+    /// is not collecting then, so the client does not send on it yet.
+    pub fn link_changed(&mut self, port: PortNo) {
+        self.applied.remove(&port);
+        self.refresh(port);
+    }
+
+    /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
+    pub fn has_backup_port(&self) -> bool {
+        self.backup_port
+    }
+
+    /// Counters.
+    pub fn counters(&self) -> BridgeCounters {
+        self.counters
+    }
+
+    /// The kernel ports by host port number.
+    pub fn ports(&self) -> &BTreeMap<PortNo, KernelPort> {
+        &self.ports
+    }
+
+    /// The applied kernel state of a port.
+    pub fn applied(&self, port: PortNo) -> Option<BridgePortState> {
+        self.applied.get(&port).copied()
+    }
+
+    /// Split horizon as the coordinator last set it for `mlag`.
+    pub fn peer_forwarding(&self, mlag: MlagId) -> bool {
+        self.peer_forwarding.get(&mlag).copied().unwrap_or(false)
+    }
+
+    /// The number of FDB entries the daemon programmed.
+    pub fn fdb_len(&self) -> usize {
+        self.fdb.len()
+    }
+
+    /// SIGTERM: withdraws every FDB entry the daemon programmed and sets every port discarding.
+    pub fn shutdown(&mut self) {
+        let keys: Vec<_> = self.fdb.keys().copied().collect();
+        for (vid, mac) in keys {
+            self.fdb_remove(vid, mac);
+        }
+        let ports: Vec<(PortNo, u32)> = self.ports.iter().map(|(p, k)| (*p, k.index)).collect();
+        for (p, index) in ports {
+            self.netlink(|r| r.set_port_state(index, DISCARDING));
+            self.applied.insert(p, DISCARDING);
+        }
+    }
+
+    fn netlink(&mut self, f: impl FnOnce(&mut Rtnl) -> std::io::Result<()>) {
+        if let Err(e) = f(&mut self.rtnl) {
+            self.counters.netlink_errors += 1;
+            if self.log {
+                eprintln!("mlagd: netlink: {e}");
+            }
+        }
+    }
+
+    /// The bond a member belongs to.
+    fn bond_of(&self, member: PortNo) -> Option<PortNo> {
+        self.bonds
+            .iter()
+            .find(|(_, m)| m.contains(&member))
+            .map(|(b, _)| *b)
+    }
+
+    /// Recomputes and applies the kernel state of kernel port `port`.
+    fn refresh(&mut self, port: PortNo) {
+        let Some(index) = self.ports.get(&port).map(|k| k.index) else {
+            return;
+        };
+        let want = match self.bond_of(port) {
+            Some(bond) => {
+                let stp = self.stp.get(&bond).copied().unwrap_or(self.stp_default);
+                let (c, d) = self.members.get(&port).copied().unwrap_or((false, false));
+                match (stp, c, d) {
+                    (PortState::Forwarding, true, true) => BridgePortState::Forwarding,
+                    (PortState::Forwarding | PortState::Learning, true, _) => {
+                        BridgePortState::Learning
+                    }
+                    _ => DISCARDING,
+                }
+            }
+            None if port == self.peer_port => kernel_state(
+                self.stp
+                    .get(&port)
+                    .copied()
+                    .unwrap_or(PortState::Forwarding),
+            ),
+            None => kernel_state(self.stp.get(&port).copied().unwrap_or(self.stp_default)),
+        };
+        if self.applied.get(&port) == Some(&want) {
+            return;
+        }
+        if self.log {
+            let name = self.ports.get(&port).map_or("?", |k| k.name.as_str());
+            eprintln!("mlagd: {name}: bridge port state {want:?}");
+        }
+        self.netlink(|r| r.set_port_state(index, want));
+        self.applied.insert(port, want);
+        // Members that stop distributing move the MLAG entries that sat on them.
+        let mlags: Vec<MlagId> = self.mlag_bond.keys().copied().collect();
+        for m in mlags {
+            self.repoint(m);
+        }
+    }
+
+    /// Where entries on `location` go in the kernel.
+    fn resolve(&self, location: Location) -> Option<PortNo> {
+        let local_bond = |bond: PortNo| {
+            let members = self.bonds.get(&bond)?;
+            members
+                .iter()
+                .find(|m| self.applied.get(m) == Some(&BridgePortState::Forwarding))
+                .or_else(|| members.first())
+                .copied()
+        };
+        match location {
+            Location::Port(p) if self.bonds.contains_key(&p) => local_bond(p),
+            Location::Port(p) => self.ports.contains_key(&p).then_some(p),
+            Location::PeerPort => Some(self.peer_port),
+            Location::Mlag(id) => match self.next_hops.get(&id).copied().unwrap_or_default() {
+                NextHop::PeerPort => Some(self.peer_port),
+                NextHop::Local => local_bond(*self.mlag_bond.get(&id)?),
+            },
+            Location::Cpu => None,
+        }
+    }
+
+    fn program(&mut self, vid: VlanId, mac: MacAddr, location: Location) {
+        let target = self.resolve(location);
+        let old = self.fdb.get(&(vid, mac)).and_then(|(_, p)| *p);
+        if let Some(old) = old.filter(|o| Some(*o) != target)
+            && let Some(index) = self.ports.get(&old).map(|k| k.index)
+        {
+            let br = self.bridge;
+            self.netlink(|r| r.fdb_del(br, index, mac.0));
+        }
+        if let Some(t) = target
+            && old != target
+            && let Some(index) = self.ports.get(&t).map(|k| k.index)
+        {
+            let br = self.bridge;
+            self.netlink(|r| r.fdb_add(br, index, mac.0));
+        }
+        self.fdb.insert((vid, mac), (location, target));
+    }
+
+    fn repoint(&mut self, mlag: MlagId) {
+        let entries: Vec<_> = self
+            .fdb
+            .iter()
+            .filter(|(_, (l, _))| *l == Location::Mlag(mlag))
+            .map(|(k, _)| *k)
+            .collect();
+        for (vid, mac) in entries {
+            self.program(vid, mac, Location::Mlag(mlag));
+        }
+    }
+
+    fn flush_learned(&mut self, port: PortNo) {
+        let members = self.bonds.get(&port).cloned().unwrap_or_else(|| vec![port]);
+        for m in members {
+            if let Some(index) = self.ports.get(&m).map(|k| k.index) {
+                self.netlink(|r| r.set_bridge_port(index, vec![InfoBridgePort::Flush]));
+            }
+        }
+    }
+}
+
+impl Dataplane for LinuxBridge {
+    fn transmit(&mut self, port: PortNo, frame: &[u8]) {
+        let sent = self
+            .ports
+            .get_mut(&port)
+            .and_then(|k| k.sender.as_mut())
+            .and_then(|s| s.send_to(frame, None))
+            .is_some_and(|r| r.is_ok());
+        if sent {
+            self.counters.transmitted += 1;
+        } else {
+            self.counters.transmit_errors += 1;
+        }
+    }
+
+    fn set_port_state(&mut self, port: PortNo, tree: TreeId, state: PortState) {
+        if tree != CIST {
+            return; // one tree without VLAN filtering (module docs)
+        }
+        self.stp.insert(port, state);
+        let kernel: Vec<PortNo> = self.bonds.get(&port).cloned().unwrap_or_else(|| vec![port]);
+        for p in kernel {
+            self.refresh(p);
+        }
+    }
+
+    fn set_member(&mut self, member: PortNo, collecting: bool, distributing: bool) {
+        self.members.insert(member, (collecting, distributing));
+        self.refresh(member);
+    }
+
+    fn fdb_add(&mut self, vid: VlanId, mac: MacAddr, location: Location) {
+        self.program(vid, mac, location);
+    }
+
+    fn fdb_remove(&mut self, vid: VlanId, mac: MacAddr) {
+        if let Some((_, Some(p))) = self.fdb.remove(&(vid, mac))
+            && let Some(index) = self.ports.get(&p).map(|k| k.index)
+        {
+            let br = self.bridge;
+            self.netlink(|r| r.fdb_del(br, index, mac.0));
+        }
+    }
+
+    fn fdb_flush(&mut self, flush: FdbFlush) {
+        let location = match flush {
+            FdbFlush::Location(l) | FdbFlush::LocationInTree(l, _) => Some(l),
+            FdbFlush::All | FdbFlush::Vlan(_) | FdbFlush::Tree(_) => None,
+        };
+        let own: Vec<_> = self
+            .fdb
+            .iter()
+            .filter(|(_, (l, _))| location.is_none_or(|x| x == *l))
+            .map(|(k, _)| *k)
+            .collect();
+        for (vid, mac) in own {
+            self.fdb_remove(vid, mac);
+        }
+        let learned: Vec<PortNo> = match location {
+            Some(l) => self.resolve(l).into_iter().collect(),
+            None => self.ports.keys().copied().collect(),
+        };
+        for p in learned {
+            self.flush_learned(p);
+        }
+    }
+
+    fn set_mlag_next_hop(&mut self, mlag: MlagId, next_hop: NextHop) {
+        if self.next_hops.insert(mlag, next_hop) != Some(next_hop) {
+            self.repoint(mlag);
+        }
+    }
+
+    fn set_peer_forwarding(&mut self, mlag: MlagId, allow: bool) {
+        self.peer_forwarding.insert(mlag, allow);
+    }
+}

@@ -1,0 +1,476 @@
+//! The daemon: opens the ports, takes over the bridge, and runs the event loop.
+
+use crate::bridge::{KernelPort, LinuxBridge};
+use crate::netlink::{self, LinkEvents};
+use crate::routeros;
+use core::fmt::Write as _;
+use core::net::SocketAddr;
+use core::time::Duration;
+use l2_types::{MacAddr, PortNo};
+use mlag_core::config::{IfKind, ValidConfig};
+use mlag_core::coordinator::{Coordinator, LinkState, Options};
+use mlag_core::dataplane::PortState;
+use pnet_datalink::Channel;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::UdpSocket;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+
+/// Default path of the monitor socket.
+pub const DEFAULT_SOCKET: &str = "/run/mlagd.sock";
+
+/// What the daemon is asked to do.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// The RouterOS-syntax configuration file.
+    pub config: PathBuf,
+    /// Parse and validate only.
+    pub check: bool,
+    /// The Unix socket `mlag monitor` connects to.
+    pub socket: PathBuf,
+    /// Ports the coordinator does not drive through STP forward (see the crate docs).
+    pub assume_loop_free: bool,
+    /// How long to wait for the peer before bringing MLAG halves up alone.
+    pub reload_delay: Duration,
+    /// Log dataplane changes and ICCP events to stderr.
+    pub verbose: bool,
+    /// The backup keepalive path: (local UDP address, peer's UDP address).
+    pub backup: Option<(SocketAddr, SocketAddr)>,
+}
+
+/// Reads, parses and validates the configuration file; errors name the line.
+///
+/// # Errors
+/// Every problem, one per line of the returned text.
+pub fn load(path: &Path) -> Result<ValidConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let parsed =
+        routeros::parse(&text, &netlink::mac_of).map_err(|e| format!("{}: {e}", path.display()))?;
+    parsed.config.validate().map_err(|errs| {
+        errs.0
+            .iter()
+            .map(|e| format!("{}: {}", path.display(), parsed.describe(e)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// What the I/O threads deliver to the event loop.
+#[derive(Debug)]
+enum Input {
+    Frame(PortNo, Vec<u8>),
+    /// (kernel index, carrier up) from rtnetlink, or from the initial sysfs read.
+    Link(u32, bool),
+    Client(UnixStream),
+    Backup(Vec<u8>),
+    Signal,
+}
+
+/// Link-local control destinations (01:80:C2:00:00:0x): LACP/Marker (…02), BPDUs (…00),
+/// ICCP (…0E). Everything else the bridge forwards is not the daemon's business.
+fn is_control(frame: &[u8]) -> bool {
+    frame.get(..5) == Some(&[0x01, 0x80, 0xC2, 0x00, 0x00][..])
+        && frame.get(5).is_some_and(|b| *b <= 0x0F)
+}
+
+/// The ethernet interfaces the daemon runs on: the MLAG bridge's ethernet ports and the
+/// slaves of its bonds.
+fn kernel_ports(cfg: &ValidConfig) -> Vec<(PortNo, String)> {
+    let mut out = Vec::new();
+    let Some(bridge) = cfg.mlag_bridge() else {
+        return out;
+    };
+    for p in &bridge.ports {
+        match cfg.interface(p.interface).map(|i| i.kind) {
+            Some(IfKind::Ethernet) => {
+                out.push((cfg.port_no(p.interface), cfg.name(p.interface).to_string()));
+            }
+            Some(IfKind::Bond(i)) => {
+                for s in cfg
+                    .bonds()
+                    .get(i)
+                    .map(|b| b.slaves.as_slice())
+                    .unwrap_or(&[])
+                {
+                    out.push((cfg.port_no(*s), cfg.name(*s).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn open_port(
+    name: &str,
+    port: PortNo,
+    own: &[MacAddr],
+    tx: &Sender<Input>,
+) -> Result<KernelPort, String> {
+    let index = netlink::ifindex(name).ok_or_else(|| format!("no interface {name}"))?;
+    let nic = pnet_datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| format!("no interface {name}"))?;
+    let config = pnet_datalink::Config {
+        read_timeout: Some(Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let (sender, mut receiver) = match pnet_datalink::channel(&nic, config) {
+        Ok(Channel::Ethernet(s, r)) => (s, r),
+        Ok(_) => return Err(format!("{name}: unsupported channel type")),
+        Err(e) => return Err(format!("{name}: AF_PACKET: {e}")),
+    };
+    let own: Vec<MacAddr> = own.to_vec();
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        loop {
+            match receiver.next() {
+                Ok(f) => {
+                    // AF_PACKET also shows the frames this host sent: drop our own sources.
+                    let mine = f
+                        .get(6..12)
+                        .is_some_and(|s| own.iter().any(|m| m.0[..] == *s));
+                    if !mine && is_control(f) && tx.send(Input::Frame(port, f.to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    });
+    Ok(KernelPort {
+        name: name.to_string(),
+        index,
+        sender: Some(sender),
+    })
+}
+
+fn seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
+}
+
+/// Runs the daemon until SIGTERM/SIGINT.
+///
+/// # Errors
+/// A configuration error (nothing applied), or a port/bridge that could not be set up.
+pub fn run(args: &Args) -> Result<(), String> {
+    let cfg = load(&args.config)?;
+    if args.check {
+        println!("{}: OK", args.config.display());
+        return Ok(());
+    }
+    let (tx, rx) = mpsc::channel();
+    let mut own: Vec<MacAddr> = cfg.interfaces().iter().map(|i| i.mac).collect();
+    own.extend(cfg.bridge_mac());
+    let names = kernel_ports(&cfg);
+    // Signals first: a SIGTERM during set-up is handled once the loop runs.
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .map_err(|e| format!("signals: {e}"))?;
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                if tx.send(Input::Signal).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    // Link notifications before the initial read, so no change is missed in between.
+    let mut events = LinkEvents::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            while let Ok(v) = events.receive() {
+                for (index, up) in v {
+                    if tx.send(Input::Link(index, up)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    let mut ports = BTreeMap::new();
+    for (port, name) in &names {
+        ports.insert(*port, open_port(name, *port, &own, &tx)?);
+    }
+    let by_index: BTreeMap<u32, PortNo> = ports.iter().map(|(p, k)| (k.index, *p)).collect();
+    let stp_default = if args.assume_loop_free {
+        PortState::Forwarding
+    } else {
+        PortState::Discarding
+    };
+    let dp = LinuxBridge::new(&cfg, ports, stp_default, args.verbose)?;
+    if args.verbose {
+        eprintln!(
+            "mlagd: bridge taken over; IFLA_BRPORT_BACKUP_PORT {}",
+            if dp.has_backup_port() {
+                "in use"
+            } else {
+                "not available"
+            }
+        );
+    }
+    let _ = std::fs::remove_file(&args.socket);
+    let listener =
+        UnixListener::bind(&args.socket).map_err(|e| format!("{}: {e}", args.socket.display()))?;
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for s in listener.incoming().flatten() {
+                if tx.send(Input::Client(s)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let backup = match args.backup {
+        Some((local, peer)) => {
+            let sock = UdpSocket::bind(local).map_err(|e| format!("backup {local}: {e}"))?;
+            sock.connect(peer)
+                .map_err(|e| format!("backup {peer}: {e}"))?;
+            let rx_sock = sock.try_clone().map_err(|e| format!("backup: {e}"))?;
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                loop {
+                    match rx_sock.recv(&mut buf) {
+                        Ok(n) => {
+                            let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
+                            if tx.send(Input::Backup(bytes)).is_err() {
+                                return;
+                            }
+                        }
+                        // ECONNREFUSED while the peer's daemon is down: keep listening.
+                        Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                    }
+                }
+            });
+            Some(sock)
+        }
+        None => None,
+    };
+    let clock = std::time::Instant::now();
+    let now = || {
+        l2_types::Instant::from_nanos(u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    };
+    let mut opts = Options::new(seed());
+    opts.reload_delay = args.reload_delay;
+    opts.backup = backup.is_some();
+    let mut c = Coordinator::new(cfg, dp, &opts, now()).map_err(|e| e.to_string())?;
+    for (port, name) in &names {
+        let link = netlink::carrier(name).map_or(LinkState::Down, |speed| LinkState::Up {
+            speed_mbps: speed,
+            full_duplex: true,
+        });
+        c.handle_link(now(), *port, link);
+    }
+    println!("mlagd: running ({} ports)", names.len());
+    let result = event_loop(&mut c, &rx, &by_index, &names, args, backup.as_ref(), &now);
+    c.dataplane_mut().shutdown();
+    let _ = std::fs::remove_file(&args.socket);
+    println!(
+        "mlagd: stopped; FDB entries withdrawn, {} ports discarding",
+        c.dataplane().ports().len()
+    );
+    result
+}
+
+fn event_loop(
+    c: &mut Coordinator<LinuxBridge>,
+    rx: &Receiver<Input>,
+    by_index: &BTreeMap<u32, PortNo>,
+    names: &[(PortNo, String)],
+    args: &Args,
+    backup: Option<&UdpSocket>,
+    now: &dyn Fn() -> l2_types::Instant,
+) -> Result<(), String> {
+    let mut buf = vec![0u8; 2048];
+    // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
+    // than the carrier (flags, MTU, statistics); only carrier changes are link events.
+    let mut lacp_seen: BTreeMap<PortNo, String> = BTreeMap::new();
+    let mut carrier: BTreeMap<u32, bool> = names
+        .iter()
+        .filter_map(|(_, n)| Some((netlink::ifindex(n)?, netlink::carrier(n).is_some())))
+        .collect();
+    loop {
+        let wait = c
+            .poll_timeout()
+            .map_or(Duration::from_secs(1), |t| {
+                t.saturating_duration_since(now())
+            })
+            .min(Duration::from_secs(1));
+        match rx.recv_timeout(wait) {
+            Ok(Input::Frame(port, f)) => c.handle_frame(now(), port, &f),
+            Ok(Input::Link(index, up)) => {
+                let changed = carrier.insert(index, up) != Some(up);
+                if let Some(port) = by_index.get(&index).filter(|_| changed) {
+                    let name = names
+                        .iter()
+                        .find(|(p, _)| p == port)
+                        .map_or("", |(_, n)| n.as_str());
+                    let link = if up {
+                        LinkState::Up {
+                            speed_mbps: netlink::carrier(name).unwrap_or(0),
+                            full_duplex: true,
+                        }
+                    } else {
+                        LinkState::Down
+                    };
+                    c.handle_link(now(), *port, link);
+                    c.dataplane_mut().link_changed(*port);
+                }
+            }
+            Ok(Input::Client(s)) => serve(c, s),
+            Ok(Input::Backup(b)) => c.handle_backup(now(), &b),
+            Ok(Input::Signal) => return Ok(()),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Err("every input thread ended".into()),
+        }
+        if c.poll_timeout().is_some_and(|t| t <= now()) {
+            c.handle_timeout(now());
+        }
+        while let Some(n) = c.poll_backup_transmit(&mut buf) {
+            if let (Some(sock), Some(b)) = (backup, buf.get(..n)) {
+                let _ = sock.send(b);
+            }
+        }
+        if args.verbose {
+            // LACP per member: log every change of what a `lacp/show` would print.
+            for st in c.lacp().ports() {
+                let line = format!(
+                    "mux={:?} selected={:?} actor={}/{:#06x}/{} {} partner={}/{:#06x}/{} {} loopback={}",
+                    st.mux_state,
+                    st.selected,
+                    st.actor.system,
+                    st.actor.port,
+                    st.actor.key,
+                    String::from_utf8_lossy(&st.actor.state.compact()),
+                    st.partner.system,
+                    st.partner.port,
+                    st.partner.key,
+                    String::from_utf8_lossy(&st.partner.state.compact()),
+                    st.loopback,
+                );
+                if lacp_seen.insert(st.port, line.clone()).as_ref() != Some(&line) {
+                    eprintln!("mlagd: t={} lacp port {}: {line}", now(), st.port.0);
+                }
+            }
+            let t = now();
+            for e in c.take_events() {
+                eprintln!("mlagd: t={t} iccp {e:?}");
+            }
+        } else {
+            let _ = c.take_events();
+        }
+    }
+}
+
+/// Answers one `mlag monitor` connection: reads one command line, writes the answer, closes.
+fn serve(c: &Coordinator<LinuxBridge>, s: UnixStream) {
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut line = String::new();
+    let mut reader = BufReader::new(&s);
+    let _ = reader.read_line(&mut line);
+    let answer = match line.trim() {
+        "" | "monitor" => monitor_text(c),
+        other => format!("error: unknown command `{other}`\n"),
+    };
+    let mut w = &s;
+    let _ = w.write_all(answer.as_bytes());
+}
+
+fn mac_upper(m: MacAddr) -> String {
+    let o = m.0;
+    format!(
+        "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
+        o[0], o[1], o[2], o[3], o[4], o[5]
+    )
+}
+
+/// `/interface bridge mlag monitor` followed by `/interface bonding monitor` of every LACP
+/// bond, in RouterOS's layout.
+pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> String {
+    let m = c.monitor();
+    let mut out = m.to_string();
+    if let Some(p) = &m.peer {
+        let _ = writeln!(out, "         peer: {} {}", p.name, mac_upper(p.bridge_mac));
+    }
+    let d = m.demux;
+    let _ = writeln!(
+        out,
+        "   rx-control: iccp={} iccp-rejected={} iccp-off-peer-port={} lacp={} lacp-held={} lacp-not-slave={} bpdu={} bpdu-on-peer-port={} not-control={} runts={}",
+        d.iccp,
+        d.iccp_rejected,
+        d.iccp_off_peer_port,
+        d.lacp,
+        d.lacp_held,
+        d.lacp_not_slave,
+        d.bpdu,
+        d.bpdu_on_peer_port,
+        d.not_control,
+        d.runts,
+    );
+    let cfg = c.config();
+    for b in cfg.bonds() {
+        let ports: Vec<_> = b
+            .slaves
+            .iter()
+            .map(|s| (cfg.name(*s).to_string(), c.lacp().port(cfg.port_no(*s))))
+            .collect();
+        let active: Vec<&str> = ports
+            .iter()
+            .filter(|(_, st)| st.as_ref().is_some_and(|s| s.distributing))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let inactive: Vec<&str> = ports
+            .iter()
+            .filter(|(_, st)| !st.as_ref().is_some_and(|s| s.distributing))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "                    name: {}", b.name);
+        let _ = writeln!(out, "                    mode: {}", b.mode.name());
+        let _ = writeln!(out, "            active-ports: {}", active.join(","));
+        let _ = writeln!(out, "          inactive-ports: {}", inactive.join(","));
+        if let Some((_, Some(st))) = ports.first() {
+            let _ = writeln!(
+                out,
+                "          lacp-system-id: {}",
+                mac_upper(st.actor.system)
+            );
+            let _ = writeln!(
+                out,
+                "  lacp-partner-system-id: {}",
+                mac_upper(st.partner.system)
+            );
+        }
+        if let Some(id) = b.mlag_id
+            && let Some(h) = m.mlags.iter().find(|h| h.mlag_id == id)
+        {
+            let yn = |b: bool| if b { "yes" } else { "no" };
+            let _ = writeln!(out, "                 mlag-id: {}", id.0);
+            let _ = writeln!(
+                out,
+                "             mlag-status: local={} peer={} released={} held-down={} next-hop={:?} peer-forwarding={}",
+                if h.local_up { "up" } else { "down" },
+                if h.peer_up { "up" } else { "down" },
+                yn(h.released),
+                yn(h.held_down),
+                h.next_hop,
+                yn(h.peer_forwarding),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! The reference MLAG host on Linux: `mlagd` runs [`mlag_core::coordinator::Coordinator`] on
+//! real interfaces, with the kernel bridge as its [`mlag_core::dataplane::Dataplane`].
+//!
+//! * [`routeros`] — the configuration file is RouterOS commands (`/interface bridge add ...`,
+//!   `/interface bonding add ... mlag-id=10`, `/interface bridge mlag set ...`), parsed into
+//!   [`mlag_core::config::Config`]; errors name the line, and the file is parsed and validated
+//!   whole before anything touches the kernel (`mlagd --config FILE --check` stops there).
+//! * [`netlink`] — rtnetlink requests (bridge, bridge-port attributes, FDB entries) and link
+//!   notifications, with the `netlink-packet-route` / `netlink-sys` crates.
+//! * [`bridge`] — [`bridge::LinuxBridge`], the `Dataplane` of the kernel bridge; its module docs
+//!   have the table of what each call does on this kernel and on a full one.
+//! * [`daemon`] — ports, sockets and the event loop; `mlag monitor` talks to its Unix socket.
+//!
+//! # The event loop: threads feeding one channel
+//! One thread per input source — an AF_PACKET receive thread per port (only link-local
+//! control frames, 01:80:C2:00:00:0x, are passed on), one rtnetlink thread subscribed to
+//! `RTMGRP_LINK`, one thread accepting `mlag monitor` connections on the Unix socket and one
+//! `signal-hook` thread for SIGTERM/SIGINT — sends into one `std::sync::mpsc` channel, and the
+//! main thread owns the coordinator and waits on the channel with `recv_timeout` until the
+//! coordinator's `poll_timeout()`. That is the same shape as the interop hosts
+//! (`mlag_interop::host`) and was chosen over an epoll/mio loop because the workspace forbids
+//! `unsafe` and the AF_PACKET layer used here (`pnet_datalink`, as the interop hosts use)
+//! exposes blocking receivers, not raw descriptors to register with a poller; a channel keeps
+//! all protocol state on one thread (the coordinator is sans-IO and never shared), costs one
+//! wake-up per control frame (a few per second per port), and a frame storm on one port queues
+//! in the channel instead of starving the timers, since every timeout is checked after every
+//! input. A tokio runtime would add a dependency tree for the same shape.
+//!
+//! # Interfaces
+//! The configuration's ethernet interfaces are the kernel's: their MACs are read from sysfs
+//! (`/interface ethernet set NAME mac-address=...` overrides, for `--check` on another
+//! machine). Links are reported from sysfs at start, then from rtnetlink notifications
+//! (`IFF_UP` and `IFF_LOWER_UP`).
+//!
+//! # Bonds without the bonding module
+//! This kernel has no bonding or team driver, so a bond of the configuration is **emulated**:
+//! each of its slaves is a bridge port of its own, and the daemon lets a slave forward only
+//! while LACP has it collecting and distributing *and* the bond's STP state is forwarding. The
+//! client sees an ordinary 802.3ad partner (LACPDUs go out on each slave from its own
+//! AF_PACKET socket). What is lost against a real bond: the bridge learns a MAC on the member
+//! the frame came in on rather than on the bond, and with two local members the bridge does
+//! not hash over them. With one member per peer — the Quick setup, and every MLAG whose
+//! members are split one per chassis — this is the same forwarding.
+//!
+//! # STP until the coordinator drives it
+//! The coordinator does not run STP yet (issue 6 is wiring it in); it sets only the peer-port
+//! forwarding. A port the coordinator never sets stays **discarding**, which is safe but
+//! forwards nothing; `--assume-loop-free` starts such ports forwarding instead, for a lab whose
+//! topology has no loop besides the MLAG itself (the lab uses it). The kernel bridge runs with
+//! `stp_state 0` in both cases: the daemon owns the port states. Note that a kernel bridge with
+//! STP off forwards frames to 01:80:C2:00:00:00; without the MLAG pair running STP, BPDUs
+//! from a neighbour therefore cross a forwarding port (a full kernel drops them with an
+//! nftables rule; here nothing can).
+//!
+//! # Split horizon on this kernel
+//! See [`bridge`]: the setting is recorded and shown, not enforced, because the kernel here
+//! has no direction-specific egress filter. In the lab the client is Open vSwitch, whose LACP
+//! bond accepts flooded frames on one member only, so the duplicates this could cause do not
+//! reach its hosts.
+//!
+//! # SIGTERM
+//! The daemon withdraws every FDB entry it programmed and sets every bridge port it manages
+//! discarding (`listening`: see [`bridge`] for why not `blocking`), then removes its socket and
+//! exits 0. The kernel moves a port back to forwarding by itself when its carrier goes down and
+//! up again with no daemon running; a host that must stay safe across that unenslaves the
+//! ports (not done: the issue asks for ports left in the bridge).
+//!
+//! # What the lab shows (`lab/mlag-quick-setup.sh`, Open vSwitch as the client)
+//! Both peers connect, elect one primary, share the system-id; OVS attaches both members to
+//! one aggregator with that system-id as partner; hosts ping across the pair; Peer1's daemon
+//! killed or powered off → the client keeps its bond on Peer2's link; Peer1 restarted →
+//! rejoins; peer-port cut with the backup keepalive alive → the secondary takes its half out;
+//! garbage on every port is counted and survived; SIGTERM leaves the ports discarding. Known
+//! gaps of the coordinator (not of this host), reported by the lab: a rejoining peer heard on
+//! the backup path before ICCP connects makes the survivor isolate its half for about a second;
+//! a peer that dies with the peer-port makes the secondary isolate its half until the backup
+//! path times out (2–3 s with `heartbeat=1s`), although the client's LACP already shows the
+//! primary's half gone.
+#![forbid(unsafe_code)]
+
+pub mod bridge;
+pub mod daemon;
+pub mod netlink;
+pub mod routeros;
