@@ -419,6 +419,17 @@ impl Session {
         self.peer_election.map(|_| self.peer_v2.is_some())
     }
 
+    /// The incumbent system-id this side advertises on its current (or last) connection.
+    pub fn incumbent(&self) -> Option<MacAddr> {
+        self.adv_incumbent
+    }
+
+    /// The incumbent system-id the peer advertises on this connection (`None`: none, or not
+    /// known yet, or a version-1 peer).
+    pub fn peer_incumbent(&self) -> Option<MacAddr> {
+        self.peer_v2.and_then(|v| v.incumbent)
+    }
+
     /// True when the peer has acknowledged our current election data (or acknowledges nothing:
     /// a version-1 peer), so our role follows our current priority.
     pub fn election_settled(&self) -> bool {
@@ -1001,7 +1012,11 @@ impl Session {
         // The incumbent is fixed per connection: the first one received stands.
         let incumbent = match self.peer_v2 {
             Some(v) => v.incumbent,
-            None => (flags & param::ELECTION_INCUMBENT != 0).then_some(incumbent),
+            // A system-id is a unicast, non-zero MAC: anything else is no incumbent.
+            None => (flags & param::ELECTION_INCUMBENT != 0
+                && !incumbent.is_zero()
+                && !incumbent.is_multicast())
+            .then_some(incumbent),
         };
         self.peer_v2 = Some(PeerElectionV2 {
             incumbent,
