@@ -357,12 +357,7 @@ impl Pair {
         }
         // Exactly one primary once both hold each other's current data and both know it (a
         // priority change acknowledged): until then there may be none.
-        if connected
-            && knows(a, b)
-            && knows(b, a)
-            && a.election_settled()
-            && b.election_settled()
-        {
+        if connected && knows(a, b) && knows(b, a) && a.election_settled() && b.election_settled() {
             let roles = (a.role(), b.role());
             if !matches!(
                 roles,

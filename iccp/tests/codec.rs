@@ -466,7 +466,14 @@ fn p_strategy() -> impl Strategy<Value = P> {
         (any::<u16>(), any::<u16>()).prop_map(|(a, b)| P::SyncData(a, b)),
         (any::<u8>(), any::<u16>(), any::<u32>()).prop_map(|(a, b, c)| P::Hb(a, b, c)),
         (0u8..=128, mac()).prop_map(|(a, b)| P::Elect(a, b)),
-        (0u8..=128, mac(), any::<u8>(), mac(), any::<u16>(), any::<u16>())
+        (
+            0u8..=128,
+            mac(),
+            any::<u8>(),
+            mac(),
+            any::<u16>(),
+            any::<u16>()
+        )
             .prop_map(|(a, b, c, d, e, f)| P::Elect2(a, b, c, d, e, f)),
         (any::<u8>(), name()).prop_map(|(a, b)| P::Fdb(a, b)),
         (any::<u8>(), any::<u8>(), name()).prop_map(|(a, b, c)| P::Snap(a, b, c)),

@@ -551,7 +551,10 @@ fn priority_changes_never_give_two_primaries_on_a_lossy_channel() {
         net.run_for(Duration::from_secs(10));
         assert!(net.both_connected(), "seed {seed}");
         net.assert_election();
-        assert!(net.sides.iter().all(|s| s.s.election_settled()), "seed {seed}");
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
     }
 }
 
@@ -653,7 +656,11 @@ fn joining_peer_adopts_the_incumbent_system_id() {
         let net = join_incumbent(seed, HOSTILE, false, false);
         let hi = net.sides[1].s.config().bridge_mac;
         for s in &net.sides {
-            assert_eq!(s.s.system_id(), hi, "seed {seed}: the incumbent's system-id");
+            assert_eq!(
+                s.s.system_id(),
+                hi,
+                "seed {seed}: the incumbent's system-id"
+            );
         }
         let [a, b] = &net.sides;
         assert_eq!(a.s.peer_election_v2(), Some(true));
@@ -671,7 +678,11 @@ fn two_incumbents_agree_on_the_lower_system_id() {
         let net = join_incumbent(seed, HOSTILE, true, false);
         let lo = net.sides[0].s.config().bridge_mac;
         for s in &net.sides {
-            assert_eq!(s.s.system_id(), lo, "seed {seed}: split brain heals to the lowest");
+            assert_eq!(
+                s.s.system_id(),
+                lo,
+                "seed {seed}: split brain heals to the lowest"
+            );
         }
     }
 }
@@ -682,7 +693,11 @@ fn version_1_peer_gets_the_lowest_mac_on_both_sides() {
         let net = join_incumbent(seed, HOSTILE, false, true);
         let lo = net.sides[0].s.config().bridge_mac;
         for s in &net.sides {
-            assert_eq!(s.s.system_id(), lo, "seed {seed}: no incumbent with version 1");
+            assert_eq!(
+                s.s.system_id(),
+                lo,
+                "seed {seed}: no incumbent with version 1"
+            );
         }
     }
 }

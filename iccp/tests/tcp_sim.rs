@@ -674,7 +674,10 @@ fn priority_changes_over_tcp_never_give_two_primaries() {
         }
         net.run_for(Duration::from_secs(5));
         assert!(net.both_connected(), "seed {seed}");
-        assert!(net.sides.iter().all(|s| s.s.election_settled()), "seed {seed}");
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
         net.assert_election();
     }
 }

@@ -577,7 +577,10 @@ fn lower_mac_peer_joining_a_survivor_changes_no_partner() {
     for p in &n.peers {
         let m = p.monitor();
         assert_eq!(m.status, iccp::Status::Connected);
-        assert_eq!(m.system_id, alone, "the joining peer adopts the incumbent system-id");
+        assert_eq!(
+            m.system_id, alone,
+            "the joining peer adopts the incumbent system-id"
+        );
     }
     // The client's link to the survivor saw zero partner changes and never left the bond.
     assert_eq!(
@@ -597,7 +600,10 @@ fn lower_mac_peer_joining_a_survivor_changes_no_partner() {
             )
         })
         .collect();
-    assert!(churn.is_empty(), "the survivor's link renegotiated: {churn:?}");
+    assert!(
+        churn.is_empty(),
+        "the survivor's link renegotiated: {churn:?}"
+    );
     // The rejoined peer's link joins the same partner: one bond of two links.
     let s1 = n.client_port(1);
     assert_eq!(s1.partner.system, alone);
