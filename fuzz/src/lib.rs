@@ -1529,16 +1529,10 @@ pub fn mlag_coordinator(data: &[u8]) {
 
         // Invariants.
         let mons = sides.each_ref().map(|s| s.c.monitor());
-        // Each side has the other's current election data (iccp makes a side that raised its
-        // own priority primary at once, before the peer has heard: a window of one peer-link
-        // delay plus retransmissions: `iccp::Session::set_priority` re-elects before the peer
-        // has the update).
-        let agreed = mons.iter().zip(sides.iter().rev()).all(|(m, other)| {
-            m.peer
-                .as_ref()
-                .is_some_and(|p| p.priority == other.c.config().mlag_priority())
-        });
-        if agreed && mons.iter().all(|m| m.status == iccp::Status::Connected) {
+        // Never two primaries while both are connected — also while a priority change is on
+        // its way (iccp promotes a side only once the peer has acknowledged its new election
+        // data; the side that loses primary steps down at once).
+        if mons.iter().all(|m| m.status == iccp::Status::Connected) {
             let primaries = mons
                 .iter()
                 .filter(|m| m.active_role == Some(iccp::Role::Primary))

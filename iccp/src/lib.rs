@@ -122,12 +122,41 @@
 //!
 //! ## Election
 //! Each side sends its priority and bridge MAC in a vendor Election TLV inside RG Connect (and
-//! again in RG Application Data when its priority changes). Lowest (priority, bridge MAC) is
-//! primary. The system-id is the lower bridge MAC of the two; it changes only when an election
-//! with a peer computes a different one, so it stays put while the peer is lost (clients' LACP
-//! does not flap). A side whose peer is lost becomes primary, unless the backup path still hears
-//! the peer (the peer-link failed, the peer lives): then it keeps its role, so a secondary keeps
-//! its MLAG ports down and there is no split brain.
+//! again in RG Application Data when its priority changes) — twice: format version 1 and
+//! format version 2, which adds an incumbent system-id and generation numbers
+//! ([`wire::param`](crate::wire::param#election-format-version-2-election_version_2)). Lowest
+//! (priority, bridge MAC) is primary. A side whose peer is lost becomes primary, unless the
+//! backup path still hears the peer (the peer-link failed, the peer lives): then it keeps its
+//! role, so a secondary keeps its MLAG ports down and there is no split brain.
+//!
+//! **Priority changes never give two primaries.** Each side numbers its election data
+//! (Generation, advanced by [`Session::set_priority`]); a side that receives a new generation in
+//! an update answers with its own data, whose Seen field names it. Until that answer arrives the
+//! peer may still hold any of our data sent since the last acknowledged generation, so a side
+//! elects with the *highest* priority of those (its own, `prio_hi`) against the peer's latest.
+//! Why that is safe: say A holds B's data `b` and B holds A's data `a`. `a` is among the
+//! versions A elects over (A's unacknowledged range, or the acknowledged one) and `b` among
+//! B's, and each claims primary only if it wins against the other's data for *every* version
+//! in its range — so A primary and B primary would need A to beat B and B to beat A on the same
+//! pair `(a, b)`. Hence: a side that loses primary by its own change steps down at once; a side
+//! that gains it waits until the peer has acknowledged (by then the peer has stepped down); a
+//! side whose change keeps it winning keeps its role (no flap); each role moves once. While the
+//! change is unacknowledged there may be no primary for one round trip (never two).
+//! [`Session::election_settled`] tells whether it is. A version-1 peer (no Election v2 in its
+//! RG Connect) acknowledges nothing: there a change counts at once, as before (a window of one
+//! peer-link delay with two primaries remains against such a peer).
+//!
+//! **System-id, sticky and incumbent.** The system-id changes only when an election with a peer
+//! computes a different one, so it stays put while the peer is lost (clients' LACP does not
+//! flap). The host says whether its clients use it ([`Session::set_system_id_in_use`]: MLAG
+//! halves up); a connection that starts while they do advertises the system-id as the
+//! *incumbent* (fixed for the connection, so both sides compute from the same data). Then:
+//! * neither side has an incumbent: the lower bridge MAC of the two;
+//! * one side has: that one — a joining peer adopts the survivor's system-id, even with a lower
+//!   MAC, and the survivor's clients see no change;
+//! * both have (a healed split brain, or two peers that each started alone): the lower of the
+//!   two, the same on both sides (one side's clients renegotiate once);
+//! * the peer speaks only version 1: the lower bridge MAC (what that peer computes too).
 //!
 //! ## Heartbeat
 //! Every `heartbeat` (1..=10 s) an unsequenced frame carries a vendor Heartbeat TLV. Any

@@ -323,8 +323,8 @@ impl Pair {
         self.drain();
     }
 
-    /// The invariants: bounded queues, and when both sides are connected they agree on the
-    /// election. Returns a description of the first violation.
+    /// The invariants: bounded queues; when both sides are connected never two primaries; and
+    /// once their election data is current and acknowledged they agree on the election. Returns a description of the first violation.
     pub fn check(&self) -> Result<(), &'static str> {
         for s in &self.sessions {
             let (backlog, inflight) = s.send_backlog();
@@ -345,12 +345,19 @@ impl Pair {
             x.monitor().peer.is_some_and(|p| {
                 p.incarnation == y.incarnation() && p.bridge_mac == y.config().bridge_mac
             }) && x.peer_priority() == Some(y.config().priority)
+                && x.peer_incumbent() == y.incumbent()
         };
-        if a.status() == Status::Connected
-            && b.status() == Status::Connected
-            && knows(a, b)
-            && knows(b, a)
-        {
+        let connected = a.status() == Status::Connected && b.status() == Status::Connected;
+        if connected && knows(a, b) && knows(b, a) {
+            // Whatever of each other's data they hold (current or not yet acknowledged):
+            // never two primaries (the crate docs, "Election").
+            if a.role() == Some(Role::Primary) && b.role() == Some(Role::Primary) {
+                return Err("two primaries while connected");
+            }
+        }
+        // Exactly one primary once both hold each other's current data and both know it (a
+        // priority change acknowledged): until then there may be none.
+        if connected && knows(a, b) && knows(b, a) && a.election_settled() && b.election_settled() {
             let roles = (a.role(), b.role());
             if !matches!(
                 roles,

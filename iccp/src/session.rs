@@ -66,6 +66,13 @@ fn seq_lt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
 
+/// What a peer's Election v2 TLV adds (constant over a connection but for `generation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PeerElectionV2 {
+    incumbent: Option<MacAddr>,
+    generation: u16,
+}
+
 /// The ICCP session: one per peer-port. See the [crate docs](crate) for the run loop.
 #[derive(Debug)]
 pub struct Session {
@@ -125,6 +132,17 @@ pub struct Session {
     // peer and election
     peer: Option<PeerInfo>,
     peer_election: Option<(u8, MacAddr)>,
+    /// The peer's Election v2 data on this connection (`None`: none yet, or a version-1 peer).
+    peer_v2: Option<PeerElectionV2>,
+    /// Our election generation (advanced on each priority change; never 0).
+    elect_gen: u16,
+    /// The highest priority of ours the peer may still hold on this connection: the current
+    /// one, or higher while a priority change is not yet acknowledged (see `elect`).
+    prio_hi: u8,
+    /// The host says its clients use `system_id` (MLAG halves up with it).
+    sid_in_use: bool,
+    /// The incumbent system-id advertised on this connection (fixed when it starts).
+    adv_incumbent: Option<MacAddr>,
     role: Option<Role>,
     system_id: MacAddr,
     sent_a_bit: bool,
@@ -202,6 +220,11 @@ impl Session {
             backup_frame_no: 0,
             peer: None,
             peer_election: None,
+            peer_v2: None,
+            elect_gen: 1,
+            prio_hi: cfg.priority,
+            sid_in_use: false,
+            adv_incumbent: None,
             role: None,
             system_id: cfg.bridge_mac,
             sent_a_bit: false,
@@ -351,19 +374,66 @@ impl Session {
     }
 
     /// Changes the MLAG priority (0..=128); the peer learns it through a reliable election
-    /// update and both sides re-elect.
+    /// update and both sides re-elect. The roles never pass through two primaries: a side that
+    /// loses primary by the change steps down at once, a side that gains it waits until the peer
+    /// has acknowledged the new data (see "Election" in the [crate docs](crate#election)).
+    /// Setting the priority it already has changes nothing.
     pub fn set_priority(&mut self, now: Instant, priority: u8) -> Result<(), ConfigError> {
         if priority > PRIORITY_MAX {
             return Err(ConfigError::Priority(priority));
         }
         let _ = now;
-        self.cfg.priority = priority;
-        if matches!(self.state, State::Connecting | State::Operational) {
-            let p = self.election_param();
-            self.queue_message(MessageType::RG_APPLICATION_DATA, &[p]);
+        if priority == self.cfg.priority {
+            return Ok(());
         }
+        self.cfg.priority = priority;
+        self.elect_gen = self.elect_gen.wrapping_add(1).max(1);
+        if matches!(self.state, State::Connecting | State::Operational) {
+            let p = self.election_params();
+            self.queue_message(MessageType::RG_APPLICATION_DATA, &p);
+        }
+        self.prio_hi = if self.peer_election.is_some() && self.peer_v2.is_none() {
+            // A version-1 peer acknowledges nothing: the change counts at once (as before).
+            priority
+        } else if self.peer_inc != 0 {
+            // The peer may hold any of our data since the last acknowledged one.
+            self.prio_hi.max(priority)
+        } else {
+            priority
+        };
         self.elect();
         Ok(())
+    }
+
+    /// Tells the session whether its clients use the current system-id (the host's MLAG halves
+    /// run LACP with it). A connection that starts while this is set advertises the system-id
+    /// as the incumbent, which a joining peer without one adopts (see "Election" in the
+    /// [crate docs](crate#election)). Off by default: the system-id is then the lower bridge MAC.
+    pub fn set_system_id_in_use(&mut self, in_use: bool) {
+        self.sid_in_use = in_use;
+    }
+
+    /// Whether the peer's election data of this connection carries the version-2 fields
+    /// (incumbent system-id, generations): `None` before its data has arrived.
+    pub fn peer_election_v2(&self) -> Option<bool> {
+        self.peer_election.map(|_| self.peer_v2.is_some())
+    }
+
+    /// The incumbent system-id this side advertises on its current (or last) connection.
+    pub fn incumbent(&self) -> Option<MacAddr> {
+        self.adv_incumbent
+    }
+
+    /// The incumbent system-id the peer advertises on this connection (`None`: none, or not
+    /// known yet, or a version-1 peer).
+    pub fn peer_incumbent(&self) -> Option<MacAddr> {
+        self.peer_v2.and_then(|v| v.incumbent)
+    }
+
+    /// True when the peer has acknowledged our current election data (or acknowledges nothing:
+    /// a version-1 peer), so our role follows our current priority.
+    pub fn election_settled(&self) -> bool {
+        self.prio_hi == self.cfg.priority
     }
 
     /// Changes the heartbeat interval (1..=10 s or none).
@@ -709,6 +779,8 @@ impl Session {
         self.silence_timer.stop();
         self.connect_timer.stop();
         self.peer_election = None;
+        self.peer_v2 = None;
+        self.prio_hi = self.cfg.priority;
         // Alone: primary, unless the backup path still hears the peer (then the peer-link failed
         // while the peer lives; keep the role so that the secondary stays down: no split brain).
         if self.role.is_some() && !self.backup_alive {
@@ -783,11 +855,16 @@ impl Session {
         self.confirmed = echoed;
         self.challenge = 0;
         self.peer_election = None;
+        self.peer_v2 = None;
+        // A new connection: the peer will know only what we send on it.
+        self.prio_hi = self.cfg.priority;
+        self.adv_incumbent = self.sid_in_use.then_some(self.system_id);
         self.set_state(State::CapRec);
         self.app_state = AppState::Reset;
         // RFC 7275 §4.2.1 CAPREC: send RG Connect with the mLACP Connect TLV (A = 0) and our
         // election data (vendor TLV, ignored by RFC peers).
         let name = self.cfg.sender_name.clone();
+        let [e1, e2] = self.election_params();
         let params = [
             Param::SenderName(&name),
             Param::MlacpConnect {
@@ -795,7 +872,8 @@ impl Session {
                 a_bit: false,
                 sub_tlvs: &[],
             },
-            self.election_param(),
+            e1,
+            e2,
         ];
         self.queue_message(MessageType::RG_CONNECT, &params);
         self.app_state = AppState::ConnectSent;
@@ -855,13 +933,16 @@ impl Session {
         }
     }
 
-    /// Election: lowest priority, then lowest bridge MAC → primary; system-id = the lowest
-    /// bridge MAC of the two (sticky: only an election changes it).
+    /// Election: lowest priority, then lowest bridge MAC → primary; system-id = the incumbent's,
+    /// else the lowest bridge MAC of the two (sticky: only an election changes it). See
+    /// "Election" in the [crate docs](crate#election) for why this never gives two primaries.
     fn elect(&mut self) {
         let Some((peer_prio, peer_mac)) = self.peer_election else {
             return;
         };
-        let mine = (self.cfg.priority, self.cfg.bridge_mac);
+        // Our side of the comparison is the highest priority the peer may still hold for us:
+        // we claim primary only if we win whatever of our data the peer has.
+        let mine = (self.prio_hi, self.cfg.bridge_mac);
         let theirs = (peer_prio, peer_mac);
         if mine == theirs {
             self.last_error = Some(LastError::ElectionTie);
@@ -872,18 +953,80 @@ impl Session {
         } else {
             Role::Secondary
         });
-        let sid = self.cfg.bridge_mac.min(peer_mac);
+        let lowest = self.cfg.bridge_mac.min(peer_mac);
+        let sid = match self.peer_v2 {
+            // A version-1 peer knows no incumbent: both compute the lowest MAC.
+            None => lowest,
+            Some(v2) => match (self.adv_incumbent, v2.incumbent) {
+                (None, None) => lowest,
+                // One side's clients already use a system-id: the joining side adopts it.
+                (Some(sid), None) | (None, Some(sid)) => sid,
+                // Both (split brain healing): the lower one, the same on both sides.
+                (Some(a), Some(b)) => a.min(b),
+            },
+        };
         if sid != self.system_id {
             self.system_id = sid;
             self.push_event(Event::SystemIdChanged(sid));
         }
     }
 
-    fn election_param(&self) -> Param<'static> {
-        Param::Election {
-            priority: self.cfg.priority,
-            bridge_mac: self.cfg.bridge_mac,
+    /// Our election data: the version-1 TLV (for any peer) and the version-2 one.
+    fn election_params(&self) -> [Param<'static>; 2] {
+        let (flags, incumbent) = match self.adv_incumbent {
+            Some(sid) => (param::ELECTION_INCUMBENT, sid),
+            None => (0, MacAddr::ZERO),
+        };
+        [
+            Param::Election {
+                priority: self.cfg.priority,
+                bridge_mac: self.cfg.bridge_mac,
+            },
+            Param::ElectionV2 {
+                priority: self.cfg.priority,
+                bridge_mac: self.cfg.bridge_mac,
+                flags,
+                incumbent,
+                generation: self.elect_gen,
+                seen: self.peer_v2.map_or(0, |v| v.generation),
+            },
+        ]
+    }
+
+    /// The peer's Election v2 TLV (`update`: in RG Application Data). Returns true when the
+    /// peer should hear our data again (it sent a new generation in an update: acknowledge it).
+    fn on_election_v2(&mut self, p: &Param<'_>, update: bool) -> bool {
+        let Param::ElectionV2 {
+            priority,
+            bridge_mac,
+            flags,
+            incumbent,
+            generation,
+            seen,
+        } = *p
+        else {
+            return false;
+        };
+        self.peer_election = Some((priority, bridge_mac));
+        let before = self.peer_v2.map(|v| v.generation);
+        // The incumbent is fixed per connection: the first one received stands.
+        let incumbent = match self.peer_v2 {
+            Some(v) => v.incumbent,
+            // A system-id is a unicast, non-zero MAC: anything else is no incumbent.
+            None => (flags & param::ELECTION_INCUMBENT != 0
+                && !incumbent.is_zero()
+                && !incumbent.is_multicast())
+            .then_some(incumbent),
+        };
+        self.peer_v2 = Some(PeerElectionV2 {
+            incumbent,
+            generation,
+        });
+        if seen == self.elect_gen {
+            // The peer holds our current data: our priority counts at once.
+            self.prio_hi = self.cfg.priority;
         }
+        update && before != Some(generation)
     }
 
     fn heartbeat_param(&mut self) -> Param<'static> {
@@ -1259,6 +1402,9 @@ impl Session {
                             priority,
                             bridge_mac,
                         } => self.peer_election = Some((priority, bridge_mac)),
+                        Param::ElectionV2 { .. } => {
+                            self.on_election_v2(&p, false);
+                        }
                         Param::MlacpConnect { version, a_bit, .. } => app = Some((version, a_bit)),
                         _ => {}
                     }
@@ -1326,6 +1472,7 @@ impl Session {
                     return;
                 }
                 let mut elected = false;
+                let mut echo = false;
                 for (tlv, p) in params {
                     match p {
                         Param::Election {
@@ -1333,6 +1480,18 @@ impl Session {
                             bridge_mac,
                         } => {
                             self.peer_election = Some((priority, bridge_mac));
+                            if let Some(peer) = self.peer.as_mut() {
+                                peer.priority = priority;
+                                peer.bridge_mac = bridge_mac;
+                            }
+                            elected = true;
+                        }
+                        Param::ElectionV2 {
+                            priority,
+                            bridge_mac,
+                            ..
+                        } => {
+                            echo |= self.on_election_v2(&p, true);
                             if let Some(peer) = self.peer.as_mut() {
                                 peer.priority = priority;
                                 peer.bridge_mac = bridge_mac;
@@ -1352,6 +1511,12 @@ impl Session {
                 }
                 if elected {
                     self.elect();
+                }
+                if echo {
+                    // Acknowledge the peer's new election data (its Seen field is how a side
+                    // that gains primary by a priority change learns it may take it).
+                    let p = self.election_params();
+                    self.queue_message(MessageType::RG_APPLICATION_DATA, &p);
                 }
             }
             _ => {
@@ -1374,7 +1539,7 @@ impl Session {
             // With our election data again: the peer may have missed our first RG Connect
             // (over LDP, a disabled side drops the peer's messages until it is enabled).
             let name = self.cfg.sender_name.clone();
-            let election = self.election_param();
+            let [e1, e2] = self.election_params();
             self.queue_message(
                 MessageType::RG_CONNECT,
                 &[
@@ -1384,7 +1549,8 @@ impl Session {
                         a_bit: true,
                         sub_tlvs: &[],
                     },
-                    election,
+                    e1,
+                    e2,
                 ],
             );
             self.app_state = AppState::ConnectRec;

@@ -428,3 +428,26 @@ fn a_capability_of_another_major_version_is_refused() {
     );
     assert_eq!(p.sessions[1].monitor().peer, None);
 }
+
+/// Found by the `iccp_session` fuzz target: a corrupted frame (no key: undetectable) set the
+/// Election v2 incumbent flag with a zero incumbent. A zero or multicast incumbent is no
+/// incumbent, and the pair still agrees on the system-id.
+#[test]
+fn regression_corrupted_incumbent_is_not_adopted() {
+    let data = [
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76,
+        0x76, 0x00, 0x59, 0x41, 0xbe, 0x7b, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x59, 0x76,
+        0x61, 0x91, 0x91, 0xff, 0xff, 0xff, 0xff, 0x91, 0x3b, 0x25, 0x91, 0x7a, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+    let mut p = Pair::new(u64::from(data[0]));
+    for op in Op::decode_all(&data[1..]) {
+        p.apply(&op);
+        assert_eq!(p.check(), Ok(()), "after {op:?}");
+    }
+    let [a, b] = &p.sessions;
+    assert_eq!(a.status(), Status::Connected);
+    assert_eq!(b.status(), Status::Connected);
+    assert_eq!(a.system_id(), b.system_id());
+    assert_eq!(b.peer_incumbent(), None);
+}

@@ -148,8 +148,38 @@ fn golden_vendor_tlvs_have_u_bit_and_version() {
     let mut out = vec![0; p.buffer_len()];
     p.emit(&mut out).unwrap();
     assert_eq!(out, hex("be02 0004 01 03 0909"));
+    // Election format version 2: priority, MAC, flags, incumbent, generation, seen.
+    let p = Param::ElectionV2 {
+        priority: 100,
+        bridge_mac: MacAddr([2, 0, 0, 0, 0, 1]),
+        flags: param::ELECTION_INCUMBENT,
+        incumbent: MacAddr([2, 0, 0, 0, 0, 9]),
+        generation: 0x0102,
+        seen: 0x0304,
+    };
+    let mut out = vec![0; p.buffer_len()];
+    p.emit(&mut out).unwrap();
+    assert_eq!(
+        out,
+        hex("be01 0013 02 64 020000000001 01 020000000009 0102 0304")
+    );
+    assert_eq!(Param::parse(Tlv::parse(&out).unwrap().0), Ok(p));
+    // A version-2 Election of another length is malformed (never a panic).
+    for len in [8usize, 18, 20] {
+        let mut b = hex("be01 0000");
+        b[3] = len as u8;
+        b.push(2);
+        b.resize(4 + len, 0);
+        assert_eq!(
+            Param::parse(Tlv::parse(&b).unwrap().0),
+            Err(Error::BadTlv {
+                ty: 0x3e01,
+                len: len as u16
+            })
+        );
+    }
     // A vendor TLV of an unknown format version is an unknown U=1 TLV: skipped, not an error.
-    let b = hex("be01 0008 02 64 020000000001");
+    let b = hex("be01 0008 03 64 020000000001");
     assert!(matches!(
         Param::parse(Tlv::parse(&b).unwrap().0),
         Ok(Param::Unknown(_))
@@ -385,6 +415,7 @@ enum P {
     SyncData(u16, u16),
     Hb(u8, u16, u32),
     Elect(u8, MacAddr),
+    Elect2(u8, MacAddr, u8, MacAddr, u16, u16),
     Fdb(u8, Vec<u8>),
     Snap(u8, u8, Vec<u8>),
     Stp(u16, Vec<u8>),
@@ -435,6 +466,15 @@ fn p_strategy() -> impl Strategy<Value = P> {
         (any::<u16>(), any::<u16>()).prop_map(|(a, b)| P::SyncData(a, b)),
         (any::<u8>(), any::<u16>(), any::<u32>()).prop_map(|(a, b, c)| P::Hb(a, b, c)),
         (0u8..=128, mac()).prop_map(|(a, b)| P::Elect(a, b)),
+        (
+            0u8..=128,
+            mac(),
+            any::<u8>(),
+            mac(),
+            any::<u16>(),
+            any::<u16>()
+        )
+            .prop_map(|(a, b, c, d, e, f)| P::Elect2(a, b, c, d, e, f)),
         (any::<u8>(), name()).prop_map(|(a, b)| P::Fdb(a, b)),
         (any::<u8>(), any::<u8>(), name()).prop_map(|(a, b, c)| P::Snap(a, b, c)),
         (any::<u16>(), name()).prop_map(|(a, b)| P::Stp(a, b)),
@@ -520,6 +560,14 @@ fn with_param<R>(p: &P, f: impl FnOnce(Param<'_>) -> R) -> R {
         P::Elect(a, b) => Param::Election {
             priority: *a,
             bridge_mac: *b,
+        },
+        P::Elect2(a, b, c, d, e, f) => Param::ElectionV2 {
+            priority: *a,
+            bridge_mac: *b,
+            flags: *c,
+            incumbent: *d,
+            generation: *e,
+            seen: *f,
         },
         P::Fdb(k, r) => Param::FdbDelta {
             kind: *k,

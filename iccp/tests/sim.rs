@@ -81,6 +81,12 @@ struct Net {
     faults: Faults,
     cut: bool,
     load: usize,
+    /// Check after every step: never two primaries while both sides are connected.
+    check_roles: bool,
+    /// Role changes seen per side.
+    role_changes: [u32; 2],
+    /// Hide every version-2 Election TLV on the wire (as a version-1 peer would treat them).
+    v1_only: bool,
 }
 
 fn config(i: u8, seed: u64, heartbeat: Option<Duration>) -> SessionConfig {
@@ -122,6 +128,9 @@ impl Net {
             faults,
             cut: false,
             load: 0,
+            check_roles: false,
+            role_changes: [0; 2],
+            v1_only: false,
         };
         net.pump();
         net
@@ -200,13 +209,26 @@ impl Net {
                 side.connected = false
             }
             Event::PeerSilent { .. } => side.silent_at.push(self.now),
+            Event::RoleChanged(_) => self.role_changes[i] += 1,
             _ => {}
         }
     }
 
-    fn send(&mut self, to: usize, frame: Vec<u8>) {
+    fn send(&mut self, to: usize, mut frame: Vec<u8>) {
         if self.cut || self.rng.chance(self.faults.loss) {
             return;
+        }
+        if self.v1_only {
+            // Election v2 (type 0x3E01 with U, length 19, version 2) becomes version 3: an
+            // unknown U=1 TLV, skipped — what a version-1 peer does with it.
+            let pat = [0xbe, 0x01, 0x00, 0x13, 0x02];
+            let mut k = 0;
+            while k + pat.len() <= frame.len() {
+                if frame[k..k + pat.len()] == pat {
+                    frame[k + 4] = 3;
+                }
+                k += 1;
+            }
         }
         let copies = if self.rng.chance(self.faults.dup) {
             2
@@ -245,7 +267,34 @@ impl Net {
             s.s.handle_timeout(self.now);
         }
         self.pump();
+        self.check_one_primary();
         true
+    }
+
+    fn check_one_primary(&self) {
+        if !self.check_roles {
+            return;
+        }
+        let connected = self.sides.iter().all(|s| s.s.status() == Status::Connected);
+        let primaries = self
+            .sides
+            .iter()
+            .filter(|s| s.s.role() == Some(Role::Primary))
+            .count();
+        assert!(
+            !connected || primaries <= 1,
+            "seed {}: two primaries while connected at {:?} (priorities {} {})",
+            self.seed,
+            self.now,
+            self.sides[0].s.config().priority,
+            self.sides[1].s.config().priority
+        );
+    }
+
+    fn set_priority(&mut self, i: usize, p: u8) {
+        self.sides[i].s.set_priority(self.now, p).unwrap();
+        self.pump();
+        self.check_one_primary();
     }
 
     fn run_for(&mut self, d: Duration) {
@@ -478,4 +527,177 @@ fn authenticated_sessions_connect_and_reject_forgeries() {
     assert_eq!(net.sides[0].s.counters().rx_auth_failed, before + 1);
     net.run_for(Duration::from_secs(5));
     assert!(net.both_connected());
+}
+
+#[test]
+fn priority_changes_never_give_two_primaries_on_a_lossy_channel() {
+    for seed in seeds(24) {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        net.check_roles = true;
+        net.load = 3;
+        let mut rng = Rng(seed ^ 0x5eed);
+        for _ in 0..40 {
+            let who = rng.below(2) as usize;
+            let p = [0u8, 10, 64, 100, 128][rng.below(5) as usize];
+            net.set_priority(who, p);
+            // Sometimes the next change comes before the peer could have heard this one.
+            let wait = Duration::from_micros(rng.below(20_000));
+            net.run_for(wait);
+        }
+        net.load = 0;
+        net.faults = CLEAN;
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        net.assert_election();
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn priority_change_moves_the_role_without_a_flap() {
+    for (seed, faults) in [(1u64, CLEAN), (2, HOSTILE), (3, HOSTILE), (4, HOSTILE)] {
+        let mut net = Net::new(seed, faults, Some(Duration::from_secs(1)));
+        for i in 0..2 {
+            net.sides[i].s.set_priority(net.now, 100).unwrap();
+        }
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        net.check_roles = true;
+        let p = if net.sides[0].s.role() == Some(Role::Primary) {
+            0
+        } else {
+            1
+        };
+        let s = 1 - p;
+        // The primary changes its priority but still wins: no role change at all.
+        net.role_changes = [0; 2];
+        net.set_priority(p, 50);
+        net.run_for(Duration::from_secs(5));
+        assert_eq!(net.role_changes, [0, 0], "seed {seed}");
+        // The secondary takes primary: each side changes its role exactly once.
+        net.set_priority(s, 10);
+        assert_eq!(
+            net.sides[s].s.role(),
+            Some(Role::Secondary),
+            "seed {seed}: promoted before the peer heard"
+        );
+        net.run_for(Duration::from_secs(5));
+        assert_eq!(net.role_changes, [1, 1], "seed {seed}");
+        assert_eq!(net.sides[s].s.role(), Some(Role::Primary), "seed {seed}");
+        net.assert_election();
+        // The (new) primary gives primary back by raising its priority: it steps down at once.
+        net.role_changes = [0; 2];
+        net.set_priority(s, 120);
+        assert_eq!(net.sides[s].s.role(), Some(Role::Secondary), "seed {seed}");
+        net.run_for(Duration::from_secs(5));
+        assert_eq!(net.role_changes, [1, 1], "seed {seed}");
+        net.assert_election();
+    }
+}
+
+#[test]
+fn version_1_peer_still_elects() {
+    for seed in 0..4 {
+        let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
+        net.v1_only = true;
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        for s in &net.sides {
+            assert_eq!(s.s.peer_election_v2(), Some(false), "seed {seed}");
+        }
+        net.assert_election();
+        // Without acknowledgements a priority change counts at once (the old behaviour).
+        let s = usize::from(net.sides[0].s.role() == Some(Role::Primary));
+        net.set_priority(s, 0);
+        assert_eq!(net.sides[s].s.role(), Some(Role::Primary), "seed {seed}");
+        net.run_for(Duration::from_secs(5));
+        net.assert_election();
+    }
+}
+
+/// A side that ran alone with clients (system-id in use), joined by a peer with a lower MAC.
+fn join_incumbent(seed: u64, faults: Faults, joiner_in_use: bool, v1_only: bool) -> Net {
+    let mut net = Net::new(seed, faults, Some(Duration::from_secs(1)));
+    net.v1_only = v1_only;
+    net.cut = true;
+    net.wire.clear();
+    // Fresh sessions that never met: side 1 has the higher MAC.
+    let now = net.now;
+    for i in 0..2 {
+        let cfg = net.sides[i].s.config().clone();
+        let mut s = Session::try_new(cfg, now).unwrap();
+        s.handle_link(now, LinkState::Up);
+        net.sides[i].s = s;
+        net.sides[i].connected = false;
+    }
+    let (lo, hi) = (
+        net.sides[0].s.config().bridge_mac,
+        net.sides[1].s.config().bridge_mac,
+    );
+    assert!(lo < hi);
+    net.sides[1].s.set_system_id_in_use(true);
+    net.sides[0].s.set_system_id_in_use(joiner_in_use);
+    net.run_for(Duration::from_secs(5));
+    assert_eq!(net.sides[1].s.system_id(), hi);
+    net.cut = false;
+    net.run_for(Duration::from_secs(15));
+    assert!(net.both_connected(), "seed {seed}");
+    net
+}
+
+#[test]
+fn joining_peer_adopts_the_incumbent_system_id() {
+    for seed in seeds(8) {
+        let net = join_incumbent(seed, HOSTILE, false, false);
+        let hi = net.sides[1].s.config().bridge_mac;
+        for s in &net.sides {
+            assert_eq!(
+                s.s.system_id(),
+                hi,
+                "seed {seed}: the incumbent's system-id"
+            );
+        }
+        let [a, b] = &net.sides;
+        assert_eq!(a.s.peer_election_v2(), Some(true));
+        // The roles still follow (priority, MAC).
+        let (ca, cb) = (a.s.config(), b.s.config());
+        let a_wins = (ca.priority, ca.bridge_mac) < (cb.priority, cb.bridge_mac);
+        assert_eq!(a.s.role() == Some(Role::Primary), a_wins, "seed {seed}");
+        assert_eq!(b.s.role() == Some(Role::Primary), !a_wins, "seed {seed}");
+    }
+}
+
+#[test]
+fn two_incumbents_agree_on_the_lower_system_id() {
+    for seed in seeds(4) {
+        let net = join_incumbent(seed, HOSTILE, true, false);
+        let lo = net.sides[0].s.config().bridge_mac;
+        for s in &net.sides {
+            assert_eq!(
+                s.s.system_id(),
+                lo,
+                "seed {seed}: split brain heals to the lowest"
+            );
+        }
+    }
+}
+
+#[test]
+fn version_1_peer_gets_the_lowest_mac_on_both_sides() {
+    for seed in seeds(4) {
+        let net = join_incumbent(seed, HOSTILE, false, true);
+        let lo = net.sides[0].s.config().bridge_mac;
+        for s in &net.sides {
+            assert_eq!(
+                s.s.system_id(),
+                lo,
+                "seed {seed}: no incumbent with version 1"
+            );
+        }
+    }
 }

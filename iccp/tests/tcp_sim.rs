@@ -640,3 +640,44 @@ fn garbage_on_the_stream_is_counted_and_the_sessions_resynchronise() {
     net.run_for(Duration::from_secs(1));
     assert!(net.both_connected());
 }
+
+#[test]
+fn priority_changes_over_tcp_never_give_two_primaries() {
+    // TCP has no per-message acknowledgement the session sees: the Election v2 echo is what
+    // tells a side that the peer holds its new priority.
+    for seed in seeds(8) {
+        let max_read = [1, 7, 64, 1500][(seed % 4) as usize];
+        let mut net = Net::new(seed, max_read);
+        net.delay = Duration::from_millis(2);
+        net.run_for(Duration::from_secs(5));
+        assert!(net.both_connected(), "seed {seed}");
+        let mut rng = Rng(seed ^ 0xfeed);
+        for _ in 0..30 {
+            let who = rng.below(2) as usize;
+            let p = [0u8, 20, 64, 100, 128][rng.below(5) as usize];
+            let now = net.now;
+            net.sides[who].s.set_priority(now, p).unwrap();
+            net.pump();
+            let until = net.now + Duration::from_micros(rng.below(10_000));
+            loop {
+                let connected = net.sides.iter().all(|s| s.s.status() == Status::Connected);
+                let primaries = net
+                    .sides
+                    .iter()
+                    .filter(|s| s.s.role() == Some(Role::Primary))
+                    .count();
+                assert!(!connected || primaries <= 1, "seed {seed}: two primaries");
+                if !net.step(until) {
+                    break;
+                }
+            }
+        }
+        net.run_for(Duration::from_secs(5));
+        assert!(net.both_connected(), "seed {seed}");
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
+        net.assert_election();
+    }
+}

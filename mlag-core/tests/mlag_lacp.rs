@@ -41,6 +41,10 @@ struct Net {
     peer_delay: Duration,
     /// Frames on the peer-link: (arrival, to, frame), in order.
     inflight: std::collections::VecDeque<(Instant, usize, Vec<u8>)>,
+    /// Every change of the client's partner (system, port number) on each port, in order.
+    partners: [Vec<(MacAddr, u16)>; 2],
+    /// The client's LACP events.
+    client_events: Vec<lacp::Event>,
 }
 
 impl Net {
@@ -86,6 +90,8 @@ impl Net {
             alive: [true; 2],
             peer_delay: Duration::ZERO,
             inflight: std::collections::VecDeque::new(),
+            partners: [Vec::new(), Vec::new()],
+            client_events: Vec::new(),
         }
     }
 
@@ -131,7 +137,16 @@ impl Net {
                     self.peers[i].handle_frame(self.now, slave, &frame);
                 }
             }
-            while self.client.poll_event().is_some() {}
+            while let Some(e) = self.client.poll_event() {
+                self.client_events.push(e);
+            }
+            for port in 1..=2u16 {
+                let p = self.client_port(port).partner;
+                let log = &mut self.partners[usize::from(port - 1)];
+                if log.last() != Some(&(p.system, p.port)) {
+                    log.push((p.system, p.port));
+                }
+            }
             while self
                 .inflight
                 .front()
@@ -525,4 +540,75 @@ fn peers_that_came_up_alone_renumber_and_merge_when_they_meet() {
     assert_eq!(n.client_port(1).partner.port, 1);
     let lag = n.client.lag(lacp::LagId(1)).unwrap();
     assert_eq!(lag.ports_distributing, 2, "{lag:?}");
+}
+
+#[test]
+fn lower_mac_peer_joining_a_survivor_changes_no_partner() {
+    // Peer1 (the lower MAC) is down; Peer2 runs alone with the client after the reload delay.
+    let mut n = Net::new(default_opts());
+    n.peer_link = false;
+    n.alive[0] = false;
+    n.set_client_link(0, false);
+    n.run_for(Duration::from_secs(40));
+    let alone = MacAddr([2, 0, 0, 0, 2, 0]);
+    assert!(n.half(1).released);
+    assert!(n.client_port(2).distributing);
+    assert_eq!(n.client_port(2).partner.system, alone);
+    assert_eq!(n.peers[1].monitor().system_id, alone);
+    let partners_before = n.partners[1].len();
+    let events_before = n.client_events.len();
+    // Peer1 reboots (a fresh coordinator) and rejoins: peer-link and its client link up.
+    let now = n.now;
+    let mut p1 = C::new(
+        Config::quick_setup(1).validate().unwrap(),
+        RecordingDataplane::new(),
+        &Options::new(11),
+        now,
+    )
+    .unwrap();
+    let pp = p1.peer_port();
+    p1.handle_link(now, pp, UP);
+    p1.handle_link(now, n.slave[0], UP);
+    n.peers[0] = p1;
+    n.alive[0] = true;
+    n.peer_link = true;
+    n.set_client_link(0, true);
+    n.run_for(Duration::from_secs(60));
+    for p in &n.peers {
+        let m = p.monitor();
+        assert_eq!(m.status, iccp::Status::Connected);
+        assert_eq!(
+            m.system_id, alone,
+            "the joining peer adopts the incumbent system-id"
+        );
+    }
+    // The client's link to the survivor saw zero partner changes and never left the bond.
+    assert_eq!(
+        n.partners[1].len(),
+        partners_before,
+        "partner changes on the survivor's link: {:?}",
+        n.partners[1]
+    );
+    let p2 = PortNo(2);
+    let churn: Vec<_> = n.client_events[events_before..]
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                lacp::Event::PortUnselected { port }
+                    | lacp::Event::Detached { port } if *port == p2
+            )
+        })
+        .collect();
+    assert!(
+        churn.is_empty(),
+        "the survivor's link renegotiated: {churn:?}"
+    );
+    // The rejoined peer's link joins the same partner: one bond of two links.
+    let s1 = n.client_port(1);
+    assert_eq!(s1.partner.system, alone);
+    assert_ne!(s1.partner.port, n.client_port(2).partner.port);
+    let lag = n.client.lag(lacp::LagId(1)).unwrap();
+    assert_eq!(lag.ports_distributing, 2, "{lag:?}");
+    assert_eq!(lag.partner_system.unwrap().mac, alone);
 }

@@ -147,6 +147,22 @@ impl fmt::Display for Param<'_> {
                 priority,
                 bridge_mac,
             } => write!(f, "priority {priority}, bridge {}", bridge_mac),
+            Self::ElectionV2 {
+                priority,
+                bridge_mac,
+                flags,
+                incumbent,
+                generation,
+                seen,
+            } => {
+                write!(f, "priority {priority}, bridge {bridge_mac}, ")?;
+                if flags & super::param::ELECTION_INCUMBENT != 0 {
+                    write!(f, "incumbent {incumbent}, ")?;
+                } else {
+                    write!(f, "no incumbent, ")?;
+                }
+                write!(f, "generation {generation}, seen {seen}")
+            }
             Self::FdbDelta { kind, records } => {
                 write!(f, "kind {kind}, {} octets", records.len())
             }

@@ -35,7 +35,8 @@
 //!
 //! # Vendor TLVs, format version 1 (sent with U = 1, F = 0: an RFC 7275 peer skips them)
 //! Every value starts with the format-version octet [`VENDOR_FORMAT_VERSION`] (= 1). A receiver
-//! treats a vendor TLV with another version as an unknown U=1 TLV (skipped). Types 0x3E00–0x3E05
+//! treats a vendor TLV with another version as an unknown U=1 TLV (skipped) — with one exception
+//! below: Election format version 2. Types 0x3E00–0x3E05
 //! are taken from the range LDP reserves for vendor-private TLVs (RFC 5036 §3.6.1.1); they are not
 //! IANA assignments.
 //!
@@ -47,6 +48,25 @@
 //! | 0x3E03 | FDB Snapshot | Record Kind (1), Flags (1: 0x01 first chunk, 0x02 last chunk), records |
 //! | 0x3E04 | STP Relay | Port Number (2), BPDU octets |
 //! | 0x3E05 | Consistency | Record Kind (1), data (opaque) |
+//!
+//! ## Election, format version 2 ([`ELECTION_VERSION_2`])
+//! The same type 0x3E01 with version octet 2 and a longer value (19 octets in all, exactly):
+//!
+//! | offset | field |
+//! |---|---|
+//! | 0 | Version (1) = 2 |
+//! | 1 | Priority (1) |
+//! | 2 | Bridge MAC (6) |
+//! | 8 | Flags (1): [`ELECTION_INCUMBENT`] = 0x01, the Incumbent field is valid; other bits reserved (sent 0, kept, ignored) |
+//! | 9 | Incumbent system-id (6): the system-id the sender's clients already use (zero when the flag is clear) |
+//! | 15 | Generation (2): the sender's election generation, advanced on each change of its priority |
+//! | 17 | Seen (2): the latest Generation the sender has received from the receiver on this connection (0: none) |
+//!
+//! A sender of version 2 sends a version-1 Election TLV and a version-2 one in the same message,
+//! version 1 first. A peer that knows only version 1 skips the version-2 TLV (another version,
+//! U = 1) and elects from the version-1 TLV as before; a peer that knows version 2 reads both, the
+//! later one completing the first. What the session does with the new fields is in the
+//! [crate docs](crate#election).
 
 use super::tlv::{self, F_BIT, HEADER_LEN, Tlv, U_BIT};
 use super::{Error, Writer, be16, be32, byte, mac};
@@ -96,6 +116,10 @@ pub const VENDOR_STP_RELAY: u16 = 0x3e04;
 pub const VENDOR_CONSISTENCY: u16 = 0x3e05;
 /// The format version this crate writes into (and understands in) its vendor TLVs.
 pub const VENDOR_FORMAT_VERSION: u8 = 1;
+/// The second format version of the Election TLV (incumbent system-id, generations).
+pub const ELECTION_VERSION_2: u8 = 2;
+/// Election v2 flag: the Incumbent system-id field is valid.
+pub const ELECTION_INCUMBENT: u8 = 0x01;
 /// The mLACP application protocol version (RFC 7275 §7.2.1).
 pub const MLACP_VERSION: u16 = 1;
 /// Longest ICC Sender Name (RFC 7275 §6.1.2: at most 80 octets).
@@ -474,6 +498,22 @@ pub enum Param<'a> {
         /// Bridge MAC address (tie breaker, lower wins; candidate system-id).
         bridge_mac: MacAddr,
     },
+    /// Vendor Election data, format version 2 (0x3E01, version octet 2): see the
+    /// [module docs](self#election-format-version-2-election_version_2).
+    ElectionV2 {
+        /// MLAG priority (0..=128, lower wins).
+        priority: u8,
+        /// Bridge MAC address (tie breaker, lower wins).
+        bridge_mac: MacAddr,
+        /// Flags ([`ELECTION_INCUMBENT`]; other bits kept as received).
+        flags: u8,
+        /// The incumbent system-id (meaningful with [`ELECTION_INCUMBENT`]).
+        incumbent: MacAddr,
+        /// The sender's election generation.
+        generation: u16,
+        /// The latest generation the sender has received from the receiver (0: none).
+        seen: u16,
+    },
     /// Vendor FDB delta (0x3E02): opaque records of the given kind.
     FdbDelta {
         /// Record kind (defined by the `fdb` crate).
@@ -684,6 +724,17 @@ impl<'a> Param<'a> {
 
     fn parse_vendor(tlv: Tlv<'a>) -> Result<Self, Error> {
         let v = tlv.value;
+        if tlv.ty() == VENDOR_ELECTION && v.first() == Some(&ELECTION_VERSION_2) {
+            let b = fixed(&tlv, 19)?;
+            return Ok(Self::ElectionV2 {
+                priority: byte(b, 1)?,
+                bridge_mac: mac(b, 2)?,
+                flags: byte(b, 8)?,
+                incumbent: mac(b, 9)?,
+                generation: be16(b, 15)?,
+                seen: be16(b, 17)?,
+            });
+        }
         // A vendor TLV of another format version is an unknown TLV: skip (U=1) or reject (U=0).
         if v.first() != Some(&VENDOR_FORMAT_VERSION) {
             return if tlv.u_bit() {
@@ -767,7 +818,7 @@ impl<'a> Param<'a> {
             Self::MlacpSyncRequest(_) => MLACP_SYNC_REQUEST,
             Self::MlacpSyncData { .. } => MLACP_SYNC_DATA,
             Self::Heartbeat { .. } => VENDOR_HEARTBEAT,
-            Self::Election { .. } => VENDOR_ELECTION,
+            Self::Election { .. } | Self::ElectionV2 { .. } => VENDOR_ELECTION,
             Self::FdbDelta { .. } => VENDOR_FDB_DELTA,
             Self::FdbSnapshot { .. } => VENDOR_FDB_SNAPSHOT,
             Self::StpRelay { .. } => VENDOR_STP_RELAY,
@@ -791,6 +842,7 @@ impl<'a> Param<'a> {
             self,
             Self::Heartbeat { .. }
                 | Self::Election { .. }
+                | Self::ElectionV2 { .. }
                 | Self::FdbDelta { .. }
                 | Self::FdbSnapshot { .. }
                 | Self::StpRelay { .. }
@@ -823,6 +875,7 @@ impl<'a> Param<'a> {
             Self::MlacpSyncData { .. } => "mLACP Synchronization Data",
             Self::Heartbeat { .. } => "Heartbeat (vendor)",
             Self::Election { .. } => "Election (vendor)",
+            Self::ElectionV2 { .. } => "Election v2 (vendor)",
             Self::FdbDelta { .. } => "FDB Delta (vendor)",
             Self::FdbSnapshot { .. } => "FDB Snapshot (vendor)",
             Self::StpRelay { .. } => "STP Relay (vendor)",
@@ -848,6 +901,7 @@ impl<'a> Param<'a> {
             Self::MlacpSyncRequest(_) => 8,
             Self::MlacpSyncData { .. } => 4,
             Self::Heartbeat { .. } | Self::Election { .. } => 8,
+            Self::ElectionV2 { .. } => 19,
             Self::FdbDelta { records, .. } => 2 + records.len(),
             Self::FdbSnapshot { records, .. } => 3 + records.len(),
             Self::StpRelay { bpdu, .. } => 3 + bpdu.len(),
@@ -997,6 +1051,22 @@ impl<'a> Param<'a> {
                 w.u8(VENDOR_FORMAT_VERSION)?;
                 w.u8(priority)?;
                 w.put(&bridge_mac.0)?;
+            }
+            Self::ElectionV2 {
+                priority,
+                bridge_mac,
+                flags,
+                incumbent,
+                generation,
+                seen,
+            } => {
+                w.u8(ELECTION_VERSION_2)?;
+                w.u8(priority)?;
+                w.put(&bridge_mac.0)?;
+                w.u8(flags)?;
+                w.put(&incumbent.0)?;
+                w.u16(generation)?;
+                w.u16(seen)?;
             }
             Self::FdbDelta { kind, records } => {
                 w.put(&[VENDOR_FORMAT_VERSION, kind])?;

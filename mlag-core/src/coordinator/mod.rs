@@ -55,8 +55,12 @@
 //!
 //! # One system-id, sticky
 //! `iccp::Session` elects the roles (lowest `priority`, then lowest bridge MAC) and computes
-//! the system-id: the lower bridge MAC of the pair, which *changes only when an election with a
-//! peer computes a different one* — it stays while the peer is lost. On
+//! the system-id: the incumbent's (below), else the lower bridge MAC of the pair, which
+//! *changes only when an election with a peer computes a different one* — it stays while the
+//! peer is lost. A run-time `priority` change moves the role without two primaries and
+//! without a flap: the side that loses primary steps down at once, the side that gains it
+//! takes it once the peer has acknowledged the new election data (`iccp` crate docs,
+//! "Election"); for one peer-link round trip there may be no primary. On
 //! `iccp::Event::SystemIdChanged` the coordinator sets it as the actor system of every MLAG
 //! LAG (`lacp::System::set_lag_config` with `LagConfig::actor_system`, System Priority
 //! [`MLAG_LACP_SYSTEM_PRIORITY`]) and as the logical bridge's address
@@ -64,14 +68,23 @@
 //! bond among them) keep the peer's own identity. Because the survivor of a peer failure keeps
 //! the system-id, clients do not renegotiate on failover.
 //!
-//! Known limit: a peer with a *lower* MAC joining a survivor that runs alone changes the
-//! pair's system-id (iccp computes the minimum), so clients renegotiate once. The fix is an
-//! "incumbent system-id" in the Election TLV that a joining peer adopts — an `iccp` change.
+//! **Incumbent system-id.** When the coordinator brings its MLAG halves into LACP it tells
+//! `iccp` that its clients use the system-id (`iccp::Session::set_system_id_in_use`); a
+//! connection that starts then advertises it as the *incumbent* in the Election TLV
+//! (format version 2), and a joining peer without one adopts it — even with a lower MAC. So a
+//! survivor that ran alone (its own MAC as system-id) keeps it when a lower-MAC peer reboots
+//! and rejoins: its clients see no partner change. The peer ranking follows
+//! ([`PeerIndex::of_pair`]: the peer whose MAC is the system-id is Low), so the survivor's
+//! port numbers stay too. Known limits: two peers that *both* brought their halves up alone
+//! (each with its own MAC: a split brain, or two that started apart) settle on the lower
+//! system-id, and the other side's clients renegotiate once; against a peer that speaks only
+//! Election version 1 the system-id is the lower MAC, as before.
 //!
 //! # Port numbers and keys
 //! Both peers present one LACP system and one STP bridge, so their port numbers must never
-//! collide, without a negotiation that could fail. The peers are ranked by bridge MAC
-//! ([`PeerIndex`]: the lower MAC is [`PeerIndex::Low`]), which both know from the election.
+//! collide, without a negotiation that could fail. The peers are ranked by the system-id and
+//! their bridge MACs ([`PeerIndex::of_pair`]: the peer whose MAC is the system-id is
+//! [`PeerIndex::Low`], else the lower MAC), which both know from the election.
 //! * **LACP** (Port IDs must be unique within a System, 802.1AX-2014 §6.3.4): an MLAG
 //!   slave's Actor_Port is [`lacp_port_number`]: its index among the peer's slaves
 //!   (1..=0x3FFF), with the high bit set on [`PeerIndex::High`]. `lacp`'s loopback detection
@@ -286,6 +299,22 @@ impl PeerIndex {
     /// This peer's index, given its bridge MAC and the peer's.
     pub fn of(own: MacAddr, peer: MacAddr) -> Self {
         if own <= peer { Self::Low } else { Self::High }
+    }
+
+    /// This peer's index in a pair whose system-id is `system_id`: the peer whose bridge MAC
+    /// is the system-id is [`Self::Low`] (it numbered its halves as Low while it ran alone, so
+    /// a peer that joins it renumbers nothing of its); otherwise as [`Self::of`]. Both peers
+    /// compute the same, as they agree on the system-id.
+    pub fn of_pair(own: MacAddr, peer: MacAddr, system_id: MacAddr) -> Self {
+        if own == peer {
+            Self::of(own, peer)
+        } else if system_id == own {
+            Self::Low
+        } else if system_id == peer {
+            Self::High
+        } else {
+            Self::of(own, peer)
+        }
     }
 
     /// The other index.

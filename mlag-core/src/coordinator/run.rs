@@ -810,6 +810,8 @@ impl<D: Dataplane> Coordinator<D> {
         }
         self.numbered_as = Some(self.peer_index.unwrap_or(PeerIndex::Low));
         self.released = true;
+        // Clients now use the system-id: a peer that joins adopts it (iccp's incumbent rule).
+        self.iccp.set_system_id_in_use(true);
         for port in self.mlag_members() {
             // Numbers are in range by construction; a refusal leaves the member out.
             let _ = self.add_lacp_port(now, port);
@@ -1016,7 +1018,8 @@ impl<D: Dataplane> Coordinator<D> {
             }
             iccp::Event::RoleChanged(_) => self.recompute_holds(now),
             iccp::Event::Connected(peer) => {
-                let index = PeerIndex::of(self.bridge_mac, peer.bridge_mac);
+                // The system-id is settled by now (the election ran on the peer's RG Connect).
+                let index = PeerIndex::of_pair(self.bridge_mac, peer.bridge_mac, self.system_id);
                 self.peer_index = Some(index);
                 self.refresh_identities(now);
                 // Not released here: `try_release` waits for the STP authority to be settled
