@@ -785,3 +785,121 @@ fn stp_settings_change_at_run_time_on_either_peer() {
     assert_eq!(n.x.tree().root_priority.root.address(), PAIR_ID);
     assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
 }
+
+/// Fuzz finding `regression-peer-lost-renumber` (`fuzz/corpus/mlag_coordinator/`): Peer2
+/// connects and takes the Secondary role (peer index High) while Peer1 has already lost the
+/// peer-link, so no STP claim ever comes and Peer2 carries on running the bridge with its
+/// single-homed port numbered as the Low peer's; `ether1` goes forwarding. When Peer2 then sees
+/// the peer-link go down, the port is renumbered for the High index and rejoins the bridge
+/// Discarding: the dataplane must be told, or `ether1` forwards while STP says discard.
+#[test]
+fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
+    let now0 = Instant::ZERO;
+    let mut peers = quick(None).map(|c| {
+        C::new(
+            c.validate().unwrap(),
+            RecordingDataplane::new(),
+            &Options::new(7),
+            now0,
+        )
+        .unwrap()
+    });
+    let ether1 = {
+        let v = peers[1].config();
+        v.port_no(v.find("ether1").unwrap())
+    };
+    for c in &mut peers {
+        let pp = c.peer_port();
+        c.handle_link(now0, pp, UP);
+        let v = c.config();
+        let ports: Vec<PortNo> = ["sfp-sfpplus2", "ether1"]
+            .iter()
+            .map(|n| v.port_no(v.find(n).unwrap()))
+            .collect();
+        for p in ports {
+            c.handle_link(now0, p, UP);
+        }
+    }
+    // Peer-link frames, Peer1 → Peer2 only once Peer2 has connected.
+    let mut now = now0;
+    let mut one_way = false;
+    let end = now0 + Duration::from_secs(20);
+    while now < end {
+        for i in 0..2 {
+            let pp = peers[i].peer_port();
+            let frames: Vec<Vec<u8>> = peers[i]
+                .dataplane_mut()
+                .take_calls()
+                .into_iter()
+                .filter_map(|c| match c {
+                    Call::Transmit { port, frame } if port == pp => Some(frame),
+                    _ => None,
+                })
+                .collect();
+            if i == 1 && one_way {
+                continue;
+            }
+            let to = 1 - i;
+            let tpp = peers[to].peer_port();
+            for f in frames {
+                peers[to].handle_frame(now, tpp, &f);
+            }
+        }
+        let m = peers[1].monitor();
+        if !one_way && m.status == iccp::Status::Connected {
+            // Peer1 loses the peer-link at this instant: it never hears Peer2 again, and what
+            // it had not yet sent (its claim) never leaves.
+            one_way = true;
+            let pp = peers[0].peer_port();
+            peers[0].handle_link(now, pp, LinkState::Down);
+            let _ = peers[0].dataplane_mut().take_calls();
+        }
+        if one_way {
+            let _ = peers[0].dataplane_mut().take_calls();
+        }
+        if one_way && dp_state_of(&peers[1], ether1) == PortState::Forwarding {
+            break;
+        }
+        let next = peers.iter().filter_map(C::poll_timeout).min();
+        now = next.map_or(end, |t| t.max(now));
+        for c in &mut peers {
+            if c.poll_timeout().is_some_and(|t| t <= now) {
+                c.handle_timeout(now);
+            }
+        }
+    }
+    assert!(one_way, "Peer2 never connected");
+    let m = peers[1].monitor();
+    assert_eq!(m.active_role, Some(iccp::Role::Secondary));
+    assert_eq!(peers[1].stp_mode(), StpMode::Primary, "no claim came");
+    assert_eq!(dp_state_of(&peers[1], ether1), PortState::Forwarding);
+    let before = peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(h, _)| *h == ether1)
+        .unwrap()
+        .1;
+    // Peer2 sees the peer-link go down.
+    let pp = peers[1].peer_port();
+    peers[1].handle_link(now, pp, LinkState::Down);
+    let after = peers[1]
+        .stp_ports()
+        .into_iter()
+        .find(|(h, _)| *h == ether1)
+        .unwrap()
+        .1;
+    assert_ne!(before, after, "the scenario renumbers ether1");
+    let b = peers[1].stp().unwrap();
+    for (host, l) in peers[1].stp_ports() {
+        let bridge = b.port(l).map_or(PortState::Discarding, |p| p.state);
+        let dp = dp_state_of(&peers[1], host);
+        assert!(
+            dp != PortState::Forwarding || bridge == PortState::Forwarding,
+            "{host:?} (logical {l:?}) forwards while the bridge says {bridge:?}"
+        );
+    }
+}
+
+fn dp_state_of(c: &C, port: PortNo) -> PortState {
+    c.dataplane().port_state(port, CIST)
+}

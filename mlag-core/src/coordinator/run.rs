@@ -1909,13 +1909,18 @@ impl<D: Dataplane> Coordinator<D> {
     /// The peer is gone: its single-homed ports leave the bridge, the MLAG ports keep the
     /// local half's link (802.1Q: those links failed, nothing else changed).
     fn stp_peer_lost(&mut self, now: Instant) {
+        // This peer's own ports first take the numbers of its current peer index (it may have
+        // changed at a connection that ended before the claims settled the authority): numbered
+        // under the other index they would be taken for the peer's below and removed without
+        // their host ports being told (fuzz finding, `regression-peer-lost-renumber`).
+        self.stp_renumber(now);
         let other = self.stp_index().other();
         let gone: Vec<u16> = self
             .stp
             .ports
             .keys()
             .copied()
-            .filter(|p| stp_port_owner(*p) == Some(other))
+            .filter(|p| stp_port_owner(*p) == Some(other) && !self.stp.own.contains_key(p))
             .collect();
         for p in gone {
             self.stp_record(now, Op::RemovePort, p, Vec::new());
@@ -1930,6 +1935,9 @@ impl<D: Dataplane> Coordinator<D> {
             .collect();
         if !missing.is_empty() {
             self.stp_add_own(now);
+            // 802.1Q-2018 §13.38 (Port State Transition): a port (re)joining the bridge starts
+            // Discarding; the host port may still forward on the primary's word of before.
+            self.stp_apply_states();
         }
         let ids: Vec<MlagId> = self.halves.keys().copied().collect();
         for id in ids {
