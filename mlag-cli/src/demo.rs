@@ -725,7 +725,8 @@ pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result
     )?;
     writeln!(
         out,
-        "  traffic: client, host1, host2 each send one frame every {interval:?} to each other, from t=5s"
+        "  traffic: client, host1, host2 each send one frame every {interval:?} to each other, from t={:?}",
+        q.params.traffic_start.since_origin()
     )?;
     let converge_by = Instant::from_secs(10);
     let links = if opts.scenario == Scenario::Mismatch {
