@@ -492,7 +492,9 @@ impl Node for MlagPeer {
         if Some(port) == self.backup_port {
             self.stats.backup_rx = self.stats.backup_rx.saturating_add(1);
             self.coord.handle_backup(now, frame);
-            self.after(Refresh::IfMoved);
+            // A keepalive can isolate this peer (the dual-active proof) without an ICCP
+            // event; one per H_b, so the view is always refreshed.
+            self.after(Refresh::Always);
             return;
         }
         let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));
@@ -512,13 +514,16 @@ impl Node for MlagPeer {
 
     fn handle_link(&mut self, now: Instant, port: PortNo, up: bool) {
         if Some(port) == self.backup_port {
-            // The coordinator has no input for the backup path's carrier: it learns of the
-            // path from the keepalives alone. A keepalive due while the carrier was down
-            // leaves when it comes up (the first one is due before the link is wired).
+            // The backup link is a dedicated link: its carrier goes to the coordinator (a
+            // dead backup path at once, not 3 keepalives later). A keepalive due while the
+            // carrier was down leaves when it comes up (the first one is due before the link
+            // is wired).
             self.backup_up = up;
+            self.coord.handle_backup_link(now, up);
             if up && let Some(frame) = self.backup_pending.take() {
                 self.send_backup(port, frame);
             }
+            self.after(Refresh::Always);
             return;
         }
         self.coord.dataplane_mut().sw.set_link(port, up);
