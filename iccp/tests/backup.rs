@@ -141,7 +141,10 @@ fn keepalives_outlive_the_peer_port() {
     }
     let before = t.s[1].counters().backup_rx;
     t.run_for(Duration::from_secs(20));
-    assert!(t.s[1].counters().backup_rx >= before + 15, "keepalives stopped");
+    assert!(
+        t.s[1].counters().backup_rx >= before + 15,
+        "keepalives stopped"
+    );
     assert!(t.s.iter().all(|s| s.monitor().backup_alive));
     assert_eq!(t.s[0].role(), Some(Role::Primary));
     assert_eq!(t.s[1].role(), Some(Role::Secondary));

@@ -654,9 +654,10 @@ impl<D: Dataplane> Coordinator<D> {
         if self.iccp.handle_backup(now, bytes).is_ok() {
             self.backup_heard_at = Some(now);
         }
-        self.drain(now);
-        // A keepalive heard after the peer-link went silent proves dual-active.
+        // A keepalive heard after the peer-link went silent proves dual-active (the new
+        // LACP identity leaves in the drain).
         self.update_isolation(now);
+        self.drain(now);
     }
 
     /// The backup keepalive path's carrier, for a host that can see it (a dedicated link).
@@ -670,8 +671,8 @@ impl<D: Dataplane> Coordinator<D> {
             iccp::LinkState::Down
         };
         self.iccp.handle_backup_link(now, link);
-        self.drain(now);
         self.update_isolation(now);
+        self.drain(now);
     }
 
     /// Octets to send on the backup keepalive path, written into `buf`; returns their length.

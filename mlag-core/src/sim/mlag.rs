@@ -22,9 +22,13 @@
 //!   peer-port would move there and the split horizon would then drop the frames sent to it.
 //!   Frames to addresses the peer learned are flooded over the peer-port instead (no
 //!   duplicates: the split horizon keeps the copy off the twin bond).
-//! * No spanning tree is wired into the coordinator yet, so ports start Forwarding (a loop-free
-//!   topology is the caller's business until then); [`MlagPeer::with_default_state`] changes
-//!   that once the coordinator drives the states.
+//! * The coordinator runs the pair as one logical STP bridge and sets every bridge port's
+//!   state ([`Dataplane::set_port_state`]) from construction on; the switch's default state
+//!   only covers ports outside the bridge ([`MlagPeer::with_default_state`]). A client bond
+//!   that sends no BPDU forwards 3 s after LACP attaches it (edge detection), which is why
+//!   [`QuickSetupParams::new`] starts its streams at 5.5 s.
+//! * The backup keepalive port is a link of its own: its carrier goes to
+//!   [`Coordinator::handle_backup_link`].
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -313,8 +317,8 @@ pub struct MlagPeer {
 }
 
 impl MlagPeer {
-    /// A peer running `cfg` with `opts`, its ports Forwarding until the coordinator says
-    /// otherwise (no spanning tree is wired into the coordinator yet).
+    /// A peer running `cfg` with `opts`; ports outside the coordinator's bridge forward (the
+    /// coordinator sets the bridge ports' states).
     ///
     /// # Errors
     /// The coordinator refused the configuration.
