@@ -197,6 +197,13 @@ fn peer_link_down_with_the_peer_alive_isolates_the_secondary() {
     q.net.cut(q.peer_link);
     let t0 = q.net.now();
     let limit = 2 * L + H;
+    // Isolated on the first backup keepalive heard after the failure (the proof the peer
+    // lives): within H_b (+ the backup link's delay).
+    while !q.peer(1).unwrap().view().isolated && q.net.now() < t0 + 2 * limit {
+        q.net.step();
+    }
+    let isolated = q.net.now() - t0;
+    assert!(isolated <= limit + q.params.link.delay, "{isolated:?}");
     q.net.run_until(t0 + limit);
     // No split brain: Peer2 (secondary) took its half out, the client runs on Peer1's link.
     let v2 = q.peer(1).unwrap().view();
@@ -210,7 +217,12 @@ fn peer_link_down_with_the_peer_alive_isolates_the_secondary() {
     q.net.run_until(Instant::from_secs(7));
     // The client and host1 keep talking (host2 is cut off with its isolated peer).
     let f = figures(&q, &[(Client, Host1), (Host1, Client)]);
-    report("peer-link down, peer alive (backup)", "2L + H_b", limit, f);
+    report(
+        &format!("peer-link down, peer alive (backup), isolated after {isolated:?}"),
+        "2L + H_b",
+        limit,
+        f,
+    );
     assert!(f.outage <= limit, "{f:?}");
     assert_eq!(f.duplicates, 0);
     // Peer-link back: Peer2 rejoins, both links again, with the same partner.
