@@ -164,10 +164,7 @@ fn mlag_config(p: u8) -> Config {
 }
 
 /// Two MLAG peers, 48 clients, an RSTP ring on the peers' `ether1`.
-fn mlag_scenario(
-    seed: u64,
-    traffic: Option<Instant>,
-) -> (Network, [mlag_core::sim::NodeId; 2]) {
+fn mlag_scenario(seed: u64, traffic: Option<Instant>) -> (Network, [mlag_core::sim::NodeId; 2]) {
     let mut net = Network::new(seed);
     let mut peers = Vec::new();
     let mut ports = Vec::new();
