@@ -188,6 +188,15 @@ fn every_mlag_scenario_runs_clean() {
         "{text}"
     );
     assert!(text.contains("consistency: "), "{text}");
+    // Peer-link down, peers alive: the secondary is isolated by the end (on the first backup
+    // keepalive after the failure), the client on Peer1's link alone.
+    let (_, text) = mlag_demo(demo::Scenario::PeerLink, false);
+    let after = section(&text, "after the failover", "traffic over");
+    assert!(
+        after.contains("active-role: secondary\n  # mlag-id=10 client-bond: held out of the LAG"),
+        "{after}"
+    );
+    assert!(after.contains("active-ports: ether1\n"), "{after}");
     let (_, text) = mlag_demo(demo::Scenario::Priority, false);
     let after = section(&text, "after the failover", "traffic over");
     assert!(after.contains("[Peer2] /interface/bridge/mlag/monitor\n       status: connected\n    system-id: 02:00:00:00:01:00\n  active-role: primary\n"), "{after}");
