@@ -15,9 +15,12 @@
 //!   on a simulated switch: ICCP over the peer-link, LACP with the pair's system-id) with 48
 //!   MLAG bonds (mlag-id 101..=148, one slave per peer, `lacp-rate=1sec`), 48 LACP clients with
 //!   a bond of two links (one to each peer), each peer's `ether1` uplinked to the same ring of
-//!   four RSTP bridges. One hour of virtual time. The coordinator does not run STP yet, so the
-//!   peers count and drop the ring's BPDUs (no data traffic: the topology has a loop the pair's
-//!   STP will have to break). Goal (performance.md): ≤ 3.6 s, wall/virtual ≤ 1/1000.
+//!   four RSTP bridges. One hour of virtual time. The pair runs one logical STP bridge in the
+//!   ring (its two `ether1` are two ports of it: the loop through the pair is the ring's to
+//!   break). Goal (performance.md): ≤ 3.6 s, wall/virtual ≤ 1/1000.
+//! * `mlag48_rstp_traffic/10min` — the same MLAG network with `lacp48_rstp_traffic`'s data
+//!   traffic (every client ↔ a server on the ring's third bridge, 10 frames/s each way, through
+//!   the pair's logical bridge and the ring) for ten virtual minutes.
 //! * `anchor_direct/1h` — the anchor: the same 50 `lacp::System`s and 4 `stp::Bridge`s for one
 //!   hour, with every frame handed straight to the peer's `handle_frame` at the instant it is
 //!   sent and the next timer found by a binary heap (no links, no capture, no checks). The
@@ -137,9 +140,15 @@ fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
 }
 
 /// The MLAG configuration of peer `p` (1 or 2): the Quick setup plus 48 MLAG bonds
-/// `bond{i}` = `sfp{i}`, mlag-id 100 + i, fast LACP.
+/// `bond{i}` = `sfp{i}`, mlag-id 100 + i, fast LACP; the uplink `ether1` in the bonds' VLAN
+/// 10 (untagged), so the clients reach the ring.
 fn mlag_config(p: u8) -> Config {
     let mut c = Config::quick_setup(p);
+    for bp in &mut c.ports {
+        if bp.interface == "ether1" {
+            bp.pvid = 10;
+        }
+    }
     for i in 1..=CLIENTS {
         let eth = format!("sfp{i}");
         let bond = format!("bond{i}");
@@ -155,7 +164,7 @@ fn mlag_config(p: u8) -> Config {
 }
 
 /// Two MLAG peers, 48 clients, an RSTP ring on the peers' `ether1`.
-fn mlag_scenario(seed: u64) -> (Network, [mlag_core::sim::NodeId; 2]) {
+fn mlag_scenario(seed: u64, traffic: Option<Instant>) -> (Network, [mlag_core::sim::NodeId; 2]) {
     let mut net = Network::new(seed);
     let mut peers = Vec::new();
     let mut ports = Vec::new();
@@ -191,8 +200,29 @@ fn mlag_scenario(seed: u64) -> (Network, [mlag_core::sim::NodeId; 2]) {
             LinkParams::gigabit(),
         );
     }
+    let period = Duration::from_millis(100);
+    if let Some(start) = traffic {
+        // As in `scenario`: a server on br2's free port 3, its streams after the clients'.
+        let mut h = Host::new(SERVER);
+        for i in 1..=CLIENTS {
+            h = h.with_stream(StreamConfig::new(
+                client_mac(i),
+                period,
+                start + Duration::from_secs(1) + Duration::from_micros(u64::from(i) * 1000),
+            ));
+        }
+        let h = net.add_node("server", h);
+        net.connect((h, Host::PORT), (brs[2], PortNo(3)), LinkParams::gigabit());
+    }
     for i in 1..=CLIENTS {
-        let c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        let mut c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
+        if let Some(start) = traffic {
+            c.host_mut().add_stream(StreamConfig::new(
+                SERVER,
+                period,
+                start + Duration::from_micros(u64::from(i) * 1000),
+            ));
+        }
         let c = net.add_node(&format!("c{i}"), c);
         let m = usize::from(i - 1);
         net.connect(
@@ -388,7 +418,7 @@ fn sim(c: &mut Criterion) {
             .unwrap();
         assert_eq!(c.distributing().count(), 2, "client {i}");
     }
-    let (mut mnet, mpeers) = mlag_scenario(1);
+    let (mut mnet, mpeers) = mlag_scenario(1, None);
     mnet.run_until(HOUR);
     assert!(mnet.violations().is_empty(), "{:?}", mnet.violations());
     for p in mpeers {
@@ -403,6 +433,31 @@ fn sim(c: &mut Criterion) {
         assert_eq!(c.stats().partner_changes, 0, "client {i}");
     }
     eprintln!("mlag sim: {} events in 1 h virtual", mnet.stats().steps);
+    let (mut mtnet, _) = mlag_scenario(1, Some(Instant::from_secs(40)));
+    mtnet.run_until(TEN_MIN);
+    assert!(mtnet.violations().is_empty(), "{:?}", mtnet.violations());
+    // Node 6 is the server, clients follow.
+    let server = mtnet.node::<Host>(mlag_core::sim::NodeId(6)).unwrap();
+    for i in 1..=CLIENTS {
+        let rx = server.app().rx(client_mac(i), 0).unwrap();
+        assert!(
+            rx.unique > 5_500 && rx.duplicates == 0,
+            "mlag client {i}: {rx:?}"
+        );
+        let c = mtnet
+            .node::<LacpClient>(mlag_core::sim::NodeId(6 + usize::from(i)))
+            .unwrap();
+        let back = c.host().rx(SERVER, u32::from(i - 1)).unwrap();
+        assert!(
+            back.unique > 5_500 && back.duplicates == 0,
+            "mlag client {i}: {back:?}"
+        );
+    }
+    eprintln!(
+        "mlag sim with traffic: {} events, {} traffic frames sent in 10 min virtual",
+        mtnet.stats().steps,
+        mtnet.stats().tracked_frames
+    );
     let mut tnet = scenario(1, Some(Instant::from_secs(40)));
     tnet.run_until(TEN_MIN);
     assert!(tnet.violations().is_empty(), "{:?}", tnet.violations());
@@ -456,9 +511,19 @@ fn sim(c: &mut Criterion) {
     });
     g.bench_function("mlag48_rstp/1h", |b| {
         b.iter_batched(
-            || mlag_scenario(1).0,
+            || mlag_scenario(1, None).0,
             |mut net| {
                 net.run_until(HOUR);
+                net.stats().steps
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("mlag48_rstp_traffic/10min", |b| {
+        b.iter_batched(
+            || mlag_scenario(1, Some(Instant::from_secs(40))).0,
+            |mut net| {
+                net.run_until(TEN_MIN);
                 net.stats().steps
             },
             BatchSize::PerIteration,

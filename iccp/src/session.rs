@@ -671,6 +671,29 @@ impl Session {
         t
     }
 
+    /// The backup keepalive path's carrier (when the host can see it, e.g. a dedicated link).
+    /// Down: the path cannot hear the peer, so it is dead at once instead of 3 keepalive
+    /// intervals later — the same outcome as its deadline (alone, this peer is primary). Up:
+    /// nothing changes until a keepalive is heard. Additive to [`handle_backup`]'s deadline,
+    /// which stays the only input for a routed path whose carrier says nothing.
+    ///
+    /// [`handle_backup`]: Self::handle_backup
+    pub fn handle_backup_link(&mut self, now: Instant, link: LinkState) {
+        self.last_now = self.last_now.max(now);
+        if link == LinkState::Up {
+            return;
+        }
+        self.backup_deadline.stop();
+        if self.backup_alive {
+            self.backup_alive = false;
+            self.push_event(Event::BackupPath { alive: false });
+            if self.peer_inc == 0 && self.role.is_some() {
+                // Peer-link and backup path both gone: the peer is gone, stand alone.
+                self.set_role(Role::Primary);
+            }
+        }
+    }
+
     /// Writes the next backup-path keepalive into `buf` (at least 128 octets), if one is due.
     pub fn poll_backup_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
         if !self.backup_due || !self.cfg.backup || !self.enabled {
@@ -799,7 +822,12 @@ impl Session {
             self.set_state(State::Nonexistent);
             self.cap_timer.stop();
             self.cap_due = false;
-            self.backup_timer.stop();
+            // The backup path outlives the peer-link: it is what tells the peer that this
+            // peer is alive while the peer-port is down (dual-active detection). It stops
+            // only with the session.
+            if !self.enabled {
+                self.backup_timer.stop();
+            }
         }
     }
 

@@ -125,3 +125,53 @@ fn peer_link_loss_with_the_peer_alive_keeps_the_secondary_down() {
         Err(iccp::RxError::AuthFailed)
     );
 }
+
+/// The peer-port goes down (carrier) while the peer lives: the keepalives keep flowing both
+/// ways, so neither side's backup path dies and the secondary stays secondary for as long as
+/// the peer-link is down (no dual-active after 3 keepalive intervals).
+#[test]
+fn keepalives_outlive_the_peer_port() {
+    let mut t = Two::new();
+    t.run_for(Duration::from_secs(5));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+    t.peer_link = false;
+    for i in 0..2 {
+        let now = t.now;
+        t.s[i].handle_link(now, LinkState::Down);
+    }
+    let before = t.s[1].counters().backup_rx;
+    t.run_for(Duration::from_secs(20));
+    assert!(
+        t.s[1].counters().backup_rx >= before + 15,
+        "keepalives stopped"
+    );
+    assert!(t.s.iter().all(|s| s.monitor().backup_alive));
+    assert_eq!(t.s[0].role(), Some(Role::Primary));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+}
+
+/// The backup link's carrier: down kills the path at once (not 3 intervals later), and with
+/// the peer-link gone too the survivor is primary; up again, the path counts from the next
+/// keepalive heard.
+#[test]
+fn backup_carrier_down_kills_the_path_at_once() {
+    let mut t = Two::new();
+    t.run_for(Duration::from_secs(5));
+    t.peer_link = false;
+    t.run_for(Duration::from_secs(4));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+    assert!(t.s[1].monitor().backup_alive);
+    t.backup_link = false;
+    let now = t.now;
+    t.s[1].handle_backup_link(now, LinkState::Down);
+    t.pump();
+    assert!(!t.s[1].monitor().backup_alive);
+    assert!(t.events[1].contains(&Event::BackupPath { alive: false }));
+    assert_eq!(t.s[1].role(), Some(Role::Primary), "alone: primary");
+    // Carrier back: nothing until a keepalive is heard.
+    t.s[1].handle_backup_link(now, LinkState::Up);
+    assert!(!t.s[1].monitor().backup_alive);
+    t.backup_link = true;
+    t.run_for(Duration::from_secs(2));
+    assert!(t.s[1].monitor().backup_alive);
+}

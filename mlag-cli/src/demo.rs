@@ -432,7 +432,8 @@ pub enum Scenario {
     /// Peer1's link to the client goes down, then comes back.
     MemberLink,
     /// The peer-link goes down while both peers live (the backup keepalive path hears them):
-    /// the secondary takes its half out.
+    /// the secondary takes its half out on the first backup keepalive heard after the failure
+    /// (within the heartbeat, 5 s).
     PeerLink,
     /// The peer-link silently drops everything (carrier up): detected at 3 × heartbeat.
     SilentPeerLink,
@@ -725,7 +726,8 @@ pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result
     )?;
     writeln!(
         out,
-        "  traffic: client, host1, host2 each send one frame every {interval:?} to each other, from t=5s"
+        "  traffic: client, host1, host2 each send one frame every {interval:?} to each other, from t={:?}",
+        q.params.traffic_start.since_origin()
     )?;
     let converge_by = Instant::from_secs(10);
     let links = if opts.scenario == Scenario::Mismatch {
@@ -770,7 +772,7 @@ pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result
             q.net.cut(q.peer_link);
             (
                 "the peer-link goes down; the peers still hear each other on the backup path",
-                t0 + Duration::from_secs(2),
+                t0 + Duration::from_secs(6),
             )
         }
         Scenario::SilentPeerLink => {

@@ -38,8 +38,10 @@ fn setup(interval: Duration, backup: bool) -> QuickSetup {
     p.interval = interval;
     p.backup = backup;
     let mut q = QuickSetup::build(p).unwrap();
-    q.net.run_until(Instant::from_secs(5));
-    assert!(q.converged(2), "not converged at 5 s");
+    // Converged (the bond's port forwarding) before the streams start: nothing is lost
+    // before the fault.
+    q.net.run_until(q.params.traffic_start);
+    assert!(q.converged(2), "not converged when the traffic starts");
     q
 }
 
@@ -195,6 +197,13 @@ fn peer_link_down_with_the_peer_alive_isolates_the_secondary() {
     q.net.cut(q.peer_link);
     let t0 = q.net.now();
     let limit = 2 * L + H;
+    // Isolated on the first backup keepalive heard after the failure (the proof the peer
+    // lives): within H_b (+ the backup link's delay).
+    while !q.peer(1).unwrap().view().isolated && q.net.now() < t0 + 2 * limit {
+        q.net.step();
+    }
+    let isolated = q.net.now() - t0;
+    assert!(isolated <= limit + q.params.link.delay, "{isolated:?}");
     q.net.run_until(t0 + limit);
     // No split brain: Peer2 (secondary) took its half out, the client runs on Peer1's link.
     let v2 = q.peer(1).unwrap().view();
@@ -208,7 +217,12 @@ fn peer_link_down_with_the_peer_alive_isolates_the_secondary() {
     q.net.run_until(Instant::from_secs(7));
     // The client and host1 keep talking (host2 is cut off with its isolated peer).
     let f = figures(&q, &[(Client, Host1), (Host1, Client)]);
-    report("peer-link down, peer alive (backup)", "2L + H_b", limit, f);
+    report(
+        &format!("peer-link down, peer alive (backup), isolated after {isolated:?}"),
+        "2L + H_b",
+        limit,
+        f,
+    );
     assert!(f.outage <= limit, "{f:?}");
     assert_eq!(f.duplicates, 0);
     // Peer-link back: Peer2 rejoins, both links again, with the same partner.
@@ -220,6 +234,24 @@ fn peer_link_down_with_the_peer_alive_isolates_the_secondary() {
     let after = figures(&q, &[(Client, Host1), (Host1, Client)]);
     assert_eq!(after.lost, f.lost, "lost on the peer-link's return");
     assert_eq!(after.duplicates, 0);
+    assert_clean(&q);
+}
+
+/// The backup keepalives outlive the peer-port: with the peer-link down for longer than the
+/// backup path's deadline (3 H_b), the secondary stays isolated and the primary primary (no
+/// dual-active once the first keepalive after the failure was heard).
+#[test]
+fn peer_link_down_for_long_keeps_the_secondary_isolated() {
+    let mut q = setup(Duration::from_millis(1), true);
+    q.net.cut(q.peer_link);
+    let t0 = q.net.now();
+    q.net.run_until(t0 + 4 * H);
+    let (v1, v2) = (q.peer(0).unwrap().view(), q.peer(1).unwrap().view());
+    assert!(v2.isolated && v2.backup_alive, "{v2:?}");
+    assert_eq!(v2.role, Some(iccp::Role::Secondary));
+    assert!(!v1.isolated && v1.backup_alive, "{v1:?}");
+    assert_eq!(v1.role, Some(iccp::Role::Primary));
+    assert_eq!(client_stats(&q).partner_changes, 1);
     assert_clean(&q);
 }
 
@@ -295,11 +327,6 @@ fn peer_crash_without_backup_path_survivor_carries_on() {
 /// Peer1 crashes with a backup path configured: the peer-port and the backup link both lose
 /// carrier. The survivor must carry on within L + d as without a backup path.
 #[test]
-#[ignore = "coordinator/iccp: no input for the backup path's carrier. The secondary \
-            survivor sees the peer-port down while the backup path still counts as alive and \
-            isolates: the client re-forms its bond with the survivor's own identity (about 2 s \
-            out, one partner change); when the backup keepalives time out (3 H_b) it rejoins \
-            with the pair's identity (another 2 s out, a second partner change)"]
 fn peer_port_down_with_the_peer_dead_survivor_carries_on() {
     let interval = Duration::from_micros(100);
     let mut q = setup(interval, true);
@@ -326,8 +353,22 @@ fn peer_port_down_with_the_peer_dead_survivor_carries_on() {
 /// timeout; Peer2 notices the silence at 3H + L and must end up primary with the pair's
 /// system-id. Returns the run and the time Peer2 became primary (from the hang).
 fn peer_hang() -> (QuickSetup, Duration) {
+    peer_hang_at(None, None)
+}
+
+/// [`peer_hang`] at `at` (default: when the traffic starts), the backup link's one-way delay
+/// `backup_delay` (default: the other links').
+fn peer_hang_at(at: Option<Instant>, backup_delay: Option<Duration>) -> (QuickSetup, Duration) {
     let interval = Duration::from_millis(1);
     let mut q = setup(interval, true);
+    if let (Some(d), Some(link)) = (backup_delay, q.backup_link) {
+        let mut p = q.params.link;
+        p.delay = d;
+        q.net.set_link_params(link, None, p);
+    }
+    if let Some(at) = at {
+        q.net.run_until(at);
+    }
     q.net.crash(q.peers[0], CrashMode::Hang);
     let t0 = q.net.now();
     let limit = 3 * H + L;
@@ -366,13 +407,29 @@ fn peer_hang_survivor_becomes_primary_within_3h_plus_l_and_a_keepalive() {
 }
 
 #[test]
-#[ignore = "coordinator: when the peer-link falls silent before the backup path's deadline, \
-            the secondary isolates (the client re-forms with its own identity, ~2 s out), then \
-            becomes primary when the backup times out and rejoins with the pair's identity \
-            (another ~2.5 s out): two renegotiations for a dead peer"]
 fn peer_hang_causes_no_client_renegotiation() {
     let (q, _) = peer_hang();
     assert_eq!(client_stats(&q).partner_changes, 0);
+}
+
+/// The hang at several phases against the keepalive (sent every H_b = 5 s from t = 0) and
+/// the peer-link's frames: in particular just after a keepalive, when the peer-link's silence
+/// is detected before the backup path's deadline (the secondary used to isolate then, and
+/// the client renegotiated twice).
+#[test]
+fn peer_hang_at_any_phase_causes_no_client_renegotiation() {
+    for ms in [10_000, 10_001, 11_000, 12_500, 14_999] {
+        let (q, primary) = peer_hang_at(Some(Instant::from_millis(ms)), None);
+        assert_eq!(client_stats(&q).partner_changes, 0, "hang at {ms} ms");
+        assert!(primary <= 3 * H + L + H, "hang at {ms} ms: {primary:?}");
+    }
+    // A slower backup path (1 ms, a routed management network): the last keepalive, sent
+    // with the last heartbeat at 10 s, is heard after the last peer-link frame, so the
+    // peer-link's deadline comes first.
+    let hang = Instant::from_secs(10) + Duration::from_micros(500);
+    let (q, primary) = peer_hang_at(Some(hang), Some(Duration::from_millis(1)));
+    assert_eq!(client_stats(&q).partner_changes, 0, "slow backup path");
+    assert!(primary <= 3 * H + L + H, "slow backup path: {primary:?}");
 }
 
 #[test]
@@ -584,7 +641,7 @@ fn member_link_silent_is_timed_out_by_fast_lacp() {
         }
     }
     let mut q = QuickSetup::build(p).unwrap();
-    q.net.run_until(Instant::from_secs(5));
+    q.net.run_until(q.params.traffic_start);
     assert!(q.converged(2));
     let mut dead = q.params.link;
     dead.loss = Probability::ALWAYS;

@@ -12,7 +12,8 @@
 //! * inputs — `handle_frame(now, port, frame)` (every control frame the host traps),
 //!   `handle_link(now, port, link)`, `handle_learn(now, vid, mac, port)` (a source MAC the
 //!   hardware learned: information only the hardware has, so it is an input, never read
-//!   back), `handle_backup(now, bytes)` (the backup keepalive path), `handle_timeout(now)`,
+//!   back), `handle_backup(now, bytes)` (the backup keepalive path), `handle_backup_link(now, up)`
+//!   (its carrier, when the host sees one), `handle_timeout(now)`,
 //!   and `apply(now, new_config, &[Change])` with the run-time changes of
 //!   [`crate::config::diff`];
 //! * outputs — [`Dataplane`] calls made during the input, `poll_backup_transmit`,
@@ -230,7 +231,12 @@
 //! # Peer-link failure: dual-active and the backup keepalive
 //! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
 //!   (or the peer-port down while `iccp::Event::BackupPath { alive: true }`): iccp keeps the
-//!   roles. The **secondary** takes its MLAG halves out at once by giving their LAGs its own
+//!   roles (and keeps sending backup keepalives while the peer-port is down). The proof that
+//!   the peer lives is a backup keepalive heard **after the peer-link's silence began** (the
+//!   peer-port's carrier loss; for a detected silence, H before the detection): a peer that
+//!   died or hung may still have its last keepalive counted as alive by the backup path's
+//!   deadline, and a power-off drops both carriers in either order. With the proof, the
+//!   **secondary** takes its MLAG halves out at once by giving their LAGs its own
 //!   bridge MAC as actor system (`lacp::System::set_lag_config`: the new identity makes every
 //!   member re-select and transmit immediately), so the client sees another partner on those
 //!   links and drops them from its aggregator without waiting for a LACP timeout; it also
@@ -239,7 +245,9 @@
 //!   for them (they reconverge like any neighbour's); the primary removes them from the
 //!   logical bridge. No split brain within `2L + H_b`.
 //! * **Peer dead** — silent on the peer-link and on the backup path (or the peer-port down and
-//!   no backup path answering): the survivor is primary (iccp), keeps the system-id, promotes
+//!   no backup path answering, or the backup link's carrier down: `handle_backup_link`), or
+//!   no proof of life (above): the secondary never isolates, so the client never
+//!   renegotiates; the survivor is primary (iccp) once the backup path is dead, keeps the system-id, promotes
 //!   its STP replica if it was secondary and reports the dead peer's ports down, sets every
 //!   next hop [`NextHop::Local`], and tells `fdb` the peer is down (its MLAG entries resolve to
 //!   the local halves, so MLAG clients stay reachable without a flood; the peer's single-homed

@@ -291,6 +291,11 @@ pub struct Coordinator<D: Dataplane> {
     stp: Stp,
     /// Links of plain ports as the host last reported them.
     host_links: BTreeMap<PortNo, LinkState>,
+    /// When the backup path last delivered a keepalive.
+    backup_heard_at: Option<Instant>,
+    /// Since when the peer-link may have been silent, as of the last disconnection (`None`
+    /// while connected).
+    peer_lost_at: Option<Instant>,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -458,6 +463,8 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
+            backup_heard_at: None,
+            peer_lost_at: None,
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -644,7 +651,27 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Octets received on the backup keepalive path.
     pub fn handle_backup(&mut self, now: Instant, bytes: &[u8]) {
-        let _ = self.iccp.handle_backup(now, bytes);
+        if self.iccp.handle_backup(now, bytes).is_ok() {
+            self.backup_heard_at = Some(now);
+        }
+        // A keepalive heard after the peer-link went silent proves dual-active (the new
+        // LACP identity leaves in the drain).
+        self.update_isolation(now);
+        self.drain(now);
+    }
+
+    /// The backup keepalive path's carrier, for a host that can see it (a dedicated link).
+    /// Down: the backup path is dead at once (`iccp::Session::handle_backup_link`); with the
+    /// peer-link gone too the peer is dead, and this peer carries on as primary without
+    /// isolating. Up: the path counts again from its next keepalive.
+    pub fn handle_backup_link(&mut self, now: Instant, up: bool) {
+        let link = if up {
+            iccp::LinkState::Up
+        } else {
+            iccp::LinkState::Down
+        };
+        self.iccp.handle_backup_link(now, link);
+        self.update_isolation(now);
         self.drain(now);
     }
 
@@ -924,13 +951,45 @@ impl<D: Dataplane> Coordinator<D> {
     /// the secondary takes its MLAG halves out of the client's aggregator, so there is no split
     /// brain; it comes back when the pair reconnects, or when the backup path falls silent too
     /// (the peer is gone: iccp makes this peer primary).
+    ///
+    /// The backup path must prove the peer alive: a keepalive heard after the peer-link's
+    /// silence began ([`note_peer_loss`](Self::note_peer_loss)). Without one (a hung or dead
+    /// peer whose last keepalive predates the silence) the secondary carries on as it is and
+    /// becomes primary when the backup path dies too: the client never renegotiates.
     fn update_isolation(&mut self, now: Instant) {
+        let proof = match (self.peer_lost_at, self.backup_heard_at) {
+            (Some(lost), Some(heard)) => heard > lost,
+            _ => false,
+        };
         let isolate = self.iccp.role() == Some(iccp::Role::Secondary)
             && self.iccp.status() != iccp::Status::Connected
-            && self.iccp.monitor().backup_alive;
+            && self.iccp.monitor().backup_alive
+            && proof;
         if isolate != self.isolated {
             self.isolated = isolate;
             self.refresh_identities(now);
+        }
+    }
+
+    /// Records when the peer-link's silence began, for the dual-active proof. The peer-port
+    /// down: now. Silence detected (3 H after the last frame heard): H before now — a peer that
+    /// stopped at `t` sent its last peer-link frame after `t − H` (a heartbeat per H) and its
+    /// last keepalive before `t`, heard before `now − H` (backup delay < H), so only a peer
+    /// still running can be heard after `now − H`; a live one is heard there once per H_b
+    /// (H_b ≤ H), so the proof is in hand at the detection.
+    fn note_peer_loss(&mut self, now: Instant, e: &iccp::Event) {
+        match e {
+            iccp::Event::Connected(_) => self.peer_lost_at = None,
+            iccp::Event::Disconnected(reason) => {
+                let since = if *reason == iccp::DisconnectReason::PeerSilent {
+                    let h = self.iccp.config().heartbeat.unwrap_or(Duration::ZERO);
+                    now.saturating_sub(h)
+                } else {
+                    now
+                };
+                self.peer_lost_at = Some(since);
+            }
+            _ => {}
         }
     }
 
@@ -1144,6 +1203,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
             while let Some(e) = self.iccp.poll_event() {
                 progress = true;
+                self.note_peer_loss(now, &e);
                 self.on_iccp_event(now, &e);
                 self.update_isolation(now);
                 self.stp_update_mode(now);

@@ -22,9 +22,13 @@
 //!   peer-port would move there and the split horizon would then drop the frames sent to it.
 //!   Frames to addresses the peer learned are flooded over the peer-port instead (no
 //!   duplicates: the split horizon keeps the copy off the twin bond).
-//! * No spanning tree is wired into the coordinator yet, so ports start Forwarding (a loop-free
-//!   topology is the caller's business until then); [`MlagPeer::with_default_state`] changes
-//!   that once the coordinator drives the states.
+//! * The coordinator runs the pair as one logical STP bridge and sets every bridge port's
+//!   state ([`Dataplane::set_port_state`]) from construction on; the switch's default state
+//!   only covers ports outside the bridge ([`MlagPeer::with_default_state`]). A client bond
+//!   that sends no BPDU forwards 3 s after LACP attaches it (edge detection), which is why
+//!   [`QuickSetupParams::new`] starts its streams at 5.5 s.
+//! * The backup keepalive port is a link of its own: its carrier goes to
+//!   [`Coordinator::handle_backup_link`].
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -151,6 +155,14 @@ impl SimDataplane {
     /// Counters.
     pub const fn stats(&self) -> &SimDataplaneStats {
         &self.stats
+    }
+
+    /// Every MLAG bond's logical port is Forwarding on the CIST (the spanning tree lets the
+    /// clients' traffic through).
+    pub fn mlags_forwarding(&self) -> bool {
+        self.mlags
+            .values()
+            .all(|l| self.sw.state(*l, stp::CIST) == PortState::Forwarding)
     }
 
     fn lport_of(&self, location: Location) -> Option<LogicalPort> {
@@ -305,8 +317,8 @@ pub struct MlagPeer {
 }
 
 impl MlagPeer {
-    /// A peer running `cfg` with `opts`, its ports Forwarding until the coordinator says
-    /// otherwise (no spanning tree is wired into the coordinator yet).
+    /// A peer running `cfg` with `opts`; ports outside the coordinator's bridge forward (the
+    /// coordinator sets the bridge ports' states).
     ///
     /// # Errors
     /// The coordinator refused the configuration.
@@ -484,7 +496,9 @@ impl Node for MlagPeer {
         if Some(port) == self.backup_port {
             self.stats.backup_rx = self.stats.backup_rx.saturating_add(1);
             self.coord.handle_backup(now, frame);
-            self.after(Refresh::IfMoved);
+            // A keepalive can isolate this peer (the dual-active proof) without an ICCP
+            // event; one per H_b, so the view is always refreshed.
+            self.after(Refresh::Always);
             return;
         }
         let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));
@@ -504,13 +518,16 @@ impl Node for MlagPeer {
 
     fn handle_link(&mut self, now: Instant, port: PortNo, up: bool) {
         if Some(port) == self.backup_port {
-            // The coordinator has no input for the backup path's carrier: it learns of the
-            // path from the keepalives alone. A keepalive due while the carrier was down
-            // leaves when it comes up (the first one is due before the link is wired).
+            // The backup link is a dedicated link: its carrier goes to the coordinator (a
+            // dead backup path at once, not 3 keepalives later). A keepalive due while the
+            // carrier was down leaves when it comes up (the first one is due before the link
+            // is wired).
             self.backup_up = up;
+            self.coord.handle_backup_link(now, up);
             if up && let Some(frame) = self.backup_pending.take() {
                 self.send_backup(port, frame);
             }
+            self.after(Refresh::Always);
             return;
         }
         self.coord.dataplane_mut().sw.set_link(port, up);
@@ -628,7 +645,13 @@ pub struct QuickSetupParams {
 impl QuickSetupParams {
     /// The Quick setup of `mission.md` (both peers' single-homed `ether1` put in the client's
     /// VLAN 10, so the three hosts share one broadcast domain), gigabit links (5 µs), a 50 µs
-    /// peer-link, a backup path, one frame per millisecond per stream from t = 5 s.
+    /// peer-link, a backup path, one frame per millisecond per stream from t = 5.5 s.
+    ///
+    /// Why 5.5 s: the client's bond attaches at ≈ 2 s (LACP's wait-while, 802.1AX-2020
+    /// 6.4.15), and its bridge port (`edge=auto`, no BPDU from the client) becomes an edge port
+    /// and forwards 3 s later (802.1D-2004 17.25, edgeDelayWhile = MigrateTime), at ≈ 5.0003 s.
+    /// Streams that start earlier lose their first frames to the spanning tree, not to a
+    /// failover.
     pub fn new(seed: u64) -> Self {
         let cfg = |p: u8| {
             let mut c = Config::quick_setup(p);
@@ -647,7 +670,7 @@ impl QuickSetupParams {
             backup: true,
             reload_delay: crate::coordinator::RELOAD_DELAY_DEFAULT,
             interval: Duration::from_millis(1),
-            traffic_start: Instant::from_secs(5),
+            traffic_start: Instant::from_millis(5500),
             client_fast: true,
         }
     }
@@ -838,7 +861,9 @@ impl QuickSetup {
     }
 
     /// Both peers connected (and hearing each other on the backup path, if there is one),
-    /// the client distributing on `links` links to the pair's system-id.
+    /// the client distributing on `links` links to the pair's system-id, and every MLAG
+    /// bond's port Forwarding on both peers (the logical bridge's spanning tree lets data
+    /// through).
     pub fn converged(&self, links: usize) -> bool {
         let (Some(a), Some(b), Some(c)) = (self.peer(0), self.peer(1), self.client()) else {
             return false;
@@ -849,6 +874,12 @@ impl QuickSetup {
             && a.system_id == b.system_id
             && (!self.params.backup || (a.backup_alive && b.backup_alive))
             && c.distributing().count() == links
+            && self
+                .peer(0)
+                .is_some_and(|p| p.dataplane().mlags_forwarding())
+            && self
+                .peer(1)
+                .is_some_and(|p| p.dataplane().mlags_forwarding())
             && c.system()
                 .lag(super::CLIENT_LAG)
                 .and_then(|l| l.partner_system)
