@@ -539,6 +539,13 @@ impl<D: Dataplane> Coordinator<D> {
         core::mem::take(&mut self.events)
     }
 
+    /// True when the peer has acknowledged this side's current election data (see
+    /// `iccp::Session::election_settled`): until then a priority change may leave the pair
+    /// without a primary for one round trip, never with two.
+    pub fn election_settled(&self) -> bool {
+        self.iccp.election_settled()
+    }
+
     /// The heartbeat in force.
     pub fn heartbeat(&self) -> Option<Duration> {
         self.iccp.config().heartbeat

@@ -268,6 +268,9 @@ pub struct PeerView {
     pub local_up: u64,
     /// Bit i: the peer reported its half of MLAG i up.
     pub peer_up: u64,
+    /// The peer has acknowledged this side's current election data
+    /// ([`Coordinator::election_settled`]).
+    pub election_settled: bool,
 }
 
 /// Counters of a [`MlagPeer`].
@@ -353,6 +356,7 @@ impl MlagPeer {
                 backup_alive: false,
                 local_up: 0,
                 peer_up: 0,
+                election_settled: true,
             },
             forwarding_calls: 0,
             changes: 0,
@@ -432,6 +436,7 @@ impl MlagPeer {
             backup_alive: m.backup_alive,
             local_up,
             peer_up,
+            election_settled: self.coord.election_settled(),
         };
         if view != self.view {
             self.view = view;
@@ -903,7 +908,11 @@ fn one_primary(net: &Network, peers: [NodeId; 2]) -> Result<(), String> {
         .iter()
         .filter(|v| v.role == Some(iccp::Role::Primary))
         .count();
-    if primaries == 1 {
+    // Never two; exactly one once both sides' election data is acknowledged (a priority
+    // change may leave the pair without a primary for one round trip, by design: the side that
+    // loses primary steps down at once, the side that gains it waits for the acknowledgement).
+    let settled = views.iter().all(|v| v.election_settled);
+    if primaries == 1 || (primaries == 0 && !settled) {
         Ok(())
     } else {
         Err(alloc::format!("{primaries} primaries while connected"))
