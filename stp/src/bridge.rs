@@ -1439,10 +1439,19 @@ impl Bridge {
         &self.ports
     }
 
-    /// A digest of the protocol state (root, and every port's number, role, state, port and
-    /// designated priority vectors, infoIs and sendRSTP): two replicas of one logical bridge fed
-    /// the same inputs have equal fingerprints, so an MLAG pair can compare them over ICCP to
-    /// detect divergence cheaply. FNV-1a, stable across runs and platforms.
+    /// A digest of the protocol state: two replicas of one logical bridge fed the same inputs
+    /// have equal fingerprints, so an MLAG pair can compare them over ICCP to detect divergence
+    /// cheaply. FNV-1a, stable across runs and platforms.
+    ///
+    /// Covered: the CIST root priority vector, regional root and remaining hops; per port its
+    /// number, role, learning/forwarding, sendRSTP, infoIs, infoInternal, port and designated
+    /// priority vectors (with their regional parts), and the operational state the role
+    /// selection and Port Role Transitions read that persists in a steady state: operEdge,
+    /// portEnabled, operPointToPointMAC, the CIST external and internal port path costs;
+    /// per MSTI and port its role, state, infoIs and the whole MSTI port and designated
+    /// priority vectors. Not covered: timers and transient handshake flags (proposing,
+    /// agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time and differ
+    /// legitimately between a replica and its primary while they do.
     pub fn fingerprint(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |x: u64| {
@@ -1469,14 +1478,29 @@ impl Bridge {
             vec(&mut eat, &p.designated_priority);
             eat(p.port_region.regional_root.to_u64());
             eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
+            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these.
+            eat(u64::from(p.oper_edge)
+                | u64::from(p.port_enabled) << 1
+                | u64::from(p.oper_p2p) << 2);
+            eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
+            eat(p.designated_region.regional_root.to_u64());
+            eat(u64::from(p.designated_region.internal_root_path_cost));
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
             eat(m.root.regional_root.to_u64());
             eat(u64::from(m.root.internal_root_path_cost));
             for (mp, p) in m.ports.iter().zip(&self.ports) {
-                eat(u64::from(p.no.get()) << 16 | (mp.role as u64) << 8 | mp.state() as u64);
-                eat(mp.port_priority.designated_bridge.to_u64());
+                eat(u64::from(p.no.get()) << 24
+                    | (mp.info_is as u64) << 16
+                    | (mp.role as u64) << 8
+                    | mp.state() as u64);
+                for v in [&mp.port_priority, &mp.designated_priority] {
+                    eat(v.regional_root.to_u64());
+                    eat(u64::from(v.internal_root_path_cost));
+                    eat(v.designated_bridge.to_u64());
+                    eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
+                }
             }
         }
         h
