@@ -1,8 +1,9 @@
 //! The driver: [`Bridge`], its sans-IO inputs and outputs, Port Role Selection (802.1D-2004
 //! §17.28) and the Port Timers machine (§17.22) as a time-ordered set of deadlines.
 
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::config::PORT_NUMBER_MAX;
 use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, auto_path_cost};
@@ -116,7 +117,11 @@ pub struct Bridge {
     root_hops: u8,
     ports: Vec<Port>,
     index: PortIndex,
-    timers: BTreeSet<(Instant, u16)>,
+    /// Port deadlines, earliest first, with lazy deletion: an entry `(at, no)` is live while
+    /// port `no` exists and its `scheduled` is `Some(at)`; stale entries stay until they reach
+    /// the top (dropped by `prune_timers`) or the heap is compacted. The top is always live
+    /// between inputs.
+    timers: BinaryHeap<Reverse<(Instant, u16)>>,
     out: Out,
     mcid: crate::wire::MstConfigId,
     vid_to_mstid: crate::wire::VidToMstid,
@@ -164,7 +169,7 @@ impl Bridge {
             root_hops: cfg.max_hops,
             ports: Vec::new(),
             index: PortIndex::default(),
-            timers: BTreeSet::new(),
+            timers: BinaryHeap::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             vid_to_mstid: crate::wire::VidToMstid::all_cist(),
@@ -472,9 +477,6 @@ impl Bridge {
         if let Some(p) = self.ports.get(i) {
             if p.learnt {
                 self.out.event(Event::FlushFdb { port, tree: CIST });
-            }
-            if let Some(at) = p.scheduled {
-                self.timers.remove(&(at, port.get()));
             }
         }
         self.ports.remove(i);
@@ -817,14 +819,18 @@ impl Bridge {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.out.now = now;
         let root = self.root_index();
-        while let Some(&(at, no)) = self.timers.first() {
+        while let Some(&Reverse((at, no))) = self.timers.peek() {
             if at > now {
                 break;
             }
-            self.timers.pop_first();
+            self.timers.pop();
             let Some(&i) = self.index.get(&no) else {
                 continue;
             };
+            // A stale entry (lazy deletion): the port was rescheduled since.
+            if self.ports.get(i).is_none_or(|p| p.scheduled != Some(at)) {
+                continue;
+            }
             let mut rr_expired = false;
             let mut msti_due = false;
             if let Some(p) = self.ports.get_mut(i) {
@@ -1010,6 +1016,7 @@ impl Bridge {
         for &i in &touched {
             self.reschedule(i, now);
         }
+        self.prune_timers();
         self.touched = touched;
     }
 
@@ -1035,13 +1042,32 @@ impl Bridge {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
         if next != p.scheduled {
-            if let Some(at) = p.scheduled {
-                self.timers.remove(&(at, p.no.get()));
-            }
+            // The old entry, if any, goes stale (lazy deletion).
             if let Some(at) = next {
-                self.timers.insert((at, p.no.get()));
+                self.timers.push(Reverse((at, p.no.get())));
             }
             p.scheduled = next;
+        }
+    }
+
+    /// Drops stale entries from the top of the timer heap, so that `poll_timeout` reads a
+    /// live deadline, and compacts the heap when stale entries outnumber the ports.
+    fn prune_timers(&mut self) {
+        let (ports, index) = (&self.ports, &self.index);
+        let live = |&Reverse((at, no)): &Reverse<(Instant, u16)>| {
+            index
+                .get(&no)
+                .and_then(|&i| ports.get(i))
+                .is_some_and(|p| p.scheduled == Some(at))
+        };
+        while let Some(top) = self.timers.peek() {
+            if live(top) {
+                break;
+            }
+            self.timers.pop();
+        }
+        if self.timers.len() > 2 * ports.len() + 16 {
+            self.timers.retain(live);
         }
     }
 
@@ -1306,7 +1332,7 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(at, _)| *at)
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     // ------------------------------------------------------------------ getters
@@ -1508,7 +1534,8 @@ impl Bridge {
 
     /// Checks the invariants that must hold between inputs: at most one Root Port, a Root Port
     /// exactly when this bridge is not the root, forwarding only on Root/Designated (or
-    /// Master) ports, disabled ports neither learning nor forwarding, queues within bounds.
+    /// Master) ports, disabled ports neither learning nor forwarding, queues within bounds,
+    /// `poll_timeout` the earliest port deadline.
     ///
     /// # Errors
     /// The first invariant that fails.
@@ -1547,6 +1574,15 @@ impl Bridge {
             if p.forwarding && !p.learning {
                 return Err("forwarding without learning");
             }
+        }
+        // The timer heap's top is the earliest scheduled port deadline, and stale entries
+        // are bounded.
+        let earliest = self.ports.iter().filter_map(|p| p.scheduled).min();
+        if self.poll_timeout() != earliest {
+            return Err("poll_timeout is not the earliest port deadline");
+        }
+        if self.timers.len() > 2 * self.ports.len() + 16 {
+            return Err("timer heap over its bound");
         }
         if self.out.tx.len() > crate::machines::TRANSMITS_MAX
             || self.out.events.len() > crate::machines::EVENTS_MAX
