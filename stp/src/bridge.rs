@@ -134,6 +134,13 @@ pub struct Bridge {
     touched: Vec<usize>,
     /// Scratch list of the ports the MSTI machines stepped.
     msti_stepped: Vec<usize>,
+    /// Bumped when the MSTIs or the port order are rebuilt; part of `msti_epoch`.
+    msti_gen: u64,
+    /// A port whose MST BPDU repeated the last one byte for byte: its MSTIs restart
+    /// rcvdInfoWhile in the next `run_mstis` if the fast path still holds (`msti_skip_ok`).
+    msti_skip: Option<usize>,
+    /// Scratch: ports whose MSTI messages took the fast path in this `run_mstis` round.
+    msti_fast_ports: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -179,6 +186,9 @@ impl Bridge {
             worklist: VecDeque::new(),
             touched: Vec::new(),
             msti_stepped: Vec::new(),
+            msti_gen: 0,
+            msti_skip: None,
+            msti_fast_ports: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -360,6 +370,7 @@ impl Bridge {
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
         let old = core::mem::take(&mut self.mstis);
+        self.msti_gen = self.msti_gen.wrapping_add(1);
         // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
         // priority and its ports' priorities and internal path costs.
         self.mstis = table
@@ -448,6 +459,7 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.msti_dirty = true;
         }
+        self.msti_gen = self.msti_gen.wrapping_add(1);
         for k in 0..self.mstis.len() {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
@@ -480,6 +492,8 @@ impl Bridge {
             }
         }
         self.ports.remove(i);
+        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_skip = None;
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
         for m in &mut self.mstis {
@@ -808,7 +822,35 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if rx.internal {
-            self.msti_receive(i, msti_msgs, &rx);
+            let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
+            let epoch = self.msti_epoch();
+            let n = self.mstis.len();
+            if let Some(p) = self.ports.get_mut(i) {
+                let f = &mut p.fast;
+                let bytes = msti_msgs.as_bytes();
+                if n > 0
+                    && f.count == n
+                    && f.epoch == epoch
+                    && f.sender == sender
+                    && f.records == bytes
+                    && f.until.is_none_or(|t| t > now)
+                    && f.rcvd.is_some_and(|t| t > now)
+                {
+                    // Byte for byte the last MST BPDU, whose every MSTI message took the
+                    // REPEATED_DESIGNATED fast path, with no MSTI change since: decided in
+                    // `run_mstis` once the CIST machines have run.
+                    self.msti_skip = Some(i);
+                } else {
+                    f.records.clear();
+                    f.records.extend_from_slice(bytes);
+                    f.sender = sender;
+                    f.count = 0;
+                    f.until = None;
+                    f.rcvd = None;
+                    f.ctx = None;
+                    self.msti_receive(i, msti_msgs, sender);
+                }
+            }
         }
         self.mark(i);
         self.run(now);
@@ -1786,9 +1828,7 @@ impl Bridge {
             cist_updt_info: p.updt_info,
             // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
             // has the CIST port priority vector's root, external cost and regional root.
-            cist_msg_matches: p.msg_priority.root == p.port_priority.root
-                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
-                && p.msg_region.regional_root == p.port_region.regional_root,
+            cist_msg_matches: cist_msg_matches(p),
         }
     }
 
@@ -1800,9 +1840,83 @@ impl Bridge {
             re_rooted: false,
             cist_rcvd_msg: p.rcvd_msg,
             cist_updt_info: p.updt_info,
-            cist_msg_matches: p.msg_priority.root == p.port_priority.root
-                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
-                && p.msg_region.regional_root == p.port_region.regional_root,
+            cist_msg_matches: cist_msg_matches(p),
+        }
+    }
+
+    /// `msti_gen` plus every MSTI's epoch: unchanged exactly while no MSTI port changed
+    /// other than through the REPEATED_DESIGNATED fast path.
+    fn msti_epoch(&self) -> u64 {
+        self.msti_gen.wrapping_add(epoch_sum(&self.mstis))
+    }
+
+    /// The pending repeated MST BPDU of port `i` (`msti_skip`), once the CIST machines ran:
+    /// if every MSTI would take the REPEATED_DESIGNATED fast path again (§13.35: only
+    /// updtRcvdInfoWhile()) — nothing changed in any MSTI since the last time all did, no
+    /// timer of the port's MSTIs has expired, no role selection or MSTI work is pending and
+    /// the CIST variables the fast path reads are as they were — only rcvdInfoWhile restarts.
+    /// Otherwise the MSTI messages are received now, queued where `handle_frame` would have
+    /// queued them, and take the ordinary path.
+    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
+        let epoch = self.msti_epoch();
+        let n = self.mstis.len();
+        let Some(p) = self.ports.get(i) else {
+            return;
+        };
+        let v = self.port_view(p);
+        let f = &p.fast;
+        let ok = f.epoch == epoch
+            && f.count == n
+            && f.until.is_none_or(|t| t > now)
+            && f.rcvd.is_some_and(|t| t > now)
+            && v.enabled
+            && !p.rcvd_msg
+            && !p.updt_info
+            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)))
+            && self.mstis.iter().all(|m| !m.reselect && m.work.is_empty());
+        if ok {
+            let mut rcvd: Option<Instant> = None;
+            let mut running = true;
+            for m in &mut self.mstis {
+                if let Some(mp) = m.ports.get_mut(i) {
+                    // REPEATED_DESIGNATED (§13.35): updtRcvdInfoWhile(); rcvdMsg stays FALSE.
+                    mp.updt_rcvd_info_while(now, &v);
+                    let d = mp.rcvd_info_while.deadline();
+                    running &= d.is_some();
+                    rcvd = min_opt(rcvd, d);
+                }
+            }
+            if let Some(p) = self.ports.get_mut(i) {
+                p.fast.rcvd = rcvd;
+                if !running {
+                    p.fast.count = usize::MAX;
+                }
+            }
+            touched.push(i);
+            return;
+        }
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        let records = core::mem::take(&mut p.fast.records);
+        let sender = p.fast.sender;
+        p.fast.count = 0;
+        p.fast.until = None;
+        p.fast.rcvd = None;
+        p.fast.ctx = None;
+        if let Ok(msgs) = crate::wire::MstiMessages::new(&records) {
+            self.msti_receive(i, msgs, sender);
+        }
+        // handle_frame would have queued the port first, before anything the CIST machines
+        // queued since.
+        for m in &mut self.mstis {
+            if m.work.contains(&i) {
+                m.work.retain(|&j| j != i);
+                m.work.insert(0, i);
+            }
+        }
+        if let Some(p) = self.ports.get_mut(i) {
+            p.fast.records = records;
         }
     }
 
@@ -1823,6 +1937,7 @@ impl Bridge {
 
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
+        self.msti_gen = self.msti_gen.wrapping_add(1);
         for p in &mut self.ports {
             p.msti_dirty = true;
         }
@@ -1851,9 +1966,12 @@ impl Bridge {
     /// (rcvdInternal), rcvdMsg is set for each MSTI the BPDU carries a message for, with the
     /// message priority vector {Regional Root : Internal Root Path Cost : Designated Bridge
     /// (MSTI priority, MSTID, CIST bridge address) : Designated Port : receiving port} (§13.11).
-    fn msti_receive(&mut self, i: usize, msgs: crate::wire::MstiMessages<'_>, rx: &RxBpdu) {
-        let sender = rx.designated_bridge.address();
-        let sender_port = rx.body.port_id.number();
+    fn msti_receive(
+        &mut self,
+        i: usize,
+        msgs: crate::wire::MstiMessages<'_>,
+        (sender, sender_port): (MacAddr, u16),
+    ) {
         for msg in msgs.iter() {
             let mstid = msg.mstid();
             // The MSTIs are kept in ascending MSTID order.
@@ -1944,6 +2062,7 @@ impl Bridge {
     /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
     /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
     fn updt_roles_msti(&mut self, m: &mut Msti) {
+        m.epoch = m.epoch.wrapping_add(1);
         let own = self.msti_bridge_id(m);
         let max_hops = self.cfg.max_hops;
         // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
@@ -2074,10 +2193,16 @@ impl Bridge {
         if self.mstis.is_empty() {
             return false;
         }
+        if let Some(i) = self.msti_skip.take() {
+            self.msti_skip_or_receive(i, now, touched);
+        }
         let mut mstis = core::mem::take(&mut self.mstis);
         let mut stepped = core::mem::take(&mut self.msti_stepped);
         stepped.clear();
         let bound = 64 * (self.ports.len() + 4) * 8;
+        let epoch0 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let mut fast = core::mem::take(&mut self.msti_fast_ports);
+        fast.clear();
         for m in &mut mstis {
             let mut steps = 0usize;
             loop {
@@ -2110,6 +2235,24 @@ impl Bridge {
                     if m.repeated_fast(i, now, &v, &c) {
                         // Only rcvdInfoWhile moved: the port's deadline is rescheduled.
                         touched.push(i);
+                        let (until, rcvd) = m.fast_timers(i);
+                        let ctx = (v.oper_p2p, c.cist_msg_matches);
+                        if let Some(p) = self.ports.get_mut(i) {
+                            let f = &mut p.fast;
+                            if f.ctx.is_some_and(|x| x != ctx)
+                                || rcvd.is_none()
+                                || (f.count > 0 && f.epoch != epoch0)
+                            {
+                                // Not one consistent record: never matches `mstis.len()`.
+                                f.count = usize::MAX;
+                            }
+                            f.count = f.count.saturating_add(1);
+                            f.epoch = epoch0;
+                            f.ctx = Some(ctx);
+                            f.until = min_opt(f.until, until);
+                            f.rcvd = min_opt(f.rcvd, rcvd);
+                            fast.push(i);
+                        }
                         continue;
                     }
                 }
@@ -2118,6 +2261,7 @@ impl Bridge {
                 let Some(mp) = m.ports.get_mut(i) else {
                     continue;
                 };
+                m.epoch = m.epoch.wrapping_add(1);
                 let before = msti_port_signature(mp, now);
                 let was = (mp.role, mp.mastered);
                 // allSynced / reRooted were computed for these values (see `tree_ctx`).
@@ -2204,6 +2348,18 @@ impl Bridge {
                 q.master = active(q) && (has_master || others > 0);
             }
         }
+        // The fast-path records hold only if nothing else changed an MSTI in this round.
+        let epoch1 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        for &i in &fast {
+            if let Some(p) = self.ports.get_mut(i) {
+                if epoch1 == epoch0 {
+                    p.fast.epoch = epoch1;
+                } else {
+                    p.fast.count = usize::MAX;
+                }
+            }
+        }
+        self.msti_fast_ports = fast;
         self.mstis = mstis;
         stepped.sort_unstable();
         stepped.dedup();
@@ -2544,4 +2700,26 @@ impl Bridge {
             oper_p2p: p.oper_p2p,
         })
     }
+}
+
+/// The sum of the MSTIs' epochs (see `Msti::epoch`).
+fn epoch_sum(mstis: &[Msti]) -> u64 {
+    mstis.iter().fold(0u64, |a, m| a.wrapping_add(m.epoch))
+}
+
+/// The earlier of two optional deadlines (`None`: none).
+fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// The CIST message repeats the port's root, root path cost and regional root (what the MSTI
+/// fast path reads for `agreed`, §13.29.13).
+fn cist_msg_matches(p: &Port) -> bool {
+    p.msg_priority.root == p.port_priority.root
+        && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+        && p.msg_region.regional_root == p.port_region.regional_root
 }
