@@ -486,10 +486,10 @@ impl Bridge {
             .index
             .get(&port.get())
             .ok_or(ConfigError::NoSuchPort(port.get()))?;
-        if let Some(p) = self.ports.get(i) {
-            if p.learnt {
-                self.out.event(Event::FlushFdb { port, tree: CIST });
-            }
+        if let Some(p) = self.ports.get(i)
+            && p.learnt
+        {
+            self.out.event(Event::FlushFdb { port, tree: CIST });
         }
         self.ports.remove(i);
         self.msti_gen = self.msti_gen.wrapping_add(1);

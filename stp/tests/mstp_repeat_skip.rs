@@ -203,7 +203,7 @@ fn run(seed: u64) {
             80..=83 => nbrs[p].flags = flags(&mut rng),
             84..=85 => nbrs[p].cist_cost = rng.below(4) as u32 * 1000,
             86..=95 => {
-                now = now + Duration::from_millis(rng.below(3000));
+                now += Duration::from_millis(rng.below(3000));
                 a.handle_timeout(now);
                 b.handle_timeout(now);
                 let (oa, ob) = (observe(&mut a), observe(&mut b));
