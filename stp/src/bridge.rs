@@ -19,7 +19,7 @@ use crate::port::{
 };
 use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{Duration, Instant, MacAddr, PortNo, Timer};
 
 /// Most ports a bridge has (the 12-bit port number space).
 pub const PORTS_MAX: usize = PORT_NUMBER_MAX as usize;
@@ -141,6 +141,8 @@ pub struct Bridge {
     msti_skip: Option<usize>,
     /// Scratch: ports whose MSTI messages took the fast path in this `run_mstis` round.
     msti_fast_ports: Vec<usize>,
+    /// Ports with a deferred rcvdInfoWhile restart (`MstiFast::pending`).
+    msti_pending: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -189,6 +191,7 @@ impl Bridge {
             msti_gen: 0,
             msti_skip: None,
             msti_fast_ports: Vec::new(),
+            msti_pending: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -369,6 +372,7 @@ impl Bridge {
         }
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
+        self.drop_msti_pending();
         let old = core::mem::take(&mut self.mstis);
         self.msti_gen = self.msti_gen.wrapping_add(1);
         // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
@@ -491,6 +495,8 @@ impl Bridge {
         {
             self.out.event(Event::FlushFdb { port, tree: CIST });
         }
+        // The deferred restarts are kept by port position, which changes.
+        self.flush_msti_pending();
         self.ports.remove(i);
         self.msti_gen = self.msti_gen.wrapping_add(1);
         self.msti_skip = None;
@@ -1063,6 +1069,15 @@ impl Bridge {
     }
 
     fn reschedule(&mut self, i: usize, now: Instant) {
+        // The MSTI deadlines below read rcvdInfoWhile.
+        if !self.msti_pending.is_empty()
+            && self
+                .ports
+                .get(i)
+                .is_some_and(|p| p.msti_dirty || p.msti_next.is_some_and(|t| t <= now))
+        {
+            self.flush_msti_pending();
+        }
         let Some(p) = self.ports.get_mut(i) else {
             return;
         };
@@ -1846,6 +1861,30 @@ impl Bridge {
 
     /// `msti_gen` plus every MSTI's epoch: unchanged exactly while no MSTI port changed
     /// other than through the REPEATED_DESIGNATED fast path.
+    /// Forgets the deferred rcvdInfoWhile restarts (the MSTI ports are rebuilt).
+    fn drop_msti_pending(&mut self) {
+        for i in core::mem::take(&mut self.msti_pending) {
+            if let Some(p) = self.ports.get_mut(i) {
+                p.fast.pending = None;
+            }
+        }
+    }
+
+    /// Writes the deferred rcvdInfoWhile restarts to the MSTI ports.
+    fn flush_msti_pending(&mut self) {
+        for i in core::mem::take(&mut self.msti_pending) {
+            let Some((at, hello)) = self.ports.get_mut(i).and_then(|p| p.fast.pending.take())
+            else {
+                continue;
+            };
+            for m in &mut self.mstis {
+                if let Some(mp) = m.ports.get_mut(i) {
+                    mp.updt_rcvd_info_while_hello(at, hello);
+                }
+            }
+        }
+    }
+
     fn msti_epoch(&self) -> u64 {
         self.msti_gen.wrapping_add(epoch_sum(&self.mstis))
     }
@@ -1875,21 +1914,16 @@ impl Bridge {
             && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)))
             && self.mstis.iter().all(|m| !m.reselect && m.work.is_empty());
         if ok {
-            let mut rcvd: Option<Instant> = None;
-            let mut running = true;
-            for m in &mut self.mstis {
-                if let Some(mp) = m.ports.get_mut(i) {
-                    // REPEATED_DESIGNATED (§13.35): updtRcvdInfoWhile(); rcvdMsg stays FALSE.
-                    mp.updt_rcvd_info_while(now, &v);
-                    let d = mp.rcvd_info_while.deadline();
-                    running &= d.is_some();
-                    rcvd = min_opt(rcvd, d);
-                }
-            }
+            // REPEATED_DESIGNATED (§13.35) on every MSTI: updtRcvdInfoWhile(); rcvdMsg stays
+            // FALSE. remainingHops is what it was when every rcvdInfoWhile last restarted
+            // running, so each restarts running: recorded now, written to the MSTI ports
+            // before anything reads them (`flush_msti_pending`).
+            let mut t = Timer::STOPPED;
+            t.put(now, v.hello.max(Duration::from_secs(1)).saturating_mul(3));
             if let Some(p) = self.ports.get_mut(i) {
-                p.fast.rcvd = rcvd;
-                if !running {
-                    p.fast.count = usize::MAX;
+                p.fast.rcvd = t.deadline();
+                if p.fast.pending.replace((now, v.hello)).is_none() {
+                    self.msti_pending.push(i);
                 }
             }
             touched.push(i);
@@ -1938,6 +1972,8 @@ impl Bridge {
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
         self.msti_gen = self.msti_gen.wrapping_add(1);
+        // BEGIN restarts every MSTI port: a deferred restart no longer applies.
+        self.drop_msti_pending();
         for p in &mut self.ports {
             p.msti_dirty = true;
         }
@@ -2195,6 +2231,12 @@ impl Bridge {
         }
         if let Some(i) = self.msti_skip.take() {
             self.msti_skip_or_receive(i, now, touched);
+        }
+        // MSTI machines, role selection and the fast path read rcvdInfoWhile.
+        if !self.msti_pending.is_empty()
+            && self.mstis.iter().any(|m| m.reselect || !m.work.is_empty())
+        {
+            self.flush_msti_pending();
         }
         let mut mstis = core::mem::take(&mut self.mstis);
         let mut stepped = core::mem::take(&mut self.msti_stepped);

@@ -589,8 +589,13 @@ impl MstiPort {
     /// one, stays above zero (information from inside the region); zero otherwise. The MSTI's
     /// own remainingHops is used, so that an MSTI's information dies where its hops run out.
     pub(crate) fn updt_rcvd_info_while(&mut self, now: Instant, v: &PortView) {
+        self.updt_rcvd_info_while_hello(now, v.hello);
+    }
+
+    /// updtRcvdInfoWhile() with the CIST HelloTime given.
+    pub(crate) fn updt_rcvd_info_while_hello(&mut self, now: Instant, hello: Duration) {
         if self.port_hops > 1 {
-            let hello = v.hello.max(Duration::from_secs(1));
+            let hello = hello.max(Duration::from_secs(1));
             self.rcvd_info_while.put(now, hello.saturating_mul(3));
         } else {
             self.rcvd_info_while.stop();

@@ -371,6 +371,9 @@ pub(crate) struct MstiFast {
     pub(crate) rcvd: Option<Instant>,
     /// operPointToPointMAC and the CIST message match the fast path read.
     pub(crate) ctx: Option<(bool, bool)>,
+    /// A skipped BPDU's rcvdInfoWhile restart (its time and HelloTime) not yet written to the
+    /// MSTI ports: `Bridge::flush_msti_pending` applies it before anything reads them.
+    pub(crate) pending: Option<(Instant, Duration)>,
 }
 
 impl Port {
