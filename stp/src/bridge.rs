@@ -1,8 +1,9 @@
 //! The driver: [`Bridge`], its sans-IO inputs and outputs, Port Role Selection (802.1D-2004
 //! §17.28) and the Port Timers machine (§17.22) as a time-ordered set of deadlines.
 
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::config::PORT_NUMBER_MAX;
 use crate::config::{BridgeConfig, ConfigError, LinkState, PathCost, PortConfig, auto_path_cost};
@@ -18,7 +19,7 @@ use crate::port::{
 };
 use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{Duration, Instant, MacAddr, PortNo, Timer};
 
 /// Most ports a bridge has (the 12-bit port number space).
 pub const PORTS_MAX: usize = PORT_NUMBER_MAX as usize;
@@ -116,7 +117,11 @@ pub struct Bridge {
     root_hops: u8,
     ports: Vec<Port>,
     index: PortIndex,
-    timers: BTreeSet<(Instant, u16)>,
+    /// Port deadlines, earliest first, with lazy deletion: an entry `(at, no)` is live while
+    /// port `no` exists and its `scheduled` is `Some(at)`; stale entries stay until they reach
+    /// the top (dropped by `prune_timers`) or the heap is compacted. The top is always live
+    /// between inputs.
+    timers: BinaryHeap<Reverse<(Instant, u16)>>,
     out: Out,
     mcid: crate::wire::MstConfigId,
     vid_to_mstid: crate::wire::VidToMstid,
@@ -129,6 +134,15 @@ pub struct Bridge {
     touched: Vec<usize>,
     /// Scratch list of the ports the MSTI machines stepped.
     msti_stepped: Vec<usize>,
+    /// Bumped when the MSTIs or the port order are rebuilt; part of `msti_epoch`.
+    msti_gen: u64,
+    /// A port whose MST BPDU repeated the last one byte for byte: its MSTIs restart
+    /// rcvdInfoWhile in the next `run_mstis` if the fast path still holds (`msti_skip_ok`).
+    msti_skip: Option<usize>,
+    /// Scratch: ports whose MSTI messages took the fast path in this `run_mstis` round.
+    msti_fast_ports: Vec<usize>,
+    /// Ports with a deferred rcvdInfoWhile restart (`MstiFast::pending`).
+    msti_pending: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
 }
 
@@ -164,7 +178,7 @@ impl Bridge {
             root_hops: cfg.max_hops,
             ports: Vec::new(),
             index: PortIndex::default(),
-            timers: BTreeSet::new(),
+            timers: BinaryHeap::new(),
             out: Out::default(),
             mcid: crate::wire::MstConfigId::new("", 0, &crate::wire::VidToMstid::all_cist()),
             vid_to_mstid: crate::wire::VidToMstid::all_cist(),
@@ -174,6 +188,10 @@ impl Bridge {
             worklist: VecDeque::new(),
             touched: Vec::new(),
             msti_stepped: Vec::new(),
+            msti_gen: 0,
+            msti_skip: None,
+            msti_fast_ports: Vec::new(),
+            msti_pending: Vec::new(),
             last_root: None,
         };
         b.apply_bridge_config();
@@ -354,7 +372,9 @@ impl Bridge {
         }
         self.mcid = crate::wire::MstConfigId::new(name, revision, table);
         self.vid_to_mstid = table.clone();
+        self.drop_msti_pending();
         let old = core::mem::take(&mut self.mstis);
+        self.msti_gen = self.msti_gen.wrapping_add(1);
         // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
         // priority and its ports' priorities and internal path costs.
         self.mstis = table
@@ -443,6 +463,7 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.msti_dirty = true;
         }
+        self.msti_gen = self.msti_gen.wrapping_add(1);
         for k in 0..self.mstis.len() {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
@@ -469,15 +490,16 @@ impl Bridge {
             .index
             .get(&port.get())
             .ok_or(ConfigError::NoSuchPort(port.get()))?;
-        if let Some(p) = self.ports.get(i) {
-            if p.learnt {
-                self.out.event(Event::FlushFdb { port, tree: CIST });
-            }
-            if let Some(at) = p.scheduled {
-                self.timers.remove(&(at, port.get()));
-            }
+        if let Some(p) = self.ports.get(i)
+            && p.learnt
+        {
+            self.out.event(Event::FlushFdb { port, tree: CIST });
         }
+        // The deferred restarts are kept by port position, which changes.
+        self.flush_msti_pending();
         self.ports.remove(i);
+        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_skip = None;
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
         for m in &mut self.mstis {
@@ -806,7 +828,35 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if rx.internal {
-            self.msti_receive(i, msti_msgs, &rx);
+            let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
+            let epoch = self.msti_epoch();
+            let n = self.mstis.len();
+            if let Some(p) = self.ports.get_mut(i) {
+                let f = &mut p.fast;
+                let bytes = msti_msgs.as_bytes();
+                if n > 0
+                    && f.count == n
+                    && f.epoch == epoch
+                    && f.sender == sender
+                    && f.records == bytes
+                    && f.until.is_none_or(|t| t > now)
+                    && f.rcvd.is_some_and(|t| t > now)
+                {
+                    // Byte for byte the last MST BPDU, whose every MSTI message took the
+                    // REPEATED_DESIGNATED fast path, with no MSTI change since: decided in
+                    // `run_mstis` once the CIST machines have run.
+                    self.msti_skip = Some(i);
+                } else {
+                    f.records.clear();
+                    f.records.extend_from_slice(bytes);
+                    f.sender = sender;
+                    f.count = 0;
+                    f.until = None;
+                    f.rcvd = None;
+                    f.ctx = None;
+                    self.msti_receive(i, msti_msgs, sender);
+                }
+            }
         }
         self.mark(i);
         self.run(now);
@@ -817,14 +867,18 @@ impl Bridge {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.out.now = now;
         let root = self.root_index();
-        while let Some(&(at, no)) = self.timers.first() {
+        while let Some(&Reverse((at, no))) = self.timers.peek() {
             if at > now {
                 break;
             }
-            self.timers.pop_first();
+            self.timers.pop();
             let Some(&i) = self.index.get(&no) else {
                 continue;
             };
+            // A stale entry (lazy deletion): the port was rescheduled since.
+            if self.ports.get(i).is_none_or(|p| p.scheduled != Some(at)) {
+                continue;
+            }
             let mut rr_expired = false;
             let mut msti_due = false;
             if let Some(p) = self.ports.get_mut(i) {
@@ -1010,10 +1064,20 @@ impl Bridge {
         for &i in &touched {
             self.reschedule(i, now);
         }
+        self.prune_timers();
         self.touched = touched;
     }
 
     fn reschedule(&mut self, i: usize, now: Instant) {
+        // The MSTI deadlines below read rcvdInfoWhile.
+        if !self.msti_pending.is_empty()
+            && self
+                .ports
+                .get(i)
+                .is_some_and(|p| p.msti_dirty || p.msti_next.is_some_and(|t| t <= now))
+        {
+            self.flush_msti_pending();
+        }
         let Some(p) = self.ports.get_mut(i) else {
             return;
         };
@@ -1035,13 +1099,32 @@ impl Bridge {
             next = Some(next.map_or(at, |n| n.min(at)));
         }
         if next != p.scheduled {
-            if let Some(at) = p.scheduled {
-                self.timers.remove(&(at, p.no.get()));
-            }
+            // The old entry, if any, goes stale (lazy deletion).
             if let Some(at) = next {
-                self.timers.insert((at, p.no.get()));
+                self.timers.push(Reverse((at, p.no.get())));
             }
             p.scheduled = next;
+        }
+    }
+
+    /// Drops stale entries from the top of the timer heap, so that `poll_timeout` reads a
+    /// live deadline, and compacts the heap when stale entries outnumber the ports.
+    fn prune_timers(&mut self) {
+        let (ports, index) = (&self.ports, &self.index);
+        let live = |&Reverse((at, no)): &Reverse<(Instant, u16)>| {
+            index
+                .get(&no)
+                .and_then(|&i| ports.get(i))
+                .is_some_and(|p| p.scheduled == Some(at))
+        };
+        while let Some(top) = self.timers.peek() {
+            if live(top) {
+                break;
+            }
+            self.timers.pop();
+        }
+        if self.timers.len() > 2 * ports.len() + 16 {
+            self.timers.retain(live);
         }
     }
 
@@ -1306,7 +1389,7 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(at, _)| *at)
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     // ------------------------------------------------------------------ getters
@@ -1439,10 +1522,19 @@ impl Bridge {
         &self.ports
     }
 
-    /// A digest of the protocol state (root, and every port's number, role, state, port and
-    /// designated priority vectors, infoIs and sendRSTP): two replicas of one logical bridge fed
-    /// the same inputs have equal fingerprints, so an MLAG pair can compare them over ICCP to
-    /// detect divergence cheaply. FNV-1a, stable across runs and platforms.
+    /// A digest of the protocol state: two replicas of one logical bridge fed the same inputs
+    /// have equal fingerprints, so an MLAG pair can compare them over ICCP to detect divergence
+    /// cheaply. FNV-1a, stable across runs and platforms.
+    ///
+    /// Covered: the CIST root priority vector, regional root and remaining hops; per port its
+    /// number, role, learning/forwarding, sendRSTP, infoIs, infoInternal, port and designated
+    /// priority vectors (with their regional parts), and the operational state the role
+    /// selection and Port Role Transitions read that persists in a steady state: operEdge,
+    /// portEnabled, operPointToPointMAC, the CIST external and internal port path costs;
+    /// per MSTI and port its role, state, infoIs and the whole MSTI port and designated
+    /// priority vectors. Not covered: timers and transient handshake flags (proposing,
+    /// agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time and differ
+    /// legitimately between a replica and its primary while they do.
     pub fn fingerprint(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |x: u64| {
@@ -1469,14 +1561,29 @@ impl Bridge {
             vec(&mut eat, &p.designated_priority);
             eat(p.port_region.regional_root.to_u64());
             eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
+            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these.
+            eat(u64::from(p.oper_edge)
+                | u64::from(p.port_enabled) << 1
+                | u64::from(p.oper_p2p) << 2);
+            eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
+            eat(p.designated_region.regional_root.to_u64());
+            eat(u64::from(p.designated_region.internal_root_path_cost));
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
             eat(m.root.regional_root.to_u64());
             eat(u64::from(m.root.internal_root_path_cost));
             for (mp, p) in m.ports.iter().zip(&self.ports) {
-                eat(u64::from(p.no.get()) << 16 | (mp.role as u64) << 8 | mp.state() as u64);
-                eat(mp.port_priority.designated_bridge.to_u64());
+                eat(u64::from(p.no.get()) << 24
+                    | (mp.info_is as u64) << 16
+                    | (mp.role as u64) << 8
+                    | mp.state() as u64);
+                for v in [&mp.port_priority, &mp.designated_priority] {
+                    eat(v.regional_root.to_u64());
+                    eat(u64::from(v.internal_root_path_cost));
+                    eat(v.designated_bridge.to_u64());
+                    eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
+                }
             }
         }
         h
@@ -1484,7 +1591,8 @@ impl Bridge {
 
     /// Checks the invariants that must hold between inputs: at most one Root Port, a Root Port
     /// exactly when this bridge is not the root, forwarding only on Root/Designated (or
-    /// Master) ports, disabled ports neither learning nor forwarding, queues within bounds.
+    /// Master) ports, disabled ports neither learning nor forwarding, queues within bounds,
+    /// `poll_timeout` the earliest port deadline.
     ///
     /// # Errors
     /// The first invariant that fails.
@@ -1523,6 +1631,15 @@ impl Bridge {
             if p.forwarding && !p.learning {
                 return Err("forwarding without learning");
             }
+        }
+        // The timer heap's top is the earliest scheduled port deadline, and stale entries
+        // are bounded.
+        let earliest = self.ports.iter().filter_map(|p| p.scheduled).min();
+        if self.poll_timeout() != earliest {
+            return Err("poll_timeout is not the earliest port deadline");
+        }
+        if self.timers.len() > 2 * self.ports.len() + 16 {
+            return Err("timer heap over its bound");
         }
         if self.out.tx.len() > crate::machines::TRANSMITS_MAX
             || self.out.events.len() > crate::machines::EVENTS_MAX
@@ -1726,9 +1843,7 @@ impl Bridge {
             cist_updt_info: p.updt_info,
             // §13.29.15 recordAgreement a): the CIST message that carried the MSTI message
             // has the CIST port priority vector's root, external cost and regional root.
-            cist_msg_matches: p.msg_priority.root == p.port_priority.root
-                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
-                && p.msg_region.regional_root == p.port_region.regional_root,
+            cist_msg_matches: cist_msg_matches(p),
         }
     }
 
@@ -1740,9 +1855,102 @@ impl Bridge {
             re_rooted: false,
             cist_rcvd_msg: p.rcvd_msg,
             cist_updt_info: p.updt_info,
-            cist_msg_matches: p.msg_priority.root == p.port_priority.root
-                && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
-                && p.msg_region.regional_root == p.port_region.regional_root,
+            cist_msg_matches: cist_msg_matches(p),
+        }
+    }
+
+    /// `msti_gen` plus every MSTI's epoch: unchanged exactly while no MSTI port changed
+    /// other than through the REPEATED_DESIGNATED fast path.
+    /// Forgets the deferred rcvdInfoWhile restarts (the MSTI ports are rebuilt).
+    fn drop_msti_pending(&mut self) {
+        for i in core::mem::take(&mut self.msti_pending) {
+            if let Some(p) = self.ports.get_mut(i) {
+                p.fast.pending = None;
+            }
+        }
+    }
+
+    /// Writes the deferred rcvdInfoWhile restarts to the MSTI ports.
+    fn flush_msti_pending(&mut self) {
+        for i in core::mem::take(&mut self.msti_pending) {
+            let Some((at, hello)) = self.ports.get_mut(i).and_then(|p| p.fast.pending.take())
+            else {
+                continue;
+            };
+            for m in &mut self.mstis {
+                if let Some(mp) = m.ports.get_mut(i) {
+                    mp.updt_rcvd_info_while_hello(at, hello);
+                }
+            }
+        }
+    }
+
+    fn msti_epoch(&self) -> u64 {
+        self.msti_gen.wrapping_add(epoch_sum(&self.mstis))
+    }
+
+    /// The pending repeated MST BPDU of port `i` (`msti_skip`), once the CIST machines ran:
+    /// if every MSTI would take the REPEATED_DESIGNATED fast path again (§13.35: only
+    /// updtRcvdInfoWhile()) — nothing changed in any MSTI since the last time all did, no
+    /// timer of the port's MSTIs has expired, no role selection or MSTI work is pending and
+    /// the CIST variables the fast path reads are as they were — only rcvdInfoWhile restarts.
+    /// Otherwise the MSTI messages are received now, queued where `handle_frame` would have
+    /// queued them, and take the ordinary path.
+    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
+        let epoch = self.msti_epoch();
+        let n = self.mstis.len();
+        let Some(p) = self.ports.get(i) else {
+            return;
+        };
+        let v = self.port_view(p);
+        let f = &p.fast;
+        let ok = f.epoch == epoch
+            && f.count == n
+            && f.until.is_none_or(|t| t > now)
+            && f.rcvd.is_some_and(|t| t > now)
+            && v.enabled
+            && !p.rcvd_msg
+            && !p.updt_info
+            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)))
+            && self.mstis.iter().all(|m| !m.reselect && m.work.is_empty());
+        if ok {
+            // REPEATED_DESIGNATED (§13.35) on every MSTI: updtRcvdInfoWhile(); rcvdMsg stays
+            // FALSE. remainingHops is what it was when every rcvdInfoWhile last restarted
+            // running, so each restarts running: recorded now, written to the MSTI ports
+            // before anything reads them (`flush_msti_pending`).
+            let mut t = Timer::STOPPED;
+            t.put(now, v.hello.max(Duration::from_secs(1)).saturating_mul(3));
+            if let Some(p) = self.ports.get_mut(i) {
+                p.fast.rcvd = t.deadline();
+                if p.fast.pending.replace((now, v.hello)).is_none() {
+                    self.msti_pending.push(i);
+                }
+            }
+            touched.push(i);
+            return;
+        }
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        let records = core::mem::take(&mut p.fast.records);
+        let sender = p.fast.sender;
+        p.fast.count = 0;
+        p.fast.until = None;
+        p.fast.rcvd = None;
+        p.fast.ctx = None;
+        if let Ok(msgs) = crate::wire::MstiMessages::new(&records) {
+            self.msti_receive(i, msgs, sender);
+        }
+        // handle_frame would have queued the port first, before anything the CIST machines
+        // queued since.
+        for m in &mut self.mstis {
+            if m.work.contains(&i) {
+                m.work.retain(|&j| j != i);
+                m.work.insert(0, i);
+            }
+        }
+        if let Some(p) = self.ports.get_mut(i) {
+            p.fast.records = records;
         }
     }
 
@@ -1763,6 +1971,9 @@ impl Bridge {
 
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
+        self.msti_gen = self.msti_gen.wrapping_add(1);
+        // BEGIN restarts every MSTI port: a deferred restart no longer applies.
+        self.drop_msti_pending();
         for p in &mut self.ports {
             p.msti_dirty = true;
         }
@@ -1791,9 +2002,12 @@ impl Bridge {
     /// (rcvdInternal), rcvdMsg is set for each MSTI the BPDU carries a message for, with the
     /// message priority vector {Regional Root : Internal Root Path Cost : Designated Bridge
     /// (MSTI priority, MSTID, CIST bridge address) : Designated Port : receiving port} (§13.11).
-    fn msti_receive(&mut self, i: usize, msgs: crate::wire::MstiMessages<'_>, rx: &RxBpdu) {
-        let sender = rx.designated_bridge.address();
-        let sender_port = rx.body.port_id.number();
+    fn msti_receive(
+        &mut self,
+        i: usize,
+        msgs: crate::wire::MstiMessages<'_>,
+        (sender, sender_port): (MacAddr, u16),
+    ) {
         for msg in msgs.iter() {
             let mstid = msg.mstid();
             // The MSTIs are kept in ascending MSTID order.
@@ -1884,6 +2098,7 @@ impl Bridge {
     /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
     /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
     fn updt_roles_msti(&mut self, m: &mut Msti) {
+        m.epoch = m.epoch.wrapping_add(1);
         let own = self.msti_bridge_id(m);
         let max_hops = self.cfg.max_hops;
         // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
@@ -2014,10 +2229,22 @@ impl Bridge {
         if self.mstis.is_empty() {
             return false;
         }
+        if let Some(i) = self.msti_skip.take() {
+            self.msti_skip_or_receive(i, now, touched);
+        }
+        // MSTI machines, role selection and the fast path read rcvdInfoWhile.
+        if !self.msti_pending.is_empty()
+            && self.mstis.iter().any(|m| m.reselect || !m.work.is_empty())
+        {
+            self.flush_msti_pending();
+        }
         let mut mstis = core::mem::take(&mut self.mstis);
         let mut stepped = core::mem::take(&mut self.msti_stepped);
         stepped.clear();
         let bound = 64 * (self.ports.len() + 4) * 8;
+        let epoch0 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let mut fast = core::mem::take(&mut self.msti_fast_ports);
+        fast.clear();
         for m in &mut mstis {
             let mut steps = 0usize;
             loop {
@@ -2050,6 +2277,24 @@ impl Bridge {
                     if m.repeated_fast(i, now, &v, &c) {
                         // Only rcvdInfoWhile moved: the port's deadline is rescheduled.
                         touched.push(i);
+                        let (until, rcvd) = m.fast_timers(i);
+                        let ctx = (v.oper_p2p, c.cist_msg_matches);
+                        if let Some(p) = self.ports.get_mut(i) {
+                            let f = &mut p.fast;
+                            if f.ctx.is_some_and(|x| x != ctx)
+                                || rcvd.is_none()
+                                || (f.count > 0 && f.epoch != epoch0)
+                            {
+                                // Not one consistent record: never matches `mstis.len()`.
+                                f.count = usize::MAX;
+                            }
+                            f.count = f.count.saturating_add(1);
+                            f.epoch = epoch0;
+                            f.ctx = Some(ctx);
+                            f.until = min_opt(f.until, until);
+                            f.rcvd = min_opt(f.rcvd, rcvd);
+                            fast.push(i);
+                        }
                         continue;
                     }
                 }
@@ -2058,6 +2303,7 @@ impl Bridge {
                 let Some(mp) = m.ports.get_mut(i) else {
                     continue;
                 };
+                m.epoch = m.epoch.wrapping_add(1);
                 let before = msti_port_signature(mp, now);
                 let was = (mp.role, mp.mastered);
                 // allSynced / reRooted were computed for these values (see `tree_ctx`).
@@ -2144,6 +2390,18 @@ impl Bridge {
                 q.master = active(q) && (has_master || others > 0);
             }
         }
+        // The fast-path records hold only if nothing else changed an MSTI in this round.
+        let epoch1 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        for &i in &fast {
+            if let Some(p) = self.ports.get_mut(i) {
+                if epoch1 == epoch0 {
+                    p.fast.epoch = epoch1;
+                } else {
+                    p.fast.count = usize::MAX;
+                }
+            }
+        }
+        self.msti_fast_ports = fast;
         self.mstis = mstis;
         stepped.sort_unstable();
         stepped.dedup();
@@ -2484,4 +2742,26 @@ impl Bridge {
             oper_p2p: p.oper_p2p,
         })
     }
+}
+
+/// The sum of the MSTIs' epochs (see `Msti::epoch`).
+fn epoch_sum(mstis: &[Msti]) -> u64 {
+    mstis.iter().fold(0u64, |a, m| a.wrapping_add(m.epoch))
+}
+
+/// The earlier of two optional deadlines (`None`: none).
+fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// The CIST message repeats the port's root, root path cost and regional root (what the MSTI
+/// fast path reads for `agreed`, §13.29.13).
+fn cist_msg_matches(p: &Port) -> bool {
+    p.msg_priority.root == p.port_priority.root
+        && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
+        && p.msg_region.regional_root == p.port_region.regional_root
 }

@@ -588,9 +588,14 @@ impl MstiPort {
     /// updtRcvdInfoWhile() (§13.29.33): three Hello Times while remainingHops, decremented by
     /// one, stays above zero (information from inside the region); zero otherwise. The MSTI's
     /// own remainingHops is used, so that an MSTI's information dies where its hops run out.
-    fn updt_rcvd_info_while(&mut self, now: Instant, v: &PortView) {
+    pub(crate) fn updt_rcvd_info_while(&mut self, now: Instant, v: &PortView) {
+        self.updt_rcvd_info_while_hello(now, v.hello);
+    }
+
+    /// updtRcvdInfoWhile() with the CIST HelloTime given.
+    pub(crate) fn updt_rcvd_info_while_hello(&mut self, now: Instant, hello: Duration) {
         if self.port_hops > 1 {
-            let hello = v.hello.max(Duration::from_secs(1));
+            let hello = hello.max(Duration::from_secs(1));
             self.rcvd_info_while.put(now, hello.saturating_mul(3));
         } else {
             self.rcvd_info_while.stop();
@@ -1159,6 +1164,9 @@ pub(crate) struct Msti {
     pub(crate) last_root: Option<(BridgeId, Option<PortNo>, u32)>,
     /// Some port's role or `mastered` changed: the `master` flags must be recomputed.
     pub(crate) master_stale: bool,
+    /// Counts the changes to this MSTI's ports other than the REPEATED_DESIGNATED fast path
+    /// (every `mark`, role selection, machine step, tree-wide procedure, configuration).
+    pub(crate) epoch: u64,
 }
 
 impl Msti {
@@ -1175,11 +1183,13 @@ impl Msti {
             queued: Vec::new(),
             last_root: None,
             master_stale: true,
+            epoch: 0,
         }
     }
 
     /// Queues port `i` for its machines.
     pub(crate) fn mark(&mut self, i: usize) {
+        self.epoch = self.epoch.wrapping_add(1);
         if let Some(q) = self.queued.get_mut(i) {
             if *q == Queued::No {
                 self.work.push(i);
@@ -1255,6 +1265,19 @@ impl Msti {
         mp.rcvd_msg = false;
         mp.msg = None;
         true
+    }
+
+    /// For the repeated-BPDU skip: the earliest running fdWhile, rrWhile, rbWhile or tcWhile
+    /// deadline, and the rcvdInfoWhile deadline (`None` when stopped).
+    pub(crate) fn fast_timers(&self, i: usize) -> (Option<Instant>, Option<Instant>) {
+        let Some(mp) = self.ports.get(i) else {
+            return (None, None);
+        };
+        let other = [&mp.fd_while, &mp.rr_while, &mp.rb_while, &mp.tc_while]
+            .iter()
+            .filter_map(|t| t.deadline())
+            .min();
+        (other, mp.rcvd_info_while.deadline())
     }
 
     pub(crate) fn mark_all(&mut self) {

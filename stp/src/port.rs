@@ -348,6 +348,32 @@ pub(crate) struct Port {
     pub(crate) counters: PortCounters,
     /// The deadline this port has in the bridge's timer set.
     pub(crate) scheduled: Option<Instant>,
+    /// The repeated-MST-BPDU skip (see `Bridge::msti_skip_ok`).
+    pub(crate) fast: MstiFast,
+}
+
+/// What the last MST BPDU from inside the region did to a port's MSTIs, so that the same
+/// bytes again can restart `rcvdInfoWhile` without running the per-MSTI receive path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MstiFast {
+    /// The MSTI Configuration Messages of that BPDU, as received.
+    pub(crate) records: alloc::vec::Vec<u8>,
+    /// Its CIST designated bridge address and designated port number.
+    pub(crate) sender: (l2_types::MacAddr, u16),
+    /// How many MSTIs took the REPEATED_DESIGNATED fast path for it.
+    pub(crate) count: usize,
+    /// The bridge's MSTI epoch when they did (`Bridge::msti_epoch`).
+    pub(crate) epoch: u64,
+    /// The earliest fdWhile/rrWhile/rbWhile/tcWhile deadline of those MSTIs (`None`: none
+    /// running).
+    pub(crate) until: Option<Instant>,
+    /// The earliest rcvdInfoWhile deadline of those MSTIs.
+    pub(crate) rcvd: Option<Instant>,
+    /// operPointToPointMAC and the CIST message match the fast path read.
+    pub(crate) ctx: Option<(bool, bool)>,
+    /// A skipped BPDU's rcvdInfoWhile restart (its time and HelloTime) not yet written to the
+    /// MSTI ports: `Bridge::flush_msti_pending` applies it before anything reads them.
+    pub(crate) pending: Option<(Instant, Duration)>,
 }
 
 impl Port {
@@ -458,6 +484,7 @@ impl Port {
             learnt: false,
             counters: PortCounters::default(),
             scheduled: None,
+            fast: MstiFast::default(),
         }
     }
 

@@ -121,3 +121,38 @@ fn replica_takes_over_when_the_primary_dies() {
     settle(&mut net, 5);
     assert!(net.bridges[0].tree().is_root);
 }
+
+#[test]
+fn fingerprint_sees_oper_edge() {
+    // Two root bridges with one lone port each, identical but for autoEdge: after the edge
+    // delay one port is operEdge and the other is not, with the same role, state and vectors.
+    let mac = MacAddr([2, 0, 0, 0, 0, 0x42]);
+    let mut bridges = Vec::new();
+    for auto_edge in [true, false] {
+        let mut b = Bridge::new(BridgeConfig::new(mac)).unwrap();
+        let mut pc = stp::PortConfig::new(MacAddr([2, 0, 0, 0, 1, 1]));
+        pc.auto_edge = auto_edge;
+        b.add_port(Instant::ZERO, PortNo(1), pc).unwrap();
+        b.handle_link(
+            Instant::ZERO,
+            PortNo(1),
+            stp::LinkState::Up {
+                speed_mbps: 1000,
+                full_duplex: true,
+            },
+        );
+        let end = Instant::ZERO + Duration::from_secs(60);
+        let mut buf = [0u8; 1514];
+        while let Some(t) = b.poll_timeout().filter(|t| *t <= end) {
+            b.handle_timeout(t);
+            while b.poll_transmit(&mut buf).is_some() {}
+            while b.poll_event().is_some() {}
+        }
+        bridges.push(b);
+    }
+    let (a, b) = (&bridges[0], &bridges[1]);
+    let (pa, pb) = (a.port(PortNo(1)).unwrap(), b.port(PortNo(1)).unwrap());
+    assert!(pa.oper_edge && !pb.oper_edge);
+    assert_eq!((pa.role, pa.state), (pb.role, pb.state));
+    assert_ne!(a.fingerprint(), b.fingerprint());
+}
