@@ -123,9 +123,12 @@ fn replica_takes_over_when_the_primary_dies() {
 }
 
 #[test]
-fn fingerprint_sees_oper_edge() {
+fn fingerprint_ignores_oper_edge_only() {
     // Two root bridges with one lone port each, identical but for autoEdge: after the edge
     // delay one port is operEdge and the other is not, with the same role, state and vectors.
+    // operEdge is history (Bridge Detection, §13.31) that a rebuilt replica cannot replay, so
+    // the fingerprint leaves it out (see `Bridge::fingerprint`); everything it does cover is
+    // equal here, so the fingerprints are equal.
     let mac = MacAddr([2, 0, 0, 0, 0, 0x42]);
     let mut bridges = Vec::new();
     for auto_edge in [true, false] {
@@ -154,5 +157,5 @@ fn fingerprint_sees_oper_edge() {
     let (pa, pb) = (a.port(PortNo(1)).unwrap(), b.port(PortNo(1)).unwrap());
     assert!(pa.oper_edge && !pb.oper_edge);
     assert_eq!((pa.role, pa.state), (pb.role, pb.state));
-    assert_ne!(a.fingerprint(), b.fingerprint());
+    assert_eq!(a.fingerprint(), b.fingerprint());
 }

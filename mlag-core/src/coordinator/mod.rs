@@ -160,8 +160,9 @@
 //!    ports and links (in the bridge's port order), which converges like a new bridge — within
 //!    2 × Forward Delay + Max Age, during which fingerprint mismatches are expected — instead
 //!    of being exact; an exact catch-up then needs a state snapshot from `stp`
-//!    (`Bridge::snapshot`/`restore`), to be asked of that crate. (`fingerprint` leaves out
-//!    operEdge, which such a replica may have set where the primary has not.) The primary sends `stp::Bridge::fingerprint` every Hello Time; a
+//!    (`Bridge::snapshot`/`restore`), to be asked of that crate. (`fingerprint` covers the port
+//!    costs and the full MSTI vectors but not operEdge, which a rebuilt replica cannot replay.)
+//!    The primary sends `stp::Bridge::fingerprint` every Hello Time; a
 //!    mismatch (or a gap in the sequence numbers) makes the replica ask for a catch-up. The
 //!    records ride in the vendor Consistency TLV (record kinds [`logical::STP_LOG`] …
 //!    [`logical::STP_CLAIM`]); BPDUs from the secondary in the STP Relay TLV — no `iccp`
