@@ -79,19 +79,16 @@ fn bridge(i: u8) -> StpBridge {
 
 const SERVER: MacAddr = MacAddr([0x02, 0x5e, 0, 0, 0, 1]);
 
-/// The scenario of `lacp48_rstp`, with data traffic from `traffic` on (10 frames/s each way
-/// between every client and one server).
-fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
-    let mut net = Network::new(seed);
-    let mut sws = Vec::new();
-    for k in 0..2u16 {
-        let mut s = LacpSwitch::new(MacAddr([0x02, 0x5f, 0, 0, k as u8, 0]));
-        for i in 1..=CLIENTS {
-            s.add_lag(switch_lag(k, i)).unwrap();
-        }
-        s.add_port(PortNo(100));
-        sws.push(net.add_node(&format!("sw{k}"), s));
-    }
+/// What both scenarios share: a ring of four RSTP bridges whose `br0`/`br1` port 3 take the two
+/// `uplinks`; with `traffic`, a server on `br2`'s port 3 (its streams start after the
+/// clients'); and `CLIENTS` LACP clients, each with link 1 to `member(0, i)` and link 2 to
+/// `member(1, i)`.
+fn ring_and_clients(
+    net: &mut Network,
+    uplinks: [(mlag_core::sim::NodeId, PortNo); 2],
+    traffic: Option<Instant>,
+    member: impl Fn(usize, u16) -> (mlag_core::sim::NodeId, PortNo),
+) {
     let brs: Vec<_> = (0..4u8)
         .map(|i| net.add_node(&format!("br{i}"), bridge(i)))
         .collect();
@@ -102,16 +99,11 @@ fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
             LinkParams::gigabit(),
         );
     }
-    for k in 0..2 {
-        net.connect(
-            (sws[k], PortNo(100)),
-            (brs[k], PortNo(3)),
-            LinkParams::gigabit(),
-        );
+    for (k, up) in uplinks.into_iter().enumerate() {
+        net.connect(up, (brs[k], PortNo(3)), LinkParams::gigabit());
     }
     let period = Duration::from_millis(100);
     if let Some(start) = traffic {
-        // Server on br2's free port 3. It starts after the clients, so the bridges know them.
         let mut h = Host::new(SERVER);
         for i in 1..=CLIENTS {
             h = h.with_stream(StreamConfig::new(
@@ -133,9 +125,26 @@ fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
             ));
         }
         let c = net.add_node(&format!("c{i}"), c);
-        net.connect((c, PortNo(1)), (sws[0], PortNo(i)), LinkParams::gigabit());
-        net.connect((c, PortNo(2)), (sws[1], PortNo(i)), LinkParams::gigabit());
+        net.connect((c, PortNo(1)), member(0, i), LinkParams::gigabit());
+        net.connect((c, PortNo(2)), member(1, i), LinkParams::gigabit());
     }
+}
+
+/// The scenario of `lacp48_rstp`, with data traffic from `traffic` on (10 frames/s each way
+/// between every client and one server).
+fn scenario(seed: u64, traffic: Option<Instant>) -> Network {
+    let mut net = Network::new(seed);
+    let mut sws = Vec::new();
+    for k in 0..2u16 {
+        let mut s = LacpSwitch::new(MacAddr([0x02, 0x5f, 0, 0, k as u8, 0]));
+        for i in 1..=CLIENTS {
+            s.add_lag(switch_lag(k, i)).unwrap();
+        }
+        s.add_port(PortNo(100));
+        sws.push(net.add_node(&format!("sw{k}"), s));
+    }
+    let uplinks = [(sws[0], PortNo(100)), (sws[1], PortNo(100))];
+    ring_and_clients(&mut net, uplinks, traffic, |k, i| (sws[k], PortNo(i)));
     net
 }
 
@@ -183,59 +192,10 @@ fn mlag_scenario(seed: u64, traffic: Option<Instant>) -> (Network, [mlag_core::s
         (peers[1], ports[1].0),
         LinkParams::gigabit(),
     );
-    let brs: Vec<_> = (0..4u8)
-        .map(|i| net.add_node(&format!("br{i}"), bridge(i)))
-        .collect();
-    for i in 0..4 {
-        net.connect(
-            (brs[i], PortNo(2)),
-            (brs[(i + 1) % 4], PortNo(1)),
-            LinkParams::gigabit(),
-        );
-    }
-    for k in 0..2 {
-        net.connect(
-            (peers[k], ports[k].1),
-            (brs[k], PortNo(3)),
-            LinkParams::gigabit(),
-        );
-    }
-    let period = Duration::from_millis(100);
-    if let Some(start) = traffic {
-        // As in `scenario`: a server on br2's free port 3, its streams after the clients'.
-        let mut h = Host::new(SERVER);
-        for i in 1..=CLIENTS {
-            h = h.with_stream(StreamConfig::new(
-                client_mac(i),
-                period,
-                start + Duration::from_secs(1) + Duration::from_micros(u64::from(i) * 1000),
-            ));
-        }
-        let h = net.add_node("server", h);
-        net.connect((h, Host::PORT), (brs[2], PortNo(3)), LinkParams::gigabit());
-    }
-    for i in 1..=CLIENTS {
-        let mut c = LacpClient::new(LacpClientConfig::new(client_mac(i), 2)).unwrap();
-        if let Some(start) = traffic {
-            c.host_mut().add_stream(StreamConfig::new(
-                SERVER,
-                period,
-                start + Duration::from_micros(u64::from(i) * 1000),
-            ));
-        }
-        let c = net.add_node(&format!("c{i}"), c);
-        let m = usize::from(i - 1);
-        net.connect(
-            (c, PortNo(1)),
-            (peers[0], ports[0].2[m]),
-            LinkParams::gigabit(),
-        );
-        net.connect(
-            (c, PortNo(2)),
-            (peers[1], ports[1].2[m]),
-            LinkParams::gigabit(),
-        );
-    }
+    let uplinks = [(peers[0], ports[0].1), (peers[1], ports[1].1)];
+    ring_and_clients(&mut net, uplinks, traffic, |k, i| {
+        (peers[k], ports[k].2[usize::from(i - 1)])
+    });
     (net, [peers[0], peers[1]])
 }
 

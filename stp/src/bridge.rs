@@ -480,16 +480,21 @@ impl Bridge {
         Ok(())
     }
 
+    /// The position of `port` in the port table.
+    fn position(&self, port: PortNo) -> Result<usize, ConfigError> {
+        self.index
+            .get(&port.get())
+            .copied()
+            .ok_or(ConfigError::NoSuchPort(port.get()))
+    }
+
     /// Removes a port. Its entries should be flushed by the host (a [`Event::FlushFdb`] is
     /// emitted if it had learnt).
     ///
     /// # Errors
     /// No such port.
     pub fn remove_port(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
-        let i = *self
-            .index
-            .get(&port.get())
-            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let i = self.position(port)?;
         if let Some(p) = self.ports.get(i)
             && p.learnt
         {
@@ -549,10 +554,7 @@ impl Bridge {
         cfg: PortConfig,
     ) -> Result<(), ConfigError> {
         cfg.validate()?;
-        let i = *self
-            .index
-            .get(&port.get())
-            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let i = self.position(port)?;
         self.out.now = now;
         if let Some(p) = self.ports.get_mut(i) {
             let old = p.cfg;
@@ -589,10 +591,7 @@ impl Bridge {
     /// # Errors
     /// No such port.
     pub fn mcheck(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
-        let i = *self
-            .index
-            .get(&port.get())
-            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let i = self.position(port)?;
         if let Some(p) = self.ports.get_mut(i)
             && self.cfg.force_version >= crate::config::ForceVersion::Rstp
         {
@@ -610,10 +609,7 @@ impl Bridge {
     /// # Errors
     /// No such port.
     pub fn clear_guard(&mut self, now: Instant, port: PortNo) -> Result<(), ConfigError> {
-        let i = *self
-            .index
-            .get(&port.get())
-            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let i = self.position(port)?;
         if let Some(p) = self.ports.get_mut(i)
             && p.bpdu_guarded
         {
@@ -2551,10 +2547,7 @@ impl Bridge {
         {
             return Err(ConfigError::PathCost(c));
         }
-        let i = *self
-            .index
-            .get(&port.get())
-            .ok_or(ConfigError::NoSuchPort(port.get()))?;
+        let i = self.position(port)?;
         let m = self
             .mstis
             .iter_mut()
