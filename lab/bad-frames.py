@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Bad input for mlagd: random and mutated LACP, BPDU and ICCP frames on one interface.
 
-Usage: /usr/bin/python3 bad-frames.py IFACE COUNT SEED [TEMPLATES.pcap ...]
+Usage: /usr/bin/python3 bad-frames.py IFACE COUNT SEED mixed|iccp [TEMPLATES.pcap ...]
 
 Sends COUNT frames out of IFACE (so they arrive at the far end of the link: run it in the
 namespace of an mlagd port's neighbour). Every frame's source address starts with 02:ba:d0,
 so the captures of the lab tell garbage from the daemons' and the neighbours' own frames.
-Needs Debian's python3-scapy (run with /usr/bin/python3). The kinds, in a seeded mix:
+Needs Debian's python3-scapy (run with /usr/bin/python3). `mixed` sends the first three kinds
+below (and the fourth when TEMPLATES hold ICCP frames) in a seeded mix; `iccp` only the fourth.
 
   random     random bytes after a control destination (LACP, BPDU or ICCP address) and a
              plausible type (Slow Protocols, LLC 42/42/03, the ICCP EtherType, or nothing)
@@ -40,17 +41,19 @@ ICCP_TYPE = 0x88B5
 
 
 def main():
-    if len(sys.argv) < 4:
+    if len(sys.argv) < 5 or sys.argv[4] not in ("mixed", "iccp"):
         sys.exit(__doc__)
-    iface, count, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    iface, count, seed, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     rnd = random.Random(seed)
-    templates = iccp_templates(sys.argv[4:])
+    templates = iccp_templates(sys.argv[5:])
+    if mode == "iccp" and not templates:
+        sys.exit("no ICCP frame in the templates")
     conf.verb = 0
     sock = conf.L2socket(iface=iface)
     kinds = {"random": 0, "broken": 0, "bogus": 0, "iccp": 0}
     for i in range(count):
         src = bytes([0x02, 0xBA, 0xD0, rnd.randrange(256), (i >> 8) & 0xFF, i & 0xFF])
-        r = rnd.random()
+        r = 1.0 if mode == "iccp" else rnd.random()
         if r < 0.25:
             kind, frame = "random", random_frame(rnd)
         elif r < 0.6:

@@ -7,7 +7,7 @@
 //! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / listening — see `DISCARDING` for why not blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` (its user-space STP mode exists only in the initial network namespace) and still rewrites a port's state on carrier changes, so the daemon re-applies its state after each (`LinuxBridge::link_changed`). Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
 //! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is discarding (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
 //! | `fdb_add` / `fdb_remove` | a static entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NUD_NOARP`, `NTF_MASTER`, `NDA_MASTER`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port | the same, with `NDA_VLAN` per VLAN, on the bond device |
-//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). A spanning tree flush (`LocationInTree`, a topology change) also flushes the entries learned on the **peer-port**: each peer's kernel bridge learns on its own, so an address behind one of the peer's ports sits on the peer-port here, and the coordinator flushes the peer's ports only on the peer. Without this, a host that moved from behind the peer to behind this peer (a link of a loop cut) stays unreachable from here until its entry ages out (300 s) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN, the peer-port included; with FDB synchronisation the coordinator would flush the peer-port's entries itself |
+//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). In addition the daemon flushes the entries learned on the **peer-port** whenever the logical STP bridge counts a topology change (`LinuxBridge::flush_peer_port`, called from the event loop): each peer's kernel bridge learns on its own, so an address behind one of the peer's ports sits on the peer-port here, and the coordinator flushes a port's entries only on the peer that owns the port (and not at all on edge ports, 802.1D-2004 §17.25). Without it, a host that moved from behind the peer to behind this peer (a link of a loop cut or restored) stays unreachable from here until its entry ages out (300 s) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN; with FDB synchronisation the coordinator would flush the peer-port's entries itself |
 //! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
 //! | BPDU containment (no call: set up in `LinuxBridge::new`) | with `stp_state 0` the kernel bridge *forwards* frames to the Bridge Group Address 01:80:C2:00:00:00 like any multicast (`br_handle_frame`: link-local frames are passed up only while the kernel runs STP), so a neighbour's BPDUs would cross the pair and reach the other neighbours as if they shared one segment with it. The daemon joins the bridge itself to that group with a permanent layer-2 MDB entry (`RTM_NEWMDB`, multicast snooping on): the bridge then sends such frames to the entry's ports — none. The daemon's AF_PACKET sockets still see every BPDU. Other link-local groups (LACP, ICCP) are never forwarded by the kernel bridge | the same, or an nftables bridge-family rule dropping 01:80:C2:00:00:00 in the forward chain |
 //! | `set_peer_forwarding` | **recorded, not enforced**: the only per-port egress control this kernel's bridge has without netfilter or tc is port isolation, which is symmetric (it would also cut the client's traffic to the peer's single-homed hosts) — see the crate docs for what the lab shows | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
@@ -226,6 +226,12 @@ impl LinuxBridge {
     /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
     pub fn has_backup_port(&self) -> bool {
         self.backup_port
+    }
+
+    /// Flushes the entries the kernel learned on the peer-port (module docs, `fdb_flush`): the
+    /// daemon calls it when the logical STP bridge counts a topology change.
+    pub fn flush_peer_port(&mut self) {
+        self.flush_learned(self.peer_port);
     }
 
     /// Whether the kernel accepted the MDB entry that keeps BPDUs off the bridge's ports.
@@ -450,16 +456,10 @@ impl Dataplane for LinuxBridge {
         for (vid, mac) in own {
             self.fdb_remove(vid, mac);
         }
-        let mut learned: Vec<PortNo> = match location {
+        let learned: Vec<PortNo> = match location {
             Some(l) => self.resolve(l).into_iter().collect(),
             None => self.ports.keys().copied().collect(),
         };
-        // A spanning tree flush of any port also flushes what this bridge learned on the
-        // peer-port (module docs, "fdb_flush"): those addresses sit behind the peer's ports,
-        // whose flushes the peer does on its own bridge only.
-        if matches!(flush, FdbFlush::LocationInTree(..)) && !learned.contains(&self.peer_port) {
-            learned.push(self.peer_port);
-        }
         for p in learned {
             self.flush_learned(p);
         }

@@ -300,6 +300,7 @@ fn event_loop(
     // than the carrier (flags, MTU, statistics); only carrier changes are link events.
     let mut lacp_seen: BTreeMap<PortNo, String> = BTreeMap::new();
     let mut stp_mode_seen = None;
+    let mut tc_seen = c.stp().map_or(0, |b| b.stats().topology_changes);
     let mut carrier: BTreeMap<u32, bool> = names
         .iter()
         .filter_map(|(_, n)| Some((netlink::ifindex(n)?, netlink::carrier(n).is_some())))
@@ -341,6 +342,16 @@ fn event_loop(
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
         }
+        // A topology change anywhere in the logical bridge (this peer's ports or the peer's):
+        // what this bridge learned over the peer-port may now be behind another port.
+        let tc = c.stp().map_or(0, |b| b.stats().topology_changes);
+        if tc > tc_seen {
+            c.dataplane_mut().flush_peer_port();
+            if args.verbose {
+                eprintln!("mlagd: t={} topology change {tc}: peer-port entries flushed", now());
+            }
+        }
+        tc_seen = tc;
         while let Some(n) = c.poll_backup_transmit(&mut buf) {
             if let (Some(sock), Some(b)) = (backup, buf.get(..n)) {
                 let _ = sock.send(b);
