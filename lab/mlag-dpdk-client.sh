@@ -9,8 +9,8 @@
 # testpmd's members are net_tap devices (kernel taps in namespace D); the lab's Linux bridge would
 # not pass LACPDUs (01:80:C2:00:00:02 is never forwarded), so an Open vSwitch instance with two
 # explicit OpenFlow flow pairs (in_port=dtapN -> d-pN and back) wires each tap to one peer.
-# DPDK's mode 4 transmits LACPDUs only from inside the bond's tx_burst, and testpmd calls that only
-# while it forwards: the lab runs `set fwd txonly` (burst 1) while LACP negotiates, then stops it.
+# DPDK's mode 4 runs LACP only inside the bond's rx_burst/tx_burst: the lab alternates testpmd's
+# txonly and rxonly forwarding every half second while LACP negotiates (see below).
 #
 # Checks: testpmd's bond has both members active (collecting/distributing, `show bonding config`)
 # with the MLAG system-id as partner system (`show bonding lacp info`); both peers list sfp2 as
@@ -88,11 +88,10 @@ ovs_vsctl d add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure
 for p in dtap0 dtap1 d-p1 d-p2; do ovs_vsctl d add-port br0 $p; done
 for pair in "dtap0 d-p1" "dtap1 d-p2"; do
   set -- $pair
-  ovs-ofctl add-flow "unix:$(ovs_dir d)/br0.mgmt" "in_port=$1,actions=output:$2" 2>/dev/null ||
-    ovs-ofctl add-flow br0 "in_port=$1,actions=output:$2"
-  ovs-ofctl add-flow "unix:$(ovs_dir d)/br0.mgmt" "in_port=$2,actions=output:$1" 2>/dev/null ||
-    ovs-ofctl add-flow br0 "in_port=$2,actions=output:$1"
+  ovs-ofctl add-flow "unix:$(ovs_dir d)/br0.mgmt" "in_port=$1,actions=output:$2"
+  ovs-ofctl add-flow "unix:$(ovs_dir d)/br0.mgmt" "in_port=$2,actions=output:$1"
 done
+ovs-ofctl dump-flows "unix:$(ovs_dir d)/br0.mgmt" | grep -c in_port | grep -q '^4$' || { echo "FAIL: the patch panel's flows are not in place"; FAIL=1; }
 
 for p in 1 2; do
   ns=$P1; [ $p = 2 ] && ns=$P2
@@ -116,24 +115,34 @@ field() { monitor "$1" 2>/dev/null | awk -F': ' -v k="$2" '{gsub(/^ +/,"",$1)} $
 connected() { [ "$(field 1 status)" = connected ] && [ "$(field 2 status)" = connected ]; }
 check "both peers connected" wait_for 30 connected
 
-# LACP negotiates only while the bond transmits.
-printf 'set fwd txonly\nset burst 1\nstart\n' >&3
+# DPDK's mode 4 runs LACP inside the bond's rx_burst (receive) and tx_burst (transmit); testpmd's
+# `txonly` calls only tx_burst and `rxonly` only rx_burst (`io` calls tx_burst only for frames it
+# received, and the bond drops those while no member distributes). So the lab alternates the two
+# every half second while LACP negotiates; txonly's frames (one per burst) go to OVS's patch panel
+# and on to the peers, whose bridge discards them until the links distribute.
+( for i in $(seq 60); do printf 'stop\nset fwd txonly\nset burst 1\nstart\n'; sleep 0.5; printf 'stop\nset fwd rxonly\nstart\n'; sleep 0.5; done ) >&3 &
+ALT=$!; LAB_PIDS+=($ALT)
 ours_active() { [ "$(field 1 active-ports)" = sfp2 ] && [ "$(field 2 active-ports)" = sfp2 ]; }
-check "both peers distribute on their link to the DPDK bond" wait_for 30 ours_active
-sleep 2
-printf 'stop\n' >&3
-sleep 0.5
-printf 'show bonding config 2\nshow bonding lacp info 2\n' >&3
-sleep 2
-sed -n '/show bonding config 2/,$p' $WORK/testpmd.out | grep -v '^$' | sed -n '1,60p' >$WORK/bond.txt
-sed 's/^/  testpmd: /' $WORK/bond.txt | grep -iE 'active|slave|member|partner|system|mode' | head -30
-dpdk_both_active() { grep -iE 'Active (Slaves|members)' $WORK/bond.txt | grep -q '\[0 1\]'; }
-check "DPDK mode-4 bond: both members active" dpdk_both_active
-dpdk_partner() { grep -iA12 'partner' $WORK/bond.txt | grep -ic "$SYSID" | awk '$1 >= 2 {ok=1} END {exit !ok}'; }
-check "DPDK mode-4 bond: the MLAG system-id as partner system on both members" dpdk_partner
-partner_is_dpdk() { monitor $1 | grep -q 'lacp-partner-system-id: '; }
+wait_for 30 ours_active; OURS=$?
 echo "  peer1: $(monitor 1 | grep -E 'active-ports|partner-system' | tr -s ' ' | tr '\n' ' ')"
 echo "  peer2: $(monitor 2 | grep -E 'active-ports|partner-system' | tr -s ' ' | tr '\n' ' ')"
+sleep 3
+kill $ALT 2>/dev/null; wait $ALT 2>/dev/null
+printf 'stop\n' >&3
+sleep 0.5
+printf 'show port stats all\nshow bonding config 2\nshow bonding lacp info 2\n' >&3
+sleep 2
+sed -n '/show port stats all/,$p' $WORK/testpmd.out | grep -v '^$' | sed -n '1,80p' >$WORK/bond.txt
+sed 's/^/  testpmd: /' $WORK/bond.txt | grep -iE 'active|slave port|system mac|port state' | head -30
+dpdk_partner() { grep -iA3 'Partner detail' $WORK/bond.txt | grep -ic "system mac address: $SYSID" | awk '$1 >= 2 {ok=1} END {exit !ok}'; }
+check "DPDK mode-4 bond: the MLAG system-id as partner system on both members" dpdk_partner
+# Actor states of both members with Collecting and Distributing (testpmd's `port state` words),
+# and both peers distributing on sfp2.
+dpdk_distributing() {
+  [ "$(grep -iA6 'Actor detail' $WORK/bond.txt | grep -i 'port state' | grep -ic 'COLLECTING DISTRIBUTING')" = 2 ]
+}
+check "both links distributing: DPDK's members collecting and distributing, both peers list sfp2 active (while LACP ran)" \
+  eval 'dpdk_distributing && [ $OURS = 0 ]'
 sleep 0.3
 lacp_ok() {
   local p n
@@ -144,7 +153,7 @@ lacp_ok() {
   done
 }
 check "captures: our LACPDUs towards DPDK carry the MLAG system-id, in sync" lacp_ok
-if [ $FAIL != 0 ]; then tail -30 $WORK/testpmd.out; tail -20 $WORK/peer1.log; fi
+if [ $FAIL != 0 ]; then tail -30 $WORK/testpmd.out; grep -v "lacp port" $WORK/peer1.log | tail -20; monitor 1; fi
 [ -n "${LAB_LOGS:-}" ] && mkdir -p "$LAB_LOGS" && cp $WORK/*.pcap $WORK/*.log $WORK/testpmd.out "$LAB_LOGS/"
 [ $FAIL = 0 ] && echo "ALL CHECKS PASSED" || echo "SOME CHECKS FAILED"
 exit $FAIL
