@@ -348,7 +348,10 @@ fn event_loop(
         if tc > tc_seen {
             c.dataplane_mut().flush_peer_port();
             if args.verbose {
-                eprintln!("mlagd: t={} topology change {tc}: peer-port entries flushed", now());
+                eprintln!(
+                    "mlagd: t={} topology change {tc}: peer-port entries flushed",
+                    now()
+                );
             }
         }
         tc_seen = tc;
@@ -466,7 +469,10 @@ fn stp_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>, out: &mut St
             .iter()
             .find(|(_, l)| *l == logical)
             .and_then(|(h, _)| cfg.if_of(*h))
-            .map_or_else(|| format!("peer:{}", logical.0), |i| cfg.name(i).to_string())
+            .map_or_else(
+                || format!("peer:{}", logical.0),
+                |i| cfg.name(i).to_string(),
+            )
     };
     let Some(b) = c.stp() else {
         let _ = writeln!(out, "          stp: mode={mode} bridge=none");

@@ -23,7 +23,9 @@ use std::sync::Mutex;
 static LAB: Mutex<()> = Mutex::new(());
 
 fn run_lab(script: &str, what: &str) {
-    let _one = LAB.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = LAB
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let script = format!("{}/../lab/{script}", env!("CARGO_MANIFEST_DIR"));
     let mlagd = env!("CARGO_BIN_EXE_mlagd");
     // `mlag monitor` when the workspace built it (cargo test --workspace); otherwise the script
