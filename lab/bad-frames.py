@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Bad input for mlagd: random and mutated LACP, BPDU and ICCP frames on one interface.
 
-Usage: /usr/bin/python3 bad-frames.py IFACE COUNT SEED mixed|iccp [TEMPLATES.pcap ...]
+Usage: /usr/bin/python3 bad-frames.py IFACE COUNT SEED mixed|iccp|incarnation [TEMPLATES.pcap ...]
 
 Sends COUNT frames out of IFACE (so they arrive at the far end of the link: run it in the
 namespace of an mlagd port's neighbour). Every frame's source address starts with 02:ba:d0,
 so the captures of the lab tell garbage from the daemons' and the neighbours' own frames.
 Needs Debian's python3-scapy (run with /usr/bin/python3). `mixed` sends the first three kinds
-below (and the fourth when TEMPLATES hold ICCP frames) in a seeded mix; `iccp` only the fourth.
+below (and the fourth when TEMPLATES hold ICCP frames) in a seeded mix; `iccp` only the fourth;
+`incarnation` sends COUNT copies of the last ICCP frame of TEMPLATES not sent by 02:00:00:00:01:*
+(peer1 in the labs) with one bit of its Sender Incarnation flipped (the known iccp gap in
+lab/README.md: one such frame resets the receiver's session), keeping its source address.
 
   random     random bytes after a control destination (LACP, BPDU or ICCP address) and a
              plausible type (Slow Protocols, LLC 42/42/03, the ICCP EtherType, or nothing)
@@ -41,7 +44,7 @@ ICCP_TYPE = 0x88B5
 
 
 def main():
-    if len(sys.argv) < 5 or sys.argv[4] not in ("mixed", "iccp"):
+    if len(sys.argv) < 5 or sys.argv[4] not in ("mixed", "iccp", "incarnation"):
         sys.exit(__doc__)
     iface, count, seed, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     rnd = random.Random(seed)
@@ -50,6 +53,17 @@ def main():
         sys.exit("no ICCP frame in the templates")
     conf.verb = 0
     sock = conf.L2socket(iface=iface)
+    if mode == "incarnation":
+        theirs = [t for t in templates if t[6:11] != bytes.fromhex("0200000001")]
+        if not theirs:
+            sys.exit("no ICCP frame from peer2 in the templates")
+        f = bytearray(theirs[-1])
+        f[21] ^= 0x01  # the last octet of the Sender Incarnation (octets 4..7 after the EtherType)
+        for _ in range(count):
+            sock.send(Raw(bytes(f)))
+        sock.close()
+        print(f"{iface}: {count} frame(s), sender incarnation {bytes(f[18:22]).hex()} (was {bytes(theirs[-1][18:22]).hex()})")
+        return
     kinds = {"random": 0, "broken": 0, "bogus": 0, "iccp": 0}
     for i in range(count):
         src = bytes([0x02, 0xBA, 0xD0, rnd.randrange(256), (i >> 8) & 0xFF, i & 0xFF])
