@@ -65,6 +65,9 @@ lab_need_ovs
 PY=/usr/bin/python3
 [ -x $PY ] && $PY -c 'import scapy.all' 2>/dev/null || lab_skip "no scapy for /usr/bin/python3 (apt-get install python3-scapy)"
 lab_init mlag-stp-lab
+# The garbage's seeds: LAB_SEED=N replays a run (printed below).
+RANDOM_BASE=${LAB_SEED:-$((RANDOM * 100))}
+echo "garbage seed base: $RANDOM_BASE (LAB_SEED=$RANDOM_BASE replays it)"
 WORK=$LAB_WORK
 TAG=$$
 P1=mstp-p1-$TAG P2=mstp-p2-$TAG C=mstp-c-$TAG O=mstp-o-$TAG K=mstp-k-$TAG
@@ -517,7 +520,8 @@ garbage_round() {
   local g=() seed=1
   for t in "$@"; do
     set -- $t
-    ip netns exec $1 $PY $LABDIR/bad-frames.py $2 400 $((seed++)) $mode ${TEMPLATES:-} >>$WORK/garbage-$name.out 2>&1 &
+    seed=$((seed + 1))   # not inside the background command: its expansion happens in the child
+    ip netns exec $1 $PY $LABDIR/bad-frames.py $2 400 $((RANDOM_BASE + seed)) $mode ${TEMPLATES:-} >>$WORK/garbage-$name.out 2>&1 &
     g+=($!); LAB_PIDS+=($!)
   done
   for t in "${g[@]}"; do wait $t; done
