@@ -30,6 +30,7 @@
 
 pub mod wire;
 
+use alloc::vec::Vec;
 use l2_types::Instant;
 
 use crate::slots::KEY_MASK;
@@ -255,13 +256,17 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        // The live table in its own (hash) order from the cursor on: no copy, no sort. Changes
-        // after `seq` are in the journal, whose deltas follow the snapshot.
-        let end = self.map.slot_count();
-        let start = if h.after == CURSOR_START {
+        // The live table from the cursor on, home group by home group: the groups come in hash
+        // order, so after each whole group every entry with a hash up to its end has been
+        // sent; the order within a group does not matter (the receiver only checks that the
+        // cursor advances). No copy, no sort. Changes after `seq` are in the journal, whose
+        // deltas follow the snapshot.
+        let groups = self.map.group_count();
+        // Entries with a hash from `lo` on are still to send.
+        let lo = if h.after == CURSOR_START {
             0
         } else {
-            self.map.seek(h.after)
+            h.after.saturating_add(1)
         };
         // The record word's op per interned local index: 0 not synchronised, 1 single-homed,
         // 2 an MLAG bond (the mlag-id follows).
@@ -273,16 +278,11 @@ impl Fdb {
                 crate::Location::PeerPort | crate::Location::Cpu => (0, 0),
             };
         }
-        let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
-        let cap = out.len();
-        let mut n: u16 = 0;
-        let mut last_key = None;
-        let mut i = start;
-        for w in self.map.slots_from(start) {
+        let aux = &self.aux;
+        let op_of = |w: [u64; 2]| -> (u64, u32) {
             let kw = w[0];
-            let key = kw & KEY_MASK;
-            let (op, id) = if kw & EXT_BIT != 0 {
-                match self.aux.decode(*w).sync_view() {
+            if kw & EXT_BIT != 0 {
+                match aux.decode(w).sync_view() {
                     Some(SyncLocation::Single) => (1, 0),
                     Some(SyncLocation::Mlag(id)) => (2, id.0),
                     None => (0, 0),
@@ -294,28 +294,73 @@ impl Fdb {
                 } else {
                     (0, 0)
                 }
-            };
-            if op != 0 && (h.mask == FULL || in_mask(key, h.mask)) {
-                let len = if op == 2 { 12 } else { 8 };
-                if at + len > cap || n == u16::MAX {
-                    break;
-                }
-                if let Some(o) = out.get_mut(at..at + 8) {
-                    o.copy_from_slice(&((op << 60) | key).to_be_bytes());
-                }
-                if op == 2
-                    && let Some(o) = out.get_mut(at + 8..at + 12)
-                {
-                    o.copy_from_slice(&id.to_be_bytes());
-                }
-                at += len;
-                n += 1;
-                last_key = Some(key);
             }
-            i += 1;
+        };
+        let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+        let cap = out.len();
+        let mut n: u16 = 0;
+        // Writes the record of `w` if it is synchronised; false if it does not fit.
+        let mut emit = |w: [u64; 2], at: &mut usize, n: &mut u16| -> bool {
+            let key = w[0] & KEY_MASK;
+            let (op, id) = op_of(w);
+            if op == 0 || !(h.mask == FULL || in_mask(key, h.mask)) {
+                return true;
+            }
+            let len = if op == 2 { 12 } else { 8 };
+            if *at + len > cap || *n == u16::MAX {
+                return false;
+            }
+            if let Some(o) = out.get_mut(*at..*at + 8) {
+                o.copy_from_slice(&((op << 60) | key).to_be_bytes());
+            }
+            if op == 2
+                && let Some(o) = out.get_mut(*at + 8..*at + 12)
+            {
+                o.copy_from_slice(&id.to_be_bytes());
+            }
+            *at += len;
+            *n += 1;
+            true
+        };
+        let mut g = self.map.home_group(lo);
+        let mut upto = h.after;
+        let mut done = None;
+        while g < groups {
+            let (at0, n0) = (at, n);
+            let whole = self.map.for_home_group(g, |hh, w| {
+                hh < lo || emit(w, &mut at, &mut n)
+            });
+            if whole {
+                done = Some(g);
+                g += 1;
+                continue;
+            }
+            // The group does not fit: end the chunk before it, or, if it is the chunk's first
+            // (a small buffer, or a long overflow), send a prefix of it in hash order.
+            (at, n) = (at0, n0);
+            if n == 0 {
+                let mut rest: Vec<(u64, [u64; 2])> = Vec::new();
+                let _ = self.map.for_home_group(g, |hh, w| {
+                    if hh >= lo {
+                        rest.push((hh, w));
+                    }
+                    true
+                });
+                rest.sort_unstable_by_key(|&(hh, _)| hh);
+                for (hh, w) in rest {
+                    if !emit(w, &mut at, &mut n) {
+                        break;
+                    }
+                    upto = hh;
+                }
+                done = None;
+            }
+            break;
         }
-        let complete = i >= end;
-        let upto = last_key.map_or(h.after, |k| self.map.hash(k));
+        if let Some(d) = done {
+            upto = self.map.group_end(d);
+        }
+        let complete = g >= groups;
         wire::put_snapshot_head(out, &h, n, upto, complete);
         if let Some(so) = self.st.snap_out.as_mut() {
             so.cursor = upto;
