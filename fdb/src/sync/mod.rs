@@ -256,9 +256,10 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        // The live table from the cursor on, home group by home group: the groups come in hash
-        // order, so after each whole group every entry with a hash up to its end has been
-        // sent; the order within a group does not matter (the receiver only checks that the
+        // The live table from the cursor on, in slot order: home groups come in hash order, and
+        // at each group with an empty slot everything up to that group's end of the hash range
+        // has been seen (see `Table::group`), so the chunk ends at the last such group that
+        // fits. The order within a chunk does not matter (the receiver only checks that the
         // cursor advances). No copy, no sort. Changes after `seq` are in the journal, whose
         // deltas follow the snapshot.
         let groups = self.map.group_count();
@@ -322,45 +323,84 @@ impl Fdb {
             *n += 1;
             true
         };
-        let mut g = self.map.home_group(lo);
-        let mut upto = h.after;
-        let mut done = None;
-        while g < groups {
-            let (at0, n0) = (at, n);
-            let whole = self.map.for_home_group(g, |hh, w| {
-                hh < lo || emit(w, &mut at, &mut n)
-            });
-            if whole {
-                done = Some(g);
-                g += 1;
-                continue;
-            }
-            // The group does not fit: end the chunk before it, or, if it is the chunk's first
-            // (a small buffer, or a long overflow), send a prefix of it in hash order.
-            (at, n) = (at0, n0);
-            if n == 0 {
-                let mut rest: Vec<(u64, [u64; 2])> = Vec::new();
-                let _ = self.map.for_home_group(g, |hh, w| {
-                    if hh >= lo {
-                        rest.push((hh, w));
-                    }
-                    true
-                });
-                rest.sort_unstable_by_key(|&(hh, _)| hh);
-                for (hh, w) in rest {
-                    if !emit(w, &mut at, &mut n) {
-                        break;
-                    }
-                    upto = hh;
+        let g0 = self.map.home_group(lo);
+        let mut j = g0;
+        // Until the first open group, keys with a home before `g0` may turn up: test the hash.
+        let mut past_open = false;
+        // The last open group read whole: (octets, records, group).
+        let mut checkpoint = None;
+        let mut complete = false;
+        'groups: loop {
+            let Some((mut full, open, ss)) = self.map.group(j) else {
+                // The end of the array: everything was seen.
+                checkpoint = Some((at, n, j));
+                complete = true;
+                break;
+            };
+            while full != 0 {
+                let l = crate::slots::Table::lane_of(full);
+                full &= full - 1;
+                let Some(&w) = ss.get(l) else { continue };
+                if !past_open && self.map.hash(w[0]) < lo {
+                    continue;
                 }
-                done = None;
+                if !emit(w, &mut at, &mut n) {
+                    break 'groups;
+                }
             }
-            break;
+            if open {
+                past_open = true;
+                checkpoint = Some((at, n, j));
+                if j + 1 >= groups {
+                    complete = true;
+                    break;
+                }
+            }
+            j += 1;
         }
-        if let Some(d) = done {
-            upto = self.map.group_end(d);
+        let upto = if let Some((c_at, c_n, cj)) = checkpoint {
+            (at, n) = (c_at, c_n);
+            if complete && cj >= groups {
+                u64::MAX - 1
+            } else {
+                self.map.group_end(cj)
+            }
+        } else {
+            // Not even the keys up to the first open group fit (a small buffer, or a long run
+            // of full groups): send a prefix of them in hash order.
+            at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+            n = 0;
+            let mut rest: Vec<(u64, [u64; 2])> = Vec::new();
+            let mut j = g0;
+            while let Some((mut full, open, ss)) = self.map.group(j) {
+                while full != 0 {
+                    let l = crate::slots::Table::lane_of(full);
+                    full &= full - 1;
+                    if let Some(&w) = ss.get(l) {
+                        let hh = self.map.hash(w[0]);
+                        if hh >= lo {
+                            rest.push((hh, w));
+                        }
+                    }
+                }
+                if open {
+                    break;
+                }
+                j += 1;
+            }
+            rest.sort_unstable_by_key(|&(hh, _)| hh);
+            let mut upto = h.after;
+            for (hh, w) in rest {
+                if !emit(w, &mut at, &mut n) {
+                    break;
+                }
+                upto = hh;
+            }
+            upto
+        };
+        if groups == 0 {
+            complete = true;
         }
-        let complete = g >= groups;
         wire::put_snapshot_head(out, &h, n, upto, complete);
         if let Some(so) = self.st.snap_out.as_mut() {
             so.cursor = upto;
