@@ -252,12 +252,32 @@ impl Table {
 
     /// The index of `key`, if present: the home group's control word, the slot of each tag
     /// match (usually one, or none for a miss), then the next group only if this one is full.
-    #[inline]
+    /// The home group's part is small enough to inline into callers, so that the processor
+    /// overlaps the memory latency of consecutive lookups.
+    #[inline(always)]
     pub(crate) fn index_of(&self, key: u64) -> Option<usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
         let t = u128::from(tag(h)) * ONES;
-        let mut g = self.home_group(h);
+        let g = self.home_group(h);
+        let x = self.ctrl_word(g)?;
+        let mut cand = zero_octets(x ^ t);
+        while cand != 0 {
+            let i = g * GROUP + lane(cand);
+            if self.at(i)[0] & KEY_MASK == key {
+                return Some(i);
+            }
+            cand &= cand - 1;
+        }
+        if zero_octets(x) != 0 {
+            return None;
+        }
+        self.index_from(key, t, g + 1)
+    }
+
+    /// [`Table::index_of`] past a full home group.
+    #[inline(never)]
+    fn index_from(&self, key: u64, t: u128, mut g: usize) -> Option<usize> {
         while let Some(x) = self.ctrl_word(g) {
             let mut cand = zero_octets(x ^ t);
             while cand != 0 {
@@ -276,22 +296,47 @@ impl Table {
     }
 
     /// `Ok(index)` of `key`, or `Err(index)` of the free slot it would be inserted in
-    /// (`usize::MAX` if none before the end: [`Table::insert_at`] then grows). One pass.
-    #[inline]
+    /// (`usize::MAX` if none before the end: [`Table::insert_at`] then grows). One pass; the
+    /// home group's part inlines.
+    #[inline(always)]
     pub(crate) fn find(&self, key: u64) -> Result<usize, usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
         let t = u128::from(tag(h)) * ONES;
-        let mut g = self.home_group(h);
+        let g = self.home_group(h);
+        let Some(x) = self.ctrl_word(g) else {
+            return Err(usize::MAX);
+        };
+        let mut cand = zero_octets(x ^ t);
+        while cand != 0 {
+            let i = g * GROUP + lane(cand);
+            if self.at(i)[0] & KEY_MASK == key {
+                return Ok(i);
+            }
+            cand &= cand - 1;
+        }
+        if zero_octets(x) != 0 {
+            // An open group: the key is absent, and the group has a free slot.
+            return Err(g * GROUP + lane(free_octets(x)));
+        }
+        self.find_from(key, t, g)
+    }
+
+    /// [`Table::find`] past a full home group (it may still hold a tombstone to reuse).
+    #[inline(never)]
+    fn find_from(&self, key: u64, t: u128, home: usize) -> Result<usize, usize> {
         let mut free = usize::MAX;
+        let mut g = home;
         while let Some(x) = self.ctrl_word(g) {
-            let mut cand = zero_octets(x ^ t);
-            while cand != 0 {
-                let i = g * GROUP + lane(cand);
-                if self.at(i)[0] & KEY_MASK == key {
-                    return Ok(i);
+            if g != home {
+                let mut cand = zero_octets(x ^ t);
+                while cand != 0 {
+                    let i = g * GROUP + lane(cand);
+                    if self.at(i)[0] & KEY_MASK == key {
+                        return Ok(i);
+                    }
+                    cand &= cand - 1;
                 }
-                cand &= cand - 1;
             }
             let f = free_octets(x);
             if free == usize::MAX && f != 0 {

@@ -1131,6 +1131,21 @@ impl Fdb {
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
         let i = self.map.index_of(Key::new(vid, mac).to_u64())?;
         let [kw, v] = self.map.at(i);
+        // The common case inline: a local entry in the slot, not on an MLAG bond.
+        if kw & (EXT_BIT | KIND_BITS) != 0
+            && kw & EXT_BIT == 0
+            && let Some(&l) = self.aux.locals.get((v & 0xff) as usize)
+            && !matches!(l, Location::Mlag(_))
+        {
+            return Some(l);
+        }
+        self.lookup_slot(kw, v)
+    }
+
+    /// [`Fdb::lookup`] of a slot other than a local entry on a port: side table, peer entry,
+    /// MLAG resolution.
+    #[inline(never)]
+    fn lookup_slot(&self, kw: u64, v: u64) -> Option<Location> {
         let loc = if kw & EXT_BIT != 0 {
             let s = self.aux.decode([kw, v]);
             match (s.local(), s.peer()) {

@@ -269,59 +269,12 @@ impl Fdb {
         } else {
             h.after.saturating_add(1)
         };
-        // The record word's op per interned local index: 0 not synchronised, 1 single-homed,
-        // 2 an MLAG bond (the mlag-id follows).
-        let mut ops = [(0u64, 0u32); 256];
-        for (op, &l) in ops.iter_mut().zip(&self.aux.locals) {
-            *op = match l {
-                crate::Location::Port(_) => (1, 0),
-                crate::Location::Mlag(id) => (2, id.0),
-                crate::Location::PeerPort | crate::Location::Cpu => (0, 0),
-            };
-        }
         let aux = &self.aux;
-        let op_of = |w: [u64; 2]| -> (u64, u32) {
-            let kw = w[0];
-            if kw & EXT_BIT != 0 {
-                match aux.decode(w).sync_view() {
-                    Some(SyncLocation::Single) => (1, 0),
-                    Some(SyncLocation::Mlag(id)) => (2, id.0),
-                    None => (0, 0),
-                }
-            } else {
-                let kind = (kw & KIND_BITS) >> KIND_SHIFT;
-                if kind == K_DYN || kind == K_STATIC {
-                    ops.get((w[1] & 0xff) as usize).copied().unwrap_or((0, 0))
-                } else {
-                    (0, 0)
-                }
-            }
-        };
+        let mask = h.mask;
         let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
-        let cap = out.len();
         let mut n: u16 = 0;
-        // Writes the record of `w` if it is synchronised; false if it does not fit.
         let mut emit = |w: [u64; 2], at: &mut usize, n: &mut u16| -> bool {
-            let key = w[0] & KEY_MASK;
-            let (op, id) = op_of(w);
-            if op == 0 || !(h.mask == FULL || in_mask(key, h.mask)) {
-                return true;
-            }
-            let len = if op == 2 { 12 } else { 8 };
-            if *at + len > cap || *n == u16::MAX {
-                return false;
-            }
-            if let Some(o) = out.get_mut(*at..*at + 8) {
-                o.copy_from_slice(&((op << 60) | key).to_be_bytes());
-            }
-            if op == 2
-                && let Some(o) = out.get_mut(*at + 8..*at + 12)
-            {
-                o.copy_from_slice(&id.to_be_bytes());
-            }
-            *at += len;
-            *n += 1;
-            true
+            put_record(aux, mask, out, w, at, n)
         };
         let g0 = self.map.home_group(lo);
         let mut j = g0;
@@ -769,6 +722,59 @@ fn in_mask(key: u64, mask: u64) -> bool {
 }
 
 /// Cursor order: the start sentinel before every key.
+/// Writes the snapshot record of slot `w` at `at` if it is synchronised; false if it does not
+/// fit. The record word's op: 0 not synchronised, 1 single-homed, 2 an MLAG bond (the mlag-id
+/// follows).
+#[inline(always)]
+fn put_record(
+    aux: &crate::table::Aux,
+    mask: u64,
+    out: &mut [u8],
+    w: [u64; 2],
+    at: &mut usize,
+    n: &mut u16,
+) -> bool {
+    let kw = w[0];
+    let key = kw & KEY_MASK;
+    let (op, id) = if kw & EXT_BIT != 0 {
+        match aux.decode(w).sync_view() {
+            Some(SyncLocation::Single) => (1, 0),
+            Some(SyncLocation::Mlag(id)) => (2, id.0),
+            None => (0, 0),
+        }
+    } else {
+        let kind = (kw & KIND_BITS) >> KIND_SHIFT;
+        if kind == K_DYN || kind == K_STATIC {
+            match aux.locals.get((w[1] & 0xff) as usize) {
+                Some(crate::Location::Port(_)) => (1, 0),
+                Some(&crate::Location::Mlag(id)) => (2, id.0),
+                _ => (0, 0),
+            }
+        } else {
+            (0, 0)
+        }
+    };
+    if op == 0 || !(mask == FULL || in_mask(key, mask)) {
+        return true;
+    }
+    let len = if op == 2 { 12 } else { 8 };
+    if *n == u16::MAX {
+        return false;
+    }
+    let Some(o) = out.get_mut(*at..*at + len) else {
+        return false;
+    };
+    if let Some((head, tail)) = o.split_first_chunk_mut::<8>() {
+        *head = ((op << 60) | key).to_be_bytes();
+        if let Some(t) = tail.first_chunk_mut::<4>() {
+            *t = id.to_be_bytes();
+        }
+    }
+    *at += len;
+    *n += 1;
+    true
+}
+
 fn rank(cursor: u64) -> u64 {
     if cursor == CURSOR_START {
         0
