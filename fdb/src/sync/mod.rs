@@ -273,6 +273,7 @@ impl Fdb {
         let mask = h.mask;
         let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
         let mut n: u16 = 0;
+        let cap = out.len();
         let mut emit = |w: [u64; 2], at: &mut usize, n: &mut u16| -> bool {
             put_record(aux, mask, out, w, at, n)
         };
@@ -320,7 +321,7 @@ impl Fdb {
             }
         } else {
             // Not even the keys up to the first open group fit (a small buffer, or a long run
-            // of full groups): send a prefix of them in hash order.
+            // of full groups): send the ones with the smallest hashes.
             at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
             n = 0;
             let mut rest: Vec<(u64, [u64; 2])> = Vec::new();
@@ -341,15 +342,20 @@ impl Fdb {
                 }
                 j += 1;
             }
-            rest.sort_unstable_by_key(|&(hh, _)| hh);
-            let mut upto = h.after;
-            for (hh, w) in rest {
-                if !emit(w, &mut at, &mut n) {
-                    break;
-                }
-                upto = hh;
+            // The `k` smallest hashes fit even as MLAG records: select them (no sort); the
+            // chunk ends at the greatest of them.
+            let k = (cap.saturating_sub(at) / wire::RECORD_LEN_MAX)
+                .clamp(1, usize::from(u16::MAX));
+            if rest.len() > k {
+                let _ = rest.select_nth_unstable_by_key(k - 1, |&(hh, _)| hh);
+                rest.truncate(k);
             }
-            upto
+            for &(_, w) in &rest {
+                // Fits: k records of at most 12 octets.
+                let _ = emit(w, &mut at, &mut n);
+            }
+            // Not empty: something in this run did not fit.
+            rest.iter().map(|&(hh, _)| hh).max().unwrap_or(h.after)
         };
         if groups == 0 {
             complete = true;
