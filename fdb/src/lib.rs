@@ -90,7 +90,7 @@
 //! [`Fdb::handle_timeout`] runs when a bucket of the ageing ring expires: entries are counted in
 //! 16 buckets per ageing time, so a timeout with nothing to expire is O(1), and an entry goes
 //! between `ageing_time` and `ageing_time × 17/16` after its last frame.
-#![cfg_attr(not(test), no_std)]
+#![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(

@@ -217,7 +217,9 @@ impl Table {
         }
         // The first hash of group g + 1 is ceil((g + 1) × 2^64 / n).
         let first = (next << 64).div_ceil(n);
-        u64::try_from(first - 1).unwrap_or(u64::MAX - 1).min(u64::MAX - 1)
+        u64::try_from(first - 1)
+            .unwrap_or(u64::MAX - 1)
+            .min(u64::MAX - 1)
     }
 
     /// The control word of group `g` (`None` past the end).
@@ -559,7 +561,7 @@ impl Table {
     /// Structural invariants: control octets agree with the slots, every entry is reachable
     /// from its home (no empty slot in the groups it passed), the count and the room left.
     pub(crate) fn check(&self) -> Result<(), &'static str> {
-        if self.ctrl.len() != self.slots.len() || self.slots.len() % GROUP != 0 {
+        if self.ctrl.len() != self.slots.len() || !self.slots.len().is_multiple_of(GROUP) {
             return Err("control octets");
         }
         let mut n = 0usize;
@@ -768,7 +770,10 @@ mod tests {
                 assert!(del(&mut t, k));
             }
             t.check().unwrap();
-            assert!(t.tombstones() > full, "removals from a full group leave tombstones");
+            assert!(
+                t.tombstones() > full,
+                "removals from a full group leave tombstones"
+            );
             assert_eq!(t.len(), 0);
         }
         assert!(rebuilt, "a rebuild in place cleared the tombstones");
@@ -792,7 +797,10 @@ mod tests {
             let _ = put(&mut t, k, v as u64);
             t.check().unwrap();
         }
-        assert!(t.group_count() > groups, "the overflowing tail made the table grow");
+        assert!(
+            t.group_count() > groups,
+            "the overflowing tail made the table grow"
+        );
         for &k in &aimed {
             assert!(t.index_of(k).is_some());
         }
@@ -872,8 +880,11 @@ mod tests {
                     let hi = t.group_end(j);
                     let mut s = seen.clone();
                     s.sort_unstable();
-                    let want: Vec<u64> =
-                        all.iter().copied().filter(|&h| h >= lo && h <= hi).collect();
+                    let want: Vec<u64> = all
+                        .iter()
+                        .copied()
+                        .filter(|&h| h >= lo && h <= hi)
+                        .collect();
                     assert_eq!(s, want, "from group {g0} to open group {j}");
                 }
                 j += 1;
@@ -912,47 +923,10 @@ mod tests {
             worst(&flooded) >= 300 / GROUP,
             "the aimed keys do collide under seed 1"
         );
-        assert!(worst(&seeded) <= 2, "under another seed: {}", worst(&seeded));
-    }
-}
-#[cfg(test)]
-mod probe_stats {
-    #![allow(clippy::indexing_slicing, clippy::unwrap_used)]
-    use super::*;
-    #[test]
-    #[ignore = "stats"]
-    fn chain_lengths() {
-        let n = 1_000_000usize;
-        let mut t = Table::new(5);
-        t.reserve(n);
-        let mut s = 1u64;
-        while t.len() < n {
-            s = mix(s + 1);
-            let k = ((1 + (s >> 52) % 16) << 48) | (s & 0xfeff_ffff_ffff);
-            t.reserve_one();
-            if let Err(p) = t.find(k) {
-                let _ = t.insert_at(p, [k, 1]);
-            }
-        }
-        let mut total = 0usize;
-        let mut hist = [0usize; 40];
-        for g in 0..t.group_count() {
-            let mut j = g;
-            while let Some(x) = t.ctrl_word(j) {
-                if zero_octets(x) != 0 {
-                    break;
-                }
-                j += 1;
-            }
-            total += j + 1 - g;
-            hist[(j + 1 - g).min(39)] += 1;
-        }
-        let mut disp = 0usize;
-        for (i, w) in t.slots.iter().enumerate() {
-            if w[0] != 0 {
-                disp += i / GROUP - t.home_group(t.hash(w[0]));
-            }
-        }
-        std::eprintln!("groups {} scanned/group {:.2} hist {:?} mean displacement {:.3}", t.group_count(), total as f64 / t.group_count() as f64, &hist[..20], disp as f64 / n as f64);
+        assert!(
+            worst(&seeded) <= 2,
+            "under another seed: {}",
+            worst(&seeded)
+        );
     }
 }

@@ -770,7 +770,11 @@ fn a_snapshot_of_a_full_table_sends_every_key_once_whatever_the_chunk_size() {
     // A table filled to its limit (7/8 of its slots: long runs of full groups, which a chunk
     // cannot always end inside of), snapshotted through chunks of one record, a few records,
     // and a whole frame; single-homed and MLAG records mixed.
-    for (size, keys) in [(16 + 25 + 12, 3000u64), (16 + 25 + 40, 5000), (1500, 60_000)] {
+    for (size, keys) in [
+        (16 + 25 + 12, 3000u64),
+        (16 + 25 + 40, 5000),
+        (1500, 60_000),
+    ] {
         let now = Instant::from_secs(1);
         let mut ca = FdbConfig::new(1, 1);
         ca.entries_max = keys as u32;

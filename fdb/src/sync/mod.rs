@@ -344,8 +344,7 @@ impl Fdb {
             }
             // The `k` smallest hashes fit even as MLAG records: select them (no sort); the
             // chunk ends at the greatest of them.
-            let k = (cap.saturating_sub(at) / wire::RECORD_LEN_MAX)
-                .clamp(1, usize::from(u16::MAX));
+            let k = (cap.saturating_sub(at) / wire::RECORD_LEN_MAX).clamp(1, usize::from(u16::MAX));
             if rest.len() > k {
                 let _ = rest.select_nth_unstable_by_key(k - 1, |&(hh, _)| hh);
                 rest.truncate(k);
