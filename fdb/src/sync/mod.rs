@@ -12,11 +12,11 @@
 //!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
 //!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
 //! * A **snapshot** starts at a sequence number S: the owner streams its live table in its own
-//!   slot order (the order of its keyed hash, see `crate::slots`), no copy and no sort. Each
-//!   chunk carries its cursor range (the hash of the last key before it and of its own last
-//!   key), so a lost chunk is detected and the mirror's next Request resumes it from its
-//!   cursor; the cursor is a hash, not a slot index, so it stays valid while the table grows
-//!   or entries move. A key changed after S may be sent as it was at S or as it is later; the
+//!   slot order (home groups come in the order of its keyed hash, see `crate::slots`), no
+//!   copy and no sort. Each chunk carries its cursor range, a range of that hash: it holds
+//!   every synchronised key whose hash is in it (in slot order within the chunk), so a lost
+//!   chunk is detected and the mirror's next Request resumes it from its cursor; the cursor
+//!   is a hash, not a slot index, so it stays valid while the table grows or entries move. A key changed after S may be sent as it was at S or as it is later; the
 //!   deltas after S follow the snapshot and replay every such change in order, so the result
 //!   is the owner's table whatever changes meanwhile. On the last chunk the mirror removes the
 //!   peer entries the snapshot did not mention (stale ones) and sets its position to
