@@ -270,10 +270,12 @@
 //! restart.
 
 mod demux;
+mod fdb_sync;
 pub mod logical;
 mod run;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
+pub use fdb_sync::{FDB_POSITION, FDB_SYNC, FdbMonitor};
 pub use run::{
     CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
     STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
