@@ -87,6 +87,8 @@ pub(super) struct FdbState {
     /// The position the peer announced at this connection.
     announced: Option<(u32, u64)>,
     connected_at: Option<Instant>,
+    /// The last instant the table's timers ran.
+    handled_at: Option<Instant>,
     synced: bool,
     last_sync: Option<Duration>,
     buf: Vec<u8>,
@@ -118,6 +120,7 @@ impl FdbState {
             journal_seen: 0,
             announced: None,
             connected_at: None,
+            handled_at: None,
             synced: false,
             last_sync: None,
             buf: alloc::vec![0; SYNC_MESSAGE_MAX],
@@ -463,15 +466,22 @@ impl<D: Dataplane> Coordinator<D> {
         set
     }
 
-    /// The table's next timer (ageing, sync requests and digests).
+    /// The table's next timer (ageing, sync requests and digests). A deadline already handled
+    /// that is still due is a sync message held back while the ICCP session's queue is full:
+    /// the acknowledgements that drain the queue are inputs, and the drain after them sends
+    /// it, so it is no timer (it would wake the host in a loop).
     pub(super) fn fdb_poll_timeout(&self) -> Option<Instant> {
-        self.fdb.table.poll_timeout()
+        self.fdb
+            .table
+            .poll_timeout()
+            .filter(|t| self.fdb.handled_at.is_none_or(|h| *t > h))
     }
 
     /// The table's timers.
     pub(super) fn fdb_timeout(&mut self, now: Instant) {
         if self.fdb.table.poll_timeout().is_some_and(|t| t <= now) {
             self.fdb.table.handle_timeout(now);
+            self.fdb.handled_at = Some(now);
         }
     }
 }
