@@ -205,7 +205,10 @@ fn learned_macs_reach_the_peer_and_both_dataplanes() {
     p.learn(1, host1, "ether1");
     p.run_for(Duration::from_millis(10));
     p.assert_in_sync("after the move");
-    assert_eq!(p.c[0].dataplane().fdb_get(VID, host1), Some(Location::PeerPort));
+    assert_eq!(
+        p.c[0].dataplane().fdb_get(VID, host1),
+        Some(Location::PeerPort)
+    );
     assert_eq!(
         p.c[1].dataplane().fdb_get(VID, host1),
         Some(Location::Port(p.port(1, "ether1")))
@@ -282,7 +285,11 @@ fn lossy_and_reconnecting_sync_converges_for_many_seeds() {
         p.reorder = 0;
         p.run_for(Duration::from_secs(5));
         p.assert_in_sync(&format!("seed {seed}"));
-        assert!(p.c[0].fdb().len() > 3000, "seed {seed}: {}", p.c[0].fdb().len());
+        assert!(
+            p.c[0].fdb().len() > 3000,
+            "seed {seed}: {}",
+            p.c[0].fdb().len()
+        );
         let resyncs: u64 = p.c.iter().map(|c| c.monitor().fdb.resyncs).sum();
         let reconnects = p.c[0].monitor().iccp;
         assert!(resyncs >= 2, "seed {seed}: {resyncs} {reconnects:?}");
@@ -349,7 +356,8 @@ fn quick(seed: u64, interval: Duration, backup: bool) -> QuickSetup {
     p.interval = interval;
     p.backup = backup;
     let mut q = QuickSetup::build(p).unwrap();
-    q.net.run_until(q.params.traffic_start + Duration::from_millis(100));
+    q.net
+        .run_until(q.params.traffic_start + Duration::from_millis(100));
     assert!(q.converged(2));
     q
 }
@@ -363,7 +371,10 @@ fn quick_setup_peers_share_their_macs_and_stop_flooding() {
     let (p1, p2) = (q.peer(0).unwrap(), q.peer(1).unwrap());
     for (p, local, remote) in [(p1, Host1, Host2), (p2, Host2, Host1)] {
         let f = p.coordinator().fdb();
-        assert!(matches!(f.lookup(VID, local.mac()), Some(Location::Port(_))));
+        assert!(matches!(
+            f.lookup(VID, local.mac()),
+            Some(Location::Port(_))
+        ));
         assert_eq!(f.lookup(VID, remote.mac()), Some(Location::PeerPort));
         assert_eq!(f.lookup(VID, Client.mac()), Some(Location::Mlag(ID)));
         let m = p.monitor().fdb;
@@ -398,9 +409,7 @@ fn member_link_down_moves_the_macs_without_a_flood() {
     // The dataplane entry still names the logical port: nothing was rewritten.
     let lport = p1.dataplane().mlag_lport(ID).unwrap();
     assert_eq!(
-        p1.dataplane()
-            .switch()
-            .lookup(q.net.now(), 1, Client.mac()),
+        p1.dataplane().switch().lookup(q.net.now(), 1, Client.mac()),
         Some(lport)
     );
     q.net.restore(q.client_links[0]);
@@ -433,7 +442,10 @@ fn rebooted_peer_syncs_before_its_release() {
     while q.net.now() < t0 + Duration::from_secs(5) && q.net.step() {
         let p2 = q.peer(1).unwrap().coordinator().fdb();
         assert_eq!(p2.lookup(VID, Client.mac()), Some(Location::Mlag(ID)));
-        assert!(matches!(p2.lookup(VID, Host2.mac()), Some(Location::Port(_))));
+        assert!(matches!(
+            p2.lookup(VID, Host2.mac()),
+            Some(Location::Port(_))
+        ));
         let p1 = q.peer(0).unwrap();
         let m = p1.monitor();
         if released.is_none() && m.mlags.iter().any(|h| h.released) {

@@ -335,8 +335,7 @@ impl<D: Dataplane> Coordinator<D> {
                 let seq = records.get(4..12).and_then(|b| b.try_into().ok());
                 match (epoch, seq, records.len()) {
                     (Some(e), Some(s), 12) => {
-                        self.fdb.announced =
-                            Some((u32::from_be_bytes(e), u64::from_be_bytes(s)));
+                        self.fdb.announced = Some((u32::from_be_bytes(e), u64::from_be_bytes(s)));
                     }
                     _ => self.fdb.rejected += 1,
                 }

@@ -3,8 +3,8 @@
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
 //! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
 //! its hold-down, the pair as one logical STP bridge (the primary's authoritative bridge, the
-//! secondary's relay and replica, promotion, standalone when isolated), and the monitor. FDB
-//! integration follows the design in the [module docs](super) and is not wired in yet.
+//! secondary's relay and replica, promotion, standalone when isolated), and the monitor; the
+//! FDB is in [`super::fdb_sync`].
 
 use super::demux::{DemuxCounters, FrameKind, classify};
 use super::fdb_sync::{FdbMonitor, FdbState};
@@ -262,7 +262,9 @@ struct Half {
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet). Not yet: FDB synchronisation and its rejoin condition.
+/// yet); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
+/// rejoin waiting for the mirror).
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,

@@ -414,8 +414,7 @@ impl Switch {
                 self.learns.push_back((vid, h.src, port));
                 self.stats.learn_reports = self.stats.learn_reports.saturating_add(1);
             }
-        } else if learns && (self.statics.is_empty() || !self.statics.contains_key(&(vid, h.src)))
-        {
+        } else if learns && (self.statics.is_empty() || !self.statics.contains_key(&(vid, h.src))) {
             let e = self.fdb.insert((vid, h.src), (m.lport, now));
             if e.is_none_or(|(p, _)| p != m.lport) {
                 self.stats.learned = self.stats.learned.saturating_add(1);
