@@ -7,7 +7,8 @@
     clippy::unwrap_used,
     clippy::indexing_slicing,
     clippy::expect_used,
-    clippy::panic
+    clippy::panic,
+    clippy::needless_range_loop
 )]
 
 use core::time::Duration;
