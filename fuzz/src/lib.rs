@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{Instant, MacAddr, PortNo, VlanId};
 use lacp::machines::{
     FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX, MARKER_RESPONSES_PER_SECOND_MAX,
 };
@@ -1225,14 +1225,17 @@ pub fn mlag_summary(data: &[u8]) {
 /// 0 advance time by the next octet × 20 ms (delivering the peer-link first and running every
 /// timeout due), 1 deliver the next octet's worth of peer-link frames, 2 drop the next peer-link
 /// frame, 3 duplicate it, 4 toggle a link (side `op >> 7`, port by the next octet), 5 inject
-/// garbage (length and octets from the input) on a port, 6 replay a frame a coordinator sent
+/// garbage (length and octets from the input) on a port — or, with the next octet at 0xE0 or
+/// above, a learned source MAC (`handle_learn`: MAC, VLAN and port from the input) —, 6 replay a frame a coordinator sent
 /// (BPDU, LACPDU, ICCP) with one octet changed on a port, 7 replay one unchanged on a port,
 /// 8 a configuration change through `diff` / `apply` (MLAG priority, heartbeat, lacp-rate, STP
 /// priority, a port's path cost, pvid), 9 cut or restore the peer-link, 10 restart a side, 11 feed a BPDU built
 /// from the input on a port. Checks after every op: no panic; at most one primary while both
 /// are connected; a held MLAG half (not released, not isolated) never distributes; no port of
 /// the logical bridge forwards in the dataplane on the CIST while the bridge this peer runs says
-/// it discards; event, log and per-step call counts stay bounded.
+/// it discards; event, log and per-step call counts stay bounded; each table passes its own
+/// invariant check, each dataplane holds exactly its table's entries, and a mirror in step with
+/// its owner (same epoch and sequence number) holds exactly the owner's entries.
 pub fn mlag_coordinator(data: &[u8]) {
     use core::time::Duration;
     use mlag_core::config::{Config, LacpRate, diff};
@@ -1413,6 +1416,21 @@ pub fn mlag_coordinator(data: &[u8]) {
                     s.c.handle_link(now, p, if up { UP } else { LinkState::Down });
                 }
             }
+            5 if arg >= 0xE0 => {
+                // A source MAC the hardware learned (a few MACs, so moves and refreshes occur).
+                let m = it.next().unwrap_or(0);
+                let mac = MacAddr([2, 0, 0, 0, m >> 4, m & 0x0f]);
+                let vid =
+                    VlanId::try_new(if m & 0x80 != 0 { 10 } else { 1 }).unwrap_or(VlanId::MIN);
+                if let Some(s) = sides.get_mut(side) {
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
+                    s.c.handle_learn(now, vid, mac, p);
+                }
+            }
             5 => {
                 let len = usize::from(arg % 96);
                 let frame: Vec<u8> = (&mut it).take(len).collect();
@@ -1549,6 +1567,35 @@ pub fn mlag_coordinator(data: &[u8]) {
             .iter()
             .find(|s| s.c.stp_mode() == StpMode::Primary)
             .and_then(|s| s.c.stp().cloned());
+        // The FDB: each table consistent, each dataplane holding exactly its table's entries,
+        // a mirror in step with its owner equal to it.
+        for (i, s) in sides.iter().enumerate() {
+            let f = s.c.fdb();
+            if let Err(e) = f.check_invariants() {
+                panic!("FDB invariant: {e}");
+            }
+            assert_eq!(
+                s.c.dataplane().fdb_len(),
+                f.len(),
+                "dataplane FDB differs from the table"
+            );
+            for e in f.entries() {
+                assert!(
+                    s.c.dataplane().fdb_get(e.key.vid(), e.key.mac()).is_some(),
+                    "table entry not programmed: {e:?}"
+                );
+            }
+            if let Some(o) = sides.get(1 - i).map(|o| o.c.fdb())
+                && f.peer_position() == o.sync_position()
+                && !f.receiving_snapshot()
+            {
+                assert_eq!(
+                    f.peer_records(),
+                    o.own_records(),
+                    "mirror in step but different"
+                );
+            }
+        }
         for (s, m) in sides.iter_mut().zip(&mons) {
             assert!(m.stp.log_len <= STP_LOG_MAX, "STP log unbounded");
             let ev = s.c.take_events();

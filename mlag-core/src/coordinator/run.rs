@@ -3,10 +3,11 @@
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
 //! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
 //! its hold-down, the pair as one logical STP bridge (the primary's authoritative bridge, the
-//! secondary's relay and replica, promotion, standalone when isolated), and the monitor. FDB
-//! integration follows the design in the [module docs](super) and is not wired in yet.
+//! secondary's relay and replica, promotion, standalone when isolated), and the monitor; the
+//! FDB is in [`super::fdb_sync`].
 
 use super::demux::{DemuxCounters, FrameKind, classify};
+use super::fdb_sync::{FdbMonitor, FdbState};
 use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
 use super::{
     MLAG_LACP_SYSTEM_PRIORITY, PeerIndex, RELOAD_DELAY_DEFAULT, apply_mlag_forwarding,
@@ -42,6 +43,9 @@ pub enum Error {
     /// The LACP system refused the settings.
     #[error("LACP: {0}")]
     Lacp(lacp::ConfigError),
+    /// The FDB refused the settings (the bridge's `ageing-time`).
+    #[error("FDB: {0}")]
+    Fdb(fdb::ConfigError),
 }
 
 /// Host options that are not RouterOS configuration.
@@ -123,6 +127,8 @@ pub struct Monitor {
     pub app_send_failed: u64,
     /// The logical STP bridge as this peer runs it.
     pub stp: StpMonitor,
+    /// The FDB and its synchronisation with the peer.
+    pub fdb: FdbMonitor,
 }
 
 /// How this peer runs the logical STP bridge (see the [module docs](super#one-logical-stp-bridge)).
@@ -256,7 +262,9 @@ struct Half {
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet). Not yet: FDB synchronisation and its rejoin condition.
+/// yet); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
+/// rejoin waiting for the mirror).
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
@@ -296,6 +304,8 @@ pub struct Coordinator<D: Dataplane> {
     /// Since when the peer-link may have been silent, as of the last disconnection (`None`
     /// while connected).
     peer_lost_at: Option<Instant>,
+    /// The FDB and its synchronisation ([`super::fdb_sync`]).
+    pub(super) fdb: FdbState,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -365,6 +375,7 @@ impl<D: Dataplane> Coordinator<D> {
         };
         let bridge_mac = bridge.mac;
         let stp_cfg = bridge.stp.bridge;
+        let fdb = FdbState::new(opts.seed, bridge.ageing_time).map_err(Error::Fdb)?;
         let mut sc = iccp::SessionConfig::new(bridge_mac);
         sc.priority = m.priority;
         sc.heartbeat = m.heartbeat;
@@ -465,6 +476,7 @@ impl<D: Dataplane> Coordinator<D> {
             app_send_failed: 0,
             backup_heard_at: None,
             peer_lost_at: None,
+            fdb,
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -546,6 +558,33 @@ impl<D: Dataplane> Coordinator<D> {
         self.iccp.election_settled()
     }
 
+    /// The ICCP session is connected.
+    pub(super) fn iccp_connected(&self) -> bool {
+        self.iccp.status() == iccp::Status::Connected
+    }
+
+    /// Application messages queued in the ICCP session, not yet in a frame.
+    pub(super) fn iccp_backlog(&self) -> usize {
+        self.iccp.send_backlog().0
+    }
+
+    /// Queues an application TLV to the peer; a refusal is counted.
+    pub(super) fn send_app_counted(&mut self, param: &Param<'_>) {
+        if self.iccp.send_app(param).is_err() {
+            self.app_send_failed += 1;
+        }
+    }
+
+    /// This configuration has a bond with `mlag`.
+    pub(super) fn has_half(&self, mlag: MlagId) -> bool {
+        self.halves.contains_key(&mlag)
+    }
+
+    /// The dataplane, mutably, for the sibling modules.
+    pub(super) fn dp_mut(&mut self) -> &mut D {
+        &mut self.dp
+    }
+
     /// The heartbeat in force.
     pub fn heartbeat(&self) -> Option<Duration> {
         self.iccp.config().heartbeat
@@ -591,6 +630,7 @@ impl<D: Dataplane> Coordinator<D> {
             app_rejected: self.app_rejected,
             app_send_failed: self.app_send_failed,
             stp: self.stp_monitor(),
+            fdb: self.fdb_monitor(),
         }
     }
 
@@ -697,6 +737,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.release(now);
         }
         self.stp_timeout(now);
+        self.fdb_timeout(now);
         self.drain(now);
     }
 
@@ -708,6 +749,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.lacp.poll_timeout(),
             reload,
             self.stp_poll_timeout(),
+            self.fdb_poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -1069,6 +1111,9 @@ impl<D: Dataplane> Coordinator<D> {
         if (before.local_up, before.peer_up) != (after.local_up, after.peer_up) {
             apply_mlag_forwarding(&mut self.dp, mlag, after.local_up, after.peer_up);
         }
+        if before.local_up != after.local_up {
+            self.fdb_bond(mlag, after.local_up);
+        }
         if before.local_up != after.local_up && self.iccp.status() == iccp::Status::Connected {
             self.send_half(mlag);
         }
@@ -1103,8 +1148,10 @@ impl<D: Dataplane> Coordinator<D> {
                     self.send_half(id);
                 }
                 self.send_summary();
+                self.fdb_connected(now);
             }
             iccp::Event::Disconnected(_) => {
+                self.fdb_disconnected(now);
                 self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
@@ -1165,6 +1212,7 @@ impl<D: Dataplane> Coordinator<D> {
                 data,
             }) => self.stp_on_out(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
+            Ok(Param::FdbDelta { kind, records }) => self.fdb_on_app(now, kind, records),
             Ok(_) => {}
             Err(_) => self.app_rejected += 1,
         }
@@ -1199,7 +1247,7 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Drains every driver until none has output left.
-    fn drain(&mut self, now: Instant) {
+    pub(super) fn drain(&mut self, now: Instant) {
         loop {
             let mut progress = false;
             while let Some(t) = self.iccp.poll_transmit(now, &mut self.buf) {
@@ -1236,6 +1284,9 @@ impl<D: Dataplane> Coordinator<D> {
                 self.on_lacp_event(now, e);
             }
             if self.stp_drain() {
+                progress = true;
+            }
+            if self.fdb_drain(now) {
                 progress = true;
             }
             if !progress {
@@ -1741,7 +1792,10 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match state {
             Some(s) => self.dp.set_port_state(host, tree, s),
-            None => self.dp.fdb_flush(stp_flush(loc, tree)),
+            None => {
+                self.dp.fdb_flush(stp_flush(loc, tree));
+                self.fdb_stp_flush(loc, tree);
+            }
         }
     }
 
@@ -2399,10 +2453,11 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Releases the MLAG halves once the pair is in step: connected, and the STP replica in
     /// place on the secondary (the primary's bridge is the authority).
-    fn try_release(&mut self, now: Instant) {
+    pub(super) fn try_release(&mut self, now: Instant) {
         if self.released
             || self.iccp.status() != iccp::Status::Connected
             || self.stp.authority.is_none()
+            || !self.fdb_synced()
         {
             return;
         }
