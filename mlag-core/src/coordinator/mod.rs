@@ -271,7 +271,9 @@
 
 mod demux;
 pub mod logical;
+pub mod recorder;
 mod run;
+pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
 pub use run::{

@@ -8,6 +8,8 @@
 
 use super::demux::{DemuxCounters, FrameKind, classify};
 use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
+use super::recorder::{Cause, FLIGHT_RECORDER_DEFAULT, Recorder, ReleaseReason};
+use super::split::{Evidence, PEER_PROBE_DEFAULT, PeerVerdict, Split};
 use super::{
     MLAG_LACP_SYSTEM_PRIORITY, PeerIndex, RELOAD_DELAY_DEFAULT, apply_mlag_forwarding,
     lacp_local_port_number, lacp_port_number, mlag_forwarding, mlag_stp_port_number, stp_flush,
@@ -25,6 +27,9 @@ use core::time::Duration;
 use iccp::wire::param::{AggregatorState, Param};
 use l2_types::{Instant, MacAddr, PortNo};
 pub use lacp::LinkState;
+
+mod evidence;
+mod record;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +59,11 @@ pub struct Options {
     pub backup: bool,
     /// How long a starting peer keeps its MLAG halves out waiting for its peer.
     pub reload_delay: Duration,
+    /// How long a peer that lost the peer-link waits for the peer's evidence on the backup
+    /// path before concluding it is dead (module docs of [`super::split`]).
+    pub peer_probe: Duration,
+    /// Capacity of the flight recorder ([`super::recorder`]; 0 disables it).
+    pub flight_recorder: usize,
 }
 
 impl Options {
@@ -63,6 +73,8 @@ impl Options {
             seed,
             backup: false,
             reload_delay: RELOAD_DELAY_DEFAULT,
+            peer_probe: PEER_PROBE_DEFAULT,
+            flight_recorder: FLIGHT_RECORDER_DEFAULT,
         }
     }
 }
@@ -123,6 +135,8 @@ pub struct Monitor {
     pub app_send_failed: u64,
     /// The logical STP bridge as this peer runs it.
     pub stp: StpMonitor,
+    /// The split-brain verdict on the peer ([`super::split`]).
+    pub peer_verdict: PeerVerdict,
 }
 
 /// How this peer runs the logical STP bridge (see the [module docs](super#one-logical-stp-bridge)).
@@ -291,11 +305,12 @@ pub struct Coordinator<D: Dataplane> {
     stp: Stp,
     /// Links of plain ports as the host last reported them.
     host_links: BTreeMap<PortNo, LinkState>,
-    /// When the backup path last delivered a keepalive.
-    backup_heard_at: Option<Instant>,
-    /// Since when the peer-link may have been silent, as of the last disconnection (`None`
-    /// while connected).
-    peer_lost_at: Option<Instant>,
+    /// Split-brain evidence, verdict and grants ([`super::split`]).
+    split: Split,
+    /// The flight recorder.
+    recorder: Recorder,
+    /// The time of the input being handled (for records made where no time is passed).
+    now: Instant,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -463,8 +478,9 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
-            backup_heard_at: None,
-            peer_lost_at: None,
+            split: Split::new(opts.peer_probe),
+            recorder: Recorder::new(opts.flight_recorder),
+            now,
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -591,11 +607,13 @@ impl<D: Dataplane> Coordinator<D> {
             app_rejected: self.app_rejected,
             app_send_failed: self.app_send_failed,
             stp: self.stp_monitor(),
+            peer_verdict: self.split.verdict,
         }
     }
 
     /// A frame received on host port `port`. Total: any octets, any port.
     pub fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8]) {
+        self.now = now;
         let known = self.cfg.if_of(port).is_some();
         let in_lacp = self.members.get(&port).map(|m| m.in_lacp);
         let d = &mut self.demux;
@@ -634,6 +652,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// A link change on host port `port`. The peer-port's goes to ICCP, a bond slave's to
     /// LACP.
     pub fn handle_link(&mut self, now: Instant, port: PortNo, link: LinkState) {
+        self.now = now;
         if port == self.peer_port {
             let l = if link.is_up() {
                 iccp::LinkState::Up
@@ -658,12 +677,15 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Octets received on the backup keepalive path.
     pub fn handle_backup(&mut self, now: Instant, bytes: &[u8]) {
-        if self.iccp.handle_backup(now, bytes).is_ok() {
-            self.backup_heard_at = Some(now);
+        self.now = now;
+        if Evidence::is_evidence(bytes) {
+            // The peer's evidence: the proof of a split, or of a rejoin (the new LACP identity
+            // of an isolation leaves in the drain).
+            self.on_evidence(now, bytes);
+        } else {
+            // Rejections are counted in the session's counters.
+            let _ = self.iccp.handle_backup(now, bytes);
         }
-        // A keepalive heard after the peer-link went silent proves dual-active (the new
-        // LACP identity leaves in the drain).
-        self.update_isolation(now);
         self.drain(now);
     }
 
@@ -672,6 +694,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// peer-link gone too the peer is dead, and this peer carries on as primary without
     /// isolating. Up: the path counts again from its next keepalive.
     pub fn handle_backup_link(&mut self, now: Instant, up: bool) {
+        self.now = now;
         let link = if up {
             iccp::LinkState::Up
         } else {
@@ -683,19 +706,38 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Octets to send on the backup keepalive path, written into `buf`; returns their length.
+    /// ICCP's keepalives first, then this peer's split-brain evidence frames
+    /// ([`super::split`]); call until `None`.
     pub fn poll_backup_transmit(&mut self, buf: &mut [u8]) -> Option<usize> {
-        self.iccp.poll_backup_transmit(buf).map(|t| t.len)
+        if let Some(t) = self.iccp.poll_backup_transmit(buf) {
+            if self.split.verdict != PeerVerdict::NoSplit
+                && self.iccp.status() != iccp::Status::Connected
+            {
+                // While split, the evidence rides with every keepalive (its staleness is the
+                // keepalive's).
+                self.split.tx_due.get_or_insert(false);
+            }
+            return Some(t.len);
+        }
+        if !self.iccp.config().backup {
+            self.split.tx_due = None;
+            return None;
+        }
+        self.poll_evidence(buf)
     }
 
     /// The time has come (any time at or after [`poll_timeout`](Self::poll_timeout); spurious
     /// calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
         self.iccp.handle_timeout(now);
         self.lacp.handle_timeout(now);
         if !self.released && now >= self.reload_at {
             // Reload delay over without a peer: come up alone.
+            self.record(now, Cause::Released(ReleaseReason::ReloadDelay));
             self.release(now);
         }
+        self.evidence_timeout(now);
         self.stp_timeout(now);
         self.drain(now);
     }
@@ -708,6 +750,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.lacp.poll_timeout(),
             reload,
             self.stp_poll_timeout(),
+            self.split.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -874,9 +917,15 @@ impl<D: Dataplane> Coordinator<D> {
     /// held down by a configuration mismatch): the client then sees another partner on those
     /// links and drops them at once, without waiting for a LACP timeout.
     fn refresh_identities(&mut self, now: Instant) {
+        let out: BTreeSet<MlagId> = self
+            .halves
+            .keys()
+            .copied()
+            .filter(|id| self.split_holds(*id) || self.held.contains(id))
+            .collect();
         for lag in &mut self.lags {
             let Some(id) = lag.mlag else { continue };
-            let mac = if self.isolated || self.held.contains(&id) {
+            let mac = if out.contains(&id) {
                 self.bridge_mac
             } else {
                 self.system_id
@@ -954,49 +1003,33 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    /// Peer-link lost while the backup path still hears the peer (iccp then keeps the roles):
-    /// the secondary takes its MLAG halves out of the client's aggregator, so there is no split
-    /// brain; it comes back when the pair reconnects, or when the backup path falls silent too
-    /// (the peer is gone: iccp makes this peer primary).
-    ///
-    /// The backup path must prove the peer alive: a keepalive heard after the peer-link's
-    /// silence began ([`note_peer_loss`](Self::note_peer_loss)). Without one (a hung or dead
-    /// peer whose last keepalive predates the silence) the secondary carries on as it is and
-    /// becomes primary when the backup path dies too: the client never renegotiates.
+    /// Peer-link lost while the peer lives (proven by its evidence on the backup path, see
+    /// [`super::split`]): the side that loses the pair's election takes its MLAG halves out of
+    /// the client's aggregator (except those the winner granted it), so there is no split
+    /// brain; they come back when the pair reconnects, or when the peer is found dead.
     fn update_isolation(&mut self, now: Instant) {
-        let proof = match (self.peer_lost_at, self.backup_heard_at) {
-            (Some(lost), Some(heard)) => heard > lost,
-            _ => false,
-        };
-        let isolate = self.iccp.role() == Some(iccp::Role::Secondary)
-            && self.iccp.status() != iccp::Status::Connected
-            && self.iccp.monitor().backup_alive
-            && proof;
+        let isolate = self.should_isolate();
         if isolate != self.isolated {
             self.isolated = isolate;
-            self.refresh_identities(now);
+            let verdict = self.split.verdict;
+            let connected = self.iccp.status() == iccp::Status::Connected;
+            self.record(
+                now,
+                Cause::Isolation {
+                    on: isolate,
+                    verdict,
+                    won: !isolate && verdict == PeerVerdict::AliveSplit,
+                    connected,
+                },
+            );
         }
-    }
-
-    /// Records when the peer-link's silence began, for the dual-active proof. The peer-port
-    /// down: now. Silence detected (3 H after the last frame heard): H before now — a peer that
-    /// stopped at `t` sent its last peer-link frame after `t − H` (a heartbeat per H) and its
-    /// last keepalive before `t`, heard before `now − H` (backup delay < H), so only a peer
-    /// still running can be heard after `now − H`; a live one is heard there once per H_b
-    /// (H_b ≤ H), so the proof is in hand at the detection.
-    fn note_peer_loss(&mut self, now: Instant, e: &iccp::Event) {
-        match e {
-            iccp::Event::Connected(_) => self.peer_lost_at = None,
-            iccp::Event::Disconnected(reason) => {
-                let since = if *reason == iccp::DisconnectReason::PeerSilent {
-                    let h = self.iccp.config().heartbeat.unwrap_or(Duration::ZERO);
-                    now.saturating_sub(h)
-                } else {
-                    now
-                };
-                self.peer_lost_at = Some(since);
+        // Grants can change what an isolated side keeps without the flag changing.
+        self.refresh_identities(now);
+        if self.isolated && self.stp.mode == StpMode::Standalone {
+            // A granted MLAG stays with this side: its port joins the standalone bridge.
+            for id in self.split.granted_to_us() {
+                self.stp_add_mlag(now, id);
             }
-            _ => {}
         }
     }
 
@@ -1023,6 +1056,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
             _ => None,
         };
+        self.record_holds(now, &held);
         if held != self.held {
             self.held = held;
             self.refresh_identities(now);
@@ -1068,6 +1102,17 @@ impl<D: Dataplane> Coordinator<D> {
         let after = *h;
         if (before.local_up, before.peer_up) != (after.local_up, after.peer_up) {
             apply_mlag_forwarding(&mut self.dp, mlag, after.local_up, after.peer_up);
+            self.record(
+                now,
+                Cause::Half {
+                    mlag,
+                    local_up: after.local_up,
+                    peer_up: after.peer_up,
+                },
+            );
+        }
+        if before.local_up != after.local_up {
+            self.evidence_half_changed();
         }
         if before.local_up != after.local_up && self.iccp.status() == iccp::Status::Connected {
             self.send_half(mlag);
@@ -1171,6 +1216,7 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     fn on_lacp_event(&mut self, now: Instant, e: lacp::Event) {
+        self.record_lacp(now, &e);
         let (port, collecting, distributing) = match e {
             lacp::Event::CollectingChanged { port, collecting } => (port, Some(collecting), None),
             lacp::Event::DistributingChanged { port, distributing } => {
@@ -1200,6 +1246,7 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Drains every driver until none has output left.
     fn drain(&mut self, now: Instant) {
+        self.now = now;
         loop {
             let mut progress = false;
             while let Some(t) = self.iccp.poll_transmit(now, &mut self.buf) {
@@ -1210,7 +1257,8 @@ impl<D: Dataplane> Coordinator<D> {
             }
             while let Some(e) = self.iccp.poll_event() {
                 progress = true;
-                self.note_peer_loss(now, &e);
+                self.record_iccp(now, &e);
+                self.evidence_on_iccp(now, &e);
                 self.on_iccp_event(now, &e);
                 self.update_isolation(now);
                 self.stp_update_mode(now);
@@ -1582,7 +1630,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// Primary: gives an MLAG port the link of its halves (up while either is; 802.1Q's
     /// portEnabled of the one logical port).
     fn stp_sync_mlag(&mut self, now: Instant, id: MlagId) {
-        if self.stp.mode != StpMode::Primary {
+        // Standalone (isolated) bridges hold only the MLAGs granted to this side.
+        if self.stp.mode == StpMode::Replica {
             return;
         }
         let Some(&port) = self.stp.mlag_ports.get(&id) else {
@@ -1740,7 +1789,10 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         };
         match state {
-            Some(s) => self.dp.set_port_state(host, tree, s),
+            Some(s) => {
+                self.dp.set_port_state(host, tree, s);
+                self.record_stp(host, loc, tree, s);
+            }
             None => self.dp.fdb_flush(stp_flush(loc, tree)),
         }
     }
@@ -2412,6 +2464,7 @@ impl<D: Dataplane> Coordinator<D> {
             StpMode::Standalone => false,
         };
         if ready {
+            self.record(now, Cause::Released(ReleaseReason::Synced));
             self.release(now);
         }
     }
