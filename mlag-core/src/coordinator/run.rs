@@ -710,11 +710,9 @@ impl<D: Dataplane> Coordinator<D> {
     /// ([`super::split`]); call until `None`.
     pub fn poll_backup_transmit(&mut self, buf: &mut [u8]) -> Option<usize> {
         if let Some(t) = self.iccp.poll_backup_transmit(buf) {
-            if self.split.verdict != PeerVerdict::NoSplit
-                && self.iccp.status() != iccp::Status::Connected
-            {
-                // While split, the evidence rides with every keepalive (its staleness is the
-                // keepalive's).
+            if self.iccp.status() != iccp::Status::Connected {
+                // While not connected, the evidence rides with every keepalive (a split's
+                // state, or a starting peer's, is then never older than the keepalive).
                 self.split.tx_due.get_or_insert(false);
             }
             return Some(t.len);
@@ -733,9 +731,15 @@ impl<D: Dataplane> Coordinator<D> {
         self.iccp.handle_timeout(now);
         self.lacp.handle_timeout(now);
         if !self.released && now >= self.reload_at {
-            // Reload delay over without a peer: come up alone.
-            self.record(now, Cause::Released(ReleaseReason::ReloadDelay));
-            self.release(now);
+            if self.may_come_up_alone() {
+                // Reload delay over without a peer: come up alone.
+                self.record(now, Cause::Released(ReleaseReason::ReloadDelay));
+                self.release(now);
+            } else {
+                // The peer serves and lives on the backup path: the peer-link failed, not the
+                // peer; coming up alone would be a split brain. Look again later.
+                self.reload_at = now + self.split.probe;
+            }
         }
         self.evidence_timeout(now);
         self.stp_timeout(now);
@@ -925,17 +929,29 @@ impl<D: Dataplane> Coordinator<D> {
             .collect();
         for lag in &mut self.lags {
             let Some(id) = lag.mlag else { continue };
-            let mac = if out.contains(&id) {
-                self.bridge_mac
+            let identity = if out.contains(&id) {
+                // A System ID the client cannot aggregate with the pair's (802.1AX-2014
+                // §6.3.2: priority and MAC together): this peer's MAC, and — when that MAC
+                // *is* the pair's system-id (the sticky system-id of a peer that holds a half
+                // out) — another System Priority.
+                let priority = if self.bridge_mac == self.system_id {
+                    MLAG_LACP_SYSTEM_PRIORITY.wrapping_add(1)
+                } else {
+                    MLAG_LACP_SYSTEM_PRIORITY
+                };
+                lacp::SystemIdentity {
+                    priority,
+                    mac: self.bridge_mac,
+                }
             } else {
-                self.system_id
-            };
-            if lag.applied != mac {
-                lag.applied = mac;
-                lag.cfg.actor_system = Some(lacp::SystemIdentity {
+                lacp::SystemIdentity {
                     priority: MLAG_LACP_SYSTEM_PRIORITY,
-                    mac,
-                });
+                    mac: self.system_id,
+                }
+            };
+            if lag.cfg.actor_system != Some(identity) {
+                lag.applied = identity.mac;
+                lag.cfg.actor_system = Some(identity);
                 let _ = self.lacp.set_lag_config(now, lag.id, lag.cfg);
             }
         }
@@ -1025,6 +1041,9 @@ impl<D: Dataplane> Coordinator<D> {
         }
         // Grants can change what an isolated side keeps without the flag changing.
         self.refresh_identities(now);
+        // The isolated side's single-homed ports leave the pair's bridge (standalone), and
+        // come back when it ends.
+        self.stp_update_mode(now);
         if self.isolated && self.stp.mode == StpMode::Standalone {
             // A granted MLAG stays with this side: its port joins the standalone bridge.
             for id in self.split.granted_to_us() {

@@ -27,7 +27,9 @@
 //!   Synchronization, Collecting and Distributing on that link — 802.1AX-2014 §6.4.2.3, the
 //!   Actor_State of the client's LACPDU);
 //! * the MLAGs it grants to the peer during a split (below);
-//! * `request`: the sender wants an answer at once.
+//! * `serving`: its halves are released and not isolated;
+//! * `request`: the sender wants an answer at once; `ack`: the last frame it heard from the
+//!   receiver (so the loser knows when the winner has seen its state).
 //!
 //! # What proves what
 //! * **Peer alive and split (dual-active)**: an evidence frame from the peer's bridge MAC that
@@ -46,6 +48,14 @@
 //!   the client says on this side's link says nothing of the peer's link. It decides who keeps
 //!   an MLAG during a proven split instead.
 //!
+//! # A peer that starts while the peer-link is down
+//! A starting peer keeps its halves out for the reload delay; when it ends without a
+//! connection the peer used to come up alone. If the backup path hears the peer and its latest
+//! evidence says it serves, the peer-link is what failed, not the peer: coming up alone would
+//! put two actives in front of the clients (after a reboot the sticky system-id is gone, and
+//! the lower MAC is the pair's). So the starting peer waits (re-checked every probe window)
+//! while the serving peer lives; between two starting peers, the election's winner comes up.
+//!
 //! # Who keeps each MLAG during a proven split
 //! The side that loses the pair's election (higher `priority`, then higher bridge MAC: what
 //! iccp elects, computed from the evidence so that both sides agree even if both became
@@ -54,7 +64,10 @@
 //! loser's evidence says the client is on the loser's link (the client's LACPDUs heard there):
 //! the winner first holds its own half out (its bridge MAC as LACP actor system, so the client
 //! cannot aggregate it with the loser's), *then* writes the grant; the loser keeps a half only
-//! while the winner's latest evidence grants it. So at no instant can both halves of one MLAG
+//! while the winner's latest evidence grants it. Until the winner's evidence answers (acks) the
+//! loser's split evidence, the loser leaves in the halves whose winner half does not
+//! distribute — a grant may be one backup-path round trip away, and taking the half out only
+//! to bring it back would make the client renegotiate twice. So at no instant can both halves of one MLAG
 //! present the pair's system-id while the pair is split — never two actives for one client,
 //! and a client whose only working link goes to the loser is not cut off. Grants last until the
 //! split ends (the pair reconnects, or one side concludes the other is dead).
@@ -74,7 +87,7 @@ pub const PEER_PROBE_DEFAULT: Duration = Duration::from_millis(500);
 
 const MAGIC: [u8; 4] = *b"MLGE";
 const VERSION: u8 = 1;
-const HEADER: usize = 14 + 4 + 1 + 1 + 1 + 1 + 4;
+const HEADER: usize = 14 + 4 + 1 + 1 + 1 + 1 + 4 + 4;
 const ENTRY: usize = 4 + 1 + 6;
 /// Destination of evidence frames (the ICCP-over-L2 address: the path is point to point).
 const DST: [u8; 6] = [0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E];
@@ -82,6 +95,7 @@ const DST: [u8; 6] = [0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E];
 const F_CONNECTED: u8 = 0x01;
 const F_ARMED: u8 = 0x02;
 const F_REQUEST: u8 = 0x04;
+const F_SERVING: u8 = 0x08;
 
 const H_UP: u8 = 0x01;
 const H_CLIENT_SYNC: u8 = 0x02;
@@ -120,8 +134,13 @@ pub struct Evidence {
     pub armed: bool,
     /// The sender asks for an answer at once.
     pub request: bool,
+    /// The sender's MLAG halves are released and not isolated: it serves the clients.
+    pub serving: bool,
     /// The sender's frame counter.
     pub seq: u32,
+    /// One more than the counter of the last evidence frame the sender heard from the
+    /// receiver (0: none): tells the receiver which of its own statements this frame answers.
+    pub ack: u32,
     /// The sender's MLAG halves.
     pub halves: Vec<HalfEvidence>,
 }
@@ -141,11 +160,13 @@ impl Evidence {
         w.push(VERSION);
         let flags = u8::from(self.connected) * F_CONNECTED
             | u8::from(self.armed) * F_ARMED
-            | u8::from(self.request) * F_REQUEST;
+            | u8::from(self.request) * F_REQUEST
+            | u8::from(self.serving) * F_SERVING;
         w.push(flags);
         w.push(self.priority);
         w.push(u8::try_from(n).unwrap_or(u8::MAX));
         w.extend_from_slice(&self.seq.to_be_bytes());
+        w.extend_from_slice(&self.ack.to_be_bytes());
         for h in self.halves.iter().take(n) {
             w.extend_from_slice(&h.mlag.0.to_be_bytes());
             let f = u8::from(h.up) * H_UP
@@ -177,6 +198,7 @@ impl Evidence {
         let priority = bytes.get(20).copied()?;
         let n = usize::from(bytes.get(21).copied()?);
         let seq = u32::from_be_bytes(bytes.get(22..26)?.try_into().ok()?);
+        let ack = u32::from_be_bytes(bytes.get(26..30)?.try_into().ok()?);
         let body = bytes.get(HEADER..)?;
         if body.len() != n * ENTRY {
             return None;
@@ -200,7 +222,9 @@ impl Evidence {
             connected: flags & F_CONNECTED != 0,
             armed: flags & F_ARMED != 0,
             request: flags & F_REQUEST != 0,
+            serving: flags & F_SERVING != 0,
             seq,
+            ack,
             halves,
         })
     }
@@ -241,6 +265,9 @@ pub(crate) struct Split {
     /// Evidence to send: `Some(request)`.
     pub(crate) tx_due: Option<bool>,
     pub(crate) seq: u32,
+    /// This side's counter when the current split began (the winner's answers must ack a
+    /// frame from then on).
+    pub(crate) split_seq: u32,
     /// Winner: MLAGs granted to the peer for this split (own halves held out).
     pub(crate) granted: BTreeSet<MlagId>,
     /// Evidence frames rejected (malformed, unknown sender).
@@ -261,6 +288,7 @@ impl Split {
             next_request: None,
             tx_due: None,
             seq: 0,
+            split_seq: 0,
             granted: BTreeSet::new(),
             rejected: 0,
             rx: 0,
@@ -289,6 +317,18 @@ impl Split {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// Loser: the winner's latest evidence does not answer this side's split evidence yet and
+    /// says the winner's half of `mlag` does not distribute — a grant may be on its way (one
+    /// backup-path round trip), so the half is not taken out meanwhile.
+    pub(crate) fn grant_pending(&self, mlag: MlagId) -> bool {
+        let Some((_, e)) = &self.peer else {
+            return false;
+        };
+        let answered =
+            e.ack.wrapping_sub(1).wrapping_sub(self.split_seq) < 0x8000_0000 && e.ack != 0;
+        !answered && e.half(mlag).is_some_and(|h| !h.up)
     }
 
     /// The request period inside the probe window.

@@ -49,7 +49,13 @@ impl<D: Dataplane> Coordinator<D> {
             connected: self.iccp.status() == iccp::Status::Connected,
             armed: self.split.armed && self.iccp.status() != iccp::Status::Connected,
             request,
+            serving: self.released && !self.isolated,
             seq: self.split.seq,
+            ack: self
+                .split
+                .peer
+                .as_ref()
+                .map_or(0, |(_, e)| e.seq.wrapping_add(1)),
             halves,
         }
     }
@@ -173,6 +179,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.split.verdict = PeerVerdict::Dead;
             }
             iccp::Event::Disconnected(_) if self.split.armed => {
+                self.split.split_seq = self.split.seq;
                 // Ask the peer at once; it has the probe window to answer.
                 self.split.verdict = PeerVerdict::Probing;
                 self.split.probe_until = Some(now + self.split.probe);
@@ -264,8 +271,24 @@ impl<D: Dataplane> Coordinator<D> {
     /// The local half of `id` must leave the client's aggregator because of the split:
     /// isolated and not granted, or granted to the peer.
     pub(super) fn split_holds(&self, id: MlagId) -> bool {
-        (self.isolated && !self.split.granted_to_us().contains(&id))
+        (self.isolated
+            && !self.split.granted_to_us().contains(&id)
+            && !self.split.grant_pending(id))
             || self.split.granted.contains(&id)
+    }
+
+    /// At the end of the reload delay without a connection: whether this peer may bring its
+    /// halves up alone (module docs of `split`, "A peer that starts while the peer-link is
+    /// down"). Not while the backup path hears a peer whose evidence says it serves, nor, between
+    /// two starting peers, when this one loses the election.
+    pub(super) fn may_come_up_alone(&self) -> bool {
+        let Some((_, e)) = &self.split.peer else {
+            return true;
+        };
+        if !self.iccp.monitor().backup_alive || e.connected {
+            return true;
+        }
+        !e.serving && self.wins_split()
     }
 
     /// A local half changed during a split: tell the peer.

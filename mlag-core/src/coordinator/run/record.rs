@@ -189,6 +189,12 @@ impl<D: Dataplane> Coordinator<D> {
                  election, so its halves left the client's aggregator (no split brain)",
             ));
         }
+        if self.isolated && self.split.granted_to_us().contains(&mlag) {
+            reasons.push(String::from(
+                "kept during the split: the peer (the election's winner) granted this MLAG, \
+                 its own half not reaching the client",
+            ));
+        }
         if self.split.granted.contains(&mlag) {
             reasons.push(String::from(
                 "this half is held out: during the split this MLAG was granted to the peer, \
