@@ -1723,6 +1723,7 @@ impl<D: Dataplane> Coordinator<D> {
             for t in &trees {
                 if self.dp_forwarding(host, *t) {
                     self.dp.set_port_state(host, *t, PortState::Discarding);
+                    self.record_stp_host(host, *t, PortState::Discarding);
                 }
             }
         }

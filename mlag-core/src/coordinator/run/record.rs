@@ -138,6 +138,17 @@ impl<D: Dataplane> Coordinator<D> {
         );
     }
 
+    /// As [`Self::record_stp`] for a host port (its MLAG found from the configuration).
+    pub(super) fn record_stp_host(&mut self, host: PortNo, tree: u16, state: PortState) {
+        let mlag = self
+            .halves
+            .keys()
+            .copied()
+            .find(|id| self.mlag_bond_port(*id) == Some(host));
+        let loc = mlag.map_or(Location::Port(host), Location::Mlag);
+        self.record_stp(host, loc, tree, state);
+    }
+
     fn recorder_now(&self) -> Instant {
         self.now
     }
