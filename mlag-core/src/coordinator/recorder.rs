@@ -159,13 +159,11 @@ pub enum Cause {
         /// The state.
         state: PortState,
     },
-    /// LACP fallback (no LACPDU from the client): the member forwards as an individual link,
-    /// or stopped doing so.
+    /// LACP fallback (no LACPDU from the client on either half): one member of this half
+    /// may forward as an individual link, or no longer.
     Fallback {
         /// The MLAG.
         mlag: MlagId,
-        /// The member.
-        port: PortNo,
         /// In fallback now.
         on: bool,
     },
@@ -335,9 +333,9 @@ impl Record {
                     state_name(*state)
                 );
             }
-            Cause::Fallback { mlag, port, on } => {
+            Cause::Fallback { mlag, on } => {
                 kind(w, "lacp_fallback");
-                let _ = write!(w, ",\"mlag_id\":{},\"port\":{},\"on\":{on}", mlag.0, port.0);
+                let _ = write!(w, ",\"mlag_id\":{},\"on\":{on}", mlag.0);
             }
         }
         w.push('}');

@@ -29,6 +29,7 @@ use l2_types::{Instant, MacAddr, PortNo};
 pub use lacp::LinkState;
 
 mod evidence;
+mod fallback;
 mod record;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
@@ -253,6 +254,9 @@ struct Member {
 struct Half {
     local_up: bool,
     peer_up: bool,
+    /// The client's System as the peer's half last reported it (zero: the peer hears no
+    /// LACPDU on its half), for the LACP fallback.
+    peer_partner: MacAddr,
 }
 
 /// The MLAG coordinator of one peer. See the [module docs](super) for the design.
@@ -1172,6 +1176,9 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
+                    if let Some(h) = self.halves.get_mut(&id) {
+                        h.peer_partner = MacAddr::ZERO;
+                    }
                     self.set_half(now, id, None, Some(false));
                 }
                 // Holds are about agreeing with a connected peer.
@@ -1196,7 +1203,12 @@ impl<D: Dataplane> Coordinator<D> {
                     .copied()
                     .find(|id| lacp_key(id.0) == s.actor_key);
                 match id {
-                    Some(id) => self.set_half(now, id, None, Some(s.aggregator_state == 1)),
+                    Some(id) => {
+                        if let Some(h) = self.halves.get_mut(&id) {
+                            h.peer_partner = s.partner_system;
+                        }
+                        self.set_half(now, id, None, Some(s.aggregator_state == 1));
+                    }
                     None => self.app_rejected += 1,
                 }
             }
@@ -1236,6 +1248,19 @@ impl<D: Dataplane> Coordinator<D> {
 
     fn on_lacp_event(&mut self, now: Instant, e: lacp::Event) {
         self.record_lacp(now, &e);
+        if let lacp::Event::PartnerChanged { port, .. } = e {
+            // The peer learns whether the client speaks LACP on this half (LACP fallback).
+            let mlag = self
+                .members
+                .get(&port)
+                .and_then(|m| self.lags.get(m.lag))
+                .and_then(|l| l.mlag);
+            if let Some(id) = mlag
+                && self.iccp.status() == iccp::Status::Connected
+            {
+                self.send_half(id);
+            }
+        }
         let (port, collecting, distributing) = match e {
             lacp::Event::CollectingChanged { port, collecting } => (port, Some(collecting), None),
             lacp::Event::DistributingChanged { port, distributing } => {
@@ -1305,7 +1330,7 @@ impl<D: Dataplane> Coordinator<D> {
             if self.stp_drain() {
                 progress = true;
             }
-            if !progress {
+            if !progress && !self.update_fallback(now) {
                 break;
             }
         }
