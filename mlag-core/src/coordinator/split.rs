@@ -158,10 +158,11 @@ impl Evidence {
         w.extend_from_slice(&EVIDENCE_ETHERTYPE.to_be_bytes());
         w.extend_from_slice(&MAGIC);
         w.push(VERSION);
-        let flags = u8::from(self.connected) * F_CONNECTED
-            | u8::from(self.armed) * F_ARMED
-            | u8::from(self.request) * F_REQUEST
-            | u8::from(self.serving) * F_SERVING;
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        let flags = bit(self.connected, F_CONNECTED)
+            | bit(self.armed, F_ARMED)
+            | bit(self.request, F_REQUEST)
+            | bit(self.serving, F_SERVING);
         w.push(flags);
         w.push(self.priority);
         w.push(u8::try_from(n).unwrap_or(u8::MAX));
@@ -169,10 +170,10 @@ impl Evidence {
         w.extend_from_slice(&self.ack.to_be_bytes());
         for h in self.halves.iter().take(n) {
             w.extend_from_slice(&h.mlag.0.to_be_bytes());
-            let f = u8::from(h.up) * H_UP
-                | u8::from(h.client_sync) * H_CLIENT_SYNC
-                | u8::from(h.grant) * H_GRANT
-                | u8::from(h.client_heard) * H_CLIENT_HEARD;
+            let f = bit(h.up, H_UP)
+                | bit(h.client_sync, H_CLIENT_SYNC)
+                | bit(h.grant, H_GRANT)
+                | bit(h.client_heard, H_CLIENT_HEARD);
             w.push(f);
             w.extend_from_slice(&h.client.0);
         }
