@@ -1505,7 +1505,14 @@ pub fn mlag_coordinator(data: &[u8]) {
                 if let Some(s) = sides.get_mut(side) {
                     let mut cfg = s.cfg.clone();
                     let v = it.next().unwrap_or(0);
-                    match arg % 6 {
+                    let cases = if backup { 7 } else { 6 };
+                    match arg % cases {
+                        6 => {
+                            // lacp-fallback on the MLAG bond (this crate's extension).
+                            if let Some(bd) = cfg.bonds.first_mut() {
+                                bd.lacp_fallback = v & 1 != 0;
+                            }
+                        }
                         0 => cfg.mlag.priority = v % 130,
                         1 => {
                             cfg.mlag.heartbeat =

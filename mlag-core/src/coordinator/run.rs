@@ -229,6 +229,8 @@ struct Lag {
     cfg: lacp::LagConfig,
     /// The actor system MAC applied (MLAG LAGs).
     applied: MacAddr,
+    /// `lacp-fallback` configured (this crate's extension).
+    fallback: bool,
 }
 
 /// A slave of an LACP bond.
@@ -274,7 +276,10 @@ struct Half {
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet). Not yet: FDB synchronisation and its rejoin condition.
+/// yet); split-brain evidence on the backup path (proof of a live split, the dead-peer probe,
+/// grants decided by the client's LACP: [`super::split`]); the flight recorder and
+/// [`explain_mlag`](Self::explain_mlag) ([`super::recorder`]); LACP fallback on the primary's
+/// half (`lacp-fallback`). Not yet: FDB synchronisation and its rejoin condition.
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
@@ -454,6 +459,7 @@ impl<D: Dataplane> Coordinator<D> {
                 key,
                 cfg: lc,
                 applied: bridge_mac,
+                fallback: b.lacp_fallback,
             });
         }
         let mut c = Self {
@@ -808,6 +814,9 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.cfg = new;
+        for lag in &mut self.lags {
+            lag.fallback = self.cfg.bond(&lag.bond).is_some_and(|b| b.lacp_fallback);
+        }
         if changes
             .iter()
             .any(|c| matches!(c, Change::StpChanged { .. }))

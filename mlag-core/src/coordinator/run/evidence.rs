@@ -133,9 +133,19 @@ impl<D: Dataplane> Coordinator<D> {
                 PeerVerdict::Dead
             };
         }
+        let kept_before = self.split.granted_to_us();
         self.split.peer = Some((now, e));
         if self.split.verdict != before {
             self.on_verdict(now, before);
+        }
+        for mlag in self.split.granted_to_us().difference(&kept_before) {
+            self.recorder.push(
+                now,
+                Cause::Grant {
+                    mlag: *mlag,
+                    to_peer: false,
+                },
+            );
         }
         self.update_grants(now);
         self.update_isolation(now);

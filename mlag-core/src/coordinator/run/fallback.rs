@@ -21,6 +21,14 @@ impl<D: Dataplane> Coordinator<D> {
     pub(super) fn update_fallback(&mut self, now: Instant) -> bool {
         let mut changed = false;
         for i in 0..self.lags.len() {
+            // Fast path (every drain): no fallback configured and none armed.
+            if self
+                .lags
+                .get(i)
+                .is_some_and(|l| !l.fallback && l.cfg.fallback == lacp::Fallback::Disabled)
+            {
+                continue;
+            }
             let want = if self.fallback_allowed(i) {
                 lacp::Fallback::Individual
             } else {
@@ -48,7 +56,7 @@ impl<D: Dataplane> Coordinator<D> {
         let Some(lag) = self.lags.get(i) else {
             return false;
         };
-        if !self.cfg.bond(&lag.bond).is_some_and(|b| b.lacp_fallback) {
+        if !lag.fallback {
             return false;
         }
         // No member of this half hears a partner (all defaulted).
