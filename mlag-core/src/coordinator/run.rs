@@ -320,6 +320,8 @@ pub struct Coordinator<D: Dataplane> {
     recorder: Recorder,
     /// The time of the input being handled (for records made where no time is passed).
     now: Instant,
+    /// Some LAG has `lacp-fallback` configured or armed (else the fallback pass is skipped).
+    fallback_any: bool,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -491,6 +493,7 @@ impl<D: Dataplane> Coordinator<D> {
             split: Split::new(opts.peer_probe),
             recorder: Recorder::new(opts.flight_recorder),
             now,
+            fallback_any: false,
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -520,6 +523,7 @@ impl<D: Dataplane> Coordinator<D> {
                 rejected: 0,
             },
         };
+        c.fallback_any = c.lags.iter().any(|l| l.fallback);
         c.stp_genesis(now, false);
         // Non-MLAG bonds (a peer-port bond among them) need no peer: start them now.
         let local: Vec<PortNo> = c
@@ -816,6 +820,7 @@ impl<D: Dataplane> Coordinator<D> {
         self.cfg = new;
         for lag in &mut self.lags {
             lag.fallback = self.cfg.bond(&lag.bond).is_some_and(|b| b.lacp_fallback);
+            self.fallback_any |= lag.fallback;
         }
         if changes
             .iter()

@@ -19,6 +19,9 @@ use crate::coordinator::recorder::Cause;
 impl<D: Dataplane> Coordinator<D> {
     /// Arms or disarms the fallback of every LACP bond; true if anything changed.
     pub(super) fn update_fallback(&mut self, now: Instant) -> bool {
+        if !self.fallback_any {
+            return false;
+        }
         let mut changed = false;
         for i in 0..self.lags.len() {
             // Fast path (every drain): no fallback configured and none armed.
@@ -49,6 +52,10 @@ impl<D: Dataplane> Coordinator<D> {
             }
             changed = true;
         }
+        self.fallback_any = self
+            .lags
+            .iter()
+            .any(|l| l.fallback || l.cfg.fallback != lacp::Fallback::Disabled);
         changed
     }
 
