@@ -275,3 +275,29 @@ fn lacp_fallback_needs_802_3ad() {
     let e = c.validate().unwrap_err().to_string();
     assert!(e.contains("lacp-fallback"), "{e}");
 }
+
+#[test]
+fn lacp_fallback_can_be_set_and_cleared_at_run_time() {
+    let mut n = Net::new([false, false]);
+    n.run_for(Duration::from_secs(10));
+    assert!(n.forwarding().is_empty());
+    let set = |n: &mut Net, on: bool| {
+        let new = config(1, on).validate().unwrap();
+        let changes = mlag_core::config::diff(n.peers[0].config(), &new);
+        assert!(changes.iter().any(|c| matches!(
+            c,
+            mlag_core::config::Change::BondChanged {
+                field: "lacp-fallback",
+                ..
+            }
+        )));
+        let now = n.now;
+        n.peers[0].apply(now, new, &changes).unwrap();
+    };
+    set(&mut n, true);
+    n.run_for(Duration::from_secs(2));
+    assert_eq!(n.forwarding(), [0]);
+    set(&mut n, false);
+    n.run_for(Duration::from_secs(2));
+    assert!(n.forwarding().is_empty());
+}
