@@ -1257,9 +1257,11 @@ pub fn mlag_coordinator(data: &[u8]) {
         ports: [PortNo; 3],
     }
 
-    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64) -> Option<Side> {
+    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64, backup: bool) -> Option<Side> {
         let valid = cfg.validate().ok()?;
-        let mut c = C::new(valid, RecordingDataplane::new(), &Options::new(seed), now).ok()?;
+        let mut opts = Options::new(seed);
+        opts.backup = backup;
+        let mut c = C::new(valid, RecordingDataplane::new(), &opts, now).ok()?;
         let ports = NAMES.map(|n| {
             let v = c.config();
             v.find(n).map_or(PortNo(0), |i| v.port_no(i))
@@ -1271,11 +1273,16 @@ pub fn mlag_coordinator(data: &[u8]) {
         Some(Side { c, cfg, ports })
     }
 
-    let mut it = data.iter().copied();
+    // An input that starts with 0xB5 runs the pair with a backup keepalive path and the two
+    // backup-path ops (carrier up/down, keepalive loss and mutation); any other input runs as
+    // before (the corpus's meaning is kept).
+    let backup = data.first() == Some(&0xB5);
+    let mut it = data.iter().copied().skip(usize::from(backup));
+    let ops = if backup { 14 } else { 12 };
     let mut now = Instant::ZERO;
     let (Some(a), Some(b)) = (
-        boot(1, Config::quick_setup(1), now, 1),
-        boot(2, Config::quick_setup(2), now, 2),
+        boot(1, Config::quick_setup(1), now, 1, backup),
+        boot(2, Config::quick_setup(2), now, 2, backup),
     ) else {
         panic!("the Quick setup must boot");
     };
@@ -1284,6 +1291,10 @@ pub fn mlag_coordinator(data: &[u8]) {
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let mut peer_link = true;
     let mut restarts = 0u64;
+    // The backup path: carrier, frames in flight to each side, frames still to be lost.
+    let mut backup_up = true;
+    let mut bwire: [VecDeque<Vec<u8>>; 2] = [VecDeque::new(), VecDeque::new()];
+    let mut backup_lose = 0u32;
     // No peer-link frame lost, forged or cut off since the start: the secondary's ports are
     // then exactly what the primary's outputs made them.
     let mut clean = true;
@@ -1354,15 +1365,59 @@ pub fn mlag_coordinator(data: &[u8]) {
         }
     }
 
+    /// Moves the backup path's frames: each side's keepalives and evidence to the other side
+    /// (lost while the carrier is down or `lose` says so).
+    fn backup_step(
+        sides: &mut [Side; 2],
+        bwire: &mut [VecDeque<Vec<u8>>; 2],
+        up: bool,
+        lose: &mut u32,
+        now: Instant,
+    ) {
+        let mut buf = vec![0u8; 1600];
+        for _ in 0..64 {
+            let mut moved = false;
+            for i in 0..2 {
+                while let Some(n) = sides
+                    .get_mut(i)
+                    .and_then(|s| s.c.poll_backup_transmit(&mut buf))
+                {
+                    if up && *lose == 0 {
+                        if let (Some(w), Some(f)) = (bwire.get_mut(1 - i), buf.get(..n)) {
+                            assert!(w.len() < 10_000, "backup queue unbounded");
+                            w.push_back(f.to_vec());
+                        }
+                    } else {
+                        *lose = lose.saturating_sub(1);
+                    }
+                }
+            }
+            for i in 0..2 {
+                while let Some(f) = bwire.get_mut(i).and_then(VecDeque::pop_front) {
+                    moved = true;
+                    if let Some(s) = sides.get_mut(i) {
+                        s.c.handle_backup(now, &f);
+                    }
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
     for _ in 0..600 {
         let Some(op) = it.next() else { break };
         let side = usize::from(op >> 7);
         let arg = it.next().unwrap_or(0);
         // Frames injected on the peer-port or lost on it spoil `clean`.
-        if matches!(op % 12, 2 | 5 | 9 | 10) || (matches!(op % 12, 6 | 7 | 11) && arg % 3 == 0) {
+        if matches!(op % ops, 2 | 5 | 9 | 10) || (matches!(op % ops, 6 | 7 | 11) && arg % 3 == 0) {
             clean = false;
         }
-        match op % 12 {
+        if backup {
+            backup_step(&mut sides, &mut bwire, backup_up, &mut backup_lose, now);
+        }
+        match op % ops {
             0 => {
                 deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
                 let until = now.saturating_add(Duration::from_millis(u64::from(arg) * 20));
@@ -1377,6 +1432,15 @@ pub fn mlag_coordinator(data: &[u8]) {
                                 }
                             }
                             deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
+                            if backup {
+                                backup_step(
+                                    &mut sides,
+                                    &mut bwire,
+                                    backup_up,
+                                    &mut backup_lose,
+                                    now,
+                                );
+                            }
                         }
                         _ => break,
                     }
@@ -1463,7 +1527,14 @@ pub fn mlag_coordinator(data: &[u8]) {
                 if let Some(s) = sides.get_mut(side) {
                     let mut cfg = s.cfg.clone();
                     let v = it.next().unwrap_or(0);
-                    match arg % 6 {
+                    let cases = if backup { 7 } else { 6 };
+                    match arg % cases {
+                        6 => {
+                            // lacp-fallback on the MLAG bond (this crate's extension).
+                            if let Some(bd) = cfg.bonds.first_mut() {
+                                bd.lacp_fallback = v & 1 != 0;
+                            }
+                        }
                         0 => cfg.mlag.priority = v % 130,
                         1 => {
                             cfg.mlag.heartbeat =
@@ -1520,13 +1591,50 @@ pub fn mlag_coordinator(data: &[u8]) {
                 restarts += 1;
                 let cfg = sides.get(side).map(|s| s.cfg.clone());
                 if let Some(cfg) = cfg
-                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts)
+                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts, backup)
                     && let Some(s) = sides.get_mut(side)
                 {
                     *s = new;
                 }
                 if let Some(w) = wire.get_mut(side) {
                     w.clear();
+                }
+            }
+            12 => {
+                // The backup link's carrier (a dedicated link) down or up.
+                backup_up = arg & 1 != 0;
+                if !backup_up {
+                    for w in &mut bwire {
+                        w.clear();
+                    }
+                }
+                for s in &mut sides {
+                    s.c.handle_backup_link(now, backup_up);
+                }
+            }
+            13 => {
+                // Keepalive loss: the next `arg % 8` backup frames are lost; or (high bit) a
+                // backup frame mutated from the input (evidence or keepalive, any octets).
+                if arg & 0x80 == 0 {
+                    backup_lose = u32::from(arg % 8);
+                } else {
+                    let mut buf = vec![0u8; 1600];
+                    let other = 1 - side;
+                    let frame = sides
+                        .get_mut(other)
+                        .and_then(|s| s.c.poll_backup_transmit(&mut buf))
+                        .and_then(|n| buf.get(..n).map(<[u8]>::to_vec));
+                    let mut f =
+                        frame.unwrap_or_else(|| (&mut it).take(usize::from(arg % 64)).collect());
+                    if !f.is_empty() {
+                        let at = usize::from(it.next().unwrap_or(0)) % f.len();
+                        if let Some(x) = f.get_mut(at) {
+                            *x ^= it.next().unwrap_or(1) | 1;
+                        }
+                    }
+                    if let Some(s) = sides.get_mut(side) {
+                        s.c.handle_backup(now, &f);
+                    }
                 }
             }
             _ => {
@@ -1548,6 +1656,9 @@ pub fn mlag_coordinator(data: &[u8]) {
             }
         }
         collect(&mut sides, &mut wire, &mut seen, peer_link);
+        if backup {
+            backup_step(&mut sides, &mut bwire, backup_up, &mut backup_lose, now);
+        }
 
         // Invariants.
         let mons = sides.each_ref().map(|s| s.c.monitor());
@@ -1601,6 +1712,24 @@ pub fn mlag_coordinator(data: &[u8]) {
             let ev = s.c.take_events();
             assert!(ev.len() <= EVENTS_MAX, "events unbounded");
             let slave = s.ports.get(1).copied().unwrap_or(PortNo(0));
+            // An isolated side presents no MLAG half with the pair's identity unless the
+            // split's winner granted it (split module: never two actives).
+            if m.isolated {
+                let (kept, _) = s.c.split_grants();
+                for h in &m.mlags {
+                    if kept.contains(&h.mlag_id) {
+                        continue;
+                    }
+                    let key = mlag_core::config::lacp_key(h.mlag_id.0);
+                    let pair = s.c.lacp().lags().any(|l| {
+                        l.key == key
+                            && l.actor_system.mac == m.system_id
+                            && l.actor_system.priority
+                                == mlag_core::coordinator::MLAG_LACP_SYSTEM_PRIORITY
+                    });
+                    assert!(!pair, "an isolated half keeps the pair's identity: {h:?}");
+                }
+            }
             for h in &m.mlags {
                 if !h.released && !m.isolated {
                     assert!(

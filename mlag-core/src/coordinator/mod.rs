@@ -242,33 +242,59 @@
 //! says otherwise.
 //!
 //! # Peer-link failure: dual-active and the backup keepalive
-//! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
-//!   (or the peer-port down while `iccp::Event::BackupPath { alive: true }`): iccp keeps the
-//!   roles (and keeps sending backup keepalives while the peer-port is down). The proof that
-//!   the peer lives is a backup keepalive heard **after the peer-link's silence began** (the
-//!   peer-port's carrier loss; for a detected silence, H before the detection): a peer that
-//!   died or hung may still have its last keepalive counted as alive by the backup path's
-//!   deadline, and a power-off drops both carriers in either order. With the proof, the
-//!   **secondary** takes its MLAG halves out at once by giving their LAGs its own
-//!   bridge MAC as actor system (`lacp::System::set_lag_config`: the new identity makes every
-//!   member re-select and transmit immediately), so the client sees another partner on those
-//!   links and drops them from its aggregator without waiting for a LACP timeout; it also
-//!   disables them in the dataplane ([`Dataplane::set_member`]). The secondary's single-homed
-//!   ports leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC
-//!   for them (they reconverge like any neighbour's); the primary removes them from the
-//!   logical bridge. No split brain within `2L + H_b`.
-//! * **Peer dead** — silent on the peer-link and on the backup path (or the peer-port down and
-//!   no backup path answering, or the backup link's carrier down: `handle_backup_link`), or
-//!   no proof of life (above): the secondary never isolates, so the client never
-//!   renegotiates; the survivor is primary (iccp) once the backup path is dead, keeps the system-id, promotes
-//!   its STP replica if it was secondary and reports the dead peer's ports down, sets every
-//!   next hop [`NextHop::Local`], and tells `fdb` the peer is down (its MLAG entries resolve to
-//!   the local halves, so MLAG clients stay reachable without a flood; the peer's entries are
-//!   kept until a restarted peer's snapshot replaces them, see "FDB").
+//! The backup path carries iccp's keepalives and this crate's **evidence frames**
+//! ([`split`] has the format, the reasoning and what each piece of evidence proves). In short:
+//! * **Peer-link down, peer alive** — proven only by an evidence frame in which the peer says
+//!   it is *disconnected* and *armed* (it lost the connection with this side): a dead peer
+//!   cannot write that, a keepalive it sent before dying says nothing of the kind (gap B of
+//!   issue 6: such a keepalive, *processed* after the carrier loss, used to pass for a proof),
+//!   and a rebooted peer is not armed (gap A: a rejoining peer's keepalives no longer make the
+//!   survivor isolate). Each side sends its evidence the moment it loses the connection, so the
+//!   proof arrives within 2L + the backup path's delay (it used to wait for the next keepalive,
+//!   ≤ H_b). iccp keeps the roles. The side that loses the pair's election (priority, then
+//!   bridge MAC, from the evidence) takes its MLAG halves out at once by giving their LAGs
+//!   another LACP System ID (its bridge MAC; a different System Priority when its MAC is the
+//!   pair's system-id — `lacp::System::set_lag_config`: the new identity makes every member
+//!   re-select and transmit immediately), so the client sees another partner on those links and
+//!   drops them from its aggregator without waiting for a LACP timeout. Its single-homed ports
+//!   leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC for
+//!   them; the primary removes them from the logical bridge. **Client LACP tie-break:** the
+//!   winner grants the loser every MLAG whose own half does not distribute while the loser
+//!   hears the client there (its own half held out first), so a client whose only working link
+//!   goes to the loser keeps it; never two halves with the pair's identity at once.
+//! * **Peer dead** — the peer-link lost and no evidence frame from the peer within
+//!   [`Options::peer_probe`] after asking for one (or the backup link's carrier down:
+//!   `handle_backup_link`; or the backup path's own 3 H_b deadline): the survivor never
+//!   isolated, so the client never renegotiates; it ends the backup path's life
+//!   (`iccp::Session::handle_backup_link` Down) and is primary at once instead of 3 H_b later,
+//!   keeps the system-id, promotes its STP replica if it was secondary and reports the dead
+//!   peer's ports down, sets every next hop [`NextHop::Local`], and tells `fdb` the peer is
+//!   down (its MLAG entries resolve to the local halves, so MLAG clients stay reachable without
+//!   a flood; the peer's entries are kept until a restarted peer's snapshot replaces them, see
+//!   "FDB"). A backup path slower than the probe window costs a window with two actives (the
+//!   path's delay), ended by the evidence when it arrives.
+//! * **A peer that starts while the peer-link is down** and hears a serving peer on the
+//!   backup path does not come up alone at the end of its reload delay (it would be two
+//!   actives with the same system-id).
 //! * **No backup path configured** — a dead peer-link cannot be told from a dead peer; both
 //!   sides act as survivors (availability first), and with the same system-id the client may
 //!   keep both links: flooded frames can be duplicated until the peer-link returns, but there
 //!   is no loop (the peer-link is down). The backup keepalive is the recommended setup.
+//!
+//! # Flight recorder
+//! Every transition — ICCP, roles with the values that decided them, the split verdict,
+//! isolation with its evidence, grants, per-member LACP (selected, sync, collecting,
+//! distributing), the halves, releases, consistency holds with their findings, the logical
+//! bridge's port states per tree, LACP fallback — goes into a bounded ring
+//! ([`recorder`], [`Options::flight_recorder`]) with the virtual time;
+//! [`Coordinator::explain_mlag`] answers "why is this bond not distributing?" from the
+//! current state and the last relevant records; both export as JSON.
+//!
+//! # LACP fallback
+//! `lacp-fallback` (an extension of this crate, [`crate::config::Bond::lacp_fallback`]): for
+//! an MLAG bond only the primary's half (or a survivor's) falls back, and only while neither
+//! half hears a LACPDU (the peer's half reports its partner in the mLACP Aggregator State), so
+//! a client without LACP gets one forwarding link, never duplicates.
 //!
 //! # Config-mismatch hold-down
 //! When ICCP connects, each peer sends a summary of its configuration
@@ -284,7 +310,9 @@
 mod demux;
 mod fdb_sync;
 pub mod logical;
+pub mod recorder;
 mod run;
+pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
 pub use fdb_sync::{FDB_POSITION, FDB_SYNC, FdbMonitor};

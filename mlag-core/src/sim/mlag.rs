@@ -317,6 +317,9 @@ pub struct MlagPeer {
     /// Carrier of the backup port; while it is down the latest keepalive waits for it.
     backup_up: bool,
     backup_pending: Option<Vec<u8>>,
+    /// The backup port's carrier is told to the coordinator (a dedicated link); false for a
+    /// routed path whose carrier says nothing about the peer (the lab's UDP path).
+    backup_carrier: bool,
     coord: Coordinator<SimDataplane>,
     view: PeerView,
     /// Dataplane next-hop and split-horizon calls seen at the last refresh.
@@ -354,6 +357,7 @@ impl MlagPeer {
             backup_port: None,
             backup_up: false,
             backup_pending: None,
+            backup_carrier: true,
             coord,
             view: PeerView {
                 status: iccp::Status::Connecting,
@@ -379,6 +383,14 @@ impl MlagPeer {
     #[must_use]
     pub const fn with_backup_port(mut self, port: PortNo) -> Self {
         self.backup_port = Some(port);
+        self
+    }
+
+    /// The same peer with a backup path whose carrier is not told to the coordinator (a routed
+    /// path: the coordinator only hears keepalives and evidence, as `mlagd`'s UDP path).
+    #[must_use]
+    pub const fn with_routed_backup(mut self) -> Self {
+        self.backup_carrier = false;
         self
     }
 
@@ -541,7 +553,9 @@ impl Node for MlagPeer {
             // carrier was down leaves when it comes up (the first one is due before the link
             // is wired).
             self.backup_up = up;
-            self.coord.handle_backup_link(now, up);
+            if self.backup_carrier {
+                self.coord.handle_backup_link(now, up);
+            }
             if up && let Some(frame) = self.backup_pending.take() {
                 self.send_backup(port, frame);
             }
@@ -658,6 +672,9 @@ pub struct QuickSetupParams {
     pub traffic_start: Instant,
     /// The client's LACP rate (fast: 1 s).
     pub client_fast: bool,
+    /// The backup path is routed: its carrier is not told to the peers (default false: a
+    /// dedicated link whose carrier loss kills the path at once).
+    pub backup_routed: bool,
 }
 
 impl QuickSetupParams {
@@ -690,6 +707,7 @@ impl QuickSetupParams {
             interval: Duration::from_millis(1),
             traffic_start: Instant::from_millis(5500),
             client_fast: true,
+            backup_routed: false,
         }
     }
 }
@@ -788,6 +806,9 @@ impl QuickSetup {
             let mut peer = MlagPeer::new(valid, opts).map_err(QuickSetupError::Coordinator)?;
             if params.backup {
                 peer = peer.with_backup_port(Self::BACKUP_PORT);
+                if params.backup_routed {
+                    peer = peer.with_routed_backup();
+                }
             }
             let name = if i == 0 { "Peer1" } else { "Peer2" };
             if let Some(slot) = peers.get_mut(i) {
