@@ -134,8 +134,16 @@ pub struct Bridge {
     touched: Vec<usize>,
     /// Scratch list of the ports the MSTI machines stepped.
     msti_stepped: Vec<usize>,
-    /// Bumped when the MSTIs or the port order are rebuilt; part of `msti_epoch`.
-    msti_gen: u64,
+    /// Counts the changes to the MSTIs other than the REPEATED_DESIGNATED fast path: bumped
+    /// when the MSTIs or the port order are rebuilt, by every MSTI role selection and by every
+    /// MSTI port step. Every other change to an MSTI port queues it (`Msti::mark`) or asks for
+    /// role selection, so between two reads with no MSTI work pending an unchanged value means
+    /// no MSTI changed (what the repeated-BPDU skip needs, `msti_skip_or_receive`).
+    msti_epoch: u64,
+    /// No MSTI has a port queued, a role selection pending or `master` flags to recompute.
+    /// Set by `run_mstis` when it leaves them so; cleared wherever an MSTI is queued or asked
+    /// to reselect (checked against the MSTIs in debug builds where it is read).
+    msti_idle: bool,
     /// A port whose MST BPDU repeated the last one byte for byte: its MSTIs restart
     /// rcvdInfoWhile in the next `run_mstis` if the fast path still holds (`msti_skip_ok`).
     msti_skip: Option<usize>,
@@ -188,7 +196,8 @@ impl Bridge {
             worklist: VecDeque::new(),
             touched: Vec::new(),
             msti_stepped: Vec::new(),
-            msti_gen: 0,
+            msti_epoch: 0,
+            msti_idle: false,
             msti_skip: None,
             msti_fast_ports: Vec::new(),
             msti_pending: Vec::new(),
@@ -374,7 +383,7 @@ impl Bridge {
         self.vid_to_mstid = table.clone();
         self.drop_msti_pending();
         let old = core::mem::take(&mut self.mstis);
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
         // priority and its ports' priorities and internal path costs.
         self.mstis = table
@@ -463,7 +472,8 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.msti_dirty = true;
         }
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
+        self.msti_idle = false;
         for k in 0..self.mstis.len() {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
@@ -503,10 +513,11 @@ impl Bridge {
         // The deferred restarts are kept by port position, which changes.
         self.flush_msti_pending();
         self.ports.remove(i);
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         self.msti_skip = None;
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
+        self.msti_idle = false;
         for m in &mut self.mstis {
             if i < m.ports.len() {
                 let mp = m.ports.remove(i);
@@ -825,7 +836,7 @@ impl Bridge {
         p.rcvd_bpdu = true;
         if rx.internal {
             let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
-            let epoch = self.msti_epoch();
+            let epoch = self.msti_epoch;
             let n = self.mstis.len();
             if let Some(p) = self.ports.get_mut(i) {
                 let f = &mut p.fast;
@@ -891,6 +902,7 @@ impl Bridge {
             // The port's MSTI timers share its deadline; the MSTI Root Port's reRooted reads
             // them.
             if msti_due {
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.mark(i);
                     if let Some(r) = m.root_port {
@@ -961,6 +973,7 @@ impl Bridge {
                 self.mark_all();
                 // An MSTI's roles at boundary ports follow the CIST's selected roles
                 // (802.1Q-2018 §13.29.34 g, h): every MSTI selects again.
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.reselect = true;
                 }
@@ -1014,6 +1027,7 @@ impl Bridge {
             }
             let after = signature(p, now);
             if msti_signature(p) != msti_before {
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.mark(i);
                 }
@@ -1313,6 +1327,9 @@ impl Bridge {
     /// Group Address, LLC) and says on which port to send it. 64 octets always suffice for
     /// RSTP. A frame that does not fit is dropped and counted.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        if self.out.tx.is_empty() {
+            return None;
+        }
         let mut records = [0u8; crate::wire::bpdu::MSTIS_MAX * crate::wire::bpdu::MSTI_LEN];
         while let Some(t) = self.out.tx.pop_front() {
             let n = if matches!(t.bpdu, TxBpdu::Mst { .. }) {
@@ -1860,8 +1877,6 @@ impl Bridge {
         }
     }
 
-    /// `msti_gen` plus every MSTI's epoch: unchanged exactly while no MSTI port changed
-    /// other than through the REPEATED_DESIGNATED fast path.
     /// Forgets the deferred rcvdInfoWhile restarts (the MSTI ports are rebuilt).
     fn drop_msti_pending(&mut self) {
         for i in core::mem::take(&mut self.msti_pending) {
@@ -1886,10 +1901,6 @@ impl Bridge {
         }
     }
 
-    fn msti_epoch(&self) -> u64 {
-        self.msti_gen.wrapping_add(epoch_sum(&self.mstis))
-    }
-
     /// The pending repeated MST BPDU of port `i` (`msti_skip`), once the CIST machines ran:
     /// if every MSTI would take the REPEATED_DESIGNATED fast path again (§13.35: only
     /// updtRcvdInfoWhile()) — nothing changed in any MSTI since the last time all did, no
@@ -1897,11 +1908,14 @@ impl Bridge {
     /// the CIST variables the fast path reads are as they were — only rcvdInfoWhile restarts.
     /// Otherwise the MSTI messages are received now, queued where `handle_frame` would have
     /// queued them, and take the ordinary path.
-    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
-        let epoch = self.msti_epoch();
+    ///
+    /// True when the skip was taken and no MSTI has anything else to do (no work, no role
+    /// selection, no `master` flags to recompute): `run_mstis` has nothing left to run.
+    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) -> bool {
+        let epoch = self.msti_epoch;
         let n = self.mstis.len();
         let Some(p) = self.ports.get(i) else {
-            return;
+            return false;
         };
         let v = self.port_view(p);
         let f = &p.fast;
@@ -1912,13 +1926,28 @@ impl Bridge {
             && v.enabled
             && !p.rcvd_msg
             && !p.updt_info
-            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)))
-            && self.mstis.iter().all(|m| !m.reselect && m.work.is_empty());
-        if ok {
+            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)));
+        // One pass over the MSTIs: no work or role selection pending (required), no `master`
+        // flags to recompute (then nothing at all is left for `run_mstis`).
+        let (idle, quiet) = if ok && self.msti_idle {
+            debug_assert!(self.mstis.iter().all(Msti::idle), "msti_idle out of step");
+            (true, true)
+        } else if ok {
+            self.mstis.iter().fold((true, true), |(idle, quiet), m| {
+                (
+                    idle && !m.reselect && m.work.is_empty(),
+                    quiet && !m.master_stale,
+                )
+            })
+        } else {
+            (false, false)
+        };
+        if idle {
             // REPEATED_DESIGNATED (§13.35) on every MSTI: updtRcvdInfoWhile(); rcvdMsg stays
             // FALSE. remainingHops is what it was when every rcvdInfoWhile last restarted
             // running, so each restarts running: recorded now, written to the MSTI ports
             // before anything reads them (`flush_msti_pending`).
+            self.out.stats.msti_skips = self.out.stats.msti_skips.saturating_add(1);
             let mut t = Timer::STOPPED;
             t.put(now, v.hello.max(Duration::from_secs(1)).saturating_mul(3));
             if let Some(p) = self.ports.get_mut(i) {
@@ -1928,10 +1957,10 @@ impl Bridge {
                 }
             }
             touched.push(i);
-            return;
+            return quiet;
         }
         let Some(p) = self.ports.get_mut(i) else {
-            return;
+            return false;
         };
         let records = core::mem::take(&mut p.fast.records);
         let sender = p.fast.sender;
@@ -1953,6 +1982,7 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.fast.records = records;
         }
+        false
     }
 
     /// A new MSTI port for bridge port `i`, after BEGIN.
@@ -1972,7 +2002,8 @@ impl Bridge {
 
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
+        self.msti_idle = false;
         // BEGIN restarts every MSTI port: a deferred restart no longer applies.
         self.drop_msti_pending();
         for p in &mut self.ports {
@@ -2009,6 +2040,7 @@ impl Bridge {
         msgs: crate::wire::MstiMessages<'_>,
         (sender, sender_port): (MacAddr, u16),
     ) {
+        self.msti_idle = false;
         for msg in msgs.iter() {
             let mstid = msg.mstid();
             // The MSTIs are kept in ascending MSTID order.
@@ -2051,6 +2083,7 @@ impl Bridge {
             return;
         }
         let ext = core::mem::take(&mut p.ext);
+        self.msti_idle = false;
         for m in &mut self.mstis {
             let Some(mp) = m.ports.get_mut(i) else {
                 continue;
@@ -2080,6 +2113,7 @@ impl Bridge {
     /// syncMaster() (802.1Q-2018 §13.29.26): for every MSTI, each port with infoInternal set
     /// clears agree, agreed and synced and sets sync.
     fn sync_master(&mut self) {
+        self.msti_idle = false;
         for m in &mut self.mstis {
             for (i, p) in self.ports.iter().enumerate() {
                 if !p.info_internal {
@@ -2099,7 +2133,7 @@ impl Bridge {
     /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
     /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
     fn updt_roles_msti(&mut self, m: &mut Msti) {
-        m.epoch = m.epoch.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         let own = self.msti_bridge_id(m);
         let max_hops = self.cfg.max_hops;
         // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
@@ -2230,8 +2264,12 @@ impl Bridge {
         if self.mstis.is_empty() {
             return false;
         }
-        if let Some(i) = self.msti_skip.take() {
-            self.msti_skip_or_receive(i, now, touched);
+        if let Some(i) = self.msti_skip.take()
+            && self.msti_skip_or_receive(i, now, touched)
+        {
+            // The whole effect of a repeated MST BPDU: nothing else can move (no MSTI port is
+            // queued, no role selection, no `master` flag to recompute, no port stepped).
+            return false;
         }
         // MSTI machines, role selection and the fast path read rcvdInfoWhile.
         if !self.msti_pending.is_empty()
@@ -2243,7 +2281,7 @@ impl Bridge {
         let mut stepped = core::mem::take(&mut self.msti_stepped);
         stepped.clear();
         let bound = 64 * (self.ports.len() + 4) * 8;
-        let epoch0 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let epoch0 = self.msti_epoch;
         let mut fast = core::mem::take(&mut self.msti_fast_ports);
         fast.clear();
         for m in &mut mstis {
@@ -2304,7 +2342,7 @@ impl Bridge {
                 let Some(mp) = m.ports.get_mut(i) else {
                     continue;
                 };
-                m.epoch = m.epoch.wrapping_add(1);
+                self.msti_epoch = self.msti_epoch.wrapping_add(1);
                 let before = msti_port_signature(mp, now);
                 let was = (mp.role, mp.mastered);
                 // allSynced / reRooted were computed for these values (see `tree_ctx`).
@@ -2392,7 +2430,7 @@ impl Bridge {
             }
         }
         // The fast-path records hold only if nothing else changed an MSTI in this round.
-        let epoch1 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let epoch1 = self.msti_epoch;
         for &i in &fast {
             if let Some(p) = self.ports.get_mut(i) {
                 if epoch1 == epoch0 {
@@ -2403,6 +2441,7 @@ impl Bridge {
             }
         }
         self.msti_fast_ports = fast;
+        self.msti_idle = mstis.iter().all(Msti::idle);
         self.mstis = mstis;
         stepped.sort_unstable();
         stepped.dedup();
@@ -2519,6 +2558,7 @@ impl Bridge {
         // A new bridge identifier makes the tree reselect (§13.26.2).
         m.reselect = true;
         m.mark_all();
+        self.msti_idle = false;
         self.out.now = now;
         self.sync_cache = None;
         self.run(now);
@@ -2566,6 +2606,7 @@ impl Bridge {
             mp.selected = false;
             m.reselect = true;
             m.mark_all();
+            self.msti_idle = false;
         }
         self.out.now = now;
         self.sync_cache = None;
@@ -2740,11 +2781,6 @@ impl Bridge {
             oper_p2p: p.oper_p2p,
         })
     }
-}
-
-/// The sum of the MSTIs' epochs (see `Msti::epoch`).
-fn epoch_sum(mstis: &[Msti]) -> u64 {
-    mstis.iter().fold(0u64, |a, m| a.wrapping_add(m.epoch))
 }
 
 /// The earlier of two optional deadlines (`None`: none).

@@ -1164,9 +1164,6 @@ pub(crate) struct Msti {
     pub(crate) last_root: Option<(BridgeId, Option<PortNo>, u32)>,
     /// Some port's role or `mastered` changed: the `master` flags must be recomputed.
     pub(crate) master_stale: bool,
-    /// Counts the changes to this MSTI's ports other than the REPEATED_DESIGNATED fast path
-    /// (every `mark`, role selection, machine step, tree-wide procedure, configuration).
-    pub(crate) epoch: u64,
 }
 
 impl Msti {
@@ -1183,13 +1180,16 @@ impl Msti {
             queued: Vec::new(),
             last_root: None,
             master_stale: true,
-            epoch: 0,
         }
+    }
+
+    /// Nothing to run: no port queued, no role selection, no `master` flags to recompute.
+    pub(crate) fn idle(&self) -> bool {
+        !self.reselect && self.work.is_empty() && !self.master_stale
     }
 
     /// Queues port `i` for its machines.
     pub(crate) fn mark(&mut self, i: usize) {
-        self.epoch = self.epoch.wrapping_add(1);
         if let Some(q) = self.queued.get_mut(i) {
             if *q == Queued::No {
                 self.work.push(i);
