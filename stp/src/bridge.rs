@@ -21,6 +21,9 @@ use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
 use l2_types::{Duration, Instant, MacAddr, PortNo, Timer};
 
+mod snapshot;
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
+
 /// Most ports a bridge has (the 12-bit port number space).
 pub const PORTS_MAX: usize = PORT_NUMBER_MAX as usize;
 

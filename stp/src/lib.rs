@@ -152,7 +152,9 @@ pub mod port;
 pub mod vector;
 pub mod wire;
 
-pub use bridge::{Bridge, MachineStates, PORTS_MAX, PortStatus, TreeStatus};
+pub use bridge::{
+    Bridge, MachineStates, PORTS_MAX, PortStatus, SNAPSHOT_VERSION, SnapshotError, TreeStatus,
+};
 pub use config::{
     AdminP2p, BridgeConfig, ConfigError, ForceVersion, LinkState, PathCost, PathCostMethod,
     PortConfig,
