@@ -1467,6 +1467,18 @@ impl Bridge {
         Some(self.status(p))
     }
 
+    /// A port's configuration as last set ([`add_port`](Self::add_port),
+    /// [`set_port_config`](Self::set_port_config)); `None` for an unknown port.
+    pub fn port_config(&self, port: PortNo) -> Option<PortConfig> {
+        Some(self.port_internal(port)?.cfg)
+    }
+
+    /// A port's link as last reported ([`handle_link`](Self::handle_link)); `None` for an
+    /// unknown port.
+    pub fn port_link(&self, port: PortNo) -> Option<LinkState> {
+        Some(self.port_internal(port)?.link)
+    }
+
     /// Every port's status, in port order of addition.
     pub fn ports(&self) -> impl Iterator<Item = PortStatus> + '_ {
         self.ports.iter().map(|p| self.status(p))
@@ -1546,17 +1558,15 @@ impl Bridge {
     /// number, role, learning/forwarding, sendRSTP, infoIs, infoInternal, port and designated
     /// priority vectors (with their regional parts), and the operational state the role
     /// selection and Port Role Transitions read that persists in a steady state:
-    /// portEnabled, operPointToPointMAC, the CIST external and internal port path costs;
-    /// per MSTI and port its role, state, infoIs and the whole MSTI port and designated
-    /// priority vectors. Not covered: timers and transient handshake flags (proposing,
-    /// agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time and differ
-    /// legitimately between a replica and its primary while they do; and operEdge, which the
-    /// Bridge Detection machine (§13.31) derives from the port's history (an edge port keeps
-    /// it until a BPDU arrives, an auto-edge port earns it after edgeDelay while proposing):
-    /// a replica rebuilt from settings after its primary's input log was cut (mlag-core's
-    /// catch-up) cannot replay that history, so it may hold a different operEdge on a port
-    /// whose role, state and vectors agree. Comparing it would make such a replica ask for a
-    /// catch-up forever; an exact replica needs a state snapshot instead.
+    /// portEnabled, operPointToPointMAC, operEdge, the CIST external and internal port path
+    /// costs; per MSTI and port its role, state, infoIs and the whole MSTI port and
+    /// designated priority vectors. Not covered: timers and transient handshake flags
+    /// (proposing, agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time
+    /// and differ legitimately between a replica and its primary while they do. operEdge is
+    /// history (the Bridge Detection machine, §13.31: an edge port keeps it until a BPDU
+    /// arrives, an auto-edge port earns it after edgeDelay while proposing) that only an exact
+    /// replica holds — one fed the whole input log or restored from a
+    /// [`snapshot`](Self::snapshot), as mlag-core's catch-up does.
     pub fn fingerprint(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |x: u64| {
@@ -1583,9 +1593,10 @@ impl Bridge {
             vec(&mut eat, &p.designated_priority);
             eat(p.port_region.regional_root.to_u64());
             eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
-            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these. operEdge
-            // is left out on purpose (see the doc comment).
-            eat(u64::from(p.port_enabled) << 1 | u64::from(p.oper_p2p) << 2);
+            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these.
+            eat(u64::from(p.oper_edge)
+                | u64::from(p.port_enabled) << 1
+                | u64::from(p.oper_p2p) << 2);
             eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));

@@ -333,6 +333,8 @@ struct Stp {
     resync_wanted: bool,
     /// Replica after a rebuilt catch-up: fingerprint mismatches are expected until then.
     grace_until: Instant,
+    /// Replica: the parts of a snapshot catch-up received so far.
+    snapshot: logical::SnapshotParts,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -486,6 +488,7 @@ impl<D: Dataplane> Coordinator<D> {
                 next_check: now,
                 resync_wanted: false,
                 grace_until: now,
+                snapshot: logical::SnapshotParts::default(),
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -1437,6 +1440,22 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies an entry and keeps the bookkeeping both sides share.
     fn stp_apply(&mut self, e: &Entry) {
+        if e.op == Op::Snapshot {
+            // A part of an exact catch-up: the bridge and its bookkeeping are replaced once
+            // the last part is in.
+            match self.stp.snapshot.add(&e.payload, e.at) {
+                Some(Ok(r)) => {
+                    self.stp.bridge_cfg = *r.bridge.config();
+                    self.stp.bridge = Some(r.bridge);
+                    self.stp.ports = r.ports;
+                    self.stp.links = r.links;
+                    self.stp.mlag_ports = r.mlag_ports;
+                }
+                Some(Err(())) => self.stp.rejected += 1,
+                None => {}
+            }
+            return;
+        }
         match logical::apply(&mut self.stp.bridge, e) {
             Applied::Reset => {
                 self.stp.mlag_ports.clear();
@@ -1481,7 +1500,7 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports.insert(e.port, x);
                 }
             }
-            Op::Genesis | Op::Frame | Op::Timeout => {}
+            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot => {}
         }
         if self.stp.silent
             && let Some(b) = self.stp.bridge.as_mut()
@@ -2107,47 +2126,33 @@ impl<D: Dataplane> Coordinator<D> {
         let entries: Vec<Vec<u8>> = if self.stp.log_complete {
             self.stp.log.clone()
         } else {
+            // The log was cut: the bridge's snapshot, exact (timers relative to the last
+            // entry's time, which the replica restores it at).
             let last = self.stp.seq.wrapping_sub(1);
-            let mut v = Vec::new();
-            let at = self.stp.bridge.as_ref().map_or(Instant::ZERO, |_| {
-                self.stp
-                    .log
-                    .last()
-                    .and_then(|b| Entry::decode(b))
-                    .map_or(Instant::ZERO, |e| e.at)
-            });
-            let mk = |op, port, payload| {
-                Entry {
-                    seq: last,
-                    at,
-                    op,
-                    flags: 0,
-                    port,
-                    payload,
-                }
-                .encode()
-            };
-            v.push(mk(
-                Op::Genesis,
-                0,
-                logical::encode_bridge(&self.stp.bridge_cfg),
-            ));
-            // In the bridge's own port order (the fingerprint follows it).
-            let order: Vec<u16> = self
+            let at = self
                 .stp
+                .log
+                .last()
+                .and_then(|b| Entry::decode(b))
+                .map_or(Instant::ZERO, |e| e.at);
+            self.stp
                 .bridge
                 .as_ref()
-                .map(|b| b.ports().map(|p| p.port.get()).collect())
-                .unwrap_or_default();
-            for p in order {
-                if let Some((id, pc)) = self.stp.ports.get(&p) {
-                    v.push(mk(Op::AddPort, p, logical::encode_add(*id, pc)));
-                }
-            }
-            for (p, l) in &self.stp.links {
-                v.push(mk(Op::Link, *p, logical::encode_link(*l)));
-            }
-            v
+                .map(|b| logical::snapshot_payloads(b, at, &self.stp.mlag_ports))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|payload| {
+                    Entry {
+                        seq: last,
+                        at,
+                        op: Op::Snapshot,
+                        flags: 0,
+                        port: 0,
+                        payload,
+                    }
+                    .encode()
+                })
+                .collect()
         };
         let n = entries.len();
         for (i, mut e) in entries.into_iter().enumerate() {
@@ -2203,7 +2208,8 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         }
         if e.flags & CATCH_UP != 0 {
-            if e.op == Op::Genesis {
+            // A catch-up starts with a genesis or a snapshot's first part.
+            if e.op == Op::Genesis || (e.op == Op::Snapshot && e.payload.starts_with(&[0, 0])) {
                 self.stp.awaiting = false;
                 self.stp.log.clear();
                 self.stp.log_complete = e.seq == 0;
@@ -2223,11 +2229,16 @@ impl<D: Dataplane> Coordinator<D> {
             if e.flags & CATCH_UP_END != 0 {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
-                // A rebuilt catch-up converges like a new bridge: mismatches are expected
-                // for 2 × Forward Delay + Max Age.
+                // A snapshot is exact; a rebuilt catch-up (a primary without snapshots)
+                // converges like a new bridge: mismatches are expected for 2 × Forward Delay
+                // + Max Age.
                 let c = self.stp.bridge_cfg;
                 let secs = 2 * u64::from(c.forward_delay) + u64::from(c.max_age);
-                self.stp.grace_until = now + Duration::from_secs(secs);
+                self.stp.grace_until = if e.op == Op::Snapshot {
+                    now
+                } else {
+                    now + Duration::from_secs(secs)
+                };
                 self.try_release(now);
             }
             return;
