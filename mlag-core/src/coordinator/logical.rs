@@ -494,7 +494,7 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
 }
 
 /// Octets of a snapshot catch-up per log entry (an entry must fit one ICCP message).
-pub(crate) const SNAPSHOT_CHUNK: usize = 1024;
+pub const SNAPSHOT_CHUNK: usize = 1024;
 /// Most parts of one snapshot catch-up (64 MiB).
 const SNAPSHOT_PARTS_MAX: usize = 65_536;
 

@@ -197,7 +197,7 @@ pub const CONSISTENCY_SUMMARY: u8 = 1;
 pub const SUMMARY_CHUNK: usize = 1024;
 
 /// Most entries of the STP input log kept for an exact catch-up of a replica; beyond this a
-/// catch-up is rebuilt from the bridge's ports (see the module docs, "Rejoin").
+/// catch-up is the bridge's snapshot (see the module docs, "Rejoin").
 pub const STP_LOG_MAX: usize = 4096;
 
 /// Most ICCP events kept for [`Coordinator::take_events`]; later ones are counted in
@@ -2119,8 +2119,8 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp_send(logical::STP_RESYNC, &[]);
     }
 
-    /// Primary: sends the replica the log since genesis (or, if the log was cut, a genesis
-    /// rebuilt from the bridge's ports), every entry flagged catch-up, then a fingerprint.
+    /// Primary: sends the replica the log since genesis (or, if the log was cut, the bridge's
+    /// snapshot in parts), every entry flagged catch-up, then a fingerprint.
     fn stp_serve_catch_up(&mut self) {
         self.stp.resyncs += 1;
         let entries: Vec<Vec<u8>> = if self.stp.log_complete {
