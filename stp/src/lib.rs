@@ -36,8 +36,10 @@
 //!   §13.29.24), so agreements cross the region boundary for all trees at once. MSTI messages
 //!   carry the flags of §14.4.1 (Master in bit 8). `PortRole` / `PortState` / `RootChanged` /
 //!   `TopologyChange` events, [`Bridge::msti`], [`Bridge::msti_port`] and [`Bridge::explain`]
-//!   per MSTID. The CIST's machines and the MSTIs' are separate code ([`msti`] has the MSTI
-//!   variants of the figures), not one generic machine set.
+//!   per MSTID. Port Role Transitions and Port State Transition are one implementation for
+//!   every tree (the CIST's port and each MSTI's hold the same per-tree variables); Port
+//!   Information, Role Selection and Topology Change have a CIST and an MSTI variant (the CIST
+//!   adds STP compatibility, the external vectors, TCN and tcAck).
 //! * Path costs: [`PortConfig::path_cost`] is the CIST ExternalPortPathCost and
 //!   [`PortConfig::internal_path_cost`] the CIST InternalPortPathCost (used for information from
 //!   inside the region); each MSTI has its own internal cost, by default the CIST's.
@@ -149,6 +151,7 @@ mod machines;
 pub mod msti;
 pub mod ops;
 pub mod port;
+mod tree;
 pub mod vector;
 pub mod wire;
 

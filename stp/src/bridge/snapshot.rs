@@ -38,7 +38,7 @@ use crate::config::{
 };
 use crate::event::{Event, Guard, PortCounters, PortState, Role, Stats};
 use crate::machines::{PendingTx, TxBpdu};
-use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiPrt, Queued};
+use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, Queued};
 use crate::port::{
     BdmState, ExtRecord, InfoIs, MstiFast, PimState, Port, PpmState, PrtState, PrxState, PstState,
     PtxState, RcvdInfo, RxBpdu, RxKind, TcmState,
@@ -174,6 +174,7 @@ code!(
         PrtState::DesignatedPort,
         PrtState::BlockPort,
         PrtState::AlternatePort,
+        PrtState::MasterPort,
     ]
 );
 code!(
@@ -189,20 +190,6 @@ code!(
     TcmState,
     "Topology Change state",
     [TcmState::Inactive, TcmState::Learning, TcmState::Active]
-);
-code!(
-    MstiPrt,
-    "MSTI Port Role Transitions state",
-    [
-        MstiPrt::InitPort,
-        MstiPrt::DisablePort,
-        MstiPrt::DisabledPort,
-        MstiPrt::MasterPort,
-        MstiPrt::RootPort,
-        MstiPrt::DesignatedPort,
-        MstiPrt::BlockPort,
-        MstiPrt::AlternatePort,
-    ]
 );
 code!(
     Queued,
@@ -960,12 +947,12 @@ fn read_port(r: &mut R<'_>) -> Res<Port> {
     p.msti_next = r.time()?;
     for t in [
         &mut p.edge_delay_while,
-        &mut p.fd_while,
+        &mut p.tree.fd_while,
         &mut p.hello_when,
         &mut p.mdelay_while,
-        &mut p.rb_while,
+        &mut p.tree.rb_while,
         &mut p.rcvd_info_while,
-        &mut p.rr_while,
+        &mut p.tree.rr_while,
         &mut p.tc_while,
         &mut p.tx_tick,
         &mut p.ba_while,
@@ -1105,9 +1092,9 @@ fn read_msti_port(r: &mut R<'_>) -> Res<MstiPort> {
     mp.pst = r.code()?;
     mp.tcm = r.code()?;
     for t in [
-        &mut mp.fd_while,
-        &mut mp.rr_while,
-        &mut mp.rb_while,
+        &mut mp.tree.fd_while,
+        &mut mp.tree.rr_while,
+        &mut mp.tree.rb_while,
         &mut mp.tc_while,
         &mut mp.rcvd_info_while,
     ] {
