@@ -1846,8 +1846,7 @@ impl Bridge {
             send_rstp: p.send_rstp,
             restricted_tcn: p.cfg.restricted_tcn,
             hello: crate::vector::dur(t.hello_time),
-            fwd_delay: crate::vector::dur(t.forward_delay),
-            max_age: crate::vector::dur(t.max_age),
+            times: *t,
             tc_legacy: crate::vector::dur(self.root_times.max_age)
                 .saturating_add(crate::vector::dur(self.root_times.forward_delay)),
             rstp_version: self.cfg.force_version >= crate::config::ForceVersion::Rstp,

@@ -110,12 +110,9 @@ impl Out {
 }
 
 impl Port {
-    /// HelloTime, MaxAge, FwdDelay (802.1D-2004 §17.20.6–17.20.8): the designatedTimes values.
+    /// HelloTime, MaxAge (802.1D-2004 §17.20.6, §17.20.7): the designatedTimes values.
     fn hello_time(&self) -> Duration {
         dur(self.designated_times.hello_time)
-    }
-    fn fwd_delay(&self) -> Duration {
-        dur(self.designated_times.forward_delay)
     }
     fn max_age(&self) -> Duration {
         dur(self.designated_times.max_age)
@@ -142,8 +139,10 @@ impl Port {
         changed |= self.ppm_step(now, ctx, out);
         changed |= self.bdm_step(now, out);
         changed |= self.pim_step(now, ctx, out);
-        changed |= self.prt_step(now, ctx, out);
+        // Port Role Transitions and Port State Transition read the port as Port Information
+        // left it.
         let v = self.tree_view(ctx);
+        changed |= self.prt_step(now, &v, out);
         changed |= self.tree.pst_step(&v, out);
         changed |= self.tcm_step(now, ctx, out);
         changed |= self.ptx_step(now, ctx, out);
@@ -915,9 +914,7 @@ impl Port {
         TreeView {
             no: self.no,
             tree: CIST,
-            max_age: self.max_age(),
-            fwd_delay: self.fwd_delay(),
-            hello: self.hello_time(),
+            times: self.designated_times,
             oper_edge: self.oper_edge,
             send_rstp: self.send_rstp,
             rstp_version: ctx.rstp_version(),
@@ -928,10 +925,9 @@ impl Port {
 
     /// One Port Role Transitions step on the CIST (`tree::TreeVars::prt_step`): the
     /// tree-wide procedures go to the bridge, DESIGNATED_PROPOSE starts edgeDelayWhile.
-    fn prt_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
-        let v = self.tree_view(ctx);
+    fn prt_step(&mut self, now: Instant, v: &TreeView, out: &mut Out) -> bool {
         let mut t = TreeOut::default();
-        let changed = self.tree.prt_step(now, &v, out, &mut t);
+        let changed = self.tree.prt_step(now, v, out, &mut t);
         if t.sync_tree {
             out.set_sync_tree = true;
         }

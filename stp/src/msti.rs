@@ -221,10 +221,8 @@ pub(crate) struct PortView {
     pub(crate) restricted_tcn: bool,
     /// HelloTime (§13.28.12, the CIST's portTimes / designatedTimes).
     pub(crate) hello: Duration,
-    /// FwdDelay (§13.28.10).
-    pub(crate) fwd_delay: Duration,
-    /// MaxAge (§13.28.13).
-    pub(crate) max_age: Duration,
+    /// The CIST designatedTimes (for the shared per-tree machines).
+    pub(crate) times: crate::vector::Times,
     /// rootTimes Max Age + Forward Delay, the legacy tcWhile of newTcWhile (§13.29.10).
     pub(crate) tc_legacy: Duration,
     /// rstpVersion (§13.28.22).
@@ -527,9 +525,7 @@ impl MstiPort {
         TreeView {
             no: v.no,
             tree: c.mstid,
-            max_age: v.max_age,
-            fwd_delay: v.fwd_delay,
-            hello: v.hello,
+            times: v.times,
             oper_edge: v.oper_edge,
             send_rstp: v.send_rstp,
             rstp_version: v.rstp_version,

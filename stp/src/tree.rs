@@ -17,6 +17,7 @@ use l2_types::{Duration, Instant, PortNo, Timer};
 use crate::event::{Event, PortState, Role, TreeId};
 use crate::machines::Out;
 use crate::port::{PrtState, PstState, StdTimer};
+use crate::vector::{Times, dur};
 
 /// The per-port, per-tree variables the Port Role Transitions and Port State Transition
 /// machines read and write (802.1Q-2018 §13.27).
@@ -95,12 +96,9 @@ impl TreeVars {
 pub(crate) struct TreeView {
     pub(crate) no: PortNo,
     pub(crate) tree: TreeId,
-    /// MaxAge (§13.28.13): the CIST designatedTimes' Max Age.
-    pub(crate) max_age: Duration,
-    /// FwdDelay (§13.28.10).
-    pub(crate) fwd_delay: Duration,
-    /// HelloTime (§13.28.12).
-    pub(crate) hello: Duration,
+    /// The CIST designatedTimes, whence MaxAge, FwdDelay and HelloTime (§13.28.10,
+    /// §13.28.12, §13.28.13), converted only when a transition reads them.
+    pub(crate) times: Times,
     /// operEdge (§13.27.44).
     pub(crate) oper_edge: bool,
     /// sendRSTP (§13.27.57).
@@ -114,12 +112,24 @@ pub(crate) struct TreeView {
 }
 
 impl TreeView {
+    /// MaxAge (§13.28.13).
+    fn max_age(&self) -> Duration {
+        dur(self.times.max_age)
+    }
+    /// FwdDelay (§13.28.10).
+    fn fwd_delay(&self) -> Duration {
+        dur(self.times.forward_delay)
+    }
+    /// HelloTime (§13.28.12).
+    fn hello(&self) -> Duration {
+        dur(self.times.hello_time)
+    }
     /// forwardDelay (§13.28.9): HelloTime if sendRSTP, else FwdDelay.
-    pub(crate) const fn forward_delay(&self) -> Duration {
+    fn forward_delay(&self) -> Duration {
         if self.send_rstp {
-            self.hello
+            self.hello()
         } else {
-            self.fwd_delay
+            self.fwd_delay()
         }
     }
 }
@@ -153,8 +163,8 @@ impl TreeVars {
         self.synced = false;
         self.sync = true;
         self.re_root = true;
-        self.rr_while.put(now, v.fwd_delay);
-        self.fd_while.put(now, v.max_age);
+        self.rr_while.put(now, v.fwd_delay());
+        self.fd_while.put(now, v.max_age());
         self.rb_while.stop();
     }
 
@@ -170,6 +180,7 @@ impl TreeVars {
     }
 
     /// One Port Role Transitions step; true if a transition was made.
+    #[inline]
     pub(crate) fn prt_step(
         &mut self,
         now: Instant,
@@ -224,7 +235,8 @@ impl TreeVars {
             PrtState::DisabledPort => {
                 // §13.37 DISABLED_PORT → DISABLED_PORT: (fdWhile != MaxAge) || sync || reRoot
                 // || !synced.
-                if !self.fd_while.is(now, v.max_age) || self.sync || self.re_root || !self.synced {
+                if !self.fd_while.is(now, v.max_age()) || self.sync || self.re_root || !self.synced
+                {
                     self.prt_disabled_port(now, v);
                     return true;
                 }
@@ -257,7 +269,7 @@ impl TreeVars {
         // §13.37 DISABLED_PORT: fdWhile = MaxAge; synced = TRUE; rrWhile = 0;
         // sync = reRoot = FALSE.
         self.prt = PrtState::DisabledPort;
-        self.fd_while.put(now, v.max_age);
+        self.fd_while.put(now, v.max_age());
         self.synced = true;
         self.rr_while.stop();
         self.sync = false;
@@ -377,7 +389,7 @@ impl TreeVars {
         // §13.37 ROOT_PORT: role = RootPort; rrWhile = FwdDelay.
         self.prt = PrtState::RootPort;
         self.set_role(Role::Root, v, out);
-        self.rr_while.put(now, v.fwd_delay);
+        self.rr_while.put(now, v.fwd_delay());
     }
 
     fn prt_root(&mut self, now: Instant, v: &TreeView, out: &mut Out, t: &mut TreeOut) -> bool {
@@ -411,7 +423,7 @@ impl TreeVars {
             self.re_root = false;
             return true;
         }
-        if !self.rr_while.is(now, v.fwd_delay) {
+        if !self.rr_while.is(now, v.fwd_delay()) {
             // §13.37 ROOT_PORT re-entered: rrWhile != FwdDelay.
             self.prt_root_port(now, v, out);
             return true;
@@ -465,7 +477,7 @@ impl TreeVars {
         if self.proposed_agreed(v, t, false, true) {
             return true;
         }
-        let two_hello = v.hello.saturating_mul(2);
+        let two_hello = v.hello().saturating_mul(2);
         if self.role == Role::Backup && !self.rb_while.is(now, two_hello) {
             // §13.37 BACKUP_PORT: rbWhile = 2 × HelloTime.
             self.rb_while.put(now, two_hello);
@@ -498,6 +510,7 @@ impl TreeVars {
     }
 
     /// One Port State Transition step; true if a transition was made.
+    #[inline]
     pub(crate) fn pst_step(&mut self, v: &TreeView, out: &mut Out) -> bool {
         match self.pst {
             PstState::Discarding if self.learn => {
