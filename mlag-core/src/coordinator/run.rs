@@ -1440,7 +1440,7 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies an entry and keeps the bookkeeping both sides share.
     fn stp_apply(&mut self, e: &Entry) {
-        if e.op == Op::Snapshot {
+        let applied = if e.op == Op::Snapshot {
             // A part of an exact catch-up: the bridge and its bookkeeping are replaced once
             // the last part is in.
             match self.stp.snapshot.add(&e.payload, e.at) {
@@ -1454,9 +1454,11 @@ impl<D: Dataplane> Coordinator<D> {
                 Some(Err(())) => self.stp.rejected += 1,
                 None => {}
             }
-            return;
-        }
-        match logical::apply(&mut self.stp.bridge, e) {
+            Applied::Ok
+        } else {
+            logical::apply(&mut self.stp.bridge, e)
+        };
+        match applied {
             Applied::Reset => {
                 self.stp.mlag_ports.clear();
                 self.stp.ports.clear();
