@@ -749,8 +749,12 @@ mod tests {
         let mut b = bridge.unwrap();
         let at = Instant::from_secs(9);
         for n in 2..40u16 {
-            b.add_port(at, PortNo(n), PortConfig::new(MacAddr([2, 0, 0, 0, 2, n as u8])))
-                .unwrap();
+            b.add_port(
+                at,
+                PortNo(n),
+                PortConfig::new(MacAddr([2, 0, 0, 0, 2, n as u8])),
+            )
+            .unwrap();
             b.handle_link(
                 at,
                 PortNo(n),
