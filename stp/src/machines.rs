@@ -558,11 +558,14 @@ impl Port {
 
     /// The Port Timers tick for txCount (802.1D-2004 §17.22): call when `tx_tick` expired.
     pub(crate) fn tick_tx_count(&mut self, now: Instant) {
-        while self.tx_tick.expired(now) && self.tx_count > 0 {
+        if self.tx_tick.expired(now) && self.tx_count > 0 {
+            // 802.1D-2004 §17.22: one decrement per one-second tick. The next tick is a second
+            // after this one is seen: a host that calls late (the tick's deadline already
+            // passed) must not get two decrements less than a second apart, which would let
+            // a port send more than Transmit Hold Count + 1 BPDUs within one second.
             self.tx_count -= 1;
-            let at = self.tx_tick.deadline().unwrap_or(now);
             if self.tx_count > 0 {
-                self.tx_tick.set(at.saturating_add(Duration::from_secs(1)));
+                self.tx_tick.set(now.saturating_add(Duration::from_secs(1)));
             } else {
                 self.tx_tick.stop();
             }
