@@ -113,10 +113,11 @@
 //!    for this: it does not care where a port is.
 //! 3. **The secondary runs a replica as a hot standby.** The primary forwards its ordered
 //!    input log (input kind, time, port, frame) to the secondary, which applies it to its own
-//!    [`Bridge`] — a clone of the primary's taken at join time ([`Bridge`] is `Clone`). The
-//!    bridge is deterministic, so the replica's state, frames and events are identical;
-//!    [`Bridge::fingerprint`] lets the pair compare states cheaply over ICCP and resync (clone
-//!    again) on a mismatch.
+//!    [`Bridge`] — a clone of the primary's taken at join time ([`Bridge`] is `Clone`), or, across
+//!    the peer-link, a bridge restored from the primary's [`Bridge::snapshot`] (exact, versioned
+//!    octets; [`Bridge::restore`] is a total decoder). The bridge is deterministic, so the
+//!    replica's state, frames and events are identical; [`Bridge::fingerprint`] lets the pair
+//!    compare states cheaply over ICCP and resync on a mismatch.
 //! 4. **Failover.** When the primary is lost, the secondary promotes its replica: it stops
 //!    relaying, reports the dead peer's ports down ([`Bridge::handle_link`] with
 //!    [`LinkState::Down`], or [`Bridge::remove_port`]) and continues with the same Bridge

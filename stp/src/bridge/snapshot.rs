@@ -13,7 +13,8 @@
 //! record); `count`(1) MSTIs (MSTID, priority, root vector, root port, hops, one record per
 //! port with every per-tree variable, machine state and timer, the work queue, the last
 //! reported root); the queued transmissions and events; the cross-port procedure flags; the
-//! allSynced cache; the machine work list; the deferred rcvdInfoWhile restarts.
+//! allSynced cache; the machine work list; the pending repeated BPDU; the deferred
+//! rcvdInfoWhile restarts.
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
