@@ -18,6 +18,7 @@
 //! | [`lacp_roundtrip`] | a bare LACPDU | bytes → repr → bytes → repr: the two reprs and the two encodings are equal |
 //! | [`lacp_system`] | a mode octet + an op sequence ([`lacp::ops`]) | after every step: `check_invariants()`; every transmitted frame decodes and matches its port; ≤ 3 LACPDUs per port per 1 s; bounded queues |
 //! | [`stp_bridge`] | an op sequence ([`stp::ops`]) over a 6-port MSTP bridge (MST BPDUs from inside and outside its region, region, MSTI priority and internal cost changes, force-version changes) | after every step: `check_invariants()`; every transmitted frame parses as a BPDU frame and BPDU, for an existing port; ≤ Transmit Hold Count + 1 BPDUs per port per 1 s; bounded queues |
+//! | [`stp_snapshot`] | a mode octet, then snapshot octets or a split point, a time shift and an op sequence | restore is total and canonical; a restored bridge (same or shifted instant) re-encodes to the same octets and shows exactly what the original shows under the same later ops |
 //! | [`stp_decode`], [`stp_mcid`] | a frame or bare BPDU; MCID octets and VID→MSTID pairs | sound round trip; digest of any table |
 //! | [`iccp_decode`], [`iccp_deframer`] | an L2 frame or LDP PDU; a TCP byte stream in arbitrary chunks | no panic; sound round trip; deframing independent of chunking |
 //! | [`iccp_session`], [`iccp_ldp_session`], [`iccp_session_ldp`] | op sequences over two sessions (L2 framing, LDP session, Session over LDP/TCP) | session invariants, agreement, exactly-once delivery |
@@ -1026,6 +1027,118 @@ pub fn stp_bridge(data: &[u8]) {
             events += 1;
             assert!(events <= stp::EVENTS_MAX + 1, "poll_event never ends");
         }
+    }
+}
+
+/// Everything a host can see of an STP bridge, with its deadline moved back by `shift`;
+/// drains the queues (bounded, so an unbounded queue fails instead of hanging).
+fn stp_observe(b: &mut stp::Bridge, shift: core::time::Duration) -> String {
+    use core::fmt::Write;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{:x} {:?} {:?} {:?}",
+        b.fingerprint(),
+        b.poll_timeout().map(|t| t - shift),
+        b.stats(),
+        b.tree()
+    );
+    let mstids: Vec<u16> = b.mstids().collect();
+    for p in b.ports().collect::<Vec<_>>() {
+        let _ = write!(s, "{p:?}");
+        for &m in &mstids {
+            let _ = write!(s, "{:?}", b.msti_port(p.port, m));
+        }
+    }
+    let mut buf = [0u8; 1514];
+    let mut n = 0;
+    while let Some(t) = b.poll_transmit(&mut buf) {
+        n += 1;
+        assert!(n <= stp::TRANSMITS_MAX + 1, "poll_transmit never ends");
+        let _ = write!(s, "tx {:?} {:?}", t.port, buf.get(..t.len));
+    }
+    let mut n = 0;
+    while let Some(e) = b.poll_event() {
+        n += 1;
+        assert!(n <= stp::EVENTS_MAX + 1, "poll_event never ends");
+        let _ = write!(s, "ev {e:?}");
+    }
+    s
+}
+
+/// `stp::Bridge::snapshot` / `restore`. `data[0]` bit 0 set: the rest is snapshot octets —
+/// `restore` must not panic; a bridge it accepts passes `check_invariants()`, re-encodes to
+/// octets that restore to the same encoding (decode∘encode is canonical), and runs 30 s of
+/// timers and a few frames without panicking. Bit 0 clear: `data[1]` picks the split point
+/// and `data[2]` a time shift, the rest is an op sequence ([`stp::ops`]): the ops before the
+/// split run on a bridge, which is snapshotted and restored at the same instant and at a
+/// shifted one; the restored bridges must re-encode to the same octets and, under the
+/// remaining ops (shifted for the shifted one), show exactly what the original shows after
+/// every op (frames, events, deadline, fingerprint, port and MSTI states, counters).
+pub fn stp_snapshot(data: &[u8]) {
+    use core::time::Duration;
+    use stp::Bridge;
+    use stp::ops::{apply as stp_apply, decode_ops as stp_decode_ops, setup};
+
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let now = Instant::from_secs(100);
+    if mode & 1 == 1 {
+        let Ok(mut b) = Bridge::restore(rest, now) else {
+            return;
+        };
+        b.check_invariants()
+            .unwrap_or_else(|e| panic!("restore accepted a bridge that breaks {e}"));
+        let again = b.snapshot(now);
+        let c = Bridge::restore(&again, now).expect("a snapshot of a restored bridge restores");
+        assert_eq!(c.snapshot(now), again, "snapshot encoding not canonical");
+        let ports: Vec<PortNo> = b.ports().map(|p| p.port).collect();
+        let frame = rest.get(..64).unwrap_or(rest);
+        for k in 0..30u64 {
+            let t = now + Duration::from_secs(k);
+            b.handle_timeout(t);
+            if let Some(&p) = ports.get(usize::try_from(k).unwrap_or(0) % ports.len().max(1)) {
+                let _ = b.handle_frame(t, p, frame);
+            }
+            stp_observe(&mut b, Duration::ZERO);
+        }
+        return;
+    }
+    let (split, shift) = match rest {
+        [s, t, ..] => (usize::from(*s), Duration::from_secs(u64::from(*t) * 97)),
+        _ => return,
+    };
+    let ops: Vec<_> = stp_decode_ops(rest.get(2..).unwrap_or_default())
+        .take(600)
+        .collect();
+    let split = split.min(ops.len());
+    let mut t = Instant::ZERO;
+    let mut a = setup(t);
+    for (d, op) in ops.iter().take(split) {
+        t = t.saturating_add(*d);
+        stp_apply(&mut a, t, op);
+    }
+    let bytes = a.snapshot(t);
+    let mut b = Bridge::restore(&bytes, t).expect("a snapshot restores");
+    let mut c = Bridge::restore(&bytes, t + shift).expect("a snapshot restores later");
+    assert_eq!(b.snapshot(t), bytes, "re-encoded snapshot differs");
+    assert_eq!(
+        c.snapshot(t + shift),
+        bytes,
+        "shifted re-encoded snapshot differs"
+    );
+    let o = stp_observe(&mut a, Duration::ZERO);
+    assert_eq!(o, stp_observe(&mut b, Duration::ZERO), "after restore");
+    assert_eq!(o, stp_observe(&mut c, shift), "after the shifted restore");
+    for (d, op) in ops.iter().skip(split) {
+        t = t.saturating_add(*d);
+        stp_apply(&mut a, t, op);
+        stp_apply(&mut b, t, op);
+        stp_apply(&mut c, t + shift, op);
+        let o = stp_observe(&mut a, Duration::ZERO);
+        assert_eq!(o, stp_observe(&mut b, Duration::ZERO), "after {op:?}");
+        assert_eq!(o, stp_observe(&mut c, shift), "shifted, after {op:?}");
     }
 }
 

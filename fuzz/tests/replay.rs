@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("stp_decode", mlag_fuzz::stp_decode),
     ("stp_mcid", mlag_fuzz::stp_mcid),
     ("stp_bridge", mlag_fuzz::stp_bridge),
+    ("stp_snapshot", mlag_fuzz::stp_snapshot),
     ("iccp_decode", mlag_fuzz::iccp_decode),
     ("iccp_deframer", mlag_fuzz::iccp_deframer),
     ("iccp_session", mlag_fuzz::iccp_session),

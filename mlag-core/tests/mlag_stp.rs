@@ -739,7 +739,11 @@ fn rejoin_after_the_log_was_cut_serves_the_peer_from_the_primary_and_converges()
     }
     let m = n.peers[1].monitor().stp;
     assert_eq!(n.peers[1].stp_mode(), StpMode::Replica);
-    assert!(!m.log_complete, "a rebuilt catch-up");
+    assert!(!m.log_complete, "a catch-up from a snapshot");
+    // The snapshot is exact: one catch-up, and no fingerprint (which covers operEdge) ever
+    // differed after it.
+    assert_eq!(m.resyncs, 1, "{m:?}");
+    assert_eq!(m.fingerprint_mismatches, 0, "{m:?}");
     assert_eq!(m.in_sync, Some(true), "the replica converged: {m:?}");
     assert_eq!(n.bridge(1).fingerprint(), n.bridge(0).fingerprint());
     assert_eq!(n.bridge(1).bridge_id(), id);

@@ -21,6 +21,9 @@ use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
 use l2_types::{Duration, Instant, MacAddr, PortNo, Timer};
 
+mod snapshot;
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
+
 /// Most ports a bridge has (the 12-bit port number space).
 pub const PORTS_MAX: usize = PORT_NUMBER_MAX as usize;
 
@@ -134,8 +137,16 @@ pub struct Bridge {
     touched: Vec<usize>,
     /// Scratch list of the ports the MSTI machines stepped.
     msti_stepped: Vec<usize>,
-    /// Bumped when the MSTIs or the port order are rebuilt; part of `msti_epoch`.
-    msti_gen: u64,
+    /// Counts the changes to the MSTIs other than the REPEATED_DESIGNATED fast path: bumped
+    /// when the MSTIs or the port order are rebuilt, by every MSTI role selection and by every
+    /// MSTI port step. Every other change to an MSTI port queues it (`Msti::mark`) or asks for
+    /// role selection, so between two reads with no MSTI work pending an unchanged value means
+    /// no MSTI changed (what the repeated-BPDU skip needs, `msti_skip_or_receive`).
+    msti_epoch: u64,
+    /// No MSTI has a port queued, a role selection pending or `master` flags to recompute.
+    /// Set by `run_mstis` when it leaves them so; cleared wherever an MSTI is queued or asked
+    /// to reselect (checked against the MSTIs in debug builds where it is read).
+    msti_idle: bool,
     /// A port whose MST BPDU repeated the last one byte for byte: its MSTIs restart
     /// rcvdInfoWhile in the next `run_mstis` if the fast path still holds (`msti_skip_ok`).
     msti_skip: Option<usize>,
@@ -188,7 +199,8 @@ impl Bridge {
             worklist: VecDeque::new(),
             touched: Vec::new(),
             msti_stepped: Vec::new(),
-            msti_gen: 0,
+            msti_epoch: 0,
+            msti_idle: false,
             msti_skip: None,
             msti_fast_ports: Vec::new(),
             msti_pending: Vec::new(),
@@ -374,7 +386,7 @@ impl Bridge {
         self.vid_to_mstid = table.clone();
         self.drop_msti_pending();
         let old = core::mem::take(&mut self.mstis);
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         // The MSTIs of the new map start at BEGIN; an MSTI that stays keeps its bridge
         // priority and its ports' priorities and internal path costs.
         self.mstis = table
@@ -463,7 +475,8 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.msti_dirty = true;
         }
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
+        self.msti_idle = false;
         for k in 0..self.mstis.len() {
             let mp = self.new_msti_port(k, i, 128, None);
             if let Some(m) = self.mstis.get_mut(k) {
@@ -503,10 +516,11 @@ impl Bridge {
         // The deferred restarts are kept by port position, which changes.
         self.flush_msti_pending();
         self.ports.remove(i);
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         self.msti_skip = None;
         // BPDUs queued for the port must not be sent after it is gone.
         self.out.tx.retain(|t| t.port != port);
+        self.msti_idle = false;
         for m in &mut self.mstis {
             if i < m.ports.len() {
                 let mp = m.ports.remove(i);
@@ -825,7 +839,7 @@ impl Bridge {
         p.rcvd_bpdu = true;
         if rx.internal {
             let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
-            let epoch = self.msti_epoch();
+            let epoch = self.msti_epoch;
             let n = self.mstis.len();
             if let Some(p) = self.ports.get_mut(i) {
                 let f = &mut p.fast;
@@ -891,6 +905,7 @@ impl Bridge {
             // The port's MSTI timers share its deadline; the MSTI Root Port's reRooted reads
             // them.
             if msti_due {
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.mark(i);
                     if let Some(r) = m.root_port {
@@ -961,6 +976,7 @@ impl Bridge {
                 self.mark_all();
                 // An MSTI's roles at boundary ports follow the CIST's selected roles
                 // (802.1Q-2018 §13.29.34 g, h): every MSTI selects again.
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.reselect = true;
                 }
@@ -1014,6 +1030,7 @@ impl Bridge {
             }
             let after = signature(p, now);
             if msti_signature(p) != msti_before {
+                self.msti_idle = false;
                 for m in &mut self.mstis {
                     m.mark(i);
                 }
@@ -1313,6 +1330,9 @@ impl Bridge {
     /// Group Address, LLC) and says on which port to send it. 64 octets always suffice for
     /// RSTP. A frame that does not fit is dropped and counted.
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        if self.out.tx.is_empty() {
+            return None;
+        }
         let mut records = [0u8; crate::wire::bpdu::MSTIS_MAX * crate::wire::bpdu::MSTI_LEN];
         while let Some(t) = self.out.tx.pop_front() {
             let n = if matches!(t.bpdu, TxBpdu::Mst { .. }) {
@@ -1447,6 +1467,18 @@ impl Bridge {
         Some(self.status(p))
     }
 
+    /// A port's configuration as last set ([`add_port`](Self::add_port),
+    /// [`set_port_config`](Self::set_port_config)); `None` for an unknown port.
+    pub fn port_config(&self, port: PortNo) -> Option<PortConfig> {
+        Some(self.port_internal(port)?.cfg)
+    }
+
+    /// A port's link as last reported ([`handle_link`](Self::handle_link)); `None` for an
+    /// unknown port.
+    pub fn port_link(&self, port: PortNo) -> Option<LinkState> {
+        Some(self.port_internal(port)?.link)
+    }
+
     /// Every port's status, in port order of addition.
     pub fn ports(&self) -> impl Iterator<Item = PortStatus> + '_ {
         self.ports.iter().map(|p| self.status(p))
@@ -1526,17 +1558,15 @@ impl Bridge {
     /// number, role, learning/forwarding, sendRSTP, infoIs, infoInternal, port and designated
     /// priority vectors (with their regional parts), and the operational state the role
     /// selection and Port Role Transitions read that persists in a steady state:
-    /// portEnabled, operPointToPointMAC, the CIST external and internal port path costs;
-    /// per MSTI and port its role, state, infoIs and the whole MSTI port and designated
-    /// priority vectors. Not covered: timers and transient handshake flags (proposing,
-    /// agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time and differ
-    /// legitimately between a replica and its primary while they do; and operEdge, which the
-    /// Bridge Detection machine (§13.31) derives from the port's history (an edge port keeps
-    /// it until a BPDU arrives, an auto-edge port earns it after edgeDelay while proposing):
-    /// a replica rebuilt from settings after its primary's input log was cut (mlag-core's
-    /// catch-up) cannot replay that history, so it may hold a different operEdge on a port
-    /// whose role, state and vectors agree. Comparing it would make such a replica ask for a
-    /// catch-up forever; an exact replica needs a state snapshot instead.
+    /// portEnabled, operPointToPointMAC, operEdge, the CIST external and internal port path
+    /// costs; per MSTI and port its role, state, infoIs and the whole MSTI port and
+    /// designated priority vectors. Not covered: timers and transient handshake flags
+    /// (proposing, agreed, synced, sync, reRoot, tcWhile …), which settle within a Hello Time
+    /// and differ legitimately between a replica and its primary while they do. operEdge is
+    /// history (the Bridge Detection machine, §13.31: an edge port keeps it until a BPDU
+    /// arrives, an auto-edge port earns it after edgeDelay while proposing) that only an exact
+    /// replica holds — one fed the whole input log or restored from a
+    /// [`snapshot`](Self::snapshot), as mlag-core's catch-up does.
     pub fn fingerprint(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |x: u64| {
@@ -1563,9 +1593,10 @@ impl Bridge {
             vec(&mut eat, &p.designated_priority);
             eat(p.port_region.regional_root.to_u64());
             eat(u64::from(p.port_region.internal_root_path_cost) << 1 | u64::from(p.info_internal));
-            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these. operEdge
-            // is left out on purpose (see the doc comment).
-            eat(u64::from(p.port_enabled) << 1 | u64::from(p.oper_p2p) << 2);
+            // §13.29 (role selection) and §13.37 (Port Role Transitions) read these.
+            eat(u64::from(p.oper_edge)
+                | u64::from(p.port_enabled) << 1
+                | u64::from(p.oper_p2p) << 2);
             eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
@@ -1815,8 +1846,7 @@ impl Bridge {
             send_rstp: p.send_rstp,
             restricted_tcn: p.cfg.restricted_tcn,
             hello: crate::vector::dur(t.hello_time),
-            fwd_delay: crate::vector::dur(t.forward_delay),
-            max_age: crate::vector::dur(t.max_age),
+            times: *t,
             tc_legacy: crate::vector::dur(self.root_times.max_age)
                 .saturating_add(crate::vector::dur(self.root_times.forward_delay)),
             rstp_version: self.cfg.force_version >= crate::config::ForceVersion::Rstp,
@@ -1860,8 +1890,6 @@ impl Bridge {
         }
     }
 
-    /// `msti_gen` plus every MSTI's epoch: unchanged exactly while no MSTI port changed
-    /// other than through the REPEATED_DESIGNATED fast path.
     /// Forgets the deferred rcvdInfoWhile restarts (the MSTI ports are rebuilt).
     fn drop_msti_pending(&mut self) {
         for i in core::mem::take(&mut self.msti_pending) {
@@ -1886,10 +1914,6 @@ impl Bridge {
         }
     }
 
-    fn msti_epoch(&self) -> u64 {
-        self.msti_gen.wrapping_add(epoch_sum(&self.mstis))
-    }
-
     /// The pending repeated MST BPDU of port `i` (`msti_skip`), once the CIST machines ran:
     /// if every MSTI would take the REPEATED_DESIGNATED fast path again (§13.35: only
     /// updtRcvdInfoWhile()) — nothing changed in any MSTI since the last time all did, no
@@ -1897,11 +1921,14 @@ impl Bridge {
     /// the CIST variables the fast path reads are as they were — only rcvdInfoWhile restarts.
     /// Otherwise the MSTI messages are received now, queued where `handle_frame` would have
     /// queued them, and take the ordinary path.
-    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) {
-        let epoch = self.msti_epoch();
+    ///
+    /// True when the skip was taken and no MSTI has anything else to do (no work, no role
+    /// selection, no `master` flags to recompute): `run_mstis` has nothing left to run.
+    fn msti_skip_or_receive(&mut self, i: usize, now: Instant, touched: &mut Vec<usize>) -> bool {
+        let epoch = self.msti_epoch;
         let n = self.mstis.len();
         let Some(p) = self.ports.get(i) else {
-            return;
+            return false;
         };
         let v = self.port_view(p);
         let f = &p.fast;
@@ -1912,13 +1939,28 @@ impl Bridge {
             && v.enabled
             && !p.rcvd_msg
             && !p.updt_info
-            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)))
-            && self.mstis.iter().all(|m| !m.reselect && m.work.is_empty());
-        if ok {
+            && f.ctx == Some((v.oper_p2p, cist_msg_matches(p)));
+        // One pass over the MSTIs: no work or role selection pending (required), no `master`
+        // flags to recompute (then nothing at all is left for `run_mstis`).
+        let (idle, quiet) = if ok && self.msti_idle {
+            debug_assert!(self.mstis.iter().all(Msti::idle), "msti_idle out of step");
+            (true, true)
+        } else if ok {
+            self.mstis.iter().fold((true, true), |(idle, quiet), m| {
+                (
+                    idle && !m.reselect && m.work.is_empty(),
+                    quiet && !m.master_stale,
+                )
+            })
+        } else {
+            (false, false)
+        };
+        if idle {
             // REPEATED_DESIGNATED (§13.35) on every MSTI: updtRcvdInfoWhile(); rcvdMsg stays
             // FALSE. remainingHops is what it was when every rcvdInfoWhile last restarted
             // running, so each restarts running: recorded now, written to the MSTI ports
             // before anything reads them (`flush_msti_pending`).
+            self.out.stats.msti_skips = self.out.stats.msti_skips.saturating_add(1);
             let mut t = Timer::STOPPED;
             t.put(now, v.hello.max(Duration::from_secs(1)).saturating_mul(3));
             if let Some(p) = self.ports.get_mut(i) {
@@ -1928,10 +1970,10 @@ impl Bridge {
                 }
             }
             touched.push(i);
-            return;
+            return quiet;
         }
         let Some(p) = self.ports.get_mut(i) else {
-            return;
+            return false;
         };
         let records = core::mem::take(&mut p.fast.records);
         let sender = p.fast.sender;
@@ -1953,6 +1995,7 @@ impl Bridge {
         if let Some(p) = self.ports.get_mut(i) {
             p.fast.records = records;
         }
+        false
     }
 
     /// A new MSTI port for bridge port `i`, after BEGIN.
@@ -1972,7 +2015,8 @@ impl Bridge {
 
     /// BEGIN for every MSTI port.
     fn begin_mstis(&mut self) {
-        self.msti_gen = self.msti_gen.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
+        self.msti_idle = false;
         // BEGIN restarts every MSTI port: a deferred restart no longer applies.
         self.drop_msti_pending();
         for p in &mut self.ports {
@@ -2009,6 +2053,7 @@ impl Bridge {
         msgs: crate::wire::MstiMessages<'_>,
         (sender, sender_port): (MacAddr, u16),
     ) {
+        self.msti_idle = false;
         for msg in msgs.iter() {
             let mstid = msg.mstid();
             // The MSTIs are kept in ascending MSTID order.
@@ -2051,6 +2096,7 @@ impl Bridge {
             return;
         }
         let ext = core::mem::take(&mut p.ext);
+        self.msti_idle = false;
         for m in &mut self.mstis {
             let Some(mp) = m.ports.get_mut(i) else {
                 continue;
@@ -2080,6 +2126,7 @@ impl Bridge {
     /// syncMaster() (802.1Q-2018 §13.29.26): for every MSTI, each port with infoInternal set
     /// clears agree, agreed and synced and sets sync.
     fn sync_master(&mut self) {
+        self.msti_idle = false;
         for m in &mut self.mstis {
             for (i, p) in self.ports.iter().enumerate() {
                 if !p.info_internal {
@@ -2099,7 +2146,7 @@ impl Bridge {
     /// Port Role Selection for an MSTI (802.1Q-2018 §13.36 ROLE_SELECTION: clearReselectTree();
     /// updtRolesTree(); setSelectedTree(); updtRolesTree for an MSTI is §13.29.34).
     fn updt_roles_msti(&mut self, m: &mut Msti) {
-        m.epoch = m.epoch.wrapping_add(1);
+        self.msti_epoch = self.msti_epoch.wrapping_add(1);
         let own = self.msti_bridge_id(m);
         let max_hops = self.cfg.max_hops;
         // The bridge priority vector {B : 0 : B : 0 : 0} (§13.11).
@@ -2230,8 +2277,12 @@ impl Bridge {
         if self.mstis.is_empty() {
             return false;
         }
-        if let Some(i) = self.msti_skip.take() {
-            self.msti_skip_or_receive(i, now, touched);
+        if let Some(i) = self.msti_skip.take()
+            && self.msti_skip_or_receive(i, now, touched)
+        {
+            // The whole effect of a repeated MST BPDU: nothing else can move (no MSTI port is
+            // queued, no role selection, no `master` flag to recompute, no port stepped).
+            return false;
         }
         // MSTI machines, role selection and the fast path read rcvdInfoWhile.
         if !self.msti_pending.is_empty()
@@ -2243,7 +2294,7 @@ impl Bridge {
         let mut stepped = core::mem::take(&mut self.msti_stepped);
         stepped.clear();
         let bound = 64 * (self.ports.len() + 4) * 8;
-        let epoch0 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let epoch0 = self.msti_epoch;
         let mut fast = core::mem::take(&mut self.msti_fast_ports);
         fast.clear();
         for m in &mut mstis {
@@ -2304,7 +2355,7 @@ impl Bridge {
                 let Some(mp) = m.ports.get_mut(i) else {
                     continue;
                 };
-                m.epoch = m.epoch.wrapping_add(1);
+                self.msti_epoch = self.msti_epoch.wrapping_add(1);
                 let before = msti_port_signature(mp, now);
                 let was = (mp.role, mp.mastered);
                 // allSynced / reRooted were computed for these values (see `tree_ctx`).
@@ -2392,7 +2443,7 @@ impl Bridge {
             }
         }
         // The fast-path records hold only if nothing else changed an MSTI in this round.
-        let epoch1 = self.msti_gen.wrapping_add(epoch_sum(&mstis));
+        let epoch1 = self.msti_epoch;
         for &i in &fast {
             if let Some(p) = self.ports.get_mut(i) {
                 if epoch1 == epoch0 {
@@ -2403,6 +2454,7 @@ impl Bridge {
             }
         }
         self.msti_fast_ports = fast;
+        self.msti_idle = mstis.iter().all(Msti::idle);
         self.mstis = mstis;
         stepped.sort_unstable();
         stepped.dedup();
@@ -2519,6 +2571,7 @@ impl Bridge {
         // A new bridge identifier makes the tree reselect (§13.26.2).
         m.reselect = true;
         m.mark_all();
+        self.msti_idle = false;
         self.out.now = now;
         self.sync_cache = None;
         self.run(now);
@@ -2566,6 +2619,7 @@ impl Bridge {
             mp.selected = false;
             m.reselect = true;
             m.mark_all();
+            self.msti_idle = false;
         }
         self.out.now = now;
         self.sync_cache = None;
@@ -2740,11 +2794,6 @@ impl Bridge {
             oper_p2p: p.oper_p2p,
         })
     }
-}
-
-/// The sum of the MSTIs' epochs (see `Msti::epoch`).
-fn epoch_sum(mstis: &[Msti]) -> u64 {
-    mstis.iter().fold(0u64, |a, m| a.wrapping_add(m.epoch))
 }
 
 /// The earlier of two optional deadlines (`None`: none).

@@ -259,6 +259,9 @@ pub struct Stats {
     /// Port machine runs (one run evaluates every machine of one port once); what an input
     /// costs, for tests and benches.
     pub port_steps: u64,
+    /// MST BPDUs whose MSTI part repeated the previous one byte for byte and only restarted
+    /// the MSTIs' rcvdInfoWhile (the repeated-BPDU skip); for tests and benches.
+    pub msti_skips: u64,
 }
 
 /// Per-port counters.

@@ -36,8 +36,10 @@
 //!   §13.29.24), so agreements cross the region boundary for all trees at once. MSTI messages
 //!   carry the flags of §14.4.1 (Master in bit 8). `PortRole` / `PortState` / `RootChanged` /
 //!   `TopologyChange` events, [`Bridge::msti`], [`Bridge::msti_port`] and [`Bridge::explain`]
-//!   per MSTID. The CIST's machines and the MSTIs' are separate code ([`msti`] has the MSTI
-//!   variants of the figures), not one generic machine set.
+//!   per MSTID. Port Role Transitions and Port State Transition are one implementation for
+//!   every tree (the CIST's port and each MSTI's hold the same per-tree variables); Port
+//!   Information, Role Selection and Topology Change have a CIST and an MSTI variant (the CIST
+//!   adds STP compatibility, the external vectors, TCN and tcAck).
 //! * Path costs: [`PortConfig::path_cost`] is the CIST ExternalPortPathCost and
 //!   [`PortConfig::internal_path_cost`] the CIST InternalPortPathCost (used for information from
 //!   inside the region); each MSTI has its own internal cost, by default the CIST's.
@@ -111,10 +113,11 @@
 //!    for this: it does not care where a port is.
 //! 3. **The secondary runs a replica as a hot standby.** The primary forwards its ordered
 //!    input log (input kind, time, port, frame) to the secondary, which applies it to its own
-//!    [`Bridge`] — a clone of the primary's taken at join time ([`Bridge`] is `Clone`). The
-//!    bridge is deterministic, so the replica's state, frames and events are identical;
-//!    [`Bridge::fingerprint`] lets the pair compare states cheaply over ICCP and resync (clone
-//!    again) on a mismatch.
+//!    [`Bridge`] — a clone of the primary's taken at join time ([`Bridge`] is `Clone`), or, across
+//!    the peer-link, a bridge restored from the primary's [`Bridge::snapshot`] (exact, versioned
+//!    octets; [`Bridge::restore`] is a total decoder). The bridge is deterministic, so the
+//!    replica's state, frames and events are identical; [`Bridge::fingerprint`] lets the pair
+//!    compare states cheaply over ICCP and resync on a mismatch.
 //! 4. **Failover.** When the primary is lost, the secondary promotes its replica: it stops
 //!    relaying, reports the dead peer's ports down ([`Bridge::handle_link`] with
 //!    [`LinkState::Down`], or [`Bridge::remove_port`]) and continues with the same Bridge
@@ -149,10 +152,13 @@ mod machines;
 pub mod msti;
 pub mod ops;
 pub mod port;
+mod tree;
 pub mod vector;
 pub mod wire;
 
-pub use bridge::{Bridge, MachineStates, PORTS_MAX, PortStatus, TreeStatus};
+pub use bridge::{
+    Bridge, MachineStates, PORTS_MAX, PortStatus, SNAPSHOT_VERSION, SnapshotError, TreeStatus,
+};
 pub use config::{
     AdminP2p, BridgeConfig, ConfigError, ForceVersion, LinkState, PathCost, PathCostMethod,
     PortConfig,

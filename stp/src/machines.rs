@@ -13,11 +13,12 @@
 use alloc::collections::VecDeque;
 
 use crate::config::ForceVersion;
-use crate::event::{CIST, Event, PortState, Role, Stats};
+use crate::event::{CIST, Event, Role, Stats};
 use crate::port::{
-    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RcvdInfo,
-    RxBpdu, RxKind, StdTimer, TcmState,
+    BdmState, InfoIs, PimState, Port, PpmState, PrxState, PtxState, RcvdInfo, RxBpdu, RxKind,
+    StdTimer, TcmState,
 };
+use crate::tree::{TreeOut, TreeView};
 use crate::vector::{PriorityVector, Times, cist_message, cist_superior, dur, secs};
 use crate::wire::{BpduFlags, ConfigBpdu};
 use core::cmp::Ordering;
@@ -109,23 +110,12 @@ impl Out {
 }
 
 impl Port {
-    /// HelloTime, MaxAge, FwdDelay (802.1D-2004 §17.20.6–17.20.8): the designatedTimes values.
+    /// HelloTime, MaxAge (802.1D-2004 §17.20.6, §17.20.7): the designatedTimes values.
     fn hello_time(&self) -> Duration {
         dur(self.designated_times.hello_time)
     }
-    fn fwd_delay(&self) -> Duration {
-        dur(self.designated_times.forward_delay)
-    }
     fn max_age(&self) -> Duration {
         dur(self.designated_times.max_age)
-    }
-    /// forwardDelay (802.1D-2004 §17.20.5).
-    fn forward_delay(&self) -> Duration {
-        if self.send_rstp {
-            self.hello_time()
-        } else {
-            self.fwd_delay()
-        }
     }
     /// EdgeDelay (802.1D-2004 §17.20.4).
     fn edge_delay(&self) -> Duration {
@@ -149,8 +139,11 @@ impl Port {
         changed |= self.ppm_step(now, ctx, out);
         changed |= self.bdm_step(now, out);
         changed |= self.pim_step(now, ctx, out);
-        changed |= self.prt_step(now, ctx, out);
-        changed |= self.pst_step(out);
+        // Port Role Transitions and Port State Transition read the port as Port Information
+        // left it.
+        let v = self.tree_view(ctx);
+        changed |= self.prt_step(now, &v, out);
+        changed |= self.tree.pst_step(&v, out);
         changed |= self.tcm_step(now, ctx, out);
         changed |= self.ptx_step(now, ctx, out);
         changed
@@ -173,8 +166,9 @@ impl Port {
         self.tx_count = 0;
         self.tx_tick.stop();
         self.pim_disabled(out);
-        self.prt_init_port(now);
-        self.pst_discarding(out);
+        let v = self.tree_view(ctx);
+        self.tree.prt_init_port(now, &v);
+        self.tree.pst_discarding(&v, out);
         // §17.31 INACTIVE.
         self.tcm_inactive(out);
     }
@@ -564,11 +558,14 @@ impl Port {
 
     /// The Port Timers tick for txCount (802.1D-2004 §17.22): call when `tx_tick` expired.
     pub(crate) fn tick_tx_count(&mut self, now: Instant) {
-        while self.tx_tick.expired(now) && self.tx_count > 0 {
+        if self.tx_tick.expired(now) && self.tx_count > 0 {
+            // 802.1D-2004 §17.22: one decrement per one-second tick. The next tick is a second
+            // after this one is seen: a host that calls late (the tick's deadline already
+            // passed) must not get two decrements less than a second apart, which would let
+            // a port send more than Transmit Hold Count + 1 BPDUs within one second.
             self.tx_count -= 1;
-            let at = self.tx_tick.deadline().unwrap_or(now);
             if self.tx_count > 0 {
-                self.tx_tick.set(at.saturating_add(Duration::from_secs(1)));
+                self.tx_tick.set(now.saturating_add(Duration::from_secs(1)));
             } else {
                 self.tx_tick.stop();
             }
@@ -913,330 +910,38 @@ impl Port {
         }
     }
 
-    // ----------------------------------------------------- Port Role Transitions (§17.29)
+    // ------------------------- Port Role Transitions (§17.29), Port State Transition (§17.30)
 
-    fn prt_init_port(&mut self, now: Instant) {
-        // §17.29 INIT_PORT: role = DisabledPort; learn = forward = FALSE; synced = FALSE;
-        // sync = reRoot = TRUE; rrWhile = FwdDelay; fdWhile = MaxAge; rbWhile = 0.
-        self.prt = PrtState::InitPort;
-        self.role = Role::Disabled;
-        self.learn = false;
-        self.forward = false;
-        self.synced = false;
-        self.sync = true;
-        self.re_root = true;
-        self.rr_while.put(now, self.fwd_delay());
-        self.fd_while.put(now, self.max_age());
-        self.rb_while.stop();
-    }
-
-    fn set_role(&mut self, role: Role, out: &mut Out) {
-        if self.role != role {
-            self.role = role;
-            out.event(Event::PortRole {
-                port: self.no,
-                tree: CIST,
-                role,
-            });
+    /// What the shared per-tree machines (`tree`) read of this port and the CIST.
+    fn tree_view(&self, ctx: &Ctx) -> TreeView {
+        TreeView {
+            no: self.no,
+            tree: CIST,
+            times: self.designated_times,
+            oper_edge: self.oper_edge,
+            send_rstp: self.send_rstp,
+            rstp_version: ctx.rstp_version(),
+            all_synced: ctx.all_synced,
+            re_rooted: ctx.re_rooted,
         }
     }
 
-    fn prt_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
-        if self.prt == PrtState::InitPort {
-            // §17.29 INIT_PORT → DISABLE_PORT (UCT).
-            self.prt_disable_port(out);
-            return true;
-        }
-        // Every transition below is qualified by selected && !updtInfo.
-        if !self.selected || self.updt_info {
-            return false;
-        }
-        // §17.29 global: role != selectedRole → the selected role's entry state.
-        if self.role != self.selected_role {
-            match self.selected_role {
-                Role::Disabled => self.prt_disable_port(out),
-                Role::Root => self.prt_root_port(now, out),
-                Role::Designated | Role::Master => self.prt_designated_port(out),
-                Role::Alternate | Role::Backup => self.prt_block_port(out),
-            }
-            return true;
-        }
-        match self.prt {
-            PrtState::InitPort => false,
-            PrtState::DisablePort => {
-                // §17.29 DISABLE_PORT → DISABLED_PORT: !learning && !forwarding.
-                if !self.learning && !self.forwarding {
-                    self.prt_disabled_port(now);
-                    return true;
-                }
-                false
-            }
-            PrtState::DisabledPort => {
-                // §17.29 DISABLED_PORT → DISABLED_PORT: (fdWhile != MaxAge) || sync || reRoot ||
-                // !synced.
-                if !self.fd_while.is(now, self.max_age())
-                    || self.sync
-                    || self.re_root
-                    || !self.synced
-                {
-                    self.prt_disabled_port(now);
-                    return true;
-                }
-                false
-            }
-            PrtState::RootPort => self.prt_root(now, ctx, out),
-            PrtState::DesignatedPort => self.prt_designated(now, out),
-            PrtState::BlockPort => {
-                // §17.29 BLOCK_PORT → ALTERNATE_PORT: !learning && !forwarding.
-                if !self.learning && !self.forwarding {
-                    self.prt_alternate_port(now);
-                    return true;
-                }
-                false
-            }
-            PrtState::AlternatePort => self.prt_alternate(now, ctx, out),
-        }
-    }
-
-    fn prt_disable_port(&mut self, out: &mut Out) {
-        // §17.29 DISABLE_PORT: role = selectedRole; learn = forward = FALSE.
-        self.prt = PrtState::DisablePort;
-        self.set_role(self.selected_role, out);
-        self.learn = false;
-        self.forward = false;
-    }
-
-    fn prt_disabled_port(&mut self, now: Instant) {
-        // §17.29 DISABLED_PORT: fdWhile = MaxAge; synced = TRUE; rrWhile = 0;
-        // sync = reRoot = FALSE.
-        self.prt = PrtState::DisabledPort;
-        self.fd_while.put(now, self.max_age());
-        self.synced = true;
-        self.rr_while.stop();
-        self.sync = false;
-        self.re_root = false;
-    }
-
-    fn prt_root_port(&mut self, now: Instant, out: &mut Out) {
-        // §17.29 ROOT_PORT: role = RootPort; rrWhile = FwdDelay.
-        self.prt = PrtState::RootPort;
-        self.set_role(Role::Root, out);
-        self.rr_while.put(now, self.fwd_delay());
-    }
-
-    fn prt_root(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
-        if self.proposed && !self.agree {
-            // §17.29 ROOT_PROPOSED: setSyncTree(); proposed = FALSE.
+    /// One Port Role Transitions step on the CIST (`tree::TreeVars::prt_step`): the
+    /// tree-wide procedures go to the bridge, DESIGNATED_PROPOSE starts edgeDelayWhile.
+    fn prt_step(&mut self, now: Instant, v: &TreeView, out: &mut Out) -> bool {
+        let mut t = TreeOut::default();
+        let changed = self.tree.prt_step(now, v, out, &mut t);
+        if t.sync_tree {
             out.set_sync_tree = true;
-            self.proposed = false;
-            return true;
         }
-        if (ctx.all_synced && !self.agree) || (self.proposed && self.agree) {
-            // §17.29 ROOT_AGREED: proposed = sync = FALSE; agree = TRUE; newInfo = TRUE.
-            self.proposed = false;
-            self.sync = false;
-            self.agree = true;
-            self.new_info = true;
-            return true;
-        }
-        if !self.forward && !self.re_root {
-            // §17.29 REROOT: setReRootTree().
+        if t.reroot_tree {
             out.set_reroot_tree = true;
-            self.re_root = true;
-            return true;
         }
-        let fast = self.fd_while.zero(now)
-            || (ctx.re_rooted && self.rb_while.zero(now) && ctx.rstp_version());
-        if fast && !self.learn {
-            // §17.29 ROOT_LEARN: fdWhile = forwardDelay; learn = TRUE.
-            self.fd_while.put(now, self.forward_delay());
-            self.learn = true;
-            return true;
-        }
-        if fast && self.learn && !self.forward {
-            // §17.29 ROOT_FORWARD: fdWhile = 0; forward = TRUE.
-            self.fd_while.stop();
-            self.forward = true;
-            return true;
-        }
-        if self.re_root && self.forward {
-            // §17.29 REROOTED: reRoot = FALSE.
-            self.re_root = false;
-            return true;
-        }
-        if !self.rr_while.is(now, self.fwd_delay()) {
-            // §17.29 ROOT_PORT re-entered: rrWhile != FwdDelay.
-            self.prt_root_port(now, out);
-            return true;
-        }
-        false
-    }
-
-    fn prt_designated_port(&mut self, out: &mut Out) {
-        // §17.29 DESIGNATED_PORT: role = DesignatedPort.
-        self.prt = PrtState::DesignatedPort;
-        self.set_role(Role::Designated, out);
-    }
-
-    fn prt_designated(&mut self, now: Instant, out: &mut Out) -> bool {
-        let _ = out;
-        if !self.forward && !self.agreed && !self.proposing && !self.oper_edge {
-            // §17.29 DESIGNATED_PROPOSE: proposing = TRUE; edgeDelayWhile = EdgeDelay;
-            // newInfo = TRUE.
-            self.proposing = true;
+        if t.proposed {
+            // §17.29 DESIGNATED_PROPOSE: edgeDelayWhile = EdgeDelay.
             self.edge_delay_while.put(now, self.edge_delay());
-            self.new_info = true;
-            return true;
         }
-        if (!self.learning && !self.forwarding && !self.synced)
-            || (self.agreed && !self.synced)
-            || (self.oper_edge && !self.synced)
-            || (self.sync && self.synced)
-        {
-            // §17.29 DESIGNATED_SYNCED: rrWhile = 0; synced = TRUE; sync = FALSE.
-            self.rr_while.stop();
-            self.synced = true;
-            self.sync = false;
-            return true;
-        }
-        if self.rr_while.zero(now) && self.re_root {
-            // §17.29 DESIGNATED_RETIRED: reRoot = FALSE.
-            self.re_root = false;
-            return true;
-        }
-        if ((self.sync && !self.synced)
-            || (self.re_root && !self.rr_while.zero(now))
-            || self.disputed)
-            && !self.oper_edge
-            && (self.learn || self.forward)
-        {
-            // §17.29 DESIGNATED_DISCARD: learn = forward = disputed = FALSE;
-            // fdWhile = forwardDelay.
-            self.learn = false;
-            self.forward = false;
-            self.disputed = false;
-            self.fd_while.put(now, self.forward_delay());
-            return true;
-        }
-        let may = (self.fd_while.zero(now) || self.agreed || self.oper_edge)
-            && (self.rr_while.zero(now) || !self.re_root)
-            && !self.sync;
-        if may && !self.learn {
-            // §17.29 DESIGNATED_LEARN: learn = TRUE; fdWhile = forwardDelay.
-            self.learn = true;
-            self.fd_while.put(now, self.forward_delay());
-            return true;
-        }
-        if may && self.learn && !self.forward {
-            // §17.29 DESIGNATED_FORWARD: forward = TRUE; fdWhile = 0; agreed = sendRSTP.
-            self.forward = true;
-            self.fd_while.stop();
-            self.agreed = self.send_rstp;
-            return true;
-        }
-        false
-    }
-
-    fn prt_block_port(&mut self, out: &mut Out) {
-        // §17.29 BLOCK_PORT: role = selectedRole; learn = forward = FALSE.
-        self.prt = PrtState::BlockPort;
-        self.set_role(self.selected_role, out);
-        self.learn = false;
-        self.forward = false;
-    }
-
-    fn prt_alternate_port(&mut self, now: Instant) {
-        // §17.29 ALTERNATE_PORT: fdWhile = forwardDelay; synced = TRUE; rrWhile = 0;
-        // sync = reRoot = FALSE.
-        self.prt = PrtState::AlternatePort;
-        self.fd_while.put(now, self.forward_delay());
-        self.synced = true;
-        self.rr_while.stop();
-        self.sync = false;
-        self.re_root = false;
-    }
-
-    fn prt_alternate(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
-        if self.proposed && !self.agree {
-            // §17.29 ALTERNATE_PROPOSED: setSyncTree(); proposed = FALSE.
-            out.set_sync_tree = true;
-            self.proposed = false;
-            return true;
-        }
-        if (ctx.all_synced && !self.agree) || (self.proposed && self.agree) {
-            // §17.29 ALTERNATE_AGREED: proposed = FALSE; agree = TRUE; newInfo = TRUE.
-            self.proposed = false;
-            self.agree = true;
-            self.new_info = true;
-            return true;
-        }
-        let two_hello = self.hello_time().saturating_mul(2);
-        if self.role == Role::Backup && !self.rb_while.is(now, two_hello) {
-            // §17.29 BACKUP_PORT: rbWhile = 2 × HelloTime.
-            self.rb_while.put(now, two_hello);
-            return true;
-        }
-        if !self.fd_while.is(now, self.forward_delay()) || self.sync || self.re_root || !self.synced
-        {
-            self.prt_alternate_port(now);
-            return true;
-        }
-        false
-    }
-
-    // ---------------------------------------------------- Port State Transition (§17.30)
-
-    fn pst_discarding(&mut self, out: &mut Out) {
-        // §17.30 DISCARDING: disableLearning(); learning = FALSE; disableForwarding();
-        // forwarding = FALSE.
-        let was = self.pst;
-        self.pst = PstState::Discarding;
-        self.learning = false;
-        self.forwarding = false;
-        if was != PstState::Discarding {
-            out.event(Event::PortState {
-                port: self.no,
-                tree: CIST,
-                state: PortState::Discarding,
-            });
-        }
-    }
-
-    fn pst_step(&mut self, out: &mut Out) -> bool {
-        match self.pst {
-            PstState::Discarding if self.learn => {
-                // §17.30 LEARNING: enableLearning(); learning = TRUE.
-                self.pst = PstState::Learning;
-                self.learning = true;
-                self.learnt = true;
-                out.event(Event::PortState {
-                    port: self.no,
-                    tree: CIST,
-                    state: PortState::Learning,
-                });
-                true
-            }
-            PstState::Learning if !self.learn => {
-                self.pst_discarding(out);
-                true
-            }
-            PstState::Learning if self.forward => {
-                // §17.30 FORWARDING: enableForwarding(); forwarding = TRUE.
-                self.pst = PstState::Forwarding;
-                self.forwarding = true;
-                out.event(Event::PortState {
-                    port: self.no,
-                    tree: CIST,
-                    state: PortState::Forwarding,
-                });
-                true
-            }
-            PstState::Forwarding if !self.forward => {
-                self.pst_discarding(out);
-                true
-            }
-            _ => false,
-        }
+        changed
     }
 
     // ------------------------------------------------------- Topology Change (§17.31)

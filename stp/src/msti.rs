@@ -36,15 +36,18 @@
 //!   with no proposal, topology change, agreement or master change, no timer expired) restarts
 //!   `rcvdInfoWhile` without running the other machines — the result the machines would reach.
 //!
-//! The CIST runs the machines of the `machines` module; the MSTI machines here are written per
-//! the MSTI text of the same figures (the Master Port states, MSTI role selection at boundary
-//! ports, MSTI message flags), so the two are separate code.
+//! Port Role Transitions (with the Master Port states) and Port State Transition are the
+//! `tree` module's, shared with the CIST; Port Information, role selection (MSTI role
+//! selection at boundary ports) and Topology Change are written here per the MSTI text of the
+//! figures.
 
 use alloc::vec::Vec;
 
-use crate::event::{Event, PortState, Role};
+use crate::event::{Event, Role};
 use crate::machines::Out;
-use crate::port::{InfoIs, PimState, PstState, RcvdInfo, StdTimer, TcmState};
+use crate::port::{InfoIs, PimState, RcvdInfo, StdTimer, TcmState};
+pub(crate) use crate::tree::TreeOut;
+use crate::tree::{TreeVars, TreeView};
 use crate::wire::{BpduFlags, BridgeId, PortId};
 use l2_types::{Duration, Instant, PortNo, Timer};
 
@@ -107,22 +110,6 @@ pub(crate) struct MstiMsg {
     pub(crate) flags: BpduFlags,
 }
 
-/// The MSTI Port Role Transitions machine's resting states (§13.37), named as the standard
-/// names them.
-#[allow(clippy::enum_variant_names)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-pub(crate) enum MstiPrt {
-    #[default]
-    InitPort,
-    DisablePort,
-    DisabledPort,
-    MasterPort,
-    RootPort,
-    DesignatedPort,
-    BlockPort,
-    AlternatePort,
-}
-
 /// One port on one MSTI: the per-port, per-tree variables of §13.27 and the machine states.
 #[derive(Clone, Debug)]
 pub(crate) struct MstiPort {
@@ -132,6 +119,8 @@ pub(crate) struct MstiPort {
     pub(crate) path_cost: Option<u32>,
     /// This port's MSTI Port Identifier.
     pub(crate) port_id: PortId,
+    /// The per-tree variables (Port Role Transitions, Port State Transition).
+    pub(crate) tree: TreeVars,
 
     pub(crate) pim: PimState,
     pub(crate) info_is: InfoIs,
@@ -145,46 +134,32 @@ pub(crate) struct MstiPort {
     /// remainingHops of designatedTimes.
     pub(crate) designated_hops: u8,
 
-    pub(crate) role: Role,
-    pub(crate) selected_role: Role,
-    pub(crate) selected: bool,
     pub(crate) reselect: bool,
-    pub(crate) updt_info: bool,
-    pub(crate) prt: MstiPrt,
-    pub(crate) agree: bool,
-    pub(crate) agreed: bool,
-    pub(crate) proposed: bool,
-    pub(crate) proposing: bool,
-    pub(crate) sync: bool,
-    pub(crate) synced: bool,
-    pub(crate) re_root: bool,
-    pub(crate) disputed: bool,
     /// `master` (§13.27.34): the Master flag of this MSTI's messages on this port.
     pub(crate) master: bool,
     /// `mastered` (§13.27.35): the neighbour's message had the Master flag (recordMastered).
     pub(crate) mastered: bool,
 
-    pub(crate) learn: bool,
-    pub(crate) learning: bool,
-    pub(crate) forward: bool,
-    pub(crate) forwarding: bool,
-    pub(crate) pst: PstState,
-
     pub(crate) tcm: TcmState,
     pub(crate) rcvd_tc: bool,
     pub(crate) tc_prop: bool,
     pub(crate) fdb_flush: bool,
-    /// Entries may have been learnt on this tree since the last flush.
-    pub(crate) learnt: bool,
 
-    /// newInfoMsti requested by this tree's machines; moved to the port by the bridge.
-    pub(crate) new_info: bool,
-
-    pub(crate) fd_while: Timer,
-    pub(crate) rr_while: Timer,
-    pub(crate) rb_while: Timer,
     pub(crate) tc_while: Timer,
     pub(crate) rcvd_info_while: Timer,
+}
+
+impl core::ops::Deref for MstiPort {
+    type Target = TreeVars;
+    fn deref(&self) -> &Self::Target {
+        &self.tree
+    }
+}
+
+impl core::ops::DerefMut for MstiPort {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tree
+    }
 }
 
 impl MstiPort {
@@ -193,6 +168,7 @@ impl MstiPort {
             priority,
             path_cost,
             port_id: PortId::new(priority, no),
+            tree: TreeVars::new(),
             pim: PimState::Disabled,
             info_is: InfoIs::Disabled,
             rcvd_msg: false,
@@ -202,49 +178,15 @@ impl MstiPort {
             port_hops: 0,
             designated_priority: MstiPriorityVector::zero(),
             designated_hops: 0,
-            role: Role::Disabled,
-            selected_role: Role::Disabled,
-            selected: false,
             reselect: false,
-            updt_info: false,
-            prt: MstiPrt::InitPort,
-            agree: false,
-            agreed: false,
-            proposed: false,
-            proposing: false,
-            sync: false,
-            synced: false,
-            re_root: false,
-            disputed: false,
             master: false,
             mastered: false,
-            learn: false,
-            learning: false,
-            forward: false,
-            forwarding: false,
-            pst: PstState::Discarding,
             tcm: TcmState::Inactive,
             rcvd_tc: false,
             tc_prop: false,
             fdb_flush: false,
-            learnt: false,
-            new_info: false,
-            fd_while: Timer::STOPPED,
-            rr_while: Timer::STOPPED,
-            rb_while: Timer::STOPPED,
             tc_while: Timer::STOPPED,
             rcvd_info_while: Timer::STOPPED,
-        }
-    }
-
-    /// The forwarding state the host programs.
-    pub(crate) fn state(&self) -> PortState {
-        if self.forwarding {
-            PortState::Forwarding
-        } else if self.learning {
-            PortState::Learning
-        } else {
-            PortState::Discarding
         }
     }
 
@@ -252,9 +194,9 @@ impl MstiPort {
     pub(crate) fn next_deadline(&mut self, now: Instant) -> Option<Instant> {
         let mut next: Option<Instant> = None;
         for t in [
-            &mut self.fd_while,
-            &mut self.rr_while,
-            &mut self.rb_while,
+            &mut self.tree.fd_while,
+            &mut self.tree.rr_while,
+            &mut self.tree.rb_while,
             &mut self.tc_while,
             &mut self.rcvd_info_while,
         ] {
@@ -279,25 +221,12 @@ pub(crate) struct PortView {
     pub(crate) restricted_tcn: bool,
     /// HelloTime (§13.28.12, the CIST's portTimes / designatedTimes).
     pub(crate) hello: Duration,
-    /// FwdDelay (§13.28.10).
-    pub(crate) fwd_delay: Duration,
-    /// MaxAge (§13.28.13).
-    pub(crate) max_age: Duration,
+    /// The CIST designatedTimes (for the shared per-tree machines).
+    pub(crate) times: crate::vector::Times,
     /// rootTimes Max Age + Forward Delay, the legacy tcWhile of newTcWhile (§13.29.10).
     pub(crate) tc_legacy: Duration,
     /// rstpVersion (§13.28.22).
     pub(crate) rstp_version: bool,
-}
-
-impl PortView {
-    /// forwardDelay (§13.28.9): HelloTime if sendRSTP, else FwdDelay.
-    fn forward_delay(&self) -> Duration {
-        if self.send_rstp {
-            self.hello
-        } else {
-            self.fwd_delay
-        }
-    }
 }
 
 /// Tree-level values an MSTI port's machines read.
@@ -318,19 +247,6 @@ pub(crate) struct TreeCtx {
     pub(crate) cist_msg_matches: bool,
 }
 
-/// Tree-wide procedures a step requested.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TreeOut {
-    /// setSyncTree() (§13.29.23).
-    pub(crate) sync_tree: bool,
-    /// setReRootTree() (§13.29.21).
-    pub(crate) reroot_tree: bool,
-    /// setTcPropTree() (§13.29.25) from this port.
-    pub(crate) tc_prop_from: bool,
-    /// reselect was set.
-    pub(crate) reselect: bool,
-}
-
 impl MstiPort {
     /// Runs each of this MSTI port's machines once; true if any made a transition.
     pub(crate) fn step(
@@ -342,8 +258,9 @@ impl MstiPort {
         t: &mut TreeOut,
     ) -> bool {
         let mut changed = self.pim_step(now, v, c, t);
-        changed |= self.prt_step(now, v, c, out, t);
-        changed |= self.pst_step(v, c, out);
+        let tv = Self::tree_view(v, c);
+        changed |= self.tree.prt_step(now, &tv, out, t);
+        changed |= self.tree.pst_step(&tv, out);
         changed |= self.tcm_step(now, v, c, out, t);
         changed
     }
@@ -352,8 +269,9 @@ impl MstiPort {
     pub(crate) fn begin(&mut self, now: Instant, v: &PortView, c: &TreeCtx, out: &mut Out) {
         let mut t = TreeOut::default();
         self.pim_disabled(&mut t);
-        self.prt_init_port(now, v);
-        self.pst_discarding(v, c, out);
+        let tv = Self::tree_view(v, c);
+        self.tree.prt_init_port(now, &tv);
+        self.tree.pst_discarding(&tv, out);
         self.tcm_inactive(v, c, out);
     }
 
@@ -602,402 +520,17 @@ impl MstiPort {
         }
     }
 
-    // ------------------------------------------------- Port Role Transitions (§13.37)
-
-    fn prt_init_port(&mut self, now: Instant, v: &PortView) {
-        // §13.37 INIT_PORT: role = DisabledPort; learn = forward = FALSE; synced = FALSE;
-        // sync = reRoot = TRUE; rrWhile = FwdDelay; fdWhile = MaxAge; rbWhile = 0.
-        self.prt = MstiPrt::InitPort;
-        self.role = Role::Disabled;
-        self.learn = false;
-        self.forward = false;
-        self.synced = false;
-        self.sync = true;
-        self.re_root = true;
-        self.rr_while.put(now, v.fwd_delay);
-        self.fd_while.put(now, v.max_age);
-        self.rb_while.stop();
-    }
-
-    fn set_role(&mut self, role: Role, v: &PortView, c: &TreeCtx, out: &mut Out) {
-        if self.role != role {
-            self.role = role;
-            out.event(Event::PortRole {
-                port: v.no,
-                tree: c.mstid,
-                role,
-            });
-        }
-    }
-
-    fn prt_step(
-        &mut self,
-        now: Instant,
-        v: &PortView,
-        c: &TreeCtx,
-        out: &mut Out,
-        t: &mut TreeOut,
-    ) -> bool {
-        if self.prt == MstiPrt::InitPort {
-            // §13.37 INIT_PORT → DISABLE_PORT (UCT).
-            self.prt_disable_port(v, c, out);
-            return true;
-        }
-        // Every transition below is qualified by selected && !updtInfo.
-        if !self.selected || self.updt_info {
-            return false;
-        }
-        // §13.37 global: role != selectedRole → the selected role's entry state.
-        if self.role != self.selected_role {
-            match self.selected_role {
-                Role::Disabled => self.prt_disable_port(v, c, out),
-                Role::Master => {
-                    // MASTER_PORT: role = MasterPort.
-                    self.prt = MstiPrt::MasterPort;
-                    self.set_role(Role::Master, v, c, out);
-                }
-                Role::Root => self.prt_root_port(now, v, c, out),
-                Role::Designated => {
-                    // DESIGNATED_PORT: role = DesignatedPort.
-                    self.prt = MstiPrt::DesignatedPort;
-                    self.set_role(Role::Designated, v, c, out);
-                }
-                Role::Alternate | Role::Backup => {
-                    // BLOCK_PORT: role = selectedRole; learn = forward = FALSE.
-                    self.prt = MstiPrt::BlockPort;
-                    self.set_role(self.selected_role, v, c, out);
-                    self.learn = false;
-                    self.forward = false;
-                }
-            }
-            return true;
-        }
-        match self.prt {
-            MstiPrt::InitPort => false,
-            MstiPrt::DisablePort => {
-                // §13.37 DISABLE_PORT → DISABLED_PORT: !learning && !forwarding.
-                if !self.learning && !self.forwarding {
-                    self.prt_disabled_port(now, v);
-                    return true;
-                }
-                false
-            }
-            MstiPrt::DisabledPort => {
-                // §13.37 DISABLED_PORT → DISABLED_PORT: (fdWhile != MaxAge) || sync || reRoot
-                // || !synced.
-                if !self.fd_while.is(now, v.max_age) || self.sync || self.re_root || !self.synced {
-                    self.prt_disabled_port(now, v);
-                    return true;
-                }
-                false
-            }
-            MstiPrt::MasterPort => self.prt_master(now, v, c, t),
-            MstiPrt::RootPort => self.prt_root(now, v, c, out, t),
-            MstiPrt::DesignatedPort => self.prt_designated(now, v),
-            MstiPrt::BlockPort => {
-                // §13.37 BLOCK_PORT → ALTERNATE_PORT: !learning && !forwarding.
-                if !self.learning && !self.forwarding {
-                    self.prt_alternate_port(now, v);
-                    return true;
-                }
-                false
-            }
-            MstiPrt::AlternatePort => self.prt_alternate(now, v, c, t),
-        }
-    }
-
-    fn prt_disable_port(&mut self, v: &PortView, c: &TreeCtx, out: &mut Out) {
-        // §13.37 DISABLE_PORT: role = selectedRole; learn = forward = FALSE.
-        self.prt = MstiPrt::DisablePort;
-        self.set_role(self.selected_role, v, c, out);
-        self.learn = false;
-        self.forward = false;
-    }
-
-    fn prt_disabled_port(&mut self, now: Instant, v: &PortView) {
-        // §13.37 DISABLED_PORT: fdWhile = MaxAge; synced = TRUE; rrWhile = 0;
-        // sync = reRoot = FALSE.
-        self.prt = MstiPrt::DisabledPort;
-        self.fd_while.put(now, v.max_age);
-        self.synced = true;
-        self.rr_while.stop();
-        self.sync = false;
-        self.re_root = false;
-    }
-
-    /// The MASTER_PORT transitions (§13.37, Figure "Port Role Transitions state machine —
-    /// MasterPort").
-    fn prt_master(&mut self, now: Instant, v: &PortView, c: &TreeCtx, t: &mut TreeOut) -> bool {
-        if self.proposed && !self.agree {
-            // MASTER_PROPOSED: setSyncTree(); proposed = FALSE.
-            t.sync_tree = true;
-            self.proposed = false;
-            return true;
-        }
-        if (c.all_synced && !self.agree) || (self.proposed && self.agree) {
-            // MASTER_AGREED: proposed = sync = FALSE; agree = TRUE.
-            self.proposed = false;
-            self.sync = false;
-            self.agree = true;
-            return true;
-        }
-        if (!self.learning && !self.forwarding && !self.synced)
-            || (self.agreed && !self.synced)
-            || (v.oper_edge && !self.synced)
-            || (self.sync && self.synced)
-        {
-            // MASTER_SYNCED: rrWhile = 0; synced = TRUE; sync = FALSE.
-            self.rr_while.stop();
-            self.synced = true;
-            self.sync = false;
-            return true;
-        }
-        if self.re_root && self.rr_while.zero(now) {
-            // MASTER_RETIRED: reRoot = FALSE.
-            self.re_root = false;
-            return true;
-        }
-        if ((self.sync && !self.synced)
-            || (self.re_root && !self.rr_while.zero(now))
-            || self.disputed)
-            && !v.oper_edge
-            && (self.learn || self.forward)
-        {
-            // MASTER_DISCARD: learn = forward = disputed = FALSE; fdWhile = forwardDelay.
-            self.learn = false;
-            self.forward = false;
-            self.disputed = false;
-            self.fd_while.put(now, v.forward_delay());
-            return true;
-        }
-        let may = self.fd_while.zero(now) || c.all_synced;
-        if may && !self.learn {
-            // MASTER_LEARN: learn = TRUE; fdWhile = forwardDelay.
-            self.learn = true;
-            self.fd_while.put(now, v.forward_delay());
-            return true;
-        }
-        if may && self.learn && !self.forward {
-            // MASTER_FORWARD: forward = TRUE; fdWhile = 0; agreed = sendRSTP.
-            self.forward = true;
-            self.fd_while.stop();
-            self.agreed = v.send_rstp;
-            return true;
-        }
-        false
-    }
-
-    fn prt_root_port(&mut self, now: Instant, v: &PortView, c: &TreeCtx, out: &mut Out) {
-        // §13.37 ROOT_PORT: role = RootPort; rrWhile = FwdDelay.
-        self.prt = MstiPrt::RootPort;
-        self.set_role(Role::Root, v, c, out);
-        self.rr_while.put(now, v.fwd_delay);
-    }
-
-    fn prt_root(
-        &mut self,
-        now: Instant,
-        v: &PortView,
-        c: &TreeCtx,
-        out: &mut Out,
-        t: &mut TreeOut,
-    ) -> bool {
-        if self.proposed && !self.agree {
-            // §13.37 ROOT_PROPOSED: setSyncTree(); proposed = FALSE.
-            t.sync_tree = true;
-            self.proposed = false;
-            return true;
-        }
-        if (c.all_synced && !self.agree) || (self.proposed && self.agree) {
-            // §13.37 ROOT_AGREED: proposed = sync = FALSE; agree = TRUE; newInfoMsti = TRUE.
-            self.proposed = false;
-            self.sync = false;
-            self.agree = true;
-            self.new_info = true;
-            return true;
-        }
-        if !self.forward && !self.re_root {
-            // §13.37 REROOT: setReRootTree().
-            t.reroot_tree = true;
-            self.re_root = true;
-            return true;
-        }
-        let fast =
-            self.fd_while.zero(now) || (c.re_rooted && self.rb_while.zero(now) && v.rstp_version);
-        if fast && !self.learn {
-            // §13.37 ROOT_LEARN: fdWhile = forwardDelay; learn = TRUE.
-            self.fd_while.put(now, v.forward_delay());
-            self.learn = true;
-            return true;
-        }
-        if fast && self.learn && !self.forward {
-            // §13.37 ROOT_FORWARD: fdWhile = 0; forward = TRUE.
-            self.fd_while.stop();
-            self.forward = true;
-            return true;
-        }
-        if self.re_root && self.forward {
-            // §13.37 REROOTED: reRoot = FALSE.
-            self.re_root = false;
-            return true;
-        }
-        if !self.rr_while.is(now, v.fwd_delay) {
-            // §13.37 ROOT_PORT re-entered: rrWhile != FwdDelay.
-            self.prt_root_port(now, v, c, out);
-            return true;
-        }
-        false
-    }
-
-    fn prt_designated(&mut self, now: Instant, v: &PortView) -> bool {
-        if !self.forward && !self.agreed && !self.proposing && !v.oper_edge {
-            // §13.37 DESIGNATED_PROPOSE: proposing = TRUE; newInfoMsti = TRUE (edgeDelayWhile
-            // is the CIST's alone: `if (cist)`).
-            self.proposing = true;
-            self.new_info = true;
-            return true;
-        }
-        if (!self.learning && !self.forwarding && !self.synced)
-            || (self.agreed && !self.synced)
-            || (v.oper_edge && !self.synced)
-            || (self.sync && self.synced)
-        {
-            // §13.37 DESIGNATED_SYNCED: rrWhile = 0; synced = TRUE; sync = FALSE.
-            self.rr_while.stop();
-            self.synced = true;
-            self.sync = false;
-            return true;
-        }
-        if self.rr_while.zero(now) && self.re_root {
-            // §13.37 DESIGNATED_RETIRED: reRoot = FALSE.
-            self.re_root = false;
-            return true;
-        }
-        if ((self.sync && !self.synced)
-            || (self.re_root && !self.rr_while.zero(now))
-            || self.disputed)
-            && !v.oper_edge
-            && (self.learn || self.forward)
-        {
-            // §13.37 DESIGNATED_DISCARD: learn = forward = disputed = FALSE;
-            // fdWhile = forwardDelay.
-            self.learn = false;
-            self.forward = false;
-            self.disputed = false;
-            self.fd_while.put(now, v.forward_delay());
-            return true;
-        }
-        let may = (self.fd_while.zero(now) || self.agreed || v.oper_edge)
-            && (self.rr_while.zero(now) || !self.re_root)
-            && !self.sync;
-        if may && !self.learn {
-            // §13.37 DESIGNATED_LEARN: learn = TRUE; fdWhile = forwardDelay.
-            self.learn = true;
-            self.fd_while.put(now, v.forward_delay());
-            return true;
-        }
-        if may && self.learn && !self.forward {
-            // §13.37 DESIGNATED_FORWARD: forward = TRUE; fdWhile = 0; agreed = sendRSTP.
-            self.forward = true;
-            self.fd_while.stop();
-            self.agreed = v.send_rstp;
-            return true;
-        }
-        false
-    }
-
-    fn prt_alternate_port(&mut self, now: Instant, v: &PortView) {
-        // §13.37 ALTERNATE_PORT: fdWhile = forwardDelay; synced = TRUE; rrWhile = 0;
-        // sync = reRoot = FALSE.
-        self.prt = MstiPrt::AlternatePort;
-        self.fd_while.put(now, v.forward_delay());
-        self.synced = true;
-        self.rr_while.stop();
-        self.sync = false;
-        self.re_root = false;
-    }
-
-    fn prt_alternate(&mut self, now: Instant, v: &PortView, c: &TreeCtx, t: &mut TreeOut) -> bool {
-        if self.proposed && !self.agree {
-            // §13.37 ALTERNATE_PROPOSED: setSyncTree(); proposed = FALSE.
-            t.sync_tree = true;
-            self.proposed = false;
-            return true;
-        }
-        if (c.all_synced && !self.agree) || (self.proposed && self.agree) {
-            // §13.37 ALTERNATE_AGREED: proposed = FALSE; agree = TRUE; newInfoMsti = TRUE.
-            self.proposed = false;
-            self.agree = true;
-            self.new_info = true;
-            return true;
-        }
-        let two_hello = v.hello.saturating_mul(2);
-        if self.role == Role::Backup && !self.rb_while.is(now, two_hello) {
-            // §13.37 BACKUP_PORT: rbWhile = 2 × HelloTime.
-            self.rb_while.put(now, two_hello);
-            return true;
-        }
-        if !self.fd_while.is(now, v.forward_delay()) || self.sync || self.re_root || !self.synced {
-            self.prt_alternate_port(now, v);
-            return true;
-        }
-        false
-    }
-
-    // ------------------------------------------------- Port State Transition (§13.38)
-
-    fn pst_discarding(&mut self, v: &PortView, c: &TreeCtx, out: &mut Out) {
-        // §13.38 DISCARDING: disableLearning(); learning = FALSE; disableForwarding();
-        // forwarding = FALSE.
-        let was = self.pst;
-        self.pst = PstState::Discarding;
-        self.learning = false;
-        self.forwarding = false;
-        if was != PstState::Discarding {
-            out.event(Event::PortState {
-                port: v.no,
-                tree: c.mstid,
-                state: PortState::Discarding,
-            });
-        }
-    }
-
-    fn pst_step(&mut self, v: &PortView, c: &TreeCtx, out: &mut Out) -> bool {
-        match self.pst {
-            PstState::Discarding if self.learn => {
-                // §13.38 LEARNING: enableLearning(); learning = TRUE.
-                self.pst = PstState::Learning;
-                self.learning = true;
-                self.learnt = true;
-                out.event(Event::PortState {
-                    port: v.no,
-                    tree: c.mstid,
-                    state: PortState::Learning,
-                });
-                true
-            }
-            PstState::Learning if !self.learn => {
-                // §13.38 LEARNING → DISCARDING: !learn.
-                self.pst_discarding(v, c, out);
-                true
-            }
-            PstState::Learning if self.forward => {
-                // §13.38 FORWARDING: enableForwarding(); forwarding = TRUE.
-                self.pst = PstState::Forwarding;
-                self.forwarding = true;
-                out.event(Event::PortState {
-                    port: v.no,
-                    tree: c.mstid,
-                    state: PortState::Forwarding,
-                });
-                true
-            }
-            PstState::Forwarding if !self.forward => {
-                // §13.38 FORWARDING → DISCARDING: !forward.
-                self.pst_discarding(v, c, out);
-                true
-            }
-            _ => false,
+    /// What the shared per-tree machines (`tree`) read of this MSTI port.
+    fn tree_view(v: &PortView, c: &TreeCtx) -> TreeView {
+        TreeView {
+            no: v.no,
+            tree: c.mstid,
+            times: v.times,
+            oper_edge: v.oper_edge,
+            send_rstp: v.send_rstp,
+            rstp_version: v.rstp_version,
+            all_synced: c.all_synced,
+            re_rooted: c.re_rooted,
         }
     }
 
@@ -1164,9 +697,6 @@ pub(crate) struct Msti {
     pub(crate) last_root: Option<(BridgeId, Option<PortNo>, u32)>,
     /// Some port's role or `mastered` changed: the `master` flags must be recomputed.
     pub(crate) master_stale: bool,
-    /// Counts the changes to this MSTI's ports other than the REPEATED_DESIGNATED fast path
-    /// (every `mark`, role selection, machine step, tree-wide procedure, configuration).
-    pub(crate) epoch: u64,
 }
 
 impl Msti {
@@ -1183,13 +713,16 @@ impl Msti {
             queued: Vec::new(),
             last_root: None,
             master_stale: true,
-            epoch: 0,
         }
+    }
+
+    /// Nothing to run: no port queued, no role selection, no `master` flags to recompute.
+    pub(crate) fn idle(&self) -> bool {
+        !self.reselect && self.work.is_empty() && !self.master_stale
     }
 
     /// Queues port `i` for its machines.
     pub(crate) fn mark(&mut self, i: usize) {
-        self.epoch = self.epoch.wrapping_add(1);
         if let Some(q) = self.queued.get_mut(i) {
             if *q == Queued::No {
                 self.work.push(i);

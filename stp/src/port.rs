@@ -1,7 +1,7 @@
 //! Per-port variables (802.1D-2004 §17.19, 802.1Q-2022 §13.27) and machine states.
 
 use crate::config::{AdminP2p, LinkState, PortConfig};
-use crate::event::{PortCounters, Role};
+use crate::event::PortCounters;
 use crate::vector::{PriorityVector, RegionalVector, Times};
 use crate::wire::{BridgeId, ConfigBpdu, PortId};
 use l2_types::{Duration, Instant, PortNo, Timer};
@@ -131,7 +131,8 @@ pub enum PimState {
     Current,
 }
 
-/// Port Role Transitions machine (802.1D-2004 §17.29): the state the machine rests in.
+/// Port Role Transitions machine (802.1D-2004 §17.29, 802.1Q-2018 §13.37): the state the
+/// machine rests in.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum PrtState {
     /// INIT_PORT.
@@ -149,6 +150,8 @@ pub enum PrtState {
     BlockPort,
     /// ALTERNATE_PORT.
     AlternatePort,
+    /// MASTER_PORT (an MSTI's; 802.1Q-2018 §13.37).
+    MasterPort,
 }
 
 /// Port State Transition machine (802.1D-2004 §17.30).
@@ -197,6 +200,19 @@ impl ExtRecord {
     }
 }
 
+impl core::ops::Deref for Port {
+    type Target = crate::tree::TreeVars;
+    fn deref(&self) -> &Self::Target {
+        &self.tree
+    }
+}
+
+impl core::ops::DerefMut for Port {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tree
+    }
+}
+
 /// A per-port timer in the standard's sense: "zero" when stopped or expired.
 pub(crate) trait StdTimer {
     fn zero(&self, now: Instant) -> bool;
@@ -232,22 +248,14 @@ pub(crate) struct Port {
     pub(crate) link: LinkState,
     pub(crate) port_id: PortId,
     pub(crate) port_path_cost: u32,
+    /// The per-tree variables of the CIST (Port Role Transitions, Port State Transition).
+    pub(crate) tree: crate::tree::TreeVars,
 
     pub(crate) port_enabled: bool,
     pub(crate) oper_p2p: bool,
-    pub(crate) agree: bool,
-    pub(crate) agreed: bool,
-    pub(crate) disputed: bool,
     pub(crate) fdb_flush: bool,
-    pub(crate) forward: bool,
-    pub(crate) forwarding: bool,
-    pub(crate) learn: bool,
-    pub(crate) learning: bool,
     pub(crate) mcheck: bool,
-    pub(crate) new_info: bool,
     pub(crate) oper_edge: bool,
-    pub(crate) proposed: bool,
-    pub(crate) proposing: bool,
     pub(crate) rcvd_bpdu: bool,
     pub(crate) rcvd_msg: bool,
     pub(crate) rcvd_rstp: bool,
@@ -255,19 +263,12 @@ pub(crate) struct Port {
     pub(crate) rcvd_tc: bool,
     pub(crate) rcvd_tc_ack: bool,
     pub(crate) rcvd_tcn: bool,
-    pub(crate) re_root: bool,
     pub(crate) reselect: bool,
-    pub(crate) selected: bool,
     pub(crate) send_rstp: bool,
-    pub(crate) sync: bool,
-    pub(crate) synced: bool,
     pub(crate) tc_ack: bool,
     pub(crate) tc_prop: bool,
-    pub(crate) updt_info: bool,
     pub(crate) info_is: InfoIs,
     pub(crate) rcvd_info: RcvdInfo,
-    pub(crate) role: Role,
-    pub(crate) selected_role: Role,
     pub(crate) designated_priority: PriorityVector,
     pub(crate) designated_times: Times,
     pub(crate) msg_priority: PriorityVector,
@@ -313,12 +314,9 @@ pub(crate) struct Port {
     pub(crate) msti_dirty: bool,
 
     pub(crate) edge_delay_while: Timer,
-    pub(crate) fd_while: Timer,
     pub(crate) hello_when: Timer,
     pub(crate) mdelay_while: Timer,
-    pub(crate) rb_while: Timer,
     pub(crate) rcvd_info_while: Timer,
-    pub(crate) rr_while: Timer,
     pub(crate) tc_while: Timer,
     /// The Port Timers machine's one-second tick, kept only while `txCount > 0`.
     pub(crate) tx_tick: Timer,
@@ -331,8 +329,6 @@ pub(crate) struct Port {
     pub(crate) bdm: BdmState,
     pub(crate) ptx: PtxState,
     pub(crate) pim: PimState,
-    pub(crate) prt: PrtState,
-    pub(crate) pst: PstState,
     pub(crate) tcm: TcmState,
 
     /// BPDU guard tripped: the port is held disabled.
@@ -343,8 +339,6 @@ pub(crate) struct Port {
     pub(crate) loop_inconsistent: bool,
     /// Bridge assurance: BPDUs stopped.
     pub(crate) ba_inconsistent: bool,
-    /// Entries may have been learnt since the last flush.
-    pub(crate) learnt: bool,
     pub(crate) counters: PortCounters,
     /// The deadline this port has in the bridge's timer set.
     pub(crate) scheduled: Option<Instant>,
@@ -391,21 +385,12 @@ impl Port {
             link: LinkState::Down,
             port_id: PortId::new(cfg.priority, no.get()),
             port_path_cost: path_cost,
+            tree: crate::tree::TreeVars::new(),
             port_enabled: false,
             oper_p2p: false,
-            agree: false,
-            agreed: false,
-            disputed: false,
             fdb_flush: false,
-            forward: false,
-            forwarding: false,
-            learn: false,
-            learning: false,
             mcheck: false,
-            new_info: false,
             oper_edge: false,
-            proposed: false,
-            proposing: false,
             rcvd_bpdu: false,
             rcvd_msg: false,
             rcvd_rstp: false,
@@ -413,19 +398,12 @@ impl Port {
             rcvd_tc: false,
             rcvd_tc_ack: false,
             rcvd_tcn: false,
-            re_root: false,
             reselect: false,
-            selected: false,
             send_rstp: false,
-            sync: false,
-            synced: false,
             tc_ack: false,
             tc_prop: false,
-            updt_info: false,
             info_is: InfoIs::Disabled,
             rcvd_info: RcvdInfo::Other,
-            role: Role::Disabled,
-            selected_role: Role::Disabled,
             designated_priority: zero,
             designated_times: Times::default(),
             msg_priority: zero,
@@ -459,12 +437,9 @@ impl Port {
             msti_next: None,
             msti_dirty: true,
             edge_delay_while: Timer::STOPPED,
-            fd_while: Timer::STOPPED,
             hello_when: Timer::STOPPED,
             mdelay_while: Timer::STOPPED,
-            rb_while: Timer::STOPPED,
             rcvd_info_while: Timer::STOPPED,
-            rr_while: Timer::STOPPED,
             tc_while: Timer::STOPPED,
             tx_tick: Timer::STOPPED,
             ba_while: Timer::STOPPED,
@@ -474,14 +449,11 @@ impl Port {
             bdm: BdmState::NotEdge,
             ptx: PtxState::TransmitInit,
             pim: PimState::Disabled,
-            prt: PrtState::InitPort,
-            pst: PstState::Discarding,
             tcm: TcmState::Inactive,
             bpdu_guarded: false,
             root_inconsistent: false,
             loop_inconsistent: false,
             ba_inconsistent: false,
-            learnt: false,
             counters: PortCounters::default(),
             scheduled: None,
             fast: MstiFast::default(),
@@ -518,12 +490,12 @@ impl Port {
         let mut next: Option<Instant> = None;
         for t in [
             &mut self.edge_delay_while,
-            &mut self.fd_while,
+            &mut self.tree.fd_while,
             &mut self.hello_when,
             &mut self.mdelay_while,
-            &mut self.rb_while,
+            &mut self.tree.rb_while,
             &mut self.rcvd_info_while,
-            &mut self.rr_while,
+            &mut self.tree.rr_while,
             &mut self.tc_while,
             &mut self.tx_tick,
             &mut self.ba_while,

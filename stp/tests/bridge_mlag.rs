@@ -123,12 +123,12 @@ fn replica_takes_over_when_the_primary_dies() {
 }
 
 #[test]
-fn fingerprint_ignores_oper_edge_only() {
+fn fingerprint_covers_oper_edge() {
     // Two root bridges with one lone port each, identical but for autoEdge: after the edge
     // delay one port is operEdge and the other is not, with the same role, state and vectors.
-    // operEdge is history (Bridge Detection, §13.31) that a rebuilt replica cannot replay, so
-    // the fingerprint leaves it out (see `Bridge::fingerprint`); everything it does cover is
-    // equal here, so the fingerprints are equal.
+    // operEdge is history (Bridge Detection, §13.31) that only an exact replica holds (the
+    // whole log or a snapshot, see `Bridge::fingerprint`); the fingerprint covers it, so
+    // these two differ.
     let mac = MacAddr([2, 0, 0, 0, 0, 0x42]);
     let mut bridges = Vec::new();
     for auto_edge in [true, false] {
@@ -157,5 +157,10 @@ fn fingerprint_ignores_oper_edge_only() {
     let (pa, pb) = (a.port(PortNo(1)).unwrap(), b.port(PortNo(1)).unwrap());
     assert!(pa.oper_edge && !pb.oper_edge);
     assert_eq!((pa.role, pa.state), (pb.role, pb.state));
-    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert_ne!(a.fingerprint(), b.fingerprint());
+    // A bridge restored from a's snapshot holds a's operEdge and fingerprint.
+    let now = Instant::ZERO + Duration::from_secs(60);
+    let r = Bridge::restore(&a.snapshot(now), now).unwrap();
+    assert!(r.port(PortNo(1)).unwrap().oper_edge);
+    assert_eq!(r.fingerprint(), a.fingerprint());
 }

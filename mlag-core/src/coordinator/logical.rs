@@ -9,7 +9,10 @@
 //!   operation: 0 genesis (payload: bridge settings), 1 add port (payload: `mlag`(1: 0/1)
 //!   `mlag-id`(4) port settings), 2 remove port, 3 link (`up`(1) `speed`(4) `full-duplex`(1)),
 //!   4 frame (the BPDU's octets), 5 timeout, 6 bridge settings (payload: bridge settings),
-//!   7 port settings (payload as for add port).
+//!   7 port settings (payload as for add port), 8 snapshot part (`part`(2) `parts`(2) then at
+//!   most [`SNAPSHOT_CHUNK`] octets; the parts of one catch-up concatenated are `count`(2) ×
+//!   (`port`(2) `mlag-id`(4)) for the MLAG ports, then `stp::Bridge::snapshot` taken at the
+//!   entries' time — an exact catch-up when the log was cut).
 //!   Bridge settings: `address`(6) `priority`(2) `max-age`(1) `hello`(1) `forward-delay`(1)
 //!   `tx-hold-count`(1) `force-version`(1: 0 STP, 2 RSTP, 3 MSTP) `max-hops`(1)
 //!   `path-cost-method`(1: 0 long, 1 short). Port settings: `mac`(6) `flags`(2: enabled,
@@ -28,6 +31,7 @@
 //!
 //! BPDUs the secondary receives travel in the STP Relay TLV (0x3E04) with the logical port.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use fdb::MlagId;
 use l2_types::{Instant, MacAddr, PortNo};
@@ -66,6 +70,7 @@ pub(crate) enum Op {
     Timeout,
     Bridge,
     SetPort,
+    Snapshot,
 }
 
 impl Op {
@@ -79,6 +84,7 @@ impl Op {
             Self::Timeout => 5,
             Self::Bridge => 6,
             Self::SetPort => 7,
+            Self::Snapshot => 8,
         }
     }
 
@@ -92,6 +98,7 @@ impl Op {
             5 => Self::Timeout,
             6 => Self::Bridge,
             7 => Self::SetPort,
+            8 => Self::Snapshot,
             _ => return None,
         })
     }
@@ -481,7 +488,126 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
             Some((_, cfg)) if b.set_port_config(e.at, port, cfg).is_ok() => Applied::Ok,
             _ => Applied::Refused,
         },
+        // Snapshot parts are assembled by `SnapshotParts`, not applied one by one.
+        Op::Snapshot => Applied::Refused,
     }
+}
+
+/// Octets of a snapshot catch-up per log entry (an entry must fit one ICCP message).
+pub const SNAPSHOT_CHUNK: usize = 1024;
+/// Most parts of one snapshot catch-up (64 MiB).
+const SNAPSHOT_PARTS_MAX: usize = 65_536;
+
+/// The payloads of the [`Op::Snapshot`] entries of an exact catch-up: `bridge`'s snapshot
+/// at `at` with the MLAG ports (`mlag`: mlag-id → logical port).
+pub(crate) fn snapshot_payloads(
+    bridge: &stp::Bridge,
+    at: Instant,
+    mlag: &BTreeMap<MlagId, u16>,
+) -> Vec<Vec<u8>> {
+    let mut blob = Vec::new();
+    let n = u16::try_from(mlag.len()).unwrap_or(u16::MAX);
+    blob.extend_from_slice(&n.to_be_bytes());
+    for (id, port) in mlag.iter().take(usize::from(n)) {
+        blob.extend_from_slice(&port.to_be_bytes());
+        blob.extend_from_slice(&id.0.to_be_bytes());
+    }
+    blob.extend_from_slice(&bridge.snapshot(at));
+    let parts = blob.len().div_ceil(SNAPSHOT_CHUNK);
+    let total = u16::try_from(parts).unwrap_or(u16::MAX);
+    blob.chunks(SNAPSHOT_CHUNK)
+        .enumerate()
+        .map(|(k, c)| {
+            let mut v = Vec::with_capacity(4 + c.len());
+            v.extend_from_slice(&u16::try_from(k).unwrap_or(u16::MAX).to_be_bytes());
+            v.extend_from_slice(&total.to_be_bytes());
+            v.extend_from_slice(c);
+            v
+        })
+        .collect()
+}
+
+/// A bridge restored from a snapshot catch-up and the bookkeeping the coordinator keeps
+/// beside it.
+#[derive(Debug)]
+pub(crate) struct Restored {
+    pub bridge: stp::Bridge,
+    /// Logical port → (mlag-id, settings), for every port of the bridge.
+    pub ports: BTreeMap<u16, (Option<MlagId>, PortConfig)>,
+    /// Logical port → link, for every port of the bridge.
+    pub links: BTreeMap<u16, LinkState>,
+    /// mlag-id → logical port.
+    pub mlag_ports: BTreeMap<MlagId, u16>,
+}
+
+/// The parts of a snapshot catch-up received so far.
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotParts {
+    next: usize,
+    octets: Vec<u8>,
+}
+
+impl SnapshotParts {
+    /// Adds the part in `payload` (part 0 starts over). `None` while parts are missing;
+    /// `Some(Err(()))` for a part out of order or a snapshot that does not restore, `Some(Ok)`
+    /// with the restored bridge (its times at `at`) after the last part.
+    pub(crate) fn add(&mut self, payload: &[u8], at: Instant) -> Option<Result<Restored, ()>> {
+        let mut r = Rd(payload);
+        let (Some(part), Some(parts)) = (r.u16(), r.u16()) else {
+            return Some(Err(()));
+        };
+        let (part, parts) = (usize::from(part), usize::from(parts));
+        if part == 0 {
+            self.next = 0;
+            self.octets.clear();
+        }
+        if part != self.next || part >= parts || parts > SNAPSHOT_PARTS_MAX {
+            self.next = usize::MAX;
+            return Some(Err(()));
+        }
+        self.next += 1;
+        self.octets.extend_from_slice(r.rest());
+        if self.next < parts {
+            return None;
+        }
+        self.next = usize::MAX;
+        let octets = core::mem::take(&mut self.octets);
+        Some(restore_blob(&octets, at).ok_or(()))
+    }
+}
+
+/// Decodes the concatenated parts of a snapshot catch-up.
+fn restore_blob(b: &[u8], at: Instant) -> Option<Restored> {
+    let mut r = Rd(b);
+    let n = r.u16()?;
+    let mut mlag_ports = BTreeMap::new();
+    for _ in 0..n {
+        let port = r.u16()?;
+        let id = MlagId(r.u32()?);
+        mlag_ports.insert(id, port);
+    }
+    let bridge = stp::Bridge::restore(r.rest(), at).ok()?;
+    let mut ports = BTreeMap::new();
+    let mut links = BTreeMap::new();
+    for p in bridge.ports() {
+        let no = p.port;
+        let id = mlag_ports
+            .iter()
+            .find(|&(_, &q)| q == no.get())
+            .map(|(id, _)| *id);
+        ports.insert(no.get(), (id, bridge.port_config(no)?));
+        links.insert(no.get(), bridge.port_link(no)?);
+    }
+    // Every MLAG port is a port of the bridge, once.
+    if mlag_ports.len() != usize::from(n) || mlag_ports.values().any(|p| !ports.contains_key(p)) {
+        return None;
+    }
+    Some(Restored {
+        bridge,
+        ports,
+        links,
+        mlag_ports,
+    })
 }
 
 #[cfg(test)]
@@ -613,5 +739,101 @@ mod tests {
             Applied::Refused,
             "no bridge before genesis"
         );
+    }
+    /// A bridge with many ports (a snapshot of several parts), replayed from `entries()`.
+    fn big_bridge() -> (stp::Bridge, Instant) {
+        let mut bridge = None;
+        for e in entries().iter().take(4) {
+            apply(&mut bridge, e);
+        }
+        let mut b = bridge.unwrap();
+        let at = Instant::from_secs(9);
+        for n in 2..40u16 {
+            b.add_port(
+                at,
+                PortNo(n),
+                PortConfig::new(MacAddr([2, 0, 0, 0, 2, n as u8])),
+            )
+            .unwrap();
+            b.handle_link(
+                at,
+                PortNo(n),
+                LinkState::Up {
+                    speed_mbps: 1000,
+                    full_duplex: n % 2 == 0,
+                },
+            );
+        }
+        (b, at)
+    }
+
+    #[test]
+    fn snapshot_parts_restore_the_bridge_and_its_books() {
+        let (b, at) = big_bridge();
+        let mlag: BTreeMap<MlagId, u16> = [(MlagId(10), 3073)].into_iter().collect();
+        let parts = snapshot_payloads(&b, at, &mlag);
+        assert!(parts.len() > 3, "several parts");
+        assert!(parts.iter().all(|p| p.len() <= 4 + SNAPSHOT_CHUNK));
+        // Each part is one log entry, which must fit one ICCP message.
+        let e = Entry {
+            seq: 1,
+            at,
+            op: Op::Snapshot,
+            flags: CATCH_UP,
+            port: 0,
+            payload: parts[0].clone(),
+        };
+        assert!(e.encode().len() < 1400);
+        assert_eq!(Entry::decode(&e.encode()), Some(e));
+        let later = at + core::time::Duration::from_secs(5);
+        let mut asm = SnapshotParts::default();
+        let mut done = None;
+        for (k, p) in parts.iter().enumerate() {
+            match asm.add(p, later) {
+                None => assert!(k + 1 < parts.len()),
+                Some(r) => done = Some(r.unwrap()),
+            }
+        }
+        let r = done.unwrap();
+        assert_eq!(r.bridge.fingerprint(), b.fingerprint());
+        assert_eq!(r.bridge.snapshot(later), b.snapshot(at));
+        assert_eq!(r.mlag_ports, mlag);
+        assert_eq!(r.ports.len(), b.ports().count());
+        assert_eq!(r.ports[&3073].0, Some(MlagId(10)));
+        assert_eq!(r.ports[&5].0, None);
+        assert_eq!(r.ports[&5].1, b.port_config(PortNo(5)).unwrap());
+        assert_eq!(
+            r.links[&5],
+            LinkState::Up {
+                speed_mbps: 1000,
+                full_duplex: false
+            }
+        );
+        // Out of order, a restart at part 0, and damage.
+        let mut asm = SnapshotParts::default();
+        assert!(matches!(asm.add(&parts[1], at), Some(Err(()))));
+        assert!(asm.add(&parts[0], at).is_none());
+        assert!(matches!(asm.add(&parts[2], at), Some(Err(()))));
+        let mut asm = SnapshotParts::default();
+        for p in &parts[..parts.len() - 1] {
+            assert!(asm.add(p, at).is_none());
+        }
+        let mut last = parts[parts.len() - 1].clone();
+        last.pop();
+        assert!(matches!(asm.add(&last, at), Some(Err(()))), "truncated");
+        // An MLAG port the bridge does not have.
+        let bad: BTreeMap<MlagId, u16> = [(MlagId(11), 4000)].into_iter().collect();
+        let mut asm = SnapshotParts::default();
+        let mut out = None;
+        for p in snapshot_payloads(&b, at, &bad) {
+            out = asm.add(&p, at);
+        }
+        assert!(matches!(out, Some(Err(()))));
+        // Any octets: no panic.
+        for p in &parts {
+            for n in 0..p.len().min(64) {
+                let _ = SnapshotParts::default().add(&p[..n], at);
+            }
+        }
     }
 }

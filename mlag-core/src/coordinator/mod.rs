@@ -151,16 +151,14 @@
 //!    `FlushFdb` for its table (the stp crate's item 2). So a replica that is still converging
 //!    (below) never speaks for the pair; the cost is the same one-hop delay `d`.
 //!
-//!    *Change from the first design:* a `stp::Bridge` clone cannot cross the peer-link (the
-//!    bridge has no state encoding), so a joining secondary is not sent a clone but a
+//!    *Change from the first design:* a joining secondary is not sent a clone but a
 //!    **catch-up**: the log from genesis, replayed silently (no frames, no events), after
 //!    which the replica programs its ports from the bridge's state. The log keeps at most
-//!    [`STP_LOG_MAX`] entries; past that a catch-up is rebuilt from the bridge's settings,
-//!    ports and links (in the bridge's port order), which converges like a new bridge — within
-//!    2 × Forward Delay + Max Age, during which fingerprint mismatches are expected — instead
-//!    of being exact; an exact catch-up then needs a state snapshot from `stp`
-//!    (`Bridge::snapshot`/`restore`), to be asked of that crate. (`fingerprint` covers the port
-//!    costs and the full MSTI vectors but not operEdge, which a rebuilt replica cannot replay.)
+//!    [`STP_LOG_MAX`] entries; past that the catch-up is the bridge's state
+//!    (`stp::Bridge::snapshot`, restored with `Bridge::restore` at the same instant) in
+//!    parts of [`logical::SNAPSHOT_CHUNK`] octets, with the MLAG port map — exact as well, so
+//!    `fingerprint` (which covers the port costs, operEdge and the full MSTI vectors) matches
+//!    at once.
 //!    The primary sends `stp::Bridge::fingerprint` every Hello Time; a
 //!    mismatch (or a gap in the sequence numbers) makes the replica ask for a catch-up. The
 //!    records ride in the vendor Consistency TLV (record kinds [`logical::STP_LOG`] …

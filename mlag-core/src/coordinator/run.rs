@@ -218,7 +218,7 @@ pub const CONSISTENCY_SUMMARY: u8 = 1;
 pub const SUMMARY_CHUNK: usize = 1024;
 
 /// Most entries of the STP input log kept for an exact catch-up of a replica; beyond this a
-/// catch-up is rebuilt from the bridge's ports (see the module docs, "Rejoin").
+/// catch-up is the bridge's snapshot (see the module docs, "Rejoin").
 pub const STP_LOG_MAX: usize = 4096;
 
 /// Most ICCP events kept for [`Coordinator::take_events`]; later ones are counted in
@@ -369,6 +369,8 @@ struct Stp {
     resync_wanted: bool,
     /// Replica after a rebuilt catch-up: fingerprint mismatches are expected until then.
     grace_until: Instant,
+    /// Replica: the parts of a snapshot catch-up received so far.
+    snapshot: logical::SnapshotParts,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -527,6 +529,7 @@ impl<D: Dataplane> Coordinator<D> {
                 next_check: now,
                 resync_wanted: false,
                 grace_until: now,
+                snapshot: logical::SnapshotParts::default(),
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -1594,7 +1597,25 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies an entry and keeps the bookkeeping both sides share.
     fn stp_apply(&mut self, e: &Entry) {
-        match logical::apply(&mut self.stp.bridge, e) {
+        let applied = if e.op == Op::Snapshot {
+            // A part of an exact catch-up: the bridge and its bookkeeping are replaced once
+            // the last part is in.
+            match self.stp.snapshot.add(&e.payload, e.at) {
+                Some(Ok(r)) => {
+                    self.stp.bridge_cfg = *r.bridge.config();
+                    self.stp.bridge = Some(r.bridge);
+                    self.stp.ports = r.ports;
+                    self.stp.links = r.links;
+                    self.stp.mlag_ports = r.mlag_ports;
+                }
+                Some(Err(())) => self.stp.rejected += 1,
+                None => {}
+            }
+            Applied::Ok
+        } else {
+            logical::apply(&mut self.stp.bridge, e)
+        };
+        match applied {
             Applied::Reset => {
                 self.stp.mlag_ports.clear();
                 self.stp.ports.clear();
@@ -1638,7 +1659,7 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports.insert(e.port, x);
                 }
             }
-            Op::Genesis | Op::Frame | Op::Timeout => {}
+            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot => {}
         }
         if self.stp.silent
             && let Some(b) = self.stp.bridge.as_mut()
@@ -2265,54 +2286,40 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp_send(logical::STP_RESYNC, &[]);
     }
 
-    /// Primary: sends the replica the log since genesis (or, if the log was cut, a genesis
-    /// rebuilt from the bridge's ports), every entry flagged catch-up, then a fingerprint.
+    /// Primary: sends the replica the log since genesis (or, if the log was cut, the bridge's
+    /// snapshot in parts), every entry flagged catch-up, then a fingerprint.
     fn stp_serve_catch_up(&mut self) {
         self.stp.resyncs += 1;
         let entries: Vec<Vec<u8>> = if self.stp.log_complete {
             self.stp.log.clone()
         } else {
+            // The log was cut: the bridge's snapshot, exact (timers relative to the last
+            // entry's time, which the replica restores it at).
             let last = self.stp.seq.wrapping_sub(1);
-            let mut v = Vec::new();
-            let at = self.stp.bridge.as_ref().map_or(Instant::ZERO, |_| {
-                self.stp
-                    .log
-                    .last()
-                    .and_then(|b| Entry::decode(b))
-                    .map_or(Instant::ZERO, |e| e.at)
-            });
-            let mk = |op, port, payload| {
-                Entry {
-                    seq: last,
-                    at,
-                    op,
-                    flags: 0,
-                    port,
-                    payload,
-                }
-                .encode()
-            };
-            v.push(mk(
-                Op::Genesis,
-                0,
-                logical::encode_bridge(&self.stp.bridge_cfg),
-            ));
-            // In the bridge's own port order (the fingerprint follows it).
-            let order: Vec<u16> = self
+            let at = self
                 .stp
+                .log
+                .last()
+                .and_then(|b| Entry::decode(b))
+                .map_or(Instant::ZERO, |e| e.at);
+            self.stp
                 .bridge
                 .as_ref()
-                .map(|b| b.ports().map(|p| p.port.get()).collect())
-                .unwrap_or_default();
-            for p in order {
-                if let Some((id, pc)) = self.stp.ports.get(&p) {
-                    v.push(mk(Op::AddPort, p, logical::encode_add(*id, pc)));
-                }
-            }
-            for (p, l) in &self.stp.links {
-                v.push(mk(Op::Link, *p, logical::encode_link(*l)));
-            }
-            v
+                .map(|b| logical::snapshot_payloads(b, at, &self.stp.mlag_ports))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|payload| {
+                    Entry {
+                        seq: last,
+                        at,
+                        op: Op::Snapshot,
+                        flags: 0,
+                        port: 0,
+                        payload,
+                    }
+                    .encode()
+                })
+                .collect()
         };
         let n = entries.len();
         for (i, mut e) in entries.into_iter().enumerate() {
@@ -2368,7 +2375,8 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         }
         if e.flags & CATCH_UP != 0 {
-            if e.op == Op::Genesis {
+            // A catch-up starts with a genesis or a snapshot's first part.
+            if e.op == Op::Genesis || (e.op == Op::Snapshot && e.payload.starts_with(&[0, 0])) {
                 self.stp.awaiting = false;
                 self.stp.log.clear();
                 self.stp.log_complete = e.seq == 0;
@@ -2388,11 +2396,16 @@ impl<D: Dataplane> Coordinator<D> {
             if e.flags & CATCH_UP_END != 0 {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
-                // A rebuilt catch-up converges like a new bridge: mismatches are expected
-                // for 2 × Forward Delay + Max Age.
+                // A snapshot is exact; a rebuilt catch-up (a primary without snapshots)
+                // converges like a new bridge: mismatches are expected for 2 × Forward Delay
+                // + Max Age.
                 let c = self.stp.bridge_cfg;
                 let secs = 2 * u64::from(c.forward_delay) + u64::from(c.max_age);
-                self.stp.grace_until = now + Duration::from_secs(secs);
+                self.stp.grace_until = if e.op == Op::Snapshot {
+                    now
+                } else {
+                    now + Duration::from_secs(secs)
+                };
                 self.try_release(now);
             }
             return;
