@@ -31,7 +31,7 @@ fn random_topologies_without_faults_pass_every_invariant() {
 
 #[test]
 fn a_seed_replays_identically() {
-    for seed in [9] {
+    for seed in [9, 13] {
         let s = Scenario::generate(seed);
         let opts = RunOptions {
             only: None,

@@ -1201,12 +1201,12 @@ impl World {
                 w.add_stream(b, a, t.interval, &mut offset);
             }
         }
-        if servers.is_empty() {
-            if let Some(&b) = ends.first() {
-                for &a in ends.iter().skip(1) {
-                    w.add_stream(a, b, t.interval, &mut offset);
-                    w.add_stream(b, a, t.interval, &mut offset);
-                }
+        if servers.is_empty()
+            && let Some(&b) = ends.first()
+        {
+            for &a in ends.iter().skip(1) {
+                w.add_stream(a, b, t.interval, &mut offset);
+                w.add_stream(b, a, t.interval, &mut offset);
             }
         }
         let n = w.net.link_count();
@@ -1302,10 +1302,10 @@ impl World {
         let n = self.net.node_count();
         let mut removed = alloc::vec![false; n];
         for i in 0..n {
-            if self.net.is_crashed(NodeId(i)) {
-                if let Some(r) = removed.get_mut(i) {
-                    *r = true;
-                }
+            if self.net.is_crashed(NodeId(i))
+                && let Some(r) = removed.get_mut(i)
+            {
+                *r = true;
             }
         }
         for (pi, p) in self.pairs.iter().enumerate() {
@@ -1540,9 +1540,8 @@ impl World {
                 continue;
             }
             let l = if was { limit.keep } else { limit.new };
-            match l {
-                Some(l) => st.due_from = st.due_from.max(floor + l + slack),
-                None => {}
+            if let Some(l) = l {
+                st.due_from = st.due_from.max(floor + l + slack);
             }
         }
         if limit.keep.is_none() || !self.degraded.is_empty() {
@@ -1944,7 +1943,7 @@ impl World {
                 if let Err(f) = self.quiet_checks(s) {
                     return Some(f);
                 }
-                next_check = next_check + CHECK_PERIOD;
+                next_check += CHECK_PERIOD;
             }
             if target >= end {
                 break;
