@@ -70,7 +70,7 @@ use crate::coordinator::Options;
 use crate::dataplane::MlagId;
 
 /// How often the black-hole and quiet checks run between faults.
-pub const CHECK_PERIOD: Duration = Duration::from_millis(250);
+pub const CHECK_PERIOD: Duration = Duration::from_millis(500);
 /// The heartbeat of every pair (RouterOS's default) — H and H_b of `performance.md`.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// L: the simulator reports carrier loss at the instant of the cut.
@@ -993,6 +993,8 @@ struct World {
     /// A corrupted frame has been delivered: only "no timer spin" (and no panic) is checked
     /// from then on.
     corrupted: bool,
+    /// [`Self::reachable`] as of the last fault (nothing else changes it).
+    reach: Vec<bool>,
 }
 
 impl World {
@@ -1192,6 +1194,7 @@ impl World {
             suspended_until: Instant::ZERO,
             rejoin_until: Instant::ZERO,
             corrupted: false,
+            reach: Vec::new(),
         };
         let ends: Vec<NodeId> = w.clients.iter().chain(orphans.iter()).copied().collect();
         let mut offset = 0u64;
@@ -1330,65 +1333,58 @@ impl World {
                 }
             }
         }
-        let mut ok = Vec::with_capacity(self.streams.len());
-        for s in &self.streams {
-            ok.push(self.connected(s.src, s.dst, &removed));
+        // Components over usable links (the backup links carry no data) between live nodes.
+        let mut comp: Vec<usize> = (0..n).collect();
+        fn root(comp: &mut [usize], mut x: usize) -> usize {
+            while let Some(&p) = comp.get(x) {
+                if p == x {
+                    break;
+                }
+                let gp = comp.get(p).copied().unwrap_or(p);
+                if let Some(c) = comp.get_mut(x) {
+                    *c = gp;
+                }
+                x = p;
+            }
+            x
         }
-        ok
+        let backups: Vec<LinkId> = self.pairs.iter().filter_map(|p| p.backup).collect();
+        for li in 0..self.net.link_count() {
+            let l = LinkId(li);
+            if backups.contains(&l) || !self.usable(l) {
+                continue;
+            }
+            let Some([(u, _), (v, _)]) = self.net.link_ends(l) else {
+                continue;
+            };
+            if removed.get(u.0).copied().unwrap_or(true)
+                || removed.get(v.0).copied().unwrap_or(true)
+            {
+                continue;
+            }
+            let (ru, rv) = (root(&mut comp, u.0), root(&mut comp, v.0));
+            if let Some(c) = comp.get_mut(ru) {
+                *c = rv;
+            }
+        }
+        self.streams
+            .iter()
+            .map(|s| {
+                !removed.get(s.src.0).copied().unwrap_or(true)
+                    && !removed.get(s.dst.0).copied().unwrap_or(true)
+                    && root(&mut comp, s.src.0) == root(&mut comp, s.dst.0)
+            })
+            .collect()
     }
 
     fn usable(&self, l: LinkId) -> bool {
         self.net.link_up(l) && !self.silent.contains(&l)
     }
 
-    fn connected(&self, a: NodeId, b: NodeId, removed: &[bool]) -> bool {
-        if removed.get(a.0).copied().unwrap_or(true) || removed.get(b.0).copied().unwrap_or(true) {
-            return false;
-        }
-        let n = self.net.node_count();
-        let mut seen = alloc::vec![false; n];
-        let mut todo = alloc::vec![a];
-        if let Some(s) = seen.get_mut(a.0) {
-            *s = true;
-        }
-        let backups: Vec<LinkId> = self.pairs.iter().filter_map(|p| p.backup).collect();
-        while let Some(x) = todo.pop() {
-            if x == b {
-                return true;
-            }
-            for li in 0..self.net.link_count() {
-                let l = LinkId(li);
-                if backups.contains(&l) || !self.usable(l) {
-                    continue;
-                }
-                let Some([(u, _), (v, _)]) = self.net.link_ends(l) else {
-                    continue;
-                };
-                let other = if u == x {
-                    v
-                } else if v == x {
-                    u
-                } else {
-                    continue;
-                };
-                if removed.get(other.0).copied().unwrap_or(true) {
-                    continue;
-                }
-                if let Some(s) = seen.get_mut(other.0)
-                    && !*s
-                {
-                    *s = true;
-                    todo.push(other);
-                }
-            }
-        }
-        false
-    }
-
     /// Applies the start (`start`) or the end of an episode, updating the streams' deadlines.
     fn apply(&mut self, s: &Scenario, e: &Episode, start: bool) -> Result<(), Finding> {
         let now = self.net.now();
-        let before = self.reachable();
+        let before = core::mem::take(&mut self.reach);
         match e.kind {
             Kind::Cut(r) => {
                 if let Some(l) = self.link(r) {
@@ -1519,6 +1515,7 @@ impl World {
             }
         }
         let after = self.reachable();
+        self.reach.clone_from(&after);
         let (at_start, at_end) = s.limits(e);
         let limit = if start { at_start } else { at_end };
         let slack = s.slack();
@@ -1718,7 +1715,7 @@ impl World {
         }
         let slack = s.slack();
         let interval = s.topology.interval;
-        let reach = self.reachable();
+        let reach = &self.reach;
         let mut found = None;
         for (i, st) in self.streams.iter().enumerate() {
             if !reach.get(i).copied().unwrap_or(false) {
@@ -1897,6 +1894,7 @@ impl World {
     }
 
     fn play(&mut self, s: &Scenario, episodes: &[Episode]) -> Option<Finding> {
+        self.reach = self.reachable();
         // Events: (time, episode index, start?).
         let mut events: Vec<(Instant, usize, bool)> = Vec::new();
         for (i, e) in episodes.iter().enumerate() {
@@ -1905,7 +1903,9 @@ impl World {
         }
         events.sort_by_key(|(t, i, start)| (*t, !*start, *i));
         let last = events.iter().map(|e| e.0).max().unwrap_or(FAULTS_FROM);
-        let end = last.max(FAULTS_FROM) + RELOAD_DELAY + REATTACH + 3 * HEARTBEAT;
+        // Long enough for the longest limit (a degradation's end: 3H + re-attach; a restart:
+        // reload delay + re-attach) and its slack.
+        let end = last.max(FAULTS_FROM) + 3 * HEARTBEAT + REATTACH + Duration::from_secs(2);
         let mut next_check = FAULTS_FROM;
         let mut ev = events.iter().peekable();
         loop {
