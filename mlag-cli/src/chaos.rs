@@ -18,10 +18,10 @@ pub(crate) struct ChaosArgs {
     /// Run this one seed only (with its schedule printed).
     #[arg(long)]
     seed: Option<u64>,
-    /// With `--seed`: only these episodes of the schedule (comma-separated indices), as a
-    /// shrunk reproduction prints them.
-    #[arg(long, value_delimiter = ',')]
-    faults: Option<Vec<usize>>,
+    /// With `--seed`: only these episodes of the schedule (comma-separated indices, or `none`),
+    /// as a shrunk reproduction prints them.
+    #[arg(long)]
+    faults: Option<String>,
     /// Print every seed's topology, schedule and result.
     #[arg(long)]
     verbose: bool,
@@ -163,7 +163,7 @@ fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<()
             }
             let list: Vec<String> = m.episodes.iter().map(ToString::to_string).collect();
             if list.is_empty() {
-                writeln!(out, "  rerun: mlag chaos --seed {seed} --faults ''")?;
+                writeln!(out, "  rerun: mlag chaos --seed {seed} --faults none")?;
             } else {
                 writeln!(
                     out,
@@ -177,10 +177,26 @@ fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<()
     Ok(())
 }
 
+/// `--faults`: `none` or comma-separated episode indices.
+fn parse_faults(text: &str) -> Result<Vec<usize>, CliError> {
+    let text = text.trim();
+    if text.is_empty() || text == "none" {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<usize>()
+                .map_err(|e| format!("--faults {text:?}: {e}").into())
+        })
+        .collect()
+}
+
 fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     let s = Scenario::generate(seed);
+    let only = args.faults.as_deref().map(parse_faults).transpose()?;
     let opts = RunOptions {
-        only: args.faults.clone(),
+        only: only.clone(),
         pcap: args.pcap.is_some(),
     };
     let started = WallClock::now();
@@ -189,7 +205,7 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "seed {seed}")?;
     write!(out, "{}", s.describe())?;
-    if let Some(only) = &args.faults {
+    if let Some(only) = &only {
         writeln!(out, "  running episodes {only:?} only")?;
     }
     writeln!(
