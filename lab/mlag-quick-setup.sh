@@ -215,8 +215,9 @@ read LOST DUPS <$WORK/gap3
 echo "  Peer1 rejoining: client->peer2's host lost $LOST echoes at 10 ms = $((LOST * 10)) ms, $DUPS DUPs"
 echo "MEASURE: peer1-rejoin-loss-ms $((LOST * 10))"
 check "Peer1 rejoining: no duplicates" eval '[ "$DUPS" = 0 ]'
-known_gap "mlag-core: the survivor hears the restarted peer on the backup path before ICCP connects, becomes secondary and isolates its MLAG half (issue 6)" \
-  "Peer1 rejoining: no loss on the surviving link" eval '[ "$LOST" = 0 ]'
+# Was a known gap (issue 6, gap A: the survivor isolated when it heard the restarted peer on the
+# backup path before ICCP connected); closed by mlag-core's split-brain evidence frames.
+check "Peer1 rejoining: no loss on the surviving link" eval '[ "$LOST" = 0 ]'
 
 
 # Peer1 powered off: its daemon killed and its links down at once (the client sees carrier loss

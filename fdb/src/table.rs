@@ -744,6 +744,8 @@ impl Fdb {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn rebase(&mut self) {
         let new_base = self.st.now.as_nanos().saturating_sub(TIME_MAX / 2);
         let aux = &mut self.aux;
@@ -798,10 +800,14 @@ impl Fdb {
 
     /// Learns `mac` in `vid` on `location` from a received frame at `now` (IEEE 802.1Q 8.7
     /// Learning Process). Group source addresses are ignored.
+    ///
+    /// The hot paths (a refresh, a new key into a table with room) are small enough to inline
+    /// into the host's frame loop, so that the processor overlaps the memory latency of
+    /// consecutive learns; the rest is out of line.
+    #[inline]
     pub fn learn(&mut self, now: Instant, vid: VlanId, mac: MacAddr, location: Location) -> Learn {
         if mac.is_multicast() {
-            self.st.stats.group_sources += 1;
-            return Learn::Ignored(Ignored::GroupAddress);
+            return self.learn_group_source();
         }
         self.set_now(now);
         if self.st.age_ns != 0 && self.st.now_tick >= self.st.base_tick + RING {
@@ -827,73 +833,89 @@ impl Fdb {
         match probe {
             Ok(i) => {
                 let [kw, v] = self.map.at(i);
+                let t_base = self.aux.t_base;
+                let off = self.st.now.as_nanos().wrapping_sub(t_base);
                 if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
+                    && off <= TIME_MAX
                     && self.aux.locals.get((v & 0xff) as usize) == Some(&location)
                 {
                     // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
                     let st = &mut self.st;
-                    let t_base = self.aux.t_base;
                     let seen = t_base.saturating_add(v >> TIME_SHIFT);
                     if st.age_ns != 0 && seen < st.tick_start() {
                         st.bucket_sub(Instant::from_nanos(seen));
                         let _ = st.bucket_add_now();
                     }
                     st.stats.refreshed += 1;
-                    let off = st.now.as_nanos().wrapping_sub(t_base);
-                    if off <= TIME_MAX {
-                        self.map.set_val(i, (v & 0xffff) | (off << TIME_SHIFT));
-                    } else {
-                        let mut s = self.aux.decode([kw, v]);
-                        s.last_seen = self.st.now;
-                        self.store(i, key, &s);
-                    }
+                    self.map.set_val(i, (v & 0xffff) | (off << TIME_SHIFT));
                     return Learn::Refreshed;
                 }
-                let mut s = self.aux.decode([kw, v]);
-                if let Some(from) = s.local() {
-                    match s.kind {
-                        Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
-                        Kind::Own => return Learn::Ignored(Ignored::Own),
-                        Kind::Dynamic => {}
-                    }
-                    if from == location {
-                        let st = &mut self.st;
-                        if st.age_ns != 0 && s.last_seen.as_nanos() < st.tick_start() {
-                            st.bucket_sub(s.last_seen);
-                            let _ = st.bucket_add_now();
-                        }
-                        s.last_seen = st.now;
-                        st.stats.refreshed += 1;
-                        self.store(i, key, &s);
-                        return Learn::Refreshed;
-                    }
-                }
-                self.learn_slow(key, location, Some(s))
+                self.learn_present(i, key, location)
             }
             Err(pos) => {
                 if !room {
                     return self.learn_slow(key, location, None);
                 }
-                let _ = self.st.bucket_add_now();
-                let off = self.st.now.as_nanos().wrapping_sub(self.aux.t_base);
-                let w = match self.aux.local_ix(location) {
-                    Some(ix) if off <= TIME_MAX => [
-                        key | (K_DYN << KIND_SHIFT),
-                        u64::from(ix) | (off << TIME_SHIFT),
-                    ],
-                    _ => {
-                        let mut fresh = Slot::EMPTY;
-                        fresh.set_local(Some(location));
-                        fresh.last_seen = self.st.now;
-                        self.aux.encode(key, &fresh, false)
-                    }
-                };
-                let _ = self.map.insert_at(pos, w);
-                self.st.note(key, None, sync_of(location));
-                self.st.stats.learned += 1;
-                Learn::New
+                self.learn_new(pos, key, location)
             }
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn learn_group_source(&mut self) -> Learn {
+        self.st.stats.group_sources += 1;
+        Learn::Ignored(Ignored::GroupAddress)
+    }
+
+    /// [`Fdb::learn`] of a new key at the free slot `pos` of a table with room and no limits.
+    #[inline(never)]
+    fn learn_new(&mut self, pos: usize, key: u64, location: Location) -> Learn {
+        let _ = self.st.bucket_add_now();
+        let off = self.st.now.as_nanos().wrapping_sub(self.aux.t_base);
+        let w = match self.aux.local_ix(location) {
+            Some(ix) if off <= TIME_MAX => [
+                key | (K_DYN << KIND_SHIFT),
+                u64::from(ix) | (off << TIME_SHIFT),
+            ],
+            _ => {
+                let mut fresh = Slot::EMPTY;
+                fresh.set_local(Some(location));
+                fresh.last_seen = self.st.now;
+                self.aux.encode(key, &fresh, false)
+            }
+        };
+        let _ = self.map.insert_at(pos, w);
+        self.st.note(key, None, sync_of(location));
+        self.st.stats.learned += 1;
+        Learn::New
+    }
+
+    /// [`Fdb::learn`] of a present key other than an inline refresh: a refresh of a wide slot,
+    /// a move, a static or own entry, a peer entry only.
+    #[inline(never)]
+    fn learn_present(&mut self, i: usize, key: u64, location: Location) -> Learn {
+        let [kw, v] = self.map.at(i);
+        let mut s = self.aux.decode([kw, v]);
+        if let Some(from) = s.local() {
+            match s.kind {
+                Kind::Static | Kind::Peer => return Learn::Ignored(Ignored::Static),
+                Kind::Own => return Learn::Ignored(Ignored::Own),
+                Kind::Dynamic => {}
+            }
+            if from == location {
+                let st = &mut self.st;
+                if st.age_ns != 0 && s.last_seen.as_nanos() < st.tick_start() {
+                    st.bucket_sub(s.last_seen);
+                    let _ = st.bucket_add_now();
+                }
+                s.last_seen = st.now;
+                st.stats.refreshed += 1;
+                self.store(i, key, &s);
+                return Learn::Refreshed;
+            }
+        }
+        self.learn_slow(key, location, Some(s))
     }
 
     /// New entries and moves; `existing` is the key's slot, looked up once by the caller.
@@ -1131,6 +1153,21 @@ impl Fdb {
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
         let i = self.map.index_of(Key::new(vid, mac).to_u64())?;
         let [kw, v] = self.map.at(i);
+        // The common case inline: a local entry in the slot, not on an MLAG bond.
+        if kw & (EXT_BIT | KIND_BITS) != 0
+            && kw & EXT_BIT == 0
+            && let Some(&l) = self.aux.locals.get((v & 0xff) as usize)
+            && !matches!(l, Location::Mlag(_))
+        {
+            return Some(l);
+        }
+        self.lookup_slot(kw, v)
+    }
+
+    /// [`Fdb::lookup`] of a slot other than a local entry on a port: side table, peer entry,
+    /// MLAG resolution.
+    #[inline(never)]
+    fn lookup_slot(&self, kw: u64, v: u64) -> Option<Location> {
         let loc = if kw & EXT_BIT != 0 {
             let s = self.aux.decode([kw, v]);
             match (s.local(), s.peer()) {

@@ -134,8 +134,8 @@ impl Default for MoveDampening {
 pub struct FdbConfig {
     /// Seed of the keyed hash (source MACs are attacker-chosen): take it from a secret. Give
     /// both MLAG peers the same seed (a secret of the pair): a snapshot is sent in the
-    /// sender's hash order, which is then the receiver's own slot order, and is applied as a
-    /// sequential fill instead of random inserts.
+    /// sender's slot order, home group by home group, which is then (nearly) the receiver's
+    /// own slot order, and is applied as a sequential fill instead of random inserts.
     pub hash_seed: u64,
     /// This table's sync epoch: must differ on every start (a boot counter or a random value
     /// from the host), so the peer can tell a restarted table from a lossy one. Not 0.

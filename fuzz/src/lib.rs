@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use l2_types::{Instant, MacAddr, PortNo};
+use l2_types::{Instant, MacAddr, PortNo, VlanId};
 use lacp::machines::{
     FAST_PERIODIC_TIME, LACPDUS_PER_FAST_PERIODIC_MAX, MARKER_RESPONSES_PER_SECOND_MAX,
 };
@@ -808,7 +808,8 @@ fn fdb_mirror() -> fdb::Fdb {
 }
 
 /// Op sequences against two synchronising tables: `data` drives learns, flushes, restarts,
-/// message loss, duplication and reordering, time, and forged messages (raw bytes). After the
+/// message loss, duplication and reordering, time, and forged messages (raw bytes), with
+/// messages of 600, 90 or 53 octets (by the input length). After the
 /// ops, the channel heals and the tables must converge: each side's mirror equals the other's
 /// own entries. Invariants are checked after every op.
 pub fn fdb_ops(data: &[u8]) {
@@ -836,6 +837,9 @@ pub fn fdb_ops(data: &[u8]) {
     // In flight: (to, bytes).
     let mut channel: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut buf = [0u8; 600];
+    // Messages during the operations: whole ones, or chunks of one record (53 octets) or a few
+    // (snapshot chunks that end inside a run of full groups); the heal below uses 600.
+    let size = [600, 53, 90][data.len() % 3];
     let mut bytes = data.iter().copied();
     let mut next = move || bytes.next();
     for _ in 0..500 {
@@ -902,7 +906,7 @@ pub fn fdb_ops(data: &[u8]) {
         }
         for (from, t) in nodes.iter_mut().enumerate() {
             for _ in 0..64 {
-                let Some(n) = t.poll_sync(now, &mut buf) else {
+                let Some(n) = t.poll_sync(now, &mut buf[..size]) else {
                     break;
                 };
                 if channel.len() < 256 {
@@ -1221,14 +1225,17 @@ pub fn mlag_summary(data: &[u8]) {
 /// 0 advance time by the next octet × 20 ms (delivering the peer-link first and running every
 /// timeout due), 1 deliver the next octet's worth of peer-link frames, 2 drop the next peer-link
 /// frame, 3 duplicate it, 4 toggle a link (side `op >> 7`, port by the next octet), 5 inject
-/// garbage (length and octets from the input) on a port, 6 replay a frame a coordinator sent
+/// garbage (length and octets from the input) on a port — or, with the next octet at 0xE0 or
+/// above, a learned source MAC (`handle_learn`: MAC, VLAN and port from the input) —, 6 replay a frame a coordinator sent
 /// (BPDU, LACPDU, ICCP) with one octet changed on a port, 7 replay one unchanged on a port,
 /// 8 a configuration change through `diff` / `apply` (MLAG priority, heartbeat, lacp-rate, STP
 /// priority, a port's path cost, pvid), 9 cut or restore the peer-link, 10 restart a side, 11 feed a BPDU built
 /// from the input on a port. Checks after every op: no panic; at most one primary while both
 /// are connected; a held MLAG half (not released, not isolated) never distributes; no port of
 /// the logical bridge forwards in the dataplane on the CIST while the bridge this peer runs says
-/// it discards; event, log and per-step call counts stay bounded.
+/// it discards; event, log and per-step call counts stay bounded; each table passes its own
+/// invariant check, each dataplane holds exactly its table's entries, and a mirror in step with
+/// its owner (same epoch and sequence number) holds exactly the owner's entries.
 pub fn mlag_coordinator(data: &[u8]) {
     use core::time::Duration;
     use mlag_core::config::{Config, LacpRate, diff};
@@ -1250,9 +1257,11 @@ pub fn mlag_coordinator(data: &[u8]) {
         ports: [PortNo; 3],
     }
 
-    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64) -> Option<Side> {
+    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64, backup: bool) -> Option<Side> {
         let valid = cfg.validate().ok()?;
-        let mut c = C::new(valid, RecordingDataplane::new(), &Options::new(seed), now).ok()?;
+        let mut opts = Options::new(seed);
+        opts.backup = backup;
+        let mut c = C::new(valid, RecordingDataplane::new(), &opts, now).ok()?;
         let ports = NAMES.map(|n| {
             let v = c.config();
             v.find(n).map_or(PortNo(0), |i| v.port_no(i))
@@ -1264,11 +1273,16 @@ pub fn mlag_coordinator(data: &[u8]) {
         Some(Side { c, cfg, ports })
     }
 
-    let mut it = data.iter().copied();
+    // An input that starts with 0xB5 runs the pair with a backup keepalive path and the two
+    // backup-path ops (carrier up/down, keepalive loss and mutation); any other input runs as
+    // before (the corpus's meaning is kept).
+    let backup = data.first() == Some(&0xB5);
+    let mut it = data.iter().copied().skip(usize::from(backup));
+    let ops = if backup { 14 } else { 12 };
     let mut now = Instant::ZERO;
     let (Some(a), Some(b)) = (
-        boot(1, Config::quick_setup(1), now, 1),
-        boot(2, Config::quick_setup(2), now, 2),
+        boot(1, Config::quick_setup(1), now, 1, backup),
+        boot(2, Config::quick_setup(2), now, 2, backup),
     ) else {
         panic!("the Quick setup must boot");
     };
@@ -1277,6 +1291,10 @@ pub fn mlag_coordinator(data: &[u8]) {
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let mut peer_link = true;
     let mut restarts = 0u64;
+    // The backup path: carrier, frames in flight to each side, frames still to be lost.
+    let mut backup_up = true;
+    let mut bwire: [VecDeque<Vec<u8>>; 2] = [VecDeque::new(), VecDeque::new()];
+    let mut backup_lose = 0u32;
     // No peer-link frame lost, forged or cut off since the start: the secondary's ports are
     // then exactly what the primary's outputs made them.
     let mut clean = true;
@@ -1347,15 +1365,59 @@ pub fn mlag_coordinator(data: &[u8]) {
         }
     }
 
+    /// Moves the backup path's frames: each side's keepalives and evidence to the other side
+    /// (lost while the carrier is down or `lose` says so).
+    fn backup_step(
+        sides: &mut [Side; 2],
+        bwire: &mut [VecDeque<Vec<u8>>; 2],
+        up: bool,
+        lose: &mut u32,
+        now: Instant,
+    ) {
+        let mut buf = vec![0u8; 1600];
+        for _ in 0..64 {
+            let mut moved = false;
+            for i in 0..2 {
+                while let Some(n) = sides
+                    .get_mut(i)
+                    .and_then(|s| s.c.poll_backup_transmit(&mut buf))
+                {
+                    if up && *lose == 0 {
+                        if let (Some(w), Some(f)) = (bwire.get_mut(1 - i), buf.get(..n)) {
+                            assert!(w.len() < 10_000, "backup queue unbounded");
+                            w.push_back(f.to_vec());
+                        }
+                    } else {
+                        *lose = lose.saturating_sub(1);
+                    }
+                }
+            }
+            for i in 0..2 {
+                while let Some(f) = bwire.get_mut(i).and_then(VecDeque::pop_front) {
+                    moved = true;
+                    if let Some(s) = sides.get_mut(i) {
+                        s.c.handle_backup(now, &f);
+                    }
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
     for _ in 0..600 {
         let Some(op) = it.next() else { break };
         let side = usize::from(op >> 7);
         let arg = it.next().unwrap_or(0);
         // Frames injected on the peer-port or lost on it spoil `clean`.
-        if matches!(op % 12, 2 | 5 | 9 | 10) || (matches!(op % 12, 6 | 7 | 11) && arg % 3 == 0) {
+        if matches!(op % ops, 2 | 5 | 9 | 10) || (matches!(op % ops, 6 | 7 | 11) && arg % 3 == 0) {
             clean = false;
         }
-        match op % 12 {
+        if backup {
+            backup_step(&mut sides, &mut bwire, backup_up, &mut backup_lose, now);
+        }
+        match op % ops {
             0 => {
                 deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
                 let until = now.saturating_add(Duration::from_millis(u64::from(arg) * 20));
@@ -1370,6 +1432,15 @@ pub fn mlag_coordinator(data: &[u8]) {
                                 }
                             }
                             deliver(&mut sides, &mut wire, &mut seen, now, peer_link, 10_000);
+                            if backup {
+                                backup_step(
+                                    &mut sides,
+                                    &mut bwire,
+                                    backup_up,
+                                    &mut backup_lose,
+                                    now,
+                                );
+                            }
                         }
                         _ => break,
                     }
@@ -1409,6 +1480,21 @@ pub fn mlag_coordinator(data: &[u8]) {
                     s.c.handle_link(now, p, if up { UP } else { LinkState::Down });
                 }
             }
+            5 if arg >= 0xE0 => {
+                // A source MAC the hardware learned (a few MACs, so moves and refreshes occur).
+                let m = it.next().unwrap_or(0);
+                let mac = MacAddr([2, 0, 0, 0, m >> 4, m & 0x0f]);
+                let vid =
+                    VlanId::try_new(if m & 0x80 != 0 { 10 } else { 1 }).unwrap_or(VlanId::MIN);
+                if let Some(s) = sides.get_mut(side) {
+                    let p = s
+                        .ports
+                        .get(usize::from(arg) % 3)
+                        .copied()
+                        .unwrap_or(PortNo(0));
+                    s.c.handle_learn(now, vid, mac, p);
+                }
+            }
             5 => {
                 let len = usize::from(arg % 96);
                 let frame: Vec<u8> = (&mut it).take(len).collect();
@@ -1441,7 +1527,14 @@ pub fn mlag_coordinator(data: &[u8]) {
                 if let Some(s) = sides.get_mut(side) {
                     let mut cfg = s.cfg.clone();
                     let v = it.next().unwrap_or(0);
-                    match arg % 6 {
+                    let cases = if backup { 7 } else { 6 };
+                    match arg % cases {
+                        6 => {
+                            // lacp-fallback on the MLAG bond (this crate's extension).
+                            if let Some(bd) = cfg.bonds.first_mut() {
+                                bd.lacp_fallback = v & 1 != 0;
+                            }
+                        }
                         0 => cfg.mlag.priority = v % 130,
                         1 => {
                             cfg.mlag.heartbeat =
@@ -1498,13 +1591,50 @@ pub fn mlag_coordinator(data: &[u8]) {
                 restarts += 1;
                 let cfg = sides.get(side).map(|s| s.cfg.clone());
                 if let Some(cfg) = cfg
-                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts)
+                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts, backup)
                     && let Some(s) = sides.get_mut(side)
                 {
                     *s = new;
                 }
                 if let Some(w) = wire.get_mut(side) {
                     w.clear();
+                }
+            }
+            12 => {
+                // The backup link's carrier (a dedicated link) down or up.
+                backup_up = arg & 1 != 0;
+                if !backup_up {
+                    for w in &mut bwire {
+                        w.clear();
+                    }
+                }
+                for s in &mut sides {
+                    s.c.handle_backup_link(now, backup_up);
+                }
+            }
+            13 => {
+                // Keepalive loss: the next `arg % 8` backup frames are lost; or (high bit) a
+                // backup frame mutated from the input (evidence or keepalive, any octets).
+                if arg & 0x80 == 0 {
+                    backup_lose = u32::from(arg % 8);
+                } else {
+                    let mut buf = vec![0u8; 1600];
+                    let other = 1 - side;
+                    let frame = sides
+                        .get_mut(other)
+                        .and_then(|s| s.c.poll_backup_transmit(&mut buf))
+                        .and_then(|n| buf.get(..n).map(<[u8]>::to_vec));
+                    let mut f =
+                        frame.unwrap_or_else(|| (&mut it).take(usize::from(arg % 64)).collect());
+                    if !f.is_empty() {
+                        let at = usize::from(it.next().unwrap_or(0)) % f.len();
+                        if let Some(x) = f.get_mut(at) {
+                            *x ^= it.next().unwrap_or(1) | 1;
+                        }
+                    }
+                    if let Some(s) = sides.get_mut(side) {
+                        s.c.handle_backup(now, &f);
+                    }
                 }
             }
             _ => {
@@ -1526,6 +1656,9 @@ pub fn mlag_coordinator(data: &[u8]) {
             }
         }
         collect(&mut sides, &mut wire, &mut seen, peer_link);
+        if backup {
+            backup_step(&mut sides, &mut bwire, backup_up, &mut backup_lose, now);
+        }
 
         // Invariants.
         let mons = sides.each_ref().map(|s| s.c.monitor());
@@ -1545,11 +1678,58 @@ pub fn mlag_coordinator(data: &[u8]) {
             .iter()
             .find(|s| s.c.stp_mode() == StpMode::Primary)
             .and_then(|s| s.c.stp().cloned());
+        // The FDB: each table consistent, each dataplane holding exactly its table's entries,
+        // a mirror in step with its owner equal to it.
+        for (i, s) in sides.iter().enumerate() {
+            let f = s.c.fdb();
+            if let Err(e) = f.check_invariants() {
+                panic!("FDB invariant: {e}");
+            }
+            assert_eq!(
+                s.c.dataplane().fdb_len(),
+                f.len(),
+                "dataplane FDB differs from the table"
+            );
+            for e in f.entries() {
+                assert!(
+                    s.c.dataplane().fdb_get(e.key.vid(), e.key.mac()).is_some(),
+                    "table entry not programmed: {e:?}"
+                );
+            }
+            if let Some(o) = sides.get(1 - i).map(|o| o.c.fdb())
+                && f.peer_position() == o.sync_position()
+                && !f.receiving_snapshot()
+            {
+                assert_eq!(
+                    f.peer_records(),
+                    o.own_records(),
+                    "mirror in step but different"
+                );
+            }
+        }
         for (s, m) in sides.iter_mut().zip(&mons) {
             assert!(m.stp.log_len <= STP_LOG_MAX, "STP log unbounded");
             let ev = s.c.take_events();
             assert!(ev.len() <= EVENTS_MAX, "events unbounded");
             let slave = s.ports.get(1).copied().unwrap_or(PortNo(0));
+            // An isolated side presents no MLAG half with the pair's identity unless the
+            // split's winner granted it (split module: never two actives).
+            if m.isolated {
+                let (kept, _) = s.c.split_grants();
+                for h in &m.mlags {
+                    if kept.contains(&h.mlag_id) {
+                        continue;
+                    }
+                    let key = mlag_core::config::lacp_key(h.mlag_id.0);
+                    let pair = s.c.lacp().lags().any(|l| {
+                        l.key == key
+                            && l.actor_system.mac == m.system_id
+                            && l.actor_system.priority
+                                == mlag_core::coordinator::MLAG_LACP_SYSTEM_PRIORITY
+                    });
+                    assert!(!pair, "an isolated half keeps the pair's identity: {h:?}");
+                }
+            }
             for h in &m.mlags {
                 if !h.released && !m.isolated {
                     assert!(

@@ -87,6 +87,9 @@ pub struct Session {
     peer_inc: u32,
     confirmed: bool,
     challenge: u32,
+    /// The last incarnation challenged (kept after the challenge is sent): only it, or a frame
+    /// advertising the capability, may replace a connected peer's incarnation.
+    challenged: u32,
     /// (our incarnation, the peer's) for queued control messages of a session being torn down.
     control_session: Option<(u32, u32)>,
     retired: [u32; RETIRED_MAX],
@@ -182,6 +185,7 @@ impl Session {
             peer_inc: 0,
             confirmed: false,
             challenge: 0,
+            challenged: 0,
             control_session: None,
             retired: [0; RETIRED_MAX],
             retired_next: 0,
@@ -882,6 +886,7 @@ impl Session {
         self.peer_inc = inc;
         self.confirmed = echoed;
         self.challenge = 0;
+        self.challenged = 0;
         self.peer_election = None;
         self.peer_v2 = None;
         // A new connection: the peer will know only what we send on it.
@@ -1186,9 +1191,13 @@ impl Session {
                 return Err(RxError::UnexpectedSession);
             }
             let advertises = matches!(capability, Some((true, 1, _))) && !data;
-            if h.receiver == self.my_inc && !matches!(capability, Some((false, _, _))) {
+            let answered = self.peer_inc == 0 || advertises || h.sender == self.challenged;
+            if h.receiver == self.my_inc && answered && !matches!(capability, Some((false, _, _))) {
                 // It knows our current incarnation: it answered our capability (a challenge
-                // round trip when we were connected to another incarnation).
+                // round trip when we were connected to another incarnation). While connected,
+                // only the incarnation we challenged or one advertising the capability may take
+                // over: a data frame whose Sender Incarnation was damaged in transit (or forged)
+                // must not tear a working session down.
                 self.adopt(now, h.sender, true);
             } else if advertises && self.peer_inc == 0 {
                 self.adopt(now, h.sender, false);
@@ -1197,6 +1206,7 @@ impl Session {
                 // (echoing its incarnation); adopt only when it echoes ours back.
                 self.cap_due = true;
                 self.challenge = h.sender;
+                self.challenged = h.sender;
                 return Ok(());
             } else {
                 return Err(RxError::UnexpectedSession);

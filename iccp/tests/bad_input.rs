@@ -451,3 +451,55 @@ fn regression_corrupted_incumbent_is_not_adopted() {
     assert_eq!(a.system_id(), b.system_id());
     assert_eq!(b.peer_incumbent(), None);
 }
+
+/// Lab finding (mlag-linux STP lab, garbage round b): a frame whose Sender Incarnation differs
+/// from the connected peer's in one bit, but which echoes our incarnation, was adopted as a peer
+/// restart and tore the session down. Only a capability advertisement or the incarnation we
+/// challenged may replace a connected peer.
+#[test]
+fn regression_damaged_sender_incarnation_does_not_reset_the_session() {
+    let mut p = connected();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let before = p.sessions[1].monitor();
+    let data = app_data(Param::FdbDelta {
+        kind: 1,
+        records: &[1],
+    });
+    for (bit, flags) in [
+        (0, L2Flags::DATA),
+        (7, L2Flags::DATA),
+        (31, L2Flags::default()),
+    ] {
+        let f = frame(
+            L2Header {
+                flags,
+                sender: a ^ (1 << bit),
+                receiver: b,
+                frame_no: 5_000 + bit,
+                seq: 1,
+                ack: 0,
+            },
+            if flags == L2Flags::DATA { &data } else { &[] },
+        );
+        assert_eq!(
+            p.sessions[1].handle_frame(p.now, &f),
+            Err(RxError::UnexpectedSession),
+            "bit {bit}"
+        );
+    }
+    let after = p.sessions[1].monitor();
+    assert_eq!(after.status, Status::Connected);
+    assert_eq!(after.state, before.state);
+    assert_eq!(after.counters.disconnects, before.counters.disconnects);
+    assert_eq!(
+        after.counters.rx_unexpected_session,
+        before.counters.rx_unexpected_session + 3
+    );
+    // The real peer is still the peer: its next frames are accepted and data flows.
+    p.apply(&Op::SendApp { side: 0, len: 4 });
+    while !p.wire[0].is_empty() {
+        p.apply(&Op::Deliver { from: 0 });
+    }
+    assert_eq!(p.sessions[1].counters().app_received, 1);
+    assert_eq!(p.sessions[1].status(), Status::Connected);
+}

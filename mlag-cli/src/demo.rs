@@ -490,6 +490,9 @@ pub struct MlagDemoOptions {
     pub seed: u64,
     /// Keep every frame for a pcap file.
     pub capture: bool,
+    /// After the failover, print each peer's explanation of the client's MLAG ("why is this
+    /// bond (not) distributing?", `Coordinator::explain_mlag`) with its last transitions.
+    pub explain: bool,
 }
 
 impl Default for MlagDemoOptions {
@@ -498,6 +501,7 @@ impl Default for MlagDemoOptions {
             scenario: Scenario::PeerCrash,
             seed: 1,
             capture: false,
+            explain: false,
         }
     }
 }
@@ -536,6 +540,9 @@ pub struct MlagDemoOutcome {
     pub forwarding_violations: usize,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
+    /// Both peers' flight recorders as one JSON object:
+    /// `{"peer1":{"capacity":…,"dropped":…,"records":[…]},"peer2":{…}}`.
+    pub flight_recorder: String,
 }
 
 /// RouterOS prints MAC addresses in upper case.
@@ -897,8 +904,38 @@ pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result
             v.kind
         )?;
     }
+    if opts.explain {
+        writeln!(out)?;
+        writeln!(out, "why? (each peer's explanation of mlag-id 10)")?;
+        for i in 0..2 {
+            let name = if i == 0 { "Peer1" } else { "Peer2" };
+            if q.net.is_crashed(q.peers[i]) {
+                writeln!(out, "[{name}] (powered off)")?;
+                continue;
+            }
+            if let Some(p) = q.peer(i) {
+                let e = p
+                    .coordinator()
+                    .explain_mlag(mlag_core::dataplane::MlagId(10));
+                write!(out, "[{name}] {e}")?;
+            }
+        }
+    }
+    let mut flight_recorder = String::from("{");
+    for i in 0..2 {
+        if i > 0 {
+            flight_recorder.push(',');
+        }
+        flight_recorder.push_str(if i == 0 { "\"peer1\":" } else { "\"peer2\":" });
+        match q.peer(i) {
+            Some(p) => flight_recorder.push_str(&p.coordinator().flight_recorder_json()),
+            None => flight_recorder.push_str("null"),
+        }
+    }
+    flight_recorder.push('}');
     let pcap = opts.capture.then(|| q.net.pcap(|_| true));
     Ok(MlagDemoOutcome {
+        flight_recorder,
         converged_at,
         client_kept_bond,
         partner_changes,

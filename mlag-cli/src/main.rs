@@ -51,6 +51,14 @@ struct DemoArgs {
     /// Write every frame of the run to this pcap file (opens in Wireshark).
     #[arg(long)]
     pcap: Option<PathBuf>,
+    /// After the failover, print why each peer's half of the client's MLAG is (not)
+    /// distributing, with the flight recorder's last transitions.
+    #[arg(long)]
+    explain: bool,
+    /// Write both peers' flight recorders (state transitions with their causes) to this JSON
+    /// file.
+    #[arg(long, value_name = "FILE.json")]
+    flight_recorder: Option<PathBuf>,
     /// The simulator's seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -130,11 +138,19 @@ fn run_demo(args: &DemoArgs) -> Result<(), CliError> {
         scenario,
         seed: args.seed,
         capture: args.pcap.is_some(),
+        explain: args.explain,
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let outcome = demo::run_mlag(&opts, &mut out)?;
     out.flush()?;
+    if let Some(path) = &args.flight_recorder {
+        // Checked by serde_json before it is written: the recorder's writer is hand-made.
+        let v: serde_json::Value = serde_json::from_str(&outcome.flight_recorder)
+            .map_err(|e| format!("flight recorder JSON: {e}"))?;
+        let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::from)?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if let (Some(path), Some(bytes)) = (&args.pcap, &outcome.pcap) {
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }

@@ -92,6 +92,7 @@ fn mlag_demo(scenario: demo::Scenario, capture: bool) -> (demo::MlagDemoOutcome,
         scenario,
         seed: 1,
         capture,
+        ..demo::MlagDemoOptions::default()
     };
     let mut out = Vec::new();
     let outcome = demo::run_mlag(&opts, &mut out).expect("run");
@@ -241,4 +242,58 @@ fn the_binary_runs_the_mlag_demo_and_writes_a_pcap() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scenario"));
+}
+
+/// `mlag demo --scenario peer-link --explain --flight-recorder FILE.json`: the explanation
+/// names the isolated secondary's reason, and the file is JSON with both peers' rings, each
+/// record with its virtual time and kind.
+#[test]
+fn the_binary_explains_and_writes_the_flight_recorder() {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mlag-demo-fr.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mlag"))
+        .args(["demo", "--scenario", "peer-link", "--explain"])
+        .arg("--flight-recorder")
+        .arg(&path)
+        .output()
+        .expect("run mlag demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let why = section(&text, "why? (each peer's explanation", "\u{0}");
+    assert!(
+        why.contains("[Peer2] mlag-id 10 (bond client-bond): NOT distributing"),
+        "{why}"
+    );
+    assert!(why.contains("because: this peer is isolated"), "{why}");
+    assert!(
+        why.contains("[Peer1] mlag-id 10 (bond client-bond): distributing"),
+        "{why}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    for peer in ["peer1", "peer2"] {
+        let p = &v[peer];
+        assert_eq!(p["capacity"], 1024, "{p}");
+        let recs = p["records"].as_array().expect("records");
+        assert!(!recs.is_empty());
+        let mut last = 0;
+        for r in recs {
+            let t = r["t_ns"].as_u64().expect("t_ns");
+            assert!(t >= last, "time goes backwards: {r}");
+            last = t;
+            assert!(r["kind"].is_string(), "{r}");
+        }
+    }
+    let iso = v["peer2"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "isolation")
+        .expect("no isolation record");
+    assert_eq!(iso["on"], true);
+    assert_eq!(iso["verdict"], "alive_split");
+    assert_eq!(iso["won_election"], false);
 }

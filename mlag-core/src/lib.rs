@@ -14,8 +14,9 @@
 //!   MLAG port's next hop, split horizon) and [`dataplane::RecordingDataplane`] for tests.
 //! * [`coordinator`] — the design of the coordinator (how the pair runs one LACP system and
 //!   one logical STP bridge, FDB sync, split horizon, rejoin, dual-active, mismatch
-//!   hold-down), the numbering rules both peers share, and [`coordinator::Coordinator`]: so
-//!   far the demultiplexer, the ICCP session, the election and the monitor.
+//!   hold-down), the numbering rules both peers share, and [`coordinator::Coordinator`]
+//!   (demultiplexer, ICCP session and election, LACP, the logical STP bridge, the FDB and
+//!   its synchronisation, the monitor).
 //! * [`sim`] — the in-memory network simulator in virtual time (seeded links with faults, node
 //!   crash/restart and a fault plan, hosts, LACP clients and switches, STP bridges on a shared
 //!   forwarding plane, invariant checks after every step, pcap capture).

@@ -444,6 +444,7 @@ fn peer_reboot_rejoins_after_sync_without_loss() {
     // Until it has rejoined, the rebooted peer keeps its half out of the LAG.
     let mut released_at = None;
     let mut connected_at = None;
+    let mut sync = None;
     while q.net.now() < t0 + Duration::from_secs(10) {
         q.net.step();
         let v = q.peer(0).unwrap().view();
@@ -453,6 +454,9 @@ fn peer_reboot_rejoins_after_sync_without_loss() {
         if released_at.is_none() && half(&q, 0).released {
             released_at = Some(q.net.now());
             assert!(connected_at.is_some(), "released before the pair connected");
+            let fdb = q.peer(0).unwrap().monitor().fdb;
+            assert!(fdb.synced, "released before the FDB mirror was synced");
+            sync = fdb.last_sync;
         }
         if q.converged(2) {
             break;
@@ -466,7 +470,8 @@ fn peer_reboot_rejoins_after_sync_without_loss() {
     let limit = q.params.reload_delay;
     println!(
         "FAILOVER | peer reboot and rejoin | reload delay + sync = {limit:?} (+ sync) | \
-         released after {released:?}, both links after {back:?} | {} |",
+         FDB synced {sync:?} after connect, released after {released:?}, both links after \
+         {back:?} | {} |",
         f.lost - crash.lost
     );
     assert!(released <= limit, "{released:?}");

@@ -7,8 +7,9 @@
 //! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / listening — see `DISCARDING` for why not blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` (its user-space STP mode exists only in the initial network namespace) and still rewrites a port's state on carrier changes, so the daemon re-applies its state after each (`LinuxBridge::link_changed`). Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
 //! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is discarding (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
 //! | `fdb_add` / `fdb_remove` | a static entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NUD_NOARP`, `NTF_MASTER`, `NDA_MASTER`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port | the same, with `NDA_VLAN` per VLAN, on the bond device |
-//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN |
+//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). In addition the daemon flushes the entries learned on the **peer-port** whenever the logical STP bridge counts a topology change (`LinuxBridge::flush_peer_port`, called from the event loop): each peer's kernel bridge learns on its own, so an address behind one of the peer's ports sits on the peer-port here, and the coordinator flushes a port's entries only on the peer that owns the port (and not at all on edge ports, 802.1D-2004 §17.25). Without it, a host that moved from behind the peer to behind this peer (a link of a loop cut or restored) stays unreachable from here until its entry ages out (300 s) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN; with FDB synchronisation the coordinator would flush the peer-port's entries itself |
 //! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
+//! | BPDU containment (no call: set up in `LinuxBridge::new`) | with `stp_state 0` the kernel bridge *forwards* frames to the Bridge Group Address 01:80:C2:00:00:00 like any multicast (`br_handle_frame`: link-local frames are passed up only while the kernel runs STP), so a neighbour's BPDUs would cross the pair and reach the other neighbours as if they shared one segment with it. The daemon joins the bridge itself to that group with a permanent layer-2 MDB entry (`RTM_NEWMDB`, multicast snooping on): the bridge then sends such frames to the entry's ports — none. The daemon's AF_PACKET sockets still see every BPDU. Other link-local groups (LACP, ICCP) are never forwarded by the kernel bridge | the same, or an nftables bridge-family rule dropping 01:80:C2:00:00:00 in the forward chain |
 //! | `set_peer_forwarding` | **recorded, not enforced**: the only per-port egress control this kernel's bridge has without netfilter or tc is port isolation, which is symmetric (it would also cut the client's traffic to the peer's single-homed hosts) — see the crate docs for what the lab shows | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
 
 use l2_types::{MacAddr, PortNo, VlanId};
@@ -77,9 +78,14 @@ pub struct LinuxBridge {
     /// Entries the daemon programmed: (vid, mac) → (location, kernel port it sits on).
     fdb: BTreeMap<(VlanId, MacAddr), (Location, Option<PortNo>)>,
     backup_port: bool,
+    /// The MDB entry that keeps BPDUs off the bridge's ports is in place.
+    bpdu_contained: bool,
     counters: BridgeCounters,
     log: bool,
 }
+
+/// The Bridge Group Address (802.1Q-2022 Table 8-1): BPDUs.
+pub const BRIDGE_GROUP_ADDRESS: [u8; 6] = [0x01, 0x80, 0xC2, 0x00, 0x00, 0x00];
 
 /// The kernel state that discards: `listening`. Not `blocking`: with `stp_state 0` the kernel
 /// runs `br_port_state_selection` after every state write and on every carrier change, and it
@@ -136,6 +142,18 @@ impl LinuxBridge {
         let index = rtnl
             .ensure_bridge(&bridge.name, bridge.mac.0)
             .map_err(|e| format!("bridge {}: {e}", bridge.name))?;
+        // BPDUs stay on their segment (module docs, "BPDU containment"): before any port
+        // joins, so not one neighbour's BPDU is flooded.
+        let bpdu_contained = match rtnl.mdb_join_host(index, BRIDGE_GROUP_ADDRESS) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!(
+                    "mlagd: bridge {}: cannot keep BPDUs off its ports (MDB entry for 01:80:C2:00:00:00: {e}); neighbours' BPDUs will cross the bridge",
+                    bridge.name
+                );
+                false
+            }
+        };
         for kp in ports.values() {
             rtnl.set_master(kp.index, index)
                 .map_err(|e| format!("{}: enslaving to {}: {e}", kp.name, bridge.name))?;
@@ -182,6 +200,7 @@ impl LinuxBridge {
             peer_forwarding: BTreeMap::new(),
             fdb: BTreeMap::new(),
             backup_port,
+            bpdu_contained,
             counters: BridgeCounters::default(),
             log,
         };
@@ -207,6 +226,17 @@ impl LinuxBridge {
     /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
     pub fn has_backup_port(&self) -> bool {
         self.backup_port
+    }
+
+    /// Flushes the entries the kernel learned on the peer-port (module docs, `fdb_flush`): the
+    /// daemon calls it when the logical STP bridge counts a topology change.
+    pub fn flush_peer_port(&mut self) {
+        self.flush_learned(self.peer_port);
+    }
+
+    /// Whether the kernel accepted the MDB entry that keeps BPDUs off the bridge's ports.
+    pub fn bpdu_contained(&self) -> bool {
+        self.bpdu_contained
     }
 
     /// Counters.

@@ -299,6 +299,8 @@ fn event_loop(
     // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
     // than the carrier (flags, MTU, statistics); only carrier changes are link events.
     let mut lacp_seen: BTreeMap<PortNo, String> = BTreeMap::new();
+    let mut stp_mode_seen = None;
+    let mut tc_seen = c.stp().map_or(0, |b| b.stats().topology_changes);
     let mut carrier: BTreeMap<u32, bool> = names
         .iter()
         .filter_map(|(_, n)| Some((netlink::ifindex(n)?, netlink::carrier(n).is_some())))
@@ -340,6 +342,19 @@ fn event_loop(
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
         }
+        // A topology change anywhere in the logical bridge (this peer's ports or the peer's):
+        // what this bridge learned over the peer-port may now be behind another port.
+        let tc = c.stp().map_or(0, |b| b.stats().topology_changes);
+        if tc > tc_seen {
+            c.dataplane_mut().flush_peer_port();
+            if args.verbose {
+                eprintln!(
+                    "mlagd: t={} topology change {tc}: peer-port entries flushed",
+                    now()
+                );
+            }
+        }
+        tc_seen = tc;
         while let Some(n) = c.poll_backup_transmit(&mut buf) {
             if let (Some(sock), Some(b)) = (backup, buf.get(..n)) {
                 let _ = sock.send(b);
@@ -370,6 +385,11 @@ fn event_loop(
             for e in c.take_events() {
                 eprintln!("mlagd: t={t} iccp {e:?}");
             }
+            let mode = c.stp_mode();
+            if stp_mode_seen != Some(mode) {
+                eprintln!("mlagd: t={t} stp mode {mode:?}");
+                stp_mode_seen = Some(mode);
+            }
         } else {
             let _ = c.take_events();
         }
@@ -383,11 +403,112 @@ fn serve(c: &Coordinator<LinuxBridge>, s: UnixStream) {
     let mut reader = BufReader::new(&s);
     let _ = reader.read_line(&mut line);
     let answer = match line.trim() {
-        "" | "monitor" => monitor_text(c),
+        "" | "monitor" => {
+            let mut t = monitor_text(c);
+            let dp = c.dataplane();
+            let k = dp.counters();
+            let yn = |b: bool| if b { "yes" } else { "no" };
+            let _ = writeln!(
+                t,
+                "\n         host: bpdu-contained={} backup-port={} netlink-errors={} tx={} tx-errors={}",
+                yn(dp.bpdu_contained()),
+                yn(dp.has_backup_port()),
+                k.netlink_errors,
+                k.transmitted,
+                k.transmit_errors,
+            );
+            t
+        }
         other => format!("error: unknown command `{other}`\n"),
     };
     let mut w = &s;
     let _ = w.write_all(answer.as_bytes());
+}
+
+/// A bridge identifier as the kernel's sysfs `root_id`/`bridge_id` shows it
+/// (`8000.020000000100`): the lab compares it with the kernel bridge's and Open vSwitch's.
+fn bridge_id_text(id: stp::wire::BridgeId) -> String {
+    let a = id.address().0;
+    format!(
+        "{:04x}.{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        id.priority_field(),
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5]
+    )
+}
+
+const fn state_name(s: PortState) -> &'static str {
+    match s {
+        PortState::Discarding => "discarding",
+        PortState::Learning => "learning",
+        PortState::Forwarding => "forwarding",
+    }
+}
+
+/// The logical STP bridge as this peer runs it (`/interface bridge monitor` and `/interface
+/// bridge port monitor` in one line each): mode, identifiers, root, root port and path cost;
+/// then this peer's ports in it (single-homed ports and the local bonds of MLAG ports) with
+/// role, state and the protocol each port speaks (`stp` after falling back for an 802.1D
+/// neighbour).
+fn stp_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>, out: &mut String) {
+    let m = c.monitor().stp;
+    let mode = match m.mode {
+        mlag_core::coordinator::StpMode::Primary => "primary",
+        mlag_core::coordinator::StpMode::Replica => "replica",
+        mlag_core::coordinator::StpMode::Standalone => "standalone",
+    };
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    let cfg = c.config();
+    let ports = c.stp_ports();
+    let name_of = |logical: PortNo| {
+        ports
+            .iter()
+            .find(|(_, l)| *l == logical)
+            .and_then(|(h, _)| cfg.if_of(*h))
+            .map_or_else(
+                || format!("peer:{}", logical.0),
+                |i| cfg.name(i).to_string(),
+            )
+    };
+    let Some(b) = c.stp() else {
+        let _ = writeln!(out, "          stp: mode={mode} bridge=none");
+        return;
+    };
+    let t = b.tree();
+    let _ = writeln!(
+        out,
+        "          stp: mode={mode} ready={} in-sync={} bridge-id={} root-id={} root-bridge={} root-port={} root-path-cost={} topology-changes={}",
+        yn(m.ready),
+        m.in_sync.map_or("unknown", yn),
+        bridge_id_text(t.bridge_id),
+        bridge_id_text(t.root_priority.root),
+        yn(t.is_root),
+        t.root_port.map_or_else(|| "none".to_string(), name_of),
+        t.root_priority.root_path_cost,
+        b.stats().topology_changes,
+    );
+    for (_, logical) in &ports {
+        let Some(p) = b.port(*logical) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "     stp-port: {} id={:04x} role={} state={} proto={} edge={} cost={} rx-bpdus={} tx-bpdus={}",
+            name_of(*logical),
+            p.port_id.0,
+            p.role.name(),
+            state_name(p.state),
+            if p.send_rstp { "rstp" } else { "stp" },
+            yn(p.oper_edge),
+            p.path_cost,
+            p.counters.rx_config + p.counters.rx_tcn + p.counters.rx_rst + p.counters.rx_mst,
+            p.counters.tx_config + p.counters.tx_tcn + p.counters.tx_rst + p.counters.tx_mst,
+        );
+    }
 }
 
 fn mac_upper(m: MacAddr) -> String {
@@ -421,6 +542,29 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
         d.not_control,
         d.runts,
     );
+    // What the drivers dropped, from their own counters (garbage on the ports shows here).
+    let ls = c.lacp().stats();
+    let ss = c.stp().map(|b| *b.stats()).unwrap_or_default();
+    let ic = m.iccp;
+    let _ = writeln!(
+        out,
+        "     rx-drops: lacp-illegal={} lacp-unknown={} lacp-bad-destination={} lacp-disabled={} lacp-loopback={} bpdu-errors={} iccp-malformed={} iccp-auth-failed={} iccp-replay={} iccp-unexpected-session={} iccp-out-of-window={} iccp-bad-ack={} app-rejected={} stp-rejected={}",
+        ls.illegal_rx,
+        ls.unknown_rx,
+        ls.bad_destination_rx,
+        ls.disabled_rx,
+        ls.loopback_rx,
+        ss.rx_errors,
+        ic.rx_malformed,
+        ic.rx_auth_failed,
+        ic.rx_replay,
+        ic.rx_unexpected_session,
+        ic.rx_out_of_window,
+        ic.rx_bad_ack,
+        m.app_rejected,
+        m.stp.rejected,
+    );
+    stp_text(c, &mut out);
     let cfg = c.config();
     for b in cfg.bonds() {
         let ports: Vec<_> = b

@@ -42,21 +42,27 @@
 //! not hash over them. With one member per peer — the Quick setup, and every MLAG whose
 //! members are split one per chassis — this is the same forwarding.
 //!
-//! # STP until the coordinator drives it
-//! The coordinator does not run STP yet (issue 6 is wiring it in); it sets only the peer-port
-//! forwarding. A port the coordinator never sets stays **discarding**, which is safe but
-//! forwards nothing; `--assume-loop-free` starts such ports forwarding instead, for a lab whose
-//! topology has no loop besides the MLAG itself (the lab uses it). The kernel bridge runs with
-//! `stp_state 0` in both cases: the daemon owns the port states. Note that a kernel bridge with
-//! STP off forwards frames to 01:80:C2:00:00:00; without the MLAG pair running STP, BPDUs
-//! from a neighbour therefore cross a forwarding port (a full kernel drops them with an
-//! nftables rule; here nothing can).
+//! # Spanning tree
+//! The coordinator runs the pair as one logical STP bridge and sets every bridge port's state
+//! (own single-homed ports, the local halves of MLAG ports; the peer-port always forwards). Until
+//! it has set a port, the port discards; `--assume-loop-free` starts such ports forwarding
+//! instead, for a lab whose topology has no loop besides the MLAG itself. The kernel bridge runs
+//! with `stp_state 0` (the daemon owns the port states), and with STP off it would flood BPDUs
+//! like any multicast: the daemon keeps them off every port with a host-joined MDB entry for
+//! 01:80:C2:00:00:00 (see [`bridge`], "BPDU containment"), so each neighbour sees only the
+//! logical bridge's BPDUs. Each peer's kernel bridge learns addresses on its own, so on every
+//! topology change the logical bridge counts (on either peer's ports) the daemon flushes what it
+//! learned on the peer-port (see [`bridge`], `fdb_flush`). `mlag monitor` shows the logical
+//! bridge (`stp:` root, root port, mode) and this peer's ports in it (`stp-port:` role, state, and
+//! `proto=stp` where a port fell back to 802.1D for a legacy neighbour).
 //!
 //! # Split horizon on this kernel
 //! See [`bridge`]: the setting is recorded and shown, not enforced, because the kernel here
-//! has no direction-specific egress filter. In the lab the client is Open vSwitch, whose LACP
-//! bond accepts flooded frames on one member only, so the duplicates this could cause do not
-//! reach its hosts.
+//! has no direction-specific egress filter (no netfilter; no tc classifier or action modules).
+//! The consequence is visible in the labs: the pair floods the client's broadcasts back into the
+//! other member of its bond, and Open vSwitch — which accepts every frame on the members of a
+//! negotiated LACP bond — then learns the client's own hosts behind the bond and drops replies
+//! to them until they send again (`lab/README.md`, "Known gaps").
 //!
 //! # SIGTERM
 //! The daemon withdraws every FDB entry it programmed and sets every bridge port it manages
@@ -65,17 +71,18 @@
 //! up again with no daemon running; a host that must stay safe across that unenslaves the
 //! ports (not done: the issue asks for ports left in the bridge).
 //!
-//! # What the lab shows (`lab/mlag-quick-setup.sh`, Open vSwitch as the client)
-//! Both peers connect, elect one primary, share the system-id; OVS attaches both members to
-//! one aggregator with that system-id as partner; hosts ping across the pair; Peer1's daemon
-//! killed or powered off → the client keeps its bond on Peer2's link; Peer1 restarted →
-//! rejoins; peer-port cut with the backup keepalive alive → the secondary takes its half out;
-//! garbage on every port is counted and survived; SIGTERM leaves the ports discarding. Known
-//! gaps of the coordinator (not of this host), reported by the lab: a rejoining peer heard on
-//! the backup path before ICCP connects makes the survivor isolate its half for about a second;
-//! a peer that dies with the peer-port makes the secondary isolate its half until the backup
-//! path times out (2–3 s with `heartbeat=1s`), although the client's LACP already shows the
-//! primary's half gone.
+//! # What the labs show (`lab/`, see `lab/README.md`)
+//! Quick setup with Open vSwitch as the client: both peers connect, elect one primary, share
+//! the system-id; OVS attaches both members to one aggregator with that system-id as partner;
+//! hosts ping across the pair; Peer1's daemon killed or powered off → the client keeps its bond
+//! on Peer2's link; Peer1 restarted → rejoins; peer-port cut with the backup keepalive alive →
+//! the secondary takes its half out; garbage on every port is counted and survived; SIGTERM
+//! leaves the ports discarding. STP loop with Open vSwitch RSTP and the kernel's 802.1D bridge:
+//! one root everywhere, exactly the expected port blocking (ours included, on either peer),
+//! link cuts and restorations without duplicates, RSTP towards OVS and STP towards the kernel
+//! bridge on the wire, scapy garbage and repeated restarts survived. DPDK bonding mode 4
+//! (opt-in) aggregates both links with the MLAG system-id as partner. Known gaps of the
+//! coordinator and the ICCP session (not of this host) are reported as XFAIL with their reason.
 #![forbid(unsafe_code)]
 
 pub mod bridge;

@@ -12,11 +12,11 @@
 //!   position. If the journal still holds what follows, the owner rewinds its delta stream to it;
 //!   otherwise — another epoch, or fallen off the journal — it starts a **snapshot**.
 //! * A **snapshot** starts at a sequence number S: the owner streams its live table in its own
-//!   slot order (the order of its keyed hash, see `crate::slots`), no copy and no sort. Each
-//!   chunk carries its cursor range (the hash of the last key before it and of its own last
-//!   key), so a lost chunk is detected and the mirror's next Request resumes it from its
-//!   cursor; the cursor is a hash, not a slot index, so it stays valid while the table grows
-//!   or entries move. A key changed after S may be sent as it was at S or as it is later; the
+//!   slot order (home groups come in the order of its keyed hash, see `crate::slots`), no
+//!   copy and no sort. Each chunk carries its cursor range, a range of that hash: it holds
+//!   every synchronised key whose hash is in it (in slot order within the chunk), so a lost
+//!   chunk is detected and the mirror's next Request resumes it from its cursor; the cursor
+//!   is a hash, not a slot index, so it stays valid while the table grows or entries move. A key changed after S may be sent as it was at S or as it is later; the
 //!   deltas after S follow the snapshot and replay every such change in order, so the result
 //!   is the owner's table whatever changes meanwhile. On the last chunk the mirror removes the
 //!   peer entries the snapshot did not mention (stale ones) and sets its position to
@@ -30,6 +30,7 @@
 
 pub mod wire;
 
+use alloc::vec::Vec;
 use l2_types::Instant;
 
 use crate::slots::KEY_MASK;
@@ -255,67 +256,109 @@ impl Fdb {
             mask: so.mask,
             after: so.cursor,
         };
-        // The live table in its own (hash) order from the cursor on: no copy, no sort. Changes
-        // after `seq` are in the journal, whose deltas follow the snapshot.
-        let end = self.map.slot_count();
-        let start = if h.after == CURSOR_START {
+        // The live table from the cursor on, in slot order: home groups come in hash order, and
+        // at each group with an empty slot everything up to that group's end of the hash range
+        // has been seen (see `Table::group`), so the chunk ends at the last such group that
+        // fits. The order within a chunk does not matter (the receiver only checks that the
+        // cursor advances). No copy, no sort. Changes after `seq` are in the journal, whose
+        // deltas follow the snapshot.
+        let groups = self.map.group_count();
+        // Entries with a hash from `lo` on are still to send.
+        let lo = if h.after == CURSOR_START {
             0
         } else {
-            self.map.seek(h.after)
+            h.after.saturating_add(1)
         };
-        // The record word's op per interned local index: 0 not synchronised, 1 single-homed,
-        // 2 an MLAG bond (the mlag-id follows).
-        let mut ops = [(0u64, 0u32); 256];
-        for (op, &l) in ops.iter_mut().zip(&self.aux.locals) {
-            *op = match l {
-                crate::Location::Port(_) => (1, 0),
-                crate::Location::Mlag(id) => (2, id.0),
-                crate::Location::PeerPort | crate::Location::Cpu => (0, 0),
-            };
-        }
+        let aux = &self.aux;
+        let mask = h.mask;
         let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
-        let cap = out.len();
         let mut n: u16 = 0;
-        let mut last_key = None;
-        let mut i = start;
-        for w in self.map.slots_from(start) {
-            let kw = w[0];
-            let key = kw & KEY_MASK;
-            let (op, id) = if kw & EXT_BIT != 0 {
-                match self.aux.decode(*w).sync_view() {
-                    Some(SyncLocation::Single) => (1, 0),
-                    Some(SyncLocation::Mlag(id)) => (2, id.0),
-                    None => (0, 0),
-                }
-            } else {
-                let kind = (kw & KIND_BITS) >> KIND_SHIFT;
-                if kind == K_DYN || kind == K_STATIC {
-                    ops.get((w[1] & 0xff) as usize).copied().unwrap_or((0, 0))
-                } else {
-                    (0, 0)
-                }
+        let cap = out.len();
+        let mut emit = |w: [u64; 2], at: &mut usize, n: &mut u16| -> bool {
+            put_record(aux, mask, out, w, at, n)
+        };
+        let g0 = self.map.home_group(lo);
+        let mut j = g0;
+        // Until the first open group, keys with a home before `g0` may turn up: test the hash.
+        let mut past_open = false;
+        // The last open group read whole: (octets, records, group).
+        let mut checkpoint = None;
+        let mut complete = false;
+        'groups: loop {
+            let Some((mut full, open, ss)) = self.map.group(j) else {
+                // The end of the array: everything was seen.
+                checkpoint = Some((at, n, j));
+                complete = true;
+                break;
             };
-            if op != 0 && (h.mask == FULL || in_mask(key, h.mask)) {
-                let len = if op == 2 { 12 } else { 8 };
-                if at + len > cap || n == u16::MAX {
+            while full != 0 {
+                let l = crate::slots::Table::lane_of(full);
+                full &= full - 1;
+                let Some(&w) = ss.get(l) else { continue };
+                if !past_open && self.map.hash(w[0]) < lo {
+                    continue;
+                }
+                if !emit(w, &mut at, &mut n) {
+                    break 'groups;
+                }
+            }
+            if open {
+                past_open = true;
+                checkpoint = Some((at, n, j));
+                if j + 1 >= groups {
+                    complete = true;
                     break;
                 }
-                if let Some(o) = out.get_mut(at..at + 8) {
-                    o.copy_from_slice(&((op << 60) | key).to_be_bytes());
-                }
-                if op == 2
-                    && let Some(o) = out.get_mut(at + 8..at + 12)
-                {
-                    o.copy_from_slice(&id.to_be_bytes());
-                }
-                at += len;
-                n += 1;
-                last_key = Some(key);
             }
-            i += 1;
+            j += 1;
         }
-        let complete = i >= end;
-        let upto = last_key.map_or(h.after, |k| self.map.hash(k));
+        let upto = if let Some((c_at, c_n, cj)) = checkpoint {
+            (at, n) = (c_at, c_n);
+            if complete && cj >= groups {
+                u64::MAX - 1
+            } else {
+                self.map.group_end(cj)
+            }
+        } else {
+            // Not even the keys up to the first open group fit (a small buffer, or a long run
+            // of full groups): send the ones with the smallest hashes.
+            at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
+            n = 0;
+            let mut rest: Vec<(u64, [u64; 2])> = Vec::new();
+            let mut j = g0;
+            while let Some((mut full, open, ss)) = self.map.group(j) {
+                while full != 0 {
+                    let l = crate::slots::Table::lane_of(full);
+                    full &= full - 1;
+                    if let Some(&w) = ss.get(l) {
+                        let hh = self.map.hash(w[0]);
+                        if hh >= lo {
+                            rest.push((hh, w));
+                        }
+                    }
+                }
+                if open {
+                    break;
+                }
+                j += 1;
+            }
+            // The `k` smallest hashes fit even as MLAG records: select them (no sort); the
+            // chunk ends at the greatest of them.
+            let k = (cap.saturating_sub(at) / wire::RECORD_LEN_MAX).clamp(1, usize::from(u16::MAX));
+            if rest.len() > k {
+                let _ = rest.select_nth_unstable_by_key(k - 1, |&(hh, _)| hh);
+                rest.truncate(k);
+            }
+            for &(_, w) in &rest {
+                // Fits: k records of at most 12 octets.
+                let _ = emit(w, &mut at, &mut n);
+            }
+            // Not empty: something in this run did not fit.
+            rest.iter().map(|&(hh, _)| hh).max().unwrap_or(h.after)
+        };
+        if groups == 0 {
+            complete = true;
+        }
         wire::put_snapshot_head(out, &h, n, upto, complete);
         if let Some(so) = self.st.snap_out.as_mut() {
             so.cursor = upto;
@@ -684,6 +727,59 @@ fn in_mask(key: u64, mask: u64) -> bool {
 }
 
 /// Cursor order: the start sentinel before every key.
+/// Writes the snapshot record of slot `w` at `at` if it is synchronised; false if it does not
+/// fit. The record word's op: 0 not synchronised, 1 single-homed, 2 an MLAG bond (the mlag-id
+/// follows).
+#[inline(always)]
+fn put_record(
+    aux: &crate::table::Aux,
+    mask: u64,
+    out: &mut [u8],
+    w: [u64; 2],
+    at: &mut usize,
+    n: &mut u16,
+) -> bool {
+    let kw = w[0];
+    let key = kw & KEY_MASK;
+    let (op, id) = if kw & EXT_BIT != 0 {
+        match aux.decode(w).sync_view() {
+            Some(SyncLocation::Single) => (1, 0),
+            Some(SyncLocation::Mlag(id)) => (2, id.0),
+            None => (0, 0),
+        }
+    } else {
+        let kind = (kw & KIND_BITS) >> KIND_SHIFT;
+        if kind == K_DYN || kind == K_STATIC {
+            match aux.locals.get((w[1] & 0xff) as usize) {
+                Some(crate::Location::Port(_)) => (1, 0),
+                Some(&crate::Location::Mlag(id)) => (2, id.0),
+                _ => (0, 0),
+            }
+        } else {
+            (0, 0)
+        }
+    };
+    if op == 0 || !(mask == FULL || in_mask(key, mask)) {
+        return true;
+    }
+    let len = if op == 2 { 12 } else { 8 };
+    if *n == u16::MAX {
+        return false;
+    }
+    let Some(o) = out.get_mut(*at..*at + len) else {
+        return false;
+    };
+    if let Some((head, tail)) = o.split_first_chunk_mut::<8>() {
+        *head = ((op << 60) | key).to_be_bytes();
+        if let Some(t) = tail.first_chunk_mut::<4>() {
+            *t = id.to_be_bytes();
+        }
+    }
+    *at += len;
+    *n += 1;
+    true
+}
+
 fn rank(cursor: u64) -> u64 {
     if cursor == CURSOR_START {
         0

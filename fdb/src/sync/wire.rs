@@ -525,8 +525,8 @@ fn validate_records(
             if r.location.is_none() {
                 return Err(Error::DeleteInSnapshot { index });
             }
-            // The records' order is the sender's (its table's keyed hash order, which only
-            // it can compute); what a receiver can check is the segment and the cursor.
+            // The records' order is the sender's (its table's slot order, from a keyed hash
+            // only it can compute); what a receiver can check is the segment and the cursor.
             let advances = upto != CURSOR_START && (after == CURSOR_START || upto > after);
             if !advances || mask & (1 << segment(r.key)) == 0 {
                 return Err(Error::Unsorted { index });

@@ -267,7 +267,7 @@ fn diff_bond(
             new: n.mlag_id,
         });
     }
-    let fields: [(&'static str, bool); 5] = [
+    let fields: [(&'static str, bool); 6] = [
         ("mode", o.mode != n.mode),
         ("lacp-rate", o.lacp_rate != n.lacp_rate),
         ("lacp-mode", o.lacp_mode != n.lacp_mode),
@@ -276,6 +276,7 @@ fn diff_bond(
             o.transmit_hash_policy != n.transmit_hash_policy,
         ),
         ("min-links", o.min_links != n.min_links),
+        ("lacp-fallback", o.lacp_fallback != n.lacp_fallback),
     ];
     for (field, changed) in fields {
         if changed {

@@ -136,6 +136,8 @@ pub enum Problem {
     SlaveIsBridgePort(String),
     /// `mlag-id` on a bond whose mode is not 802.3ad.
     MlagIdNeedsLacp(super::BondMode),
+    /// `lacp-fallback` on a bond whose mode is not 802.3ad.
+    FallbackNeedsLacp(super::BondMode),
     /// Two bonds with one `mlag-id`.
     DuplicateMlagId {
         /// The id.
@@ -237,6 +239,9 @@ impl fmt::Display for Problem {
             Self::SlaveIsBridgePort(s) => write!(f, "slave {s:?} is also a bridge port"),
             Self::MlagIdNeedsLacp(mode) => {
                 write!(f, "mlag-id needs mode=802.3ad, not {}", mode.name())
+            }
+            Self::FallbackNeedsLacp(mode) => {
+                write!(f, "lacp-fallback needs mode=802.3ad, not {}", mode.name())
             }
             Self::DuplicateMlagId {
                 mlag_id,

@@ -448,6 +448,13 @@ pub struct Bond {
     pub transmit_hash_policy: TransmitHashPolicy,
     /// `min-links` (default 0).
     pub min_links: u32,
+    /// `lacp-fallback` (default no) — **an extension of this crate, not a RouterOS
+    /// property**: while no member of the bond (on either peer, for an MLAG bond) hears a
+    /// LACPDU, one member forwards as an individual link (a client that boots without LACP,
+    /// e.g. PXE, still gets through). For an MLAG bond only the primary's half falls back, so
+    /// the client gets no duplicate; the first LACPDU heard on either half ends it. Needs
+    /// `mode=802.3ad`.
+    pub lacp_fallback: bool,
 }
 
 impl Bond {
@@ -462,6 +469,7 @@ impl Bond {
             lacp_mode: LacpMode::Active,
             transmit_hash_policy: TransmitHashPolicy::Layer2,
             min_links: 0,
+            lacp_fallback: false,
         }
     }
 

@@ -172,6 +172,8 @@ pub struct ValidBond {
     pub transmit_hash_policy: TransmitHashPolicy,
     /// `min-links`.
     pub min_links: u32,
+    /// `lacp-fallback` (this crate's extension, see [`super::Bond::lacp_fallback`]).
+    pub lacp_fallback: bool,
 }
 
 /// Validated MLAG settings (present when `bridge` is set).

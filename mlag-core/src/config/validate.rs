@@ -327,6 +327,14 @@ pub(super) fn validate(cfg: &Config) -> Result<ValidConfig, ConfigErrors> {
                 );
             }
         }
+        if b.lacp_fallback && b.mode != BondMode::Ieee8023ad {
+            e.push(
+                menu,
+                object,
+                "lacp-fallback",
+                Problem::FallbackNeedsLacp(b.mode),
+            );
+        }
         if let Some(id) = b.mlag_id {
             if b.mode != BondMode::Ieee8023ad {
                 e.push(menu, object, "mlag-id", Problem::MlagIdNeedsLacp(b.mode));
@@ -698,6 +706,7 @@ fn build(cfg: &Config, mlag_bridge: Option<usize>) -> ValidConfig {
             lacp_mode: b.lacp_mode,
             transmit_hash_policy: b.transmit_hash_policy,
             min_links: b.min_links,
+            lacp_fallback: b.lacp_fallback,
         })
         .collect();
 

@@ -22,21 +22,20 @@
 //!
 //! After an input the coordinator drains the drivers until none has output left, turning
 //! each one's outputs into the others' inputs and into dataplane calls (what
-//! [`Coordinator`] wires in today is listed on it; the FDB rows and `handle_learn` are the
-//! design for the next steps):
+//! [`Coordinator`] wires in today is listed on it):
 //!
 //! | from | output | becomes |
 //! |---|---|---|
 //! | `lacp::System` | `poll_transmit` | [`Dataplane::transmit`] on the member |
 //! | `lacp::System` | `CollectingChanged` / `DistributingChanged` | [`Dataplane::set_member`]; for an MLAG bond, the half's state: `fdb::Fdb::set_mlag_bond`, [`Dataplane::set_mlag_next_hop`], and an mLACP Aggregator State TLV to the peer |
 //! | `stp::Bridge` | `PortState` | [`Dataplane::set_port_state`] (own ports and own MLAG halves) |
-//! | `stp::Bridge` | `FlushFdb` | `fdb::Fdb::flush` + [`Dataplane::fdb_flush`] ([`FdbFlush::LocationInTree`]) |
+//! | `stp::Bridge` | `FlushFdb` | [`Dataplane::fdb_flush`] ([`FdbFlush::LocationInTree`]) + `fdb::Fdb::flush` (local dynamic entries in the tree's VLANs), the peer's entries on that port programmed again |
 //! | `stp::Bridge` | `poll_transmit` | [`Dataplane::transmit`] (own ports; see the STP design for MLAG ports) |
 //! | `iccp::Session` | `poll_transmit` | [`Dataplane::transmit`] on the peer-port |
 //! | `iccp::Session` | `Connected` / `Disconnected` / `RoleChanged` / `SystemIdChanged` / `PeerSilent` / `BackupPath` | the election, system-id, dual-active and rejoin rules below |
 //! | `iccp::Session` | `poll_app` | FDB records → `fdb::Fdb::handle_sync`; STP relay → the primary's bridge; mLACP port state → the peer-half table; consistency data → [`crate::preflight`] |
-//! | `fdb::Fdb` | `poll_sync` | `iccp::Session::send_app` (vendor FDB Delta / Snapshot TLVs) |
-//! | `fdb::Fdb` | entries learned, moved, aged | [`Dataplane::fdb_add`] / [`Dataplane::fdb_remove`] |
+//! | `fdb::Fdb` | `poll_sync` | `iccp::Session::send_app` (vendor FDB Delta TLV, kind [`FDB_SYNC`]), while the session's queue has room |
+//! | `fdb::Fdb` | entries learned, moved, aged, flushed, synchronised | [`Dataplane::fdb_add`] / [`Dataplane::fdb_remove`] for the keys that changed |
 //!
 //! # Frame demultiplexing
 //! The host hands over every frame its trap rules catch; the coordinator reads the
@@ -192,9 +191,24 @@
 //! docs, "MLAG semantics"). Learned MACs arrive with `handle_learn` and are filed on
 //! `Location::Port` (single-homed port), `Location::Mlag(mlag-id)` (an MLAG half: never the
 //! member, never the bond) — MACs learned on the peer-port are the peer's and are not filed.
-//! The sync messages travel in the vendor FDB Delta / Snapshot TLVs. Every entry the table
-//! holds is programmed with [`Dataplane::fdb_add`]: the peer's single-homed entries on
-//! `Location::PeerPort`, its MLAG entries on the logical port of the mlag-id.
+//! Every `fdb` sync message (delta, snapshot chunk, request, digest) travels whole in one
+//! vendor FDB Delta TLV of kind [`FDB_SYNC`]; the `fdb` protocol numbers, resumes and repairs
+//! by itself, so a reconnect resumes from the mirror's position (a restarted peer, with a new
+//! epoch, gets a chunked snapshot). At each connection each peer announces its table's
+//! position (kind [`FDB_POSITION`]) in the same ordered stream; the mirror is *synced* once
+//! it has applied it (`monitor().fdb.synced`, with the time it took in `last_sync`). Every
+//! entry the table holds is programmed with [`Dataplane::fdb_add`]: local ones on their port
+//! or MLAG logical port, the peer's single-homed entries on `Location::PeerPort`, its MLAG
+//! entries on the logical port of the mlag-id (on the peer-port if this peer has no bond with
+//! that id). The coordinator keeps what it programmed and programs the difference for the keys
+//! each input changed (a learn, a received message's records, the table's journal of local
+//! changes: ageing, flushes, entries given up to the peer); a snapshot that removed stale
+//! entries, or a journal that ran past the coordinator, reconciles the whole table. Peer
+//! entries never age locally; ageing runs on the coordinator's timers (`poll_timeout`). A
+//! member failure rewrites no entry: the logical port's next hop moves (below) and
+//! `fdb::Fdb::set_mlag_bond` follows the local half. The peer's entries are kept while it is
+//! gone (its MLAG clients resolve to the local halves; its single-homed hosts were behind the
+//! peer-port anyway) until its next snapshot or deltas replace them.
 //!
 //! # Split horizon and next hops
 //! For every mlag-id the coordinator knows its local half (a member distributes, from
@@ -218,45 +232,69 @@
 //! A peer that starts (or reconnects after being apart) keeps its MLAG halves out of the
 //! LAG: the coordinator reports their members to `lacp` as link down, so they send nothing
 //! and the client keeps using the other peer's links. The halves are released when ICCP is
-//! connected **and** the FDB mirror is complete (`fdb::Event::PeerSnapshotDone`) **and** the
-//! STP replica is in place **and** the peer's mLACP state has arrived — or when the reload
+//! connected **and** the FDB mirror is synced (the position the peer announced is applied)
+//! **and** the STP authority is settled (the replica caught up) — or when the reload
 //! delay ([`RELOAD_DELAY_DEFAULT`], configurable) expires with no peer, in which case the
 //! peer comes up alone. Released members then negotiate with the shared system-id and key, so
 //! the client adds them to the aggregator it already uses: nothing is lost on the existing
-//! links and nothing floods, because the FDB was synchronised first. (Until FDB is wired in,
-//! [`Coordinator`] releases the halves as soon as the STP authority is settled — the claims
-//! exchanged — on the authoritative peer, and after the catch-up on the replica.) Every port
+//! links and nothing floods, because the FDB was synchronised first. Every port
 //! of a peer that joins as replica, or that starts a new bridge, discards until the new bridge
 //! says otherwise.
 //!
 //! # Peer-link failure: dual-active and the backup keepalive
-//! * **Peer-link down, peer alive** — `iccp::Event::PeerSilent { peer_alive_on_backup: true }`
-//!   (or the peer-port down while `iccp::Event::BackupPath { alive: true }`): iccp keeps the
-//!   roles (and keeps sending backup keepalives while the peer-port is down). The proof that
-//!   the peer lives is a backup keepalive heard **after the peer-link's silence began** (the
-//!   peer-port's carrier loss; for a detected silence, H before the detection): a peer that
-//!   died or hung may still have its last keepalive counted as alive by the backup path's
-//!   deadline, and a power-off drops both carriers in either order. With the proof, the
-//!   **secondary** takes its MLAG halves out at once by giving their LAGs its own
-//!   bridge MAC as actor system (`lacp::System::set_lag_config`: the new identity makes every
-//!   member re-select and transmit immediately), so the client sees another partner on those
-//!   links and drops them from its aggregator without waiting for a LACP timeout; it also
-//!   disables them in the dataplane ([`Dataplane::set_member`]). The secondary's single-homed
-//!   ports leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC
-//!   for them (they reconverge like any neighbour's); the primary removes them from the
-//!   logical bridge. No split brain within `2L + H_b`.
-//! * **Peer dead** — silent on the peer-link and on the backup path (or the peer-port down and
-//!   no backup path answering, or the backup link's carrier down: `handle_backup_link`), or
-//!   no proof of life (above): the secondary never isolates, so the client never
-//!   renegotiates; the survivor is primary (iccp) once the backup path is dead, keeps the system-id, promotes
-//!   its STP replica if it was secondary and reports the dead peer's ports down, sets every
-//!   next hop [`NextHop::Local`], and tells `fdb` the peer is down (its MLAG entries resolve to
-//!   the local halves, so MLAG clients stay reachable without a flood; the peer's single-homed
-//!   entries are flushed with `fdb::Flush::peer` restricted to the peer-port).
+//! The backup path carries iccp's keepalives and this crate's **evidence frames**
+//! ([`split`] has the format, the reasoning and what each piece of evidence proves). In short:
+//! * **Peer-link down, peer alive** — proven only by an evidence frame in which the peer says
+//!   it is *disconnected* and *armed* (it lost the connection with this side): a dead peer
+//!   cannot write that, a keepalive it sent before dying says nothing of the kind (gap B of
+//!   issue 6: such a keepalive, *processed* after the carrier loss, used to pass for a proof),
+//!   and a rebooted peer is not armed (gap A: a rejoining peer's keepalives no longer make the
+//!   survivor isolate). Each side sends its evidence the moment it loses the connection, so the
+//!   proof arrives within 2L + the backup path's delay (it used to wait for the next keepalive,
+//!   ≤ H_b). iccp keeps the roles. The side that loses the pair's election (priority, then
+//!   bridge MAC, from the evidence) takes its MLAG halves out at once by giving their LAGs
+//!   another LACP System ID (its bridge MAC; a different System Priority when its MAC is the
+//!   pair's system-id — `lacp::System::set_lag_config`: the new identity makes every member
+//!   re-select and transmit immediately), so the client sees another partner on those links and
+//!   drops them from its aggregator without waiting for a LACP timeout. Its single-homed ports
+//!   leave the logical bridge: it runs a standalone `stp::Bridge` with its own bridge MAC for
+//!   them; the primary removes them from the logical bridge. **Client LACP tie-break:** the
+//!   winner grants the loser every MLAG whose own half does not distribute while the loser
+//!   hears the client there (its own half held out first), so a client whose only working link
+//!   goes to the loser keeps it; never two halves with the pair's identity at once.
+//! * **Peer dead** — the peer-link lost and no evidence frame from the peer within
+//!   [`Options::peer_probe`] after asking for one (or the backup link's carrier down:
+//!   `handle_backup_link`; or the backup path's own 3 H_b deadline): the survivor never
+//!   isolated, so the client never renegotiates; it ends the backup path's life
+//!   (`iccp::Session::handle_backup_link` Down) and is primary at once instead of 3 H_b later,
+//!   keeps the system-id, promotes its STP replica if it was secondary and reports the dead
+//!   peer's ports down, sets every next hop [`NextHop::Local`], and tells `fdb` the peer is
+//!   down (its MLAG entries resolve to the local halves, so MLAG clients stay reachable without
+//!   a flood; the peer's entries are kept until a restarted peer's snapshot replaces them, see
+//!   "FDB"). A backup path slower than the probe window costs a window with two actives (the
+//!   path's delay), ended by the evidence when it arrives.
+//! * **A peer that starts while the peer-link is down** and hears a serving peer on the
+//!   backup path does not come up alone at the end of its reload delay (it would be two
+//!   actives with the same system-id).
 //! * **No backup path configured** — a dead peer-link cannot be told from a dead peer; both
 //!   sides act as survivors (availability first), and with the same system-id the client may
 //!   keep both links: flooded frames can be duplicated until the peer-link returns, but there
 //!   is no loop (the peer-link is down). The backup keepalive is the recommended setup.
+//!
+//! # Flight recorder
+//! Every transition — ICCP, roles with the values that decided them, the split verdict,
+//! isolation with its evidence, grants, per-member LACP (selected, sync, collecting,
+//! distributing), the halves, releases, consistency holds with their findings, the logical
+//! bridge's port states per tree, LACP fallback — goes into a bounded ring
+//! ([`recorder`], [`Options::flight_recorder`]) with the virtual time;
+//! [`Coordinator::explain_mlag`] answers "why is this bond not distributing?" from the
+//! current state and the last relevant records; both export as JSON.
+//!
+//! # LACP fallback
+//! `lacp-fallback` (an extension of this crate, [`crate::config::Bond::lacp_fallback`]): for
+//! an MLAG bond only the primary's half (or a survivor's) falls back, and only while neither
+//! half hears a LACPDU (the peer's half reports its partner in the mLACP Aggregator State), so
+//! a client without LACP gets one forwarding link, never duplicates.
 //!
 //! # Config-mismatch hold-down
 //! When ICCP connects, each peer sends a summary of its configuration
@@ -270,10 +308,14 @@
 //! restart.
 
 mod demux;
+mod fdb_sync;
 pub mod logical;
+pub mod recorder;
 mod run;
+pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
+pub use fdb_sync::{FDB_POSITION, FDB_SYNC, FdbMonitor};
 pub use run::{
     CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
     STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,

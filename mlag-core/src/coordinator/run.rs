@@ -3,11 +3,14 @@
 //! port numbers and one key per mlag-id, the MLAG halves' next hops and split horizon, the
 //! reload-delay hold, the dual-active isolation, the configuration-consistency exchange with
 //! its hold-down, the pair as one logical STP bridge (the primary's authoritative bridge, the
-//! secondary's relay and replica, promotion, standalone when isolated), and the monitor. FDB
-//! integration follows the design in the [module docs](super) and is not wired in yet.
+//! secondary's relay and replica, promotion, standalone when isolated), and the monitor; the
+//! FDB is in [`super::fdb_sync`].
 
 use super::demux::{DemuxCounters, FrameKind, classify};
+use super::fdb_sync::{FdbMonitor, FdbState};
 use super::logical::{self, Applied, CATCH_UP, CATCH_UP_END, Entry, Op};
+use super::recorder::{Cause, FLIGHT_RECORDER_DEFAULT, Recorder, ReleaseReason};
+use super::split::{Evidence, PEER_PROBE_DEFAULT, PeerVerdict, Split};
 use super::{
     MLAG_LACP_SYSTEM_PRIORITY, PeerIndex, RELOAD_DELAY_DEFAULT, apply_mlag_forwarding,
     lacp_local_port_number, lacp_port_number, mlag_forwarding, mlag_stp_port_number, stp_flush,
@@ -26,6 +29,10 @@ use iccp::wire::param::{AggregatorState, Param};
 use l2_types::{Instant, MacAddr, PortNo};
 pub use lacp::LinkState;
 
+mod evidence;
+mod fallback;
+mod record;
+
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -42,6 +49,9 @@ pub enum Error {
     /// The LACP system refused the settings.
     #[error("LACP: {0}")]
     Lacp(lacp::ConfigError),
+    /// The FDB refused the settings (the bridge's `ageing-time`).
+    #[error("FDB: {0}")]
+    Fdb(fdb::ConfigError),
 }
 
 /// Host options that are not RouterOS configuration.
@@ -54,6 +64,11 @@ pub struct Options {
     pub backup: bool,
     /// How long a starting peer keeps its MLAG halves out waiting for its peer.
     pub reload_delay: Duration,
+    /// How long a peer that lost the peer-link waits for the peer's evidence on the backup
+    /// path before concluding it is dead (module docs of [`super::split`]).
+    pub peer_probe: Duration,
+    /// Capacity of the flight recorder ([`super::recorder`]; 0 disables it).
+    pub flight_recorder: usize,
 }
 
 impl Options {
@@ -63,6 +78,8 @@ impl Options {
             seed,
             backup: false,
             reload_delay: RELOAD_DELAY_DEFAULT,
+            peer_probe: PEER_PROBE_DEFAULT,
+            flight_recorder: FLIGHT_RECORDER_DEFAULT,
         }
     }
 }
@@ -123,6 +140,10 @@ pub struct Monitor {
     pub app_send_failed: u64,
     /// The logical STP bridge as this peer runs it.
     pub stp: StpMonitor,
+    /// The FDB and its synchronisation with the peer.
+    pub fdb: FdbMonitor,
+    /// The split-brain verdict on the peer ([`super::split`]).
+    pub peer_verdict: PeerVerdict,
 }
 
 /// How this peer runs the logical STP bridge (see the [module docs](super#one-logical-stp-bridge)).
@@ -214,6 +235,8 @@ struct Lag {
     cfg: lacp::LagConfig,
     /// The actor system MAC applied (MLAG LAGs).
     applied: MacAddr,
+    /// `lacp-fallback` configured (this crate's extension).
+    fallback: bool,
 }
 
 /// A slave of an LACP bond.
@@ -239,6 +262,9 @@ struct Member {
 struct Half {
     local_up: bool,
     peer_up: bool,
+    /// The client's System as the peer's half last reported it (zero: the peer hears no
+    /// LACPDU on its half), for the LACP fallback.
+    peer_partner: MacAddr,
 }
 
 /// The MLAG coordinator of one peer. See the [module docs](super) for the design.
@@ -256,7 +282,12 @@ struct Half {
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet). Not yet: FDB synchronisation and its rejoin condition.
+/// yet); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
+/// rejoin waiting for the mirror); split-brain evidence on the backup path (proof of a live
+/// split, the dead-peer probe, grants decided by the client's LACP: [`super::split`]); the
+/// flight recorder and [`explain_mlag`](Self::explain_mlag) ([`super::recorder`]); LACP
+/// fallback on the primary's half (`lacp-fallback`).
 #[derive(Debug)]
 pub struct Coordinator<D: Dataplane> {
     cfg: ValidConfig,
@@ -291,11 +322,16 @@ pub struct Coordinator<D: Dataplane> {
     stp: Stp,
     /// Links of plain ports as the host last reported them.
     host_links: BTreeMap<PortNo, LinkState>,
-    /// When the backup path last delivered a keepalive.
-    backup_heard_at: Option<Instant>,
-    /// Since when the peer-link may have been silent, as of the last disconnection (`None`
-    /// while connected).
-    peer_lost_at: Option<Instant>,
+    /// Split-brain evidence, verdict and grants ([`super::split`]).
+    split: Split,
+    /// The flight recorder.
+    recorder: Recorder,
+    /// The time of the input being handled (for records made where no time is passed).
+    now: Instant,
+    /// Some LAG has `lacp-fallback` configured or armed (else the fallback pass is skipped).
+    fallback_any: bool,
+    /// The FDB and its synchronisation ([`super::fdb_sync`]).
+    pub(super) fdb: FdbState,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -365,6 +401,7 @@ impl<D: Dataplane> Coordinator<D> {
         };
         let bridge_mac = bridge.mac;
         let stp_cfg = bridge.stp.bridge;
+        let fdb = FdbState::new(opts.seed, bridge.ageing_time).map_err(Error::Fdb)?;
         let mut sc = iccp::SessionConfig::new(bridge_mac);
         sc.priority = m.priority;
         sc.heartbeat = m.heartbeat;
@@ -435,6 +472,7 @@ impl<D: Dataplane> Coordinator<D> {
                 key,
                 cfg: lc,
                 applied: bridge_mac,
+                fallback: b.lacp_fallback,
             });
         }
         let mut c = Self {
@@ -463,8 +501,11 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
-            backup_heard_at: None,
-            peer_lost_at: None,
+            split: Split::new(opts.peer_probe),
+            recorder: Recorder::new(opts.flight_recorder),
+            now,
+            fallback_any: false,
+            fdb,
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -494,6 +535,7 @@ impl<D: Dataplane> Coordinator<D> {
                 rejected: 0,
             },
         };
+        c.fallback_any = c.lags.iter().any(|l| l.fallback);
         c.stp_genesis(now, false);
         // Non-MLAG bonds (a peer-port bond among them) need no peer: start them now.
         let local: Vec<PortNo> = c
@@ -546,6 +588,33 @@ impl<D: Dataplane> Coordinator<D> {
         self.iccp.election_settled()
     }
 
+    /// The ICCP session is connected.
+    pub(super) fn iccp_connected(&self) -> bool {
+        self.iccp.status() == iccp::Status::Connected
+    }
+
+    /// Application messages queued in the ICCP session, not yet in a frame.
+    pub(super) fn iccp_backlog(&self) -> usize {
+        self.iccp.send_backlog().0
+    }
+
+    /// Queues an application TLV to the peer; a refusal is counted.
+    pub(super) fn send_app_counted(&mut self, param: &Param<'_>) {
+        if self.iccp.send_app(param).is_err() {
+            self.app_send_failed += 1;
+        }
+    }
+
+    /// This configuration has a bond with `mlag`.
+    pub(super) fn has_half(&self, mlag: MlagId) -> bool {
+        self.halves.contains_key(&mlag)
+    }
+
+    /// The dataplane, mutably, for the sibling modules.
+    pub(super) fn dp_mut(&mut self) -> &mut D {
+        &mut self.dp
+    }
+
     /// The heartbeat in force.
     pub fn heartbeat(&self) -> Option<Duration> {
         self.iccp.config().heartbeat
@@ -591,11 +660,14 @@ impl<D: Dataplane> Coordinator<D> {
             app_rejected: self.app_rejected,
             app_send_failed: self.app_send_failed,
             stp: self.stp_monitor(),
+            fdb: self.fdb_monitor(),
+            peer_verdict: self.split.verdict,
         }
     }
 
     /// A frame received on host port `port`. Total: any octets, any port.
     pub fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8]) {
+        self.now = now;
         let known = self.cfg.if_of(port).is_some();
         let in_lacp = self.members.get(&port).map(|m| m.in_lacp);
         let d = &mut self.demux;
@@ -634,6 +706,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// A link change on host port `port`. The peer-port's goes to ICCP, a bond slave's to
     /// LACP.
     pub fn handle_link(&mut self, now: Instant, port: PortNo, link: LinkState) {
+        self.now = now;
         if port == self.peer_port {
             let l = if link.is_up() {
                 iccp::LinkState::Up
@@ -658,12 +731,15 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Octets received on the backup keepalive path.
     pub fn handle_backup(&mut self, now: Instant, bytes: &[u8]) {
-        if self.iccp.handle_backup(now, bytes).is_ok() {
-            self.backup_heard_at = Some(now);
+        self.now = now;
+        if Evidence::is_evidence(bytes) {
+            // The peer's evidence: the proof of a split, or of a rejoin (the new LACP identity
+            // of an isolation leaves in the drain).
+            self.on_evidence(now, bytes);
+        } else {
+            // Rejections are counted in the session's counters.
+            let _ = self.iccp.handle_backup(now, bytes);
         }
-        // A keepalive heard after the peer-link went silent proves dual-active (the new
-        // LACP identity leaves in the drain).
-        self.update_isolation(now);
         self.drain(now);
     }
 
@@ -672,6 +748,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// peer-link gone too the peer is dead, and this peer carries on as primary without
     /// isolating. Up: the path counts again from its next keepalive.
     pub fn handle_backup_link(&mut self, now: Instant, up: bool) {
+        self.now = now;
         let link = if up {
             iccp::LinkState::Up
         } else {
@@ -683,20 +760,44 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Octets to send on the backup keepalive path, written into `buf`; returns their length.
+    /// ICCP's keepalives first, then this peer's split-brain evidence frames
+    /// ([`super::split`]); call until `None`.
     pub fn poll_backup_transmit(&mut self, buf: &mut [u8]) -> Option<usize> {
-        self.iccp.poll_backup_transmit(buf).map(|t| t.len)
+        if let Some(t) = self.iccp.poll_backup_transmit(buf) {
+            if self.iccp.status() != iccp::Status::Connected {
+                // While not connected, the evidence rides with every keepalive (a split's
+                // state, or a starting peer's, is then never older than the keepalive).
+                self.split.tx_due.get_or_insert(false);
+            }
+            return Some(t.len);
+        }
+        if !self.iccp.config().backup {
+            self.split.tx_due = None;
+            return None;
+        }
+        self.poll_evidence(buf)
     }
 
     /// The time has come (any time at or after [`poll_timeout`](Self::poll_timeout); spurious
     /// calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
         self.iccp.handle_timeout(now);
         self.lacp.handle_timeout(now);
         if !self.released && now >= self.reload_at {
-            // Reload delay over without a peer: come up alone.
-            self.release(now);
+            if self.may_come_up_alone() {
+                // Reload delay over without a peer: come up alone.
+                self.record(now, Cause::Released(ReleaseReason::ReloadDelay));
+                self.release(now);
+            } else {
+                // The peer serves and lives on the backup path: the peer-link failed, not the
+                // peer; coming up alone would be a split brain. Look again later.
+                self.reload_at = now + self.split.probe;
+            }
         }
+        self.evidence_timeout(now);
         self.stp_timeout(now);
+        self.fdb_timeout(now);
         self.drain(now);
     }
 
@@ -708,6 +809,8 @@ impl<D: Dataplane> Coordinator<D> {
             self.lacp.poll_timeout(),
             reload,
             self.stp_poll_timeout(),
+            self.fdb_poll_timeout(),
+            self.split.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -757,6 +860,10 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.cfg = new;
+        for lag in &mut self.lags {
+            lag.fallback = self.cfg.bond(&lag.bond).is_some_and(|b| b.lacp_fallback);
+            self.fallback_any |= lag.fallback;
+        }
         if changes
             .iter()
             .any(|c| matches!(c, Change::StpChanged { .. }))
@@ -874,19 +981,37 @@ impl<D: Dataplane> Coordinator<D> {
     /// held down by a configuration mismatch): the client then sees another partner on those
     /// links and drops them at once, without waiting for a LACP timeout.
     fn refresh_identities(&mut self, now: Instant) {
+        let out: BTreeSet<MlagId> = self
+            .halves
+            .keys()
+            .copied()
+            .filter(|id| self.split_holds(*id) || self.held.contains(id))
+            .collect();
         for lag in &mut self.lags {
             let Some(id) = lag.mlag else { continue };
-            let mac = if self.isolated || self.held.contains(&id) {
-                self.bridge_mac
+            let identity = if out.contains(&id) {
+                // A System ID the client cannot aggregate with the pair's (802.1AX-2014
+                // §6.3.2: priority and MAC together): this peer's MAC, and — when that MAC
+                // *is* the pair's system-id (the sticky system-id of a peer that holds a half
+                // out) — another System Priority.
+                let priority = if self.bridge_mac == self.system_id {
+                    MLAG_LACP_SYSTEM_PRIORITY.wrapping_add(1)
+                } else {
+                    MLAG_LACP_SYSTEM_PRIORITY
+                };
+                lacp::SystemIdentity {
+                    priority,
+                    mac: self.bridge_mac,
+                }
             } else {
-                self.system_id
-            };
-            if lag.applied != mac {
-                lag.applied = mac;
-                lag.cfg.actor_system = Some(lacp::SystemIdentity {
+                lacp::SystemIdentity {
                     priority: MLAG_LACP_SYSTEM_PRIORITY,
-                    mac,
-                });
+                    mac: self.system_id,
+                }
+            };
+            if lag.cfg.actor_system != Some(identity) {
+                lag.applied = identity.mac;
+                lag.cfg.actor_system = Some(identity);
                 let _ = self.lacp.set_lag_config(now, lag.id, lag.cfg);
             }
         }
@@ -954,49 +1079,36 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
-    /// Peer-link lost while the backup path still hears the peer (iccp then keeps the roles):
-    /// the secondary takes its MLAG halves out of the client's aggregator, so there is no split
-    /// brain; it comes back when the pair reconnects, or when the backup path falls silent too
-    /// (the peer is gone: iccp makes this peer primary).
-    ///
-    /// The backup path must prove the peer alive: a keepalive heard after the peer-link's
-    /// silence began ([`note_peer_loss`](Self::note_peer_loss)). Without one (a hung or dead
-    /// peer whose last keepalive predates the silence) the secondary carries on as it is and
-    /// becomes primary when the backup path dies too: the client never renegotiates.
+    /// Peer-link lost while the peer lives (proven by its evidence on the backup path, see
+    /// [`super::split`]): the side that loses the pair's election takes its MLAG halves out of
+    /// the client's aggregator (except those the winner granted it), so there is no split
+    /// brain; they come back when the pair reconnects, or when the peer is found dead.
     fn update_isolation(&mut self, now: Instant) {
-        let proof = match (self.peer_lost_at, self.backup_heard_at) {
-            (Some(lost), Some(heard)) => heard > lost,
-            _ => false,
-        };
-        let isolate = self.iccp.role() == Some(iccp::Role::Secondary)
-            && self.iccp.status() != iccp::Status::Connected
-            && self.iccp.monitor().backup_alive
-            && proof;
+        let isolate = self.should_isolate();
         if isolate != self.isolated {
             self.isolated = isolate;
-            self.refresh_identities(now);
+            let verdict = self.split.verdict;
+            let connected = self.iccp.status() == iccp::Status::Connected;
+            self.record(
+                now,
+                Cause::Isolation {
+                    on: isolate,
+                    verdict,
+                    won: !isolate && verdict == PeerVerdict::AliveSplit,
+                    connected,
+                },
+            );
         }
-    }
-
-    /// Records when the peer-link's silence began, for the dual-active proof. The peer-port
-    /// down: now. Silence detected (3 H after the last frame heard): H before now — a peer that
-    /// stopped at `t` sent its last peer-link frame after `t − H` (a heartbeat per H) and its
-    /// last keepalive before `t`, heard before `now − H` (backup delay < H), so only a peer
-    /// still running can be heard after `now − H`; a live one is heard there once per H_b
-    /// (H_b ≤ H), so the proof is in hand at the detection.
-    fn note_peer_loss(&mut self, now: Instant, e: &iccp::Event) {
-        match e {
-            iccp::Event::Connected(_) => self.peer_lost_at = None,
-            iccp::Event::Disconnected(reason) => {
-                let since = if *reason == iccp::DisconnectReason::PeerSilent {
-                    let h = self.iccp.config().heartbeat.unwrap_or(Duration::ZERO);
-                    now.saturating_sub(h)
-                } else {
-                    now
-                };
-                self.peer_lost_at = Some(since);
+        // Grants can change what an isolated side keeps without the flag changing.
+        self.refresh_identities(now);
+        // The isolated side's single-homed ports leave the pair's bridge (standalone), and
+        // come back when it ends.
+        self.stp_update_mode(now);
+        if self.isolated && self.stp.mode == StpMode::Standalone {
+            // A granted MLAG stays with this side: its port joins the standalone bridge.
+            for id in self.split.granted_to_us() {
+                self.stp_add_mlag(now, id);
             }
-            _ => {}
         }
     }
 
@@ -1023,6 +1135,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
             _ => None,
         };
+        self.record_holds(now, &held);
         if held != self.held {
             self.held = held;
             self.refresh_identities(now);
@@ -1068,6 +1181,20 @@ impl<D: Dataplane> Coordinator<D> {
         let after = *h;
         if (before.local_up, before.peer_up) != (after.local_up, after.peer_up) {
             apply_mlag_forwarding(&mut self.dp, mlag, after.local_up, after.peer_up);
+            self.record(
+                now,
+                Cause::Half {
+                    mlag,
+                    local_up: after.local_up,
+                    peer_up: after.peer_up,
+                },
+            );
+        }
+        if before.local_up != after.local_up {
+            self.evidence_half_changed();
+        }
+        if before.local_up != after.local_up {
+            self.fdb_bond(mlag, after.local_up);
         }
         if before.local_up != after.local_up && self.iccp.status() == iccp::Status::Connected {
             self.send_half(mlag);
@@ -1103,11 +1230,16 @@ impl<D: Dataplane> Coordinator<D> {
                     self.send_half(id);
                 }
                 self.send_summary();
+                self.fdb_connected(now);
             }
             iccp::Event::Disconnected(_) => {
+                self.fdb_disconnected(now);
                 self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
                 for id in ids {
+                    if let Some(h) = self.halves.get_mut(&id) {
+                        h.peer_partner = MacAddr::ZERO;
+                    }
                     self.set_half(now, id, None, Some(false));
                 }
                 // Holds are about agreeing with a connected peer.
@@ -1132,7 +1264,12 @@ impl<D: Dataplane> Coordinator<D> {
                     .copied()
                     .find(|id| lacp_key(id.0) == s.actor_key);
                 match id {
-                    Some(id) => self.set_half(now, id, None, Some(s.aggregator_state == 1)),
+                    Some(id) => {
+                        if let Some(h) = self.halves.get_mut(&id) {
+                            h.peer_partner = s.partner_system;
+                        }
+                        self.set_half(now, id, None, Some(s.aggregator_state == 1));
+                    }
                     None => self.app_rejected += 1,
                 }
             }
@@ -1165,12 +1302,27 @@ impl<D: Dataplane> Coordinator<D> {
                 data,
             }) => self.stp_on_out(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
+            Ok(Param::FdbDelta { kind, records }) => self.fdb_on_app(now, kind, records),
             Ok(_) => {}
             Err(_) => self.app_rejected += 1,
         }
     }
 
     fn on_lacp_event(&mut self, now: Instant, e: lacp::Event) {
+        self.record_lacp(now, &e);
+        if let lacp::Event::PartnerChanged { port, .. } = e {
+            // The peer learns whether the client speaks LACP on this half (LACP fallback).
+            let mlag = self
+                .members
+                .get(&port)
+                .and_then(|m| self.lags.get(m.lag))
+                .and_then(|l| l.mlag);
+            if let Some(id) = mlag
+                && self.iccp.status() == iccp::Status::Connected
+            {
+                self.send_half(id);
+            }
+        }
         let (port, collecting, distributing) = match e {
             lacp::Event::CollectingChanged { port, collecting } => (port, Some(collecting), None),
             lacp::Event::DistributingChanged { port, distributing } => {
@@ -1199,7 +1351,8 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Drains every driver until none has output left.
-    fn drain(&mut self, now: Instant) {
+    pub(super) fn drain(&mut self, now: Instant) {
+        self.now = now;
         loop {
             let mut progress = false;
             while let Some(t) = self.iccp.poll_transmit(now, &mut self.buf) {
@@ -1210,7 +1363,8 @@ impl<D: Dataplane> Coordinator<D> {
             }
             while let Some(e) = self.iccp.poll_event() {
                 progress = true;
-                self.note_peer_loss(now, &e);
+                self.record_iccp(now, &e);
+                self.evidence_on_iccp(now, &e);
                 self.on_iccp_event(now, &e);
                 self.update_isolation(now);
                 self.stp_update_mode(now);
@@ -1238,7 +1392,10 @@ impl<D: Dataplane> Coordinator<D> {
             if self.stp_drain() {
                 progress = true;
             }
-            if !progress {
+            if self.fdb_drain(now) {
+                progress = true;
+            }
+            if !progress && !self.update_fallback(now) {
                 break;
             }
         }
@@ -1582,7 +1739,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// Primary: gives an MLAG port the link of its halves (up while either is; 802.1Q's
     /// portEnabled of the one logical port).
     fn stp_sync_mlag(&mut self, now: Instant, id: MlagId) {
-        if self.stp.mode != StpMode::Primary {
+        // Standalone (isolated) bridges hold only the MLAGs granted to this side.
+        if self.stp.mode == StpMode::Replica {
             return;
         }
         let Some(&port) = self.stp.mlag_ports.get(&id) else {
@@ -1655,6 +1813,7 @@ impl<D: Dataplane> Coordinator<D> {
             for t in &trees {
                 if self.dp_forwarding(host, *t) {
                     self.dp.set_port_state(host, *t, PortState::Discarding);
+                    self.record_stp_host(host, *t, PortState::Discarding);
                 }
             }
         }
@@ -1740,8 +1899,14 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         };
         match state {
-            Some(s) => self.dp.set_port_state(host, tree, s),
-            None => self.dp.fdb_flush(stp_flush(loc, tree)),
+            Some(s) => {
+                self.dp.set_port_state(host, tree, s);
+                self.record_stp(host, loc, tree, s);
+            }
+            None => {
+                self.dp.fdb_flush(stp_flush(loc, tree));
+                self.fdb_stp_flush(loc, tree);
+            }
         }
     }
 
@@ -2399,10 +2564,11 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Releases the MLAG halves once the pair is in step: connected, and the STP replica in
     /// place on the secondary (the primary's bridge is the authority).
-    fn try_release(&mut self, now: Instant) {
+    pub(super) fn try_release(&mut self, now: Instant) {
         if self.released
             || self.iccp.status() != iccp::Status::Connected
             || self.stp.authority.is_none()
+            || !self.fdb_synced()
         {
             return;
         }
@@ -2412,6 +2578,7 @@ impl<D: Dataplane> Coordinator<D> {
             StpMode::Standalone => false,
         };
         if ready {
+            self.record(now, Cause::Released(ReleaseReason::Synced));
             self.release(now);
         }
     }

@@ -837,18 +837,20 @@ pub fn shrink_with(
     }
 }
 
-/// The FDBs of a pair agree (checked when the network is quiet).
+/// The FDBs of a pair agree (checked when the network is quiet): each peer's mirror that is in
+/// step with the other's table holds exactly the other's own entries
+/// ([`super::fdb_mirrors_agree`]; the same check also runs after every step through
+/// [`super::add_fdb_check`]), and an address of a client's host that a peer's switch knows is
+/// on that client's MLAG bond (never on the peer-port or another port).
 ///
-/// **Hook for the peer FDB synchronisation.** Until the simulated peers learn through the
-/// coordinator and synchronise their tables, this checks what holds today: an address of a
-/// client's host that a peer knows is on that client's MLAG bond (never on the peer-port or
-/// another port). When the sim exposes the synchronised tables, compare them here: the same
-/// (VLAN, MAC) set on both peers, each entry on the same mlag-id or behind the same peer.
+/// # Errors
+/// What disagrees.
 pub fn fdb_agree(
     net: &Network,
     peers: [NodeId; 2],
     clients: &[(MacAddr, MlagId)],
 ) -> Result<(), String> {
+    super::mlag::fdb_mirrors_agree(net, peers)?;
     let now = net.now();
     for (i, &p) in peers.iter().enumerate() {
         if net.is_crashed(p) {
@@ -1103,6 +1105,7 @@ impl World {
                     orphans.push(h);
                 }
             }
+            super::mlag::add_fdb_check(&mut net, ids);
             let [c1, c2] = [configs.first().cloned(), configs.get(1).cloned()];
             pairs.push(PairNodes {
                 peers: ids,
@@ -1697,7 +1700,14 @@ impl World {
                 "no timer spin",
                 format!("{} keeps asking for a timeout now", name(*node)),
             ),
-            ViolationKind::Custom { check, detail } => ("custom", format!("{check}: {detail}")),
+            ViolationKind::Custom { check, detail } => (
+                if check.contains("FDB") {
+                    "FDBs agree when quiet"
+                } else {
+                    "custom check"
+                },
+                format!("{check}: {detail}"),
+            ),
         };
         Some(Finding {
             at: v.at,

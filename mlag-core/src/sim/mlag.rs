@@ -16,12 +16,13 @@
 //!   peer-port to the bond.
 //! * [`Dataplane::fdb_add`] entries are static switch entries (never aged, never moved by
 //!   learning), flushes go through [`Switch::flush_where`].
-//! * The coordinator has no hardware-learning input yet (`handle_learn` is design), so the
-//!   switch learns by itself on single-homed ports and MLAG bonds, and **not on the
-//!   peer-port**: without the FDB synchronisation, an MLAG client's address heard through the
-//!   peer-port would move there and the split horizon would then drop the frames sent to it.
-//!   Frames to addresses the peer learned are flooded over the peer-port instead (no
-//!   duplicates: the split horizon keeps the copy off the twin bond).
+//! * The switch is an ASIC under the coordinator ([`Switch::set_learn_reports`]): it installs
+//!   no entry itself, reports the source addresses it sees on single-homed ports and MLAG
+//!   bonds (new or moved at once, known ones every [`LEARN_REFRESH`]) to
+//!   [`Coordinator::handle_learn`], and forwards by the entries the coordinator programs —
+//!   its own and the peer's, synchronised over ICCP. The peer-port learns nothing: the
+//!   addresses behind it come from the peer's table. So unicast to a known address is never
+//!   flooded, on either peer, and a member failure re-points the logical port (no flood).
 //! * The coordinator runs the pair as one logical STP bridge and sets every bridge port's
 //!   state ([`Dataplane::set_port_state`]) from construction on; the switch's default state
 //!   only covers ports outside the bridge ([`MlagPeer::with_default_state`]). A client bond
@@ -45,8 +46,13 @@ use crate::config::{BondMode, Change, Config, ValidConfig, diff};
 use crate::coordinator::{Coordinator, Error, LinkState, Monitor, Options};
 use crate::dataplane::{Dataplane, FdbFlush, Location, MlagId, NextHop};
 
-/// FDB ageing of the simulated peers (802.1Q-2022 Table 8-6 default).
+/// FDB ageing of the simulated peers' switches (802.1Q-2022 Table 8-6 default; the
+/// coordinator's table ages by the bridge's `ageing-time`).
 const AGEING: Duration = Duration::from_secs(300);
+
+/// How often the simulated ASIC reports a known source address again (so the coordinator's
+/// ageing sees it alive): a tenth of the default ageing time.
+pub const LEARN_REFRESH: Duration = Duration::from_secs(30);
 
 const UP: LinkState = LinkState::Up {
     speed_mbps: 10_000,
@@ -110,6 +116,7 @@ impl SimDataplane {
             }
         }
         sw.set_learning(peer_lport, false);
+        sw.set_learn_reports(Some(LEARN_REFRESH));
         Self {
             sw,
             out: VecDeque::new(),
@@ -310,6 +317,9 @@ pub struct MlagPeer {
     /// Carrier of the backup port; while it is down the latest keepalive waits for it.
     backup_up: bool,
     backup_pending: Option<Vec<u8>>,
+    /// The backup port's carrier is told to the coordinator (a dedicated link); false for a
+    /// routed path whose carrier says nothing about the peer (the lab's UDP path).
+    backup_carrier: bool,
     coord: Coordinator<SimDataplane>,
     view: PeerView,
     /// Dataplane next-hop and split-horizon calls seen at the last refresh.
@@ -347,6 +357,7 @@ impl MlagPeer {
             backup_port: None,
             backup_up: false,
             backup_pending: None,
+            backup_carrier: true,
             coord,
             view: PeerView {
                 status: iccp::Status::Connecting,
@@ -372,6 +383,14 @@ impl MlagPeer {
     #[must_use]
     pub const fn with_backup_port(mut self, port: PortNo) -> Self {
         self.backup_port = Some(port);
+        self
+    }
+
+    /// The same peer with a backup path whose carrier is not told to the coordinator (a routed
+    /// path: the coordinator only hears keepalives and evidence, as `mlagd`'s UDP path).
+    #[must_use]
+    pub const fn with_routed_backup(mut self) -> Self {
+        self.backup_carrier = false;
         self
     }
 
@@ -513,6 +532,12 @@ impl Node for MlagPeer {
         } else {
             self.stats.data_rx = self.stats.data_rx.saturating_add(1);
             self.coord.dataplane_mut().sw.forward(now, port, frame, id);
+            // The ASIC's learn reports go to the coordinator (which programs the entries).
+            while let Some((vid, mac, at)) = self.coord.dataplane_mut().sw.poll_learn() {
+                if let Ok(vid) = VlanId::try_new(vid) {
+                    self.coord.handle_learn(now, vid, mac, at);
+                }
+            }
         }
         self.after(if control {
             Refresh::IfMoved
@@ -528,7 +553,9 @@ impl Node for MlagPeer {
             // carrier was down leaves when it comes up (the first one is due before the link
             // is wired).
             self.backup_up = up;
-            self.coord.handle_backup_link(now, up);
+            if self.backup_carrier {
+                self.coord.handle_backup_link(now, up);
+            }
             if up && let Some(frame) = self.backup_pending.take() {
                 self.send_backup(port, frame);
             }
@@ -645,6 +672,9 @@ pub struct QuickSetupParams {
     pub traffic_start: Instant,
     /// The client's LACP rate (fast: 1 s).
     pub client_fast: bool,
+    /// The backup path is routed: its carrier is not told to the peers (default false: a
+    /// dedicated link whose carrier loss kills the path at once).
+    pub backup_routed: bool,
 }
 
 impl QuickSetupParams {
@@ -677,6 +707,7 @@ impl QuickSetupParams {
             interval: Duration::from_millis(1),
             traffic_start: Instant::from_millis(5500),
             client_fast: true,
+            backup_routed: false,
         }
     }
 }
@@ -775,6 +806,9 @@ impl QuickSetup {
             let mut peer = MlagPeer::new(valid, opts).map_err(QuickSetupError::Coordinator)?;
             if params.backup {
                 peer = peer.with_backup_port(Self::BACKUP_PORT);
+                if params.backup_routed {
+                    peer = peer.with_routed_backup();
+                }
             }
             let name = if i == 0 { "Peer1" } else { "Peer2" };
             if let Some(slot) = peers.get_mut(i) {
@@ -818,6 +852,7 @@ impl QuickSetup {
         net.add_check("one primary when connected", move |n: &Network| {
             one_primary(n, [p1, p2])
         });
+        add_fdb_check(&mut net, [p1, p2]);
         Ok(Self {
             net,
             peers,
@@ -890,6 +925,67 @@ impl QuickSetup {
                 .and_then(|l| l.partner_system)
                 .is_some_and(|p| p.mac == a.system_id)
     }
+}
+
+/// Adds the invariant "both peers' FDBs agree once quiet" for the MLAG peers `peers` to
+/// `net` ([`fdb_mirrors_agree`]), checked after every step in which a table's position moved.
+pub fn add_fdb_check(net: &mut Network, peers: [NodeId; 2]) {
+    let mut last = None;
+    net.add_check("FDB mirrors agree once synced", move |n: &Network| {
+        let pos: Vec<_> = peers
+            .iter()
+            .map(|p| {
+                let f = n.node::<MlagPeer>(*p).map(|m| m.coordinator().fdb());
+                (
+                    n.is_crashed(*p),
+                    f.map(fdb::Fdb::sync_position),
+                    f.map(fdb::Fdb::peer_position),
+                    f.is_some_and(fdb::Fdb::receiving_snapshot),
+                )
+            })
+            .collect();
+        if last.as_ref() == Some(&pos) {
+            return Ok(());
+        }
+        let r = fdb_mirrors_agree(n, peers);
+        last = Some(pos);
+        r
+    });
+}
+
+/// The invariant "both peers' FDBs agree once quiet": a peer whose mirror has applied the
+/// other peer's table up to that table's current position (same epoch, same sequence number,
+/// no snapshot in progress) holds exactly the other's own entries. Crashed peers are skipped.
+///
+/// # Errors
+/// The first mirror that claims to be in step and is not, with the difference.
+pub fn fdb_mirrors_agree(net: &Network, peers: [NodeId; 2]) -> Result<(), String> {
+    if peers.iter().any(|p| net.is_crashed(*p)) {
+        return Ok(());
+    }
+    let [pa, pb] = peers;
+    let (Some(a), Some(b)) = (net.node::<MlagPeer>(pa), net.node::<MlagPeer>(pb)) else {
+        return Ok(());
+    };
+    for (owner, mirror, name) in [(a, b, "Peer2"), (b, a, "Peer1")] {
+        let (o, m) = (owner.coordinator().fdb(), mirror.coordinator().fdb());
+        if m.peer_position() != o.sync_position() || m.receiving_snapshot() {
+            continue;
+        }
+        let own = o.own_records();
+        let mirrored = m.peer_records();
+        if own != mirrored {
+            let missing = own.iter().filter(|r| !mirrored.contains(r)).count();
+            let extra = mirrored.iter().filter(|r| !own.contains(r)).count();
+            return Err(alloc::format!(
+                "{name}'s mirror is at the peer's position {:?} but differs: {missing} \
+                 missing, {extra} extra of {}",
+                o.sync_position(),
+                own.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The invariant "exactly one primary while both peers are up and connected".

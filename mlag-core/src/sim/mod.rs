@@ -108,8 +108,8 @@ pub use lacp_node::{
     SwitchLag,
 };
 pub use mlag::{
-    Endpoint, MlagPeer, MlagPeerStats, PeerView, QuickSetup, QuickSetupError, QuickSetupParams,
-    SimDataplane, SimDataplaneStats,
+    Endpoint, LEARN_REFRESH, MlagPeer, MlagPeerStats, PeerView, QuickSetup, QuickSetupError,
+    QuickSetupParams, SimDataplane, SimDataplaneStats, add_fdb_check, fdb_mirrors_agree,
 };
 pub use net::{
     CrashMode, Dir, Fault, FrameId, Invariants, LinkCounters, LinkId, LinkParams, NetStats,

@@ -7,7 +7,10 @@
 //! port whose members are the local links; its next hop is a redirect to the peer-port
 //! ([`Switch::set_redirect`]), so failover changes one setting, never the FDB entries; the split
 //! horizon is a blocked (ingress, egress) pair ([`Switch::set_blocked`]); entries the control
-//! plane programs are static ([`Switch::add_static`]).
+//! plane programs are static ([`Switch::add_static`]). With learn reports on
+//! ([`Switch::set_learn_reports`]) the switch is an ASIC under a control plane: it installs no
+//! entry of its own, reports the source addresses it sees ([`Switch::poll_learn`]) and forwards
+//! by the programmed entries only.
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -54,6 +57,8 @@ pub struct SwitchStats {
     pub learned: u64,
     /// Entries removed by flushes.
     pub flushed: u64,
+    /// Learn reports queued for the control plane (new, moved or refreshed addresses).
+    pub learn_reports: u64,
 }
 
 /// A learning bridge's forwarding plane (IEEE 802.1Q-2022 §8.6, simplified: no priority, no
@@ -77,6 +82,12 @@ pub struct Switch {
     no_learn: BTreeSet<LogicalPort>,
     /// Logical ports whose entries survive their members' carrier loss.
     keep_on_down: BTreeSet<LogicalPort>,
+    /// Learn reports instead of learning: how often a known address is reported again.
+    learn_reports: Option<Duration>,
+    /// Addresses reported: where and when last.
+    reported: BTreeMap<(u16, MacAddr), (LogicalPort, Instant)>,
+    /// Reports not yet taken: (VLAN, source, physical port).
+    learns: VecDeque<(u16, MacAddr, PortNo)>,
     out: VecDeque<Transmit>,
     stats: SwitchStats,
 }
@@ -99,6 +110,9 @@ impl Switch {
             redirect: BTreeMap::new(),
             no_learn: BTreeSet::new(),
             keep_on_down: BTreeSet::new(),
+            learn_reports: None,
+            reported: BTreeMap::new(),
+            learns: VecDeque::new(),
             out: VecDeque::new(),
             stats: SwitchStats::default(),
         }
@@ -244,16 +258,43 @@ impl Switch {
         }
     }
 
+    /// Hands learning to a control plane (`Some(refresh)`): frames install no entry; each
+    /// source address seen on a learning port is queued for [`poll_learn`](Self::poll_learn)
+    /// when it is new, when it arrives on another logical port than last reported, when the
+    /// control plane's entry for it went away or points elsewhere, and otherwise once per
+    /// `refresh` (so the control plane's ageing sees it alive). Forwarding then uses the
+    /// programmed ([`add_static`](Self::add_static)) entries only. `None`: the switch learns
+    /// by itself (the default).
+    pub fn set_learn_reports(&mut self, refresh: Option<Duration>) {
+        self.learn_reports = refresh;
+        self.reported.clear();
+        self.learns.clear();
+    }
+
+    /// The next learn report: (VLAN, source address, physical port it arrived on).
+    pub fn poll_learn(&mut self) -> Option<(u16, MacAddr, PortNo)> {
+        self.learns.pop_front()
+    }
+
     /// Adds or replaces a static entry: (`vid`, `mac`) on `lport`, never aged and never moved
     /// by learning.
     pub fn add_static(&mut self, vid: u16, mac: MacAddr, lport: LogicalPort) {
         self.statics.insert((vid, mac), lport);
+        // The control plane put it elsewhere than last heard: report the next frame at once.
+        if self
+            .reported
+            .get(&(vid, mac))
+            .is_some_and(|(p, _)| *p != lport)
+        {
+            self.reported.remove(&(vid, mac));
+        }
     }
 
     /// Removes the static and the learnt entry of (`vid`, `mac`).
     pub fn remove_entry(&mut self, vid: u16, mac: MacAddr) {
         self.statics.remove(&(vid, mac));
         self.fdb.remove(&(vid, mac));
+        self.reported.remove(&(vid, mac));
     }
 
     /// Removes the static and learnt entries for which `select(vid, lport, tree)` holds.
@@ -263,8 +304,14 @@ impl Switch {
         let tree = |vid: u16| map.get(&vid).copied().unwrap_or(stp::CIST);
         self.fdb
             .retain(|(vid, _), (p, _)| !select(*vid, *p, tree(*vid)));
-        self.statics
-            .retain(|(vid, _), p| !select(*vid, *p, tree(*vid)));
+        let reported = &mut self.reported;
+        self.statics.retain(|(vid, mac), p| {
+            let keep = !select(*vid, *p, tree(*vid));
+            if !keep {
+                reported.remove(&(*vid, *mac));
+            }
+            keep
+        });
         self.count_flush(before);
     }
 
@@ -355,11 +402,19 @@ impl Switch {
             return;
         }
         // §8.7 learning: Learning and Forwarding ports learn source addresses.
-        if h.src.is_unicast()
+        let learns = h.src.is_unicast()
             && !h.src.is_zero()
-            && (self.no_learn.is_empty() || !self.no_learn.contains(&m.lport))
-            && (self.statics.is_empty() || !self.statics.contains_key(&(vid, h.src)))
-        {
+            && (self.no_learn.is_empty() || !self.no_learn.contains(&m.lport));
+        if learns && let Some(refresh) = self.learn_reports {
+            let due = self.reported.get(&(vid, h.src)).is_none_or(|(p, at)| {
+                *p != m.lport || now.saturating_duration_since(*at) >= refresh
+            });
+            if due {
+                self.reported.insert((vid, h.src), (m.lport, now));
+                self.learns.push_back((vid, h.src, port));
+                self.stats.learn_reports = self.stats.learn_reports.saturating_add(1);
+            }
+        } else if learns && (self.statics.is_empty() || !self.statics.contains_key(&(vid, h.src))) {
             let e = self.fdb.insert((vid, h.src), (m.lport, now));
             if e.is_none_or(|(p, _)| p != m.lport) {
                 self.stats.learned = self.stats.learned.saturating_add(1);
