@@ -16,6 +16,10 @@
 //! ```
 //!
 //! Counts are per thread, so tests running in parallel on other threads do not disturb them.
+//!
+//! It also keeps the thread's **live bytes** (allocated minus freed) and their high-water mark,
+//! for tests that assert "this driver does not grow without bound under a flood"
+//! ([`live_bytes`], [`peak_since_reset`]).
 #![deny(unsafe_op_in_unsafe_fn)]
 
 use core::alloc::{GlobalAlloc, Layout};
@@ -24,11 +28,29 @@ use std::alloc::System;
 
 std::thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
 }
 
 fn bump() {
     // `try_with` fails only during thread teardown; nothing is being measured then.
     let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Adds `delta` octets to the thread's live bytes and raises the high-water mark.
+fn live(delta: i64) {
+    let now = LIVE.try_with(|c| {
+        let v = c.get().saturating_add(delta);
+        c.set(v);
+        v
+    });
+    if let Ok(v) = now {
+        let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+    }
+}
+
+fn size(layout: Layout) -> i64 {
+    i64::try_from(layout.size()).unwrap_or(i64::MAX)
 }
 
 /// The system allocator, counting allocations and reallocations of the current thread.
@@ -42,23 +64,27 @@ pub struct CountingAlloc;
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         bump();
+        live(size(layout));
         // SAFETY: forwarded with the caller's (valid, non-zero-size) layout.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         bump();
+        live(size(layout));
         // SAFETY: as for `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(-size(layout));
         // SAFETY: `ptr` was allocated by `System` (through us) with `layout`.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         bump();
+        live(i64::try_from(new_size).unwrap_or(i64::MAX) - size(layout));
         // SAFETY: `ptr`/`layout` come from an earlier allocation by `System` through us.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -75,4 +101,21 @@ pub fn allocations_during<T>(f: impl FnOnce() -> T) -> (u64, T) {
     let before = allocations();
     let out = f();
     (allocations() - before, out)
+}
+
+/// Octets the current thread has allocated and not freed (memory freed by another thread is
+/// not subtracted here, so measure single-threaded code).
+pub fn live_bytes() -> i64 {
+    LIVE.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Resets the high-water mark of [`live_bytes`] to the current value.
+pub fn reset_peak() {
+    let v = live_bytes();
+    let _ = PEAK.try_with(|p| p.set(v));
+}
+
+/// The highest [`live_bytes`] since the last [`reset_peak`].
+pub fn peak_since_reset() -> i64 {
+    PEAK.try_with(Cell::get).unwrap_or(0)
 }

@@ -3,6 +3,7 @@
 //! Adding a subcommand = one variant of [`Command`] (with its `Args` struct) and one `run_*`
 //! function called from [`main`]'s match.
 
+mod chaos;
 mod monitor;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Decode(DecodeArgs),
     /// The RouterOS MLAG Quick setup in virtual time: monitors, then a failover.
     Demo(DemoArgs),
+    /// Seeded fault-injection campaign over the simulator (random topologies and faults).
+    Chaos(chaos::ChaosArgs),
     /// Ask a running `mlagd` for `/interface bridge mlag monitor` and its bonds' state.
     Monitor(MonitorArgs),
 }
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => run_decode(&args),
         Command::Demo(args) => run_demo(&args),
         Command::Monitor(args) => run_monitor(&args),
+        Command::Chaos(args) => chaos::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

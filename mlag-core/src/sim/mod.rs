@@ -87,6 +87,7 @@
     )
 )]
 
+pub mod chaos;
 mod frame;
 mod host;
 mod lacp_node;

@@ -1,0 +1,228 @@
+//! `mlag chaos`: the deterministic fault-injection campaign (`mlag_core::sim::chaos`).
+
+use clap::Args;
+use mlag_core::sim::chaos::{Outcome, RunOptions, Scenario, shrink};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant as WallClock;
+
+/// Arguments of `mlag chaos`.
+#[derive(Debug, Args)]
+pub(crate) struct ChaosArgs {
+    /// How many seeds to run (from `--start`).
+    #[arg(long, default_value_t = 100)]
+    seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    start: u64,
+    /// Run this one seed only (with its schedule printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// With `--seed`: only these episodes of the schedule (comma-separated indices, or `none`),
+    /// as a shrunk reproduction prints them.
+    #[arg(long)]
+    faults: Option<String>,
+    /// Print every seed's topology, schedule and result.
+    #[arg(long)]
+    verbose: bool,
+    /// With `--seed`: write every frame of the run to this pcap file.
+    #[arg(long)]
+    pcap: Option<PathBuf>,
+    /// Worker threads (each seed runs on one; results are printed in seed order).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Failures reported in full (with their schedule and reproduction) per class.
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
+    /// Do not shrink failures (faster; the seed alone reproduces them).
+    #[arg(long)]
+    no_shrink: bool,
+}
+
+type CliError = Box<dyn core::error::Error>;
+
+/// Runs the campaign; an error (non-zero exit) when a seed fails.
+pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
+    if let Some(seed) = args.seed {
+        return run_one(args, seed);
+    }
+    let started = WallClock::now();
+    let seeds: Vec<u64> = (args.start..args.start.saturating_add(args.seeds)).collect();
+    let jobs = args.jobs.max(1);
+    let mut results: Vec<(u64, Outcome)> = Vec::with_capacity(seeds.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|j| {
+                let mine: Vec<u64> = seeds.iter().copied().skip(j).step_by(jobs).collect();
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .map(|s| (s, Scenario::generate(s).run(&RunOptions::default())))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Ok(r) = h.join() {
+                results.extend(r);
+            }
+        }
+    });
+    results.sort_by_key(|(s, _)| *s);
+    let wall = started.elapsed();
+    let mut out = std::io::stdout().lock();
+    let mut failed = Vec::new();
+    let (mut steps, mut virt) = (0u64, 0u64);
+    for (seed, o) in &results {
+        steps += o.steps;
+        virt += o.end.as_nanos();
+        if args.verbose {
+            writeln!(out, "seed {seed}: {}", verdict(o))?;
+            write!(out, "{}", Scenario::generate(*seed).describe())?;
+        }
+        if o.finding.is_some() {
+            failed.push(*seed);
+        }
+    }
+    // Failures grouped by class (invariant and the last fault event before it); the first
+    // seeds of each class are reported in full (shrunk unless --no-shrink).
+    let mut classes: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for (seed, o) in &results {
+        if let Some(f) = &o.finding {
+            let sig = Scenario::generate(*seed).signature(f, None);
+            classes.entry(sig).or_default().push(*seed);
+        }
+    }
+    for seeds in classes.values() {
+        for seed in seeds.iter().take(args.examples) {
+            report_failure(&mut out, *seed, !args.no_shrink)?;
+        }
+    }
+    if !classes.is_empty() {
+        writeln!(out, "failures by class:")?;
+        for (sig, seeds) in &classes {
+            let shown: Vec<String> = seeds.iter().take(12).map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "  {:5} {sig}: seeds {}{}",
+                seeds.len(),
+                shown.join(","),
+                if seeds.len() > 12 { ",..." } else { "" }
+            )?;
+        }
+    }
+    let secs = wall.as_secs_f64().max(1e-9);
+    writeln!(
+        out,
+        "chaos: {} seeds ({}..{}), {} failed, {:.1} s wall, {:.1} seeds/s, {} events, {:.0} s virtual, {} jobs",
+        results.len(),
+        args.start,
+        args.start.saturating_add(args.seeds),
+        failed.len(),
+        secs,
+        results.len() as f64 / secs,
+        steps,
+        virt as f64 / 1e9,
+        jobs
+    )?;
+    if !failed.is_empty() {
+        return Err(format!("{} seed(s) failed: {failed:?}", failed.len()).into());
+    }
+    Ok(())
+}
+
+fn verdict(o: &Outcome) -> String {
+    match &o.finding {
+        None => format!("ok ({} events, {} virtual)", o.steps, o.end),
+        Some(f) => format!("FAILED {f}"),
+    }
+}
+
+fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<(), CliError> {
+    let s = Scenario::generate(seed);
+    let first = s.run(&RunOptions::default());
+    writeln!(out, "seed {seed}: {}", verdict(&first))?;
+    write!(out, "{}", s.describe())?;
+    if !do_shrink {
+        writeln!(out, "  rerun: mlag chaos --seed {seed}")?;
+        return Ok(());
+    }
+    match shrink(&s) {
+        Some(m) => {
+            writeln!(
+                out,
+                "  minimal reproduction ({} of {} episodes, {} runs): {}",
+                m.episodes.len(),
+                s.episodes.len(),
+                m.runs,
+                m.finding
+            )?;
+            for i in &m.episodes {
+                if let Some(e) = s.episodes.get(*i) {
+                    writeln!(out, "    [{i}] {e}")?;
+                }
+            }
+            let list: Vec<String> = m.episodes.iter().map(ToString::to_string).collect();
+            if list.is_empty() {
+                writeln!(out, "  rerun: mlag chaos --seed {seed} --faults none")?;
+            } else {
+                writeln!(
+                    out,
+                    "  rerun: mlag chaos --seed {seed} --faults {}",
+                    list.join(",")
+                )?;
+            }
+        }
+        None => writeln!(out, "  (did not fail again: not deterministic?)")?,
+    }
+    Ok(())
+}
+
+/// `--faults`: `none` or comma-separated episode indices.
+fn parse_faults(text: &str) -> Result<Vec<usize>, CliError> {
+    let text = text.trim();
+    if text.is_empty() || text == "none" {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<usize>()
+                .map_err(|e| format!("--faults {text:?}: {e}").into())
+        })
+        .collect()
+}
+
+fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
+    let s = Scenario::generate(seed);
+    let only = args.faults.as_deref().map(parse_faults).transpose()?;
+    let opts = RunOptions {
+        only: only.clone(),
+        pcap: args.pcap.is_some(),
+    };
+    let started = WallClock::now();
+    let o = s.run(&opts);
+    let wall = started.elapsed();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "seed {seed}")?;
+    write!(out, "{}", s.describe())?;
+    if let Some(only) = &only {
+        writeln!(out, "  running episodes {only:?} only")?;
+    }
+    writeln!(
+        out,
+        "{} ({:.3} s wall, {} traffic frames)",
+        verdict(&o),
+        wall.as_secs_f64(),
+        o.frames
+    )?;
+    if let (Some(path), Some(bytes)) = (&args.pcap, &o.pcap) {
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if o.finding.is_some() {
+        if args.faults.is_none() && !args.no_shrink {
+            report_failure(&mut out, seed, true)?;
+        }
+        return Err(format!("seed {seed} failed").into());
+    }
+    Ok(())
+}
