@@ -142,6 +142,10 @@ pub struct Session {
     /// The highest priority of ours the peer may still hold on this connection: the current
     /// one, or higher while a priority change is not yet acknowledged (see `elect`).
     prio_hi: u8,
+    /// The peer has acknowledged our current generation on this connection (or acknowledges
+    /// nothing): false from a priority change until the peer's Seen names it, whichever way
+    /// the priority moved (a side stepping down is not settled before the peer knows it).
+    elect_acked: bool,
     /// The host says its clients use `system_id` (MLAG halves up with it).
     sid_in_use: bool,
     /// The incumbent system-id advertised on this connection (fixed when it starts).
@@ -227,6 +231,7 @@ impl Session {
             peer_v2: None,
             elect_gen: 1,
             prio_hi: cfg.priority,
+            elect_acked: true,
             sid_in_use: false,
             adv_incumbent: None,
             role: None,
@@ -396,14 +401,16 @@ impl Session {
             let p = self.election_params();
             self.queue_message(MessageType::RG_APPLICATION_DATA, &p);
         }
-        self.prio_hi = if self.peer_election.is_some() && self.peer_v2.is_none() {
+        (self.prio_hi, self.elect_acked) = if self.peer_election.is_some() && self.peer_v2.is_none()
+        {
             // A version-1 peer acknowledges nothing: the change counts at once (as before).
-            priority
+            (priority, true)
         } else if self.peer_inc != 0 {
-            // The peer may hold any of our data since the last acknowledged one.
-            self.prio_hi.max(priority)
+            // The peer may hold any of our data since the last acknowledged one, and its
+            // role follows the old data until it acknowledges the new.
+            (self.prio_hi.max(priority), false)
         } else {
-            priority
+            (priority, true)
         };
         self.elect();
         Ok(())
@@ -437,7 +444,9 @@ impl Session {
     /// True when the peer has acknowledged our current election data (or acknowledges nothing:
     /// a version-1 peer), so our role follows our current priority.
     pub fn election_settled(&self) -> bool {
-        self.prio_hi == self.cfg.priority
+        // `prio_hi == priority` alone is not enough: a side that raises its priority (steps
+        // down) has it at once, while the peer still elects against the old data.
+        self.elect_acked && self.prio_hi == self.cfg.priority
     }
 
     /// Changes the heartbeat interval (1..=10 s or none).
@@ -808,6 +817,7 @@ impl Session {
         self.peer_election = None;
         self.peer_v2 = None;
         self.prio_hi = self.cfg.priority;
+        self.elect_acked = true;
         // Alone: primary, unless the backup path still hears the peer (then the peer-link failed
         // while the peer lives; keep the role so that the secondary stays down: no split brain).
         if self.role.is_some() && !self.backup_alive {
@@ -891,6 +901,7 @@ impl Session {
         self.peer_v2 = None;
         // A new connection: the peer will know only what we send on it.
         self.prio_hi = self.cfg.priority;
+        self.elect_acked = true;
         self.adv_incumbent = self.sid_in_use.then_some(self.system_id);
         self.set_state(State::CapRec);
         self.app_state = AppState::Reset;
@@ -1058,6 +1069,7 @@ impl Session {
         if seen == self.elect_gen {
             // The peer holds our current data: our priority counts at once.
             self.prio_hi = self.cfg.priority;
+            self.elect_acked = true;
         }
         update && before != Some(generation)
     }

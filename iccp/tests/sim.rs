@@ -601,6 +601,43 @@ fn priority_change_moves_the_role_without_a_flap() {
 }
 
 #[test]
+fn stepping_down_is_not_settled_until_the_peer_acknowledges() {
+    // Chaos campaign finding 5 (`mlag chaos --seed 538 --faults 0`): the primary raises its
+    // priority and steps down at once; until the peer has heard the change there is no
+    // primary, so neither side may call the election settled (the invariant "exactly one
+    // primary once both sides are settled" relies on it).
+    for (seed, faults) in [(1u64, CLEAN), (2, HOSTILE)] {
+        let mut net = Net::new(seed, faults, Some(Duration::from_secs(1)));
+        net.sides[0].s.set_priority(net.now, 10).unwrap();
+        net.sides[1].s.set_priority(net.now, 64).unwrap();
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        net.assert_election();
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
+        net.check_roles = true;
+        // No frame is delivered between the change and these checks.
+        net.sides[0].s.set_priority(net.now, 128).unwrap();
+        assert_eq!(net.sides[0].s.role(), Some(Role::Secondary), "seed {seed}");
+        assert_eq!(net.sides[1].s.role(), Some(Role::Secondary), "seed {seed}");
+        assert!(
+            !net.sides[0].s.election_settled(),
+            "seed {seed}: settled with no primary before the peer heard the change"
+        );
+        net.run_for(Duration::from_secs(5));
+        assert!(net.both_connected(), "seed {seed}");
+        net.assert_election();
+        assert!(
+            net.sides.iter().all(|s| s.s.election_settled()),
+            "seed {seed}"
+        );
+        assert_eq!(net.sides[1].s.role(), Some(Role::Primary), "seed {seed}");
+    }
+}
+
+#[test]
 fn version_1_peer_still_elects() {
     for seed in 0..4 {
         let mut net = Net::new(seed, HOSTILE, Some(Duration::from_secs(1)));
