@@ -56,3 +56,62 @@ fn chaos_sample_of_20_seeds_passes() {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// The BPDUs of a capture (classic pcap, as [`RunOptions::pcap`] returns it): (source MAC,
+/// Bridge Identifier's MAC, Port Identifier) of every Configuration or RST BPDU.
+fn bpdus(pcap: &[u8]) -> Vec<([u8; 6], [u8; 6], u16)> {
+    const BRIDGE_GROUP: [u8; 6] = [0x01, 0x80, 0xc2, 0, 0, 0];
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let incl = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        let frame = &pcap[at + 16..at + 16 + incl];
+        at += 16 + incl;
+        // 802.3 length field, LLC 42-42-03, Protocol Identifier 0, type Config (0) or RST (2).
+        if frame.len() < 43 || frame[..6] != BRIDGE_GROUP || frame[14..17] != [0x42, 0x42, 3] {
+            continue;
+        }
+        if frame[20] != 0 && frame[20] != 2 {
+            continue;
+        }
+        let src: [u8; 6] = frame[6..12].try_into().unwrap();
+        let bridge: [u8; 6] = frame[35..41].try_into().unwrap();
+        let port = u16::from_be_bytes([frame[41], frame[42]]);
+        out.push((src, bridge, port));
+    }
+    out
+}
+
+/// Regression (chaos finding 7, "failures without any fault in two-pair topologies",
+/// `mlag chaos --seed 474 --faults none`, `--seed 2151 --faults none`): when a pair formed, the
+/// secondary's own bridge took the pair's system-id before its single-homed ports were
+/// renumbered (High), and sent one BPDU as the pair's bridge with the Low Port Identifier
+/// (0x8001). The neighbour kept that record: the pair's BPDUs for the same link (the High
+/// number, 0x8601) were inferior to it (802.1D-2004 17.6) and ignored until it aged out 6 s
+/// later, when the whole tree reconverged under traffic — and the reconvergence looped.
+/// Fault-free, a port speaks under the pair's Bridge Identifier with one Port Identifier only.
+#[test]
+fn two_pairs_without_faults_pass_and_each_port_keeps_its_port_identifier() {
+    for seed in [474, 2151, 195, 524] {
+        let s = Scenario::generate(seed);
+        let o = s.run(&RunOptions {
+            only: Some(Vec::new()),
+            pcap: true,
+        });
+        assert!(
+            o.finding.is_none(),
+            "seed {seed} without faults: {}\n{}",
+            o.finding.unwrap(),
+            s.describe()
+        );
+        let mut seen: std::collections::BTreeMap<([u8; 6], [u8; 6]), u16> = Default::default();
+        for (src, bridge, port) in bpdus(o.pcap.as_deref().unwrap()) {
+            let first = *seen.entry((src, bridge)).or_insert(port);
+            assert_eq!(
+                first, port,
+                "seed {seed}: port {src:02x?} sent BPDUs of bridge {bridge:02x?} as port \
+                 {first:#06x} and as {port:#06x}"
+            );
+        }
+    }
+}

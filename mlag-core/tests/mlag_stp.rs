@@ -793,9 +793,11 @@ fn stp_settings_change_at_run_time_on_either_peer() {
 /// Fuzz finding `regression-peer-lost-renumber` (`fuzz/corpus/mlag_coordinator/`): Peer2
 /// connects and takes the Secondary role (peer index High) while Peer1 has already lost the
 /// peer-link, so no STP claim ever comes and Peer2 carries on running the bridge with its
-/// single-homed port numbered as the Low peer's; `ether1` goes forwarding. When Peer2 then sees
-/// the peer-link go down, the port is renumbered for the High index and rejoins the bridge
-/// Discarding: the dataplane must be told, or `ether1` forwards while STP says discard.
+/// single-homed port numbered as the Low peer's. When Peer2 then sees the peer-link go down,
+/// the port is renumbered for the High index and rejoins the bridge Discarding: the dataplane
+/// must be told, or `ether1` forwards while STP says discard. (Since chaos finding 7 the port
+/// is held Discarding while the claims are pending — it used to go forwarding here — and the
+/// hold must end with the dataplane matching the bridge.)
 #[test]
 fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let now0 = Instant::ZERO;
@@ -827,6 +829,7 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     // Peer-link frames, Peer1 → Peer2 only once Peer2 has connected.
     let mut now = now0;
     let mut one_way = false;
+    let mut one_way_at = now0;
     let end = now0 + Duration::from_secs(20);
     while now < end {
         for i in 0..2 {
@@ -854,6 +857,7 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
             // Peer1 loses the peer-link at this instant: it never hears Peer2 again, and what
             // it had not yet sent (its claim) never leaves.
             one_way = true;
+            one_way_at = now;
             let pp = peers[0].peer_port();
             peers[0].handle_link(now, pp, LinkState::Down);
             let _ = peers[0].dataplane_mut().take_calls();
@@ -861,7 +865,10 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
         if one_way {
             let _ = peers[0].dataplane_mut().take_calls();
         }
-        if one_way && dp_state_of(&peers[1], ether1) == PortState::Forwarding {
+        if one_way
+            && (dp_state_of(&peers[1], ether1) == PortState::Forwarding
+                || now >= one_way_at + Duration::from_millis(100))
+        {
             break;
         }
         let next = peers.iter().filter_map(C::poll_timeout).min();
@@ -876,7 +883,8 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let m = peers[1].monitor();
     assert_eq!(m.active_role, Some(iccp::Role::Secondary));
     assert_eq!(peers[1].stp_mode(), StpMode::Primary, "no claim came");
-    assert_eq!(dp_state_of(&peers[1], ether1), PortState::Forwarding);
+    // High by the election, still numbered Low, no claim: held Discarding.
+    assert_eq!(dp_state_of(&peers[1], ether1), PortState::Discarding);
     let before = peers[1]
         .stp_ports()
         .into_iter()

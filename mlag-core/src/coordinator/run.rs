@@ -352,6 +352,9 @@ struct Stp {
     in_sync: Option<bool>,
     /// Replaying a catch-up: the bridge's outputs are dropped.
     silent: bool,
+    /// Own single-homed ports held Discarding: a connection's election made this peer High
+    /// while they are numbered Low, until the claims settle (see `stp_settings_changed`).
+    held: bool,
     /// mlag-id → logical port number.
     mlag_ports: BTreeMap<MlagId, u16>,
     /// Own single-homed ports: logical number → host port, and back.
@@ -520,6 +523,7 @@ impl<D: Dataplane> Coordinator<D> {
                 ready: false,
                 in_sync: None,
                 silent: false,
+                held: false,
                 mlag_ports: BTreeMap::new(),
                 own: BTreeMap::new(),
                 own_rev: BTreeMap::new(),
@@ -1811,6 +1815,9 @@ impl<D: Dataplane> Coordinator<D> {
         let mstids: Vec<u16> = b.mstids().collect();
         let mut calls = Vec::new();
         for (host, l) in self.stp_ports() {
+            if self.stp.held && self.stp.own_rev.contains_key(&host) {
+                continue;
+            }
             let state = b.port(l).map_or(PortState::Discarding, |p| p.state);
             calls.push((host, CIST, state));
             for m in &mstids {
@@ -1821,6 +1828,28 @@ impl<D: Dataplane> Coordinator<D> {
         for (host, tree, state) in calls {
             self.dp.set_port_state(host, tree, state);
         }
+    }
+
+    /// Holds this peer's own single-homed ports Discarding on every tree (the bridge's word
+    /// for them is ignored until `stp_update_mode` ends the hold).
+    fn stp_hold_own(&mut self) {
+        if self.stp.held {
+            return;
+        }
+        let mut trees = vec![CIST];
+        if let Some(b) = self.stp.bridge.as_ref() {
+            trees.extend(b.mstids());
+        }
+        let hosts: Vec<PortNo> = self.stp.own.values().copied().collect();
+        for host in hosts {
+            for t in &trees {
+                if self.dp_forwarding(host, *t) {
+                    self.dp.set_port_state(host, *t, PortState::Discarding);
+                    self.record_stp_host(host, *t, PortState::Discarding);
+                }
+            }
+        }
+        self.stp.held = true;
     }
 
     /// Every port this peer has in the bridge it runs discards, on every tree (before the
@@ -1911,6 +1940,9 @@ impl<D: Dataplane> Coordinator<D> {
     /// port, or the local half of an MLAG port).
     fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
         let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
+            if self.stp.held && state.is_some_and(|s| s != PortState::Discarding) {
+                return;
+            }
             (host, Location::Port(host))
         } else if let Some(id) = self.stp_mlag_of_port(port)
             && let Some(host) = self.mlag_bond_port(id)
@@ -2101,6 +2133,10 @@ impl<D: Dataplane> Coordinator<D> {
         } else {
             StpMode::Primary
         };
+        // The claims are settled (or the peer is gone): the hold of `stp_settings_changed`
+        // ends. A peer that stays primary is renumbered below (its re-added ports start
+        // Discarding), a replica discards everything: no forwarding instant in between.
+        let was_held = core::mem::take(&mut self.stp.held);
         let was = self.stp.mode;
         if want == was {
             if want == StpMode::Primary {
@@ -2108,6 +2144,11 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp_peer_lost(now);
                 }
                 self.stp_renumber(now);
+                // The system-id deferred while the claims were in flight.
+                self.stp_settings_changed(now);
+                if was_held {
+                    self.stp_apply_states();
+                }
                 if connected && self.stp.resync_wanted {
                     self.stp.resync_wanted = false;
                     self.stp_serve_catch_up();
@@ -2208,6 +2249,33 @@ impl<D: Dataplane> Coordinator<D> {
         let Some(mut bc) = self.cfg.mlag_bridge().map(|b| b.stp.bridge) else {
             return;
         };
+        // A connection's election made this peer High (the system-id is not its MAC) while
+        // its own ports are numbered Low: the claims (`stp_update_mode`) will renumber them or
+        // make this peer a replica. Until then its bridge keeps its own MAC, and its own ports
+        // are held Discarding — what both outcomes begin with (a renumbered or replica port
+        // starts Discarding, 802.1D-2004 17.30 / 802.1Q-2018 §13.38).
+        // Why not the system-id at once: its BPDUs would then be the pair's Bridge Identifier
+        // with the Low Port Identifier, and the pair's later BPDUs for the same link (same
+        // Designated Bridge, the High Port Number) are *inferior* to the record each neighbour
+        // keeps (802.1D-2004 17.6, 17.21.8): ignored until it ages out (rcvdInfoWhile, 3 ×
+        // Hello Time), a reconvergence of the tree 6 s after the pair formed (chaos finding 7).
+        // Why hold: under its own MAC (worse than a root pair's) a port could become a Root
+        // Port and forward at once (17.29.2) while the peer-link forwards — a loop through the
+        // peer.
+        let low_numbered = self
+            .stp
+            .own
+            .keys()
+            .next()
+            .is_some_and(|p| stp_port_owner(*p) == Some(PeerIndex::Low));
+        let premature = self.stp.mode == StpMode::Primary
+            && self.system_id != self.bridge_mac
+            && low_numbered
+            && self.iccp.peer_priority().is_some();
+        if premature {
+            self.stp_hold_own();
+            return;
+        }
         bc.address = match self.stp.mode {
             StpMode::Primary => self.system_id,
             StpMode::Standalone => self.bridge_mac,
