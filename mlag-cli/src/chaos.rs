@@ -41,6 +41,19 @@ pub(crate) struct ChaosArgs {
 
 type CliError = Box<dyn core::error::Error>;
 
+/// Some seeds of a campaign failed (their invariants, not the runner): `mlag` exits with
+/// status 3 for it, so a script can tell failing seeds from a runner that could not run.
+#[derive(Debug)]
+pub(crate) struct SeedsFailed(pub(crate) Vec<u64>);
+
+impl core::fmt::Display for SeedsFailed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} seed(s) failed: {:?}", self.0.len(), self.0)
+    }
+}
+
+impl core::error::Error for SeedsFailed {}
+
 /// Runs the campaign; an error (non-zero exit) when a seed fails.
 pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     if let Some(seed) = args.seed {
@@ -125,7 +138,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         jobs
     )?;
     if !failed.is_empty() {
-        return Err(format!("{} seed(s) failed: {failed:?}", failed.len()).into());
+        return Err(SeedsFailed(failed).into());
     }
     Ok(())
 }

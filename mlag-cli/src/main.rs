@@ -105,7 +105,11 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("mlag: {e}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<chaos::SeedsFailed>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

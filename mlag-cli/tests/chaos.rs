@@ -45,6 +45,11 @@ fn one_seed_without_faults_passes_and_writes_its_pcap() {
 fn bad_fault_lists_are_refused() {
     let out = mlag(&["chaos", "--seed", "3", "--faults", "1,x"]);
     assert!(!out.status.success());
+    assert_ne!(
+        out.status.code(),
+        Some(3),
+        "a usage error is not a failing seed"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--faults"));
 }
 
@@ -60,4 +65,8 @@ fn a_campaign_prints_its_summary() {
         text.contains(", 0 failed,"),
         "exit status and summary disagree: {text}"
     );
+    // Failing seeds exit 3 (what `.ci/run` tells apart from a runner that could not run).
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(3), "{text}");
+    }
 }
