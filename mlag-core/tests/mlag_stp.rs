@@ -793,9 +793,11 @@ fn stp_settings_change_at_run_time_on_either_peer() {
 /// Fuzz finding `regression-peer-lost-renumber` (`fuzz/corpus/mlag_coordinator/`): Peer2
 /// connects and takes the Secondary role (peer index High) while Peer1 has already lost the
 /// peer-link, so no STP claim ever comes and Peer2 carries on running the bridge with its
-/// single-homed port numbered as the Low peer's; `ether1` goes forwarding. When Peer2 then sees
+/// single-homed port numbered as the Low peer's; its bridge makes `ether1` forwarding (the
+/// dataplane holds it Discarding: Peer2 is not released, chaos finding 2). When Peer2 then sees
 /// the peer-link go down, the port is renumbered for the High index and rejoins the bridge
-/// Discarding: the dataplane must be told, or `ether1` forwards while STP says discard.
+/// Discarding: the dataplane must be told, or `ether1` forwards while STP says discard — also
+/// at the release, when the held ports take their bridge's states.
 #[test]
 fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let now0 = Instant::ZERO;
@@ -861,7 +863,7 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
         if one_way {
             let _ = peers[0].dataplane_mut().take_calls();
         }
-        if one_way && dp_state_of(&peers[1], ether1) == PortState::Forwarding {
+        if one_way && bridge_state_of(&peers[1], ether1) == PortState::Forwarding {
             break;
         }
         let next = peers.iter().filter_map(C::poll_timeout).min();
@@ -876,7 +878,13 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let m = peers[1].monitor();
     assert_eq!(m.active_role, Some(iccp::Role::Secondary));
     assert_eq!(peers[1].stp_mode(), StpMode::Primary, "no claim came");
-    assert_eq!(dp_state_of(&peers[1], ether1), PortState::Forwarding);
+    assert_eq!(bridge_state_of(&peers[1], ether1), PortState::Forwarding);
+    assert!(!released(&peers[1]));
+    assert_eq!(
+        dp_state_of(&peers[1], ether1),
+        PortState::Discarding,
+        "an own port of a peer not released yet forwards"
+    );
     let before = peers[1]
         .stp_ports()
         .into_iter()
@@ -902,8 +910,45 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
             "{host:?} (logical {l:?}) forwards while the bridge says {bridge:?}"
         );
     }
+    // Alone until the reload delay: released, the own ports take their bridge's states.
+    let end = now + Duration::from_secs(60);
+    while !released(&peers[1]) && now < end {
+        now = peers[1].poll_timeout().map_or(end, |t| t.max(now));
+        peers[1].handle_timeout(now);
+    }
+    assert!(released(&peers[1]), "never released");
+    let own: Vec<PortNo> = ["ether1"]
+        .iter()
+        .map(|n| {
+            peers[1]
+                .config()
+                .port_no(peers[1].config().find(n).unwrap())
+        })
+        .collect();
+    for host in own {
+        assert_eq!(
+            dp_state_of(&peers[1], host),
+            bridge_state_of(&peers[1], host),
+            "{host:?} after the release"
+        );
+    }
+}
+
+fn bridge_state_of(c: &C, host: PortNo) -> PortState {
+    let Some((_, l)) = c.stp_ports().into_iter().find(|(h, _)| *h == host) else {
+        return PortState::Discarding;
+    };
+    c.stp()
+        .and_then(|b| b.port(l))
+        .map_or(PortState::Discarding, |p| p.state)
 }
 
 fn dp_state_of(c: &C, port: PortNo) -> PortState {
     c.dataplane().port_state(port, CIST)
+}
+
+/// The MLAG halves are released (`released` is shown per half; not while isolated).
+fn released(c: &C) -> bool {
+    let m = c.monitor();
+    !m.mlags.is_empty() && m.mlags.iter().all(|h| h.released)
 }
