@@ -1,7 +1,7 @@
 //! The fault-injection campaign (`mlag_core::sim::chaos`, `mlag chaos`) on a small sample:
 //! without faults every random topology converges and passes every invariant; with its fault
-//! schedule, a seed's run is the same every time; and the 20-seed sample passes (ignored until
-//! the coordinator findings recorded in FUZZING.md, "Chaos campaign", are fixed).
+//! schedule, a seed's run is the same every time; and the 20-seed sample passes (seeds 8 and
+//! 9, the last two failures, were chaos finding 2: see `chaos_restart.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -45,7 +45,6 @@ fn a_seed_replays_identically() {
 }
 
 #[test]
-#[ignore = "fails until the coordinator findings of FUZZING.md (Chaos campaign) are fixed"]
 fn chaos_sample_of_20_seeds_passes() {
     let mut failed = Vec::new();
     for seed in 0..20 {

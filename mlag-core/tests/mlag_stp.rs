@@ -796,8 +796,9 @@ fn stp_settings_change_at_run_time_on_either_peer() {
 /// single-homed port numbered as the Low peer's. When Peer2 then sees the peer-link go down,
 /// the port is renumbered for the High index and rejoins the bridge Discarding: the dataplane
 /// must be told, or `ether1` forwards while STP says discard. (Since chaos finding 7 the port
-/// is held Discarding while the claims are pending — it used to go forwarding here — and the
-/// hold must end with the dataplane matching the bridge.)
+/// is held Discarding while the claims are pending, and since chaos finding 2 an own port of a
+/// peer not yet released is too — it used to go forwarding here; both holds must end with the
+/// dataplane matching the bridge, at the renumbering and at the release.)
 #[test]
 fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let now0 = Instant::ZERO;
@@ -866,7 +867,7 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
             let _ = peers[0].dataplane_mut().take_calls();
         }
         if one_way
-            && (dp_state_of(&peers[1], ether1) == PortState::Forwarding
+            && (bridge_state_of(&peers[1], ether1) == PortState::Forwarding
                 || now >= one_way_at + Duration::from_millis(100))
         {
             break;
@@ -883,8 +884,14 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
     let m = peers[1].monitor();
     assert_eq!(m.active_role, Some(iccp::Role::Secondary));
     assert_eq!(peers[1].stp_mode(), StpMode::Primary, "no claim came");
-    // High by the election, still numbered Low, no claim: held Discarding.
-    assert_eq!(dp_state_of(&peers[1], ether1), PortState::Discarding);
+    // High by the election, still numbered Low, no claim, not released: held Discarding
+    // whatever its bridge says.
+    assert!(!released(&peers[1]));
+    assert_eq!(
+        dp_state_of(&peers[1], ether1),
+        PortState::Discarding,
+        "an own port of a peer not released yet forwards"
+    );
     let before = peers[1]
         .stp_ports()
         .into_iter()
@@ -910,8 +917,45 @@ fn own_port_renumbered_when_the_peer_is_lost_is_not_left_forwarding() {
             "{host:?} (logical {l:?}) forwards while the bridge says {bridge:?}"
         );
     }
+    // Alone until the reload delay: released, the own ports take their bridge's states.
+    let end = now + Duration::from_secs(60);
+    while !released(&peers[1]) && now < end {
+        now = peers[1].poll_timeout().map_or(end, |t| t.max(now));
+        peers[1].handle_timeout(now);
+    }
+    assert!(released(&peers[1]), "never released");
+    let own: Vec<PortNo> = ["ether1"]
+        .iter()
+        .map(|n| {
+            peers[1]
+                .config()
+                .port_no(peers[1].config().find(n).unwrap())
+        })
+        .collect();
+    for host in own {
+        assert_eq!(
+            dp_state_of(&peers[1], host),
+            bridge_state_of(&peers[1], host),
+            "{host:?} after the release"
+        );
+    }
+}
+
+fn bridge_state_of(c: &C, host: PortNo) -> PortState {
+    let Some((_, l)) = c.stp_ports().into_iter().find(|(h, _)| *h == host) else {
+        return PortState::Discarding;
+    };
+    c.stp()
+        .and_then(|b| b.port(l))
+        .map_or(PortState::Discarding, |p| p.state)
 }
 
 fn dp_state_of(c: &C, port: PortNo) -> PortState {
     c.dataplane().port_state(port, CIST)
+}
+
+/// The MLAG halves are released (`released` is shown per half; not while isolated).
+fn released(c: &C) -> bool {
+    let m = c.monitor();
+    !m.mlags.is_empty() && m.mlags.iter().all(|h| h.released)
 }

@@ -237,7 +237,10 @@
 //! the client adds them to the aggregator it already uses: nothing is lost on the existing
 //! links and nothing floods, because the FDB was synchronised first. Every port
 //! of a peer that joins as replica, or that starts a new bridge, discards until the new bridge
-//! says otherwise.
+//! says otherwise. A peer that has not been released yet holds its own single-homed ports
+//! Discarding as well, whatever its bridge says (the states are applied at the release): the
+//! peer-link joins it to the survivor but carries none of its BPDUs, so its bridge cannot see
+//! the loop through a neighbour both peers reach (chaos finding 2).
 //!
 //! # Peer-link failure: dual-active and the backup keepalive
 //! The backup path carries iccp's keepalives and this crate's **evidence frames**

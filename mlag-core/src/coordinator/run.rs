@@ -360,6 +360,9 @@ struct Stp {
     /// Own single-homed ports: logical number → host port, and back.
     own: BTreeMap<u16, PortNo>,
     own_rev: BTreeMap<PortNo, u16>,
+    /// Before the release: the states the bridge gave own single-homed ports, which the
+    /// dataplane holds Discarding until then ([`Coordinator::stp_set_host`]).
+    boot_held: BTreeMap<(PortNo, stp::TreeId), PortState>,
     /// Ports of the bridge and their settings (primary), for a rebuilt catch-up.
     ports: BTreeMap<u16, (Option<MlagId>, stp::PortConfig)>,
     /// The link each port of the bridge was given.
@@ -527,6 +530,7 @@ impl<D: Dataplane> Coordinator<D> {
                 mlag_ports: BTreeMap::new(),
                 own: BTreeMap::new(),
                 own_rev: BTreeMap::new(),
+                boot_held: BTreeMap::new(),
                 ports: BTreeMap::new(),
                 links: BTreeMap::new(),
                 mlag_speed: BTreeMap::new(),
@@ -958,6 +962,12 @@ impl<D: Dataplane> Coordinator<D> {
         }
         self.numbered_as = Some(self.peer_index.unwrap_or(PeerIndex::Low));
         self.released = true;
+        // The own single-homed ports held at boot now take the states their bridge gave them.
+        for ((host, tree), state) in core::mem::take(&mut self.stp.boot_held) {
+            if self.stp.own_rev.contains_key(&host) {
+                self.dp.set_port_state(host, tree, state);
+            }
+        }
         // Clients now use the system-id: a peer that joins adopts it (iccp's incumbent rule).
         self.iccp.set_system_id_in_use(true);
         for port in self.mlag_members() {
@@ -1826,6 +1836,22 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         for (host, tree, state) in calls {
+            self.stp_set_host(host, tree, state);
+        }
+    }
+
+    /// Programs `host` with `state` on `tree` — except an own single-homed port before the
+    /// release, which the dataplane holds Discarding (the state is kept for the release).
+    /// A booting peer is joined to the survivor by the peer-link, which forwards but carries
+    /// none of the bridge's BPDUs: its own bridge cannot see that loop (its uplink and the
+    /// survivor's to one bridge), so its ports wait, like its MLAG halves, for the pair's
+    /// bridge (the catch-up) or the reload delay (EOS `reload-delay non-mlag` likewise keeps
+    /// a reloaded MLAG peer's other ports down).
+    fn stp_set_host(&mut self, host: PortNo, tree: stp::TreeId, state: PortState) {
+        if !self.released && self.stp.own_rev.contains_key(&host) {
+            self.stp.boot_held.insert((host, tree), state);
+            self.dp.set_port_state(host, tree, PortState::Discarding);
+        } else {
             self.dp.set_port_state(host, tree, state);
         }
     }
@@ -1855,6 +1881,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// Every port this peer has in the bridge it runs discards, on every tree (before the
     /// bridge is replaced).
     fn stp_discard_all(&mut self) {
+        self.stp.boot_held.clear();
         let mut trees = vec![CIST];
         if let Some(b) = self.stp.bridge.as_ref() {
             trees.extend(b.mstids());
@@ -1953,7 +1980,7 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match state {
             Some(s) => {
-                self.dp.set_port_state(host, tree, s);
+                self.stp_set_host(host, tree, s);
                 self.record_stp(host, loc, tree, s);
             }
             None => {
