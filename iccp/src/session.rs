@@ -22,41 +22,105 @@ struct Pending {
     payload: Vec<u8>,
 }
 
+/// How far ahead of the highest frame number seen a frame may be before it is refused
+/// ([`RxError::FrameAhead`]) instead of considered. A live peer's frame numbers advance once per
+/// frame it sends; between two of its frames we accept it cannot send more than it sends within
+/// one silence timeout (3 heartbeats) without our session tearing down and resetting the window.
+/// The peer's sending is paced by the data window and our acknowledgements, so 2^16 frames is
+/// far beyond any real gap (over 20,000 frames a second for 3 s of total loss), while a frame
+/// number damaged or forged in its top 16 bits can no longer touch the window. A real gap
+/// beyond it heals itself: the refused frames look like silence, the session restarts.
+pub const FRAME_AHEAD_MAX: u32 = 1 << 16;
+
+/// The replay window's width: frames this far behind the top are still checked individually.
+const REPLAY_WIDTH: u32 = 64;
+
+/// What [`ReplayWindow::accept`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// New: process it.
+    Fresh,
+    /// Seen before or older than the window.
+    Seen,
+    /// More than [`FRAME_AHEAD_MAX`] ahead of the top.
+    Ahead,
+}
+
 /// A 64-frame sliding replay window over frame numbers (RFC 4303 §3.4.3 style).
+///
+/// Hardened against one damaged (or, without authentication, forged) frame: a frame more than
+/// the window's width ahead would wipe the window, and every real frame after it would count as
+/// a replay until the peer caught up — silence, then a dropped session. Such a jump is therefore
+/// only *tentative*: the frame is accepted but the window stays, and it moves only when a second
+/// frame confirms the new position (within the width above the first). A real gap (frames lost
+/// in a burst) is confirmed by the peer's very next frame; a single damaged number never is.
 #[derive(Debug, Clone, Copy, Default)]
 struct ReplayWindow {
     top: u32,
     bits: u64,
     any: bool,
+    /// A tentative jump: the frame number of the last far-ahead frame accepted.
+    jump: Option<u32>,
 }
 
 impl ReplayWindow {
-    /// Checks and records `n`; false if seen or older than the window.
-    fn accept(&mut self, n: u32) -> bool {
+    /// Checks `n`; records it only when fresh.
+    fn accept(&mut self, n: u32) -> Replay {
         if !self.any {
             self.any = true;
             self.top = n;
             self.bits = 1;
-            return true;
+            return Replay::Fresh;
         }
         let ahead = n.wrapping_sub(self.top) as i32;
         if ahead > 0 {
             let shift = ahead as u32;
-            self.bits = if shift >= 64 { 0 } else { self.bits << shift };
-            self.bits |= 1;
+            if shift > FRAME_AHEAD_MAX {
+                return Replay::Ahead;
+            }
+            if shift >= REPLAY_WIDTH {
+                match self.jump {
+                    Some(j) if j == n => return Replay::Seen,
+                    Some(j) if n.wrapping_sub(j).wrapping_sub(1) < REPLAY_WIDTH - 1 => {
+                        // Confirmed: `n` is within the width above the tentative jump `j`.
+                        let d = n.wrapping_sub(j);
+                        self.top = n;
+                        self.bits = 1 | (1u64 << d);
+                        self.jump = None;
+                        return Replay::Fresh;
+                    }
+                    _ => {
+                        self.jump = Some(n);
+                        return Replay::Fresh;
+                    }
+                }
+            }
+            self.bits = (self.bits << shift) | 1;
             self.top = n;
-            true
+            if let Some(j) = self.jump
+                && !seq_lt(self.top, j)
+            {
+                // The window caught up with (or passed) the tentative jump.
+                if j != self.top {
+                    let back = self.top.wrapping_sub(j);
+                    if back < REPLAY_WIDTH {
+                        self.bits |= 1u64 << back;
+                    }
+                }
+                self.jump = None;
+            }
+            Replay::Fresh
         } else {
             let back = (-(ahead as i64)) as u64;
-            if back >= 64 {
-                return false;
+            if back >= u64::from(REPLAY_WIDTH) {
+                return Replay::Seen;
             }
             let bit = 1u64 << back;
             if self.bits & bit != 0 {
-                return false;
+                return Replay::Seen;
             }
             self.bits |= bit;
-            true
+            Replay::Fresh
         }
     }
 }
@@ -1141,6 +1205,7 @@ impl Session {
             RxError::Looped => c.rx_looped += 1,
             RxError::AuthFailed => c.rx_auth_failed += 1,
             RxError::Replay => c.rx_replay += 1,
+            RxError::FrameAhead(_) => c.rx_frame_ahead += 1,
             RxError::UnexpectedSession => c.rx_unexpected_session += 1,
             RxError::Disabled => c.rx_disabled += 1,
             RxError::OutOfWindow(_) => c.rx_out_of_window += 1,
@@ -1191,7 +1256,11 @@ impl Session {
                 return Err(RxError::UnexpectedSession);
             }
             let advertises = matches!(capability, Some((true, 1, _))) && !data;
-            let answered = self.peer_inc == 0 || advertises || h.sender == self.challenged;
+            // While we have a peer, even a capability echoing our incarnation must answer our
+            // challenge: a captured capability with one bit of its Sender Incarnation damaged
+            // (or forged) would otherwise pass as a peer restart (RFC 7275 §4.2.1 leaves
+            // restart detection to the implementation).
+            let answered = self.peer_inc == 0 || h.sender == self.challenged;
             if h.receiver == self.my_inc && answered && !matches!(capability, Some((false, _, _))) {
                 // It knows our current incarnation: it answered our capability (a challenge
                 // round trip when we were connected to another incarnation). While connected,
@@ -1221,8 +1290,10 @@ impl Session {
                 return Err(RxError::OutOfWindow(h.seq));
             }
         }
-        if !self.replay.accept(h.frame_no) {
-            return Err(RxError::Replay);
+        match self.replay.accept(h.frame_no) {
+            Replay::Fresh => {}
+            Replay::Seen => return Err(RxError::Replay),
+            Replay::Ahead => return Err(RxError::FrameAhead(h.frame_no)),
         }
         let acked_ok = self.check_ack(h.ack);
         // Accepted: the peer is alive.
