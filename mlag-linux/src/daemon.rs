@@ -558,7 +558,7 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
     let ic = m.iccp;
     let _ = writeln!(
         out,
-        "     rx-drops: lacp-illegal={} lacp-unknown={} lacp-bad-destination={} lacp-disabled={} lacp-loopback={} bpdu-errors={} iccp-malformed={} iccp-auth-failed={} iccp-replay={} iccp-unexpected-session={} iccp-out-of-window={} iccp-bad-ack={} app-rejected={} stp-rejected={}",
+        "     rx-drops: lacp-illegal={} lacp-unknown={} lacp-bad-destination={} lacp-disabled={} lacp-loopback={} bpdu-errors={} iccp-malformed={} iccp-auth-failed={} iccp-replay={} iccp-frame-ahead={} iccp-unexpected-session={} iccp-out-of-window={} iccp-bad-ack={} app-rejected={} stp-rejected={}",
         ls.illegal_rx,
         ls.unknown_rx,
         ls.bad_destination_rx,
@@ -568,6 +568,7 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
         ic.rx_malformed,
         ic.rx_auth_failed,
         ic.rx_replay,
+        ic.rx_frame_ahead,
         ic.rx_unexpected_session,
         ic.rx_out_of_window,
         ic.rx_bad_ack,
