@@ -46,82 +46,114 @@ enum Replay {
     Ahead,
 }
 
-/// A 64-frame sliding replay window over frame numbers (RFC 4303 §3.4.3 style).
-///
-/// Hardened against one damaged (or, without authentication, forged) frame: a frame more than
-/// the window's width ahead would wipe the window, and every real frame after it would count as
-/// a replay until the peer caught up — silence, then a dropped session. Such a jump is therefore
-/// only *tentative*: the frame is accepted but the window stays, and it moves only when a second
-/// frame confirms the new position (within the width above the first). A real gap (frames lost
-/// in a burst) is confirmed by the peer's very next frame; a single damaged number never is.
-#[derive(Debug, Clone, Copy, Default)]
-struct ReplayWindow {
+/// Frames a second window must accept, with none accepted by the first in between, before it
+/// replaces the first (see [`ReplayWindow`]).
+const REPLAY_PROMOTE: u32 = 8;
+
+/// One 64-frame sliding window over frame numbers (RFC 4303 §3.4.3 style).
+#[derive(Debug, Clone, Copy)]
+struct Window {
     top: u32,
     bits: u64,
-    any: bool,
-    /// A tentative jump: the frame number of the last far-ahead frame accepted.
-    jump: Option<u32>,
+}
+
+impl Window {
+    const fn at(n: u32) -> Self {
+        Self { top: n, bits: 1 }
+    }
+
+    /// Checks and records `n` (at most the width behind, any distance ahead).
+    fn accept(&mut self, n: u32) -> bool {
+        let ahead = n.wrapping_sub(self.top) as i32;
+        if ahead > 0 {
+            let shift = ahead as u32;
+            self.bits = if shift >= REPLAY_WIDTH {
+                0
+            } else {
+                self.bits << shift
+            };
+            self.bits |= 1;
+            self.top = n;
+            true
+        } else {
+            let back = (-(ahead as i64)) as u64;
+            if back >= u64::from(REPLAY_WIDTH) {
+                return false;
+            }
+            let bit = 1u64 << back;
+            if self.bits & bit != 0 {
+                return false;
+            }
+            self.bits |= bit;
+            true
+        }
+    }
+
+    /// `n` is within this window's reach: at most the width behind or ahead of its top.
+    fn near(&self, n: u32) -> bool {
+        let d = n.wrapping_sub(self.top) as i32;
+        -(REPLAY_WIDTH as i32) < d && d < REPLAY_WIDTH as i32
+    }
+}
+
+/// The replay check over frame numbers: a 64-frame sliding window (RFC 4303 §3.4.3 style),
+/// hardened against damaged (or, without authentication, forged) frame numbers.
+///
+/// A frame more than the window's width ahead would wipe the window, and every real frame after
+/// it would count as a replay until the peer caught up — silence, then a dropped session. Such a
+/// frame is therefore accepted into a *second* window, and the first stays where it is; the
+/// second replaces the first only after [`REPLAY_PROMOTE`] frames in a row land in it with none
+/// in the first. A real gap (a burst of the peer's frames lost) is promoted after a few frames
+/// (all accepted meanwhile, so the session never goes silent); damaged numbers scatter and the
+/// real stream keeps hitting the first window, which resets the count. Beyond
+/// [`FRAME_AHEAD_MAX`] a frame is refused outright.
+#[derive(Debug, Clone, Copy, Default)]
+struct ReplayWindow {
+    main: Option<Window>,
+    alt: Option<Window>,
+    /// Frames the second window accepted since the first last accepted one.
+    alt_run: u32,
 }
 
 impl ReplayWindow {
     /// Checks `n`; records it only when fresh.
     fn accept(&mut self, n: u32) -> Replay {
-        if !self.any {
-            self.any = true;
-            self.top = n;
-            self.bits = 1;
+        let Some(main) = self.main.as_mut() else {
+            self.main = Some(Window::at(n));
+            return Replay::Fresh;
+        };
+        let ahead = n.wrapping_sub(main.top) as i32;
+        if ahead > 0 && ahead as u32 > FRAME_AHEAD_MAX {
+            return Replay::Ahead;
+        }
+        if ahead < REPLAY_WIDTH as i32 {
+            if !main.accept(n) {
+                return Replay::Seen;
+            }
+            self.alt_run = 0;
+            if self.alt.is_some_and(|a| main.near(a.top)) {
+                // The first window caught up with the second.
+                self.alt = None;
+            }
             return Replay::Fresh;
         }
-        let ahead = n.wrapping_sub(self.top) as i32;
-        if ahead > 0 {
-            let shift = ahead as u32;
-            if shift > FRAME_AHEAD_MAX {
-                return Replay::Ahead;
-            }
-            if shift >= REPLAY_WIDTH {
-                match self.jump {
-                    Some(j) if j == n => return Replay::Seen,
-                    Some(j) if n.wrapping_sub(j).wrapping_sub(1) < REPLAY_WIDTH - 1 => {
-                        // Confirmed: `n` is within the width above the tentative jump `j`.
-                        let d = n.wrapping_sub(j);
-                        self.top = n;
-                        self.bits = 1 | (1u64 << d);
-                        self.jump = None;
-                        return Replay::Fresh;
-                    }
-                    _ => {
-                        self.jump = Some(n);
-                        return Replay::Fresh;
-                    }
+        match self.alt.as_mut() {
+            Some(alt) if alt.near(n) => {
+                if !alt.accept(n) {
+                    return Replay::Seen;
                 }
+                self.alt_run += 1;
             }
-            self.bits = (self.bits << shift) | 1;
-            self.top = n;
-            if let Some(j) = self.jump
-                && !seq_lt(self.top, j)
-            {
-                // The window caught up with (or passed) the tentative jump.
-                if j != self.top {
-                    let back = self.top.wrapping_sub(j);
-                    if back < REPLAY_WIDTH {
-                        self.bits |= 1u64 << back;
-                    }
-                }
-                self.jump = None;
+            _ => {
+                self.alt = Some(Window::at(n));
+                self.alt_run = 1;
             }
-            Replay::Fresh
-        } else {
-            let back = (-(ahead as i64)) as u64;
-            if back >= u64::from(REPLAY_WIDTH) {
-                return Replay::Seen;
-            }
-            let bit = 1u64 << back;
-            if self.bits & bit != 0 {
-                return Replay::Seen;
-            }
-            self.bits |= bit;
-            Replay::Fresh
         }
+        if self.alt_run >= REPLAY_PROMOTE {
+            self.main = self.alt.take();
+            self.alt_run = 0;
+        }
+        Replay::Fresh
     }
 }
 

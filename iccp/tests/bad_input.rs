@@ -617,8 +617,9 @@ fn regression_far_ahead_frame_number_does_not_poison_the_replay_window() {
     assert_eq!(after.counters.disconnects, before.counters.disconnects);
 }
 
-/// A real gap (more than the window's width of the peer's frames lost in a burst) moves the
-/// window as soon as a second frame confirms it, and replays below the new top are refused.
+/// A real gap (more than the window's width of the peer's frames lost in a burst): the frames
+/// after it are accepted all along, and after `REPLAY_PROMOTE` (8) of them in a row they are the
+/// window; replays are refused throughout.
 #[test]
 fn a_real_burst_loss_moves_the_replay_window() {
     let (mut p, sent) = connected_recording();
@@ -634,23 +635,53 @@ fn a_real_burst_loss_moves_the_replay_window() {
     };
     let s = &mut p.sessions[1];
     let jump = top + 500;
-    assert_eq!(s.handle_frame(p.now, &frame(hdr(jump), &[])), Ok(()));
-    assert_eq!(s.handle_frame(p.now, &frame(hdr(jump + 2), &[])), Ok(()));
-    // Confirmed: both recorded, the old top is now far behind.
-    assert_eq!(
-        s.handle_frame(p.now, &frame(hdr(jump), &[])),
-        Err(RxError::Replay)
-    );
-    assert_eq!(
-        s.handle_frame(p.now, &frame(hdr(jump + 2), &[])),
-        Err(RxError::Replay)
-    );
+    for k in 0..8 {
+        assert_eq!(
+            s.handle_frame(p.now, &frame(hdr(jump + k), &[])),
+            Ok(()),
+            "{k}"
+        );
+        assert_eq!(
+            s.handle_frame(p.now, &frame(hdr(jump + k), &[])),
+            Err(RxError::Replay),
+            "{k}"
+        );
+    }
+    // Promoted: the old top is now far behind.
     assert_eq!(
         s.handle_frame(p.now, &frame(hdr(top + 1), &[])),
         Err(RxError::Replay)
     );
-    assert_eq!(s.handle_frame(p.now, &frame(hdr(jump + 1), &[])), Ok(()));
+    assert_eq!(s.handle_frame(p.now, &frame(hdr(jump + 9), &[])), Ok(()));
     assert_eq!(s.status(), Status::Connected);
+}
+
+/// Lab finding (STP lab, garbage round b, second run): damaged copies of *consecutive* captured
+/// frames with the same high bit flipped land close together far ahead; two of them used to
+/// confirm a jump and poison the window. Now the real stream, still hitting the first window,
+/// keeps it.
+#[test]
+fn regression_close_damaged_frame_numbers_do_not_move_the_window() {
+    let (mut p, sent) = connected_recording();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let top = highest_frame_no(&sent);
+    let hdr = |frame_no: u32| L2Header {
+        flags: L2Flags::default(),
+        sender: a,
+        receiver: b,
+        frame_no,
+        seq: 0,
+        ack: 0,
+    };
+    for round in 0..20u32 {
+        // Seven close damaged frames (one short of promotion), then the real peer.
+        for k in 0..7 {
+            let n = top + 4096 + round * 7 + k;
+            let _ = p.sessions[1].handle_frame(p.now, &frame(hdr(n), &[]));
+        }
+        assert_eq!(next_heartbeat(&mut p), Ok(()), "round {round}");
+    }
+    assert_eq!(p.sessions[1].status(), Status::Connected);
 }
 
 /// Lab finding (STP lab, garbage round b): a captured capability frame (which echoes our
