@@ -22,33 +22,62 @@ struct Pending {
     payload: Vec<u8>,
 }
 
-/// A 64-frame sliding replay window over frame numbers (RFC 4303 §3.4.3 style).
-#[derive(Debug, Clone, Copy, Default)]
-struct ReplayWindow {
-    top: u32,
-    bits: u64,
-    any: bool,
+/// How far ahead of the highest frame number seen a frame may be before it is refused
+/// ([`RxError::FrameAhead`]) instead of considered. A live peer's frame numbers advance once per
+/// frame it sends; between two of its frames we accept it cannot send more than it sends within
+/// one silence timeout (3 heartbeats) without our session tearing down and resetting the window.
+/// The peer's sending is paced by the data window and our acknowledgements, so 2^16 frames is
+/// far beyond any real gap (over 20,000 frames a second for 3 s of total loss), while a frame
+/// number damaged or forged in its top 16 bits can no longer touch the window. A real gap
+/// beyond it heals itself: the refused frames look like silence, the session restarts.
+pub const FRAME_AHEAD_MAX: u32 = 1 << 16;
+
+/// The replay window's width: frames this far behind the top are still checked individually.
+const REPLAY_WIDTH: u32 = 64;
+
+/// What [`ReplayWindow::accept`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// New: process it.
+    Fresh,
+    /// Seen before or older than the window.
+    Seen,
+    /// More than [`FRAME_AHEAD_MAX`] ahead of the top.
+    Ahead,
 }
 
-impl ReplayWindow {
-    /// Checks and records `n`; false if seen or older than the window.
+/// Frames a second window must accept, with none accepted by the first in between, before it
+/// replaces the first (see [`ReplayWindow`]).
+const REPLAY_PROMOTE: u32 = 8;
+
+/// One 64-frame sliding window over frame numbers (RFC 4303 §3.4.3 style).
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    top: u32,
+    bits: u64,
+}
+
+impl Window {
+    const fn at(n: u32) -> Self {
+        Self { top: n, bits: 1 }
+    }
+
+    /// Checks and records `n` (at most the width behind, any distance ahead).
     fn accept(&mut self, n: u32) -> bool {
-        if !self.any {
-            self.any = true;
-            self.top = n;
-            self.bits = 1;
-            return true;
-        }
         let ahead = n.wrapping_sub(self.top) as i32;
         if ahead > 0 {
             let shift = ahead as u32;
-            self.bits = if shift >= 64 { 0 } else { self.bits << shift };
+            self.bits = if shift >= REPLAY_WIDTH {
+                0
+            } else {
+                self.bits << shift
+            };
             self.bits |= 1;
             self.top = n;
             true
         } else {
             let back = (-(ahead as i64)) as u64;
-            if back >= 64 {
+            if back >= u64::from(REPLAY_WIDTH) {
                 return false;
             }
             let bit = 1u64 << back;
@@ -58,6 +87,73 @@ impl ReplayWindow {
             self.bits |= bit;
             true
         }
+    }
+
+    /// `n` is within this window's reach: at most the width behind or ahead of its top.
+    fn near(&self, n: u32) -> bool {
+        let d = n.wrapping_sub(self.top) as i32;
+        -(REPLAY_WIDTH as i32) < d && d < REPLAY_WIDTH as i32
+    }
+}
+
+/// The replay check over frame numbers: a 64-frame sliding window (RFC 4303 §3.4.3 style),
+/// hardened against damaged (or, without authentication, forged) frame numbers.
+///
+/// A frame more than the window's width ahead would wipe the window, and every real frame after
+/// it would count as a replay until the peer caught up — silence, then a dropped session. Such a
+/// frame is therefore accepted into a *second* window, and the first stays where it is; the
+/// second replaces the first only after [`REPLAY_PROMOTE`] frames in a row land in it with none
+/// in the first. A real gap (a burst of the peer's frames lost) is promoted after a few frames
+/// (all accepted meanwhile, so the session never goes silent); damaged numbers scatter and the
+/// real stream keeps hitting the first window, which resets the count. Beyond
+/// [`FRAME_AHEAD_MAX`] a frame is refused outright.
+#[derive(Debug, Clone, Copy, Default)]
+struct ReplayWindow {
+    main: Option<Window>,
+    alt: Option<Window>,
+    /// Frames the second window accepted since the first last accepted one.
+    alt_run: u32,
+}
+
+impl ReplayWindow {
+    /// Checks `n`; records it only when fresh.
+    fn accept(&mut self, n: u32) -> Replay {
+        let Some(main) = self.main.as_mut() else {
+            self.main = Some(Window::at(n));
+            return Replay::Fresh;
+        };
+        let ahead = n.wrapping_sub(main.top) as i32;
+        if ahead > 0 && ahead as u32 > FRAME_AHEAD_MAX {
+            return Replay::Ahead;
+        }
+        if ahead < REPLAY_WIDTH as i32 {
+            if !main.accept(n) {
+                return Replay::Seen;
+            }
+            self.alt_run = 0;
+            if self.alt.is_some_and(|a| main.near(a.top)) {
+                // The first window caught up with the second.
+                self.alt = None;
+            }
+            return Replay::Fresh;
+        }
+        match self.alt.as_mut() {
+            Some(alt) if alt.near(n) => {
+                if !alt.accept(n) {
+                    return Replay::Seen;
+                }
+                self.alt_run += 1;
+            }
+            _ => {
+                self.alt = Some(Window::at(n));
+                self.alt_run = 1;
+            }
+        }
+        if self.alt_run >= REPLAY_PROMOTE {
+            self.main = self.alt.take();
+            self.alt_run = 0;
+        }
+        Replay::Fresh
     }
 }
 
@@ -1153,6 +1249,7 @@ impl Session {
             RxError::Looped => c.rx_looped += 1,
             RxError::AuthFailed => c.rx_auth_failed += 1,
             RxError::Replay => c.rx_replay += 1,
+            RxError::FrameAhead(_) => c.rx_frame_ahead += 1,
             RxError::UnexpectedSession => c.rx_unexpected_session += 1,
             RxError::Disabled => c.rx_disabled += 1,
             RxError::OutOfWindow(_) => c.rx_out_of_window += 1,
@@ -1203,7 +1300,11 @@ impl Session {
                 return Err(RxError::UnexpectedSession);
             }
             let advertises = matches!(capability, Some((true, 1, _))) && !data;
-            let answered = self.peer_inc == 0 || advertises || h.sender == self.challenged;
+            // While we have a peer, even a capability echoing our incarnation must answer our
+            // challenge: a captured capability with one bit of its Sender Incarnation damaged
+            // (or forged) would otherwise pass as a peer restart (RFC 7275 §4.2.1 leaves
+            // restart detection to the implementation).
+            let answered = self.peer_inc == 0 || h.sender == self.challenged;
             if h.receiver == self.my_inc && answered && !matches!(capability, Some((false, _, _))) {
                 // It knows our current incarnation: it answered our capability (a challenge
                 // round trip when we were connected to another incarnation). While connected,
@@ -1233,8 +1334,10 @@ impl Session {
                 return Err(RxError::OutOfWindow(h.seq));
             }
         }
-        if !self.replay.accept(h.frame_no) {
-            return Err(RxError::Replay);
+        match self.replay.accept(h.frame_no) {
+            Replay::Fresh => {}
+            Replay::Seen => return Err(RxError::Replay),
+            Replay::Ahead => return Err(RxError::FrameAhead(h.frame_no)),
         }
         let acked_ok = self.check_ack(h.ack);
         // Accepted: the peer is alive.

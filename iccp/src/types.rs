@@ -318,6 +318,10 @@ pub enum RxError {
     /// A frame number already seen (or too old): a replay or a duplicate.
     #[error("replayed or duplicate frame")]
     Replay,
+    /// A frame number more than [`crate::FRAME_AHEAD_MAX`] ahead of the highest seen:
+    /// damaged or forged; refused without moving the replay window.
+    #[error("frame number {0} too far ahead")]
+    FrameAhead(u32),
     /// A frame from a session (incarnation pair) other than the current one.
     #[error("frame from an unexpected session")]
     UnexpectedSession,
@@ -403,6 +407,8 @@ pub struct Counters {
     pub rx_auth_failed: u64,
     /// Replays / duplicate frame numbers.
     pub rx_replay: u64,
+    /// Frames whose frame number was too far ahead ([`RxError::FrameAhead`]).
+    pub rx_frame_ahead: u64,
     /// Frames from unexpected sessions.
     pub rx_unexpected_session: u64,
     /// Frames received while disabled.

@@ -209,7 +209,7 @@ fn looped_frames_and_wrong_rg_are_rejected() {
             flags: L2Flags::default(),
             sender: a,
             receiver: b,
-            frame_no: 99_999,
+            frame_no: 9_999,
             seq: 0,
             ack: 0,
         },
@@ -502,4 +502,240 @@ fn regression_damaged_sender_incarnation_does_not_reset_the_session() {
     }
     assert_eq!(p.sessions[1].counters().app_received, 1);
     assert_eq!(p.sessions[1].status(), Status::Connected);
+}
+
+/// Connects a pair like [`connected`], keeping a copy of every frame side 0 sent.
+fn connected_recording() -> (Pair, Vec<Vec<u8>>) {
+    let mut p = Pair::new(1);
+    let mut sent = Vec::new();
+    for _ in 0..200 {
+        for from in 0..2 {
+            while let Some(f) = p.wire[from].front() {
+                if from == 0 {
+                    sent.push(f.clone());
+                }
+                p.apply(&Op::Deliver { from: from as u8 });
+            }
+        }
+        if p.sessions.iter().all(|s| s.status() == Status::Connected) {
+            return (p, sent);
+        }
+        p.apply(&Op::Advance { ms: 10 });
+    }
+    panic!("pair did not connect");
+}
+
+/// Lets a second pass, delivering everything both ways; `Ok` when side 1 accepted side 0's
+/// frames and refused none of them as replays.
+fn next_heartbeat(p: &mut Pair) -> Result<(), RxError> {
+    let before = *p.sessions[1].counters();
+    p.apply(&Op::Advance { ms: 1000 });
+    for from in 0..2 {
+        while !p.wire[from].is_empty() {
+            p.apply(&Op::Deliver { from: from as u8 });
+        }
+    }
+    let after = *p.sessions[1].counters();
+    if after.rx_replay != before.rx_replay {
+        return Err(RxError::Replay);
+    }
+    assert!(after.rx_frames > before.rx_frames, "side 0 sent nothing");
+    Ok(())
+}
+
+fn highest_frame_no(frames: &[Vec<u8>]) -> u32 {
+    frames
+        .iter()
+        .map(|f| L2Frame::parse(f).unwrap().header.frame_no)
+        .max()
+        .unwrap()
+}
+
+/// Lab finding (STP lab, garbage round b, mutated ICCP frames): one frame whose frame number
+/// was damaged to lie far ahead moved the replay window there, every real frame after it counted
+/// as a replay, and the session went silent. Now a frame more than `FRAME_AHEAD_MAX` ahead is
+/// refused and counted, and one ahead by less only tentatively moves the window.
+#[test]
+fn regression_far_ahead_frame_number_does_not_poison_the_replay_window() {
+    let (mut p, sent) = connected_recording();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let top = highest_frame_no(&sent);
+    let before = p.sessions[1].monitor();
+    let hdr = |frame_no: u32| L2Header {
+        flags: L2Flags::default(),
+        sender: a,
+        receiver: b,
+        frame_no,
+        seq: 0,
+        ack: 0,
+    };
+    // Beyond the bound (every top bit flipped in turn): refused, counted, window untouched.
+    for bit in 17..32 {
+        let n = top.wrapping_add(1 << bit);
+        assert_eq!(
+            p.sessions[1].handle_frame(p.now, &frame(hdr(n), &[])),
+            Err(RxError::FrameAhead(n)),
+            "bit {bit}"
+        );
+        assert_eq!(next_heartbeat(&mut p), Ok(()), "after bit {bit}");
+    }
+    assert_eq!(
+        p.sessions[1].counters().rx_frame_ahead,
+        before.counters.rx_frame_ahead + 15
+    );
+    let top = top + 15;
+    // Exactly at the bound: still considered.
+    let at = top.wrapping_add(iccp::FRAME_AHEAD_MAX);
+    assert_eq!(
+        p.sessions[1].handle_frame(p.now, &frame(hdr(at), &[])),
+        Ok(())
+    );
+    assert_eq!(next_heartbeat(&mut p), Ok(()));
+    // Within the bound but beyond the window (bits 6..15 flipped): accepted, tentatively;
+    // the real frames that follow are still fresh, not replays.
+    for bit in 6..16 {
+        let n = top.wrapping_add(20 + (1 << bit));
+        assert_eq!(
+            p.sessions[1].handle_frame(p.now, &frame(hdr(n), &[])),
+            Ok(()),
+            "bit {bit}"
+        );
+        // The same damaged frame twice is a replay.
+        assert_eq!(
+            p.sessions[1].handle_frame(p.now, &frame(hdr(n), &[])),
+            Err(RxError::Replay),
+            "bit {bit}"
+        );
+        assert_eq!(next_heartbeat(&mut p), Ok(()), "after bit {bit}");
+    }
+    // Minutes later the session still stands, nothing was dropped.
+    for _ in 0..30 {
+        assert_eq!(next_heartbeat(&mut p), Ok(()));
+    }
+    let after = p.sessions[1].monitor();
+    assert_eq!(after.status, Status::Connected);
+    assert_eq!(after.counters.disconnects, before.counters.disconnects);
+}
+
+/// A real gap (more than the window's width of the peer's frames lost in a burst): the frames
+/// after it are accepted all along, and after `REPLAY_PROMOTE` (8) of them in a row they are the
+/// window; replays are refused throughout.
+#[test]
+fn a_real_burst_loss_moves_the_replay_window() {
+    let (mut p, sent) = connected_recording();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let top = highest_frame_no(&sent);
+    let hdr = |frame_no: u32| L2Header {
+        flags: L2Flags::default(),
+        sender: a,
+        receiver: b,
+        frame_no,
+        seq: 0,
+        ack: 0,
+    };
+    let s = &mut p.sessions[1];
+    let jump = top + 500;
+    for k in 0..8 {
+        assert_eq!(
+            s.handle_frame(p.now, &frame(hdr(jump + k), &[])),
+            Ok(()),
+            "{k}"
+        );
+        assert_eq!(
+            s.handle_frame(p.now, &frame(hdr(jump + k), &[])),
+            Err(RxError::Replay),
+            "{k}"
+        );
+    }
+    // Promoted: the old top is now far behind.
+    assert_eq!(
+        s.handle_frame(p.now, &frame(hdr(top + 1), &[])),
+        Err(RxError::Replay)
+    );
+    assert_eq!(s.handle_frame(p.now, &frame(hdr(jump + 9), &[])), Ok(()));
+    assert_eq!(s.status(), Status::Connected);
+}
+
+/// Lab finding (STP lab, garbage round b, second run): damaged copies of *consecutive* captured
+/// frames with the same high bit flipped land close together far ahead; two of them used to
+/// confirm a jump and poison the window. Now the real stream, still hitting the first window,
+/// keeps it.
+#[test]
+fn regression_close_damaged_frame_numbers_do_not_move_the_window() {
+    let (mut p, sent) = connected_recording();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let top = highest_frame_no(&sent);
+    let hdr = |frame_no: u32| L2Header {
+        flags: L2Flags::default(),
+        sender: a,
+        receiver: b,
+        frame_no,
+        seq: 0,
+        ack: 0,
+    };
+    for round in 0..20u32 {
+        // Seven close damaged frames (one short of promotion), then the real peer.
+        for k in 0..7 {
+            let n = top + 4096 + round * 7 + k;
+            let _ = p.sessions[1].handle_frame(p.now, &frame(hdr(n), &[]));
+        }
+        assert_eq!(next_heartbeat(&mut p), Ok(()), "round {round}");
+    }
+    assert_eq!(p.sessions[1].status(), Status::Connected);
+}
+
+/// Lab finding (STP lab, garbage round b): a captured capability frame (which echoes our
+/// incarnation) with one bit of its Sender Incarnation flipped passed as a peer restart
+/// (`PeerRestarted`). While connected, a new incarnation must now answer our challenge first.
+#[test]
+fn regression_damaged_capability_is_challenged_not_adopted() {
+    let (mut p, sent) = connected_recording();
+    let (a, b) = (p.sessions[0].incarnation(), p.sessions[1].incarnation());
+    let caps: Vec<(L2Header, Vec<u8>)> = sent
+        .iter()
+        .map(|f| L2Frame::parse(f).unwrap())
+        .filter(|f| {
+            f.header.receiver == b
+                && !f.header.flags.contains(L2Flags::DATA)
+                && message::RawMessages::new(f.payload)
+                    .any(|m| m.is_ok_and(|m| m.msg_type == MessageType::CAPABILITY))
+        })
+        .map(|f| (f.header, f.payload.to_vec()))
+        .collect();
+    assert!(!caps.is_empty(), "no capability echoing {b} was sent");
+    let before = p.sessions[1].monitor();
+    let events = p.sessions[1].events_len();
+    let top = highest_frame_no(&sent);
+    for (i, (h, payload)) in caps.iter().enumerate() {
+        for bit in [0, 9, 31] {
+            let mut h = *h;
+            h.sender = a ^ (1 << bit);
+            h.frame_no = top + 1 + i as u32 * 40 + bit;
+            // Not adopted: at most a challenge.
+            let _ = p.sessions[1].handle_frame(p.now, &frame(h, payload));
+            assert_eq!(p.sessions[1].status(), Status::Connected, "bit {bit}");
+            assert_eq!(p.sessions[1].events_len(), events, "bit {bit}");
+        }
+    }
+    let after = p.sessions[1].monitor();
+    assert_eq!(after.counters.disconnects, before.counters.disconnects);
+    // The challenges go unanswered; the real peer stays the peer.
+    for _ in 0..10 {
+        p.apply(&Op::Advance { ms: 1000 });
+        for from in 0..2 {
+            while !p.wire[from].is_empty() {
+                p.apply(&Op::Deliver { from: from as u8 });
+            }
+        }
+    }
+    assert_eq!(p.sessions[1].status(), Status::Connected);
+    assert_eq!(
+        p.sessions[1].monitor().counters.disconnects,
+        before.counters.disconnects
+    );
+    p.apply(&Op::SendApp { side: 0, len: 4 });
+    while !p.wire[0].is_empty() {
+        p.apply(&Op::Deliver { from: 0 });
+    }
+    assert_eq!(p.sessions[1].counters().app_received, 1);
 }

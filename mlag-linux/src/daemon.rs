@@ -8,7 +8,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use l2_types::{MacAddr, PortNo};
 use mlag_core::config::{IfKind, ValidConfig};
-use mlag_core::coordinator::{Coordinator, LinkState, Options};
+use mlag_core::coordinator::{Coordinator, IccpSecret, LinkState, Options};
 use mlag_core::dataplane::PortState;
 use pnet_datalink::Channel;
 use std::collections::BTreeMap;
@@ -45,16 +45,25 @@ pub struct Args {
 /// # Errors
 /// Every problem, one per line of the returned text.
 pub fn load(path: &Path) -> Result<ValidConfig, String> {
+    load_with_secret(path).map(|(cfg, _)| cfg)
+}
+
+/// [`load`], and the file's `iccp-secret` (the pair's shared ICCP secret) if it sets one.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_secret(path: &Path) -> Result<(ValidConfig, Option<IccpSecret>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let parsed =
         routeros::parse(&text, &netlink::mac_of).map_err(|e| format!("{}: {e}", path.display()))?;
-    parsed.config.validate().map_err(|errs| {
+    let cfg = parsed.config.validate().map_err(|errs| {
         errs.0
             .iter()
             .map(|e| format!("{}: {}", path.display(), parsed.describe(e)))
             .collect::<Vec<_>>()
             .join("\n")
-    })
+    })?;
+    Ok((cfg, parsed.iccp_secret))
 }
 
 /// What the I/O threads deliver to the event loop.
@@ -161,7 +170,7 @@ fn seed() -> u64 {
 /// # Errors
 /// A configuration error (nothing applied), or a port/bridge that could not be set up.
 pub fn run(args: &Args) -> Result<(), String> {
-    let cfg = load(&args.config)?;
+    let (cfg, iccp_secret) = load_with_secret(&args.config)?;
     if args.check {
         println!("{}: OK", args.config.display());
         return Ok(());
@@ -267,6 +276,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut opts = Options::new(seed());
     opts.reload_delay = args.reload_delay;
     opts.backup = backup.is_some();
+    opts.iccp_secret = iccp_secret;
     let mut c = Coordinator::new(cfg, dp, &opts, now()).map_err(|e| e.to_string())?;
     for (port, name) in &names {
         let link = netlink::carrier(name).map_or(LinkState::Down, |speed| LinkState::Up {
@@ -548,7 +558,7 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
     let ic = m.iccp;
     let _ = writeln!(
         out,
-        "     rx-drops: lacp-illegal={} lacp-unknown={} lacp-bad-destination={} lacp-disabled={} lacp-loopback={} bpdu-errors={} iccp-malformed={} iccp-auth-failed={} iccp-replay={} iccp-unexpected-session={} iccp-out-of-window={} iccp-bad-ack={} app-rejected={} stp-rejected={}",
+        "     rx-drops: lacp-illegal={} lacp-unknown={} lacp-bad-destination={} lacp-disabled={} lacp-loopback={} bpdu-errors={} iccp-malformed={} iccp-auth-failed={} iccp-replay={} iccp-frame-ahead={} iccp-unexpected-session={} iccp-out-of-window={} iccp-bad-ack={} app-rejected={} stp-rejected={}",
         ls.illegal_rx,
         ls.unknown_rx,
         ls.bad_destination_rx,
@@ -558,6 +568,7 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
         ic.rx_malformed,
         ic.rx_auth_failed,
         ic.rx_replay,
+        ic.rx_frame_ahead,
         ic.rx_unexpected_session,
         ic.rx_out_of_window,
         ic.rx_bad_ack,

@@ -13,6 +13,10 @@
 //! What is accepted, as RouterOS's own export writes it:
 //! * a command is `MENU VERB PROPERTY=VALUE...`; a line that is only a menu (`/interface
 //!   bridge port`) makes it the current menu for the lines that follow (`add ...`);
+//! * extension (not RouterOS): `/interface bridge mlag set iccp-secret=SECRET` sets the pair's
+//!   shared ICCP secret (8..=64 printable ASCII characters, the same on both peers; `none`
+//!   removes it): every ICCP frame is then authenticated (HMAC-SHA256) and a peer with another
+//!   secret never connects (the monitor counts its frames as auth failures);
 //! * verbs: `add` (bridge, bridge port, bridge vlan, bridge msti, bonding) and `set`
 //!   (`/interface bridge mlag set ...`; `/interface ethernet set NAME mac-address=...` or
 //!   `set [ find default-name=NAME ] mac-address=...`);
@@ -35,6 +39,7 @@ use mlag_core::config::{
     FrameTypes, LacpMode, LacpRate, Menu, Msti, PointToPoint, PortCostMode, ProtocolMode,
     TransmitHashPolicy,
 };
+use mlag_core::coordinator::IccpSecret;
 use std::collections::BTreeMap;
 
 /// A configuration file error: the line (1-based) and what is wrong with it.
@@ -60,6 +65,9 @@ impl core::error::Error for ParseError {}
 pub struct Parsed {
     /// The configuration.
     pub config: Config,
+    /// `iccp-secret` of `/interface bridge mlag set` (an extension, not RouterOS: the pair's
+    /// shared ICCP secret, [`IccpSecret`]; its `Debug` never shows it).
+    pub iccp_secret: Option<IccpSecret>,
     /// (menu, object name) → line, for [`Parsed::line_of`].
     lines: BTreeMap<(Menu, String), usize>,
 }
@@ -505,6 +513,15 @@ pub fn parse(text: &str, mac_of: &dyn Fn(&str) -> Option<MacAddr>) -> Result<Par
                         Some(duration(&v).map_err(|m| err(format!("heartbeat: {m}")))?)
                     };
                 }
+                if let Some(v) = props.take("iccp-secret") {
+                    // Extension: the pair's ICCP shared secret (8..=64 printable characters;
+                    // `none` removes it). The error never repeats the value.
+                    p.iccp_secret = if v == "none" {
+                        None
+                    } else {
+                        Some(IccpSecret::new(&v).map_err(|e| err(e.to_string()))?)
+                    };
+                }
                 p.lines.insert((Menu::Mlag, "mlag".to_string()), line);
             }
             (m, v) => return Err(err(format!("`{v}` is not supported in {m}"))),
@@ -774,9 +791,32 @@ add bridge=bridge1 interface=ether1 pvid=20
         assert_eq!(c.mlag.peer_port.as_deref(), Some("sfp1"));
         assert_eq!(c.mlag.priority, 100);
         assert_eq!(c.mlag.heartbeat, Some(Duration::from_secs(2)));
+        assert!(p.iccp_secret.is_none());
         let names: Vec<_> = c.ethernet.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["sfp2", "sfp1", "ether1"]);
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn iccp_secret_extension() {
+        let with = |v: &str| {
+            let text = QUICK.replace("heartbeat=2s", &format!("heartbeat=2s iccp-secret={v}"));
+            parse(&text, &macs)
+        };
+        let p = with("\"s3cret-Pair!\"").unwrap();
+        assert_eq!(
+            p.iccp_secret.as_ref().map(IccpSecret::as_bytes),
+            Some(&b"s3cret-Pair!"[..])
+        );
+        assert!(!format!("{p:?}").contains("s3cret"));
+        assert!(with("none").unwrap().iccp_secret.is_none());
+        for bad in ["short", "\"has a space\"", "\"\""] {
+            let e = with(bad).unwrap_err();
+            assert!(e.message.contains("iccp-secret"), "{bad}: {e}");
+            assert!(!e.message.contains("has a"), "{bad}: {e}");
+            let mlag_line = QUICK.lines().position(|l| l.contains("mlag set")).unwrap() + 1;
+            assert_eq!(e.line, mlag_line, "{bad}");
+        }
     }
 
     #[test]

@@ -313,6 +313,7 @@ mod fdb_sync;
 pub mod logical;
 pub mod recorder;
 mod run;
+mod secret;
 pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
@@ -321,6 +322,7 @@ pub use run::{
     CONSISTENCY_SUMMARY, Coordinator, EVENTS_MAX, Error, LinkState, MlagStatus, Monitor, Options,
     STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
 };
+pub use secret::{IccpSecret, SecretError};
 
 use l2_types::MacAddr;
 

@@ -69,6 +69,8 @@ pub struct Options {
     pub peer_probe: Duration,
     /// Capacity of the flight recorder ([`super::recorder`]; 0 disables it).
     pub flight_recorder: usize,
+    /// The pair's shared ICCP secret ([`super::IccpSecret`]; `None`: frames unauthenticated).
+    pub iccp_secret: Option<super::IccpSecret>,
 }
 
 impl Options {
@@ -80,6 +82,7 @@ impl Options {
             reload_delay: RELOAD_DELAY_DEFAULT,
             peer_probe: PEER_PROBE_DEFAULT,
             flight_recorder: FLIGHT_RECORDER_DEFAULT,
+            iccp_secret: None,
         }
     }
 }
@@ -416,6 +419,7 @@ impl<D: Dataplane> Coordinator<D> {
         sc.seed = opts.seed;
         sc.backup = opts.backup;
         sc.sender_name = bridge.name.clone();
+        sc.key = opts.iccp_secret.as_ref().map(|k| k.as_bytes().to_vec());
         let iccp = iccp::Session::try_new(sc, now).map_err(Error::Iccp)?;
         let peer_port = cfg.port_no(m.peer_port);
         dp.set_port_state(peer_port, CIST, PortState::Forwarding);

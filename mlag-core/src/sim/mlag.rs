@@ -675,6 +675,8 @@ pub struct QuickSetupParams {
     /// The backup path is routed: its carrier is not told to the peers (default false: a
     /// dedicated link whose carrier loss kills the path at once).
     pub backup_routed: bool,
+    /// Peer1's and Peer2's ICCP secrets ([`Options::iccp_secret`]; default none).
+    pub iccp_secrets: [Option<crate::coordinator::IccpSecret>; 2],
 }
 
 impl QuickSetupParams {
@@ -708,6 +710,7 @@ impl QuickSetupParams {
             traffic_start: Instant::from_millis(5500),
             client_fast: true,
             backup_routed: false,
+            iccp_secrets: [None, None],
         }
     }
 }
@@ -803,6 +806,7 @@ impl QuickSetup {
             let mut opts = Options::new(params.seed.wrapping_mul(2).wrapping_add(i as u64 + 1));
             opts.backup = params.backup;
             opts.reload_delay = params.reload_delay;
+            opts.iccp_secret = params.iccp_secrets.get(i).cloned().flatten();
             let mut peer = MlagPeer::new(valid, opts).map_err(QuickSetupError::Coordinator)?;
             if params.backup {
                 peer = peer.with_backup_port(Self::BACKUP_PORT);
