@@ -402,6 +402,11 @@ check "our port towards Open vSwitch RSTP (peer1 sfp3) speaks RSTP" [ "$(kv "$so
 note "phase 1 converged"
 cut_restore "kernel root-port link" $P2 sfp3 u-k
 
+# The BPDU-version check counts our BPDUs towards K between "restored" and "phase2" (at least
+# three): hold the steady window open for more than three hello times (CI's first clean run had
+# only ~4 s there, two BPDUs).
+sleep 7
+
 # ---- phase 2: the kernel bridge is the root; our port on peer1 blocks -------------------------------
 PRIO[K]=4096; PRIO[O]=4096
 echo "=== phase 2: kernel and ovs priority 0x1000 at run time: ours $(stpm_bid U), ovs $(stpm_bid O), kernel $(stpm_bid K)"
