@@ -448,3 +448,11 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// Runs `net` for `secs` seconds, then panics with the report if the tree is not sound.
+pub fn settle(net: &mut Net, secs: u64) {
+    net.run_for(Duration::from_secs(secs));
+    if let Err(e) = net.check_tree() {
+        panic!("after {secs} s:\n{e}");
+    }
+}
