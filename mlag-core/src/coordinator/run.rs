@@ -31,6 +31,7 @@ pub use lacp::LinkState;
 
 mod evidence;
 mod fallback;
+mod mst;
 mod record;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
@@ -284,8 +285,8 @@ struct Half {
 /// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
-/// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// release after its catch-up; with `protocol-mode=mstp` the MST region, the MSTIs' priorities
+/// and the ports' `port-mst-override` settings ([`mst`](self::mst))); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
 /// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
 /// rejoin waiting for the mirror); split-brain evidence on the backup path (proof of a live
 /// split, the dead-peer probe, grants decided by the client's LACP: [`super::split`]); the
@@ -380,6 +381,10 @@ struct Stp {
     grace_until: Instant,
     /// Replica: the parts of a snapshot catch-up received so far.
     snapshot: logical::SnapshotParts,
+    /// The parts of an MST region entry received so far.
+    region_parts: logical::RegionParts,
+    /// Logical port → the MSTI settings the bridge was given for it.
+    msti_ports: BTreeMap<u16, Vec<logical::MstiPortSettings>>,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -542,6 +547,8 @@ impl<D: Dataplane> Coordinator<D> {
                 resync_wanted: false,
                 grace_until: now,
                 snapshot: logical::SnapshotParts::default(),
+                region_parts: logical::RegionParts::default(),
+                msti_ports: BTreeMap::new(),
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -884,6 +891,7 @@ impl<D: Dataplane> Coordinator<D> {
             .any(|c| matches!(c, Change::StpChanged { .. }))
         {
             self.stp_settings_changed(now);
+            self.mst_settings_changed(now);
         }
         for c in changes {
             if let Change::PortChanged { port, .. } = c {
@@ -1615,7 +1623,15 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies an entry and keeps the bookkeeping both sides share.
     fn stp_apply(&mut self, e: &Entry) {
-        let applied = if e.op == Op::Snapshot {
+        let mut region_set = false;
+        let applied = if e.op == Op::Region {
+            match self.stp.region_parts.add(self.stp.bridge.as_mut(), e) {
+                Some(true) => region_set = true,
+                Some(false) => self.stp.rejected += 1,
+                None => {}
+            }
+            Applied::Ok
+        } else if e.op == Op::Snapshot {
             // A part of an exact catch-up: the bridge and its bookkeeping are replaced once
             // the last part is in.
             match self.stp.snapshot.add(&e.payload, e.at) {
@@ -1625,6 +1641,8 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports = r.ports;
                     self.stp.links = r.links;
                     self.stp.mlag_ports = r.mlag_ports;
+                    // Not in the snapshot: set again where they differ from the config.
+                    self.stp.msti_ports.clear();
                 }
                 Some(Err(())) => self.stp.rejected += 1,
                 None => {}
@@ -1635,6 +1653,7 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match applied {
             Applied::Reset => {
+                self.stp.msti_ports.clear();
                 self.stp.mlag_ports.clear();
                 self.stp.ports.clear();
                 self.stp.links.clear();
@@ -1654,6 +1673,7 @@ impl<D: Dataplane> Coordinator<D> {
                 }
             }
             Op::RemovePort => {
+                self.stp.msti_ports.remove(&e.port);
                 self.stp.ports.remove(&e.port);
                 self.stp.links.remove(&e.port);
                 if let Some(id) = self.stp_mlag_of_port(e.port) {
@@ -1677,7 +1697,28 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports.insert(e.port, x);
                 }
             }
-            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot => {}
+            Op::MstiPort => {
+                if let Some(v) = logical::decode_msti_port(&e.payload)
+                    && self.stp.ports.contains_key(&e.port)
+                {
+                    let m = self.stp.msti_ports.entry(e.port).or_default();
+                    for x in v {
+                        m.retain(|y| y.id != x.id);
+                        if x.priority != 0x80 || x.internal_path_cost.is_some() {
+                            m.push(x);
+                        }
+                    }
+                    m.sort_by_key(|x| x.id);
+                }
+            }
+            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot | Op::Region => {}
+        }
+        // 802.1Q-2018 §13.38: a new region restarts the MSTIs with every port Discarding, and
+        // the bridge reports no transition for a port that was already Discarding: each peer
+        // programs the ports it serves from the bridge's state (the replica's equals the
+        // primary's), later transitions come as events.
+        if region_set && !self.stp.silent {
+            self.stp_apply_states();
         }
         if self.stp.silent
             && let Some(b) = self.stp.bridge.as_mut()
@@ -1716,6 +1757,7 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.in_sync = None;
         self.stp.ready = true;
         self.stp_record(now, Op::Genesis, 0, logical::encode_bridge(&bc));
+        self.mst_sync_region(now);
         self.stp_add_own(now);
         if !standalone {
             let ids: Vec<MlagId> = self.halves.keys().copied().collect();
@@ -1742,9 +1784,12 @@ impl<D: Dataplane> Coordinator<D> {
             let add = logical::encode_add(None, &pc);
             if self.stp.mode == StpMode::Replica {
                 self.stp_send_port(Op::AddPort, n, &add);
+                self.stp.msti_ports.remove(&n);
+                self.mst_sync_port(now, n, host);
                 self.stp_send_port(Op::Link, n, &logical::encode_link(link));
             } else {
                 self.stp_record(now, Op::AddPort, n, add);
+                self.mst_sync_port(now, n, host);
                 if link != stp::LinkState::Down {
                     self.stp_record(now, Op::Link, n, logical::encode_link(link));
                 }
@@ -1772,6 +1817,9 @@ impl<D: Dataplane> Coordinator<D> {
         // Both halves send the MLAG port's BPDUs with one source address: the pair's.
         pc.mac = self.system_id;
         self.stp_record(now, Op::AddPort, n, logical::encode_add(Some(id), &pc));
+        if let Some(h) = self.mlag_bond_port(id) {
+            self.mst_sync_port(now, n, h);
+        }
         self.stp_sync_mlag(now, id);
     }
 
@@ -2347,6 +2395,9 @@ impl<D: Dataplane> Coordinator<D> {
         } else {
             return;
         };
+        if mlag.is_none() || self.stp.mode != StpMode::Replica {
+            self.mst_sync_port(now, l, host);
+        }
         let payload = logical::encode_add(mlag, &pc);
         match self.stp.mode {
             StpMode::Replica if mlag.is_none() => self.stp_send_port(Op::SetPort, l, &payload),
@@ -2575,6 +2626,10 @@ impl<D: Dataplane> Coordinator<D> {
             Op::SetPort if present => match logical::decode_add(payload) {
                 Some((None, _)) => self.stp_record(now, Op::SetPort, port, payload.to_vec()),
                 _ => self.stp.rejected += 1,
+            },
+            Op::MstiPort if present => match logical::decode_msti_port(payload) {
+                Some(_) => self.stp_record(now, Op::MstiPort, port, payload.to_vec()),
+                None => self.stp.rejected += 1,
             },
             Op::Link if present => match logical::decode_link(payload) {
                 Some(l) if self.stp.links.get(&port).copied().unwrap_or_default() != l => {
