@@ -518,7 +518,10 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
-            split: Split::new(opts.peer_probe),
+            split: Split::new(opts.peer_probe).keyed(
+                opts.iccp_secret.as_ref().map(super::IccpSecret::as_bytes),
+                opts.seed,
+            ),
             recorder: Recorder::new(opts.flight_recorder),
             now,
             fallback_any: false,
@@ -1330,6 +1333,10 @@ impl<D: Dataplane> Coordinator<D> {
                 kind: logical::STP_OUT,
                 data,
             }) => self.stp_on_out(data),
+            Ok(Param::Consistency {
+                kind: super::split::EVIDENCE_EPOCH,
+                data,
+            }) => self.on_evidence_epoch(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(Param::FdbDelta { kind, records }) => self.fdb_on_app(now, kind, records),
             Ok(_) => {}
