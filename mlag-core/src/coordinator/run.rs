@@ -383,6 +383,11 @@ struct Stp {
     snapshot: logical::SnapshotParts,
     /// The parts of an MST region entry received so far.
     region_parts: logical::RegionParts,
+    /// MLAGs whose port was an operEdge port of the pair's bridge when this peer left it for a
+    /// standalone bridge (isolated): granted back, they join it as edge ports.
+    edge_mlags: BTreeSet<MlagId>,
+    /// The same for this peer's single-homed ports (host port numbers).
+    edge_own: BTreeSet<PortNo>,
     /// Logical port → the MSTI settings the bridge was given for it.
     msti_ports: BTreeMap<u16, Vec<logical::MstiPortSettings>>,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
@@ -552,6 +557,8 @@ impl<D: Dataplane> Coordinator<D> {
                 snapshot: logical::SnapshotParts::default(),
                 region_parts: logical::RegionParts::default(),
                 msti_ports: BTreeMap::new(),
+                edge_mlags: BTreeSet::new(),
+                edge_own: BTreeSet::new(),
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -1781,7 +1788,12 @@ impl<D: Dataplane> Coordinator<D> {
         let index = self.stp_index();
         self.stp.own.clear();
         self.stp.own_rev.clear();
-        for (i, (host, pc)) in self.own_stp_ports().into_iter().enumerate() {
+        for (i, (host, mut pc)) in self.own_stp_ports().into_iter().enumerate() {
+            // As for a granted MLAG (`stp_add_mlag`): an operEdge port of the pair's bridge
+            // joins this peer's standalone bridge as an edge port (802.1Q-2018 §13.33).
+            if self.stp.mode == StpMode::Standalone && self.stp.edge_own.contains(&host) {
+                pc.admin_edge = true;
+            }
             let Some(n) = stp_port_number(index, sat16(u32::try_from(i + 1).unwrap_or(0))) else {
                 continue;
             };
@@ -1823,6 +1835,15 @@ impl<D: Dataplane> Coordinator<D> {
             .map_or(stp::PortConfig::new(self.system_id), |p| p.stp);
         // Both halves send the MLAG port's BPDUs with one source address: the pair's.
         pc.mac = self.system_id;
+        // A granted MLAG joining the isolated side's standalone bridge was an operEdge port of
+        // the pair's bridge (the same link, no BPDU ever heard on it): it joins as an edge
+        // port — AdminEdge, the management parameter operEdge starts from (802.1Q-2018
+        // §13.33 Bridge Detection BEGIN → EDGE, §13.25.13) — so it forwards at once (§13.37,
+        // a Designated Port with operEdge) instead of after edge detection (MigrateTime, 3 s).
+        // Safe: the first BPDU it receives clears operEdge (§13.30 Port Receive, RECEIVE).
+        if self.stp.mode == StpMode::Standalone && self.stp.edge_mlags.contains(&id) {
+            pc.admin_edge = true;
+        }
         self.stp_record(now, Op::AddPort, n, logical::encode_add(Some(id), &pc));
         if let Some(h) = self.mlag_bond_port(id) {
             self.mst_sync_port(now, n, h);
@@ -2280,8 +2301,37 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_genesis(now, false);
             }
             StpMode::Standalone => {
+                // What the pair's bridge knew of each MLAG's segment: no bridge behind it
+                // (operEdge, no BPDU heard). See `stp_add_mlag`.
+                self.stp.edge_mlags = self
+                    .stp
+                    .mlag_ports
+                    .iter()
+                    .filter(|(_, l)| {
+                        self.stp
+                            .bridge
+                            .as_ref()
+                            .and_then(|b| b.port(PortNo(**l)))
+                            .is_some_and(|p| p.oper_edge)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                self.stp.edge_own = self
+                    .stp
+                    .own
+                    .iter()
+                    .filter(|(l, _)| {
+                        self.stp
+                            .bridge
+                            .as_ref()
+                            .and_then(|b| b.port(PortNo(**l)))
+                            .is_some_and(|p| p.oper_edge)
+                    })
+                    .map(|(_, h)| *h)
+                    .collect();
                 self.stp_discard_all();
                 self.stp_genesis(now, true);
+                self.stp.edge_own.clear();
             }
         }
     }

@@ -92,7 +92,12 @@
 //! while the winner's latest evidence grants it. Until the winner's evidence answers (acks) the
 //! loser's split evidence, the loser leaves in the halves whose winner half does not
 //! distribute — a grant may be one backup-path round trip away, and taking the half out only
-//! to bring it back would make the client renegotiate twice. So at no instant can both halves of one MLAG
+//! to bring it back would make the client renegotiate twice. The loser's standalone spanning
+//! tree bridge (its own MAC, for the ports it keeps) takes every port that was an operEdge
+//! port of the pair's bridge — a granted MLAG, its single-homed access ports — as an edge port
+//! (AdminEdge; 802.1Q-2018 §13.33 Bridge Detection: BEGIN → EDGE), so they forward at once
+//! instead of after edge detection (MigrateTime, 3 s): the link and what is behind it did not
+//! change, and the first BPDU received still clears operEdge (§13.30, RECEIVE). So at no instant can both halves of one MLAG
 //! present the pair's system-id while the pair is split — never two actives for one client,
 //! and a client whose only working link goes to the loser is not cut off. Grants last until the
 //! split ends (the pair reconnects, or one side concludes the other is dead).
