@@ -502,11 +502,15 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
         Op::MstiPort => match decode_msti_port(&e.payload) {
             // 802.1Q-2018 §13.27.33 / §13.27.47: per-tree port priority and internal cost.
             Some(v) => {
-                let ok = v.iter().fold(true, |ok, m| {
-                    b.set_msti_port(e.at, port, m.id, m.priority, m.internal_path_cost)
-                        .is_ok()
-                        && ok
-                });
+                // Every setting is tried (no short cut): the result is the same on both peers.
+                let refused = v
+                    .iter()
+                    .filter(|m| {
+                        b.set_msti_port(e.at, port, m.id, m.priority, m.internal_path_cost)
+                            .is_err()
+                    })
+                    .count();
+                let ok = refused == 0;
                 if ok { Applied::Ok } else { Applied::Refused }
             }
             None => Applied::Refused,

@@ -286,7 +286,8 @@ struct Half {
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; with `protocol-mode=mstp` the MST region, the MSTIs' priorities
-/// and the ports' `port-mst-override` settings ([`mst`](self::mst))); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// and the ports' `port-mst-override` settings (module docs, "One logical STP bridge", item
+/// 6)); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
 /// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
 /// rejoin waiting for the mirror); split-brain evidence on the backup path (proof of a live
 /// split, the dead-peer probe, grants decided by the client's LACP: [`super::split`]); the

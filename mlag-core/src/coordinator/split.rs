@@ -428,11 +428,10 @@ impl Split {
     /// side echo a dead incarnation and leave the live peer's answers unfresh.
     pub(crate) fn accept_counter(&mut self, inc: u32, seq: u32) -> bool {
         match self.peer_auth {
-            Some((pi, ps)) if pi == inc => {
-                if seq.wrapping_sub(ps).wrapping_sub(1) >= 0x8000_0000 {
-                    return false;
-                }
+            Some((pi, ps)) if pi == inc && seq.wrapping_sub(ps).wrapping_sub(1) >= 0x8000_0000 => {
+                return false;
             }
+            Some((pi, _)) if pi == inc => {}
             Some((pi, _)) => {
                 if self.retired.contains(&inc) {
                     return false;
