@@ -140,7 +140,7 @@ impl LinuxBridge {
             let _ = rtnl.set_port_state(kp.index, DISCARDING);
         }
         let index = rtnl
-            .ensure_bridge(&bridge.name, bridge.mac.0)
+            .ensure_bridge(&bridge.name, bridge.mac.0, bridge.ageing_time)
             .map_err(|e| format!("bridge {}: {e}", bridge.name))?;
         // BPDUs stay on their segment (module docs, "BPDU containment"): before any port
         // joins, so not one neighbour's BPDU is flooded.
@@ -164,6 +164,18 @@ impl LinuxBridge {
                 .map_err(|e| format!("{}: up: {e}", kp.name))?;
         }
         let peer_port = cfg.port_no(peer);
+        // No learning on the peer-port (module docs, "Learning"): what lives behind it is the
+        // peer's to say, through the FDB synchronisation.
+        let peer_kernel: Vec<PortNo> = bonds
+            .get(&peer_port)
+            .cloned()
+            .unwrap_or_else(|| vec![peer_port]);
+        for p in peer_kernel {
+            if let Some(k) = ports.get(&p) {
+                rtnl.set_bridge_port(k.index, vec![InfoBridgePort::Learning(false)])
+                    .map_err(|e| format!("{}: learning off: {e}", k.name))?;
+            }
+        }
         // The kernel's O(1) redirect of a member's traffic to the peer-port while its carrier
         // is down (`IFLA_BRPORT_BACKUP_PORT`, Linux 4.20+): probed here, used when accepted.
         let mut backup_port = false;
@@ -221,6 +233,11 @@ impl LinuxBridge {
     pub fn link_changed(&mut self, port: PortNo) {
         self.applied.remove(&port);
         self.refresh(port);
+    }
+
+    /// The kernel index of the bridge.
+    pub fn bridge_index(&self) -> u32 {
+        self.bridge
     }
 
     /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
