@@ -647,9 +647,9 @@ sigterm_safe() {
   for l in sfp1 sfp2 sfp3 ether1; do
     [ "$(kernel_port_state $P2 $l)" = listening ] || { echo "  $l: $(kernel_port_state $P2 $l)"; return 1; }
   done
-  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -q static
+  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -qE 'static|extern_learn'
 }
-check "SIGTERM: exit 0, socket removed, all of peer2's bridge ports discarding (listening), no static FDB entry" sigterm_safe
+check "SIGTERM: exit 0, socket removed, all of peer2's bridge ports discarding (listening), none of mlagd's FDB entries (extern_learn) left" sigterm_safe
 UP[u-k]=0; UP[k-u]=0   # peer2's sfp3 takes no part any more
 model
 stp_check "SIGTERM of peer2: the loop reconverges through peer1 (peer1 alone runs the logical bridge)"
@@ -663,7 +663,7 @@ snapshot() { # the bridge's state in namespace $1, without timers, counters and 
   ip netns exec $1 sh -c '
     for f in stp_state priority forward_delay hello_time max_age multicast_snooping ageing_time; do
       echo "bridge1 $f $(cat /sys/class/net/bridge1/bridge/$f 2>/dev/null)"; done
-    ip -br link show; bridge link show; bridge fdb show | grep -E "permanent|static"; bridge mdb show | grep permanent' 2>&1 | sort
+    ip -br link show; bridge link show; bridge fdb show | grep -E "permanent|static|extern_learn"; bridge mdb show | grep permanent' 2>&1 | sort
 }
 cat >$WORK/bad1.rsc <<'EOF'
 /interface bridge add name=bridge1 admin-mac=02:00:00:00:02:00 auto-mac=no priority=0x1000

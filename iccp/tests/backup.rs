@@ -228,25 +228,16 @@ fn regression_far_ahead_backup_keepalive_does_not_silence_the_path() {
     // (`pump` unwraps every real keepalive's result).
     let top = u32::try_from(t.s[0].counters().backup_tx).unwrap();
     let k = keepalive(&t, sender, top + 1000);
-    assert_eq!(
-        t.s[1].handle_backup(t.now, &k),
-        Ok(())
-    );
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Ok(()));
     t.run_for(Duration::from_secs(10));
     assert!(t.s.iter().all(|s| s.monitor().backup_alive));
     // A damaged Sender Incarnation, then a replay of the real sender's last keepalive: still a
     // replay (its window was kept).
     let k = keepalive(&t, sender ^ (1 << 20), 5);
-    assert_eq!(
-        t.s[1].handle_backup(t.now, &k),
-        Ok(())
-    );
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Ok(()));
     let top = u32::try_from(t.s[0].counters().backup_tx).unwrap();
     let k = keepalive(&t, sender, top);
-    assert_eq!(
-        t.s[1].handle_backup(t.now, &k),
-        Err(iccp::RxError::Replay)
-    );
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Err(iccp::RxError::Replay));
     // Peer-link down: the backup path alone keeps the secondary secondary.
     t.peer_link = false;
     t.run_for(Duration::from_secs(10));

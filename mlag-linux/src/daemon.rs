@@ -169,10 +169,7 @@ pub fn reload<D: mlag_core::dataplane::Dataplane>(
         .map(|ch| format!("{ch:?}"))
         .collect();
     if !refused.is_empty() {
-        return Reload::Refused(format!(
-            "needs a restart of mlagd: {}",
-            refused.join(", ")
-        ));
+        return Reload::Refused(format!("needs a restart of mlagd: {}", refused.join(", ")));
     }
     match c.apply(now, new, &changes) {
         Ok(()) => Reload::Applied(changes),
@@ -467,7 +464,10 @@ fn event_loop(
                 master,
                 mac,
                 vid,
-            })) => match by_index.get(&port).filter(|_| master.is_none_or(|m| m == bridge)) {
+            })) => match by_index
+                .get(&port)
+                .filter(|_| master.is_none_or(|m| m == bridge))
+            {
                 // Without VLAN filtering the kernel's entries carry no VLAN: the bridge
                 // forwards every frame in the default VLAN (every port's pvid, 1).
                 Some(p) => {
@@ -493,7 +493,8 @@ fn event_loop(
                     }
                     Reload::Applied(changes) => {
                         stats.reloads += 1;
-                        let list: Vec<String> = changes.iter().map(|ch| format!("{ch:?}")).collect();
+                        let list: Vec<String> =
+                            changes.iter().map(|ch| format!("{ch:?}")).collect();
                         eprintln!(
                             "mlagd: reload: {}: applied {}",
                             args.config.display(),
@@ -536,17 +537,13 @@ fn event_loop(
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
         }
-        // A topology change anywhere in the logical bridge (this peer's ports or the peer's):
-        // what this bridge learned over the peer-port may now be behind another port.
+        // A topology change anywhere in the logical bridge (this peer's ports or the peer's).
+        // Nothing to flush here: the kernel does not learn on the peer-port, and the entries
+        // there are the peer's, which its own coordinator flushes (crate docs, "Learned
+        // addresses").
         let tc = c.stp().map_or(0, |b| b.stats().topology_changes);
-        if tc > tc_seen {
-            c.dataplane_mut().flush_peer_port();
-            if args.verbose {
-                eprintln!(
-                    "mlagd: t={} topology change {tc}: peer-port entries flushed",
-                    now()
-                );
-            }
+        if tc > tc_seen && args.verbose {
+            eprintln!("mlagd: t={} topology change {tc}", now());
         }
         tc_seen = tc;
         while let Some(n) = c.poll_backup_transmit(&mut buf) {

@@ -494,7 +494,10 @@ mod tests {
         );
         let mut m = fdb_notice(NeighbourState::Stale, NeighbourFlags::Controller, HOST);
         m.attributes.push(NeighbourAttribute::Vlan(10));
-        assert!(matches!(learned(&m), Some(Notice::Learned { vid: Some(10), .. })));
+        assert!(matches!(
+            learned(&m),
+            Some(Notice::Learned { vid: Some(10), .. })
+        ));
     }
 
     #[test]
@@ -515,7 +518,10 @@ mod tests {
         assert_eq!(learned(&own), None);
         // Static (an operator's), permanent (the bridge's own addresses).
         for st in [NeighbourState::Noarp, NeighbourState::Permanent] {
-            assert_eq!(learned(&fdb_notice(st, NeighbourFlags::Controller, HOST)), None);
+            assert_eq!(
+                learned(&fdb_notice(st, NeighbourFlags::Controller, HOST)),
+                None
+            );
         }
         // A port device's own list (NTF_SELF), not the bridge's.
         let own_dev = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Own, HOST);
