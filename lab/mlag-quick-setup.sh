@@ -175,6 +175,16 @@ if ! all_pings; then
   ovs_appctl c fdb/show br0 | sed 's/^/    /'
 fi
 
+# A fast ping (10 ms) from NS to DST: "lost dups" (the gap = lost times 10 ms).
+gap_ping() { # gap_ping NS DST COUNT -> "lost dups"
+  local out tx rx dup
+  out=$(ip netns exec "$1" ping -c "$3" -i 0.01 -W 1 "$2" 2>&1)
+  tx=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p')
+  rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+  dup=$(echo "$out" | grep -c DUP)
+  echo "$((tx - rx)) $dup"
+}
+
 # Learned MACs into the FDB synchronisation. The kernel bridge of each peer learns its hosts;
 # mlagd hands each learned address to its coordinator, which syncs it to the peer; each daemon
 # programs the pair's table into its kernel as `extern_learn` entries towards the right port:
@@ -219,9 +229,7 @@ fdb_dump
 # A member link of the MLAG cut on Peer1 (its sfp2): Peer1 re-points the client host's entry
 # to the peer-port instead of flushing it, and pings from Peer1's host to the client's host
 # continue (through Peer2's half).
-( gap_ping0() { local out tx rx; out=$(ip netns exec $H1 ping -c 600 -i 0.01 -W 1 10.0.0.3 2>&1)
-    tx=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p'); rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
-    echo "$((tx - rx)) $(echo "$out" | grep -c DUP)"; }; gap_ping0 >$WORK/gapm ) &
+( gap_ping $H1 10.0.0.3 600 >$WORK/gapm ) &
 GP=$!
 sleep 1
 ip -n $P1 link set sfp2 down
@@ -283,14 +291,6 @@ check "reload back (priority=5 on the new secondary): roles swap back, no LACP f
 
 # Failover: kill Peer1's daemon (a crash: SIGKILL) during a fast ping from the client's host to
 # Peer2's host; the gap is the number of lost echoes times the interval.
-gap_ping() { # gap_ping NS DST COUNT -> "lost dups"
-  local out tx rx dup
-  out=$(ip netns exec "$1" ping -c "$3" -i 0.01 -W 1 "$2" 2>&1)
-  tx=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p')
-  rx=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
-  dup=$(echo "$out" | grep -c DUP)
-  echo "$((tx - rx)) $dup"
-}
 # Put the client host's traffic on Peer1's link (c-p1), so the failover has work to do.
 on_p1() {
   local h before after
