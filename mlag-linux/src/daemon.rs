@@ -872,3 +872,125 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlag_core::dataplane::RecordingDataplane;
+
+    const PEER1: &str = "\
+/interface ethernet set sfp1 mac-address=02:00:00:00:01:01
+/interface ethernet set sfp2 mac-address=02:00:00:00:01:02
+/interface ethernet set ether1 mac-address=02:00:00:00:01:03
+/interface bridge add name=bridge1 admin-mac=02:00:00:00:01:00 auto-mac=no
+/interface bonding add name=client-bond slaves=sfp2 mode=802.3ad mlag-id=10 lacp-rate=1sec
+/interface bridge port
+add bridge=bridge1 interface=sfp1
+add bridge=bridge1 interface=client-bond
+add bridge=bridge1 interface=ether1
+/interface bridge mlag set bridge=bridge1 peer-port=sfp1 heartbeat=1s
+";
+
+    fn file(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("peer1.rsc");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn reload_applies_run_time_changes_and_refuses_the_rest_whole() {
+        let dir = std::env::temp_dir().join(format!("mlagd-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = file(&dir, PEER1);
+        let cfg = load(&path).unwrap();
+        let now = l2_types::Instant::ZERO;
+        let mut c =
+            Coordinator::new(cfg, RecordingDataplane::default(), &Options::new(1), now).unwrap();
+        let priority = |c: &Coordinator<RecordingDataplane>| c.config().mlag().unwrap().priority;
+        assert_eq!(reload(&mut c, now, &path, None), Reload::Unchanged);
+        // Run time: priority and lacp-rate.
+        let text = PEER1
+            .replace("heartbeat=1s", "heartbeat=1s priority=10")
+            .replace("lacp-rate=1sec", "lacp-rate=30secs");
+        file(&dir, &text);
+        match reload(&mut c, now, &path, None) {
+            Reload::Applied(ch) => assert_eq!(ch.len(), 2, "{ch:?}"),
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(priority(&c), 10);
+        // A priority change with a peer-port change: the whole file refused, nothing applied.
+        file(
+            &dir,
+            &text
+                .replace("priority=10", "priority=20")
+                .replace("peer-port=sfp1", "peer-port=ether1"),
+        );
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("needs a restart") && why.contains("peer-port")),
+            "{r:?}"
+        );
+        assert_eq!(priority(&c), 10);
+        // A port added: refused.
+        file(
+            &dir,
+            &format!(
+                "{text}/interface ethernet set ether2 mac-address=02:00:00:00:01:04\n/interface bridge port add bridge=bridge1 interface=ether2\n"
+            ),
+        );
+        assert!(matches!(
+            reload(&mut c, now, &path, None),
+            Reload::Refused(_)
+        ));
+        // A file with an error: refused with its line.
+        file(&dir, &text.replace("priority=10", "priority=oops"));
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("line 10")),
+            "{r:?}"
+        );
+        assert_eq!(priority(&c), 10);
+        // A new iccp-secret: refused (no re-keying of a running session).
+        file(
+            &dir,
+            &text.replace("priority=10", "priority=10 iccp-secret=0123456789abcdef"),
+        );
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("iccp-secret")),
+            "{r:?}"
+        );
+        // Back to the file in force: nothing to do.
+        file(&dir, &text);
+        assert_eq!(reload(&mut c, now, &path, None), Reload::Unchanged);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_a_reload_applies() {
+        let port = |field| Change::PortChanged {
+            port: "ether1".into(),
+            field,
+        };
+        let bond = |field| Change::BondChanged {
+            bond: "client-bond".into(),
+            mlag_id: None,
+            field,
+        };
+        assert!(reloadable(&Change::PriorityChanged { old: 128, new: 10 }));
+        assert!(reloadable(&Change::StpChanged { field: "priority" }));
+        assert!(reloadable(&port("path-cost")));
+        assert!(reloadable(&port("edge")));
+        assert!(reloadable(&bond("lacp-rate")));
+        assert!(!reloadable(&port("pvid")));
+        assert!(!reloadable(&port("horizon")));
+        assert!(!reloadable(&bond("mode")));
+        assert!(!reloadable(&Change::PortAdded {
+            port: "ether2".into()
+        }));
+        assert!(!reloadable(&Change::AgeingTimeChanged {
+            new: Duration::from_secs(60)
+        }));
+        assert!(!reloadable(&Change::MlagRestart { field: "peer-port" }));
+    }
+}
