@@ -340,8 +340,16 @@ client_learned_own_host_on_bond() {
   ovs_appctl c fdb/show br0 | awk -v m=02:00:00:00:0a:03 -v p="$ch" '$3==m && $1!=p {f=1} END {exit !f}'
 }
 client_pings_check() {
+  local t0=$SECONDS
+  # The same 20 s as the other pings, but the known gap is recognised after 3 s: a transient loss
+  # right after a convergence (the floods of a flushed table) is given the rest of the 20 s
+  # unless the client already filed hostC behind its bond.
   if wait_for 3 client_pings; then echo "PASS: $1"
+  elif ! client_learned_own_host_on_bond && wait_for 17 client_pings; then
+    echo "PASS: $1 (after $((SECONDS - t0)) s)"
   elif client_learned_own_host_on_bond; then echo "XFAIL: $1 (known gap: $SPLIT_GAP)"
+    [ -n "${XFAIL_SHOWN:-}" ] || { XFAIL_SHOWN=1; ping_report "${CLIENT_PAIRS[@]}"; fdb_report
+      echo "    client: $(ovs_appctl c fdb/show br0 | awk '$3 ~ /^02:00:00:00:0a/ {print $3"@"$1}' | sort | tr '\n' ' ')"; }
   else echo "FAIL: $1"; FAIL=1; ping_report "${CLIENT_PAIRS[@]}"; fi
 }
 # bg_ping NAME NS DST: a 20-per-second ping in the background; bg_ping_end NAME -> "lost dups"
