@@ -125,7 +125,8 @@ print(b"".join(iter(lambda: s.recv(4096), b"")).decode(), end="")' $WORK/peer$1.
   fi
 }
 monitor_fdb() { # monitor_fdb N: `mlag monitor --fdb` of peer N (the coordinator's table)
-  if [ -n "$MLAG" ] && [ -x "$MLAG" ]; then
+  # (the socket directly when there is no `mlag`, or one built before `--fdb` existed)
+  if [ -n "$MLAG" ] && [ -x "$MLAG" ] && "$MLAG" monitor --help 2>/dev/null | grep -q -- --fdb; then
     "$MLAG" monitor --fdb --socket $WORK/peer$1.sock
   else
     "$PY" -c 'import socket,sys
