@@ -121,7 +121,10 @@
 //! hosts ping across the pair; Peer1's daemon killed or powered off → the client keeps its bond
 //! on Peer2's link; Peer1 restarted → rejoins; peer-port cut with the backup keepalive alive →
 //! the secondary takes its half out; garbage on every port is counted and survived; SIGTERM
-//! leaves the ports discarding. STP loop with Open vSwitch RSTP and the kernel's 802.1D bridge:
+//! leaves the ports discarding; each host's MAC, learned by its peer's kernel, is in both
+//! coordinators' tables and both kernels towards the right port, and survives a member link cut
+//! re-pointed to the peer-port; a priority change on SIGHUP swaps the roles with no LACP flap on
+//! the client. STP loop with Open vSwitch RSTP and the kernel's 802.1D bridge:
 //! one root everywhere, exactly the expected port blocking (ours included, on either peer),
 //! link cuts and restorations without duplicates, RSTP towards OVS and STP towards the kernel
 //! bridge on the wire, scapy garbage and repeated restarts survived. DPDK bonding mode 4
