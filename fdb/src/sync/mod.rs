@@ -257,9 +257,9 @@ impl Fdb {
             after: so.cursor,
         };
         // The live table from the cursor on, in slot order: home groups come in hash order, and
-        // at each group with an empty slot everything up to that group's end of the hash range
-        // has been seen (see `Table::group`), so the chunk ends at the last such group that
-        // fits. The order within a chunk does not matter (the receiver only checks that the
+        // at each group no key passed (an "open" group: overflow count 0) everything up to that
+        // group's end of the hash range has been seen (see `Table::group`), so the chunk ends at
+        // the last such group that fits. The order within a chunk does not matter (the receiver only checks that the
         // cursor advances). No copy, no sort. Changes after `seq` are in the journal, whose
         // deltas follow the snapshot.
         let groups = self.map.group_count();
@@ -279,7 +279,8 @@ impl Fdb {
         };
         let g0 = self.map.home_group(lo);
         let mut j = g0;
-        // Until the first open group, keys with a home before `g0` may turn up: test the hash.
+        // Until the first open group (no key passed it), keys with a home before `g0` may turn
+        // up: test the hash.
         let mut past_open = false;
         // The last open group read whole: (octets, records, group).
         let mut checkpoint = None;
