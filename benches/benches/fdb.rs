@@ -8,6 +8,8 @@
 //! * `learn_new` — `Fdb::learn` of N new keys into a prereserved table (insert + journal +
 //!   digest) vs `HashMap::insert` into a prereserved map; time per N inserts;
 //! * `refresh` — `Fdb::learn` of a present key on its location vs `get_mut` + store a time;
+//! * `lookup_hit_burst32`, `lookup_miss_burst32`, `refresh_burst32` — `Fdb::lookup_many` /
+//!   `Fdb::learn_many` of 32 keys vs `get` / `get_mut` over the same 32; time per burst;
 //! * `timeout_idle` — `Fdb::handle_timeout` when nothing expires (must not depend on N);
 //! * `sweep_all` / `flush_none` — a full ageing sweep and a flush that keep everything, vs
 //!   `HashMap::retain` keeping everything; time per N entries;
@@ -43,6 +45,9 @@ use l2_types::{Instant, MacAddr, PortNo, VlanId};
 type Anchor = HashMap<u64, u64, FixedState>;
 
 const SEED: u64 = 0x5eed_f00d;
+
+/// Keys per burst in the `*_burst` benches.
+const BURST: usize = 32;
 
 /// splitmix64.
 fn rng(state: &mut u64) -> u64 {
@@ -410,6 +415,53 @@ fn bench(c: &mut Criterion) {
                 let k = present[idx(&mut i)];
                 if let Some(v) = anchor.get_mut(&k) {
                     *v = now.as_nanos() | (k % 48);
+                }
+            });
+        });
+        // Bursts of BURST keys (a receive batch): `lookup_many` / `learn_many` against the
+        // anchor doing `get` / `get_mut` over the same keys; time per burst.
+        for (name, keys_of) in [("lookup_hit", &present), ("lookup_miss", &absent)] {
+            g.bench_function(format!("{name}_burst{BURST}/fdb"), |b| {
+                b.iter(|| {
+                    let mut burst = [(VlanId::MIN, MacAddr::ZERO); BURST];
+                    for k in &mut burst {
+                        *k = split(keys_of[idx(&mut i)]);
+                    }
+                    let mut out = [None; BURST];
+                    table.lookup_many(&burst, &mut out);
+                    black_box(out)
+                });
+            });
+            g.bench_function(format!("{name}_burst{BURST}/anchor"), |b| {
+                b.iter(|| {
+                    let mut out = [None; BURST];
+                    for o in &mut out {
+                        *o = anchor.get(&keys_of[idx(&mut i)]).copied();
+                    }
+                    black_box(out)
+                });
+            });
+        }
+        g.bench_function(format!("refresh_burst{BURST}/fdb"), |b| {
+            b.iter(|| {
+                let mut burst = [(VlanId::MIN, MacAddr::ZERO, Location::Cpu); BURST];
+                for f in &mut burst {
+                    let k = present[idx(&mut i)];
+                    let (v, m) = split(k);
+                    *f = (v, m, port(k));
+                }
+                let mut out = [fdb::Learn::New; BURST];
+                table.learn_many(now, &burst, &mut out);
+                black_box(out)
+            });
+        });
+        g.bench_function(format!("refresh_burst{BURST}/anchor"), |b| {
+            b.iter(|| {
+                for _ in 0..BURST {
+                    let k = present[idx(&mut i)];
+                    if let Some(v) = anchor.get_mut(&k) {
+                        *v = now.as_nanos() | (k % 48);
+                    }
                 }
             });
         });

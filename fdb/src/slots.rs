@@ -192,10 +192,12 @@ pub(crate) struct Table {
     /// Home groups (the tail's groups come after them).
     groups: usize,
     len: usize,
-    /// Empty slots that may still be filled before the table must grow: [`max_fill`] less
-    /// the entries.
-    growth_left: usize,
+    /// Entries the table holds before it grows ([`max_fill`] of `groups`; no tombstones, so
+    /// the room left is this less `len`).
+    fill_max: usize,
     s0: u64,
+    /// Rebuilds so far: an index is valid until the next one.
+    generation: u32,
 }
 
 impl Table {
@@ -206,9 +208,16 @@ impl Table {
             ctrl: Vec::new(),
             groups: 0,
             len: 0,
-            growth_left: 0,
+            fill_max: 0,
             s0: hash_key(seed),
+            generation: 0,
         }
+    }
+
+    /// Changes whenever entries move (a rebuild): indices from before are stale.
+    #[inline]
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// Number of entries.
@@ -452,7 +461,7 @@ impl Table {
     /// insert may follow, since growing moves every entry.
     #[inline(always)]
     pub(crate) fn reserve_one(&mut self) {
-        if self.growth_left == 0 {
+        if self.len >= self.fill_max {
             self.grow(self.len + 1);
         }
     }
@@ -482,8 +491,9 @@ impl Table {
                 ctrl: alloc::vec![0; total],
                 groups,
                 len: 0,
-                growth_left: max_fill(groups),
+                fill_max: max_fill(groups),
                 s0: self.s0,
+                generation: self.generation.wrapping_add(1),
             };
             let mut ok = true;
             for s in self.slots.iter().filter(|s| s[0] != 0) {
@@ -530,7 +540,6 @@ impl Table {
             *c = with_octet(*c, i % SLOTS, tag(h));
             *s = w;
             self.len += 1;
-            self.growth_left = self.growth_left.saturating_sub(1);
         }
     }
 
@@ -556,7 +565,7 @@ impl Table {
         let free = self
             .ctrl_word(pos / SLOTS)
             .is_some_and(|x| (x >> (8 * (pos % SLOTS))) as u8 == 0);
-        if free && self.growth_left > 0 {
+        if free && self.len < self.fill_max {
             self.place(h, pos, w);
             pos
         } else {
@@ -601,7 +610,6 @@ impl Table {
             *s = EMPTY;
             *c = with_octet(*c, i % SLOTS, 0);
             self.len -= 1;
-            self.growth_left += 1;
         }
     }
 
@@ -647,7 +655,6 @@ impl Table {
             }
         }
         self.len -= removed;
-        self.growth_left += removed;
     }
 
     /// Applies `f` to every entry (flags and value only).
@@ -731,7 +738,7 @@ impl Table {
         if n != self.len {
             return Err("slot count");
         }
-        if !self.slots.is_empty() && self.growth_left + n != max_fill(self.groups) {
+        if !self.slots.is_empty() && self.fill_max != max_fill(self.groups) {
             return Err("room left");
         }
         Ok(())
@@ -875,7 +882,7 @@ mod tests {
         let mut t = Table::new(13);
         t.reserve(200);
         let groups = t.group_count();
-        let room = t.growth_left;
+        let room = t.fill_max;
         let mut i = 0u64;
         for round in 0..4 * groups {
             let g = round % (groups - 2);
@@ -904,7 +911,7 @@ mod tests {
             assert_eq!(t.overflow_of(g), 0);
             assert_eq!(t.probe_len(absent), 1, "no key passes the home now: one group");
             assert_eq!(t.len(), 0);
-            assert_eq!(t.growth_left, room);
+            assert_eq!(t.fill_max, room);
         }
         assert_eq!(t.group_count(), groups, "an empty table does not grow");
     }

@@ -141,11 +141,12 @@ impl Fdb {
     /// `None` if the journal no longer holds `seq + 1` (a snapshot is needed).
     pub fn changes_since(&self, seq: u64, max: usize) -> Option<impl Iterator<Item = Record> + '_> {
         let st = &self.st;
-        if seq > st.seq || seq.saturating_add(1) < st.journal_first {
+        let journal_first = st.journal_first();
+        if seq > st.seq || seq.saturating_add(1) < journal_first {
             return None;
         }
-        let skip = usize::try_from(seq + 1 - st.journal_first).ok()?;
-        Some(st.journal.iter().skip(skip).take(max).copied())
+        let skip = usize::try_from(seq + 1 - journal_first).ok()?;
+        Some(st.journal.iter_from(skip).take(max))
     }
 
     pub(crate) fn sync_deadline(&self) -> Option<Instant> {
@@ -375,14 +376,11 @@ impl Fdb {
             return None;
         }
         // Records that fell off the journal cannot be sent: the mirror will see a gap and ask.
-        let first = st.delta_sent.saturating_add(1).max(st.journal_first);
-        let skip = usize::try_from(first - st.journal_first).ok()?;
-        let (len, n) = wire::encode_delta(
-            st.cfg.epoch,
-            first,
-            st.journal.iter().skip(skip).copied(),
-            out,
-        );
+        let journal_first = st.journal_first();
+        let first = st.delta_sent.saturating_add(1).max(journal_first);
+        let skip = usize::try_from(first - journal_first).ok()?;
+        let (len, n) =
+            wire::encode_delta(st.cfg.epoch, first, st.journal.iter_from(skip), out);
         if len == 0 || n == 0 {
             return None;
         }
@@ -675,7 +673,7 @@ impl Fdb {
             self.start_snapshot(FULL);
             return;
         }
-        let in_journal = seq <= st.seq && seq.saturating_add(1) >= st.journal_first;
+        let in_journal = seq <= st.seq && seq.saturating_add(1) >= st.journal_first();
         if epoch == own && in_journal {
             st.delta_sent = seq;
             st.snap_out = None;
