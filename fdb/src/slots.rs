@@ -144,6 +144,16 @@ const fn with_octet(x: u128, l: usize, v: u8) -> u128 {
     (x & !(0xff << s)) | ((v as u128) << s)
 }
 
+/// The 0x80 bits of a match word packed one bit per lane (bit `l` for lane `l`).
+#[inline(always)]
+const fn lane_bits(m: u128) -> u32 {
+    /// Gathers bit 7 of each octet of a word into the top octet.
+    const GATHER: u64 = 0x0002_0408_1020_4081;
+    let lo = ((m as u64).wrapping_mul(GATHER) >> 56) as u32;
+    let hi = (((m >> 64) as u64).wrapping_mul(GATHER) >> 56) as u32;
+    lo | hi << 8
+}
+
 /// The lane of the lowest 0x80 octet of a match word.
 #[inline(always)]
 const fn lane(m: u128) -> usize {
@@ -392,7 +402,7 @@ impl Table {
                 }
                 cand &= cand - 1;
             }
-            if o.is_none() && overflow(x) != 0 && self.ctrl_word(g).is_some() {
+            if o.is_none() && overflow(x) != 0 {
                 *o = self.index_from(key, t, g + 1);
             }
         }
@@ -614,7 +624,8 @@ impl Table {
     }
 
     /// Keeps the entries for which `f` returns true (`f` may change their flags and value, not
-    /// their key). One pass over the groups; nothing moves.
+    /// their key). One pass over the groups; nothing moves. Per group: one control word, its
+    /// full lanes packed into a 16-bit mask, the slots taken as one slice.
     #[inline]
     pub(crate) fn retain(&mut self, mut f: impl FnMut(&mut [u64; 2]) -> bool) {
         let mut removed = 0usize;
@@ -624,25 +635,43 @@ impl Table {
             let Some(&x) = self.ctrl.get(g) else { break };
             let before = passed;
             passed = overflow(x) != 0;
-            let mut full = full_lanes(x);
+            let mut full = lane_bits(full_lanes(x));
             if full == 0 {
                 continue;
             }
-            let mut cw = x;
+            let Some(ss) = self.slots.get_mut(g * SLOTS..g * SLOTS + SLOTS) else {
+                break;
+            };
+            // Removed lanes, and the key words of the removed entries that may be away from
+            // home (their overflow count is taken off once the slice is released).
+            let mut gone = 0u32;
+            let mut away = [0u64; SLOTS];
             while full != 0 {
-                let l = lane(full);
+                let l = full.trailing_zeros() as usize;
                 full &= full - 1;
-                let Some(s) = self.slots.get_mut(g * SLOTS + l) else {
-                    continue;
-                };
+                let Some(s) = ss.get_mut(l) else { continue };
                 if f(s) {
                     continue;
                 }
-                let kw = s[0];
+                if before && let Some(a) = away.get_mut(l) {
+                    *a = s[0];
+                }
                 *s = EMPTY;
+                gone |= 1 << l;
+            }
+            if gone == 0 {
+                continue;
+            }
+            removed += gone.count_ones() as usize;
+            let mut cw = x;
+            let mut m = gone;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
                 cw = with_octet(cw, l, 0);
-                removed += 1;
-                if before {
+                if let Some(&kw) = away.get(l)
+                    && kw != 0
+                {
                     let home = self.home_group(self.hash(kw));
                     if home < g {
                         self.count_passed(home, g, false);
@@ -669,7 +698,7 @@ impl Table {
         self.slots.iter().copied().filter(|s| s[0] != 0)
     }
 
-    /// Group `j` (home or tail) for a pass in slot order: the 0x80 bit of each full lane,
+    /// Group `j` (home or tail) for a pass in slot order: its full lanes (bit `l` for lane `l`),
     /// whether the group closes a range (no key passed it: overflow count 0), and its slots;
     /// `None` past the end.
     ///
@@ -679,16 +708,16 @@ impl Table {
     /// start of `g0` up to [`Table::group_end`]`(j)`, and no other key except the ones with a
     /// home before `g0` (in the groups before the first closing one).
     #[inline]
-    pub(crate) fn group(&self, j: usize) -> Option<(u128, bool, &[[u64; 2]])> {
+    pub(crate) fn group(&self, j: usize) -> Option<(u32, bool, &[[u64; 2]])> {
         let x = self.ctrl_word(j)?;
         let ss = self.slots.get(j * SLOTS..j * SLOTS + SLOTS)?;
-        Some((full_lanes(x), overflow(x) == 0, ss))
+        Some((lane_bits(full_lanes(x)), overflow(x) == 0, ss))
     }
 
     /// The lane of the lowest set bit of a [`Table::group`] mask.
     #[inline]
-    pub(crate) fn lane_of(m: u128) -> usize {
-        lane(m)
+    pub(crate) fn lane_of(m: u32) -> usize {
+        m.trailing_zeros() as usize
     }
 
     /// Structural invariants: control octets agree with the slots, every entry is at or after
@@ -839,6 +868,10 @@ mod tests {
                     }
                 }
                 assert_eq!(z & !(ONES << 7), 0);
+                for l in 0..16 {
+                    assert_eq!((lane_bits(z) >> l) & 1 == 1, o[l] == 0);
+                }
+                assert_eq!(lane_bits(z) >> 16, 0);
             }
         }
     }
