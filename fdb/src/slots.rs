@@ -868,8 +868,8 @@ mod tests {
                     }
                 }
                 assert_eq!(z & !(ONES << 7), 0);
-                for l in 0..16 {
-                    assert_eq!((lane_bits(z) >> l) & 1 == 1, o[l] == 0);
+                for (l, &v) in o.iter().enumerate() {
+                    assert_eq!((lane_bits(z) >> l) & 1 == 1, v == 0);
                 }
                 assert_eq!(lane_bits(z) >> 16, 0);
             }
@@ -942,7 +942,11 @@ mod tests {
             }
             t.check().unwrap();
             assert_eq!(t.overflow_of(g), 0);
-            assert_eq!(t.probe_len(absent), 1, "no key passes the home now: one group");
+            assert_eq!(
+                t.probe_len(absent),
+                1,
+                "no key passes the home now: one group"
+            );
             assert_eq!(t.len(), 0);
             assert_eq!(t.fill_max, room);
         }

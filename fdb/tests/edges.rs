@@ -845,11 +845,11 @@ fn bursts_give_the_same_outcomes_as_one_learn_or_lookup_at_a_time() {
         let mut s = 1u64;
         let mut now = Instant::from_secs(10);
         for round in 0..400u64 {
-            now = now + Duration::from_millis(300);
+            now += Duration::from_millis(300);
             let mut frames = [(v(1), mac(0), P1); 8];
             for f in &mut frames {
                 let r = next(&mut s);
-                let m = if r % 29 == 0 {
+                let m = if r.is_multiple_of(29) {
                     MacAddr::from_u64(0x0100_5e00_0001)
                 } else {
                     mac(r % (200 + round))
@@ -884,7 +884,10 @@ fn bursts_give_the_same_outcomes_as_one_learn_or_lookup_at_a_time() {
         assert_eq!(one.len(), 300, "the table filled");
         assert!(one.stats().rejected_full + one.stats().evicted > 0);
         assert!(one.stats().moved > 0 && one.stats().refreshed > 0);
-        assert_eq!(one.entries().collect::<Vec<_>>(), many.entries().collect::<Vec<_>>());
+        assert_eq!(
+            one.entries().collect::<Vec<_>>(),
+            many.entries().collect::<Vec<_>>()
+        );
         assert_eq!(one.stats(), many.stats());
         many.check_invariants().unwrap();
     }

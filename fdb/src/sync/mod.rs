@@ -379,8 +379,7 @@ impl Fdb {
         let journal_first = st.journal_first();
         let first = st.delta_sent.saturating_add(1).max(journal_first);
         let skip = usize::try_from(first - journal_first).ok()?;
-        let (len, n) =
-            wire::encode_delta(st.cfg.epoch, first, st.journal.iter_from(skip), out);
+        let (len, n) = wire::encode_delta(st.cfg.epoch, first, st.journal.iter_from(skip), out);
         if len == 0 || n == 0 {
             return None;
         }
