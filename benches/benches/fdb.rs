@@ -352,7 +352,9 @@ fn report_sync(label: &str, n: usize, keys: &[u64]) {
 }
 
 /// CPU time of this thread so far, ns (`/proc/thread-self/schedstat`, first field: time on a
-/// CPU), so that a figure does not count the time the loaded machine gave to other jobs.
+/// CPU), so that a figure does not count the time the loaded machine gave to other jobs. The
+/// kernel brings it up to date at scheduler ticks (4 ms here) and switches, so a round must
+/// last far longer than that.
 fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
@@ -380,7 +382,8 @@ fn cpu_per_op(rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
 fn report_cpu(label: &str, table: &mut Fdb, anchor: &mut Anchor, present: &[u64], absent: &[u64]) {
     let n = present.len();
     let now = T0 + Duration::from_secs(1);
-    let per_round = 200_000;
+    // About 0.1-0.4 s per round: the tick granularity of the clock is 1-4 % of a round.
+    let per_round = 2_000_000;
     let mut i = 0usize;
     let next = |i: &mut usize| {
         *i = (*i + 1) % n;
@@ -389,7 +392,7 @@ fn report_cpu(label: &str, table: &mut Fdb, anchor: &mut Anchor, present: &[u64]
     let mut rows: Vec<(&str, f64, f64)> = Vec::new();
     let (mut f_hit, mut a_hit, mut f_miss, mut a_miss, mut f_ref, mut a_ref) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    for _ in 0..15 {
+    for _ in 0..9 {
         f_hit.push(cpu_per_op(1, per_round, || {
             let (v, m) = split(present[next(&mut i)]);
             black_box(table.lookup(v, m));
