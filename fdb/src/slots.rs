@@ -206,8 +206,6 @@ pub(crate) struct Table {
     /// the room left is this less `len`).
     fill_max: usize,
     s0: u64,
-    /// Rebuilds so far: an index is valid until the next one.
-    generation: u32,
 }
 
 impl Table {
@@ -220,14 +218,7 @@ impl Table {
             len: 0,
             fill_max: 0,
             s0: hash_key(seed),
-            generation: 0,
         }
-    }
-
-    /// Changes whenever entries move (a rebuild): indices from before are stale.
-    #[inline]
-    pub(crate) fn generation(&self) -> u32 {
-        self.generation
     }
 
     /// Number of entries.
@@ -503,7 +494,6 @@ impl Table {
                 len: 0,
                 fill_max: max_fill(groups),
                 s0: self.s0,
-                generation: self.generation.wrapping_add(1),
             };
             let mut ok = true;
             for s in self.slots.iter().filter(|s| s[0] != 0) {

@@ -942,16 +942,14 @@ impl Fdb {
         let mut found = [None; N];
         self.map.index_of_many(&keys, &mut found);
         self.set_now(now);
-        let generation = self.map.generation();
         for ((o, &(vid, mac, location)), (&key, &f)) in
             out.iter_mut().zip(frames).zip(keys.iter().zip(&found))
         {
-            // An index found before this burst's earlier learns holds if the table was not
-            // rebuilt and the slot still holds the key (an eviction may have removed it).
+            // An index found before this burst's earlier learns still holds if its slot still
+            // holds the key: they may have evicted it or grown the table (moving every entry).
             *o = match f {
                 Some(i)
                     if !mac.is_multicast()
-                        && self.map.generation() == generation
                         && self.map.at(i)[0] & KEY_MASK == key
                         && !(self.st.age_ns != 0
                             && self.st.now_tick >= self.st.base_tick + RING) =>
