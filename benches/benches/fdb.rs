@@ -8,6 +8,8 @@
 //! * `learn_new` — `Fdb::learn` of N new keys into a prereserved table (insert + journal +
 //!   digest) vs `HashMap::insert` into a prereserved map; time per N inserts;
 //! * `refresh` — `Fdb::learn` of a present key on its location vs `get_mut` + store a time;
+//! * `lookup_hit_burst32`, `lookup_miss_burst32`, `refresh_burst32` — `Fdb::lookup_many` /
+//!   `Fdb::learn_many` of 32 keys vs `get` / `get_mut` over the same 32; time per burst;
 //! * `timeout_idle` — `Fdb::handle_timeout` when nothing expires (must not depend on N);
 //! * `sweep_all` / `flush_none` — a full ageing sweep and a flush that keep everything, vs
 //!   `HashMap::retain` keeping everything; time per N entries;
@@ -43,6 +45,9 @@ use l2_types::{Instant, MacAddr, PortNo, VlanId};
 type Anchor = HashMap<u64, u64, FixedState>;
 
 const SEED: u64 = 0x5eed_f00d;
+
+/// Keys per burst in the `*_burst` benches.
+const BURST: usize = 32;
 
 /// splitmix64.
 fn rng(state: &mut u64) -> u64 {
@@ -346,6 +351,89 @@ fn report_sync(label: &str, n: usize, keys: &[u64]) {
     );
 }
 
+/// CPU time of this thread so far, ns (`/proc/thread-self/schedstat`, first field: time on a
+/// CPU), so that a figure does not count the time the loaded machine gave to other jobs. The
+/// kernel brings it up to date at scheduler ticks (4 ms here) and switches, so a round must
+/// last far longer than that.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU ns per call of `f` over `rounds` rounds of `per_round` calls each, the median round.
+fn cpu_per_op(rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = thread_cpu_ns();
+            for _ in 0..per_round {
+                f();
+            }
+            (thread_cpu_ns() - t) as f64 / per_round as f64
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[rounds / 2]
+}
+
+/// With `FDB_BENCH_CPU=1`: the per-key figures in thread CPU time, each side's rounds
+/// interleaved with the other's (fdb, anchor, fdb, ...), printed to stderr.
+fn report_cpu(label: &str, table: &mut Fdb, anchor: &mut Anchor, present: &[u64], absent: &[u64]) {
+    let n = present.len();
+    let now = T0 + Duration::from_secs(1);
+    // About 0.1-0.4 s per round: the tick granularity of the clock is 1-4 % of a round.
+    let per_round = 2_000_000;
+    let mut i = 0usize;
+    let next = |i: &mut usize| {
+        *i = (*i + 1) % n;
+        *i
+    };
+    let mut rows: Vec<(&str, f64, f64)> = Vec::new();
+    let (mut f_hit, mut a_hit, mut f_miss, mut a_miss, mut f_ref, mut a_ref) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..9 {
+        f_hit.push(cpu_per_op(1, per_round, || {
+            let (v, m) = split(present[next(&mut i)]);
+            black_box(table.lookup(v, m));
+        }));
+        a_hit.push(cpu_per_op(1, per_round, || {
+            black_box(anchor.get(&present[next(&mut i)]).copied());
+        }));
+        f_miss.push(cpu_per_op(1, per_round, || {
+            let (v, m) = split(absent[next(&mut i)]);
+            black_box(table.lookup(v, m));
+        }));
+        a_miss.push(cpu_per_op(1, per_round, || {
+            black_box(anchor.get(&absent[next(&mut i)]).copied());
+        }));
+        f_ref.push(cpu_per_op(1, per_round, || {
+            let k = present[next(&mut i)];
+            let (v, m) = split(k);
+            let _ = black_box(table.learn(now, v, m, port(k)));
+        }));
+        a_ref.push(cpu_per_op(1, per_round, || {
+            let k = present[next(&mut i)];
+            if let Some(v) = anchor.get_mut(&k) {
+                *v = now.as_nanos() | (k % 48);
+            }
+        }));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    rows.push(("lookup_hit", median(f_hit), median(a_hit)));
+    rows.push(("lookup_miss", median(f_miss), median(a_miss)));
+    rows.push(("refresh", median(f_ref), median(a_ref)));
+    for (name, f, a) in rows {
+        eprintln!(
+            "fdb/{label}: CPU time {name}: fdb {f:.1} ns, anchor {a:.1} ns, {:.2}x",
+            f / a
+        );
+    }
+}
+
 fn sizes() -> Vec<usize> {
     let mut v = vec![1_000_000];
     if std::env::var_os("FDB_BENCH_10M").is_some() {
@@ -374,6 +462,9 @@ fn bench(c: &mut Criterion) {
         };
         if std::env::var_os("FDB_BENCH_NO_SIM").is_none() {
             report_sync(label, n, &present);
+        }
+        if std::env::var_os("FDB_BENCH_CPU").is_some() {
+            report_cpu(label, &mut table, &mut anchor, &present, &absent);
         }
         let mut g = c.benchmark_group(format!("fdb/{label}"));
         g.sample_size(20).measurement_time(Duration::from_secs(4));
@@ -410,6 +501,53 @@ fn bench(c: &mut Criterion) {
                 let k = present[idx(&mut i)];
                 if let Some(v) = anchor.get_mut(&k) {
                     *v = now.as_nanos() | (k % 48);
+                }
+            });
+        });
+        // Bursts of BURST keys (a receive batch): `lookup_many` / `learn_many` against the
+        // anchor doing `get` / `get_mut` over the same keys; time per burst.
+        for (name, keys_of) in [("lookup_hit", &present), ("lookup_miss", &absent)] {
+            g.bench_function(format!("{name}_burst{BURST}/fdb"), |b| {
+                b.iter(|| {
+                    let mut burst = [(VlanId::MIN, MacAddr::ZERO); BURST];
+                    for k in &mut burst {
+                        *k = split(keys_of[idx(&mut i)]);
+                    }
+                    let mut out = [None; BURST];
+                    table.lookup_many(&burst, &mut out);
+                    black_box(out)
+                });
+            });
+            g.bench_function(format!("{name}_burst{BURST}/anchor"), |b| {
+                b.iter(|| {
+                    let mut out = [None; BURST];
+                    for o in &mut out {
+                        *o = anchor.get(&keys_of[idx(&mut i)]).copied();
+                    }
+                    black_box(out)
+                });
+            });
+        }
+        g.bench_function(format!("refresh_burst{BURST}/fdb"), |b| {
+            b.iter(|| {
+                let mut burst = [(VlanId::MIN, MacAddr::ZERO, Location::Cpu); BURST];
+                for f in &mut burst {
+                    let k = present[idx(&mut i)];
+                    let (v, m) = split(k);
+                    *f = (v, m, port(k));
+                }
+                let mut out = [fdb::Learn::New; BURST];
+                table.learn_many(now, &burst, &mut out);
+                black_box(out)
+            });
+        });
+        g.bench_function(format!("refresh_burst{BURST}/anchor"), |b| {
+            b.iter(|| {
+                for _ in 0..BURST {
+                    let k = present[idx(&mut i)];
+                    if let Some(v) = anchor.get_mut(&k) {
+                        *v = now.as_nanos() | (k % 48);
+                    }
                 }
             });
         });

@@ -1,8 +1,9 @@
 //! The forwarding database (FDB) of an MLAG bridge: a MAC table keyed by (VLAN, MAC) with
 //! learning, ageing, flushes, limits and move dampening, kept in step with the MLAG peer's.
 //!
-//! * [`Fdb`] — the table and its sans-IO driver: [`Fdb::learn`], [`Fdb::lookup`],
-//!   [`Fdb::flush`], [`Fdb::handle_timeout`] / [`Fdb::poll_timeout`] for ageing,
+//! * [`Fdb`] — the table and its sans-IO driver: [`Fdb::learn`], [`Fdb::lookup`] (and
+//!   [`Fdb::learn_many`], [`Fdb::lookup_many`] for a receive burst, whose memory latency they
+//!   overlap), [`Fdb::flush`], [`Fdb::handle_timeout`] / [`Fdb::poll_timeout`] for ageing,
 //!   [`Fdb::handle_sync`] / [`Fdb::poll_sync`] for peer synchronisation, [`Fdb::poll_event`].
 //! * [`sync`] — the synchronisation protocol (journal, deltas, chunked snapshots, range
 //!   digests) and [`sync::wire`], the one definition of its bytes.

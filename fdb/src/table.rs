@@ -402,6 +402,64 @@ impl Aux {
         }
     }
 }
+/// The change journal: the last `journal_max` records, oldest first, in a ring (an append is
+/// one record written and one index moved; nothing is freed or shifted).
+#[derive(Debug)]
+pub(crate) struct Journal {
+    ring: Vec<Record>,
+    /// Once the ring is full: where the next record goes, which is also the oldest record.
+    pos: usize,
+    max: usize,
+}
+
+impl Journal {
+    fn new(max: usize) -> Self {
+        Self {
+            ring: Vec::new(),
+            pos: 0,
+            max,
+        }
+    }
+
+    /// Records held.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// Appends `r`; true if the oldest record was dropped to make room.
+    #[inline]
+    fn push(&mut self, r: Record) -> bool {
+        if self.ring.len() < self.max {
+            if self.ring.len() == self.ring.capacity() {
+                // Grow by doubling, but never past `max`.
+                let add = self.ring.capacity().max(16).min(self.max - self.ring.len());
+                self.ring.reserve_exact(add);
+            }
+            self.ring.push(r);
+            return false;
+        }
+        if let Some(slot) = self.ring.get_mut(self.pos) {
+            *slot = r;
+        }
+        self.pos += 1;
+        if self.pos >= self.ring.len() {
+            self.pos = 0;
+        }
+        true
+    }
+
+    /// The records from the `skip`-th oldest on, oldest first.
+    pub(crate) fn iter_from(&self, skip: usize) -> impl Iterator<Item = Record> + '_ {
+        let (newer, older) = self.ring.split_at(self.pos.min(self.ring.len()));
+        // Oldest first: from `pos` to the end, then the start up to `pos`.
+        let a = older.get(skip.min(older.len())..).unwrap_or(&[]);
+        let rest = skip.saturating_sub(older.len());
+        let b = newer.get(rest.min(newer.len())..).unwrap_or(&[]);
+        a.iter().chain(b).copied()
+    }
+}
+
 /// Everything but the map, so that closures over the map can update it (disjoint borrows).
 #[derive(Debug)]
 pub(crate) struct State {
@@ -422,8 +480,7 @@ pub(crate) struct State {
     pub(crate) stats: Stats,
     // Sync, sending side (our entries).
     pub(crate) seq: u64,
-    pub(crate) journal: VecDeque<Record>,
-    pub(crate) journal_first: u64,
+    pub(crate) journal: Journal,
     pub(crate) delta_sent: u64,
     pub(crate) own_digest: [u64; SEGMENTS],
     pub(crate) snap_out: Option<SnapOut>,
@@ -549,17 +606,20 @@ impl State {
             }
         }
         self.seq += 1;
-        self.journal.push_back(Record {
+        let dropped = self.journal.push(Record {
             key: k,
             location: new,
         });
-        if self.journal.len() > self.cfg.journal_max as usize {
-            let _ = self.journal.pop_front();
-            if self.delta_sent < self.journal_first {
-                self.stats.journal_overflows += 1;
-            }
-            self.journal_first += 1;
+        // The record that made room had the number `seq - journal_max`.
+        if dropped && self.delta_sent < self.seq - self.journal.len() as u64 {
+            self.stats.journal_overflows += 1;
         }
+    }
+
+    /// The number of the oldest record in the journal (`seq + 1` when it is empty).
+    #[inline]
+    pub(crate) fn journal_first(&self) -> u64 {
+        self.seq + 1 - self.journal.len() as u64
     }
 
     /// Records a change of a peer entry in the receiving digest.
@@ -667,8 +727,7 @@ impl Fdb {
             events: VecDeque::new(),
             stats: Stats::default(),
             seq: 0,
-            journal: VecDeque::new(),
-            journal_first: 1,
+            journal: Journal::new(cfg.journal_max as usize),
             delta_sent: 0,
             own_digest: [0; SEGMENTS],
             snap_out: None,
@@ -717,7 +776,7 @@ impl Fdb {
         let st = &self.st;
         self.map.allocation_size()
             + self.aux.allocation_size()
-            + st.journal.capacity() * core::mem::size_of::<Record>()
+            + st.journal.ring.capacity() * core::mem::size_of::<Record>()
             + st.port_counts.as_ref().map_or(0, HashMap::allocation_size)
             + st.vlan_counts.as_ref().map_or(0, |v| v.capacity() * 4)
             + st.mlag_up.capacity() * core::mem::size_of::<MlagId>()
@@ -831,33 +890,74 @@ impl Fdb {
             self.map.index_of(key).ok_or(usize::MAX)
         };
         match probe {
-            Ok(i) => {
-                let [kw, v] = self.map.at(i);
-                let t_base = self.aux.t_base;
-                let off = self.st.now.as_nanos().wrapping_sub(t_base);
-                if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
-                    && off <= TIME_MAX
-                    && self.aux.locals.get((v & 0xff) as usize) == Some(&location)
-                {
-                    // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
-                    let st = &mut self.st;
-                    let seen = t_base.saturating_add(v >> TIME_SHIFT);
-                    if st.age_ns != 0 && seen < st.tick_start() {
-                        st.bucket_sub(Instant::from_nanos(seen));
-                        let _ = st.bucket_add_now();
-                    }
-                    st.stats.refreshed += 1;
-                    self.map.set_val(i, (v & 0xffff) | (off << TIME_SHIFT));
-                    return Learn::Refreshed;
-                }
-                self.learn_present(i, key, location)
-            }
+            Ok(i) => self.learn_found(i, key, location),
             Err(pos) => {
                 if !room {
                     return self.learn_slow(key, location, None);
                 }
                 self.learn_new(pos, key, location)
             }
+        }
+    }
+
+    /// [`Fdb::learn`] of the key at slot `i` (after `set_now`): the inline refresh, else the
+    /// rest out of line.
+    #[inline(always)]
+    fn learn_found(&mut self, i: usize, key: u64, location: Location) -> Learn {
+        let [kw, v] = self.map.at(i);
+        let t_base = self.aux.t_base;
+        let off = self.st.now.as_nanos().wrapping_sub(t_base);
+        if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
+            && off <= TIME_MAX
+            && self.aux.locals.get((v & 0xff) as usize) == Some(&location)
+        {
+            // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
+            let st = &mut self.st;
+            let seen = t_base.saturating_add(v >> TIME_SHIFT);
+            if st.age_ns != 0 && seen < st.tick_start() {
+                st.bucket_sub(Instant::from_nanos(seen));
+                let _ = st.bucket_add_now();
+            }
+            st.stats.refreshed += 1;
+            self.map.set_val(i, (v & 0xffff) | (off << TIME_SHIFT));
+            return Learn::Refreshed;
+        }
+        self.learn_present(i, key, location)
+    }
+
+    /// [`Fdb::learn`] of a burst of frames' source addresses (a receive batch), `out[i]` the
+    /// outcome of `frames[i]`, the same as calling [`Fdb::learn`] on each in order: the home
+    /// groups of the whole burst are read first ([`Fdb::lookup_many`]), so that their cache
+    /// misses overlap instead of being paid one after the other.
+    pub fn learn_many<const N: usize>(
+        &mut self,
+        now: Instant,
+        frames: &[(VlanId, MacAddr, Location); N],
+        out: &mut [Learn; N],
+    ) {
+        let mut keys = [0u64; N];
+        for (k, &(vid, mac, _)) in keys.iter_mut().zip(frames) {
+            *k = Key::new(vid, mac).to_u64();
+        }
+        let mut found = [None; N];
+        self.map.index_of_many(&keys, &mut found);
+        self.set_now(now);
+        for ((o, &(vid, mac, location)), (&key, &f)) in
+            out.iter_mut().zip(frames).zip(keys.iter().zip(&found))
+        {
+            // An index found before this burst's earlier learns still holds if its slot still
+            // holds the key: they may have evicted it or grown the table (moving every entry).
+            *o = match f {
+                Some(i)
+                    if !mac.is_multicast()
+                        && self.map.at(i)[0] & KEY_MASK == key
+                        && !(self.st.age_ns != 0
+                            && self.st.now_tick >= self.st.base_tick + RING) =>
+                {
+                    self.learn_found(i, key, location)
+                }
+                _ => self.learn(now, vid, mac, location),
+            };
         }
     }
 
@@ -869,7 +969,7 @@ impl Fdb {
     }
 
     /// [`Fdb::learn`] of a new key at the free slot `pos` of a table with room and no limits.
-    #[inline(never)]
+    #[inline]
     fn learn_new(&mut self, pos: usize, key: u64, location: Location) -> Learn {
         let _ = self.st.bucket_add_now();
         let off = self.st.now.as_nanos().wrapping_sub(self.aux.t_base);
@@ -1152,6 +1252,32 @@ impl Fdb {
     #[inline]
     pub fn lookup(&self, vid: VlanId, mac: MacAddr) -> Option<Location> {
         let i = self.map.index_of(Key::new(vid, mac).to_u64())?;
+        self.resolve(i)
+    }
+
+    /// [`Fdb::lookup`] of a burst of destinations (a receive batch), `out[i]` for `keys[i]`:
+    /// hashes every key and reads every home group (and its first tag match's slot) before
+    /// resolving any, so that the burst's cache misses overlap; the same results as
+    /// [`Fdb::lookup`] on each.
+    pub fn lookup_many<const N: usize>(
+        &self,
+        keys: &[(VlanId, MacAddr); N],
+        out: &mut [Option<Location>; N],
+    ) {
+        let mut packed = [0u64; N];
+        for (k, &(vid, mac)) in packed.iter_mut().zip(keys) {
+            *k = Key::new(vid, mac).to_u64();
+        }
+        let mut found = [None; N];
+        self.map.index_of_many(&packed, &mut found);
+        for (o, f) in out.iter_mut().zip(found) {
+            *o = f.and_then(|i| self.resolve(i));
+        }
+    }
+
+    /// Where the entry at slot `i` forwards to.
+    #[inline(always)]
+    fn resolve(&self, i: usize) -> Option<Location> {
         let [kw, v] = self.map.at(i);
         // The common case inline: a local entry in the slot, not on an MLAG bond.
         if kw & (EXT_BIT | KIND_BITS) != 0
@@ -1413,7 +1539,7 @@ impl Fdb {
     /// digests, journal numbering. Returns a description of the first violation.
     pub fn check_invariants(&self) -> Result<(), &'static str> {
         let st = &self.st;
-        if st.journal_first + st.journal.len() as u64 != st.seq + 1 {
+        if st.journal.len() as u64 > st.seq || st.journal.len() > st.cfg.journal_max as usize {
             return Err("journal numbering");
         }
         if self.map.len() > st.cfg.entries_max as usize {

@@ -528,6 +528,23 @@ fn the_journal_serves_changes_since_a_sequence_number_until_it_wraps() {
     );
     assert_eq!(t.changes_since(3, 10).unwrap().count(), 4);
     assert_eq!(t.changes_since(3, 2).unwrap().count(), 2);
+    // Oldest first across the wrap of the ring, from any position in it.
+    let macs = |t: &Fdb, from: u64| -> Vec<MacAddr> {
+        t.changes_since(from, 10)
+            .unwrap()
+            .map(|r| r.key.mac())
+            .collect()
+    };
+    assert_eq!(macs(&t, 3), [mac(10), mac(11), mac(12), mac(13)]);
+    assert_eq!(macs(&t, 5), [mac(12), mac(13)]);
+    assert_eq!(macs(&t, 6), [mac(13)]);
+    for i in 20..23 {
+        let _ = t.learn(now, v(1), mac(i), P1);
+    }
+    assert_eq!(macs(&t, 6), [mac(13), mac(20), mac(21), mac(22)]);
+    assert_eq!(macs(&t, 7), [mac(20), mac(21), mac(22)]);
+    assert_eq!(macs(&t, 9), [mac(22)]);
+    assert!(t.changes_since(5, 10).is_none());
     t.check_invariants().unwrap();
 }
 
@@ -799,5 +816,79 @@ fn a_snapshot_of_a_full_table_sends_every_key_once_whatever_the_chunk_size() {
         assert_eq!(b.peer_records(), a.own_records(), "chunks of {size} octets");
         a.check_invariants().unwrap();
         b.check_invariants().unwrap();
+    }
+}
+
+/// A small deterministic generator for the burst tests.
+fn next(s: &mut u64) -> u64 {
+    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *s;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn bursts_give_the_same_outcomes_as_one_learn_or_lookup_at_a_time() {
+    // Two tables fed the same frames, one frame at a time and in bursts of 8: the same
+    // outcomes, entries, counters and lookups. The frames repeat keys within a burst, move
+    // MACs, include group addresses, fill a small table that evicts (entries leave slots that
+    // a later frame of the same burst then finds empty or reused) and grow it (indices move).
+    for policy in [FullPolicy::DropNew, FullPolicy::EvictOldest] {
+        let mut c = cfg();
+        c.entries_max = 300;
+        c.when_full = policy;
+        let mut one = Fdb::new(c).unwrap();
+        let mut many = Fdb::new(c).unwrap();
+        many.set_mlag_bond(MlagId(7), BondState::Up).unwrap();
+        one.set_mlag_bond(MlagId(7), BondState::Up).unwrap();
+        let mut s = 1u64;
+        let mut now = Instant::from_secs(10);
+        for round in 0..400u64 {
+            now += Duration::from_millis(300);
+            let mut frames = [(v(1), mac(0), P1); 8];
+            for f in &mut frames {
+                let r = next(&mut s);
+                let m = if r.is_multiple_of(29) {
+                    MacAddr::from_u64(0x0100_5e00_0001)
+                } else {
+                    mac(r % (200 + round))
+                };
+                let loc = match (r >> 20) % 5 {
+                    0 => P2,
+                    1 => Location::Mlag(MlagId(7)),
+                    _ => P1,
+                };
+                *f = (v(1 + (r >> 40) as u16 % 3), m, loc);
+            }
+            let mut out = [Learn::New; 8];
+            many.learn_many(now, &frames, &mut out);
+            for (f, o) in frames.iter().zip(out) {
+                assert_eq!(one.learn(now, f.0, f.1, f.2), o, "{f:?} in round {round}");
+            }
+            let mut keys = [(v(1), mac(0)); 8];
+            for k in &mut keys {
+                let r = next(&mut s);
+                *k = (v(1 + (r >> 40) as u16 % 3), mac(r % (260 + round)));
+            }
+            let mut found = [None; 8];
+            many.lookup_many(&keys, &mut found);
+            for (k, f) in keys.iter().zip(found) {
+                assert_eq!(one.lookup(k.0, k.1), f);
+                assert_eq!(many.lookup(k.0, k.1), f);
+            }
+            if round % 50 == 0 {
+                many.check_invariants().unwrap();
+            }
+        }
+        assert_eq!(one.len(), 300, "the table filled");
+        assert!(one.stats().rejected_full + one.stats().evicted > 0);
+        assert!(one.stats().moved > 0 && one.stats().refreshed > 0);
+        assert_eq!(
+            one.entries().collect::<Vec<_>>(),
+            many.entries().collect::<Vec<_>>()
+        );
+        assert_eq!(one.stats(), many.stats());
+        many.check_invariants().unwrap();
     }
 }

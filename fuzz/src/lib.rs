@@ -857,6 +857,19 @@ pub fn fdb_ops(data: &[u8]) {
                     _ => Location::PeerPort,
                 };
                 let _ = nodes[i].learn(now, vid, mac, loc);
+                // A burst lookup agrees with one lookup at a time (this key, its neighbours).
+                let burst: [(VlanId, MacAddr); 4] = core::array::from_fn(|j| {
+                    let m = MacAddr::from_u64(0x0200_0000_0000 | u64::from(arg >> 1) ^ j as u64);
+                    (
+                        VlanId::try_new(1 + (u16::from(arg) + j as u16) % 2).expect("vid"),
+                        m,
+                    )
+                });
+                let mut out = [None; 4];
+                nodes[i].lookup_many(&burst, &mut out);
+                for (&(v, m), o) in burst.iter().zip(out) {
+                    assert_eq!(nodes[i].lookup(v, m), o, "lookup_many");
+                }
             }
             40..=44 => {
                 let loc = Location::Port(PortNo(u16::from(arg % 3)));
@@ -928,7 +941,15 @@ pub fn fdb_ops(data: &[u8]) {
                 .entries()
                 .filter(|e| e.kind == fdb::Kind::Dynamic)
                 .collect();
-            for e in live {
+            // In bursts of four (`learn_many` must act as one `learn` after another).
+            let mut bursts = live.chunks_exact(4);
+            for b in &mut bursts {
+                let frames: [_; 4] =
+                    core::array::from_fn(|j| (b[j].key.vid(), b[j].key.mac(), b[j].location));
+                let mut out = [fdb::Learn::New; 4];
+                t.learn_many(now, &frames, &mut out);
+            }
+            for e in bursts.remainder() {
                 let _ = t.learn(now, e.key.vid(), e.key.mac(), e.location);
             }
             t.handle_timeout(now);

@@ -141,11 +141,12 @@ impl Fdb {
     /// `None` if the journal no longer holds `seq + 1` (a snapshot is needed).
     pub fn changes_since(&self, seq: u64, max: usize) -> Option<impl Iterator<Item = Record> + '_> {
         let st = &self.st;
-        if seq > st.seq || seq.saturating_add(1) < st.journal_first {
+        let journal_first = st.journal_first();
+        if seq > st.seq || seq.saturating_add(1) < journal_first {
             return None;
         }
-        let skip = usize::try_from(seq + 1 - st.journal_first).ok()?;
-        Some(st.journal.iter().skip(skip).take(max).copied())
+        let skip = usize::try_from(seq + 1 - journal_first).ok()?;
+        Some(st.journal.iter_from(skip).take(max))
     }
 
     pub(crate) fn sync_deadline(&self) -> Option<Instant> {
@@ -257,9 +258,9 @@ impl Fdb {
             after: so.cursor,
         };
         // The live table from the cursor on, in slot order: home groups come in hash order, and
-        // at each group with an empty slot everything up to that group's end of the hash range
-        // has been seen (see `Table::group`), so the chunk ends at the last such group that
-        // fits. The order within a chunk does not matter (the receiver only checks that the
+        // at each group no key passed (an "open" group: overflow count 0) everything up to that
+        // group's end of the hash range has been seen (see `Table::group`), so the chunk ends at
+        // the last such group that fits. The order within a chunk does not matter (the receiver only checks that the
         // cursor advances). No copy, no sort. Changes after `seq` are in the journal, whose
         // deltas follow the snapshot.
         let groups = self.map.group_count();
@@ -279,7 +280,8 @@ impl Fdb {
         };
         let g0 = self.map.home_group(lo);
         let mut j = g0;
-        // Until the first open group, keys with a home before `g0` may turn up: test the hash.
+        // Until the first open group (no key passed it), keys with a home before `g0` may turn
+        // up: test the hash.
         let mut past_open = false;
         // The last open group read whole: (octets, records, group).
         let mut checkpoint = None;
@@ -374,14 +376,10 @@ impl Fdb {
             return None;
         }
         // Records that fell off the journal cannot be sent: the mirror will see a gap and ask.
-        let first = st.delta_sent.saturating_add(1).max(st.journal_first);
-        let skip = usize::try_from(first - st.journal_first).ok()?;
-        let (len, n) = wire::encode_delta(
-            st.cfg.epoch,
-            first,
-            st.journal.iter().skip(skip).copied(),
-            out,
-        );
+        let journal_first = st.journal_first();
+        let first = st.delta_sent.saturating_add(1).max(journal_first);
+        let skip = usize::try_from(first - journal_first).ok()?;
+        let (len, n) = wire::encode_delta(st.cfg.epoch, first, st.journal.iter_from(skip), out);
         if len == 0 || n == 0 {
             return None;
         }
@@ -674,7 +672,7 @@ impl Fdb {
             self.start_snapshot(FULL);
             return;
         }
-        let in_journal = seq <= st.seq && seq.saturating_add(1) >= st.journal_first;
+        let in_journal = seq <= st.seq && seq.saturating_add(1) >= st.journal_first();
         if epoch == own && in_journal {
             st.delta_sent = seq;
             st.snap_out = None;
