@@ -225,7 +225,7 @@ mod session;
 mod types;
 pub mod wire;
 
-pub use session::{FRAME_AHEAD_MAX, Session};
+pub use session::{FRAME_AHEAD_MAX, SNAPSHOT_VERSION, Session, SnapshotError};
 pub use types::{
     AppMessage, AppState, CONTROL_MAX, ConfigError, Counters, DisconnectReason, EVENTS_MAX, Event,
     HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo,
