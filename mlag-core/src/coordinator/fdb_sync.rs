@@ -132,6 +132,52 @@ impl FdbState {
     }
 }
 
+/// The parts of the FDB state a coordinator snapshot keeps ([`super::snapshot`]).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FdbSaved {
+    /// What the dataplane holds, by packed key.
+    pub(super) programmed: BTreeMap<u64, Location>,
+    /// The table's epoch (the restored table must take another).
+    pub(super) epoch: u32,
+    /// Resyncs, rejected messages, ignored learns, reconciles.
+    pub(super) counters: [u64; 4],
+    /// When the connection began (for `last_sync`), and the time the last sync took.
+    pub(super) connected_at: Option<Instant>,
+    pub(super) last_sync: Option<Duration>,
+}
+
+impl FdbState {
+    /// What a coordinator snapshot keeps of this state.
+    pub(super) fn saved(&self) -> FdbSaved {
+        FdbSaved {
+            programmed: self.programmed.clone(),
+            epoch: self.table.sync_position().0,
+            counters: [self.resyncs, self.rejected, self.learn_ignored, self.reconciles],
+            connected_at: self.connected_at,
+            last_sync: self.last_sync,
+        }
+    }
+
+    /// A restored state: `self` is a fresh state (new epoch) whose table already holds the own
+    /// entries; the dataplane map, counters and sync times come from the snapshot, and the
+    /// mirror counts as synced (the peer's entries come back by the sync protocol's repair).
+    pub(super) fn restored(mut self, saved: FdbSaved, now: Instant, connected: bool) -> Self {
+        self.programmed = saved.programmed;
+        self.journal_seen = self.table.sync_position().1;
+        [self.resyncs, self.rejected, self.learn_ignored, self.reconciles] = saved.counters;
+        self.connected_at = saved.connected_at;
+        self.last_sync = saved.last_sync;
+        self.synced = true;
+        self.announced = None;
+        self.handled_at = None;
+        if connected {
+            // A Request for the peer's table goes out at once.
+            self.table.set_peer(now, PeerState::Up);
+        }
+        self
+    }
+}
+
 fn key_parts(key: u64) -> Option<(VlanId, MacAddr)> {
     Key::from_u64(key).map(|k| (k.vid(), k.mac()))
 }

@@ -314,6 +314,7 @@ pub mod logical;
 pub mod recorder;
 mod run;
 mod secret;
+pub mod snapshot;
 pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
@@ -323,6 +324,7 @@ pub use run::{
     STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
 };
 pub use secret::{IccpSecret, SecretError};
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
 
 use l2_types::MacAddr;
 

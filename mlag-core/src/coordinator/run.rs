@@ -32,6 +32,7 @@ pub use lacp::LinkState;
 mod evidence;
 mod fallback;
 mod record;
+mod snapshot;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
