@@ -127,16 +127,29 @@ pub enum SnapshotError {
     Stp(stp::SnapshotError),
 }
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): detects every error burst up to
-/// 32 bits, so any single damaged octet.
+/// The CRC-32 table (IEEE 802.3, reflected, polynomial 0xEDB88320).
+const CRC_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// CRC-32 (IEEE 802.3): detects every error burst up to 32 bits, so any single damaged octet.
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for b in bytes {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
+        let i = usize::from((crc as u8) ^ *b);
+        crc = (crc >> 8) ^ CRC_TABLE.get(i).copied().unwrap_or(0);
     }
     !crc
 }
