@@ -235,6 +235,18 @@ fn the_steady_snapshot_restores() {
         q.peer(0).unwrap().monitor().active_role
     );
     assert_eq!(c.monitor().mlags, q.peer(0).unwrap().monitor().mlags);
+    // The FDB: the own entries and the mirror as they were (the mirror at the peer's
+    // position); the own table under a new epoch.
+    let (old, new) = (q.peer(0).unwrap().coordinator().fdb(), c.fdb());
+    assert_eq!(new.own_records(), old.own_records());
+    assert_eq!(new.peer_records(), old.peer_records());
+    assert!(!new.peer_records().is_empty());
+    assert_eq!(new.peer_position(), old.peer_position());
+    assert_ne!(new.sync_position().0, old.sync_position().0);
+    assert_eq!(c.monitor().fdb.programmed, q.peer(0).unwrap().monitor().fdb.programmed);
+    assert_eq!(c.monitor().stp.bridge_id, q.peer(0).unwrap().monitor().stp.bridge_id);
+    assert_eq!(c.monitor().stp.mode, q.peer(0).unwrap().monitor().stp.mode);
+    assert_eq!(c.lacp().lags().count(), q.peer(0).unwrap().coordinator().lacp().lags().count());
 }
 
 #[test]

@@ -386,6 +386,20 @@ impl<D: Dataplane> Coordinator<D> {
             }
             None => w.u8(0),
         }
+        w.u32(saved.peer_position.0);
+        w.u64(saved.peer_position.1);
+        w.len(saved.peer_records.len());
+        for r in &saved.peer_records {
+            w.u64(r.key.to_u64());
+            match r.location {
+                Some(fdb::SyncLocation::Mlag(id)) => {
+                    w.u8(1);
+                    w.u32(id.0);
+                }
+                // Peer records always have a location; a single-homed one otherwise.
+                _ => w.u8(0),
+            }
+        }
         // Own dynamic entries, with the instant they were last seen.
         let own: Vec<fdb::Entry> = self
             .fdb
@@ -843,12 +857,29 @@ fn restore_fdb_saved(r: &mut R<'_>) -> Result<FdbSaved, SnapshotError> {
     } else {
         None
     };
+    let peer_position = (r.u32()?, r.u64()?);
+    let n = r.count(9)?;
+    let mut peer_records = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = fdb::Key::from_u64(r.u64()?).ok_or(SnapshotError::BadValue("FDB key"))?;
+        let location = match r.u8()? {
+            0 => fdb::SyncLocation::Single,
+            1 => fdb::SyncLocation::Mlag(MlagId(r.u32()?)),
+            _ => return Err(SnapshotError::BadValue("FDB peer location")),
+        };
+        peer_records.push(fdb::sync::wire::Record {
+            key,
+            location: Some(location),
+        });
+    }
     Ok(FdbSaved {
         programmed,
         epoch,
         counters,
         connected_at,
         last_sync,
+        peer_position,
+        peer_records,
     })
 }
 
