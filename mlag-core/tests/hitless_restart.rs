@@ -19,8 +19,9 @@
 use l2_types::{Duration, Instant};
 use mlag_core::coordinator::{Coordinator, Options, SNAPSHOT_VERSION, SnapshotError};
 use mlag_core::dataplane::PortState;
+use l2_types::PortNo;
 use mlag_core::sim::{
-    Endpoint, MlagPeer, QuickSetup, QuickSetupParams, Rng, SimDataplane, fdb_mirrors_agree,
+    Endpoint, MlagPeer, Node, QuickSetup, QuickSetupParams, Rng, SimDataplane, fdb_mirrors_agree,
 };
 
 use Endpoint::{Client, Host1, Host2};
@@ -336,4 +337,105 @@ fn an_older_format_version_and_a_time_before_the_snapshot_are_refused() {
         restore(&q, 0, b"not a snapshot", now).unwrap_err(),
         SnapshotError::BadMagic
     );
+}
+
+/// Figures for BENCHMARKS.md's failover table: streams at 100 µs, Peer1's control plane
+/// restarted at 7.5 s — hitless (at once, and down 1 s) against the anchor measured in the same
+/// run, a cold restart of the control plane on the same running dataplane (a new coordinator
+/// from the configuration, no snapshot: what a process restart did before). Long (streams at
+/// 100 µs, 17.5 s twice and 47.5 s once): `cargo test -p mlag-core --test hitless_restart -- figures
+/// --include-ignored --nocapture` prints the `FAILOVER` lines.
+#[test]
+#[ignore = "long; prints the BENCHMARKS.md figures"]
+fn figures() {
+    #[derive(Debug)]
+    struct F {
+        outage: Duration,
+        lost: u64,
+        duplicates: u64,
+        renegotiations: u64,
+        iccp_disconnects: u64,
+    }
+    fn run(mode: u8) -> F {
+        let mut p = QuickSetupParams::new(11);
+        p.interval = Duration::from_micros(100);
+        let mut q = QuickSetup::build(p).unwrap();
+        q.net.run_until(q.params.traffic_start);
+        assert!(q.converged(2));
+        q.net.run_until(Instant::from_millis(7500));
+        let client_before = *q.client().unwrap().stats();
+        let disc_before = q.peer(1).unwrap().monitor().iccp.disconnects;
+        q.net
+            .with_node::<MlagPeer, _>(q.peers[0], |peer, now| match mode {
+                0 => peer.hitless_restart(now, Duration::ZERO),
+                1 => peer.hitless_restart(now, Duration::from_secs(1)),
+                _ => {
+                    let cfg = peer.coordinator().config().clone();
+                    let dp = core::mem::replace(
+                        peer.coordinator_mut().dataplane_mut(),
+                        SimDataplane::new(&cfg, PortState::Forwarding),
+                    );
+                    let mut o = Options::new(999);
+                    o.backup = true;
+                    let ports: Vec<PortNo> = ["sfp-sfpplus1", "sfp-sfpplus2", "ether1"]
+                        .iter()
+                        .filter_map(|n| cfg.find(n).map(|i| cfg.port_no(i)))
+                        .collect();
+                    *peer.coordinator_mut() = Coordinator::new(cfg, dp, &o, now).unwrap();
+                    // A new process learns the links from the host, as at boot.
+                    for p in ports.into_iter().chain([QuickSetup::BACKUP_PORT]) {
+                        Node::handle_link(peer, now, p, true);
+                    }
+                }
+            })
+            .unwrap();
+        let after = if mode == 2 { 40_000 } else { 10_000 };
+        q.net.run_until(Instant::from_millis(7500 + after));
+        let now = q.net.now();
+        let mut f = F {
+            outage: Duration::ZERO,
+            lost: 0,
+            duplicates: 0,
+            renegotiations: q.client().unwrap().stats().partner_changes
+                - client_before.partner_changes,
+            iccp_disconnects: q.peer(1).unwrap().monitor().iccp.disconnects - disc_before,
+        };
+        for (from, to) in STREAMS {
+            let rx = q.rx(from, to).unwrap();
+            let stalled = rx
+                .last_at
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+            f.outage = f
+                .outage
+                .max(rx.longest_gap.max(stalled).saturating_sub(q.params.interval));
+            f.lost += rx.missing();
+            // A stream that stopped arriving lost everything sent since (but what is in
+            // flight at the end: a stream still arriving loses nothing at its tail).
+            if stalled > Duration::from_millis(1) {
+                let next = rx.max_seq.map_or(0, |m| m + 1);
+                f.lost += q.sent(from, to).saturating_sub(next);
+            }
+            f.duplicates += rx.duplicates;
+        }
+        f
+    }
+    let names = [
+        "control-plane restart, hitless (snapshot → restore at once)",
+        "control-plane restart, hitless, control plane down 1 s",
+        "anchor: cold control-plane restart (new coordinator, same dataplane)",
+    ];
+    let figures: Vec<F> = (0..3).map(run).collect();
+    for (name, f) in names.iter().zip(&figures) {
+        println!(
+            "FAILOVER | {name} | outage {:?} | lost {} | duplicates {} | renegotiations {} | \
+             peer ICCP disconnects {} |",
+            f.outage, f.lost, f.duplicates, f.renegotiations, f.iccp_disconnects
+        );
+    }
+    for f in &figures[..2] {
+        assert_eq!(f.lost, 0);
+        assert_eq!(f.duplicates, 0);
+        assert_eq!(f.renegotiations, 0);
+        assert_eq!(f.iccp_disconnects, 0);
+    }
 }

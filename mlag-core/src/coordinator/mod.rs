@@ -307,6 +307,14 @@
 //! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
 //! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
 //! restart.
+//!
+//! # Hitless restart
+//! [`Coordinator::snapshot`] and [`Coordinator::restore`] replace one peer's control plane
+//! while its dataplane forwards, with no event the client, the peer or an STP neighbour can
+//! see: LACP, the ICCP session (resumed, not re-synchronised: RFC 7275 §5 asks only for a
+//! reliable in-order channel, which the resumed session still is), the logical bridge and its
+//! log, the halves, holds, split-brain state, the FDB and the counters. [`snapshot`] has the
+//! design and the format.
 
 mod demux;
 mod fdb_sync;

@@ -128,6 +128,7 @@ pub enum SnapshotError {
 }
 
 /// The CRC-32 table (IEEE 802.3, reflected, polynomial 0xEDB88320).
+#[allow(clippy::indexing_slicing)] // `i < 256` by the loop; a const block cannot use `get_mut`.
 const CRC_TABLE: [u32; 256] = {
     let mut t = [0u32; 256];
     let mut i = 0;

@@ -867,10 +867,21 @@ fn restore_fdb_saved(r: &mut R<'_>) -> Result<FdbSaved, SnapshotError> {
             1 => fdb::SyncLocation::Mlag(MlagId(r.u32()?)),
             _ => return Err(SnapshotError::BadValue("FDB peer location")),
         };
+        // Written in ascending key order, each key once (as `Fdb::peer_records`): the mirror
+        // is put back as one snapshot of the peer's table, which takes them only so.
+        if peer_records
+            .last()
+            .is_some_and(|p: &fdb::sync::wire::Record| p.key >= key)
+        {
+            return Err(SnapshotError::BadValue("FDB peer entries out of order"));
+        }
         peer_records.push(fdb::sync::wire::Record {
             key,
             location: Some(location),
         });
+    }
+    if peer_position.0 == 0 && !peer_records.is_empty() {
+        return Err(SnapshotError::BadValue("FDB peer entries without a position"));
     }
     Ok(FdbSaved {
         programmed,
