@@ -1943,7 +1943,9 @@ fn mlag_snapshot_baseline() -> (mlag_core::config::ValidConfig, Vec<u8>, Instant
     let mut sides: Vec<(C, [PortNo; 3])> = [1u8, 2]
         .iter()
         .map(|&p| {
-            let cfg = Config::quick_setup(p).validate().expect("the Quick setup validates");
+            let cfg = Config::quick_setup(p)
+                .validate()
+                .expect("the Quick setup validates");
             let mut opts = Options::new(u64::from(p));
             opts.backup = false;
             let mut c = C::new(cfg, RecordingDataplane::new(), &opts, now).expect("boots");
@@ -2010,9 +2012,16 @@ fn mlag_snapshot_baseline() -> (mlag_core::config::ValidConfig, Vec<u8>, Instant
     // The baseline is a connected pair with its halves released (else the seed would miss
     // most of the format).
     let m = sides[0].0.monitor();
-    assert_eq!(m.status, iccp::Status::Connected, "baseline pair not connected");
-    assert!(m.mlags.iter().all(|h| h.released), "baseline halves not released");
-    assert!(m.fdb.entries > 0 && sides[0].0.fdb().peer_records().len() > 0);
+    assert_eq!(
+        m.status,
+        iccp::Status::Connected,
+        "baseline pair not connected"
+    );
+    assert!(
+        m.mlags.iter().all(|h| h.released),
+        "baseline halves not released"
+    );
+    assert!(m.fdb.entries > 0 && !sides[0].0.fdb().peer_records().is_empty());
     let cfg = sides[0].0.config().clone();
     let bytes = sides[0].0.snapshot(now);
     (cfg, bytes, now)
@@ -2087,7 +2096,10 @@ pub fn mlag_snapshot(data: &[u8]) {
     let now = *at + Duration::from_millis(u64::from(mode >> 1) * 4);
     let restored = C::restore(cfg.clone(), RecordingDataplane::new(), &opts, &bytes, now);
     if mode & 1 == 1 && rest.len() < 3 {
-        assert!(restored.is_ok(), "the baseline snapshot does not restore: {restored:?}");
+        assert!(
+            restored.is_ok(),
+            "the baseline snapshot does not restore: {restored:?}"
+        );
     }
     let Ok(mut c) = restored else { return };
     // Round trip: its own snapshot restores to the same view.

@@ -5,6 +5,7 @@
 #[ignore = "writes a corpus file"]
 fn write_raw_snapshot_seed() {
     let bytes = mlag_fuzz::mlag_snapshot_seed();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/mlag_snapshot/raw_valid");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/mlag_snapshot/raw_valid");
     std::fs::write(path, bytes).expect("write the seed");
 }

@@ -6,7 +6,8 @@
     clippy::unwrap_used,
     clippy::indexing_slicing,
     clippy::expect_used,
-    clippy::panic
+    clippy::panic,
+    clippy::needless_range_loop
 )]
 
 use iccp::wire::param::Param;
@@ -167,7 +168,10 @@ fn restart(pause: Duration, who: usize) {
         // host consumed; what the peer sent during the pause is retransmitted.
         assert_eq!(p.got[i], (0..40).collect::<Vec<_>>(), "side {i}");
     }
-    assert_eq!(roles.iter().filter(|r| **r == Some(Role::Primary)).count(), 1);
+    assert_eq!(
+        roles.iter().filter(|r| **r == Some(Role::Primary)).count(),
+        1
+    );
 }
 
 #[test]

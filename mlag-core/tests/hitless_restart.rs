@@ -16,10 +16,10 @@
     clippy::panic
 )]
 
+use l2_types::PortNo;
 use l2_types::{Duration, Instant};
 use mlag_core::coordinator::{Coordinator, Options, SNAPSHOT_VERSION, SnapshotError};
 use mlag_core::dataplane::PortState;
-use l2_types::PortNo;
 use mlag_core::sim::{
     Endpoint, MlagPeer, Node, QuickSetup, QuickSetupParams, Rng, SimDataplane, fdb_mirrors_agree,
 };
@@ -38,7 +38,10 @@ const STREAMS: [(Endpoint, Endpoint); 6] = [
 fn setup(seed: u64) -> QuickSetup {
     let mut q = QuickSetup::build(QuickSetupParams::new(seed)).unwrap();
     q.net.run_until(q.params.traffic_start);
-    assert!(q.converged(2), "seed {seed}: not converged when the traffic starts");
+    assert!(
+        q.converged(2),
+        "seed {seed}: not converged when the traffic starts"
+    );
     q
 }
 
@@ -109,7 +112,10 @@ fn hitless(seed: u64, who: usize, down_for: Duration) -> u64 {
     }
     let stats = q.peer(who).unwrap().stats();
     assert_eq!(stats.hitless_restarts, 1);
-    assert_eq!(stats.hitless_failures, 0, "seed {seed}: the snapshot did not restore");
+    assert_eq!(
+        stats.hitless_failures, 0,
+        "seed {seed}: the snapshot did not restore"
+    );
     assert_eq!(stats.restarts, 0);
     // The client saw nothing.
     let client = *q.client().unwrap().stats();
@@ -125,7 +131,10 @@ fn hitless(seed: u64, who: usize, down_for: Duration) -> u64 {
     // The other peer's session never went down, nor did the restored one's.
     let other_after = q.peer(other).unwrap().monitor().iccp;
     assert_eq!(other_after.connects, other_iccp.connects, "seed {seed}");
-    assert_eq!(other_after.disconnects, other_iccp.disconnects, "seed {seed}");
+    assert_eq!(
+        other_after.disconnects, other_iccp.disconnects,
+        "seed {seed}"
+    );
     let mine_after = q.peer(who).unwrap().monitor().iccp;
     assert_eq!(mine_after.disconnects, 0, "seed {seed}: {mine_iccp:?}");
     assert_eq!(mine_after.connects, 0, "seed {seed}");
@@ -133,7 +142,10 @@ fn hitless(seed: u64, who: usize, down_for: Duration) -> u64 {
     // the restored peer), never change.
     for i in 0..2 {
         let s = q.peer(i).unwrap().dataplane().stats();
-        assert_eq!(s.fdb_removals, removals[i], "seed {seed}: peer {i} removed an entry");
+        assert_eq!(
+            s.fdb_removals, removals[i],
+            "seed {seed}: peer {i} removed an entry"
+        );
         let n = q.peer(i).unwrap().monitor().mlags.len() as u64;
         let extra = if i == who { n } else { 0 };
         assert_eq!(
@@ -146,7 +158,10 @@ fn hitless(seed: u64, who: usize, down_for: Duration) -> u64 {
     let mut lost = 0;
     for (from, to) in STREAMS {
         let rx = q.rx(from, to).unwrap();
-        assert_eq!(rx.duplicates, 0, "seed {seed}: {from:?} → {to:?} duplicated");
+        assert_eq!(
+            rx.duplicates, 0,
+            "seed {seed}: {from:?} → {to:?} duplicated"
+        );
         lost += rx.missing();
     }
     assert!(
@@ -189,7 +204,10 @@ fn control_plane_down_for_up_to_a_second_is_invisible() {
             let down = Duration::from_millis(1 + rng.below(1000));
             let lost = hitless(seed, who, down);
             // The dataplane forwarded throughout: nothing is lost.
-            assert_eq!(lost, 0, "seed {seed}, peer {who}, down {down:?}: frames lost");
+            assert_eq!(
+                lost, 0,
+                "seed {seed}, peer {who}, down {down:?}: frames lost"
+            );
         }
     }
 }
@@ -203,7 +221,8 @@ fn control_plane_down_for_a_full_second() {
 /// A snapshot of Peer1 in steady state, its configuration, and options for a restore.
 fn steady_snapshot() -> (Vec<u8>, QuickSetup, Instant) {
     let mut q = setup(21);
-    q.net.run_until(q.params.traffic_start + Duration::from_secs(2));
+    q.net
+        .run_until(q.params.traffic_start + Duration::from_secs(2));
     let now = q.net.now();
     let bytes = q.peer(0).unwrap().coordinator().snapshot(now);
     (bytes, q, now)
@@ -230,7 +249,10 @@ fn the_steady_snapshot_restores() {
     let cfg = q.peer(0).unwrap().coordinator().config().clone();
     let dp = SimDataplane::new(&cfg, PortState::Forwarding);
     let c = Coordinator::restore(cfg, dp, &opts(), &bytes, now).unwrap();
-    assert_eq!(c.monitor().system_id, q.peer(0).unwrap().monitor().system_id);
+    assert_eq!(
+        c.monitor().system_id,
+        q.peer(0).unwrap().monitor().system_id
+    );
     assert_eq!(
         c.monitor().active_role,
         q.peer(0).unwrap().monitor().active_role
@@ -244,10 +266,19 @@ fn the_steady_snapshot_restores() {
     assert!(!new.peer_records().is_empty());
     assert_eq!(new.peer_position(), old.peer_position());
     assert_ne!(new.sync_position().0, old.sync_position().0);
-    assert_eq!(c.monitor().fdb.programmed, q.peer(0).unwrap().monitor().fdb.programmed);
-    assert_eq!(c.monitor().stp.bridge_id, q.peer(0).unwrap().monitor().stp.bridge_id);
+    assert_eq!(
+        c.monitor().fdb.programmed,
+        q.peer(0).unwrap().monitor().fdb.programmed
+    );
+    assert_eq!(
+        c.monitor().stp.bridge_id,
+        q.peer(0).unwrap().monitor().stp.bridge_id
+    );
     assert_eq!(c.monitor().stp.mode, q.peer(0).unwrap().monitor().stp.mode);
-    assert_eq!(c.lacp().lags().count(), q.peer(0).unwrap().coordinator().lacp().lags().count());
+    assert_eq!(
+        c.lacp().lags().count(),
+        q.peer(0).unwrap().coordinator().lacp().lags().count()
+    );
 }
 
 #[test]
@@ -274,7 +305,10 @@ fn random_octet_flips_are_refused() {
         let i = usize::try_from(rng.below(b.len() as u64)).unwrap();
         let x = 1 + u8::try_from(rng.below(255)).unwrap();
         b[i] ^= x;
-        assert!(restore(&q, 0, &b, now).is_err(), "flip {x:#x} at {i} accepted");
+        assert!(
+            restore(&q, 0, &b, now).is_err(),
+            "flip {x:#x} at {i} accepted"
+        );
     }
     // Several octets at once.
     for _ in 0..500 {
@@ -405,9 +439,11 @@ fn figures() {
             let stalled = rx
                 .last_at
                 .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
-            f.outage = f
-                .outage
-                .max(rx.longest_gap.max(stalled).saturating_sub(q.params.interval));
+            f.outage = f.outage.max(
+                rx.longest_gap
+                    .max(stalled)
+                    .saturating_sub(q.params.interval),
+            );
             f.lost += rx.missing();
             // A stream that stopped arriving lost everything sent since (but what is in
             // flight at the end: a stream still arriving loses nothing at its tail).

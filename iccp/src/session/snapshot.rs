@@ -449,7 +449,8 @@ impl Session {
         for slot in &mut s.retired {
             *slot = r.u32()?;
         }
-        s.retired_next = usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("retired"))?;
+        s.retired_next =
+            usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("retired"))?;
         if s.retired_next >= s.retired.len() {
             return Err(SnapshotError::BadValue("retired"));
         }
@@ -478,7 +479,8 @@ impl Session {
             backlog.push_back((r.bytes()?, app));
         }
         s.tx_backlog = backlog;
-        s.app_backlog = usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("backlog"))?;
+        s.app_backlog =
+            usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("backlog"))?;
         if s.app_backlog > s.tx_backlog.len() {
             return Err(SnapshotError::BadValue("app backlog"));
         }
@@ -530,8 +532,8 @@ impl Session {
         s.backup_last = (r.u32()?, r.u32()?);
         s.backup_frame_no = r.u32()?;
         s.peer = if r.bool("peer")? {
-            let name = String::from_utf8(r.bytes()?)
-                .map_err(|_| SnapshotError::BadValue("peer name"))?;
+            let name =
+                String::from_utf8(r.bytes()?).map_err(|_| SnapshotError::BadValue("peer name"))?;
             Some(PeerInfo {
                 name,
                 bridge_mac: r.mac()?,

@@ -155,7 +155,12 @@ impl FdbState {
         FdbSaved {
             programmed: self.programmed.clone(),
             epoch: self.table.sync_position().0,
-            counters: [self.resyncs, self.rejected, self.learn_ignored, self.reconciles],
+            counters: [
+                self.resyncs,
+                self.rejected,
+                self.learn_ignored,
+                self.reconciles,
+            ],
             connected_at: self.connected_at,
             last_sync: self.last_sync,
             peer_position: self.table.peer_position(),
@@ -198,7 +203,12 @@ impl FdbState {
         }
         self.programmed = saved.programmed;
         self.journal_seen = self.table.sync_position().1;
-        [self.resyncs, self.rejected, self.learn_ignored, self.reconciles] = saved.counters;
+        [
+            self.resyncs,
+            self.rejected,
+            self.learn_ignored,
+            self.reconciles,
+        ] = saved.counters;
         self.connected_at = saved.connected_at;
         self.last_sync = saved.last_sync;
         self.synced = true;

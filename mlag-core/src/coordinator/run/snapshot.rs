@@ -7,9 +7,7 @@ use crate::config::ValidConfig;
 use crate::coordinator::demux::DemuxCounters;
 use crate::coordinator::fdb_sync::{FdbSaved, FdbState};
 use crate::coordinator::logical;
-use crate::coordinator::snapshot::{
-    MAGIC, R, SNAPSHOT_VERSION, SnapshotError, W, crc32, fnv64,
-};
+use crate::coordinator::snapshot::{MAGIC, R, SNAPSHOT_VERSION, SnapshotError, W, crc32, fnv64};
 use crate::coordinator::split::{Evidence, PeerVerdict};
 use crate::coordinator::{PeerIndex, apply_mlag_forwarding};
 use crate::dataplane::{CIST, Dataplane, FdbFlush, Location, MlagId, NextHop, PortState};
@@ -462,8 +460,8 @@ impl<D: Dataplane> Coordinator<D> {
         if now < t0 {
             return Err(SnapshotError::TimeWentBack);
         }
-        let mut c = Coordinator::<Null>::new(cfg, Null, opts, now)
-            .map_err(SnapshotError::Coordinator)?;
+        let mut c =
+            Coordinator::<Null>::new(cfg, Null, opts, now).map_err(SnapshotError::Coordinator)?;
         if r.u64()? != config_fingerprint(&c) {
             return Err(SnapshotError::ConfigMismatch("configuration fingerprint"));
         }
@@ -545,10 +543,7 @@ impl<D: Dataplane> Coordinator<D> {
             None
         };
         c.peer_summary = if r.bool("peer summary")? {
-            Some(
-                Summary::decode(r.bytes()?)
-                    .map_err(|_| SnapshotError::BadValue("peer summary"))?,
-            )
+            Some(Summary::decode(r.bytes()?).map_err(|_| SnapshotError::BadValue("peer summary"))?)
         } else {
             None
         };
@@ -613,7 +608,11 @@ impl<D: Dataplane> Coordinator<D> {
         }
         // The FDB: a new epoch (never the snapshot's), the own entries learned again at the
         // instant they were last seen, in that order.
-        let ageing = c.cfg.mlag_bridge().map(|b| b.ageing_time).unwrap_or_default();
+        let ageing = c
+            .cfg
+            .mlag_bridge()
+            .map(|b| b.ageing_time)
+            .unwrap_or_default();
         let mut fresh = None;
         for k in 0..8u64 {
             let f = FdbState::new(opts.seed ^ k.wrapping_mul(0x5851_F42D_4C95_7F2D), ageing)
@@ -881,7 +880,9 @@ fn restore_fdb_saved(r: &mut R<'_>) -> Result<FdbSaved, SnapshotError> {
         });
     }
     if peer_position.0 == 0 && !peer_records.is_empty() {
-        return Err(SnapshotError::BadValue("FDB peer entries without a position"));
+        return Err(SnapshotError::BadValue(
+            "FDB peer entries without a position",
+        ));
     }
     Ok(FdbSaved {
         programmed,
