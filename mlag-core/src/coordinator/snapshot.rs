@@ -15,8 +15,8 @@
 //! | logical STP bridge | exactly: the bridge ([`stp::Bridge::snapshot`]), its mode (primary / replica / standalone), the input log and its sequence number, the MLAG port map, own ports, links, claims and authority | *absolute*: restored at the snapshot's instant, see below |
 //! | MLAG halves | local and peer half, the peer's partner, release, isolation, holds, numbering, the system-id applied to every LAG | — |
 //! | split brain | the verdict, the peer's last evidence, grants, frame counters | absolute |
-//! | FDB | own entries with their age, what the dataplane holds; the peer's entries by re-sync, below | absolute |
-//! | counters | demultiplexer, rejected / failed application messages, STP relay and catch-up counters, FDB counters | — |
+//! | FDB | own entries with their age, the mirror of the peer's table at its position, what the dataplane holds | absolute |
+//! | counters | demultiplexer, rejected / failed application messages, STP relay and catch-up counters, the coordinator's FDB sync counters | — |
 //!
 //! **ICCP: kept, not re-synchronised.** RFC 7275 asks of the transport only a reliable,
 //! in-order channel (§5) and says nothing of how an implementation keeps it; our L2 framing's
@@ -38,14 +38,16 @@
 //! below the 3 × Hello Time lifetime of BPDU information. Its timers due during the pause fire
 //! at the first `handle_timeout` (a BPDU sent late).
 //!
-//! **FDB: own entries kept, the peer's re-synchronised.** The table restarts with a new epoch
-//! (as after a boot: the peer must never take the new stream for the old one). The own
-//! dynamic entries are learned again at the instant they were last seen (so they age as
-//! before); the peer's entries come back through the `fdb` sync protocol's own repair (the
-//! restored table asks for the peer's table at once, the peer's mirror sees the new epoch and
-//! asks for ours). Meanwhile nothing is removed from the dataplane: the restored coordinator
-//! keeps the map of what it programmed and only programs differences, and an entry the
-//! re-sync brings back as it was is no difference.
+//! **FDB: both halves kept; the own table under a new epoch.** The mirror of the peer's table
+//! is put back exactly — its entries, and the peer's epoch and sequence number it had applied
+//! — as one snapshot of the peer's table in the `fdb` sync protocol's own format, applied
+//! locally; the peer's deltas then continue where they stopped. The own table restarts with a
+//! new epoch (as after a boot: its journal position is not part of the table's public state,
+//! and the peer must never take a restarted stream for the old one); its dynamic entries are
+//! learned again at the instant they were last seen, so they age as before. The peer's mirror
+//! sees the new epoch and asks for a snapshot of this table, which holds the same entries: it
+//! changes nothing the peer's dataplane holds. The map of what this peer's dataplane holds is
+//! kept too, so the restored coordinator programs only differences — and there are none.
 //!
 //! **Dataplane.** [`Coordinator::restore`] re-asserts the forwarding state it knows — the
 //! peer-port forwarding on every tree, each member's collecting / distributing, each MLAG's
@@ -53,9 +55,10 @@
 //! dataplane already holds: idempotent calls, never a removal. Port states of the logical
 //! bridge are not re-asserted: the bridge continues in the state that set them.
 //!
-//! Not kept: the flight recorder (it restarts empty), ICCP's own counters, the move-dampening
-//! history of FDB entries, a configuration summary being reassembled is kept but a partial
-//! STP snapshot catch-up is not (the replica asks again).
+//! Not kept: the flight recorder (it restarts empty), ICCP's and LACP's own counters and the
+//! FDB table's statistics (they restart from zero), the move-dampening history of FDB entries,
+//! and a partial STP snapshot catch-up (the replica asks again; a configuration summary being
+//! reassembled is kept).
 //!
 //! # Rules for the host
 //! * The snapshot must be the last act of the old instance: its ICCP frame numbers and its
