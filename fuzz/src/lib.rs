@@ -23,7 +23,8 @@
 //! | [`iccp_decode`], [`iccp_deframer`] | an L2 frame or LDP PDU; a TCP byte stream in arbitrary chunks | no panic; sound round trip; deframing independent of chunking |
 //! | [`iccp_session`], [`iccp_ldp_session`], [`iccp_session_ldp`] | op sequences over two sessions (L2 framing, LDP session, Session over LDP/TCP) | session invariants, agreement, exactly-once delivery |
 //! | [`fdb_decode`], [`fdb_ops`] | sync message octets; op sequences over two tables and a faulty channel | sound round trip; convergence of the mirrors |
-//! | [`mlag_coordinator`] | op sequences over two `mlag_core` coordinators back to back (frames of every kind and garbage on any port, link changes, time, config changes, peer-link faults) | no panic; at most one primary when connected; held halves never distribute; no port forwards on a tree the logical bridge says discards; bounded queues and logs |
+//! | [`mlag_coordinator`] | op sequences over two `mlag_core` coordinators back to back (frames of every kind and garbage on any port, link changes, time, config changes, peer-link faults; prefix 0x5A: hitless restarts) | no panic; at most one primary when connected; held halves never distribute; no port forwards on a tree the logical bridge says discards; bounded queues and logs |
+//! | [`mlag_snapshot`] | a mode octet, then snapshot octets, or (offset, xor) triples applied to a valid coordinator snapshot whose checksum is then fixed | `Coordinator::restore` is total; the valid snapshot restores; a restored coordinator's own snapshot restores to the same view, and it runs 5 s of timers |
 //! | [`mlag_summary`] | configuration-summary octets | the decoder is total; decode∘encode is stable and canonical |
 //!
 //! `FUZZING.md` at the repository root has the full table, run figures and findings.
@@ -1418,14 +1419,23 @@ pub fn mlag_coordinator(data: &[u8]) {
     }
 
     // An input that starts with 0xB5 runs the pair with a backup keepalive path and the two
-    // backup-path ops (carrier up/down, keepalive loss and mutation); any other input runs as
-    // before (the corpus's meaning is kept).
-    // An input that starts with 0xB6 does the same with MSTP (a region of two MSTIs, a
-    // port-mst-override) and the pair's ICCP secret (authenticated evidence).
+    // backup-path ops (carrier up/down, keepalive loss and mutation); one that starts with
+    // 0x5A runs with the backup path too and adds op 14, the hitless restart of one side's
+    // control plane (`Coordinator::snapshot` / `restore`); one that starts with 0xB6 runs the
+    // backup path with MSTP (a region of two MSTIs, a port-mst-override) and the pair's ICCP
+    // secret (authenticated evidence); any other input runs as before (the corpus's meaning is
+    // kept).
+    let hitless = data.first() == Some(&0x5A);
     let mstp = data.first() == Some(&0xB6);
-    let backup = data.first() == Some(&0xB5) || mstp;
+    let backup = hitless || mstp || data.first() == Some(&0xB5);
     let mut it = data.iter().copied().skip(usize::from(backup));
-    let ops = if backup { 14 } else { 12 };
+    let ops = if hitless {
+        15
+    } else if backup {
+        14
+    } else {
+        12
+    };
     let mut now = Instant::ZERO;
     let setup = |p: u8| {
         let mut c = Config::quick_setup(p);
@@ -1776,6 +1786,44 @@ pub fn mlag_coordinator(data: &[u8]) {
                     s.c.handle_backup_link(now, backup_up);
                 }
             }
+            14 => {
+                // Hitless restart of `side`'s control plane: snapshot, then (arg & 3) × 250 ms
+                // down (its in-flight peer-link and backup frames lost), then restore onto the
+                // same dataplane. It must restore, and show what it showed.
+                restarts += 1;
+                if let Some(s) = sides.get_mut(side) {
+                    let before = s.c.monitor();
+                    let bytes = s.c.snapshot(now);
+                    let down = Duration::from_millis(u64::from(arg & 3) * 250);
+                    if !down.is_zero() {
+                        if let Some(w) = wire.get_mut(side) {
+                            w.clear();
+                        }
+                        if let Some(w) = bwire.get_mut(side) {
+                            w.clear();
+                        }
+                    }
+                    let at = now.saturating_add(down);
+                    let dp = core::mem::replace(s.c.dataplane_mut(), RecordingDataplane::new());
+                    let mut opts = Options::new(1000 + restarts);
+                    opts.backup = backup;
+                    let cfg = s.c.config().clone();
+                    match C::restore(cfg, dp, &opts, &bytes, at) {
+                        Ok(c) => {
+                            let after = c.monitor();
+                            assert_eq!(after.status, before.status, "restore: status");
+                            assert_eq!(after.active_role, before.active_role, "restore: role");
+                            assert_eq!(after.system_id, before.system_id, "restore: system-id");
+                            assert_eq!(after.mlags, before.mlags, "restore: halves");
+                            assert_eq!(after.isolated, before.isolated, "restore: isolation");
+                            assert_eq!(after.stp.mode, before.stp.mode, "restore: STP mode");
+                            s.c = c;
+                        }
+                        Err(e) => panic!("a fresh snapshot does not restore: {e}"),
+                    }
+                    now = at;
+                }
+            }
             13 => {
                 // Keepalive loss: the next `arg % 8` backup frames are lost; or (high bit) a
                 // backup frame mutated from the input (evidence or keepalive, any octets).
@@ -1925,6 +1973,209 @@ pub fn mlag_coordinator(data: &[u8]) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A steady Quick-setup pair (back to back over the peer-port, a few MACs learned on each
+/// side, 40 s run) and Peer1's snapshot at the end: the valid input [`mlag_snapshot`] mutates.
+fn mlag_snapshot_baseline() -> (mlag_core::config::ValidConfig, Vec<u8>, Instant) {
+    use core::time::Duration;
+    use mlag_core::config::Config;
+    use mlag_core::coordinator::{Coordinator, LinkState, Options};
+    use mlag_core::dataplane::{Call, RecordingDataplane};
+
+    type C = Coordinator<RecordingDataplane>;
+    let up = LinkState::Up {
+        speed_mbps: 10_000,
+        full_duplex: true,
+    };
+    let mut now = Instant::ZERO;
+    let mut sides: Vec<(C, [PortNo; 3])> = [1u8, 2]
+        .iter()
+        .map(|&p| {
+            let cfg = Config::quick_setup(p)
+                .validate()
+                .expect("the Quick setup validates");
+            let mut opts = Options::new(u64::from(p));
+            opts.backup = false;
+            let mut c = C::new(cfg, RecordingDataplane::new(), &opts, now).expect("boots");
+            let ports = ["sfp-sfpplus1", "sfp-sfpplus2", "ether1"].map(|n| {
+                let v = c.config();
+                v.find(n).map_or(PortNo(0), |i| v.port_no(i))
+            });
+            for port in ports {
+                c.handle_link(now, port, up);
+            }
+            (c, ports)
+        })
+        .collect();
+    let end = Instant::from_secs(40);
+    for step in 0..20_000u32 {
+        // Peer-link frames across, until quiet.
+        for _ in 0..64 {
+            let mut moved = false;
+            for i in 0..2 {
+                let pp = sides[i].0.peer_port();
+                let frames: Vec<Vec<u8>> = sides[i]
+                    .0
+                    .dataplane_mut()
+                    .take_calls()
+                    .into_iter()
+                    .filter_map(|c| match c {
+                        Call::Transmit { port, frame } if port == pp => Some(frame),
+                        _ => None,
+                    })
+                    .collect();
+                for f in frames {
+                    moved = true;
+                    let other = &mut sides[1 - i].0;
+                    let opp = other.peer_port();
+                    other.handle_frame(now, opp, &f);
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        if step % 200 == 0 {
+            for (i, (c, ports)) in sides.iter_mut().enumerate() {
+                let m = (step / 200) as u8;
+                let mac = MacAddr([2, 0, 0, i as u8, 0, m % 8]);
+                let vid = VlanId::try_new(1).unwrap_or(VlanId::MIN);
+                c.handle_learn(now, vid, mac, ports[usize::from(m) % 3]);
+            }
+        }
+        let Some(next) = sides.iter().filter_map(|(c, _)| c.poll_timeout()).min() else {
+            break;
+        };
+        let next = next.min(now + Duration::from_millis(50)).max(now);
+        if next > end {
+            break;
+        }
+        now = next;
+        for (c, _) in &mut sides {
+            if c.poll_timeout().is_some_and(|t| t <= now) {
+                c.handle_timeout(now);
+            }
+        }
+    }
+    // The baseline is a connected pair with its halves released (else the seed would miss
+    // most of the format).
+    let m = sides[0].0.monitor();
+    assert_eq!(
+        m.status,
+        iccp::Status::Connected,
+        "baseline pair not connected"
+    );
+    assert!(
+        m.mlags.iter().all(|h| h.released),
+        "baseline halves not released"
+    );
+    assert!(m.fdb.entries > 0 && !sides[0].0.fdb().peer_records().is_empty());
+    let cfg = sides[0].0.config().clone();
+    let bytes = sides[0].0.snapshot(now);
+    (cfg, bytes, now)
+}
+
+/// The [`mlag_snapshot`] input that restores the whole valid baseline snapshot as raw octets
+/// (mode octet 0): a corpus seed.
+pub fn mlag_snapshot_seed() -> Vec<u8> {
+    let (_, bytes, _) = mlag_snapshot_baseline();
+    let mut v = vec![0u8];
+    v.extend_from_slice(&bytes);
+    v
+}
+
+/// CRC-32 (IEEE 802.3) of a coordinator snapshot's body (the format's trailer), so mutated
+/// bodies reach the structural decoder.
+fn crc32_ieee(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// `Coordinator::restore` on arbitrary octets (mode octet even), or on a valid snapshot of a
+/// steady pair with octets changed by the input and the checksum made right again (mode octet
+/// odd: (offset hi, offset lo, xor) triples), so the decoder behind the checksum is fuzzed.
+/// Checks: no panic; the unchanged snapshot restores; a snapshot that restores runs 5 s of
+/// timers without panic, and its own snapshot restores again to the same view (role,
+/// system-id, halves, STP mode, FDB).
+pub fn mlag_snapshot(data: &[u8]) {
+    use core::time::Duration;
+    use mlag_core::coordinator::{Coordinator, Options};
+    use mlag_core::dataplane::RecordingDataplane;
+    use std::sync::OnceLock;
+
+    type C = Coordinator<RecordingDataplane>;
+    static BASE: OnceLock<(mlag_core::config::ValidConfig, Vec<u8>, Instant)> = OnceLock::new();
+    let (cfg, base, at) = BASE.get_or_init(mlag_snapshot_baseline);
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let opts = Options::new(77);
+    let bytes: Vec<u8> = if mode & 1 == 0 {
+        rest.to_vec()
+    } else {
+        let mut b = base.clone();
+        let body = b.len().saturating_sub(4);
+        for t in rest.chunks_exact(3) {
+            if body > 0
+                && let [hi, lo, x] = *t
+            {
+                let at = usize::from(u16::from_be_bytes([hi, lo])) % body;
+                if let Some(o) = b.get_mut(at) {
+                    *o ^= x;
+                }
+            }
+        }
+        let crc = crc32_ieee(b.get(..body).unwrap_or_default());
+        if let Some(tail) = b.get_mut(body..) {
+            tail.copy_from_slice(&crc.to_be_bytes());
+        }
+        b
+    };
+    let now = *at + Duration::from_millis(u64::from(mode >> 1) * 4);
+    let restored = C::restore(cfg.clone(), RecordingDataplane::new(), &opts, &bytes, now);
+    if mode & 1 == 1 && rest.len() < 3 {
+        assert!(
+            restored.is_ok(),
+            "the baseline snapshot does not restore: {restored:?}"
+        );
+    }
+    let Ok(mut c) = restored else { return };
+    // Round trip: its own snapshot restores to the same view.
+    let again = c.snapshot(now);
+    let c2 = C::restore(cfg.clone(), RecordingDataplane::new(), &opts, &again, now)
+        .expect("a restored coordinator's snapshot restores");
+    let (m1, m2) = (c.monitor(), c2.monitor());
+    assert_eq!(m1.status, m2.status);
+    assert_eq!(m1.active_role, m2.active_role);
+    assert_eq!(m1.system_id, m2.system_id);
+    assert_eq!(m1.mlags, m2.mlags);
+    assert_eq!(m1.stp.mode, m2.stp.mode);
+    assert_eq!(c.fdb().own_records(), c2.fdb().own_records());
+    assert_eq!(c.fdb().peer_records(), c2.fdb().peer_records());
+    // It runs.
+    let end = now + Duration::from_secs(5);
+    let mut t = now;
+    for _ in 0..500 {
+        match c.poll_timeout() {
+            Some(next) if next <= end => {
+                t = t.max(next);
+                c.handle_timeout(t);
+                let _ = c.dataplane_mut().take_calls();
+            }
+            _ => break,
         }
     }
 }

@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("fdb_ops", mlag_fuzz::fdb_ops),
     ("mlag_coordinator", mlag_fuzz::mlag_coordinator),
     ("mlag_summary", mlag_fuzz::mlag_summary),
+    ("mlag_snapshot", mlag_fuzz::mlag_snapshot),
 ];
 
 fn replay(target: &str, body: Body) -> usize {

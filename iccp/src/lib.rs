@@ -85,6 +85,14 @@
 //! round trip), and retired incarnations are never re-adopted. Frame numbers pass a 64-frame
 //! sliding replay window. With a key, every frame must carry a valid HMAC-SHA256.
 //!
+//! ## Snapshot and restore
+//! [`Session::snapshot`] / [`Session::restore`] (L2 sessions) keep the whole session — both
+//! incarnations, frame numbers and replay window, the reliable stream both ways with its
+//! unacknowledged frames, the connection states, the peer and the election — with timers
+//! relative, so a host process can be replaced without the peer seeing a restart (the frames
+//! it sent meanwhile are retransmitted). Versioned octets, total decoder, refused under another
+//! bridge MAC, priority, backup setting or key presence ([`SnapshotError`]).
+//!
 //! ## Over LDP/TCP (RFC 7275 §6, RFC 5036 §2.5, RFC 5561)
 //! A session made with [`Session::new_ldp`] runs the same connection, election and application
 //! logic over an LDP session on a TCP connection the host opens (port 646; the side with the
@@ -225,7 +233,7 @@ mod session;
 mod types;
 pub mod wire;
 
-pub use session::{FRAME_AHEAD_MAX, Session};
+pub use session::{FRAME_AHEAD_MAX, SNAPSHOT_VERSION, Session, SnapshotError};
 pub use types::{
     AppMessage, AppState, CONTROL_MAX, ConfigError, Counters, DisconnectReason, EVENTS_MAX, Event,
     HEARTBEAT_MAX, HEARTBEAT_MIN, LastError, LinkState, Monitor, PRIORITY_MAX, PeerInfo,

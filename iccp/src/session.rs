@@ -12,6 +12,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use l2_types::{Duration, Instant, MacAddr, Timer};
 
+mod snapshot;
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
+
 /// Retired peer incarnations remembered (never adopted again).
 const RETIRED_MAX: usize = 8;
 

@@ -443,11 +443,14 @@ pub enum Scenario {
     Priority,
     /// Peer2's client bond is in another VLAN: reported, and Peer2's half held down.
     Mismatch,
+    /// Peer1's control plane restarts from a snapshot (down 500 ms, the dataplane forwarding):
+    /// nobody notices (issue 6, `Coordinator::snapshot` / `restore`).
+    HitlessRestart,
 }
 
 impl Scenario {
     /// Every scenario, with its command-line name.
-    pub const ALL: [(&'static str, Self); 7] = [
+    pub const ALL: [(&'static str, Self); 8] = [
         ("peer-crash", Self::PeerCrash),
         ("member-link", Self::MemberLink),
         ("peer-link", Self::PeerLink),
@@ -455,6 +458,7 @@ impl Scenario {
         ("rejoin", Self::Rejoin),
         ("priority", Self::Priority),
         ("mismatch", Self::Mismatch),
+        ("hitless-restart", Self::HitlessRestart),
     ];
 
     /// The scenario named `name`.
@@ -816,6 +820,15 @@ pub fn run_mlag(opts: &MlagDemoOptions, out: &mut impl Write) -> std::io::Result
             "nothing (Peer2's client-bond has pvid=20, Peer1's pvid=10)",
             t0 + Duration::from_secs(2),
         ),
+        Scenario::HitlessRestart => {
+            let _ = with_peer(&mut q, 0, |p, now| {
+                p.hitless_restart(now, Duration::from_millis(500));
+            });
+            (
+                "Peer1's control plane restarts from a snapshot (down 500 ms; its dataplane forwards meanwhile)",
+                t0 + Duration::from_secs(2),
+            )
+        }
     };
     writeln!(out)?;
     writeln!(out, "-- t={:.6}s (virtual): {what}", now_s(&q))?;

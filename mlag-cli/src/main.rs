@@ -49,7 +49,8 @@ struct MonitorArgs {
 #[derive(Debug, Args)]
 struct DemoArgs {
     /// The failover to play: peer-crash (Peer1 dies), member-link, peer-link,
-    /// silent-peer-link, rejoin, priority, mismatch; or lacp-pair (two plain LACP systems).
+    /// silent-peer-link, rejoin, priority, mismatch, hitless-restart (Peer1's control plane
+    /// restarts from a snapshot); or lacp-pair (two plain LACP systems).
     #[arg(long, default_value = "peer-crash")]
     scenario: String,
     /// Write every frame of the run to this pcap file (opens in Wireshark).

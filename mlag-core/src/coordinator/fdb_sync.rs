@@ -132,6 +132,97 @@ impl FdbState {
     }
 }
 
+/// The parts of the FDB state a coordinator snapshot keeps ([`super::snapshot`]).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FdbSaved {
+    /// What the dataplane holds, by packed key.
+    pub(super) programmed: BTreeMap<u64, Location>,
+    /// The table's epoch (the restored table must take another).
+    pub(super) epoch: u32,
+    /// Resyncs, rejected messages, ignored learns, reconciles.
+    pub(super) counters: [u64; 4],
+    /// When the connection began (for `last_sync`), and the time the last sync took.
+    pub(super) connected_at: Option<Instant>,
+    pub(super) last_sync: Option<Duration>,
+    /// The mirror: the peer's epoch and sequence number it has applied, and its entries.
+    pub(super) peer_position: (u32, u64),
+    pub(super) peer_records: Vec<fdb::sync::wire::Record>,
+}
+
+impl FdbState {
+    /// What a coordinator snapshot keeps of this state.
+    pub(super) fn saved(&self) -> FdbSaved {
+        FdbSaved {
+            programmed: self.programmed.clone(),
+            epoch: self.table.sync_position().0,
+            counters: [
+                self.resyncs,
+                self.rejected,
+                self.learn_ignored,
+                self.reconciles,
+            ],
+            connected_at: self.connected_at,
+            last_sync: self.last_sync,
+            peer_position: self.table.peer_position(),
+            peer_records: self.table.peer_records(),
+        }
+    }
+
+    /// A restored state: `self` is a fresh state (new epoch) whose table already holds the own
+    /// entries; the mirror is put back at the peer's position with its entries (one snapshot
+    /// of the peer's table, as the sync protocol would send it, applied locally), and the
+    /// dataplane map, counters and sync times come from the snapshot.
+    pub(super) fn restored(mut self, saved: FdbSaved, now: Instant, connected: bool) -> Self {
+        let (epoch, seq) = saved.peer_position;
+        if epoch != 0 {
+            let records = saved.peer_records;
+            let mut taken = 0;
+            let mut after = fdb::sync::wire::CURSOR_START;
+            // Every chunk but the last takes at least one record (else it stops).
+            loop {
+                let h = fdb::sync::wire::SnapshotHeader {
+                    epoch,
+                    seq,
+                    mask: u64::MAX,
+                    after,
+                };
+                let rest = records.get(taken..).unwrap_or_default();
+                let (len, n, upto) =
+                    fdb::sync::wire::encode_snapshot(&h, rest.iter().copied(), true, &mut self.buf);
+                if let Some(msg) = self.buf.get(..len) {
+                    let _ = self.table.handle_sync(now, msg);
+                }
+                taken += n;
+                after = upto;
+                if taken >= records.len() || n == 0 {
+                    break;
+                }
+            }
+            // The snapshot's events are this restore's, not the peer's.
+            while self.table.poll_event().is_some() {}
+        }
+        self.programmed = saved.programmed;
+        self.journal_seen = self.table.sync_position().1;
+        [
+            self.resyncs,
+            self.rejected,
+            self.learn_ignored,
+            self.reconciles,
+        ] = saved.counters;
+        self.connected_at = saved.connected_at;
+        self.last_sync = saved.last_sync;
+        self.synced = true;
+        self.announced = None;
+        self.handled_at = None;
+        if connected {
+            // Sync resumes from the mirror's position (a Request goes out at once); the
+            // peer's mirror of this table sees the new epoch and asks for a snapshot.
+            self.table.set_peer(now, PeerState::Up);
+        }
+        self
+    }
+}
+
 fn key_parts(key: u64) -> Option<(VlanId, MacAddr)> {
     Key::from_u64(key).map(|k| (k.vid(), k.mac()))
 }

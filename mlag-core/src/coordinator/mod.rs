@@ -318,6 +318,14 @@
 //! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
 //! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
 //! restart.
+//!
+//! # Hitless restart
+//! [`Coordinator::snapshot`] and [`Coordinator::restore`] replace one peer's control plane
+//! while its dataplane forwards, with no event the client, the peer or an STP neighbour can
+//! see: LACP, the ICCP session (resumed, not re-synchronised: RFC 7275 §5 asks only for a
+//! reliable in-order channel, which the resumed session still is), the logical bridge and its
+//! log, the halves, holds, split-brain state, the FDB and the counters. [`snapshot`] has the
+//! design and the format.
 
 mod demux;
 mod fdb_sync;
@@ -325,6 +333,7 @@ pub mod logical;
 pub mod recorder;
 mod run;
 mod secret;
+pub mod snapshot;
 pub mod split;
 
 pub use demux::{DemuxCounters, FrameKind, classify};
@@ -334,6 +343,7 @@ pub use run::{
     STP_LOG_MAX, SUMMARY_CHUNK, StpMode, StpMonitor,
 };
 pub use secret::{IccpSecret, SecretError};
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
 
 use l2_types::MacAddr;
 

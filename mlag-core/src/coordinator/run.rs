@@ -33,6 +33,7 @@ mod evidence;
 mod fallback;
 mod mst;
 mod record;
+mod snapshot;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -70,6 +70,9 @@ pub struct SimDataplaneStats {
     pub peer_forwarding_calls: u64,
     /// `fdb_add` / `fdb_remove` / `fdb_flush` calls.
     pub fdb_calls: u64,
+    /// `fdb_remove` / `fdb_flush` calls, and `fdb_add` calls that removed an entry (a
+    /// location the switch cannot reach).
+    pub fdb_removals: u64,
 }
 
 /// The [`Dataplane`] of a simulated MLAG peer: a [`Switch`] plus a queue of control frames.
@@ -208,17 +211,22 @@ impl Dataplane for SimDataplane {
         self.stats.fdb_calls = self.stats.fdb_calls.saturating_add(1);
         match self.lport_of(location) {
             Some(l) => self.sw.add_static(vid.get(), mac, l),
-            None => self.sw.remove_entry(vid.get(), mac),
+            None => {
+                self.stats.fdb_removals = self.stats.fdb_removals.saturating_add(1);
+                self.sw.remove_entry(vid.get(), mac);
+            }
         }
     }
 
     fn fdb_remove(&mut self, vid: VlanId, mac: MacAddr) {
         self.stats.fdb_calls = self.stats.fdb_calls.saturating_add(1);
+        self.stats.fdb_removals = self.stats.fdb_removals.saturating_add(1);
         self.sw.remove_entry(vid.get(), mac);
     }
 
     fn fdb_flush(&mut self, flush: FdbFlush) {
         self.stats.fdb_calls = self.stats.fdb_calls.saturating_add(1);
+        self.stats.fdb_removals = self.stats.fdb_removals.saturating_add(1);
         let at = |l: Location| self.lport_of(l);
         match flush {
             FdbFlush::All => self.sw.flush_where(|_, _, _| true),
@@ -295,6 +303,13 @@ pub struct MlagPeerStats {
     pub restarts: u64,
     /// A restart could not rebuild the coordinator (the old one is kept).
     pub restart_failures: u64,
+    /// Hitless restarts of the control plane ([`MlagPeer::hitless_restart`]) begun.
+    pub hitless_restarts: u64,
+    /// Hitless restarts whose snapshot did not restore (a cold restart followed).
+    pub hitless_failures: u64,
+    /// Control frames (ICCP, LACP, BPDUs, backup path) dropped while the control plane was
+    /// down during a hitless restart.
+    pub control_dropped: u64,
 }
 
 /// A simulated MLAG peer: a [`Coordinator`] driving a [`SimDataplane`].
@@ -327,6 +342,10 @@ pub struct MlagPeer {
     changes: u64,
     stats: MlagPeerStats,
     buf: Vec<u8>,
+    /// A hitless restart in progress: when the control plane comes back, and the snapshot
+    /// the new instance restores. Meanwhile the dataplane forwards and control frames are
+    /// lost.
+    paused: Option<(Instant, Vec<u8>)>,
 }
 
 impl MlagPeer {
@@ -373,6 +392,7 @@ impl MlagPeer {
             changes: 0,
             stats: MlagPeerStats::default(),
             buf: alloc::vec![0; iccp::wire::l2::FRAME_MAX],
+            paused: None,
         };
         p.refresh();
         Ok(p)
@@ -422,6 +442,49 @@ impl MlagPeer {
     /// Counters.
     pub const fn stats(&self) -> &MlagPeerStats {
         &self.stats
+    }
+
+    /// A hitless restart of the control plane (issue 6): the coordinator's
+    /// [`snapshot`](Coordinator::snapshot) is taken at `now`, the control plane is down for
+    /// `down_for` (control frames, link changes and learn reports are lost; the dataplane keeps
+    /// forwarding with what it was programmed with), then a new coordinator is
+    /// [`restore`](Coordinator::restore)d from the snapshot onto the same dataplane (at once
+    /// when `down_for` is zero). A snapshot that does not restore counts in
+    /// [`MlagPeerStats::hitless_failures`] and is followed by a cold restart.
+    pub fn hitless_restart(&mut self, now: Instant, down_for: Duration) {
+        self.stats.hitless_restarts = self.stats.hitless_restarts.saturating_add(1);
+        let bytes = self.coord.snapshot(now);
+        if down_for.is_zero() {
+            self.resume(now, &bytes);
+        } else {
+            self.paused = Some((now.saturating_add(down_for), bytes));
+        }
+    }
+
+    /// The control plane is down (a hitless restart in progress).
+    pub const fn control_plane_down(&self) -> bool {
+        self.paused.is_some()
+    }
+
+    /// The new instance restores the snapshot onto the running dataplane.
+    fn resume(&mut self, now: Instant, bytes: &[u8]) {
+        // A new process: a new seed (the FDB's new epoch).
+        let mut opts = self.opts.clone();
+        opts.seed = opts.seed.wrapping_add(
+            self.stats
+                .hitless_restarts
+                .wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
+        let placeholder = SimDataplane::new(&self.cfg, self.default_state);
+        let dp = core::mem::replace(self.coord.dataplane_mut(), placeholder);
+        match Coordinator::restore(self.cfg.clone(), dp, &opts, bytes, now) {
+            Ok(c) => self.coord = c,
+            Err(_) => {
+                self.stats.hitless_failures = self.stats.hitless_failures.saturating_add(1);
+                self.restart(now);
+            }
+        }
+        self.after(Refresh::Always);
     }
 
     /// Applies a new configuration at run time ([`crate::config::diff`] against the one in
@@ -517,6 +580,19 @@ enum Refresh {
 
 impl Node for MlagPeer {
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
+        if self.paused.is_some() {
+            let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));
+            if control || Some(port) == self.backup_port {
+                self.stats.control_dropped = self.stats.control_dropped.saturating_add(1);
+            } else {
+                // The dataplane forwards on; its learn reports find no control plane.
+                self.stats.data_rx = self.stats.data_rx.saturating_add(1);
+                let sw = &mut self.coord.dataplane_mut().sw;
+                sw.forward(now, port, frame, id);
+                while sw.poll_learn().is_some() {}
+            }
+            return;
+        }
         if Some(port) == self.backup_port {
             self.stats.backup_rx = self.stats.backup_rx.saturating_add(1);
             self.coord.handle_backup(now, frame);
@@ -547,6 +623,15 @@ impl Node for MlagPeer {
     }
 
     fn handle_link(&mut self, now: Instant, port: PortNo, up: bool) {
+        if self.paused.is_some() {
+            // The carrier is the hardware's; the control plane down hears nothing of it.
+            if Some(port) == self.backup_port {
+                self.backup_up = up;
+            } else {
+                self.coord.dataplane_mut().sw.set_link(port, up);
+            }
+            return;
+        }
         if Some(port) == self.backup_port {
             // The backup link is a dedicated link: its carrier goes to the coordinator (a
             // dead backup path at once, not 3 keepalives later). A keepalive due while the
@@ -569,6 +654,14 @@ impl Node for MlagPeer {
     }
 
     fn handle_timeout(&mut self, now: Instant) {
+        if let Some((at, _)) = &self.paused {
+            if now >= *at
+                && let Some((_, bytes)) = self.paused.take()
+            {
+                self.resume(now, &bytes);
+            }
+            return;
+        }
         self.coord.handle_timeout(now);
         self.after(Refresh::IfMoved);
     }
@@ -578,11 +671,15 @@ impl Node for MlagPeer {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
+        if let Some((at, _)) = &self.paused {
+            return Some(*at);
+        }
         self.coord.poll_timeout()
     }
 
     fn restart(&mut self, now: Instant) {
         self.stats.restarts = self.stats.restarts.saturating_add(1);
+        self.paused = None;
         // A new boot: a new ICCP incarnation seed.
         let mut opts = self.opts.clone();
         opts.seed = opts
