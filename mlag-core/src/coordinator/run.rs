@@ -32,6 +32,7 @@ pub use lacp::LinkState;
 mod evidence;
 mod fallback;
 mod record;
+mod stp_watch;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +188,8 @@ pub struct StpMonitor {
     pub resyncs: u64,
     /// STP records from the peer that could not be used.
     pub rejected: u64,
+    /// Replica: times it took the bridge over from a silent authority (`run::stp_watch`).
+    pub takeovers: u64,
 }
 
 impl fmt::Display for Monitor {
@@ -386,6 +389,12 @@ struct Stp {
     /// Who holds the STP authority for this connection (true: this peer), decided once both
     /// claims are known; `None` before (and while not connected).
     authority: Option<bool>,
+    /// Replica: when the authority was last heard (`run::stp_watch`).
+    heard: Instant,
+    /// This replica took the bridge over from a silent authority (until the authority is
+    /// heard again or the connection ends).
+    took_over: bool,
+    takeovers: u64,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -544,6 +553,9 @@ impl<D: Dataplane> Coordinator<D> {
                 snapshot: logical::SnapshotParts::default(),
                 own_claim: false,
                 authority: None,
+                heard: now,
+                took_over: false,
+                takeovers: 0,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -1481,6 +1493,7 @@ impl<D: Dataplane> Coordinator<D> {
             fingerprint_mismatches: self.stp.fingerprint_mismatches,
             resyncs: self.stp.resyncs,
             rejected: self.stp.rejected,
+            takeovers: self.stp.takeovers,
         }
     }
 
@@ -1593,7 +1606,10 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.seq = self.stp.seq.wrapping_add(1);
         self.stp_apply(&e);
         let bytes = e.encode();
-        if self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected {
+        if self.stp.mode == StpMode::Primary
+            && !self.stp.took_over
+            && self.iccp.status() == iccp::Status::Connected
+        {
             let param = Param::Consistency {
                 kind: logical::STP_LOG,
                 data: &bytes,
@@ -2020,6 +2036,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(self.now);
         if self.stp.mode != StpMode::Replica {
             return;
         }
@@ -2069,7 +2086,8 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     fn stp_send(&mut self, kind: u8, data: &[u8]) {
-        if self.iccp.status() != iccp::Status::Connected {
+        // A replica that took over speaks for the bridge alone (`run::stp_watch`).
+        if self.iccp.status() != iccp::Status::Connected || self.stp.took_over {
             return;
         }
         if self
@@ -2152,9 +2170,14 @@ impl<D: Dataplane> Coordinator<D> {
     /// The mode the roles call for, and the transition to it.
     fn stp_update_mode(&mut self, now: Instant) {
         let connected = self.iccp.status() == iccp::Status::Connected;
+        if !connected || self.stp.authority != Some(false) {
+            self.stp.took_over = false;
+        }
         let want = if connected {
             match self.stp.authority {
                 Some(true) => StpMode::Primary,
+                // A replica that took over from a silent authority (`run::stp_watch`).
+                Some(false) if self.stp.took_over => StpMode::Primary,
                 Some(false) => StpMode::Replica,
                 // Claims not exchanged yet: carry on as before.
                 None => return,
@@ -2194,6 +2217,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_discard_all();
                 self.stp.mode = StpMode::Replica;
                 self.stp.bridge = None;
+                self.stp.heard = now;
                 self.stp.awaiting = true;
                 self.stp.ready = false;
                 self.stp.in_sync = None;
@@ -2470,6 +2494,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(now);
         if self.stp.mode != StpMode::Replica {
             return;
         }
@@ -2533,6 +2558,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(now);
         if self.stp.mode != StpMode::Replica || self.stp.awaiting {
             return;
         }
@@ -2657,6 +2683,7 @@ impl<D: Dataplane> Coordinator<D> {
                 if self.stp.awaiting && now >= self.stp.next_check {
                     self.stp_request_catch_up(now);
                 }
+                self.stp_watch_timeout(now);
             }
         }
     }
@@ -2670,7 +2697,10 @@ impl<D: Dataplane> Coordinator<D> {
                     (self.stp.mode == StpMode::Primary && connected).then_some(self.stp.next_check);
                 [own, fp].into_iter().flatten().min()
             }
-            StpMode::Replica => (self.stp.awaiting && connected).then_some(self.stp.next_check),
+            StpMode::Replica => {
+                let catch_up = (self.stp.awaiting && connected).then_some(self.stp.next_check);
+                [catch_up, self.stp_watch_deadline()].into_iter().flatten().min()
+            }
         }
     }
 
