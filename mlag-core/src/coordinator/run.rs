@@ -395,6 +395,8 @@ struct Stp {
     /// heard again or the connection ends).
     took_over: bool,
     takeovers: u64,
+    /// The peer's last backup keepalive (`run::stp_watch`: the peer lives).
+    backup_heard: Option<Instant>,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -556,6 +558,7 @@ impl<D: Dataplane> Coordinator<D> {
                 heard: now,
                 took_over: false,
                 takeovers: 0,
+                backup_heard: None,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -765,7 +768,9 @@ impl<D: Dataplane> Coordinator<D> {
             self.on_evidence(now, bytes);
         } else {
             // Rejections are counted in the session's counters.
-            let _ = self.iccp.handle_backup(now, bytes);
+            if self.iccp.handle_backup(now, bytes).is_ok() {
+                self.stp.backup_heard = Some(now);
+            }
         }
         self.drain(now);
     }
@@ -1986,6 +1991,11 @@ impl<D: Dataplane> Coordinator<D> {
     /// Programs a port state or flush for a logical port this peer serves (own single-homed
     /// port, or the local half of an MLAG port).
     fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
+        // A replica that took over speaks for the bridge but opens no port until ICCP has
+        // settled the peer's fate (`run::stp_watch`); it closes them at once.
+        if self.stp.took_over && state.is_some_and(|s| s != PortState::Discarding) {
+            return;
+        }
         let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
             if self.stp.held && state.is_some_and(|s| s != PortState::Discarding) {
                 return;
@@ -2170,9 +2180,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// The mode the roles call for, and the transition to it.
     fn stp_update_mode(&mut self, now: Instant) {
         let connected = self.iccp.status() == iccp::Status::Connected;
-        if !connected || self.stp.authority != Some(false) {
-            self.stp.took_over = false;
-        }
+        let was_taken = (!connected || self.stp.authority != Some(false))
+            && core::mem::take(&mut self.stp.took_over);
         let want = if connected {
             match self.stp.authority {
                 Some(true) => StpMode::Primary,
@@ -2200,7 +2209,8 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_renumber(now);
                 // The system-id deferred while the claims were in flight.
                 self.stp_settings_changed(now);
-                if was_held {
+                // The ports a takeover kept closed open now (`run::stp_watch`).
+                if was_held || was_taken {
                     self.stp_apply_states();
                 }
                 if connected && self.stp.resync_wanted {
@@ -2699,7 +2709,10 @@ impl<D: Dataplane> Coordinator<D> {
             }
             StpMode::Replica => {
                 let catch_up = (self.stp.awaiting && connected).then_some(self.stp.next_check);
-                [catch_up, self.stp_watch_deadline()].into_iter().flatten().min()
+                [catch_up, self.stp_watch_deadline()]
+                    .into_iter()
+                    .flatten()
+                    .min()
             }
         }
     }
