@@ -91,7 +91,7 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// The watch ran out: this replica's bridge becomes the pair's.
     pub(super) fn stp_watch_timeout(&mut self, now: Instant) {
-        if !self.stp_watch_deadline().is_some_and(|t| t <= now) {
+        if self.stp_watch_deadline().is_none_or(|t| t > now) {
             return;
         }
         self.stp.took_over = true;
