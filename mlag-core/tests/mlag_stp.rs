@@ -616,3 +616,125 @@ fn released(c: &C) -> bool {
     let m = c.monitor();
     !m.mlags.is_empty() && m.mlags.iter().all(|h| h.released)
 }
+
+/// The peer holding the STP authority, and the other.
+fn authority(n: &Net) -> (usize, usize) {
+    let a = (0..2)
+        .find(|i| n.peers[*i].stp_mode() == StpMode::Primary)
+        .unwrap();
+    assert_eq!(n.peers[1 - a].stp_mode(), StpMode::Replica);
+    (a, 1 - a)
+}
+
+/// Chaos "loop at a peer hang" (seeds 144, 390, 1188…): the authority hangs — links up,
+/// nothing sent or received — so the pair's bridge fell silent until ICCP declared the peer
+/// dead (3 heartbeats, 15 s); the neighbours aged the pair's information out after
+/// 3 × Hello Time (6 s) and the stale root counted to infinity round the ring. The replica
+/// now takes over within 2.5 × Hello Time: X keeps the pair as its root throughout.
+#[test]
+fn hung_authority_is_taken_over_before_the_neighbours_age_the_pair_out() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let (a, r) = authority(&n);
+    let id = n.bridge(r).bridge_id();
+    assert_eq!(n.x.tree().root_priority.root, id);
+    assert_eq!(
+        n.peers[r].monitor().stp.takeovers,
+        0,
+        "none while all is well"
+    );
+    let hung_at = n.now;
+    n.alive[a] = false; // a hang: no carrier loss anywhere
+    let mut took_over_at = None;
+    for _ in 0..300 {
+        n.run_for(Duration::from_millis(100));
+        if took_over_at.is_none() && n.peers[r].stp_mode() == StpMode::Primary {
+            took_over_at = Some(n.now);
+        }
+        assert_eq!(
+            n.x.tree().root_priority.root,
+            id,
+            "X lost the pair as root at {} (hang at {hung_at})",
+            n.now
+        );
+    }
+    let took_over_at = took_over_at.expect("the replica took over");
+    assert!(
+        took_over_at - hung_at <= Duration::from_millis(5100),
+        "took over {:?} after the hang",
+        took_over_at - hung_at
+    );
+    let m = n.peers[r].monitor();
+    assert_eq!(m.stp.takeovers, 1, "{:?}", m.stp);
+    assert_ne!(
+        m.status,
+        iccp::Status::Connected,
+        "ICCP gave up on the peer by now"
+    );
+    assert_eq!(n.peers[r].stp_mode(), StpMode::Primary);
+    assert_eq!(n.bridge(r).bridge_id(), id, "same Bridge Identifier");
+    // X's link to the survivor is its root port, forwarding; the one to the hung peer is not.
+    assert_eq!(
+        n.x.port(PortNo(r as u16 + 1)).unwrap().role,
+        stp::Role::Root
+    );
+    assert_eq!(
+        n.x.port(PortNo(r as u16 + 1)).unwrap().state,
+        PortState::Forwarding
+    );
+    assert_eq!(
+        n.mlag_port(r),
+        (stp::Role::Designated, PortState::Forwarding)
+    );
+}
+
+/// A takeover on a silent peer-link (both peers alive): when the link works again before ICCP
+/// gives up, the authority is heard again and the replica goes back to replaying its log —
+/// one bridge again, and at no step do both uplinks and both of X's ports forward at once.
+#[test]
+fn authority_heard_again_after_a_takeover_gets_its_replica_back() {
+    let mut n = Net::new(quick(Some(4096)), 32768);
+    n.run_for(Duration::from_secs(40));
+    let (a, r) = authority(&n);
+    n.peer_link = false;
+    n.run_for(Duration::from_secs(6));
+    assert_eq!(n.peers[r].monitor().stp.takeovers, 1);
+    assert_eq!(n.peers[r].stp_mode(), StpMode::Primary);
+    assert_eq!(
+        n.peers[r].monitor().status,
+        iccp::Status::Connected,
+        "ICCP has not given up yet"
+    );
+    n.peer_link = true;
+    for _ in 0..100 {
+        n.run_for(Duration::from_millis(100));
+        let fwd = |p: PortNo| n.x.port(p).unwrap().state == PortState::Forwarding;
+        let uplinks = (0..2).all(|i| dp_state(&n, i, n.ether1[i]) == PortState::Forwarding);
+        assert!(
+            !(uplinks && fwd(PortNo(1)) && fwd(PortNo(2))),
+            "X–Peer1–peer-link–Peer2–X forwards at {}",
+            n.now
+        );
+    }
+    let m = n.peers[r].monitor();
+    assert_eq!(n.peers[r].stp_mode(), StpMode::Replica, "{:?}", m.stp);
+    assert_eq!(n.peers[a].stp_mode(), StpMode::Primary);
+    assert_eq!(m.stp.takeovers, 1);
+    assert_eq!(m.stp.in_sync, Some(true), "{:?}", m.stp);
+    assert_eq!(n.bridge(0).fingerprint(), n.bridge(1).fingerprint());
+    assert_eq!(n.mlag_port(0), n.mlag_port(1));
+}
+
+/// The watch never fires on a working pair, nor on a lossy peer-link that ICCP's
+/// retransmissions repair (every third frame lost for 10 s).
+#[test]
+fn no_takeover_on_a_working_or_lossy_peer_link() {
+    let mut n = Net::new(quick(None), 4096);
+    n.run_for(Duration::from_secs(60));
+    n.drop_every = 3;
+    n.run_for(Duration::from_secs(10));
+    n.drop_every = 0;
+    n.run_for(Duration::from_secs(10));
+    let (_, r) = authority(&n);
+    assert_eq!(n.peers[r].monitor().stp.takeovers, 0);
+}

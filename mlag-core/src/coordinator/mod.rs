@@ -182,8 +182,14 @@
 //!    Alternate to Root at once. The price is one ICCP hop (the peer-link delay `d`) on the
 //!    secondary's BPDU path and on its state changes, far below the 3 × Hello Time lifetime of
 //!    BPDU information. When the pair is root, both peers' replicas say so (RouterOS shows both
-//!    peers as root bridge).
-
+//!    peers as root bridge). A primary that *hangs* (links up, nothing sent) is only declared
+//!    dead after three heartbeats, longer than the 3 × Hello Time the neighbours keep the pair's
+//!    BPDU information: the replica watches for the Timeout entries the primary owes it and,
+//!    1.5 × Hello Time after a missed one (no backup keepalive since), takes the bridge over —
+//!    it sends the pair's BPDUs and closes ports at the bridge's word but opens none until ICCP
+//!    has settled the peer's fate; it becomes a replica again if the primary is heard
+//!    (`run::stp_watch`, [`StpMonitor::takeovers`]).
+//!
 //! 6. **MSTP.** With `protocol-mode=mstp` the logical bridge runs the configured MST region —
 //!    `region-name`, `region-revision`, the VLAN→MSTI map of `/interface bridge msti` (the MST
 //!    Configuration Identifier and its digest, 802.1Q-2018 §13.8) — with each MSTI's bridge

@@ -34,6 +34,7 @@ mod fallback;
 mod mst;
 mod record;
 mod snapshot;
+mod stp_watch;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,6 +190,8 @@ pub struct StpMonitor {
     pub resyncs: u64,
     /// STP records from the peer that could not be used.
     pub rejected: u64,
+    /// Replica: times it took the bridge over from a silent authority (`run::stp_watch`).
+    pub takeovers: u64,
 }
 
 impl fmt::Display for Monitor {
@@ -398,6 +401,14 @@ struct Stp {
     /// Who holds the STP authority for this connection (true: this peer), decided once both
     /// claims are known; `None` before (and while not connected).
     authority: Option<bool>,
+    /// Replica: when the authority was last heard (`run::stp_watch`).
+    heard: Instant,
+    /// This replica took the bridge over from a silent authority (until the authority is
+    /// heard again or the connection ends).
+    took_over: bool,
+    takeovers: u64,
+    /// The peer's last backup keepalive (`run::stp_watch`: the peer lives).
+    backup_heard: Option<Instant>,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -563,6 +574,10 @@ impl<D: Dataplane> Coordinator<D> {
                 edge_own: BTreeSet::new(),
                 own_claim: false,
                 authority: None,
+                heard: now,
+                took_over: false,
+                takeovers: 0,
+                backup_heard: None,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -772,7 +787,9 @@ impl<D: Dataplane> Coordinator<D> {
             self.on_evidence(now, bytes);
         } else {
             // Rejections are counted in the session's counters.
-            let _ = self.iccp.handle_backup(now, bytes);
+            if self.iccp.handle_backup(now, bytes).is_ok() {
+                self.stp.backup_heard = Some(now);
+            }
         }
         self.drain(now);
     }
@@ -1505,6 +1522,7 @@ impl<D: Dataplane> Coordinator<D> {
             fingerprint_mismatches: self.stp.fingerprint_mismatches,
             resyncs: self.stp.resyncs,
             rejected: self.stp.rejected,
+            takeovers: self.stp.takeovers,
         }
     }
 
@@ -1617,7 +1635,10 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.seq = self.stp.seq.wrapping_add(1);
         self.stp_apply(&e);
         let bytes = e.encode();
-        if self.stp.mode == StpMode::Primary && self.iccp.status() == iccp::Status::Connected {
+        if self.stp.mode == StpMode::Primary
+            && !self.stp.took_over
+            && self.iccp.status() == iccp::Status::Connected
+        {
             let param = Param::Consistency {
                 kind: logical::STP_LOG,
                 data: &bytes,
@@ -2048,6 +2069,11 @@ impl<D: Dataplane> Coordinator<D> {
     /// Programs a port state or flush for a logical port this peer serves (own single-homed
     /// port, or the local half of an MLAG port).
     fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
+        // A replica that took over speaks for the bridge but opens no port until ICCP has
+        // settled the peer's fate (`run::stp_watch`); it closes them at once.
+        if self.stp.took_over && state.is_some_and(|s| s != PortState::Discarding) {
+            return;
+        }
         let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
             if self.stp.held && state.is_some_and(|s| s != PortState::Discarding) {
                 return;
@@ -2098,6 +2124,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(self.now);
         if self.stp.mode != StpMode::Replica {
             return;
         }
@@ -2147,7 +2174,8 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     fn stp_send(&mut self, kind: u8, data: &[u8]) {
-        if self.iccp.status() != iccp::Status::Connected {
+        // A replica that took over speaks for the bridge alone (`run::stp_watch`).
+        if self.iccp.status() != iccp::Status::Connected || self.stp.took_over {
             return;
         }
         if self
@@ -2230,9 +2258,13 @@ impl<D: Dataplane> Coordinator<D> {
     /// The mode the roles call for, and the transition to it.
     fn stp_update_mode(&mut self, now: Instant) {
         let connected = self.iccp.status() == iccp::Status::Connected;
+        let was_taken = (!connected || self.stp.authority != Some(false))
+            && core::mem::take(&mut self.stp.took_over);
         let want = if connected {
             match self.stp.authority {
                 Some(true) => StpMode::Primary,
+                // A replica that took over from a silent authority (`run::stp_watch`).
+                Some(false) if self.stp.took_over => StpMode::Primary,
                 Some(false) => StpMode::Replica,
                 // Claims not exchanged yet: carry on as before.
                 None => return,
@@ -2255,7 +2287,8 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_renumber(now);
                 // The system-id deferred while the claims were in flight.
                 self.stp_settings_changed(now);
-                if was_held {
+                // The ports a takeover kept closed open now (`run::stp_watch`).
+                if was_held || was_taken {
                     self.stp_apply_states();
                 }
                 if connected && self.stp.resync_wanted {
@@ -2272,6 +2305,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_discard_all();
                 self.stp.mode = StpMode::Replica;
                 self.stp.bridge = None;
+                self.stp.heard = now;
                 self.stp.awaiting = true;
                 self.stp.ready = false;
                 self.stp.in_sync = None;
@@ -2580,6 +2614,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(now);
         if self.stp.mode != StpMode::Replica {
             return;
         }
@@ -2643,6 +2678,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.stp.rejected += 1;
             return;
         };
+        self.stp_heard_authority(now);
         if self.stp.mode != StpMode::Replica || self.stp.awaiting {
             return;
         }
@@ -2771,6 +2807,7 @@ impl<D: Dataplane> Coordinator<D> {
                 if self.stp.awaiting && now >= self.stp.next_check {
                     self.stp_request_catch_up(now);
                 }
+                self.stp_watch_timeout(now);
             }
         }
     }
@@ -2784,7 +2821,13 @@ impl<D: Dataplane> Coordinator<D> {
                     (self.stp.mode == StpMode::Primary && connected).then_some(self.stp.next_check);
                 [own, fp].into_iter().flatten().min()
             }
-            StpMode::Replica => (self.stp.awaiting && connected).then_some(self.stp.next_check),
+            StpMode::Replica => {
+                let catch_up = (self.stp.awaiting && connected).then_some(self.stp.next_check);
+                [catch_up, self.stp_watch_deadline()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            }
         }
     }
 
