@@ -32,6 +32,7 @@ pub use lacp::LinkState;
 mod evidence;
 mod fallback;
 mod record;
+mod switch_off;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -335,6 +336,8 @@ pub struct Coordinator<D: Dataplane> {
     fallback_any: bool,
     /// The FDB and its synchronisation ([`super::fdb_sync`]).
     pub(super) fdb: FdbState,
+    /// The peer's switch-offs not confirmed yet ([`switch_off`]).
+    stp_off: switch_off::SwitchOff,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -518,6 +521,7 @@ impl<D: Dataplane> Coordinator<D> {
             now,
             fallback_any: false,
             fdb,
+            stp_off: switch_off::SwitchOff::default(),
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -811,6 +815,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.evidence_timeout(now);
+        self.off_timeout(now);
         self.stp_timeout(now);
         self.fdb_timeout(now);
         self.drain(now);
@@ -824,6 +829,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.lacp.poll_timeout(),
             reload,
             self.stp_poll_timeout(),
+            self.off_poll_timeout(),
             self.fdb_poll_timeout(),
             self.split.poll_timeout(),
         ]
@@ -1254,6 +1260,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.fdb_connected(now);
             }
             iccp::Event::Disconnected(_) => {
+                self.off_clear();
                 self.fdb_disconnected(now);
                 self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
@@ -1322,6 +1329,10 @@ impl<D: Dataplane> Coordinator<D> {
                 kind: logical::STP_OUT,
                 data,
             }) => self.stp_on_out(data),
+            Ok(Param::Consistency {
+                kind: logical::STP_OFF_DONE,
+                data,
+            }) => self.stp_on_off_done(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(Param::FdbDelta { kind, records }) => self.fdb_on_app(now, kind, records),
             Ok(_) => {}
@@ -1886,6 +1897,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// bridge is replaced).
     fn stp_discard_all(&mut self) {
         self.stp.boot_held.clear();
+        self.off_forget();
         let mut trees = vec![CIST];
         if let Some(b) = self.stp.bridge.as_ref() {
             trees.extend(b.mstids());
@@ -1984,6 +1996,9 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match state {
             Some(s) => {
+                if self.off_hold(host, port, loc, tree, s) {
+                    return;
+                }
                 self.stp_set_host(host, tree, s);
                 self.record_stp(host, loc, tree, s);
             }
@@ -2011,6 +2026,10 @@ impl<D: Dataplane> Coordinator<D> {
                 None => logical::Out::Flush(port, tree),
             };
             self.stp_send_out(&out);
+            if state == Some(PortState::Discarding) && self.iccp.status() == iccp::Status::Connected
+            {
+                self.off_sent(port, tree);
+            }
         }
     }
 
@@ -2021,6 +2040,10 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         };
         if self.stp.mode != StpMode::Replica {
+            // Nothing of this peer's follows that bridge: the switch-off is moot.
+            if let logical::Out::State(port, tree, PortState::Discarding) = out {
+                self.off_confirm(port, tree);
+            }
             return;
         }
         match out {
@@ -2033,7 +2056,12 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.rejected += 1;
                 }
             }
-            logical::Out::State(port, tree, s) => self.stp_program(port, tree, Some(s)),
+            logical::Out::State(port, tree, s) => {
+                self.stp_program(port, tree, Some(s));
+                if s == PortState::Discarding {
+                    self.off_confirm(port, tree);
+                }
+            }
             logical::Out::Flush(port, tree) => self.stp_program(port, tree, None),
         }
     }
