@@ -1780,7 +1780,7 @@ impl World {
                 {
                     st.tx_held_at = None;
                     if now < st.due_from + TX_HOLD_TICK {
-                        st.due_from = st.due_from + TX_HOLD_TICK;
+                        st.due_from += TX_HOLD_TICK;
                     }
                 }
             }
