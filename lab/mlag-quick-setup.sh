@@ -124,6 +124,16 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"monitor\n")
 print(b"".join(iter(lambda: s.recv(4096), b"")).decode(), end="")' $WORK/peer$1.sock
   fi
 }
+monitor_fdb() { # monitor_fdb N: `mlag monitor --fdb` of peer N (the coordinator's table)
+  # (the socket directly when there is no `mlag`, or one built before `--fdb` existed)
+  if [ -n "$MLAG" ] && [ -x "$MLAG" ] && "$MLAG" monitor --help 2>/dev/null | grep -q -- --fdb; then
+    "$MLAG" monitor --fdb --socket $WORK/peer$1.sock
+  else
+    "$PY" -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"fdb\n")
+print(b"".join(iter(lambda: s.recv(4096), b"")).decode(), end="")' $WORK/peer$1.sock
+  fi
+}
 field() { monitor "$1" 2>/dev/null | awk -F': ' -v k="$2" '{gsub(/^ +/,"",$1)} $1==k{print $2; exit}'; }
 connected() { [ "$(field 1 status)" = connected ] && [ "$(field 2 status)" = connected ]; }
 roles_ok() {
@@ -166,8 +176,7 @@ if ! all_pings; then
   ovs_appctl c fdb/show br0 | sed 's/^/    /'
 fi
 
-# Failover: kill Peer1's daemon (a crash: SIGKILL) during a fast ping from the client's host to
-# Peer2's host; the gap is the number of lost echoes times the interval.
+# A fast ping (10 ms) from NS to DST: "lost dups" (the gap = lost times 10 ms).
 gap_ping() { # gap_ping NS DST COUNT -> "lost dups"
   local out tx rx dup
   out=$(ip netns exec "$1" ping -c "$3" -i 0.01 -W 1 "$2" 2>&1)
@@ -176,6 +185,113 @@ gap_ping() { # gap_ping NS DST COUNT -> "lost dups"
   dup=$(echo "$out" | grep -c DUP)
   echo "$((tx - rx)) $dup"
 }
+
+# Learned MACs into the FDB synchronisation. The kernel bridge of each peer learns its hosts;
+# mlagd hands each learned address to its coordinator, which syncs it to the peer; each daemon
+# programs the pair's table into its kernel as `extern_learn` entries towards the right port:
+# a single-homed host of the other peer behind the peer-port (sfp1, where the kernel itself
+# does not learn), the client's host on the local half of the MLAG bond (sfp2).
+H1MAC=02:00:00:00:0a:01 H2MAC=02:00:00:00:0a:02 HCMAC=02:00:00:00:0a:03
+nsof() { [ "$1" = 1 ] && echo $P1 || echo $P2; }
+kfdb_on() { # kfdb_on N MAC PORT: peer N's kernel FDB has mlagd's entry for MAC on PORT
+  ip netns exec $(nsof $1) bridge fdb show br bridge1 2>/dev/null | grep -i "^$2 dev $3 " | grep -q extern_learn
+}
+mfdb_has() { # mfdb_has N MAC ON KIND: peer N's coordinator has MAC on ON (kind local|peer|any)
+  local l; l=$(monitor_fdb $1 2>/dev/null | grep -i "^$2 ")
+  echo "$l" | grep -q " on=$3 " && { [ "$4" = any ] || echo "$l" | grep -q "kind=$4"; }
+}
+fdb_counts_ok() { # both monitors: synced, at least the three hosts
+  local n f
+  for n in 1 2; do
+    f=$(monitor $n | grep ' fdb: ')
+    echo "$f" | grep -q 'synced=yes' || return 1
+    [ "$(echo "$f" | sed -n 's/.* entries=\([0-9]*\).*/\1/p')" -ge 3 ] || return 1
+  done
+}
+fdb_learned_ok() {
+  kfdb_on 1 $H1MAC ether1 && kfdb_on 2 $H1MAC sfp1 && kfdb_on 2 $H2MAC ether1 && kfdb_on 1 $H2MAC sfp1 &&
+  kfdb_on 1 $HCMAC sfp2 && kfdb_on 2 $HCMAC sfp2
+}
+fdb_monitors_ok() {
+  mfdb_has 1 $H1MAC ether1 local && mfdb_has 2 $H1MAC peer-port peer &&
+  mfdb_has 2 $H2MAC ether1 local && mfdb_has 1 $H2MAC peer-port peer &&
+  mfdb_has 1 $HCMAC mlag-10 any && mfdb_has 2 $HCMAC mlag-10 any && fdb_counts_ok
+}
+fdb_dump() {
+  for n in 1 2; do
+    echo "  peer$n kernel FDB:"; ip netns exec $(nsof $n) bridge fdb show br bridge1 | grep -v permanent | sed 's/^/    /'
+    echo "  peer$n mlag monitor --fdb:"; monitor_fdb $n | sed 's/^/    /'; monitor $n | grep -E ' fdb: |host-fdb:' | sed 's/^/   /'
+  done
+}
+check "FDB: each host's MAC learned by its peer's kernel, synced, and in the other peer's kernel towards the right port (host1/host2 behind the peer-port sfp1, the client's host on the MLAG bond sfp2 of both)" wait_for 15 fdb_learned_ok
+check "FDB: both 'mlag monitor' tables list the three hosts (local on the learning peer, peer on the other, the client's host on mlag-10), synced, counts >= 3" wait_for 10 fdb_monitors_ok
+fdb_dump
+
+# A member link of the MLAG cut on Peer1 (its sfp2): Peer1 re-points the client host's entry
+# to the peer-port instead of flushing it, and pings from Peer1's host to the client's host
+# continue (through Peer2's half).
+( gap_ping $H1 10.0.0.3 600 >$WORK/gapm ) &
+GP=$!
+sleep 1
+ip -n $P1 link set sfp2 down
+repointed() { kfdb_on 1 $HCMAC sfp1 && mfdb_has 1 $HCMAC mlag-10 any && kfdb_on 2 $HCMAC sfp2; }
+check "member link cut on Peer1: its kernel entry for the client's host re-pointed to the peer-port (not flushed), still in its table on mlag-10; Peer2's on its sfp2" wait_for 5 repointed
+wait $GP
+read LOST DUPS <$WORK/gapm
+echo "  member link cut: host1->client's host lost $LOST echoes at 10 ms = $((LOST * 10)) ms, $DUPS DUPs"
+echo "MEASURE: member-cut-loss-ms $((LOST * 10))"
+check "member link cut on Peer1: pings from Peer1's host to the client's host continue, no DUPs" eval 'pings_ok $H1 10.0.0.3 && [ "$DUPS" = 0 ]'
+ip -n $P1 link set sfp2 up
+back_local() { kfdb_on 1 $HCMAC sfp2; }
+check "member link restored: both attached, Peer1's entry back on sfp2" wait_for 30 eval 'both_attached && back_local'
+
+# Reload without restart (SIGHUP): the secondary's priority lowered below the primary's -> the
+# roles swap over the running session, with no LACP flap on the client (both members stay
+# `current attached` throughout, sampled every 0.1 s); then back the same way. A change that needs a restart
+# is refused with a log line, the configuration in force kept.
+pid_of() { echo ${PEER_PID[$1]}; }
+lacp_watch() { # lacp_watch SECONDS FILE: counts samples where a member was not attached
+  local end=$((SECONDS + $1)) bad=0 n=0
+  while [ $SECONDS -lt $end ]; do
+    n=$((n + 1)); attached c-p1 && attached c-p2 || bad=$((bad + 1)); sleep 0.1
+  done
+  echo "$bad $n" >$2
+}
+swap_roles() { # swap_roles PRIO: write PRIO into the secondary's file, SIGHUP it, wait for the swap
+  local sec=2; [ "$(field 1 active-role)" = secondary ] && sec=1
+  local pri=$((3 - sec))
+  sed -i "s/ priority=[0-9]*//; s/heartbeat=1s\$/heartbeat=1s priority=$1/" $WORK/peer$sec.rsc
+  ( lacp_watch 8 $WORK/lacpw ) &
+  local W=$!
+  sleep 0.5
+  kill -HUP $(pid_of $sec)
+  SWAP_OK=0
+  wait_for 6 eval "[ \"\$(field $sec active-role)\" = primary ] && [ \"\$(field $pri active-role)\" = secondary ]" && SWAP_OK=1
+  wait $W
+  read LBAD LN <$WORK/lacpw
+  echo "  reload on peer$sec: roles $(field 1 active-role)/$(field 2 active-role); OVS samples with a member not attached: $LBAD of $LN"
+  grep 'reload' $WORK/peer$sec.log | tail -1 | sed 's/^/  peer'$sec' log: /'
+  RELOADED=$sec
+}
+swap_roles 10
+check "reload (SIGHUP, priority=10 on the secondary): roles swap over the running session" eval '[ $SWAP_OK = 1 ] && connected && same_sysid'
+check "reload: no LACP flap on OVS (both members current attached in every sample)" eval '[ "$LBAD" = 0 ]'
+check "reload: the daemon logged the applied change" grep -q 'reload: .*applied PriorityChanged' $WORK/peer$RELOADED.log
+cp $WORK/peer$RELOADED.rsc $WORK/reload-good.rsc
+sed -i 's/peer-port=sfp1/peer-port=ether1/' $WORK/peer$RELOADED.rsc
+kill -HUP $(pid_of $RELOADED)
+refused() {
+  grep -q 'reload REFUSED, the configuration in force is kept: needs a restart of mlagd: MlagRestart' $WORK/peer$RELOADED.log
+}
+check "reload: a change that needs a restart (peer-port) is refused with a log line, the configuration in force kept (still connected, same roles)" eval 'wait_for 5 refused && connected && [ "$(field $RELOADED active-role)" = primary ] && monitor $RELOADED | grep -q "reloads-refused=1"'
+cp $WORK/reload-good.rsc $WORK/peer$RELOADED.rsc
+# Back: the first primary gets priority 5 (below the 10 now in force on the other), so the
+# restarts below keep the Quick setup's roles (peer1, the lower bridge MAC, primary).
+swap_roles 5
+check "reload back (priority=5 on the new secondary): roles swap back, no LACP flap, both attached" eval '[ $SWAP_OK = 1 ] && [ "$LBAD" = 0 ] && connected && both_attached'
+
+# Failover: kill Peer1's daemon (a crash: SIGKILL) during a fast ping from the client's host to
+# Peer2's host; the gap is the number of lost echoes times the interval.
 # Put the client host's traffic on Peer1's link (c-p1), so the failover has work to do.
 on_p1() {
   local h before after
@@ -295,9 +411,9 @@ blocked() {
   for l in sfp1 sfp2 ether1; do
     ip -n $P2 -d link show $l | grep -q 'bridge_slave state listening' || return 1
   done
-  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -q static
+  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -qE 'static|extern_learn'
 }
-check "SIGTERM: peer2's bridge ports discarding (listening), no static FDB entry left" blocked
+check "SIGTERM: peer2's bridge ports discarding (listening), none of mlagd's FDB entries (extern_learn) left" blocked
 
 if [ $FAIL != 0 ]; then
   echo "--- peer1 log"; tail -40 $WORK/peer1.log

@@ -340,8 +340,16 @@ client_learned_own_host_on_bond() {
   ovs_appctl c fdb/show br0 | awk -v m=02:00:00:00:0a:03 -v p="$ch" '$3==m && $1!=p {f=1} END {exit !f}'
 }
 client_pings_check() {
+  local t0=$SECONDS
+  # The same 20 s as the other pings, but the known gap is recognised after 3 s: a transient loss
+  # right after a convergence (the floods of a flushed table) is given the rest of the 20 s
+  # unless the client already filed hostC behind its bond.
   if wait_for 3 client_pings; then echo "PASS: $1"
+  elif ! client_learned_own_host_on_bond && wait_for 17 client_pings; then
+    echo "PASS: $1 (after $((SECONDS - t0)) s)"
   elif client_learned_own_host_on_bond; then echo "XFAIL: $1 (known gap: $SPLIT_GAP)"
+    [ -n "${XFAIL_SHOWN:-}" ] || { XFAIL_SHOWN=1; ping_report "${CLIENT_PAIRS[@]}"; fdb_report
+      echo "    client: $(ovs_appctl c fdb/show br0 | awk '$3 ~ /^02:00:00:00:0a/ {print $3"@"$1}' | sort | tr '\n' ' ')"; }
   else echo "FAIL: $1"; FAIL=1; ping_report "${CLIENT_PAIRS[@]}"; fi
 }
 # bg_ping NAME NS DST: a 20-per-second ping in the background; bg_ping_end NAME -> "lost dups"
@@ -647,9 +655,9 @@ sigterm_safe() {
   for l in sfp1 sfp2 sfp3 ether1; do
     [ "$(kernel_port_state $P2 $l)" = listening ] || { echo "  $l: $(kernel_port_state $P2 $l)"; return 1; }
   done
-  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -q static
+  ! ip netns exec $P2 bridge fdb show br bridge1 2>/dev/null | grep -v permanent | grep -qE 'static|extern_learn'
 }
-check "SIGTERM: exit 0, socket removed, all of peer2's bridge ports discarding (listening), no static FDB entry" sigterm_safe
+check "SIGTERM: exit 0, socket removed, all of peer2's bridge ports discarding (listening), none of mlagd's FDB entries (extern_learn) left" sigterm_safe
 UP[u-k]=0; UP[k-u]=0   # peer2's sfp3 takes no part any more
 model
 stp_check "SIGTERM of peer2: the loop reconverges through peer1 (peer1 alone runs the logical bridge)"
@@ -663,7 +671,7 @@ snapshot() { # the bridge's state in namespace $1, without timers, counters and 
   ip netns exec $1 sh -c '
     for f in stp_state priority forward_delay hello_time max_age multicast_snooping ageing_time; do
       echo "bridge1 $f $(cat /sys/class/net/bridge1/bridge/$f 2>/dev/null)"; done
-    ip -br link show; bridge link show; bridge fdb show | grep -E "permanent|static"; bridge mdb show | grep permanent' 2>&1 | sort
+    ip -br link show; bridge link show; bridge fdb show | grep -E "permanent|static|extern_learn"; bridge mdb show | grep permanent' 2>&1 | sort
 }
 cat >$WORK/bad1.rsc <<'EOF'
 /interface bridge add name=bridge1 admin-mac=02:00:00:00:02:00 auto-mac=no priority=0x1000

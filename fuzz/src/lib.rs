@@ -1370,10 +1370,20 @@ pub fn mlag_coordinator(data: &[u8]) {
         ports: [PortNo; 3],
     }
 
-    fn boot(peer: u8, cfg: Config, now: Instant, seed: u64, backup: bool) -> Option<Side> {
+    fn boot(
+        peer: u8,
+        cfg: Config,
+        now: Instant,
+        seed: u64,
+        backup: bool,
+        keyed: bool,
+    ) -> Option<Side> {
         let valid = cfg.validate().ok()?;
         let mut opts = Options::new(seed);
         opts.backup = backup;
+        if keyed {
+            opts.iccp_secret = mlag_core::coordinator::IccpSecret::new("fuzz-pair-secret").ok();
+        }
         let mut c = C::new(valid, RecordingDataplane::new(), &opts, now).ok()?;
         let ports = NAMES.map(|n| {
             let v = c.config();
@@ -1389,13 +1399,33 @@ pub fn mlag_coordinator(data: &[u8]) {
     // An input that starts with 0xB5 runs the pair with a backup keepalive path and the two
     // backup-path ops (carrier up/down, keepalive loss and mutation); any other input runs as
     // before (the corpus's meaning is kept).
-    let backup = data.first() == Some(&0xB5);
+    // An input that starts with 0xB6 does the same with MSTP (a region of two MSTIs, a
+    // port-mst-override) and the pair's ICCP secret (authenticated evidence).
+    let mstp = data.first() == Some(&0xB6);
+    let backup = data.first() == Some(&0xB5) || mstp;
     let mut it = data.iter().copied().skip(usize::from(backup));
     let ops = if backup { 14 } else { 12 };
     let mut now = Instant::ZERO;
+    let setup = |p: u8| {
+        let mut c = Config::quick_setup(p);
+        if mstp {
+            use mlag_core::config::{Msti, PortMstOverride, ProtocolMode};
+            c.bridges[0].protocol_mode = ProtocolMode::Mstp;
+            c.bridges[0].region_name = "fuzz".into();
+            c.mstis = vec![
+                Msti::new("bridge1", 1, &[10]),
+                Msti::new("bridge1", 2, &[20]),
+            ];
+            let mut o = PortMstOverride::new("ether1", 2);
+            o.priority = 0x40;
+            o.internal_path_cost = Some(1000);
+            c.port_mst_overrides.push(o);
+        }
+        c
+    };
     let (Some(a), Some(b)) = (
-        boot(1, Config::quick_setup(1), now, 1, backup),
-        boot(2, Config::quick_setup(2), now, 2, backup),
+        boot(1, setup(1), now, 1, backup, mstp),
+        boot(2, setup(2), now, 2, backup, mstp),
     ) else {
         panic!("the Quick setup must boot");
     };
@@ -1704,7 +1734,7 @@ pub fn mlag_coordinator(data: &[u8]) {
                 restarts += 1;
                 let cfg = sides.get(side).map(|s| s.cfg.clone());
                 if let Some(cfg) = cfg
-                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts, backup)
+                    && let Some(new) = boot(side as u8 + 1, cfg, now, 100 + restarts, backup, mstp)
                     && let Some(s) = sides.get_mut(side)
                 {
                     *s = new;

@@ -157,6 +157,38 @@ impl ReplayWindow {
     }
 }
 
+/// The backup path's replay check: a [`ReplayWindow`] per sender incarnation, the current one
+/// and the one before it. The peer's keepalives carry their own frame numbers (one per
+/// keepalive, from 1 at each start), so the same bound as the peer-port's applies: a number more
+/// than [`FRAME_AHEAD_MAX`] ahead is refused, a smaller jump opens the second window. The
+/// previous incarnation's window is kept so that one keepalive with a damaged (or forged) Sender
+/// Incarnation cannot make the real sender's next keepalive start a fresh window, which would
+/// accept replays of its recent keepalives again.
+#[derive(Debug, Clone, Copy, Default)]
+struct BackupReplay {
+    current: Option<(u32, ReplayWindow)>,
+    previous: Option<(u32, ReplayWindow)>,
+}
+
+impl BackupReplay {
+    /// Checks keepalive `frame_no` from incarnation `sender`; records it only when fresh.
+    fn accept(&mut self, sender: u32, frame_no: u32) -> Replay {
+        match (self.current, self.previous) {
+            (Some((s, _)), _) if s == sender => {}
+            (_, Some((s, _))) if s == sender => {
+                core::mem::swap(&mut self.current, &mut self.previous);
+            }
+            _ => {
+                self.previous = self.current.take();
+                self.current = Some((sender, ReplayWindow::default()));
+            }
+        }
+        self.current
+            .as_mut()
+            .map_or(Replay::Seen, |(_, w)| w.accept(frame_no))
+    }
+}
+
 /// `a < b` in sequence space.
 fn seq_lt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
@@ -226,7 +258,7 @@ pub struct Session {
     backup_timer: Timer,
     backup_deadline: Timer,
     backup_alive: bool,
-    backup_last: (u32, u32),
+    backup_replay: BackupReplay,
     backup_frame_no: u32,
     // peer and election
     peer: Option<PeerInfo>,
@@ -320,7 +352,7 @@ impl Session {
             backup_timer: Timer::STOPPED,
             backup_deadline: Timer::STOPPED,
             backup_alive: false,
-            backup_last: (0, 0),
+            backup_replay: BackupReplay::default(),
             backup_frame_no: 0,
             peer: None,
             peer_election: None,
@@ -1387,11 +1419,16 @@ impl Session {
             return Err(RxError::Disabled);
         }
         let h = frame.header;
-        let (inc, n) = self.backup_last;
-        if h.sender == 0 || (h.sender == inc && !seq_lt(n, h.frame_no)) {
+        if h.sender == 0 {
             return Err(RxError::Replay);
         }
-        self.backup_last = (h.sender, h.frame_no);
+        // The peer-port's bound on frame numbers (`FRAME_AHEAD_MAX`, the second window): one
+        // keepalive damaged or forged far ahead must not make the real ones replays.
+        match self.backup_replay.accept(h.sender, h.frame_no) {
+            Replay::Fresh => {}
+            Replay::Seen => return Err(RxError::Replay),
+            Replay::Ahead => return Err(RxError::FrameAhead(h.frame_no)),
+        }
         self.counters.backup_rx += 1;
         self.backup_deadline
             .start(now, self.backup_interval().saturating_mul(3));

@@ -175,3 +175,72 @@ fn backup_carrier_down_kills_the_path_at_once() {
     t.run_for(Duration::from_secs(2));
     assert!(t.s[1].monitor().backup_alive);
 }
+
+/// A keepalive from the peer's incarnation, signed with the pair's key, numbered `frame_no`.
+fn keepalive(t: &Two, sender: u32, frame_no: u32) -> Vec<u8> {
+    use iccp::wire::l2::{Authenticator, L2Flags, L2Frame, L2Header};
+    let header = L2Header {
+        flags: L2Flags::default(),
+        sender,
+        receiver: t.s[1].incarnation(),
+        frame_no,
+        seq: 0,
+        ack: 0,
+    };
+    let mut buf = vec![0u8; FRAME_MAX];
+    let auth = Authenticator::new(b"k");
+    let n = L2Frame::emit(
+        &mut buf,
+        MacAddr([2, 0, 0, 0, 0, 1]),
+        &header,
+        &[],
+        Some(&auth),
+    )
+    .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+/// The backup path's frame numbers had no bound: one keepalive numbered far ahead (damaged, or
+/// forged by whoever holds the key) moved the path's last frame number there, and every real
+/// keepalive after it was a replay — the path went silent and, with the peer-link down, the
+/// pair split. Now the peer-port's bound applies: beyond `FRAME_AHEAD_MAX` a keepalive is refused
+/// and counted, a smaller jump opens a second window, and a damaged Sender Incarnation does not
+/// reopen the real sender's window to replays.
+#[test]
+fn regression_far_ahead_backup_keepalive_does_not_silence_the_path() {
+    let mut t = Two::new();
+    t.run_for(Duration::from_secs(5));
+    assert!(t.s.iter().all(|s| s.monitor().backup_alive));
+    let sender = t.s[0].incarnation();
+    let before = t.s[1].counters().rx_frame_ahead;
+    for bit in 17..31 {
+        let n = 1u32 << bit;
+        let k = keepalive(&t, sender, n);
+        assert_eq!(
+            t.s[1].handle_backup(t.now, &k),
+            Err(iccp::RxError::FrameAhead(n)),
+            "bit {bit}"
+        );
+    }
+    assert_eq!(t.s[1].counters().rx_frame_ahead, before + 14);
+    // Within the bound, beyond the window: taken tentatively, the real keepalives stay fresh
+    // (`pump` unwraps every real keepalive's result).
+    let top = u32::try_from(t.s[0].counters().backup_tx).unwrap();
+    let k = keepalive(&t, sender, top + 1000);
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Ok(()));
+    t.run_for(Duration::from_secs(10));
+    assert!(t.s.iter().all(|s| s.monitor().backup_alive));
+    // A damaged Sender Incarnation, then a replay of the real sender's last keepalive: still a
+    // replay (its window was kept).
+    let k = keepalive(&t, sender ^ (1 << 20), 5);
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Ok(()));
+    let top = u32::try_from(t.s[0].counters().backup_tx).unwrap();
+    let k = keepalive(&t, sender, top);
+    assert_eq!(t.s[1].handle_backup(t.now, &k), Err(iccp::RxError::Replay));
+    // Peer-link down: the backup path alone keeps the secondary secondary.
+    t.peer_link = false;
+    t.run_for(Duration::from_secs(10));
+    assert!(t.s.iter().all(|s| s.monitor().backup_alive));
+    assert_eq!(t.s[1].role(), Some(Role::Secondary));
+}

@@ -12,28 +12,8 @@ use iccp::{Event, Role, SendError, Session, SessionConfig, State, Status};
 use l2_types::{Duration, Instant, MacAddr};
 use std::collections::VecDeque;
 
-fn seeds(default: u64) -> core::ops::Range<u64> {
-    let n = std::env::var("ICCP_SIM_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    0..n
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-}
+mod common;
+use common::{Rng, seeds};
 
 struct Side {
     s: Session,

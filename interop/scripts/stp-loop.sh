@@ -15,8 +15,8 @@
 # Timers everywhere: hello 1 s, max age 6 s, forward delay 4 s. Every port has path cost COST
 # (default 10) and port priority 128 (kernel: 32, the same 0x80 in the Port Identifier).
 #
-# The expected root and blocked port are computed below from the configured bridge identifiers,
-# port identifiers and link costs (802.1D-2004 §17.6 priority vectors: root path cost, designated
+# The expected root and blocked port are computed by stp-model.sh from the configured bridge
+# identifiers, port identifiers and link costs (802.1D-2004 §17.6 priority vectors: root path cost, designated
 # bridge, designated port, own port), not read off any implementation. Checks (PASS/FAIL each):
 #   1. converged: every implementation reports the expected root, exactly the expected port is
 #      discarding/blocking and every other port forwards;
@@ -69,43 +69,13 @@ declare -A PID_=([u-k]=8001 [u-o]=8002 [k-u]=8001 [k-o]=8002 [o-u]=8001 [o-k]=80
 declare -A PCOST=([u-k]=$COST [u-o]=$COST [k-u]=$COST [k-o]=$COST [o-u]=$COST [o-k]=$COST)
 declare -A UP=([u-k]=1 [u-o]=1 [k-u]=1 [k-o]=1 [o-u]=1 [o-k]=1)
 PORTS="u-k u-o k-u k-o o-u o-k"
-bid() { printf '%04x.%s' "${PRIO[$1]}" "$(echo "${ADDR[$1]}" | tr -d :)"; }
-
-# expect: sets EXP_ROOT (sysfs form) and EXP[port]=fwd|blk for every port whose link is up.
-declare -A EXP RPC
-expect() {
-  local b p best
-  EXP_ROOT=; for b in U K O; do
-    if [ -z "$EXP_ROOT" ] || [[ $(bid $b) < $EXP_ROOT ]]; then EXP_ROOT=$(bid $b); EXP_RB=$b; fi
-  done
-  for b in U K O; do RPC[$b]=999999999; done; RPC[$EXP_RB]=0
-  local round; for round in 1 2 3; do              # Bellman-Ford on three bridges
-    for p in $PORTS; do
-      [ "${UP[$p]}" = 1 ] || continue
-      local via=$(( RPC[${BR[${PEER[$p]}]}] + PCOST[$p] ))
-      [ $via -lt ${RPC[${BR[$p]}]} ] && RPC[${BR[$p]}]=$via
-    done
-  done
-  declare -gA RPORT=()
-  for b in U K O; do                               # root port: best received port priority vector
-    [ $b = $EXP_RB ] && continue
-    best=
-    for p in $PORTS; do
-      [ "${BR[$p]}" = $b ] && [ "${UP[$p]}" = 1 ] || continue
-      local q=${PEER[$p]} v
-      v=$(printf '%010d %s %s %s' $(( RPC[${BR[$q]}] + PCOST[$p] )) "$(bid ${BR[$q]})" ${PID_[$q]} ${PID_[$p]})
-      if [ -z "$best" ] || [[ $v < $best ]]; then best=$v; RPORT[$b]=$p; fi
-    done
-  done
-  EXP=()
-  for p in $PORTS; do
-    [ "${UP[$p]}" = 1 ] || continue
-    local q=${PEER[$p]} mine theirs
-    mine=$(printf '%010d %s %s' ${RPC[${BR[$p]}]} "$(bid ${BR[$p]})" ${PID_[$p]})
-    theirs=$(printf '%010d %s %s' ${RPC[${BR[$q]}]} "$(bid ${BR[$q]})" ${PID_[$q]})
-    if [ "${RPORT[${BR[$p]}]:-}" = $p ] || [[ $mine < $theirs ]]; then EXP[$p]=fwd; else EXP[$p]=blk; fi
-  done
-}
+# The expectation (EXP_ROOT, EXP_RB, RPC, RPORT, EXP[port]=fwd|blk for every port whose link is
+# up) is stp-model.sh's, over these three bridges and six ports.
+. "$(dirname "$0")/stp-model.sh"
+STPM_BRIDGES="U K O"
+STPM_PORTS=$PORTS
+bid() { stpm_bid "$@"; }
+expect() { stpm_expect; }
 
 # ---- links ---------------------------------------------------------------------------------
 declare -A MAC=([u-k]=02:00:00:0a:0b:00 [u-o]=02:00:00:0a:0c:00 [k-u]=02:00:00:0b:0a:00 [k-o]=02:00:00:0b:0c:00 [o-u]=02:00:00:0c:0a:00 [o-k]=02:00:00:0c:0b:00)
@@ -207,7 +177,7 @@ check() { # check WHAT: waits up to 45 s for the expectation
   fi
   echo "$SEEN"
 }
-blocked() { local p; for p in $PORTS; do [ "${UP[$p]}" = 1 ] && [ "${EXP[$p]}" = blk ] && echo $p; done; }
+blocked() { stpm_blocked; }
 
 echo "mode=$MODE root=$ROOT: bridges ours=$(bid U) kernel=$(bid K) ovs=$(bid O), cost $COST on every port"
 expect

@@ -39,6 +39,10 @@ struct MonitorArgs {
     /// mlagd's Unix socket.
     #[arg(long, default_value = monitor::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print the FDB instead (the pair's table as this peer holds it: address, VLAN, where it
+    /// lives, local or synchronised from the peer), like `/interface bridge host print`.
+    #[arg(long)]
+    fdb: bool,
 }
 
 /// Arguments of `mlag demo`.
@@ -118,7 +122,12 @@ fn main() -> ExitCode {
 type CliError = Box<dyn core::error::Error>;
 
 fn run_monitor(args: &MonitorArgs) -> Result<(), CliError> {
-    let text = monitor::fetch(&args.socket)?;
+    let query = if args.fdb {
+        monitor::Query::Fdb
+    } else {
+        monitor::Query::Monitor
+    };
+    let text = monitor::fetch(&args.socket, query)?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

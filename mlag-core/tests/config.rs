@@ -11,7 +11,7 @@ use core::time::Duration;
 use l2_types::{MacAddr, VlanId};
 use mlag_core::config::{
     Bond, BondMode, BridgePort, BridgeVlan, Change, Config, ConfigError, Ethernet, Menu, Msti,
-    Problem, ProtocolMode, diff, lacp_key,
+    PortMstOverride, Problem, ProtocolMode, diff, lacp_key,
 };
 
 fn base() -> Config {
@@ -1006,4 +1006,90 @@ fn too_many_mlags() {
     c.bonds.pop();
     c.ports.pop();
     c.validate().unwrap();
+}
+
+#[test]
+fn port_mst_override_of_an_unknown_msti() {
+    let mut c = mstp(base());
+    c.mstis.push(Msti::new("bridge1", 1, &[10]));
+    c.port_mst_overrides.push(PortMstOverride::new("ether1", 2));
+    assert_eq!(
+        reject(
+            &c,
+            Menu::BridgePortMstOverride,
+            "ether1 msti 2",
+            "identifier"
+        ),
+        Problem::UnknownMsti(2)
+    );
+}
+
+#[test]
+fn port_mst_override_of_no_bridge_port() {
+    let mut c = mstp(base());
+    c.mstis.push(Msti::new("bridge1", 1, &[10]));
+    c.port_mst_overrides
+        .push(PortMstOverride::new("nowhere", 1));
+    assert_eq!(
+        reject(
+            &c,
+            Menu::BridgePortMstOverride,
+            "nowhere msti 1",
+            "interface"
+        ),
+        Problem::UnknownInterface("nowhere".into())
+    );
+}
+
+#[test]
+fn port_mst_override_twice() {
+    let mut c = mstp(base());
+    c.mstis.push(Msti::new("bridge1", 1, &[10]));
+    c.port_mst_overrides.push(PortMstOverride::new("ether1", 1));
+    c.port_mst_overrides.push(PortMstOverride::new("ether1", 1));
+    assert_eq!(
+        reject(
+            &c,
+            Menu::BridgePortMstOverride,
+            "ether1 msti 1",
+            "identifier"
+        ),
+        Problem::DuplicateOverride(1)
+    );
+}
+
+#[test]
+fn port_mst_override_priority_and_cost() {
+    let mut c = mstp(base());
+    c.mstis.push(Msti::new("bridge1", 1, &[10]));
+    let mut o = PortMstOverride::new("ether1", 1);
+    o.priority = 0x41;
+    c.port_mst_overrides.push(o.clone());
+    assert!(matches!(
+        reject(&c, Menu::BridgePortMstOverride, "ether1 msti 1", "priority"),
+        Problem::NotMultiple { .. }
+    ));
+    o.priority = 0x40;
+    o.internal_path_cost = Some(0);
+    c.port_mst_overrides = vec![o.clone()];
+    assert!(matches!(
+        reject(
+            &c,
+            Menu::BridgePortMstOverride,
+            "ether1 msti 1",
+            "internal-path-cost"
+        ),
+        Problem::OutOfRange { .. }
+    ));
+    // Valid, and a change shows in `diff` as a port change.
+    o.internal_path_cost = Some(500);
+    c.port_mst_overrides = vec![o];
+    let old = mstp(base());
+    let mut old = old;
+    old.mstis.push(Msti::new("bridge1", 1, &[10]));
+    let ch = diff(&old.validate().unwrap(), &c.validate().unwrap());
+    assert!(ch.contains(&Change::PortChanged {
+        port: "ether1".into(),
+        field: "port-mst-override"
+    }));
 }

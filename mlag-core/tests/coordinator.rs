@@ -10,102 +10,11 @@
 use core::time::Duration;
 use l2_types::{Instant, MacAddr, PortNo};
 use mlag_core::config::{Config, diff};
-use mlag_core::coordinator::{Coordinator, FrameKind, LinkState, Options, classify};
+use mlag_core::coordinator::{FrameKind, Options, classify};
 use mlag_core::dataplane::{CIST, Call, PortState, RecordingDataplane};
 
-type C = Coordinator<RecordingDataplane>;
-
-const UP: LinkState = LinkState::Up {
-    speed_mbps: 10_000,
-    full_duplex: true,
-};
-
-struct Pair {
-    now: Instant,
-    c: [C; 2],
-    /// Peer-link up (frames delivered) or cut (frames dropped).
-    link: bool,
-}
-
-impl Pair {
-    fn new(cfgs: [Config; 2]) -> Self {
-        let now = Instant::ZERO;
-        let [a, b] = cfgs;
-        let mk = |cfg: Config, seed| {
-            C::new(
-                cfg.validate().unwrap(),
-                RecordingDataplane::new(),
-                &Options::new(seed),
-                now,
-            )
-            .unwrap()
-        };
-        let mut p = Self {
-            now,
-            c: [mk(a, 1), mk(b, 2)],
-            link: true,
-        };
-        for c in &mut p.c {
-            let pp = c.peer_port();
-            c.handle_link(now, pp, UP);
-        }
-        p
-    }
-
-    /// Delivers every frame each side sent on its peer-port to the other side.
-    fn deliver(&mut self) {
-        loop {
-            let mut moved = false;
-            for from in 0..2 {
-                let pp = self.c[from].peer_port();
-                let frames: Vec<Vec<u8>> = self.c[from]
-                    .dataplane_mut()
-                    .take_calls()
-                    .into_iter()
-                    .filter_map(|call| match call {
-                        Call::Transmit { port, frame } if port == pp => Some(frame),
-                        _ => None,
-                    })
-                    .collect();
-                if !self.link {
-                    continue;
-                }
-                for f in frames {
-                    moved = true;
-                    let to = &mut self.c[1 - from];
-                    let to_pp = to.peer_port();
-                    to.handle_frame(self.now, to_pp, &f);
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
-    }
-
-    /// Runs until `until` (virtual time).
-    fn run_until(&mut self, until: Instant) {
-        loop {
-            self.deliver();
-            let next = self.c.iter().filter_map(C::poll_timeout).min();
-            match next {
-                Some(t) if t <= until => {
-                    self.now = t.max(self.now);
-                    for c in &mut self.c {
-                        c.handle_timeout(self.now);
-                    }
-                }
-                _ => break,
-            }
-        }
-        self.now = until.max(self.now);
-    }
-
-    fn run_for(&mut self, d: Duration) {
-        let until = self.now + d;
-        self.run_until(until);
-    }
-}
+mod peer_pair;
+use peer_pair::{C, Pair};
 
 fn quick() -> [Config; 2] {
     [Config::quick_setup(1), Config::quick_setup(2)]
@@ -115,7 +24,7 @@ const MAC1: MacAddr = MacAddr([2, 0, 0, 0, 1, 0]);
 
 #[test]
 fn quick_setup_pair_connects_and_elects() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     p.run_for(Duration::from_secs(5));
     let m: Vec<_> = p.c.iter().map(C::monitor).collect();
     for x in &m {
@@ -137,7 +46,7 @@ fn quick_setup_pair_connects_and_elects() {
 
 #[test]
 fn monitor_prints_like_routeros() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     p.run_for(Duration::from_secs(5));
     let text = p.c[1].monitor().to_string();
     assert_eq!(
@@ -148,7 +57,7 @@ fn monitor_prints_like_routeros() {
 
 #[test]
 fn peer_port_forwards_on_every_tree() {
-    let p = Pair::new(quick());
+    let p = Pair::quick();
     let pp = p.c[0].peer_port();
     assert_eq!(
         p.c[0].dataplane().port_state(pp, CIST),
@@ -172,7 +81,7 @@ fn peer_port_forwards_on_every_tree() {
 fn lower_priority_wins_and_priority_change_moves_the_role_without_a_flap() {
     let [a, mut b] = quick();
     b.mlag.priority = 10;
-    let mut p = Pair::new([a, b]);
+    let mut p = Pair::new([a, b], [1, 2], 0);
     p.run_for(Duration::from_secs(5));
     assert_eq!(p.c[1].monitor().active_role, Some(iccp::Role::Primary));
     assert_eq!(p.c[0].monitor().active_role, Some(iccp::Role::Secondary));
@@ -204,7 +113,7 @@ fn lower_priority_wins_and_priority_change_moves_the_role_without_a_flap() {
 
 #[test]
 fn heartbeat_change_applies() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     p.run_for(Duration::from_secs(5));
     let old = p.c[0].config().clone();
     let mut cfg = Config::quick_setup(1);
@@ -222,7 +131,7 @@ fn heartbeat_change_applies() {
 
 #[test]
 fn restarting_changes_are_refused() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     let old = p.c[0].config().clone();
     let mut cfg = Config::quick_setup(1);
     cfg.bridges[0].admin_mac = Some(MacAddr([2, 0, 0, 0, 1, 0x55]));
@@ -235,7 +144,7 @@ fn restarting_changes_are_refused() {
 
 #[test]
 fn silent_peer_link_keeps_the_system_id_and_survivor_is_primary() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     p.run_for(Duration::from_secs(5));
     for c in &mut p.c {
         c.take_events();
@@ -340,7 +249,7 @@ fn classify_by_destination_and_ethertype() {
 
 #[test]
 fn control_frames_on_the_wrong_port_are_counted_and_dropped() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     let now = p.now;
     let v = p.c[0].config().clone();
     let ether1 = v.port_no(v.find("ether1").unwrap());
@@ -395,7 +304,7 @@ impl Rng {
 
 #[test]
 fn garbage_on_every_port_is_counted_never_a_panic_and_the_pair_stays_up() {
-    let mut p = Pair::new(quick());
+    let mut p = Pair::quick();
     p.run_for(Duration::from_secs(5));
     let heads: [([u8; 6], [u8; 2]); 4] = [
         ([0x01, 0x80, 0xc2, 0, 0, 2], [0x88, 0x09]),

@@ -12,129 +12,27 @@
 )]
 
 use core::time::Duration;
-use l2_types::{Instant, MacAddr, PortNo, VlanId};
+use l2_types::{Instant, MacAddr, VlanId};
 use mlag_core::config::Config;
-use mlag_core::coordinator::{Coordinator, LinkState, Options};
-use mlag_core::dataplane::{Call, Location, MlagId, NextHop, RecordingDataplane};
-use mlag_core::sim::{CrashMode, Endpoint, LacpClientStats, QuickSetup, QuickSetupParams, Rng};
+use mlag_core::coordinator::{LinkState, Options};
+use mlag_core::dataplane::{Location, MlagId, NextHop, RecordingDataplane};
+use mlag_core::sim::{CrashMode, Endpoint, LacpClientStats, QuickSetup, QuickSetupParams};
 
-type C = Coordinator<RecordingDataplane>;
+mod peer_pair;
+use peer_pair::{C, Pair, UP};
 
-const UP: LinkState = LinkState::Up {
-    speed_mbps: 10_000,
-    full_duplex: true,
-};
 const ID: MlagId = MlagId(10);
 const VID: VlanId = VlanId::DEFAULT;
 
-/// Two coordinators back to back over their peer-ports, with a seeded lossy, reordering
-/// peer-link.
-struct Pair {
-    now: Instant,
-    c: [C; 2],
-    link: bool,
-    rng: Rng,
-    /// Per million: frames dropped and frames held back one round (reordered).
-    loss: u64,
-    reorder: u64,
-    held: Vec<(usize, Vec<u8>)>,
-}
-
 impl Pair {
-    fn new(seed: u64) -> Self {
-        let now = Instant::ZERO;
-        let mk = |p: u8, s: u64| {
-            C::new(
-                Config::quick_setup(p).validate().unwrap(),
-                RecordingDataplane::new(),
-                &Options::new(s),
-                now,
-            )
-            .unwrap()
-        };
-        let mut p = Self {
-            now,
-            c: [mk(1, seed * 2 + 1), mk(2, seed * 2 + 2)],
-            link: true,
-            rng: Rng::new(seed),
-            loss: 0,
-            reorder: 0,
-            held: Vec::new(),
-        };
-        for c in &mut p.c {
-            let pp = c.peer_port();
-            c.handle_link(now, pp, UP);
-        }
-        p
-    }
-
-    fn deliver(&mut self) {
-        loop {
-            let mut moved = false;
-            let mut batch = core::mem::take(&mut self.held);
-            for from in 0..2 {
-                let pp = self.c[from].peer_port();
-                for call in self.c[from].dataplane_mut().take_calls() {
-                    if let Call::Transmit { port, frame } = call
-                        && port == pp
-                    {
-                        batch.push((from, frame));
-                    }
-                }
-            }
-            for (from, f) in batch {
-                if !self.link || self.rng.below(1_000_000) < self.loss {
-                    continue;
-                }
-                if self.rng.below(1_000_000) < self.reorder {
-                    self.held.push((from, f));
-                    continue;
-                }
-                moved = true;
-                let to = &mut self.c[1 - from];
-                let to_pp = to.peer_port();
-                to.handle_frame(self.now, to_pp, &f);
-            }
-            if !moved {
-                // Frames held back go in the next round (after later ones).
-                if self.held.is_empty() {
-                    break;
-                }
-                let held = core::mem::take(&mut self.held);
-                for (from, f) in held {
-                    let to = &mut self.c[1 - from];
-                    let to_pp = to.peer_port();
-                    to.handle_frame(self.now, to_pp, &f);
-                }
-            }
-        }
-    }
-
-    fn run_until(&mut self, until: Instant) {
-        loop {
-            self.deliver();
-            let next = self.c.iter().filter_map(C::poll_timeout).min();
-            match next {
-                Some(t) if t <= until => {
-                    self.now = t.max(self.now);
-                    for c in &mut self.c {
-                        c.handle_timeout(self.now);
-                    }
-                }
-                _ => break,
-            }
-        }
-        self.now = until.max(self.now);
-    }
-
-    fn run_for(&mut self, d: Duration) {
-        let until = self.now + d;
-        self.run_until(until);
-    }
-
-    fn port(&self, i: usize, name: &str) -> PortNo {
-        let cfg = self.c[i].config();
-        cfg.port_no(cfg.find(name).unwrap())
+    /// The Quick setup pair with coordinator seeds derived from `seed`, which also seeds the
+    /// peer-link.
+    fn seeded(seed: u64) -> Self {
+        Self::new(
+            [Config::quick_setup(1), Config::quick_setup(2)],
+            [seed * 2 + 1, seed * 2 + 2],
+            seed,
+        )
     }
 
     fn learn(&mut self, i: usize, mac: MacAddr, port: &str) {
@@ -176,7 +74,7 @@ fn mac(p: u8, i: u32) -> MacAddr {
 
 #[test]
 fn learned_macs_reach_the_peer_and_both_dataplanes() {
-    let mut p = Pair::new(1);
+    let mut p = Pair::seeded(1);
     p.run_for(Duration::from_secs(5));
     let host1 = mac(1, 1);
     let client = mac(0xc, 1);
@@ -219,7 +117,7 @@ fn learned_macs_reach_the_peer_and_both_dataplanes() {
 
 #[test]
 fn ageing_removes_entries_on_both_peers_and_keeps_refreshed_ones() {
-    let mut p = Pair::new(2);
+    let mut p = Pair::seeded(2);
     p.run_for(Duration::from_secs(5));
     p.learn(0, mac(1, 1), "ether1");
     p.learn(0, mac(1, 2), "ether1");
@@ -248,7 +146,7 @@ fn ageing_removes_entries_on_both_peers_and_keeps_refreshed_ones() {
 fn lossy_and_reconnecting_sync_converges_for_many_seeds() {
     const SEEDS: u64 = 32;
     for seed in 0..SEEDS {
-        let mut p = Pair::new(100 + seed);
+        let mut p = Pair::seeded(100 + seed);
         p.run_for(Duration::from_secs(3));
         p.loss = 20_000 + seed * 2_000;
         p.reorder = 50_000;
@@ -301,7 +199,7 @@ fn lossy_and_reconnecting_sync_converges_for_many_seeds() {
 /// released only once it is applied; the survivor replaces the restarted peer's entries.
 #[test]
 fn restarted_peer_is_released_after_the_snapshot() {
-    let mut p = Pair::new(3);
+    let mut p = Pair::seeded(3);
     p.run_for(Duration::from_secs(5));
     for i in 0..5000 {
         p.learn(0, mac(1, i), "ether1");

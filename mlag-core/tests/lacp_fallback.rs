@@ -10,32 +10,12 @@
 )]
 
 use core::time::Duration;
-use l2_types::{Instant, MacAddr, PortNo};
 use mlag_core::config::Config;
 use mlag_core::coordinator::recorder::Cause;
-use mlag_core::coordinator::{Coordinator, LinkState, Options};
-use mlag_core::dataplane::{Call, MlagId, RecordingDataplane};
+use mlag_core::coordinator::{LinkState, Options};
 
-type C = Coordinator<RecordingDataplane>;
-
-const UP: LinkState = LinkState::Up {
-    speed_mbps: 10_000,
-    full_duplex: true,
-};
-const ID: MlagId = MlagId(10);
-const CLIENT: MacAddr = MacAddr([2, 0, 0, 0, 0xc, 0]);
-
-struct Net {
-    now: Instant,
-    peers: [C; 2],
-    slave: [PortNo; 2],
-    /// The client's LACP (used only while `lacp` is on).
-    client: lacp::System,
-    /// The client speaks LACP (else it is a plain host: sends and answers nothing).
-    lacp: bool,
-    peer_link: bool,
-    alive: [bool; 2],
-}
+mod client_pair;
+use client_pair::{CLIENT, ID, Net};
 
 fn config(p: u8, fallback: bool) -> Config {
     let mut c = Config::quick_setup(p);
@@ -47,119 +27,18 @@ fn config(p: u8, fallback: bool) -> Config {
     c
 }
 
+/// The Quick setup with `lacp-fallback` on each peer's MLAG bond as `fallback` says, the
+/// client not speaking LACP (yet).
+fn fallback_net(fallback: [bool; 2]) -> Net {
+    let mut n = Net::with_configs(
+        [config(1, fallback[0]), config(2, fallback[1])],
+        [Options::new(1), Options::new(2)],
+    );
+    n.client_speaks = false;
+    n
+}
+
 impl Net {
-    fn new(fallback: [bool; 2]) -> Self {
-        let now = Instant::ZERO;
-        let mk = |c: Config, seed| {
-            C::new(
-                c.validate().unwrap(),
-                RecordingDataplane::new(),
-                &Options::new(seed),
-                now,
-            )
-            .unwrap()
-        };
-        let mut peers = [mk(config(1, fallback[0]), 1), mk(config(2, fallback[1]), 2)];
-        let slave = [0, 1].map(|i| {
-            let v = peers[i].config();
-            v.port_no(v.find("sfp-sfpplus2").unwrap())
-        });
-        for (i, c) in peers.iter_mut().enumerate() {
-            let pp = c.peer_port();
-            c.handle_link(now, pp, UP);
-            c.handle_link(now, slave[i], UP);
-        }
-        let mut client = lacp::System::new(lacp::SystemConfig::new(CLIENT));
-        client
-            .add_lag(now, lacp::LagId(1), lacp::LagConfig::new(1))
-            .unwrap();
-        for port in 1..=2u16 {
-            let cfg =
-                lacp::PortConfig::new(MacAddr([2, 0, 0, 0, 0xc, port as u8]), lacp::LagId(1), port);
-            client.add_port(now, PortNo(port), cfg).unwrap();
-            client.handle_link(now, PortNo(port), UP);
-        }
-        Self {
-            now,
-            peers,
-            slave,
-            client,
-            lacp: false,
-            peer_link: true,
-            alive: [true; 2],
-        }
-    }
-
-    fn deliver(&mut self) {
-        let mut buf = vec![0u8; 1514];
-        loop {
-            let mut moved = false;
-            for i in 0..2 {
-                let pp = self.peers[i].peer_port();
-                let calls = self.peers[i].dataplane_mut().take_calls();
-                if !self.alive[i] {
-                    continue;
-                }
-                for call in calls {
-                    let Call::Transmit { port, frame } = call else {
-                        continue;
-                    };
-                    if port == pp && self.peer_link && self.alive[1 - i] {
-                        moved = true;
-                        let to_pp = self.peers[1 - i].peer_port();
-                        self.peers[1 - i].handle_frame(self.now, to_pp, &frame);
-                    } else if port == self.slave[i] && self.lacp {
-                        moved = true;
-                        let _ = self
-                            .client
-                            .handle_frame(self.now, PortNo(i as u16 + 1), &frame);
-                    }
-                }
-            }
-            while let Some(t) = self.client.poll_transmit(&mut buf) {
-                let i = usize::from(t.port.0 - 1);
-                if self.lacp && self.alive[i] {
-                    moved = true;
-                    let frame = buf[..t.len].to_vec();
-                    let slave = self.slave[i];
-                    self.peers[i].handle_frame(self.now, slave, &frame);
-                }
-            }
-            while self.client.poll_event().is_some() {}
-            if !moved {
-                break;
-            }
-        }
-    }
-
-    fn run_for(&mut self, d: Duration) {
-        let until = self.now + d;
-        loop {
-            self.deliver();
-            let next = self
-                .peers
-                .iter()
-                .zip(self.alive)
-                .filter(|(_, a)| *a)
-                .filter_map(|(p, _)| p.poll_timeout())
-                .chain(self.client.poll_timeout())
-                .min();
-            match next {
-                Some(t) if t <= until => {
-                    self.now = t.max(self.now);
-                    for (p, a) in self.peers.iter_mut().zip(self.alive) {
-                        if a {
-                            p.handle_timeout(self.now);
-                        }
-                    }
-                    self.client.handle_timeout(self.now);
-                }
-                _ => break,
-            }
-        }
-        self.now = until.max(self.now);
-    }
-
     /// Which peers' members forward (collecting and distributing) towards the client.
     fn forwarding(&self) -> Vec<usize> {
         (0..2)
@@ -177,7 +56,7 @@ impl Net {
 
 #[test]
 fn only_the_primarys_member_forwards_for_a_client_without_lacp() {
-    let mut n = Net::new([true, true]);
+    let mut n = fallback_net([true, true]);
     for _ in 0..100 {
         n.run_for(Duration::from_millis(100));
         assert!(n.forwarding().len() <= 1, "both halves forward: duplicates");
@@ -207,12 +86,12 @@ fn only_the_primarys_member_forwards_for_a_client_without_lacp() {
 
 #[test]
 fn the_first_lacpdu_ends_the_fallback_and_lacp_takes_over() {
-    let mut n = Net::new([true, true]);
+    let mut n = fallback_net([true, true]);
     n.run_for(Duration::from_secs(10));
     let p = n.primary();
     assert_eq!(n.forwarding(), [p]);
     // The client starts LACP.
-    n.lacp = true;
+    n.client_speaks = true;
     for _ in 0..100 {
         n.run_for(Duration::from_millis(100));
         // Never both forwarding on defaulted information: the fallback member stops before (or
@@ -241,19 +120,19 @@ fn the_first_lacpdu_ends_the_fallback_and_lacp_takes_over() {
 #[test]
 fn a_secondary_never_falls_back_even_if_only_it_is_configured() {
     // Only Peer2 (the secondary: higher MAC, same priority) has lacp-fallback.
-    let mut n = Net::new([false, true]);
+    let mut n = fallback_net([false, true]);
     n.run_for(Duration::from_secs(10));
     assert_eq!(n.primary(), 0);
     assert!(n.forwarding().is_empty(), "{:?}", n.forwarding());
     // Configured on the primary only: it falls back.
-    let mut n = Net::new([true, false]);
+    let mut n = fallback_net([true, false]);
     n.run_for(Duration::from_secs(10));
     assert_eq!(n.forwarding(), [0]);
 }
 
 #[test]
 fn the_survivor_takes_the_fallback_when_the_primary_dies() {
-    let mut n = Net::new([true, true]);
+    let mut n = fallback_net([true, true]);
     n.run_for(Duration::from_secs(10));
     assert_eq!(n.forwarding(), [0]);
     // Peer1 (primary) powers off: the peer-port's carrier drops on Peer2.
@@ -278,7 +157,7 @@ fn lacp_fallback_needs_802_3ad() {
 
 #[test]
 fn lacp_fallback_can_be_set_and_cleared_at_run_time() {
-    let mut n = Net::new([false, false]);
+    let mut n = fallback_net([false, false]);
     n.run_for(Duration::from_secs(10));
     assert!(n.forwarding().is_empty());
     let set = |n: &mut Net, on: bool| {

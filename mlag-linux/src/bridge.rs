@@ -6,8 +6,9 @@
 //! | `transmit` | `send` on the port's AF_PACKET socket (bypasses the bridge) | the same |
 //! | `set_port_state` | `IFLA_BRPORT_STATE` (forwarding / learning / listening — see `DISCARDING` for why not blocking) of the port, or of every member of an emulated bond; the kernel bridge runs with `stp_state 0` (its user-space STP mode exists only in the initial network namespace) and still rewrites a port's state on carrier changes, so the daemon re-applies its state after each (`LinuxBridge::link_changed`). Only the CIST: without VLAN filtering there is one tree | per-VLAN states through the bridge's MST support (`IFLA_BRPORT_MST`, `BRIDGE_VLANDB_ENTRY_STATE`) |
 //! | `set_member` | no bonding module: **each member of an MLAG bond is a bridge port of its own**, and a member that is not collecting and distributing is discarding (`IFLA_BRPORT_STATE`); the effective state is the bond's STP state AND the member's LACP state | the member is a slave of a `bond` device in 802.3ad mode driven from user space, or of a `team` device with the `lacp` runner off and per-port `enabled` toggled; the bond is the bridge port |
-//! | `fdb_add` / `fdb_remove` | a static entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NUD_NOARP`, `NTF_MASTER`, `NDA_MASTER`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port | the same, with `NDA_VLAN` per VLAN, on the bond device |
-//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). In addition the daemon flushes the entries learned on the **peer-port** whenever the logical STP bridge counts a topology change (`LinuxBridge::flush_peer_port`, called from the event loop): each peer's kernel bridge learns on its own, so an address behind one of the peer's ports sits on the peer-port here, and the coordinator flushes a port's entries only on the peer that owns the port (and not at all on edge ports, 802.1D-2004 §17.25). Without it, a host that moved from behind the peer to behind this peer (a link of a loop cut or restored) stays unreachable from here until its entry ages out (300 s) | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN; with FDB synchronisation the coordinator would flush the peer-port's entries itself |
+//! | `fdb_add` / `fdb_remove` | an externally learned entry (`RTM_NEWNEIGH`/`RTM_DELNEIGH`, `NTF_MASTER` and `NTF_EXT_LEARNED`, `NDA_MASTER`; `bridge fdb show` prints `extern_learn`) on the port the location resolves to: a port, the peer-port, or for `Location::Mlag` the first distributing member of the local bond or the peer-port. The kernel neither ages such an entry nor flushes it with a port's learned entries, and takes it over as an ordinary learned entry when the address shows up on another learning port (a move: reported to the coordinator like any learn, see `netlink`) | the same, with `NDA_VLAN` per VLAN, on the bond device |
+//! | learning (no call: the input side, `Coordinator::handle_learn`) | the kernel bridge learns on every port but the peer-port (`IFLA_BRPORT_LEARNING` off there: what lives behind it is the peer's to say, through the FDB synchronisation); each dynamic entry it announces (`RTM_NEWNEIGH` on `RTNLGRP_NEIGH`, not `extern_learn`) goes to the coordinator, which files it (on the port, or on the logical port of an MLAG bond's member), synchronises it to the peer and programs the pair's table back as externally learned entries. Ageing is the coordinator's: the bridge's `ageing_time` is set to the configuration's `ageing-time` for the few entries the kernel still owns, and its deletions are not reported | the same; with VLAN filtering the entry's `NDA_VLAN` is the VLAN |
+//! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). Entries on the peer-port are the peer's (synchronised): the peer's coordinator flushes them on its own topology changes and the removal arrives through the synchronisation | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN |
 //! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
 //! | BPDU containment (no call: set up in `LinuxBridge::new`) | with `stp_state 0` the kernel bridge *forwards* frames to the Bridge Group Address 01:80:C2:00:00:00 like any multicast (`br_handle_frame`: link-local frames are passed up only while the kernel runs STP), so a neighbour's BPDUs would cross the pair and reach the other neighbours as if they shared one segment with it. The daemon joins the bridge itself to that group with a permanent layer-2 MDB entry (`RTM_NEWMDB`, multicast snooping on): the bridge then sends such frames to the entry's ports — none. The daemon's AF_PACKET sockets still see every BPDU. Other link-local groups (LACP, ICCP) are never forwarded by the kernel bridge | the same, or an nftables bridge-family rule dropping 01:80:C2:00:00:00 in the forward chain |
 //! | `set_peer_forwarding` | **recorded, not enforced**: the only per-port egress control this kernel's bridge has without netfilter or tc is port isolation, which is symmetric (it would also cut the client's traffic to the peer's single-homed hosts) — see the crate docs for what the lab shows | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
@@ -140,7 +141,7 @@ impl LinuxBridge {
             let _ = rtnl.set_port_state(kp.index, DISCARDING);
         }
         let index = rtnl
-            .ensure_bridge(&bridge.name, bridge.mac.0)
+            .ensure_bridge(&bridge.name, bridge.mac.0, bridge.ageing_time)
             .map_err(|e| format!("bridge {}: {e}", bridge.name))?;
         // BPDUs stay on their segment (module docs, "BPDU containment"): before any port
         // joins, so not one neighbour's BPDU is flooded.
@@ -164,6 +165,18 @@ impl LinuxBridge {
                 .map_err(|e| format!("{}: up: {e}", kp.name))?;
         }
         let peer_port = cfg.port_no(peer);
+        // No learning on the peer-port (module docs, "Learning"): what lives behind it is the
+        // peer's to say, through the FDB synchronisation.
+        let peer_kernel: Vec<PortNo> = bonds
+            .get(&peer_port)
+            .cloned()
+            .unwrap_or_else(|| vec![peer_port]);
+        for p in peer_kernel {
+            if let Some(k) = ports.get(&p) {
+                rtnl.set_bridge_port(k.index, vec![InfoBridgePort::Learning(false)])
+                    .map_err(|e| format!("{}: learning off: {e}", k.name))?;
+            }
+        }
         // The kernel's O(1) redirect of a member's traffic to the peer-port while its carrier
         // is down (`IFLA_BRPORT_BACKUP_PORT`, Linux 4.20+): probed here, used when accepted.
         let mut backup_port = false;
@@ -223,15 +236,14 @@ impl LinuxBridge {
         self.refresh(port);
     }
 
+    /// The kernel index of the bridge.
+    pub fn bridge_index(&self) -> u32 {
+        self.bridge
+    }
+
     /// Whether the kernel accepted `IFLA_BRPORT_BACKUP_PORT`.
     pub fn has_backup_port(&self) -> bool {
         self.backup_port
-    }
-
-    /// Flushes the entries the kernel learned on the peer-port (module docs, `fdb_flush`): the
-    /// daemon calls it when the logical STP bridge counts a topology change.
-    pub fn flush_peer_port(&mut self) {
-        self.flush_learned(self.peer_port);
     }
 
     /// Whether the kernel accepted the MDB entry that keeps BPDUs off the bridge's ports.

@@ -1,13 +1,13 @@
 //! The daemon: opens the ports, takes over the bridge, and runs the event loop.
 
 use crate::bridge::{KernelPort, LinuxBridge};
-use crate::netlink::{self, LinkEvents};
+use crate::netlink::{self, LinkEvents, Notice};
 use crate::routeros;
 use core::fmt::Write as _;
 use core::net::SocketAddr;
 use core::time::Duration;
-use l2_types::{MacAddr, PortNo};
-use mlag_core::config::{IfKind, ValidConfig};
+use l2_types::{MacAddr, PortNo, VlanId};
+use mlag_core::config::{Change, IfKind, ValidConfig};
 use mlag_core::coordinator::{Coordinator, IccpSecret, LinkState, Options};
 use mlag_core::dataplane::PortState;
 use pnet_datalink::Channel;
@@ -70,11 +70,111 @@ pub fn load_with_secret(path: &Path) -> Result<(ValidConfig, Option<IccpSecret>)
 #[derive(Debug)]
 enum Input {
     Frame(PortNo, Vec<u8>),
-    /// (kernel index, carrier up) from rtnetlink, or from the initial sysfs read.
-    Link(u32, bool),
+    /// What rtnetlink reported: a carrier change, an address the bridge learned, an overrun.
+    Net(Notice),
     Client(UnixStream),
     Backup(Vec<u8>),
+    /// SIGTERM or SIGINT.
     Signal,
+    /// SIGHUP: re-read the configuration file.
+    Reload,
+}
+
+/// What the daemon itself counts (shown by `mlag monitor` on its `host:` lines).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// Addresses the kernel bridge learned on a port of ours, passed to the coordinator.
+    pub learned: u64,
+    /// Learn notifications for another bridge's ports or interfaces not ours (ignored).
+    pub learned_foreign: u64,
+    /// Times the rtnetlink notification socket overran (`ENOBUFS`: notifications lost).
+    pub netlink_overruns: u64,
+    /// Reloads (SIGHUP) applied.
+    pub reloads: u64,
+    /// Reloads refused (a file error, or a change that needs a restart): the configuration
+    /// in force was kept.
+    pub reloads_refused: u64,
+}
+
+/// The port settings a reload applies: those of the spanning tree (802.1Q-2022 §13.27's
+/// per-port parameters, RouterOS's names).
+const STP_PORT_FIELDS: [&str; 8] = [
+    "priority",
+    "path-cost",
+    "internal-path-cost",
+    "edge",
+    "point-to-point",
+    "bpdu-guard",
+    "restricted-role",
+    "restricted-tcn",
+];
+
+/// Whether `mlagd` applies `change` on a reload (SIGHUP) without a restart: what
+/// [`Coordinator::apply`] implements at run time — MLAG `priority` (re-election over the
+/// running session) and `heartbeat`, a bond's `lacp-rate`, the bridge's spanning tree settings
+/// and a bridge port's spanning tree settings. Everything else needs a restart of the daemon:
+/// ports, bonds and slaves (the daemon's sockets and the kernel bridge's ports follow the
+/// configuration at start), VLANs, `ageing-time` (the coordinator's table takes it at start),
+/// and what [`Change::restarts_mlag`] says restarts the ICCP session.
+pub fn reloadable(change: &Change) -> bool {
+    match change {
+        Change::PriorityChanged { .. }
+        | Change::HeartbeatChanged { .. }
+        | Change::StpChanged { .. } => true,
+        Change::BondChanged { field, .. } => *field == "lacp-rate",
+        Change::PortChanged { field, .. } => STP_PORT_FIELDS.contains(field),
+        _ => false,
+    }
+}
+
+/// What a reload decided, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reload {
+    /// The file equals the configuration in force.
+    Unchanged,
+    /// These changes were applied.
+    Applied(Vec<Change>),
+    /// Refused, the configuration in force kept: the reason.
+    Refused(String),
+}
+
+/// SIGHUP: reads `path` again and applies the difference to the running coordinator, or
+/// refuses the whole file (nothing half-applied) when it has an error, when a change needs a
+/// restart ([`reloadable`]), or when `iccp-secret` changed — the coordinator's ICCP session
+/// takes its key at start and has no way to re-key a running session, so rotating the
+/// secret is a restart of both daemons (in turn: the pair reconnects once each is back
+/// with the new secret).
+pub fn reload<D: mlag_core::dataplane::Dataplane>(
+    c: &mut Coordinator<D>,
+    now: l2_types::Instant,
+    path: &Path,
+    secret_in_force: Option<&IccpSecret>,
+) -> Reload {
+    let (new, secret) = match load_with_secret(path) {
+        Ok(v) => v,
+        Err(e) => return Reload::Refused(e.replace('\n', "; ")),
+    };
+    if secret.as_ref() != secret_in_force {
+        return Reload::Refused(
+            "iccp-secret changed: the running ICCP session cannot be re-keyed, restart mlagd (on both peers, one after the other) to rotate it".into(),
+        );
+    }
+    let changes = mlag_core::config::diff(c.config(), &new);
+    if changes.is_empty() {
+        return Reload::Unchanged;
+    }
+    let refused: Vec<String> = changes
+        .iter()
+        .filter(|ch| !reloadable(ch))
+        .map(|ch| format!("{ch:?}"))
+        .collect();
+    if !refused.is_empty() {
+        return Reload::Refused(format!("needs a restart of mlagd: {}", refused.join(", ")));
+    }
+    match c.apply(now, new, &changes) {
+        Ok(()) => Reload::Applied(changes),
+        Err(e) => Reload::Refused(format!("the coordinator refused it: {e}")),
+    }
 }
 
 /// Link-local control destinations (01:80:C2:00:00:0x): LACP/Marker (…02), BPDUs (…00),
@@ -183,13 +283,19 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
     ])
     .map_err(|e| format!("signals: {e}"))?;
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            for _ in signals.forever() {
-                if tx.send(Input::Signal).is_err() {
+            for sig in signals.forever() {
+                let input = if sig == signal_hook::consts::SIGHUP {
+                    Input::Reload
+                } else {
+                    Input::Signal
+                };
+                if tx.send(input).is_err() {
                     return;
                 }
             }
@@ -200,11 +306,17 @@ pub fn run(args: &Args) -> Result<(), String> {
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            while let Ok(v) = events.receive() {
-                for (index, up) in v {
-                    if tx.send(Input::Link(index, up)).is_err() {
-                        return;
+            loop {
+                match events.receive() {
+                    Ok(v) => {
+                        for n in v {
+                            if tx.send(Input::Net(n)).is_err() {
+                                return;
+                            }
+                        }
                     }
+                    // Not expected once bound; keep the link events coming if it heals.
+                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
                 }
             }
         });
@@ -276,7 +388,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut opts = Options::new(seed());
     opts.reload_delay = args.reload_delay;
     opts.backup = backup.is_some();
-    opts.iccp_secret = iccp_secret;
+    opts.iccp_secret = iccp_secret.clone();
     let mut c = Coordinator::new(cfg, dp, &opts, now()).map_err(|e| e.to_string())?;
     for (port, name) in &names {
         let link = netlink::carrier(name).map_or(LinkState::Down, |speed| LinkState::Up {
@@ -286,7 +398,14 @@ pub fn run(args: &Args) -> Result<(), String> {
         c.handle_link(now(), *port, link);
     }
     println!("mlagd: running ({} ports)", names.len());
-    let result = event_loop(&mut c, &rx, &by_index, &names, args, backup.as_ref(), &now);
+    let io = Io {
+        by_index: &by_index,
+        names: &names,
+        args,
+        backup: backup.as_ref(),
+        secret: iccp_secret,
+    };
+    let result = event_loop(&mut c, &rx, &io, &now);
     c.dataplane_mut().shutdown();
     let _ = std::fs::remove_file(&args.socket);
     println!(
@@ -296,15 +415,31 @@ pub fn run(args: &Args) -> Result<(), String> {
     result
 }
 
+/// What the event loop needs besides the coordinator.
+struct Io<'a> {
+    by_index: &'a BTreeMap<u32, PortNo>,
+    names: &'a [(PortNo, String)],
+    args: &'a Args,
+    backup: Option<&'a UdpSocket>,
+    /// The ICCP secret in force (a reload must not change it).
+    secret: Option<IccpSecret>,
+}
+
 fn event_loop(
     c: &mut Coordinator<LinuxBridge>,
     rx: &Receiver<Input>,
-    by_index: &BTreeMap<u32, PortNo>,
-    names: &[(PortNo, String)],
-    args: &Args,
-    backup: Option<&UdpSocket>,
+    io: &Io<'_>,
     now: &dyn Fn() -> l2_types::Instant,
 ) -> Result<(), String> {
+    let Io {
+        by_index,
+        names,
+        args,
+        backup,
+        ..
+    } = *io;
+    let mut stats = HostStats::default();
+    let bridge = c.dataplane().bridge_index();
     let mut buf = vec![0u8; 2048];
     // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
     // than the carrier (flags, MTU, statistics); only carrier changes are link events.
@@ -324,7 +459,57 @@ fn event_loop(
             .min(Duration::from_secs(1));
         match rx.recv_timeout(wait) {
             Ok(Input::Frame(port, f)) => c.handle_frame(now(), port, &f),
-            Ok(Input::Link(index, up)) => {
+            Ok(Input::Net(Notice::Learned {
+                port,
+                master,
+                mac,
+                vid,
+            })) => match by_index
+                .get(&port)
+                .filter(|_| master.is_none_or(|m| m == bridge))
+            {
+                // Without VLAN filtering the kernel's entries carry no VLAN: the bridge
+                // forwards every frame in the default VLAN (every port's pvid, 1).
+                Some(p) => {
+                    let vid = vid
+                        .and_then(|v| VlanId::try_new(v).ok())
+                        .unwrap_or(VlanId::DEFAULT);
+                    stats.learned += 1;
+                    c.handle_learn(now(), vid, MacAddr(mac), *p);
+                }
+                None => stats.learned_foreign += 1,
+            },
+            Ok(Input::Net(Notice::Overrun)) => {
+                stats.netlink_overruns += 1;
+                if args.verbose {
+                    eprintln!("mlagd: t={} rtnetlink overrun: notifications lost", now());
+                }
+            }
+            Ok(Input::Reload) => {
+                let r = reload(c, now(), &args.config, io.secret.as_ref());
+                match &r {
+                    Reload::Unchanged => {
+                        eprintln!("mlagd: reload: {}: no change", args.config.display());
+                    }
+                    Reload::Applied(changes) => {
+                        stats.reloads += 1;
+                        let list: Vec<String> =
+                            changes.iter().map(|ch| format!("{ch:?}")).collect();
+                        eprintln!(
+                            "mlagd: reload: {}: applied {}",
+                            args.config.display(),
+                            list.join(", ")
+                        );
+                    }
+                    Reload::Refused(why) => {
+                        stats.reloads_refused += 1;
+                        eprintln!(
+                            "mlagd: reload REFUSED, the configuration in force is kept: {why}"
+                        );
+                    }
+                }
+            }
+            Ok(Input::Net(Notice::Link(index, up))) => {
                 let changed = carrier.insert(index, up) != Some(up);
                 if let Some(port) = by_index.get(&index).filter(|_| changed) {
                     let name = names
@@ -343,7 +528,7 @@ fn event_loop(
                     c.dataplane_mut().link_changed(*port);
                 }
             }
-            Ok(Input::Client(s)) => serve(c, s),
+            Ok(Input::Client(s)) => serve(c, &stats, s),
             Ok(Input::Backup(b)) => c.handle_backup(now(), &b),
             Ok(Input::Signal) => return Ok(()),
             Err(RecvTimeoutError::Timeout) => {}
@@ -352,17 +537,13 @@ fn event_loop(
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
         }
-        // A topology change anywhere in the logical bridge (this peer's ports or the peer's):
-        // what this bridge learned over the peer-port may now be behind another port.
+        // A topology change anywhere in the logical bridge (this peer's ports or the peer's).
+        // Nothing to flush here: the kernel does not learn on the peer-port, and the entries
+        // there are the peer's, which its own coordinator flushes (crate docs, "Learned
+        // addresses").
         let tc = c.stp().map_or(0, |b| b.stats().topology_changes);
-        if tc > tc_seen {
-            c.dataplane_mut().flush_peer_port();
-            if args.verbose {
-                eprintln!(
-                    "mlagd: t={} topology change {tc}: peer-port entries flushed",
-                    now()
-                );
-            }
+        if tc > tc_seen && args.verbose {
+            eprintln!("mlagd: t={} topology change {tc}", now());
         }
         tc_seen = tc;
         while let Some(n) = c.poll_backup_transmit(&mut buf) {
@@ -407,7 +588,7 @@ fn event_loop(
 }
 
 /// Answers one `mlag monitor` connection: reads one command line, writes the answer, closes.
-fn serve(c: &Coordinator<LinuxBridge>, s: UnixStream) {
+fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream) {
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut line = String::new();
     let mut reader = BufReader::new(&s);
@@ -427,8 +608,19 @@ fn serve(c: &Coordinator<LinuxBridge>, s: UnixStream) {
                 k.transmitted,
                 k.transmit_errors,
             );
+            let _ = writeln!(
+                t,
+                "    host-fdb: kernel-learned={} learned-foreign={} netlink-overruns={} kernel-entries={} reloads={} reloads-refused={}",
+                stats.learned,
+                stats.learned_foreign,
+                stats.netlink_overruns,
+                dp.fdb_len(),
+                stats.reloads,
+                stats.reloads_refused,
+            );
             t
         }
+        "fdb" => fdb_text(c),
         other => format!("error: unknown command `{other}`\n"),
     };
     let mut w = &s;
@@ -529,6 +721,38 @@ fn mac_upper(m: MacAddr) -> String {
     )
 }
 
+/// The coordinator's FDB, one entry a line, like RouterOS's `/interface bridge host print`:
+/// address, VLAN, where it lives (a port's name, `mlag-ID`, `peer-port`, `cpu`) and how it was
+/// learned (`local` dynamic, `peer` synchronised from the peer, `static`, `own`).
+pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> String {
+    use mlag_core::dataplane::Location;
+    let cfg = c.config();
+    let mut out = String::new();
+    for e in c.fdb().entries() {
+        let on = match e.location {
+            Location::Port(p) => cfg
+                .if_of(p)
+                .map_or_else(|| format!("port-{}", p.0), |i| cfg.name(i).to_string()),
+            Location::Mlag(id) => format!("mlag-{}", id.0),
+            Location::PeerPort => "peer-port".into(),
+            Location::Cpu => "cpu".into(),
+        };
+        let kind = match e.kind {
+            fdb::Kind::Dynamic => "local",
+            fdb::Kind::Peer => "peer",
+            fdb::Kind::Static => "static",
+            fdb::Kind::Own => "own",
+        };
+        let _ = writeln!(
+            out,
+            "{} vid={} on={on} kind={kind}",
+            mac_upper(e.key.mac()),
+            e.key.vid().get(),
+        );
+    }
+    out
+}
+
 /// `/interface bridge mlag monitor` followed by `/interface bonding monitor` of every LACP
 /// bond, in RouterOS's layout.
 pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> String {
@@ -574,6 +798,25 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
         ic.rx_bad_ack,
         m.app_rejected,
         m.stp.rejected,
+    );
+    let f = m.fdb;
+    let local = c
+        .fdb()
+        .entries()
+        .filter(|e| e.kind == fdb::Kind::Dynamic)
+        .count();
+    let _ = writeln!(
+        out,
+        "          fdb: entries={} local={} peer={} programmed={} synced={} resyncs={} rejected={} learn-ignored={} aged={}",
+        f.entries,
+        local,
+        f.entries.saturating_sub(local),
+        f.programmed,
+        if f.synced { "yes" } else { "no" },
+        f.resyncs,
+        f.rejected,
+        f.learn_ignored,
+        f.stats.aged,
     );
     stp_text(c, &mut out);
     let cfg = c.config();
@@ -628,4 +871,126 @@ pub fn monitor_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> S
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlag_core::dataplane::RecordingDataplane;
+
+    const PEER1: &str = "\
+/interface ethernet set sfp1 mac-address=02:00:00:00:01:01
+/interface ethernet set sfp2 mac-address=02:00:00:00:01:02
+/interface ethernet set ether1 mac-address=02:00:00:00:01:03
+/interface bridge add name=bridge1 admin-mac=02:00:00:00:01:00 auto-mac=no
+/interface bonding add name=client-bond slaves=sfp2 mode=802.3ad mlag-id=10 lacp-rate=1sec
+/interface bridge port
+add bridge=bridge1 interface=sfp1
+add bridge=bridge1 interface=client-bond
+add bridge=bridge1 interface=ether1
+/interface bridge mlag set bridge=bridge1 peer-port=sfp1 heartbeat=1s
+";
+
+    fn file(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("peer1.rsc");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn reload_applies_run_time_changes_and_refuses_the_rest_whole() {
+        let dir = std::env::temp_dir().join(format!("mlagd-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = file(&dir, PEER1);
+        let cfg = load(&path).unwrap();
+        let now = l2_types::Instant::ZERO;
+        let mut c =
+            Coordinator::new(cfg, RecordingDataplane::default(), &Options::new(1), now).unwrap();
+        let priority = |c: &Coordinator<RecordingDataplane>| c.config().mlag().unwrap().priority;
+        assert_eq!(reload(&mut c, now, &path, None), Reload::Unchanged);
+        // Run time: priority and lacp-rate.
+        let text = PEER1
+            .replace("heartbeat=1s", "heartbeat=1s priority=10")
+            .replace("lacp-rate=1sec", "lacp-rate=30secs");
+        file(&dir, &text);
+        match reload(&mut c, now, &path, None) {
+            Reload::Applied(ch) => assert_eq!(ch.len(), 2, "{ch:?}"),
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(priority(&c), 10);
+        // A priority change with a peer-port change: the whole file refused, nothing applied.
+        file(
+            &dir,
+            &text
+                .replace("priority=10", "priority=20")
+                .replace("peer-port=sfp1", "peer-port=ether1"),
+        );
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("needs a restart") && why.contains("peer-port")),
+            "{r:?}"
+        );
+        assert_eq!(priority(&c), 10);
+        // A port added: refused.
+        file(
+            &dir,
+            &format!(
+                "{text}/interface ethernet set ether2 mac-address=02:00:00:00:01:04\n/interface bridge port add bridge=bridge1 interface=ether2\n"
+            ),
+        );
+        assert!(matches!(
+            reload(&mut c, now, &path, None),
+            Reload::Refused(_)
+        ));
+        // A file with an error: refused with its line.
+        file(&dir, &text.replace("priority=10", "priority=oops"));
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("line 10")),
+            "{r:?}"
+        );
+        assert_eq!(priority(&c), 10);
+        // A new iccp-secret: refused (no re-keying of a running session).
+        file(
+            &dir,
+            &text.replace("priority=10", "priority=10 iccp-secret=0123456789abcdef"),
+        );
+        let r = reload(&mut c, now, &path, None);
+        assert!(
+            matches!(&r, Reload::Refused(why) if why.contains("iccp-secret")),
+            "{r:?}"
+        );
+        // Back to the file in force: nothing to do.
+        file(&dir, &text);
+        assert_eq!(reload(&mut c, now, &path, None), Reload::Unchanged);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_a_reload_applies() {
+        let port = |field| Change::PortChanged {
+            port: "ether1".into(),
+            field,
+        };
+        let bond = |field| Change::BondChanged {
+            bond: "client-bond".into(),
+            mlag_id: None,
+            field,
+        };
+        assert!(reloadable(&Change::PriorityChanged { old: 128, new: 10 }));
+        assert!(reloadable(&Change::StpChanged { field: "priority" }));
+        assert!(reloadable(&port("path-cost")));
+        assert!(reloadable(&port("edge")));
+        assert!(reloadable(&bond("lacp-rate")));
+        assert!(!reloadable(&port("pvid")));
+        assert!(!reloadable(&port("horizon")));
+        assert!(!reloadable(&bond("mode")));
+        assert!(!reloadable(&Change::PortAdded {
+            port: "ether2".into()
+        }));
+        assert!(!reloadable(&Change::AgeingTimeChanged {
+            new: Duration::from_secs(60)
+        }));
+        assert!(!reloadable(&Change::MlagRestart { field: "peer-port" }));
+    }
 }

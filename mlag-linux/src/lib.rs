@@ -5,8 +5,9 @@
 //!   `/interface bonding add ... mlag-id=10`, `/interface bridge mlag set ...`), parsed into
 //!   [`mlag_core::config::Config`]; errors name the line, and the file is parsed and validated
 //!   whole before anything touches the kernel (`mlagd --config FILE --check` stops there).
-//! * [`netlink`] — rtnetlink requests (bridge, bridge-port attributes, FDB entries) and link
-//!   notifications, with the `netlink-packet-route` / `netlink-sys` crates.
+//! * [`netlink`] — rtnetlink requests (bridge, bridge-port attributes, FDB entries) and
+//!   notifications (links, the bridge's learned addresses), with the `netlink-packet-route` /
+//!   `netlink-sys` crates.
 //! * [`bridge`] — [`bridge::LinuxBridge`], the `Dataplane` of the kernel bridge; its module docs
 //!   have the table of what each call does on this kernel and on a full one.
 //! * [`daemon`] — ports, sockets and the event loop; `mlag monitor` talks to its Unix socket.
@@ -14,8 +15,9 @@
 //! # The event loop: threads feeding one channel
 //! One thread per input source — an AF_PACKET receive thread per port (only link-local
 //! control frames, 01:80:C2:00:00:0x, are passed on), one rtnetlink thread subscribed to
-//! `RTMGRP_LINK`, one thread accepting `mlag monitor` connections on the Unix socket and one
-//! `signal-hook` thread for SIGTERM/SIGINT — sends into one `std::sync::mpsc` channel, and the
+//! `RTMGRP_LINK` and `RTMGRP_NEIGH`, one thread accepting `mlag monitor` connections on the Unix
+//! socket and one `signal-hook` thread for SIGTERM/SIGINT/SIGHUP — sends into one
+//! `std::sync::mpsc` channel, and the
 //! main thread owns the coordinator and waits on the channel with `recv_timeout` until the
 //! coordinator's `poll_timeout()`. That is the same shape as the interop hosts
 //! (`mlag_interop::host`) and was chosen over an epoll/mio loop because the workspace forbids
@@ -42,6 +44,50 @@
 //! not hash over them. With one member per peer — the Quick setup, and every MLAG whose
 //! members are split one per chassis — this is the same forwarding.
 //!
+//! # Learned addresses
+//! The kernel bridge learns; the coordinator decides (802.1Q-2022 §8.7, the Learning Process).
+//! Every dynamic entry the bridge announces on a port of ours (`RTM_NEWNEIGH`, family
+//! `AF_BRIDGE`, neither `permanent`, `static` nor `extern_learn`: [`netlink::learned`]) is
+//! handed to `Coordinator::handle_learn` — on an emulated bond's member, which the coordinator
+//! files on the bond (or on the logical port of its mlag-id). Without VLAN filtering the entry
+//! has no VLAN and the coordinator gets VLAN 1, every port's pvid. The coordinator synchronises
+//! its table with the peer over ICCP and programs the pair's table through `fdb_add`: the
+//! daemon writes each entry *externally learned* (`extern_learn`), so that
+//! * its own entries, echoed back by the kernel with that flag, are never fed back;
+//! * the kernel neither ages them nor flushes them with a port's learned entries (a member's
+//!   carrier loss re-points the MLAG's entries to the peer-port instead of losing them);
+//! * a real move is still seen: when the address shows up on another learning port, the
+//!   kernel takes the entry over as a learned one and announces it without the flag.
+//!
+//! The peer-port does not learn (`IFLA_BRPORT_LEARNING` off): the hosts behind it are the
+//! peer's, and arrive through the synchronisation (which also removes them when the peer's
+//! spanning tree flushes them); a frame to a host not yet synchronised floods, as any unknown
+//! unicast.
+//!
+//! **Ageing** is the coordinator's (its timers, the configuration's `ageing-time`); the bridge's
+//! `ageing_time` is set to the same value for the entries the kernel still owns (learned, not
+//! yet taken over), and the kernel's deletions are ignored. The coordinator is refreshed by the
+//! kernel's learn notifications only, and the kernel announces an entry once (and again on a
+//! move), not on every frame, so an address that stays put ages out of the pair's table after
+//! `ageing-time` even while it talks: its entries are removed from both kernels, the next frame
+//! from it is learned again at once, and until then frames to it flood. That costs one flood
+//! per active address per `ageing-time` (300 s by default); a host that must avoid it polls the
+//! kernel's per-entry activity (`NDA_CACHEINFO`'s `ndm_updated`) and refreshes the coordinator
+//! with it — not done here. A notification overrun (`ENOBUFS`, counted as `netlink-overruns`)
+//! loses learns until those addresses are announced again.
+//!
+//! # Reload (SIGHUP)
+//! SIGHUP re-reads the configuration file and applies the difference
+//! (`mlag_core::config::diff`) with `Coordinator::apply`: MLAG `priority` (re-election over the
+//! running session, no LACP renegotiation: the system-id is sticky), `heartbeat`, a bond's
+//! `lacp-rate`, the bridge's and its ports' spanning tree settings ([`daemon::reloadable`]). A
+//! file with an error, a change the daemon cannot apply at run time (ports, bonds, slaves,
+//! VLANs, `ageing-time`; `bridge`, `peer-port` and the bridge MAC, which restart MLAG) or a new
+//! `iccp-secret` (the ICCP session takes its key at start and cannot be re-keyed; rotating the
+//! secret is a restart of each daemon in turn) refuses the **whole** file with a log line
+//! (`mlagd: reload REFUSED, the configuration in force is kept: ...`); nothing is
+//! half-applied. `mlag monitor` counts `reloads` and `reloads-refused`.
+//!
 //! # Spanning tree
 //! The coordinator runs the pair as one logical STP bridge and sets every bridge port's state
 //! (own single-homed ports, the local halves of MLAG ports; the peer-port always forwards). Until
@@ -50,9 +96,7 @@
 //! with `stp_state 0` (the daemon owns the port states), and with STP off it would flood BPDUs
 //! like any multicast: the daemon keeps them off every port with a host-joined MDB entry for
 //! 01:80:C2:00:00:00 (see [`bridge`], "BPDU containment"), so each neighbour sees only the
-//! logical bridge's BPDUs. Each peer's kernel bridge learns addresses on its own, so on every
-//! topology change the logical bridge counts (on either peer's ports) the daemon flushes what it
-//! learned on the peer-port (see [`bridge`], `fdb_flush`). `mlag monitor` shows the logical
+//! logical bridge's BPDUs. `mlag monitor` shows the logical
 //! bridge (`stp:` root, root port, mode) and this peer's ports in it (`stp-port:` role, state, and
 //! `proto=stp` where a port fell back to 802.1D for a legacy neighbour).
 //!
@@ -77,7 +121,10 @@
 //! hosts ping across the pair; Peer1's daemon killed or powered off → the client keeps its bond
 //! on Peer2's link; Peer1 restarted → rejoins; peer-port cut with the backup keepalive alive →
 //! the secondary takes its half out; garbage on every port is counted and survived; SIGTERM
-//! leaves the ports discarding. STP loop with Open vSwitch RSTP and the kernel's 802.1D bridge:
+//! leaves the ports discarding; each host's MAC, learned by its peer's kernel, is in both
+//! coordinators' tables and both kernels towards the right port, and survives a member link cut
+//! re-pointed to the peer-port; a priority change on SIGHUP swaps the roles with no LACP flap on
+//! the client. STP loop with Open vSwitch RSTP and the kernel's 802.1D bridge:
 //! one root everywhere, exactly the expected port blocking (ours included, on either peer),
 //! link cuts and restorations without duplicates, RSTP towards OVS and STP towards the kernel
 //! bridge on the wire, scapy garbage and repeated restarts survived. DPDK bonding mode 4

@@ -1,7 +1,17 @@
 //! rtnetlink: the requests `mlagd` makes to the kernel (bridge, bridge-port attributes, FDB
-//! entries) and the link notifications it listens to. Messages are built with
-//! `netlink-packet-route` and sent on a `netlink-sys` socket; nothing shells out to `ip` or
-//! `bridge`.
+//! entries) and the notifications it listens to (links; the bridge's learned addresses).
+//! Messages are built with `netlink-packet-route` and sent on a `netlink-sys` socket; nothing
+//! shells out to `ip` or `bridge`.
+//!
+//! # The daemon's FDB entries and the kernel's
+//! The entries `mlagd` programs are *externally learned* (`NTF_EXT_LEARNED`, `bridge fdb show`
+//! prints `extern_learn`): the kernel neither ages them nor flushes them with a port's learned
+//! entries, and — unlike a static entry — when a frame from the address arrives on another port
+//! of a learning bridge port, the kernel takes the entry over as an ordinary learned one
+//! (`br_fdb_update`: the flag is cleared and an `RTM_NEWNEIGH` without it is sent). So every
+//! notification with the flag is the daemon's own write echoed back, and every dynamic one
+//! (`NUD_REACHABLE`/`NUD_STALE`, no flag) is the bridge's learning, a move included: that is
+//! what [`learned`] passes on.
 
 use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
@@ -12,7 +22,7 @@ use netlink_packet_route::link::{
     InfoPortKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::neighbour::{
-    NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+    NeighbourAttribute, NeighbourExtFlags, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
@@ -20,6 +30,11 @@ use std::io;
 
 /// `RTMGRP_LINK`: the multicast group of link notifications.
 const RTMGRP_LINK: u32 = 1;
+/// `RTMGRP_NEIGH` (`RTNLGRP_NEIGH`): neighbour notifications, the bridge's FDB changes among
+/// them (family `AF_BRIDGE`).
+const RTMGRP_NEIGH: u32 = 4;
+/// `ENOBUFS`: the notification socket overran (notifications were lost).
+const ENOBUFS: i32 = 105;
 
 /// A netlink socket for requests, each acknowledged before the next is sent.
 #[derive(Debug)]
@@ -109,12 +124,18 @@ impl Rtnl {
     }
 
     /// Creates bridge `name` unless it exists, with the kernel's STP off (`stp_state 0`: the
-    /// daemon owns the port states), multicast snooping on and `mac` as its address; brings it
-    /// up. Returns its index.
+    /// daemon owns the port states), multicast snooping on, `mac` as its address and `ageing`
+    /// (the configuration's `ageing-time`, which the coordinator's table uses too) as its
+    /// ageing time; brings it up. Returns its index.
     ///
     /// # Errors
     /// A kernel error.
-    pub fn ensure_bridge(&mut self, name: &str, mac: [u8; 6]) -> io::Result<u32> {
+    pub fn ensure_bridge(
+        &mut self,
+        name: &str,
+        mac: [u8; 6],
+        ageing: core::time::Duration,
+    ) -> io::Result<u32> {
         if ifindex(name).is_none() {
             let mut m = LinkMessage::default();
             m.attributes.push(LinkAttribute::IfName(name.to_string()));
@@ -135,6 +156,12 @@ impl Rtnl {
                 InfoBridge::StpState(BridgeStpState::Disabled),
                 // The MDB entry that keeps BPDUs off the ports needs snooping on.
                 InfoBridge::MulticastSnooping(true),
+                // In centiseconds (clock_t); the kernel refuses less than 10 s except 0.
+                InfoBridge::AgeingTime(
+                    u32::try_from(ageing.as_millis() / 10)
+                        .unwrap_or(u32::MAX)
+                        .clamp(1_000, 100_000_000),
+                ),
             ])),
         ]));
         self.request(RouteNetlinkMessage::NewLink(m), 0)?;
@@ -226,8 +253,8 @@ impl Rtnl {
         self.set_bridge_port(port, vec![InfoBridgePort::State(state)])
     }
 
-    /// Adds or replaces a static FDB entry (`NUD_NOARP`, `NTF_MASTER`) for `mac` on `port` of
-    /// bridge `master`.
+    /// Adds or replaces an externally learned FDB entry (`NTF_MASTER | NTF_EXT_LEARNED`, see
+    /// the module docs) for `mac` on `port` of bridge `master`.
     ///
     /// # Errors
     /// A kernel error.
@@ -255,7 +282,7 @@ fn fdb_msg(master: u32, port: u32, mac: [u8; 6]) -> NeighbourMessage {
     m.header.family = AddressFamily::Bridge;
     m.header.ifindex = port;
     m.header.state = NeighbourState::Noarp;
-    m.header.flags = NeighbourFlags::Controller;
+    m.header.flags = NeighbourFlags::Controller | NeighbourFlags::ExtLearned;
     m.attributes
         .push(NeighbourAttribute::LinkLayerAddress(mac.to_vec()));
     m.attributes.push(NeighbourAttribute::Controller(master));
@@ -296,7 +323,70 @@ pub fn carrier(name: &str) -> Option<u32> {
     })
 }
 
-/// A socket subscribed to link notifications (`RTMGRP_LINK`).
+/// What the notification socket reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A link's (kernel index, carrier up).
+    Link(u32, bool),
+    /// The kernel bridge learned `mac` on its port `port` (see [`learned`]).
+    Learned {
+        /// Kernel index of the bridge port.
+        port: u32,
+        /// The bridge (`NDA_MASTER`), when the notification names it.
+        master: Option<u32>,
+        /// The source address.
+        mac: [u8; 6],
+        /// `NDA_VLAN` (absent without VLAN filtering).
+        vid: Option<u16>,
+    },
+    /// Notifications were lost: the socket's buffer overran (`ENOBUFS`).
+    Overrun,
+}
+
+/// A bridge FDB notification that is the bridge's own learning: family `AF_BRIDGE`, a dynamic
+/// state (`NUD_REACHABLE` or `NUD_STALE`; not `permanent`, the bridge's own addresses, nor
+/// `NUD_NOARP`, a static entry), the bridge's table (not `NTF_SELF`, a port device's own
+/// list; the kernel's notifications of the bridge's entries carry no `NTF_MASTER` flag but the
+/// bridge in `NDA_MASTER`), not externally learned (the daemon's own entries, module docs), not
+/// locked, and a unicast source address. `None` for everything else.
+pub fn learned(m: &NeighbourMessage) -> Option<Notice> {
+    let h = &m.header;
+    if h.family != AddressFamily::Bridge
+        || !matches!(h.state, NeighbourState::Reachable | NeighbourState::Stale)
+        || h.flags.contains(NeighbourFlags::Own)
+        || h.flags.contains(NeighbourFlags::ExtLearned)
+    {
+        return None;
+    }
+    let mut mac = None;
+    let mut master = None;
+    let mut vid = None;
+    for a in &m.attributes {
+        match a {
+            NeighbourAttribute::LinkLayerAddress(b) => mac = <[u8; 6]>::try_from(b.as_slice()).ok(),
+            NeighbourAttribute::Controller(i) => master = Some(*i),
+            NeighbourAttribute::Vlan(v) => vid = Some(*v),
+            NeighbourAttribute::ExtFlags(f) if f.contains(NeighbourExtFlags::Locked) => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    let mac = mac?;
+    // Multicast (the group bit) or all-zero: not a station's source address.
+    if mac[0] & 1 != 0 || mac == [0; 6] {
+        return None;
+    }
+    Some(Notice::Learned {
+        port: h.ifindex,
+        master,
+        mac,
+        vid,
+    })
+}
+
+/// A socket subscribed to link notifications (`RTMGRP_LINK`) and neighbour notifications
+/// (`RTMGRP_NEIGH`: the bridge's FDB).
 #[derive(Debug)]
 pub struct LinkEvents {
     sock: Socket,
@@ -304,26 +394,34 @@ pub struct LinkEvents {
 }
 
 impl LinkEvents {
-    /// Subscribes.
+    /// Subscribes, with a 4 MiB receive buffer (a burst of new addresses is one notification
+    /// each).
     ///
     /// # Errors
     /// The socket could not be opened or bound.
     pub fn open() -> io::Result<Self> {
         let mut sock = Socket::new(NETLINK_ROUTE)?;
-        sock.bind(&SocketAddr::new(0, RTMGRP_LINK))?;
+        // Best effort: the default buffer only makes overruns likelier (they are reported).
+        let _ = sock.set_rx_buf_sz(4 * 1024 * 1024);
+        sock.bind(&SocketAddr::new(0, RTMGRP_LINK | RTMGRP_NEIGH))?;
         Ok(Self {
             sock,
             buf: vec![0; 64 * 1024],
         })
     }
 
-    /// Blocks until the next datagram; returns the (index, carrier up) of each link message in
-    /// it. Undecodable messages are skipped.
+    /// Blocks until the next datagram; returns what it reports: the (index, carrier up) of each
+    /// link message, each address the bridge learned ([`learned`]), or [`Notice::Overrun`] when
+    /// the kernel dropped notifications. Undecodable messages are skipped.
     ///
     /// # Errors
-    /// A socket error.
-    pub fn receive(&mut self) -> io::Result<Vec<(u32, bool)>> {
-        let n = self.sock.recv(&mut &mut self.buf[..], 0)?;
+    /// A socket error other than an overrun.
+    pub fn receive(&mut self) -> io::Result<Vec<Notice>> {
+        let n = match self.sock.recv(&mut &mut self.buf[..], 0) {
+            Ok(n) => n,
+            Err(e) if e.raw_os_error() == Some(ENOBUFS) => return Ok(vec![Notice::Overrun]),
+            Err(e) => return Err(e),
+        };
         let mut out = Vec::new();
         let mut off = 0;
         while off < n {
@@ -346,14 +444,106 @@ impl LinkEvents {
                 {
                     let up = m.header.flags.contains(LinkFlags::LowerUp)
                         && m.header.flags.contains(LinkFlags::Up);
-                    out.push((m.header.index, up));
+                    out.push(Notice::Link(m.header.index, up));
                 }
                 NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(m)) => {
-                    out.push((m.header.index, false));
+                    out.push(Notice::Link(m.header.index, false));
+                }
+                // Deletions (the kernel's ageing of its own dynamic entries, flushes) are not
+                // reported: the coordinator owns ageing (crate docs, "Learned addresses").
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNeighbour(m)) => {
+                    out.extend(learned(&m));
                 }
                 _ => {}
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fdb_notice(state: NeighbourState, flags: NeighbourFlags, mac: [u8; 6]) -> NeighbourMessage {
+        let mut m = NeighbourMessage::default();
+        m.header.family = AddressFamily::Bridge;
+        m.header.ifindex = 7;
+        m.header.state = state;
+        m.header.flags = flags;
+        m.attributes
+            .push(NeighbourAttribute::LinkLayerAddress(mac.to_vec()));
+        m.attributes.push(NeighbourAttribute::Controller(3));
+        m
+    }
+
+    const HOST: [u8; 6] = [2, 0, 0, 0, 0x0a, 1];
+
+    #[test]
+    fn a_dynamic_bridge_entry_is_learned() {
+        // As the kernel sends it: no flags, the bridge in NDA_MASTER.
+        let m = fdb_notice(NeighbourState::Reachable, NeighbourFlags::empty(), HOST);
+        assert_eq!(
+            learned(&m),
+            Some(Notice::Learned {
+                port: 7,
+                master: Some(3),
+                mac: HOST,
+                vid: None
+            })
+        );
+        let mut m = fdb_notice(NeighbourState::Stale, NeighbourFlags::Controller, HOST);
+        m.attributes.push(NeighbourAttribute::Vlan(10));
+        assert!(matches!(
+            learned(&m),
+            Some(Notice::Learned { vid: Some(10), .. })
+        ));
+    }
+
+    #[test]
+    fn own_static_local_and_foreign_entries_are_not_learned() {
+        // The daemon's own entry echoed back.
+        let own = fdb_notice(
+            NeighbourState::Noarp,
+            NeighbourFlags::Controller | NeighbourFlags::ExtLearned,
+            HOST,
+        );
+        assert_eq!(learned(&own), None);
+        // Externally learned but dynamic state: still ours.
+        let own = fdb_notice(
+            NeighbourState::Reachable,
+            NeighbourFlags::Controller | NeighbourFlags::ExtLearned,
+            HOST,
+        );
+        assert_eq!(learned(&own), None);
+        // Static (an operator's), permanent (the bridge's own addresses).
+        for st in [NeighbourState::Noarp, NeighbourState::Permanent] {
+            assert_eq!(
+                learned(&fdb_notice(st, NeighbourFlags::Controller, HOST)),
+                None
+            );
+        }
+        // A port device's own list (NTF_SELF), not the bridge's.
+        let own_dev = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Own, HOST);
+        assert_eq!(learned(&own_dev), None);
+        // Multicast and zero sources.
+        for mac in [[1, 0, 0x5e, 0, 0, 1], [0; 6]] {
+            let m = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Controller, mac);
+            assert_eq!(learned(&m), None);
+        }
+        // An IPv4 neighbour (ARP), not the bridge.
+        let mut arp = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Controller, HOST);
+        arp.header.family = AddressFamily::Inet;
+        assert_eq!(learned(&arp), None);
+        // A locked entry (802.1X / MAB): not a station the bridge admitted.
+        let mut locked = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Controller, HOST);
+        locked
+            .attributes
+            .push(NeighbourAttribute::ExtFlags(NeighbourExtFlags::Locked));
+        assert_eq!(learned(&locked), None);
+        // A malformed address.
+        let mut short = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Controller, HOST);
+        short.attributes = vec![NeighbourAttribute::LinkLayerAddress(vec![2, 0, 0])];
+        assert_eq!(learned(&short), None);
     }
 }

@@ -17,7 +17,8 @@
 //!   shared ICCP secret (8..=64 printable ASCII characters, the same on both peers; `none`
 //!   removes it): every ICCP frame is then authenticated (HMAC-SHA256) and a peer with another
 //!   secret never connects (the monitor counts its frames as auth failures);
-//! * verbs: `add` (bridge, bridge port, bridge vlan, bridge msti, bonding) and `set`
+//! * verbs: `add` (bridge, bridge port, bridge vlan, bridge msti, bridge port-mst-override,
+//!   bonding) and `set`
 //!   (`/interface bridge mlag set ...`; `/interface ethernet set NAME mac-address=...` or
 //!   `set [ find default-name=NAME ] mac-address=...`);
 //! * values may be double-quoted; `#` starts a comment outside quotes; a line ending in `\`
@@ -36,8 +37,8 @@ use core::time::Duration;
 use l2_types::MacAddr;
 use mlag_core::config::{
     Bond, BondMode, Bridge, BridgePort, BridgeVlan, Config, ConfigError, Edge, Ethernet,
-    FrameTypes, LacpMode, LacpRate, Menu, Msti, PointToPoint, PortCostMode, ProtocolMode,
-    TransmitHashPolicy,
+    FrameTypes, LacpMode, LacpRate, Menu, Msti, PointToPoint, PortCostMode, PortMstOverride,
+    ProtocolMode, TransmitHashPolicy,
 };
 use mlag_core::coordinator::IccpSecret;
 use std::collections::BTreeMap;
@@ -182,6 +183,10 @@ fn words(line: &str) -> Result<Vec<String>, String> {
 const MENUS: &[(&str, Menu)] = &[
     ("/interface bridge mlag", Menu::Mlag),
     ("/interface bridge msti", Menu::BridgeMsti),
+    (
+        "/interface bridge port-mst-override",
+        Menu::BridgePortMstOverride,
+    ),
     ("/interface bridge port", Menu::BridgePort),
     ("/interface bridge vlan", Menu::BridgeVlan),
     ("/interface bridge", Menu::Bridge),
@@ -345,6 +350,29 @@ pub fn parse(text: &str, mac_of: &dyn Fn(&str) -> Option<MacAddr>) -> Result<Par
                 p.lines
                     .insert((Menu::BridgeMsti, format!("msti {id}")), line);
                 p.config.mstis.push(m);
+            }
+            (Menu::BridgePortMstOverride, "add") => {
+                let interface = props.required("interface")?;
+                let id = props
+                    .num("identifier")?
+                    .ok_or_else(|| err("identifier= is required".into()))?;
+                let mut o = PortMstOverride::new(&interface, props.narrow("identifier", id)?);
+                if let Some(v) = props.num("priority")? {
+                    o.priority = props.narrow("priority", v)?;
+                }
+                if let Some(v) = props.auto_num("internal-path-cost")? {
+                    o.internal_path_cost = v
+                        .map(|v| props.narrow("internal-path-cost", v))
+                        .transpose()?;
+                }
+                p.lines.insert(
+                    (
+                        Menu::BridgePortMstOverride,
+                        format!("{interface} msti {id}"),
+                    ),
+                    line,
+                );
+                p.config.port_mst_overrides.push(o);
             }
             (Menu::BridgePort, "add") => {
                 let bridge = props.required("bridge")?;
@@ -795,6 +823,31 @@ add bridge=bridge1 interface=ether1 pvid=20
         let names: Vec<_> = c.ethernet.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["sfp2", "sfp1", "ether1"]);
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn mstp_region_and_port_mst_override() {
+        let text = QUICK.replace(
+            "auto-mac=no\n",
+            "auto-mac=no protocol-mode=mstp region-name=r1 region-revision=2\n\
+             /interface bridge msti add bridge=bridge1 identifier=1 vlan-mapping=10 \
+             priority=0x1000\n\
+             /interface bridge port-mst-override add interface=ether1 identifier=1 \
+             priority=0x40 internal-path-cost=500\n",
+        );
+        let p = parse(&text, &macs).unwrap();
+        let o = &p.config.port_mst_overrides;
+        assert_eq!(o.len(), 1);
+        assert_eq!((o[0].interface.as_str(), o[0].identifier), ("ether1", 1));
+        assert_eq!((o[0].priority, o[0].internal_path_cost), (0x40, Some(500)));
+        let v = p.config.validate().unwrap();
+        let port = v
+            .mlag_bridge()
+            .unwrap()
+            .ports
+            .iter()
+            .find(|x| x.name == "ether1");
+        assert_eq!(port.unwrap().mst_overrides.len(), 1);
     }
 
     #[test]

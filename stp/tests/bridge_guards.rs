@@ -9,18 +9,11 @@
 mod sim_common;
 
 use l2_types::{Duration, Instant, MacAddr, PortNo};
-use sim_common::{Net, UP};
+use sim_common::{Net, UP, settle};
 use stp::wire::{
     Bpdu, BpduFlags, BpduFrame, BpduTime, BridgeId, ConfigBpdu, PortId, PortRole, RstBpdu,
 };
 use stp::*;
-
-fn settle(net: &mut Net, secs: u64) {
-    net.run_for(Duration::from_secs(secs));
-    if let Err(e) = net.check_tree() {
-        panic!("after {secs} s:\n{e}");
-    }
-}
 
 fn one_port_bridge(cfg: PortConfig) -> Bridge {
     let mut b = Bridge::new(BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 0x10]))).unwrap();

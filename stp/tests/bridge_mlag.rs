@@ -11,15 +11,8 @@
 mod sim_common;
 
 use l2_types::{Duration, Instant, MacAddr, PortNo};
-use sim_common::{Net, mac};
+use sim_common::{Net, mac, settle};
 use stp::{Bridge, BridgeConfig, PortState, Role};
-
-fn settle(net: &mut Net, secs: u64) {
-    net.run_for(Duration::from_secs(secs));
-    if let Err(e) = net.check_tree() {
-        panic!("after {secs} s:\n{e}");
-    }
-}
 
 #[test]
 fn replica_fed_the_same_inputs_stays_identical() {

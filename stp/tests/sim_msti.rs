@@ -13,7 +13,7 @@
 mod sim_common;
 
 use l2_types::{Duration, Instant, PortNo};
-use sim_common::Net;
+use sim_common::{Net, settle};
 use stp::wire::VidToMstid;
 use stp::{Event, ForceVersion, PathCost, PortState, Role};
 
@@ -176,13 +176,6 @@ fn check_boundaries(net: &Net, mst: &[usize]) -> Result<(), String> {
         Ok(())
     } else {
         Err(report + &net.dump())
-    }
-}
-
-fn settle(net: &mut Net, secs: u64) {
-    net.run_for(Duration::from_secs(secs));
-    if let Err(e) = net.check_tree() {
-        panic!("after {secs} s:\n{e}");
     }
 }
 

@@ -10,16 +10,9 @@
 mod sim_common;
 
 use l2_types::Duration;
-use sim_common::Net;
+use sim_common::{Net, settle};
 use stp::wire::VidToMstid;
 use stp::{ForceVersion, PortState, Role};
-
-fn settle(net: &mut Net, secs: u64) {
-    net.run_for(Duration::from_secs(secs));
-    if let Err(e) = net.check_tree() {
-        panic!("after {secs} s:\n{e}");
-    }
-}
 
 /// A network where bridges `regions[i] = Some(name)` run MSTP in region `name` and the others
 /// RSTP; `prio[i]` is bridge `i`'s priority.

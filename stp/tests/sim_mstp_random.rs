@@ -14,24 +14,9 @@
 mod sim_common;
 
 use l2_types::Duration;
-use sim_common::Net;
+use sim_common::{Net, Rng};
 use stp::ForceVersion;
 use stp::wire::VidToMstid;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// What a bridge runs: 0 = MSTP region "A", 1 = MSTP region "B", 2 = RSTP, 3 = STP.
 fn kind_of(rng: &mut Rng) -> u8 {

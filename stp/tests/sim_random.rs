@@ -12,23 +12,8 @@
 mod sim_common;
 
 use l2_types::Duration;
-use sim_common::Net;
+use sim_common::{Net, Rng};
 use stp::ForceVersion;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn scenario(seed: u64, legacy: bool) {
     scenario_with(seed, legacy, 0);

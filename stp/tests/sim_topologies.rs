@@ -9,15 +9,8 @@
 mod sim_common;
 
 use l2_types::Duration;
-use sim_common::Net;
+use sim_common::{Net, settle};
 use stp::{PortState, Role};
-
-fn settle(net: &mut Net, secs: u64) {
-    net.run_for(Duration::from_secs(secs));
-    if let Err(e) = net.check_tree() {
-        panic!("after {secs} s:\n{e}");
-    }
-}
 
 #[test]
 fn line_of_five_converges() {

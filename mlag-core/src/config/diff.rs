@@ -305,7 +305,7 @@ fn diff_bond(
 
 fn diff_port(out: &mut Vec<Change>, o: &ValidPort, n: &ValidPort) {
     let (os, ns) = (&o.stp, &n.stp);
-    let fields: [(&'static str, bool); 13] = [
+    let fields: [(&'static str, bool); 14] = [
         ("pvid", o.pvid != n.pvid),
         ("frame-types", o.frame_types != n.frame_types),
         (
@@ -328,6 +328,7 @@ fn diff_port(out: &mut Vec<Change>, o: &ValidPort, n: &ValidPort) {
         ("restricted-tcn", os.restricted_tcn != ns.restricted_tcn),
         ("auto-isolate", o.auto_isolate != n.auto_isolate),
         ("horizon", o.horizon != n.horizon),
+        ("port-mst-override", o.mst_overrides != n.mst_overrides),
     ];
     for (field, changed) in fields {
         if changed {

@@ -17,6 +17,8 @@ pub enum Menu {
     BridgeMsti,
     /// `/interface bridge port`.
     BridgePort,
+    /// `/interface bridge port-mst-override`.
+    BridgePortMstOverride,
     /// `/interface bridge vlan`.
     BridgeVlan,
     /// `/interface bonding`.
@@ -33,6 +35,7 @@ impl Menu {
             Self::Bridge => "/interface bridge",
             Self::BridgeMsti => "/interface bridge msti",
             Self::BridgePort => "/interface bridge port",
+            Self::BridgePortMstOverride => "/interface bridge port-mst-override",
             Self::BridgeVlan => "/interface bridge vlan",
             Self::Bonding => "/interface bonding",
             Self::Mlag => "/interface bridge mlag",
@@ -183,6 +186,10 @@ pub enum Problem {
     DuplicateMsti(u16),
     /// More MSTIs than an MST BPDU carries (64, 802.1Q-2022 §14.6).
     TooManyMstis(usize),
+    /// A `port-mst-override` names an MSTI its port's bridge has no `msti` entry for.
+    UnknownMsti(u16),
+    /// Two `port-mst-override` entries for one port and MSTI.
+    DuplicateOverride(u16),
     /// More ports (other than MLAG bonds) on the MLAG bridge than a peer's share of the
     /// 12-bit STP port number space (this crate's rule; see
     /// [`crate::coordinator::PEER_PORTS_MAX`]).
@@ -274,6 +281,8 @@ impl fmt::Display for Problem {
                 write!(f, "VLAN {vlan} is already mapped to MSTI {other_msti}")
             }
             Self::DuplicateMsti(id) => write!(f, "MSTI {id} exists twice"),
+            Self::UnknownMsti(id) => write!(f, "the port's bridge has no MSTI {id}"),
+            Self::DuplicateOverride(id) => write!(f, "a second override of MSTI {id}"),
             Self::TooManyMstis(n) => write!(f, "{n} MSTIs, at most 64"),
             Self::TooManyPorts(n) => write!(
                 f,

@@ -6,6 +6,7 @@
 //! | `/interface ethernet`             | [`Ethernet`]     |
 //! | `/interface bridge`               | [`Bridge`]       |
 //! | `/interface bridge msti`          | [`Msti`]         |
+//! | `/interface bridge port-mst-override` | [`PortMstOverride`] |
 //! | `/interface bridge port`          | [`BridgePort`]   |
 //! | `/interface bridge vlan`          | [`BridgeVlan`]   |
 //! | `/interface bonding`              | [`Bond`]         |
@@ -55,7 +56,7 @@ pub use diff::{Change, diff};
 pub use error::{ConfigError, ConfigErrors, Menu, Problem};
 pub use valid::{
     IfId, IfKind, Interface, Membership, StpSettings, ValidBond, ValidBridge, ValidConfig,
-    ValidMlag, ValidMsti, ValidPort, lacp_key,
+    ValidMlag, ValidMstOverride, ValidMsti, ValidPort, lacp_key,
 };
 
 use alloc::string::{String, ToString};
@@ -73,6 +74,8 @@ pub struct Config {
     pub bridges: Vec<Bridge>,
     /// `/interface bridge msti`.
     pub mstis: Vec<Msti>,
+    /// `/interface bridge port-mst-override`: per-port settings on one MSTI.
+    pub port_mst_overrides: Vec<PortMstOverride>,
     /// `/interface bridge port`.
     pub ports: Vec<BridgePort>,
     /// `/interface bridge vlan`.
@@ -214,6 +217,35 @@ impl Msti {
             identifier,
             priority: 0x8000,
             vlan_mapping: vlan_mapping.to_vec(),
+        }
+    }
+}
+
+/// `/interface bridge port-mst-override`: a bridge port's settings on one MST instance
+/// (RouterOS 7: `interface`, `identifier`, `priority`, `internal-path-cost`). Without an
+/// override a port has priority 0x80 and its CIST internal path cost on every MSTI
+/// (802.1Q-2018 §13.27.33, §13.27.47).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortMstOverride {
+    /// `interface`: a port of an MSTP bridge.
+    pub interface: String,
+    /// `identifier`: the MSTID of an `/interface bridge msti` entry of the port's bridge.
+    pub identifier: u16,
+    /// `priority`, 0..=0xF0 in steps of 0x10 (default 0x80).
+    pub priority: u8,
+    /// `internal-path-cost`, 1..=200000000, `None` = the port's CIST internal path cost
+    /// (default).
+    pub internal_path_cost: Option<u32>,
+}
+
+impl PortMstOverride {
+    /// An override of `interface` on MSTI `identifier` with the defaults.
+    pub fn new(interface: &str, identifier: u16) -> Self {
+        Self {
+            interface: interface.to_string(),
+            identifier,
+            priority: 0x80,
+            internal_path_cost: None,
         }
     }
 }
@@ -542,6 +574,7 @@ impl Config {
             ],
             bridges: vec![bridge],
             mstis: Vec::new(),
+            port_mst_overrides: Vec::new(),
             ports: vec![
                 BridgePort::new("bridge1", "sfp-sfpplus1").with_pvid(99),
                 BridgePort::new("bridge1", "client-bond").with_pvid(10),

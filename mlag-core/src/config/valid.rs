@@ -88,12 +88,25 @@ pub struct ValidPort {
     pub stp: stp::PortConfig,
     /// `internal-path-cost` (MSTP), `None` = auto.
     pub internal_path_cost: Option<u32>,
+    /// `/interface bridge port-mst-override` entries of the port, by MSTID.
+    pub mst_overrides: Vec<ValidMstOverride>,
     /// `auto-isolate`.
     pub auto_isolate: bool,
     /// `horizon`.
     pub horizon: Option<u32>,
     /// VLAN membership (meaningful with `vlan-filtering=yes`).
     pub membership: Membership,
+}
+
+/// A port's validated settings on one MSTI (`/interface bridge port-mst-override`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidMstOverride {
+    /// MSTID.
+    pub id: u16,
+    /// MSTI port priority (steps of 16).
+    pub priority: u8,
+    /// MSTI internal path cost, `None` = the port's CIST internal path cost.
+    pub internal_path_cost: Option<u32>,
 }
 
 /// One validated MST instance.

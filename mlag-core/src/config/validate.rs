@@ -4,7 +4,7 @@ use super::valid::{Interface, ValidBridge};
 use super::{
     BondMode, Config, ConfigError, ConfigErrors, Edge, IfId, IfKind, Membership, Menu,
     PointToPoint, PortCostMode, Problem, ProtocolMode, StpSettings, ValidBond, ValidConfig,
-    ValidMlag, ValidMsti, ValidPort, lacp_key,
+    ValidMlag, ValidMstOverride, ValidMsti, ValidPort, lacp_key,
 };
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -281,6 +281,47 @@ pub(super) fn validate(cfg: &Config) -> Result<ValidConfig, ConfigErrors> {
             e.range(
                 menu,
                 object,
+                "internal-path-cost",
+                u64::from(c),
+                1,
+                PATH_COST_MAX,
+            );
+        }
+    }
+
+    // Port MST overrides: a port of a bridge, an MSTI of that bridge, once per pair.
+    let mut overrides: BTreeSet<(&str, u16)> = BTreeSet::new();
+    for o in &cfg.port_mst_overrides {
+        let object = format!("{} msti {}", o.interface, o.identifier);
+        let menu = Menu::BridgePortMstOverride;
+        match port_of.get(o.interface.as_str()) {
+            None => e.push(
+                menu,
+                &object,
+                "interface",
+                Problem::UnknownInterface(o.interface.clone()),
+            ),
+            Some(bridge) if !msti_ids.contains(&(*bridge, o.identifier)) => e.push(
+                menu,
+                &object,
+                "identifier",
+                Problem::UnknownMsti(o.identifier),
+            ),
+            Some(_) => {}
+        }
+        if !overrides.insert((o.interface.as_str(), o.identifier)) {
+            e.push(
+                menu,
+                &object,
+                "identifier",
+                Problem::DuplicateOverride(o.identifier),
+            );
+        }
+        e.priority(menu, &object, "priority", u32::from(o.priority), 0xF0, 0x10);
+        if let Some(c) = o.internal_path_cost {
+            e.range(
+                menu,
+                &object,
                 "internal-path-cost",
                 u64::from(c),
                 1,
@@ -834,6 +875,20 @@ fn build_bridge(
                 ingress_filtering: p.ingress_filtering,
                 stp: stp_port,
                 internal_path_cost: p.internal_path_cost,
+                mst_overrides: {
+                    let mut v: Vec<ValidMstOverride> = cfg
+                        .port_mst_overrides
+                        .iter()
+                        .filter(|o| o.interface == p.interface)
+                        .map(|o| ValidMstOverride {
+                            id: o.identifier,
+                            priority: o.priority,
+                            internal_path_cost: o.internal_path_cost,
+                        })
+                        .collect();
+                    v.sort_by_key(|o| o.id);
+                    v
+                },
                 auto_isolate: p.auto_isolate,
                 horizon: p.horizon,
                 membership,

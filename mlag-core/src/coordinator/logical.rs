@@ -12,7 +12,12 @@
 //!   7 port settings (payload as for add port), 8 snapshot part (`part`(2) `parts`(2) then at
 //!   most [`SNAPSHOT_CHUNK`] octets; the parts of one catch-up concatenated are `count`(2) ×
 //!   (`port`(2) `mlag-id`(4)) for the MLAG ports, then `stp::Bridge::snapshot` taken at the
-//!   entries' time — an exact catch-up when the log was cut).
+//!   entries' time — an exact catch-up when the log was cut), 9 MST region part (`part`(1)
+//!   `parts`(1) then at most [`REGION_CHUNK`] octets; the parts concatenated are the
+//!   [`Region`]: `name`(1 + n ≤ 32) `revision`(2) `msti-count`(1) × (`mstid`(2)
+//!   `priority`(2)) `range-count`(2) × (`first-vid`(2) `last-vid`(2) `mstid`(2)) — the
+//!   VLAN→MSTI map as ascending runs, VIDs not listed on the CIST), 10 MSTI port settings
+//!   (`count`(1) × (`mstid`(2) `priority`(1) `internal-path-cost`(4, 0 = the CIST's))).
 //!   Bridge settings: `address`(6) `priority`(2) `max-age`(1) `hello`(1) `forward-delay`(1)
 //!   `tx-hold-count`(1) `force-version`(1: 0 STP, 2 RSTP, 3 MSTP) `max-hops`(1)
 //!   `path-cost-method`(1: 0 long, 1 short). Port settings: `mac`(6) `flags`(2: enabled,
@@ -22,8 +27,8 @@
 //! * [`STP_FINGERPRINT`]: `seq`(4) of the last entry applied, `fingerprint`(8).
 //! * [`STP_RESYNC`]: empty — the secondary asks for a catch-up.
 //! * [`STP_PORT`] (secondary → primary): `op`(1) `port`(2) payload, `op` one of add port,
-//!   remove port, link, port settings: the secondary's single-homed ports as the primary must
-//!   know them.
+//!   remove port, link, port settings, MSTI port settings: the secondary's single-homed ports
+//!   as the primary must know them.
 //! * [`STP_CLAIM`]: `incumbent`(1: 0/1), sent by both peers when ICCP connects.
 //! * [`STP_OUT`] (primary → secondary): `op`(1) `port`(2) then, for `op` 0 (send a BPDU) the
 //!   frame's octets, for 1 (port state) `tree`(2) `state`(1: 0 discarding, 1 learning,
@@ -78,6 +83,8 @@ pub(crate) enum Op {
     Bridge,
     SetPort,
     Snapshot,
+    Region,
+    MstiPort,
 }
 
 impl Op {
@@ -92,6 +99,8 @@ impl Op {
             Self::Bridge => 6,
             Self::SetPort => 7,
             Self::Snapshot => 8,
+            Self::Region => 9,
+            Self::MstiPort => 10,
         }
     }
 
@@ -106,6 +115,8 @@ impl Op {
             6 => Self::Bridge,
             7 => Self::SetPort,
             8 => Self::Snapshot,
+            9 => Self::Region,
+            10 => Self::MstiPort,
             _ => return None,
         })
     }
@@ -199,11 +210,11 @@ pub(crate) fn decode_port(b: &[u8]) -> Option<(Op, u16, &[u8])> {
     let mut r = Rd(b);
     let op = Op::of(r.u8()?)?;
     let port = r.u16()?;
-    matches!(op, Op::AddPort | Op::RemovePort | Op::Link | Op::SetPort).then_some((
+    matches!(
         op,
-        port,
-        r.rest(),
-    ))
+        Op::AddPort | Op::RemovePort | Op::Link | Op::SetPort | Op::MstiPort
+    )
+    .then_some((op, port, r.rest()))
 }
 
 /// A fingerprint record ([`STP_FINGERPRINT`]).
@@ -495,9 +506,290 @@ pub(crate) fn apply(bridge: &mut Option<stp::Bridge>, e: &Entry) -> Applied {
             Some((_, cfg)) if b.set_port_config(e.at, port, cfg).is_ok() => Applied::Ok,
             _ => Applied::Refused,
         },
-        // Snapshot parts are assembled by `SnapshotParts`, not applied one by one.
-        Op::Snapshot => Applied::Refused,
+        Op::MstiPort => match decode_msti_port(&e.payload) {
+            // 802.1Q-2018 §13.27.33 / §13.27.47: per-tree port priority and internal cost.
+            Some(v) => {
+                // Every setting is tried (no short cut): the result is the same on both peers.
+                let refused = v
+                    .iter()
+                    .filter(|m| {
+                        b.set_msti_port(e.at, port, m.id, m.priority, m.internal_path_cost)
+                            .is_err()
+                    })
+                    .count();
+                let ok = refused == 0;
+                if ok { Applied::Ok } else { Applied::Refused }
+            }
+            None => Applied::Refused,
+        },
+        // Snapshot and region parts are assembled (`SnapshotParts`, `RegionParts`), not
+        // applied one by one.
+        Op::Snapshot | Op::Region => Applied::Refused,
     }
+}
+
+/// Octets of an MST region per log entry.
+pub const REGION_CHUNK: usize = 1024;
+
+/// The MST region of the logical bridge: the MST Configuration Identifier's inputs
+/// (802.1Q-2018 §13.8: name, revision, the VID→MSTID map) and the MSTIs' bridge priorities
+/// (§13.26.2). Both peers build it from their configuration the same way, so equal
+/// configurations give equal identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Region {
+    /// `region-name` (at most 32 octets).
+    pub name: alloc::string::String,
+    /// `region-revision`.
+    pub revision: u16,
+    /// (MSTID, bridge priority) of every MSTI, ascending.
+    pub mstis: Vec<(u16, u16)>,
+    /// (first VID, last VID, MSTID): the VLAN→MSTI map in ascending runs.
+    pub ranges: Vec<(u16, u16, u16)>,
+}
+
+impl Region {
+    /// The region of a bridge's settings: `/interface bridge msti` entries in MSTID order.
+    pub fn of(s: &crate::config::StpSettings) -> Self {
+        let mut ranges: Vec<(u16, u16, u16)> = Vec::new();
+        let mut map: BTreeMap<u16, u16> = BTreeMap::new();
+        for m in &s.mstis {
+            for v in &m.vlans {
+                map.insert(v.get(), m.id);
+            }
+        }
+        for (vid, id) in map {
+            match ranges.last_mut() {
+                Some((_, last, m)) if *m == id && last.checked_add(1) == Some(vid) => *last = vid,
+                _ => ranges.push((vid, vid, id)),
+            }
+        }
+        Self {
+            name: s.region_name.clone(),
+            revision: s.region_revision,
+            mstis: s
+                .mstis
+                .iter()
+                .filter(|m| !m.vlans.is_empty())
+                .map(|m| (m.id, m.priority))
+                .collect(),
+            ranges,
+        }
+    }
+
+    /// The VID→MSTID table (`stp`'s), MSTIs without VLANs left out as 802.1Q has it (an MSTI
+    /// exists by its VLANs).
+    pub fn table(&self) -> stp::wire::VidToMstid {
+        let mut t = stp::wire::VidToMstid::all_cist();
+        for &(first, last, id) in &self.ranges {
+            for vid in first..=last {
+                t.set(vid, id);
+            }
+        }
+        t
+    }
+
+    /// The MST Configuration Identifier this region gives (802.1Q-2018 §13.8).
+    pub fn config_id(&self) -> stp::wire::MstConfigId {
+        stp::wire::MstConfigId::new(&self.name, self.revision, &self.table())
+    }
+
+    /// The region a bridge runs (its identifier's name and revision, its map, its MSTIs'
+    /// priorities): what [`apply_region`] would have to change.
+    pub(crate) fn of_bridge(b: &stp::Bridge) -> Self {
+        let id = b.mst_config_id();
+        let name = alloc::string::String::from_utf8_lossy(id.name_bytes()).into_owned();
+        let mut ranges: Vec<(u16, u16, u16)> = Vec::new();
+        for vid in 1..=4094u16 {
+            let m = b.mstid_of_vid(vid);
+            if m == 0 {
+                continue;
+            }
+            match ranges.last_mut() {
+                Some((_, last, x)) if *x == m && *last + 1 == vid => *last = vid,
+                _ => ranges.push((vid, vid, m)),
+            }
+        }
+        let mstis = b
+            .mstids()
+            .filter_map(|m| b.msti(m).map(|s| (m, s.bridge_id.priority())))
+            .collect();
+        Self {
+            name,
+            revision: id.revision,
+            mstis,
+            ranges,
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let name = self.name.as_bytes();
+        let name = name.get(..name.len().min(32)).unwrap_or_default();
+        let mut v =
+            Vec::with_capacity(8 + name.len() + 4 * self.mstis.len() + 6 * self.ranges.len());
+        v.push(u8::try_from(name.len()).unwrap_or(32));
+        v.extend_from_slice(name);
+        v.extend_from_slice(&self.revision.to_be_bytes());
+        let n = u8::try_from(self.mstis.len()).unwrap_or(u8::MAX);
+        v.push(n);
+        for (id, prio) in self.mstis.iter().take(usize::from(n)) {
+            v.extend_from_slice(&id.to_be_bytes());
+            v.extend_from_slice(&prio.to_be_bytes());
+        }
+        let n = u16::try_from(self.ranges.len()).unwrap_or(u16::MAX);
+        v.extend_from_slice(&n.to_be_bytes());
+        for (a, b, id) in self.ranges.iter().take(usize::from(n)) {
+            v.extend_from_slice(&a.to_be_bytes());
+            v.extend_from_slice(&b.to_be_bytes());
+            v.extend_from_slice(&id.to_be_bytes());
+        }
+        v
+    }
+
+    fn decode(b: &[u8]) -> Option<Self> {
+        let mut r = Rd(b);
+        let n = usize::from(r.u8()?);
+        if n > 32 {
+            return None;
+        }
+        let name = alloc::string::String::from(core::str::from_utf8(r.take(n)?).ok()?);
+        let revision = r.u16()?;
+        let mut mstis = Vec::new();
+        for _ in 0..r.u8()? {
+            mstis.push((r.u16()?, r.u16()?));
+        }
+        let mut ranges = Vec::new();
+        for _ in 0..r.u16()? {
+            let (a, b, id) = (r.u16()?, r.u16()?, r.u16()?);
+            if a == 0 || a > b || b > 4094 || id == 0 || id > stp::wire::mcid::MSTID_MAX {
+                return None;
+            }
+            ranges.push((a, b, id));
+        }
+        r.rest().is_empty().then_some(Self {
+            name,
+            revision,
+            mstis,
+            ranges,
+        })
+    }
+
+    /// The payloads of the [`Op::Region`] entries that set this region.
+    pub(crate) fn payloads(&self) -> Vec<Vec<u8>> {
+        let blob = self.encode();
+        let parts = blob.len().div_ceil(REGION_CHUNK).max(1);
+        let total = u8::try_from(parts).unwrap_or(u8::MAX);
+        let mut out: Vec<Vec<u8>> = blob
+            .chunks(REGION_CHUNK)
+            .enumerate()
+            .map(|(k, c)| {
+                let mut v = Vec::with_capacity(2 + c.len());
+                v.push(u8::try_from(k).unwrap_or(u8::MAX));
+                v.push(total);
+                v.extend_from_slice(c);
+                v
+            })
+            .collect();
+        if out.is_empty() {
+            out.push(alloc::vec![0, 1]);
+        }
+        out
+    }
+}
+
+/// The parts of an MST region received so far (entries of [`Op::Region`]).
+#[derive(Debug, Default)]
+pub(crate) struct RegionParts {
+    next: usize,
+    octets: Vec<u8>,
+}
+
+impl RegionParts {
+    /// Adds a part; with the last one, sets the region on `bridge` (`Some(true)`), or fails
+    /// (`Some(false)`: a part out of order, a region that does not decode or that the bridge
+    /// refuses); `None` while parts are missing.
+    pub(crate) fn add(&mut self, bridge: Option<&mut stp::Bridge>, e: &Entry) -> Option<bool> {
+        let mut r = Rd(&e.payload);
+        let (Some(part), Some(parts)) = (r.u8(), r.u8()) else {
+            return Some(false);
+        };
+        let (part, parts) = (usize::from(part), usize::from(parts));
+        if part == 0 {
+            self.next = 0;
+            self.octets.clear();
+        }
+        if part != self.next || part >= parts {
+            self.next = usize::MAX;
+            return Some(false);
+        }
+        self.next += 1;
+        self.octets.extend_from_slice(r.rest());
+        if self.next < parts {
+            return None;
+        }
+        self.next = usize::MAX;
+        let octets = core::mem::take(&mut self.octets);
+        let (Some(region), Some(b)) = (Region::decode(&octets), bridge) else {
+            return Some(false);
+        };
+        Some(apply_region(b, e.at, &region))
+    }
+}
+
+/// Sets `region` on `b`: the MST Configuration Identifier and VLAN map (802.1Q-2018 §13.8,
+/// the MSTIs restart at BEGIN — `stp::Bridge::set_mst_region`), then each MSTI's bridge
+/// priority (§13.26.2). False if the bridge refused a part.
+pub(crate) fn apply_region(b: &mut stp::Bridge, at: Instant, region: &Region) -> bool {
+    if b.set_mst_region(&region.name, region.revision, &region.table())
+        .is_err()
+    {
+        return false;
+    }
+    let mut ok = true;
+    for &(id, prio) in &region.mstis {
+        // An MSTI without VLANs has no tree (`set_mst_region` creates the map's MSTIs).
+        if b.msti(id).is_some() {
+            ok &= b.set_msti_priority(at, id, prio).is_ok();
+        }
+    }
+    ok
+}
+
+/// One port's settings on one MSTI (`/interface bridge port-mst-override`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MstiPortSettings {
+    pub id: u16,
+    pub priority: u8,
+    pub internal_path_cost: Option<u32>,
+}
+
+/// The payload of an [`Op::MstiPort`] entry.
+pub(crate) fn encode_msti_port(v: &[MstiPortSettings]) -> Vec<u8> {
+    let n = u8::try_from(v.len()).unwrap_or(u8::MAX);
+    let mut out = Vec::with_capacity(1 + 7 * usize::from(n));
+    out.push(n);
+    for m in v.iter().take(usize::from(n)) {
+        out.extend_from_slice(&m.id.to_be_bytes());
+        out.push(m.priority);
+        out.extend_from_slice(&m.internal_path_cost.unwrap_or(0).to_be_bytes());
+    }
+    out
+}
+
+/// Total decoder of [`encode_msti_port`].
+pub(crate) fn decode_msti_port(b: &[u8]) -> Option<Vec<MstiPortSettings>> {
+    let mut r = Rd(b);
+    let mut v = Vec::new();
+    for _ in 0..r.u8()? {
+        let id = r.u16()?;
+        let priority = r.u8()?;
+        let cost = r.u32()?;
+        v.push(MstiPortSettings {
+            id,
+            priority,
+            internal_path_cost: (cost != 0).then_some(cost),
+        });
+    }
+    r.rest().is_empty().then_some(v)
 }
 
 /// Octets of a snapshot catch-up per log entry (an entry must fit one ICCP message).
@@ -842,5 +1134,63 @@ mod tests {
                 let _ = SnapshotParts::default().add(&p[..n], at);
             }
         }
+    }
+
+    #[test]
+    fn region_and_msti_port_entries_round_trip_and_apply() {
+        let mut r = Region {
+            name: "r1".into(),
+            revision: 7,
+            mstis: vec![(1, 4096), (2, 61440)],
+            ranges: vec![(10, 19, 1), (20, 20, 2), (4000, 4094, 1)],
+        };
+        assert_eq!(Region::decode(&r.encode()), Some(r.clone()));
+        let mut bridge = None;
+        apply(&mut bridge, &entries()[0]);
+        let mut parts = RegionParts::default();
+        let e = |payload| Entry {
+            seq: 1,
+            at: Instant::from_secs(1),
+            op: Op::Region,
+            flags: 0,
+            port: 0,
+            payload,
+        };
+        for p in r.payloads() {
+            assert_eq!(parts.add(bridge.as_mut(), &e(p)), Some(true));
+        }
+        let b = bridge.as_mut().unwrap();
+        assert_eq!(Region::of_bridge(b), r);
+        assert_eq!(*b.mst_config_id(), r.config_id());
+        // A map of many runs takes several parts, reassembled in order only.
+        r.ranges = (0..300u16)
+            .map(|k| (1 + 2 * k, 1 + 2 * k, 1 + k % 2))
+            .collect();
+        let ps = r.payloads();
+        assert!(ps.len() > 1);
+        for (k, p) in ps.iter().enumerate() {
+            let got = parts.add(bridge.as_mut(), &e(p.clone()));
+            assert_eq!(got, (k + 1 == ps.len()).then_some(true));
+        }
+        assert_eq!(Region::of_bridge(bridge.as_ref().unwrap()), r);
+        assert_eq!(parts.add(bridge.as_mut(), &e(ps[1].clone())), Some(false));
+        // MSTI port settings.
+        let v = vec![MstiPortSettings {
+            id: 2,
+            priority: 32,
+            internal_path_cost: Some(5),
+        }];
+        assert_eq!(decode_msti_port(&encode_msti_port(&v)), Some(v.clone()));
+        for n in 0..encode_msti_port(&v).len() {
+            assert_eq!(decode_msti_port(&encode_msti_port(&v)[..n]), None);
+        }
+        let blob = r.encode();
+        for n in 0..blob.len().min(200) {
+            let _ = Region::decode(&blob[..n]);
+        }
+        assert_eq!(
+            decode_port(&encode_port(Op::MstiPort, 1, &[0])),
+            Some((Op::MstiPort, 1, &[0][..]))
+        );
     }
 }

@@ -190,6 +190,17 @@
 //!    secondary's BPDU path and on its state changes, far below the 3 × Hello Time lifetime of
 //!    BPDU information. When the pair is root, both peers' replicas say so (RouterOS shows both
 //!    peers as root bridge).
+
+//! 6. **MSTP.** With `protocol-mode=mstp` the logical bridge runs the configured MST region —
+//!    `region-name`, `region-revision`, the VLAN→MSTI map of `/interface bridge msti` (the MST
+//!    Configuration Identifier and its digest, 802.1Q-2018 §13.8) — with each MSTI's bridge
+//!    priority and the ports' `/interface bridge port-mst-override` priority and internal path
+//!    cost. These are log entries like every other input ([`logical::Region`], entries 9 and
+//!    10), so the replica runs the primary's identifier exactly; a run-time change is applied
+//!    in place (`stp::Bridge::set_mst_region`: the MSTIs restart, the CIST does not). The
+//!    dataplane gets each port's state per MSTI (own ports and MLAG halves; the peer-port
+//!    forwards on every tree); [`crate::preflight`] reports peers whose regions differ (after
+//!    a failover the survivor's configuration is the one in force).
 //!
 //! # FDB
 //! Each peer's `fdb::Fdb` owns what its ports learned and mirrors the peer's (`fdb` crate

@@ -31,6 +31,7 @@ pub use lacp::LinkState;
 
 mod evidence;
 mod fallback;
+mod mst;
 mod record;
 mod switch_off;
 
@@ -285,8 +286,9 @@ struct Half {
 /// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
-/// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
-/// yet); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
+/// release after its catch-up; with `protocol-mode=mstp` the MST region, the MSTIs' priorities
+/// and the ports' `port-mst-override` settings (module docs, "One logical STP bridge", item
+/// 6)); the FDB (module docs, "FDB": learning through [`Coordinator::handle_learn`], ageing,
 /// synchronisation with the peer over ICCP, the dataplane's entries, STP flushes, and the
 /// rejoin waiting for the mirror); split-brain evidence on the backup path (proof of a live
 /// split, the dead-peer probe, grants decided by the client's LACP: [`super::split`]); the
@@ -383,6 +385,15 @@ struct Stp {
     grace_until: Instant,
     /// Replica: the parts of a snapshot catch-up received so far.
     snapshot: logical::SnapshotParts,
+    /// The parts of an MST region entry received so far.
+    region_parts: logical::RegionParts,
+    /// MLAGs whose port was an operEdge port of the pair's bridge when this peer left it for a
+    /// standalone bridge (isolated): granted back, they join it as edge ports.
+    edge_mlags: BTreeSet<MlagId>,
+    /// The same for this peer's single-homed ports (host port numbers).
+    edge_own: BTreeSet<PortNo>,
+    /// Logical port → the MSTI settings the bridge was given for it.
+    msti_ports: BTreeMap<u16, Vec<logical::MstiPortSettings>>,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -516,7 +527,10 @@ impl<D: Dataplane> Coordinator<D> {
             events_dropped: 0,
             app_rejected: 0,
             app_send_failed: 0,
-            split: Split::new(opts.peer_probe),
+            split: Split::new(opts.peer_probe).keyed(
+                opts.iccp_secret.as_ref().map(super::IccpSecret::as_bytes),
+                opts.seed,
+            ),
             recorder: Recorder::new(opts.flight_recorder),
             now,
             fallback_any: false,
@@ -546,6 +560,10 @@ impl<D: Dataplane> Coordinator<D> {
                 resync_wanted: false,
                 grace_until: now,
                 snapshot: logical::SnapshotParts::default(),
+                region_parts: logical::RegionParts::default(),
+                msti_ports: BTreeMap::new(),
+                edge_mlags: BTreeSet::new(),
+                edge_own: BTreeSet::new(),
                 own_claim: false,
                 authority: None,
                 relayed: 0,
@@ -890,6 +908,7 @@ impl<D: Dataplane> Coordinator<D> {
             .any(|c| matches!(c, Change::StpChanged { .. }))
         {
             self.stp_settings_changed(now);
+            self.mst_settings_changed(now);
         }
         for c in changes {
             if let Change::PortChanged { port, .. } = c {
@@ -1333,6 +1352,10 @@ impl<D: Dataplane> Coordinator<D> {
                 kind: logical::STP_OFF_DONE,
                 data,
             }) => self.stp_on_off_done(data),
+            Ok(Param::Consistency {
+                kind: super::split::EVIDENCE_EPOCH,
+                data,
+            }) => self.on_evidence_epoch(data),
             Ok(Param::StpRelay { port, bpdu }) => self.stp_on_relay(now, port, bpdu),
             Ok(Param::FdbDelta { kind, records }) => self.fdb_on_app(now, kind, records),
             Ok(_) => {}
@@ -1626,7 +1649,15 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// Applies an entry and keeps the bookkeeping both sides share.
     fn stp_apply(&mut self, e: &Entry) {
-        let applied = if e.op == Op::Snapshot {
+        let mut region_set = false;
+        let applied = if e.op == Op::Region {
+            match self.stp.region_parts.add(self.stp.bridge.as_mut(), e) {
+                Some(true) => region_set = true,
+                Some(false) => self.stp.rejected += 1,
+                None => {}
+            }
+            Applied::Ok
+        } else if e.op == Op::Snapshot {
             // A part of an exact catch-up: the bridge and its bookkeeping are replaced once
             // the last part is in.
             match self.stp.snapshot.add(&e.payload, e.at) {
@@ -1636,6 +1667,8 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports = r.ports;
                     self.stp.links = r.links;
                     self.stp.mlag_ports = r.mlag_ports;
+                    // Not in the snapshot: set again where they differ from the config.
+                    self.stp.msti_ports.clear();
                 }
                 Some(Err(())) => self.stp.rejected += 1,
                 None => {}
@@ -1646,6 +1679,7 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match applied {
             Applied::Reset => {
+                self.stp.msti_ports.clear();
                 self.stp.mlag_ports.clear();
                 self.stp.ports.clear();
                 self.stp.links.clear();
@@ -1665,6 +1699,7 @@ impl<D: Dataplane> Coordinator<D> {
                 }
             }
             Op::RemovePort => {
+                self.stp.msti_ports.remove(&e.port);
                 self.stp.ports.remove(&e.port);
                 self.stp.links.remove(&e.port);
                 if let Some(id) = self.stp_mlag_of_port(e.port) {
@@ -1688,7 +1723,28 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.ports.insert(e.port, x);
                 }
             }
-            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot => {}
+            Op::MstiPort => {
+                if let Some(v) = logical::decode_msti_port(&e.payload)
+                    && self.stp.ports.contains_key(&e.port)
+                {
+                    let m = self.stp.msti_ports.entry(e.port).or_default();
+                    for x in v {
+                        m.retain(|y| y.id != x.id);
+                        if x.priority != 0x80 || x.internal_path_cost.is_some() {
+                            m.push(x);
+                        }
+                    }
+                    m.sort_by_key(|x| x.id);
+                }
+            }
+            Op::Genesis | Op::Frame | Op::Timeout | Op::Snapshot | Op::Region => {}
+        }
+        // 802.1Q-2018 §13.38: a new region restarts the MSTIs with every port Discarding, and
+        // the bridge reports no transition for a port that was already Discarding: each peer
+        // programs the ports it serves from the bridge's state (the replica's equals the
+        // primary's), later transitions come as events.
+        if region_set && !self.stp.silent {
+            self.stp_apply_states();
         }
         if self.stp.silent
             && let Some(b) = self.stp.bridge.as_mut()
@@ -1727,6 +1783,7 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.in_sync = None;
         self.stp.ready = true;
         self.stp_record(now, Op::Genesis, 0, logical::encode_bridge(&bc));
+        self.mst_sync_region(now);
         self.stp_add_own(now);
         if !standalone {
             let ids: Vec<MlagId> = self.halves.keys().copied().collect();
@@ -1743,7 +1800,12 @@ impl<D: Dataplane> Coordinator<D> {
         let index = self.stp_index();
         self.stp.own.clear();
         self.stp.own_rev.clear();
-        for (i, (host, pc)) in self.own_stp_ports().into_iter().enumerate() {
+        for (i, (host, mut pc)) in self.own_stp_ports().into_iter().enumerate() {
+            // As for a granted MLAG (`stp_add_mlag`): an operEdge port of the pair's bridge
+            // joins this peer's standalone bridge as an edge port (802.1Q-2018 §13.33).
+            if self.stp.mode == StpMode::Standalone && self.stp.edge_own.contains(&host) {
+                pc.admin_edge = true;
+            }
             let Some(n) = stp_port_number(index, sat16(u32::try_from(i + 1).unwrap_or(0))) else {
                 continue;
             };
@@ -1753,9 +1815,12 @@ impl<D: Dataplane> Coordinator<D> {
             let add = logical::encode_add(None, &pc);
             if self.stp.mode == StpMode::Replica {
                 self.stp_send_port(Op::AddPort, n, &add);
+                self.stp.msti_ports.remove(&n);
+                self.mst_sync_port(now, n, host);
                 self.stp_send_port(Op::Link, n, &logical::encode_link(link));
             } else {
                 self.stp_record(now, Op::AddPort, n, add);
+                self.mst_sync_port(now, n, host);
                 if link != stp::LinkState::Down {
                     self.stp_record(now, Op::Link, n, logical::encode_link(link));
                 }
@@ -1782,7 +1847,19 @@ impl<D: Dataplane> Coordinator<D> {
             .map_or(stp::PortConfig::new(self.system_id), |p| p.stp);
         // Both halves send the MLAG port's BPDUs with one source address: the pair's.
         pc.mac = self.system_id;
+        // A granted MLAG joining the isolated side's standalone bridge was an operEdge port of
+        // the pair's bridge (the same link, no BPDU ever heard on it): it joins as an edge
+        // port — AdminEdge, the management parameter operEdge starts from (802.1Q-2018
+        // §13.33 Bridge Detection BEGIN → EDGE, §13.25.13) — so it forwards at once (§13.37,
+        // a Designated Port with operEdge) instead of after edge detection (MigrateTime, 3 s).
+        // Safe: the first BPDU it receives clears operEdge (§13.30 Port Receive, RECEIVE).
+        if self.stp.mode == StpMode::Standalone && self.stp.edge_mlags.contains(&id) {
+            pc.admin_edge = true;
+        }
         self.stp_record(now, Op::AddPort, n, logical::encode_add(Some(id), &pc));
+        if let Some(h) = self.mlag_bond_port(id) {
+            self.mst_sync_port(now, n, h);
+        }
         self.stp_sync_mlag(now, id);
     }
 
@@ -2253,8 +2330,37 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_genesis(now, false);
             }
             StpMode::Standalone => {
+                // What the pair's bridge knew of each MLAG's segment: no bridge behind it
+                // (operEdge, no BPDU heard). See `stp_add_mlag`.
+                self.stp.edge_mlags = self
+                    .stp
+                    .mlag_ports
+                    .iter()
+                    .filter(|(_, l)| {
+                        self.stp
+                            .bridge
+                            .as_ref()
+                            .and_then(|b| b.port(PortNo(**l)))
+                            .is_some_and(|p| p.oper_edge)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                self.stp.edge_own = self
+                    .stp
+                    .own
+                    .iter()
+                    .filter(|(l, _)| {
+                        self.stp
+                            .bridge
+                            .as_ref()
+                            .and_then(|b| b.port(PortNo(**l)))
+                            .is_some_and(|p| p.oper_edge)
+                    })
+                    .map(|(_, h)| *h)
+                    .collect();
                 self.stp_discard_all();
                 self.stp_genesis(now, true);
+                self.stp.edge_own.clear();
             }
         }
     }
@@ -2375,6 +2481,9 @@ impl<D: Dataplane> Coordinator<D> {
         } else {
             return;
         };
+        if mlag.is_none() || self.stp.mode != StpMode::Replica {
+            self.mst_sync_port(now, l, host);
+        }
         let payload = logical::encode_add(mlag, &pc);
         match self.stp.mode {
             StpMode::Replica if mlag.is_none() => self.stp_send_port(Op::SetPort, l, &payload),
@@ -2603,6 +2712,10 @@ impl<D: Dataplane> Coordinator<D> {
             Op::SetPort if present => match logical::decode_add(payload) {
                 Some((None, _)) => self.stp_record(now, Op::SetPort, port, payload.to_vec()),
                 _ => self.stp.rejected += 1,
+            },
+            Op::MstiPort if present => match logical::decode_msti_port(payload) {
+                Some(_) => self.stp_record(now, Op::MstiPort, port, payload.to_vec()),
+                None => self.stp.rejected += 1,
             },
             Op::Link if present => match logical::decode_link(payload) {
                 Some(l) if self.stp.links.get(&port).copied().unwrap_or_default() != l => {

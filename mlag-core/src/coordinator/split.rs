@@ -31,6 +31,31 @@
 //! * `request`: the sender wants an answer at once; `ack`: the last frame it heard from the
 //!   receiver (so the loser knows when the winner has seen its state).
 //!
+//! # Authentication and replay protection
+//! With [`super::Options::iccp_secret`] set, every evidence frame carries a trailer (flag
+//! [`F_AUTH`] set): the sender's `incarnation`(4, a random number drawn at each start), `echo`(4,
+//! the receiver's incarnation as last heard from it, 0 if none) and an HMAC-SHA256 tag (32
+//! octets, `iccp`'s [`Authenticator`] — the same keyed hash ICCP's frames carry) over every
+//! octet before it. The receiver refuses a frame whose tag is missing or wrong (counted
+//! *forged*), and one whose `seq` is not newer than the last accepted from the same incarnation
+//! (counted *replayed*). A frame that passes but is not **fresh** — it does not echo the
+//! receiver's own incarnation, or its `ack` does not answer a frame the receiver sent since the
+//! split began, and it was not written since the pair's last connection — may still ask for
+//! an answer (`request`), but decides nothing (counted *stale*):
+//! a genuine frame captured during an earlier split, or before the receiver restarted, can
+//! neither keep a survivor isolated (a false "alive and split") nor make it stand alone beside
+//! a live peer (a false "rebooted"). "Written since the last connection": at every connection
+//! each side tells the other over the (authenticated) ICCP session its incarnation and the
+//! counter its next evidence frame will carry (Consistency record [`EVIDENCE_EPOCH`]); a frame
+//! of that incarnation with a counter at or past it was written after the connection began, so
+//! both sides' first frames of a split count at once, as without a secret. A peer that restarted
+//! since (a new incarnation) proves itself by answering: its frame must echo this side's
+//! incarnation and acknowledge a frame sent since the split began — one backup-path round
+//! trip. Peers whose secrets differ hear each
+//! other's evidence as forged, as ICCP's frames are refused (no split can be proven: each acts
+//! as a survivor, the behaviour without a backup path). Without a secret, frames carry no
+//! trailer and nothing changes.
+//!
 //! # What proves what
 //! * **Peer alive and split (dual-active)**: an evidence frame from the peer's bridge MAC that
 //!   says *disconnected* and *armed*, heard while this side is disconnected and armed too. A
@@ -67,7 +92,12 @@
 //! while the winner's latest evidence grants it. Until the winner's evidence answers (acks) the
 //! loser's split evidence, the loser leaves in the halves whose winner half does not
 //! distribute — a grant may be one backup-path round trip away, and taking the half out only
-//! to bring it back would make the client renegotiate twice. So at no instant can both halves of one MLAG
+//! to bring it back would make the client renegotiate twice. The loser's standalone spanning
+//! tree bridge (its own MAC, for the ports it keeps) takes every port that was an operEdge
+//! port of the pair's bridge — a granted MLAG, its single-homed access ports — as an edge port
+//! (AdminEdge; 802.1Q-2018 §13.33 Bridge Detection: BEGIN → EDGE), so they forward at once
+//! instead of after edge detection (MigrateTime, 3 s): the link and what is behind it did not
+//! change, and the first BPDU received still clears operEdge (§13.30, RECEIVE). So at no instant can both halves of one MLAG
 //! present the pair's system-id while the pair is split — never two actives for one client,
 //! and a client whose only working link goes to the loser is not cut off. Grants last until the
 //! split ends (the pair reconnects, or one side concludes the other is dead).
@@ -78,6 +108,7 @@ use core::time::Duration;
 use l2_types::{Instant, MacAddr};
 
 use crate::dataplane::MlagId;
+use iccp::wire::l2::{AUTH_LEN, Authenticator};
 
 /// EtherType of evidence frames on the backup path (IEEE 802 Local Experimental EtherType 2).
 pub const EVIDENCE_ETHERTYPE: u16 = 0x88B6;
@@ -96,6 +127,17 @@ const F_CONNECTED: u8 = 0x01;
 const F_ARMED: u8 = 0x02;
 const F_REQUEST: u8 = 0x04;
 const F_SERVING: u8 = 0x08;
+/// Flag of an authenticated frame: the trailer (incarnation, echo, tag) follows the halves.
+pub const F_AUTH: u8 = 0x10;
+/// Consistency TLV record kind (ICCP, while connected, only with a secret): `incarnation`(4)
+/// `seq`(4) — the sender's evidence incarnation and the counter of its next evidence frame.
+pub const EVIDENCE_EPOCH: u8 = 0x20;
+
+/// Earlier incarnations of the peer remembered as retired.
+const RETIRED_MAX: usize = 8;
+
+/// Octets of the trailer of an authenticated frame.
+pub const TRAILER: usize = 4 + 4 + AUTH_LEN;
 
 const H_UP: u8 = 0x01;
 const H_CLIENT_SYNC: u8 = 0x02;
@@ -230,6 +272,49 @@ impl Evidence {
         })
     }
 
+    /// Writes the frame authenticated (see the [module docs](self#authentication-and-replay-protection)):
+    /// the frame, flag [`F_AUTH`], then `incarnation`, `echo` and the tag. `None` if `buf`
+    /// cannot hold the header and the trailer.
+    pub fn encode_signed(
+        &self,
+        buf: &mut [u8],
+        auth: &Authenticator,
+        incarnation: u32,
+        echo: u32,
+    ) -> Option<usize> {
+        let room = buf.len().checked_sub(TRAILER)?;
+        let n = self.encode(buf.get_mut(..room)?)?;
+        *buf.get_mut(19)? |= F_AUTH;
+        buf.get_mut(n..n + 4)?
+            .copy_from_slice(&incarnation.to_be_bytes());
+        buf.get_mut(n + 4..n + 8)?
+            .copy_from_slice(&echo.to_be_bytes());
+        let tag = auth.sign(buf.get(..n + 8)?);
+        buf.get_mut(n + 8..n + TRAILER)?.copy_from_slice(&tag);
+        Some(n + TRAILER)
+    }
+
+    /// Checks an authenticated frame's tag (constant time) and returns it decoded with its
+    /// `(incarnation, echo)`; `None` for a frame without the trailer, a wrong tag or a body
+    /// that does not decode.
+    pub fn decode_signed(bytes: &[u8], auth: &Authenticator) -> Option<(Self, u32, u32)> {
+        if bytes.get(19).copied()? & F_AUTH == 0 {
+            return None;
+        }
+        let end = bytes.len().checked_sub(TRAILER)?;
+        let (signed, tag) = (bytes.get(..end + 8)?, bytes.get(end + 8..)?);
+        if !auth.verify(signed, tag) {
+            return None;
+        }
+        let u32_at = |i: usize| -> Option<u32> {
+            Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
+        };
+        let (incarnation, echo) = (u32_at(end)?, u32_at(end + 4)?);
+        let mut plain = bytes.get(..end)?.to_vec();
+        *plain.get_mut(19)? &= !F_AUTH;
+        Some((Self::decode(&plain)?, incarnation, echo))
+    }
+
     /// The sender's half of `mlag`, if it described one.
     pub fn half(&self, mlag: MlagId) -> Option<&HalfEvidence> {
         self.halves.iter().find(|h| h.mlag == mlag)
@@ -273,6 +358,23 @@ pub(crate) struct Split {
     pub(crate) granted: BTreeSet<MlagId>,
     /// Evidence frames rejected (malformed, unknown sender).
     pub(crate) rejected: u64,
+    /// With a secret: the signer, this side's incarnation, the peer's latest (incarnation,
+    /// seq) accepted.
+    pub(crate) auth: Option<Authenticator>,
+    pub(crate) incarnation: u32,
+    pub(crate) peer_auth: Option<(u32, u32)>,
+    /// The peer's earlier incarnations (at most [`RETIRED_MAX`]): their frames are replays.
+    pub(crate) retired: Vec<u32>,
+    /// The peer's (incarnation, next counter) announced at the latest connection.
+    pub(crate) epoch: Option<(u32, u32)>,
+    /// The counter of the latest frame accepted from the peer (what `ack` answers).
+    pub(crate) heard_seq: Option<u32>,
+    /// Refused: no tag or a wrong one.
+    pub(crate) forged: u64,
+    /// Refused: a counter not newer than the last accepted.
+    pub(crate) replayed: u64,
+    /// Authenticated but not fresh: only its request was answered.
+    pub(crate) stale: u64,
     pub(crate) rx: u64,
     pub(crate) tx: u64,
 }
@@ -292,9 +394,71 @@ impl Split {
             split_seq: 0,
             granted: BTreeSet::new(),
             rejected: 0,
+            auth: None,
+            incarnation: 0,
+            peer_auth: None,
+            retired: Vec::new(),
+            heard_seq: None,
+            epoch: None,
+            forged: 0,
+            replayed: 0,
+            stale: 0,
             rx: 0,
             tx: 0,
         }
+    }
+
+    /// Evidence authenticated with `key`, this side's incarnation drawn from `seed` (which
+    /// differs from one start to the next, [`super::Options::seed`]); never 0, so an `echo`
+    /// of 0 ("none heard") matches no one.
+    pub(crate) fn keyed(mut self, key: Option<&[u8]>, seed: u64) -> Self {
+        self.auth = key.map(Authenticator::new);
+        // SplitMix64's finaliser: distinct seeds give unrelated incarnations.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        self.incarnation = u32::try_from(z >> 32).unwrap_or(1).max(1);
+        self
+    }
+
+    /// Accepts `(incarnation, seq)` of an authenticated frame from the peer, or says it is a
+    /// replay: a counter that does not move forward in its incarnation, or an incarnation the
+    /// peer has left (a restart draws a new one). Without this, an old frame could make this
+    /// side echo a dead incarnation and leave the live peer's answers unfresh.
+    pub(crate) fn accept_counter(&mut self, inc: u32, seq: u32) -> bool {
+        match self.peer_auth {
+            Some((pi, ps)) if pi == inc && seq.wrapping_sub(ps).wrapping_sub(1) >= 0x8000_0000 => {
+                return false;
+            }
+            Some((pi, _)) if pi == inc => {}
+            Some((pi, _)) => {
+                if self.retired.contains(&inc) {
+                    return false;
+                }
+                if self.retired.len() >= RETIRED_MAX {
+                    self.retired.remove(0);
+                }
+                self.retired.push(pi);
+            }
+            None => {}
+        }
+        self.peer_auth = Some((inc, seq));
+        true
+    }
+
+    /// Whether an authenticated frame (`inc`, `seq`, `echo`, `ack`) was written since the
+    /// pair's last connection, or answers this side: it echoes this
+    /// incarnation and acknowledges a frame sent since the current split began.
+    pub(crate) const fn fresh(&self, inc: u32, seq: u32, echo: u32, ack: u32) -> bool {
+        let since_connect = match self.epoch {
+            Some((i, s)) => i == inc && seq.wrapping_sub(s) < 0x8000_0000,
+            None => false,
+        };
+        since_connect
+            || (echo == self.incarnation
+                && ack != 0
+                && ack.wrapping_sub(1).wrapping_sub(self.split_seq) < 0x8000_0000)
     }
 
     /// MLAGs the peer's latest evidence grants to this side.

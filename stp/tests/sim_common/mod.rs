@@ -430,3 +430,29 @@ impl Net {
         s
     }
 }
+
+/// xorshift64*: the random topologies' and schedules' generator (seeded, deterministic).
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform enough in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Runs `net` for `secs` seconds, then panics with the report if the tree is not sound.
+pub fn settle(net: &mut Net, secs: u64) {
+    net.run_for(Duration::from_secs(secs));
+    if let Err(e) = net.check_tree() {
+        panic!("after {secs} s:\n{e}");
+    }
+}

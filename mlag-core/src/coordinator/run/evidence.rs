@@ -4,7 +4,7 @@
 
 use super::{Coordinator, Dataplane, Instant, MacAddr, MlagId};
 use crate::coordinator::recorder::Cause;
-use crate::coordinator::split::{Evidence, HalfEvidence, PeerVerdict, wins};
+use crate::coordinator::split::{EVIDENCE_EPOCH, Evidence, HalfEvidence, PeerVerdict, wins};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
@@ -23,6 +23,13 @@ impl<D: Dataplane> Coordinator<D> {
     /// Evidence frames `(sent, heard, rejected)`.
     pub fn evidence_counters(&self) -> (u64, u64, u64) {
         (self.split.tx, self.split.rx, self.split.rejected)
+    }
+
+    /// Evidence frames refused or set aside by the authentication
+    /// ([`super::super::split`], "Authentication and replay protection"): `(forged,
+    /// replayed, stale)`. Always zero without a secret.
+    pub fn evidence_auth_counters(&self) -> (u64, u64, u64) {
+        (self.split.forged, self.split.replayed, self.split.stale)
     }
 
     /// This side's evidence as it stands.
@@ -51,11 +58,7 @@ impl<D: Dataplane> Coordinator<D> {
             request,
             serving: self.released && !self.isolated,
             seq: self.split.seq,
-            ack: self
-                .split
-                .peer
-                .as_ref()
-                .map_or(0, |(_, e)| e.seq.wrapping_add(1)),
+            ack: self.split.heard_seq.map_or(0, |s| s.wrapping_add(1)),
             halves,
         }
     }
@@ -95,7 +98,13 @@ impl<D: Dataplane> Coordinator<D> {
     pub(super) fn poll_evidence(&mut self, buf: &mut [u8]) -> Option<usize> {
         let request = self.split.tx_due.take()?;
         let e = self.evidence(request);
-        let n = e.encode(buf)?;
+        let n = match self.split.auth.as_ref() {
+            Some(a) => {
+                let echo = self.split.peer_auth.map_or(0, |x| x.0);
+                e.encode_signed(buf, a, self.split.incarnation, echo)?
+            }
+            None => e.encode(buf)?,
+        };
         self.split.seq = self.split.seq.wrapping_add(1);
         self.split.tx += 1;
         Some(n)
@@ -103,17 +112,42 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// An evidence frame from the backup path.
     pub(super) fn on_evidence(&mut self, now: Instant, bytes: &[u8]) {
-        let Some(e) = Evidence::decode(bytes) else {
-            self.split.rejected += 1;
-            return;
+        let (e, fresh) = if let Some(auth) = self.split.auth.as_ref() {
+            let Some((e, inc, echo)) = Evidence::decode_signed(bytes, auth) else {
+                self.split.forged += 1;
+                return;
+            };
+            if e.sender == self.bridge_mac || self.split.peer_mac.is_some_and(|m| m != e.sender) {
+                self.split.rejected += 1;
+                return;
+            }
+            if !self.split.accept_counter(inc, e.seq) {
+                self.split.replayed += 1;
+                return;
+            }
+            let fresh = self.split.fresh(inc, e.seq, echo, e.ack);
+            (e, fresh)
+        } else {
+            let Some(e) = Evidence::decode(bytes) else {
+                self.split.rejected += 1;
+                return;
+            };
+            (e, true)
         };
         if e.sender == self.bridge_mac || self.split.peer_mac.is_some_and(|m| m != e.sender) {
             self.split.rejected += 1;
             return;
         }
         self.split.rx += 1;
+        self.split.heard_seq = Some(e.seq);
         if e.request {
             self.split.tx_due = Some(false);
+        }
+        if !fresh {
+            // Authentic but not an answer to this side: it may be old (captured and
+            // replayed); its request is answered, nothing else is taken from it.
+            self.split.stale += 1;
+            return;
         }
         let disconnected = self.iccp.status() != iccp::Status::Connected;
         let before = self.split.verdict;
@@ -151,6 +185,20 @@ impl<D: Dataplane> Coordinator<D> {
         self.update_isolation(now);
     }
 
+    /// The peer's evidence epoch ([`EVIDENCE_EPOCH`], over ICCP): frames of that incarnation
+    /// from that counter on are fresh.
+    pub(super) fn on_evidence_epoch(&mut self, data: &[u8]) {
+        let (Some(a), Some(b), None) = (data.get(..4), data.get(4..8), data.get(8)) else {
+            self.app_rejected += 1;
+            return;
+        };
+        let (Ok(a), Ok(b)) = (<[u8; 4]>::try_from(a), <[u8; 4]>::try_from(b)) else {
+            self.app_rejected += 1;
+            return;
+        };
+        self.split.epoch = Some((u32::from_be_bytes(a), u32::from_be_bytes(b)));
+    }
+
     /// The probe window and its requests.
     pub(super) fn evidence_timeout(&mut self, now: Instant) {
         if self.split.verdict != PeerVerdict::Probing {
@@ -175,6 +223,20 @@ impl<D: Dataplane> Coordinator<D> {
         let before = self.split.verdict;
         match e {
             iccp::Event::Connected(peer) => {
+                if self.split.auth.is_some() {
+                    // Frames written from now on are fresh to the peer (split docs).
+                    let mut d = [0u8; 8];
+                    d[..4].copy_from_slice(&self.split.incarnation.to_be_bytes());
+                    d[4..].copy_from_slice(&self.split.seq.to_be_bytes());
+                    let p = iccp::wire::param::Param::Consistency {
+                        kind: EVIDENCE_EPOCH,
+                        data: &d,
+                    };
+                    if self.iccp.send_app(&p).is_err() {
+                        self.app_send_failed += 1;
+                    }
+                }
+                self.split.epoch = None;
                 self.split.armed = true;
                 self.split.peer_mac = Some(peer.bridge_mac);
                 self.split.verdict = PeerVerdict::NoSplit;
