@@ -33,6 +33,8 @@
 //! * [`STP_OUT`] (primary → secondary): `op`(1) `port`(2) then, for `op` 0 (send a BPDU) the
 //!   frame's octets, for 1 (port state) `tree`(2) `state`(1: 0 discarding, 1 learning,
 //!   2 forwarding), for 2 (flush) `tree`(2).
+//! * [`STP_OFF_DONE`] (secondary → primary): `port`(2) `tree`(2): the Discarding the primary
+//!   sent for that port and tree is in force (or moot: this peer does not follow the bridge).
 //!
 //! BPDUs the secondary receives travel in the STP Relay TLV (0x3E04) with the logical port.
 
@@ -58,6 +60,11 @@ pub const STP_CLAIM: u8 = 0x14;
 /// Consistency record kind: an output of the primary's bridge about a port the secondary
 /// serves (a BPDU to send, a port state, a flush).
 pub const STP_OUT: u8 = 0x15;
+
+/// Consistency record kind (secondary → primary): a Discarding of [`STP_OUT`] is in force
+/// (`port`(2) `tree`(2)); the primary's ports that wait for it may forward (802.1D-2004
+/// §17.21.3: disabling forwarding completes when forwarding has stopped).
+pub const STP_OFF_DONE: u8 = 0x16;
 
 /// Catch-up flag of [`Entry::op`].
 pub(crate) const CATCH_UP: u8 = 0x80;

@@ -150,6 +150,13 @@
 //!    BPDUs for its single-homed ports and for MLAG ports whose primary half is down,
 //!    `FlushFdb` for its table (the stp crate's item 2). So a replica that is still converging
 //!    (below) never speaks for the pair; the cost is the same one-hop delay `d`.
+//!    That delay matters when a switch-off on the secondary enables something on the primary:
+//!    the bridge counts a port as discarding the moment it says so (802.1D-2004 §17.21.3 wants
+//!    disableForwarding to complete first), so a primary's port that becomes Root Port because
+//!    the secondary's stopped being one would forward `d` early. The secondary therefore
+//!    confirms each Discarding it applies ([`logical::STP_OFF_DONE`]) and the primary holds a
+//!    port it serves at Learning, instead of Forwarding, while a switch-off on that tree is
+//!    unconfirmed (at most one second).
 //!
 //!    *Change from the first design:* a joining secondary is not sent a clone but a
 //!    **catch-up**: the log from genesis, replayed silently (no frames, no events), after

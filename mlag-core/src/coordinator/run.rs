@@ -35,6 +35,7 @@ mod mst;
 mod record;
 mod snapshot;
 mod stp_watch;
+mod switch_off;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -341,6 +342,8 @@ pub struct Coordinator<D: Dataplane> {
     fallback_any: bool,
     /// The FDB and its synchronisation ([`super::fdb_sync`]).
     pub(super) fdb: FdbState,
+    /// The peer's switch-offs not confirmed yet ([`switch_off`]).
+    stp_off: switch_off::SwitchOff,
 }
 
 /// The logical STP bridge's state in a coordinator.
@@ -544,6 +547,7 @@ impl<D: Dataplane> Coordinator<D> {
             now,
             fallback_any: false,
             fdb,
+            stp_off: switch_off::SwitchOff::default(),
             host_links: BTreeMap::new(),
             stp: Stp {
                 bridge: None,
@@ -847,6 +851,7 @@ impl<D: Dataplane> Coordinator<D> {
             }
         }
         self.evidence_timeout(now);
+        self.off_timeout(now);
         self.stp_timeout(now);
         self.fdb_timeout(now);
         self.drain(now);
@@ -860,6 +865,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.lacp.poll_timeout(),
             reload,
             self.stp_poll_timeout(),
+            self.off_poll_timeout(),
             self.fdb_poll_timeout(),
             self.split.poll_timeout(),
         ]
@@ -1291,6 +1297,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.fdb_connected(now);
             }
             iccp::Event::Disconnected(_) => {
+                self.off_clear();
                 self.fdb_disconnected(now);
                 self.stp.authority = None;
                 let ids: Vec<MlagId> = self.halves.keys().copied().collect();
@@ -1359,6 +1366,10 @@ impl<D: Dataplane> Coordinator<D> {
                 kind: logical::STP_OUT,
                 data,
             }) => self.stp_on_out(data),
+            Ok(Param::Consistency {
+                kind: logical::STP_OFF_DONE,
+                data,
+            }) => self.stp_on_off_done(data),
             Ok(Param::Consistency {
                 kind: super::split::EVIDENCE_EPOCH,
                 data,
@@ -1985,6 +1996,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// bridge is replaced).
     fn stp_discard_all(&mut self) {
         self.stp.boot_held.clear();
+        self.off_forget();
         let mut trees = vec![CIST];
         if let Some(b) = self.stp.bridge.as_ref() {
             trees.extend(b.mstids());
@@ -2088,6 +2100,9 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match state {
             Some(s) => {
+                if self.off_hold(host, port, loc, tree, s) {
+                    return;
+                }
                 self.stp_set_host(host, tree, s);
                 self.record_stp(host, loc, tree, s);
             }
@@ -2115,6 +2130,10 @@ impl<D: Dataplane> Coordinator<D> {
                 None => logical::Out::Flush(port, tree),
             };
             self.stp_send_out(&out);
+            if state == Some(PortState::Discarding) && self.iccp.status() == iccp::Status::Connected
+            {
+                self.off_sent(port, tree);
+            }
         }
     }
 
@@ -2126,6 +2145,10 @@ impl<D: Dataplane> Coordinator<D> {
         };
         self.stp_heard_authority(self.now);
         if self.stp.mode != StpMode::Replica {
+            // Nothing of this peer's follows that bridge: the switch-off is moot.
+            if let logical::Out::State(port, tree, PortState::Discarding) = out {
+                self.off_confirm(port, tree);
+            }
             return;
         }
         match out {
@@ -2138,7 +2161,12 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp.rejected += 1;
                 }
             }
-            logical::Out::State(port, tree, s) => self.stp_program(port, tree, Some(s)),
+            logical::Out::State(port, tree, s) => {
+                self.stp_program(port, tree, Some(s));
+                if s == PortState::Discarding {
+                    self.off_confirm(port, tree);
+                }
+            }
             logical::Out::Flush(port, tree) => self.stp_program(port, tree, None),
         }
     }

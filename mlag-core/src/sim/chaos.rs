@@ -95,6 +95,11 @@ pub const FAULTS_FROM: Instant = Instant::from_secs(9);
 pub const FAULT_WINDOW: Duration = Duration::from_secs(20);
 /// The most episodes in one schedule.
 pub const EPISODES_MAX: usize = 8;
+/// One tick of the RSTP Port Timers state machine (802.1D-2004 §17.22: txCount is decremented
+/// once a second): how long a BPDU the Transmit Hold Count held may wait (§17.26,
+/// §17.19.44). A spanning-tree link event's limit gets it once when some bridge held a BPDU
+/// since the event ([`Scenario::limits`]).
+pub const TX_HOLD_TICK: Duration = Duration::from_secs(1);
 
 /// A link of the topology, by role (resolved to a [`LinkId`] when the network is built).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -568,7 +573,11 @@ impl Scenario {
     /// | degradation ends | 3H + [`REATTACH`] | 3H + [`REATTACH`] |
     ///
     /// k is the number of bridges (the pairs' logical bridges included) and d the longest link
-    /// delay. Every limit gets the measurement slack of [`Self::slack`].
+    /// delay. Every limit gets the measurement slack of [`Self::slack`]. The limits of an STP
+    /// link's events get one [`TX_HOLD_TICK`] more when a bridge held a BPDU for the Transmit
+    /// Hold Count after the event (802.1D-2004 §17.26, §17.22: a link that flaps within a
+    /// second can exhaust a port's TxHoldCount, and its handshakes then wait for the next
+    /// tick).
     pub fn limits(&self, e: &Episode) -> (Limit, Limit) {
         let t = &self.topology;
         let l = LINK_DOWN_NOTICE;
@@ -957,6 +966,10 @@ struct Stream {
     start: Instant,
     /// The black-hole check wants frames sent from this instant on.
     due_from: Instant,
+    /// `due_from` comes from a spanning-tree link event (uplink or bridge link: cut, silent,
+    /// or their end), when the network's bridges had held this many BPDUs for the Transmit
+    /// Hold Count: one [`TX_HOLD_TICK`] more is allowed if they held more since.
+    tx_held_at: Option<u64>,
 }
 
 struct PairNodes {
@@ -972,6 +985,8 @@ struct PairNodes {
 struct World {
     net: Network,
     pairs: Vec<PairNodes>,
+    /// The RSTP bridges.
+    bridges: Vec<NodeId>,
     clients: Vec<NodeId>,
     /// Every link by role.
     links: Vec<(LinkRef, LinkId)>,
@@ -1185,6 +1200,7 @@ impl World {
         let mut w = Self {
             net,
             pairs,
+            bridges,
             clients,
             params: Vec::new(),
             links,
@@ -1275,8 +1291,27 @@ impl World {
                 dst,
                 start,
                 due_from: FAULTS_FROM,
+                tx_held_at: None,
             });
         }
+    }
+
+    /// BPDUs the Transmit Hold Count has held so far, in every bridge of the network (the
+    /// RSTP bridges and the pairs' logical bridges; a replica counts as its primary does).
+    fn tx_held(&self) -> u64 {
+        let bridges = self.bridges.iter().filter_map(|&b| {
+            self.net
+                .node::<StpBridge>(b)
+                .and_then(StpBridge::stp_stats)
+                .map(|x| x.tx_held)
+        });
+        let peers = self.pairs.iter().flat_map(|p| p.peers).filter_map(|n| {
+            self.net
+                .node::<MlagPeer>(n)
+                .and_then(|m| m.coordinator().stp())
+                .map(|b| b.stats().tx_held)
+        });
+        bridges.chain(peers).fold(0u64, u64::saturating_add)
     }
 
     fn app(&self, node: NodeId) -> Option<&HostApp> {
@@ -1533,6 +1568,11 @@ impl World {
         if restart {
             self.rejoin_until = self.rejoin_until.max(now + RELOAD_DELAY + REATTACH);
         }
+        let stp_link = matches!(
+            link_of(&e.kind),
+            Some(LinkRef::Uplink { .. } | LinkRef::Ring(_))
+        ) && !matches!(e.kind, Kind::Degrade(..));
+        let held = stp_link.then(|| self.tx_held());
         for (i, st) in self.streams.iter_mut().enumerate() {
             let was = before.get(i).copied().unwrap_or(false);
             let is = after.get(i).copied().unwrap_or(false);
@@ -1541,7 +1581,11 @@ impl World {
             }
             let l = if was { limit.keep } else { limit.new };
             if let Some(l) = l {
-                st.due_from = st.due_from.max(floor + l + slack);
+                let due = floor + l + slack;
+                if due >= st.due_from {
+                    st.due_from = due;
+                    st.tx_held_at = held;
+                }
             }
         }
         if limit.keep.is_none() || !self.degraded.is_empty() {
@@ -1722,6 +1766,24 @@ impl World {
         let now = self.net.now();
         if self.corrupted || now < self.suspended_until || now < FAULTS_FROM {
             return Ok(());
+        }
+        // 802.1D-2004 §17.26: a port that sent Transmit Hold Count BPDUs within the current
+        // tick sends no more until the next (§17.22, once a second), so a link that flaps
+        // within a second may find the proposal/agreement handshakes held for up to one tick
+        // (FUZZING.md, finding 9). A deadline set by a spanning-tree link event gets that tick
+        // once some bridge held a BPDU after the event.
+        if self.streams.iter().any(|st| st.tx_held_at.is_some()) {
+            let held = self.tx_held();
+            for st in &mut self.streams {
+                if let Some(at) = st.tx_held_at
+                    && held > at
+                {
+                    st.tx_held_at = None;
+                    if now < st.due_from + TX_HOLD_TICK {
+                        st.due_from += TX_HOLD_TICK;
+                    }
+                }
+            }
         }
         let slack = s.slack();
         let interval = s.topology.interval;

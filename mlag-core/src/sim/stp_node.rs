@@ -66,6 +66,11 @@ impl StpBridge {
         })
     }
 
+    /// The spanning-tree bridge's counters (`None` with spanning tree off).
+    pub fn stp_stats(&self) -> Option<&stp::Stats> {
+        self.bridge.as_ref().map(Bridge::stats)
+    }
+
     /// A bridge with spanning tree off: all ports forward, BPDUs are dropped.
     pub fn without_stp(address: MacAddr) -> Self {
         Self {

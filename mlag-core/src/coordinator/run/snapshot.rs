@@ -703,6 +703,7 @@ impl Coordinator<Null> {
             now: self.now,
             fallback_any: self.fallback_any,
             fdb: self.fdb,
+            stp_off: self.stp_off,
         }
     }
 }
