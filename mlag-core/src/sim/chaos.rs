@@ -45,7 +45,10 @@
 //! control plane (peer-link, backup path, crash, priority, degraded peer-link) do not overlap
 //! in time: two at once (say, a peer-link cut while the peer hangs) are outside every
 //! guarantee of `performance.md`. While a restarted peer rejoins (its halves held for up to the
-//! reload delay), later faults' limits count from the end of that window. The simulator has no
+//! reload delay), later faults' limits count from the end of that window. A member link
+//! restored or healed less than [`LACP_ATTACH`] ago may not be in its client's aggregate yet
+//! (LACP's wait-while): a stream that a fault leaves with only such links is reconnected, not
+//! failed over, and gets the reconnection limit. The simulator has no
 //! FCS: a frame with a flipped bit reaches the node, and a corrupted source address or BPDU
 //! can poison FDBs and spanning-tree state in ways 802.3's FCS rules out; from the first
 //! corruption episode on, a run only checks that nothing panics or spins (the decoders'
@@ -1567,13 +1570,15 @@ impl World {
                 continue;
             }
             // Left by this event with member links LACP has not attached yet as its only
-            // path: the client must attach one first (a reconnection, not a failover).
+            // path: the client must attach one first (a reconnection, not a failover), after
+            // the event's own detection time (a hang's 3H + L + H_b is longer than REATTACH).
             let unattached = settled_before.get(i).copied().unwrap_or(false)
                 && !settled_after.get(i).copied().unwrap_or(false);
-            let l = if was && !unattached {
-                limit.keep
-            } else {
-                limit.new
+            let l = match (was, unattached, limit.keep, limit.new) {
+                (false, ..) => limit.new,
+                (true, true, Some(k), Some(n)) => Some(k.max(n)),
+                (true, true, k, n) => k.or(n),
+                (true, false, ..) => limit.keep,
             };
             if let Some(l) = l {
                 st.due_from = st.due_from.max(floor + l + slack);
@@ -2082,6 +2087,20 @@ mod tests {
         // A stream with its own aggregated link on the survivor keeps the failover limit.
         let due = deadline(&s, &events, "c3", "h1");
         assert_eq!(due, crash.at + limit.keep.unwrap() + s.slack());
+        // A hang is detected only after 3H + L + H_b, longer than REATTACH: the reconnection
+        // starts from there.
+        let hang = Episode {
+            kind: Kind::Crash {
+                pair: 0,
+                peer: 0,
+                mode: CrashMode::Hang,
+            },
+            ..crash
+        };
+        let (limit, _) = s.limits(&hang);
+        assert!(limit.keep.unwrap() > limit.new.unwrap());
+        let due = deadline(&s, &[(cut, true), (cut, false), (hang, true)], "c4", "h1");
+        assert_eq!(due, hang.at + limit.keep.unwrap() + s.slack());
     }
 
     #[test]
