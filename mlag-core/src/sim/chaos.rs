@@ -89,10 +89,13 @@ pub const REATTACH: Duration = Duration::from_secs(8);
 pub const LACP_FAST_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a member link restored (or healed) may stay out of its client's aggregate: the
 /// Mux machine holds a newly selected port in WAITING for Aggregate_Wait_Time (2 s, 802.1AX-2020
-/// 6.4.4 and 6.4.15) before it attaches, and a healed link's partner information may be
-/// expired or defaulted until the next LACPDU (Fast_Periodic_Time 1 s). Until then the link is
-/// no redundant path: a stream left with it alone is reconnected, not failed over.
-pub const LACP_ATTACH: Duration = Duration::from_secs(3);
+/// 6.4.4 and 6.4.15) before it attaches, a healed link's partner information may be expired or
+/// defaulted until the next LACPDU (Fast_Periodic_Time 1 s), and the Sync/Collecting exchange
+/// that follows may wait for the Transmit machine's budget of three LACPDUs per
+/// Fast_Periodic_Time (6.4.16; seed 9533: healed at 18.41 s, WAITING from 19.0 s, Distributing
+/// at 22.0 s). Until then the link is no redundant path: a stream left with it alone is
+/// reconnected, not failed over.
+pub const LACP_ATTACH: Duration = Duration::from_secs(4);
 /// The RSTP hello time of the bridges (802.1D-2004 17.13.6 default 2 s); information ages out
 /// after three of them (17.21.23, rcvdInfoWhile).
 pub const STP_HELLO: Duration = Duration::from_secs(2);
