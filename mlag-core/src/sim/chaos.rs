@@ -45,7 +45,10 @@
 //! control plane (peer-link, backup path, crash, priority, degraded peer-link) do not overlap
 //! in time: two at once (say, a peer-link cut while the peer hangs) are outside every
 //! guarantee of `performance.md`. While a restarted peer rejoins (its halves held for up to the
-//! reload delay), later faults' limits count from the end of that window. The simulator has no
+//! reload delay), later faults' limits count from the end of that window. A member link
+//! restored or healed less than [`LACP_ATTACH`] ago may not be in its client's aggregate yet
+//! (LACP's wait-while): a stream that a fault leaves with only such links is reconnected, not
+//! failed over, and gets the reconnection limit. The simulator has no
 //! FCS: a frame with a flipped bit reaches the node, and a corrupted source address or BPDU
 //! can poison FDBs and spanning-tree state in ways 802.3's FCS rules out; from the first
 //! corruption episode on, a run only checks that nothing panics or spins (the decoders'
@@ -84,6 +87,15 @@ pub const RELOAD_DELAY: Duration = Duration::from_secs(10);
 pub const REATTACH: Duration = Duration::from_secs(8);
 /// The LACP short timeout (802.1AX-2020 6.4.4, Short_Timeout_Time 3 s).
 pub const LACP_FAST_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a member link restored (or healed) may stay out of its client's aggregate: the
+/// Mux machine holds a newly selected port in WAITING for Aggregate_Wait_Time (2 s, 802.1AX-2020
+/// 6.4.4 and 6.4.15) before it attaches, a healed link's partner information may be expired or
+/// defaulted until the next LACPDU (Fast_Periodic_Time 1 s), and the Sync/Collecting exchange
+/// that follows may wait for the Transmit machine's budget of three LACPDUs per
+/// Fast_Periodic_Time (6.4.16; seed 9533: healed at 18.41 s, WAITING from 19.0 s, Distributing
+/// at 22.0 s). Until then the link is no redundant path: a stream left with it alone is
+/// reconnected, not failed over.
+pub const LACP_ATTACH: Duration = Duration::from_secs(4);
 /// The RSTP hello time of the bridges (802.1D-2004 17.13.6 default 2 s); information ages out
 /// after three of them (17.21.23, rcvdInfoWhile).
 pub const STP_HELLO: Duration = Duration::from_secs(2);
@@ -993,6 +1005,9 @@ struct World {
     params: Vec<LinkParams>,
     /// Links with every frame lost (silent).
     silent: Vec<LinkId>,
+    /// Member links restored or healed, with the instant by which LACP has surely attached
+    /// them again ([`LACP_ATTACH`]).
+    attaching: Vec<(LinkId, Instant)>,
     /// Degraded links.
     degraded: Vec<LinkId>,
     streams: Vec<Stream>,
@@ -1205,6 +1220,7 @@ impl World {
             params: Vec::new(),
             links,
             silent: Vec::new(),
+            attaching: Vec::new(),
             degraded: Vec::new(),
             streams: Vec::new(),
             pl_down: alloc::vec![None; t.pairs.len()],
@@ -1340,6 +1356,11 @@ impl World {
     /// Which nodes each stream can reach: live nodes, usable links (up, not silent), and a
     /// pair whose peer-link is unusable while both peers live loses its secondary.
     fn reachable(&self) -> Vec<bool> {
+        self.reachable_without(&[])
+    }
+
+    /// [`Self::reachable`] without the links of `without` as well.
+    fn reachable_without(&self, without: &[LinkId]) -> Vec<bool> {
         let n = self.net.node_count();
         let mut removed = alloc::vec![false; n];
         for i in 0..n {
@@ -1389,7 +1410,7 @@ impl World {
         let backups: Vec<LinkId> = self.pairs.iter().filter_map(|p| p.backup).collect();
         for li in 0..self.net.link_count() {
             let l = LinkId(li);
-            if backups.contains(&l) || !self.usable(l) {
+            if backups.contains(&l) || without.contains(&l) || !self.usable(l) {
                 continue;
             }
             let Some([(u, _), (v, _)]) = self.net.link_ends(l) else {
@@ -1423,6 +1444,11 @@ impl World {
     fn apply(&mut self, s: &Scenario, e: &Episode, start: bool) -> Result<(), Finding> {
         let now = self.net.now();
         let before = core::mem::take(&mut self.reach);
+        // Member links LACP may not have attached yet, and which streams they alone carry
+        // before this event.
+        self.attaching.retain(|(_, until)| now < *until);
+        let pending: Vec<LinkId> = self.attaching.iter().map(|(l, _)| *l).collect();
+        let settled_before = self.reachable_without(&pending);
         match e.kind {
             Kind::Cut(r) => {
                 if let Some(l) = self.link(r) {
@@ -1430,6 +1456,9 @@ impl World {
                         self.net.cut(l);
                     } else {
                         self.net.restore(l);
+                        if matches!(r, LinkRef::Member { .. }) {
+                            self.attaching.push((l, now + LACP_ATTACH));
+                        }
                     }
                 }
             }
@@ -1444,6 +1473,9 @@ impl World {
                     } else {
                         self.net.set_link_params(l, None, base);
                         self.silent.retain(|x| *x != l);
+                        if matches!(r, LinkRef::Member { .. }) {
+                            self.attaching.push((l, now + LACP_ATTACH));
+                        }
                     }
                 }
             }
@@ -1554,6 +1586,7 @@ impl World {
         }
         let after = self.reachable();
         self.reach.clone_from(&after);
+        let settled_after = self.reachable_without(&pending);
         let (at_start, at_end) = s.limits(e);
         let limit = if start { at_start } else { at_end };
         let slack = s.slack();
@@ -1579,7 +1612,17 @@ impl World {
             if !is {
                 continue;
             }
-            let l = if was { limit.keep } else { limit.new };
+            // Left by this event with member links LACP has not attached yet as its only
+            // path: the client must attach one first (a reconnection, not a failover), after
+            // the event's own detection time (a hang's 3H + L + H_b is longer than REATTACH).
+            let unattached = settled_before.get(i).copied().unwrap_or(false)
+                && !settled_after.get(i).copied().unwrap_or(false);
+            let l = match (was, unattached, limit.keep, limit.new) {
+                (false, ..) => limit.new,
+                (true, true, Some(k), Some(n)) => Some(k.max(n)),
+                (true, true, k, n) => k.or(n),
+                (true, false, ..) => limit.keep,
+            };
             if let Some(l) = l {
                 let due = floor + l + slack;
                 if due >= st.due_from {
@@ -2064,6 +2107,65 @@ mod tests {
         assert_eq!(s.episodes, [2, 5]);
         assert_eq!(s.finding.invariant, "loop");
         assert_eq!(s.runs, 9);
+    }
+
+    /// The deadline the oracle sets for stream `src -> dst` once `events` (episode, start?)
+    /// have been applied at their times.
+    fn deadline(s: &Scenario, events: &[(Episode, bool)], src: &str, dst: &str) -> Instant {
+        let mut w = World::build(s).unwrap();
+        w.reach = w.reachable();
+        for (e, start) in events {
+            w.net.run_until(if *start { e.at } else { e.end() });
+            w.apply(s, e, *start).unwrap();
+        }
+        let st = w
+            .streams
+            .iter()
+            .find(|st| w.net.name(st.src) == src && w.net.name(st.dst) == dst)
+            .unwrap();
+        st.due_from
+    }
+
+    #[test]
+    fn a_member_restored_less_than_an_attach_ago_is_no_failover_path() {
+        // Seed 377: c4's link to Peer2 comes back at 17.2 s, Peer1 powers off at 17.658 s.
+        // LACP holds the restored link in WAITING for 2 s (802.1AX-2020 6.4.15), so c4 has
+        // no aggregated link left: a reconnection (REATTACH), not a failover (L + d).
+        let s = Scenario::generate(377);
+        let (cut, crash) = (s.episodes[1], s.episodes[2]);
+        assert!(matches!(
+            cut.kind,
+            Kind::Cut(LinkRef::Member { client: 4, peer: 1 })
+        ));
+        assert!(matches!(crash.kind, Kind::Crash { peer: 0, .. }));
+        let (limit, _) = s.limits(&crash);
+        let events = [(cut, true), (cut, false), (crash, true)];
+        let due = deadline(&s, &events, "c4", "h1");
+        assert_eq!(due, crash.at + limit.new.unwrap() + s.slack());
+        // Once the link had LACP_ATTACH to attach, the peer crash is a failover again.
+        let late = Episode {
+            at: cut.end() + LACP_ATTACH + Duration::from_millis(1),
+            ..crash
+        };
+        let due = deadline(&s, &[(cut, true), (cut, false), (late, true)], "c4", "h1");
+        assert_eq!(due, late.at + limit.keep.unwrap() + s.slack());
+        // A stream with its own aggregated link on the survivor keeps the failover limit.
+        let due = deadline(&s, &events, "c3", "h1");
+        assert_eq!(due, crash.at + limit.keep.unwrap() + s.slack());
+        // A hang is detected only after 3H + L + H_b, longer than REATTACH: the reconnection
+        // starts from there.
+        let hang = Episode {
+            kind: Kind::Crash {
+                pair: 0,
+                peer: 0,
+                mode: CrashMode::Hang,
+            },
+            ..crash
+        };
+        let (limit, _) = s.limits(&hang);
+        assert!(limit.keep.unwrap() > limit.new.unwrap());
+        let due = deadline(&s, &[(cut, true), (cut, false), (hang, true)], "c4", "h1");
+        assert_eq!(due, hang.at + limit.keep.unwrap() + s.slack());
     }
 
     #[test]
