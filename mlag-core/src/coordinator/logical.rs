@@ -704,6 +704,16 @@ pub(crate) struct RegionParts {
 }
 
 impl RegionParts {
+    /// The next part expected and the octets received so far (for a coordinator snapshot).
+    pub(crate) fn state(&self) -> (usize, &[u8]) {
+        (self.next, &self.octets)
+    }
+
+    /// Parts received so far, as [`state`](Self::state) gave them.
+    pub(crate) fn from_state(next: usize, octets: Vec<u8>) -> Self {
+        Self { next, octets }
+    }
+
     /// Adds a part; with the last one, sets the region on `bridge` (`Some(true)`), or fails
     /// (`Some(false)`: a part out of order, a region that does not decode or that the bridge
     /// refuses); `None` while parts are missing.

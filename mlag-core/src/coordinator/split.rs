@@ -134,7 +134,7 @@ pub const F_AUTH: u8 = 0x10;
 pub const EVIDENCE_EPOCH: u8 = 0x20;
 
 /// Earlier incarnations of the peer remembered as retired.
-const RETIRED_MAX: usize = 8;
+pub(crate) const RETIRED_MAX: usize = 8;
 
 /// Octets of the trailer of an authenticated frame.
 pub const TRAILER: usize = 4 + 4 + AUTH_LEN;

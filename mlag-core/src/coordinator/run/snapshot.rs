@@ -297,6 +297,24 @@ impl<D: Dataplane> Coordinator<D> {
         w.u64(s.rejected);
         w.u64(s.rx);
         w.u64(s.tx);
+        // Authenticated evidence (the signer itself comes from the options).
+        w.u32(s.incarnation);
+        w_opt_pair(w, s.peer_auth);
+        w.len(s.retired.len());
+        for i in &s.retired {
+            w.u32(*i);
+        }
+        w_opt_pair(w, s.epoch);
+        match s.heard_seq {
+            Some(v) => {
+                w.u8(1);
+                w.u32(v);
+            }
+            None => w.u8(0),
+        }
+        for v in [s.forged, s.replayed, s.stale] {
+            w.u64(v);
+        }
     }
 
     fn snapshot_stp(&self, w: &mut W, now: Instant) {
@@ -363,6 +381,47 @@ impl<D: Dataplane> Coordinator<D> {
         for v in [s.relayed, s.fingerprint_mismatches, s.resyncs, s.rejected] {
             w.u64(v);
         }
+        // MSTP: a region entry in transfer, the MSTI settings given per port.
+        let (next, octets) = s.region_parts.state();
+        w.u32(u32::try_from(next).unwrap_or(u32::MAX));
+        w.bytes(octets);
+        w.len(s.msti_ports.len());
+        for (n, v) in &s.msti_ports {
+            w.u16(*n);
+            w.bytes(&logical::encode_msti_port(v));
+        }
+        // Edge ports kept for a standalone bridge.
+        w.len(s.edge_mlags.len());
+        for id in &s.edge_mlags {
+            w.u32(id.0);
+        }
+        w.len(s.edge_own.len());
+        for p in &s.edge_own {
+            w.u16(p.0);
+        }
+        // The watch over a silent authority.
+        w.at(s.heard);
+        w.bool(s.took_over);
+        w.u64(s.takeovers);
+        w.opt_at(s.backup_heard);
+        // Switch-offs the peer has not confirmed yet.
+        let (pending, held, waited, expired) = self.stp_off.parts();
+        w.len(pending.len());
+        for ((port, tree), (n, at)) in pending {
+            w.u16(*port);
+            w.u16(*tree);
+            w.u32(*n);
+            w.at(*at);
+        }
+        w.len(held.len());
+        for ((host, tree), (port, loc)) in held {
+            w.u16(host.0);
+            w.u16(*tree);
+            w.u16(*port);
+            w_loc(w, *loc);
+        }
+        w.u64(waited);
+        w.u64(expired);
     }
 
     fn snapshot_fdb(&self, w: &mut W) {
@@ -601,6 +660,7 @@ impl<D: Dataplane> Coordinator<D> {
         restore_split(&mut c, &mut r)?;
         c.fallback_any = r.bool("fallback")?;
         restore_stp(&mut c.stp, &mut r, t0)?;
+        c.stp_off = restore_switch_off(&mut r)?;
         let saved = restore_fdb_saved(&mut r)?;
         let own = restore_fdb_own(&mut r)?;
         if !r.0.is_empty() {
@@ -744,7 +804,46 @@ fn restore_split<E: Dataplane>(c: &mut Coordinator<E>, r: &mut R<'_>) -> Result<
     s.rejected = r.u64()?;
     s.rx = r.u64()?;
     s.tx = r.u64()?;
+    s.incarnation = r.u32()?;
+    s.peer_auth = r_opt_pair(r, "peer incarnation")?;
+    let n = r.count(4)?;
+    if n > super::super::split::RETIRED_MAX {
+        return Err(SnapshotError::BadValue("retired incarnations"));
+    }
+    let mut retired = Vec::with_capacity(n);
+    for _ in 0..n {
+        retired.push(r.u32()?);
+    }
+    s.retired = retired;
+    s.epoch = r_opt_pair(r, "evidence epoch")?;
+    s.heard_seq = if r.bool("heard seq")? {
+        Some(r.u32()?)
+    } else {
+        None
+    };
+    s.forged = r.u64()?;
+    s.replayed = r.u64()?;
+    s.stale = r.u64()?;
     Ok(())
+}
+
+fn w_opt_pair(w: &mut W, v: Option<(u32, u32)>) {
+    match v {
+        Some((a, b)) => {
+            w.u8(1);
+            w.u32(a);
+            w.u32(b);
+        }
+        None => w.u8(0),
+    }
+}
+
+fn r_opt_pair(r: &mut R<'_>, what: &'static str) -> Result<Option<(u32, u32)>, SnapshotError> {
+    Ok(if r.bool(what)? {
+        Some((r.u32()?, r.u32()?))
+    } else {
+        None
+    })
 }
 
 fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotError> {
@@ -833,7 +932,54 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.fingerprint_mismatches = r.u64()?;
     s.resyncs = r.u64()?;
     s.rejected = r.u64()?;
+    let next = usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("region part"))?;
+    s.region_parts = logical::RegionParts::from_state(next, r.bytes()?.to_vec());
+    let n = r.count(3)?;
+    let mut msti_ports = BTreeMap::new();
+    for _ in 0..n {
+        let num = r.u16()?;
+        let v = logical::decode_msti_port(r.bytes()?)
+            .ok_or(SnapshotError::BadValue("MSTI port settings"))?;
+        msti_ports.insert(num, v);
+    }
+    s.msti_ports = msti_ports;
+    let n = r.count(4)?;
+    let mut edge_mlags = BTreeSet::new();
+    for _ in 0..n {
+        edge_mlags.insert(MlagId(r.u32()?));
+    }
+    s.edge_mlags = edge_mlags;
+    let n = r.count(2)?;
+    let mut edge_own = BTreeSet::new();
+    for _ in 0..n {
+        edge_own.insert(PortNo(r.u16()?));
+    }
+    s.edge_own = edge_own;
+    s.heard = r.at()?;
+    s.took_over = r.bool("took over")?;
+    s.takeovers = r.u64()?;
+    s.backup_heard = r.opt_at()?;
     Ok(())
+}
+
+fn restore_switch_off(r: &mut R<'_>) -> Result<super::switch_off::SwitchOff, SnapshotError> {
+    let n = r.count(12)?;
+    let mut pending = BTreeMap::new();
+    for _ in 0..n {
+        let key = (r.u16()?, r.u16()?);
+        pending.insert(key, (r.u32()?, r.at()?));
+    }
+    let n = r.count(7)?;
+    let mut held = BTreeMap::new();
+    for _ in 0..n {
+        let key = (PortNo(r.u16()?), r.u16()?);
+        held.insert(key, (r.u16()?, r_loc(r)?));
+    }
+    let waited = r.u64()?;
+    let expired = r.u64()?;
+    Ok(super::switch_off::SwitchOff::from_parts(
+        pending, held, waited, expired,
+    ))
 }
 
 fn restore_fdb_saved(r: &mut R<'_>) -> Result<FdbSaved, SnapshotError> {
@@ -908,4 +1054,74 @@ fn restore_fdb_own(r: &mut R<'_>) -> Result<Vec<OwnEntry>, SnapshotError> {
         v.push((k, loc, at));
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataplane::RecordingDataplane;
+
+    /// Every field added to `Stp`, `Split` and the switch-off state after the snapshot was
+    /// written survives a snapshot and a restore (the compiler checks only `Coordinator`'s own
+    /// fields).
+    #[test]
+    fn later_fields_survive_a_restore() {
+        let now = Instant::from_millis(5000);
+        let cfg = crate::config::Config::quick_setup(1).validate().unwrap();
+        let mut opts = Options::new(7);
+        opts.backup = true;
+        opts.iccp_secret = Some(crate::coordinator::IccpSecret::new("shared-s3cret-word").unwrap());
+        let mut c =
+            Coordinator::new(cfg.clone(), RecordingDataplane::new(), &opts, Instant::ZERO).unwrap();
+        // Split: the authenticated evidence state.
+        c.split.incarnation = 0x1234_5678;
+        c.split.peer_auth = Some((9, 10));
+        c.split.retired = vec![1, 2, 3];
+        c.split.epoch = Some((11, 12));
+        c.split.heard_seq = Some(13);
+        (c.split.forged, c.split.replayed, c.split.stale) = (14, 15, 16);
+        // Stp: MSTP, edge ports, the watch.
+        c.stp.region_parts = logical::RegionParts::from_state(2, vec![1, 2, 3, 4]);
+        c.stp.msti_ports.insert(
+            7,
+            vec![logical::MstiPortSettings {
+                id: 2,
+                priority: 0x40,
+                internal_path_cost: Some(2000),
+            }],
+        );
+        c.stp.edge_mlags.insert(MlagId(10));
+        c.stp.edge_own.insert(PortNo(3));
+        c.stp.heard = Instant::from_millis(4000);
+        c.stp.took_over = true;
+        c.stp.takeovers = 3;
+        c.stp.backup_heard = Some(Instant::from_millis(4500));
+        // Switch-offs awaiting the peer.
+        let mut pending = BTreeMap::new();
+        pending.insert((7, 0), (2, Instant::from_millis(4900)));
+        let mut held = BTreeMap::new();
+        held.insert((PortNo(3), 0), (7, Location::Port(PortNo(3))));
+        c.stp_off = super::super::switch_off::SwitchOff::from_parts(pending, held, 4, 5);
+
+        let bytes = c.snapshot(now);
+        let r = Coordinator::restore(cfg, RecordingDataplane::new(), &opts, &bytes, now).unwrap();
+        let (s, t) = (&r.split, &r.stp);
+        assert_eq!(s.incarnation, 0x1234_5678);
+        assert_eq!(s.peer_auth, Some((9, 10)));
+        assert_eq!(s.retired, [1, 2, 3]);
+        assert_eq!(s.epoch, Some((11, 12)));
+        assert_eq!(s.heard_seq, Some(13));
+        assert_eq!((s.forged, s.replayed, s.stale), (14, 15, 16));
+        assert_eq!(t.region_parts.state(), (2, &[1u8, 2, 3, 4][..]));
+        assert_eq!(t.msti_ports, c.stp.msti_ports);
+        assert_eq!(t.edge_mlags, c.stp.edge_mlags);
+        assert_eq!(t.edge_own, c.stp.edge_own);
+        assert_eq!(t.heard, Instant::from_millis(4000));
+        assert!(t.took_over);
+        assert_eq!(t.takeovers, 3);
+        assert_eq!(t.backup_heard, Some(Instant::from_millis(4500)));
+        let (p, h, waited, expired) = r.stp_off.parts();
+        let (p0, h0, _, _) = c.stp_off.parts();
+        assert_eq!((p, h, waited, expired), (p0, h0, 4, 5));
+    }
 }

@@ -51,6 +51,37 @@ pub(super) struct SwitchOff {
     pub(super) expired: u64,
 }
 
+impl SwitchOff {
+    /// The pending switch-offs, the waiting transitions and the counters (for a coordinator
+    /// snapshot).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn parts(
+        &self,
+    ) -> (
+        &BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
+        &BTreeMap<(PortNo, stp::TreeId), (u16, Location)>,
+        u64,
+        u64,
+    ) {
+        (&self.pending, &self.held, self.waited, self.expired)
+    }
+
+    /// The state [`parts`](Self::parts) gave.
+    pub(super) fn from_parts(
+        pending: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
+        held: BTreeMap<(PortNo, stp::TreeId), (u16, Location)>,
+        waited: u64,
+        expired: u64,
+    ) -> Self {
+        Self {
+            pending,
+            held,
+            waited,
+            expired,
+        }
+    }
+}
+
 /// Encodes a confirmation ([`logical::STP_OFF_DONE`]): `port`(2) `tree`(2).
 pub(super) fn encode_done(port: u16, tree: stp::TreeId) -> [u8; 4] {
     let [a, b] = port.to_be_bytes();
