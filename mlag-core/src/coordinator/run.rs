@@ -965,6 +965,8 @@ impl<D: Dataplane> Coordinator<D> {
             // Numbers are in range by construction; a refusal leaves the member out.
             let _ = self.add_lacp_port(now, port);
         }
+        // Halves whose twin the peer lacks stay out (`reconfig`).
+        self.sync_twin_holds(now);
     }
 
     /// Re-adds the MLAG halves with the numbering of `index` (those links renegotiate once).
@@ -1155,6 +1157,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.held = held;
             self.refresh_identities(now);
         }
+        self.sync_twin_holds(now);
     }
 
     fn send_half(&mut self, mlag: MlagId) {

@@ -108,7 +108,8 @@ impl<D: Dataplane> Coordinator<D> {
             .iter()
             .filter_map(|c| match c {
                 Change::MembershipChanged { port, old, new } => {
-                    let gone: Vec<l2_types::VlanId> = old.all().difference(&new.all()).copied().collect();
+                    let gone: Vec<l2_types::VlanId> =
+                        old.all().difference(&new.all()).copied().collect();
                     (!gone.is_empty()).then(|| (port.clone(), gone))
                 }
                 _ => None,
@@ -182,8 +183,12 @@ impl<D: Dataplane> Coordinator<D> {
                 .members
                 .get(&port)
                 .and_then(|m| self.lags.get(m.lag))
-                .is_some_and(|l| l.mlag.is_some());
-            if !mlag || self.released {
+                .and_then(|l| l.mlag);
+            let run = match mlag {
+                None => true,
+                Some(id) => self.released && !self.twin_held(id),
+            };
+            if run {
                 // Numbers are in range by construction; a refusal leaves the member out.
                 let _ = self.add_lacp_port(now, port);
             }
@@ -259,7 +264,7 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.mlag_speed.remove(&id);
         // Local entries on the bond are flushed; the peer's on that mlag-id now resolve to the
         // peer-port (this peer has no half any more).
-        self.fdb_flush_local(Location::Mlag(id), VlanSet::ALL);
+        self.fdb_flush_local(Location::Mlag(id), VlanSet::ALL, false);
     }
 
     /// A member leaves its LACP bond (and LACP): the dataplane stops using it; its link is
@@ -327,7 +332,9 @@ impl<D: Dataplane> Coordinator<D> {
                 let keys: BTreeSet<u16> = self.lags.iter().map(|l| l.key).collect();
                 let natural = super::sat16(natural);
                 if keys.contains(&natural) {
-                    (1..=u16::MAX).find(|k| !keys.contains(k)).unwrap_or(natural)
+                    (1..=u16::MAX)
+                        .find(|k| !keys.contains(k))
+                        .unwrap_or(natural)
                 } else {
                     natural
                 }
@@ -385,12 +392,18 @@ impl<D: Dataplane> Coordinator<D> {
 
     /// A member of LAG `li` on `port`, numbered as the constructor would number it unless a
     /// running member holds that index.
-    fn new_member(&mut self, li: usize, port: PortNo, b: &crate::config::ValidBond) -> Option<PortNo> {
+    fn new_member(
+        &mut self,
+        li: usize,
+        port: PortNo,
+        b: &crate::config::ValidBond,
+    ) -> Option<PortNo> {
         if self.members.contains_key(&port) {
             return None;
         }
         let mlag = b.mlag_id.is_some();
-        let same_kind = |l: usize, lags: &[Lag]| lags.get(l).is_some_and(|x| x.mlag.is_some() == mlag);
+        let same_kind =
+            |l: usize, lags: &[Lag]| lags.get(l).is_some_and(|x| x.mlag.is_some() == mlag);
         // The constructor's index: the slave's position among the slaves of the same kind.
         let mut natural = 0u16;
         for x in self.cfg.bonds() {
@@ -544,7 +557,7 @@ impl<D: Dataplane> Coordinator<D> {
         }
         self.discard_host(host);
         if left {
-            self.fdb_flush_local(Location::Port(host), VlanSet::ALL);
+            self.fdb_flush_local(Location::Port(host), VlanSet::ALL, false);
         }
     }
 
@@ -573,17 +586,25 @@ impl<D: Dataplane> Coordinator<D> {
     /// A replica's new half whose MLAG port the primary's bridge already has: its state on
     /// every tree from the replica of that bridge.
     fn program_mlag_from_replica(&mut self, id: MlagId) {
-        let (Some(l), Some(host)) = (self.stp.mlag_ports.get(&id).copied(), self.mlag_bond_port(id))
-        else {
+        let (Some(l), Some(host)) = (
+            self.stp.mlag_ports.get(&id).copied(),
+            self.mlag_bond_port(id),
+        ) else {
             return;
         };
         let Some(b) = self.stp.bridge.as_ref() else {
             return;
         };
         let port = PortNo(l);
-        let mut calls = alloc::vec![(CIST, b.port(port).map_or(PortState::Discarding, |p| p.state))];
+        let mut calls = alloc::vec![(
+            CIST,
+            b.port(port).map_or(PortState::Discarding, |p| p.state)
+        )];
         for m in b.mstids() {
-            calls.push((m, b.msti_port(port, m).map_or(PortState::Discarding, |x| x.1)));
+            calls.push((
+                m,
+                b.msti_port(port, m).map_or(PortState::Discarding, |x| x.1),
+            ));
         }
         for (tree, state) in calls {
             self.dp.set_port_state(host, tree, state);
@@ -628,14 +649,14 @@ impl<D: Dataplane> Coordinator<D> {
         for v in vlans {
             set.insert(*v);
         }
-        self.fdb_flush_local(loc, set);
+        self.fdb_flush_local(loc, set, false);
     }
 
     /// The MLAGs this peer has and the peer's summary lacks, which it holds down while it
     /// is the secondary or the STP replica (module docs, "The pair").
     pub(super) fn twin_missing(&self, report: &Report, index: PeerIndex) -> Vec<MlagId> {
-        let secondary = self.iccp.role() == Some(iccp::Role::Secondary)
-            || self.stp.mode == StpMode::Replica;
+        let secondary =
+            self.iccp.role() == Some(iccp::Role::Secondary) || self.stp.mode == StpMode::Replica;
         if !secondary {
             return Vec::new();
         }
@@ -649,6 +670,59 @@ impl<D: Dataplane> Coordinator<D> {
             .filter(|(_, o)| *o == Outcome::Single(own))
             .map(|(id, _)| *id)
             .collect()
+    }
+
+    /// MLAG `id` is held down because its twin is missing on the peer (by the last
+    /// consistency report).
+    fn twin_held(&self, id: MlagId) -> bool {
+        match (&self.consistency, self.peer_index) {
+            (Some(r), Some(index)) => self.twin_missing(r, index).contains(&id),
+            _ => false,
+        }
+    }
+
+    /// Keeps the members of a half whose twin is missing on the peer out of LACP (they send
+    /// nothing, as during the reload delay) and brings them back when the twin appears. A
+    /// held-down mismatch only changes a half's LACP identity, so that the client prefers the
+    /// primary's half; a half with no twin has no other half to be preferred to, and the
+    /// client would aggregate with it whatever its identity.
+    pub(super) fn sync_twin_holds(&mut self, now: Instant) {
+        if !self.released {
+            return;
+        }
+        let ports: Vec<(PortNo, bool)> = self
+            .members
+            .iter()
+            .filter_map(|(p, m)| {
+                let id = self.lags.get(m.lag)?.mlag?;
+                let held = self.twin_held(id);
+                (held == m.in_lacp).then_some((*p, held))
+            })
+            .collect();
+        for (port, held) in ports {
+            if held {
+                let _ = self.lacp.remove_port(now, port);
+                if let Some(m) = self.members.get_mut(&port) {
+                    m.in_lacp = false;
+                    m.collecting = false;
+                    m.distributing = false;
+                }
+                self.dp.set_member(port, false, false);
+            } else {
+                let _ = self.add_lacp_port(now, port);
+            }
+        }
+        let ids: Vec<MlagId> = self.halves.keys().copied().collect();
+        for id in ids {
+            let li = self.lags.iter().position(|l| l.mlag == Some(id));
+            let up = self
+                .members
+                .values()
+                .any(|m| Some(m.lag) == li && m.distributing);
+            if self.halves.get(&id).is_some_and(|h| h.local_up != up) {
+                self.set_half(now, id, Some(up), None);
+            }
+        }
     }
 
     /// A new summary from the peer (`before`: the mlag-ids of its previous one, `None` at a
