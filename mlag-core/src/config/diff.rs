@@ -459,7 +459,8 @@ mod tests {
     #[test]
     fn every_bond_setting_is_named() {
         let old = base();
-        let cases: [(&str, fn(&mut Bond)); 6] = [
+        type Edit = fn(&mut Bond);
+        let cases: [(&str, Edit); 6] = [
             ("mode", |b| b.mode = BondMode::BalanceXor),
             ("lacp-rate", |b| b.lacp_rate = LacpRate::Sec1),
             ("lacp-mode", |b| b.lacp_mode = LacpMode::Passive),

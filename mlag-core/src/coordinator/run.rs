@@ -281,8 +281,9 @@ struct Half {
 /// secondary's isolation when the peer-link fails while the backup path still hears the peer;
 /// the configuration summaries exchanged in Consistency TLVs ([`CONSISTENCY_SUMMARY`]) and
 /// compared as [`crate::preflight`] does, the secondary holding down the MLAGs found unsafe
-/// (re-checked on every `apply` and role change); run-time `priority`, `heartbeat` and
-/// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
+/// (re-checked on every `apply` and role change); run-time configuration
+/// ([`apply`](Self::apply): MLAG settings, bonds, slaves, mlag-ids, bridge ports, VLAN
+/// membership, STP settings); the monitor; the logical STP bridge (module docs, "One logical STP bridge":
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; MSTIs follow `stp`'s support, the MST region is not configured
