@@ -118,6 +118,7 @@ impl<D: Dataplane> Coordinator<D> {
 
         // 2. The new configuration is in force.
         self.cfg = new;
+        let halves_before: BTreeSet<MlagId> = self.halves.keys().copied().collect();
         let mut joining: Vec<PortNo> = Vec::new();
         for bond in &rebuilt {
             joining.extend(self.add_bond(now, bond)?);
@@ -155,7 +156,12 @@ impl<D: Dataplane> Coordinator<D> {
         // MLAG ports: the authoritative bridge gives every half a port; a replica programs a
         // new half from its replica of the bridge (the states the primary sent before this
         // peer had the bond went nowhere).
-        let ids: Vec<MlagId> = self.halves.keys().copied().collect();
+        let ids: Vec<MlagId> = self
+            .halves
+            .keys()
+            .copied()
+            .filter(|id| !halves_before.contains(id))
+            .collect();
         for id in ids {
             match self.stp.mode {
                 StpMode::Primary => self.stp_add_mlag(now, id),
