@@ -14,6 +14,7 @@ use l2_types::{Duration, Instant, MacAddr, PortNo, VlanId};
 use mlag_core::config::{Bond, BridgePort, BridgeVlan, Change, Config, Ethernet, ValidConfig};
 use mlag_core::coordinator::Error;
 use mlag_core::dataplane::{MlagId, NextHop};
+use mlag_core::preflight::{Mismatch, Severity};
 use mlag_core::sim::{
     CLIENT_LAG, Host, LacpClient, LacpClientConfig, LinkParams, MlagPeer, NodeId, QuickSetup,
     QuickSetupParams, StpBridge, StreamConfig,
@@ -551,6 +552,27 @@ fn vlan_membership_change_flushes_and_peer_port_must_keep_every_vlan() {
     let mut bad = c.clone();
     bad.vlans = vec![BridgeVlan::new("bridge1", &[10], &["sfp-sfpplus1"], &[])];
     assert!(bad.validate().is_err());
+    // A VLAN added to peer 1's peer-port only: both peers' consistency reports show it (the
+    // peer's peer-port does not carry it), as a warning.
+    let mut c2 = c.clone();
+    c2.vlans[0].vlan_ids.push(30);
+    apply(&mut r.q, 0, &c2).unwrap();
+    r.q.net.run_for(Duration::from_secs(1));
+    for i in 0..2 {
+        let m = r.q.peer(i).unwrap().monitor();
+        let report = m.consistency.unwrap();
+        let f = report
+            .findings
+            .iter()
+            .find(|f| matches!(f.mismatch, Mismatch::PeerPortVlans { .. }))
+            .unwrap_or_else(|| panic!("peer {i}: {report:#?}"));
+        assert_eq!(f.severity, Severity::Warning);
+        let Mismatch::PeerPortVlans { only_a, only_b } = &f.mismatch else {
+            unreachable!()
+        };
+        let v30 = VlanId::try_new(30).unwrap();
+        assert!(only_a.contains(&v30) || only_b.contains(&v30), "{f:?}");
+    }
     no_violations(&r.q);
 }
 
