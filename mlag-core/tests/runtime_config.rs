@@ -632,9 +632,9 @@ fn random_change_sequences_converge() {
         }
         // At most 6 × 4 s of changes from t0: all done by 32 s.
         r.q.net.run_until(Instant::from_secs(35));
-        for i in 0..2 {
-            apply(&mut r.q, i, &variant(&base[i], 1)).unwrap();
-            r.q.params.configs[i] = variant(&base[i], 1);
+        for (i, b) in base.iter().enumerate() {
+            apply(&mut r.q, i, &variant(b, 1)).unwrap();
+            r.q.params.configs[i] = variant(b, 1);
         }
         r.q.net.run_until(Instant::from_secs(51));
         assert!(
