@@ -128,6 +128,40 @@ fn hash_policy_and_min_links_are_warnings() {
 }
 
 #[test]
+fn lacp_fallback_mismatch_is_a_warning() {
+    let (a, mut b) = pair();
+    b.bonds[0].lacp_fallback = true;
+    let r = preflight(&v(&a), &v(&b));
+    let f = only(&r.findings);
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.scope, Scope::Mlag(ID));
+    assert_eq!(f.mismatch, Mismatch::LacpFallback(false, true));
+    assert_eq!(r.outcome(ID), Some(Outcome::Dual));
+    // Both with it: nothing to report.
+    let mut a = a;
+    a.bonds[0].lacp_fallback = true;
+    assert!(preflight(&v(&a), &v(&b)).findings.is_empty());
+}
+
+#[test]
+fn a_bond_flags_byte_other_than_lacp_fallback_is_refused() {
+    let mut c = Config::quick_setup(1);
+    c.bonds[0].lacp_fallback = true;
+    let bytes = Summary::of(&v(&c)).encode();
+    assert!(Summary::decode(&bytes).unwrap().mlags[0].lacp_fallback);
+    // The Quick setup's MLAG is the last one; its port part is 17 octets: pvid(2), no tagged
+    // VLAN (2), untagged {10} (2 + 4), priority(1), path-cost(4), flags(1), p2p(1). Before
+    // it: port present (1), and before that the bond flags.
+    let at = bytes.len() - 17 - 2;
+    assert_eq!((bytes[at], bytes[at + 1]), (1, 1));
+    for bad in [2u8, 0x80, 0xff] {
+        let mut b = bytes.clone();
+        b[at] = bad;
+        assert!(Summary::decode(&b).is_err(), "{bad:#x}");
+    }
+}
+
+#[test]
 fn vlan_membership_mismatch_holds_the_mlag_down() {
     let (a, mut b) = pair();
     // B's client-bond is a tagged member of VLANs 10 and 20 (A's is untagged in 10 only).
@@ -347,6 +381,7 @@ fn variants() -> Vec<Config> {
     p.bonds[0].lacp_rate = LacpRate::Sec1;
     p.bonds[0].lacp_mode = LacpMode::Passive;
     p.bonds[0].min_links = u32::MAX;
+    p.bonds[0].lacp_fallback = true;
     p.bonds[0].mlag_id = Some(u32::MAX);
     p.ports[1].edge = Edge::YesDiscover;
     p.ports[1].bpdu_guard = true;
@@ -414,7 +449,10 @@ fn summary_decode_is_total_and_strict() {
             .collect();
         let _ = Summary::decode(&junk);
     }
-    assert!(Summary::decode(&[2, 0, 0, 0]).is_err(), "version");
+    // Version 2 (with `bond-flags`) is the one accepted: neither version 1 nor 3.
+    assert!(Summary::decode(&[2, 0, 0, 0]).is_ok());
+    assert!(Summary::decode(&[1, 0, 0, 0]).is_err(), "version 1");
+    assert!(Summary::decode(&[3, 0, 0, 0]).is_err(), "version 3");
 }
 
 #[test]
@@ -426,11 +464,12 @@ fn vlan_ranges_are_canonical() {
     assert_eq!(good, s);
     // A hand-made summary with touching ranges [10-10][11-11] must be refused (the encoder
     // always merges them), so one set has one encoding.
-    let mut w = vec![1u8, 0];
+    let mut w = vec![2u8, 0];
     w.extend_from_slice(&1u16.to_be_bytes()); // one MLAG
     w.extend_from_slice(&10u32.to_be_bytes());
     w.extend_from_slice(&[0, 0, 0]);
     w.extend_from_slice(&0u32.to_be_bytes());
+    w.push(0); // bond flags
     w.push(1); // port
     w.extend_from_slice(&10u16.to_be_bytes()); // pvid
     w.extend_from_slice(&2u16.to_be_bytes());

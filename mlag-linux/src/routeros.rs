@@ -17,6 +17,10 @@
 //!   shared ICCP secret (8..=64 printable ASCII characters, the same on both peers; `none`
 //!   removes it): every ICCP frame is then authenticated (HMAC-SHA256) and a peer with another
 //!   secret never connects (the monitor counts its frames as auth failures);
+//! * extension (not RouterOS): `/interface bonding add ... lacp-fallback=yes` (default `no`)
+//!   lets one member of an 802.3ad bond forward as an individual link while the client sends
+//!   no LACPDU (`mlag_core::config::Bond::lacp_fallback`; both peers should agree, the
+//!   consistency check reports a mismatch);
 //! * verbs: `add` (bridge, bridge port, bridge vlan, bridge msti, bridge port-mst-override,
 //!   bonding) and `set`
 //!   (`/interface bridge mlag set ...`; `/interface ethernet set NAME mac-address=...` or
@@ -511,6 +515,10 @@ pub fn parse(text: &str, mac_of: &dyn Fn(&str) -> Option<MacAddr>) -> Result<Par
                 if let Some(v) = props.num("min-links")? {
                     b.min_links = props.narrow("min-links", v)?;
                 }
+                // This crate's extension (not RouterOS): `Bond::lacp_fallback`.
+                if let Some(v) = props.bool("lacp-fallback")? {
+                    b.lacp_fallback = v;
+                }
                 for s in &slaves {
                     referenced.push((line, s.clone()));
                 }
@@ -873,6 +881,35 @@ add bridge=bridge1 interface=ether1 pvid=20
     }
 
     #[test]
+    fn lacp_fallback_extension() {
+        let with = |v: &str| {
+            let text = QUICK.replace("lacp-rate=1sec", &format!("lacp-rate=1sec {v}"));
+            parse(&text, &macs)
+        };
+        // Default: off.
+        assert!(!with("").unwrap().config.bonds[0].lacp_fallback);
+        let p = with("lacp-fallback=yes").unwrap();
+        assert!(p.config.bonds[0].lacp_fallback);
+        p.config.validate().unwrap();
+        assert!(!with("lacp-fallback=no").unwrap().config.bonds[0].lacp_fallback);
+        let e = with("lacp-fallback=maybe").unwrap_err();
+        assert!(e.message.contains("lacp-fallback"), "{e}");
+        assert_eq!(e.line, 5);
+        // Only 802.3ad bonds fall back: validation names the bond's line.
+        let text = QUICK
+            .replace("mode=802.3ad", "mode=balance-xor")
+            .replace("lacp-rate=1sec", "lacp-fallback=yes");
+        let p = parse(&text, &macs).unwrap();
+        let errs = p.config.validate().unwrap_err();
+        assert!(
+            errs.0.iter().any(|e| p.describe(e).starts_with("line 5: ")
+                && p.describe(e).contains("lacp-fallback")),
+            "{:?}",
+            errs.0.iter().map(|e| p.describe(e)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let bad = QUICK.replace("pvid=20", "pvid=twenty");
         let e = parse(&bad, &macs).unwrap_err();
@@ -942,6 +979,7 @@ add bridge=bridge1 interface=ether1 pvid=20
             "slaves=",
             "mode=802.3ad",
             "mlag-id=",
+            "lacp-fallback=",
             "vlan-ids=",
             "1-4094",
             "10,20",

@@ -346,3 +346,275 @@ fn diff_port(out: &mut Vec<Change>, o: &ValidPort, n: &ValidPort) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::config::{Bond, BondMode, BridgePort, Config, Ethernet, LacpMode, LacpRate};
+    use crate::config::{BridgeVlan, TransmitHashPolicy};
+    use alloc::vec;
+    use l2_types::VlanId;
+
+    fn base() -> Config {
+        let mut c = Config::quick_setup(1);
+        c.ethernet
+            .push(Ethernet::new("sfp-sfpplus3", MacAddr([2, 0, 0, 0, 1, 9])));
+        c.ethernet
+            .push(Ethernet::new("ether2", MacAddr([2, 0, 0, 0, 1, 10])));
+        c
+    }
+
+    fn d(old: &Config, new: &Config) -> Vec<Change> {
+        diff(&old.validate().unwrap(), &new.validate().unwrap())
+    }
+
+    fn vid(v: u16) -> VlanId {
+        VlanId::try_new(v).unwrap()
+    }
+
+    #[test]
+    fn single_homed_bond_added_and_removed() {
+        let old = base();
+        let mut new = base();
+        new.bonds.push(Bond::lacp("bond2", &["sfp-sfpplus3"]));
+        new.ports
+            .push(BridgePort::new("bridge1", "bond2").with_pvid(20));
+        let added = vec![
+            Change::BondAdded {
+                bond: "bond2".into(),
+                mlag_id: None,
+            },
+            Change::PortAdded {
+                port: "bond2".into(),
+            },
+        ];
+        assert_eq!(d(&old, &new), added);
+        assert_eq!(
+            d(&new, &old),
+            vec![
+                Change::BondRemoved {
+                    bond: "bond2".into(),
+                    mlag_id: None,
+                },
+                Change::PortRemoved {
+                    port: "bond2".into(),
+                },
+            ]
+        );
+        assert!(added.iter().all(|c| !c.restarts_mlag()));
+    }
+
+    #[test]
+    fn removed_bonds_come_after_the_others() {
+        let mut old = base();
+        old.bonds.push(Bond::lacp("bond2", &["sfp-sfpplus3"]));
+        let mut new = base();
+        new.bonds[0].min_links = 1;
+        new.bonds.push(Bond::lacp("bond3", &["ether2"]));
+        assert_eq!(
+            d(&old, &new),
+            vec![
+                Change::BondChanged {
+                    bond: "client-bond".into(),
+                    mlag_id: Some(MlagId(10)),
+                    field: "min-links",
+                },
+                Change::BondAdded {
+                    bond: "bond3".into(),
+                    mlag_id: None,
+                },
+                Change::BondRemoved {
+                    bond: "bond2".into(),
+                    mlag_id: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn mlag_id_set_and_cleared() {
+        let mut old = base();
+        old.bonds.push(Bond::lacp("bond2", &["sfp-sfpplus3"]));
+        old.ports
+            .push(BridgePort::new("bridge1", "bond2").with_pvid(10));
+        let mut new = old.clone();
+        new.bonds[1].mlag_id = Some(20);
+        let set = Change::MlagIdChanged {
+            bond: "bond2".into(),
+            old: None,
+            new: Some(MlagId(20)),
+        };
+        assert_eq!(d(&old, &new), vec![set]);
+        assert_eq!(
+            d(&new, &old),
+            vec![Change::MlagIdChanged {
+                bond: "bond2".into(),
+                old: Some(MlagId(20)),
+                new: None,
+            }]
+        );
+    }
+
+    #[test]
+    fn every_bond_setting_is_named() {
+        let old = base();
+        type Edit = fn(&mut Bond);
+        let cases: [(&str, Edit); 6] = [
+            ("mode", |b| b.mode = BondMode::BalanceXor),
+            ("lacp-rate", |b| b.lacp_rate = LacpRate::Sec1),
+            ("lacp-mode", |b| b.lacp_mode = LacpMode::Passive),
+            ("transmit-hash-policy", |b| {
+                b.transmit_hash_policy = TransmitHashPolicy::Layer2And3;
+            }),
+            ("min-links", |b| b.min_links = 2),
+            ("lacp-fallback", |b| b.lacp_fallback = true),
+        ];
+        for (field, f) in cases {
+            let mut new = base();
+            f(&mut new.bonds[0]);
+            if field == "mode" {
+                // A bond that leaves 802.3ad cannot keep its mlag-id.
+                new.bonds[0].mlag_id = None;
+                let c = d(&old, &new);
+                assert!(c.contains(&Change::BondChanged {
+                    bond: "client-bond".into(),
+                    mlag_id: None,
+                    field,
+                }));
+                continue;
+            }
+            assert_eq!(
+                d(&old, &new),
+                vec![Change::BondChanged {
+                    bond: "client-bond".into(),
+                    mlag_id: Some(MlagId(10)),
+                    field,
+                }],
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn slaves_added_and_removed() {
+        let old = base();
+        let mut new = base();
+        new.bonds[0].slaves = vec!["sfp-sfpplus3".into()];
+        assert_eq!(
+            d(&old, &new),
+            vec![
+                Change::SlaveAdded {
+                    bond: "client-bond".into(),
+                    slave: "sfp-sfpplus3".into(),
+                },
+                Change::SlaveRemoved {
+                    bond: "client-bond".into(),
+                    slave: "sfp-sfpplus2".into(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_port_added_and_removed() {
+        let old = base();
+        let mut new = base();
+        new.ports
+            .push(BridgePort::new("bridge1", "ether2").with_pvid(20));
+        assert_eq!(
+            d(&old, &new),
+            vec![Change::PortAdded {
+                port: "ether2".into()
+            }]
+        );
+        assert_eq!(
+            d(&new, &old),
+            vec![Change::PortRemoved {
+                port: "ether2".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn pvid_and_vlan_table_changes_give_the_membership() {
+        let old = base();
+        let mut new = base();
+        new.ports[2].pvid = 10; // ether1: 20 → 10
+        let c = d(&old, &new);
+        assert_eq!(c.len(), 2, "{c:#?}");
+        assert_eq!(
+            c[0],
+            Change::PortChanged {
+                port: "ether1".into(),
+                field: "pvid"
+            }
+        );
+        let Change::MembershipChanged {
+            port,
+            old: o,
+            new: n,
+        } = &c[1]
+        else {
+            panic!("{c:#?}");
+        };
+        assert_eq!(port, "ether1");
+        assert_eq!(
+            o.all().difference(&n.all()).copied().collect::<Vec<_>>(),
+            [vid(20)]
+        );
+        assert!(n.untagged.contains(&vid(10)));
+
+        // VLAN 20 leaves the table: the peer-port loses it (nothing uses it any more).
+        let mut old = base();
+        old.ports[2].pvid = 10;
+        let mut new = old.clone();
+        new.vlans = vec![BridgeVlan::new("bridge1", &[10], &["sfp-sfpplus1"], &[])];
+        let c = d(&old, &new);
+        assert_eq!(c.len(), 1, "{c:#?}");
+        let Change::MembershipChanged {
+            port,
+            old: o,
+            new: n,
+        } = &c[0]
+        else {
+            panic!("{c:#?}");
+        };
+        assert_eq!(port, "sfp-sfpplus1");
+        assert!(o.tagged.contains(&vid(20)) && !n.tagged.contains(&vid(20)));
+    }
+
+    #[test]
+    fn bridge_settings() {
+        let old = base();
+        let mut new = base();
+        new.bridges[0].vlan_filtering = false;
+        new.bridges[0].ageing_time = core::time::Duration::from_secs(60);
+        new.bridges[0].forward_delay = core::time::Duration::from_secs(20);
+        let c = d(&old, &new);
+        assert!(c.contains(&Change::StpChanged {
+            field: "forward-delay"
+        }));
+        assert!(c.contains(&Change::VlanFilteringChanged { new: false }));
+        assert!(c.contains(&Change::AgeingTimeChanged {
+            new: core::time::Duration::from_secs(60)
+        }));
+        assert!(c.iter().all(|c| !c.restarts_mlag()));
+    }
+
+    #[test]
+    fn peer_port_change_restarts() {
+        let mut old = base();
+        old.ports
+            .push(BridgePort::new("bridge1", "ether2").with_pvid(10));
+        old.vlans[0].tagged.push("ether2".into());
+        let mut new = old.clone();
+        new.mlag.peer_port = Some("ether2".into());
+        new.ports[0].pvid = 10;
+        new.ports[3].pvid = 99;
+        let c = d(&old, &new);
+        assert_eq!(c[0], Change::MlagRestart { field: "peer-port" });
+        assert!(c[0].restarts_mlag());
+    }
+}

@@ -499,6 +499,16 @@ impl<D: Dataplane> Coordinator<D> {
     /// dataplane's flush removed are programmed again (they are the peer's to flush).
     pub(super) fn fdb_stp_flush(&mut self, loc: Location, tree: stp::TreeId) {
         let vlans = self.tree_vlans(tree);
+        self.fdb_flush_local(loc, vlans, true);
+    }
+
+    /// Drops the dynamic entries learned on `loc` in `vlans` (the peer hears of it through the
+    /// journal) and programs again every key the dataplane held on `loc` in `vlans`: what the
+    /// table no longer has is removed, the peer's entries are re-resolved (an MLAG whose local
+    /// bond is gone resolves to the peer-port). `dp_flushed`: the dataplane already dropped
+    /// them (an STP flush); else they are removed one by one (run-time configuration changes:
+    /// a port or bond leaving the bridge, VLANs leaving a port).
+    pub(super) fn fdb_flush_local(&mut self, loc: Location, vlans: VlanSet, dp_flushed: bool) {
         let _ = self
             .fdb
             .table
@@ -512,8 +522,10 @@ impl<D: Dataplane> Coordinator<D> {
             })
             .map(|(k, _)| *k)
             .collect();
-        for k in &gone {
-            self.fdb.programmed.remove(k);
+        if dp_flushed {
+            for k in &gone {
+                self.fdb.programmed.remove(k);
+            }
         }
         self.fdb_follow_journal();
         for k in gone {

@@ -330,7 +330,10 @@
 //! every MLAG whose outcome is `HeldDown` out of the LAG (as during the reload delay), the
 //! primary's half stays up, and the findings are shown in the monitor. Every `apply` and every
 //! new summary from the peer re-runs the check; a fixed mismatch releases the half without a
-//! restart.
+//! restart. An mlag-id configured on one side only (a bond added at run time on one peer
+//! before the other) is held down the same way on the secondary, its members kept out of LACP
+//! altogether (the logical bridge, run by the primary, has no port for it), until the peer's
+//! summary shows the twin ([`Coordinator::apply`]).
 //!
 //! # Hitless restart
 //! [`Coordinator::snapshot`] and [`Coordinator::restore`] replace one peer's control plane

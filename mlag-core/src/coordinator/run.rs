@@ -32,6 +32,7 @@ pub use lacp::LinkState;
 mod evidence;
 mod fallback;
 mod mst;
+mod reconfig;
 mod record;
 mod snapshot;
 mod stp_watch;
@@ -286,8 +287,9 @@ struct Half {
 /// secondary's isolation when the peer-link fails while the backup path still hears the peer;
 /// the configuration summaries exchanged in Consistency TLVs ([`CONSISTENCY_SUMMARY`]) and
 /// compared as [`crate::preflight`] does, the secondary holding down the MLAGs found unsafe
-/// (re-checked on every `apply` and role change); run-time `priority`, `heartbeat` and
-/// `lacp-rate`; the monitor; the logical STP bridge (module docs, "One logical STP bridge":
+/// (re-checked on every `apply` and role change); run-time configuration
+/// ([`apply`](Self::apply): MLAG settings, bonds, slaves, mlag-ids, bridge ports, VLAN
+/// membership, STP settings); the monitor; the logical STP bridge (module docs, "One logical STP bridge":
 /// BPDUs demultiplexed to it, relayed by the secondary, the input log replayed by the replica
 /// and checked by fingerprint, MLAG ports sent once, promotion on peer loss, the secondary's
 /// release after its catch-up; with `protocol-mode=mstp` the MST region, the MSTIs' priorities
@@ -875,70 +877,55 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Applies run-time changes ([`crate::config::diff`] of the configuration in force and
-    /// `new`) and makes `new` the configuration in force. Implemented: `priority` (re-election
-    /// over the running session), `heartbeat`, `lacp-rate`, the bridge's spanning tree
-    /// settings (taken by the authoritative peer's bridge) and a bridge port's STP settings
-    /// (an own single-homed port's through the primary; an MLAG bond's on the authoritative
-    /// peer); the others (ports added to or removed from the bridge among them) are kept in
-    /// the new configuration and take effect as the corresponding parts are wired in.
+    /// `new`) and makes `new` the configuration in force, without a restart (the design is in
+    /// `run/reconfig.rs`). Implemented:
+    /// * MLAG `priority` (re-election over the running session) and `heartbeat`;
+    /// * **bonds added and removed** (802.3ad, with or without `mlag-id`): the LACP aggregator
+    ///   and its members (numbered as the constructor numbers them, running members never
+    ///   renumbered), the MLAG half (next hop, split horizon, its state to the peer), the
+    ///   bond's port in the logical STP bridge (an MLAG port allocated by the authoritative
+    ///   peer, replicated by its log; a single-homed bond through the primary), the consistency
+    ///   summary sent again. A removed bond's members leave LACP (the client sees them go), its
+    ///   half is reported down, its STP port removed, its FDB entries flushed (the peer's on
+    ///   that mlag-id resolve to the peer-port) and its next hop reset;
+    /// * an **mlag-id set, changed or removed**, and a bond's `mode`: the bond is removed and
+    ///   added again;
+    /// * **bond slaves** added and removed (the other members keep running);
+    /// * `lacp-rate`, `lacp-mode`, `min-links` and `lacp-fallback` of a running bond;
+    /// * **bridge ports** added and removed: a single-homed port joins or leaves the logical
+    ///   bridge (Discarding until the bridge says otherwise; a port that left has its FDB
+    ///   entries flushed), numbered by position as at start;
+    /// * **VLAN membership** (the VLAN table, `pvid`): the entries learned on a port in the
+    ///   VLANs it left are flushed (validation has already made sure the peer-port is still a
+    ///   tagged member of every VLAN used; the peers' summaries compare the MLAG ports);
+    /// * the bridge's spanning tree settings (taken by the authoritative peer's bridge) and a
+    ///   bridge port's STP settings (an own single-homed port's through the primary; an MLAG
+    ///   bond's on the authoritative peer).
+    ///
+    /// An mlag-id configured on this side only (the peer has not applied its twin yet) is held
+    /// down as a mismatch while this peer is the secondary or the STP replica, and released
+    /// when the peer's summary shows the twin: the pair converges whichever peer applies first.
+    ///
+    /// Kept in the new configuration without any other effect: `transmit-hash-policy` (the
+    /// dataplane's), `vlan-filtering` and `ageing-time` (the FDB keeps the ageing it started
+    /// with), `frame-types`, `ingress-filtering`, `horizon`, `auto-isolate` (the host's).
     ///
     /// # Errors
-    /// [`Error::MlagDisabled`] if `new` disables MLAG, [`Error::NeedsRestart`] if a change
-    /// needs a new coordinator, [`Error::Iccp`] if the session refuses a value.
+    /// [`Error::MlagDisabled`] if `new` disables MLAG; [`Error::NeedsRestart`] if a change
+    /// restarts the ICCP session (MLAG `bridge` or `peer-port`, the bridge MAC:
+    /// [`Change::restarts_mlag`]) or moves the host port number of an interface in use
+    /// ([`ValidConfig::port_no`]: a bond removed before another bond that stays a bridge
+    /// port, an ethernet interface added before others); [`Error::Iccp`] if the session
+    /// refuses a value; [`Error::Lacp`] if LACP refuses a new bond. On an error nothing was
+    /// applied, except for [`Error::Iccp`] / [`Error::Lacp`], after which the configuration in
+    /// force is `new` with the refused part left out.
     pub fn apply(
         &mut self,
         now: Instant,
         new: ValidConfig,
         changes: &[Change],
     ) -> Result<(), Error> {
-        if new.mlag().is_none() {
-            return Err(Error::MlagDisabled);
-        }
-        if changes.iter().any(Change::restarts_mlag) {
-            return Err(Error::NeedsRestart);
-        }
-        for c in changes {
-            match c {
-                Change::PriorityChanged { new, .. } => {
-                    self.iccp.set_priority(now, *new).map_err(Error::Iccp)?;
-                }
-                Change::HeartbeatChanged { new, .. } => {
-                    self.iccp.set_heartbeat(now, *new).map_err(Error::Iccp)?;
-                }
-                Change::BondChanged {
-                    bond,
-                    field: "lacp-rate",
-                    ..
-                } => {
-                    let timeout = new.bond(bond).map(|b| b.lacp_rate.timeout());
-                    self.set_timeout(now, bond, timeout);
-                }
-                _ => {}
-            }
-        }
-        self.cfg = new;
-        for lag in &mut self.lags {
-            lag.fallback = self.cfg.bond(&lag.bond).is_some_and(|b| b.lacp_fallback);
-            self.fallback_any |= lag.fallback;
-        }
-        if changes
-            .iter()
-            .any(|c| matches!(c, Change::StpChanged { .. }))
-        {
-            self.stp_settings_changed(now);
-            self.mst_settings_changed(now);
-        }
-        for c in changes {
-            if let Change::PortChanged { port, .. } = c {
-                self.stp_port_changed(now, port);
-            }
-        }
-        if self.iccp.status() == iccp::Status::Connected {
-            self.send_summary();
-        }
-        self.recompute_holds(now);
-        self.drain(now);
-        Ok(())
+        self.reconfigure(now, new, changes)
     }
 
     fn set_timeout(&mut self, now: Instant, bond: &str, timeout: Option<lacp::LacpTimeout>) {
@@ -1021,6 +1008,8 @@ impl<D: Dataplane> Coordinator<D> {
             // Numbers are in range by construction; a refusal leaves the member out.
             let _ = self.add_lacp_port(now, port);
         }
+        // Halves whose twin the peer lacks stay out (`reconfig`).
+        self.sync_twin_holds(now);
     }
 
     /// Re-adds the MLAG halves with the numbering of `index` (those links renegotiate once).
@@ -1135,7 +1124,12 @@ impl<D: Dataplane> Coordinator<D> {
             self.peer_chunks = None;
             match Summary::decode(&bytes) {
                 Ok(s) => {
+                    let before = self
+                        .peer_summary
+                        .as_ref()
+                        .map(|p| p.mlags.iter().map(|m| m.id).collect());
                     self.peer_summary = Some(s);
+                    self.peer_summary_changed(now, before);
                     self.recompute_holds(now);
                 }
                 Err(_) => self.app_rejected += 1,
@@ -1195,6 +1189,8 @@ impl<D: Dataplane> Coordinator<D> {
                         .map(|(id, _)| *id)
                         .collect();
                 }
+                // An mlag-id whose twin the peer has not configured (yet): `reconfig`.
+                held.extend(self.twin_missing(&report, index));
                 Some(report)
             }
             _ => None,
@@ -1204,6 +1200,7 @@ impl<D: Dataplane> Coordinator<D> {
             self.held = held;
             self.refresh_identities(now);
         }
+        self.sync_twin_holds(now);
     }
 
     fn send_half(&mut self, mlag: MlagId) {

@@ -20,7 +20,10 @@
 //!   already be the same or neighbours would see a different bridge (or a different MST
 //!   region) after the failover.
 //! * [`Severity::Warning`]: reported, nothing held down (timers, LACP rate, hash policy,
-//!   heartbeat, VLANs carried on one peer-port only, mlag-ids configured on one side only).
+//!   `lacp-fallback`, heartbeat, VLANs carried on one peer-port only, mlag-ids configured on
+//!   one side only — though the running pair keeps such a bond's half out on the secondary
+//!   while connected: the pair's logical STP bridge, run by the primary, has no port for it;
+//!   see `Coordinator::apply`).
 //!
 //! # Per-MLAG checks and why
 //! * mlag-id on one side only: the bond comes up single-homed on that side (warning).
@@ -29,6 +32,12 @@
 //!   halves (warning). Both halves `lacp-mode=passive` is an error: a passive client would
 //!   never form the LAG on the secondary's half either, and a half that is up only by chance
 //!   is not one LAG.
+//! * `lacp-fallback` (this crate's extension): only one half falls back at a time (the
+//!   primary's, or a survivor's), so the pair never forwards twice to a client without LACP
+//!   whatever the settings; but a failover to the side without it leaves such a client with no
+//!   link, and a role change can move the fallback to the side that has it or take it away
+//!   (warning: holding the secondary's half down would change none of this, since that half
+//!   does not fall back).
 //! * VLAN membership and `pvid` of the bond's bridge port: the halves are one link for the
 //!   client, so a VLAN on one half only black-holes the frames the client hashes onto the
 //!   other half (error).
@@ -128,6 +137,8 @@ pub enum Mismatch {
     ),
     /// `min-links` differs.
     MinLinks(u32, u32),
+    /// `lacp-fallback` (this crate's extension) differs.
+    LacpFallback(bool, bool),
     /// `pvid` of the bond's bridge port differs.
     Pvid(VlanId, VlanId),
     /// VLAN membership of the bond's bridge port differs.
@@ -404,6 +415,14 @@ fn compare_bonds(f: &mut Vec<Finding>, scope: Scope, x: &MlagSummary, y: &MlagSu
     }
     if x.min_links != y.min_links {
         push(f, w, scope, Mismatch::MinLinks(x.min_links, y.min_links));
+    }
+    if x.lacp_fallback != y.lacp_fallback {
+        push(
+            f,
+            w,
+            scope,
+            Mismatch::LacpFallback(x.lacp_fallback, y.lacp_fallback),
+        );
     }
 }
 

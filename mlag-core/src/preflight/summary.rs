@@ -2,20 +2,25 @@
 //! for the ICCP vendor Consistency TLV (so the running pair compares exactly what pre-flight
 //! compares).
 //!
-//! # Encoding (version 1, big-endian)
+//! # Encoding (version 2, big-endian)
 //! `version`(1) `flags`(1: bit 0 = MLAG enabled, others 0), then when enabled the pair part:
 //! `bridge-mac`(6) `priority`(1) `heartbeat-ms`(4, 0 = none) `protocol-mode`(1: 0 none,
 //! 1 stp, 2 rstp, 3 mstp) `bridge-priority`(2) `max-age`(1) `forward-delay`(1)
 //! `hello-time`(1) `tx-hold-count`(1) `max-hops`(1) `vlan-filtering`(1: 0/1)
 //! `region-revision`(2) `region-name`(1 + n ≤ 32) `msti-count`(2) × {`id`(2) `priority`(2)
 //! vlans} `peer-port-tagged`(1: 0 absent, 1 present, + vlans); then `mlag-count`(2) ×
-//! {`mlag-id`(4) `lacp-rate`(1) `lacp-mode`(1) `hash`(1) `min-links`(4) `port`(1: 0/1) + when
+//! {`mlag-id`(4) `lacp-rate`(1) `lacp-mode`(1) `hash`(1) `min-links`(4) `bond-flags`(1: bit 0 =
+//! `lacp-fallback`, others 0) `port`(1: 0/1) + when
 //! present `pvid`(2) tagged-vlans untagged-vlans `priority`(1) `path-cost`(4, 0 = auto)
 //! `flags`(1: admin-edge, auto-edge, bpdu-guard, restricted-role, restricted-tcn from bit 0)
 //! `point-to-point`(1: 0 auto, 1 yes, 2 no)}.
 //! A VLAN set is `count`(2) × {`first`(2) `last`(2)}: ranges in 1..=4094, ascending,
 //! not touching. Decoding is total: any bytes give a [`Summary`] or a [`DecodeError`], and
 //! trailing bytes are an error.
+//!
+//! Version 2 added `bond-flags` (`lacp-fallback`). A version-1 summary (a peer not upgraded
+//! yet) does not decode: the coordinator counts it as rejected and holds nothing on its
+//! account (no summary, no report), as with a peer that sent none.
 
 use crate::config::{LacpMode, LacpRate, ProtocolMode, TransmitHashPolicy, ValidConfig, ValidMsti};
 use alloc::collections::BTreeSet;
@@ -26,7 +31,7 @@ use fdb::MlagId;
 use l2_types::{MacAddr, VlanId};
 
 /// The encoding version.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// The pair-wide part of a summary (present when MLAG is enabled).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +108,8 @@ pub struct MlagSummary {
     pub transmit_hash_policy: TransmitHashPolicy,
     /// `min-links`.
     pub min_links: u32,
+    /// `lacp-fallback` (this crate's extension, [`crate::config::Bond::lacp_fallback`]).
+    pub lacp_fallback: bool,
     /// Its port on the MLAG bridge (absent when MLAG is disabled).
     pub port: Option<PortSummary>,
 }
@@ -148,6 +155,7 @@ impl Summary {
                 lacp_mode: b.lacp_mode,
                 transmit_hash_policy: b.transmit_hash_policy,
                 min_links: b.min_links,
+                lacp_fallback: b.lacp_fallback,
                 port: cfg.mlag_port(id).map(|p| PortSummary {
                     pvid: p.pvid,
                     tagged: p.membership.tagged.clone(),
@@ -239,6 +247,7 @@ impl Summary {
                 TransmitHashPolicy::Encap3And4 => 4,
             });
             w.extend_from_slice(&m.min_links.to_be_bytes());
+            w.push(u8::from(m.lacp_fallback));
             match &m.port {
                 None => w.push(0),
                 Some(p) => {
@@ -307,6 +316,11 @@ impl Summary {
                 _ => return Err(DecodeError("transmit-hash-policy")),
             };
             let min_links = r.u32("min-links")?;
+            let lacp_fallback = match r.u8("bond-flags")? {
+                0 => false,
+                1 => true,
+                _ => return Err(DecodeError("bond-flags")),
+            };
             let port = match r.u8("port")? {
                 0 => None,
                 1 => Some(decode_port(&mut r)?),
@@ -318,6 +332,7 @@ impl Summary {
                 lacp_mode,
                 transmit_hash_policy,
                 min_links,
+                lacp_fallback,
                 port,
             });
         }

@@ -83,7 +83,40 @@ pub struct SimDataplane {
     peer_lport: LogicalPort,
     mlags: BTreeMap<MlagId, LogicalPort>,
     next_hops: BTreeMap<MlagId, NextHop>,
+    /// The bridge's physical ports: logical port, and whether it is an 802.3ad slave.
+    topo: BTreeMap<PortNo, (LogicalPort, bool)>,
     stats: SimDataplaneStats,
+}
+
+/// The bridge's physical ports of `cfg` (logical port; an 802.3ad slave?) and its MLAG bonds.
+type Topology = (
+    BTreeMap<PortNo, (LogicalPort, bool)>,
+    BTreeMap<MlagId, LogicalPort>,
+);
+
+fn topology(cfg: &ValidConfig) -> Topology {
+    let mut ports = BTreeMap::new();
+    let mut mlags = BTreeMap::new();
+    if let Some(bridge) = cfg.mlag_bridge() {
+        for p in &bridge.ports {
+            let port = cfg.port_no(p.interface);
+            let lport = LogicalPort(port.0);
+            match cfg.bonds().iter().find(|b| b.interface == p.interface) {
+                Some(b) => {
+                    for s in &b.slaves {
+                        ports.insert(cfg.port_no(*s), (lport, b.mode == BondMode::Ieee8023ad));
+                    }
+                    if let Some(id) = b.mlag_id {
+                        mlags.insert(id, lport);
+                    }
+                }
+                None => {
+                    ports.insert(port, (lport, false));
+                }
+            }
+        }
+    }
+    (ports, mlags)
 }
 
 impl SimDataplane {
@@ -91,32 +124,18 @@ impl SimDataplane {
     /// and the peer-port (not learning), every port in `default_state`.
     pub fn new(cfg: &ValidConfig, default_state: PortState) -> Self {
         let mut sw = Switch::new(default_state, AGEING);
-        let mut mlags = BTreeMap::new();
         let peer_lport = cfg
             .mlag()
             .map_or(LogicalPort(0), |m| LogicalPort(cfg.port_no(m.peer_port).0));
-        if let Some(bridge) = cfg.mlag_bridge() {
-            for p in &bridge.ports {
-                let port = cfg.port_no(p.interface);
-                let lport = LogicalPort(port.0);
-                let bond = cfg.bonds().iter().find(|b| b.interface == p.interface);
-                match bond {
-                    Some(b) => {
-                        for s in &b.slaves {
-                            let member = cfg.port_no(*s);
-                            sw.add_member(lport, member);
-                            if b.mode == BondMode::Ieee8023ad {
-                                sw.set_member(member, false, false);
-                            }
-                        }
-                        if let Some(id) = b.mlag_id {
-                            mlags.insert(id, lport);
-                            sw.set_keep_on_down(lport, true);
-                        }
-                    }
-                    None => sw.add_port(port),
-                }
+        let (topo, mlags) = topology(cfg);
+        for (port, (lport, lacp)) in &topo {
+            sw.add_member(*lport, *port);
+            if *lacp {
+                sw.set_member(*port, false, false);
             }
+        }
+        for lport in mlags.values() {
+            sw.set_keep_on_down(*lport, true);
         }
         sw.set_learning(peer_lport, false);
         sw.set_learn_reports(Some(LEARN_REFRESH));
@@ -126,8 +145,47 @@ impl SimDataplane {
             peer_lport,
             mlags,
             next_hops: BTreeMap::new(),
+            topo,
             stats: SimDataplaneStats::default(),
         }
+    }
+
+    /// The host's side of a run-time change to `cfg` (what the operating system does to the
+    /// bridge and the bonds before the coordinator applies the change): ports and slaves that
+    /// left are taken out of the switch, new ones put in (802.3ad slaves neither collecting nor
+    /// distributing, their carrier from `links`), an mlag-id gone leaves no redirect or
+    /// split-horizon setting behind. Host port numbers must not move (the coordinator refuses
+    /// such a change).
+    pub fn reconfigure(&mut self, cfg: &ValidConfig, links: &BTreeMap<PortNo, bool>) {
+        let (topo, mlags) = topology(cfg);
+        for (port, (lport, _)) in &self.topo {
+            if topo.get(port).map(|x| x.0) != Some(*lport) {
+                self.sw.remove_member(*port);
+            }
+        }
+        for (port, (lport, lacp)) in &topo {
+            if self.topo.get(port).map(|x| x.0) != Some(*lport) {
+                self.sw.add_member(*lport, *port);
+                if *lacp {
+                    self.sw.set_member(*port, false, false);
+                }
+                self.sw
+                    .set_link(*port, links.get(port).copied().unwrap_or(false));
+            }
+        }
+        for (id, lport) in &self.mlags {
+            if mlags.get(id) != Some(lport) {
+                self.sw.set_redirect(*lport, None);
+                self.sw.set_blocked(self.peer_lport, *lport, false);
+                self.sw.set_keep_on_down(*lport, false);
+                self.next_hops.remove(id);
+            }
+        }
+        for lport in mlags.values() {
+            self.sw.set_keep_on_down(*lport, true);
+        }
+        self.topo = topo;
+        self.mlags = mlags;
     }
 
     /// The forwarding plane.
@@ -339,6 +397,8 @@ pub struct MlagPeer {
     view: PeerView,
     /// Dataplane next-hop and split-horizon calls seen at the last refresh.
     forwarding_calls: u64,
+    /// Carrier of every port, as last reported (for ports a run-time change brings in).
+    links: BTreeMap<PortNo, bool>,
     changes: u64,
     stats: MlagPeerStats,
     buf: Vec<u8>,
@@ -389,6 +449,7 @@ impl MlagPeer {
                 election_settled: true,
             },
             forwarding_calls: 0,
+            links: BTreeMap::new(),
             changes: 0,
             stats: MlagPeerStats::default(),
             buf: alloc::vec![0; iccp::wire::l2::FRAME_MAX],
@@ -494,7 +555,13 @@ impl MlagPeer {
     /// The coordinator refused the change (`Error::NeedsRestart` among others).
     pub fn apply(&mut self, now: Instant, new: ValidConfig) -> Result<Vec<Change>, Error> {
         let changes = diff(self.coord.config(), &new);
-        self.coord.apply(now, new.clone(), &changes)?;
+        // The host reconfigures its bridge and bonds first (the coordinator programs them).
+        self.coord.dataplane_mut().reconfigure(&new, &self.links);
+        if let Err(e) = self.coord.apply(now, new.clone(), &changes) {
+            let old = self.coord.config().clone();
+            self.coord.dataplane_mut().reconfigure(&old, &self.links);
+            return Err(e);
+        }
         self.cfg = new;
         self.after(Refresh::Always);
         Ok(changes)
@@ -647,6 +714,7 @@ impl Node for MlagPeer {
             self.after(Refresh::Always);
             return;
         }
+        self.links.insert(port, up);
         self.coord.dataplane_mut().sw.set_link(port, up);
         self.coord
             .handle_link(now, port, if up { UP } else { LinkState::Down });

@@ -138,6 +138,30 @@ impl Switch {
         }
     }
 
+    /// Removes physical `port` from its logical port (a bond slave removed, a port taken out of
+    /// the bridge). A logical port left without members is gone: its learnt entries, states,
+    /// redirect and split-horizon settings with it (static entries are the control plane's to
+    /// remove).
+    pub fn remove_member(&mut self, port: PortNo) {
+        let Some(m) = self.members.remove(&port) else {
+            return;
+        };
+        let lport = m.lport;
+        let empty = self.lports.get_mut(&lport).is_none_or(|ms| {
+            ms.retain(|p| *p != port);
+            ms.is_empty()
+        });
+        if empty {
+            self.lports.remove(&lport);
+            self.flush_lport(lport);
+            self.states.retain(|(l, _), _| *l != lport);
+            self.redirect.remove(&lport);
+            self.blocked.retain(|(a, b)| *a != lport && *b != lport);
+            self.no_learn.remove(&lport);
+            self.keep_on_down.remove(&lport);
+        }
+    }
+
     /// Adds a plain port: logical port number = port number.
     pub fn add_port(&mut self, port: PortNo) {
         self.add_member(LogicalPort(port.0), port);
