@@ -14,18 +14,8 @@
     clippy::panic
 )]
 
-use mlag_core::sim::chaos::{RunOptions, Scenario};
-
-fn passes(seed: u64, only: Option<Vec<usize>>) {
-    let s = Scenario::generate(seed);
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {seed}: {}\n{}",
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
+mod chaos_common;
+use chaos_common::passes;
 
 /// Two pairs on one bridge; pair0/Peer1 (the primary) loses its uplink at 11.541 s and gets
 /// it back at 15.210 s: c0 got a frame of the server twice 210 µs later (d = 200 µs).

@@ -13,18 +13,8 @@
     clippy::panic
 )]
 
-use mlag_core::sim::chaos::{RunOptions, Scenario};
-
-fn passes(seed: u64, only: Option<Vec<usize>>) {
-    let s = Scenario::generate(seed);
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {seed}: {}\n{}",
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
+mod chaos_common;
+use chaos_common::passes;
 
 /// Two pairs, three bridges; pair0 (the root) loses its authority Peer1 to a hang at 9.504 s
 /// (a frame of o1.1 crossed pair1/Peer2's uplink twice at 14.004 s).

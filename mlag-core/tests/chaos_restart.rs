@@ -12,18 +12,8 @@
     clippy::panic
 )]
 
-use mlag_core::sim::chaos::{RunOptions, Scenario};
-
-fn passes(seed: u64, only: Option<Vec<usize>>) {
-    let s = Scenario::generate(seed);
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {seed}: {}\n{}",
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
+mod chaos_common;
+use chaos_common::passes;
 
 /// One pair, both uplinks on bridge 0; Peer1 powers off at 20.211 s and is back at 27.690 s
 /// (a frame of c0 crossed Peer2's uplink twice 1.2 ms later).

@@ -1,0 +1,17 @@
+//! What the chaos reproduction tests share.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::panic)]
+
+use mlag_core::sim::chaos::{RunOptions, Scenario};
+
+/// Runs seed `seed` of the campaign (only the episodes `only`, or its whole schedule) with the
+/// sim's checks on every step, and fails with the finding and the scenario if one is found.
+pub fn passes(seed: u64, only: Option<Vec<usize>>) {
+    let s = Scenario::generate(seed);
+    let o = s.run(&RunOptions { only, pcap: false });
+    assert!(
+        o.finding.is_none(),
+        "seed {seed}: {}\n{}",
+        o.finding.unwrap(),
+        s.describe()
+    );
+}
