@@ -92,9 +92,11 @@ ovs_stop() {
   for f in ovs-vswitchd ovsdb-server; do
     [ -f "$d/$f.pid" ] || continue
     p=$(cat "$d/$f.pid")
+    # A stale pid file's PID may belong to another process by now: signal only that daemon.
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$f" ] || continue
     kill "$p" 2>/dev/null
     for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$f" ] && kill -9 "$p" 2>/dev/null
   done
 }
 
@@ -104,12 +106,23 @@ wait_for() {
   until "$@" >/dev/null 2>&1; do [ $SECONDS -ge $end ] && return 1; sleep 0.5; done
 }
 
+# lab_ours PID: true while PID is still a child of this shell. A process the lab started and
+# that has exited (a stopped capture, a restarted daemon) leaves its PID behind in LAB_PIDS,
+# and on a busy machine the PID is soon another process's: never signal that one.
+lab_ours() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) } # after the command name: state, ppid, ...
+  set -- $s
+  [ "$2" = "$$" ]
+}
+
 lab_cleanup() {
   local p n
   declare -F lab_on_exit >/dev/null && lab_on_exit
-  for p in "${LAB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${LAB_PIDS[@]}"; do lab_ours "$p" && kill "$p" 2>/dev/null; done
   [ ${#LAB_PIDS[@]} -gt 0 ] && sleep 0.3
-  for p in "${LAB_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for p in "${LAB_PIDS[@]}"; do lab_ours "$p" && kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   for n in "${LAB_OVS[@]}"; do ovs_stop "$n"; done
   for n in "${LAB_NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
   rm -rf "$LAB_WORK"

@@ -273,6 +273,21 @@ impl<'a> R<'a> {
         }
         Ok(n)
     }
+    /// A [`count`](Self::count) of items, then that many `(key, value)` pairs read by `item`,
+    /// into a map.
+    pub(crate) fn map<K: Ord, V>(
+        &mut self,
+        min: usize,
+        mut item: impl FnMut(&mut Self) -> Result<(K, V), SnapshotError>,
+    ) -> Result<alloc::collections::BTreeMap<K, V>, SnapshotError> {
+        let n = self.count(min)?;
+        let mut m = alloc::collections::BTreeMap::new();
+        for _ in 0..n {
+            let (k, v) = item(self)?;
+            m.insert(k, v);
+        }
+        Ok(m)
+    }
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], SnapshotError> {
         let n = usize::try_from(self.u32()?).map_err(|_| SnapshotError::Truncated)?;
         self.take(n)

@@ -650,13 +650,7 @@ impl<D: Dataplane> Coordinator<D> {
         c.events_dropped = r.u64()?;
         c.app_rejected = r.u64()?;
         c.app_send_failed = r.u64()?;
-        let n = r.count(3)?;
-        let mut host_links = BTreeMap::new();
-        for _ in 0..n {
-            let p = PortNo(r.u16()?);
-            host_links.insert(p, r_link(&mut r)?);
-        }
-        c.host_links = host_links;
+        c.host_links = r.map(3, |r| Ok((PortNo(r.u16()?), r_link(r)?)))?;
         restore_split(&mut c, &mut r)?;
         c.fallback_any = r.bool("fallback")?;
         restore_stp(&mut c.stp, &mut r, t0)?;
@@ -875,13 +869,7 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.in_sync = r_opt_bool(r, "in sync")?;
     s.silent = false;
     s.held = r.bool("held")?;
-    let n = r.count(6)?;
-    let mut mlag_ports = BTreeMap::new();
-    for _ in 0..n {
-        let id = MlagId(r.u32()?);
-        mlag_ports.insert(id, r.u16()?);
-    }
-    s.mlag_ports = mlag_ports;
+    s.mlag_ports = r.map(6, |r| Ok((MlagId(r.u32()?), r.u16()?)))?;
     let n = r.count(4)?;
     let (mut own, mut own_rev) = (BTreeMap::new(), BTreeMap::new());
     for _ in 0..n {
@@ -891,37 +879,18 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
         own_rev.insert(p, num);
     }
     (s.own, s.own_rev) = (own, own_rev);
-    let n = r.count(5)?;
-    let mut boot_held = BTreeMap::new();
-    for _ in 0..n {
-        let p = PortNo(r.u16()?);
-        let tree = r.u16()?;
-        boot_held.insert((p, tree), r_state(r)?);
-    }
-    s.boot_held = boot_held;
-    let n = r.count(6)?;
-    let mut ports = BTreeMap::new();
-    for _ in 0..n {
+    s.boot_held = r.map(5, |r| Ok(((PortNo(r.u16()?), r.u16()?), r_state(r)?)))?;
+    s.ports = r.map(6, |r| {
         let num = r.u16()?;
         let v = logical::decode_add(r.bytes()?).ok_or(SnapshotError::BadValue("STP port"))?;
-        ports.insert(num, v);
-    }
-    s.ports = ports;
-    let n = r.count(6)?;
-    let mut links = BTreeMap::new();
-    for _ in 0..n {
+        Ok((num, v))
+    })?;
+    s.links = r.map(6, |r| {
         let num = r.u16()?;
         let l = logical::decode_link(r.bytes()?).ok_or(SnapshotError::BadValue("STP link"))?;
-        links.insert(num, l);
-    }
-    s.links = links;
-    let n = r.count(8)?;
-    let mut speed = BTreeMap::new();
-    for _ in 0..n {
-        let id = MlagId(r.u32()?);
-        speed.insert(id, r.u32()?);
-    }
-    s.mlag_speed = speed;
+        Ok((num, l))
+    })?;
+    s.mlag_speed = r.map(8, |r| Ok((MlagId(r.u32()?), r.u32()?)))?;
     s.next_check = r.at()?;
     s.resync_wanted = r.bool("resync wanted")?;
     s.grace_until = r.at()?;
@@ -934,15 +903,12 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.rejected = r.u64()?;
     let next = usize::try_from(r.u32()?).map_err(|_| SnapshotError::BadValue("region part"))?;
     s.region_parts = logical::RegionParts::from_state(next, r.bytes()?.to_vec());
-    let n = r.count(3)?;
-    let mut msti_ports = BTreeMap::new();
-    for _ in 0..n {
+    s.msti_ports = r.map(3, |r| {
         let num = r.u16()?;
         let v = logical::decode_msti_port(r.bytes()?)
             .ok_or(SnapshotError::BadValue("MSTI port settings"))?;
-        msti_ports.insert(num, v);
-    }
-    s.msti_ports = msti_ports;
+        Ok((num, v))
+    })?;
     let n = r.count(4)?;
     let mut edge_mlags = BTreeSet::new();
     for _ in 0..n {
@@ -963,18 +929,10 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
 }
 
 fn restore_switch_off(r: &mut R<'_>) -> Result<super::switch_off::SwitchOff, SnapshotError> {
-    let n = r.count(12)?;
-    let mut pending = BTreeMap::new();
-    for _ in 0..n {
-        let key = (r.u16()?, r.u16()?);
-        pending.insert(key, (r.u32()?, r.at()?));
-    }
-    let n = r.count(7)?;
-    let mut held = BTreeMap::new();
-    for _ in 0..n {
-        let key = (PortNo(r.u16()?), r.u16()?);
-        held.insert(key, (r.u16()?, r_loc(r)?));
-    }
+    let pending = r.map(12, |r| Ok(((r.u16()?, r.u16()?), (r.u32()?, r.at()?))))?;
+    let held = r.map(7, |r| {
+        Ok(((PortNo(r.u16()?), r.u16()?), (r.u16()?, r_loc(r)?)))
+    })?;
     let waited = r.u64()?;
     let expired = r.u64()?;
     Ok(super::switch_off::SwitchOff::from_parts(
@@ -983,15 +941,13 @@ fn restore_switch_off(r: &mut R<'_>) -> Result<super::switch_off::SwitchOff, Sna
 }
 
 fn restore_fdb_saved(r: &mut R<'_>) -> Result<FdbSaved, SnapshotError> {
-    let n = r.count(9)?;
-    let mut programmed = BTreeMap::new();
-    for _ in 0..n {
+    let programmed = r.map(9, |r| {
         let k = r.u64()?;
         if fdb::Key::from_u64(k).is_none() {
             return Err(SnapshotError::BadValue("FDB key"));
         }
-        programmed.insert(k, r_loc(r)?);
-    }
+        Ok((k, r_loc(r)?))
+    })?;
     let epoch = r.u32()?;
     let mut counters = [0u64; 4];
     for v in &mut counters {
