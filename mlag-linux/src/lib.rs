@@ -78,10 +78,10 @@
 //! seconds old). A station that keeps talking therefore never ages out of the pair's table; an
 //! idle one ages out between `ageing-time` and `ageing-time` plus one interval after its last
 //! frame. `mlag monitor` counts the reads on its `host-activity:` line. At start the daemon reads
-the table once for what a previous daemon left behind (after a SIGKILL or a crash; SIGTERM
-withdraws its entries): stations heard on one of its ports (not the peer-port) within the
-ageing time are learned, every other externally learned entry is removed (the kernel would
-keep it forever; the peer's synchronisation installs the valid ones again). A notification overrun
+//! the table once for what a previous daemon left behind (after a SIGKILL or a crash; SIGTERM
+//! withdraws its entries): stations heard on one of its ports (not the peer-port) within the
+//! ageing time are learned, every other externally learned entry is removed (the kernel would
+//! keep it forever; the peer's synchronisation installs the valid ones again). A notification overrun
 //! (`ENOBUFS`, counted as `netlink-overruns`) loses learns until those addresses are announced
 //! again.
 //!

@@ -13,6 +13,7 @@
 //! (`NUD_REACHABLE`/`NUD_STALE`, no flag) is the bridge's learning, a move included: that is
 //! what [`learned`] passes on.
 
+use core::time::Duration;
 use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
     NetlinkMessage, NetlinkPayload,
@@ -27,7 +28,6 @@ use netlink_packet_route::neighbour::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use std::io;
-use std::time::Duration;
 
 /// `USER_HZ`: the unit of `NDA_CACHEINFO`'s ages (`jiffies_to_clock_t`), 100 per second on
 /// every Linux architecture's user ABI.
