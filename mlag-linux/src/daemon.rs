@@ -650,7 +650,7 @@ fn event_loop(
                     eprintln!("mlagd: t={} bridge activity read failed: {e}", now());
                 }
             }
-            Ok(Input::Client(s)) => serve(c, &stats, s),
+            Ok(Input::Client(s)) => serve(c, &stats, s, now()),
             Ok(Input::Backup(b)) => c.handle_backup(now(), &b),
             Ok(Input::Signal) => return Ok(()),
             Err(RecvTimeoutError::Timeout) => {}
@@ -710,7 +710,7 @@ fn event_loop(
 }
 
 /// Answers one `mlag monitor` connection: reads one command line, writes the answer, closes.
-fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream) {
+fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream, now: l2_types::Instant) {
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut line = String::new();
     let mut reader = BufReader::new(&s);
@@ -747,7 +747,7 @@ fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream) {
             );
             t
         }
-        "fdb" => fdb_text(c),
+        "fdb" => fdb_text(c, now),
         other => format!("error: unknown command `{other}`\n"),
     };
     let mut w = &s;
@@ -850,8 +850,13 @@ fn mac_upper(m: MacAddr) -> String {
 
 /// The coordinator's FDB, one entry a line, like RouterOS's `/interface bridge host print`:
 /// address, VLAN, where it lives (a port's name, `mlag-ID`, `peer-port`, `cpu`) and how it was
-/// learned (`local` dynamic, `peer` synchronised from the peer, `static`, `own`).
-pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> String {
+/// learned (`local` dynamic, `peer` synchronised from the peer, `static`, `own`); a local
+/// dynamic entry also its age at `now` (RouterOS's `AGE`: since a frame from it was last heard,
+/// in whole seconds).
+pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(
+    c: &Coordinator<D>,
+    now: l2_types::Instant,
+) -> String {
     use mlag_core::dataplane::Location;
     let cfg = c.config();
     let mut out = String::new();
@@ -870,9 +875,12 @@ pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> Strin
             fdb::Kind::Static => "static",
             fdb::Kind::Own => "own",
         };
+        let age = e.last_seen.map_or(String::new(), |t| {
+            format!(" age={}s", now.saturating_duration_since(t).as_secs())
+        });
         let _ = writeln!(
             out,
-            "{} vid={} on={on} kind={kind}",
+            "{} vid={} on={on} kind={kind}{age}",
             mac_upper(e.key.mac()),
             e.key.vid().get(),
         );
