@@ -58,7 +58,7 @@ ip -n $HC addr add 10.0.0.3/24 dev eth0
 for p in 1 2; do
   cat >$WORK/peer$p.rsc <<EOF
 # Peer$p of the RouterOS MLAG Quick setup
-/interface bridge add name=bridge1 admin-mac=02:00:00:00:0$p:00 auto-mac=no
+/interface bridge add name=bridge1 admin-mac=02:00:00:00:0$p:00 auto-mac=no ageing-time=20s
 /interface bonding add name=client-bond slaves=sfp2 mode=802.3ad mlag-id=10 lacp-rate=1sec
 /interface bridge port
 add bridge=bridge1 interface=sfp1
@@ -167,6 +167,12 @@ pings_ok() { # pings_ok NS DST: 3 replies, no DUP
 }
 all_pings() { pings_ok $HC 10.0.0.1 && pings_ok $HC 10.0.0.2 && pings_ok $H1 10.0.0.2; }
 check "hosts ping each other (client<->peer1's host, client<->peer2's host, across the peer-link), no DUPs" wait_for 20 all_pings
+# Every host keeps talking (host1 and host2 ping the client's host once a second; it answers):
+# with the lab's short `ageing-time` (20 s) the pair's table keeps every entry only because
+# mlagd reads the bridge's per-entry activity (the kernel announces an address once, not on
+# every frame). Not from hostC: its ARP broadcasts while a peer is down would come back to the
+# client over the other half of its bond at the rejoin (the split-horizon gap of the STP lab).
+for ns in $H1 $H2; do ip netns exec $ns ping -i 1 10.0.0.3 >/dev/null 2>&1 & LAB_PIDS+=($!); done
 if ! all_pings; then
   for pair in "$HC 10.0.0.1" "$HC 10.0.0.2" "$H1 10.0.0.2"; do
     set -- $pair; echo "  ping $1 -> $2: $(ip netns exec $1 ping -c 5 -i 0.2 -W 1 $2 2>&1 | grep -E 'transmitted|DUP' | head -2 | tr '\n' ' ')"
@@ -401,6 +407,21 @@ check "peer-port cut: the secondary (peer$SEC) takes its MLAG port out (OVS deta
 echo "===== peer$SEC: mlag monitor (peer-port cut)"; monitor $SEC
 ip -n $P1 link set sfp1 up
 check "peer-port restored: connected, both links attached" wait_for 30 eval 'connected && both_attached'
+
+# Activity: every host talks (the keepalive pings above), nothing ages out over more than the
+# ageing time on either peer, and both daemons refreshed entries from the bridge's activity.
+aged() { monitor $1 | sed -n 's/.* aged=\([0-9]*\).*/\1/p'; }
+refreshes() { monitor $1 | sed -n 's/.*host-activity: reads=[0-9]* refreshes=\([0-9]*\).*/\1/p'; }
+# First the garbage frames' source addresses (02:de:ad:be:ef:*, learned by the kernel, idle
+# since) age out; then only the three talking hosts are left.
+no_garbage_macs() { ! monitor_fdb 1 | grep -qi '^02:de:ad:be:ef' && ! monitor_fdb 2 | grep -qi '^02:de:ad:be:ef'; }
+check "activity: the garbage frames' idle source addresses aged out of both tables" wait_for 40 no_garbage_macs
+A1=$(aged 1) A2=$(aged 2) R1=$(refreshes 1) R2=$(refreshes 2)
+sleep 25
+echo "  over 25 s: aged ${A1:-?} -> $(aged 1) (peer1), ${A2:-?} -> $(aged 2) (peer2); activity refreshes ${R1:-?} -> $(refreshes 1), ${R2:-?} -> $(refreshes 2)"
+check "activity: with every host talking, no entry aged out on either peer over 25 s (ageing-time 20 s), both daemons refreshed entries from the bridge's activity" \
+  eval '[ -n "$A1" ] && [ "$(aged 1)" = "$A1" ] && [ "$(aged 2)" = "$A2" ] && [ "$(refreshes 1)" -gt "${R1:-0}" ] && [ "$(refreshes 2)" -gt "${R2:-0}" ]'
+check "activity: the three hosts' entries still in both kernels" fdb_learned_ok
 
 # SIGTERM: FDB entries withdrawn, ports discarding (mlagd uses the kernel's `listening` state:
 # `blocking` does not stick on a bridge with stp_state 0).

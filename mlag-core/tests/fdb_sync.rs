@@ -139,6 +139,73 @@ fn ageing_removes_entries_on_both_peers_and_keeps_refreshed_ones() {
     assert_eq!(p.c[1].fdb().stats().aged, 0);
 }
 
+/// `handle_activity` (a host's periodic read of its table's activity) keeps entries alive
+/// past the ageing time like a learn, learns an MLAG client here too when only the peer had,
+/// and never moves an entry or creates one.
+#[test]
+fn activity_keeps_entries_alive_and_never_moves_them() {
+    let mut p = Pair::seeded(3);
+    p.run_for(Duration::from_secs(5));
+    let (talker, quiet, client, moved) = (mac(1, 1), mac(1, 2), mac(0xc, 1), mac(1, 3));
+    p.learn(0, talker, "ether1");
+    p.learn(0, quiet, "ether1");
+    p.learn(0, moved, "ether1");
+    // The client is learned on Peer1 only; Peer2 hears it on its own member later.
+    p.learn(0, client, "sfp-sfpplus2");
+    p.run_for(Duration::from_secs(1));
+    p.assert_in_sync("learned");
+    // `moved` goes behind Peer2.
+    p.learn(1, moved, "ether1");
+    p.run_for(Duration::from_millis(10));
+    let (e1, m1) = (p.port(0, "ether1"), p.port(0, "sfp-sfpplus2"));
+    let (e2, m2) = (p.port(1, "ether1"), p.port(1, "sfp-sfpplus2"));
+    // An unknown address is not created by an activity read, a peer-port one not taken.
+    let now = p.now;
+    assert!(!p.c[0].handle_activity(now, VID, mac(7, 7), e1));
+    assert!(!p.c[0].handle_activity(now, VID, talker, p.port(0, "sfp-sfpplus1")));
+    // Reads every 37.5 s for 6 minutes: talker and client active on their ports, `moved`
+    // still shows activity on Peer1's old port (a stale observation), `quiet` none.
+    let mut refreshed = 0;
+    for _ in 0..10 {
+        p.run_for(Duration::from_millis(37_500));
+        let now = p.now;
+        refreshed += u32::from(p.c[0].handle_activity(now, VID, talker, e1));
+        refreshed += u32::from(p.c[0].handle_activity(now, VID, client, m1));
+        assert!(
+            !p.c[0].handle_activity(now, VID, moved, e1),
+            "a stale read moved an entry back"
+        );
+        refreshed += u32::from(p.c[1].handle_activity(now, VID, client, m2));
+        refreshed += u32::from(p.c[1].handle_activity(now, VID, moved, e2));
+    }
+    assert_eq!(refreshed, 40);
+    p.run_for(Duration::from_secs(1));
+    p.assert_in_sync("after 6 minutes of activity reads");
+    for c in &p.c {
+        assert_eq!(
+            c.dataplane().fdb_get(VID, quiet),
+            None,
+            "the quiet host aged out"
+        );
+        assert!(
+            c.dataplane().fdb_get(VID, talker).is_some(),
+            "the talker aged out"
+        );
+        assert_eq!(c.dataplane().fdb_get(VID, client), Some(Location::Mlag(ID)));
+    }
+    assert_eq!(
+        p.c[0].dataplane().fdb_get(VID, moved),
+        Some(Location::PeerPort),
+        "the move stands"
+    );
+    // Peer2 learned the client itself: its table has a local (dynamic) entry for it now.
+    assert_eq!(
+        p.c[1].fdb().get(VID, client).map(|e| e.kind),
+        Some(fdb::Kind::Dynamic)
+    );
+    assert_eq!(p.c[0].fdb().stats().aged, 1);
+}
+
 /// Thousands of MACs on both peers, a lossy reordering peer-link and peer-port flaps in the
 /// middle of the learning: once quiet, both mirrors equal their owners and both dataplanes
 /// hold exactly their tables, for every seed.

@@ -1,7 +1,7 @@
 //! The daemon: opens the ports, takes over the bridge, and runs the event loop.
 
 use crate::bridge::{KernelPort, LinuxBridge};
-use crate::netlink::{self, LinkEvents, Notice};
+use crate::netlink::{self, FdbActivity, LinkEvents, Notice, Rtnl};
 use crate::routeros;
 use core::fmt::Write as _;
 use core::net::SocketAddr;
@@ -78,6 +78,9 @@ enum Input {
     Signal,
     /// SIGHUP: re-read the configuration file.
     Reload,
+    /// A read of the bridge's per-entry activity ([`netlink::Rtnl::fdb_activity`]), or its
+    /// error.
+    Activity(Result<Vec<FdbActivity>, String>),
 }
 
 /// What the daemon itself counts (shown by `mlag monitor` on its `host:` lines).
@@ -94,7 +97,65 @@ pub struct HostStats {
     /// Reloads refused (a file error, or a change that needs a restart): the configuration
     /// in force was kept.
     pub reloads_refused: u64,
+    /// Reads of the bridge's per-entry activity (one every [`activity_interval`]).
+    pub activity_reads: u64,
+    /// Entries those reads kept alive in the coordinator's table
+    /// (`Coordinator::handle_activity`).
+    pub activity_refreshes: u64,
+    /// Activity reads that failed (a netlink error: nothing refreshed that time).
+    pub activity_errors: u64,
 }
+
+/// How often `mlagd` reads the bridge's per-entry activity: an eighth of the ageing time,
+/// between 1 s and 30 s. The kernel announces a learned address once, not on every frame, so
+/// without these reads a station that keeps talking would age out of the pair's table every
+/// `ageing-time` and frames to it would flood until it is learned again. An idle station
+/// ages out between `ageing-time` and `ageing-time` plus one interval after its last frame.
+pub fn activity_interval(ageing: Duration) -> Duration {
+    (ageing / 8).clamp(Duration::from_secs(1), Duration::from_secs(30))
+}
+
+/// The VLAN of a kernel FDB entry: without VLAN filtering the kernel's entries carry none, and
+/// the bridge forwards every frame in the default VLAN (every port's pvid, 1).
+fn vid_of(vid: Option<u16>) -> VlanId {
+    vid.and_then(|v| VlanId::try_new(v).ok())
+        .unwrap_or(VlanId::DEFAULT)
+}
+
+/// What a previous daemon left in the bridge (after a SIGKILL or a crash; a clean stop
+/// withdraws its entries), read once at start: every station the kernel heard on one of our
+/// ports (not the peer-port) within the ageing time is learned (the kernel's entry, or the
+/// previous daemon's, says where it is now); every other externally learned entry on our ports
+/// is removed — the new coordinator does not know it and the kernel would keep it forever; the
+/// peer's synchronisation installs the valid ones again. Returns (learned, removed).
+fn adopt_leftovers(
+    c: &mut Coordinator<LinuxBridge>,
+    now: l2_types::Instant,
+    by_index: &BTreeMap<u32, PortNo>,
+    ageing: Duration,
+) -> Result<(usize, usize), String> {
+    let bridge = c.dataplane().bridge_index();
+    let peer_port = c.config().mlag().map(|m| c.config().port_no(m.peer_port));
+    let mut rtnl = Rtnl::open().map_err(|e| e.to_string())?;
+    let entries = rtnl.fdb_activity(bridge).map_err(|e| e.to_string())?;
+    let (mut learned, mut removed) = (0, 0);
+    for a in entries {
+        let Some(p) = by_index.get(&a.port) else {
+            continue;
+        };
+        if Some(*p) != peer_port && a.idle <= ageing {
+            c.handle_learn(now, vid_of(a.vid), MacAddr(a.mac), *p);
+            learned += 1;
+        } else if a.external && rtnl.fdb_del(bridge, a.port, a.mac).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok((learned, removed))
+}
+
+/// An entry counts as active when its last frame is at most this much older than the read
+/// interval (a margin for the time between two reads).
+const ACTIVITY_SLACK: Duration = Duration::from_secs(1);
 
 /// The port settings a reload applies: those of the spanning tree (802.1Q-2022 §13.27's
 /// per-port parameters, RouterOS's names).
@@ -342,6 +403,26 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         );
     }
+    // The bridge's per-entry activity, read on a thread of its own (a dump of a large table
+    // must not hold up the control frames).
+    let interval = activity_interval(
+        cfg.mlag_bridge()
+            .map_or(Duration::from_secs(300), |b| b.ageing_time),
+    );
+    {
+        let tx = tx.clone();
+        let bridge = dp.bridge_index();
+        let mut rtnl = Rtnl::open().map_err(|e| format!("netlink: {e}"))?;
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(interval);
+                let read = rtnl.fdb_activity(bridge).map_err(|e| e.to_string());
+                if tx.send(Input::Activity(read)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
     let _ = std::fs::remove_file(&args.socket);
     let listener =
         UnixListener::bind(&args.socket).map_err(|e| format!("{}: {e}", args.socket.display()))?;
@@ -397,6 +478,17 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
         c.handle_link(now(), *port, link);
     }
+    let ageing = c
+        .config()
+        .mlag_bridge()
+        .map_or(Duration::from_secs(300), |b| b.ageing_time);
+    match adopt_leftovers(&mut c, now(), &by_index, ageing) {
+        Ok((0, 0)) => {}
+        Ok((l, r)) => println!(
+            "mlagd: a previous daemon's bridge table: {l} stations heard within the ageing time learned, {r} stale entries removed"
+        ),
+        Err(e) => eprintln!("mlagd: reading the bridge's table at start: {e}"),
+    }
     println!("mlagd: running ({} ports)", names.len());
     let io = Io {
         by_index: &by_index,
@@ -404,6 +496,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         args,
         backup: backup.as_ref(),
         secret: iccp_secret,
+        activity: interval,
     };
     let result = event_loop(&mut c, &rx, &io, &now);
     c.dataplane_mut().shutdown();
@@ -423,6 +516,8 @@ struct Io<'a> {
     backup: Option<&'a UdpSocket>,
     /// The ICCP secret in force (a reload must not change it).
     secret: Option<IccpSecret>,
+    /// How often the bridge's activity is read ([`activity_interval`]).
+    activity: Duration,
 }
 
 fn event_loop(
@@ -440,6 +535,7 @@ fn event_loop(
     } = *io;
     let mut stats = HostStats::default();
     let bridge = c.dataplane().bridge_index();
+    let peer_port = c.config().mlag().map(|m| c.config().port_no(m.peer_port));
     let mut buf = vec![0u8; 2048];
     // Last carrier state per kernel index: rtnetlink repeats RTM_NEWLINK for changes other
     // than the carrier (flags, MTU, statistics); only carrier changes are link events.
@@ -471,9 +567,7 @@ fn event_loop(
                 // Without VLAN filtering the kernel's entries carry no VLAN: the bridge
                 // forwards every frame in the default VLAN (every port's pvid, 1).
                 Some(p) => {
-                    let vid = vid
-                        .and_then(|v| VlanId::try_new(v).ok())
-                        .unwrap_or(VlanId::DEFAULT);
+                    let vid = vid_of(vid);
                     stats.learned += 1;
                     c.handle_learn(now(), vid, MacAddr(mac), *p);
                 }
@@ -528,7 +622,35 @@ fn event_loop(
                     c.dataplane_mut().link_changed(*port);
                 }
             }
-            Ok(Input::Client(s)) => serve(c, &stats, s),
+            Ok(Input::Activity(Ok(entries))) => {
+                stats.activity_reads += 1;
+                let t = now();
+                for a in entries
+                    .iter()
+                    .filter(|a| a.idle <= io.activity + ACTIVITY_SLACK)
+                {
+                    let Some(p) = by_index.get(&a.port).filter(|p| Some(**p) != peer_port) else {
+                        continue;
+                    };
+                    let vid = vid_of(a.vid);
+                    // An entry of ours: refresh only (never a move). The kernel's own: the
+                    // station's latest port, a learn whose notification was lost (an overrun).
+                    if a.external {
+                        stats.activity_refreshes +=
+                            u64::from(c.handle_activity(t, vid, MacAddr(a.mac), *p));
+                    } else {
+                        stats.activity_refreshes += 1;
+                        c.handle_learn(t, vid, MacAddr(a.mac), *p);
+                    }
+                }
+            }
+            Ok(Input::Activity(Err(e))) => {
+                stats.activity_errors += 1;
+                if args.verbose {
+                    eprintln!("mlagd: t={} bridge activity read failed: {e}", now());
+                }
+            }
+            Ok(Input::Client(s)) => serve(c, &stats, s, now()),
             Ok(Input::Backup(b)) => c.handle_backup(now(), &b),
             Ok(Input::Signal) => return Ok(()),
             Err(RecvTimeoutError::Timeout) => {}
@@ -588,7 +710,7 @@ fn event_loop(
 }
 
 /// Answers one `mlag monitor` connection: reads one command line, writes the answer, closes.
-fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream) {
+fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream, now: l2_types::Instant) {
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut line = String::new();
     let mut reader = BufReader::new(&s);
@@ -618,9 +740,14 @@ fn serve(c: &Coordinator<LinuxBridge>, stats: &HostStats, s: UnixStream) {
                 stats.reloads,
                 stats.reloads_refused,
             );
+            let _ = writeln!(
+                t,
+                "    host-activity: reads={} refreshes={} errors={}",
+                stats.activity_reads, stats.activity_refreshes, stats.activity_errors,
+            );
             t
         }
-        "fdb" => fdb_text(c),
+        "fdb" => fdb_text(c, now),
         other => format!("error: unknown command `{other}`\n"),
     };
     let mut w = &s;
@@ -723,8 +850,13 @@ fn mac_upper(m: MacAddr) -> String {
 
 /// The coordinator's FDB, one entry a line, like RouterOS's `/interface bridge host print`:
 /// address, VLAN, where it lives (a port's name, `mlag-ID`, `peer-port`, `cpu`) and how it was
-/// learned (`local` dynamic, `peer` synchronised from the peer, `static`, `own`).
-pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> String {
+/// learned (`local` dynamic, `peer` synchronised from the peer, `static`, `own`); a local
+/// dynamic entry also its age at `now` (RouterOS's `AGE`: since a frame from it was last heard,
+/// in whole seconds).
+pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(
+    c: &Coordinator<D>,
+    now: l2_types::Instant,
+) -> String {
     use mlag_core::dataplane::Location;
     let cfg = c.config();
     let mut out = String::new();
@@ -743,9 +875,12 @@ pub fn fdb_text<D: mlag_core::dataplane::Dataplane>(c: &Coordinator<D>) -> Strin
             fdb::Kind::Static => "static",
             fdb::Kind::Own => "own",
         };
+        let age = e.last_seen.map_or(String::new(), |t| {
+            format!(" age={}s", now.saturating_duration_since(t).as_secs())
+        });
         let _ = writeln!(
             out,
-            "{} vid={} on={on} kind={kind}",
+            "{} vid={} on={on} kind={kind}{age}",
             mac_upper(e.key.mac()),
             e.key.vid().get(),
         );
@@ -992,5 +1127,25 @@ add bridge=bridge1 interface=ether1
             new: Duration::from_secs(60)
         }));
         assert!(!reloadable(&Change::MlagRestart { field: "peer-port" }));
+    }
+
+    #[test]
+    fn the_activity_interval_is_an_eighth_of_the_ageing_time_within_bounds() {
+        assert_eq!(
+            activity_interval(Duration::from_secs(300)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            activity_interval(Duration::from_secs(80)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            activity_interval(Duration::from_secs(3600)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            activity_interval(Duration::from_secs(4)),
+            Duration::from_secs(1)
+        );
     }
 }

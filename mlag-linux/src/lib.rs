@@ -66,15 +66,24 @@
 //!
 //! **Ageing** is the coordinator's (its timers, the configuration's `ageing-time`); the bridge's
 //! `ageing_time` is set to the same value for the entries the kernel still owns (learned, not
-//! yet taken over), and the kernel's deletions are ignored. The coordinator is refreshed by the
-//! kernel's learn notifications only, and the kernel announces an entry once (and again on a
-//! move), not on every frame, so an address that stays put ages out of the pair's table after
-//! `ageing-time` even while it talks: its entries are removed from both kernels, the next frame
-//! from it is learned again at once, and until then frames to it flood. That costs one flood
-//! per active address per `ageing-time` (300 s by default); a host that must avoid it polls the
-//! kernel's per-entry activity (`NDA_CACHEINFO`'s `ndm_updated`) and refreshes the coordinator
-//! with it — not done here. A notification overrun (`ENOBUFS`, counted as `netlink-overruns`)
-//! loses learns until those addresses are announced again.
+//! yet taken over), and the kernel's deletions are ignored. The kernel announces an entry once
+//! (and again on a move), not on every frame, so the daemon also **reads the bridge's
+//! per-entry activity**: every eighth of the ageing time (1 s to 30 s,
+//! [`daemon::activity_interval`]) a thread dumps the bridge's table (`RTM_GETNEIGH`), and
+//! every entry whose `NDA_CACHEINFO` says a frame arrived since the last read
+//! ([`netlink::active`]; the kernel refreshes that age on every received frame, for its own
+//! entries and the daemon's `extern_learn` ones alike) goes to
+//! `Coordinator::handle_activity`: it keeps the entry alive, learns an MLAG client here too
+//! when only the peer had (both peers hear it), and never moves an entry (a read may be
+//! seconds old). A station that keeps talking therefore never ages out of the pair's table; an
+//! idle one ages out between `ageing-time` and `ageing-time` plus one interval after its last
+//! frame. `mlag monitor` counts the reads on its `host-activity:` line. At start the daemon reads
+//! the table once for what a previous daemon left behind (after a SIGKILL or a crash; SIGTERM
+//! withdraws its entries): stations heard on one of its ports (not the peer-port) within the
+//! ageing time are learned, every other externally learned entry is removed (the kernel would
+//! keep it forever; the peer's synchronisation installs the valid ones again). A notification overrun
+//! (`ENOBUFS`, counted as `netlink-overruns`) loses learns until those addresses are announced
+//! again.
 //!
 //! # Reload (SIGHUP)
 //! SIGHUP re-reads the configuration file and applies the difference

@@ -13,8 +13,9 @@
 //! (`NUD_REACHABLE`/`NUD_STALE`, no flag) is the bridge's learning, a move included: that is
 //! what [`learned`] passes on.
 
+use core::time::Duration;
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
     NetlinkMessage, NetlinkPayload,
 };
 use netlink_packet_route::link::{
@@ -27,6 +28,10 @@ use netlink_packet_route::neighbour::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use std::io;
+
+/// `USER_HZ`: the unit of `NDA_CACHEINFO`'s ages (`jiffies_to_clock_t`), 100 per second on
+/// every Linux architecture's user ABI.
+const USER_HZ: u64 = 100;
 
 /// `RTMGRP_LINK`: the multicast group of link notifications.
 const RTMGRP_LINK: u32 = 1;
@@ -118,6 +123,63 @@ impl Rtnl {
                         None => Ok(()),
                         Some(_) => Err(e.to_io()),
                     };
+                }
+            }
+        }
+    }
+
+    /// The bridge `master`'s dynamic FDB entries ([`active`]: learned by the kernel or
+    /// externally learned), each with the time since a frame from it last arrived: one
+    /// `RTM_GETNEIGH` dump (`AF_BRIDGE`, filtered by `NDA_MASTER`).
+    ///
+    /// # Errors
+    /// A kernel or socket error (the dump is then incomplete and nothing is returned).
+    pub fn fdb_activity(&mut self, master: u32) -> io::Result<Vec<FdbActivity>> {
+        self.seq = self.seq.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | NLM_F_DUMP;
+        header.sequence_number = self.seq;
+        let mut m = NeighbourMessage::default();
+        m.header.family = AddressFamily::Bridge;
+        m.attributes.push(NeighbourAttribute::Controller(master));
+        let mut nl = NetlinkMessage::new(
+            header,
+            NetlinkPayload::from(RouteNetlinkMessage::GetNeighbour(m)),
+        );
+        nl.finalize();
+        let mut out = vec![0; nl.buffer_len()];
+        nl.serialize(&mut out);
+        self.sock.send(&out, 0)?;
+        let mut found = Vec::new();
+        loop {
+            let n = self.sock.recv(&mut &mut self.buf[..], 0)?;
+            let mut off = 0;
+            while off < n {
+                let Some(bytes) = self.buf.get(off..n) else {
+                    break;
+                };
+                let reply = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                let len = usize::try_from(reply.header.length).unwrap_or(0);
+                if len == 0 {
+                    break;
+                }
+                off += len;
+                if reply.header.sequence_number != self.seq {
+                    continue;
+                }
+                match reply.payload {
+                    NetlinkPayload::Done(_) => return Ok(found),
+                    NetlinkPayload::Error(e) => {
+                        return Err(e.code.map_or_else(
+                            || io::Error::other("dump ended by an acknowledgement"),
+                            |_| e.to_io(),
+                        ));
+                    }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNeighbour(m)) => {
+                        found.extend(active(&m, master));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -385,6 +447,70 @@ pub fn learned(m: &NeighbourMessage) -> Option<Notice> {
     })
 }
 
+/// A bridge FDB entry a station keeps alive, as [`Rtnl::fdb_activity`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdbActivity {
+    /// Kernel index of the bridge port.
+    pub port: u32,
+    /// The station's address.
+    pub mac: [u8; 6],
+    /// `NDA_VLAN` (absent without VLAN filtering).
+    pub vid: Option<u16>,
+    /// Time since a frame from `mac` last arrived on `port` (`NDA_CACHEINFO`'s `ndm_updated`,
+    /// which the bridge refreshes on every received frame: `br_fdb_update`), or since the
+    /// entry was written.
+    pub idle: Duration,
+    /// Externally learned (`NTF_EXT_LEARNED`): a daemon's entry (this one's, or one a previous
+    /// daemon left behind), not the kernel's own learning.
+    pub external: bool,
+}
+
+/// An entry of bridge `master`'s dump that a station may keep alive: family `AF_BRIDGE`,
+/// learned by the kernel (`NUD_REACHABLE`/`NUD_STALE`) or externally learned (a daemon's
+/// entry, whose age the kernel refreshes too when its station sends on that port), not the
+/// bridge's own (`NUD_PERMANENT`) nor an operator's static one (`NUD_NOARP` without
+/// `NTF_EXT_LEARNED`), not locked, a unicast address, with an age in `NDA_CACHEINFO`. `None`
+/// for everything else.
+pub fn active(m: &NeighbourMessage, master: u32) -> Option<FdbActivity> {
+    let h = &m.header;
+    let external = h.flags.contains(NeighbourFlags::ExtLearned);
+    let dynamic = matches!(h.state, NeighbourState::Reachable | NeighbourState::Stale)
+        || (external && h.state == NeighbourState::Noarp);
+    if h.family != AddressFamily::Bridge || !dynamic || h.flags.contains(NeighbourFlags::Own) {
+        return None;
+    }
+    let mut mac = None;
+    let mut vid = None;
+    let mut idle = None;
+    for a in &m.attributes {
+        match a {
+            NeighbourAttribute::LinkLayerAddress(b) => mac = <[u8; 6]>::try_from(b.as_slice()).ok(),
+            NeighbourAttribute::Controller(i) if *i != master => return None,
+            NeighbourAttribute::Vlan(v) => vid = Some(*v),
+            NeighbourAttribute::CacheInfo(ci) => {
+                idle = Some(Duration::from_millis(
+                    u64::from(ci.updated) * (1000 / USER_HZ),
+                ));
+            }
+            NeighbourAttribute::ExtFlags(f) if f.contains(NeighbourExtFlags::Locked) => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    let mac = mac?;
+    if mac[0] & 1 != 0 || mac == [0; 6] {
+        return None;
+    }
+    Some(FdbActivity {
+        port: h.ifindex,
+        mac,
+        vid,
+        idle: idle?,
+        external,
+    })
+}
+
 /// A socket subscribed to link notifications (`RTMGRP_LINK`) and neighbour notifications
 /// (`RTMGRP_NEIGH`: the bridge's FDB).
 #[derive(Debug)]
@@ -545,5 +671,57 @@ mod tests {
         let mut short = fdb_notice(NeighbourState::Reachable, NeighbourFlags::Controller, HOST);
         short.attributes = vec![NeighbourAttribute::LinkLayerAddress(vec![2, 0, 0])];
         assert_eq!(learned(&short), None);
+    }
+
+    #[test]
+    fn an_entry_is_active_with_its_age_from_cacheinfo() {
+        use netlink_packet_route::neighbour::NeighbourCacheInfo;
+        let aged = |state, flags, updated: u32| {
+            let mut m = fdb_notice(state, flags, HOST);
+            m.attributes.push(NeighbourAttribute::CacheInfo(
+                NeighbourCacheInfo::parse(&[0, 5, updated, 0].map(u32::to_ne_bytes).concat())
+                    .unwrap(),
+            ));
+            m
+        };
+        // A learned entry, last frame 2.5 s ago (clock ticks of 10 ms).
+        let m = aged(NeighbourState::Reachable, NeighbourFlags::empty(), 250);
+        assert_eq!(
+            active(&m, 3),
+            Some(FdbActivity {
+                port: 7,
+                mac: HOST,
+                vid: None,
+                idle: Duration::from_millis(2500),
+                external: false,
+            })
+        );
+        // The daemon's own (externally learned) entries count: their station sends on that port.
+        let m = aged(NeighbourState::Stale, NeighbourFlags::ExtLearned, 0);
+        assert_eq!(
+            active(&m, 3).map(|a| (a.idle, a.external)),
+            Some((Duration::ZERO, true))
+        );
+        // Another bridge's entry, a static or permanent one, a multicast address, no age.
+        assert_eq!(
+            active(
+                &aged(NeighbourState::Reachable, NeighbourFlags::empty(), 1),
+                4
+            ),
+            None
+        );
+        for st in [NeighbourState::Noarp, NeighbourState::Permanent] {
+            assert_eq!(active(&aged(st, NeighbourFlags::empty(), 1), 3), None);
+        }
+        let mut mc = aged(NeighbourState::Reachable, NeighbourFlags::empty(), 1);
+        mc.attributes
+            .retain(|a| !matches!(a, NeighbourAttribute::LinkLayerAddress(_)));
+        mc.attributes
+            .push(NeighbourAttribute::LinkLayerAddress(vec![
+                1, 0, 0x5e, 0, 0, 1,
+            ]));
+        assert_eq!(active(&mc, 3), None);
+        let no_age = fdb_notice(NeighbourState::Reachable, NeighbourFlags::empty(), HOST);
+        assert_eq!(active(&no_age, 3), None);
     }
 }

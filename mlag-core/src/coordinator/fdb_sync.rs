@@ -251,6 +251,37 @@ impl<D: Dataplane> Coordinator<D> {
         }
     }
 
+    /// The host saw frames from `mac` arrive on `port` recently — a periodic read of the
+    /// hardware's or kernel's per-entry activity, for hosts whose table announces an address
+    /// once, not on every frame (`mlagd` reads the Linux bridge's `ndm_updated`). Keeps the
+    /// entry alive (802.1Q-2022 §8.8.3: an entry's ageing restarts with each frame from it):
+    /// refreshes it when the table files `mac` at `port`'s location already, and learns it here
+    /// too when only the peer had learned it on the same MLAG (both peers hear the station).
+    /// Unlike [`Self::handle_learn`] it never **moves** an entry: an observation that may be
+    /// seconds old must not undo a move made since. Returns whether the entry was kept alive.
+    pub fn handle_activity(
+        &mut self,
+        now: Instant,
+        vid: VlanId,
+        mac: MacAddr,
+        port: PortNo,
+    ) -> bool {
+        let Some(loc) = self.learn_location(port) else {
+            return false;
+        };
+        match self.fdb.table.get(vid, mac) {
+            Some(e)
+                if e.location == loc
+                    && !e.frozen
+                    && matches!(e.kind, fdb::Kind::Dynamic | fdb::Kind::Peer) =>
+            {
+                self.handle_learn(now, vid, mac, port);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The table (for show commands and tests).
     pub fn fdb(&self) -> &fdb::Fdb {
         &self.fdb.table
