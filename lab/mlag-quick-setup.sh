@@ -153,9 +153,24 @@ both_attached() {
 }
 
 check "both peers connected" wait_for 30 connected
+# Split horizon on this kernel (mlag_linux::bridge, "Split horizon"): with both halves up only
+# the primary floods to the MLAG; the secondary's member has the bridge's flood flags off.
+floods() { # floods N: peer N's sfp2 has unicast, broadcast and multicast flooding on
+  local ns=$P1 d; [ "$1" = 2 ] && ns=$P2; d=$(ip -n $ns -d link show sfp2)
+  echo "$d" | grep -q ' flood on' && echo "$d" | grep -q ' bcast_flood on' && echo "$d" | grep -q ' mcast_flood on'
+}
+no_floods() {
+  local ns=$P1 d; [ "$1" = 2 ] && ns=$P2; d=$(ip -n $ns -d link show sfp2)
+  echo "$d" | grep -q ' flood off' && echo "$d" | grep -q ' bcast_flood off' && echo "$d" | grep -q ' mcast_flood off'
+}
+flooder_ok() {
+  local pri=1; [ "$(field 2 active-role)" = primary ] && pri=2
+  floods $pri && no_floods $((3 - pri))
+}
 check "one primary, one secondary" roles_ok
 check "both peers report the same system-id ($(field 1 system-id))" same_sysid
 check "OVS: both members current attached, partner = the MLAG system-id; both peers distribute" wait_for 30 both_attached
+check "designated flooder: the primary's sfp2 floods, the secondary's does not (bridge flood flags)" wait_for 5 flooder_ok
 echo "  converged in $((SECONDS - T0)) s"
 echo "===== peer1: mlag monitor"; monitor 1
 echo "===== peer2: mlag monitor"; monitor 2
@@ -281,6 +296,7 @@ swap_roles() { # swap_roles PRIO: write PRIO into the secondary's file, SIGHUP i
 }
 swap_roles 10
 check "reload (SIGHUP, priority=10 on the secondary): roles swap over the running session" eval '[ $SWAP_OK = 1 ] && connected && same_sysid'
+check "designated flooder after the swap: the new primary's sfp2 floods, the new secondary's does not" wait_for 5 flooder_ok
 check "reload: no LACP flap on OVS (both members current attached in every sample)" eval '[ "$LBAD" = 0 ]'
 check "reload: the daemon logged the applied change" grep -q 'reload: .*applied PriorityChanged' $WORK/peer$RELOADED.log
 cp $WORK/peer$RELOADED.rsc $WORK/reload-good.rsc

@@ -378,7 +378,7 @@ pings_check() {
 # hostC behind the bond and drops the replies to it. Split horizon needs a directional egress
 # filter this kernel does not have (no netfilter, no tc classifier or action modules: see
 # mlag-linux/src/bridge.rs), so this is a known gap of the host here, not of the MLAG logic.
-SPLIT_GAP="mlag-linux on this kernel: split horizon not enforced (no netfilter, no tc filters); the pair floods the client's broadcasts back into its LACP bond, Open vSwitch learns hostC's MAC on bond0 and drops the replies"
+SPLIT_GAP="mlag-linux on this kernel: split horizon only approximated (no netfilter, no tc filters: the primary is the designated flooder); a broadcast of the client that enters the secondary comes back through the primary's half, Open vSwitch learns hostC's MAC on bond0 and drops the replies"
 client_learned_own_host_on_bond() {
   local ch; ch=$(ovs_vsctl c get Interface c-h ofport)
   ovs_appctl c fdb/show br0 | awk -v m=02:00:00:00:0a:03 -v p="$ch" '$3==m && $1!=p {f=1} END {exit !f}'

@@ -11,8 +11,26 @@
 //! | `fdb_flush` | the daemon's own entries that match are removed one by one; learned entries are flushed with `IFLA_BRPORT_FLUSH` on the ports concerned (all of them for a per-VLAN or per-tree flush: there are no VLANs). Entries on the peer-port are the peer's (synchronised): the peer's coordinator flushes them on its own topology changes and the removal arrives through the synchronisation | bulk `RTM_DELNEIGH` (`NLM_F_BULK`) filtered by port and VLAN |
 //! | `set_mlag_next_hop` | every entry of the MLAG is re-pointed (one `RTM_NEWNEIGH` each: O(entries)). In addition each member of an MLAG bond gets the peer-port as `IFLA_BRPORT_BACKUP_PORT` when the kernel accepts it (probed at start), so when a member's carrier drops the kernel already redirects its traffic to the peer-port in O(1), before the daemon has heard of it | FDB entries on the bond device and the bond's `backup_port` set to the peer-port while the local half is down: one write |
 //! | BPDU containment (no call: set up in `LinuxBridge::new`) | with `stp_state 0` the kernel bridge *forwards* frames to the Bridge Group Address 01:80:C2:00:00:00 like any multicast (`br_handle_frame`: link-local frames are passed up only while the kernel runs STP), so a neighbour's BPDUs would cross the pair and reach the other neighbours as if they shared one segment with it. The daemon joins the bridge itself to that group with a permanent layer-2 MDB entry (`RTM_NEWMDB`, multicast snooping on): the bridge then sends such frames to the entry's ports — none. The daemon's AF_PACKET sockets still see every BPDU. Other link-local groups (LACP, ICCP) are never forwarded by the kernel bridge | the same, or an nftables bridge-family rule dropping 01:80:C2:00:00:00 in the forward chain |
-//! | `set_peer_forwarding` | **recorded, not enforced**: the only per-port egress control this kernel's bridge has without netfilter or tc is port isolation, which is symmetric (it would also cut the client's traffic to the peer's single-homed hosts) — see the crate docs for what the lab shows | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
+//! | `set_peer_forwarding` | **approximated with the flood flags** (module docs, "Split horizon"): this kernel's bridge has no per-ingress egress filter without netfilter or tc (port isolation is symmetric: it would also cut the client's traffic to the peer's single-homed hosts). While both halves of an MLAG are up only the primary floods to it: the secondary's members get `IFLA_BRPORT_UNICAST_FLOOD`, `_BCAST_FLOOD` and `_MCAST_FLOOD` off, so a flood reaches the client once. Left: a client's own flood that enters the secondary comes back to it through the primary's half | an nftables bridge-family rule (`iifname PEER-PORT oifname BOND drop`) toggled per MLAG, or a tc `flower` egress filter on the bond matching frames that entered on the peer-port |
 
+//!
+//! # Split horizon
+//! The MLAG rule is per ingress: a frame that came over the peer-link must not leave through
+//! an MLAG bond whose twin on the peer is up (the peer delivered it to that client already).
+//! This kernel has neither netfilter nor tc classifiers, and the bridge's only egress controls
+//! are per port, whatever the ingress: the flood flags. The host therefore makes one peer the
+//! **designated flooder** of each MLAG whose halves are both up — the primary — and turns
+//! flooding (unknown unicast, broadcast, unregistered multicast) off on the secondary's members.
+//! Known unicast still goes out of either half by the FDB, and as soon as a half goes down
+//! (`set_peer_forwarding(mlag, true)` on the survivor) or the roles change, the flags follow.
+//! What this gives: a flood from anywhere but the client reaches the client exactly once
+//! (through the primary), so hosts behind the client see no duplicates; a flood the client
+//! itself sends into the primary does not come back (the secondary does not flood to it).
+//! What it cannot give: a flood the client sends into the *secondary* crosses the peer-link and
+//! the primary floods it back to the client (a per-ingress rule is needed; Open vSwitch then
+//! learns the client's own hosts on its bond for a while). On a full kernel the host would add
+//! the exact rule instead (an nftables bridge-family `iifname PEER-PORT oifname BOND drop`
+//! toggled per MLAG, or a tc `flower` egress filter), and leave the flood flags alone.
 use l2_types::{MacAddr, PortNo, VlanId};
 use mlag_core::config::{IfKind, ValidConfig};
 use mlag_core::dataplane::{
@@ -76,6 +94,11 @@ pub struct LinuxBridge {
     applied: BTreeMap<PortNo, BridgePortState>,
     next_hops: BTreeMap<MlagId, NextHop>,
     peer_forwarding: BTreeMap<MlagId, bool>,
+    /// This peer is the pair's primary (the designated flooder of MLAGs with both halves up).
+    primary: bool,
+    /// Flooding (unknown unicast, broadcast, unregistered multicast) as applied per kernel
+    /// member port of an MLAG bond.
+    flood: BTreeMap<PortNo, bool>,
     /// Entries the daemon programmed: (vid, mac) → (location, kernel port it sits on).
     fdb: BTreeMap<(VlanId, MacAddr), (Location, Option<PortNo>)>,
     backup_port: bool,
@@ -211,6 +234,8 @@ impl LinuxBridge {
             applied: BTreeMap::new(),
             next_hops: BTreeMap::new(),
             peer_forwarding: BTreeMap::new(),
+            primary: false,
+            flood: BTreeMap::new(),
             fdb: BTreeMap::new(),
             backup_port,
             bpdu_contained,
@@ -220,6 +245,11 @@ impl LinuxBridge {
         let all: Vec<PortNo> = me.ports.keys().copied().collect();
         for p in all {
             me.refresh(p);
+        }
+        // Flooding to every MLAG member written once (a previous daemon may have left it off).
+        let mlags: Vec<MlagId> = me.mlag_bond.keys().copied().collect();
+        for m in mlags {
+            me.apply_flood(m);
         }
         Ok(me)
     }
@@ -271,6 +301,64 @@ impl LinuxBridge {
         self.peer_forwarding.get(&mlag).copied().unwrap_or(false)
     }
 
+    /// Whether the members of `mlag`'s bond receive the bridge's floods (see the module docs,
+    /// "Split horizon"): yes unless both halves are up and this peer is the secondary.
+    pub fn floods_to(&self, mlag: MlagId) -> bool {
+        self.peer_forwarding.get(&mlag).copied().unwrap_or(true) || self.primary
+    }
+
+    /// This peer's role changed: the primary floods to the MLAGs whose halves are both up, the
+    /// secondary does not (module docs, "Split horizon").
+    pub fn set_primary(&mut self, primary: bool) {
+        if self.primary != primary {
+            self.primary = primary;
+            let mlags: Vec<MlagId> = self.mlag_bond.keys().copied().collect();
+            for m in mlags {
+                self.apply_flood(m);
+            }
+        }
+    }
+
+    /// Writes the flood flags of `mlag`'s members where they differ from [`Self::floods_to`]
+    /// (`IFLA_BRPORT_UNICAST_FLOOD`, `_BCAST_FLOOD`, `_MCAST_FLOOD`: egress controls of the
+    /// port, whatever the frame's ingress).
+    fn apply_flood(&mut self, mlag: MlagId) {
+        let want = self.floods_to(mlag);
+        let members = self
+            .mlag_bond
+            .get(&mlag)
+            .and_then(|b| self.bonds.get(b))
+            .cloned()
+            .unwrap_or_default();
+        for m in members {
+            self.set_flood(m, want);
+        }
+    }
+
+    fn set_flood(&mut self, port: PortNo, on: bool) {
+        let Some(index) = self.ports.get(&port).map(|k| k.index) else {
+            return;
+        };
+        if self.flood.get(&port) == Some(&on) {
+            return;
+        }
+        if self.log {
+            let name = self.ports.get(&port).map_or("?", |k| k.name.as_str());
+            eprintln!("mlagd: {name}: flooding {}", if on { "on" } else { "off" });
+        }
+        self.netlink(|r| {
+            r.set_bridge_port(
+                index,
+                vec![
+                    InfoBridgePort::UnicastFlood(on),
+                    InfoBridgePort::BroadcastFlood(on),
+                    InfoBridgePort::MulticastFlood(on),
+                ],
+            )
+        });
+        self.flood.insert(port, on);
+    }
+
     /// The number of FDB entries the daemon programmed.
     pub fn fdb_len(&self) -> usize {
         self.fdb.len()
@@ -281,6 +369,11 @@ impl LinuxBridge {
         let keys: Vec<_> = self.fdb.keys().copied().collect();
         for (vid, mac) in keys {
             self.fdb_remove(vid, mac);
+        }
+        // The kernel's default flooding back (a daemon that stopped decides nothing).
+        let flooded: Vec<PortNo> = self.flood.keys().copied().collect();
+        for p in flooded {
+            self.set_flood(p, true);
         }
         let ports: Vec<(PortNo, u32)> = self.ports.iter().map(|(p, k)| (*p, k.index)).collect();
         for (p, index) in ports {
@@ -485,5 +578,6 @@ impl Dataplane for LinuxBridge {
 
     fn set_peer_forwarding(&mut self, mlag: MlagId, allow: bool) {
         self.peer_forwarding.insert(mlag, allow);
+        self.apply_flood(mlag);
     }
 }

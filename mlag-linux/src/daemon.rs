@@ -659,6 +659,9 @@ fn event_loop(
         if c.poll_timeout().is_some_and(|t| t <= now()) {
             c.handle_timeout(now());
         }
+        // The designated flooder of MLAGs with both halves up (bridge module docs).
+        let primary = c.active_role() == Some(iccp::Role::Primary);
+        c.dataplane_mut().set_primary(primary);
         // A topology change anywhere in the logical bridge (this peer's ports or the peer's).
         // Nothing to flush here: the kernel does not learn on the peer-port, and the entries
         // there are the peer's, which its own coordinator flushes (crate docs, "Learned

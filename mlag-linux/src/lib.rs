@@ -110,12 +110,15 @@
 //! `proto=stp` where a port fell back to 802.1D for a legacy neighbour).
 //!
 //! # Split horizon on this kernel
-//! See [`bridge`]: the setting is recorded and shown, not enforced, because the kernel here
-//! has no direction-specific egress filter (no netfilter; no tc classifier or action modules).
-//! The consequence is visible in the labs: the pair floods the client's broadcasts back into the
-//! other member of its bond, and Open vSwitch — which accepts every frame on the members of a
-//! negotiated LACP bond — then learns the client's own hosts behind the bond and drops replies
-//! to them until they send again (`lab/README.md`, "Known gaps").
+//! See [`bridge`] ("Split horizon"): the kernel here has no direction-specific egress filter
+//! (no netfilter; no tc classifier or action modules), so the host approximates the rule with
+//! the bridge's per-port flood flags: while both halves of an MLAG are up only the primary
+//! floods to it (the designated flooder), so a flood reaches the client once and the client's
+//! floods entering the primary do not come back. Left, and visible in the labs: a flood the
+//! client sends into the secondary crosses the peer-link and the primary floods it back into
+//! the other member of the client's bond; Open vSwitch — which accepts every frame on the
+//! members of a negotiated LACP bond — then learns the client's own hosts behind the bond and
+//! drops replies to them until they send again (`lab/README.md`, "Known gaps").
 //!
 //! # SIGTERM
 //! The daemon withdraws every FDB entry it programmed and sets every bridge port it manages

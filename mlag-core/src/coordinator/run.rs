@@ -670,6 +670,12 @@ impl<D: Dataplane> Coordinator<D> {
         &mut self.dp
     }
 
+    /// `active-role` (`None` before the first election), without building the whole
+    /// [`Self::monitor`].
+    pub fn active_role(&self) -> Option<iccp::Role> {
+        self.iccp.role()
+    }
+
     /// The heartbeat in force.
     pub fn heartbeat(&self) -> Option<Duration> {
         self.iccp.config().heartbeat
