@@ -1,39 +1,27 @@
-//! The slot array: an open-addressing table of 16-octet slots in **buckets of four, one
-//! 64-octet cache line each**, with one 16-bit word of overflow information per bucket in a
-//! separate, small array.
+//! The slot array: a bucketed open-addressing table of 16-octet slots, 15 to a group, each
+//! group with one 16-octet control word (the F14 layout, scanned with SWAR words instead of
+//! SIMD: the crate forbids `unsafe`).
 //!
 //! * A slot is two words: the key word (the 60-bit key, `vid << 48 | mac`, with four flag bits
 //!   on top; 0 = empty, since a VLAN id is never 0) and a value word the caller defines.
 //! * The hash is a keyed bijection of the key: `m = (key ^ s0) × K`, then `m ^ (m >> 32)`
 //!   ([`Table::hash`]), with `s0` 60 secret bits from the table's seed. Being a bijection, two
 //!   keys never tie, so the hash is also a total order of the keys: the snapshot cursor.
-//! * A key's home bucket is `hash × buckets >> 64` (range reduction by a multiply: any number
-//!   of buckets, monotone in the hash). A lookup compares the four key words of its home
-//!   bucket with the key: **one cache line per hit**, no tags, no false matches. An insert
-//!   takes the first empty slot from its home on (linear probing over buckets, no wrap-around:
-//!   a tail of extra buckets after the last home bucket takes the last buckets' overflow, and
-//!   the table grows if even it fills). Within a bucket the order of the slots is free. No
-//!   tombstones, nothing ever shifts.
-//! * Each bucket's **meta word** (`Table::meta`, two octets, 0.5 octet per slot; about 570 KB
-//!   at 1M entries, so it stays in the caches and its load overlaps the bucket's) holds:
-//!   - the **pass count** (high octet): how many keys passed the bucket (their home is at or
-//!     before it, their slot after it), saturating at 255 (then it stays there until the next
-//!     rebuild);
-//!   - the **overflow filter** (low octet): bit `(h >> 32) & 7` is set when a key of hash `h`
-//!     whose home is this bucket was placed past it. A removal cannot tell whether another
-//!     overflowed key shares the bit, so bits are only cleared, all at once, when the pass
-//!     count drops to 0 (no key passed the bucket, so none of its home keys is past it).
-//!
-//!   A lookup that does not find its key in the home bucket stops there unless its filter bit
-//!   is set (about 92 % of misses at 7/8 load read one bucket: the count alone would stop
-//!   only the ~40 % whose home no key passed); else it walks on to the first bucket no key
-//!   passed. The filter needs the count next to it: only the count can clear it on removal,
-//!   and only the count says where a walk, and a snapshot's hash range, may stop.
-//! * Hence **every key whose home bucket is at most `b` lies at or before the first bucket
-//!   from `b` on whose pass count is 0**: what lets a snapshot walk the table in slot order
-//!   ([`Table::group`]), home buckets coming in hash order, with a cursor that is a hash and
+//! * A key's home group is `hash × groups >> 64` (range reduction by a multiply: any number of
+//!   groups, monotone in the hash). Octets 0..15 of a group's control word are its slots' tags
+//!   (0 = empty, else 8 bits of the hash), octet 15 is the group's **overflow count**: how many
+//!   keys whose probe passed this group (their home is at or before it, their slot after it),
+//!   saturating at 255 (then it stays 255 until the next rebuild). A lookup reads its home
+//!   group's control word, the slot of each tag match, and goes on to the next group only if
+//!   the overflow count is not 0; an insert takes the first empty slot from its home and adds
+//!   one to the count of each group it passed; a removal takes it off again. No tombstones,
+//!   nothing ever shifts. No wrap-around: a tail of extra groups after the last home group takes
+//!   the last groups' overflow, and the table grows if even it fills.
+//! * Hence **every key whose home group is at most `g` lies at or before the first group from
+//!   `g` on whose overflow count is 0**: what lets a snapshot walk the table in slot order
+//!   ([`Table::group`]), home groups coming in hash order, with a cursor that is a hash and
 //!   stays valid when the table grows.
-//! * Whole-table passes ([`Table::retain`]) are one sequential sweep over the buckets.
+//! * Whole-table passes ([`Table::retain`]) are one sequential sweep over the groups.
 //!
 //! # Why one multiply is enough of a keyed hash
 //! Source MACs are attacker-chosen, so the home of a key must not be predictable without the
@@ -42,7 +30,7 @@
 //! multiplied value nor the difference between two keys' products, only that keys differing
 //! in one contiguous field of bits form an arithmetic progression times the odd constant `K`
 //! (a Weyl sequence, which the top bits spread evenly: Fibonacci hashing). Aiming many keys
-//! at one bucket needs the carries of `key ^ s0`, i.e. `s0`. This is the same construction as
+//! at one group needs the carries of `key ^ s0`, i.e. `s0`. This is the same construction as
 //! foldhash's seeded folded multiply (hashbrown's default, the anchor); the splitmix finaliser
 //! used before (two multiplies, three shifts) is stronger against an attacker who can observe
 //! timings of many lookups, which a remote sender of frames cannot do with any precision. The
@@ -113,73 +101,89 @@ pub(crate) const fn hash_key(seed: u64) -> u64 {
     (mix(seed ^ 0x6a09_e667_f3bc_c908) & KEY_MASK) | top
 }
 
-/// Slots per bucket.
-pub(crate) const SLOTS: usize = 4;
+/// Slots per group (octets 0..14 of its control word; octet 14 is the overflow filter, octet
+/// 15 the overflow count).
+pub(crate) const SLOTS: usize = 14;
 
-/// Four slots: one cache line.
-#[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Bucket([[u64; 2]; SLOTS]);
+/// 0x01 in every octet.
+const ONES: u128 = u128::MAX / 0xff;
+/// 0x7f in every octet.
+const LOW7: u128 = ONES * 0x7f;
+/// 0x80 in each slot octet (0..14), not in the filter and count octets.
+const SLOT_HI: u128 = (ONES << 7) & !(0xffff << FILTER_SHIFT);
+/// Bit position of the overflow count in a control word.
+const OVF_SHIFT: u32 = 120;
+/// Bit position of the overflow filter in a control word.
+const FILTER_SHIFT: u32 = 112;
 
-const _: () = assert!(core::mem::size_of::<Bucket>() == 64);
-
-const EMPTY_BUCKET: Bucket = Bucket([EMPTY; SLOTS]);
-
-/// The pass count's position in a meta word.
-const COUNT_SHIFT: u32 = 8;
-/// The overflow filter's bits of a meta word.
-const FILTER: u16 = 0xff;
-/// A pass count that no longer moves.
-const COUNT_STUCK: u16 = 255;
-
-/// The overflow-filter bit of hash `h`: bits 32..35 of the hash (below the home bucket's bits
-/// for any table under 2^29 buckets).
+/// The overflow-filter bit of hash `h` in a control word: bits 8..11 of the hash (the tag
+/// is bits 0..8, the home group the top bits).
 #[inline(always)]
-const fn fbit(h: u64) -> u16 {
-    1 << ((h >> 32) & 7)
+const fn filter_bit(h: u64) -> u128 {
+    1 << (FILTER_SHIFT + ((h >> 8) & 7) as u32)
 }
 
-/// The pass count of a meta word.
+/// 0x80 in each octet of `x` that is zero, 0 elsewhere (exact: no carries between octets).
 #[inline(always)]
-const fn count(m: u16) -> u16 {
-    m >> COUNT_SHIFT
+const fn zero_octets(x: u128) -> u128 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
-/// The lanes of `b` whose key word holds `key` (bit `l` for lane `l`; at most one is set),
-/// flag bits ignored. Branch-free: four compares ORed.
+/// The overflow count of a control word.
 #[inline(always)]
-const fn key_lanes(b: &Bucket, key: u64) -> u32 {
-    let [s0, s1, s2, s3] = &b.0;
-    // The top four bits are flags; `key` has them clear.
-    (((s0[0] ^ key) << 4 == 0) as u32)
-        | ((((s1[0] ^ key) << 4 == 0) as u32) << 1)
-        | ((((s2[0] ^ key) << 4 == 0) as u32) << 2)
-        | ((((s3[0] ^ key) << 4 == 0) as u32) << 3)
+const fn overflow(x: u128) -> u32 {
+    (x >> OVF_SHIFT) as u32
 }
 
-/// The empty lanes of `b` (bit `l` for lane `l`).
+/// 0x80 in each empty slot octet of a control word.
 #[inline(always)]
-const fn empty_lanes(b: &Bucket) -> u32 {
-    let [s0, s1, s2, s3] = &b.0;
-    ((s0[0] == 0) as u32)
-        | (((s1[0] == 0) as u32) << 1)
-        | (((s2[0] == 0) as u32) << 2)
-        | (((s3[0] == 0) as u32) << 3)
+const fn empty_lanes(x: u128) -> u128 {
+    zero_octets(x) & SLOT_HI
 }
 
-/// The full lanes of `b`.
+/// 0x80 in each full slot octet of a control word.
 #[inline(always)]
-const fn full_lanes(b: &Bucket) -> u32 {
-    !empty_lanes(b) & 0xf
+const fn full_lanes(x: u128) -> u128 {
+    !zero_octets(x) & SLOT_HI
+}
+
+/// `x` with octet `l` set to `v`.
+#[inline]
+const fn with_octet(x: u128, l: usize, v: u8) -> u128 {
+    let s = 8 * l as u32;
+    (x & !(0xff << s)) | ((v as u128) << s)
+}
+
+/// The 0x80 bits of a match word packed one bit per lane (bit `l` for lane `l`).
+#[inline(always)]
+const fn lane_bits(m: u128) -> u32 {
+    /// Gathers bit 7 of each octet of a word into the top octet.
+    const GATHER: u64 = 0x0002_0408_1020_4081;
+    let lo = ((m as u64).wrapping_mul(GATHER) >> 56) as u32;
+    let hi = (((m >> 64) as u64).wrapping_mul(GATHER) >> 56) as u32;
+    lo | hi << 8
+}
+
+/// The lane of the lowest 0x80 octet of a match word.
+#[inline(always)]
+const fn lane(m: u128) -> usize {
+    (m.trailing_zeros() / 8) as usize
+}
+
+/// The control octet of an entry with hash `h`: 8 bits the home does not use, never 0.
+#[inline(always)]
+const fn tag(h: u64) -> u8 {
+    let t = h as u8;
+    t | (t == 0) as u8
 }
 
 /// Entries the table holds before it grows: 7/8 of the home slots.
-const fn max_fill(buckets: usize) -> usize {
-    let homes = buckets * SLOTS;
+const fn max_fill(groups: usize) -> usize {
+    let homes = groups * SLOTS;
     homes - homes / 8
 }
 
-/// Home buckets for `entries` at most 7/8 full.
+/// Home groups for `entries` at most 7/8 full.
 fn groups_for(entries: usize) -> usize {
     let mut g = entries
         .saturating_add(entries / 7)
@@ -192,40 +196,20 @@ fn groups_for(entries: usize) -> usize {
     g
 }
 
-/// Extra buckets after the last home bucket (overflow of the last buckets; no wrap-around).
-/// Runs of passed buckets reach a few dozen at 7/8 load.
-const fn tail_for(buckets: usize) -> usize {
-    8 + buckets / 256
-}
-
-/// Adds one to (or takes one from) the pass count of each meta word of `ms` (a count at
-/// [`COUNT_STUCK`] stays there); a count that drops to 0 clears the overflow filter.
-#[cold]
-#[inline(never)]
-fn count_passed(ms: &mut [u16], up: bool) {
-    for m in ms {
-        let c = count(*m);
-        if c == COUNT_STUCK {
-            continue;
-        }
-        *m = if up {
-            *m + (1 << COUNT_SHIFT)
-        } else if c <= 1 {
-            0
-        } else {
-            *m - (1 << COUNT_SHIFT)
-        };
-    }
+/// Extra groups after the last home group (overflow of the last groups; no wrap-around).
+const fn tail_for(groups: usize) -> usize {
+    2 + groups / 1024
 }
 
 /// The slot array.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
-    /// [`SLOTS`] per bucket, one cache line each.
-    buckets: Vec<Bucket>,
-    /// One meta word per bucket: the pass count (high octet) and the overflow filter (low).
-    meta: Vec<u16>,
-    /// Home buckets (the tail's buckets come after them).
+    /// [`SLOTS`] per group.
+    slots: Vec<[u64; 2]>,
+    /// One control word per group: the [`tag`] of each slot's hash (0 = empty) and the
+    /// overflow count.
+    ctrl: Vec<u128>,
+    /// Home groups (the tail's groups come after them).
     groups: usize,
     len: usize,
     /// Entries the table holds before it grows ([`max_fill`] of `groups`; no tombstones, so
@@ -238,8 +222,8 @@ impl Table {
     /// An empty table (no allocation) hashing with `seed`.
     pub(crate) fn new(seed: u64) -> Self {
         Self {
-            buckets: Vec::new(),
-            meta: Vec::new(),
+            slots: Vec::new(),
+            ctrl: Vec::new(),
             groups: 0,
             len: 0,
             fill_max: 0,
@@ -255,8 +239,8 @@ impl Table {
 
     /// Heap octets.
     pub(crate) fn allocation_size(&self) -> usize {
-        self.buckets.capacity() * core::mem::size_of::<Bucket>()
-            + self.meta.capacity() * core::mem::size_of::<u16>()
+        self.slots.capacity() * core::mem::size_of::<[u64; 2]>()
+            + self.ctrl.capacity() * core::mem::size_of::<u128>()
     }
 
     /// The keyed hash of `key` (its flag bits ignored): a bijection, below `u64::MAX`.
@@ -265,61 +249,55 @@ impl Table {
         keyed(key & KEY_MASK, self.s0)
     }
 
-    /// The home bucket of hash `h` (monotone in `h`).
+    /// The home group of hash `h` (monotone in `h`).
     #[inline(always)]
     pub(crate) fn home_group(&self, h: u64) -> usize {
         ((u128::from(h) * self.groups as u128) >> 64) as usize
     }
 
-    /// Number of home buckets.
+    /// Number of home groups.
     #[inline]
     pub(crate) fn group_count(&self) -> usize {
         self.groups
     }
 
-    /// The greatest hash whose home bucket is at most `g` (at most `u64::MAX - 1`, which no
-    /// key reaches).
+    /// The greatest hash whose home group is at most `g` (at most `u64::MAX - 1`, which no key
+    /// reaches).
     pub(crate) fn group_end(&self, g: usize) -> u64 {
         let n = self.groups as u128;
         let next = g as u128 + 1;
         if next >= n {
             return u64::MAX - 1;
         }
-        // The first hash of bucket g + 1 is ceil((g + 1) × 2^64 / n).
+        // The first hash of group g + 1 is ceil((g + 1) × 2^64 / n).
         let first = (next << 64).div_ceil(n);
         u64::try_from(first - 1)
             .unwrap_or(u64::MAX - 1)
             .min(u64::MAX - 1)
     }
 
-    /// The meta word of bucket `b` (0 past the end).
+    /// The control word of group `g` (`None` past the end).
     #[inline(always)]
-    fn meta_of(&self, b: usize) -> u16 {
-        self.meta.get(b).copied().unwrap_or(0)
+    fn ctrl_word(&self, g: usize) -> Option<u128> {
+        self.ctrl.get(g).copied()
+    }
+
+    /// True if slot `i` holds `key` (flag bits of the slot ignored).
+    #[inline(always)]
+    fn holds(&self, i: usize, key: u64) -> bool {
+        self.slots.get(i).is_some_and(|s| s[0] & KEY_MASK == key)
     }
 
     /// The slot at `i` (empty past the end).
     #[inline(always)]
     pub(crate) fn at(&self, i: usize) -> [u64; 2] {
-        self.buckets
-            .get(i / SLOTS)
-            .and_then(|b| b.0.get(i % SLOTS))
-            .copied()
-            .unwrap_or(EMPTY)
-    }
-
-    /// The slot at `i`, mutably.
-    #[inline(always)]
-    fn slot_mut(&mut self, i: usize) -> Option<&mut [u64; 2]> {
-        self.buckets
-            .get_mut(i / SLOTS)
-            .and_then(|b| b.0.get_mut(i % SLOTS))
+        self.slots.get(i).copied().unwrap_or(EMPTY)
     }
 
     /// Overwrites the value word at `i`.
     #[inline(always)]
     pub(crate) fn set_val(&mut self, i: usize, v: u64) {
-        if let Some(s) = self.slot_mut(i) {
+        if let Some(s) = self.slots.get_mut(i) {
             s[1] = v;
         }
     }
@@ -328,140 +306,178 @@ impl Table {
     #[inline]
     pub(crate) fn set(&mut self, i: usize, w: [u64; 2]) {
         debug_assert_eq!(self.at(i)[0] & KEY_MASK, w[0] & KEY_MASK);
-        if let Some(s) = self.slot_mut(i) {
+        if let Some(s) = self.slots.get_mut(i) {
             *s = w;
         }
     }
 
-    /// The index of `key` (not 0), if present: the home bucket's four key words, then the
-    /// next buckets only if the home's overflow filter has the key's bit. The home bucket's
-    /// part is small enough to inline into callers, so that the processor overlaps the memory
-    /// latency of consecutive lookups.
+    /// The index of `key`, if present: the home group's control word, the slot of each tag
+    /// match (usually one, or none for a miss), then the next group only if keys passed this
+    /// one. The home group's part is small enough to inline into callers, so that the
+    /// processor overlaps the memory latency of consecutive lookups.
     #[inline(always)]
     pub(crate) fn index_of(&self, key: u64) -> Option<usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        self.index_at(key, h, self.home_group(h))
-    }
-
-    /// [`Table::index_of`] of `key` with hash `h` and home bucket `b`.
-    ///
-    /// The branch that leaves the home bucket is taken on the overflow filter, which is in
-    /// the caches, not on the bucket's key words: a key found past its home (one in five at
-    /// 7/8 load) then costs a mispredicted branch that resolves in a few nanoseconds, not one
-    /// that waits for the bucket's cache miss and discards the next lookups' loads.
-    #[inline(always)]
-    fn index_at(&self, key: u64, h: u64, b: usize) -> Option<usize> {
-        if self.meta_of(b) & fbit(h) != 0 {
-            return self.index_walk(key, b);
+        let t = u128::from(tag(h)) * ONES;
+        let g = self.home_group(h);
+        let x = self.ctrl_word(g)?;
+        let mut cand = zero_octets(x ^ t) & SLOT_HI;
+        while cand != 0 {
+            let i = g * SLOTS + lane(cand);
+            if self.holds(i, key) {
+                return Some(i);
+            }
+            cand &= cand - 1;
         }
-        let m = key_lanes(self.buckets.get(b)?, key);
-        if m == 0 {
+        if x & filter_bit(h) == 0 {
+            // No key of this home with the key's filter bit went past it.
             return None;
         }
-        Some(b * SLOTS + m.trailing_zeros() as usize)
+        self.index_from(key, t, g + 1)
     }
 
-    /// The slot holding `key` (not 0), if present: [`Table::index_of`] without the index.
+    /// The slot holding `key`, if present: [`Table::index_of`], then the slot.
     #[inline(always)]
     pub(crate) fn slot_of(&self, key: u64) -> Option<[u64; 2]> {
-        let key = key & KEY_MASK;
-        let h = self.hash(key);
-        let b = self.home_group(h);
-        if self.meta_of(b) & fbit(h) != 0 {
-            return self.index_walk(key, b).map(|i| self.at(i));
-        }
-        let bucket = self.buckets.get(b)?;
-        let m = key_lanes(bucket, key);
-        if m == 0 {
-            return None;
-        }
-        bucket.0.get(m.trailing_zeros() as usize).copied()
+        self.index_of(key).map(|i| self.at(i))
     }
 
-    /// [`Table::index_of`] from a home bucket `home` whose overflow filter has the key's bit:
-    /// the home, then the next buckets up to the first that no key passed.
+    /// [`Table::index_of`] past a home group that keys passed.
     #[inline(never)]
-    fn index_walk(&self, key: u64, home: usize) -> Option<usize> {
-        let mut b = home;
-        loop {
-            let m = key_lanes(self.buckets.get(b)?, key);
-            if m != 0 {
-                return Some(b * SLOTS + m.trailing_zeros() as usize);
+    fn index_from(&self, key: u64, t: u128, mut g: usize) -> Option<usize> {
+        while let Some(x) = self.ctrl_word(g) {
+            let mut cand = zero_octets(x ^ t) & SLOT_HI;
+            while cand != 0 {
+                let i = g * SLOTS + lane(cand);
+                if self.holds(i, key) {
+                    return Some(i);
+                }
+                cand &= cand - 1;
             }
-            if count(self.meta_of(b)) == 0 {
+            if overflow(x) == 0 {
                 return None;
             }
-            b += 1;
+            g += 1;
         }
+        None
+    }
+
+    /// The home groups' control words of a burst of keys, read before any of them is needed
+    /// so that their cache misses overlap ([`Table::index_of_many`]).
+    #[inline]
+    fn touch(&self, key: u64) -> (u64, usize, u128) {
+        let key = key & KEY_MASK;
+        let h = self.hash(key);
+        let g = self.home_group(h);
+        (h, g, self.ctrl_word(g).unwrap_or(0))
     }
 
     /// [`Table::index_of`] of each key of `keys` into `out` (as many as both hold): hashes
-    /// every key first, then reads every home bucket; the reads do not depend on each other,
-    /// so the processor overlaps their cache misses and a burst pays its memory latency
-    /// about once, not once per key.
+    /// and reads every home group's control word first, then resolves the keys, so that the
+    /// memory latency of a burst is paid about once, not once per key.
     pub(crate) fn index_of_many<const N: usize>(
         &self,
         keys: &[u64; N],
         out: &mut [Option<usize>; N],
     ) {
-        let mut homes = [(0u64, 0usize); N];
-        for (p, &k) in homes.iter_mut().zip(keys) {
-            let h = self.hash(k);
-            *p = (h, self.home_group(h));
+        let mut pre = [(0u64, 0usize, 0u128); N];
+        for (p, &k) in pre.iter_mut().zip(keys) {
+            *p = self.touch(k);
         }
-        for (o, (&k, &(h, b))) in out.iter_mut().zip(keys.iter().zip(&homes)) {
-            *o = self.index_at(k & KEY_MASK, h, b);
+        // Touch each first candidate slot too (the second dependent miss).
+        let mut first = [EMPTY; N];
+        for (f, &(h, g, x)) in first.iter_mut().zip(&pre) {
+            let cand = zero_octets(x ^ (u128::from(tag(h)) * ONES)) & SLOT_HI;
+            if cand != 0 {
+                *f = self.at(g * SLOTS + lane(cand));
+            }
+        }
+        for ((o, &k), (&(h, g, x), &f)) in out.iter_mut().zip(keys).zip(pre.iter().zip(&first)) {
+            let key = k & KEY_MASK;
+            let t = u128::from(tag(h)) * ONES;
+            let mut cand = zero_octets(x ^ t) & SLOT_HI;
+            if cand != 0 && f[0] & KEY_MASK == key {
+                *o = Some(g * SLOTS + lane(cand));
+                continue;
+            }
+            *o = None;
+            while cand != 0 {
+                let i = g * SLOTS + lane(cand);
+                if self.holds(i, key) {
+                    *o = Some(i);
+                    break;
+                }
+                cand &= cand - 1;
+            }
+            if o.is_none() && x & filter_bit(h) != 0 {
+                *o = self.index_from(key, t, g + 1);
+            }
         }
     }
 
-    /// `Ok(index)` of `key` (not 0), or `Err(index)` of the free slot it would be inserted in
+    /// `Ok(index)` of `key`, or `Err(index)` of the free slot it would be inserted in
     /// (`usize::MAX` if none before the end: [`Table::insert_at`] then grows). One pass; the
-    /// home bucket's part inlines.
+    /// home group's part inlines.
     #[inline(always)]
     pub(crate) fn find(&self, key: u64) -> Result<usize, usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        let b = self.home_group(h);
-        let Some(bucket) = self.buckets.get(b) else {
+        let t = u128::from(tag(h)) * ONES;
+        let g = self.home_group(h);
+        let Some(x) = self.ctrl_word(g) else {
             return Err(usize::MAX);
         };
-        let m = key_lanes(bucket, key);
-        if m != 0 {
-            return Ok(b * SLOTS + m.trailing_zeros() as usize);
+        let mut cand = zero_octets(x ^ t) & SLOT_HI;
+        while cand != 0 {
+            let i = g * SLOTS + lane(cand);
+            if self.holds(i, key) {
+                return Ok(i);
+            }
+            cand &= cand - 1;
         }
-        let passed = self.meta_of(b) & fbit(h) != 0;
-        let e = empty_lanes(bucket);
+        let e = empty_lanes(x);
+        let passed = x & filter_bit(h) != 0;
         if !passed && e != 0 {
             // No key of this home with the key's filter bit went past it: the key is absent,
-            // and the bucket has a free slot.
-            return Err(b * SLOTS + e.trailing_zeros() as usize);
+            // and the group has a free slot.
+            return Err(g * SLOTS + lane(e));
         }
-        self.find_from(key, b, passed)
+        self.find_from(key, t, g, passed)
     }
 
-    /// [`Table::find`] past the home bucket: the key (if `search`) up to the first bucket no
-    /// key passed, and the first free slot from the home.
+    /// [`Table::find`] past the home group: the key (if `searching`: the home's filter has its
+    /// bit) until a group no key passed, the first free slot from the home.
     #[inline(never)]
-    fn find_from(&self, key: u64, home: usize, mut search: bool) -> Result<usize, usize> {
+    fn find_from(
+        &self,
+        key: u64,
+        t: u128,
+        home: usize,
+        mut searching: bool,
+    ) -> Result<usize, usize> {
         let mut free = usize::MAX;
-        let mut b = home;
-        while let Some(bucket) = self.buckets.get(b) {
-            if search && b != home {
-                let m = key_lanes(bucket, key);
-                if m != 0 {
-                    return Ok(b * SLOTS + m.trailing_zeros() as usize);
+        let mut g = home;
+        while let Some(x) = self.ctrl_word(g) {
+            if searching && g != home {
+                let mut cand = zero_octets(x ^ t) & SLOT_HI;
+                while cand != 0 {
+                    let i = g * SLOTS + lane(cand);
+                    if self.holds(i, key) {
+                        return Ok(i);
+                    }
+                    cand &= cand - 1;
                 }
             }
-            let e = empty_lanes(bucket);
+            let e = empty_lanes(x);
             if free == usize::MAX && e != 0 {
-                free = b * SLOTS + e.trailing_zeros() as usize;
+                free = g * SLOTS + lane(e);
             }
-            search &= count(self.meta_of(b)) != 0;
-            if !search && free != usize::MAX {
+            searching &= overflow(x) != 0;
+            if !searching && free != usize::MAX {
                 return Err(free);
             }
-            b += 1;
+            g += 1;
         }
         Err(free)
     }
@@ -490,23 +506,23 @@ impl Table {
         self.rebuild(g);
     }
 
-    /// Re-places every entry into `groups` home buckets (more if the tail overflows).
+    /// Re-places every entry into `groups` home groups (more if the tail overflows).
     fn rebuild(&mut self, groups: usize) {
         let mut groups = groups.max(1);
         loop {
             let total = groups + tail_for(groups);
             let mut next = Self {
-                buckets: alloc::vec![EMPTY_BUCKET; total],
-                meta: alloc::vec![0; total],
+                slots: alloc::vec![EMPTY; total * SLOTS],
+                ctrl: alloc::vec![0; total],
                 groups,
                 len: 0,
                 fill_max: max_fill(groups),
                 s0: self.s0,
             };
             let mut ok = true;
-            for s in self.iter() {
+            for s in self.slots.iter().filter(|s| s[0] != 0) {
                 let h = next.hash(s[0]);
-                if next.put_new(h, s).is_none() {
+                if next.put_new(h, *s).is_none() {
                     ok = false;
                     break;
                 }
@@ -515,43 +531,62 @@ impl Table {
                 *self = next;
                 return;
             }
-            // The last buckets overflowed the tail (only with a skewed hash): more buckets.
+            // The last groups overflowed the tail (only with a skewed hash): more groups.
             groups = groups.saturating_mul(2);
         }
     }
 
     /// Puts an entry known to be absent into the first free slot from its home (no lookup).
     fn put_new(&mut self, h: u64, w: [u64; 2]) -> Option<usize> {
-        let mut b = self.home_group(h);
-        while let Some(bucket) = self.buckets.get(b) {
-            let e = empty_lanes(bucket);
+        let mut g = self.home_group(h);
+        while let Some(x) = self.ctrl_word(g) {
+            let e = empty_lanes(x);
             if e != 0 {
-                let i = b * SLOTS + e.trailing_zeros() as usize;
+                let i = g * SLOTS + lane(e);
                 self.place(h, i, w);
                 return Some(i);
             }
-            b += 1;
+            g += 1;
         }
         None
     }
 
-    /// Fills the free slot `i` with an entry of hash `h`; if the slot is past the home bucket,
-    /// counts the key in every bucket it passed and sets its bit in the home's filter.
+    /// Fills the free slot `i` with an entry of hash `h`, counting the overflow in every group
+    /// from its home to the slot's and setting the key's bit in its home's filter.
     #[inline]
     fn place(&mut self, h: u64, i: usize, w: [u64; 2]) {
-        let b = i / SLOTS;
+        let g = i / SLOTS;
         let home = self.home_group(h);
-        if home < b {
-            if let Some(ms) = self.meta.get_mut(home..b) {
-                count_passed(ms, true);
-            }
-            if let Some(m) = self.meta.get_mut(home) {
-                *m |= fbit(h);
+        if home < g {
+            self.count_passed(home, g, true);
+            if let Some(c) = self.ctrl.get_mut(home) {
+                *c |= filter_bit(h);
             }
         }
-        if let Some(s) = self.slot_mut(i) {
+        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g)) {
+            *c = with_octet(*c, i % SLOTS, tag(h));
             *s = w;
             self.len += 1;
+        }
+    }
+
+    /// Adds one to (or takes one from) the overflow count of groups `from..to`; a count at
+    /// 255 stays there; a count that drops to 0 clears the group's overflow filter (no key
+    /// passed the group, so none of its home keys is past it).
+    #[cold]
+    #[inline(never)]
+    fn count_passed(&mut self, from: usize, to: usize, up: bool) {
+        for c in self.ctrl.iter_mut().take(to).skip(from) {
+            let o = overflow(*c);
+            if o < 255 {
+                let n = if up { o + 1 } else { o.saturating_sub(1) };
+                let clear: u128 = if n == 0 {
+                    0xffff << FILTER_SHIFT
+                } else {
+                    0xff << OVF_SHIFT
+                };
+                *c = (*c & !clear) | (u128::from(n) << OVF_SHIFT);
+            }
         }
     }
 
@@ -560,8 +595,10 @@ impl Table {
     #[inline]
     pub(crate) fn insert_at(&mut self, pos: usize, w: [u64; 2]) -> usize {
         let h = self.hash(w[0]);
-        let free = pos != usize::MAX && self.at(pos)[0] == 0;
-        if free && self.len < self.fill_max && pos / SLOTS < self.buckets.len() {
+        let free = self
+            .ctrl_word(pos / SLOTS)
+            .is_some_and(|x| (x >> (8 * (pos % SLOTS))) as u8 == 0);
+        if free && self.len < self.fill_max {
             self.place(h, pos, w);
             pos
         } else {
@@ -580,63 +617,93 @@ impl Table {
         }
     }
 
-    /// The home bucket of the key word `kw` found in bucket `b`: `b` itself unless keys passed
-    /// the bucket before (then the key's hash tells).
+    /// The home group of the key word `kw` found in group `g`: `g` itself unless keys passed
+    /// the group before (then the key's hash tells).
     #[inline]
-    fn home_in(&self, b: usize, kw: u64) -> usize {
-        match b.checked_sub(1) {
-            Some(p) if count(self.meta_of(p)) != 0 => self.home_group(self.hash(kw)),
-            _ => b,
+    fn home_in(&self, g: usize, kw: u64) -> usize {
+        match g.checked_sub(1).and_then(|p| self.ctrl_word(p)) {
+            Some(x) if overflow(x) != 0 => self.home_group(self.hash(kw)),
+            _ => g,
         }
     }
 
-    /// Removes the entry at `i`: its slot becomes empty, and the buckets its probe passed
-    /// count one key less.
+    /// Removes the entry at `i`: its slot becomes empty, and the groups its probe passed count
+    /// one key less.
     pub(crate) fn remove_at(&mut self, i: usize) {
-        let b = i / SLOTS;
+        let g = i / SLOTS;
         let kw = self.at(i)[0];
         if kw == 0 {
             return;
         }
-        let home = self.home_in(b, kw);
-        if home < b
-            && let Some(ms) = self.meta.get_mut(home..b)
-        {
-            count_passed(ms, false);
+        let home = self.home_in(g, kw);
+        if home < g {
+            self.count_passed(home, g, false);
         }
-        if let Some(s) = self.slot_mut(i) {
+        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g)) {
             *s = EMPTY;
+            *c = with_octet(*c, i % SLOTS, 0);
             self.len -= 1;
         }
     }
 
     /// Keeps the entries for which `f` returns true (`f` may change their flags and value, not
-    /// their key). One sequential pass over the buckets; nothing moves.
+    /// their key). One pass over the groups; nothing moves. Per group: one control word, its
+    /// full lanes packed into a 16-bit mask, the slots taken as one slice.
     #[inline]
     pub(crate) fn retain(&mut self, mut f: impl FnMut(&mut [u64; 2]) -> bool) {
         let mut removed = 0usize;
-        // Whether keys passed the bucket before: only then can a key here be away from home.
-        let mut before = false;
-        let (groups, s0) = (self.groups, self.s0);
-        let meta = &mut self.meta;
-        for (b, bucket) in self.buckets.iter_mut().enumerate() {
-            let passed = meta.get(b).is_some_and(|&m| count(m) != 0);
-            let away = core::mem::replace(&mut before, passed);
-            for s in &mut bucket.0 {
-                if s[0] == 0 || f(s) {
+        // Whether keys passed the group before: only then can a key here be away from home.
+        let mut passed = false;
+        for g in 0..self.ctrl.len() {
+            let Some(&x) = self.ctrl.get(g) else { break };
+            let before = passed;
+            passed = overflow(x) != 0;
+            let mut full = lane_bits(full_lanes(x));
+            if full == 0 {
+                continue;
+            }
+            let Some(ss) = self.slots.get_mut(g * SLOTS..g * SLOTS + SLOTS) else {
+                break;
+            };
+            // Removed lanes, and the key words of the removed entries that may be away from
+            // home (their overflow count is taken off once the slice is released).
+            let mut gone = 0u32;
+            let mut away = [0u64; SLOTS];
+            while full != 0 {
+                let l = full.trailing_zeros() as usize;
+                full &= full - 1;
+                let Some(s) = ss.get_mut(l) else { continue };
+                if f(s) {
                     continue;
                 }
-                if away {
-                    let h = keyed(s[0] & KEY_MASK, s0);
-                    let home = ((u128::from(h) * groups as u128) >> 64) as usize;
-                    if home < b
-                        && let Some(ms) = meta.get_mut(home..b)
-                    {
-                        count_passed(ms, false);
-                    }
+                if before && let Some(a) = away.get_mut(l) {
+                    *a = s[0];
                 }
                 *s = EMPTY;
-                removed += 1;
+                gone |= 1 << l;
+            }
+            if gone == 0 {
+                continue;
+            }
+            removed += gone.count_ones() as usize;
+            let mut cw = x;
+            let mut m = gone;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
+                cw = with_octet(cw, l, 0);
+                if let Some(&kw) = away.get(l)
+                    && kw != 0
+                {
+                    let home = self.home_group(self.hash(kw));
+                    if home < g {
+                        self.count_passed(home, g, false);
+                    }
+                }
+            }
+            // The counts changed above are of earlier groups; this group's is in `cw`.
+            if let Some(c) = self.ctrl.get_mut(g) {
+                *c = cw;
             }
         }
         self.len -= removed;
@@ -644,37 +711,30 @@ impl Table {
 
     /// Applies `f` to every entry (flags and value only).
     pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut [u64; 2])) {
-        for s in self
-            .buckets
-            .iter_mut()
-            .flat_map(|b| b.0.iter_mut())
-            .filter(|s| s[0] != 0)
-        {
+        for s in self.slots.iter_mut().filter(|s| s[0] != 0) {
             f(s);
         }
     }
 
     /// Every entry, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = [u64; 2]> + '_ {
-        self.buckets
-            .iter()
-            .flat_map(|b| b.0.iter().copied())
-            .filter(|s| s[0] != 0)
+        self.slots.iter().copied().filter(|s| s[0] != 0)
     }
 
-    /// Bucket `j` (home or tail) for a pass in slot order: its full lanes (bit `l` for lane
-    /// `l`), whether the bucket closes a range (no key passed it: pass count 0), and its
-    /// slots; `None` past the end.
+    /// Group `j` (home or tail) for a pass in slot order: its full lanes (bit `l` for lane `l`),
+    /// whether the group closes a range (no key passed it: overflow count 0), and its slots;
+    /// `None` past the end.
     ///
-    /// The snapshot walk rests on this: every key whose home bucket is at most `j` lies at or
-    /// before the first bucket from `j` on that no key passed. So a pass from home bucket `g0`
-    /// that has just read a **closing** bucket `j ≥ g0` has seen every key with a hash from
-    /// the start of `g0` up to [`Table::group_end`]`(j)`, and no other key except the ones with
-    /// a home before `g0` (in the buckets before the first closing one).
+    /// The snapshot walk rests on this: every key whose home group is at most `j` lies at or
+    /// before the first group from `j` on that no key passed. So a pass from home group `g0`
+    /// that has just read a **closing** group `j ≥ g0` has seen every key with a hash from the
+    /// start of `g0` up to [`Table::group_end`]`(j)`, and no other key except the ones with a
+    /// home before `g0` (in the groups before the first closing one).
     #[inline]
     pub(crate) fn group(&self, j: usize) -> Option<(u32, bool, &[[u64; 2]])> {
-        let b = self.buckets.get(j)?;
-        Some((full_lanes(b), count(self.meta_of(j)) == 0, &b.0))
+        let x = self.ctrl_word(j)?;
+        let ss = self.slots.get(j * SLOTS..j * SLOTS + SLOTS)?;
+        Some((lane_bits(full_lanes(x)), overflow(x) == 0, ss))
     }
 
     /// The lane of the lowest set bit of a [`Table::group`] mask.
@@ -683,95 +743,112 @@ impl Table {
         m.trailing_zeros() as usize
     }
 
-    /// Structural invariants: every entry is at or after its home, the pass counts are exact
-    /// (or stuck at 255), every key away from home has its bit in its home's filter, a filter
-    /// is clear where the count is 0, the count and the room left.
+    /// Structural invariants: control octets agree with the slots, every entry is at or after
+    /// its home, the overflow counts are exact (or stuck at 255), every key away from home has
+    /// its bit in its home's filter, a filter is clear where the count is 0, the count and the
+    /// room left.
     pub(crate) fn check(&self) -> Result<(), &'static str> {
-        if self.meta.len() != self.buckets.len() {
-            return Err("meta words");
+        if self.ctrl.len() * SLOTS != self.slots.len() {
+            return Err("control words");
         }
         let mut n = 0usize;
-        let mut passed = alloc::vec![0usize; self.buckets.len()];
-        let mut filters = alloc::vec![0u16; self.buckets.len()];
-        for (b, bucket) in self.buckets.iter().enumerate() {
-            for s in bucket.0.iter().filter(|s| s[0] != 0) {
+        let mut passed = alloc::vec![0usize; self.ctrl.len()];
+        let mut filters = alloc::vec![0u128; self.ctrl.len()];
+        for (g, &x) in self.ctrl.iter().enumerate() {
+            for l in 0..SLOTS {
+                let c = (x >> (8 * l)) as u8;
+                let s = self.at(g * SLOTS + l);
+                if c == 0 {
+                    if s[0] != 0 {
+                        return Err("entry in a free slot");
+                    }
+                    continue;
+                }
+                if s[0] == 0 {
+                    return Err("control octet of an empty slot");
+                }
                 n += 1;
                 let h = self.hash(s[0]);
+                if c != tag(h) {
+                    return Err("control octet");
+                }
                 let home = self.home_group(h);
                 if home >= self.groups {
-                    return Err("home past the last home bucket");
+                    return Err("home past the last home group");
                 }
-                if home > b {
+                if home > g {
                     return Err("entry before its home");
                 }
-                if home < b {
-                    for p in passed.get_mut(home..b).into_iter().flatten() {
-                        *p += 1;
-                    }
-                    if let Some(f) = filters.get_mut(home) {
-                        *f |= fbit(h);
-                    }
+                for p in passed.iter_mut().take(g).skip(home) {
+                    *p += 1;
+                }
+                if home < g
+                    && let Some(f) = filters.get_mut(home)
+                {
+                    *f |= filter_bit(h);
                 }
             }
         }
-        for ((&m, &p), &f) in self.meta.iter().zip(&passed).zip(&filters) {
-            let c = usize::from(count(m));
-            if c != usize::from(COUNT_STUCK) && c != p {
-                return Err("pass count");
+        for ((&x, &p), &f) in self.ctrl.iter().zip(&passed).zip(&filters) {
+            let o = overflow(x) as usize;
+            if o != 255 && o != p {
+                return Err("overflow count");
             }
-            if m & FILTER & f != f {
+            if x & f != f {
                 return Err("overflow filter misses a key");
             }
-            if c == 0 && m & FILTER != 0 {
+            if o == 0 && (x >> FILTER_SHIFT) as u8 != 0 {
                 return Err("overflow filter where no key passed");
             }
         }
         if n != self.len {
             return Err("slot count");
         }
-        if !self.buckets.is_empty() && self.fill_max != max_fill(self.groups) {
+        if !self.slots.is_empty() && self.fill_max != max_fill(self.groups) {
             return Err("room left");
         }
         Ok(())
     }
 
-    /// Buckets a lookup of `key` reads, for tests.
+    /// Groups a lookup of `key` reads, for tests.
     #[cfg(test)]
     pub(crate) fn probe_len(&self, key: u64) -> usize {
-        let key = key & KEY_MASK;
         let h = self.hash(key);
         let home = self.home_group(h);
-        let holds = |b: usize| self.buckets.get(b).is_some_and(|x| key_lanes(x, key) != 0);
-        if holds(home) || self.meta_of(home) & fbit(h) == 0 {
-            return 1;
-        }
-        let mut b = home;
-        while count(self.meta_of(b)) != 0 && b + 1 < self.buckets.len() {
-            b += 1;
-            if holds(b) {
+        let mut g = home;
+        while let Some(x) = self.ctrl_word(g) {
+            let hit = (0..SLOTS).any(|l| self.at(g * SLOTS + l)[0] & KEY_MASK == key & KEY_MASK);
+            let go_on = if g == home {
+                x & filter_bit(h) != 0
+            } else {
+                overflow(x) != 0
+            };
+            if hit || !go_on {
                 break;
             }
+            g += 1;
         }
-        b + 1 - home
+        g + 1 - home
     }
 
-    /// The home bucket of `key`, for tests.
+    /// Whether `key`'s bit is in its home group's overflow filter, for tests.
+    #[cfg(test)]
+    pub(crate) fn filter_hit(&self, key: u64) -> bool {
+        let h = self.hash(key);
+        self.ctrl_word(self.home_group(h))
+            .is_some_and(|x| x & filter_bit(h) != 0)
+    }
+
+    /// The home group of `key`, for tests.
     #[cfg(test)]
     pub(crate) fn home_of(&self, key: u64) -> usize {
         self.home_group(self.hash(key))
     }
 
-    /// The pass count of bucket `b`, for tests.
+    /// The overflow count of group `g`, for tests.
     #[cfg(test)]
-    pub(crate) fn overflow_of(&self, b: usize) -> u32 {
-        u32::from(count(self.meta_of(b)))
-    }
-
-    /// Whether `key`'s bit is in its home bucket's overflow filter, for tests.
-    #[cfg(test)]
-    pub(crate) fn filter_hit(&self, key: u64) -> bool {
-        let h = self.hash(key);
-        self.meta_of(self.home_group(h)) & fbit(h) != 0
+    pub(crate) fn overflow_of(&self, g: usize) -> u32 {
+        self.ctrl_word(g).map_or(0, overflow)
     }
 }
 
@@ -826,23 +903,28 @@ mod tests {
     }
 
     #[test]
-    fn a_key_matches_only_its_own_lane_whatever_the_flag_bits() {
-        let k = key(77);
-        for lane in 0..SLOTS {
-            for flags in [0u64, 1, 5, 0xf] {
-                let mut b = EMPTY_BUCKET;
-                b.0[lane] = [k | flags << 60, 9];
-                // Neighbours: the key with one key bit flipped, and an empty slot.
-                b.0[(lane + 1) % SLOTS] = [k ^ 1, 0];
-                b.0[(lane + 2) % SLOTS] = [k ^ (1 << 59), 0];
-                assert_eq!(key_lanes(&b, k), 1 << lane);
-                assert_eq!(key_lanes(&b, k ^ 2), 0);
-                assert_eq!(full_lanes(&b), !(1 << ((lane + 3) % SLOTS)) & 0xf);
-                assert_eq!(empty_lanes(&b), 1 << ((lane + 3) % SLOTS));
+    fn swar_octet_matches_are_exact() {
+        // Every octet value against every other, in every lane position.
+        for a in 0..=255u8 {
+            for b in [0u8, 1, 2, 0x7f, 0x80, 0x81, 0xfe, 0xff, a.wrapping_add(1)] {
+                let mut o = [b; 16];
+                o[5] = a;
+                let x = u128::from_le_bytes(o);
+                let z = zero_octets(x);
+                for (l, &v) in o.iter().enumerate() {
+                    assert_eq!((z >> (8 * l + 7)) & 1 == 1, v == 0);
+                    if l < SLOTS {
+                        assert_eq!((empty_lanes(x) >> (8 * l + 7)) & 1 == 1, v == 0);
+                        assert_eq!((full_lanes(x) >> (8 * l + 7)) & 1 == 1, v != 0);
+                    }
+                }
+                assert_eq!(z & !(ONES << 7), 0);
+                for (l, &v) in o.iter().enumerate() {
+                    assert_eq!((lane_bits(z) >> l) & 1 == 1, v == 0);
+                }
+                assert_eq!(lane_bits(z) >> 16, 0);
             }
         }
-        assert_eq!(key_lanes(&EMPTY_BUCKET, k), 0);
-        assert_eq!(empty_lanes(&EMPTY_BUCKET), 0xf);
     }
 
     #[test]
@@ -877,12 +959,13 @@ mod tests {
     }
 
     #[test]
-    fn pass_counts_and_filters_follow_inserts_and_removals_and_a_miss_stops_at_home_unless_its_bit_is_set()
+    fn overflow_counts_and_filters_follow_inserts_and_removals_and_a_miss_stops_at_home_unless_its_bit_is_set()
      {
-        // Fill one bucket with more keys of that home than it has slots: the rest overflow into
-        // the next buckets, which count them, and set their bits in the home's filter; a miss
-        // of that home reads on only if its bit is set. Removing the keys takes the counts back
-        // to 0 and clears the filter; the room comes back without a rebuild (no tombstones).
+        // Fill one group with more keys of that home than it has slots: the rest overflow into
+        // the next groups, whose probes they passed count them, and set their bits in the
+        // home's filter; a miss of that home reads on only if its bit is set. Removing the
+        // keys takes the counts back to 0 and clears the filter; the room comes back without
+        // a rebuild (no tombstones).
         let mut t = Table::new(13);
         t.reserve(200);
         let groups = t.group_count();
@@ -902,7 +985,7 @@ mod tests {
             }
             t.check().unwrap();
             assert_eq!(t.overflow_of(g), 5, "five keys passed their full home");
-            // Misses with the same home: one whose bit is set reads the next bucket too, one
+            // Misses with the same home: one whose bit is set reads the next group too, one
             // whose bit is clear only its home.
             let mut absent = (i..).map(key).filter(|&k| t.home_of(k) == g);
             let flagged = absent.by_ref().find(|&k| t.filter_hit(k)).unwrap();
@@ -910,6 +993,7 @@ mod tests {
             assert!(t.probe_len(flagged) >= 2);
             assert_eq!(t.probe_len(clear), 1);
             assert!(t.index_of(flagged).is_none() && t.index_of(clear).is_none());
+            assert!(t.find(flagged).is_err() && t.find(clear).is_err());
             for &k in &aimed {
                 assert!(t.index_of(k).is_some());
             }
@@ -919,7 +1003,11 @@ mod tests {
             t.check().unwrap();
             assert_eq!(t.overflow_of(g), 0);
             assert!(!t.filter_hit(flagged), "the filter is clear once no key passes");
-            assert_eq!(t.probe_len(flagged), 1, "no key passes the home now: one bucket");
+            assert_eq!(
+                t.probe_len(flagged),
+                1,
+                "no key passes the home now: one group"
+            );
             assert_eq!(t.len(), 0);
             assert_eq!(t.fill_max, room);
         }
@@ -927,12 +1015,12 @@ mod tests {
     }
 
     #[test]
-    fn a_miss_at_seven_eighths_load_mostly_reads_its_home_bucket_only() {
-        // Linear probing over buckets of four clusters at 7/8 load: stopping a miss at the
-        // first bucket no key passed (the pass count alone) reads many buckets (measured
-        // 7.07 on average, 42 % of misses one bucket). The overflow filter stops it at its
-        // home unless a key of that home with the same bit overflowed: measured 1.92 buckets
-        // per miss, 92 % of misses one bucket (200,000 keys, 20,000 misses).
+    fn a_miss_at_seven_eighths_load_mostly_reads_its_home_group_only() {
+        // Stopping at the first group no key passed (the overflow count alone, as before the
+        // filter) read 2.49 control words per miss at 7/8 load (61 % one) with 15 slots a
+        // group; with 14 it reads 2.64 (59 % one). The overflow filter stops a miss at its home
+        // unless a key of that home with the same bit overflowed: 1.47 groups per miss, 90 %
+        // of misses one group (200,000 keys, 20,000 misses).
         let mut t = Table::new(21);
         let n = 200_000;
         t.reserve(n);
@@ -950,29 +1038,29 @@ mod tests {
             let r = t.probe_len(k);
             reads += r;
             one += usize::from(r == 1);
-            // Buckets up to and including the first no key passed.
-            let mut b = t.home_of(k);
-            while t.overflow_of(b) != 0 {
-                b += 1;
+            // Groups up to and including the first no key passed.
+            let mut g = t.home_of(k);
+            while t.overflow_of(g) != 0 {
+                g += 1;
             }
-            let old = b + 1 - t.home_of(k);
-            assert!(r <= old, "never more buckets than the pass counts alone");
+            let old = g + 1 - t.home_of(k);
+            assert!(r <= old, "never more groups than the counts alone");
             counts_only += old;
             one_counts_only += usize::from(old == 1);
         }
         let mean = reads as f64 / m as f64;
         std::eprintln!(
-            "misses: {mean:.2} buckets, {one} of {m} one bucket; counts only: {:.2}, {one_counts_only}",
+            "misses: {mean:.3} groups, {one} of {m} one group; counts only: {:.3}, {one_counts_only}",
             counts_only as f64 / m as f64
         );
-        assert!(mean < 2.4, "{mean} buckets per miss");
+        assert!(mean < 1.6, "{mean} groups per miss");
         assert!(reads < counts_only, "{reads} vs {counts_only}");
-        assert!(one > 17_500, "{one} of {m} misses read one bucket");
+        assert!(one > 17_500, "{one} of {m} misses read one group");
         t.check().unwrap();
     }
 
     #[test]
-    fn the_last_buckets_overflow_into_the_tail_then_the_table_grows() {
+    fn the_last_groups_overflow_into_the_tail_then_the_table_grows() {
         let mut t = Table::new(3);
         t.reserve(64);
         let groups = t.group_count();
