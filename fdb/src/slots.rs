@@ -129,6 +129,21 @@ const fn zero_octets(x: u128) -> u128 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
+/// 0x01 in every octet of a `u64`.
+const ONES64: u64 = u64::MAX / 0xff;
+/// 0x80 in the octets of the upper half of a control word that are slots (8..14).
+const HI_SLOTS: u64 = (SLOT_HI >> 64) as u64;
+
+/// 0x80 in each octet of `x` that is zero, and possibly in octets above a zero octet (the
+/// borrow of the subtraction runs on through octets equal to 1), never in an octet below
+/// the lowest zero octet and never in a word with no zero octet: exact for "is there a
+/// zero octet" and for the lowest one, which is all a lookup needs (every candidate's key
+/// is compared). Three operations instead of the exact test's five.
+#[inline(always)]
+const fn approx_zero_octets(x: u64) -> u64 {
+    x.wrapping_sub(ONES64) & !x & (ONES64 << 7)
+}
+
 /// The overflow count of a control word.
 #[inline(always)]
 const fn overflow(x: u128) -> u32 {
@@ -311,24 +326,45 @@ impl Table {
         }
     }
 
+    /// The slot of group `g` (control word `x`) that holds `key`, among the lanes whose tag is
+    /// the `u64` broadcast `t`: the tags are matched as two `u64` halves (lanes 0..8, where
+    /// most keys are since an insert takes the lowest free lane, then lanes 8..14) with the
+    /// three-operation test of [`approx_zero_octets`]; every candidate's key is compared.
+    #[inline(always)]
+    fn match_in(&self, x: u128, t: u64, g: usize, key: u64) -> Option<usize> {
+        let base = g * SLOTS;
+        let mut lo = approx_zero_octets(x as u64 ^ t);
+        while lo != 0 {
+            let i = base + (lo.trailing_zeros() / 8) as usize;
+            if self.holds(i, key) {
+                return Some(i);
+            }
+            lo &= lo - 1;
+        }
+        let mut hi = approx_zero_octets((x >> 64) as u64 ^ t) & HI_SLOTS;
+        while hi != 0 {
+            let i = base + 8 + (hi.trailing_zeros() / 8) as usize;
+            if self.holds(i, key) {
+                return Some(i);
+            }
+            hi &= hi - 1;
+        }
+        None
+    }
+
     /// The index of `key`, if present: the home group's control word, the slot of each tag
-    /// match (usually one, or none for a miss), then the next group only if keys passed this
-    /// one. The home group's part is small enough to inline into callers, so that the
-    /// processor overlaps the memory latency of consecutive lookups.
+    /// match (usually one, or none for a miss), then the next group only if the home's
+    /// overflow filter has the key's bit. The home group's part is small enough to inline
+    /// into callers, so that the processor overlaps the memory latency of consecutive lookups.
     #[inline(always)]
     pub(crate) fn index_of(&self, key: u64) -> Option<usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        let t = u128::from(tag(h)) * ONES;
         let g = self.home_group(h);
         let x = self.ctrl_word(g)?;
-        let mut cand = zero_octets(x ^ t) & SLOT_HI;
-        while cand != 0 {
-            let i = g * SLOTS + lane(cand);
-            if self.holds(i, key) {
-                return Some(i);
-            }
-            cand &= cand - 1;
+        let t = u64::from(tag(h)) * ONES64;
+        if let Some(i) = self.match_in(x, t, g, key) {
+            return Some(i);
         }
         if x & filter_bit(h) == 0 {
             // No key of this home with the key's filter bit went past it.
@@ -343,17 +379,13 @@ impl Table {
         self.index_of(key).map(|i| self.at(i))
     }
 
-    /// [`Table::index_of`] past a home group that keys passed.
+    /// [`Table::index_of`] past a home group whose filter has the key's bit: up to the first
+    /// group no key passed.
     #[inline(never)]
-    fn index_from(&self, key: u64, t: u128, mut g: usize) -> Option<usize> {
+    fn index_from(&self, key: u64, t: u64, mut g: usize) -> Option<usize> {
         while let Some(x) = self.ctrl_word(g) {
-            let mut cand = zero_octets(x ^ t) & SLOT_HI;
-            while cand != 0 {
-                let i = g * SLOTS + lane(cand);
-                if self.holds(i, key) {
-                    return Some(i);
-                }
-                cand &= cand - 1;
+            if let Some(i) = self.match_in(x, t, g, key) {
+                return Some(i);
             }
             if overflow(x) == 0 {
                 return None;
@@ -361,16 +393,6 @@ impl Table {
             g += 1;
         }
         None
-    }
-
-    /// The home groups' control words of a burst of keys, read before any of them is needed
-    /// so that their cache misses overlap ([`Table::index_of_many`]).
-    #[inline]
-    fn touch(&self, key: u64) -> (u64, usize, u128) {
-        let key = key & KEY_MASK;
-        let h = self.hash(key);
-        let g = self.home_group(h);
-        (h, g, self.ctrl_word(g).unwrap_or(0))
     }
 
     /// [`Table::index_of`] of each key of `keys` into `out` (as many as both hold): hashes
@@ -383,7 +405,9 @@ impl Table {
     ) {
         let mut pre = [(0u64, 0usize, 0u128); N];
         for (p, &k) in pre.iter_mut().zip(keys) {
-            *p = self.touch(k);
+            let h = self.hash(k);
+            let g = self.home_group(h);
+            *p = (h, g, self.ctrl_word(g).unwrap_or(0));
         }
         // Touch each first candidate slot too (the second dependent miss).
         let mut first = [EMPTY; N];
@@ -395,21 +419,13 @@ impl Table {
         }
         for ((o, &k), (&(h, g, x), &f)) in out.iter_mut().zip(keys).zip(pre.iter().zip(&first)) {
             let key = k & KEY_MASK;
-            let t = u128::from(tag(h)) * ONES;
-            let mut cand = zero_octets(x ^ t) & SLOT_HI;
+            let cand = zero_octets(x ^ (u128::from(tag(h)) * ONES)) & SLOT_HI;
             if cand != 0 && f[0] & KEY_MASK == key {
                 *o = Some(g * SLOTS + lane(cand));
                 continue;
             }
-            *o = None;
-            while cand != 0 {
-                let i = g * SLOTS + lane(cand);
-                if self.holds(i, key) {
-                    *o = Some(i);
-                    break;
-                }
-                cand &= cand - 1;
-            }
+            let t = u64::from(tag(h)) * ONES64;
+            *o = self.match_in(x, t, g, key);
             if o.is_none() && x & filter_bit(h) != 0 {
                 *o = self.index_from(key, t, g + 1);
             }
@@ -423,18 +439,13 @@ impl Table {
     pub(crate) fn find(&self, key: u64) -> Result<usize, usize> {
         let key = key & KEY_MASK;
         let h = self.hash(key);
-        let t = u128::from(tag(h)) * ONES;
         let g = self.home_group(h);
         let Some(x) = self.ctrl_word(g) else {
             return Err(usize::MAX);
         };
-        let mut cand = zero_octets(x ^ t) & SLOT_HI;
-        while cand != 0 {
-            let i = g * SLOTS + lane(cand);
-            if self.holds(i, key) {
-                return Ok(i);
-            }
-            cand &= cand - 1;
+        let t = u64::from(tag(h)) * ONES64;
+        if let Some(i) = self.match_in(x, t, g, key) {
+            return Ok(i);
         }
         let e = empty_lanes(x);
         let passed = x & filter_bit(h) != 0;
@@ -452,22 +463,18 @@ impl Table {
     fn find_from(
         &self,
         key: u64,
-        t: u128,
+        t: u64,
         home: usize,
         mut searching: bool,
     ) -> Result<usize, usize> {
         let mut free = usize::MAX;
         let mut g = home;
         while let Some(x) = self.ctrl_word(g) {
-            if searching && g != home {
-                let mut cand = zero_octets(x ^ t) & SLOT_HI;
-                while cand != 0 {
-                    let i = g * SLOTS + lane(cand);
-                    if self.holds(i, key) {
-                        return Ok(i);
-                    }
-                    cand &= cand - 1;
-                }
+            if searching
+                && g != home
+                && let Some(i) = self.match_in(x, t, g, key)
+            {
+                return Ok(i);
             }
             let e = empty_lanes(x);
             if free == usize::MAX && e != 0 {
@@ -924,6 +931,32 @@ mod tests {
                 }
                 assert_eq!(lane_bits(z) >> 16, 0);
             }
+        }
+    }
+
+    #[test]
+    fn the_approximate_zero_octet_test_is_exact_where_a_lookup_needs_it() {
+        // Words built from octets 0, 1, 2, 0x80, 0xff and random ones: every zero octet is
+        // flagged, the lowest flag is the lowest zero octet, and a word without a zero octet
+        // has no flag.
+        let pick = [0u8, 1, 2, 0x80, 0xff, 0x7f, 0x01, 0x00];
+        let mut s = 5u64;
+        for _ in 0..200_000 {
+            s = mix(s);
+            let mut o = [0u8; 8];
+            for (j, v) in o.iter_mut().enumerate() {
+                let r = (s >> (8 * j)) as u8;
+                *v = if r & 1 == 0 { pick[usize::from(r >> 1) % pick.len()] } else { r };
+            }
+            let x = u64::from_le_bytes(o);
+            let a = approx_zero_octets(x);
+            let exact = zero_octets(u128::from(x)) as u64;
+            assert_eq!(a & exact, exact, "every zero octet is flagged");
+            assert_eq!(a == 0, exact == 0);
+            if exact != 0 {
+                assert_eq!(a.trailing_zeros(), exact.trailing_zeros());
+            }
+            assert_eq!(a & !(ONES64 << 7), 0);
         }
     }
 
