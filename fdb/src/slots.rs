@@ -958,7 +958,11 @@ mod tests {
             let mut o = [0u8; 8];
             for (j, v) in o.iter_mut().enumerate() {
                 let r = (s >> (8 * j)) as u8;
-                *v = if r & 1 == 0 { pick[usize::from(r >> 1) % pick.len()] } else { r };
+                *v = if r & 1 == 0 {
+                    pick[usize::from(r >> 1) % pick.len()]
+                } else {
+                    r
+                };
             }
             let x = u64::from_le_bytes(o);
             let a = approx_zero_octets(x);
@@ -1047,7 +1051,10 @@ mod tests {
             }
             t.check().unwrap();
             assert_eq!(t.overflow_of(g), 0);
-            assert!(!t.filter_hit(flagged), "the filter is clear once no key passes");
+            assert!(
+                !t.filter_hit(flagged),
+                "the filter is clear once no key passes"
+            );
             assert_eq!(
                 t.probe_len(flagged),
                 1,
