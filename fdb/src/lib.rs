@@ -79,9 +79,10 @@
 //!   is gone for good.
 //!
 //! # Storage
-//! One 16-octet slot per key in an open-addressing table of its own (SwissTable-like groups of
-//! 16 slots with a control octet each, scanned as one word; home group by a multiply of a keyed
-//! hash, at most 7/8 full): the key, the local entry's kind, interned locations and the exact
+//! One 16-octet slot per key in an open-addressing table of its own (groups of 14 slots with
+//! a 16-octet control word each: a tag octet per slot, an overflow filter and an overflow
+//! count, scanned as two words; home group by a multiply of a keyed hash, at most 7/8 full):
+//! the key, the local entry's kind, interned locations and the exact
 //! last-seen instant. Keys that do not fit (a MAC that moved, more than 254 locations, an
 //! instant 78 hours away from the table's time base) keep their full state in a side table.
 //! About 19.7 octets per entry at 10M when sized with [`Fdb::with_capacity`]; see
