@@ -28,7 +28,8 @@ pub(crate) struct ChaosArgs {
     /// Print every seed's topology, schedule and result.
     #[arg(long)]
     verbose: bool,
-    /// With `--seed`: write every frame of the run to this pcap file.
+    /// With `--seed`: write every frame of the run to this pcap file (and, as text with the
+    /// links, to the same name with the extension `log`).
     #[arg(long)]
     pcap: Option<PathBuf>,
     /// Worker threads (each seed runs on one; results are printed in seed order).
@@ -264,6 +265,10 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     )?;
     if let (Some(path), Some(bytes)) = (&args.pcap, &o.pcap) {
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(log) = &o.log {
+            let text = path.with_extension("log");
+            std::fs::write(&text, log).map_err(|e| format!("{}: {e}", text.display()))?;
+        }
     }
     if o.finding.is_some() {
         if args.faults.is_none() && !args.no_shrink {

@@ -463,6 +463,9 @@ pub struct Outcome {
     pub pending_peak: u64,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
+    /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
+    /// asked for: the pcap has no link numbers.
+    pub log: Option<String>,
 }
 
 /// Options of a run.
@@ -748,6 +751,7 @@ impl Scenario {
             frames: w.net.stats().tracked_frames,
             pending_peak: w.net.stats().pending_peak,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
+            log: opts.pcap.then(|| w.net.capture_log()),
         }
     }
 }
