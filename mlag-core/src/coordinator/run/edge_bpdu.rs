@@ -21,8 +21,7 @@
 //! force, by its `STP_OUT` or, if it changed nothing, from the replica's bridge). A log entry
 //! that does not come within [`EDGE_HOLD_MAX`] (a relay lost) ends the hold the same way.
 //! The cost is at most one peer-link round trip of a port that the BPDU leaves forwarding.
-//! The hold is not part of a coordinator snapshot (it lasts a round trip; a restored peer
-//! reprograms every port when its bridge comes back).
+//! The holds are part of a coordinator snapshot (a restore in the middle of one still ends it).
 
 use super::{CIST, Coordinator, Dataplane, Duration, Instant, PortState, StpMode};
 use alloc::vec;
