@@ -114,12 +114,14 @@ pub const EPISODES_MAX: usize = 8;
 pub const TX_HOLD_TICK: Duration = Duration::from_secs(1);
 /// The most events one run may process: a seed that needs more fails with the invariant
 /// [`BOUNDED_RUN`] instead of running on (seeds 0..10,000 need at most 1.06 × 10⁶, seed 6200).
-pub const STEPS_MAX: u64 = 20_000_000;
+pub const STEPS_MAX: u64 = 10_000_000;
 /// The most events one run may have pending (frames in flight, timers); beyond it frames are
 /// dropped and the seed fails with [`BOUNDED_RUN`], so a storm cannot exhaust memory (seed
-/// 6272 grew to 24 GB before the hop budget was shared with the simulator's duplicates).
+/// 6272 grew to 24 GB before the hop budget was shared with the simulator's duplicates; a
+/// pending copy of a looping frame carries its path, up to the hop budget, so the bound is
+/// kept near ten times the deepest queue seen: about 100 MB at worst).
 /// Seeds 0..10,000 peak at 939 (seed 6200), most below 300.
-pub const PENDING_LIMIT: usize = 100_000;
+pub const PENDING_LIMIT: usize = 10_000;
 /// The invariant of a run that exceeded [`STEPS_MAX`] or [`PENDING_LIMIT`].
 pub const BOUNDED_RUN: &str = "bounded run (events, pending frames)";
 
