@@ -339,8 +339,10 @@ impl Default for Invariants {
 pub const VIOLATIONS_MAX: usize = 10_000;
 
 /// The default bound on pending events (frames in flight, timers, scheduled faults); see
-/// [`Network::set_pending_max`]. A network of a few dozen nodes has a few thousand.
-pub const PENDING_MAX: usize = 1_000_000;
+/// [`Network::set_pending_max`]. A network of a few dozen nodes has a few hundred to a few
+/// thousand; a pending copy of a looping frame carries its path (up to the hop budget), so
+/// the bound keeps a storm below about a gigabyte.
+pub const PENDING_MAX: usize = 100_000;
 
 type Check = Box<dyn FnMut(&Network) -> Result<(), String>>;
 
