@@ -1,7 +1,10 @@
 //! `mlag chaos`: the deterministic fault-injection campaign (`mlag_core::sim::chaos`).
 
 use clap::Args;
-use mlag_core::sim::chaos::{Outcome, RunOptions, Scenario, shrink};
+use l2_types::Instant;
+use mlag_core::sim::chaos::{
+    Finding, Outcome, PENDING_LIMIT, RunOptions, STEPS_MAX, Scenario, shrink,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant as WallClock;
@@ -25,7 +28,8 @@ pub(crate) struct ChaosArgs {
     /// Print every seed's topology, schedule and result.
     #[arg(long)]
     verbose: bool,
-    /// With `--seed`: write every frame of the run to this pcap file.
+    /// With `--seed`: write every frame of the run to this pcap file (and, as text with the
+    /// links, to the same name with the extension `log`).
     #[arg(long)]
     pcap: Option<PathBuf>,
     /// Worker threads (each seed runs on one; results are printed in seed order).
@@ -69,7 +73,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
                 let mine: Vec<u64> = seeds.iter().copied().skip(j).step_by(jobs).collect();
                 scope.spawn(move || {
                     mine.into_iter()
-                        .map(|s| (s, Scenario::generate(s).run(&RunOptions::default())))
+                        .map(|s| (s, run_guarded(s)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -85,9 +89,13 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let mut failed = Vec::new();
     let (mut steps, mut virt) = (0u64, 0u64);
+    // The largest run (events) and the largest queue (pending events), with their seeds.
+    let (mut most_steps, mut most_pending) = ((0u64, 0u64), (0u64, 0u64));
     for (seed, o) in &results {
         steps += o.steps;
         virt += o.end.as_nanos();
+        most_steps = most_steps.max((o.steps, *seed));
+        most_pending = most_pending.max((o.pending_peak, *seed));
         if args.verbose {
             writeln!(out, "seed {seed}: {}", verdict(o))?;
             write!(out, "{}", Scenario::generate(*seed).describe())?;
@@ -137,10 +145,37 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         virt as f64 / 1e9,
         jobs
     )?;
+    writeln!(
+        out,
+        "chaos: largest run {} events (seed {}), most pending {} (seed {}); bounds {} and {}",
+        most_steps.0, most_steps.1, most_pending.0, most_pending.1, STEPS_MAX, PENDING_LIMIT
+    )?;
     if !failed.is_empty() {
         return Err(SeedsFailed(failed).into());
     }
     Ok(())
+}
+
+/// Runs one seed; a panic is a finding of that seed (the campaign goes on). The simulator
+/// bounds its own memory and time ([`STEPS_MAX`], [`PENDING_LIMIT`]), so one seed cannot take
+/// the process down either.
+fn run_guarded(seed: u64) -> Outcome {
+    std::panic::catch_unwind(|| Scenario::generate(seed).run(&RunOptions::default()))
+        .unwrap_or_else(|p| {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Outcome {
+                finding: Some(Finding {
+                    at: Instant::ZERO,
+                    invariant: "no panic",
+                    detail: format!("the run panicked: {what}"),
+                }),
+                ..Outcome::default()
+            }
+        })
 }
 
 fn verdict(o: &Outcome) -> String {
@@ -152,7 +187,7 @@ fn verdict(o: &Outcome) -> String {
 
 fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<(), CliError> {
     let s = Scenario::generate(seed);
-    let first = s.run(&RunOptions::default());
+    let first = run_guarded(seed);
     writeln!(out, "seed {seed}: {}", verdict(&first))?;
     write!(out, "{}", s.describe())?;
     if !do_shrink {
@@ -230,6 +265,10 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     )?;
     if let (Some(path), Some(bytes)) = (&args.pcap, &o.pcap) {
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(log) = &o.log {
+            let text = path.with_extension("log");
+            std::fs::write(&text, log).map_err(|e| format!("{}: {e}", text.display()))?;
+        }
     }
     if o.finding.is_some() {
         if args.faults.is_none() && !args.no_shrink {

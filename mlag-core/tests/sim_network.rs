@@ -405,3 +405,133 @@ fn a_node_asking_for_now_for_ever_is_reported_and_time_still_advances() {
     assert_eq!(spins.len(), 1, "{:?}", net.violations());
     assert_eq!(spins[0].at, Instant::ZERO);
 }
+
+/// A hub: every frame goes out of every other port it has (a loop with it floods for ever).
+struct Hub {
+    ports: Vec<PortNo>,
+    out: VecDeque<Transmit>,
+}
+
+impl Node for Hub {
+    fn handle_frame(&mut self, _now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
+        for p in self.ports.iter().filter(|p| **p != port) {
+            self.out.push_back(Transmit {
+                port: *p,
+                frame: frame.to_vec(),
+                track: Track::copy_of(id),
+            });
+        }
+    }
+    fn handle_link(&mut self, _now: Instant, _port: PortNo, _up: bool) {}
+    fn handle_timeout(&mut self, _now: Instant) {}
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// Host `a` on hub h0 of a ring of three hubs whose link h1–h2 duplicates frames with
+/// probability `dup`; `a` sends `frames` frames to nobody in particular.
+fn hub_ring(dup: Probability, frames: u64) -> Network {
+    let mut net = Network::new(6272);
+    let a = MacAddr([2, 0, 0, 0, 0, 1]);
+    let b = MacAddr([2, 0, 0, 0, 0, 2]);
+    let mut s = StreamConfig::new(b, Duration::from_millis(1), Instant::ZERO);
+    s.count = Some(frames);
+    let ha = net.add_node("a", Host::new(a).with_stream(s));
+    let hubs: Vec<_> = (0..3)
+        .map(|i| {
+            let ports = if i == 0 {
+                vec![PortNo(1), PortNo(2), PortNo(3)]
+            } else {
+                vec![PortNo(2), PortNo(3)]
+            };
+            net.add_node(
+                &format!("h{i}"),
+                Hub {
+                    ports,
+                    out: VecDeque::new(),
+                },
+            )
+        })
+        .collect();
+    net.connect(
+        (ha, Host::PORT),
+        (hubs[0], PortNo(1)),
+        LinkParams::gigabit(),
+    );
+    let mut bad = LinkParams::gigabit();
+    bad.duplicate = dup;
+    for i in 0..3 {
+        let params = if i == 1 { bad } else { LinkParams::gigabit() };
+        net.connect((hubs[i], PortNo(3)), (hubs[(i + 1) % 3], PortNo(2)), params);
+    }
+    net
+}
+
+/// Seed 6272 of the chaos campaign: a loop through a link that duplicated frames grew without
+/// bound (24 GB), because each duplicate started a family with a fresh hop budget. A family's
+/// duplicates now share its budget: the storm dies out within the budget.
+#[test]
+fn duplicates_on_a_loop_share_the_hop_budget_so_a_storm_dies_out() {
+    let mut net = hub_ring(Probability::percent(50), 1);
+    let budget = u64::from(net.invariants().hop_budget);
+    let mut steps = 0u64;
+    while net.step() {
+        steps += 1;
+        assert!(
+            steps < 50_000,
+            "still {} events pending after {steps} steps, peak {}",
+            net.pending(),
+            net.stats().pending_peak
+        );
+    }
+    // Every crossing is counted against the one budget; the duplicates the link made on top
+    // of them are at most as many again.
+    let counters: Vec<_> = (0..net.link_count())
+        .filter_map(|l| net.link_counters(mlag_core::sim::LinkId(l)))
+        .flatten()
+        .collect();
+    let carried: u64 = counters.iter().map(|c| c.frames).sum();
+    let duplicated: u64 = counters.iter().map(|c| c.duplicated).sum();
+    assert!(duplicated > 10, "the link duplicated: {duplicated}");
+    assert!(
+        carried <= 2 * budget + 2,
+        "{carried} frames carried, budget {budget}"
+    );
+    let over = net
+        .violations()
+        .iter()
+        .filter(|v| matches!(v.kind, ViolationKind::HopBudgetExceeded { .. }))
+        .count();
+    assert_eq!(over, 1, "{:?}", net.violations());
+}
+
+/// Whatever the nodes send, the pending events stay bounded: beyond the bound frames are
+/// dropped, counted, and reported once.
+#[test]
+fn the_pending_events_are_bounded_and_a_storm_is_reported() {
+    let mut net = hub_ring(Probability::ALWAYS, 20);
+    net.set_invariants(Invariants {
+        hop_budget: u32::MAX,
+        ..Invariants::default()
+    });
+    net.set_pending_max(2_000);
+    for _ in 0..200_000 {
+        if !net.step() {
+            break;
+        }
+        // Frames stop at the bound; a timer (one per node) or a scheduled fault may add one.
+        assert!(net.pending() <= 2_000 + net.node_count());
+    }
+    assert!(net.stats().pending_dropped > 0);
+    let full: Vec<_> = net
+        .violations()
+        .iter()
+        .filter(|v| matches!(v.kind, ViolationKind::QueueFull { .. }))
+        .collect();
+    assert_eq!(full.len(), 1, "{:?}", net.violations());
+    assert_eq!(full[0].kind, ViolationKind::QueueFull { max: 2_000 });
+}

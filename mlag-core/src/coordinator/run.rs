@@ -29,6 +29,7 @@ use iccp::wire::param::{AggregatorState, Param};
 use l2_types::{Instant, MacAddr, PortNo};
 pub use lacp::LinkState;
 
+mod edge_bpdu;
 mod evidence;
 mod fallback;
 mod mst;
@@ -194,6 +195,9 @@ pub struct StpMonitor {
     pub rejected: u64,
     /// Replica: times it took the bridge over from a silent authority (`run::stp_watch`).
     pub takeovers: u64,
+    /// Replica: edge ports held Discarding on a BPDU until the authority decided
+    /// (`run::edge_bpdu`).
+    pub edge_holds: u64,
 }
 
 impl fmt::Display for Monitor {
@@ -412,6 +416,10 @@ struct Stp {
     /// heard again or the connection ends).
     took_over: bool,
     takeovers: u64,
+    /// Replica: edge ports held Discarding after a BPDU until the authority's entry of it is
+    /// applied (logical port → when the hold ends anyway; `run::edge_bpdu`).
+    edge_held: BTreeMap<u16, Instant>,
+    edge_holds: u64,
     /// The peer's last backup keepalive (`run::stp_watch`: the peer lives).
     backup_heard: Option<Instant>,
     relayed: u64,
@@ -583,6 +591,8 @@ impl<D: Dataplane> Coordinator<D> {
                 heard: now,
                 took_over: false,
                 takeovers: 0,
+                edge_held: BTreeMap::new(),
+                edge_holds: 0,
                 backup_heard: None,
                 relayed: 0,
                 fingerprint_mismatches: 0,
@@ -1537,6 +1547,7 @@ impl<D: Dataplane> Coordinator<D> {
             resyncs: self.stp.resyncs,
             rejected: self.stp.rejected,
             takeovers: self.stp.takeovers,
+            edge_holds: self.stp.edge_holds,
         }
     }
 
@@ -1999,6 +2010,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// bridge is replaced).
     fn stp_discard_all(&mut self) {
         self.stp.boot_held.clear();
+        self.stp.edge_held.clear();
         self.off_forget();
         let mut trees = vec![CIST];
         if let Some(b) = self.stp.bridge.as_ref() {
@@ -2230,6 +2242,8 @@ impl<D: Dataplane> Coordinator<D> {
         };
         match self.stp.mode {
             StpMode::Replica => {
+                // 802.1D-2004 §17.25: a BPDU ends an edge port at once (`run::edge_bpdu`).
+                self.stp_edge_bpdu(now, port, l);
                 // To the primary, which sequences it (802.1Q's one bridge, two chassis).
                 self.stp.relayed += 1;
                 if self.iccp.status() == iccp::Status::Connected
@@ -2701,6 +2715,9 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.seq = e.seq.wrapping_add(1);
         self.stp_apply(&e);
         self.stp_keep(e.encode());
+        if e.op == Op::Frame {
+            self.stp_edge_decided(e.port);
+        }
     }
 
     /// A fingerprint from the primary.
@@ -2839,6 +2856,7 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp_request_catch_up(now);
                 }
                 self.stp_watch_timeout(now);
+                self.stp_edge_timeout(now);
             }
         }
     }
@@ -2854,10 +2872,14 @@ impl<D: Dataplane> Coordinator<D> {
             }
             StpMode::Replica => {
                 let catch_up = (self.stp.awaiting && connected).then_some(self.stp.next_check);
-                [catch_up, self.stp_watch_deadline()]
-                    .into_iter()
-                    .flatten()
-                    .min()
+                [
+                    catch_up,
+                    self.stp_watch_deadline(),
+                    self.stp_edge_deadline(),
+                ]
+                .into_iter()
+                .flatten()
+                .min()
             }
         }
     }

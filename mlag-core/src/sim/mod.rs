@@ -113,7 +113,8 @@ pub use mlag::{
 };
 pub use net::{
     CrashMode, Dir, Fault, FrameId, Invariants, LinkCounters, LinkId, LinkParams, NetStats,
-    Network, Node, NodeId, StreamRef, Track, Transmit, VIOLATIONS_MAX, Violation, ViolationKind,
+    Network, Node, NodeId, PENDING_MAX, StreamRef, Track, Transmit, VIOLATIONS_MAX, Violation,
+    ViolationKind,
 };
 pub use pcap::{CaptureRecord, Fate, LINKTYPE_ETHERNET, PCAP_MAGIC_NANOS, SNAPLEN, write_pcap};
 pub use rng::{Probability, Rng, splitmix64};

@@ -285,6 +285,13 @@ pub enum ViolationKind {
         /// The node.
         node: NodeId,
     },
+    /// More events were pending than [`Network::set_pending_max`] allows: a frame was dropped
+    /// instead of queued (reported once per run; [`NetStats::pending_dropped`] counts them).
+    /// The simulator's memory stays bounded whatever the nodes send.
+    QueueFull {
+        /// The bound.
+        max: usize,
+    },
     /// A check added with [`Network::add_check`] failed.
     Custom {
         /// The check's name.
@@ -330,6 +337,12 @@ impl Default for Invariants {
 
 /// The most violations kept; later ones are only counted.
 pub const VIOLATIONS_MAX: usize = 10_000;
+
+/// The default bound on pending events (frames in flight, timers, scheduled faults); see
+/// [`Network::set_pending_max`]. A network of a few dozen nodes has a few hundred to a few
+/// thousand; a pending copy of a looping frame carries its path (up to the hop budget), so
+/// the bound keeps a storm below about a gigabyte.
+pub const PENDING_MAX: usize = 100_000;
 
 type Check = Box<dyn FnMut(&Network) -> Result<(), String>>;
 
@@ -408,9 +421,15 @@ impl Ord for Entry {
 /// One traffic frame as its sender sent it: the family of all its forwarded copies.
 struct Root {
     origin: StreamRef,
-    /// Copies of it on the wire.
+    /// The root whose `crossings` this family's crossings count against: itself, or for a
+    /// copy the simulator duplicated, the family it was duplicated from (so duplication on a
+    /// looped link cannot restart the hop budget: each duplicate with a fresh budget made a
+    /// loop through a duplicating link grow without bound, seed 6272).
+    budget: u64,
+    /// Copies of it on the wire (for a budget root: also those of the families charged to it,
+    /// so it outlives them).
     live: u32,
-    /// Link crossings of all its copies.
+    /// Link crossings of all its copies and of the families charged to it.
     crossings: u32,
     delivered: Vec<NodeId>,
     looped: bool,
@@ -443,6 +462,10 @@ pub struct NetStats {
     pub tracked_frames: u64,
     /// Violations not kept because [`VIOLATIONS_MAX`] were already recorded.
     pub violations_dropped: u64,
+    /// Frames dropped because [`Network::set_pending_max`] events were already pending.
+    pub pending_dropped: u64,
+    /// The most events pending at once.
+    pub pending_peak: u64,
 }
 
 /// An in-memory network in virtual time. Deterministic: the same seed and the same calls give
@@ -452,6 +475,7 @@ pub struct Network {
     now: Instant,
     seq: u64,
     queue: BinaryHeap<Entry>,
+    pending_max: usize,
     nodes: Vec<NodeSlot>,
     links: Vec<Link>,
     capture: Option<Vec<CaptureRecord>>,
@@ -488,6 +512,7 @@ impl Network {
             now: Instant::ZERO,
             seq: 0,
             queue: BinaryHeap::new(),
+            pending_max: PENDING_MAX,
             nodes: Vec::new(),
             links: Vec::new(),
             capture: None,
@@ -589,6 +614,19 @@ impl Network {
     /// Chooses the invariants checked after every step.
     pub fn set_invariants(&mut self, inv: Invariants) {
         self.invariants = inv;
+    }
+
+    /// Bounds the pending events (default [`PENDING_MAX`]): a frame sent while `max` events
+    /// are pending is dropped, counted in [`NetStats::pending_dropped`] and reported once as
+    /// [`ViolationKind::QueueFull`]. Timers and scheduled faults are always queued (a node
+    /// has at most one timer pending).
+    pub fn set_pending_max(&mut self, max: usize) {
+        self.pending_max = max;
+    }
+
+    /// The events pending now.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
     }
 
     /// The invariants checked.
@@ -998,6 +1036,22 @@ impl Network {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
         self.queue.push(Entry { at, seq, ev });
+        let n = u64::try_from(self.queue.len()).unwrap_or(u64::MAX);
+        self.stats.pending_peak = self.stats.pending_peak.max(n);
+    }
+
+    /// Whether another frame may be queued; if not, counts the drop (and reports the first).
+    fn frame_fits(&mut self) -> bool {
+        if self.queue.len() < self.pending_max {
+            return true;
+        }
+        self.stats.pending_dropped = self.stats.pending_dropped.saturating_add(1);
+        if self.stats.pending_dropped == 1 {
+            self.violate(ViolationKind::QueueFull {
+                max: self.pending_max,
+            });
+        }
+        false
     }
 
     /// Recomputes a link's operational state and tells both ends if it changed.
@@ -1109,7 +1163,8 @@ impl Network {
         }
     }
 
-    fn new_root(&mut self, origin: StreamRef) -> u64 {
+    /// A new family; its crossings count against `budget`'s (its own when `None`).
+    fn new_root(&mut self, origin: StreamRef, budget: Option<u64>) -> u64 {
         let r = self.next_root;
         self.next_root = self.next_root.wrapping_add(1);
         self.stats.tracked_frames = self.stats.tracked_frames.saturating_add(1);
@@ -1117,6 +1172,7 @@ impl Network {
             r,
             Root {
                 origin,
+                budget: budget.unwrap_or(r),
                 live: 0,
                 crossings: 0,
                 delivered: Vec::new(),
@@ -1130,11 +1186,32 @@ impl Network {
     fn new_copy(&mut self, root: u64, path: Vec<(LinkId, Dir)>) -> FrameId {
         let id = FrameId(self.next_frame);
         self.next_frame = self.next_frame.wrapping_add(1);
+        let mut budget = None;
         if let Some(r) = self.roots.get_mut(&root) {
             r.live = r.live.saturating_add(1);
+            budget = Some(r.budget).filter(|b| *b != root);
+        }
+        if let Some(b) = budget.and_then(|b| self.roots.get_mut(&b)) {
+            b.live = b.live.saturating_add(1);
         }
         self.copies.insert(id, CopyRec { root, path });
         id
+    }
+
+    /// A copy of `root`'s family is gone: its family and the family's budget root lose it.
+    fn copy_gone(&mut self, root: u64) {
+        let mut budget = None;
+        if let Some(r) = self.roots.get_mut(&root) {
+            r.live = r.live.saturating_sub(1);
+            budget = Some(r.budget).filter(|b| *b != root);
+        }
+        if let Some(b) = budget {
+            if let Some(r) = self.roots.get_mut(&b) {
+                r.live = r.live.saturating_sub(1);
+            }
+            self.drop_root_if_done(b);
+        }
+        self.drop_root_if_done(root);
     }
 
     fn drop_root_if_done(&mut self, root: u64) {
@@ -1192,7 +1269,7 @@ impl Network {
                 });
                 s.last_sent = now;
                 s.undelivered = s.undelivered.saturating_add(1);
-                Some((self.new_root(origin), Vec::new()))
+                Some((self.new_root(origin, None), Vec::new()))
             }
             Track::Copy(id) => self.copies.get(&id).map(|c| (c.root, c.path.clone())),
         };
@@ -1226,6 +1303,10 @@ impl Network {
                 epoch,
             } => (arrival, corrupted, dup, epoch),
         };
+        if !self.frame_fits() {
+            self.record(link, dir, Fate::QueueFull, corrupted, duplicate, &frame);
+            return;
+        }
         // Traffic frames: loop detection on the copy's own path, and the hop budget.
         let mut id = None;
         let mut dup_of = None;
@@ -1234,6 +1315,7 @@ impl Network {
             let check_loops = self.invariants.forwarding_loop;
             let mut reports = Vec::new();
             let mut over = false;
+            let mut budget_root = root;
             if let Some(r) = self.roots.get_mut(&root) {
                 if check_loops && !r.looped && path.contains(&(link, dir)) {
                     r.looped = true;
@@ -1244,6 +1326,9 @@ impl Network {
                         origin: r.origin,
                     });
                 }
+                budget_root = r.budget;
+            }
+            if let Some(r) = self.roots.get_mut(&budget_root) {
                 if r.crossings >= budget {
                     over = true;
                     if !r.over_budget {
@@ -1273,12 +1358,15 @@ impl Network {
             }
             path.push((link, dir));
             if dup {
-                dup_of = self.roots.get(&root).map(|r| (r.origin, path.clone()));
+                dup_of = self
+                    .roots
+                    .get(&root)
+                    .map(|r| (r.origin, r.budget, path.clone()));
             }
             id = Some(self.new_copy(root, path));
         }
         let capture = self.record(link, dir, Fate::InFlight, corrupted, duplicate, &frame);
-        let copy = dup.then(|| frame.clone());
+        let copy = (dup && self.frame_fits()).then(|| frame.clone());
         self.push(
             arrival,
             Ev::Arrive(Arrival {
@@ -1293,8 +1381,9 @@ impl Network {
         if let Some(copy) = copy {
             // The duplicate is a frame of its own family (same origin, same path), so the
             // simulator's duplication is never blamed on the nodes.
-            let dup_id = dup_of.map(|(origin, path)| {
-                let r = self.new_root(origin);
+            // Its crossings still count against the original's hop budget.
+            let dup_id = dup_of.map(|(origin, budget, path)| {
+                let r = self.new_root(origin, Some(budget));
                 self.new_copy(r, path)
             });
             let capture = self.record(link, dir, Fate::InFlight, false, true, &copy);
@@ -1420,10 +1509,7 @@ impl Network {
         }
         // The copy is consumed: forwarded copies (if any) are its children now.
         if let Some(c) = a.id.and_then(|fid| self.copies.remove(&fid)) {
-            if let Some(r) = self.roots.get_mut(&c.root) {
-                r.live = r.live.saturating_sub(1);
-            }
-            self.drop_root_if_done(c.root);
+            self.copy_gone(c.root);
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Fate {
     NodeDown,
     /// Dropped because its copies exceeded the hop budget (a forwarding loop).
     HopBudget,
+    /// Dropped because the simulator's bound on pending events was reached
+    /// ([`Network::set_pending_max`](super::Network::set_pending_max)).
+    QueueFull,
 }
 
 /// One frame carried by one link in one direction.

@@ -404,6 +404,13 @@ impl<D: Dataplane> Coordinator<D> {
         w.bool(s.took_over);
         w.u64(s.takeovers);
         w.opt_at(s.backup_heard);
+        // Edge ports held after a BPDU until the authority decided (`run::edge_bpdu`).
+        w.len(s.edge_held.len());
+        for (port, until) in &s.edge_held {
+            w.u16(*port);
+            w.at(*until);
+        }
+        w.u64(s.edge_holds);
         // Switch-offs the peer has not confirmed yet.
         let (pending, held, waited, expired) = self.stp_off.parts();
         w.len(pending.len());
@@ -925,6 +932,8 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.took_over = r.bool("took over")?;
     s.takeovers = r.u64()?;
     s.backup_heard = r.opt_at()?;
+    s.edge_held = r.map(10, |r| Ok((r.u16()?, r.at()?)))?;
+    s.edge_holds = r.u64()?;
     Ok(())
 }
 
@@ -1052,6 +1061,8 @@ mod tests {
         c.stp.took_over = true;
         c.stp.takeovers = 3;
         c.stp.backup_heard = Some(Instant::from_millis(4500));
+        c.stp.edge_held.insert(7, Instant::from_millis(5100));
+        c.stp.edge_holds = 6;
         // Switch-offs awaiting the peer.
         let mut pending = BTreeMap::new();
         pending.insert((7, 0), (2, Instant::from_millis(4900)));
@@ -1076,6 +1087,8 @@ mod tests {
         assert!(t.took_over);
         assert_eq!(t.takeovers, 3);
         assert_eq!(t.backup_heard, Some(Instant::from_millis(4500)));
+        assert_eq!(t.edge_held, c.stp.edge_held);
+        assert_eq!(t.edge_holds, 6);
         let (p, h, waited, expired) = r.stp_off.parts();
         let (p0, h0, _, _) = c.stp_off.parts();
         assert_eq!((p, h, waited, expired), (p0, h0, 4, 5));
