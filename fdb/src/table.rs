@@ -1,5 +1,6 @@
 //! The table itself: storage, learning, lookup, ageing, flushes, limits and move dampening.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use foldhash::fast::FixedState;
@@ -215,6 +216,21 @@ pub(crate) struct Aux {
     peer_ix: HashMap<u32, u8, FixedState>,
     /// Slots that do not fit in 16 octets, by key.
     pub(crate) ext: HashMap<u64, Slot, FixedState>,
+    /// The snapshot record of each interned local index, kept in step with `locals` (see
+    /// [`snap_op`]): what the snapshot encoder writes for a slot, with no `Location` match.
+    pub(crate) snap_ops: Box<[u64; 256]>,
+}
+
+/// The snapshot op word of a sync location: the record's op in bits 60..62 (0 = not
+/// synchronised), its length (8, 12, or 0 when not synchronised) in bits 32..36 and the
+/// mlag-id in bits 0..32.
+#[inline]
+pub(crate) fn snap_op(s: Option<SyncLocation>) -> u64 {
+    match s {
+        Some(SyncLocation::Single) => (1 << 60) | (8 << 32),
+        Some(SyncLocation::Mlag(MlagId(id))) => (2 << 60) | (12 << 32) | u64::from(id),
+        None => 0,
+    }
 }
 
 impl Aux {
@@ -227,6 +243,7 @@ impl Aux {
             peers: Vec::new(),
             peer_ix: HashMap::with_hasher(FixedState::with_seed(seed)),
             ext: HashMap::with_hasher(FixedState::with_seed(seed)),
+            snap_ops: Box::new([0; 256]),
         }
     }
 
@@ -237,6 +254,7 @@ impl Aux {
             + self.peers.capacity() * 4
             + self.peer_ix.allocation_size()
             + self.ext.allocation_size()
+            + core::mem::size_of::<[u64; 256]>()
     }
 
     fn push_local(&mut self, l: Location) -> Option<u8> {
@@ -245,6 +263,9 @@ impl Aux {
         }
         let ix = u8::try_from(self.locals.len()).ok()?;
         self.locals.push(l);
+        if let Some(op) = self.snap_ops.get_mut(usize::from(ix)) {
+            *op = snap_op(sync_of(l));
+        }
         Some(ix)
     }
 

@@ -281,8 +281,16 @@ impl Fdb {
         let g0 = self.map.home_group(lo);
         let mut j = g0;
         // Until the first open group (no key passed it), keys with a home before `g0` may turn
-        // up: test the hash.
-        let mut past_open = false;
+        // up: test the hash. Not needed when `lo` is the first hash of `g0` and the group before
+        // it is open now (the usual case: the previous chunk ended there): then every key from
+        // `g0` on has its home at `g0` or later, so a hash of at least `lo`.
+        let mut past_open = match g0.checked_sub(1) {
+            None => lo == 0,
+            Some(p) => {
+                self.map.group(p).is_some_and(|(_, open, _)| open)
+                    && self.map.group_end(p).checked_add(1) == Some(lo)
+            }
+        };
         // The last open group read whole: (octets, records, group).
         let mut checkpoint = None;
         let mut complete = false;
@@ -728,6 +736,12 @@ fn in_mask(key: u64, mask: u64) -> bool {
 /// Writes the snapshot record of slot `w` at `at` if it is synchronised; false if it does not
 /// fit. The record word's op: 0 not synchronised, 1 single-homed, 2 an MLAG bond (the mlag-id
 /// follows).
+///
+/// The common case (an inline slot, 12 octets of room) is branch-light: the interned local
+/// index selects a precomputed op word (`Aux::snap_ops`: op, length, mlag-id), a kind that is
+/// not synchronised zeroes the length, and a whole 12-octet record is written whatever the
+/// length (an 8-octet record's last 4 octets are overwritten by the next record or lie past
+/// the chunk's end); `at` advances by the length.
 #[inline(always)]
 fn put_record(
     aux: &crate::table::Aux,
@@ -739,38 +753,35 @@ fn put_record(
 ) -> bool {
     let kw = w[0];
     let key = kw & KEY_MASK;
-    let (op, id) = if kw & EXT_BIT != 0 {
-        match aux.decode(w).sync_view() {
-            Some(SyncLocation::Single) => (1, 0),
-            Some(SyncLocation::Mlag(id)) => (2, id.0),
-            None => (0, 0),
-        }
+    let e = if kw & EXT_BIT != 0 {
+        crate::table::snap_op(aux.decode(w).sync_view())
     } else {
         let kind = (kw & KIND_BITS) >> KIND_SHIFT;
-        if kind == K_DYN || kind == K_STATIC {
-            match aux.locals.get((w[1] & 0xff) as usize) {
-                Some(crate::Location::Port(_)) => (1, 0),
-                Some(&crate::Location::Mlag(id)) => (2, id.0),
-                _ => (0, 0),
-            }
-        } else {
-            (0, 0)
-        }
+        // Dynamic and static entries are synchronised, the bridge's own addresses are not.
+        let synced: u64 = (((1 << K_DYN) | (1 << K_STATIC)) >> kind) & 1;
+        let op = aux
+            .snap_ops
+            .get((w[1] & 0xff) as usize)
+            .copied()
+            .unwrap_or(0);
+        op & synced.wrapping_neg()
     };
-    if op == 0 || !(mask == FULL || in_mask(key, mask)) {
+    let len = ((e >> 32) & 0xf) as usize;
+    if len == 0 || !(mask == FULL || in_mask(key, mask)) {
         return true;
     }
-    let len = if op == 2 { 12 } else { 8 };
     if *n == u16::MAX {
         return false;
     }
-    let Some(o) = out.get_mut(*at..*at + len) else {
-        return false;
-    };
-    if let Some((head, tail)) = o.split_first_chunk_mut::<8>() {
-        *head = ((op << 60) | key).to_be_bytes();
-        if let Some(t) = tail.first_chunk_mut::<4>() {
-            *t = id.to_be_bytes();
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = ((e & (3 << 60)) | key).to_be_bytes();
+    let [b0, b1, b2, b3] = (e as u32).to_be_bytes();
+    if let Some(o) = out.get_mut(*at..).and_then(<[u8]>::first_chunk_mut::<12>) {
+        *o = [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3];
+    } else {
+        // Less than 12 octets left: only an 8-octet record can still fit.
+        match out.get_mut(*at..).and_then(<[u8]>::first_chunk_mut::<8>) {
+            Some(o) if len == 8 => *o = [a0, a1, a2, a3, a4, a5, a6, a7],
+            _ => return false,
         }
     }
     *at += len;
