@@ -422,6 +422,8 @@ struct Stp {
     edge_holds: u64,
     /// The peer's last backup keepalive (`run::stp_watch`: the peer lives).
     backup_heard: Option<Instant>,
+    /// Replica: the last backup-path probe sent to a suspected authority (`run::stp_watch`).
+    probe_sent: Option<Instant>,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -594,6 +596,7 @@ impl<D: Dataplane> Coordinator<D> {
                 edge_held: BTreeMap::new(),
                 edge_holds: 0,
                 backup_heard: None,
+                probe_sent: None,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -2855,6 +2858,7 @@ impl<D: Dataplane> Coordinator<D> {
                 if self.stp.awaiting && now >= self.stp.next_check {
                     self.stp_request_catch_up(now);
                 }
+                self.stp_watch_probe(now);
                 self.stp_watch_timeout(now);
                 self.stp_edge_timeout(now);
             }
@@ -2875,6 +2879,7 @@ impl<D: Dataplane> Coordinator<D> {
                 [
                     catch_up,
                     self.stp_watch_deadline(),
+                    self.stp_watch_probe_at(),
                     self.stp_edge_deadline(),
                 ]
                 .into_iter()

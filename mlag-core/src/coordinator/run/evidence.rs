@@ -149,6 +149,11 @@ impl<D: Dataplane> Coordinator<D> {
             self.split.stale += 1;
             return;
         }
+        // An answer to the replica's latest probe of a silent STP authority (`run::stp_watch`):
+        // it acknowledges the frame this side sent last, so it was written after the probe.
+        if self.stp.probe_sent.is_some() && self.split.seq != 0 && e.ack == self.split.seq {
+            self.stp.backup_heard = Some(now);
+        }
         let disconnected = self.iccp.status() != iccp::Status::Connected;
         let before = self.split.verdict;
         if disconnected && self.split.armed {

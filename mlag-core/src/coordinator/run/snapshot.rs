@@ -404,6 +404,7 @@ impl<D: Dataplane> Coordinator<D> {
         w.bool(s.took_over);
         w.u64(s.takeovers);
         w.opt_at(s.backup_heard);
+        w.opt_at(s.probe_sent);
         // Edge ports held after a BPDU until the authority decided (`run::edge_bpdu`).
         w.len(s.edge_held.len());
         for (port, until) in &s.edge_held {
@@ -932,6 +933,7 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.took_over = r.bool("took over")?;
     s.takeovers = r.u64()?;
     s.backup_heard = r.opt_at()?;
+    s.probe_sent = r.opt_at()?;
     s.edge_held = r.map(10, |r| Ok((r.u16()?, r.at()?)))?;
     s.edge_holds = r.u64()?;
     Ok(())
@@ -1061,6 +1063,7 @@ mod tests {
         c.stp.took_over = true;
         c.stp.takeovers = 3;
         c.stp.backup_heard = Some(Instant::from_millis(4500));
+        c.stp.probe_sent = Some(Instant::from_millis(4750));
         c.stp.edge_held.insert(7, Instant::from_millis(5100));
         c.stp.edge_holds = 6;
         // Switch-offs awaiting the peer.
@@ -1087,6 +1090,7 @@ mod tests {
         assert!(t.took_over);
         assert_eq!(t.takeovers, 3);
         assert_eq!(t.backup_heard, Some(Instant::from_millis(4500)));
+        assert_eq!(t.probe_sent, Some(Instant::from_millis(4750)));
         assert_eq!(t.edge_held, c.stp.edge_held);
         assert_eq!(t.edge_holds, 6);
         let (p, h, waited, expired) = r.stp_off.parts();

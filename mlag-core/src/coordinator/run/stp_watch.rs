@@ -15,7 +15,10 @@
 //!
 //! A peer that still sends backup keepalives (`handle_backup`) after its missed deadline is
 //! alive behind a silent peer-link: no takeover then (ICCP's split-brain handling settles the
-//! pair). While it has taken over, nothing of the logical bridge goes to the peer (it may be
+//! pair). Keepalives come once per ICCP heartbeat, often not within the watch's window, so the
+//! replica also asks the suspected authority for a proof of life on the backup path (an
+//! evidence request, answered at once by a live peer and never by a hung one;
+//! [`stp_watch_probe_at`](Coordinator::stp_watch_probe_at)). While it has taken over, nothing of the logical bridge goes to the peer (it may be
 //! alive behind a silent peer-link without a backup path), and no port of this peer opens
 //! (Discarding → Learning / Forwarding) while the connection lasts: its BPDUs keep the
 //! neighbours' information alive, but a peer-link that is only silent leaves the authority
@@ -87,6 +90,41 @@ impl<D: Dataplane> Coordinator<D> {
             // every port Discarding, then a catch-up from the authority.
             self.stp_update_mode(now);
         }
+    }
+
+    /// When the replica next asks the suspected authority for a proof of life on the backup
+    /// path (an evidence frame with `request`, `coordinator::split`); `None` without a
+    /// watch or a backup path.
+    ///
+    /// A peer-link that is only silent leaves a live authority behind it, and its backup
+    /// keepalives (one per ICCP heartbeat, 5 s in the chaos topologies) often do not come
+    /// within the watch's 3 s: the replica took the bridge over beside it and flooded frames
+    /// were delivered twice (chaos seeds 3356, 3972, 5352, 5298, 8103). A live peer answers
+    /// an evidence request at once, whatever its state; a hung one does not. So the replica
+    /// asks from one Hello Time before the takeover, every Hello Time / 4 (four requests:
+    /// one lost frame does not decide), and an answer that acknowledges its latest request
+    /// counts as a backup keepalive (`backup_heard`, which defers the takeover).
+    pub(super) fn stp_watch_probe_at(&self) -> Option<Instant> {
+        if !self.iccp.config().backup {
+            return None;
+        }
+        let deadline = self.stp_watch_deadline()?;
+        let hello = self.stp_hello();
+        let start = deadline.saturating_sub(hello);
+        let at = match self.stp.probe_sent {
+            Some(l) if l >= start => l + hello / 4,
+            _ => start,
+        };
+        (at < deadline).then_some(at)
+    }
+
+    /// A probe of the suspected authority falls due: an evidence request on the backup path.
+    pub(super) fn stp_watch_probe(&mut self, now: Instant) {
+        if self.stp_watch_probe_at().is_none_or(|t| t > now) {
+            return;
+        }
+        self.stp.probe_sent = Some(now);
+        self.split.tx_due = Some(true);
     }
 
     /// The watch ran out: this replica's bridge becomes the pair's.
