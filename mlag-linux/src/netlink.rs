@@ -70,16 +70,22 @@ impl Rtnl {
     /// # Errors
     /// The kernel's error (as an `io::Error` with its errno) or a socket error.
     pub fn request(&mut self, msg: RouteNetlinkMessage, flags: u16) -> io::Result<()> {
+        self.send(msg, NLM_F_REQUEST | NLM_F_ACK | flags)?;
+        self.wait_ack()
+    }
+
+    /// Sends `msg` with header flags `flags` and the next sequence number.
+    fn send(&mut self, msg: RouteNetlinkMessage, flags: u16) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+        header.flags = flags;
         header.sequence_number = self.seq;
         let mut nl = NetlinkMessage::new(header, NetlinkPayload::from(msg));
         nl.finalize();
         let mut out = vec![0; nl.buffer_len()];
         nl.serialize(&mut out);
         self.sock.send(&out, 0)?;
-        self.wait_ack()
+        Ok(())
     }
 
     /// Sends a request `netlink-packet-route` has no type for: header `msg_type` with
@@ -99,8 +105,12 @@ impl Rtnl {
         self.wait_ack()
     }
 
-    /// Reads replies until the acknowledgement (or error) of the last request.
-    fn wait_ack(&mut self) -> io::Result<()> {
+    /// Reads the replies to the last request, passing the payload of each message with its
+    /// sequence number to `f` until `f` returns a result.
+    fn replies<T>(
+        &mut self,
+        mut f: impl FnMut(NetlinkPayload<RouteNetlinkMessage>) -> Option<io::Result<T>>,
+    ) -> io::Result<T> {
         loop {
             let n = self.sock.recv(&mut &mut self.buf[..], 0)?;
             let mut off = 0;
@@ -118,14 +128,22 @@ impl Rtnl {
                 if reply.header.sequence_number != self.seq {
                     continue;
                 }
-                if let NetlinkPayload::Error(e) = reply.payload {
-                    return match e.code {
-                        None => Ok(()),
-                        Some(_) => Err(e.to_io()),
-                    };
+                if let Some(r) = f(reply.payload) {
+                    return r;
                 }
             }
         }
+    }
+
+    /// Reads replies until the acknowledgement (or error) of the last request.
+    fn wait_ack(&mut self) -> io::Result<()> {
+        self.replies(|p| match p {
+            NetlinkPayload::Error(e) => Some(match e.code {
+                None => Ok(()),
+                Some(_) => Err(e.to_io()),
+            }),
+            _ => None,
+        })
     }
 
     /// The bridge `master`'s dynamic FDB entries ([`active`]: learned by the kernel or
@@ -135,54 +153,26 @@ impl Rtnl {
     /// # Errors
     /// A kernel or socket error (the dump is then incomplete and nothing is returned).
     pub fn fdb_activity(&mut self, master: u32) -> io::Result<Vec<FdbActivity>> {
-        self.seq = self.seq.wrapping_add(1);
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-        header.sequence_number = self.seq;
         let mut m = NeighbourMessage::default();
         m.header.family = AddressFamily::Bridge;
         m.attributes.push(NeighbourAttribute::Controller(master));
-        let mut nl = NetlinkMessage::new(
-            header,
-            NetlinkPayload::from(RouteNetlinkMessage::GetNeighbour(m)),
-        );
-        nl.finalize();
-        let mut out = vec![0; nl.buffer_len()];
-        nl.serialize(&mut out);
-        self.sock.send(&out, 0)?;
+        self.send(
+            RouteNetlinkMessage::GetNeighbour(m),
+            NLM_F_REQUEST | NLM_F_DUMP,
+        )?;
         let mut found = Vec::new();
-        loop {
-            let n = self.sock.recv(&mut &mut self.buf[..], 0)?;
-            let mut off = 0;
-            while off < n {
-                let Some(bytes) = self.buf.get(off..n) else {
-                    break;
-                };
-                let reply = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes)
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-                let len = usize::try_from(reply.header.length).unwrap_or(0);
-                if len == 0 {
-                    break;
-                }
-                off += len;
-                if reply.header.sequence_number != self.seq {
-                    continue;
-                }
-                match reply.payload {
-                    NetlinkPayload::Done(_) => return Ok(found),
-                    NetlinkPayload::Error(e) => {
-                        return Err(e.code.map_or_else(
-                            || io::Error::other("dump ended by an acknowledgement"),
-                            |_| e.to_io(),
-                        ));
-                    }
-                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNeighbour(m)) => {
-                        found.extend(active(&m, master));
-                    }
-                    _ => {}
-                }
+        self.replies(|p| match p {
+            NetlinkPayload::Done(_) => Some(Ok(core::mem::take(&mut found))),
+            NetlinkPayload::Error(e) => Some(Err(e.code.map_or_else(
+                || io::Error::other("dump ended by an acknowledgement"),
+                |_| e.to_io(),
+            ))),
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewNeighbour(m)) => {
+                found.extend(active(&m, master));
+                None
             }
-        }
+            _ => None,
+        })
     }
 
     /// Creates bridge `name` unless it exists, with the kernel's STP off (`stp_state 0`: the
