@@ -228,6 +228,36 @@ const fn tail_for(groups: usize) -> usize {
     2 + groups / 1024
 }
 
+/// A group's control word as stored: 16 octets, so that an insert writes its slot's tag as
+/// one octet (a `u128` would need a read-modify-write of both halves with variable shifts);
+/// read whole as a little-endian `u128`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(16))]
+struct Ctrl([u8; 16]);
+
+impl Ctrl {
+    #[inline(always)]
+    const fn word(self) -> u128 {
+        u128::from_le_bytes(self.0)
+    }
+
+    #[inline(always)]
+    const fn of(x: u128) -> Self {
+        Self(x.to_le_bytes())
+    }
+}
+
+/// What [`Table::spot`] found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Spot {
+    /// The key is at this index, in this slot.
+    Found(usize, [u64; 2]),
+    /// The key is absent; lane `lane` of its home group `g` is free (control octet `tag`).
+    Free { g: usize, lane: usize, tag: u8 },
+    /// Anything else: the slow path decides.
+    Other,
+}
+
 /// The slot array.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
@@ -235,7 +265,7 @@ pub(crate) struct Table {
     slots: Vec<[u64; 2]>,
     /// One control word per group: the [`tag`] of each slot's hash (0 = empty) and the
     /// overflow count.
-    ctrl: Vec<u128>,
+    ctrl: Vec<Ctrl>,
     /// Home groups (the tail's groups come after them).
     groups: usize,
     len: usize,
@@ -267,7 +297,7 @@ impl Table {
     /// Heap octets.
     pub(crate) fn allocation_size(&self) -> usize {
         self.slots.capacity() * core::mem::size_of::<[u64; 2]>()
-            + self.ctrl.capacity() * core::mem::size_of::<u128>()
+            + self.ctrl.capacity() * core::mem::size_of::<Ctrl>()
     }
 
     /// The keyed hash of `key` (its flag bits ignored): a bijection, below `u64::MAX`.
@@ -306,7 +336,7 @@ impl Table {
     /// The control word of group `g` (`None` past the end).
     #[inline(always)]
     fn ctrl_word(&self, g: usize) -> Option<u128> {
-        self.ctrl.get(g).copied()
+        self.ctrl.get(g).map(|c| c.word())
     }
 
     /// True if slot `i` holds `key` (flag bits of the slot ignored).
@@ -385,10 +415,47 @@ impl Table {
         self.index_from(key, t, g + 1)
     }
 
-    /// The slot holding `key`, if present: [`Table::index_of`], then the slot.
+    /// The slot holding `key`, if present: [`Table::index_of`]'s probe, the home group's
+    /// candidates read whole (key and value word from one bounds-checked load).
     #[inline(always)]
     pub(crate) fn slot_of(&self, key: u64) -> Option<[u64; 2]> {
-        self.index_of(key).map(|i| self.at(i))
+        let key = key & KEY_MASK;
+        let h = self.hash(key);
+        let g = self.home_group(h);
+        let x = self.ctrl_word(g)?;
+        let t = u64::from(tag(h)) * ONES64;
+        let base = g * SLOTS;
+        let mut lo = approx_zero_octets(x as u64 ^ t);
+        while lo != 0 {
+            if let Some(&s) = self.slots.get(base + (lo.trailing_zeros() / 8) as usize)
+                && s[0] & KEY_MASK == key
+            {
+                return Some(s);
+            }
+            lo &= lo - 1;
+        }
+        if let Some(i) = self.match_hi(x, t, base, key) {
+            return Some(self.at(i));
+        }
+        if x & filter_bit(h) == 0 {
+            return None;
+        }
+        self.index_from(key, t, g + 1).map(|i| self.at(i))
+    }
+
+    /// The lanes 8..14 part of [`Table::match_in`], out of line (a key there is rare: an
+    /// insert takes the lowest free lane).
+    #[inline(never)]
+    fn match_hi(&self, x: u128, t: u64, base: usize, key: u64) -> Option<usize> {
+        let mut hi = approx_zero_octets((x >> 64) as u64 ^ t) & HI_SLOTS;
+        while hi != 0 {
+            let i = base + 8 + (hi.trailing_zeros() / 8) as usize;
+            if self.holds(i, key) {
+                return Some(i);
+            }
+            hi &= hi - 1;
+        }
+        None
     }
 
     /// [`Table::index_of`] past a home group whose filter has the key's bit: up to the first
@@ -469,6 +536,76 @@ impl Table {
         self.find_from(key, t, g, passed)
     }
 
+    /// The probe of a learn: the key's slot, or a free slot of its home group when the key
+    /// is absent and nothing past the home needs a look (the home's filter lacks its bit),
+    /// or [`Spot::Other`] (then [`Table::find`] decides). Only the home group's control word
+    /// is read; the insert of [`Spot::Free`] is [`Table::fill`], with no second hash.
+    #[inline(always)]
+    pub(crate) fn spot(&self, key: u64) -> Spot {
+        let key = key & KEY_MASK;
+        let h = self.hash(key);
+        let g = self.home_group(h);
+        let Some(x) = self.ctrl_word(g) else {
+            return Spot::Other;
+        };
+        let t8 = tag(h);
+        let t = u64::from(t8) * ONES64;
+        let base = g * SLOTS;
+        let mut m = approx_zero_octets(x as u64 ^ t);
+        while m != 0 {
+            let i = base + (m.trailing_zeros() / 8) as usize;
+            if let Some(&s) = self.slots.get(i)
+                && s[0] & KEY_MASK == key
+            {
+                return Spot::Found(i, s);
+            }
+            m &= m - 1;
+        }
+        if let Some(i) = self.match_hi(x, t, base, key) {
+            return Spot::Found(i, self.at(i));
+        }
+        // The filter octet's bit of the key, then the lowest free lane, each half with the
+        // three-operation zero-octet test (exact for the lowest zero octet; the filter and
+        // count octets are masked off).
+        let hi = (x >> 64) as u64;
+        if (hi >> (FILTER_SHIFT - 64)) as u8 & (1 << ((h >> 8) & 7)) != 0 {
+            return Spot::Other;
+        }
+        let lo = approx_zero_octets(x as u64);
+        let lane = if lo != 0 {
+            (lo.trailing_zeros() / 8) as usize
+        } else {
+            let e = approx_zero_octets(hi) & HI_SLOTS;
+            if e == 0 {
+                return Spot::Other;
+            }
+            8 + (e.trailing_zeros() / 8) as usize
+        };
+        Spot::Free { g, lane, tag: t8 }
+    }
+
+    /// Room for one more entry without growing.
+    #[inline(always)]
+    pub(crate) fn has_room(&self) -> bool {
+        self.len < self.fill_max
+    }
+
+    /// Fills the free home slot that [`Table::spot`] gave (the table unchanged since, with
+    /// room: [`Table::has_room`]) with `w`; returns its index.
+    #[inline(always)]
+    pub(crate) fn fill(&mut self, g: usize, lane: usize, tag: u8, w: [u64; 2]) -> usize {
+        let i = g * SLOTS + lane;
+        debug_assert!(self.has_room() && self.at(i)[0] == 0);
+        if let (Some(c), Some(s)) = (self.ctrl.get_mut(g), self.slots.get_mut(i))
+            && let Some(o) = c.0.get_mut(lane)
+        {
+            *o = tag;
+            *s = w;
+            self.len += 1;
+        }
+        i
+    }
+
     /// [`Table::find`] past the home group: the key (if `searching`: the home's filter has its
     /// bit) until a group no key passed, the first free slot from the home.
     #[inline(never)]
@@ -532,7 +669,7 @@ impl Table {
             let total = groups + tail_for(groups);
             let mut next = Self {
                 slots: alloc::vec![EMPTY; total * SLOTS],
-                ctrl: alloc::vec![0; total],
+                ctrl: alloc::vec![Ctrl::default(); total],
                 groups,
                 len: 0,
                 fill_max: max_fill(groups),
@@ -579,11 +716,13 @@ impl Table {
         if home < g {
             self.count_passed(home, g, true);
             if let Some(c) = self.ctrl.get_mut(home) {
-                *c |= filter_bit(h);
+                *c = Ctrl::of(c.word() | filter_bit(h));
             }
         }
-        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g)) {
-            *c = with_octet(*c, i % SLOTS, tag(h));
+        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g))
+            && let Some(o) = c.0.get_mut(i % SLOTS)
+        {
+            *o = tag(h);
             *s = w;
             self.len += 1;
         }
@@ -596,7 +735,8 @@ impl Table {
     #[inline(never)]
     fn count_passed(&mut self, from: usize, to: usize, up: bool) {
         for c in self.ctrl.iter_mut().take(to).skip(from) {
-            let o = overflow(*c);
+            let x = c.word();
+            let o = overflow(x);
             if o < 255 {
                 let n = if up { o + 1 } else { o.saturating_sub(1) };
                 let clear: u128 = if n == 0 {
@@ -604,7 +744,7 @@ impl Table {
                 } else {
                     0xff << OVF_SHIFT
                 };
-                *c = (*c & !clear) | (u128::from(n) << OVF_SHIFT);
+                *c = Ctrl::of((x & !clear) | (u128::from(n) << OVF_SHIFT));
             }
         }
     }
@@ -615,8 +755,10 @@ impl Table {
     pub(crate) fn insert_at(&mut self, pos: usize, w: [u64; 2]) -> usize {
         let h = self.hash(w[0]);
         let free = self
-            .ctrl_word(pos / SLOTS)
-            .is_some_and(|x| (x >> (8 * (pos % SLOTS))) as u8 == 0);
+            .ctrl
+            .get(pos / SLOTS)
+            .and_then(|c| c.0.get(pos % SLOTS))
+            == Some(&0);
         if free && self.len < self.fill_max {
             self.place(h, pos, w);
             pos
@@ -658,9 +800,11 @@ impl Table {
         if home < g {
             self.count_passed(home, g, false);
         }
-        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g)) {
+        if let (Some(s), Some(c)) = (self.slots.get_mut(i), self.ctrl.get_mut(g))
+            && let Some(o) = c.0.get_mut(i % SLOTS)
+        {
             *s = EMPTY;
-            *c = with_octet(*c, i % SLOTS, 0);
+            *o = 0;
             self.len -= 1;
         }
     }
@@ -674,7 +818,7 @@ impl Table {
         // Whether keys passed the group before: only then can a key here be away from home.
         let mut passed = false;
         for g in 0..self.ctrl.len() {
-            let Some(&x) = self.ctrl.get(g) else { break };
+            let Some(x) = self.ctrl_word(g) else { break };
             let before = passed;
             passed = overflow(x) != 0;
             let mut full = lane_bits(full_lanes(x));
@@ -722,7 +866,7 @@ impl Table {
             }
             // The counts changed above are of earlier groups; this group's is in `cw`.
             if let Some(c) = self.ctrl.get_mut(g) {
-                *c = cw;
+                *c = Ctrl::of(cw);
             }
         }
         self.len -= removed;
@@ -773,7 +917,7 @@ impl Table {
         let mut n = 0usize;
         let mut passed = alloc::vec![0usize; self.ctrl.len()];
         let mut filters = alloc::vec![0u128; self.ctrl.len()];
-        for (g, &x) in self.ctrl.iter().enumerate() {
+        for (g, x) in self.ctrl.iter().map(|c| c.word()).enumerate() {
             for l in 0..SLOTS {
                 let c = (x >> (8 * l)) as u8;
                 let s = self.at(g * SLOTS + l);
@@ -808,7 +952,13 @@ impl Table {
                 }
             }
         }
-        for ((&x, &p), &f) in self.ctrl.iter().zip(&passed).zip(&filters) {
+        for ((x, &p), &f) in self
+            .ctrl
+            .iter()
+            .map(|c| c.word())
+            .zip(&passed)
+            .zip(&filters)
+        {
             let o = overflow(x) as usize;
             if o != 255 && o != p {
                 return Err("overflow count");

@@ -7,7 +7,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 use l2_types::{Instant, MacAddr, PortNo, VlanId};
 
-use crate::slots::{KEY_MASK, Table};
+use crate::slots::{KEY_MASK, Spot, Table};
 use crate::sync::wire::{CURSOR_START, Record, SEGMENTS, record_hash, segment};
 use crate::sync::{SnapIn, SnapOut};
 use crate::types::{
@@ -219,6 +219,9 @@ pub(crate) struct Aux {
     /// The snapshot record of each interned local index, kept in step with `locals` (see
     /// [`snap_op`]): what the snapshot encoder writes for a slot, with no `Location` match.
     pub(crate) snap_ops: Box<[u64; 256]>,
+    /// `locals` in a fixed table of 256 (unused indices hold the peer-port), so that a lookup
+    /// indexes it by the value word's low octet with no bounds check.
+    local_at: Box<[Location; 256]>,
 }
 
 /// The snapshot op word of a sync location: the record's op in bits 60..62 (0 = not
@@ -244,6 +247,13 @@ impl Aux {
             peer_ix: HashMap::with_hasher(FixedState::with_seed(seed)),
             ext: HashMap::with_hasher(FixedState::with_seed(seed)),
             snap_ops: Box::new([0; 256]),
+            local_at: {
+                let mut at = Box::new([Location::PeerPort; 256]);
+                if let Some(cpu) = at.get_mut(1) {
+                    *cpu = Location::Cpu;
+                }
+                at
+            },
         }
     }
 
@@ -255,6 +265,7 @@ impl Aux {
             + self.peer_ix.allocation_size()
             + self.ext.allocation_size()
             + core::mem::size_of::<[u64; 256]>()
+            + core::mem::size_of::<[Location; 256]>()
     }
 
     fn push_local(&mut self, l: Location) -> Option<u8> {
@@ -265,6 +276,9 @@ impl Aux {
         self.locals.push(l);
         if let Some(op) = self.snap_ops.get_mut(usize::from(ix)) {
             *op = snap_op(sync_of(l));
+        }
+        if let Some(at) = self.local_at.get_mut(usize::from(ix)) {
+            *at = l;
         }
         Some(ix)
     }
@@ -300,6 +314,25 @@ impl Aux {
                 Some(ix)
             }
         }
+    }
+
+    /// The interned index of a local location, if it is interned (nothing changes).
+    #[inline(always)]
+    pub(crate) fn interned(&self, l: Location) -> Option<u8> {
+        match l {
+            Location::Port(p) => self
+                .port_ix
+                .get(usize::from(p.get()))
+                .and_then(|x| x.checked_sub(1)),
+            Location::PeerPort => Some(0),
+            Location::Cpu => Some(1),
+            Location::Mlag(MlagId(id)) => self.mlag_interned(id),
+        }
+    }
+
+    #[inline(never)]
+    fn mlag_interned(&self, id: u32) -> Option<u8> {
+        self.mlag_ix.get(&id).copied()
     }
 
     fn peer_ix(&mut self, p: SyncLocation) -> Option<u8> {
@@ -490,6 +523,15 @@ pub(crate) struct State {
     age_ns: u64,
     tick_ns: u64,
     now_tick: u64,
+    /// The first instant (ns) of the tick after `now_tick` (`u64::MAX` without ageing): the
+    /// tick is computed (a division) only when `now` reaches it.
+    tick_end: u64,
+    /// The first instant (ns) of `now_tick` (0 without ageing): entries seen before it are in
+    /// an older bucket.
+    tick_begin: u64,
+    /// `entries_max` when there are no per-port or per-VLAN limits, else 0: below it, a new
+    /// key needs no limit check.
+    fast_max: usize,
     ring: [u32; RING as usize],
     base_tick: u64,
     port_counts: Option<HashMap<Location, u32, FixedState>>,
@@ -527,18 +569,31 @@ impl State {
     }
 
     /// Time only moves forward.
+    #[inline(always)]
     pub(crate) fn set_now(&mut self, now: Instant) {
         if now > self.now {
             self.now = now;
-            if self.age_ns != 0 {
-                self.now_tick = now.as_nanos() / self.tick_ns;
+            if now.as_nanos() >= self.tick_end {
+                self.next_tick();
             }
         }
     }
 
+    /// `now` entered another ageing tick.
+    #[cold]
+    #[inline(never)]
+    fn next_tick(&mut self) {
+        if self.age_ns != 0 {
+            self.now_tick = self.now.as_nanos() / self.tick_ns;
+            self.tick_begin = self.now_tick.saturating_mul(self.tick_ns);
+            self.tick_end = self.tick_begin.saturating_add(self.tick_ns);
+        }
+    }
+
     /// Start of the current tick: entries seen at or after it are in the current bucket.
+    #[inline(always)]
     fn tick_start(&self) -> u64 {
-        self.now_tick.saturating_mul(self.tick_ns)
+        self.tick_begin
     }
 
     fn tick_of(&self, t: Instant) -> u64 {
@@ -571,6 +626,17 @@ impl State {
             *c += 1;
         }
         true
+    }
+
+    /// [`State::bucket_add_now`] when the ring is known to reach the current tick (the
+    /// caller checked `now_tick < base_tick + RING`).
+    #[inline(always)]
+    fn bucket_add_current(&mut self) {
+        if self.age_ns != 0
+            && let Some(c) = self.ring.get_mut((self.now_tick % RING) as usize)
+        {
+            *c += 1;
+        }
     }
 
     /// Moves the ring so that it ends at `tick`; false if a bucket that would drop is not empty.
@@ -632,6 +698,23 @@ impl State {
             location: new,
         });
         // The record that made room had the number `seq - journal_max`.
+        if dropped && self.delta_sent < self.seq - self.journal.len() as u64 {
+            self.stats.journal_overflows += 1;
+        }
+    }
+
+    /// [`State::note`] of a new local entry synchronised as `new` (`key` from [`Key::new`]).
+    #[inline(always)]
+    fn note_new(&mut self, key: u64, new: SyncLocation) {
+        let k = Key::from_raw(key);
+        if let Some(d) = self.own_digest.get_mut(segment(k)) {
+            *d ^= record_hash(k, new);
+        }
+        self.seq += 1;
+        let dropped = self.journal.push(Record {
+            key: k,
+            location: Some(new),
+        });
         if dropped && self.delta_sent < self.seq - self.journal.len() as u64 {
             self.stats.journal_overflows += 1;
         }
@@ -737,6 +820,13 @@ impl Fdb {
             age_ns,
             tick_ns,
             now_tick: 0,
+            tick_end: if age_ns == 0 { u64::MAX } else { tick_ns },
+            tick_begin: 0,
+            fast_max: if cfg.port_entries_max.is_none() && cfg.vlan_entries_max.is_none() {
+                cfg.entries_max as usize
+            } else {
+                0
+            },
             ring: [0; RING as usize],
             base_tick: 0,
             port_counts: cfg
@@ -817,6 +907,7 @@ impl Fdb {
 
     /// Advances the clock; moves the time base of the compact slots when `now` is about to
     /// leave its 2^48 ns range (once in 39 hours: one pass over the table).
+    #[inline(always)]
     pub(crate) fn set_now(&mut self, now: Instant) {
         self.st.set_now(now);
         if self.st.now.as_nanos().saturating_sub(self.aux.t_base) >= TIME_MAX {
@@ -881,10 +972,13 @@ impl Fdb {
     /// Learns `mac` in `vid` on `location` from a received frame at `now` (IEEE 802.1Q 8.7
     /// Learning Process). Group source addresses are ignored.
     ///
-    /// The hot paths (a refresh, a new key into a table with room) are small enough to inline
-    /// into the host's frame loop, so that the processor overlaps the memory latency of
-    /// consecutive learns; the rest is out of line.
-    #[inline]
+    /// The hot paths (a refresh, a new key whose home group has room in a table with no
+    /// per-port or per-VLAN limits) are small enough to inline into the host's frame loop, so
+    /// that the processor overlaps the memory latency of consecutive learns: one read of the
+    /// home group's control word decides, the location is compared as its interned index, and
+    /// a new key costs its slot, one control octet, the ageing bucket, the digest and the
+    /// journal record. The rest is out of line.
+    #[inline(always)]
     pub fn learn(&mut self, now: Instant, vid: VlanId, mac: MacAddr, location: Location) -> Learn {
         if mac.is_multicast() {
             return self.learn_group_source();
@@ -892,14 +986,50 @@ impl Fdb {
         self.set_now(now);
         if self.st.age_ns != 0 && self.st.now_tick >= self.st.base_tick + RING {
             // The host did not call handle_timeout for long: age first, then move the ring.
-            let _ = self.sweep(now);
+            return self.learn_other(now, Key::new(vid, mac).to_u64(), location);
         }
         let key = Key::new(vid, mac).to_u64();
+        let ix = self.aux.interned(location);
+        match self.map.spot(key) {
+            Spot::Found(i, w) => self.learn_found_ix(i, w, key, location, ix),
+            Spot::Free { g, lane, tag }
+                if self.map.has_room() && self.map.len() < self.st.fast_max =>
+            {
+                let off = self.st.now.as_nanos().wrapping_sub(self.aux.t_base);
+                match (ix, sync_of(location)) {
+                    (Some(ix), Some(sync)) if off <= TIME_MAX => {
+                        let _ = self.map.fill(
+                            g,
+                            lane,
+                            tag,
+                            [
+                                key | (K_DYN << KIND_SHIFT),
+                                u64::from(ix) | (off << TIME_SHIFT),
+                            ],
+                        );
+                        self.st.bucket_add_current();
+                        self.st.note_new(key, sync);
+                        self.st.stats.learned += 1;
+                        Learn::New
+                    }
+                    _ => self.learn_other(now, key, location),
+                }
+            }
+            _ => self.learn_other(now, key, location),
+        }
+    }
+
+    /// [`Fdb::learn`] past its inline paths (after `set_now`): a sweep first if the ageing
+    /// ring is due, then one probe for the key or its insert position, the limits, a new
+    /// location interned.
+    #[inline(never)]
+    fn learn_other(&mut self, now: Instant, key: u64, location: Location) -> Learn {
+        if self.st.age_ns != 0 && self.st.now_tick >= self.st.base_tick + RING {
+            let _ = self.sweep(now);
+        }
         // With no per-port or per-VLAN limits and room in the table, a new key needs no limit
         // checks: it goes straight into the position found by the one probe.
-        let room = self.map.len() < self.st.cfg.entries_max as usize
-            && self.st.port_counts.is_none()
-            && self.st.vlan_counts.is_none();
+        let room = self.map.len() < self.st.fast_max;
         if room {
             self.map.reserve_one();
         }
@@ -925,17 +1055,33 @@ impl Fdb {
     /// rest out of line.
     #[inline(always)]
     fn learn_found(&mut self, i: usize, key: u64, location: Location) -> Learn {
-        let [kw, v] = self.map.at(i);
+        let ix = self.aux.interned(location);
+        self.learn_found_ix(i, self.map.at(i), key, location, ix)
+    }
+
+    /// [`Fdb::learn_found`] with `[kw, v]` the slot at `i` and `ix` the interned index of
+    /// `location` (`None`: not interned). The refresh test is the slot's kind and the value word's low octet
+    /// against `ix` (interned locations are distinct, so equal indices are equal locations).
+    #[inline(always)]
+    fn learn_found_ix(
+        &mut self,
+        i: usize,
+        [kw, v]: [u64; 2],
+        key: u64,
+        location: Location,
+        ix: Option<u8>,
+    ) -> Learn {
         let t_base = self.aux.t_base;
         let off = self.st.now.as_nanos().wrapping_sub(t_base);
         if kw & (EXT_BIT | KIND_BITS) == K_DYN << KIND_SHIFT
+            && Some(v as u8) == ix
             && off <= TIME_MAX
-            && self.aux.locals.get((v & 0xff) as usize) == Some(&location)
         {
-            // Refresh: the hot path. Bucket bookkeeping only when the tick changed.
+            // Refresh: the hot path. Bucket bookkeeping only when the tick changed (the tick's
+            // start is 0 without ageing).
             let st = &mut self.st;
             let seen = t_base.saturating_add(v >> TIME_SHIFT);
-            if st.age_ns != 0 && seen < st.tick_start() {
+            if seen < st.tick_start() {
                 st.bucket_sub(Instant::from_nanos(seen));
                 let _ = st.bucket_add_now();
             }
@@ -1304,12 +1450,14 @@ impl Fdb {
     #[inline(always)]
     fn resolve(&self, [kw, v]: [u64; 2]) -> Option<Location> {
         // The common case inline: a local entry in the slot, not on an MLAG bond.
-        if kw & (EXT_BIT | KIND_BITS) != 0
-            && kw & EXT_BIT == 0
-            && let Some(&l) = self.aux.locals.get((v & 0xff) as usize)
-            && !matches!(l, Location::Mlag(_))
-        {
-            return Some(l);
+        if kw & KIND_BITS != 0 && kw & EXT_BIT == 0 {
+            // An inline local entry: its interned location, by the value word's low octet.
+            // A `u8` index into 256 entries: the compiler drops the bounds check.
+            if let Some(&l) = self.aux.local_at.get(usize::from(v as u8))
+                && !matches!(l, Location::Mlag(_))
+            {
+                return Some(l);
+            }
         }
         self.lookup_slot(kw, v)
     }

@@ -19,6 +19,13 @@ impl Key {
         Self(((vid.get() as u64) << 48) | mac.to_u64())
     }
 
+    /// A key from a packed value known to be valid (from [`Key::new`]).
+    #[inline(always)]
+    pub(crate) const fn from_raw(v: u64) -> Self {
+        debug_assert!(Self::from_u64(v).is_some());
+        Self(v)
+    }
+
     /// The packed value (`vid << 48 | mac`).
     pub const fn to_u64(self) -> u64 {
         self.0

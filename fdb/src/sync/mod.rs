@@ -275,9 +275,6 @@ impl Fdb {
         let mut at = wire::HEADER_LEN + wire::SNAPSHOT_EXT_LEN;
         let mut n: u16 = 0;
         let cap = out.len();
-        let mut emit = |w: [u64; 2], at: &mut usize, n: &mut u16| -> bool {
-            put_record(aux, mask, out, w, at, n)
-        };
         let g0 = self.map.home_group(lo);
         let mut j = g0;
         // Until the first open group (no key passed it), keys with a home before `g0` may turn
@@ -301,15 +298,32 @@ impl Fdb {
                 complete = true;
                 break;
             };
-            while full != 0 {
-                let l = crate::slots::Table::lane_of(full);
-                full &= full - 1;
-                let Some(&w) = ss.get(l) else { continue };
-                if !past_open && self.map.hash(w[0]) < lo {
-                    continue;
+            // Room for a whole group of MLAG records: the group is written with no room, count
+            // or mask test per record (`encode_group`); near the end of the chunk, record by
+            // record.
+            const GROUP_MAX: usize = crate::slots::SLOTS * wire::RECORD_LEN_MAX;
+            if past_open
+                && mask == FULL
+                && at + GROUP_MAX <= cap
+                && usize::from(n) + crate::slots::SLOTS <= usize::from(u16::MAX)
+            {
+                if let Some(dst) = out.get_mut(at..at + GROUP_MAX) {
+                    let (octets, records) = encode_group(aux, ss, full, dst);
+                    at += octets;
+                    // At most 14 more, checked above.
+                    n = n.saturating_add(records);
                 }
-                if !emit(w, &mut at, &mut n) {
-                    break 'groups;
+            } else {
+                while full != 0 {
+                    let l = crate::slots::Table::lane_of(full);
+                    full &= full - 1;
+                    let Some(&w) = ss.get(l) else { continue };
+                    if !past_open && self.map.hash(w[0]) < lo {
+                        continue;
+                    }
+                    if !put_record(aux, mask, out, w, &mut at, &mut n) {
+                        break 'groups;
+                    }
                 }
             }
             if open {
@@ -361,7 +375,7 @@ impl Fdb {
             }
             for &(_, w) in &rest {
                 // Fits: k records of at most 12 octets.
-                let _ = emit(w, &mut at, &mut n);
+                let _ = put_record(aux, mask, out, w, &mut at, &mut n);
             }
             // Not empty: something in this run did not fit.
             rest.iter().map(|&(hh, _)| hh).max().unwrap_or(h.after)
@@ -732,6 +746,59 @@ fn in_mask(key: u64, mask: u64) -> bool {
     Key::from_u64(key).is_some_and(|k| mask & (1 << wire::segment(k)) != 0)
 }
 
+/// Writes the snapshot records of the full lanes `full` of group slots `ss` into `dst`, which
+/// has room for 12 octets per lane: no room, count or mask test per record, no branch on a
+/// record's length (a record not synchronised is written and then overwritten by the next;
+/// the octets advance by the length). Returns the octets and records written. Out of line, so
+/// that its loop keeps everything in registers.
+#[inline(never)]
+fn encode_group(
+    aux: &crate::table::Aux,
+    ss: &[[u64; 2]],
+    mut full: u32,
+    dst: &mut [u8],
+) -> (usize, u16) {
+    let mut off = 0usize;
+    let mut records = 0u16;
+    while full != 0 {
+        let l = crate::slots::Table::lane_of(full);
+        full &= full - 1;
+        let Some(&w) = ss.get(l) else { continue };
+        let e = snap_entry(aux, w);
+        let len = ((e >> 32) & 0xf) as usize;
+        if let Some(o) = dst.get_mut(off..).and_then(<[u8]>::first_chunk_mut::<12>) {
+            let [a0, a1, a2, a3, a4, a5, a6, a7] =
+                ((e & (3 << 60)) | (w[0] & KEY_MASK)).to_be_bytes();
+            let [b0, b1, b2, b3] = (e as u32).to_be_bytes();
+            *o = [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3];
+        }
+        off += len;
+        records += u16::from(len != 0);
+    }
+    (off, records)
+}
+
+/// The snapshot op word ([`crate::table::snap_op`]) of slot `w`: 0 if not synchronised.
+#[inline(always)]
+fn snap_entry(aux: &crate::table::Aux, w: [u64; 2]) -> u64 {
+    let kw = w[0];
+    if kw & EXT_BIT != 0 {
+        return ext_entry(aux, w);
+    }
+    let kind = (kw & KIND_BITS) >> KIND_SHIFT;
+    // Dynamic and static entries are synchronised, the bridge's own addresses are not.
+    let synced: u64 = (((1 << K_DYN) | (1 << K_STATIC)) >> kind) & 1;
+    // A `u8` index into 256 entries: the compiler drops the bounds check.
+    let op = aux.snap_ops.get(usize::from(w[1] as u8)).copied();
+    op.unwrap_or(0) & synced.wrapping_neg()
+}
+
+/// [`snap_entry`] of a slot kept whole in the side table.
+#[inline(never)]
+fn ext_entry(aux: &crate::table::Aux, w: [u64; 2]) -> u64 {
+    crate::table::snap_op(aux.decode(w).sync_view())
+}
+
 /// Cursor order: the start sentinel before every key.
 /// Writes the snapshot record of slot `w` at `at` if it is synchronised; false if it does not
 /// fit. The record word's op: 0 not synchronised, 1 single-homed, 2 an MLAG bond (the mlag-id
@@ -751,21 +818,8 @@ fn put_record(
     at: &mut usize,
     n: &mut u16,
 ) -> bool {
-    let kw = w[0];
-    let key = kw & KEY_MASK;
-    let e = if kw & EXT_BIT != 0 {
-        crate::table::snap_op(aux.decode(w).sync_view())
-    } else {
-        let kind = (kw & KIND_BITS) >> KIND_SHIFT;
-        // Dynamic and static entries are synchronised, the bridge's own addresses are not.
-        let synced: u64 = (((1 << K_DYN) | (1 << K_STATIC)) >> kind) & 1;
-        let op = aux
-            .snap_ops
-            .get((w[1] & 0xff) as usize)
-            .copied()
-            .unwrap_or(0);
-        op & synced.wrapping_neg()
-    };
+    let key = w[0] & KEY_MASK;
+    let e = snap_entry(aux, w);
     let len = ((e >> 32) & 0xf) as usize;
     if len == 0 || !(mask == FULL || in_mask(key, mask)) {
         return true;
