@@ -156,6 +156,13 @@ const fn approx_zero_octets(x: u64) -> u64 {
     x.wrapping_sub(ONES64) & !x & (ONES64 << 7)
 }
 
+/// True if key word `kw` holds `key` (a key without flag bits): the flag bits shifted out,
+/// two operations instead of a mask constant, an AND and a compare.
+#[inline(always)]
+const fn same_key(kw: u64, key: u64) -> bool {
+    (kw ^ key) << 4 == 0
+}
+
 /// The overflow count of a control word.
 #[inline(always)]
 const fn overflow(x: u128) -> u32 {
@@ -342,7 +349,7 @@ impl Table {
     /// True if slot `i` holds `key` (flag bits of the slot ignored).
     #[inline(always)]
     fn holds(&self, i: usize, key: u64) -> bool {
-        self.slots.get(i).is_some_and(|s| s[0] & KEY_MASK == key)
+        self.slots.get(i).is_some_and(|s| same_key(s[0], key))
     }
 
     /// The slot at `i` (empty past the end).
@@ -428,7 +435,7 @@ impl Table {
         let mut lo = approx_zero_octets(x as u64 ^ t);
         while lo != 0 {
             if let Some(&s) = self.slots.get(base + (lo.trailing_zeros() / 8) as usize)
-                && s[0] & KEY_MASK == key
+                && same_key(s[0], key)
             {
                 return Some(s);
             }
@@ -443,9 +450,9 @@ impl Table {
         self.index_from(key, t, g + 1).map(|i| self.at(i))
     }
 
-    /// The lanes 8..14 part of [`Table::match_in`], out of line (a key there is rare: an
-    /// insert takes the lowest free lane).
-    #[inline(never)]
+    /// The lanes 8..14 part of [`Table::match_in`]. Inline: a call here (every new key and
+    /// every miss makes it) spills the caller's registers.
+    #[inline(always)]
     fn match_hi(&self, x: u128, t: u64, base: usize, key: u64) -> Option<usize> {
         let mut hi = approx_zero_octets((x >> 64) as u64 ^ t) & HI_SLOTS;
         while hi != 0 {
@@ -555,7 +562,7 @@ impl Table {
         while m != 0 {
             let i = base + (m.trailing_zeros() / 8) as usize;
             if let Some(&s) = self.slots.get(i)
-                && s[0] & KEY_MASK == key
+                && same_key(s[0], key)
             {
                 return Spot::Found(i, s);
             }
