@@ -1015,6 +1015,11 @@ impl Fdb {
                     _ => self.learn_other(now, key, location),
                 }
             }
+            // Absent, and the table at its limit (or limits configured): the limits decide,
+            // with no second probe.
+            Spot::Free { .. } if self.map.len() >= self.st.fast_max => {
+                self.learn_slow(key, location, None)
+            }
             _ => self.learn_other(now, key, location),
         }
     }
