@@ -1456,6 +1456,33 @@ impl World {
             .collect()
     }
 
+    /// Whether the port at the receiving end of `l` in direction `dir` holds information
+    /// received from the other end (`infoIs` Received, 802.1D-2004 §17.19.10), so that a
+    /// silence in `dir` ages it out (§17.21.23). Unknown ports count as ageing (the strict
+    /// limit applies).
+    fn receiver_ages(&self, l: LinkId, dir: Dir) -> bool {
+        let Some([a, b]) = self.net.link_ends(l) else {
+            return true;
+        };
+        let (node, port) = match dir {
+            Dir::AtoB => b,
+            Dir::BtoA => a,
+        };
+        let info = if let Some(b) = self.net.node::<StpBridge>(node) {
+            b.bridge().and_then(|b| b.port(port)).map(|p| p.info_is)
+        } else if let Some(m) = self.net.node::<MlagPeer>(node) {
+            let c = m.coordinator();
+            c.stp_ports()
+                .iter()
+                .find(|(host, _)| *host == port)
+                .and_then(|(_, lp)| c.stp().and_then(|b| b.port(*lp)))
+                .map(|p| p.info_is)
+        } else {
+            None
+        };
+        info.is_none_or(|i| i == stp::port::InfoIs::Received)
+    }
+
     fn usable(&self, l: LinkId) -> bool {
         self.net.link_up(l) && !self.silent.contains(&l)
     }
@@ -1607,7 +1634,21 @@ impl World {
         let after = self.reachable();
         self.reach.clone_from(&after);
         let settled_after = self.reachable_without(&pending);
-        let (at_start, at_end) = s.limits(e);
+        let (mut at_start, at_end) = s.limits(e);
+        // A one-way silence towards a port that holds no received information (a Designated
+        // Port, or one whose information already aged) takes nothing away that port would
+        // miss: 802.1D-2004 ages only received information (§17.21.23, §17.27 AGED), and a
+        // root or alternate port sends no periodic BPDUs (§17.21.20, only a Designated Port
+        // transmits hellos), so no bridge can notice it. The frames sent into it are lost
+        // until it heals; its end's limit then applies (FUZZING.md, branch `chaos9`).
+        if start
+            && let Kind::Silent(r @ (LinkRef::Uplink { .. } | LinkRef::Ring(_)), Some(dir)) = e.kind
+            && let Some(l) = self.link(r)
+            && !self.receiver_ages(l, dir)
+            && let Some(k) = at_end.keep
+        {
+            at_start.keep = Some(e.duration + k);
+        }
         let limit = if start { at_start } else { at_end };
         let slack = s.slack();
         let restart = !start && matches!(e.kind, Kind::Crash { .. });
