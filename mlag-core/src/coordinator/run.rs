@@ -2453,6 +2453,22 @@ impl<D: Dataplane> Coordinator<D> {
             // Discarding; the host port may still forward on the primary's word of before.
             self.stp_apply_states();
         }
+        // Ports whose link changed while this peer was the replica: it reported the change
+        // to the authority, which never logged it (it hung or died first; chaos seeds 370,
+        // 3893, 6226: an uplink restored during the peer's hang stayed down in the bridge for
+        // good). The bridge takes the host's link now (802.1D-2004 §17.19.18: portEnabled
+        // follows the MAC's operational state).
+        let stale: Vec<(u16, stp::LinkState)> = self
+            .stp
+            .own
+            .iter()
+            .filter(|(l, _)| self.stp.ports.contains_key(l))
+            .map(|(l, h)| (*l, self.host_link(*h)))
+            .filter(|(l, link)| self.stp.links.get(l).copied().unwrap_or_default() != *link)
+            .collect();
+        for (l, link) in stale {
+            self.stp_record(now, Op::Link, l, logical::encode_link(link));
+        }
         let ids: Vec<MlagId> = self.halves.keys().copied().collect();
         for id in ids {
             if self.stp.mlag_ports.contains_key(&id) {

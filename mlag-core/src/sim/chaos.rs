@@ -72,6 +72,11 @@ use crate::config::{Bond, BridgePort, Config, Ethernet, LacpRate};
 use crate::coordinator::Options;
 use crate::dataplane::MlagId;
 
+/// How long a pair may take to find a hung peer dead: 3H + L + H_b (the backup path's
+/// deadline may come up to H_b after the peer-link's; `failover_scenarios`: primary within
+/// 3H + L + H).
+pub const HANG_DETECT: Duration = HEARTBEAT.saturating_mul(4).saturating_add(LINK_DOWN_NOTICE);
+
 /// How often the black-hole and quiet checks run between faults.
 pub const CHECK_PERIOD: Duration = Duration::from_millis(500);
 /// The heartbeat of every pair (RouterOS's default) — H and H_b of `performance.md`.
@@ -657,7 +662,7 @@ impl Scenario {
                 CrashMode::PowerOff => (keep(l + d_of(pair)), reload),
                 // The backup path's deadline may come up to H_b after the peer-link's
                 // (failover_scenarios: primary within 3H + L + H).
-                CrashMode::Hang => (keep(3 * HEARTBEAT + l + HEARTBEAT), reload),
+                CrashMode::Hang => (keep(HANG_DETECT), reload),
             },
             Kind::Degrade(..) => {
                 let none = Limit {
@@ -1667,6 +1672,20 @@ impl World {
             Some(LinkRef::Uplink { .. } | LinkRef::Ring(_))
         ) && !matches!(e.kind, Kind::Degrade(..));
         let held = stp_link.then(|| self.tx_held());
+        // A stream this event reconnects may need a path through a pair whose peer hangs:
+        // until the pair has found the hung peer dead (HANG_DETECT), its survivor still takes
+        // the peer for alive (it forwards towards it across the peer-link, and a replica that
+        // took over its bridge opens no port while the connection lasts). Such a
+        // reconnection is due no earlier than the hang's own failover (chaos seed 3893: an
+        // uplink restored 1.3 s into a hang of the other peer).
+        let hang_floor = self
+            .crashed
+            .iter()
+            .flatten()
+            .filter_map(|c| *c)
+            .filter(|(_, m)| *m == CrashMode::Hang)
+            .map(|(since, _)| since + HANG_DETECT)
+            .max();
         for (i, st) in self.streams.iter_mut().enumerate() {
             let was = before.get(i).copied().unwrap_or(false);
             let is = after.get(i).copied().unwrap_or(false);
@@ -1685,7 +1704,10 @@ impl World {
                 (true, false, ..) => limit.keep,
             };
             if let Some(l) = l {
-                let due = floor + l + slack;
+                let mut due = floor + l + slack;
+                if !was && let Some(h) = hang_floor {
+                    due = due.max(h + slack);
+                }
                 if due >= st.due_from {
                     st.due_from = due;
                     st.tx_held_at = held;
