@@ -38,6 +38,7 @@ mod record;
 mod snapshot;
 mod stp_watch;
 mod switch_off;
+mod withdraw;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -2348,6 +2349,11 @@ impl<D: Dataplane> Coordinator<D> {
         }
         match want {
             StpMode::Replica => {
+                // The standalone bridge's information leaves the neighbours first
+                // (`run::withdraw`).
+                if was == StpMode::Standalone {
+                    self.stp_withdraw_own();
+                }
                 // This peer's ports join another bridge: none forwards until the catch-up
                 // says so.
                 self.stp_discard_all();
@@ -2381,6 +2387,9 @@ impl<D: Dataplane> Coordinator<D> {
                 }
             }
             StpMode::Primary => {
+                if was == StpMode::Standalone {
+                    self.stp_withdraw_own();
+                }
                 self.stp_discard_all();
                 self.stp_genesis(now, false);
             }
@@ -2413,6 +2422,9 @@ impl<D: Dataplane> Coordinator<D> {
                     })
                     .map(|(_, h)| *h)
                     .collect();
+                // The pair's information leaves the neighbours before this peer's own
+                // bridge speaks on its ports (`run::withdraw`; chaos seeds 3026, 5068).
+                self.stp_withdraw_own();
                 self.stp_discard_all();
                 self.stp_genesis(now, true);
                 self.stp.edge_own.clear();

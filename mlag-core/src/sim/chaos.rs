@@ -632,6 +632,13 @@ impl Scenario {
             new: Some(REATTACH),
         };
         let zero = keep(Duration::ZERO);
+        // The secondary's uplink rejoins the pair's bridge when the peer-link is back: a
+        // spanning-tree link restored (`Self::moves_stp_link`).
+        let back = if self.moves_stp_link(e) {
+            keep(rstp)
+        } else {
+            zero
+        };
         let reload = Limit {
             keep: Some(Duration::ZERO),
             new: Some(RELOAD_DELAY + REATTACH),
@@ -646,24 +653,38 @@ impl Scenario {
         match e.kind {
             Kind::Cut(lr) => match lr {
                 LinkRef::Member { .. } => (keep(l + pair_d(lr)), zero),
-                LinkRef::PeerLink(_) => (keep(2 * l + HEARTBEAT + t.link_delay), zero),
+                LinkRef::PeerLink(_) => (keep(2 * l + HEARTBEAT + t.link_delay), back),
                 LinkRef::Backup(_) => (zero, zero),
                 LinkRef::Uplink { .. } | LinkRef::Ring(_) => (keep(l + rstp), keep(rstp)),
             },
             Kind::Silent(lr, _) => match lr {
                 LinkRef::Member { .. } => (keep(LACP_FAST_TIMEOUT + 2 * pair_d(lr)), zero),
-                LinkRef::PeerLink(_) => (keep(3 * HEARTBEAT + l + t.link_delay), zero),
+                LinkRef::PeerLink(_) => (keep(3 * HEARTBEAT + l + t.link_delay), back),
                 LinkRef::Backup(_) => (zero, zero),
                 LinkRef::Uplink { .. } | LinkRef::Ring(_) => {
                     (keep(3 * STP_HELLO + rstp), keep(rstp))
                 }
             },
-            Kind::Crash { pair, mode, .. } => match mode {
-                CrashMode::PowerOff => (keep(l + d_of(pair)), reload),
-                // The backup path's deadline may come up to H_b after the peer-link's
-                // (failover_scenarios: primary within 3H + L + H).
-                CrashMode::Hang => (keep(HANG_DETECT), reload),
-            },
+            Kind::Crash { pair, mode, .. } => {
+                // A peer with an uplink takes a spanning-tree link with it and brings it
+                // back at its restart: RSTP's k × 2d as for that link's cut and restore
+                // (`Self::moves_stp_link`).
+                let (d, back) = if self.moves_stp_link(e) {
+                    (d_of(pair).max(rstp), rstp)
+                } else {
+                    (d_of(pair), Duration::ZERO)
+                };
+                let reload = Limit {
+                    keep: Some(back),
+                    ..reload
+                };
+                match mode {
+                    CrashMode::PowerOff => (keep(l + d), reload),
+                    // The backup path's deadline may come up to H_b after the peer-link's
+                    // (failover_scenarios: primary within 3H + L + H).
+                    CrashMode::Hang => (keep(HANG_DETECT), reload),
+                }
+            }
             Kind::Degrade(..) => {
                 let none = Limit {
                     keep: None,
@@ -679,6 +700,33 @@ impl Scenario {
                 )
             }
             Kind::Priority { .. } => (zero, zero),
+        }
+    }
+
+    /// Whether `e` takes a spanning-tree link away or brings one back, as the neighbours see
+    /// it: an uplink or bridge link cut or silent (not degraded); a crash (and restart) of a
+    /// peer whose `ether1` goes to a bridge (its port leaves the pair's logical bridge with
+    /// it); a peer-link cut or silent in a pair with an uplink (the isolated secondary's
+    /// uplink leaves the pair's bridge, and rejoins it at the repair). Such events get the
+    /// RSTP term k × 2d and, when a bridge held a BPDU for the Transmit Hold Count after
+    /// them, one [`TX_HOLD_TICK`] (802.1D-2004 §17.26).
+    pub fn moves_stp_link(&self, e: &Episode) -> bool {
+        let pair_has = |p: u8, peer: Option<u8>| {
+            self.topology.pairs.get(usize::from(p)).is_some_and(|s| {
+                s.uplinks
+                    .iter()
+                    .enumerate()
+                    .any(|(i, u)| u.is_some() && peer.is_none_or(|q| usize::from(q) == i))
+            })
+        };
+        match e.kind {
+            Kind::Cut(l) | Kind::Silent(l, _) => match l {
+                LinkRef::Uplink { .. } | LinkRef::Ring(_) => true,
+                LinkRef::PeerLink(p) => pair_has(p, None),
+                LinkRef::Member { .. } | LinkRef::Backup(_) => false,
+            },
+            Kind::Crash { pair, peer, .. } => pair_has(pair, Some(peer)),
+            Kind::Degrade(..) | Kind::Priority { .. } => false,
         }
     }
 
@@ -1667,11 +1715,7 @@ impl World {
         if restart {
             self.rejoin_until = self.rejoin_until.max(now + RELOAD_DELAY + REATTACH);
         }
-        let stp_link = matches!(
-            link_of(&e.kind),
-            Some(LinkRef::Uplink { .. } | LinkRef::Ring(_))
-        ) && !matches!(e.kind, Kind::Degrade(..));
-        let held = stp_link.then(|| self.tx_held());
+        let held = s.moves_stp_link(e).then(|| self.tx_held());
         // A stream this event reconnects may need a path through a pair whose peer hangs:
         // until the pair has found the hung peer dead (HANG_DETECT), its survivor still takes
         // the peer for alive (it forwards towards it across the peer-link, and a replica that
