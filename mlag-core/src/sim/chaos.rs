@@ -48,7 +48,10 @@
 //! reload delay), later faults' limits count from the end of that window. A member link
 //! restored or healed less than [`LACP_ATTACH`] ago may not be in its client's aggregate yet
 //! (LACP's wait-while): a stream that a fault leaves with only such links is reconnected, not
-//! failed over, and gets the reconnection limit. The simulator has no
+//! failed over, and gets the reconnection limit. A one-way silence that no bridge can detect
+//! (towards a port without received information) is judged at its end, a reconnection during
+//! a peer's hang no earlier than the hang's detection, and a crash or peer-link fault that
+//! moves a pair's uplink gets the spanning-tree limits (see [`Scenario::limits`]). The simulator has no
 //! FCS: a frame with a flipped bit reaches the node, and a corrupted source address or BPDU
 //! can poison FDBs and spanning-tree state in ways 802.3's FCS rules out; from the first
 //! corruption episode on, a run only checks that nothing panics or spins (the decoders'
@@ -599,7 +602,7 @@ impl Scenario {
     /// | peer-link silent / healed | 3H + L / 0 | – / [`REATTACH`] |
     /// | backup link cut / restored | 0 / 0 | – |
     /// | peer crash (power off) / restart | L + d / 0 | – / reload delay + [`REATTACH`] |
-    /// | peer hang / restart | 3H + L + H_b / 0 | – / reload delay + [`REATTACH`] |
+    /// | peer hang / restart | 3H + L + H_b ([`HANG_DETECT`]) / 0 | – / reload delay + [`REATTACH`] |
     /// | STP link cut / restored | L + k × 2d (RSTP) / k × 2d | – / [`REATTACH`] |
     /// | STP link silent / healed | 3 × hello + k × 2d / k × 2d | – / [`REATTACH`] |
     /// | priority change / back | 0 / 0 | – |
@@ -611,7 +614,14 @@ impl Scenario {
     /// link's events get one [`TX_HOLD_TICK`] more when a bridge held a BPDU for the Transmit
     /// Hold Count after the event (802.1D-2004 §17.26, §17.22: a link that flaps within a
     /// second can exhaust a port's TxHoldCount, and its handshakes then wait for the next
-    /// tick).
+    /// tick). A crash and restart of a peer with an uplink, and a peer-link fault and repair in
+    /// a pair with uplinks, move an STP link too ([`Self::moves_stp_link`]): they get k × 2d
+    /// (a crash: L + max(d, k × 2d); the repair's kept streams k × 2d) and that tick. Two
+    /// rules of the run itself (`World::apply`): a one-way silence of an STP link towards a
+    /// port that holds no received information cannot be detected (802.1D-2004 §17.21.23 ages
+    /// only received information, §17.21.20: only Designated Ports send hellos) and gets its
+    /// duration plus its end's limit; a stream reconnected while a peer hangs is due no
+    /// earlier than the hang's [`HANG_DETECT`].
     pub fn limits(&self, e: &Episode) -> (Limit, Limit) {
         let t = &self.topology;
         let l = LINK_DOWN_NOTICE;
