@@ -38,6 +38,7 @@ mod record;
 mod snapshot;
 mod stp_watch;
 mod switch_off;
+mod withdraw;
 
 /// Why a [`Coordinator`] could not be built or a change not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -2348,6 +2349,11 @@ impl<D: Dataplane> Coordinator<D> {
         }
         match want {
             StpMode::Replica => {
+                // The standalone bridge's information leaves the neighbours first
+                // (`run::withdraw`).
+                if was == StpMode::Standalone {
+                    self.stp_withdraw_own();
+                }
                 // This peer's ports join another bridge: none forwards until the catch-up
                 // says so.
                 self.stp_discard_all();
@@ -2381,6 +2387,9 @@ impl<D: Dataplane> Coordinator<D> {
                 }
             }
             StpMode::Primary => {
+                if was == StpMode::Standalone {
+                    self.stp_withdraw_own();
+                }
                 self.stp_discard_all();
                 self.stp_genesis(now, false);
             }
@@ -2413,6 +2422,9 @@ impl<D: Dataplane> Coordinator<D> {
                     })
                     .map(|(_, h)| *h)
                     .collect();
+                // The pair's information leaves the neighbours before this peer's own
+                // bridge speaks on its ports (`run::withdraw`; chaos seeds 3026, 5068).
+                self.stp_withdraw_own();
                 self.stp_discard_all();
                 self.stp_genesis(now, true);
                 self.stp.edge_own.clear();
@@ -2452,6 +2464,22 @@ impl<D: Dataplane> Coordinator<D> {
             // 802.1Q-2018 §13.38 (Port State Transition): a port (re)joining the bridge starts
             // Discarding; the host port may still forward on the primary's word of before.
             self.stp_apply_states();
+        }
+        // Ports whose link changed while this peer was the replica: it reported the change
+        // to the authority, which never logged it (it hung or died first; chaos seeds 370,
+        // 3893, 6226: an uplink restored during the peer's hang stayed down in the bridge for
+        // good). The bridge takes the host's link now (802.1D-2004 §17.19.18: portEnabled
+        // follows the MAC's operational state).
+        let stale: Vec<(u16, stp::LinkState)> = self
+            .stp
+            .own
+            .iter()
+            .filter(|(l, _)| self.stp.ports.contains_key(l))
+            .map(|(l, h)| (*l, self.host_link(*h)))
+            .filter(|(l, link)| self.stp.links.get(l).copied().unwrap_or_default() != *link)
+            .collect();
+        for (l, link) in stale {
+            self.stp_record(now, Op::Link, l, logical::encode_link(link));
         }
         let ids: Vec<MlagId> = self.halves.keys().copied().collect();
         for id in ids {

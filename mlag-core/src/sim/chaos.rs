@@ -48,7 +48,10 @@
 //! reload delay), later faults' limits count from the end of that window. A member link
 //! restored or healed less than [`LACP_ATTACH`] ago may not be in its client's aggregate yet
 //! (LACP's wait-while): a stream that a fault leaves with only such links is reconnected, not
-//! failed over, and gets the reconnection limit. The simulator has no
+//! failed over, and gets the reconnection limit. A one-way silence that no bridge can detect
+//! (towards a port without received information) is judged at its end, a reconnection during
+//! a peer's hang no earlier than the hang's detection, and a crash or peer-link fault that
+//! moves a pair's uplink gets the spanning-tree limits (see [`Scenario::limits`]). The simulator has no
 //! FCS: a frame with a flipped bit reaches the node, and a corrupted source address or BPDU
 //! can poison FDBs and spanning-tree state in ways 802.3's FCS rules out; from the first
 //! corruption episode on, a run only checks that nothing panics or spins (the decoders'
@@ -71,6 +74,11 @@ use super::stp_node::StpBridge;
 use crate::config::{Bond, BridgePort, Config, Ethernet, LacpRate};
 use crate::coordinator::Options;
 use crate::dataplane::MlagId;
+
+/// How long a pair may take to find a hung peer dead: 3H + L + H_b (the backup path's
+/// deadline may come up to H_b after the peer-link's; `failover_scenarios`: primary within
+/// 3H + L + H).
+pub const HANG_DETECT: Duration = HEARTBEAT.saturating_mul(4).saturating_add(LINK_DOWN_NOTICE);
 
 /// How often the black-hole and quiet checks run between faults.
 pub const CHECK_PERIOD: Duration = Duration::from_millis(500);
@@ -594,7 +602,7 @@ impl Scenario {
     /// | peer-link silent / healed | 3H + L / 0 | – / [`REATTACH`] |
     /// | backup link cut / restored | 0 / 0 | – |
     /// | peer crash (power off) / restart | L + d / 0 | – / reload delay + [`REATTACH`] |
-    /// | peer hang / restart | 3H + L + H_b / 0 | – / reload delay + [`REATTACH`] |
+    /// | peer hang / restart | 3H + L + H_b ([`HANG_DETECT`]) / 0 | – / reload delay + [`REATTACH`] |
     /// | STP link cut / restored | L + k × 2d (RSTP) / k × 2d | – / [`REATTACH`] |
     /// | STP link silent / healed | 3 × hello + k × 2d / k × 2d | – / [`REATTACH`] |
     /// | priority change / back | 0 / 0 | – |
@@ -606,7 +614,14 @@ impl Scenario {
     /// link's events get one [`TX_HOLD_TICK`] more when a bridge held a BPDU for the Transmit
     /// Hold Count after the event (802.1D-2004 §17.26, §17.22: a link that flaps within a
     /// second can exhaust a port's TxHoldCount, and its handshakes then wait for the next
-    /// tick).
+    /// tick). A crash and restart of a peer with an uplink, and a peer-link fault and repair in
+    /// a pair with uplinks, move an STP link too ([`Self::moves_stp_link`]): they get k × 2d
+    /// (a crash: L + max(d, k × 2d); the repair's kept streams k × 2d) and that tick. Two
+    /// rules of the run itself (`World::apply`): a one-way silence of an STP link towards a
+    /// port that holds no received information cannot be detected (802.1D-2004 §17.21.23 ages
+    /// only received information, §17.21.20: only Designated Ports send hellos) and gets its
+    /// duration plus its end's limit; a stream reconnected while a peer hangs is due no
+    /// earlier than the hang's [`HANG_DETECT`].
     pub fn limits(&self, e: &Episode) -> (Limit, Limit) {
         let t = &self.topology;
         let l = LINK_DOWN_NOTICE;
@@ -627,6 +642,13 @@ impl Scenario {
             new: Some(REATTACH),
         };
         let zero = keep(Duration::ZERO);
+        // The secondary's uplink rejoins the pair's bridge when the peer-link is back: a
+        // spanning-tree link restored (`Self::moves_stp_link`).
+        let back = if self.moves_stp_link(e) {
+            keep(rstp)
+        } else {
+            zero
+        };
         let reload = Limit {
             keep: Some(Duration::ZERO),
             new: Some(RELOAD_DELAY + REATTACH),
@@ -641,24 +663,38 @@ impl Scenario {
         match e.kind {
             Kind::Cut(lr) => match lr {
                 LinkRef::Member { .. } => (keep(l + pair_d(lr)), zero),
-                LinkRef::PeerLink(_) => (keep(2 * l + HEARTBEAT + t.link_delay), zero),
+                LinkRef::PeerLink(_) => (keep(2 * l + HEARTBEAT + t.link_delay), back),
                 LinkRef::Backup(_) => (zero, zero),
                 LinkRef::Uplink { .. } | LinkRef::Ring(_) => (keep(l + rstp), keep(rstp)),
             },
             Kind::Silent(lr, _) => match lr {
                 LinkRef::Member { .. } => (keep(LACP_FAST_TIMEOUT + 2 * pair_d(lr)), zero),
-                LinkRef::PeerLink(_) => (keep(3 * HEARTBEAT + l + t.link_delay), zero),
+                LinkRef::PeerLink(_) => (keep(3 * HEARTBEAT + l + t.link_delay), back),
                 LinkRef::Backup(_) => (zero, zero),
                 LinkRef::Uplink { .. } | LinkRef::Ring(_) => {
                     (keep(3 * STP_HELLO + rstp), keep(rstp))
                 }
             },
-            Kind::Crash { pair, mode, .. } => match mode {
-                CrashMode::PowerOff => (keep(l + d_of(pair)), reload),
-                // The backup path's deadline may come up to H_b after the peer-link's
-                // (failover_scenarios: primary within 3H + L + H).
-                CrashMode::Hang => (keep(3 * HEARTBEAT + l + HEARTBEAT), reload),
-            },
+            Kind::Crash { pair, mode, .. } => {
+                // A peer with an uplink takes a spanning-tree link with it and brings it
+                // back at its restart: RSTP's k × 2d as for that link's cut and restore
+                // (`Self::moves_stp_link`).
+                let (d, back) = if self.moves_stp_link(e) {
+                    (d_of(pair).max(rstp), rstp)
+                } else {
+                    (d_of(pair), Duration::ZERO)
+                };
+                let reload = Limit {
+                    keep: Some(back),
+                    ..reload
+                };
+                match mode {
+                    CrashMode::PowerOff => (keep(l + d), reload),
+                    // The backup path's deadline may come up to H_b after the peer-link's
+                    // (failover_scenarios: primary within 3H + L + H).
+                    CrashMode::Hang => (keep(HANG_DETECT), reload),
+                }
+            }
             Kind::Degrade(..) => {
                 let none = Limit {
                     keep: None,
@@ -674,6 +710,33 @@ impl Scenario {
                 )
             }
             Kind::Priority { .. } => (zero, zero),
+        }
+    }
+
+    /// Whether `e` takes a spanning-tree link away or brings one back, as the neighbours see
+    /// it: an uplink or bridge link cut or silent (not degraded); a crash (and restart) of a
+    /// peer whose `ether1` goes to a bridge (its port leaves the pair's logical bridge with
+    /// it); a peer-link cut or silent in a pair with an uplink (the isolated secondary's
+    /// uplink leaves the pair's bridge, and rejoins it at the repair). Such events get the
+    /// RSTP term k × 2d and, when a bridge held a BPDU for the Transmit Hold Count after
+    /// them, one [`TX_HOLD_TICK`] (802.1D-2004 §17.26).
+    pub fn moves_stp_link(&self, e: &Episode) -> bool {
+        let pair_has = |p: u8, peer: Option<u8>| {
+            self.topology.pairs.get(usize::from(p)).is_some_and(|s| {
+                s.uplinks
+                    .iter()
+                    .enumerate()
+                    .any(|(i, u)| u.is_some() && peer.is_none_or(|q| usize::from(q) == i))
+            })
+        };
+        match e.kind {
+            Kind::Cut(l) | Kind::Silent(l, _) => match l {
+                LinkRef::Uplink { .. } | LinkRef::Ring(_) => true,
+                LinkRef::PeerLink(p) => pair_has(p, None),
+                LinkRef::Member { .. } | LinkRef::Backup(_) => false,
+            },
+            Kind::Crash { pair, peer, .. } => pair_has(pair, Some(peer)),
+            Kind::Degrade(..) | Kind::Priority { .. } => false,
         }
     }
 
@@ -1456,6 +1519,33 @@ impl World {
             .collect()
     }
 
+    /// Whether the port at the receiving end of `l` in direction `dir` holds information
+    /// received from the other end (`infoIs` Received, 802.1D-2004 §17.19.10), so that a
+    /// silence in `dir` ages it out (§17.21.23). Unknown ports count as ageing (the strict
+    /// limit applies).
+    fn receiver_ages(&self, l: LinkId, dir: Dir) -> bool {
+        let Some([a, b]) = self.net.link_ends(l) else {
+            return true;
+        };
+        let (node, port) = match dir {
+            Dir::AtoB => b,
+            Dir::BtoA => a,
+        };
+        let info = if let Some(b) = self.net.node::<StpBridge>(node) {
+            b.bridge().and_then(|b| b.port(port)).map(|p| p.info_is)
+        } else if let Some(m) = self.net.node::<MlagPeer>(node) {
+            let c = m.coordinator();
+            c.stp_ports()
+                .iter()
+                .find(|(host, _)| *host == port)
+                .and_then(|(_, lp)| c.stp().and_then(|b| b.port(*lp)))
+                .map(|p| p.info_is)
+        } else {
+            None
+        };
+        info.is_none_or(|i| i == stp::port::InfoIs::Received)
+    }
+
     fn usable(&self, l: LinkId) -> bool {
         self.net.link_up(l) && !self.silent.contains(&l)
     }
@@ -1607,7 +1697,21 @@ impl World {
         let after = self.reachable();
         self.reach.clone_from(&after);
         let settled_after = self.reachable_without(&pending);
-        let (at_start, at_end) = s.limits(e);
+        let (mut at_start, at_end) = s.limits(e);
+        // A one-way silence towards a port that holds no received information (a Designated
+        // Port, or one whose information already aged) takes nothing away that port would
+        // miss: 802.1D-2004 ages only received information (§17.21.23, §17.27 AGED), and a
+        // root or alternate port sends no periodic BPDUs (§17.21.20, only a Designated Port
+        // transmits hellos), so no bridge can notice it. The frames sent into it are lost
+        // until it heals; its end's limit then applies (FUZZING.md, branch `chaos9`).
+        if start
+            && let Kind::Silent(r @ (LinkRef::Uplink { .. } | LinkRef::Ring(_)), Some(dir)) = e.kind
+            && let Some(l) = self.link(r)
+            && !self.receiver_ages(l, dir)
+            && let Some(k) = at_end.keep
+        {
+            at_start.keep = Some(e.duration + k);
+        }
         let limit = if start { at_start } else { at_end };
         let slack = s.slack();
         let restart = !start && matches!(e.kind, Kind::Crash { .. });
@@ -1621,11 +1725,21 @@ impl World {
         if restart {
             self.rejoin_until = self.rejoin_until.max(now + RELOAD_DELAY + REATTACH);
         }
-        let stp_link = matches!(
-            link_of(&e.kind),
-            Some(LinkRef::Uplink { .. } | LinkRef::Ring(_))
-        ) && !matches!(e.kind, Kind::Degrade(..));
-        let held = stp_link.then(|| self.tx_held());
+        let held = s.moves_stp_link(e).then(|| self.tx_held());
+        // A stream this event reconnects may need a path through a pair whose peer hangs:
+        // until the pair has found the hung peer dead (HANG_DETECT), its survivor still takes
+        // the peer for alive (it forwards towards it across the peer-link, and a replica that
+        // took over its bridge opens no port while the connection lasts). Such a
+        // reconnection is due no earlier than the hang's own failover (chaos seed 3893: an
+        // uplink restored 1.3 s into a hang of the other peer).
+        let hang_floor = self
+            .crashed
+            .iter()
+            .flatten()
+            .filter_map(|c| *c)
+            .filter(|(_, m)| *m == CrashMode::Hang)
+            .map(|(since, _)| since + HANG_DETECT)
+            .max();
         for (i, st) in self.streams.iter_mut().enumerate() {
             let was = before.get(i).copied().unwrap_or(false);
             let is = after.get(i).copied().unwrap_or(false);
@@ -1644,7 +1758,10 @@ impl World {
                 (true, false, ..) => limit.keep,
             };
             if let Some(l) = l {
-                let due = floor + l + slack;
+                let mut due = floor + l + slack;
+                if !was && let Some(h) = hang_floor {
+                    due = due.max(h + slack);
+                }
                 if due >= st.due_from {
                     st.due_from = due;
                     st.tx_held_at = held;
