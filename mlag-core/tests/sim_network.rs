@@ -535,3 +535,106 @@ fn the_pending_events_are_bounded_and_a_storm_is_reported() {
     assert_eq!(full.len(), 1, "{:?}", net.violations());
     assert_eq!(full[0].kind, ViolationKind::QueueFull { max: 2_000 });
 }
+
+/// A hub that can be closed (it then relays nothing) and says so to the loop check.
+struct Gate {
+    ports: Vec<PortNo>,
+    open: bool,
+    out: VecDeque<Transmit>,
+}
+
+impl Node for Gate {
+    fn handle_frame(&mut self, _now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
+        if !self.open {
+            return;
+        }
+        for p in self.ports.iter().filter(|p| **p != port) {
+            self.out.push_back(Transmit {
+                port: *p,
+                frame: frame.to_vec(),
+                track: Track::copy_of(id),
+            });
+        }
+    }
+    fn handle_link(&mut self, _now: Instant, _port: PortNo, _up: bool) {}
+    fn handle_timeout(&mut self, _now: Instant) {}
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    fn relays(&self, _frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
+        Some(self.open && ingress != egress)
+    }
+}
+
+/// Host `a` on gate g0 of a ring of three gates (links of 1 ms); `a` sends one frame at 0.
+/// If `close_g1_at` is given, gate g1 closes then (after the frame passed it once).
+fn gate_ring(close_g1_at: Option<Instant>) -> Network {
+    let mut net = Network::new(7638);
+    let a = MacAddr([2, 0, 0, 0, 0, 1]);
+    let b = MacAddr([2, 0, 0, 0, 0, 2]);
+    let mut s = StreamConfig::new(b, Duration::from_millis(1), Instant::ZERO);
+    s.count = Some(1);
+    let ha = net.add_node("a", Host::new(a).with_stream(s));
+    let gates: Vec<_> = (0..3)
+        .map(|i| {
+            let ports = if i == 0 {
+                vec![PortNo(1), PortNo(2), PortNo(3)]
+            } else {
+                vec![PortNo(2), PortNo(3)]
+            };
+            net.add_node(
+                &format!("g{i}"),
+                Gate {
+                    ports,
+                    open: true,
+                    out: VecDeque::new(),
+                },
+            )
+        })
+        .collect();
+    let ms = LinkParams::new(Duration::from_millis(1));
+    net.connect((ha, Host::PORT), (gates[0], PortNo(1)), ms);
+    for i in 0..3 {
+        net.connect((gates[i], PortNo(3)), (gates[(i + 1) % 3], PortNo(2)), ms);
+    }
+    if let Some(at) = close_g1_at {
+        net.run_until(at);
+        net.with_node::<Gate, _>(gates[1], |g, _| g.open = false)
+            .expect("g1");
+    }
+    net.run_until(Instant::from_millis(20));
+    net
+}
+
+/// A cycle whose every hop still relays when a frame comes round is a loop.
+#[test]
+fn a_frame_round_a_cycle_that_still_relays_is_a_loop() {
+    let net = gate_ring(None);
+    let loops = net
+        .violations()
+        .iter()
+        .filter(|v| matches!(v.kind, ViolationKind::ForwardingLoop { .. }))
+        .count();
+    assert_eq!(loops, 1, "{:?}", net.violations());
+    assert_eq!(net.stats().stale_cycles, 0);
+}
+
+/// A frame that comes round a cycle one of whose hops stopped relaying after the frame passed
+/// it was in flight while the topology changed (802.1D-2004 §17.13.4): not a loop, counted.
+/// The frame reaches g0 again at 4 ms and crosses g0 → g1 a second time; g1 closed at 2.5 ms,
+/// after relaying it at 2 ms.
+#[test]
+fn a_frame_round_a_cycle_broken_behind_it_is_not_a_loop() {
+    let net = gate_ring(Some(Instant::from_nanos(2_500_000)));
+    assert!(
+        net.violations()
+            .iter()
+            .all(|v| !matches!(v.kind, ViolationKind::ForwardingLoop { .. })),
+        "{:?}",
+        net.violations()
+    );
+    assert!(net.stats().stale_cycles >= 1, "{:?}", net.stats());
+}

@@ -463,6 +463,9 @@ pub struct Outcome {
     pub frames: u64,
     /// The most events pending at once.
     pub pending_peak: u64,
+    /// Frames that came round a cycle the active topology had broken behind them (frames in
+    /// flight across a reconfiguration, not loops: [`super::NetStats::stale_cycles`]).
+    pub stale_cycles: u64,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
@@ -752,6 +755,7 @@ impl Scenario {
             end: w.net.now(),
             frames: w.net.stats().tracked_frames,
             pending_peak: w.net.stats().pending_peak,
+            stale_cycles: w.net.stats().stale_cycles,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
             log: opts.pcap.then(|| w.net.capture_log()),
         }

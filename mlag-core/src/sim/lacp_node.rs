@@ -483,6 +483,10 @@ impl LacpSwitch {
 }
 
 impl Node for LacpSwitch {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
+        Some(self.sw.relays(frame, ingress, egress))
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         if is_slow_protocols(frame) {
             if self.sys.handle_frame(now, port, frame).is_err() {

@@ -646,6 +646,13 @@ enum Refresh {
 }
 
 impl Node for MlagPeer {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
+        if Some(ingress) == self.backup_port || Some(egress) == self.backup_port {
+            return Some(false);
+        }
+        Some(self.coord.dataplane().sw.relays(frame, ingress, egress))
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         if self.paused.is_some() {
             let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));

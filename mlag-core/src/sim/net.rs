@@ -122,6 +122,19 @@ pub trait Node: Any {
     fn changes(&self) -> u64 {
         0
     }
+    /// Whether the node, as its ports stand now, would relay `frame` received on `ingress` out
+    /// of `egress` when it floods (port states, split horizon and aggregation only: not its
+    /// FDB). `None` (the default) means it cannot tell, and the loop check takes it as yes.
+    ///
+    /// The forwarding-loop check asks this of every node on the cycle a frame closed when it
+    /// crosses a link direction for the second time: a cycle whose hops all relay now is a
+    /// loop; one that some hop no longer relays is a frame that was in flight while the active
+    /// topology changed under it (802.1D-2004 §17.13.4 notes that the rapid transitions can
+    /// misorder and duplicate such frames), counted in [`NetStats::stale_cycles`].
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
+        let _ = (frame, ingress, egress);
+        None
+    }
 }
 
 /// One direction's physical behaviour.
@@ -466,6 +479,10 @@ pub struct NetStats {
     pub pending_dropped: u64,
     /// The most events pending at once.
     pub pending_peak: u64,
+    /// Traffic frames that crossed a link direction a second time through a cycle that was
+    /// no longer forwarding when they did (frames in flight across a change of the active
+    /// topology; see [`Node::relays`]): not reported as loops.
+    pub stale_cycles: u64,
 }
 
 /// An in-memory network in virtual time. Deterministic: the same seed and the same calls give
@@ -1251,6 +1268,45 @@ impl Network {
         }
     }
 
+    /// Whether every hop of the cycle `cycle` followed by `closing` (the crossing that repeats
+    /// `cycle[0]`) relays `frame` now: every link of it up and every node on it alive and
+    /// relaying from the port the frame came in on to the port it went out of
+    /// ([`Node::relays`]; a node that cannot tell counts as relaying).
+    fn cycle_relays(&self, cycle: &[(LinkId, Dir)], closing: (LinkId, Dir), frame: &[u8]) -> bool {
+        let hops = cycle
+            .iter()
+            .zip(cycle.iter().skip(1).chain(core::iter::once(&closing)));
+        for (&(l_in, d_in), &(l_out, d_out)) in hops {
+            let (Some(a), Some(b)) = (self.links.get(l_in.0), self.links.get(l_out.0)) else {
+                return true;
+            };
+            if !a.oper_up || !b.oper_up {
+                return false;
+            }
+            // The receiving end of the first crossing and the sending end of the second.
+            let [a0, a1] = a.ends;
+            let [b0, b1] = b.ends;
+            let (node, ingress) = match d_in {
+                Dir::AtoB => a1,
+                Dir::BtoA => a0,
+            };
+            let (sender, egress) = match d_out {
+                Dir::AtoB => b0,
+                Dir::BtoA => b1,
+            };
+            if node != sender {
+                return true;
+            }
+            let Some(slot) = self.nodes.get(node.0) else {
+                return true;
+            };
+            if slot.crashed.is_some() || slot.node.relays(frame, ingress, egress) == Some(false) {
+                return false;
+            }
+        }
+        true
+    }
+
     fn transmit(&mut self, node: NodeId, t: Transmit) {
         let now = self.now;
         let Some(&(link, dir)) = self.nodes.get(node.0).and_then(|s| s.ports.get(&t.port)) else {
@@ -1316,8 +1372,20 @@ impl Network {
             let mut reports = Vec::new();
             let mut over = false;
             let mut budget_root = root;
+            let closed = if check_loops {
+                path.iter().position(|&c| c == (link, dir))
+            } else {
+                None
+            };
+            let live_cycle = closed.map(|i| {
+                let cycle = path.get(i..).unwrap_or_default();
+                self.cycle_relays(cycle, (link, dir), &frame)
+            });
+            if live_cycle == Some(false) {
+                self.stats.stale_cycles = self.stats.stale_cycles.saturating_add(1);
+            }
             if let Some(r) = self.roots.get_mut(&root) {
-                if check_loops && !r.looped && path.contains(&(link, dir)) {
+                if live_cycle == Some(true) && !r.looped {
                     r.looped = true;
                     reports.push(ViolationKind::ForwardingLoop {
                         link,

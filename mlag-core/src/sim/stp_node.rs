@@ -172,6 +172,10 @@ impl StpBridge {
 }
 
 impl Node for StpBridge {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
+        Some(self.sw.relays(frame, ingress, egress))
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         let bpdu = EthHeader::parse(frame).is_some_and(|h| h.dst == MacAddr::BRIDGE_GROUP);
         if bpdu {

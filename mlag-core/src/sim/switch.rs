@@ -485,6 +485,32 @@ impl Switch {
         }
     }
 
+    /// Whether a frame received on physical port `ingress` would now be relayed out of
+    /// physical port `egress` when flooded: both ports' states on the frame's tree, carriers,
+    /// collecting and distributing, the split horizon and redirects — what a forwarding loop
+    /// through this switch needs (the FDB aside, which only narrows a flood).
+    pub fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> bool {
+        let Some(h) = EthHeader::parse(frame) else {
+            return false;
+        };
+        if is_link_local(h.dst) {
+            return false;
+        }
+        let (Some(i), Some(e)) = (self.members.get(&ingress), self.members.get(&egress)) else {
+            return false;
+        };
+        let tree = self.tree_of(h.vid.unwrap_or(1));
+        i.link_up
+            && i.collecting
+            && self.state(i.lport, tree) == PortState::Forwarding
+            && e.link_up
+            && e.distributing
+            && e.lport != i.lport
+            && !self.redirect.contains_key(&e.lport)
+            && self.state(e.lport, tree) == PortState::Forwarding
+            && !self.blocked.contains(&(i.lport, e.lport))
+    }
+
     /// Sends a frame the node itself originates on a logical port (hashed over its members).
     pub fn send(&mut self, lport: LogicalPort, frame: &[u8], track: Track) {
         let hash = EthHeader::parse(frame).map_or(0, |h| flow_hash(h.src, h.dst));
@@ -600,6 +626,37 @@ mod tests {
         // Reserved addresses are never relayed.
         s.forward(t, PortNo(1), &frame(1, MacAddr::SLOW_PROTOCOLS), None);
         assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+
+    /// `relays` agrees with what `forward` floods, hop by hop.
+    #[test]
+    fn relays_follows_states_split_horizon_redirects_and_members() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        for p in 1..=3 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        let f = frame(1, MacAddr::BROADCAST);
+        let relays = |s: &Switch, i: u16, e: u16| s.relays(&f, PortNo(i), PortNo(e));
+        assert!(relays(&s, 1, 2) && relays(&s, 2, 1) && relays(&s, 1, 3));
+        assert!(!relays(&s, 1, 1));
+        assert!(!s.relays(&frame(1, MacAddr::SLOW_PROTOCOLS), PortNo(1), PortNo(2)));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Learning);
+        assert!(!relays(&s, 1, 2) && !relays(&s, 2, 1) && relays(&s, 1, 3));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.set_blocked(LogicalPort(1), LogicalPort(2), true);
+        assert!(!relays(&s, 1, 2) && relays(&s, 2, 1));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), false);
+        s.set_redirect(LogicalPort(3), Some(LogicalPort(2)));
+        assert!(!relays(&s, 1, 3) && relays(&s, 3, 1));
+        s.set_redirect(LogicalPort(3), None);
+        s.set_member(PortNo(3), true, false);
+        assert!(!relays(&s, 1, 3) && relays(&s, 3, 1));
+        s.set_member(PortNo(3), false, true);
+        assert!(relays(&s, 1, 3) && !relays(&s, 3, 1));
+        s.set_link(PortNo(3), false);
+        assert!(!relays(&s, 1, 3) && !relays(&s, 3, 1));
+        assert!(!relays(&s, 1, 9));
     }
 
     #[test]
