@@ -539,13 +539,14 @@ fn the_pending_events_are_bounded_and_a_storm_is_reported() {
 /// A hub that can be closed (it then relays nothing) and says so to the loop check.
 struct Gate {
     ports: Vec<PortNo>,
-    open: bool,
+    now: Instant,
+    closed_at: Option<Instant>,
     out: VecDeque<Transmit>,
 }
 
 impl Node for Gate {
     fn handle_frame(&mut self, _now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
-        if !self.open {
+        if self.closed_at.is_some() {
             return;
         }
         for p in self.ports.iter().filter(|p| **p != port) {
@@ -564,8 +565,15 @@ impl Node for Gate {
     fn poll_timeout(&self) -> Option<Instant> {
         None
     }
-    fn relays(&self, _frame: &[u8], ingress: PortNo, egress: PortNo) -> Option<bool> {
-        Some(self.open && ingress != egress)
+    fn relays(&self, _frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        let open = self.closed_at.is_none_or(|c| at < c);
+        Some(open && ingress != egress)
+    }
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        out.extend(self.closed_at.filter(|c| *c > since));
+    }
+    fn clock(&mut self, now: Instant) {
+        self.now = now;
     }
 }
 
@@ -589,7 +597,8 @@ fn gate_ring(close_g1_at: Option<Instant>) -> Network {
                 &format!("g{i}"),
                 Gate {
                     ports,
-                    open: true,
+                    now: Instant::ZERO,
+                    closed_at: None,
                     out: VecDeque::new(),
                 },
             )
@@ -602,7 +611,7 @@ fn gate_ring(close_g1_at: Option<Instant>) -> Network {
     }
     if let Some(at) = close_g1_at {
         net.run_until(at);
-        net.with_node::<Gate, _>(gates[1], |g, _| g.open = false)
+        net.with_node::<Gate, _>(gates[1], |g, now| g.closed_at = Some(now))
             .expect("g1");
     }
     net.run_until(Instant::from_millis(20));
