@@ -835,6 +835,40 @@ mod tests {
         assert!(!relays(&s, 1, 9));
     }
 
+    /// `relays_at` rebuilds each instant of the history; before it starts, it cannot tell.
+    #[test]
+    fn relays_at_rebuilds_the_past() {
+        let mut s = Switch::new(PortState::Discarding, Duration::from_secs(300));
+        let f = frame(1, MacAddr::BROADCAST);
+        let t = Instant::from_secs;
+        s.set_now(t(1));
+        for p in 1..=2 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        s.set_state(LogicalPort(1), stp::CIST, PortState::Forwarding);
+        s.set_now(t(2));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.set_now(t(3));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), true);
+        s.set_now(t(4));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), false);
+        s.set_link(PortNo(2), false);
+        s.set_now(t(5));
+        s.remove_member(PortNo(1));
+        let at = |s: &Switch, secs| s.relays_at(&f, PortNo(1), PortNo(2), t(secs));
+        assert_eq!(s.relays_at(&f, PortNo(1), PortNo(2), Instant::ZERO), None);
+        assert_eq!(at(&s, 1), Some(false)); // port 2 still discarding
+        assert_eq!(at(&s, 2), Some(true));
+        assert_eq!(at(&s, 3), Some(false)); // split horizon
+        assert_eq!(at(&s, 4), Some(false)); // port 2's carrier lost
+        assert_eq!(at(&s, 5), Some(false)); // port 1 gone
+        let mut changes = alloc::vec::Vec::new();
+        s.relay_changes(t(2), &mut changes);
+        assert!(changes.iter().all(|c| *c > t(2)) && changes.contains(&t(3)));
+        assert!(changes.contains(&t(5)));
+    }
+
     #[test]
     fn redirect_static_entries_and_learning_off() {
         let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
