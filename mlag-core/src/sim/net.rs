@@ -285,6 +285,9 @@ pub enum ViolationKind {
         link: LinkId,
         /// The direction.
         dir: Dir,
+        /// The cycle the frame went round: each node on it with the port the frame came in
+        /// on and the port it left by, from the node the link leads to.
+        cycle: Vec<(NodeId, PortNo, PortNo)>,
         /// The traffic frame (the id of the frame as sent, shared by all its copies).
         frame: FrameId,
         /// Its stream.
@@ -1337,28 +1340,20 @@ impl Network {
         }
     }
 
-    /// Whether the cycle `cycle` followed by `closing` (the crossing that repeats `cycle[0]`,
-    /// now) was a loop: whether at some instant since the frame entered it every link of it
-    /// was up and every node on it alive and relaying from the port the frame came in on to
-    /// the port it went out of ([`Node::relays`]; what a node cannot tell counts as yes). The
-    /// instants tried are the frame's own crossings and every change of a hop, a node or a
-    /// link since the first.
-    fn cycle_relays(&self, cycle: &[Crossing], closing: (LinkId, Dir), frame: &[u8]) -> bool {
-        let now = self.now;
-        let Some(&(_, _, from)) = cycle.first() else {
-            return true;
-        };
-        let closing = (closing.0, closing.1, now);
+    /// The hops of the cycle `cycle` followed by `closing` (the crossing that repeats
+    /// `cycle[0]`, now): each node with the port the frame came in on, the port it left by and
+    /// when; `None` if the path does not chain (it always does).
+    fn cycle_hops(
+        &self,
+        cycle: &[Crossing],
+        closing: (LinkId, Dir),
+    ) -> Option<Vec<(NodeId, PortNo, PortNo, Instant)>> {
+        let closing = (closing.0, closing.1, self.now);
         let next = cycle.iter().skip(1).chain(core::iter::once(&closing));
-        // (node, ingress, egress) of each hop, and the instants to try.
         let mut hops = Vec::with_capacity(cycle.len());
-        let mut times = Vec::new();
         for (&(l_in, d_in, _), &(l_out, d_out, sent)) in cycle.iter().zip(next) {
-            let (Some(a), Some(b)) = (self.links.get(l_in.0), self.links.get(l_out.0)) else {
-                return true;
-            };
-            let [a0, a1] = a.ends;
-            let [b0, b1] = b.ends;
+            let [a0, a1] = self.links.get(l_in.0)?.ends;
+            let [b0, b1] = self.links.get(l_out.0)?.ends;
             // The receiving end of the first crossing and the sending end of the second.
             let (node, ingress) = match d_in {
                 Dir::AtoB => a1,
@@ -1368,17 +1363,36 @@ impl Network {
                 Dir::AtoB => b0,
                 Dir::BtoA => b1,
             };
-            let Some(slot) = self.nodes.get(node.0) else {
-                return true;
-            };
             if node != sender {
-                return true;
+                return None;
             }
-            hops.push((slot, ingress, egress));
+            hops.push((node, ingress, egress, sent));
+        }
+        Some(hops)
+    }
+
+    /// Whether the cycle `cycle` followed by `closing` (the crossing that repeats `cycle[0]`,
+    /// now) was a loop: whether at some instant since the frame entered it every link of it
+    /// was up and every node on it alive and relaying from the port the frame came in on to
+    /// the port it went out of ([`Node::relays`]; what a node cannot tell counts as yes). The
+    /// instants tried are the frame's own crossings and every change of a hop, a node or a
+    /// link since the first.
+    fn cycle_relays(&self, cycle: &[Crossing], closing: (LinkId, Dir), frame: &[u8]) -> bool {
+        let now = self.now;
+        let (Some(&(_, _, from)), Some(hops)) = (cycle.first(), self.cycle_hops(cycle, closing))
+        else {
+            return true;
+        };
+        let mut times = Vec::new();
+        for (&(node, _, _, sent), &(l, _, _)) in hops.iter().zip(cycle) {
             times.push(sent);
-            slot.node.relay_changes(from, &mut times);
-            slot.down_history.since(from, &mut times);
-            a.up_history.since(from, &mut times);
+            if let Some(slot) = self.nodes.get(node.0) {
+                slot.node.relay_changes(from, &mut times);
+                slot.down_history.since(from, &mut times);
+            }
+            if let Some(link) = self.links.get(l.0) {
+                link.up_history.since(from, &mut times);
+            }
         }
         times.retain(|t| *t >= from && *t <= now);
         times.sort_unstable();
@@ -1388,9 +1402,11 @@ impl Network {
                 self.links
                     .get(l.0)
                     .is_none_or(|k| k.up_history.at(k.oper_up, t) != Some(false))
-            }) && hops.iter().all(|(slot, ingress, egress)| {
-                slot.down_history.at(slot.crashed.is_some(), t) != Some(true)
-                    && slot.node.relays(frame, *ingress, *egress, t) != Some(false)
+            }) && hops.iter().all(|&(node, ingress, egress, _)| {
+                self.nodes.get(node.0).is_none_or(|slot| {
+                    slot.down_history.at(slot.crashed.is_some(), t) != Some(true)
+                        && slot.node.relays(frame, ingress, egress, t) != Some(false)
+                })
             })
         })
     }
@@ -1472,12 +1488,22 @@ impl Network {
             if live_cycle == Some(false) {
                 self.stats.stale_cycles = self.stats.stale_cycles.saturating_add(1);
             }
+            let cycle: Vec<(NodeId, PortNo, PortNo)> = match (live_cycle, closed) {
+                (Some(true), Some(i)) => self
+                    .cycle_hops(path.get(i..).unwrap_or_default(), (link, dir))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(n, i, e, _)| (n, i, e))
+                    .collect(),
+                _ => Vec::new(),
+            };
             if let Some(r) = self.roots.get_mut(&root) {
                 if live_cycle == Some(true) && !r.looped {
                     r.looped = true;
                     reports.push(ViolationKind::ForwardingLoop {
                         link,
                         dir,
+                        cycle,
                         frame: FrameId(root),
                         origin: r.origin,
                     });
