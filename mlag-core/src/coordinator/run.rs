@@ -2059,10 +2059,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// on an own port; for the peer's ports, to the peer; on an MLAG port once — on the local
     /// half when it is up, else through the peer's half.
     fn stp_transmit(&mut self, port: u16, frame: &[u8]) {
-        if let Some(&host) = self.stp.own.get(&port) {
-            if !self.off_hold_bpdu(host, frame) {
-                self.dp.transmit(host, frame);
-            }
+        if let Some(host) = self.stp.own.get(&port) {
+            self.dp.transmit(*host, frame);
             return;
         }
         let connected =
@@ -2092,9 +2090,7 @@ impl<D: Dataplane> Coordinator<D> {
             .iter()
             .find(|(_, m)| Some(m.lag) == lag && m.distributing)
             .map(|(p, _)| *p);
-        if let Some(m) = member
-            && !self.off_hold_bpdu(m, frame)
-        {
+        if let Some(m) = member {
             self.dp.transmit(m, frame);
         }
     }
@@ -2218,14 +2214,11 @@ impl<D: Dataplane> Coordinator<D> {
         if self.stp.mode == StpMode::Replica {
             return any;
         }
-        // The states first: a Discarding the peer must apply is then known (`off_sent`) when
-        // a BPDU of the same step is sent, and an Agreement that relies on it waits for it
-        // (`off_hold_bpdu`).
-        for e in events {
-            self.stp_event(e);
-        }
         for (port, f) in frames {
             self.stp_transmit(port, &f);
+        }
+        for e in events {
+            self.stp_event(e);
         }
         any
     }

@@ -45,14 +45,8 @@ pub(super) struct SwitchOff {
     pending: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
     /// (host port, tree) → (logical port, location) of a Forwarding that waits.
     held: BTreeMap<(PortNo, stp::TreeId), (u16, Location)>,
-    /// host port → the latest BPDU of a port this peer serves that waits (see
-    /// [`Coordinator::off_hold_bpdu`]); not in the coordinator snapshot (a restart loses it as
-    /// a frame is lost: the bridge sends again within Hello Time).
-    bpdus: BTreeMap<PortNo, Vec<u8>>,
     /// Forwarding transitions that waited.
     pub(super) waited: u64,
-    /// BPDUs that waited for a switch-off ([`Coordinator::off_hold_bpdu`]).
-    pub(super) bpdus_waited: u64,
     /// Switch-offs taken as done without a confirmation.
     pub(super) expired: u64,
 }
@@ -82,9 +76,7 @@ impl SwitchOff {
         Self {
             pending,
             held,
-            bpdus: BTreeMap::new(),
             waited,
-            bpdus_waited: 0,
             expired,
         }
     }
@@ -149,29 +141,6 @@ impl<D: Dataplane> Coordinator<D> {
         wait
     }
 
-    /// Primary: whether a BPDU of a port this peer serves (host port `host`) must wait for
-    /// the peer's switch-offs; if so it is kept (the latest per port) and sent when none is
-    /// open. A BPDU with an Agreement (CIST or MSTI) tells the neighbour that every other port
-    /// of the bridge is synchronised — discarding or agreed (802.1D-2004 §17.29.2 ROOT_AGREED /
-    /// §17.29.3 DESIGNATED_SYNCED, `allSynced`, `synced` of §17.19.39) — and the neighbour
-    /// opens its port on it at once. The bridge counts the peer's ports as discarding when it
-    /// sends the peer the Discarding, a peer-link delay before they are: an Agreement sent
-    /// meanwhile let the neighbour forward while the old Root Port still did on the peer, a
-    /// loop through the two uplinks (chaos, "loop after crash (Hang)", seeds 6649, 1816). So it
-    /// waits like a Forwarding does; later BPDUs of that port wait behind it (only the latest
-    /// is sent: each carries the port's whole information).
-    pub(super) fn off_hold_bpdu(&mut self, host: PortNo, frame: &[u8]) -> bool {
-        if self.stp.mode != StpMode::Primary || self.stp_off.pending.is_empty() {
-            return false;
-        }
-        if !self.stp_off.bpdus.contains_key(&host) && !carries_agreement(frame) {
-            return false;
-        }
-        self.stp_off.bpdus.insert(host, frame.to_vec());
-        self.stp_off.bpdus_waited += 1;
-        true
-    }
-
     /// Primary: the peer confirmed a switch-off ([`logical::STP_OFF_DONE`]).
     pub(super) fn stp_on_off_done(&mut self, data: &[u8]) {
         let Some((port, tree)) = decode_done(data) else {
@@ -221,18 +190,10 @@ impl<D: Dataplane> Coordinator<D> {
     pub(super) fn off_forget(&mut self) {
         self.stp_off.pending.clear();
         self.stp_off.held.clear();
-        self.stp_off.bpdus.clear();
     }
 
-    /// Applies the bridge's state to every waiting port whose tree has no open switch-off,
-    /// and sends the waiting BPDUs once no switch-off is open.
+    /// Applies the bridge's state to every waiting port whose tree has no open switch-off.
     fn off_release(&mut self) {
-        if self.stp_off.pending.is_empty() {
-            let bpdus = core::mem::take(&mut self.stp_off.bpdus);
-            for (host, frame) in bpdus {
-                self.dp.transmit(host, &frame);
-            }
-        }
         let ready: Vec<((PortNo, stp::TreeId), (u16, Location))> = self
             .stp_off
             .held
@@ -258,49 +219,9 @@ impl<D: Dataplane> Coordinator<D> {
     }
 }
 
-/// Whether a BPDU carries an Agreement, in its CIST flags or an MSTI's.
-fn carries_agreement(frame: &[u8]) -> bool {
-    use stp::wire::{BpduFlags, BpduFrame, BpduView, FrameKind};
-    let Ok(BpduFrame {
-        kind: FrameKind::Bpdu(b),
-        ..
-    }) = BpduFrame::parse(frame)
-    else {
-        return false;
-    };
-    match BpduView::parse(b) {
-        Ok(BpduView::Rst(v)) => v.body().flags().contains(BpduFlags::AGREEMENT),
-        Ok(BpduView::Mst(v)) => {
-            v.cist().flags().contains(BpduFlags::AGREEMENT)
-                || v.mstis()
-                    .iter()
-                    .any(|m| m.flags.contains(BpduFlags::AGREEMENT))
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An RST BPDU frame with CIST flags `flags`.
-    fn rst(flags: u8) -> Vec<u8> {
-        let mut f = alloc::vec![0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 39];
-        f.extend_from_slice(&[0x42, 0x42, 0x03, 0, 0, 2, 2, flags]);
-        f.extend_from_slice(&[0; 31]);
-        f.push(0);
-        f
-    }
-
-    #[test]
-    fn agreements_are_recognised_and_nothing_else() {
-        assert!(carries_agreement(&rst(0x40)));
-        assert!(carries_agreement(&rst(0x7c)));
-        assert!(!carries_agreement(&rst(0x3e)));
-        assert!(!carries_agreement(&rst(0x40)[..30]));
-        assert!(!carries_agreement(&[]));
-    }
 
     #[test]
     fn confirmation_round_trips_and_decoding_is_total() {
