@@ -88,7 +88,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     let wall = started.elapsed();
     let mut out = std::io::stdout().lock();
     let mut failed = Vec::new();
-    let (mut steps, mut virt) = (0u64, 0u64);
+    let (mut steps, mut virt, mut stale) = (0u64, 0u64, (0u64, 0u64));
     // The largest run (events) and the largest queue (pending events), with their seeds.
     let (mut most_steps, mut most_pending) = ((0u64, 0u64), (0u64, 0u64));
     for (seed, o) in &results {
@@ -96,6 +96,9 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         virt += o.end.as_nanos();
         most_steps = most_steps.max((o.steps, *seed));
         most_pending = most_pending.max((o.pending_peak, *seed));
+        if o.stale_cycles > 0 {
+            stale = (stale.0 + o.stale_cycles, stale.1 + 1);
+        }
         if args.verbose {
             writeln!(out, "seed {seed}: {}", verdict(o))?;
             write!(out, "{}", Scenario::generate(*seed).describe())?;
@@ -149,6 +152,11 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         out,
         "chaos: largest run {} events (seed {}), most pending {} (seed {}); bounds {} and {}",
         most_steps.0, most_steps.1, most_pending.0, most_pending.1, STEPS_MAX, PENDING_LIMIT
+    )?;
+    writeln!(
+        out,
+        "chaos: {} frames in flight came round a cycle broken behind them (in {} seeds; not loops)",
+        stale.0, stale.1
     )?;
     if !failed.is_empty() {
         return Err(SeedsFailed(failed).into());

@@ -535,3 +535,132 @@ fn the_pending_events_are_bounded_and_a_storm_is_reported() {
     assert_eq!(full.len(), 1, "{:?}", net.violations());
     assert_eq!(full[0].kind, ViolationKind::QueueFull { max: 2_000 });
 }
+
+/// A hub that relays only from `open_from` until `closed_at`, and says so to the loop check.
+struct Gate {
+    ports: Vec<PortNo>,
+    now: Instant,
+    open_from: Instant,
+    closed_at: Option<Instant>,
+    out: VecDeque<Transmit>,
+}
+
+impl Gate {
+    fn open_at(&self, at: Instant) -> bool {
+        at >= self.open_from && self.closed_at.is_none_or(|c| at < c)
+    }
+}
+
+impl Node for Gate {
+    fn handle_frame(&mut self, _now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
+        if !self.open_at(self.now) {
+            return;
+        }
+        for p in self.ports.iter().filter(|p| **p != port) {
+            self.out.push_back(Transmit {
+                port: *p,
+                frame: frame.to_vec(),
+                track: Track::copy_of(id),
+            });
+        }
+    }
+    fn handle_link(&mut self, _now: Instant, _port: PortNo, _up: bool) {}
+    fn handle_timeout(&mut self, _now: Instant) {}
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    fn relays(&self, _frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        Some(self.open_at(at) && ingress != egress)
+    }
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        out.extend(
+            [Some(self.open_from), self.closed_at]
+                .into_iter()
+                .flatten()
+                .filter(|t| *t > since),
+        );
+    }
+    fn clock(&mut self, now: Instant) {
+        self.now = now;
+    }
+}
+
+/// Host `a` on gate g0 of a ring of three gates g0 → g1 → g2 → g0 (links of 1 ms); `a` sends
+/// one frame at 0, which g0 floods both ways at 1 ms. `windows[i]` is gate i's (open from,
+/// closed at).
+fn gate_ring(windows: [(Instant, Option<Instant>); 3]) -> Network {
+    let mut net = Network::new(7638);
+    let a = MacAddr([2, 0, 0, 0, 0, 1]);
+    let b = MacAddr([2, 0, 0, 0, 0, 2]);
+    let mut s = StreamConfig::new(b, Duration::from_millis(1), Instant::ZERO);
+    s.count = Some(1);
+    let ha = net.add_node("a", Host::new(a).with_stream(s));
+    let gates: Vec<_> = (0..3)
+        .map(|i| {
+            let ports = if i == 0 {
+                vec![PortNo(1), PortNo(2), PortNo(3)]
+            } else {
+                vec![PortNo(2), PortNo(3)]
+            };
+            net.add_node(
+                &format!("g{i}"),
+                Gate {
+                    ports,
+                    now: Instant::ZERO,
+                    open_from: windows[i].0,
+                    closed_at: windows[i].1,
+                    out: VecDeque::new(),
+                },
+            )
+        })
+        .collect();
+    let ms = LinkParams::new(Duration::from_millis(1));
+    net.connect((ha, Host::PORT), (gates[0], PortNo(1)), ms);
+    for i in 0..3 {
+        net.connect((gates[i], PortNo(3)), (gates[(i + 1) % 3], PortNo(2)), ms);
+    }
+    net.run_until(Instant::from_millis(20));
+    net
+}
+
+const OPEN: (Instant, Option<Instant>) = (Instant::ZERO, None);
+
+fn loops(net: &Network) -> usize {
+    net.violations()
+        .iter()
+        .filter(|v| matches!(v.kind, ViolationKind::ForwardingLoop { .. }))
+        .count()
+}
+
+/// A ring whose every gate relays is a loop.
+#[test]
+fn a_frame_round_a_cycle_that_relays_is_a_loop() {
+    let net = gate_ring([OPEN; 3]);
+    assert_eq!(loops(&net), 1, "{:?}", net.violations());
+    assert_eq!(net.stats().stale_cycles, 0);
+}
+
+/// A ring that was whole for a moment is a loop even if it is broken when the frame comes
+/// round: g1 relays the frame at 2 ms and closes at 2.5 ms; the frame crosses g0 → g1 again at
+/// 4 ms, and from 0 to 2.5 ms every gate relayed.
+#[test]
+fn a_cycle_whole_for_a_moment_is_a_loop() {
+    let half = Instant::from_nanos(2_500_000);
+    let net = gate_ring([OPEN, (Instant::ZERO, Some(half)), OPEN]);
+    assert_eq!(loops(&net), 1, "{:?}", net.violations());
+}
+
+/// The blocked gate moves while the frame is in flight — g2 is closed until 2.5 ms and g1
+/// closes then — so the ring is never whole at one instant, but the frame, which g1 relayed at
+/// 2 ms and g2 at 3 ms, crosses g0 → g1 again at 4 ms (802.1D-2004 §17.13.4: the rapid
+/// transitions can misorder and duplicate frames in flight). Not a loop; counted.
+#[test]
+fn a_frame_in_flight_while_the_blocked_hop_moves_is_not_a_loop() {
+    let half = Instant::from_nanos(2_500_000);
+    let net = gate_ring([OPEN, (Instant::ZERO, Some(half)), (half, None)]);
+    assert_eq!(loops(&net), 0, "{:?}", net.violations());
+    assert_eq!(net.stats().stale_cycles, 1, "{:?}", net.stats());
+}

@@ -425,6 +425,9 @@ struct Stp {
     backup_heard: Option<Instant>,
     /// Replica: the last backup-path probe sent to a suspected authority (`run::stp_watch`).
     probe_sent: Option<Instant>,
+    /// A genesis while connected: the peer-port carries no data until the peer asks to
+    /// follow this bridge (its catch-up request; `Coordinator::peer_port_program`).
+    backplane_wait: bool,
     relayed: u64,
     fingerprint_mismatches: u64,
     resyncs: u64,
@@ -598,6 +601,7 @@ impl<D: Dataplane> Coordinator<D> {
                 edge_holds: 0,
                 backup_heard: None,
                 probe_sent: None,
+                backplane_wait: false,
                 relayed: 0,
                 fingerprint_mismatches: 0,
                 resyncs: 0,
@@ -2307,6 +2311,10 @@ impl<D: Dataplane> Coordinator<D> {
     /// The mode the roles call for, and the transition to it.
     fn stp_update_mode(&mut self, now: Instant) {
         let connected = self.iccp.status() == iccp::Status::Connected;
+        if !connected && self.stp.mode != StpMode::Standalone {
+            // The peer is gone or isolated (then discarding on its own peer-port).
+            self.backplane_open();
+        }
         let was_taken = (!connected || self.stp.authority != Some(false))
             && core::mem::take(&mut self.stp.took_over);
         let want = if connected {
@@ -2391,9 +2399,19 @@ impl<D: Dataplane> Coordinator<D> {
                     self.stp_withdraw_own();
                 }
                 self.stp_discard_all();
+                if connected {
+                    // The peer may still forward as a bridge of its own (a standalone one,
+                    // or a primary that has not heard the claims): until it asks to follow
+                    // this bridge — every port of its discarding by then — the backplane
+                    // carries nothing, or the two bridges' uplinks would close a loop.
+                    self.stp.backplane_wait = true;
+                    self.peer_port_program(PortState::Discarding);
+                }
                 self.stp_genesis(now, false);
             }
             StpMode::Standalone => {
+                // A bridge of its own from now on: the peer-link stops carrying data first.
+                self.peer_port_program(PortState::Discarding);
                 // What the pair's bridge knew of each MLAG's segment: no bridge behind it
                 // (operEdge, no BPDU heard). See `stp_add_mlag`.
                 self.stp.edge_mlags = self
@@ -2429,6 +2447,48 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp_genesis(now, true);
                 self.stp.edge_own.clear();
             }
+        }
+        if was == StpMode::Standalone && !self.stp.backplane_wait {
+            // Back in the pair's bridge as its replica, every own port Discarding until the
+            // authority decides: the backplane carries data again.
+            self.peer_port_program(PortState::Forwarding);
+        }
+    }
+
+    /// The backplane's wait for the peer ends: it asked to follow this bridge, or it is gone.
+    fn backplane_open(&mut self) {
+        if core::mem::take(&mut self.stp.backplane_wait) {
+            let state = self.peer_port_state();
+            self.peer_port_program(state);
+        }
+    }
+
+    /// The peer-port's data state on every tree. It is the pair's backplane — forwarding on
+    /// every tree on both peers — while the two peers are one bridge; an isolated peer's
+    /// standalone bridge is a bridge of its own, and a peer-link that comes back between two
+    /// bridges that run no spanning tree over it would close a loop through their uplinks
+    /// (a link between bridges starts Discarding, 802.1Q-2018 §13.38), so the isolated side
+    /// discards on it until it rejoins the pair's bridge, its own ports Discarding then.
+    fn peer_port_program(&mut self, state: PortState) {
+        let ids: Vec<stp::TreeId> = core::iter::once(CIST)
+            .chain(
+                self.cfg
+                    .mlag_bridge()
+                    .into_iter()
+                    .flat_map(|b| b.stp.mstis.iter().map(|m| m.id)),
+            )
+            .collect();
+        for id in ids {
+            self.dp.set_port_state(self.peer_port, id, state);
+        }
+    }
+
+    /// What the peer-port's data state is in the current mode ([`Self::peer_port_program`]).
+    pub(super) fn peer_port_state(&self) -> PortState {
+        if self.stp.mode == StpMode::Standalone || self.stp.backplane_wait {
+            PortState::Discarding
+        } else {
+            PortState::Forwarding
         }
     }
 
@@ -2609,6 +2669,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// snapshot in parts), every entry flagged catch-up, then a fingerprint.
     fn stp_serve_catch_up(&mut self) {
         self.stp.resyncs += 1;
+        // The peer follows this bridge now, its own ports discarding until told otherwise.
+        self.backplane_open();
         let entries: Vec<Vec<u8>> = if self.stp.log_complete {
             self.stp.log.clone()
         } else {

@@ -471,10 +471,14 @@ pub struct Outcome {
     pub frames: u64,
     /// The most events pending at once.
     pub pending_peak: u64,
+    /// Frames that came round a cycle the active topology had broken behind them (frames in
+    /// flight across a reconfiguration, not loops: [`super::NetStats::stale_cycles`]).
+    pub stale_cycles: u64,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
-    /// asked for: the pcap has no link numbers.
+    /// asked for: the pcap has no link numbers; then each MLAG peer's flight recorder as JSON
+    /// on a line starting `# flight recorder of`.
     pub log: Option<String>,
 }
 
@@ -815,8 +819,25 @@ impl Scenario {
             end: w.net.now(),
             frames: w.net.stats().tracked_frames,
             pending_peak: w.net.stats().pending_peak,
+            stale_cycles: w.net.stats().stale_cycles,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
-            log: opts.pcap.then(|| w.net.capture_log()),
+            log: opts.pcap.then(|| {
+                // The capture, then each peer's flight recorder (its state transitions and
+                // their causes) for the analysis of a finding.
+                let mut log = w.net.capture_log();
+                for p in &w.pairs {
+                    for id in p.peers {
+                        if let Some(peer) = w.net.node::<MlagPeer>(id) {
+                            log.push_str("# flight recorder of ");
+                            log.push_str(w.net.name(id));
+                            log.push_str(": ");
+                            log.push_str(&peer.coordinator().flight_recorder_json());
+                            log.push('\n');
+                        }
+                    }
+                }
+                log
+            }),
         }
     }
 }
@@ -1896,14 +1917,23 @@ impl World {
                 ),
             ),
             ViolationKind::ForwardingLoop {
-                link, dir, origin, ..
+                link,
+                dir,
+                origin,
+                cycle,
+                ..
             } => (
                 "no forwarding loop",
                 format!(
-                    "a frame of {}'s stream {} crossed link {} {dir:?} twice",
+                    "a frame of {}'s stream {} crossed link {} {dir:?} twice (cycle: {})",
                     name(origin.node),
                     origin.stream,
-                    link.0
+                    link.0,
+                    cycle
+                        .iter()
+                        .map(|(n, i, e)| format!("{} {}>{}", name(*n), i.0, e.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ),
             ViolationKind::HopBudgetExceeded { origin, .. } => (

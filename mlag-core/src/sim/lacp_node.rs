@@ -483,6 +483,18 @@ impl LacpSwitch {
 }
 
 impl Node for LacpSwitch {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        self.sw.relays_at(frame, ingress, egress, at)
+    }
+
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        self.sw.relay_changes(since, out);
+    }
+
+    fn clock(&mut self, now: Instant) {
+        self.sw.set_now(now);
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         if is_slow_protocols(frame) {
             if self.sys.handle_frame(now, port, frame).is_err() {
@@ -521,6 +533,8 @@ impl Node for LacpSwitch {
     fn restart(&mut self, now: Instant) {
         let mut sys = System::new(SystemConfig::new(self.system));
         let mut sw = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        // A new switch: its history starts now.
+        sw.set_now(now);
         for (i, lag) in self.lags.iter().enumerate() {
             // The configuration was accepted once; it is accepted again.
             let _ = Self::install_lag(&mut sys, &mut sw, self.system, i, lag);

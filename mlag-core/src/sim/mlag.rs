@@ -646,6 +646,24 @@ enum Refresh {
 }
 
 impl Node for MlagPeer {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        if Some(ingress) == self.backup_port || Some(egress) == self.backup_port {
+            return Some(false);
+        }
+        self.coord
+            .dataplane()
+            .sw
+            .relays_at(frame, ingress, egress, at)
+    }
+
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        self.coord.dataplane().sw.relay_changes(since, out);
+    }
+
+    fn clock(&mut self, now: Instant) {
+        self.coord.dataplane_mut().sw.set_now(now);
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         if self.paused.is_some() {
             let control = EthHeader::parse(frame).is_none_or(|h| is_link_local(h.dst));
@@ -753,7 +771,9 @@ impl Node for MlagPeer {
         opts.seed = opts
             .seed
             .wrapping_add(self.stats.restarts.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let dp = SimDataplane::new(&self.cfg, self.default_state);
+        let mut dp = SimDataplane::new(&self.cfg, self.default_state);
+        // A new switch: its history starts now.
+        dp.sw.set_now(now);
         match Coordinator::new(self.cfg.clone(), dp, &opts, now) {
             Ok(c) => self.coord = c,
             Err(_) => {

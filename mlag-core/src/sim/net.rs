@@ -1,7 +1,7 @@
 //! The network: nodes, links, the event queue in virtual time, faults and invariant checks.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::any::Any;
@@ -121,6 +121,31 @@ pub trait Node: Any {
     /// network calls the network quiet when no node's counter moved for a while.
     fn changes(&self) -> u64 {
         0
+    }
+    /// Whether the node, as its ports stood at `at` (after the changes made at `at`; `at` is
+    /// never later than now), relayed `frame` received on `ingress` out of `egress` when it
+    /// flooded (port states, split horizon and aggregation only: not its FDB). `None` (the
+    /// default) means it cannot tell, and the loop check takes it as yes.
+    ///
+    /// The forwarding-loop check asks this of every node on the cycle a frame closed when it
+    /// crosses a link direction for the second time: if at some instant since the frame
+    /// entered the cycle every hop relayed (and every link of it was up), the cycle was a
+    /// loop; if there was no such instant, the frame was in flight while the active topology
+    /// changed under it (802.1D-2004 §17.13.4 notes that the rapid transitions can misorder
+    /// and duplicate such frames), counted in [`NetStats::stale_cycles`].
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        let _ = (frame, ingress, egress, at);
+        None
+    }
+    /// The instants after `since` at which what [`relays`](Self::relays) answers may have
+    /// changed, appended to `out` (a node that cannot tell appends nothing).
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        let _ = (since, out);
+    }
+    /// The network's time, given before every input (a node keeping a history of its
+    /// forwarding state stamps its changes with it).
+    fn clock(&mut self, now: Instant) {
+        let _ = now;
     }
 }
 
@@ -260,6 +285,9 @@ pub enum ViolationKind {
         link: LinkId,
         /// The direction.
         dir: Dir,
+        /// The cycle the frame went round: each node on it with the port the frame came in
+        /// on and the port it left by, from the node the link leads to.
+        cycle: Vec<(NodeId, PortNo, PortNo)>,
         /// The traffic frame (the id of the frame as sent, shared by all its copies).
         frame: FrameId,
         /// Its stream.
@@ -351,6 +379,8 @@ struct NodeSlot {
     node: Box<dyn Node>,
     ports: BTreeMap<PortNo, (LinkId, Dir)>,
     crashed: Option<CrashMode>,
+    /// Crashes and restarts: when, and whether it was crashed before (the last few).
+    down_history: History,
     timer: Option<Instant>,
     timer_gen: u64,
     changes_seen: u64,
@@ -361,12 +391,53 @@ struct Link {
     ends: [(NodeId, PortNo); 2],
     admin_up: bool,
     oper_up: bool,
+    /// Changes of `oper_up`: when, and the state before (the last few).
+    up_history: History,
     epoch: u64,
     params: [LinkParams; 2],
     rng: [Rng; 2],
     line_free: [Instant; 2],
     last_arrival: [Instant; 2],
     counters: [LinkCounters; 2],
+}
+
+/// The last changes of one boolean (a link's carrier, a node's crash): when, and the value
+/// before; enough to tell the value at an instant of the last few milliseconds.
+#[derive(Clone, Debug, Default)]
+struct History {
+    changes: VecDeque<(Instant, bool)>,
+    /// Instants before this one are unknown (changes were forgotten).
+    horizon: Instant,
+}
+
+impl History {
+    const MAX: usize = 32;
+
+    fn note(&mut self, at: Instant, before: bool) {
+        self.changes.push_back((at, before));
+        if self.changes.len() > Self::MAX
+            && let Some((t, _)) = self.changes.pop_front()
+        {
+            self.horizon = self.horizon.max(t);
+        }
+    }
+
+    /// The value at `at` (after the changes made at `at`) given the value now; `None` if
+    /// unknown.
+    fn at(&self, now: bool, at: Instant) -> Option<bool> {
+        if at < self.horizon {
+            return None;
+        }
+        let mut v = now;
+        for (_, before) in self.changes.iter().rev().take_while(|(t, _)| *t > at) {
+            v = *before;
+        }
+        Some(v)
+    }
+
+    fn since(&self, since: Instant, out: &mut Vec<Instant>) {
+        out.extend(self.changes.iter().map(|(t, _)| *t).filter(|t| *t > since));
+    }
 }
 
 struct Arrival {
@@ -439,8 +510,11 @@ struct Root {
 /// One copy on one link: its family and the links it (and its ancestors) crossed.
 struct CopyRec {
     root: u64,
-    path: Vec<(LinkId, Dir)>,
+    path: Vec<Crossing>,
 }
+
+/// A link direction a copy (or an ancestor) crossed, and when it was sent on it.
+type Crossing = (LinkId, Dir, Instant);
 
 #[derive(Clone, Copy)]
 struct StreamTrack {
@@ -466,6 +540,10 @@ pub struct NetStats {
     pub pending_dropped: u64,
     /// The most events pending at once.
     pub pending_peak: u64,
+    /// Traffic frames that crossed a link direction a second time through a cycle that was
+    /// no longer forwarding when they did (frames in flight across a change of the active
+    /// topology; see [`Node::relays`]): not reported as loops.
+    pub stale_cycles: u64,
 }
 
 /// An in-memory network in virtual time. Deterministic: the same seed and the same calls give
@@ -540,6 +618,7 @@ impl Network {
             node: Box::new(node),
             ports: BTreeMap::new(),
             crashed: None,
+            down_history: History::default(),
             timer: None,
             timer_gen: 0,
             changes_seen: 0,
@@ -578,6 +657,7 @@ impl Network {
             ends: [a, b],
             admin_up: true,
             oper_up: false,
+            up_history: History::default(),
             epoch: 0,
             params: [a_to_b, b_to_a],
             rng: [
@@ -685,7 +765,9 @@ impl Network {
         if slot.crashed.is_some() {
             return;
         }
+        slot.down_history.note(self.now, false);
         slot.crashed = Some(mode);
+        slot.node.clock(self.now);
         slot.node.crash(self.now);
         slot.timer = None;
         slot.timer_gen = slot.timer_gen.wrapping_add(1);
@@ -706,6 +788,8 @@ impl Network {
         if slot.crashed.take().is_none() {
             return;
         }
+        slot.down_history.note(now, true);
+        slot.node.clock(now);
         slot.node.restart(now);
         slot.spins = 0;
         self.last_change = now;
@@ -868,6 +952,7 @@ impl Network {
         if slot.crashed.is_some() {
             return None;
         }
+        slot.node.clock(now);
         let n: &mut dyn Any = slot.node.as_mut();
         let r = f(n.downcast_mut::<T>()?, now);
         self.after_input(node, false);
@@ -1070,7 +1155,9 @@ impl Network {
             return;
         }
         let ends = l.ends;
+        let now = self.now;
         if let Some(l) = self.links.get_mut(link.0) {
+            l.up_history.note(now, l.oper_up);
             l.oper_up = up;
             l.epoch = l.epoch.wrapping_add(1);
             // 802.3 carrier loss: the line is empty when it comes back.
@@ -1091,6 +1178,7 @@ impl Network {
         if slot.crashed.is_some() {
             return;
         }
+        slot.node.clock(now);
         slot.node.handle_link(now, port, up);
         self.after_input(node, false);
     }
@@ -1104,6 +1192,7 @@ impl Network {
             return;
         }
         slot.timer = None;
+        slot.node.clock(now);
         slot.node.handle_timeout(now);
         self.after_input(node, true);
     }
@@ -1183,7 +1272,7 @@ impl Network {
         r
     }
 
-    fn new_copy(&mut self, root: u64, path: Vec<(LinkId, Dir)>) -> FrameId {
+    fn new_copy(&mut self, root: u64, path: Vec<Crossing>) -> FrameId {
         let id = FrameId(self.next_frame);
         self.next_frame = self.next_frame.wrapping_add(1);
         let mut budget = None;
@@ -1251,6 +1340,77 @@ impl Network {
         }
     }
 
+    /// The hops of the cycle `cycle` followed by `closing` (the crossing that repeats
+    /// `cycle[0]`, now): each node with the port the frame came in on, the port it left by and
+    /// when; `None` if the path does not chain (it always does).
+    fn cycle_hops(
+        &self,
+        cycle: &[Crossing],
+        closing: (LinkId, Dir),
+    ) -> Option<Vec<(NodeId, PortNo, PortNo, Instant)>> {
+        let closing = (closing.0, closing.1, self.now);
+        let next = cycle.iter().skip(1).chain(core::iter::once(&closing));
+        let mut hops = Vec::with_capacity(cycle.len());
+        for (&(l_in, d_in, _), &(l_out, d_out, sent)) in cycle.iter().zip(next) {
+            let [a0, a1] = self.links.get(l_in.0)?.ends;
+            let [b0, b1] = self.links.get(l_out.0)?.ends;
+            // The receiving end of the first crossing and the sending end of the second.
+            let (node, ingress) = match d_in {
+                Dir::AtoB => a1,
+                Dir::BtoA => a0,
+            };
+            let (sender, egress) = match d_out {
+                Dir::AtoB => b0,
+                Dir::BtoA => b1,
+            };
+            if node != sender {
+                return None;
+            }
+            hops.push((node, ingress, egress, sent));
+        }
+        Some(hops)
+    }
+
+    /// Whether the cycle `cycle` followed by `closing` (the crossing that repeats `cycle[0]`,
+    /// now) was a loop: whether at some instant since the frame entered it every link of it
+    /// was up and every node on it alive and relaying from the port the frame came in on to
+    /// the port it went out of ([`Node::relays`]; what a node cannot tell counts as yes). The
+    /// instants tried are the frame's own crossings and every change of a hop, a node or a
+    /// link since the first.
+    fn cycle_relays(&self, cycle: &[Crossing], closing: (LinkId, Dir), frame: &[u8]) -> bool {
+        let now = self.now;
+        let (Some(&(_, _, from)), Some(hops)) = (cycle.first(), self.cycle_hops(cycle, closing))
+        else {
+            return true;
+        };
+        let mut times = Vec::new();
+        for (&(node, _, _, sent), &(l, _, _)) in hops.iter().zip(cycle) {
+            times.push(sent);
+            if let Some(slot) = self.nodes.get(node.0) {
+                slot.node.relay_changes(from, &mut times);
+                slot.down_history.since(from, &mut times);
+            }
+            if let Some(link) = self.links.get(l.0) {
+                link.up_history.since(from, &mut times);
+            }
+        }
+        times.retain(|t| *t >= from && *t <= now);
+        times.sort_unstable();
+        times.dedup();
+        times.iter().any(|&t| {
+            cycle.iter().all(|&(l, _, _)| {
+                self.links
+                    .get(l.0)
+                    .is_none_or(|k| k.up_history.at(k.oper_up, t) != Some(false))
+            }) && hops.iter().all(|&(node, ingress, egress, _)| {
+                self.nodes.get(node.0).is_none_or(|slot| {
+                    slot.down_history.at(slot.crashed.is_some(), t) != Some(true)
+                        && slot.node.relays(frame, ingress, egress, t) != Some(false)
+                })
+            })
+        })
+    }
+
     fn transmit(&mut self, node: NodeId, t: Transmit) {
         let now = self.now;
         let Some(&(link, dir)) = self.nodes.get(node.0).and_then(|s| s.ports.get(&t.port)) else {
@@ -1287,7 +1447,7 @@ impl Network {
         link: LinkId,
         dir: Dir,
         mut frame: Vec<u8>,
-        parent: Option<(u64, Vec<(LinkId, Dir)>)>,
+        parent: Option<(u64, Vec<Crossing>)>,
         duplicate: bool,
     ) {
         let outcome = self.draw(link, dir, &mut frame, duplicate);
@@ -1316,12 +1476,34 @@ impl Network {
             let mut reports = Vec::new();
             let mut over = false;
             let mut budget_root = root;
+            let closed = if check_loops {
+                path.iter().position(|&(l, d, _)| (l, d) == (link, dir))
+            } else {
+                None
+            };
+            let live_cycle = closed.map(|i| {
+                let cycle = path.get(i..).unwrap_or_default();
+                self.cycle_relays(cycle, (link, dir), &frame)
+            });
+            if live_cycle == Some(false) {
+                self.stats.stale_cycles = self.stats.stale_cycles.saturating_add(1);
+            }
+            let cycle: Vec<(NodeId, PortNo, PortNo)> = match (live_cycle, closed) {
+                (Some(true), Some(i)) => self
+                    .cycle_hops(path.get(i..).unwrap_or_default(), (link, dir))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(n, i, e, _)| (n, i, e))
+                    .collect(),
+                _ => Vec::new(),
+            };
             if let Some(r) = self.roots.get_mut(&root) {
-                if check_loops && !r.looped && path.contains(&(link, dir)) {
+                if live_cycle == Some(true) && !r.looped {
                     r.looped = true;
                     reports.push(ViolationKind::ForwardingLoop {
                         link,
                         dir,
+                        cycle,
                         frame: FrameId(root),
                         origin: r.origin,
                     });
@@ -1356,7 +1538,7 @@ impl Network {
                 self.record(link, dir, Fate::HopBudget, corrupted, duplicate, &frame);
                 return;
             }
-            path.push((link, dir));
+            path.push((link, dir, self.now));
             if dup {
                 dup_of = self
                     .roots
@@ -1503,6 +1685,7 @@ impl Network {
         if fate == Fate::Delivered {
             let now = self.now;
             if let Some(slot) = self.nodes.get_mut(node.0) {
+                slot.node.clock(now);
                 slot.node.handle_frame(now, port, &a.frame, a.id);
             }
             self.after_input(node, false);

@@ -172,6 +172,18 @@ impl StpBridge {
 }
 
 impl Node for StpBridge {
+    fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo, at: Instant) -> Option<bool> {
+        self.sw.relays_at(frame, ingress, egress, at)
+    }
+
+    fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        self.sw.relay_changes(since, out);
+    }
+
+    fn clock(&mut self, now: Instant) {
+        self.sw.set_now(now);
+    }
+
     fn handle_frame(&mut self, now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
         let bpdu = EthHeader::parse(frame).is_some_and(|h| h.dst == MacAddr::BRIDGE_GROUP);
         if bpdu {
@@ -227,6 +239,8 @@ impl Node for StpBridge {
         } else {
             None
         };
+        // A new switch: its history starts now.
+        sw.set_now(now);
         for (p, cfg) in &self.ports {
             if let Some(b) = bridge.as_mut() {
                 // Accepted once, accepted again.

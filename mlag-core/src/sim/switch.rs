@@ -24,7 +24,7 @@ use super::net::{FrameId, Track, Transmit};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogicalPort(pub u16);
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Member {
     lport: LogicalPort,
     link_up: bool,
@@ -61,6 +61,20 @@ pub struct SwitchStats {
     pub learn_reports: u64,
 }
 
+/// What one change of the relaying state replaced: an undo record of the switch's history
+/// ([`Switch::relays_at`]).
+#[derive(Clone, Copy, Debug)]
+enum Undo {
+    State((LogicalPort, TreeId), Option<PortState>),
+    Member(PortNo, Option<Member>),
+    Blocked((LogicalPort, LogicalPort), bool),
+    Redirect(LogicalPort, Option<LogicalPort>),
+}
+
+/// The most changes of the relaying state remembered ([`Switch::relays_at`]); older instants
+/// are unknown.
+const HISTORY_MAX: usize = 1024;
+
 /// A learning bridge's forwarding plane (IEEE 802.1Q-2022 §8.6, simplified: no priority, no
 /// egress tagging rules; frames keep their tags).
 #[derive(Clone, Debug)]
@@ -90,6 +104,13 @@ pub struct Switch {
     learns: VecDeque<(u16, MacAddr, PortNo)>,
     out: VecDeque<Transmit>,
     stats: SwitchStats,
+    /// The time of the input being handled ([`Switch::set_now`]), which stamps changes.
+    now: Instant,
+    /// From when the history is complete (the first [`Switch::set_now`], later the oldest
+    /// change forgotten); `None` before any.
+    horizon: Option<Instant>,
+    /// Changes of the relaying state, oldest first, at most `HISTORY_MAX`.
+    history: VecDeque<(Instant, Undo)>,
 }
 
 impl Switch {
@@ -115,6 +136,39 @@ impl Switch {
             learns: VecDeque::new(),
             out: VecDeque::new(),
             stats: SwitchStats::default(),
+            now: Instant::ZERO,
+            horizon: None,
+            history: VecDeque::new(),
+        }
+    }
+
+    /// The time of the input the node is handling: changes made until the next call are
+    /// stamped with it. The first call starts the history [`relays_at`](Self::relays_at)
+    /// reads.
+    pub fn set_now(&mut self, now: Instant) {
+        self.now = now;
+        if self.horizon.is_none() {
+            self.horizon = Some(now);
+        }
+    }
+
+    fn note(&mut self, undo: Undo) {
+        self.history.push_back((self.now, undo));
+        if self.history.len() > HISTORY_MAX
+            && let Some((at, _)) = self.history.pop_front()
+        {
+            // Instants before the forgotten change can no longer be rebuilt.
+            self.horizon = Some(self.horizon.map_or(at, |h| h.max(at)));
+        }
+    }
+
+    fn set_member_record(&mut self, port: PortNo, m: Option<Member>) {
+        let old = match m {
+            Some(m) => self.members.insert(port, m),
+            None => self.members.remove(&port),
+        };
+        if old != m {
+            self.note(Undo::Member(port, old));
         }
     }
 
@@ -122,14 +176,14 @@ impl Switch {
     /// down, collecting and distributing until told otherwise; a LAG driver clears both flags
     /// at once with [`set_member`](Self::set_member).
     pub fn add_member(&mut self, lport: LogicalPort, port: PortNo) {
-        self.members.insert(
+        self.set_member_record(
             port,
-            Member {
+            Some(Member {
                 lport,
                 link_up: false,
                 collecting: true,
                 distributing: true,
-            },
+            }),
         );
         let m = self.lports.entry(lport).or_default();
         if !m.contains(&port) {
@@ -143,9 +197,10 @@ impl Switch {
     /// redirect and split-horizon settings with it (static entries are the control plane's to
     /// remove).
     pub fn remove_member(&mut self, port: PortNo) {
-        let Some(m) = self.members.remove(&port) else {
+        let Some(m) = self.members.get(&port).copied() else {
             return;
         };
+        self.set_member_record(port, None);
         let lport = m.lport;
         let empty = self.lports.get_mut(&lport).is_none_or(|ms| {
             ms.retain(|p| *p != port);
@@ -154,9 +209,26 @@ impl Switch {
         if empty {
             self.lports.remove(&lport);
             self.flush_lport(lport);
-            self.states.retain(|(l, _), _| *l != lport);
-            self.redirect.remove(&lport);
-            self.blocked.retain(|(a, b)| *a != lport && *b != lport);
+            let states: Vec<_> = self
+                .states
+                .iter()
+                .filter(|((l, _), _)| *l == lport)
+                .map(|(k, v)| (*k, *v))
+                .collect();
+            for (k, v) in states {
+                self.states.remove(&k);
+                self.note(Undo::State(k, Some(v)));
+            }
+            self.set_redirect(lport, None);
+            let blocked: Vec<_> = self
+                .blocked
+                .iter()
+                .filter(|(a, b)| *a == lport || *b == lport)
+                .copied()
+                .collect();
+            for pair in blocked {
+                self.set_blocked(pair.0, pair.1, false);
+            }
             self.no_learn.remove(&lport);
             self.keep_on_down.remove(&lport);
         }
@@ -174,33 +246,37 @@ impl Switch {
 
     /// Sets a member's collecting and distributing flags (from LACP's Mux machine).
     pub fn set_member(&mut self, port: PortNo, collecting: bool, distributing: bool) {
-        if let Some(m) = self.members.get_mut(&port) {
+        if let Some(mut m) = self.members.get(&port).copied() {
             m.collecting = collecting;
             m.distributing = distributing;
+            self.set_member_record(port, Some(m));
         }
     }
 
     /// Sets a member's collecting flag.
     pub fn set_collecting(&mut self, port: PortNo, collecting: bool) {
-        if let Some(m) = self.members.get_mut(&port) {
+        if let Some(mut m) = self.members.get(&port).copied() {
             m.collecting = collecting;
+            self.set_member_record(port, Some(m));
         }
     }
 
     /// Sets a member's distributing flag.
     pub fn set_distributing(&mut self, port: PortNo, distributing: bool) {
-        if let Some(m) = self.members.get_mut(&port) {
+        if let Some(mut m) = self.members.get(&port).copied() {
             m.distributing = distributing;
+            self.set_member_record(port, Some(m));
         }
     }
 
     /// Records a member's link state. A logical port none of whose members is up has its
     /// entries flushed (802.1Q-2022 §8.8.3 does this for a port that goes down).
     pub fn set_link(&mut self, port: PortNo, up: bool) {
-        let Some(m) = self.members.get_mut(&port) else {
+        let Some(mut m) = self.members.get(&port).copied() else {
             return;
         };
         m.link_up = up;
+        self.set_member_record(port, Some(m));
         let lport = m.lport;
         if !up && !self.lport_up(lport) && !self.keep_on_down.contains(&lport) {
             self.flush_lport(lport);
@@ -216,7 +292,10 @@ impl Switch {
 
     /// Sets the forwarding state of a logical port on a tree.
     pub fn set_state(&mut self, lport: LogicalPort, tree: TreeId, state: PortState) {
-        self.states.insert((lport, tree), state);
+        let old = self.states.insert((lport, tree), state);
+        if old != Some(state) {
+            self.note(Undo::State((lport, tree), old));
+        }
     }
 
     /// The forwarding state of a logical port on a tree.
@@ -231,10 +310,13 @@ impl Switch {
     /// (frames from the peer-port are not sent to an MLAG bond whose local members are up,
     /// since the peer delivered them there already).
     pub fn set_blocked(&mut self, ingress: LogicalPort, egress: LogicalPort, blocked: bool) {
-        if blocked {
-            self.blocked.insert((ingress, egress));
+        let changed = if blocked {
+            self.blocked.insert((ingress, egress))
         } else {
-            self.blocked.remove(&(ingress, egress));
+            self.blocked.remove(&(ingress, egress))
+        };
+        if changed {
+            self.note(Undo::Blocked((ingress, egress), !blocked));
         }
     }
 
@@ -248,13 +330,12 @@ impl Switch {
     /// logical port's next hop. Flooding skips a redirected port (its copy already leaves
     /// through `via`, which floods too).
     pub fn set_redirect(&mut self, lport: LogicalPort, via: Option<LogicalPort>) {
-        match via {
-            Some(v) if v != lport => {
-                self.redirect.insert(lport, v);
-            }
-            _ => {
-                self.redirect.remove(&lport);
-            }
+        let old = match via {
+            Some(v) if v != lport => self.redirect.insert(lport, v),
+            _ => self.redirect.remove(&lport),
+        };
+        if old != self.redirect.get(&lport).copied() {
+            self.note(Undo::Redirect(lport, old));
         }
     }
 
@@ -485,6 +566,127 @@ impl Switch {
         }
     }
 
+    /// Whether a frame received on physical port `ingress` would now be relayed out of
+    /// physical port `egress` when flooded: both ports' states on the frame's tree, carriers,
+    /// collecting and distributing, the split horizon and redirects — what a forwarding loop
+    /// through this switch needs (the FDB aside, which only narrows a flood).
+    pub fn relays(&self, frame: &[u8], ingress: PortNo, egress: PortNo) -> bool {
+        let Some(tree) = self.relay_tree(frame) else {
+            return false;
+        };
+        let (mi, me) = (self.members.get(&ingress), self.members.get(&egress));
+        let (Some(i), Some(e)) = (mi, me) else {
+            return false;
+        };
+        Self::relay_rule(
+            i,
+            e,
+            self.state(i.lport, tree),
+            self.state(e.lport, tree),
+            self.blocked.contains(&(i.lport, e.lport)),
+            self.redirect.contains_key(&e.lport),
+        )
+    }
+
+    /// [`relays`](Self::relays) as the switch stood at `at` (after the changes made at `at`),
+    /// rebuilt from its history; `None` before the history starts (the first
+    /// [`set_now`](Self::set_now), or a change forgotten: the last 1,024 are kept).
+    pub fn relays_at(
+        &self,
+        frame: &[u8],
+        ingress: PortNo,
+        egress: PortNo,
+        at: Instant,
+    ) -> Option<bool> {
+        if self.horizon.is_none_or(|h| at < h) {
+            return None;
+        }
+        let Some(tree) = self.relay_tree(frame) else {
+            return Some(false);
+        };
+        let later = || self.history.iter().rev().take_while(|(t, _)| *t > at);
+        let (mut mi, mut me) = (
+            self.members.get(&ingress).copied(),
+            self.members.get(&egress).copied(),
+        );
+        for (_, u) in later() {
+            if let Undo::Member(p, old) = *u {
+                if p == ingress {
+                    mi = old;
+                }
+                if p == egress {
+                    me = old;
+                }
+            }
+        }
+        let (Some(i), Some(e)) = (mi, me) else {
+            return Some(false);
+        };
+        let (ki, ke, pair) = ((i.lport, tree), (e.lport, tree), (i.lport, e.lport));
+        let mut si = self.states.get(&ki).copied();
+        let mut se = self.states.get(&ke).copied();
+        let mut blocked = self.blocked.contains(&pair);
+        let mut redirected = self.redirect.get(&e.lport).copied();
+        for (_, u) in later() {
+            match *u {
+                Undo::State(k, old) => {
+                    if k == ki {
+                        si = old;
+                    }
+                    if k == ke {
+                        se = old;
+                    }
+                }
+                Undo::Blocked(p, old) if p == pair => blocked = old,
+                Undo::Redirect(l, old) if l == e.lport => redirected = old,
+                _ => {}
+            }
+        }
+        Some(Self::relay_rule(
+            &i,
+            &e,
+            si.unwrap_or(self.default_state),
+            se.unwrap_or(self.default_state),
+            blocked,
+            redirected.is_some(),
+        ))
+    }
+
+    /// The instants after `since` at which the relaying state changed (oldest first).
+    pub fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
+        out.extend(self.history.iter().map(|(t, _)| *t).filter(|t| *t > since));
+    }
+
+    /// The tree a data frame is relayed on; `None` for frames never relayed.
+    fn relay_tree(&self, frame: &[u8]) -> Option<TreeId> {
+        let h = EthHeader::parse(frame)?;
+        if is_link_local(h.dst) {
+            return None;
+        }
+        Some(self.tree_of(h.vid.unwrap_or(1)))
+    }
+
+    /// The relaying rule of [`forward`](Self::forward)'s flood, for one ingress and one
+    /// egress member.
+    fn relay_rule(
+        i: &Member,
+        e: &Member,
+        si: PortState,
+        se: PortState,
+        blocked: bool,
+        redirected: bool,
+    ) -> bool {
+        i.link_up
+            && i.collecting
+            && si == PortState::Forwarding
+            && e.link_up
+            && e.distributing
+            && e.lport != i.lport
+            && !redirected
+            && se == PortState::Forwarding
+            && !blocked
+    }
+
     /// Sends a frame the node itself originates on a logical port (hashed over its members).
     pub fn send(&mut self, lport: LogicalPort, frame: &[u8], track: Track) {
         let hash = EthHeader::parse(frame).map_or(0, |h| flow_hash(h.src, h.dst));
@@ -600,6 +802,71 @@ mod tests {
         // Reserved addresses are never relayed.
         s.forward(t, PortNo(1), &frame(1, MacAddr::SLOW_PROTOCOLS), None);
         assert_eq!(drain(&mut s), [] as [u16; 0]);
+    }
+
+    /// `relays` agrees with what `forward` floods, hop by hop.
+    #[test]
+    fn relays_follows_states_split_horizon_redirects_and_members() {
+        let mut s = Switch::new(PortState::Forwarding, Duration::from_secs(300));
+        for p in 1..=3 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        let f = frame(1, MacAddr::BROADCAST);
+        let relays = |s: &Switch, i: u16, e: u16| s.relays(&f, PortNo(i), PortNo(e));
+        assert!(relays(&s, 1, 2) && relays(&s, 2, 1) && relays(&s, 1, 3));
+        assert!(!relays(&s, 1, 1));
+        assert!(!s.relays(&frame(1, MacAddr::SLOW_PROTOCOLS), PortNo(1), PortNo(2)));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Learning);
+        assert!(!relays(&s, 1, 2) && !relays(&s, 2, 1) && relays(&s, 1, 3));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.set_blocked(LogicalPort(1), LogicalPort(2), true);
+        assert!(!relays(&s, 1, 2) && relays(&s, 2, 1));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), false);
+        s.set_redirect(LogicalPort(3), Some(LogicalPort(2)));
+        assert!(!relays(&s, 1, 3) && relays(&s, 3, 1));
+        s.set_redirect(LogicalPort(3), None);
+        s.set_member(PortNo(3), true, false);
+        assert!(!relays(&s, 1, 3) && relays(&s, 3, 1));
+        s.set_member(PortNo(3), false, true);
+        assert!(relays(&s, 1, 3) && !relays(&s, 3, 1));
+        s.set_link(PortNo(3), false);
+        assert!(!relays(&s, 1, 3) && !relays(&s, 3, 1));
+        assert!(!relays(&s, 1, 9));
+    }
+
+    /// `relays_at` rebuilds each instant of the history; before it starts, it cannot tell.
+    #[test]
+    fn relays_at_rebuilds_the_past() {
+        let mut s = Switch::new(PortState::Discarding, Duration::from_secs(300));
+        let f = frame(1, MacAddr::BROADCAST);
+        let t = Instant::from_secs;
+        s.set_now(t(1));
+        for p in 1..=2 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        s.set_state(LogicalPort(1), stp::CIST, PortState::Forwarding);
+        s.set_now(t(2));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.set_now(t(3));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), true);
+        s.set_now(t(4));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), false);
+        s.set_link(PortNo(2), false);
+        s.set_now(t(5));
+        s.remove_member(PortNo(1));
+        let at = |s: &Switch, secs| s.relays_at(&f, PortNo(1), PortNo(2), t(secs));
+        assert_eq!(s.relays_at(&f, PortNo(1), PortNo(2), Instant::ZERO), None);
+        assert_eq!(at(&s, 1), Some(false)); // port 2 still discarding
+        assert_eq!(at(&s, 2), Some(true));
+        assert_eq!(at(&s, 3), Some(false)); // split horizon
+        assert_eq!(at(&s, 4), Some(false)); // port 2's carrier lost
+        assert_eq!(at(&s, 5), Some(false)); // port 1 gone
+        let mut changes = alloc::vec::Vec::new();
+        s.relay_changes(t(2), &mut changes);
+        assert!(changes.iter().all(|c| *c > t(2)) && changes.contains(&t(3)));
+        assert!(changes.contains(&t(5)));
     }
 
     #[test]

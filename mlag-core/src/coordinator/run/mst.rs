@@ -16,7 +16,7 @@
 //! new map adds starts with the defaults).
 
 use super::logical::{self, MstiPortSettings, Op, Region};
-use super::{Coordinator, Dataplane, Instant, MlagId, PortState, StpMode};
+use super::{Coordinator, Dataplane, Instant, MlagId, StpMode};
 use alloc::vec::Vec;
 use l2_types::PortNo;
 
@@ -123,10 +123,11 @@ impl<D: Dataplane> Coordinator<D> {
     /// settings.
     pub(super) fn mst_settings_changed(&mut self, now: Instant) {
         let ids: Vec<u16> = self.mst_region_wanted().mstis.iter().map(|m| m.0).collect();
-        // The peer-port is the pair's backplane: forwarding on every tree, on both peers.
+        // The peer-port is the pair's backplane: forwarding on every tree, on both peers
+        // (discarding on an isolated peer's, `Coordinator::peer_port_program`).
+        let state = self.peer_port_state();
         for id in ids {
-            self.dp
-                .set_port_state(self.peer_port, id, PortState::Forwarding);
+            self.dp.set_port_state(self.peer_port, id, state);
         }
         if self.mst_sync_region(now) {
             // 802.1Q-2018 §13.38: the MSTIs restarted with every port Discarding.

@@ -405,6 +405,7 @@ impl<D: Dataplane> Coordinator<D> {
         w.u64(s.takeovers);
         w.opt_at(s.backup_heard);
         w.opt_at(s.probe_sent);
+        w.bool(s.backplane_wait);
         // Edge ports held after a BPDU until the authority decided (`run::edge_bpdu`).
         w.len(s.edge_held.len());
         for (port, until) in &s.edge_held {
@@ -707,9 +708,10 @@ impl<D: Dataplane> Coordinator<D> {
 
         // Onto the host's dataplane: re-assert what it already holds (same values).
         if let Some(bridge) = c.cfg.mlag_bridge() {
-            dp.set_port_state(c.peer_port, CIST, PortState::Forwarding);
+            let state = c.peer_port_state();
+            dp.set_port_state(c.peer_port, CIST, state);
             for msti in &bridge.stp.mstis {
-                dp.set_port_state(c.peer_port, msti.id, PortState::Forwarding);
+                dp.set_port_state(c.peer_port, msti.id, state);
             }
         }
         for (p, m) in &c.members {
@@ -934,6 +936,7 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.takeovers = r.u64()?;
     s.backup_heard = r.opt_at()?;
     s.probe_sent = r.opt_at()?;
+    s.backplane_wait = r.bool("backplane wait")?;
     s.edge_held = r.map(10, |r| Ok((r.u16()?, r.at()?)))?;
     s.edge_holds = r.u64()?;
     Ok(())
@@ -1064,6 +1067,7 @@ mod tests {
         c.stp.takeovers = 3;
         c.stp.backup_heard = Some(Instant::from_millis(4500));
         c.stp.probe_sent = Some(Instant::from_millis(4750));
+        c.stp.backplane_wait = true;
         c.stp.edge_held.insert(7, Instant::from_millis(5100));
         c.stp.edge_holds = 6;
         // Switch-offs awaiting the peer.
@@ -1091,6 +1095,7 @@ mod tests {
         assert_eq!(t.takeovers, 3);
         assert_eq!(t.backup_heard, Some(Instant::from_millis(4500)));
         assert_eq!(t.probe_sent, Some(Instant::from_millis(4750)));
+        assert!(t.backplane_wait);
         assert_eq!(t.edge_held, c.stp.edge_held);
         assert_eq!(t.edge_holds, 6);
         let (p, h, waited, expired) = r.stp_off.parts();
