@@ -468,6 +468,9 @@ pub struct Outcome {
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
     /// asked for: the pcap has no link numbers.
     pub log: Option<String>,
+    /// Every MLAG peer's flight recorder as JSON (`pairN.PeerM`, the ring at the end of the
+    /// run), when a pcap is asked for.
+    pub recorders: Vec<(String, String)>,
 }
 
 /// Options of a run.
@@ -754,6 +757,7 @@ impl Scenario {
             pending_peak: w.net.stats().pending_peak,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
             log: opts.pcap.then(|| w.net.capture_log()),
+            recorders: if opts.pcap { w.recorders() } else { Vec::new() },
         }
     }
 }
@@ -1363,6 +1367,23 @@ impl World {
 
     fn base_params(&self, l: LinkId) -> LinkParams {
         self.params.get(l.0).copied().unwrap_or_default()
+    }
+
+    /// Every peer's flight recorder as JSON (crashed peers' too: the ring of the instance
+    /// that runs now).
+    fn recorders(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for (i, p) in self.pairs.iter().enumerate() {
+            for (q, &node) in p.peers.iter().enumerate() {
+                if let Some(m) = self.net.node::<MlagPeer>(node) {
+                    v.push((
+                        format!("pair{i}.Peer{}", q + 1),
+                        m.coordinator().flight_recorder_json(),
+                    ));
+                }
+            }
+        }
+        v
     }
 
     fn view(&self, pair: usize, q: usize) -> Option<PeerView> {
