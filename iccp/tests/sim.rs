@@ -454,12 +454,17 @@ fn a_one_way_silence_shorter_than_the_silence_timeout_ends_no_session() {
         net.run_for(Duration::from_millis(100));
         net.load = 0;
         net.run_for(Duration::from_millis(9_400));
-        assert!(net.both_connected(), "seed {seed}: a session ended in the silence");
+        assert!(
+            net.both_connected(),
+            "seed {seed}: a session ended in the silence"
+        );
         net.deaf = None;
         net.run_for(Duration::from_secs(20));
         assert!(net.both_connected(), "seed {seed}");
         assert!(
-            net.sides.iter().all(|s| s.connects == 1 && s.silent_at.is_empty()),
+            net.sides
+                .iter()
+                .all(|s| s.connects == 1 && s.silent_at.is_empty()),
             "seed {seed}: restarted ({} and {} connections)",
             net.sides[0].connects,
             net.sides[1].connects

@@ -347,7 +347,9 @@ mod tests {
     #[test]
     fn agreement_flag_is_found_in_rst_bpdus_only_when_set() {
         // An RST BPDU frame: 802.3 header, LLC 42 42 03, then 36 octets.
-        let mut f = alloc::vec![0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 39, 0x42, 0x42, 3];
+        let mut f = alloc::vec![
+            0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 39, 0x42, 0x42, 3
+        ];
         let mut bpdu = alloc::vec![0u8; 36];
         bpdu[2] = 2; // version
         bpdu[3] = 2; // RST
@@ -356,7 +358,10 @@ mod tests {
         assert!(!carries_agreement(&f));
         f[17 + 4] |= 0x40;
         assert!(carries_agreement(&f));
-        assert!(!carries_agreement(&f[..20]), "a truncated frame is no agreement");
+        assert!(
+            !carries_agreement(&f[..20]),
+            "a truncated frame is no agreement"
+        );
     }
 
     #[test]
