@@ -35,3 +35,16 @@ fn whole_schedules_3972_5298_8103() {
         passes(seed, None);
     }
 }
+
+/// With the session ending only at the silence timeout, a hang of the STP authority is
+/// detected at ICCP's 3 heartbeats (as `performance.md` has it) and not 9 s into the hang by
+/// an exhausted retransmission; the replica opens no port before (`run::stp_watch`). Seed
+/// 3462 [1,3]: a bridge link heals 2.9 s into the hang and reconnects c0 → server through
+/// the hung pair; the oracle asked for REATTACH from the heal, shorter than the hang's own
+/// limit (3H + L + H_b from the hang), and now gives a stream that an event connects anew
+/// during a hang at least the hang's deadline (`sim::chaos`, `World::apply`).
+#[test]
+fn seed_3462_a_stream_reconnected_during_a_hang_gets_the_hangs_limit() {
+    passes(3462, Some(vec![1, 3]));
+    passes(3462, None);
+}

@@ -2154,7 +2154,12 @@ impl<D: Dataplane> Coordinator<D> {
                 None => logical::Out::Flush(port, tree),
             };
             self.stp_send_out(&out);
-            if state == Some(PortState::Discarding) && self.iccp.status() == iccp::Status::Connected
+            // Only a switch-off that went to the peer can be confirmed: a replica that took
+            // over sends nothing (`stp_send`), and its agreements must not wait for a hung
+            // authority's confirmation (chaos seed 3462).
+            if state == Some(PortState::Discarding)
+                && self.iccp.status() == iccp::Status::Connected
+                && !self.stp.took_over
             {
                 self.off_sent(port, tree);
             }

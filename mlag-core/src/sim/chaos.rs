@@ -85,6 +85,10 @@ pub const RELOAD_DELAY: Duration = Duration::from_secs(10);
 /// 6.4.15, plus a fast periodic exchange) and an edge port's `edgeDelayWhile` (3 s, 802.1D-2004
 /// 17.25), with margin.
 pub const REATTACH: Duration = Duration::from_secs(8);
+/// The failover limit of a peer hang less the link-down notice: ICCP's silence detection
+/// (3 heartbeats) plus the backup path's deadline, which may come up to one heartbeat later
+/// (`failover_scenarios`: primary within 3H + L + H).
+const HANG_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * 4);
 /// The LACP short timeout (802.1AX-2020 6.4.4, Short_Timeout_Time 3 s).
 pub const LACP_FAST_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a member link restored (or healed) may stay out of its client's aggregate: the
@@ -660,7 +664,7 @@ impl Scenario {
                 CrashMode::PowerOff => (keep(l + d_of(pair)), reload),
                 // The backup path's deadline may come up to H_b after the peer-link's
                 // (failover_scenarios: primary within 3H + L + H).
-                CrashMode::Hang => (keep(3 * HEARTBEAT + l + HEARTBEAT), reload),
+                CrashMode::Hang => (keep(HANG_LIMIT + l), reload),
             },
             Kind::Degrade(..) => {
                 let none = Limit {
@@ -1647,6 +1651,20 @@ impl World {
             Some(LinkRef::Uplink { .. } | LinkRef::Ring(_))
         ) && !matches!(e.kind, Kind::Degrade(..));
         let held = stp_link.then(|| self.tx_held());
+        // A stream this event connects anew while a peer hangs may need the hung peer's pair
+        // to fail over, which it cannot before ICCP declares the peer dead: the hang's own
+        // limit, counted from the hang (seed 3462: a bridge link heals 2.9 s into a hang of
+        // the STP authority; the replica opens no port before ICCP's silence timeout, 15 s
+        // after the hang — REATTACH from the heal was asked for). Streams the hang left
+        // connected already have that deadline from its start.
+        let hang_due = self
+            .crashed
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|(_, m)| *m == CrashMode::Hang)
+            .map(|(at, _)| *at + HANG_LIMIT + LINK_DOWN_NOTICE + slack)
+            .max();
         for (i, st) in self.streams.iter_mut().enumerate() {
             let was = before.get(i).copied().unwrap_or(false);
             let is = after.get(i).copied().unwrap_or(false);
@@ -1665,7 +1683,10 @@ impl World {
                 (true, false, ..) => limit.keep,
             };
             if let Some(l) = l {
-                let due = floor + l + slack;
+                let mut due = floor + l + slack;
+                if !was && let Some(h) = hang_due {
+                    due = due.max(h);
+                }
                 if due >= st.due_from {
                     st.due_from = due;
                     st.tx_held_at = held;
