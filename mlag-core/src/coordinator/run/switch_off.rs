@@ -79,8 +79,6 @@ pub(super) struct SwitchOff {
     /// Switch-offs past [`CONFIRM_MAX`] still unconfirmed: (logical port, tree) → (count,
     /// when agreements stop waiting for them, [`AGREE_MAX`]).
     late: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
-    /// Agreements that waited.
-    pub(super) agreements_waited: u64,
     /// (logical port, tree) → (Discarding records the peer has not confirmed, when the
     /// latest is taken as done anyway).
     pending: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
@@ -180,9 +178,6 @@ impl<D: Dataplane> Coordinator<D> {
         let wait = queued || (open && carries_agreement(frame));
         if !wait || self.stp_off.frames.len() >= FRAMES_MAX {
             return false;
-        }
-        if !queued {
-            self.stp_off.agreements_waited += 1;
         }
         self.stp_off.frames.push((port, frame.to_vec()));
         true
