@@ -75,8 +75,11 @@
 //! incarnation pair) and cumulative acknowledgements; at most `window` frames are unacknowledged;
 //! a retransmission timeout resends them with exponential backoff; out-of-order frames within the
 //! window are buffered and delivered in order; duplicates are acknowledged and dropped. After
-//! `retransmit_limit` timeouts without progress the session restarts with a new incarnation and
-//! the next [`Event::Connected`] asks the application for a full resynchronisation.
+//! `retransmit_limit` timeouts without progress — with a heartbeat, never sooner than the
+//! silence timeout (3 heartbeats) after the oldest unacknowledged frame was sent, the hold time
+//! of RFC 5036 §2.5.6 that a TCP transport would not pre-empt — the session restarts with a new
+//! incarnation and the next [`Event::Connected`] asks the application for a full
+//! resynchronisation.
 //!
 //! ## Incarnations, replay and authentication
 //! A new incarnation is drawn from the seeded generator whenever the session (re)starts, so frames

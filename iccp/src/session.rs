@@ -720,7 +720,7 @@ impl Session {
         if self.rto_timer.fire(now) && !self.tx_window.is_empty() {
             self.counters.rto_expiries += 1;
             self.retries += 1;
-            if self.retries > self.cfg.retransmit_limit {
+            if self.retries > self.retry_limit() {
                 // The gap cannot be recovered: restart and resynchronise.
                 self.teardown(now, DisconnectReason::RetransmitLimit);
             } else {
@@ -1095,6 +1095,43 @@ impl Session {
             Some(h) if self.peer_inc != 0 => self.silence_timer.start(now, h.saturating_mul(3)),
             _ => self.silence_timer.stop(),
         }
+    }
+
+    /// Retransmission timeouts in a row without progress that end the stream
+    /// ([`DisconnectReason::RetransmitLimit`]): `retransmit_limit`, raised with a heartbeat so
+    /// that the last retransmission is sent no sooner than the silence timeout (3 heartbeats)
+    /// after the oldest unacknowledged frame was. The L2 framing stands in for RFC 7275's TCP
+    /// connection, which does not give up on unacknowledged data before its R2 timeout (RFC
+    /// 1122 §4.2.3.5: at least 100 s), while the session's liveness is the hold time (RFC 5036
+    /// §2.5.6, our 3 heartbeats): a peer-link silent one way for less than it — the peer still
+    /// heard, our frames lost — heals without a restart, as a silence both ways does. Ending
+    /// sooner ended only this side's session while the peer, which missed nothing it could
+    /// tell, stayed connected (chaos seed 3972).
+    fn retry_limit(&self) -> u32 {
+        let Some(h) = self.cfg.heartbeat else {
+            return self.cfg.retransmit_limit;
+        };
+        let horizon = h.saturating_mul(3);
+        let max = self.cfg.retransmit_max;
+        let mut rto = self.cfg.retransmit_initial;
+        let mut elapsed = Duration::ZERO;
+        let mut expiries: u32 = 0;
+        // The backoff doubles to the ceiling (a few dozen rounds at most: `elapsed` grows
+        // geometrically), then each timeout waits the ceiling.
+        while elapsed < horizon && rto < max {
+            elapsed = elapsed.saturating_add(rto);
+            expiries = expiries.saturating_add(1);
+            rto = rto.saturating_mul(2).min(max);
+        }
+        if elapsed < horizon {
+            let rest = horizon.saturating_sub(elapsed).as_nanos();
+            let step = max.as_nanos().max(1);
+            let more = u32::try_from(rest.div_ceil(step)).unwrap_or(u32::MAX);
+            expiries = expiries.saturating_add(more);
+        }
+        // Timeout number `expiries` still retransmits (so a silence that ended before it is
+        // recovered); the session ends at number `limit + 1`.
+        self.cfg.retransmit_limit.max(expiries)
     }
 
     fn backup_interval(&self) -> Duration {

@@ -56,7 +56,10 @@ pub struct SessionConfig {
     /// Retransmission timeout ceiling after backoff (default 2 s).
     pub retransmit_max: Duration,
     /// Retransmission timeouts in a row without progress before the stream is declared broken
-    /// and the session restarts and resynchronises (default 6).
+    /// and the session restarts and resynchronises (default 6). With a heartbeat, at least as
+    /// many as span the silence timeout (3 heartbeats) from the first send: a peer that
+    /// still hears us is not given up on sooner than a silent one (10 with the defaults: the
+    /// last retransmission 15 s after the first send, the end 2 s later).
     pub retransmit_limit: u32,
     /// Longest delay of an acknowledgement (default 5 ms).
     pub ack_delay: Duration,

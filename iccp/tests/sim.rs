@@ -55,6 +55,8 @@ struct Net {
     rng: Rng,
     faults: Faults,
     cut: bool,
+    /// Frames *to* this side are lost (a link silent one way).
+    deaf: Option<usize>,
     load: usize,
     /// Check after every step: never two primaries while both sides are connected.
     check_roles: bool,
@@ -102,6 +104,7 @@ impl Net {
             rng: Rng(seed),
             faults,
             cut: false,
+            deaf: None,
             load: 0,
             check_roles: false,
             role_changes: [0; 2],
@@ -190,7 +193,7 @@ impl Net {
     }
 
     fn send(&mut self, to: usize, mut frame: Vec<u8>) {
-        if self.cut || self.rng.chance(self.faults.loss) {
+        if self.cut || self.deaf == Some(to) || self.rng.chance(self.faults.loss) {
             return;
         }
         if self.v1_only {
@@ -428,6 +431,61 @@ fn heartbeat_loss_detected_within_three_intervals_and_not_before() {
             assert!(after <= h * 3, "seed {seed}: detected after {after:?}");
             assert!(after > h * 2, "seed {seed}: detected too early, {after:?}");
         }
+    }
+}
+
+/// A link silent one way for less than the silence timeout: the side whose data is lost keeps
+/// retransmitting instead of giving up after `retransmit_limit` timeouts (9 s with the defaults,
+/// which ended only that side's session while the other stayed connected: chaos seed 3972),
+/// so neither side restarts; a longer one is the deaf side's silence, and both reconnect.
+#[test]
+fn a_one_way_silence_shorter_than_the_silence_timeout_ends_no_session() {
+    for seed in seeds(3) {
+        let h = Duration::from_secs(5);
+        let mut net = Net::new(seed, CLEAN, Some(h));
+        net.run_for(Duration::from_secs(10));
+        assert!(net.both_connected(), "seed {seed}");
+        // Side 1's frames (data and heartbeats) are lost; side 0's still arrive; both send
+        // data for the first 100 ms. 9.5 s: longer than the 9 s the default retransmission
+        // schedule used to allow, and shorter than two heartbeats, so side 1's next heartbeat
+        // after the heal reaches side 0 within its silence timeout whatever their phase.
+        net.deaf = Some(0);
+        net.load = 1;
+        net.run_for(Duration::from_millis(100));
+        net.load = 0;
+        net.run_for(Duration::from_millis(9_400));
+        assert!(
+            net.both_connected(),
+            "seed {seed}: a session ended in the silence"
+        );
+        net.deaf = None;
+        net.run_for(Duration::from_secs(20));
+        assert!(net.both_connected(), "seed {seed}");
+        assert!(
+            net.sides
+                .iter()
+                .all(|s| s.connects == 1 && s.silent_at.is_empty()),
+            "seed {seed}: restarted ({} and {} connections)",
+            net.sides[0].connects,
+            net.sides[1].connects
+        );
+        net.drain_and_check(seed);
+
+        // Longer than 3 heartbeats: the deaf side reports the silence within them, and
+        // both sides reconnect after the heal.
+        net.deaf = Some(0);
+        let at = net.now;
+        net.load = 1;
+        net.run_for(Duration::from_millis(100));
+        net.load = 0;
+        net.run_for(h * 4);
+        let silent = &net.sides[0].silent_at;
+        assert_eq!(silent.len(), 1, "seed {seed}");
+        assert!(silent[0] - at <= h * 3, "seed {seed}: {:?}", silent[0] - at);
+        net.deaf = None;
+        net.run_for(Duration::from_secs(30));
+        assert!(net.both_connected(), "seed {seed}: no reconnect");
+        net.drain_and_check(seed);
     }
 }
 

@@ -29,7 +29,8 @@ pub(crate) struct ChaosArgs {
     #[arg(long)]
     verbose: bool,
     /// With `--seed`: write every frame of the run to this pcap file (and, as text with the
-    /// links, to the same name with the extension `log`).
+    /// links, to the same name with the extension `log`; each MLAG peer's flight recorder to
+    /// the extension `pairN.PeerM.json`).
     #[arg(long)]
     pcap: Option<PathBuf>,
     /// Worker threads (each seed runs on one; results are printed in seed order).
@@ -276,6 +277,10 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
         if let Some(log) = &o.log {
             let text = path.with_extension("log");
             std::fs::write(&text, log).map_err(|e| format!("{}: {e}", text.display()))?;
+        }
+        for (name, json) in &o.recorders {
+            let file = path.with_extension(format!("{name}.json"));
+            std::fs::write(&file, json).map_err(|e| format!("{}: {e}", file.display()))?;
         }
     }
     if o.finding.is_some() {

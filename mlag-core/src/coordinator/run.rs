@@ -2060,6 +2060,12 @@ impl<D: Dataplane> Coordinator<D> {
     /// on an own port; for the peer's ports, to the peer; on an MLAG port once — on the local
     /// half when it is up, else through the peer's half.
     fn stp_transmit(&mut self, port: u16, frame: &[u8]) {
+        // An agreement waits while a switch-off on the peer is unconfirmed (`run::switch_off`);
+        // what the peer sends for us follows its Discarding anyway.
+        if stp_port_owner(port) != Some(self.stp_index().other()) && self.off_hold_bpdu(port, frame)
+        {
+            return;
+        }
         if let Some(host) = self.stp.own.get(&port) {
             self.dp.transmit(*host, frame);
             return;
@@ -2153,7 +2159,12 @@ impl<D: Dataplane> Coordinator<D> {
                 None => logical::Out::Flush(port, tree),
             };
             self.stp_send_out(&out);
-            if state == Some(PortState::Discarding) && self.iccp.status() == iccp::Status::Connected
+            // Only a switch-off that went to the peer can be confirmed: a replica that took
+            // over sends nothing (`stp_send`), and its agreements must not wait for a hung
+            // authority's confirmation (chaos seed 3462).
+            if state == Some(PortState::Discarding)
+                && self.iccp.status() == iccp::Status::Connected
+                && !self.stp.took_over
             {
                 self.off_sent(port, tree);
             }
@@ -2215,11 +2226,13 @@ impl<D: Dataplane> Coordinator<D> {
         if self.stp.mode == StpMode::Replica {
             return any;
         }
-        for (port, f) in frames {
-            self.stp_transmit(port, &f);
-        }
+        // The events first: a switch-off they send the peer makes an agreement among the
+        // frames wait for it (`run::switch_off`).
         for e in events {
             self.stp_event(e);
+        }
+        for (port, f) in frames {
+            self.stp_transmit(port, &f);
         }
         any
     }

@@ -477,9 +477,11 @@ pub struct Outcome {
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
-    /// asked for: the pcap has no link numbers; then each MLAG peer's flight recorder as JSON
-    /// on a line starting `# flight recorder of`.
+    /// asked for: the pcap has no link numbers.
     pub log: Option<String>,
+    /// Every MLAG peer's flight recorder as JSON (`pairN.PeerM`, the ring at the end of the
+    /// run), when a pcap is asked for.
+    pub recorders: Vec<(String, String)>,
 }
 
 /// Options of a run.
@@ -821,23 +823,8 @@ impl Scenario {
             pending_peak: w.net.stats().pending_peak,
             stale_cycles: w.net.stats().stale_cycles,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
-            log: opts.pcap.then(|| {
-                // The capture, then each peer's flight recorder (its state transitions and
-                // their causes) for the analysis of a finding.
-                let mut log = w.net.capture_log();
-                for p in &w.pairs {
-                    for id in p.peers {
-                        if let Some(peer) = w.net.node::<MlagPeer>(id) {
-                            log.push_str("# flight recorder of ");
-                            log.push_str(w.net.name(id));
-                            log.push_str(": ");
-                            log.push_str(&peer.coordinator().flight_recorder_json());
-                            log.push('\n');
-                        }
-                    }
-                }
-                log
-            }),
+            log: opts.pcap.then(|| w.net.capture_log()),
+            recorders: if opts.pcap { w.recorders() } else { Vec::new() },
         }
     }
 }
@@ -1449,6 +1436,23 @@ impl World {
         self.params.get(l.0).copied().unwrap_or_default()
     }
 
+    /// Every peer's flight recorder as JSON (crashed peers' too: the ring of the instance
+    /// that runs now).
+    fn recorders(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for (i, p) in self.pairs.iter().enumerate() {
+            for (q, &node) in p.peers.iter().enumerate() {
+                if let Some(m) = self.net.node::<MlagPeer>(node) {
+                    v.push((
+                        format!("pair{i}.Peer{}", q + 1),
+                        m.coordinator().flight_recorder_json(),
+                    ));
+                }
+            }
+        }
+        v
+    }
+
     fn view(&self, pair: usize, q: usize) -> Option<PeerView> {
         let node = *self.pairs.get(pair)?.peers.get(q)?;
         if self.net.is_crashed(node) {
@@ -1752,7 +1756,8 @@ impl World {
         // the peer for alive (it forwards towards it across the peer-link, and a replica that
         // took over its bridge opens no port while the connection lasts). Such a
         // reconnection is due no earlier than the hang's own failover (chaos seed 3893: an
-        // uplink restored 1.3 s into a hang of the other peer).
+        // uplink restored 1.3 s into a hang of the other peer; 3462: a bridge link healed
+        // 2.9 s into a hang of the STP authority).
         let hang_floor = self
             .crashed
             .iter()

@@ -23,6 +23,28 @@
 //! immediate, and the peer applies the bridge's records in the order the bridge made them.
 //! A confirmation that does not come within [`CONFIRM_MAX`] (a lost session is handled
 //! when it is noticed) is taken as given, so the wait cannot turn into a black hole.
+//!
+//! # Agreements wait too
+//! The same premise holds for the agreement a port of the primary sends a neighbour: a Root
+//! Port answers a proposal with an agreement once every other port is synced (802.1D-2004
+//! §17.29.2 ROOT_AGREED, allSynced, §17.20.2), and an Alternate or Backup Port is synced once
+//! `!learning && !forwarding` (§17.29.4) — which, by §17.21.3, is only true once forwarding has
+//! stopped. The primary's bridge counted the peer's old Root Port as stopped when it sent the
+//! Discarding, so the agreement left at once and the neighbour's Designated Port forwarded
+//! while the peer's port still forwarded for `d`: a flood from the neighbour entered the pair
+//! through both and reached a client twice (chaos duplicates at a neighbour's proposal on a
+//! Hello tick: seeds 6640, 2364, 4345; the side of this race the hold above did not cover).
+//! So while a switch-off is unconfirmed, a BPDU with the Agreement flag (CIST or any MSTI)
+//! that this peer sends itself — on an own port or the local half of an MLAG — waits, and so
+//! does every later BPDU of that port (the neighbour must see them in order); they go out,
+//! in order, when no switch-off is open (confirmed, the session lost, or — for agreements
+//! only — after [`AGREE_MAX`]: a port waits for [`CONFIRM_MAX`], but an agreement held back
+//! only makes the neighbour wait, and a peer-link that brings no confirmation is silent, with
+//! the peer's port still forwarding). BPDUs the peer sends for the primary need no wait: the peer applies the
+//! Discarding before it gets them ([`logical::STP_OUT`] is in order). Not in the coordinator
+//! snapshot: a wait is one peer-link round trip, and an agreement lost at a restart is sent
+//! again at the neighbour's next proposal (a proposing Designated Port repeats it every Hello
+//! Time, §17.21.19 / §17.26).
 
 use super::{Coordinator, Dataplane, Instant, PortState, StpMode};
 use crate::coordinator::logical;
@@ -37,9 +59,26 @@ use l2_types::PortNo;
 /// its own).
 pub(super) const CONFIRM_MAX: Duration = Duration::from_secs(1);
 
+/// How long agreements wait for a switch-off the peer has not confirmed: until the session
+/// ends, at the latest its silence timeout (3 heartbeats of 5 s) — a port held Learning past
+/// [`CONFIRM_MAX`] would be a black hole on a working peer-link, but an agreement that does
+/// not go out only makes the neighbour wait, and a peer-link that carries no confirmation is
+/// silent: the peer's port keeps forwarding until it notices, so an agreement would make the
+/// neighbour's port a second path into the pair (chaos seeds 5352, 3814, 1493, 9142).
+const AGREE_MAX: Duration = Duration::from_secs(15);
+
+/// BPDUs waiting for the peer's switch-offs at most (beyond it they go out at once: the
+/// bridge sends at most a few per port and Hello Time, so it is never reached in practice).
+const FRAMES_MAX: usize = 64;
+
 /// The unconfirmed switch-offs and the transitions waiting for them.
 #[derive(Debug, Default)]
 pub(super) struct SwitchOff {
+    /// BPDUs (logical port, frame) waiting for the switch-offs, in the bridge's order.
+    frames: Vec<(u16, Vec<u8>)>,
+    /// Switch-offs past [`CONFIRM_MAX`] still unconfirmed: (logical port, tree) → (count,
+    /// when agreements stop waiting for them, [`AGREE_MAX`]).
+    late: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
     /// (logical port, tree) → (Discarding records the peer has not confirmed, when the
     /// latest is taken as done anyway).
     pending: BTreeMap<(u16, stp::TreeId), (u32, Instant)>,
@@ -78,6 +117,7 @@ impl SwitchOff {
             held,
             waited,
             expired,
+            ..Self::default()
         }
     }
 }
@@ -104,7 +144,45 @@ impl SwitchOff {
     }
 }
 
+/// Whether a BPDU frame carries the Agreement flag, in its CIST flags or any MSTI's.
+fn carries_agreement(frame: &[u8]) -> bool {
+    use stp::wire::{BpduFlags, BpduFrame, BpduView, FrameKind};
+    let Ok(f) = BpduFrame::parse(frame) else {
+        return false;
+    };
+    let FrameKind::Bpdu(b) = f.kind else {
+        return false;
+    };
+    match BpduView::parse(b) {
+        Ok(BpduView::Rst(r)) => r.body().flags().contains(BpduFlags::AGREEMENT),
+        Ok(BpduView::Mst(m)) => {
+            m.cist().flags().contains(BpduFlags::AGREEMENT)
+                || m.mstis()
+                    .iter()
+                    .any(|x| x.flags.contains(BpduFlags::AGREEMENT))
+        }
+        _ => false,
+    }
+}
+
 impl<D: Dataplane> Coordinator<D> {
+    /// Primary: whether a BPDU the bridge emitted on logical port `port`, which this peer
+    /// sends itself, must wait for the peer's switch-offs (module docs, "Agreements wait
+    /// too"); if so it is kept.
+    pub(super) fn off_hold_bpdu(&mut self, port: u16, frame: &[u8]) -> bool {
+        if self.stp.mode != StpMode::Primary {
+            return false;
+        }
+        let queued = self.stp_off.frames.iter().any(|(p, _)| *p == port);
+        let open = !self.stp_off.pending.is_empty() || !self.stp_off.late.is_empty();
+        let wait = queued || (open && carries_agreement(frame));
+        if !wait || self.stp_off.frames.len() >= FRAMES_MAX {
+            return false;
+        }
+        self.stp_off.frames.push((port, frame.to_vec()));
+        true
+    }
+
     /// Primary: a Discarding for logical port `port` on `tree` went to the peer.
     pub(super) fn off_sent(&mut self, port: u16, tree: stp::TreeId) {
         let until = self.now.saturating_add(CONFIRM_MAX);
@@ -152,6 +230,11 @@ impl<D: Dataplane> Coordinator<D> {
             if e.0 == 0 {
                 self.stp_off.pending.remove(&(port, tree));
             }
+        } else if let Some(e) = self.stp_off.late.get_mut(&(port, tree)) {
+            e.0 = e.0.saturating_sub(1);
+            if e.0 == 0 {
+                self.stp_off.late.remove(&(port, tree));
+            }
         }
         self.off_release();
     }
@@ -163,25 +246,46 @@ impl<D: Dataplane> Coordinator<D> {
     }
 
     /// Switch-offs past [`CONFIRM_MAX`] are taken as done.
+    /// Agreements stop waiting for them after [`AGREE_MAX`].
     pub(super) fn off_timeout(&mut self, now: Instant) {
-        let before = self.stp_off.pending.len();
-        self.stp_off.pending.retain(|_, (_, until)| *until > now);
-        let gone = before - self.stp_off.pending.len();
-        if gone > 0 {
-            self.stp_off.expired += gone as u64;
+        let expired: Vec<((u16, stp::TreeId), u32)> = self
+            .stp_off
+            .pending
+            .iter()
+            .filter(|(_, (_, until))| *until <= now)
+            .map(|(k, (n, _))| (*k, *n))
+            .collect();
+        let late_before = self.stp_off.late.len();
+        self.stp_off.late.retain(|_, (_, until)| *until > now);
+        let late_gone = late_before != self.stp_off.late.len();
+        for (k, n) in &expired {
+            self.stp_off.pending.remove(k);
+            let until = now.saturating_add(AGREE_MAX);
+            let e = self.stp_off.late.entry(*k).or_insert((0, until));
+            e.0 = e.0.saturating_add(*n);
+            e.1 = until;
+        }
+        if !expired.is_empty() || late_gone {
+            self.stp_off.expired += expired.len() as u64;
             self.off_release();
         }
     }
 
     /// When [`Self::off_timeout`] is next needed.
     pub(super) fn off_poll_timeout(&self) -> Option<Instant> {
-        self.stp_off.pending.values().map(|(_, until)| *until).min()
+        self.stp_off
+            .pending
+            .values()
+            .chain(self.stp_off.late.values())
+            .map(|(_, until)| *until)
+            .min()
     }
 
     /// Forgets every switch-off and applies what waited (the peer is gone, or this peer's
     /// ports are about to be reprogrammed from a new bridge).
     pub(super) fn off_clear(&mut self) {
         self.stp_off.pending.clear();
+        self.stp_off.late.clear();
         self.off_release();
     }
 
@@ -190,6 +294,8 @@ impl<D: Dataplane> Coordinator<D> {
     pub(super) fn off_forget(&mut self) {
         self.stp_off.pending.clear();
         self.stp_off.held.clear();
+        self.stp_off.late.clear();
+        self.stp_off.frames.clear();
     }
 
     /// Applies the bridge's state to every waiting port whose tree has no open switch-off.
@@ -216,12 +322,42 @@ impl<D: Dataplane> Coordinator<D> {
                 self.record_stp(host, loc, tree, PortState::Forwarding);
             }
         }
+        // The waiting BPDUs, in order, once no switch-off is open at all.
+        if self.stp_off.pending.is_empty()
+            && self.stp_off.late.is_empty()
+            && !self.stp_off.frames.is_empty()
+        {
+            let frames = core::mem::take(&mut self.stp_off.frames);
+            for (port, frame) in frames {
+                self.stp_transmit(port, &frame);
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agreement_flag_is_found_in_rst_bpdus_only_when_set() {
+        // An RST BPDU frame: 802.3 header, LLC 42 42 03, then 36 octets.
+        let mut f = alloc::vec![
+            0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 39, 0x42, 0x42, 3
+        ];
+        let mut bpdu = alloc::vec![0u8; 36];
+        bpdu[2] = 2; // version
+        bpdu[3] = 2; // RST
+        bpdu[4] = 0x0c; // Designated role
+        f.extend_from_slice(&bpdu);
+        assert!(!carries_agreement(&f));
+        f[17 + 4] |= 0x40;
+        assert!(carries_agreement(&f));
+        assert!(
+            !carries_agreement(&f[..20]),
+            "a truncated frame is no agreement"
+        );
+    }
 
     #[test]
     fn confirmation_round_trips_and_decoding_is_total() {
