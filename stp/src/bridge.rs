@@ -750,6 +750,10 @@ impl Bridge {
         };
         let own = self.bridge_id;
         let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
+        // An RSTP bridge reads an MST BPDU's CIST Regional Root as the designated bridge: every
+        // bridge of that region looks like one, so the stale-information extension leaves such
+        // BPDUs alone.
+        let one_bridge = !(matches!(bpdu, Bpdu::Mst(_)) && !mstp);
         let max_hops = self.cfg.max_hops;
         let mcid = self.mcid;
         let Some(p) = self.ports.get_mut(i) else {
@@ -837,6 +841,9 @@ impl Bridge {
         p.heard_bpdu(now, &mut self.out);
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
+        if self.cfg.stale_info_aging && one_bridge {
+            self.age_stale_info(i, &rx);
+        }
         if rx.internal {
             let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
             let epoch = self.msti_epoch;
@@ -915,6 +922,62 @@ impl Bridge {
             }
         }
         self.run(now);
+    }
+
+    /// Stale information aging, an extension beyond 802.1D-2004 / 802.1Q-2022
+    /// ([`BridgeConfig::stale_info_aging`]): port `i` received the designated BPDU `rx` from
+    /// bridge B; information recorded on another port from the same designated bridge B with a
+    /// better root vector is one B has withdrawn (B sends one root priority vector on all its
+    /// ports, 802.1D-2004 §17.6 / §17.19.21), and is aged at once.
+    ///
+    /// Only external information takes part (RST and Configuration BPDUs, MST BPDUs from
+    /// another region read by an MST bridge): inside an MST region the MSTIs' information
+    /// travels in the same BPDUs and ages with the CIST's, which this would separate.
+    fn age_stale_info(&mut self, i: usize, rx: &RxBpdu) {
+        let designated = rx.kind == RxKind::Config
+            || (rx.kind == RxKind::Rst
+                && rx.body.flags.role() == crate::wire::PortRole::Designated);
+        if !designated || rx.internal || rx.designated_bridge.address() == self.bridge_id.address()
+        {
+            return;
+        }
+        let said = (
+            rx.body.root_id,
+            rx.body.root_path_cost,
+            rx.region.regional_root,
+            rx.region.internal_root_path_cost,
+        );
+        for j in 0..self.ports.len() {
+            let Some(p) = self.ports.get_mut(j) else {
+                continue;
+            };
+            // The AGED transition's other conditions (§17.27 CURRENT → AGED: infoIs ==
+            // Received, !updtInfo, !rcvdMsg).
+            if j == i
+                || p.pim != PimState::Current
+                || p.info_is != InfoIs::Received
+                || p.info_internal
+                || p.updt_info
+                || p.rcvd_msg
+                || p.port_priority.designated_bridge != rx.designated_bridge
+            {
+                continue;
+            }
+            let recorded = (
+                p.port_priority.root,
+                p.port_priority.root_path_cost,
+                p.port_region.regional_root,
+                p.port_region.internal_root_path_cost,
+            );
+            // Only a better root vector is stale good news (the count-to-infinity seed); a
+            // worse one cannot win a root path over what B says now.
+            if recorded < said {
+                p.age_stale(&mut self.out);
+                self.out.stats.stale_info_aged = self.out.stats.stale_info_aged.saturating_add(1);
+                self.sync_cache = None;
+                self.mark(j);
+            }
+        }
     }
 
     fn root_index(&self) -> Option<usize> {

@@ -154,7 +154,15 @@ fn damaged_snapshots_are_refused() {
     }
     let s = b.snapshot(now);
     assert!(Bridge::restore(&s, now).is_ok());
+    // The extensions (`stale_info_aging` and its counter, 9 octets) came after version 1 was
+    // first written: a snapshot that ends before them is one written before they existed.
+    let before_extensions = s.len() - 9;
     for n in 0..s.len() {
+        if n == before_extensions {
+            let old = Bridge::restore(&s[..n], now).expect("a snapshot without the extensions");
+            assert!(!old.config().stale_info_aging);
+            continue;
+        }
         assert!(Bridge::restore(&s[..n], now).is_err(), "truncated at {n}");
     }
     let mut longer = s.clone();

@@ -14,7 +14,8 @@
 //! port with every per-tree variable, machine state and timer, the work queue, the last
 //! reported root); the queued transmissions and events; the cross-port procedure flags; the
 //! allSynced cache; the machine work list; the pending repeated BPDU; the deferred
-//! rcvdInfoWhile restarts.
+//! rcvdInfoWhile restarts; then the extensions, which a snapshot written before they existed
+//! lacks (restored as off): `stale_info_aging`(1, 0 or 1) and its counter (8).
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
@@ -685,6 +686,8 @@ fn read_config(r: &mut R<'_>) -> Res<BridgeConfig> {
         force_version: r.code()?,
         max_hops: r.u8()?,
         path_cost_method: r.code()?,
+        // In the extensions at the end of the snapshot.
+        stale_info_aging: false,
     };
     c.validate().map_err(SnapshotError::Config)?;
     Ok(c)
@@ -757,6 +760,8 @@ fn read_stats(r: &mut R<'_>) -> Res<Stats> {
         step_bound_hits: r.u64()?,
         port_steps: r.u64()?,
         msti_skips: r.u64()?,
+        // In the extensions at the end of the snapshot.
+        stale_info_aged: 0,
     })
 }
 
@@ -1464,6 +1469,10 @@ impl Bridge {
         for &i in &self.msti_pending {
             w.index(i);
         }
+        // The extensions: added after version 1 was first written, so a snapshot without them
+        // (all off) still restores.
+        w.u8(u8::from(self.cfg.stale_info_aging));
+        w.u64(self.out.stats.stale_info_aged);
         o
     }
 
@@ -1608,6 +1617,15 @@ impl Bridge {
                 return Err(SnapshotError::Inconsistent("deferred restarts"));
             }
             b.msti_pending.push(i);
+        }
+        if !r.b.is_empty() {
+            // The extensions (optional: the snapshots written before them end here).
+            b.cfg.stale_info_aging = match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(SnapshotError::Invalid("extensions")),
+            };
+            b.out.stats.stale_info_aged = r.u64()?;
         }
         if !r.b.is_empty() {
             return Err(SnapshotError::Trailing);
