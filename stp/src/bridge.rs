@@ -155,6 +155,11 @@ pub struct Bridge {
     /// Ports with a deferred rcvdInfoWhile restart (`MstiFast::pending`).
     msti_pending: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
+    /// The BPDU just received and its port, for stale information aging
+    /// ([`BridgeConfig::stale_info_aging`]): other ports are checked once this port's Port
+    /// Information machine has processed it, before the next Port Role Selection. Always
+    /// `None` between inputs (`run` ends it), so not part of a snapshot.
+    stale_check: Option<(usize, RxBpdu)>,
 }
 
 impl Bridge {
@@ -205,6 +210,7 @@ impl Bridge {
             msti_fast_ports: Vec::new(),
             msti_pending: Vec::new(),
             last_root: None,
+            stale_check: None,
         };
         b.apply_bridge_config();
         b.root_priority = b.bridge_priority();
@@ -842,7 +848,8 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if self.cfg.stale_info_aging && one_bridge {
-            self.age_stale_info(i, &rx);
+            // Checked once the port's Port Information machine has recorded it (`run`).
+            self.stale_check = Some((i, rx));
         }
         if rx.internal {
             let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
@@ -1083,6 +1090,11 @@ impl Bridge {
                 if p.reselect || self.out.set_sync_tree || self.out.set_reroot_tree {
                     break;
                 }
+                if self.stale_check.is_some_and(|(j, _)| j == i) && !p.rcvd_bpdu && !p.rcvd_msg {
+                    // The received BPDU is recorded: other ports' stale information goes
+                    // before anything else runs.
+                    break;
+                }
                 if !self.out.set_tc_prop_from.is_empty() {
                     break;
                 }
@@ -1101,6 +1113,16 @@ impl Bridge {
             self.apply_ext(i);
             if changed {
                 self.mark(i);
+            }
+            if let Some((j, rx)) = self.stale_check
+                && j == i
+                && self
+                    .ports
+                    .get(i)
+                    .is_some_and(|p| !p.rcvd_bpdu && !p.rcvd_msg)
+            {
+                self.stale_check = None;
+                self.age_stale_info(i, &rx);
             }
             let mut broadcast = before != after;
             if self.out.set_sync_tree {
@@ -1134,6 +1156,8 @@ impl Bridge {
                 self.mark_all();
             }
         }
+        // A BPDU the port's machines did not take (not expected) ages nothing.
+        self.stale_check = None;
         self.report_root();
         touched.sort_unstable();
         touched.dedup();

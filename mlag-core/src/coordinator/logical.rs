@@ -1042,7 +1042,10 @@ mod tests {
         assert_eq!(decode_bridge(&b), Some(on));
         b.pop();
         let off = decode_bridge(&b).unwrap();
-        assert!(!off.stale_info_aging, "an entry without extensions has none");
+        assert!(
+            !off.stale_info_aging,
+            "an entry without extensions has none"
+        );
         b.push(2);
         assert_eq!(decode_bridge(&b), None, "unknown extension");
     }
