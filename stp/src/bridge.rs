@@ -14,8 +14,8 @@ use crate::msti::{
     Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut,
 };
 use crate::port::{
-    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
-    RxKind, StdTimer, TcmState,
+    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState,
+    RootVector, RxBpdu, RxKind, StdTimer, TcmState,
 };
 use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
@@ -845,10 +845,32 @@ impl Bridge {
             return Ok(());
         }
         p.heard_bpdu(now, &mut self.out);
+        let check = self.cfg.stale_info_aging && one_bridge && stale_candidate(&rx, own);
+        if check && self.stale_replay(i, &rx) {
+            // Stale information aging: a delayed copy of a BPDU the sender has superseded is
+            // discarded, as if it had been lost.
+            self.out.stats.stale_info_discarded =
+                self.out.stats.stale_info_discarded.saturating_add(1);
+            self.mark(i);
+            self.run(now);
+            return Ok(());
+        }
+        let Some(p) = self.ports.get_mut(i) else {
+            return Err(RxError::UnknownPort);
+        };
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
-        if self.cfg.stale_info_aging && one_bridge {
-            // Checked once the port's Port Information machine has recorded it (`run`).
+        if check {
+            // What this sender said before, while the port keeps hearing it.
+            let heard = (rx.designated_bridge, rx_root(&rx));
+            p.superseded = match p.heard {
+                Some((b, v)) if b == heard.0 && v != heard.1 => Some(v),
+                Some((b, _)) if b == heard.0 => p.superseded,
+                _ => None,
+            };
+            p.heard = Some(heard);
+            // Other ports are checked once this one's Port Information machine has recorded
+            // it (`run`).
             self.stale_check = Some((i, rx));
         }
         if rx.internal {
@@ -941,19 +963,7 @@ impl Bridge {
     /// another region read by an MST bridge): inside an MST region the MSTIs' information
     /// travels in the same BPDUs and ages with the CIST's, which this would separate.
     fn age_stale_info(&mut self, i: usize, rx: &RxBpdu) {
-        let designated = rx.kind == RxKind::Config
-            || (rx.kind == RxKind::Rst
-                && rx.body.flags.role() == crate::wire::PortRole::Designated);
-        if !designated || rx.internal || rx.designated_bridge.address() == self.bridge_id.address()
-        {
-            return;
-        }
-        let said = (
-            rx.body.root_id,
-            rx.body.root_path_cost,
-            rx.region.regional_root,
-            rx.region.internal_root_path_cost,
-        );
+        let said = rx_root(rx);
         for j in 0..self.ports.len() {
             let Some(p) = self.ports.get_mut(j) else {
                 continue;
@@ -970,12 +980,9 @@ impl Bridge {
             {
                 continue;
             }
-            let recorded = (
-                p.port_priority.root,
-                p.port_priority.root_path_cost,
-                p.port_region.regional_root,
-                p.port_region.internal_root_path_cost,
-            );
+            let Some((_, recorded)) = p.recorded_root() else {
+                continue;
+            };
             // Only a better root vector is stale good news (the count-to-infinity seed); a
             // worse one cannot win a root path over what B says now.
             if recorded < said {
@@ -985,6 +992,24 @@ impl Bridge {
                 self.mark(j);
             }
         }
+    }
+
+    /// Stale information aging: is the designated BPDU `rx` from bridge B, received on port
+    /// `i`, a delayed copy of one B has since superseded? It is when another port's
+    /// information from B changed from `rx`'s root vector to another one (B sent that change
+    /// after `rx`: each port hears B's BPDUs in the order B sent them) and port `i` has not
+    /// heard that newer vector yet (if it had, `rx` came after it on the same path: B went
+    /// back). In an MLAG pair, the copies the other chassis relays arrive a peer-link delay
+    /// after the authority's own; in one bridge, a slower path does the same.
+    fn stale_replay(&self, i: usize, rx: &RxBpdu) -> bool {
+        let (b, v) = (rx.designated_bridge, rx_root(rx));
+        let own = self.ports.get(i).and_then(|p| p.heard);
+        self.ports.iter().enumerate().any(|(j, x)| {
+            j != i
+                && x.superseded == Some(v)
+                && x.heard
+                    .is_some_and(|(bx, w)| bx == b && w != v && own != Some((b, w)))
+        })
     }
 
     fn root_index(&self) -> Option<usize> {
@@ -1090,7 +1115,7 @@ impl Bridge {
                 if p.reselect || self.out.set_sync_tree || self.out.set_reroot_tree {
                     break;
                 }
-                if self.stale_check.is_some_and(|(j, _)| j == i) && !p.rcvd_bpdu && !p.rcvd_msg {
+                if self.stale_check.is_some_and(|(j, ..)| j == i) && !p.rcvd_bpdu && !p.rcvd_msg {
                     // The received BPDU is recorded: other ports' stale information goes
                     // before anything else runs.
                     break;
@@ -1687,6 +1712,16 @@ impl Bridge {
             eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
+            for (b, (root, cost, regional, internal)) in
+                [p.heard, p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v)))]
+                    .into_iter()
+                    .flatten()
+            {
+                eat(b.to_u64());
+                eat(root.to_u64());
+                eat(regional.to_u64());
+                eat(u64::from(cost) << 32 | u64::from(internal));
+            }
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
@@ -2898,4 +2933,22 @@ fn cist_msg_matches(p: &Port) -> bool {
     p.msg_priority.root == p.port_priority.root
         && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
         && p.msg_region.regional_root == p.port_region.regional_root
+}
+
+/// Stale information aging takes part for `rx`: a designated BPDU (Configuration, or RST / MST
+/// with the Designated Port Role) from outside the MST region, sent by another bridge.
+fn stale_candidate(rx: &RxBpdu, own: BridgeId) -> bool {
+    let designated = rx.kind == RxKind::Config
+        || (rx.kind == RxKind::Rst && rx.body.flags.role() == crate::wire::PortRole::Designated);
+    designated && !rx.internal && rx.designated_bridge.address() != own.address()
+}
+
+/// The root vector a received BPDU carries.
+fn rx_root(rx: &RxBpdu) -> RootVector {
+    (
+        rx.body.root_id,
+        rx.body.root_path_cost,
+        rx.region.regional_root,
+        rx.region.internal_root_path_cost,
+    )
 }

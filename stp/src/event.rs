@@ -264,6 +264,9 @@ pub struct Stats {
     pub msti_skips: u64,
     /// Ports whose information was aged as stale ([`BridgeConfig::stale_info_aging`](crate::BridgeConfig::stale_info_aging), an extension).
     pub stale_info_aged: u64,
+    /// BPDUs discarded as delayed copies of ones their sender has superseded
+    /// ([`BridgeConfig::stale_info_aging`](crate::BridgeConfig::stale_info_aging), an extension).
+    pub stale_info_discarded: u64,
 }
 
 /// Per-port counters.

@@ -256,3 +256,42 @@ fn mst_bpdus_read_by_an_rstp_bridge_age_nothing() {
     assert_eq!(a.stats().stale_info_aged, 0);
     assert_eq!(a.tree().root_port, Some(PortNo(1)));
 }
+
+/// B sends v1 ("B is root") and, a moment later, v2 (a new, worse root path than the one
+/// before v1) on both ports; A hears both on port 2 first and their copies on port 1 a
+/// peer-link delay later. The late v1 on port 1 is a copy of a BPDU B has superseded: it is
+/// discarded (as if lost) instead of aging port 2's current v2 — with the first rule alone it
+/// would (v1 is worse than v2) and A would claim the root for a moment.
+#[test]
+fn a_late_copy_of_a_superseded_bpdu_is_discarded() {
+    let (mut a, t) = converged(true);
+    let t = t + Duration::from_millis(1);
+    let v1 = |p| rst(b_id(), 0, b_id(), p, PortRole::Designated);
+    let v2 = |p| rst(r_id(), 60000, b_id(), p, PortRole::Designated);
+    a.handle_frame(t, PortNo(2), &v1(2)).unwrap();
+    a.handle_frame(t, PortNo(2), &v2(2)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_aged, 1, "port 1's information when v1 came");
+    assert_eq!(a.tree().root_port, Some(PortNo(2)));
+    let t = t + Duration::from_micros(200);
+    a.handle_frame(t, PortNo(1), &v1(1)).unwrap();
+    let tx = sent(&mut a);
+    assert_eq!(a.stats().stale_info_discarded, 1);
+    assert_eq!(a.stats().stale_info_aged, 1);
+    assert_eq!(a.tree().root_port, Some(PortNo(2)));
+    assert!(tx.iter().all(|&(_, root, _)| root == r_id()), "{tx:?}");
+    // v2's copy is B's current information: recorded.
+    a.handle_frame(t, PortNo(1), &v2(1)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_discarded, 1);
+    assert_eq!(a.port(PortNo(1)).unwrap().info_is, port::InfoIs::Received);
+    assert_eq!(a.tree().root_port, Some(PortNo(1)));
+    // B going back to v1 later is news, on either port: port 1 heard v2 after v1 on the same
+    // path, so v1 now is B's latest.
+    let t = t + Duration::from_secs(1);
+    a.handle_frame(t, PortNo(1), &v1(1)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_discarded, 1);
+    assert_eq!(a.tree().root_priority.root, b_id());
+    a.check_invariants().unwrap();
+}

@@ -15,7 +15,11 @@
 //! reported root); the queued transmissions and events; the cross-port procedure flags; the
 //! allSynced cache; the machine work list; the pending repeated BPDU; the deferred
 //! rcvdInfoWhile restarts; then the extensions, which a snapshot written before they existed
-//! lacks (restored as off): `stale_info_aging`(1, 0 or 1) and its counter (8).
+//! lacks (restored as off): `stale_info_aging`(1, 0 or 1), its two counters (8 each), and per
+//! port the last designated BPDU's sender and root vector and the one it superseded
+//! (`tag`(1): 0 none, 1 sender (8) and root vector, 2 the same and the superseded root
+//! vector; a root vector is root (8), external cost (4), regional root (8), internal cost
+//! (4)).
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
@@ -43,7 +47,7 @@ use crate::machines::{PendingTx, TxBpdu};
 use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, Queued};
 use crate::port::{
     BdmState, ExtRecord, InfoIs, MstiFast, PimState, Port, PpmState, PrtState, PrxState, PstState,
-    PtxState, RcvdInfo, RxBpdu, RxKind, TcmState,
+    PtxState, RcvdInfo, RootVector, RxBpdu, RxKind, TcmState,
 };
 use crate::vector::{PriorityVector, RegionalVector, Times};
 use crate::wire::{BpduFlags, BpduTime, BridgeId, ConfigBpdu, MstConfigId, PortId, VidToMstid};
@@ -762,6 +766,7 @@ fn read_stats(r: &mut R<'_>) -> Res<Stats> {
         msti_skips: r.u64()?,
         // In the extensions at the end of the snapshot.
         stale_info_aged: 0,
+        stale_info_discarded: 0,
     })
 }
 
@@ -1473,6 +1478,26 @@ impl Bridge {
         // (all off) still restores.
         w.u8(u8::from(self.cfg.stale_info_aging));
         w.u64(self.out.stats.stale_info_aged);
+        w.u64(self.out.stats.stale_info_discarded);
+        for p in &self.ports {
+            let root = |w: &mut W<'_>, (root, cost, regional, internal): RootVector| {
+                w.bid(root);
+                w.u32(cost);
+                w.bid(regional);
+                w.u32(internal);
+            };
+            match p.heard {
+                None => w.u8(0),
+                Some((b, v)) => {
+                    w.u8(1 + u8::from(p.superseded.is_some()));
+                    w.bid(b);
+                    root(&mut w, v);
+                    if let Some(s) = p.superseded {
+                        root(&mut w, s);
+                    }
+                }
+            }
+        }
         o
     }
 
@@ -1626,6 +1651,19 @@ impl Bridge {
                 _ => return Err(SnapshotError::Invalid("extensions")),
             };
             b.out.stats.stale_info_aged = r.u64()?;
+            b.out.stats.stale_info_discarded = r.u64()?;
+            for p in &mut b.ports {
+                let tag = r.u8()?;
+                if tag > 2 {
+                    return Err(SnapshotError::Invalid("heard information"));
+                }
+                if tag > 0 {
+                    p.heard = Some((r.bid()?, (r.bid()?, r.u32()?, r.bid()?, r.u32()?)));
+                }
+                if tag > 1 {
+                    p.superseded = Some((r.bid()?, r.u32()?, r.bid()?, r.u32()?));
+                }
+            }
         }
         if !r.b.is_empty() {
             return Err(SnapshotError::Trailing);
