@@ -664,8 +664,19 @@ impl Bridge {
         let Some(p) = self.ports.get(i) else {
             return;
         };
-        let cost = self.path_cost_of(&p.cfg, p.link);
+        // A port without carrier has no speed to cost: an automatic cost keeps its value until
+        // the link comes up with one (the port is disabled meanwhile). Costed as 10 Mb/s, a
+        // root port whose link went down had Port Role Selection — run before its Port
+        // Information machine's DISABLED (802.1D-2004 §17.27) — offer the lost root path at
+        // that cost for one step, and the designated ports sent it.
+        let down = p.link == LinkState::Down;
+        let cost = if down && p.cfg.path_cost == PathCost::Auto {
+            p.port_path_cost
+        } else {
+            self.path_cost_of(&p.cfg, p.link)
+        };
         let internal = match p.cfg.internal_path_cost {
+            Some(PathCost::Auto) if down => p.internal_path_cost,
             Some(c) => self.path_cost_of(
                 &PortConfig {
                     path_cost: c,
@@ -851,6 +862,9 @@ impl Bridge {
             // discarded, as if it had been lost.
             self.out.stats.stale_info_discarded =
                 self.out.stats.stale_info_discarded.saturating_add(1);
+            if let Some(p) = self.ports.get_mut(i) {
+                p.lagging = true;
+            }
             self.mark(i);
             self.run(now);
             return Ok(());
@@ -861,8 +875,22 @@ impl Bridge {
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
         if check {
-            // What this sender said before, while the port keeps hearing it.
             let heard = (rx.designated_bridge, rx_root(&rx));
+            // A lagging port has caught up once it hears what another port last heard from
+            // the same sender (or hears another sender).
+            let caught_up = p.heard.is_none_or(|(b, _)| b != heard.0)
+                || self
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .any(|(j, x)| j != i && x.heard == Some(heard));
+            let Some(p) = self.ports.get_mut(i) else {
+                return Err(RxError::UnknownPort);
+            };
+            if caught_up {
+                p.lagging = false;
+            }
+            // What this sender said before, while the port keeps hearing it.
             p.superseded = match p.heard {
                 Some((b, v)) if b == heard.0 && v != heard.1 => Some(v),
                 Some((b, _)) if b == heard.0 => p.superseded,
@@ -963,6 +991,9 @@ impl Bridge {
     /// another region read by an MST bridge): inside an MST region the MSTIs' information
     /// travels in the same BPDUs and ages with the CIST's, which this would separate.
     fn age_stale_info(&mut self, i: usize, rx: &RxBpdu) {
+        if self.ports.get(i).is_none_or(|p| p.lagging) {
+            return;
+        }
         let said = rx_root(rx);
         for j in 0..self.ports.len() {
             let Some(p) = self.ports.get_mut(j) else {
@@ -1712,6 +1743,7 @@ impl Bridge {
             eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
+            eat(u64::from(p.lagging));
             for (b, (root, cost, regional, internal)) in
                 [p.heard, p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v)))]
                     .into_iter()

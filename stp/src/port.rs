@@ -249,6 +249,10 @@ pub(crate) struct Port {
     /// … and the root vector the same sender sent before that one, if it differed: what a
     /// delayed copy of that sender's older BPDU on another port looks like.
     pub(crate) superseded: Option<RootVector>,
+    /// … and a copy of a superseded BPDU was discarded on this port since it last heard what
+    /// the other ports hear from that sender: its BPDUs may be older than theirs, so they age
+    /// nothing elsewhere.
+    pub(crate) lagging: bool,
     pub(crate) no: PortNo,
     pub(crate) cfg: PortConfig,
     pub(crate) link: LinkState,
@@ -406,6 +410,7 @@ impl Port {
         Self {
             heard: None,
             superseded: None,
+            lagging: false,
             no,
             cfg,
             link: LinkState::Down,

@@ -17,9 +17,9 @@
 //! rcvdInfoWhile restarts; then the extensions, which a snapshot written before they existed
 //! lacks (restored as off): `stale_info_aging`(1, 0 or 1), its two counters (8 each), and per
 //! port the last designated BPDU's sender and root vector and the one it superseded
-//! (`tag`(1): 0 none, 1 sender (8) and root vector, 2 the same and the superseded root
-//! vector; a root vector is root (8), external cost (4), regional root (8), internal cost
-//! (4)).
+//! (`tag`(1): bit 0 the sender (8) and root vector follow, bit 1 (with bit 0) the superseded
+//! root vector follows, bit 2 the port lags; a root vector is root (8), external cost (4),
+//! regional root (8), internal cost (4)).
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
@@ -1486,10 +1486,11 @@ impl Bridge {
                 w.bid(regional);
                 w.u32(internal);
             };
+            let lagging = 4 * u8::from(p.lagging);
             match p.heard {
-                None => w.u8(0),
+                None => w.u8(lagging),
                 Some((b, v)) => {
-                    w.u8(1 + u8::from(p.superseded.is_some()));
+                    w.u8(lagging | 1 | 2 * u8::from(p.superseded.is_some()));
                     w.bid(b);
                     root(&mut w, v);
                     if let Some(s) = p.superseded {
@@ -1654,15 +1655,17 @@ impl Bridge {
             b.out.stats.stale_info_discarded = r.u64()?;
             for p in &mut b.ports {
                 let tag = r.u8()?;
-                if tag > 2 {
+                // Bit 0: heard, 1: superseded (only with heard), 2: lagging.
+                if tag > 7 || tag & 3 == 2 {
                     return Err(SnapshotError::Invalid("heard information"));
                 }
-                if tag > 0 {
+                if tag & 1 != 0 {
                     p.heard = Some((r.bid()?, (r.bid()?, r.u32()?, r.bid()?, r.u32()?)));
                 }
-                if tag > 1 {
+                if tag & 2 != 0 {
                     p.superseded = Some((r.bid()?, r.u32()?, r.bid()?, r.u32()?));
                 }
+                p.lagging = tag & 4 != 0;
             }
         }
         if !r.b.is_empty() {
