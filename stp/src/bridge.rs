@@ -14,8 +14,8 @@ use crate::msti::{
     Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut,
 };
 use crate::port::{
-    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState,
-    RootVector, RxBpdu, RxKind, StdTimer, TcmState,
+    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RootVector,
+    RxBpdu, RxKind, StdTimer, TcmState,
 };
 use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
@@ -664,19 +664,8 @@ impl Bridge {
         let Some(p) = self.ports.get(i) else {
             return;
         };
-        // A port without carrier has no speed to cost: an automatic cost keeps its value until
-        // the link comes up with one (the port is disabled meanwhile). Costed as 10 Mb/s, a
-        // root port whose link went down had Port Role Selection — run before its Port
-        // Information machine's DISABLED (802.1D-2004 §17.27) — offer the lost root path at
-        // that cost for one step, and the designated ports sent it.
-        let down = p.link == LinkState::Down;
-        let cost = if down && p.cfg.path_cost == PathCost::Auto {
-            p.port_path_cost
-        } else {
-            self.path_cost_of(&p.cfg, p.link)
-        };
+        let cost = self.path_cost_of(&p.cfg, p.link);
         let internal = match p.cfg.internal_path_cost {
-            Some(PathCost::Auto) if down => p.internal_path_cost,
             Some(c) => self.path_cost_of(
                 &PortConfig {
                     path_cost: c,
@@ -1744,10 +1733,12 @@ impl Bridge {
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
             eat(u64::from(p.lagging));
-            for (b, (root, cost, regional, internal)) in
-                [p.heard, p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v)))]
-                    .into_iter()
-                    .flatten()
+            for (b, (root, cost, regional, internal)) in [
+                p.heard,
+                p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v))),
+            ]
+            .into_iter()
+            .flatten()
             {
                 eat(b.to_u64());
                 eat(root.to_u64());

@@ -107,19 +107,15 @@ pub struct BridgeConfig {
     pub max_hops: u8,
     /// The table "auto" path costs come from.
     pub path_cost_method: PathCostMethod,
-    /// An extension beyond 802.1D-2004 and 802.1Q-2022 (default false, the standard's
-    /// behaviour): when a port receives a designated BPDU from a bridge B whose root vector
-    /// (Root Identifier, Root Path Cost and, from another MST region, the CIST Regional Root and
-    /// Internal Root Path Cost) is worse than the one recorded on another port from the same
-    /// designated bridge B, that other port's information is stale — B sends one root priority
-    /// vector on all its ports (802.1D-2004 §17.6, §17.19.21: every designatedPriority is built
-    /// from B's rootPriority) — and is aged at once (the Port Information machine's AGED, as
-    /// if rcvdInfoWhile had run out), so it no longer offers a root path B has withdrawn.
-    /// This removes the count to infinity that starts when B loses its root and one of its
-    /// ports' new "B is root" reaches this bridge before another's: without it, this bridge
-    /// answers the first port with the root information still recorded on the second (B's
-    /// own withdrawn root path) and B adopts it. See [`Bridge`](crate::Bridge)'s crate docs,
-    /// "Stale information aging", for why it is safe.
+    /// Stale information aging, an extension beyond 802.1D-2004 and 802.1Q-2022 (default
+    /// false, the standard's behaviour): a designated BPDU from a bridge B ages the better root
+    /// information other ports recorded from B (B sends one root priority vector on all its
+    /// ports, 802.1D-2004 §17.6 / §17.19.21, so that information is withdrawn), and a late copy
+    /// of a BPDU B has since superseded is discarded. This removes the count to infinity that
+    /// starts when B loses its root and one of its ports' new BPDUs reaches this bridge before
+    /// another's: without it, this bridge answers the first port with the root path still
+    /// recorded on the second (B's own withdrawn one) and B adopts it. The rules, and why they
+    /// are safe, are in the [crate docs](crate#stale-information-aging-an-extension-off-by-default).
     pub stale_info_aging: bool,
 }
 

@@ -271,7 +271,11 @@ fn a_late_copy_of_a_superseded_bpdu_is_discarded() {
     a.handle_frame(t, PortNo(2), &v1(2)).unwrap();
     a.handle_frame(t, PortNo(2), &v2(2)).unwrap();
     sent(&mut a);
-    assert_eq!(a.stats().stale_info_aged, 1, "port 1's information when v1 came");
+    assert_eq!(
+        a.stats().stale_info_aged,
+        1,
+        "port 1's information when v1 came"
+    );
     assert_eq!(a.tree().root_port, Some(PortNo(2)));
     let t = t + Duration::from_micros(200);
     a.handle_frame(t, PortNo(1), &v1(1)).unwrap();
@@ -294,4 +298,42 @@ fn a_late_copy_of_a_superseded_bpdu_is_discarded() {
     assert_eq!(a.stats().stale_info_discarded, 1);
     assert_eq!(a.tree().root_priority.root, b_id());
     a.check_invariants().unwrap();
+}
+
+/// A port that had a superseded copy discarded lags behind the others: a BPDU B sent between
+/// the discarded one and the current one (here v1.5, which B sent only on the port behind —
+/// its other port was a Root Port at that moment) ages nothing until the port hears what the
+/// others hear from B.
+#[test]
+fn a_lagging_port_ages_nothing_until_it_catches_up() {
+    let (mut a, t) = converged(true);
+    let t = t + Duration::from_millis(1);
+    let v1 = |p| rst(b_id(), 0, b_id(), p, PortRole::Designated);
+    let v15 = |p| rst(c_id(), 20000, b_id(), p, PortRole::Designated);
+    let v2 = |p| rst(r_id(), 60000, b_id(), p, PortRole::Designated);
+    a.handle_frame(t, PortNo(2), &v1(2)).unwrap();
+    a.handle_frame(t, PortNo(2), &v2(2)).unwrap();
+    let t = t + Duration::from_micros(200);
+    a.handle_frame(t, PortNo(1), &v1(1)).unwrap();
+    assert_eq!(a.stats().stale_info_discarded, 1);
+    // v1.5 is worse than port 2's v2: from a port that is not behind it would age it.
+    a.handle_frame(t, PortNo(1), &v15(1)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_aged, 1);
+    assert_eq!(a.port(PortNo(2)).unwrap().info_is, port::InfoIs::Received);
+    assert_eq!(a.tree().root_port, Some(PortNo(2)));
+    a.handle_frame(t, PortNo(1), &v2(1)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.tree().root_port, Some(PortNo(1)));
+    // Caught up: B's next news on port 1 ages port 2 again.
+    let t = t + Duration::from_secs(1);
+    a.handle_frame(t, PortNo(1), &v1(1)).unwrap();
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_aged, 2);
+    assert_eq!(a.port(PortNo(2)).unwrap().info_is, port::InfoIs::Mine);
+    let s = a.snapshot(t);
+    assert_eq!(
+        Bridge::restore(&s, t).unwrap().fingerprint(),
+        a.fingerprint()
+    );
 }
