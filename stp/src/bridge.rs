@@ -701,6 +701,10 @@ impl Bridge {
             p.port_enabled = p.compute_enabled();
             p.oper_p2p = p.compute_p2p();
             if !p.port_enabled {
+                // What stale information aging remembers of the neighbour goes with the link.
+                p.heard = None;
+                p.superseded = None;
+                p.lagging = false;
                 // BPDUs still queued for a port that went down are not sent: its Port Transmit
                 // machine restarts (TRANSMIT_INIT, txCount = 0).
                 self.out.tx.retain(|t| t.port != port);
@@ -1024,8 +1028,13 @@ impl Bridge {
     fn stale_replay(&self, i: usize, rx: &RxBpdu) -> bool {
         let (b, v) = (rx.designated_bridge, rx_root(rx));
         let own = self.ports.get(i).and_then(|p| p.heard);
+        // Only a port that still holds B's information counts: a port whose link went down or
+        // whose information aged out or came from elsewhere since says nothing about B now.
         self.ports.iter().enumerate().any(|(j, x)| {
             j != i
+                && x.port_enabled
+                && x.info_is == InfoIs::Received
+                && x.port_priority.designated_bridge == b
                 && x.superseded == Some(v)
                 && x.heard
                     .is_some_and(|(bx, w)| bx == b && w != v && own != Some((b, w)))
