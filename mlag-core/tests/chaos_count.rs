@@ -20,7 +20,8 @@
 //! (a relayed copy of a BPDU the neighbour had already superseded aged the newer information
 //! on the authority's own port, and the extra BPDUs spent the Transmit Hold Count: a black
 //! hole of one second): kept here as the guard of the rules that fixed that (the late copy is
-//! discarded; the port behind ages nothing until it catches up).
+//! discarded; the port behind ages nothing until it catches up), and 2124, which failed with
+//! the first form of that rule (a port whose link was down still marked B's BPDUs stale).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod chaos_common;
@@ -75,10 +76,13 @@ fn seeds_1353_2364_other_classes_whole_schedules() {
 }
 
 #[test]
-fn seeds_108_958_1708_late_copies_of_superseded_bpdus() {
+fn seeds_108_958_1708_2124_late_copies_of_superseded_bpdus() {
     passes(108, Some(vec![0]));
     passes(958, Some(vec![0]));
     passes(1708, None);
+    // A port whose uplink was cut kept marking B's vector as superseded: every later BPDU of
+    // B's on the other uplink was discarded, a black hole that never ended.
+    passes(2124, Some(vec![3, 4, 5]));
 }
 
 #[test]

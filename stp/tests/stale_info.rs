@@ -337,3 +337,26 @@ fn a_lagging_port_ages_nothing_until_it_catches_up() {
         a.fingerprint()
     );
 }
+
+/// What a port remembers of B goes with its link: after port 2's link went down, B going back
+/// to v1 on port 1 is recorded, not discarded as a late copy (seed 2124 of the chaos campaign
+/// was a permanent black hole: a downed port's memory discarded every later BPDU).
+#[test]
+fn a_port_that_went_down_marks_nothing_superseded() {
+    let (mut a, t) = converged(true);
+    let t = t + Duration::from_millis(1);
+    let v1 = |p| rst(b_id(), 0, b_id(), p, PortRole::Designated);
+    let v2 = |p| rst(r_id(), 60000, b_id(), p, PortRole::Designated);
+    a.handle_frame(t, PortNo(2), &v1(2)).unwrap();
+    a.handle_frame(t, PortNo(2), &v2(2)).unwrap();
+    let t = t + Duration::from_secs(1);
+    a.handle_link(t, PortNo(2), LinkState::Down);
+    for k in 0..3u64 {
+        a.handle_frame(t + Duration::from_secs(2 * k), PortNo(1), &v1(1))
+            .unwrap();
+    }
+    sent(&mut a);
+    assert_eq!(a.stats().stale_info_discarded, 0);
+    assert_eq!(a.tree().root_priority.root, b_id());
+    assert_eq!(a.tree().root_port, Some(PortNo(1)));
+}
