@@ -763,7 +763,7 @@ impl Bridge {
         // An RSTP bridge reads an MST BPDU's CIST Regional Root as the designated bridge: every
         // bridge of that region looks like one, so the stale-information extension leaves such
         // BPDUs alone.
-        let one_bridge = !(matches!(bpdu, Bpdu::Mst(_)) && !mstp);
+        let one_bridge = !matches!(bpdu, Bpdu::Mst(_)) || mstp;
         let max_hops = self.cfg.max_hops;
         let mcid = self.mcid;
         let Some(p) = self.ports.get_mut(i) else {

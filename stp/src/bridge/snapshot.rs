@@ -1490,7 +1490,7 @@ impl Bridge {
             match p.heard {
                 None => w.u8(lagging),
                 Some((b, v)) => {
-                    w.u8(lagging | 1 | 2 * u8::from(p.superseded.is_some()));
+                    w.u8(lagging | 1 | (2 * u8::from(p.superseded.is_some())));
                     w.bid(b);
                     root(&mut w, v);
                     if let Some(s) = p.superseded {
