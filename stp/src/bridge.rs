@@ -14,8 +14,8 @@ use crate::msti::{
     Msti, MstiMsg, MstiPort, MstiPriorityVector, MstiStatus, PortView, TreeCtx, TreeOut,
 };
 use crate::port::{
-    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RxBpdu,
-    RxKind, StdTimer, TcmState,
+    BdmState, InfoIs, PimState, Port, PpmState, PrtState, PrxState, PstState, PtxState, RootVector,
+    RxBpdu, RxKind, StdTimer, TcmState,
 };
 use crate::vector::{PriorityVector, RegionalVector, Times, cist_message};
 use crate::wire::{Bpdu, BpduFrame, BpduTime, BridgeId, ConfigBpdu, FrameKind, PortId, RstBpdu};
@@ -155,6 +155,11 @@ pub struct Bridge {
     /// Ports with a deferred rcvdInfoWhile restart (`MstiFast::pending`).
     msti_pending: Vec<usize>,
     last_root: Option<(BridgeId, Option<PortNo>, u32)>,
+    /// The BPDU just received and its port, for stale information aging
+    /// ([`BridgeConfig::stale_info_aging`]): other ports are checked once this port's Port
+    /// Information machine has processed it, before the next Port Role Selection. Always
+    /// `None` between inputs (`run` ends it), so not part of a snapshot.
+    stale_check: Option<(usize, RxBpdu)>,
 }
 
 impl Bridge {
@@ -205,6 +210,7 @@ impl Bridge {
             msti_fast_ports: Vec::new(),
             msti_pending: Vec::new(),
             last_root: None,
+            stale_check: None,
         };
         b.apply_bridge_config();
         b.root_priority = b.bridge_priority();
@@ -695,6 +701,10 @@ impl Bridge {
             p.port_enabled = p.compute_enabled();
             p.oper_p2p = p.compute_p2p();
             if !p.port_enabled {
+                // What stale information aging remembers of the neighbour goes with the link.
+                p.heard = None;
+                p.superseded = None;
+                p.lagging = false;
                 // BPDUs still queued for a port that went down are not sent: its Port Transmit
                 // machine restarts (TRANSMIT_INIT, txCount = 0).
                 self.out.tx.retain(|t| t.port != port);
@@ -750,6 +760,10 @@ impl Bridge {
         };
         let own = self.bridge_id;
         let mstp = self.cfg.force_version >= crate::config::ForceVersion::Mstp;
+        // An RSTP bridge reads an MST BPDU's CIST Regional Root as the designated bridge: every
+        // bridge of that region looks like one, so the stale-information extension leaves such
+        // BPDUs alone.
+        let one_bridge = !matches!(bpdu, Bpdu::Mst(_)) || mstp;
         let max_hops = self.cfg.max_hops;
         let mcid = self.mcid;
         let Some(p) = self.ports.get_mut(i) else {
@@ -835,8 +849,51 @@ impl Bridge {
             return Ok(());
         }
         p.heard_bpdu(now, &mut self.out);
+        let check = self.cfg.stale_info_aging && one_bridge && stale_candidate(&rx, own);
+        if check && self.stale_replay(i, &rx) {
+            // Stale information aging: a delayed copy of a BPDU the sender has superseded is
+            // discarded, as if it had been lost.
+            self.out.stats.stale_info_discarded =
+                self.out.stats.stale_info_discarded.saturating_add(1);
+            if let Some(p) = self.ports.get_mut(i) {
+                p.lagging = true;
+            }
+            self.mark(i);
+            self.run(now);
+            return Ok(());
+        }
+        let Some(p) = self.ports.get_mut(i) else {
+            return Err(RxError::UnknownPort);
+        };
         p.rx = Some(rx);
         p.rcvd_bpdu = true;
+        if check {
+            let heard = (rx.designated_bridge, rx_root(&rx));
+            // A lagging port has caught up once it hears what another port last heard from
+            // the same sender (or hears another sender).
+            let caught_up = p.heard.is_none_or(|(b, _)| b != heard.0)
+                || self
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .any(|(j, x)| j != i && x.heard == Some(heard));
+            let Some(p) = self.ports.get_mut(i) else {
+                return Err(RxError::UnknownPort);
+            };
+            if caught_up {
+                p.lagging = false;
+            }
+            // What this sender said before, while the port keeps hearing it.
+            p.superseded = match p.heard {
+                Some((b, v)) if b == heard.0 && v != heard.1 => Some(v),
+                Some((b, _)) if b == heard.0 => p.superseded,
+                _ => None,
+            };
+            p.heard = Some(heard);
+            // Other ports are checked once this one's Port Information machine has recorded
+            // it (`run`).
+            self.stale_check = Some((i, rx));
+        }
         if rx.internal {
             let sender = (rx.designated_bridge.address(), rx.body.port_id.number());
             let epoch = self.msti_epoch;
@@ -915,6 +972,73 @@ impl Bridge {
             }
         }
         self.run(now);
+    }
+
+    /// Stale information aging, an extension beyond 802.1D-2004 / 802.1Q-2022
+    /// ([`BridgeConfig::stale_info_aging`]): port `i` received the designated BPDU `rx` from
+    /// bridge B; information recorded on another port from the same designated bridge B with a
+    /// better root vector is one B has withdrawn (B sends one root priority vector on all its
+    /// ports, 802.1D-2004 §17.6 / §17.19.21), and is aged at once.
+    ///
+    /// Only external information takes part (RST and Configuration BPDUs, MST BPDUs from
+    /// another region read by an MST bridge): inside an MST region the MSTIs' information
+    /// travels in the same BPDUs and ages with the CIST's, which this would separate.
+    fn age_stale_info(&mut self, i: usize, rx: &RxBpdu) {
+        if self.ports.get(i).is_none_or(|p| p.lagging) {
+            return;
+        }
+        let said = rx_root(rx);
+        for j in 0..self.ports.len() {
+            let Some(p) = self.ports.get_mut(j) else {
+                continue;
+            };
+            // The AGED transition's other conditions (§17.27 CURRENT → AGED: infoIs ==
+            // Received, !updtInfo, !rcvdMsg).
+            if j == i
+                || p.pim != PimState::Current
+                || p.info_is != InfoIs::Received
+                || p.info_internal
+                || p.updt_info
+                || p.rcvd_msg
+                || p.port_priority.designated_bridge != rx.designated_bridge
+            {
+                continue;
+            }
+            let Some((_, recorded)) = p.recorded_root() else {
+                continue;
+            };
+            // Only a better root vector is stale good news (the count-to-infinity seed); a
+            // worse one cannot win a root path over what B says now.
+            if recorded < said {
+                p.age_stale(&mut self.out);
+                self.out.stats.stale_info_aged = self.out.stats.stale_info_aged.saturating_add(1);
+                self.sync_cache = None;
+                self.mark(j);
+            }
+        }
+    }
+
+    /// Stale information aging: is the designated BPDU `rx` from bridge B, received on port
+    /// `i`, a delayed copy of one B has since superseded? It is when another port's
+    /// information from B changed from `rx`'s root vector to another one (B sent that change
+    /// after `rx`: each port hears B's BPDUs in the order B sent them) and port `i` has not
+    /// heard that newer vector yet (if it had, `rx` came after it on the same path: B went
+    /// back). In an MLAG pair, the copies the other chassis relays arrive a peer-link delay
+    /// after the authority's own; in one bridge, a slower path does the same.
+    fn stale_replay(&self, i: usize, rx: &RxBpdu) -> bool {
+        let (b, v) = (rx.designated_bridge, rx_root(rx));
+        let own = self.ports.get(i).and_then(|p| p.heard);
+        // Only a port that still holds B's information counts: a port whose link went down or
+        // whose information aged out or came from elsewhere since says nothing about B now.
+        self.ports.iter().enumerate().any(|(j, x)| {
+            j != i
+                && x.port_enabled
+                && x.info_is == InfoIs::Received
+                && x.port_priority.designated_bridge == b
+                && x.superseded == Some(v)
+                && x.heard
+                    .is_some_and(|(bx, w)| bx == b && w != v && own != Some((b, w)))
+        })
     }
 
     fn root_index(&self) -> Option<usize> {
@@ -1020,6 +1144,11 @@ impl Bridge {
                 if p.reselect || self.out.set_sync_tree || self.out.set_reroot_tree {
                     break;
                 }
+                if self.stale_check.is_some_and(|(j, ..)| j == i) && !p.rcvd_bpdu && !p.rcvd_msg {
+                    // The received BPDU is recorded: other ports' stale information goes
+                    // before anything else runs.
+                    break;
+                }
                 if !self.out.set_tc_prop_from.is_empty() {
                     break;
                 }
@@ -1038,6 +1167,16 @@ impl Bridge {
             self.apply_ext(i);
             if changed {
                 self.mark(i);
+            }
+            if let Some((j, rx)) = self.stale_check
+                && j == i
+                && self
+                    .ports
+                    .get(i)
+                    .is_some_and(|p| !p.rcvd_bpdu && !p.rcvd_msg)
+            {
+                self.stale_check = None;
+                self.age_stale_info(i, &rx);
             }
             let mut broadcast = before != after;
             if self.out.set_sync_tree {
@@ -1071,6 +1210,8 @@ impl Bridge {
                 self.mark_all();
             }
         }
+        // A BPDU the port's machines did not take (not expected) ages nothing.
+        self.stale_check = None;
         self.report_root();
         touched.sort_unstable();
         touched.dedup();
@@ -1600,6 +1741,19 @@ impl Bridge {
             eat(u64::from(p.port_path_cost) << 32 | u64::from(p.internal_path_cost));
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
+            eat(u64::from(p.lagging));
+            for (b, (root, cost, regional, internal)) in [
+                p.heard,
+                p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v))),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                eat(b.to_u64());
+                eat(root.to_u64());
+                eat(regional.to_u64());
+                eat(u64::from(cost) << 32 | u64::from(internal));
+            }
         }
         for m in &self.mstis {
             eat(u64::from(m.mstid) << 16 | u64::from(m.priority));
@@ -2811,4 +2965,22 @@ fn cist_msg_matches(p: &Port) -> bool {
     p.msg_priority.root == p.port_priority.root
         && p.msg_priority.root_path_cost == p.port_priority.root_path_cost
         && p.msg_region.regional_root == p.port_region.regional_root
+}
+
+/// Stale information aging takes part for `rx`: a designated BPDU (Configuration, or RST / MST
+/// with the Designated Port Role) from outside the MST region, sent by another bridge.
+fn stale_candidate(rx: &RxBpdu, own: BridgeId) -> bool {
+    let designated = rx.kind == RxKind::Config
+        || (rx.kind == RxKind::Rst && rx.body.flags.role() == crate::wire::PortRole::Designated);
+    designated && !rx.internal && rx.designated_bridge.address() != own.address()
+}
+
+/// The root vector a received BPDU carries.
+fn rx_root(rx: &RxBpdu) -> RootVector {
+    (
+        rx.body.root_id,
+        rx.body.root_path_cost,
+        rx.region.regional_root,
+        rx.region.internal_root_path_cost,
+    )
 }

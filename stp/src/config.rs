@@ -107,6 +107,16 @@ pub struct BridgeConfig {
     pub max_hops: u8,
     /// The table "auto" path costs come from.
     pub path_cost_method: PathCostMethod,
+    /// Stale information aging, an extension beyond 802.1D-2004 and 802.1Q-2022 (default
+    /// false, the standard's behaviour): a designated BPDU from a bridge B ages the better root
+    /// information other ports recorded from B (B sends one root priority vector on all its
+    /// ports, 802.1D-2004 §17.6 / §17.19.21, so that information is withdrawn), and a late copy
+    /// of a BPDU B has since superseded is discarded. This removes the count to infinity that
+    /// starts when B loses its root and one of its ports' new BPDUs reaches this bridge before
+    /// another's: without it, this bridge answers the first port with the root path still
+    /// recorded on the second (B's own withdrawn one) and B adopts it. The rules, and why they
+    /// are safe, are in the [crate docs](crate#stale-information-aging-an-extension-off-by-default).
+    pub stale_info_aging: bool,
 }
 
 impl BridgeConfig {
@@ -122,6 +132,7 @@ impl BridgeConfig {
             force_version: ForceVersion::Rstp,
             max_hops: 20,
             path_cost_method: PathCostMethod::Long,
+            stale_info_aging: false,
         }
     }
 

@@ -262,6 +262,11 @@ pub struct Stats {
     /// MST BPDUs whose MSTI part repeated the previous one byte for byte and only restarted
     /// the MSTIs' rcvdInfoWhile (the repeated-BPDU skip); for tests and benches.
     pub msti_skips: u64,
+    /// Ports whose information was aged as stale ([`BridgeConfig::stale_info_aging`](crate::BridgeConfig::stale_info_aging), an extension).
+    pub stale_info_aged: u64,
+    /// BPDUs discarded as delayed copies of ones their sender has superseded
+    /// ([`BridgeConfig::stale_info_aging`](crate::BridgeConfig::stale_info_aging), an extension).
+    pub stale_info_discarded: u64,
 }
 
 /// Per-port counters.

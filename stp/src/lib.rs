@@ -93,6 +93,48 @@
 //! * BPDU guard acts on any BPDU received on a port where it is enabled (as RouterOS and
 //!   Cisco's per-interface setting do), not only on edge ports.
 //!
+//! # Stale information aging (an extension, off by default)
+//!
+//! [`BridgeConfig::stale_info_aging`] adds two rules beyond 802.1D-2004 and 802.1Q-2022, for
+//! the count to infinity that starts when a neighbour B loses its root: B sends "B is root"
+//! (or its new, worse root path) on all its designated ports, and a bridge whose ports hear
+//! those BPDUs at different instants answers the first with the root path still recorded on
+//! another — B's own withdrawn one, which B then adopts.
+//!
+//! 1. A designated BPDU from B, recorded by its port, ages at once (the Port Information
+//!    machine's AGED, §17.27, as if rcvdInfoWhile had run out; no loop guard) the information
+//!    other ports recorded from the same designated bridge B when that information has a
+//!    better root vector (Root, Root Path Cost and, from another MST region, Regional Root
+//!    and Internal Root Path Cost). B sends one root priority vector on all its ports
+//!    (§17.6, §17.19.21: every designatedPriority comes from B's rootPriority), so the
+//!    better one is what B has withdrawn. A worse one is left alone: it cannot win a root
+//!    path over what B says now.
+//! 2. A port's BPDUs from B can be older than another port's: in an MLAG pair the copies the
+//!    other chassis relays arrive a peer-link delay after the authority's own. A port
+//!    remembers the root vector B sent before its latest (when they differ); a designated BPDU
+//!    from B on another port carrying that superseded vector, on a port that has not yet heard
+//!    B's latest, is a late copy and is discarded as if lost. Such a port then *lags*: its
+//!    BPDUs from B age nothing elsewhere until it hears what the other ports last heard from B
+//!    (B can send something in between on it alone, e.g. while its port toward the others is
+//!    a Root Port).
+//!
+//! Why it is safe: both actions are ones the standard's own machines take on a lossy link —
+//! information ageing out early (as after three lost hellos) and a BPDU lost — so no state
+//! arises that 802.1D could not reach; proposal/agreement still decides every transition to
+//! forwarding, and a port whose information was aged becomes Designated and Discarding until
+//! B's next BPDU (at most a Hello Time) restores it. Only designated BPDUs (Configuration, or
+//! RST/MST with the Designated Port Role) take part: a Root or Alternate Port's BPDU is not
+//! recorded by the standard either. Only external information takes part (not inside an MST
+//! region, where the MSTIs' information travels in the same BPDUs and would be separated from
+//! the CIST's), and not MST BPDUs read by an RSTP bridge (every bridge of that region shows the
+//! same CIST Regional Root as its Bridge Identifier). Where it can be wrong: B changing back to
+//! an earlier root vector while a port is still behind (that port loses one BPDU), or B's
+//! BPDUs reaching one port much later than another on the same bridge in steady state (no
+//! change: only differing root vectors act). What it does not cure: stale information from
+//! *another* bridge circulating around a cycle (the classical RSTP count to infinity after a
+//! root is cut off), which no per-bridge rule can see. [`Stats::stale_info_aged`] and
+//! [`Stats::stale_info_discarded`] count the actions.
+//!
 //! # MLAG: two chassis, one logical bridge
 //!
 //! The two MLAG peers must look like one bridge to every STP neighbour: one Bridge Identifier,

@@ -602,6 +602,14 @@ impl Port {
         self.selected = false;
     }
 
+    /// Stale information aging ([`crate::BridgeConfig::stale_info_aging`], an extension):
+    /// the Port Information machine's AGED (802.1D-2004 §17.27) before rcvdInfoWhile runs
+    /// out, without loop guard (the port still hears BPDUs).
+    pub(crate) fn age_stale(&mut self, out: &mut Out) {
+        self.rcvd_info_while.stop();
+        self.pim_aged(out);
+    }
+
     fn pim_step(&mut self, now: Instant, ctx: &Ctx, out: &mut Out) -> bool {
         // §17.27 global: !portEnabled && (infoIs != Disabled) → DISABLED.
         if !self.port_enabled && self.info_is != InfoIs::Disabled {

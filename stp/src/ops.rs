@@ -528,6 +528,7 @@ impl Bytes<'_> {
                     _ => ForceVersion::Mstp,
                 };
                 cfg.tx_hold_count = 1 + (x >> 2) % 10;
+                cfg.stale_info_aging = x & 2 != 0;
                 Op::SetBridge { cfg }
             }
             10 => {

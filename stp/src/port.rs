@@ -243,6 +243,16 @@ impl StdTimer for Timer {
 /// One bridge port with all the standard's per-port variables.
 #[derive(Clone, Debug)]
 pub(crate) struct Port {
+    /// Stale information aging (`BridgeConfig::stale_info_aging`): the sender and root vector
+    /// of the last designated BPDU this port processed …
+    pub(crate) heard: Option<(crate::wire::BridgeId, RootVector)>,
+    /// … and the root vector the same sender sent before that one, if it differed: what a
+    /// delayed copy of that sender's older BPDU on another port looks like.
+    pub(crate) superseded: Option<RootVector>,
+    /// … and a copy of a superseded BPDU was discarded on this port since it last heard what
+    /// the other ports hear from that sender: its BPDUs may be older than theirs, so they age
+    /// nothing elsewhere.
+    pub(crate) lagging: bool,
     pub(crate) no: PortNo,
     pub(crate) cfg: PortConfig,
     pub(crate) link: LinkState,
@@ -370,7 +380,25 @@ pub(crate) struct MstiFast {
     pub(crate) pending: Option<(Instant, Duration)>,
 }
 
+/// The root part of a CIST message priority vector (802.1Q-2022 §13.10): Root Identifier,
+/// External Root Path Cost, Regional Root Identifier, Internal Root Path Cost — what a
+/// designated bridge sends alike on all its ports.
+pub(crate) type RootVector = (crate::wire::BridgeId, u32, crate::wire::BridgeId, u32);
+
 impl Port {
+    /// The root vector of the recorded information, if it was received.
+    pub(crate) fn recorded_root(&self) -> Option<(crate::wire::BridgeId, RootVector)> {
+        (self.info_is == InfoIs::Received).then_some((
+            self.port_priority.designated_bridge,
+            (
+                self.port_priority.root,
+                self.port_priority.root_path_cost,
+                self.port_region.regional_root,
+                self.port_region.internal_root_path_cost,
+            ),
+        ))
+    }
+
     pub(crate) fn new(no: PortNo, cfg: PortConfig, path_cost: u32) -> Self {
         let zero = PriorityVector {
             root: crate::wire::BridgeId::from_parts(0, l2_types::MacAddr::ZERO),
@@ -380,6 +408,9 @@ impl Port {
             bridge_port: PortId(0),
         };
         Self {
+            heard: None,
+            superseded: None,
+            lagging: false,
             no,
             cfg,
             link: LinkState::Down,

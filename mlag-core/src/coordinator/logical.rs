@@ -247,6 +247,9 @@ pub(crate) fn encode_bridge(c: &BridgeConfig) -> Vec<u8> {
             PathCostMethod::Long => 0,
             PathCostMethod::Short => 1,
         },
+        // The extensions (bit 0: stale information aging); an entry written before them
+        // ends above and means none.
+        u8::from(c.stale_info_aging),
     ]);
     v
 }
@@ -271,7 +274,12 @@ pub(crate) fn decode_bridge(b: &[u8]) -> Option<BridgeConfig> {
         1 => PathCostMethod::Short,
         _ => return None,
     };
-    r.rest().is_empty().then_some(c)
+    c.stale_info_aging = match r.rest() {
+        [] | [0] => false,
+        [1] => true,
+        _ => return None,
+    };
+    Some(c)
 }
 
 pub(crate) fn encode_add(mlag: Option<MlagId>, c: &PortConfig) -> Vec<u8> {
@@ -1027,6 +1035,19 @@ mod tests {
         let mut bc = encode_bridge(&BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1])));
         bc.push(0);
         assert_eq!(decode_bridge(&bc), None, "trailing octets");
+        // The extensions octet: absent in entries written before it (none), 0 or 1.
+        let mut on = BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1]));
+        on.stale_info_aging = true;
+        let mut b = encode_bridge(&on);
+        assert_eq!(decode_bridge(&b), Some(on));
+        b.pop();
+        let off = decode_bridge(&b).unwrap();
+        assert!(
+            !off.stale_info_aging,
+            "an entry without extensions has none"
+        );
+        b.push(2);
+        assert_eq!(decode_bridge(&b), None, "unknown extension");
     }
 
     #[test]

@@ -78,6 +78,12 @@ pub struct Options {
     pub flight_recorder: usize,
     /// The pair's shared ICCP secret ([`super::IccpSecret`]; `None`: frames unauthenticated).
     pub iccp_secret: Option<super::IccpSecret>,
+    /// The logical STP bridge ages stale information ([`stp::BridgeConfig::stale_info_aging`],
+    /// an extension beyond 802.1D-2004 / 802.1Q-2022; default on): information a neighbour
+    /// has withdrawn on one port is not offered back to it from another, which a pair's two
+    /// chassis hearing one neighbour's ports a peer-link delay apart otherwise do (a count to
+    /// infinity until Max Age; FUZZING.md, branch `chaos7`). Off: the standard's behaviour.
+    pub stale_info_aging: bool,
 }
 
 impl Options {
@@ -90,6 +96,7 @@ impl Options {
             peer_probe: PEER_PROBE_DEFAULT,
             flight_recorder: FLIGHT_RECORDER_DEFAULT,
             iccp_secret: None,
+            stale_info_aging: true,
         }
     }
 }
@@ -360,6 +367,9 @@ struct Stp {
     mode: StpMode,
     /// The bridge settings in force (for a rebuilt catch-up).
     bridge_cfg: stp::BridgeConfig,
+    /// [`Options::stale_info_aging`], which every bridge configuration built from the
+    /// configuration takes.
+    stale_info_aging: bool,
     /// Encoded entries since genesis (flags clear).
     log: Vec<Vec<u8>>,
     log_complete: bool,
@@ -453,7 +463,10 @@ impl<D: Dataplane> Coordinator<D> {
             return Err(Error::MlagDisabled);
         };
         let bridge_mac = bridge.mac;
-        let stp_cfg = bridge.stp.bridge;
+        let stp_cfg = stp::BridgeConfig {
+            stale_info_aging: opts.stale_info_aging,
+            ..bridge.stp.bridge
+        };
         let fdb = FdbState::new(opts.seed, bridge.ageing_time).map_err(Error::Fdb)?;
         let mut sc = iccp::SessionConfig::new(bridge_mac);
         sc.priority = m.priority;
@@ -569,6 +582,7 @@ impl<D: Dataplane> Coordinator<D> {
                 bridge: None,
                 mode: StpMode::Primary,
                 bridge_cfg: stp_cfg,
+                stale_info_aging: opts.stale_info_aging,
                 log: Vec::new(),
                 log_complete: true,
                 seq: 0,
@@ -1810,6 +1824,7 @@ impl<D: Dataplane> Coordinator<D> {
             .cfg
             .mlag_bridge()
             .map_or(self.stp.bridge_cfg, |b| b.stp.bridge);
+        bc.stale_info_aging = self.stp.stale_info_aging;
         bc.address = if standalone {
             self.bridge_mac
         } else {
@@ -2570,6 +2585,7 @@ impl<D: Dataplane> Coordinator<D> {
         let Some(mut bc) = self.cfg.mlag_bridge().map(|b| b.stp.bridge) else {
             return;
         };
+        bc.stale_info_aging = self.stp.stale_info_aging;
         // A connection's election made this peer High (the system-id is not its MAC) while
         // its own ports are numbered Low: the claims (`stp_update_mode`) will renumber them or
         // make this peer a replica. Until then its bridge keeps its own MAC, and its own ports

@@ -790,6 +790,17 @@ impl Scenario {
 
     /// Runs the scenario.
     pub fn run(&self, opts: &RunOptions) -> Outcome {
+        self.run_with(opts, true)
+    }
+
+    /// [`run`](Self::run) with the pairs' logical bridges on the standard's behaviour
+    /// (`Options::stale_info_aging` off): what the reproductions of the count to infinity that
+    /// option removes compare against.
+    pub fn run_standard_stp(&self, opts: &RunOptions) -> Outcome {
+        self.run_with(opts, false)
+    }
+
+    fn run_with(&self, opts: &RunOptions, stale_info_aging: bool) -> Outcome {
         let episodes: Vec<Episode> = match &opts.only {
             None => self.episodes.clone(),
             Some(keep) => self
@@ -800,7 +811,7 @@ impl Scenario {
                 .map(|(_, e)| *e)
                 .collect(),
         };
-        let mut w = match World::build(self) {
+        let mut w = match World::build(self, stale_info_aging) {
             Ok(w) => w,
             Err(detail) => {
                 return Outcome {
@@ -1120,7 +1131,7 @@ struct World {
 }
 
 impl World {
-    fn build(s: &Scenario) -> Result<Self, String> {
+    fn build(s: &Scenario, stale_info_aging: bool) -> Result<Self, String> {
         let t = &s.topology;
         let mut net = Network::new(s.seed);
         net.set_invariants(Invariants::default());
@@ -1177,6 +1188,7 @@ impl World {
                 );
                 opts.backup = spec.backup;
                 opts.reload_delay = core::time::Duration::from_secs(10);
+                opts.stale_info_aging = stale_info_aging;
                 let mut peer = MlagPeer::new(valid, opts)
                     .map_err(|e| format!("pair{pi} Peer{}: {e}", q + 1))?;
                 if spec.backup {
@@ -2300,7 +2312,7 @@ mod tests {
     /// The deadline the oracle sets for stream `src -> dst` once `events` (episode, start?)
     /// have been applied at their times.
     fn deadline(s: &Scenario, events: &[(Episode, bool)], src: &str, dst: &str) -> Instant {
-        let mut w = World::build(s).unwrap();
+        let mut w = World::build(s, true).unwrap();
         w.reach = w.reachable();
         for (e, start) in events {
             w.net.run_until(if *start { e.at } else { e.end() });

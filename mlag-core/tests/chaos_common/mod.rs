@@ -15,3 +15,12 @@ pub fn passes(seed: u64, only: Option<Vec<usize>>) {
         s.describe()
     );
 }
+
+/// [`passes`] with the pairs' logical bridges on the standard's STP behaviour
+/// (`Options::stale_info_aging` off): the finding it gives, if any.
+pub fn standard_stp_finding(seed: u64, only: Option<Vec<usize>>) -> Option<String> {
+    let s = Scenario::generate(seed);
+    s.run_standard_stp(&RunOptions { only, pcap: false })
+        .finding
+        .map(|f| f.to_string())
+}

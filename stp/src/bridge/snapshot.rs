@@ -14,7 +14,12 @@
 //! port with every per-tree variable, machine state and timer, the work queue, the last
 //! reported root); the queued transmissions and events; the cross-port procedure flags; the
 //! allSynced cache; the machine work list; the pending repeated BPDU; the deferred
-//! rcvdInfoWhile restarts.
+//! rcvdInfoWhile restarts; then the extensions, which a snapshot written before they existed
+//! lacks (restored as off): `stale_info_aging`(1, 0 or 1), its two counters (8 each), and per
+//! port the last designated BPDU's sender and root vector and the one it superseded
+//! (`tag`(1): bit 0 the sender (8) and root vector follow, bit 1 (with bit 0) the superseded
+//! root vector follows, bit 2 the port lags; a root vector is root (8), external cost (4),
+//! regional root (8), internal cost (4)).
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
@@ -42,7 +47,7 @@ use crate::machines::{PendingTx, TxBpdu};
 use crate::msti::{Msti, MstiMsg, MstiPort, MstiPriorityVector, Queued};
 use crate::port::{
     BdmState, ExtRecord, InfoIs, MstiFast, PimState, Port, PpmState, PrtState, PrxState, PstState,
-    PtxState, RcvdInfo, RxBpdu, RxKind, TcmState,
+    PtxState, RcvdInfo, RootVector, RxBpdu, RxKind, TcmState,
 };
 use crate::vector::{PriorityVector, RegionalVector, Times};
 use crate::wire::{BpduFlags, BpduTime, BridgeId, ConfigBpdu, MstConfigId, PortId, VidToMstid};
@@ -685,6 +690,8 @@ fn read_config(r: &mut R<'_>) -> Res<BridgeConfig> {
         force_version: r.code()?,
         max_hops: r.u8()?,
         path_cost_method: r.code()?,
+        // In the extensions at the end of the snapshot.
+        stale_info_aging: false,
     };
     c.validate().map_err(SnapshotError::Config)?;
     Ok(c)
@@ -757,6 +764,9 @@ fn read_stats(r: &mut R<'_>) -> Res<Stats> {
         step_bound_hits: r.u64()?,
         port_steps: r.u64()?,
         msti_skips: r.u64()?,
+        // In the extensions at the end of the snapshot.
+        stale_info_aged: 0,
+        stale_info_discarded: 0,
     })
 }
 
@@ -1464,6 +1474,31 @@ impl Bridge {
         for &i in &self.msti_pending {
             w.index(i);
         }
+        // The extensions: added after version 1 was first written, so a snapshot without them
+        // (all off) still restores.
+        w.u8(u8::from(self.cfg.stale_info_aging));
+        w.u64(self.out.stats.stale_info_aged);
+        w.u64(self.out.stats.stale_info_discarded);
+        for p in &self.ports {
+            let root = |w: &mut W<'_>, (root, cost, regional, internal): RootVector| {
+                w.bid(root);
+                w.u32(cost);
+                w.bid(regional);
+                w.u32(internal);
+            };
+            let lagging = 4 * u8::from(p.lagging);
+            match p.heard {
+                None => w.u8(lagging),
+                Some((b, v)) => {
+                    w.u8(lagging | 1 | (2 * u8::from(p.superseded.is_some())));
+                    w.bid(b);
+                    root(&mut w, v);
+                    if let Some(s) = p.superseded {
+                        root(&mut w, s);
+                    }
+                }
+            }
+        }
         o
     }
 
@@ -1608,6 +1643,30 @@ impl Bridge {
                 return Err(SnapshotError::Inconsistent("deferred restarts"));
             }
             b.msti_pending.push(i);
+        }
+        if !r.b.is_empty() {
+            // The extensions (optional: the snapshots written before them end here).
+            b.cfg.stale_info_aging = match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(SnapshotError::Invalid("extensions")),
+            };
+            b.out.stats.stale_info_aged = r.u64()?;
+            b.out.stats.stale_info_discarded = r.u64()?;
+            for p in &mut b.ports {
+                let tag = r.u8()?;
+                // Bit 0: heard, 1: superseded (only with heard), 2: lagging.
+                if tag > 7 || tag & 3 == 2 {
+                    return Err(SnapshotError::Invalid("heard information"));
+                }
+                if tag & 1 != 0 {
+                    p.heard = Some((r.bid()?, (r.bid()?, r.u32()?, r.bid()?, r.u32()?)));
+                }
+                if tag & 2 != 0 {
+                    p.superseded = Some((r.bid()?, r.u32()?, r.bid()?, r.u32()?));
+                }
+                p.lagging = tag & 4 != 0;
+            }
         }
         if !r.b.is_empty() {
             return Err(SnapshotError::Trailing);
