@@ -406,69 +406,13 @@ fn a_node_asking_for_now_for_ever_is_reported_and_time_still_advances() {
     assert_eq!(spins[0].at, Instant::ZERO);
 }
 
-/// A hub: every frame goes out of every other port it has (a loop with it floods for ever).
-struct Hub {
-    ports: Vec<PortNo>,
-    out: VecDeque<Transmit>,
-}
-
-impl Node for Hub {
-    fn handle_frame(&mut self, _now: Instant, port: PortNo, frame: &[u8], id: Option<FrameId>) {
-        for p in self.ports.iter().filter(|p| **p != port) {
-            self.out.push_back(Transmit {
-                port: *p,
-                frame: frame.to_vec(),
-                track: Track::copy_of(id),
-            });
-        }
-    }
-    fn handle_link(&mut self, _now: Instant, _port: PortNo, _up: bool) {}
-    fn handle_timeout(&mut self, _now: Instant) {}
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.pop_front()
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        None
-    }
-}
-
-/// Host `a` on hub h0 of a ring of three hubs whose link h1–h2 duplicates frames with
-/// probability `dup`; `a` sends `frames` frames to nobody in particular.
+/// Host `a` on hub h0 of a ring of three hubs (gates always open) whose link h1–h2 duplicates
+/// frames with probability `dup`; `a` sends `frames` frames to nobody in particular.
 fn hub_ring(dup: Probability, frames: u64) -> Network {
-    let mut net = Network::new(6272);
-    let a = MacAddr([2, 0, 0, 0, 0, 1]);
-    let b = MacAddr([2, 0, 0, 0, 0, 2]);
-    let mut s = StreamConfig::new(b, Duration::from_millis(1), Instant::ZERO);
-    s.count = Some(frames);
-    let ha = net.add_node("a", Host::new(a).with_stream(s));
-    let hubs: Vec<_> = (0..3)
-        .map(|i| {
-            let ports = if i == 0 {
-                vec![PortNo(1), PortNo(2), PortNo(3)]
-            } else {
-                vec![PortNo(2), PortNo(3)]
-            };
-            net.add_node(
-                &format!("h{i}"),
-                Hub {
-                    ports,
-                    out: VecDeque::new(),
-                },
-            )
-        })
-        .collect();
-    net.connect(
-        (ha, Host::PORT),
-        (hubs[0], PortNo(1)),
-        LinkParams::gigabit(),
-    );
     let mut bad = LinkParams::gigabit();
     bad.duplicate = dup;
-    for i in 0..3 {
-        let params = if i == 1 { bad } else { LinkParams::gigabit() };
-        net.connect((hubs[i], PortNo(3)), (hubs[(i + 1) % 3], PortNo(2)), params);
-    }
-    net
+    let g = LinkParams::gigabit();
+    gate_ring_with(6272, g, [g, bad, g], frames, [OPEN; 3])
 }
 
 /// Seed 6272 of the chaos campaign: a loop through a link that duplicated frames grew without
@@ -588,15 +532,22 @@ impl Node for Gate {
     }
 }
 
-/// Host `a` on gate g0 of a ring of three gates g0 → g1 → g2 → g0 (links of 1 ms); `a` sends
-/// one frame at 0, which g0 floods both ways at 1 ms. `windows[i]` is gate i's (open from,
-/// closed at).
-fn gate_ring(windows: [(Instant, Option<Instant>); 3]) -> Network {
-    let mut net = Network::new(7638);
+/// Host `a` (link `host`) on gate g0 of a ring of three gates g0 → g1 → g2 → g0 (link i from
+/// gi to its successor: `ring[i]`); `a` sends `frames` frames, one a millisecond from 0, which
+/// g0 floods both ways. `windows[i]` is gate i's (open from, closed at). A gate always open is
+/// a hub: a loop with it floods for ever.
+fn gate_ring_with(
+    seed: u64,
+    host: LinkParams,
+    ring: [LinkParams; 3],
+    frames: u64,
+    windows: [(Instant, Option<Instant>); 3],
+) -> Network {
+    let mut net = Network::new(seed);
     let a = MacAddr([2, 0, 0, 0, 0, 1]);
     let b = MacAddr([2, 0, 0, 0, 0, 2]);
     let mut s = StreamConfig::new(b, Duration::from_millis(1), Instant::ZERO);
-    s.count = Some(1);
+    s.count = Some(frames);
     let ha = net.add_node("a", Host::new(a).with_stream(s));
     let gates: Vec<_> = (0..3)
         .map(|i| {
@@ -617,11 +568,21 @@ fn gate_ring(windows: [(Instant, Option<Instant>); 3]) -> Network {
             )
         })
         .collect();
-    let ms = LinkParams::new(Duration::from_millis(1));
-    net.connect((ha, Host::PORT), (gates[0], PortNo(1)), ms);
+    net.connect((ha, Host::PORT), (gates[0], PortNo(1)), host);
     for i in 0..3 {
-        net.connect((gates[i], PortNo(3)), (gates[(i + 1) % 3], PortNo(2)), ms);
+        net.connect(
+            (gates[i], PortNo(3)),
+            (gates[(i + 1) % 3], PortNo(2)),
+            ring[i],
+        );
     }
+    net
+}
+
+/// [`gate_ring_with`] with links of 1 ms and one frame, run for 20 ms.
+fn gate_ring(windows: [(Instant, Option<Instant>); 3]) -> Network {
+    let ms = LinkParams::new(Duration::from_millis(1));
+    let mut net = gate_ring_with(7638, ms, [ms; 3], 1, windows);
     net.run_until(Instant::from_millis(20));
     net
 }
