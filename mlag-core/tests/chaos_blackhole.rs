@@ -21,7 +21,10 @@
 
 use core::time::Duration;
 
-use mlag_core::sim::chaos::{Episode, LACP_ATTACH, RunOptions, Scenario};
+mod chaos_common;
+
+use chaos_common::check;
+use mlag_core::sim::chaos::{Episode, LACP_ATTACH, Scenario};
 
 /// (seed, the restored or healed member's episode, the failure's episode): the minimal
 /// reproductions `mlag chaos` printed for the classes.
@@ -44,17 +47,6 @@ const CASES: [(u64, usize, usize); 13] = [
     // Healed 3.55 s before the cut: the exchange after WAITING waited for the transmit budget.
     (9533, 1, 2),
 ];
-
-fn check(s: &Scenario, only: Option<Vec<usize>>, what: &str) {
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {} ({what}): {}\n{}",
-        s.seed,
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
 
 /// The reproductions: the member came back 6 ms – 3.55 s before the failure.
 #[test]

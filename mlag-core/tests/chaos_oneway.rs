@@ -15,7 +15,10 @@
 )]
 
 use mlag_core::sim::Dir;
-use mlag_core::sim::chaos::{Kind, RunOptions, Scenario};
+mod chaos_common;
+
+use chaos_common::check;
+use mlag_core::sim::chaos::{Kind, Scenario};
 
 /// (seed, the one-way silence's episode): the minimal reproductions `mlag chaos` printed for
 /// the class ("after one-way silent uplink / bridge link start").
@@ -30,17 +33,6 @@ const CASES: [(u64, usize); 9] = [
     (9655, 1),
     (4317, 2),
 ];
-
-fn check(s: &Scenario, only: Option<Vec<usize>>, what: &str) {
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {} ({what}): {}\n{}",
-        s.seed,
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
 
 /// The reproductions and their whole schedules (all failed before: frames into the silence
 /// were lost until it healed, past 3 × Hello Time).

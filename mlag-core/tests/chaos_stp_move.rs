@@ -23,18 +23,10 @@
     clippy::panic
 )]
 
-use mlag_core::sim::chaos::{Episode, Kind, LinkRef, RunOptions, Scenario};
+mod chaos_common;
 
-fn check(s: &Scenario, only: Option<Vec<usize>>, what: &str) {
-    let o = s.run(&RunOptions { only, pcap: false });
-    assert!(
-        o.finding.is_none(),
-        "seed {} ({what}): {}\n{}",
-        s.seed,
-        o.finding.unwrap(),
-        s.describe()
-    );
-}
+use chaos_common::check;
+use mlag_core::sim::chaos::{Episode, Kind, LinkRef, RunOptions, Scenario};
 
 /// An uplink cut, restored during the other peer's hang: the survivor's uplink carries the
 /// pair again once the hang is detected (all three failed before, "not recovered").

@@ -24,3 +24,16 @@ pub fn standard_stp_finding(seed: u64, only: Option<Vec<usize>>) -> Option<Strin
         .finding
         .map(|f| f.to_string())
 }
+
+/// Runs scenario `s` (only the episodes `only`, or its whole schedule) and fails with `what`,
+/// the finding and the scenario if one is found.
+pub fn check(s: &Scenario, only: Option<Vec<usize>>, what: &str) {
+    let o = s.run(&RunOptions { only, pcap: false });
+    assert!(
+        o.finding.is_none(),
+        "seed {} ({what}): {}\n{}",
+        s.seed,
+        o.finding.unwrap(),
+        s.describe()
+    );
+}
