@@ -1296,6 +1296,14 @@ impl Bridge {
     /// updtRolesTree): a port with information from inside the region adds its path cost to the
     /// Internal Root Path Cost and keeps the Regional Root; a boundary port adds it to the
     /// External Root Path Cost and makes this bridge the Regional Root.
+    ///
+    /// Hardening beyond the clause's text: a port priority vector whose Root Identifier is this
+    /// bridge's own Bridge Identifier is not used for a root path. In RSTP it can never win (the
+    /// path cost makes it worse than the bridge priority vector), but an MST message from inside
+    /// the region with External Root Path Cost 0 and a Regional Root better than this bridge
+    /// would: the CIST Root is always the Regional Root of its own region, so such a message is
+    /// inconsistent (forged or corrupted), and selecting it would leave the CIST Root with a
+    /// Root Port.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
         let previous = (
@@ -1312,6 +1320,7 @@ impl Bridge {
         for (i, p) in self.ports.iter().enumerate() {
             if p.info_is != InfoIs::Received
                 || p.port_priority.designated_bridge.address() == own.address()
+                || p.port_priority.root == own
                 || p.held_inconsistent()
             {
                 continue;
@@ -1333,6 +1342,7 @@ impl Bridge {
             let would = p.cfg.root_guard
                 && p.info_is == InfoIs::Received
                 && p.port_priority.designated_bridge.address() != own.address()
+                && p.port_priority.root != own
                 && {
                     let (v, r) = root_path(p, own);
                     (cist_message(&v, &r), v.bridge_port)

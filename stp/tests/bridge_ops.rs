@@ -139,3 +139,46 @@ fn ops_reach_the_msti_machines() {
         assert!(seen.contains(want), "never saw MSTI {want}: {seen:?}");
     }
 }
+
+/// An MST BPDU from inside the region that names this bridge as CIST Root, with External Root
+/// Path Cost 0 and a Regional Root better than this bridge, is inconsistent (the CIST Root is
+/// the Regional Root of its own region). Found by the `stp_bridge` fuzz target: selecting it
+/// left the CIST Root with a Root Port. Such a vector is not used for a root path.
+#[test]
+fn own_root_with_a_better_regional_root_gives_no_root_port() {
+    use stp::ops::{OWN_ADDRESS, Op};
+    use stp::wire::{BpduFlags, BpduTime, BridgeId, ConfigBpdu, PortId};
+    use l2_types::PortNo;
+    let mut now = Instant::ZERO;
+    let mut b = setup(now);
+    let own = b.tree().bridge_id;
+    assert_eq!(own.address(), OWN_ADDRESS);
+    now += l2_types::Duration::from_secs(10);
+    b.handle_timeout(now);
+    let op = Op::Mst {
+        port: PortNo(1),
+        cist: ConfigBpdu {
+            flags: BpduFlags::PORT_ROLE | BpduFlags::AGREEMENT,
+            root_id: own,
+            root_path_cost: 0,
+            // The Regional Root: this bridge's address with priority 0, better than `own`.
+            bridge_id: BridgeId::new(0, 0, OWN_ADDRESS),
+            port_id: PortId(0x8000),
+            message_age: BpduTime(0),
+            max_age: BpduTime::from_secs(20),
+            hello_time: BpduTime::from_secs(2),
+            forward_delay: BpduTime::from_secs(15),
+        },
+        same_region: true,
+        internal_cost: 123_000,
+        cist_bridge_id: BridgeId::new(0xc000, 0, l2_types::MacAddr([2, 0, 0, 0, 0, 1])),
+        hops: 20,
+        mstis: Vec::new(),
+    };
+    apply(&mut b, now, &op);
+    b.check_invariants().unwrap();
+    let tree = b.tree();
+    assert!(tree.is_root);
+    assert_eq!(tree.root_port, None);
+    assert_eq!(tree.root_priority.root, own);
+}
