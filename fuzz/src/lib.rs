@@ -989,8 +989,8 @@ pub fn stp_bridge(data: &[u8]) {
     let mut now = Instant::ZERO;
     let mut bridge = setup(now);
     bridge.check_invariants().expect("invariants after setup");
-    // The host drains after every input (setup's too). Frames left queued across a
-    // `remove_port` are still handed out for the removed port (see FUZZING.md).
+    // The host drains after every input (setup's too); `remove_port` drops the frames still
+    // queued for the port, so every frame handed out is for a port that exists.
     while bridge.poll_transmit(&mut vec![0u8; 1514]).is_some() {}
     while bridge.poll_event().is_some() {}
     let mut sent: BTreeMap<u16, VecDeque<Instant>> = BTreeMap::new();

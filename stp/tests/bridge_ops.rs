@@ -146,9 +146,9 @@ fn ops_reach_the_msti_machines() {
 /// left the CIST Root with a Root Port. Such a vector is not used for a root path.
 #[test]
 fn own_root_with_a_better_regional_root_gives_no_root_port() {
+    use l2_types::PortNo;
     use stp::ops::{OWN_ADDRESS, Op};
     use stp::wire::{BpduFlags, BpduTime, BridgeId, ConfigBpdu, PortId};
-    use l2_types::PortNo;
     let mut now = Instant::ZERO;
     let mut b = setup(now);
     let own = b.tree().bridge_id;
