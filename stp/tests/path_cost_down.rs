@@ -114,7 +114,10 @@ fn a_root_port_going_down_never_offers_its_path_at_an_unknown_speed_cost() {
         a.handle_link(t, PortNo(2), LinkState::Down);
         let out = sent(&mut a);
         // A has no other path to R: every BPDU it sends now says A is the root.
-        assert!(!out.is_empty(), "aging {aging}: A tells port 1 it lost the root");
+        assert!(
+            !out.is_empty(),
+            "aging {aging}: A tells port 1 it lost the root"
+        );
         for (port, root, c) in &out {
             assert_eq!(*port, PortNo(1), "aging {aging}: {out:?}");
             assert_eq!(
