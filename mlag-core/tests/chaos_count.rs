@@ -65,7 +65,9 @@ fn seed_2883_uplink_then_bridge_link_cut_no_count_to_infinity() {
 
 #[test]
 fn seeds_4510_8599_2821_root_cut_off_no_loop() {
-    fixed(4510, &[1, 4], LOOP);
+    // Since branch `chaos14` (a link that goes down keeps its path cost in `stp`) 4510 passes
+    // without the extension too: only required to pass (`chaos_path_cost.rs` has it).
+    passes(4510, Some(vec![1, 4]));
     fixed(8599, &[3, 4, 5], LOOP);
     fixed(2821, &[0, 1], LOOP);
 }

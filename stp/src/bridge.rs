@@ -710,7 +710,16 @@ impl Bridge {
                 self.out.tx.retain(|t| t.port != port);
             }
         }
-        self.update_path_cost(i);
+        // A link that went down has no speed to cost and is no path: its port leaves the tree
+        // through the Port Information machine's DISABLED (802.1D-2004 §17.27, which asks for
+        // reselection), never through a path cost. Recosting it as for an unknown speed
+        // (10 Mb/s) here made Port Role Selection run first, with the port's received root path
+        // still recorded at that cost, and for one step offer it on the designated ports. The
+        // automatic cost follows the speed of a link that is up (§17.14, §17.19.(portPathCost);
+        // 802.1Q-2022 §13.27.47).
+        if matches!(link, LinkState::Up { .. }) {
+            self.update_path_cost(i);
+        }
         self.mark_all();
         self.sync_cache = None;
         self.run(now);

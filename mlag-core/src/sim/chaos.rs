@@ -2,7 +2,9 @@
 //!
 //! One **seed** gives one [`Scenario`]: a random topology ([`Topology`]: one or two MLAG pairs,
 //! one to six LACP clients with a host behind each, zero to three RSTP bridges in a chain or a
-//! ring around the pairs, hosts on the bridges or on the peers, random link delays) and a
+//! ring around the pairs — with loop guard on their chain and ring ports, since the schedule
+//! silences bridge links with their carrier up —, hosts on the bridges or on the peers, random
+//! link delays) and a
 //! random fault schedule ([`Episode`]s: member link cut or silent, peer-link cut or silent,
 //! backup path cut, peer crash (power off or hang) and restart, STP link cut or silent, loss /
 //! duplication / reordering / corruption / delay spikes on any link, MLAG priority changes).
@@ -1169,9 +1171,18 @@ impl World {
                 .get(usize::from(i))
                 .copied()
                 .unwrap_or(32768);
-            let b = StpBridge::new(cfg)
-                .and_then(|b| b.with_ports(8))
-                .map_err(|e| format!("bridge {i}: {e:?}"))?;
+            let mut b = StpBridge::new(cfg).map_err(|e| format!("bridge {i}: {e:?}"))?;
+            for p in 1..=8u16 {
+                let mac = MacAddr::from_u64(cfg.address.to_u64().wrapping_add(u64::from(p)));
+                let mut pc = stp::PortConfig::new(mac);
+                // The chain's and ring's ports (1, 2) run loop guard: a bridge link can go
+                // silent with its carrier up (the schedule's silences), which plain RSTP turns
+                // into an auto-edge Designated Port (802.1D-2004 §17.25) forwarding into the
+                // other end's when the silence ends. See FUZZING.md, branch `chaos14`.
+                pc.loop_guard = p <= 2;
+                b.add_port(PortNo(p), pc)
+                    .map_err(|e| format!("bridge {i}: {e:?}"))?;
+            }
             bridges.push(net.add_node(&format!("br{i}"), b));
         }
         let mut next_port = alloc::vec![3u16; bridges.len()];
