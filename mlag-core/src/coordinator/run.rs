@@ -32,6 +32,7 @@ pub use lacp::LinkState;
 mod edge_bpdu;
 mod evidence;
 mod fallback;
+mod last_bpdu;
 mod mst;
 mod reconfig;
 mod record;
@@ -415,6 +416,9 @@ struct Stp {
     edge_own: BTreeSet<PortNo>,
     /// Logical port → the MSTI settings the bridge was given for it.
     msti_ports: BTreeMap<u16, Vec<logical::MstiPortSettings>>,
+    /// The last BPDU each single-homed port received (host port → when, frame), handed to
+    /// a bridge the port joins (`run::last_bpdu`; not in a snapshot: a cache).
+    last_rx: BTreeMap<PortNo, (Instant, Vec<u8>)>,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
     own_claim: bool,
@@ -604,6 +608,7 @@ impl<D: Dataplane> Coordinator<D> {
                 snapshot: logical::SnapshotParts::default(),
                 region_parts: logical::RegionParts::default(),
                 msti_ports: BTreeMap::new(),
+                last_rx: BTreeMap::new(),
                 edge_mlags: BTreeSet::new(),
                 edge_own: BTreeSet::new(),
                 own_claim: false,
@@ -1316,9 +1321,17 @@ impl<D: Dataplane> Coordinator<D> {
                 self.refresh_identities(now);
                 // Not released here: `try_release` waits for the STP authority to be settled
                 // and, on the replica, for the catch-up.
-                self.stp.own_claim = self.released;
+                // The claim says whether this peer ran the pair's bridge: an isolated
+                // secondary ran its standalone bridge (`StpMode::Standalone`) and claims
+                // nothing, so the incumbent's bridge — with what its neighbours told it —
+                // stays the pair's (chaos seed 2581: the isolated peer won the tie on its
+                // lower address and the pair's bridge restarted from nothing at the rejoin;
+                // its neighbours' Designated Ports ignore a new bridge's inferior proposals,
+                // 802.1D-2004 §17.27 INFERIOR_DESIGNATED, until their next hello).
+                let claim = self.released && self.stp.mode != StpMode::Standalone;
+                self.stp.own_claim = claim;
                 self.stp.authority = None;
-                let claim = [u8::from(self.released)];
+                let claim = [u8::from(claim)];
                 self.stp_send(logical::STP_CLAIM, &claim);
                 if self.released {
                     self.renumber(now, index);
@@ -1844,6 +1857,9 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp_record(now, Op::Genesis, 0, logical::encode_bridge(&bc));
         self.mst_sync_region(now);
         self.stp_add_own(now);
+        // A new bridge on links that stayed up: what the neighbours last said on them
+        // (`run::last_bpdu`).
+        self.stp_replay_rx(now);
         if !standalone {
             let ids: Vec<MlagId> = self.halves.keys().copied().collect();
             for id in ids {
@@ -2276,6 +2292,7 @@ impl<D: Dataplane> Coordinator<D> {
         let Some(l) = self.stp_port_of_host(port) else {
             return false;
         };
+        self.stp_note_rx(now, port, frame);
         match self.stp.mode {
             StpMode::Replica => {
                 // 802.1D-2004 §17.25: a BPDU ends an edge port at once (`run::edge_bpdu`).
@@ -2326,6 +2343,10 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         };
         let link = self.host_link(bond_or_port);
+        if link == stp::LinkState::Down {
+            // What the neighbour said goes with the link (`run::last_bpdu`).
+            self.stp.last_rx.remove(&bond_or_port);
+        }
         match self.stp.mode {
             StpMode::Replica => self.stp_send_port(Op::Link, l, &logical::encode_link(link)),
             StpMode::Primary | StpMode::Standalone => {
@@ -2404,6 +2425,8 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp.ports.clear();
                 self.stp.links.clear();
                 self.stp_add_own(now);
+                // What the neighbours last said on these ports (`run::last_bpdu`).
+                self.stp_replay_rx(now);
                 self.stp_request_catch_up(now);
             }
             StpMode::Primary if was == StpMode::Replica && self.stp.bridge.is_some() => {

@@ -52,7 +52,9 @@
 //! (LACP's wait-while): a stream that a fault leaves with only such links is reconnected, not
 //! failed over, and gets the reconnection limit. A one-way silence that no bridge can detect
 //! (towards a port without received information) is judged at its end, a reconnection during
-//! a peer's hang no earlier than the hang's detection, and a crash or peer-link fault that
+//! a peer's hang no earlier than the hang's detection, a reconnection no earlier than the
+//! edge detection ([`EDGE_DELAY`]) after the spanning-tree reconfigurations pending while it
+//! is, and a crash or peer-link fault that
 //! moves a pair's uplink gets the spanning-tree limits (see [`Scenario::limits`]). The simulator has no
 //! FCS: a frame with a flipped bit reaches the node, and a corrupted source address or BPDU
 //! can poison FDBs and spanning-tree state in ways 802.3's FCS rules out; from the first
@@ -109,6 +111,13 @@ pub const LACP_ATTACH: Duration = Duration::from_secs(4);
 /// The RSTP hello time of the bridges (802.1D-2004 17.13.6 default 2 s); information ages out
 /// after three of them (17.21.23, rcvdInfoWhile).
 pub const STP_HELLO: Duration = Duration::from_secs(2);
+/// EdgeDelay on a point-to-point link: MigrateTime, 3 s (802.1D-2004 §17.20.4, Table 17-1).
+/// A Designated Port that is still proposing restarts it whenever its designated priority
+/// vector changes (§17.27 UPDATE clears `proposing`; §17.29 DESIGNATED_PROPOSE sets
+/// `edgeDelayWhile = EdgeDelay()` again), so a port in edge detection during a spanning-tree
+/// reconfiguration is an edge port no sooner than this after the reconfiguration
+/// ([`Scenario::limits`]).
+pub const EDGE_DELAY: Duration = Duration::from_secs(3);
 /// When the traffic starts (the network has converged: LACP ≈ 2 s, edge ports 3 s later).
 pub const TRAFFIC_START: Instant = Instant::from_millis(6500);
 /// When the first fault may happen and the checks start.
@@ -629,7 +638,9 @@ impl Scenario {
     /// port that holds no received information cannot be detected (802.1D-2004 §17.21.23 ages
     /// only received information, §17.21.20: only Designated Ports send hellos) and gets its
     /// duration plus its end's limit; a stream reconnected while a peer hangs is due no
-    /// earlier than the hang's [`HANG_DETECT`].
+    /// earlier than the hang's [`HANG_DETECT`]; a reconnection is due no earlier than
+    /// [`EDGE_DELAY`] after the spanning-tree reconfigurations pending while it is (each
+    /// restarts the edge detection of a port still proposing).
     pub fn limits(&self, e: &Episode) -> (Limit, Limit) {
         let t = &self.topology;
         let l = LINK_DOWN_NOTICE;
@@ -1085,6 +1096,9 @@ struct Stream {
     /// or their end), when the network's bridges had held this many BPDUs for the Transmit
     /// Hold Count: one [`TX_HOLD_TICK`] more is allowed if they held more since.
     tx_held_at: Option<u64>,
+    /// `due_from` is a reconnection's ([`Limit::new`]): edge detection may still be running
+    /// on its path, and a spanning-tree reconfiguration restarts it ([`EDGE_DELAY`]).
+    reattach: bool,
 }
 
 struct PairNodes {
@@ -1125,6 +1139,10 @@ struct World {
     /// A restarted peer may hold its MLAG halves until then (reload delay + re-attach):
     /// later faults' limits count from there.
     rejoin_until: Instant,
+    /// The instant by which the spanning-tree reconfigurations of the events so far have
+    /// reached the bridges (each event that [`Scenario::moves_stp_link`] at its limit; a
+    /// healed silence one [`STP_HELLO`] later, when the Designated Port's next hello crosses).
+    stp_settle: Instant,
     /// A corrupted frame has been delivered: only "no timer spin" (and no panic) is checked
     /// from then on.
     corrupted: bool,
@@ -1342,6 +1360,7 @@ impl World {
             last_fault: Instant::ZERO,
             suspended_until: Instant::ZERO,
             rejoin_until: Instant::ZERO,
+            stp_settle: Instant::ZERO,
             corrupted: false,
             reach: Vec::new(),
         };
@@ -1422,6 +1441,7 @@ impl World {
                 start,
                 due_from: FAULTS_FROM,
                 tx_held_at: None,
+                reattach: false,
             });
         }
     }
@@ -1774,6 +1794,24 @@ impl World {
             self.rejoin_until = self.rejoin_until.max(now + RELOAD_DELAY + REATTACH);
         }
         let held = s.moves_stp_link(e).then(|| self.tx_held());
+        // A port in edge detection (a client's MLAG port, a host's port, that came up again)
+        // restarts it at every change of its designated priority vector while it proposes
+        // (802.1D-2004 §17.27 UPDATE, §17.29 DESIGNATED_PROPOSE: edgeDelayWhile = EdgeDelay
+        // again): a root path that changes during a reconnection's edge detection puts its
+        // end EdgeDelay after the change (chaos seed 5459, FUZZING.md branch `chaos12`). So a
+        // reconnection is due no earlier than [`EDGE_DELAY`] after the spanning-tree events
+        // pending until `stp_settle`: this event's own reconfiguration (its limit; a healed
+        // silence's waits for the Designated Port's next hello) and those before it.
+        if s.moves_stp_link(e) {
+            let hello = match e.kind {
+                Kind::Silent(..) if !start => STP_HELLO,
+                _ => Duration::ZERO,
+            };
+            if let Some(k) = limit.keep {
+                self.stp_settle = self.stp_settle.max(floor + k + hello);
+            }
+        }
+        let edge_floor = (self.stp_settle > now).then(|| self.stp_settle + EDGE_DELAY + slack);
         // A stream this event reconnects may need a path through a pair whose peer hangs:
         // until the pair has found the hung peer dead (HANG_DETECT), its survivor still takes
         // the peer for alive (it forwards towards it across the peer-link, and a replica that
@@ -1806,15 +1844,33 @@ impl World {
                 (true, true, k, n) => k.or(n),
                 (true, false, ..) => limit.keep,
             };
+            // A reconnection: the stream needs an attach (and edge detection) first.
+            let new = match (was, unattached, limit.keep, limit.new) {
+                (false, ..) => true,
+                (true, true, Some(k), Some(n)) => n > k,
+                (true, true, k, _) => k.is_none(),
+                (true, false, ..) => false,
+            };
             if let Some(l) = l {
                 let mut due = floor + l + slack;
                 if !was && let Some(h) = hang_floor {
                     due = due.max(h + slack);
                 }
+                if new && let Some(f) = edge_floor {
+                    due = due.max(f);
+                }
                 if due >= st.due_from {
                     st.due_from = due;
                     st.tx_held_at = held;
+                    st.reattach = new;
                 }
+            }
+            // A reconnection still pending when a spanning-tree reconfiguration comes.
+            if st.reattach
+                && now < st.due_from
+                && let Some(f) = edge_floor
+            {
+                st.due_from = st.due_from.max(f);
             }
         }
         if limit.keep.is_none() || !self.degraded.is_empty() {
@@ -2377,6 +2433,45 @@ mod tests {
         assert!(limit.keep.unwrap() > limit.new.unwrap());
         let due = deadline(&s, &[(cut, true), (cut, false), (hang, true)], "c4", "h1");
         assert_eq!(due, hang.at + limit.keep.unwrap() + s.slack());
+    }
+
+    #[test]
+    fn a_reconnection_waits_for_edge_detection_after_a_spanning_tree_change() {
+        // Seed 5459: c0 loses both member links (21.812, 22.619 s), pair0/Peer2's uplink goes
+        // silent towards Peer2 (23.394 s, its information ages 6 s later), c0-Peer1 returns
+        // (23.921 s: a reconnection), the silence heals (29.329 s, br1's next hello at 30 s).
+        // Each root change restarted the MLAG port's edge detection (802.1D-2004 §17.27
+        // UPDATE, §17.29 DESIGNATED_PROPOSE): edge, and forwarding, at 33.0 s.
+        let s = Scenario::generate(5459);
+        let [m2, m1, silent] = [s.episodes[0], s.episodes[1], s.episodes[2]];
+        assert!(matches!(
+            silent.kind,
+            Kind::Silent(LinkRef::Uplink { .. }, _)
+        ));
+        assert!(matches!(
+            m1.kind,
+            Kind::Cut(LinkRef::Member { client: 0, .. })
+        ));
+        let (restore, _) = s.limits(&m1);
+        let (aged, healed) = s.limits(&silent);
+        let mut events = alloc::vec![(m2, true), (m1, true), (silent, true), (m1, false)];
+        let due = deadline(&s, &events, "c0", "server");
+        assert_eq!(
+            due,
+            (silent.at + aged.keep.unwrap() + EDGE_DELAY + s.slack())
+                .max(m1.end() + restore.new.unwrap() + s.slack())
+        );
+        assert!(due > m1.end() + restore.new.unwrap() + s.slack());
+        // The heal comes while the reconnection is pending: EdgeDelay after its hello.
+        events.extend([(m2, false), (silent, false)]);
+        let due = deadline(&s, &events, "c0", "server");
+        assert_eq!(
+            due,
+            silent.end() + healed.keep.unwrap() + STP_HELLO + EDGE_DELAY + s.slack()
+        );
+        // Without the spanning-tree event the reconnection keeps REATTACH.
+        let due = deadline(&s, &[(m2, true), (m1, true), (m1, false)], "c0", "server");
+        assert_eq!(due, m1.end() + restore.new.unwrap() + s.slack());
     }
 
     #[test]

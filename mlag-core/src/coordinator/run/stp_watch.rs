@@ -33,7 +33,7 @@ use alloc::vec::Vec;
 
 impl<D: Dataplane> Coordinator<D> {
     /// Hello Time of the logical bridge.
-    fn stp_hello(&self) -> Duration {
+    pub(super) fn stp_hello(&self) -> Duration {
         Duration::from_secs(u64::from(self.stp.bridge_cfg.hello_time.max(1)))
     }
 
