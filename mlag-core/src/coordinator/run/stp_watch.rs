@@ -33,7 +33,7 @@ use alloc::vec::Vec;
 
 impl<D: Dataplane> Coordinator<D> {
     /// Hello Time of the logical bridge.
-    fn stp_hello(&self) -> Duration {
+    pub(super) fn stp_hello(&self) -> Duration {
         Duration::from_secs(u64::from(self.stp.bridge_cfg.hello_time.max(1)))
     }
 
@@ -84,6 +84,8 @@ impl<D: Dataplane> Coordinator<D> {
     /// and this peer becomes its replica again.
     pub(super) fn stp_heard_authority(&mut self, now: Instant) {
         self.stp.heard = now;
+        // After a cut-off, an exact catch-up first (`run::cut_off`).
+        self.stp_cut_off_heard(now);
         if self.stp.took_over && self.iccp.status() == iccp::Status::Connected {
             self.stp.took_over = false;
             // `stp_update_mode` turns the Primary it finds into the Replica the claims gave:
@@ -134,6 +136,9 @@ impl<D: Dataplane> Coordinator<D> {
         }
         self.stp.took_over = true;
         self.stp.takeovers += 1;
+        // The takeover's own rule holds the ports now (no port opens while connected).
+        self.stp.cut_off = false;
+        self.stp.cut_off_resync = false;
         self.stp.mode = StpMode::Primary;
         self.stp.awaiting = false;
         self.stp.silent = false;
