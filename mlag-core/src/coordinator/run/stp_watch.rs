@@ -50,16 +50,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// retransmissions), and at the latest 2.5 × Hello Time after it last heard the authority
     /// (a bridge without timers).
     pub(super) fn stp_watch_deadline(&self) -> Option<Instant> {
-        let armed = self.stp.mode == StpMode::Replica
-            && self.stp.ready
-            && !self.stp.awaiting
-            && self.released
-            && self.iccp.status() == iccp::Status::Connected;
-        let bridge = self.stp.bridge.as_ref().filter(|_| armed)?;
-        let hello = self.stp_hello();
-        let due = bridge.poll_timeout();
-        let heard = self.stp.heard + hello * 5 / 2;
-        let at = due.map_or(heard, |t| heard.min(t + hello * 3 / 2));
+        let (at, due) = self.stp_watch_missed()?;
         // A backup keepalive heard since the authority missed its deadline: the peer lives
         // and the peer-link is what failed (silent). Its bridge still runs and ICCP's
         // split-brain handling will settle the pair; a second copy of the bridge meanwhile
@@ -77,6 +68,24 @@ impl<D: Dataplane> Coordinator<D> {
             }
             _ => at,
         })
+    }
+
+    /// When the authority has missed its deadline by 1.5 × Hello Time (or was not heard for
+    /// 2.5 × Hello Time), with the deadline it missed ([`stp_watch_deadline`] without the
+    /// backup path's deferral; `run::cut_off`).
+    ///
+    /// [`stp_watch_deadline`]: Coordinator::stp_watch_deadline
+    pub(super) fn stp_watch_missed(&self) -> Option<(Instant, Option<Instant>)> {
+        let armed = self.stp.mode == StpMode::Replica
+            && self.stp.ready
+            && !self.stp.awaiting
+            && self.released
+            && self.iccp.status() == iccp::Status::Connected;
+        let bridge = self.stp.bridge.as_ref().filter(|_| armed)?;
+        let hello = self.stp_hello();
+        let due = bridge.poll_timeout();
+        let heard = self.stp.heard + hello * 5 / 2;
+        Some((due.map_or(heard, |t| heard.min(t + hello * 3 / 2)), due))
     }
 
     /// A record of the logical bridge from the authority (log entry, fingerprint, port
