@@ -29,6 +29,7 @@ use iccp::wire::param::{AggregatorState, Param};
 use l2_types::{Instant, MacAddr, PortNo};
 pub use lacp::LinkState;
 
+mod cut_off;
 mod edge_bpdu;
 mod evidence;
 mod fallback;
@@ -430,6 +431,11 @@ struct Stp {
     /// This replica took the bridge over from a silent authority (until the authority is
     /// heard again or the connection ends).
     took_over: bool,
+    /// Replica: cut off from a live authority for 3 × Hello Time; its non-edge ports discard
+    /// and none opens until an exact catch-up (`run::cut_off`).
+    cut_off: bool,
+    /// The cut-off's catch-up is requested (the authority was heard again).
+    cut_off_resync: bool,
     takeovers: u64,
     /// Replica: edge ports held Discarding after a BPDU until the authority's entry of it is
     /// applied (logical port → when the hold ends anyway; `run::edge_bpdu`).
@@ -615,6 +621,8 @@ impl<D: Dataplane> Coordinator<D> {
                 authority: None,
                 heard: now,
                 took_over: false,
+                cut_off: false,
+                cut_off_resync: false,
                 takeovers: 0,
                 edge_held: BTreeMap::new(),
                 edge_holds: 0,
@@ -2146,6 +2154,11 @@ impl<D: Dataplane> Coordinator<D> {
         if self.stp.took_over && state.is_some_and(|s| s != PortState::Discarding) {
             return;
         }
+        // A replica cut off from the authority opens nothing until its catch-up
+        // (`run::cut_off`): what arrives before it was decided during the silence.
+        if self.stp.cut_off && state.is_some_and(|s| s != PortState::Discarding) {
+            return;
+        }
         let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
             if self.stp.held && state.is_some_and(|s| s != PortState::Discarding) {
                 return;
@@ -2218,6 +2231,10 @@ impl<D: Dataplane> Coordinator<D> {
         }
         match out {
             logical::Out::Transmit(port, frame) => {
+                // A BPDU decided during the silence is history (`run::cut_off`).
+                if self.stp.cut_off {
+                    return;
+                }
                 if let Some(host) = self.stp.own.get(&port).copied() {
                     self.dp.transmit(host, frame);
                 } else if let Some(id) = self.stp_mlag_of_port(port) {
@@ -2385,6 +2402,11 @@ impl<D: Dataplane> Coordinator<D> {
         // Discarding), a replica discards everything: no forwarding instant in between.
         let was_held = core::mem::take(&mut self.stp.held);
         let was = self.stp.mode;
+        // A cut-off is a replica's, in step with one connection (`run::cut_off`).
+        if want != StpMode::Replica || was != StpMode::Replica {
+            self.stp.cut_off = false;
+            self.stp.cut_off_resync = false;
+        }
         if want == was {
             if want == StpMode::Primary {
                 if !connected {
@@ -2830,6 +2852,9 @@ impl<D: Dataplane> Coordinator<D> {
             if e.flags & CATCH_UP_END != 0 {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
+                // The port states that follow are the authority's current ones.
+                self.stp.cut_off = false;
+                self.stp.cut_off_resync = false;
                 // A snapshot is exact; a rebuilt catch-up (a primary without snapshots)
                 // converges like a new bridge: mismatches are expected for 2 × Forward Delay
                 // + Max Age.
@@ -3002,6 +3027,7 @@ impl<D: Dataplane> Coordinator<D> {
                 }
                 self.stp_watch_probe(now);
                 self.stp_watch_timeout(now);
+                self.stp_cut_off_timeout(now);
                 self.stp_edge_timeout(now);
             }
         }
@@ -3022,6 +3048,7 @@ impl<D: Dataplane> Coordinator<D> {
                     catch_up,
                     self.stp_watch_deadline(),
                     self.stp_watch_probe_at(),
+                    self.stp_cut_off_at(),
                     self.stp_edge_deadline(),
                 ]
                 .into_iter()

@@ -413,6 +413,9 @@ impl<D: Dataplane> Coordinator<D> {
             w.at(*until);
         }
         w.u64(s.edge_holds);
+        // A replica cut off from its authority (`run::cut_off`).
+        w.bool(s.cut_off);
+        w.bool(s.cut_off_resync);
         // Switch-offs the peer has not confirmed yet.
         let (pending, held, waited, expired) = self.stp_off.parts();
         w.len(pending.len());
@@ -939,6 +942,8 @@ fn restore_stp(s: &mut Stp, r: &mut R<'_>, t0: Instant) -> Result<(), SnapshotEr
     s.backplane_wait = r.bool("backplane wait")?;
     s.edge_held = r.map(10, |r| Ok((r.u16()?, r.at()?)))?;
     s.edge_holds = r.u64()?;
+    s.cut_off = r.bool("cut off")?;
+    s.cut_off_resync = r.bool("cut-off catch-up")?;
     Ok(())
 }
 
@@ -1070,6 +1075,8 @@ mod tests {
         c.stp.backplane_wait = true;
         c.stp.edge_held.insert(7, Instant::from_millis(5100));
         c.stp.edge_holds = 6;
+        c.stp.cut_off = true;
+        c.stp.cut_off_resync = true;
         // Switch-offs awaiting the peer.
         let mut pending = BTreeMap::new();
         pending.insert((7, 0), (2, Instant::from_millis(4900)));
@@ -1096,6 +1103,7 @@ mod tests {
         assert_eq!(t.backup_heard, Some(Instant::from_millis(4500)));
         assert_eq!(t.probe_sent, Some(Instant::from_millis(4750)));
         assert!(t.backplane_wait);
+        assert!(t.cut_off && t.cut_off_resync);
         assert_eq!(t.edge_held, c.stp.edge_held);
         assert_eq!(t.edge_holds, 6);
         let (p, h, waited, expired) = r.stp_off.parts();

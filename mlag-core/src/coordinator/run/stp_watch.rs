@@ -50,16 +50,7 @@ impl<D: Dataplane> Coordinator<D> {
     /// retransmissions), and at the latest 2.5 × Hello Time after it last heard the authority
     /// (a bridge without timers).
     pub(super) fn stp_watch_deadline(&self) -> Option<Instant> {
-        let armed = self.stp.mode == StpMode::Replica
-            && self.stp.ready
-            && !self.stp.awaiting
-            && self.released
-            && self.iccp.status() == iccp::Status::Connected;
-        let bridge = self.stp.bridge.as_ref().filter(|_| armed)?;
-        let hello = self.stp_hello();
-        let due = bridge.poll_timeout();
-        let heard = self.stp.heard + hello * 5 / 2;
-        let at = due.map_or(heard, |t| heard.min(t + hello * 3 / 2));
+        let (at, due) = self.stp_watch_missed()?;
         // A backup keepalive heard since the authority missed its deadline: the peer lives
         // and the peer-link is what failed (silent). Its bridge still runs and ICCP's
         // split-brain handling will settle the pair; a second copy of the bridge meanwhile
@@ -79,11 +70,31 @@ impl<D: Dataplane> Coordinator<D> {
         })
     }
 
+    /// When the authority has missed its deadline by 1.5 × Hello Time (or was not heard for
+    /// 2.5 × Hello Time), with the deadline it missed ([`stp_watch_deadline`] without the
+    /// backup path's deferral; `run::cut_off`).
+    ///
+    /// [`stp_watch_deadline`]: Coordinator::stp_watch_deadline
+    pub(super) fn stp_watch_missed(&self) -> Option<(Instant, Option<Instant>)> {
+        let armed = self.stp.mode == StpMode::Replica
+            && self.stp.ready
+            && !self.stp.awaiting
+            && self.released
+            && self.iccp.status() == iccp::Status::Connected;
+        let bridge = self.stp.bridge.as_ref().filter(|_| armed)?;
+        let hello = self.stp_hello();
+        let due = bridge.poll_timeout();
+        let heard = self.stp.heard + hello * 5 / 2;
+        Some((due.map_or(heard, |t| heard.min(t + hello * 3 / 2)), due))
+    }
+
     /// A record of the logical bridge from the authority (log entry, fingerprint, port
     /// output): the watch restarts; after a takeover, the authority is back (it was alive)
     /// and this peer becomes its replica again.
     pub(super) fn stp_heard_authority(&mut self, now: Instant) {
         self.stp.heard = now;
+        // After a cut-off, an exact catch-up first (`run::cut_off`).
+        self.stp_cut_off_heard(now);
         if self.stp.took_over && self.iccp.status() == iccp::Status::Connected {
             self.stp.took_over = false;
             // `stp_update_mode` turns the Primary it finds into the Replica the claims gave:
@@ -134,6 +145,9 @@ impl<D: Dataplane> Coordinator<D> {
         }
         self.stp.took_over = true;
         self.stp.takeovers += 1;
+        // The takeover's own rule holds the ports now (no port opens while connected).
+        self.stp.cut_off = false;
+        self.stp.cut_off_resync = false;
         self.stp.mode = StpMode::Primary;
         self.stp.awaiting = false;
         self.stp.silent = false;
