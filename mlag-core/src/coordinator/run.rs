@@ -417,8 +417,9 @@ struct Stp {
     edge_own: BTreeSet<PortNo>,
     /// Logical port → the MSTI settings the bridge was given for it.
     msti_ports: BTreeMap<u16, Vec<logical::MstiPortSettings>>,
-    /// The last BPDU each single-homed port received (host port → when, frame), handed to
-    /// a bridge the port joins (`run::last_bpdu`; not in a snapshot: a cache).
+    /// The last Designated Port BPDU each single-homed port received, its handshake flags
+    /// cleared (host port → when, frame), handed to a bridge the port joins
+    /// (`run::last_bpdu`; not in a snapshot: a cache).
     last_rx: BTreeMap<PortNo, (Instant, Vec<u8>)>,
     /// This peer's claim to the STP authority at this connection: it ran the pair's bridge
     /// with its halves released (a survivor), as opposed to a peer that just started.
@@ -2150,13 +2151,12 @@ impl<D: Dataplane> Coordinator<D> {
     /// port, or the local half of an MLAG port).
     fn stp_program(&mut self, port: u16, tree: stp::TreeId, state: Option<PortState>) {
         // A replica that took over speaks for the bridge but opens no port until ICCP has
-        // settled the peer's fate (`run::stp_watch`); it closes them at once.
-        if self.stp.took_over && state.is_some_and(|s| s != PortState::Discarding) {
-            return;
-        }
-        // A replica cut off from the authority opens nothing until its catch-up
-        // (`run::cut_off`): what arrives before it was decided during the silence.
-        if self.stp.cut_off && state.is_some_and(|s| s != PortState::Discarding) {
+        // settled the peer's fate (`run::stp_watch`); it closes them at once. A replica cut
+        // off from the authority opens nothing until its catch-up (`run::cut_off`): what
+        // arrives before it was decided during the silence.
+        if (self.stp.took_over || self.stp.cut_off)
+            && state.is_some_and(|s| s != PortState::Discarding)
+        {
             return;
         }
         let (host, loc) = if let Some(host) = self.stp.own.get(&port).copied() {
@@ -2404,8 +2404,7 @@ impl<D: Dataplane> Coordinator<D> {
         let was = self.stp.mode;
         // A cut-off is a replica's, in step with one connection (`run::cut_off`).
         if want != StpMode::Replica || was != StpMode::Replica {
-            self.stp.cut_off = false;
-            self.stp.cut_off_resync = false;
+            self.stp.end_cut_off();
         }
         if want == was {
             if want == StpMode::Primary {
@@ -2853,8 +2852,7 @@ impl<D: Dataplane> Coordinator<D> {
                 self.stp.seq = e.seq.wrapping_add(1);
                 self.stp.ready = true;
                 // The port states that follow are the authority's current ones.
-                self.stp.cut_off = false;
-                self.stp.cut_off_resync = false;
+                self.stp.end_cut_off();
                 // A snapshot is exact; a rebuilt catch-up (a primary without snapshots)
                 // converges like a new bridge: mismatches are expected for 2 × Forward Delay
                 // + Max Age.

@@ -46,9 +46,17 @@
 //! peer-link (3 heartbeats + L from its start); it comes back with the catch-up. Without a
 //! backup path the silence is a hang to the watch, which takes over at the same deadline.
 
-use super::{CIST, Coordinator, Dataplane, Instant, PortState, StpMode};
+use super::{CIST, Coordinator, Dataplane, Instant, PortState, Stp, StpMode};
 use alloc::vec;
 use alloc::vec::Vec;
+
+impl Stp {
+    /// The cut-off ends: by the catch-up, a takeover, or a change of mode or connection.
+    pub(super) fn end_cut_off(&mut self) {
+        self.cut_off = false;
+        self.cut_off_resync = false;
+    }
+}
 
 impl<D: Dataplane> Coordinator<D> {
     /// Replica: when it counts itself cut off from the authority if nothing more comes — when

@@ -38,10 +38,13 @@ use alloc::vec::Vec;
 use l2_types::PortNo;
 use stp::wire::{Bpdu, BpduFlags, BpduFrame, FrameKind, PortRole};
 
+/// The octets a kept BPDU frame takes at most (an RST BPDU frame is 53).
+const KEPT_MAX: usize = 64;
+
 /// The BPDU to keep for a replay, if `frame` carries a Designated Port's information: `Some`
-/// of the frame to keep (handshake flags cleared), `None` to clear what was kept. `Err` for
-/// frames that change nothing (TCNs, undecodable frames).
-fn designated_info(frame: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+/// of its length in `out` (the frame to keep, handshake flags cleared), `None` to clear what
+/// was kept. `Err` for frames that change nothing (TCNs, undecodable frames).
+fn designated_info(frame: &[u8], out: &mut [u8; KEPT_MAX]) -> Result<Option<usize>, ()> {
     let f = BpduFrame::parse(frame).map_err(|_| ())?;
     let FrameKind::Bpdu(body) = f.kind else {
         return Err(());
@@ -63,9 +66,7 @@ fn designated_info(frame: &[u8]) -> Result<Option<Vec<u8>>, ()> {
             Bpdu::Rst(rst)
         }
     };
-    let mut buf = [0u8; 64];
-    let n = BpduFrame::emit(f.src, &bpdu, &mut buf).map_err(|_| ())?;
-    Ok(Some(buf.get(..n).ok_or(())?.to_vec()))
+    BpduFrame::emit(f.src, &bpdu, out).map(Some).map_err(|_| ())
 }
 
 impl<D: Dataplane> Coordinator<D> {
@@ -74,9 +75,18 @@ impl<D: Dataplane> Coordinator<D> {
         if !self.stp.own_rev.contains_key(&host) {
             return;
         }
-        match designated_info(frame) {
-            Ok(Some(f)) => {
-                self.stp.last_rx.insert(host, (now, f));
+        let mut buf = [0u8; KEPT_MAX];
+        match designated_info(frame, &mut buf) {
+            Ok(Some(n)) => {
+                let kept = buf.get(..n).unwrap_or_default();
+                // Once per Hello Time per port: the kept frame's allocation is reused.
+                if let Some((t, f)) = self.stp.last_rx.get_mut(&host) {
+                    *t = now;
+                    f.clear();
+                    f.extend_from_slice(kept);
+                } else {
+                    self.stp.last_rx.insert(host, (now, kept.to_vec()));
+                }
             }
             Ok(None) => {
                 self.stp.last_rx.remove(&host);
@@ -173,11 +183,12 @@ mod tests {
             | BpduFlags::LEARNING
             | BpduFlags::FORWARDING
             | BpduFlags::AGREEMENT;
-        let kept = designated_info(&frame(all.with_role(PortRole::Designated)))
+        let mut out = [0u8; super::KEPT_MAX];
+        let n = designated_info(&frame(all.with_role(PortRole::Designated)), &mut out)
             .unwrap()
             .unwrap();
         assert_eq!(
-            flags_of(&kept),
+            flags_of(&out[..n]),
             (BpduFlags::LEARNING | BpduFlags::FORWARDING).with_role(PortRole::Designated)
         );
     }
@@ -186,12 +197,15 @@ mod tests {
     fn a_root_or_alternate_bpdu_clears_what_was_kept() {
         for role in [PortRole::Root, PortRole::AlternateOrBackup] {
             let f = frame((BpduFlags::AGREEMENT | BpduFlags::FORWARDING).with_role(role));
-            assert_eq!(designated_info(&f), Ok(None));
+            assert_eq!(designated_info(&f, &mut [0u8; super::KEPT_MAX]), Ok(None));
         }
     }
 
     #[test]
     fn other_frames_change_nothing() {
-        assert_eq!(designated_info(&[0u8; 10]), Err(()));
+        assert_eq!(
+            designated_info(&[0u8; 10], &mut [0u8; super::KEPT_MAX]),
+            Err(())
+        );
     }
 }

@@ -146,8 +146,7 @@ impl<D: Dataplane> Coordinator<D> {
         self.stp.took_over = true;
         self.stp.takeovers += 1;
         // The takeover's own rule holds the ports now (no port opens while connected).
-        self.stp.cut_off = false;
-        self.stp.cut_off_resync = false;
+        self.stp.end_cut_off();
         self.stp.mode = StpMode::Primary;
         self.stp.awaiting = false;
         self.stp.silent = false;
