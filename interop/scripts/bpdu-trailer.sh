@@ -16,6 +16,10 @@
 #     frame, below the Ethernet minimum) | trailer 100 | trailer 1461 (802.3 length 1500) |
 #     trailer 12 plus zero padding after the 802.3 length (80-octet frame) | control: an RST
 #     BPDU whose 802.3 length cuts it to 35 octets must be refused and counted as an error.
+#   Open vSwitch, stp_enable=true (802.1D STP), the same way (stp_statistics): RST BPDUs with and
+#   without a trailer are both refused as errors (unknown BPDU type), Configuration BPDUs with
+#   and without a trailer move its root; a TCN BPDU is accepted as 4 octets and refused with a
+#   trailer (OVS wants exactly 4: never put a trailer on a TCN).
 #   Linux kernel bridge, stp_state 1 (the kernel's own 802.1D STP), on another veth. It drops
 #   every BPDU whose Protocol Version is not 0, so RST BPDUs must leave its root alone with or
 #   without a trailer; Configuration BPDUs with and without a trailer must move it
@@ -53,6 +57,7 @@ keep_logs() {
   [ -n "${LAB_LOGS:-}" ] || return 0
   mkdir -p "$LAB_LOGS" && cp "$WORK"/*.pcap "$LAB_LOGS"/ 2>/dev/null
   cp "$(ovs_dir otrl)/ovs-vswitchd.log" "$LAB_LOGS"/bpdu-trailer-ovs-vswitchd.log 2>/dev/null
+  cp "$(ovs_dir ostp)/ovs-vswitchd.log" "$LAB_LOGS"/bpdu-trailer-ovs-stp-vswitchd.log 2>/dev/null
   return 0
 }
 lab_on_exit() { stop_captures; keep_logs; }
@@ -71,30 +76,35 @@ fail() { echo "FAIL: $*"; FAIL=1; }
 if ! ip netns add "trl-probe-$TAG" 2>/dev/null; then lab_skip "cannot create network namespaces"; fi
 ip netns del "trl-probe-$TAG"
 
-S=strl-$TAG; O=otrl-$TAG; K=ktrl-$TAG
-lab_ns $S && lab_ns $O && lab_ns $K || { echo "FAIL: netns"; exit 1; }
-OVS_SRC=02:00:00:00:aa:fe; K_SRC=02:00:00:00:aa:fd
+S=strl-$TAG; O=otrl-$TAG; P=ptrl-$TAG; K=ktrl-$TAG
+lab_ns $S && lab_ns $O && lab_ns $P && lab_ns $K || { echo "FAIL: netns"; exit 1; }
+OVS_SRC=02:00:00:00:aa:fe; STP_SRC=02:00:00:00:aa:fc; K_SRC=02:00:00:00:aa:fd
 ip link add ts-o netns $S address $OVS_SRC type veth peer name to-s netns $O address 02:00:00:00:a1:01
+ip link add ts-p netns $S address $STP_SRC type veth peer name tp-s netns $P address 02:00:00:00:a2:01
 ip link add ts-k netns $S address $K_SRC type veth peer name tk-s netns $K address 02:00:00:00:b1:01
-ip -n $S link set ts-o up; ip -n $S link set ts-k up
-ip -n $O link set to-s up; ip -n $K link set tk-s up
+for i in ts-o ts-p ts-k; do ip -n $S link set $i up; done
+ip -n $O link set to-s up; ip -n $P link set tp-s up; ip -n $K link set tk-s up
 capture $O to-s "$WORK/bpdu-trailer-ovs.pcap"
+capture $P tp-s "$WORK/bpdu-trailer-ovs-stp.pcap"
 capture $K tk-s "$WORK/bpdu-trailer-kernel.pcap"
 
 # ---------------------------------------------------------------------------------------------
-# 1. Open vSwitch RSTP.
-ovs_start otrl $O || { echo "FAIL: Open vSwitch did not start: $(cat "$(ovs_dir otrl)/start.err")"; exit 1; }
-ovs_vsctl otrl add-br br0 -- set bridge br0 datapath_type=netdev rstp_enable=true \
-  other_config:hwaddr=02:00:00:00:00:a1 other_config:rstp-address=02:00:00:00:00:a1 \
-  other_config:rstp-priority=32768 -- add-port br0 to-s
-# OVS logs a refused BPDU ("Bad STP or RSTP BPDU received") at debug level only.
-ovs_appctl otrl vlog/set rstp_sm:file:dbg >/dev/null
-oroot_self() { ovs_appctl otrl rstp/show br0 | grep -q 'This bridge is the root'; }
-wait_for 20 oroot_self && pass "Open vSwitch RSTP up, its own root" || fail "Open vSwitch RSTP: not its own root at start"
-
-# The root OVS shows, as "PRIORITY MAC PORT".
+# 1. Open vSwitch: RSTP (instance otrl), then 802.1D STP (instance ostp, its own namespace).
+# The case runner works on the instance named by OI (mode OM, its port OP, the sender's end OS
+# with source address OSRC); RX and ERR are the port's expected counters.
+ovs_up() {   # ovs_up INST NS PORT MODE ADDRESS
+  ovs_start $1 $2 || { echo "FAIL: Open vSwitch did not start: $(cat "$(ovs_dir $1)/start.err")"; exit 1; }
+  ovs_vsctl $1 add-br br0 -- set bridge br0 datapath_type=netdev ${4}_enable=true \
+    other_config:hwaddr=$5 other_config:$4-priority=32768 \
+    $([ $4 = rstp ] && echo other_config:rstp-address=$5 || echo other_config:stp-system-id=$5) \
+    -- add-port br0 $3
+  OI=$1; OM=$4; OP=$3; RX=0; ERR=0
+  wait_for 20 oroot_self && pass "Open vSwitch $4 up, its own root" || fail "Open vSwitch $4: not its own root at start"
+}
+oroot_self() { ovs_appctl $OI $OM/show br0 | grep -q 'This bridge is the root'; }
+# The root OVS shows, as "PRIORITY MAC PORT" (PORT "self" when it is the root).
 oroot() {
-  ovs_appctl otrl rstp/show br0 | awk '
+  ovs_appctl $OI $OM/show br0 | awk '
     /^Root ID:/ { r = 1; next }
     /^Bridge ID:/ { r = 0 }
     r && /stp-priority/ { p = $2 } r && /stp-system-id/ { m = $2 } r && /root-port/ { rp = $2 }
@@ -102,41 +112,69 @@ oroot() {
     END { print p, m, rp }'
 }
 # One statistic of the port (OVS refreshes them in the database every 5 s).
-ostat() { ovs_vsctl otrl get port to-s "rstp_statistics:$1" 2>/dev/null | tr -d '"'; }
-ostats_are() { [ "$(ostat rstp_rx_count)" = "$1" ] && [ "$(ostat rstp_error_count)" = "$2" ]; }
+# RSTP keeps them in the Port's rstp_statistics column, STP in its statistics column.
+ostat() {
+  ovs_vsctl $OI get port $OP "$([ $OM = rstp ] && echo rstp_)statistics:${OM}_$1" 2>/dev/null | tr -d '"'
+}
+ostats_are() { [ "$(ostat rx_count)" = "$1" ] && [ "$(ostat error_count)" = "$2" ]; }
 
-RX=0; ERR=0
-ovs_case() {   # ovs_case NAME ACCEPT(yes|no) PRIO MAC [send-bpdu options...]
-  local name=$1 accept=$2 prio=$3 mac=$4 want got sent
-  shift 4
-  sent=$(ip netns exec $S $SEND ts-o rst "$prio" "$mac" --src $OVS_SRC --count 3 "$@" | sort | uniq -c | sed 's/^ *//')
-  want="$((prio)) $mac to-s"
+ovs_case() {   # ovs_case NAME ACCEPT(yes|no) KIND PRIO MAC [send-bpdu options...]
+  local name="$OM: $1" accept=$2 kind=$3 prio=$4 mac=$5 want got sent
+  shift 5
+  sent=$(ip netns exec $S $SEND $OS $kind "$prio" "$mac" --src $OSRC --count 3 "$@" | sort | uniq -c | sed 's/^ *//')
+  want="$((prio)) $mac $OP"
   got=$(oroot)
   if [ $accept = yes ]; then
     RX=$((RX + 3))
-    [ "$got" = "$want" ] && pass "OVS $name ($sent): root $got" || fail "OVS $name ($sent): root '$got', want '$want'"
+    if [ $kind = tcn ]; then pass "OVS $name ($sent): sent"
+    elif [ "$got" = "$want" ]; then pass "OVS $name ($sent): root $got"
+    else fail "OVS $name ($sent): root '$got', want '$want'"; fi
   else
     ERR=$((ERR + 3))
     [ "${got#* }" != "${want#* }" ] && pass "OVS $name ($sent): refused, root stays '$got'" || fail "OVS $name ($sent): accepted, root '$got'"
   fi
   if wait_for 15 ostats_are $RX $ERR; then
-    pass "OVS $name: rstp_rx_count $RX, rstp_error_count $ERR"
+    pass "OVS $name: ${OM}_rx_count $RX, ${OM}_error_count $ERR"
   else
-    fail "OVS $name: rstp_rx_count $(ostat rstp_rx_count) (want $RX), rstp_error_count $(ostat rstp_error_count) (want $ERR)"
+    fail "OVS $name: ${OM}_rx_count $(ostat rx_count) (want $RX), ${OM}_error_count $(ostat error_count) (want $ERR)"
   fi
 }
-ovs_case "36-octet RST BPDU" yes 0x7000 02:00:00:00:aa:00
-ovs_case "RST BPDU + 12-octet trailer" yes 0x6000 02:00:00:00:aa:01 --trailer 12
-ovs_case "RST BPDU + 4-octet trailer" yes 0x5000 02:00:00:00:aa:02 --trailer 4
-ovs_case "RST BPDU + 100-octet trailer" yes 0x4000 02:00:00:00:aa:03 --trailer 100
-ovs_case "RST BPDU + 1461-octet trailer" yes 0x3000 02:00:00:00:aa:04 --trailer 1461
-ovs_case "RST BPDU + 12-octet trailer + padding" yes 0x2000 02:00:00:00:aa:05 --trailer 12 --pad-to 80
-ovs_case "control: RST BPDU cut to 35 octets" no 0x1000 02:00:00:00:aa:06 --len-field 38
-echo "== Open vSwitch rstp/show after the cases:"; ovs_appctl otrl rstp/show br0
+# ologs INST PATTERN WANT: WANT lines of the instance's log match PATTERN.
+ologs() {
+  local n
+  n=$(grep -c "$2" "$(ovs_dir $1)/ovs-vswitchd.log")
+  [ "$n" = "$3" ] && pass "OVS log: $n '$2'" || fail "OVS log: $n '$2', want $3"
+  grep "$2" "$(ovs_dir $1)/ovs-vswitchd.log" | head -1
+}
+
+ovs_up otrl $O to-s rstp 02:00:00:00:00:a1
+# OVS logs a refused RST BPDU ("Bad STP or RSTP BPDU received") at debug level only.
+ovs_appctl otrl vlog/set rstp_sm:file:dbg >/dev/null
+OS=ts-o; OSRC=$OVS_SRC
+ovs_case "36-octet RST BPDU" yes rst 0x7000 02:00:00:00:aa:00
+ovs_case "RST BPDU + 12-octet trailer" yes rst 0x6000 02:00:00:00:aa:01 --trailer 12
+ovs_case "RST BPDU + 4-octet trailer" yes rst 0x5000 02:00:00:00:aa:02 --trailer 4
+ovs_case "RST BPDU + 100-octet trailer" yes rst 0x4000 02:00:00:00:aa:03 --trailer 100
+ovs_case "RST BPDU + 1461-octet trailer" yes rst 0x3000 02:00:00:00:aa:04 --trailer 1461
+ovs_case "RST BPDU + 12-octet trailer + padding" yes rst 0x2000 02:00:00:00:aa:05 --trailer 12 --pad-to 80
+ovs_case "control: RST BPDU cut to 35 octets" no rst 0x1000 02:00:00:00:aa:06 --len-field 38
+echo "== Open vSwitch rstp/show after the cases (our information has aged out by now):"; ovs_appctl otrl rstp/show br0
 echo "== rstp_statistics: $(ovs_vsctl otrl get port to-s rstp_statistics)"
-nbad=$(grep -c 'Bad STP or RSTP BPDU received' "$(ovs_dir otrl)/ovs-vswitchd.log")
-[ "$nbad" = 3 ] && pass "OVS log: 3 'Bad STP or RSTP BPDU received' (the control's three)" || fail "OVS log: $nbad 'Bad STP or RSTP BPDU received', want 3"
-grep 'Bad STP or RSTP BPDU' "$(ovs_dir otrl)/ovs-vswitchd.log" | head -1
+ologs otrl 'Bad STP or RSTP BPDU received' 3
+
+# OVS in 802.1D STP mode: it counts every RST BPDU as an error (unknown BPDU type), trailer or
+# not, and takes Configuration BPDUs with a trailer; a TCN BPDU must be exactly 4 octets.
+ovs_up ostp $P tp-s stp 02:00:00:00:00:a2
+OS=ts-p; OSRC=$STP_SRC
+ovs_case "36-octet RST BPDU" no rst 0x7000 02:00:00:00:aa:20
+ovs_case "RST BPDU + 12-octet trailer" no rst 0x6000 02:00:00:00:aa:21 --trailer 12
+ovs_case "35-octet Configuration BPDU" yes cfg 0x5000 02:00:00:00:aa:22
+ovs_case "Configuration BPDU + 12-octet trailer" yes cfg 0x4000 02:00:00:00:aa:23 --trailer 12
+ovs_case "4-octet TCN BPDU" yes tcn 0 00:00:00:00:00:00
+ovs_case "TCN BPDU + 12-octet trailer" no tcn 0 00:00:00:00:00:00 --trailer 12
+echo "== statistics: $(ovs_vsctl ostp get port tp-s statistics)"
+ologs ostp 'received BPDU of unexpected type 2' 6
+ologs ostp 'received TCN BPDU with invalid size 16' 3
 
 # ---------------------------------------------------------------------------------------------
 # 2. Linux kernel bridge, 802.1D STP (no RSTP: it drops BPDUs of Protocol Version != 0).
@@ -180,6 +218,7 @@ decode() {   # decode PCAP SRC
     -e stp.version -e stp.type -e stp.root.hw -e _ws.malformed -e _ws.expert.severity 2>/dev/null
 }
 decode "$WORK/bpdu-trailer-ovs.pcap" $OVS_SRC | sort | uniq -c
+decode "$WORK/bpdu-trailer-ovs-stp.pcap" $STP_SRC | sort | uniq -c
 decode "$WORK/bpdu-trailer-kernel.pcap" $K_SRC | sort | uniq -c
 bad() {   # roots of the frames from SRC that tshark flags as malformed or warns about
   tshark -r "$1" -Y "eth.src == $2 && (_ws.malformed || _ws.expert.severity >= 0x600000)" \
@@ -189,11 +228,13 @@ n=$(decode "$WORK/bpdu-trailer-ovs.pcap" $OVS_SRC | awk '$1 > 53 && $3 == 2 && $
 [ "$n" = 15 ] && pass "tshark: the 15 RST BPDUs with a trailer decode as RST BPDUs (version 2, type 0x02)" || fail "tshark: $n RST BPDUs with a trailer decode as such, want 15"
 b=$(bad "$WORK/bpdu-trailer-ovs.pcap" $OVS_SRC)
 [ "$b" = "02:00:00:00:aa:06 " ] && pass "tshark: only the cut-short control is malformed (OVS link)" || fail "tshark: malformed or warned on the OVS link: '$b'"
+b=$(bad "$WORK/bpdu-trailer-ovs-stp.pcap" $STP_SRC)
+[ "$b" = "" ] && pass "tshark: nothing malformed on the OVS STP link (TCN with a trailer included)" || fail "tshark: malformed or warned on the OVS STP link: '$b'"
 b=$(bad "$WORK/bpdu-trailer-kernel.pcap" $K_SRC)
 [ "$b" = "02:00:00:00:aa:15 " ] && pass "tshark: only the cut-short control is malformed (kernel link)" || fail "tshark: malformed or warned on the kernel link: '$b'"
 echo "== tshark -V, the 12-octet trailer frame (from the Ethernet header on):"
 tshark -r "$WORK/bpdu-trailer-ovs.pcap" -V -Y 'stp.root.hw == 02:00:00:00:aa:01' 2>/dev/null |
-  awk '/^Frame /{n++} n==1 && /^IEEE/{p=1} p' |
+  awk '/^Frame /{n++; p=0} n==1 && /^IEEE/{p=1} p' |
   grep -E '^(IEEE|Logical|Spanning)|Length:|Version|BPDU Type|Root Identifier|Trailer|Padding|Expert|Malformed'
 n=$(tshark -r "$WORK/bpdu-trailer-ovs.pcap" -Y "eth.src != $OVS_SRC && stp.version == 0" 2>/dev/null | wc -l)
 [ "$n" = 0 ] && pass "Open vSwitch sent no version-0 BPDU: it never migrated to STP" || fail "Open vSwitch sent $n version-0 BPDUs"

@@ -5,11 +5,12 @@ Usage: send-bpdu.py OUT KIND ROOT-PRIO ROOT-MAC [options]
 
   OUT        an interface name (sent through an AF_PACKET socket: run it in the namespace of the
              receiver's neighbour) or FILE.pcap (written, nothing sent)
-  KIND       rst (RST BPDU: version 2, type 0x02, 36 octets) or cfg (Configuration BPDU:
-             version 0, type 0x00, 35 octets)
+  KIND       rst (RST BPDU: version 2, type 0x02, 36 octets), cfg (Configuration BPDU:
+             version 0, type 0x00, 35 octets) or tcn (Topology Change Notification BPDU,
+             type 0x80, 4 octets)
   ROOT-PRIO  the Root Identifier's 16-bit priority field (e.g. 0x7000); the sender claims to be
-             that root: designated bridge = root, root path cost 0
-  ROOT-MAC   the root's (and designated bridge's) address
+             that root: designated bridge = root, root path cost 0 (ignored for tcn)
+  ROOT-MAC   the root's (and designated bridge's) address (ignored for tcn)
 
   --trailer N      N octets after the BPDU, inside the 802.3 length (default 0). The first
                    twelve follow the root-sequencing extension's suggested layout (2-octet
@@ -43,6 +44,8 @@ def mac(s):
 
 
 def bpdu(kind, prio, root):
+    if kind == "tcn":
+        return struct.pack(">HBB", 0, 0, 0x80)
     bridge_id = struct.pack(">H", prio) + root
     if kind == "rst":
         version, bpdu_type = 2, 0x02
@@ -89,7 +92,7 @@ def write_pcap(path, frames):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out")
-    p.add_argument("kind", choices=["rst", "cfg"])
+    p.add_argument("kind", choices=["rst", "cfg", "tcn"])
     p.add_argument("prio", type=lambda s: int(s, 0))
     p.add_argument("root", type=mac)
     p.add_argument("--trailer", type=int, default=0)
