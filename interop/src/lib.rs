@@ -14,6 +14,11 @@
 //!   loop with the Linux kernel bridge (802.1D STP) and Open vSwitch (RSTP or STP), and
 //!   `tests/stp_loop.rs` runs that script.
 //!
+//! * `tests/bpdu_trailer.rs`: runs `interop/scripts/bpdu-trailer.sh`, which sends hand-built
+//!   BPDUs with octets after them (the root-sequencing trailer) to Open vSwitch (RSTP and STP)
+//!   and the Linux kernel bridge and checks what each does with them; the findings are in
+//!   `interop/README.md`.
+//!
 //! The library part holds the pieces of the host that can be tested without a network: argument
 //! and command parsing.
 
