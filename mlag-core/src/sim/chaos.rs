@@ -485,6 +485,10 @@ pub struct Outcome {
     /// Frames that came round a cycle the active topology had broken behind them (frames in
     /// flight across a reconfiguration, not loops: [`super::NetStats::stale_cycles`]).
     pub stale_cycles: u64,
+    /// Second deliveries of a frame to a host whose two copies' paths were never open together
+    /// (frames in flight while RSTP moved the active topology, not duplicates:
+    /// [`super::NetStats::stale_duplicates`]).
+    pub stale_duplicates: u64,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
@@ -846,6 +850,7 @@ impl Scenario {
             frames: w.net.stats().tracked_frames,
             pending_peak: w.net.stats().pending_peak,
             stale_cycles: w.net.stats().stale_cycles,
+            stale_duplicates: w.net.stats().stale_duplicates,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
             log: opts.pcap.then(|| w.net.capture_log()),
             recorders: if opts.pcap { w.recorders() } else { Vec::new() },
