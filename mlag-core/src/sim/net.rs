@@ -285,7 +285,10 @@ pub struct StreamRef {
 /// A broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViolationKind {
-    /// A copy of one traffic frame was delivered to the same end host twice (two paths).
+    /// A copy of one traffic frame was delivered to the same end host twice, by two paths
+    /// that were open together at some instant since they split (paths that only spanning-tree
+    /// port states kept apart are frames in flight, counted in
+    /// [`NetStats::stale_duplicates`]; see [`Node::stp_forwarding`]).
     DuplicateDelivery {
         /// The host.
         node: NodeId,
@@ -358,7 +361,8 @@ pub struct Violation {
 /// Which invariants are checked after every step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Invariants {
-    /// Report a traffic frame delivered twice to one host.
+    /// Report a traffic frame delivered twice to one host (by paths open together at some
+    /// instant: [`ViolationKind::DuplicateDelivery`]).
     pub duplicate_delivery: bool,
     /// Report a traffic frame copy crossing a link direction its own path already crossed.
     pub forwarding_loop: bool,
