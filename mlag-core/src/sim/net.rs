@@ -1735,7 +1735,13 @@ impl Network {
     fn delivered(&mut self, node: NodeId, id: FrameId) {
         let now = self.now;
         let check = self.invariants.duplicate_delivery;
-        let Some((root, path)) = self.copies.get(&id).map(|c| (c.root, c.path.clone())) else {
+        // The copy is consumed (a host forwards nothing; its transmits were drained before
+        // its deliveries), so its path moves to the family's deliveries.
+        let Some((root, path)) = self
+            .copies
+            .get_mut(&id)
+            .map(|c| (c.root, core::mem::take(&mut c.path)))
+        else {
             return;
         };
         let Some(r) = self.roots.get(&root) else {
