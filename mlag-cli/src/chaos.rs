@@ -90,6 +90,8 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let mut failed = Vec::new();
     let (mut steps, mut virt, mut stale) = (0u64, 0u64, (0u64, 0u64));
+    // Second deliveries exempted as frames in flight across an RSTP change: total and seeds.
+    let (mut stale_dups, mut stale_dup_seeds) = (0u64, Vec::new());
     // The largest run (events) and the largest queue (pending events), with their seeds.
     let (mut most_steps, mut most_pending) = ((0u64, 0u64), (0u64, 0u64));
     for (seed, o) in &results {
@@ -99,6 +101,10 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         most_pending = most_pending.max((o.pending_peak, *seed));
         if o.stale_cycles > 0 {
             stale = (stale.0 + o.stale_cycles, stale.1 + 1);
+        }
+        if o.stale_duplicates > 0 {
+            stale_dups += o.stale_duplicates;
+            stale_dup_seeds.push(*seed);
         }
         if args.verbose {
             writeln!(out, "seed {seed}: {}", verdict(o))?;
@@ -158,6 +164,19 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
         out,
         "chaos: {} frames in flight came round a cycle broken behind them (in {} seeds; not loops)",
         stale.0, stale.1
+    )?;
+    let shown: Vec<String> = stale_dup_seeds
+        .iter()
+        .take(40)
+        .map(ToString::to_string)
+        .collect();
+    writeln!(
+        out,
+        "chaos: {} frames reached a host twice by paths never open together (in {} seeds{}{}; not duplicates)",
+        stale_dups,
+        stale_dup_seeds.len(),
+        if shown.is_empty() { "" } else { ": " },
+        shown.join(" ")
     )?;
     if !failed.is_empty() {
         return Err(SeedsFailed(failed).into());

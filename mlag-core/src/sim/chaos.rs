@@ -11,7 +11,17 @@
 //! [`Scenario::run`] plays it in virtual time and checks after every step:
 //!
 //! * **no forwarding loop, no duplicate delivery** — the network's own checker
-//!   ([`super::Invariants`]);
+//!   ([`super::Invariants`]). Frames in flight while RSTP moves the active topology are
+//!   exempt, as 802.1D-2004 §17.13.4 allows (the rapid transitions can misorder and duplicate
+//!   frames in transit): a frame that came round a cycle never whole at one instant is no loop
+//!   ([`super::NetStats::stale_cycles`]), and a second delivery to a host whose two copies'
+//!   paths were never open together, where only spanning-tree port states of plain bridges or
+//!   of a pair's logical bridge may have closed a path, is no duplicate
+//!   ([`super::NetStats::stale_duplicates`], [`super::Node::stp_forwarding`]). Anything else
+//!   that separates two paths — a link or a node going down, an MLAG hand-over (member
+//!   flags, split horizon, redirects), the peer-port — counts as open, so a duplicate made by
+//!   it stays reported (RFC 7275 has no in-flight allowance, and performance.md asks for no
+//!   duplicate at a rejoin);
 //! * **one primary when connected** — both peers connected never both call themselves
 //!   primary, and exactly one does once the election is acknowledged;
 //! * **the monitor tells the truth** — a peer does not say `connected` while its peer is dead or
@@ -485,6 +495,10 @@ pub struct Outcome {
     /// Frames that came round a cycle the active topology had broken behind them (frames in
     /// flight across a reconfiguration, not loops: [`super::NetStats::stale_cycles`]).
     pub stale_cycles: u64,
+    /// Second deliveries of a frame to a host whose two copies' paths were never open together
+    /// (frames in flight while RSTP moved the active topology, not duplicates:
+    /// [`super::NetStats::stale_duplicates`]).
+    pub stale_duplicates: u64,
     /// The capture as a pcap file, when asked for.
     pub pcap: Option<Vec<u8>>,
     /// The capture as text (one line per frame: time, link, ends, fate), when a pcap is
@@ -846,6 +860,7 @@ impl Scenario {
             frames: w.net.stats().tracked_frames,
             pending_peak: w.net.stats().pending_peak,
             stale_cycles: w.net.stats().stale_cycles,
+            stale_duplicates: w.net.stats().stale_duplicates,
             pcap: opts.pcap.then(|| w.net.pcap(|_| true)),
             log: opts.pcap.then(|| w.net.capture_log()),
             recorders: if opts.pcap { w.recorders() } else { Vec::new() },

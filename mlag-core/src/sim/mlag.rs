@@ -660,6 +660,21 @@ impl Node for MlagPeer {
         self.coord.dataplane().sw.relay_changes(since, out);
     }
 
+    /// The states of the pair's logical bridge ports this peer carries alone (its uplinks,
+    /// single-homed ports). Not the peer-port (no port of the logical bridge: the coordinator
+    /// programs it), nor an MLAG bond (one port of the logical bridge with a half on each
+    /// peer, so a half's state moving is a hand-over between the peers, not RSTP), nor the
+    /// backup port: for those it cannot tell, and the duplicate check takes them as open.
+    fn stp_forwarding(&self, frame: &[u8], port: PortNo, at: Instant) -> Option<bool> {
+        if Some(port) == self.backup_port {
+            return None;
+        }
+        let dp = self.coord.dataplane();
+        let (lport, forwarding) = dp.sw.forwarding_at(frame, port, at)?;
+        let bridge_port = lport != dp.peer_lport && !dp.mlags.values().any(|l| *l == lport);
+        bridge_port.then_some(forwarding)
+    }
+
     fn clock(&mut self, now: Instant) {
         self.coord.dataplane_mut().sw.set_now(now);
     }

@@ -142,6 +142,23 @@ pub trait Node: Any {
     fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
         let _ = (since, out);
     }
+    /// Whether `port` was Forwarding on `frame`'s spanning tree at `at` (after the changes
+    /// made at `at`), where that state is a spanning-tree port state: a plain bridge's RSTP
+    /// port, or a port of an MLAG pair's logical bridge. `None` (the default) for a port
+    /// whose state is not a spanning-tree port state (an MLAG peer-port or bond half, a node
+    /// without a spanning tree) or that the node cannot tell; the duplicate check takes it as
+    /// open. Its changes are among [`relay_changes`](Self::relay_changes).
+    ///
+    /// The duplicate-delivery check asks this of every hop of two copies of one frame that
+    /// reached one host: if at some instant since their paths split no hop of either was
+    /// closed by its spanning-tree port state, the two paths were open together and the
+    /// second delivery is reported; otherwise the copies were in flight while RSTP moved the
+    /// active topology under them (802.1D-2004 §17.13.4), counted in
+    /// [`NetStats::stale_duplicates`].
+    fn stp_forwarding(&self, frame: &[u8], port: PortNo, at: Instant) -> Option<bool> {
+        let _ = (frame, port, at);
+        None
+    }
     /// The network's time, given before every input (a node keeping a history of its
     /// forwarding state stamps its changes with it).
     fn clock(&mut self, now: Instant) {
@@ -268,7 +285,10 @@ pub struct StreamRef {
 /// A broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViolationKind {
-    /// A copy of one traffic frame was delivered to the same end host twice (two paths).
+    /// A copy of one traffic frame was delivered to the same end host twice, by two paths
+    /// that were open together at some instant since they split (paths that only spanning-tree
+    /// port states kept apart are frames in flight, counted in
+    /// [`NetStats::stale_duplicates`]; see [`Node::stp_forwarding`]).
     DuplicateDelivery {
         /// The host.
         node: NodeId,
@@ -341,7 +361,8 @@ pub struct Violation {
 /// Which invariants are checked after every step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Invariants {
-    /// Report a traffic frame delivered twice to one host.
+    /// Report a traffic frame delivered twice to one host (by paths open together at some
+    /// instant: [`ViolationKind::DuplicateDelivery`]).
     pub duplicate_delivery: bool,
     /// Report a traffic frame copy crossing a link direction its own path already crossed.
     pub forwarding_loop: bool,
@@ -502,7 +523,9 @@ struct Root {
     live: u32,
     /// Link crossings of all its copies and of the families charged to it.
     crossings: u32,
-    delivered: Vec<NodeId>,
+    /// The hosts it was delivered to, each with the path of the copy delivered (for the
+    /// duplicate check: were two paths to one host ever open together?).
+    delivered: Vec<(NodeId, Vec<Crossing>)>,
     looped: bool,
     over_budget: bool,
 }
@@ -544,6 +567,11 @@ pub struct NetStats {
     /// no longer forwarding when they did (frames in flight across a change of the active
     /// topology; see [`Node::relays`]): not reported as loops.
     pub stale_cycles: u64,
+    /// Traffic frames delivered to a host a second time whose two copies' paths were never
+    /// open together: at every instant since they split, a hop of one of them was closed by a
+    /// spanning-tree port state (frames in flight while RSTP moved the active topology; see
+    /// [`Node::stp_forwarding`]): not reported as duplicates.
+    pub stale_duplicates: u64,
 }
 
 /// An in-memory network in virtual time. Deterministic: the same seed and the same calls give
@@ -568,6 +596,9 @@ pub struct Network {
     last_change: Instant,
     last_check: Option<Instant>,
     stats: NetStats,
+    /// The traffic frame being handed to a node (for the duplicate check's spanning tree of
+    /// a frame the node delivers); empty otherwise.
+    arriving: Vec<u8>,
 }
 
 impl core::fmt::Debug for Network {
@@ -605,6 +636,7 @@ impl Network {
             last_change: Instant::ZERO,
             last_check: None,
             stats: NetStats::default(),
+            arriving: Vec::new(),
         }
     }
 
@@ -1656,7 +1688,7 @@ impl Network {
         }
     }
 
-    fn arrive(&mut self, a: Arrival) {
+    fn arrive(&mut self, mut a: Arrival) {
         let d = a.dir.index();
         let Some(l) = self.links.get_mut(a.link.0) else {
             return;
@@ -1688,7 +1720,11 @@ impl Network {
                 slot.node.clock(now);
                 slot.node.handle_frame(now, port, &a.frame, a.id);
             }
+            if a.id.is_some() {
+                self.arriving = core::mem::take(&mut a.frame);
+            }
             self.after_input(node, false);
+            self.arriving.clear();
         }
         // The copy is consumed: forwarded copies (if any) are its children now.
         if let Some(c) = a.id.and_then(|fid| self.copies.remove(&fid)) {
@@ -1699,29 +1735,118 @@ impl Network {
     fn delivered(&mut self, node: NodeId, id: FrameId) {
         let now = self.now;
         let check = self.invariants.duplicate_delivery;
-        let Some(root) = self.copies.get(&id).map(|c| c.root) else {
+        // The copy is consumed (a host forwards nothing; its transmits were drained before
+        // its deliveries), so its path moves to the family's deliveries.
+        let Some((root, path)) = self
+            .copies
+            .get_mut(&id)
+            .map(|c| (c.root, core::mem::take(&mut c.path)))
+        else {
             return;
         };
-        let Some(r) = self.roots.get_mut(&root) else {
+        let Some(r) = self.roots.get(&root) else {
             return;
         };
         let origin = r.origin;
-        let twice = r.delivered.contains(&node);
-        if !twice {
-            r.delivered.push(node);
+        // A second delivery is a duplicate if its path and an earlier one's to this host were
+        // open together at some instant (`paths_apart`).
+        let mut twice = false;
+        let mut apart = false;
+        if check {
+            for (_, earlier) in r.delivered.iter().filter(|(n, _)| *n == node) {
+                if self.paths_apart(earlier, &path) {
+                    apart = true;
+                } else {
+                    twice = true;
+                    break;
+                }
+            }
+        }
+        if apart && !twice {
+            self.stats.stale_duplicates = self.stats.stale_duplicates.saturating_add(1);
+        }
+        if let Some(r) = self.roots.get_mut(&root) {
+            r.delivered.push((node, path));
         }
         if let Some(s) = self.streams.get_mut(&origin) {
             s.last_delivered = Some(now);
             s.undelivered = 0;
             s.reported = false;
         }
-        if twice && check {
+        if twice {
             self.violate(ViolationKind::DuplicateDelivery {
                 node,
                 frame: FrameId(root),
                 origin,
             });
         }
+    }
+
+    /// The hops of `path` from crossing `from` on: each node that relayed the frame, with
+    /// the port it came in on, the port it left by and when it left (the sending instant of
+    /// the next crossing). The last crossing's receiver (the host) is no hop.
+    fn path_hops(&self, path: &[Crossing], from: usize) -> Vec<(NodeId, PortNo, PortNo, Instant)> {
+        let mut hops = Vec::new();
+        let tail = path.get(from..).unwrap_or_default();
+        for (&(l_in, d_in, _), &(l_out, d_out, sent)) in tail.iter().zip(tail.iter().skip(1)) {
+            let (Some(a), Some(b)) = (self.links.get(l_in.0), self.links.get(l_out.0)) else {
+                continue;
+            };
+            let [a0, a1] = a.ends;
+            let [b0, b1] = b.ends;
+            let (node, ingress) = if d_in == Dir::AtoB { a1 } else { a0 };
+            let (sender, egress) = if d_out == Dir::AtoB { b0 } else { b1 };
+            if node == sender {
+                hops.push((node, ingress, egress, sent));
+            }
+        }
+        hops
+    }
+
+    /// Whether two copies of one frame delivered to one host (paths `a`, then `b`, now) went
+    /// by paths that were never open together: at every instant since the paths split (each
+    /// crossing of either, each change of a hop's relaying state), some hop of one of them
+    /// was closed by a spanning-tree port state ([`Node::stp_forwarding`] of its in-port or
+    /// out-port answers `Some(false)`). Every other change — a link or node going down, an
+    /// MLAG hand-over (member flags, split horizon, redirects), the peer-port — counts as
+    /// open: only RSTP moving the active topology under frames in flight may separate two
+    /// paths (802.1D-2004 §17.13.4: the rapid transitions can duplicate frames in transit).
+    fn paths_apart(&self, a: &[Crossing], b: &[Crossing]) -> bool {
+        let now = self.now;
+        let split = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        // The node that split them relayed both copies: its hop belongs to both paths.
+        let start = split.saturating_sub(1);
+        let (ha, hb) = (self.path_hops(a, start), self.path_hops(b, start));
+        let from = [a.get(split), b.get(split)]
+            .into_iter()
+            .flatten()
+            .map(|c| c.2)
+            .min()
+            .unwrap_or(now);
+        if ha.is_empty() || hb.is_empty() {
+            return false;
+        }
+        let mut times = Vec::new();
+        times.push(from);
+        for &(node, _, _, sent) in ha.iter().chain(&hb) {
+            times.push(sent);
+            if let Some(slot) = self.nodes.get(node.0) {
+                slot.node.relay_changes(from, &mut times);
+            }
+        }
+        times.retain(|t| *t >= from && *t <= now);
+        times.sort_unstable();
+        times.dedup();
+        let frame = self.arriving.as_slice();
+        let open = |hops: &[(NodeId, PortNo, PortNo, Instant)], t: Instant| {
+            hops.iter().all(|&(node, ingress, egress, _)| {
+                self.nodes.get(node.0).is_none_or(|slot| {
+                    slot.node.stp_forwarding(frame, ingress, t) != Some(false)
+                        && slot.node.stp_forwarding(frame, egress, t) != Some(false)
+                })
+            })
+        };
+        !times.iter().any(|&t| open(&ha, t) && open(&hb, t))
     }
 
     fn violate(&mut self, kind: ViolationKind) {

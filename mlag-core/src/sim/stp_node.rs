@@ -180,6 +180,11 @@ impl Node for StpBridge {
         self.sw.relay_changes(since, out);
     }
 
+    /// The bridge's port states are its RSTP port states (802.1D-2004 §17.30).
+    fn stp_forwarding(&self, frame: &[u8], port: PortNo, at: Instant) -> Option<bool> {
+        self.sw.forwarding_at(frame, port, at).map(|(_, f)| f)
+    }
+
     fn clock(&mut self, now: Instant) {
         self.sw.set_now(now);
     }

@@ -652,6 +652,43 @@ impl Switch {
         ))
     }
 
+    /// Whether physical `port`'s logical port was Forwarding on `frame`'s tree at `at` (after
+    /// the changes made at `at`), rebuilt from the history, with that logical port: the
+    /// port-state part of [`relays_at`](Self::relays_at) alone (no carrier, aggregation,
+    /// split horizon or redirect). `None` before the history starts, for a port that was no
+    /// member then, or for a frame never relayed.
+    pub fn forwarding_at(
+        &self,
+        frame: &[u8],
+        port: PortNo,
+        at: Instant,
+    ) -> Option<(LogicalPort, bool)> {
+        if self.horizon.is_none_or(|h| at < h) {
+            return None;
+        }
+        let tree = self.relay_tree(frame)?;
+        let later = || self.history.iter().rev().take_while(|(t, _)| *t > at);
+        let mut member = self.members.get(&port).copied();
+        for (_, u) in later() {
+            if let Undo::Member(p, old) = *u
+                && p == port
+            {
+                member = old;
+            }
+        }
+        let key = (member?.lport, tree);
+        let mut state = self.states.get(&key).copied();
+        for (_, u) in later() {
+            if let Undo::State(k, old) = *u
+                && k == key
+            {
+                state = old;
+            }
+        }
+        let state = state.unwrap_or(self.default_state);
+        Some((key.0, state == PortState::Forwarding))
+    }
+
     /// The instants after `since` at which the relaying state changed (oldest first).
     pub fn relay_changes(&self, since: Instant, out: &mut Vec<Instant>) {
         out.extend(self.history.iter().map(|(t, _)| *t).filter(|t| *t > since));
@@ -867,6 +904,40 @@ mod tests {
         s.relay_changes(t(2), &mut changes);
         assert!(changes.iter().all(|c| *c > t(2)) && changes.contains(&t(3)));
         assert!(changes.contains(&t(5)));
+    }
+
+    /// `forwarding_at` sees port states only: carrier, split horizon and member flags do not
+    /// close a port for it; before the history, or for a port not a member then, it cannot
+    /// tell.
+    #[test]
+    fn forwarding_at_rebuilds_port_states_only() {
+        let mut s = Switch::new(PortState::Discarding, Duration::from_secs(300));
+        let f = frame(1, MacAddr::BROADCAST);
+        let t = Instant::from_secs;
+        s.set_now(t(1));
+        for p in 1..=2 {
+            s.add_port(PortNo(p));
+            s.set_link(PortNo(p), true);
+        }
+        s.set_now(t(2));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Forwarding);
+        s.set_now(t(3));
+        s.set_blocked(LogicalPort(1), LogicalPort(2), true);
+        s.set_link(PortNo(2), false);
+        s.set_member(PortNo(2), false, false);
+        s.set_now(t(4));
+        s.set_state(LogicalPort(2), stp::CIST, PortState::Learning);
+        s.set_now(t(5));
+        s.remove_member(PortNo(2));
+        let at = |s: &Switch, secs| s.forwarding_at(&f, PortNo(2), t(secs));
+        assert_eq!(s.forwarding_at(&f, PortNo(2), Instant::ZERO), None);
+        assert_eq!(at(&s, 1), Some((LogicalPort(2), false)));
+        assert_eq!(at(&s, 2), Some((LogicalPort(2), true)));
+        assert_eq!(at(&s, 3), Some((LogicalPort(2), true)));
+        assert_eq!(at(&s, 4), Some((LogicalPort(2), false)));
+        assert_eq!(at(&s, 5), None); // no member any more
+        let bpdu = frame(1, MacAddr::BRIDGE_GROUP);
+        assert_eq!(s.forwarding_at(&bpdu, PortNo(1), t(2)), None);
     }
 
     #[test]
