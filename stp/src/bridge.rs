@@ -160,6 +160,8 @@ pub struct Bridge {
     /// Information machine has processed it, before the next Port Role Selection. Always
     /// `None` between inputs (`run` ends it), so not part of a snapshot.
     stale_check: Option<(usize, RxBpdu)>,
+    /// Root sequencing ([`BridgeConfig::root_sequencing`]).
+    rs: crate::rootseq::RootSeqState,
 }
 
 impl Bridge {
@@ -211,6 +213,7 @@ impl Bridge {
             msti_pending: Vec::new(),
             last_root: None,
             stale_check: None,
+            rs: crate::rootseq::RootSeqState::default(),
         };
         b.apply_bridge_config();
         b.root_priority = b.bridge_priority();
@@ -267,6 +270,7 @@ impl Bridge {
             root_times: self.root_times,
             all_synced,
             re_rooted,
+            root_seq: self.root_seq_active(),
         }
     }
 
@@ -327,6 +331,16 @@ impl Bridge {
         let begin = cfg.force_version != self.cfg.force_version;
         let costs = cfg.path_cost_method != self.cfg.path_cost_method;
         self.cfg = cfg;
+        if !self.root_seq_active() {
+            // Root sequencing off (or an MST bridge): nothing of it is kept or sent.
+            self.rs.fd.clear();
+            self.rs.forwarded = None;
+            self.rs.starved = None;
+            self.rs.retry_at = None;
+            for p in &mut self.ports {
+                p.rs_request = None;
+            }
+        }
         self.apply_bridge_config();
         self.out.now = now;
         for i in 0..self.ports.len() {
@@ -775,6 +789,9 @@ impl Bridge {
         let one_bridge = !matches!(bpdu, Bpdu::Mst(_)) || mstp;
         let max_hops = self.cfg.max_hops;
         let mcid = self.mcid;
+        let rs_active = self.root_seq_active();
+        let mut request = None;
+        let mut rs_malformed = false;
         let Some(p) = self.ports.get_mut(i) else {
             return Err(RxError::UnknownPort);
         };
@@ -797,14 +814,28 @@ impl Bridge {
                 p.counters.rx_tcn = p.counters.rx_tcn.saturating_add(1);
                 RxBpdu::plain(RxKind::Tcn, empty_body(), max_hops)
             }
-            Bpdu::Rst(RstBpdu { bpdu, .. }) => {
+            Bpdu::Rst(RstBpdu { bpdu, version, .. }) => {
                 // The §9.3.4 checks apply to RST BPDUs too: information whose Message Age has
                 // reached Max Age is inconsistent and would only age out at once.
                 if !bpdu.is_acceptable(own, p.port_id) {
                     return Err(RxError::NotAcceptable);
                 }
                 p.counters.rx_rst = p.counters.rx_rst.saturating_add(1);
-                RxBpdu::plain(RxKind::Rst, bpdu, max_hops)
+                let mut rx = RxBpdu::plain(RxKind::Rst, bpdu, max_hops);
+                // Root sequencing: the trailer after the 36 octets of a version 2 RST BPDU.
+                if rs_active && version == 2 {
+                    match crate::wire::RootSeqTrailer::parse(
+                        body.get(crate::wire::bpdu::RST_LEN..).unwrap_or_default(),
+                    ) {
+                        Ok(Some(t)) => {
+                            rx.seq = t.root_seq;
+                            request = t.request;
+                        }
+                        Ok(None) => {}
+                        Err(_) => rs_malformed = true,
+                    }
+                }
+                rx
             }
             // An RSTP bridge processes an MST BPDU as an RST BPDU (802.1Q-2022 §13.4; the
             // CIST Regional Root sits in the Bridge Identifier field).
@@ -836,10 +867,14 @@ impl Bridge {
                     },
                     hops: m.cist_remaining_hops,
                     internal: m.mcid == mcid,
+                    seq: None,
                 }
             }
         };
         self.out.stats.bpdus_rx = self.out.stats.bpdus_rx.saturating_add(1);
+        if rs_malformed {
+            self.out.stats.root_seq_malformed = self.out.stats.root_seq_malformed.saturating_add(1);
+        }
         self.out.now = now;
         if p.cfg.bpdu_guard {
             // BPDU guard: any BPDU disables the port until clear_guard.
@@ -934,6 +969,9 @@ impl Bridge {
                 }
             }
         }
+        if let Some(req) = request {
+            self.root_seq_request(i, req, now);
+        }
         self.mark(i);
         self.run(now);
         Ok(())
@@ -942,6 +980,7 @@ impl Bridge {
     /// Timers that expired by `now` fire. Spurious and early calls are cheap no-ops.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.out.now = now;
+        self.root_seq_timeout(now);
         let root = self.root_index();
         while let Some(&Reverse((at, no))) = self.timers.peek() {
             if at > now {
@@ -1048,6 +1087,163 @@ impl Bridge {
                 && x.heard
                     .is_some_and(|(bx, w)| bx == b && w != v && own != Some((b, w)))
         })
+    }
+
+    /// Root sequencing is in use: configured, and this is an RSTP bridge (an MST bridge's
+    /// CIST information travels in MST BPDUs, which have no trailer).
+    fn root_seq_active(&self) -> bool {
+        self.cfg.root_sequencing && self.cfg.force_version == crate::config::ForceVersion::Rstp
+    }
+
+    /// The next root sequencing deadline (a retry, a feasible distance running out).
+    fn root_seq_deadline(&self) -> Option<Instant> {
+        if !self.root_seq_active() {
+            return None;
+        }
+        self.rs.next_deadline(self.root_priority.root)
+    }
+
+    /// Root sequencing, after Port Role Selection chose `root` (a port index, `None`: this
+    /// bridge) whose information carries sequence `seq`, passing over the infeasible root path
+    /// of port `passed` that would have won: the feasible distance follows the choice, and
+    /// the bridge asks for a newer sequence number through the passed-over port.
+    fn root_seq_selected(&mut self, root: Option<usize>, seq: Option<u32>, passed: Option<usize>) {
+        let now = self.out.now;
+        if let (Some(_), Some(s)) = (root, seq) {
+            self.rs.record(
+                self.root_priority.root,
+                s,
+                self.root_priority.root_path_cost,
+                now,
+            );
+        }
+        let Some(i) = passed else {
+            self.rs.starved = None;
+            self.rs.retry_at = None;
+            return;
+        };
+        self.out.stats.root_seq_infeasible = self.out.stats.root_seq_infeasible.saturating_add(1);
+        let hello = Duration::from_secs(u64::from(self.cfg.hello_time.max(1)));
+        let Some(p) = self.ports.get_mut(i) else {
+            return;
+        };
+        let want = p.port_priority.root;
+        let Some(fd) = self.rs.fd_seq(want) else {
+            return;
+        };
+        let req = crate::wire::SeqRequest {
+            root: want,
+            seq: fd.wrapping_add(1),
+            hops: crate::rootseq::REQUEST_HOPS,
+        };
+        // A new request goes out at once; the same one again only when it is due (Babel's
+        // resend, RFC 8966 §3.8.1.2), from `root_seq_timeout`.
+        if self.rs.starved != Some((p.no.get(), req)) {
+            p.rs_request = Some(req);
+            p.new_info = true;
+            self.rs.starved = Some((p.no.get(), req));
+            self.rs.retry_at = Some(now.saturating_add(hello));
+            self.out.stats.root_seq_requests = self.out.stats.root_seq_requests.saturating_add(1);
+        }
+    }
+
+    /// Root sequencing: port `i` received the sequence request `req`.
+    fn root_seq_request(&mut self, i: usize, req: crate::wire::SeqRequest, now: Instant) {
+        let s = &mut self.out.stats;
+        s.root_seq_requests_rx = s.root_seq_requests_rx.saturating_add(1);
+        let hello = Duration::from_secs(u64::from(self.cfg.hello_time.max(1)));
+        let designated = |b: &mut Self, i: usize| {
+            if let Some(p) = b.ports.get_mut(i)
+                && p.role == Role::Designated
+            {
+                p.new_info = true;
+            }
+            b.mark(i);
+        };
+        if req.root == self.bridge_id {
+            // The root itself: a newer sequence number, announced on every Designated Port
+            // (Port Role Selection gives it to the designated priority vectors, and UPDATE
+            // sends them).
+            if crate::wire::seq_newer(req.seq, self.rs.own_seq) {
+                self.rs.own_seq = req.seq;
+                self.out.reselect = true;
+            } else {
+                designated(self, i);
+            }
+            let s = &mut self.out.stats;
+            s.root_seq_answered = s.root_seq_answered.saturating_add(1);
+            return;
+        }
+        let root = self.root_index();
+        let have = root
+            .and_then(|r| self.ports.get(r))
+            .and_then(|p| p.port_seq);
+        let drop = |b: &mut Self| {
+            let s = &mut b.out.stats;
+            s.root_seq_dropped = s.root_seq_dropped.saturating_add(1);
+        };
+        if self.root_priority.root != req.root {
+            return drop(self);
+        }
+        if have.is_some_and(|s| !crate::wire::seq_newer(req.seq, s)) {
+            // This bridge's information is already as new as asked: send it again.
+            designated(self, i);
+            let s = &mut self.out.stats;
+            s.root_seq_answered = s.root_seq_answered.saturating_add(1);
+            return;
+        }
+        let Some(r) = root.filter(|&r| r != i) else {
+            return drop(self);
+        };
+        let repeat = self.rs.forwarded.is_some_and(|(b, s, until)| {
+            b == req.root && !crate::wire::seq_newer(req.seq, s) && now < until
+        });
+        if req.hops == 0 || repeat {
+            return drop(self);
+        }
+        if let Some(p) = self.ports.get_mut(r) {
+            p.rs_request = Some(crate::wire::SeqRequest {
+                hops: req.hops - 1,
+                ..req
+            });
+            p.new_info = true;
+        }
+        self.mark(r);
+        self.rs.forwarded = Some((req.root, req.seq, now.saturating_add(hello)));
+        let s = &mut self.out.stats;
+        s.root_seq_forwarded = s.root_seq_forwarded.saturating_add(1);
+    }
+
+    /// Root sequencing deadlines: an unanswered request goes again; feasible distances of
+    /// roots no longer in use run out (and Port Role Selection looks again).
+    fn root_seq_timeout(&mut self, now: Instant) {
+        if !self.root_seq_active() {
+            return;
+        }
+        if self.rs.expire(now, self.root_priority.root) {
+            self.out.reselect = true;
+            for p in &mut self.ports {
+                p.reselect = true;
+                p.selected = false;
+            }
+            self.mark_all();
+            self.sync_cache = None;
+        }
+        if self.rs.retry_at.is_some_and(|t| t <= now) {
+            let hello = Duration::from_secs(u64::from(self.cfg.hello_time.max(1)));
+            self.rs.retry_at = None;
+            if let Some((no, req)) = self.rs.starved
+                && let Some(&i) = self.index.get(&no)
+                && let Some(p) = self.ports.get_mut(i)
+            {
+                p.rs_request = Some(req);
+                p.new_info = true;
+                self.rs.retry_at = Some(now.saturating_add(hello));
+                let s = &mut self.out.stats;
+                s.root_seq_requests = s.root_seq_requests.saturating_add(1);
+                self.mark(i);
+            }
+        }
     }
 
     fn root_index(&self) -> Option<usize> {
@@ -1326,6 +1522,9 @@ impl Bridge {
         };
         let mut root: Option<usize> = None;
         let mut guard_events: Vec<(PortNo, bool, PriorityVector)> = Vec::new();
+        let rs = self.root_seq_active();
+        // Root sequencing: the best root path passed over as infeasible.
+        let mut passed: Option<(PriorityVector, RegionalVector, usize)> = None;
         for (i, p) in self.ports.iter().enumerate() {
             if p.info_is != InfoIs::Received
                 || p.port_priority.designated_bridge.address() == own.address()
@@ -1338,6 +1537,23 @@ impl Bridge {
                 continue;
             }
             let (v, r) = root_path(p, own);
+            if rs
+                && !self.rs.feasible(
+                    p.port_priority.root,
+                    p.port_seq,
+                    p.port_priority.root_path_cost,
+                )
+            {
+                // Root sequencing: a path whose sequence number is older, or whose cost is
+                // higher with the same number, than this bridge's feasible distance could be
+                // its own information coming back round a cycle — no root path.
+                if passed.is_none_or(|(bv, br, _)| {
+                    (cist_message(&v, &r), v.bridge_port) < (cist_message(&bv, &br), bv.bridge_port)
+                }) {
+                    passed = Some((v, r, i));
+                }
+                continue;
+            }
             if (cist_message(&v, &r), v.bridge_port)
                 < (cist_message(&best, &best_region), best.bridge_port)
             {
@@ -1409,7 +1625,23 @@ impl Bridge {
         };
         let root_times = self.root_times;
         let root_hops = self.root_hops;
+        let root_seq = if rs {
+            match root.and_then(|i| self.ports.get(i)) {
+                Some(p) => p.port_seq,
+                None => Some(self.rs.own_seq),
+            }
+        } else {
+            None
+        };
+        if rs {
+            let passed = passed.filter(|(v, r, _)| {
+                (cist_message(v, r), v.bridge_port)
+                    < (cist_message(&best, &best_region), best.bridge_port)
+            });
+            self.root_seq_selected(root, root_seq, passed.map(|(.., i)| i));
+        }
         for (i, p) in self.ports.iter_mut().enumerate() {
+            p.designated_seq = root_seq;
             p.designated_priority = PriorityVector {
                 root: best.root,
                 root_path_cost: best.root_path_cost,
@@ -1429,7 +1661,8 @@ impl Bridge {
                     let differs = p.port_priority != p.designated_priority
                         || p.port_region != p.designated_region
                         || p.port_times != p.designated_times
-                        || p.port_hops != p.designated_hops;
+                        || p.port_hops != p.designated_hops
+                        || p.port_seq != p.designated_seq;
                     (Role::Designated, differs)
                 }
                 InfoIs::Received if root == Some(i) => (Role::Root, false),
@@ -1531,7 +1764,9 @@ impl Bridge {
                     mstis,
                 }),
             };
-            match BpduFrame::emit(t.src, &bpdu, buf) {
+            let trailer = t.trailer.map(|x| x.to_bytes());
+            let trailer = trailer.as_ref().map_or(&[][..], |x| &x[..]);
+            match BpduFrame::emit_with_trailer(t.src, &bpdu, trailer, buf) {
                 Ok(len) => {
                     self.out.stats.bpdus_tx = self.out.stats.bpdus_tx.saturating_add(1);
                     if let Some(p) = self
@@ -1565,7 +1800,8 @@ impl Bridge {
 
     /// The instant at which [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek().map(|Reverse((at, _))| *at)
+        let ports = self.timers.peek().map(|Reverse((at, _))| *at);
+        min_opt(ports, self.root_seq_deadline())
     }
 
     // ------------------------------------------------------------------ getters
@@ -1742,6 +1978,11 @@ impl Bridge {
             eat(u64::from(v.designated_port.0) << 16 | u64::from(v.bridge_port.0));
         };
         vec(&mut eat, &self.root_priority);
+        eat(u64::from(self.rs.own_seq));
+        for f in &self.rs.fd {
+            eat(f.root.to_u64());
+            eat(u64::from(f.seq) << 32 | u64::from(f.cost));
+        }
         eat(self.root_region.regional_root.to_u64());
         eat(u64::from(self.root_region.internal_root_path_cost) << 8 | u64::from(self.root_hops));
         for p in &self.ports {
@@ -1761,6 +2002,9 @@ impl Bridge {
             eat(p.designated_region.regional_root.to_u64());
             eat(u64::from(p.designated_region.internal_root_path_cost));
             eat(u64::from(p.lagging));
+            for s in [p.port_seq, p.designated_seq] {
+                eat(s.map_or(0, |s| 1 << 32 | u64::from(s)));
+            }
             for (b, (root, cost, regional, internal)) in [
                 p.heard,
                 p.heard.and_then(|(b, _)| p.superseded.map(|v| (b, v))),
@@ -1840,7 +2084,7 @@ impl Bridge {
         // The timer heap's top is the earliest scheduled port deadline, and stale entries
         // are bounded.
         let earliest = self.ports.iter().filter_map(|p| p.scheduled).min();
-        if self.poll_timeout() != earliest {
+        if self.poll_timeout() != min_opt(earliest, self.root_seq_deadline()) {
             return Err("poll_timeout is not the earliest port deadline");
         }
         if self.timers.len() > 2 * self.ports.len() + 16 {

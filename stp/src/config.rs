@@ -117,6 +117,15 @@ pub struct BridgeConfig {
     /// recorded on the second (B's own withdrawn one) and B adopts it. The rules, and why they
     /// are safe, are in the [crate docs](crate#stale-information-aging-an-extension-off-by-default).
     pub stale_info_aging: bool,
+    /// Root sequencing, an extension beyond 802.1D-2004 / 802.1Q-2022 (default off): RST
+    /// BPDUs carry the root's sequence number in a [trailer](crate::wire::rootseq), and Port
+    /// Role Selection takes a root path only if it is *feasible* — newer than, or as short as,
+    /// the best this bridge has had for that root — asking the root for a new sequence number
+    /// when a better path is not. Stale root information can then never be adopted, so the
+    /// count to infinity of 802.1D-2004 clause 17 (and the loops it opens) cannot start among
+    /// bridges that all run it. Only an RSTP bridge (`force_version` RSTP) uses it; the rules
+    /// are in the [crate docs](crate#root-sequencing-an-extension-off-by-default).
+    pub root_sequencing: bool,
 }
 
 impl BridgeConfig {
@@ -133,6 +142,7 @@ impl BridgeConfig {
             max_hops: 20,
             path_cost_method: PathCostMethod::Long,
             stale_info_aging: false,
+            root_sequencing: false,
         }
     }
 

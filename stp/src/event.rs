@@ -267,6 +267,23 @@ pub struct Stats {
     /// BPDUs discarded as delayed copies of ones their sender has superseded
     /// ([`BridgeConfig::stale_info_aging`](crate::BridgeConfig::stale_info_aging), an extension).
     pub stale_info_discarded: u64,
+    /// Root sequencing ([`BridgeConfig::root_sequencing`](crate::BridgeConfig::root_sequencing),
+    /// an extension): role selections that passed over an infeasible root path (it would have
+    /// won, but its sequence number and cost could be stale).
+    pub root_seq_infeasible: u64,
+    /// Root sequencing: sequence requests this bridge started.
+    pub root_seq_requests: u64,
+    /// Root sequencing: sequence requests received (all outcomes).
+    pub root_seq_requests_rx: u64,
+    /// Root sequencing: requests passed on towards the root.
+    pub root_seq_forwarded: u64,
+    /// Root sequencing: requests this bridge answered (as the root, with a new sequence
+    /// number, or with information at least as new as asked).
+    pub root_seq_answered: u64,
+    /// Root sequencing: requests dropped (another root, no hops left, a repeat).
+    pub root_seq_dropped: u64,
+    /// Root sequencing: malformed trailers (a BPDU with one is processed without it).
+    pub root_seq_malformed: u64,
 }
 
 /// Per-port counters.

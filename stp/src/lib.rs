@@ -194,6 +194,7 @@ mod machines;
 pub mod msti;
 pub mod ops;
 pub mod port;
+mod rootseq;
 mod tree;
 pub mod vector;
 pub mod wire;
@@ -211,4 +212,5 @@ pub use event::{
 pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
 pub use msti::{MstiPriorityVector, MstiStatus};
+pub use rootseq::{FEASIBLE_MAX, REQUEST_HOPS, ROOT_SEQ_HOLD};
 pub use vector::{PriorityVector, RegionalVector, Times};

@@ -54,6 +54,8 @@ pub(crate) struct PendingTx {
     pub(crate) port: PortNo,
     pub(crate) src: MacAddr,
     pub(crate) bpdu: TxBpdu,
+    /// The root sequencing trailer after an RST BPDU (`BridgeConfig::root_sequencing`).
+    pub(crate) trailer: Option<crate::wire::RootSeqTrailer>,
 }
 
 /// Bridge-level values the port machines read.
@@ -64,6 +66,8 @@ pub(crate) struct Ctx {
     pub(crate) root_times: Times,
     pub(crate) all_synced: bool,
     pub(crate) re_rooted: bool,
+    /// Root sequencing is in use: RST BPDUs carry the trailer.
+    pub(crate) root_seq: bool,
 }
 
 impl Ctx {
@@ -464,6 +468,7 @@ impl Port {
             return false;
         }
         let tc = !self.tc_while.zero(now);
+        let mut trailer = None;
         let bpdu = if self.send_rstp {
             // §17.26 TRANSMIT_RSTP: newInfo = FALSE; txRstp(); txCount += 1; tcAck = FALSE.
             // §17.21.20 txRstp.
@@ -492,6 +497,12 @@ impl Port {
                     cist_remaining_hops: self.designated_hops,
                 }
             } else {
+                if ctx.root_seq {
+                    trailer = Some(crate::wire::RootSeqTrailer {
+                        root_seq: self.designated_seq,
+                        request: self.rs_request.take(),
+                    });
+                }
                 TxBpdu::Rst(self.body(flags))
             }
         } else if self.role == Role::Root {
@@ -527,6 +538,7 @@ impl Port {
             port: self.no,
             src: self.cfg.mac,
             bpdu,
+            trailer,
         });
         true
     }
@@ -689,6 +701,7 @@ impl Port {
         // 802.1Q-2022 §13.36 UPDATE: the regional components and remainingHops too.
         self.port_region = self.designated_region;
         self.port_hops = self.designated_hops;
+        self.port_seq = self.designated_seq;
         self.updt_info = false;
         self.info_is = InfoIs::Mine;
         self.new_info = true;
@@ -760,6 +773,8 @@ impl Port {
                 // infoInternal = rcvdInternal.
                 self.port_region = self.msg_region;
                 self.port_hops = self.msg_hops;
+                // Root sequencing: the sequence number goes with the vector it came with.
+                self.port_seq = self.msg_seq;
                 self.info_internal = self.rcvd_internal;
                 self.updt_rcvd_info_while(now);
                 self.info_is = InfoIs::Received;
@@ -833,6 +848,7 @@ impl Port {
         };
         self.msg_region = rx.region;
         self.msg_hops = rx.hops;
+        self.msg_seq = rx.seq;
         self.msg_times = Times {
             message_age: b.message_age,
             max_age: b.max_age,
@@ -849,9 +865,12 @@ impl Port {
             .cmp(&cist_message(&self.port_priority, &self.port_region));
         // 802.1Q-2022 §13.29.14: same vector but different times (or remaining hops, or a
         // change of region membership) is superior designated information too.
+        // Root sequencing: a new sequence number for the same vector is new information too
+        // (both are None without the extension).
         let times_differ = self.msg_times != self.port_times
             || self.msg_hops != self.port_hops
-            || self.rcvd_internal != self.info_internal;
+            || self.rcvd_internal != self.info_internal
+            || self.msg_seq != self.port_seq;
         match role {
             crate::wire::PortRole::Designated => {
                 if cist_superior(

@@ -61,7 +61,9 @@ pub enum Op {
     Bpdu {
         /// Receiving port.
         port: PortNo,
-        /// 0 Config, 1 TCN, 2 RST.
+        /// 0 Config, 1 TCN, 2 RST; 3 RST with a root sequencing trailer (the sequence number is
+        /// the flags' upper nibble), 4 the same with a request for the BPDU's root (the next
+        /// sequence number, the flags' lower nibble as hops).
         kind: u8,
         /// The body.
         body: ConfigBpdu,
@@ -215,7 +217,20 @@ pub fn apply(b: &mut Bridge, now: Instant, op: &Op) {
                     version_1_length: 0,
                 }),
             };
-            if let Ok(n) = BpduFrame::emit(REMOTE[1], &bpdu, &mut buf) {
+            let seq = u32::from(body.flags.bits() >> 4);
+            let trailer = (*kind >= 3).then(|| {
+                crate::wire::RootSeqTrailer {
+                    root_seq: Some(seq),
+                    request: (*kind == 4).then_some(crate::wire::SeqRequest {
+                        root: body.root_id,
+                        seq: seq.wrapping_add(1),
+                        hops: body.flags.bits() & 0x0f,
+                    }),
+                }
+                .to_bytes()
+            });
+            let trailer = trailer.as_ref().map_or(&[][..], |t| &t[..]);
+            if let Ok(n) = BpduFrame::emit_with_trailer(REMOTE[1], &bpdu, trailer, &mut buf) {
                 let _ = b.handle_frame(now, *port, buf.get(..n).unwrap_or_default());
             }
         }
@@ -440,7 +455,7 @@ impl Bytes<'_> {
             15 => Op::Timeout,
             0..=3 => {
                 let port = self.port();
-                let kind = self.u8() % 3;
+                let kind = self.u8() % 5;
                 let flags = BpduFlags::from_bits_retain(self.u8());
                 let root = self.bridge();
                 let root_path_cost = u32::from(self.u8()) * 1000;
@@ -529,6 +544,7 @@ impl Bytes<'_> {
                 };
                 cfg.tx_hold_count = 1 + (x >> 2) % 10;
                 cfg.stale_info_aging = x & 2 != 0;
+                cfg.root_sequencing = x & 8 != 0;
                 Op::SetBridge { cfg }
             }
             10 => {

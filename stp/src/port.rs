@@ -58,6 +58,8 @@ pub(crate) struct RxBpdu {
     pub(crate) hops: u8,
     /// rcvdInternal (802.1Q-2022 §13.27.47): from a bridge in the same MST region.
     pub(crate) internal: bool,
+    /// The root sequence number of a root sequencing trailer (`BridgeConfig::root_sequencing`).
+    pub(crate) seq: Option<u32>,
 }
 
 impl RxBpdu {
@@ -73,6 +75,7 @@ impl RxBpdu {
             },
             hops,
             internal: false,
+            seq: None,
         }
     }
 }
@@ -253,6 +256,15 @@ pub(crate) struct Port {
     /// the other ports hear from that sender: its BPDUs may be older than theirs, so they age
     /// nothing elsewhere.
     pub(crate) lagging: bool,
+    /// Root sequencing (`BridgeConfig::root_sequencing`): the root sequence number that goes
+    /// with the port priority vector …
+    pub(crate) port_seq: Option<u32>,
+    /// … with the message priority vector …
+    pub(crate) msg_seq: Option<u32>,
+    /// … and with the designated priority vector.
+    pub(crate) designated_seq: Option<u32>,
+    /// A sequence request to send in the next BPDU on this port.
+    pub(crate) rs_request: Option<crate::wire::SeqRequest>,
     pub(crate) no: PortNo,
     pub(crate) cfg: PortConfig,
     pub(crate) link: LinkState,
@@ -411,6 +423,10 @@ impl Port {
             heard: None,
             superseded: None,
             lagging: false,
+            port_seq: None,
+            msg_seq: None,
+            designated_seq: None,
+            rs_request: None,
             no,
             cfg,
             link: LinkState::Down,

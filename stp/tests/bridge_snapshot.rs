@@ -154,20 +154,27 @@ fn damaged_snapshots_are_refused() {
     }
     let s = b.snapshot(now);
     assert!(Bridge::restore(&s, now).is_ok());
-    // The extensions (`stale_info_aging`, two counters, 1, 33 or 57 octets per port) came after
-    // version 1 was first written: a snapshot that ends before them is one written before
-    // they existed, and the only truncation that restores.
+    // The extensions came after version 1 was first written: a snapshot that ends before
+    // one is one written before it existed, and the only truncations that restore — before
+    // the first section (`stale_info_aging`, two counters, 1, 33 or 57 octets per port) and
+    // before the second (root sequencing: 65 octets and at least 5 per port and 1 per queued
+    // transmission).
     let ports = b.ports().count();
     let mut accepted = Vec::new();
     for n in 0..s.len() {
         if let Ok(old) = Bridge::restore(&s[..n], now) {
-            assert!(!old.config().stale_info_aging);
+            assert!(!old.config().root_sequencing);
+            if accepted.is_empty() {
+                assert!(!old.config().stale_info_aging);
+            }
             accepted.push(n);
         }
     }
-    assert_eq!(accepted.len(), 1, "{accepted:?}");
-    let rest = s.len() - accepted[0];
-    assert!((17 + ports..=17 + 57 * ports).contains(&rest), "{rest}");
+    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    let second = s.len() - accepted[1];
+    assert!(second >= 65 + 5 * ports, "{second}");
+    let first = accepted[1] - accepted[0];
+    assert!((17 + ports..=17 + 57 * ports).contains(&first), "{first}");
     let mut longer = s.clone();
     longer.push(0);
     assert_eq!(

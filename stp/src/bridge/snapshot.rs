@@ -692,6 +692,7 @@ fn read_config(r: &mut R<'_>) -> Res<BridgeConfig> {
         path_cost_method: r.code()?,
         // In the extensions at the end of the snapshot.
         stale_info_aging: false,
+        root_sequencing: false,
     };
     c.validate().map_err(SnapshotError::Config)?;
     Ok(c)
@@ -767,6 +768,13 @@ fn read_stats(r: &mut R<'_>) -> Res<Stats> {
         // In the extensions at the end of the snapshot.
         stale_info_aged: 0,
         stale_info_discarded: 0,
+        root_seq_infeasible: 0,
+        root_seq_requests: 0,
+        root_seq_requests_rx: 0,
+        root_seq_forwarded: 0,
+        root_seq_answered: 0,
+        root_seq_dropped: 0,
+        root_seq_malformed: 0,
     })
 }
 
@@ -979,6 +987,8 @@ fn read_port(r: &mut R<'_>) -> Res<Port> {
             region: r.rv()?,
             hops: r.u8()?,
             internal: r.bool("rcvdInternal")?,
+            // In the root sequencing extension at the end of the snapshot.
+            seq: None,
         }),
         _ => return Err(SnapshotError::Invalid("received BPDU")),
     };
@@ -1383,7 +1393,13 @@ fn read_tx(r: &mut R<'_>) -> Res<PendingTx> {
         },
         _ => return Err(SnapshotError::Invalid("queued BPDU")),
     };
-    Ok(PendingTx { port, src, bpdu })
+    Ok(PendingTx {
+        port,
+        src,
+        bpdu,
+        // In the root sequencing extension at the end of the snapshot.
+        trailer: None,
+    })
 }
 
 impl Bridge {
@@ -1499,6 +1515,9 @@ impl Bridge {
                 }
             }
         }
+        // The second extension section, root sequencing (absent in older snapshots: off,
+        // nothing recorded).
+        self.write_root_seq(&mut w);
         o
     }
 
@@ -1669,6 +1688,9 @@ impl Bridge {
             }
         }
         if !r.b.is_empty() {
+            b.read_root_seq(&mut r)?;
+        }
+        if !r.b.is_empty() {
             return Err(SnapshotError::Trailing);
         }
         b.check_restored()?;
@@ -1680,6 +1702,195 @@ impl Bridge {
             .collect::<BinaryHeap<_>>();
         b.check_invariants().map_err(SnapshotError::Inconsistent)?;
         Ok(b)
+    }
+
+    /// Writes the root sequencing section: `root_sequencing`(1), its seven counters (8 each),
+    /// the own sequence (4), `count`(1) × feasible distance (root (8), sequence (4), cost
+    /// (4), until (instant)), the last request passed on (`tag`(1); root (8), sequence (4),
+    /// until (instant)), the request waited on (`tag`(1); port (2), request), the retry
+    /// instant; per port the sequences of the port, message and designated vectors and of the
+    /// received BPDU waiting (each `tag`(1) and 4) and the request to send (`tag`(1) and a
+    /// request: root (8), sequence (4), hops (1)); per queued transmission its trailer
+    /// (`tag`(1): bit 0 a trailer follows, bit 1 with its sequence (4), bit 2 with a request).
+    fn write_root_seq(&self, w: &mut W<'_>) {
+        let s = &self.out.stats;
+        w.u8(u8::from(self.cfg.root_sequencing));
+        for x in [
+            s.root_seq_infeasible,
+            s.root_seq_requests,
+            s.root_seq_requests_rx,
+            s.root_seq_forwarded,
+            s.root_seq_answered,
+            s.root_seq_dropped,
+            s.root_seq_malformed,
+        ] {
+            w.u64(x);
+        }
+        let rs = &self.rs;
+        w.u32(rs.own_seq);
+        w.u8(u8::try_from(rs.fd.len()).unwrap_or(u8::MAX));
+        for f in &rs.fd {
+            w.bid(f.root);
+            w.u32(f.seq);
+            w.u32(f.cost);
+            w.time(Some(f.until));
+        }
+        match rs.forwarded {
+            None => w.u8(0),
+            Some((b, s, until)) => {
+                w.u8(1);
+                w.bid(b);
+                w.u32(s);
+                w.time(Some(until));
+            }
+        }
+        let req = |w: &mut W<'_>, q: &crate::wire::SeqRequest| {
+            w.bid(q.root);
+            w.u32(q.seq);
+            w.u8(q.hops);
+        };
+        match rs.starved {
+            None => w.u8(0),
+            Some((no, q)) => {
+                w.u8(1);
+                w.u16(no);
+                req(w, &q);
+            }
+        }
+        w.time(rs.retry_at);
+        let seq = |w: &mut W<'_>, s: Option<u32>| match s {
+            None => w.u8(0),
+            Some(s) => {
+                w.u8(1);
+                w.u32(s);
+            }
+        };
+        for p in &self.ports {
+            seq(w, p.port_seq);
+            seq(w, p.msg_seq);
+            seq(w, p.designated_seq);
+            seq(w, p.rx.and_then(|rx| rx.seq));
+            match &p.rs_request {
+                None => w.u8(0),
+                Some(q) => {
+                    w.u8(1);
+                    req(w, q);
+                }
+            }
+        }
+        for t in &self.out.tx {
+            match t.trailer {
+                None => w.u8(0),
+                Some(x) => {
+                    w.u8(1
+                        | 2 * u8::from(x.root_seq.is_some())
+                        | 4 * u8::from(x.request.is_some()));
+                    if let Some(s) = x.root_seq {
+                        w.u32(s);
+                    }
+                    if let Some(q) = &x.request {
+                        req(w, q);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the section [`write_root_seq`](Self::write_root_seq) writes.
+    fn read_root_seq(&mut self, r: &mut R<'_>) -> Res<()> {
+        self.cfg.root_sequencing = r.bool("root sequencing")?;
+        let s = &mut self.out.stats;
+        for x in [
+            &mut s.root_seq_infeasible,
+            &mut s.root_seq_requests,
+            &mut s.root_seq_requests_rx,
+            &mut s.root_seq_forwarded,
+            &mut s.root_seq_answered,
+            &mut s.root_seq_dropped,
+            &mut s.root_seq_malformed,
+        ] {
+            *x = r.u64()?;
+        }
+        self.rs.own_seq = r.u32()?;
+        let n = usize::from(r.u8()?);
+        if n > crate::rootseq::FEASIBLE_MAX {
+            return Err(SnapshotError::Invalid("feasible distances"));
+        }
+        let instant = |r: &mut R<'_>, what| r.time()?.ok_or(SnapshotError::Invalid(what));
+        self.rs.fd.clear();
+        for _ in 0..n {
+            let f = crate::rootseq::Feasible {
+                root: r.bid()?,
+                seq: r.u32()?,
+                cost: r.u32()?,
+                until: instant(r, "feasible distance")?,
+            };
+            if self.rs.fd.iter().any(|g| g.root == f.root) {
+                return Err(SnapshotError::Inconsistent("feasible distances"));
+            }
+            self.rs.fd.push(f);
+        }
+        self.rs.forwarded = match r.u8()? {
+            0 => None,
+            1 => Some((r.bid()?, r.u32()?, instant(r, "forwarded request")?)),
+            _ => return Err(SnapshotError::Invalid("forwarded request")),
+        };
+        let req = |r: &mut R<'_>| -> Res<crate::wire::SeqRequest> {
+            Ok(crate::wire::SeqRequest {
+                root: r.bid()?,
+                seq: r.u32()?,
+                hops: r.u8()?,
+            })
+        };
+        self.rs.starved = match r.u8()? {
+            0 => None,
+            1 => Some((r.u16()?, req(r)?)),
+            _ => return Err(SnapshotError::Invalid("request waited on")),
+        };
+        self.rs.retry_at = r.time()?;
+        let seq = |r: &mut R<'_>| -> Res<Option<u32>> {
+            match r.u8()? {
+                0 => Ok(None),
+                1 => Ok(Some(r.u32()?)),
+                _ => Err(SnapshotError::Invalid("root sequence")),
+            }
+        };
+        for p in &mut self.ports {
+            p.port_seq = seq(r)?;
+            p.msg_seq = seq(r)?;
+            p.designated_seq = seq(r)?;
+            let rx_seq = seq(r)?;
+            match &mut p.rx {
+                Some(rx) => rx.seq = rx_seq,
+                None if rx_seq.is_some() => {
+                    return Err(SnapshotError::Inconsistent("received root sequence"));
+                }
+                None => {}
+            }
+            p.rs_request = match r.u8()? {
+                0 => None,
+                1 => Some(req(r)?),
+                _ => return Err(SnapshotError::Invalid("request to send")),
+            };
+        }
+        for t in &mut self.out.tx {
+            let tag = r.u8()?;
+            if tag > 7 || (tag != 0 && tag & 1 == 0) {
+                return Err(SnapshotError::Invalid("queued trailer"));
+            }
+            if tag & 1 != 0 {
+                t.trailer = Some(crate::wire::RootSeqTrailer {
+                    root_seq: if tag & 2 != 0 { Some(r.u32()?) } else { None },
+                    request: if tag & 4 != 0 { Some(req(r)?) } else { None },
+                });
+            }
+        }
+        if let Some((no, _)) = self.rs.starved
+            && self.index.get(&no).is_none()
+        {
+            return Err(SnapshotError::Inconsistent("request waited on"));
+        }
+        Ok(())
     }
 
     /// The cross-checks of [`restore`](Self::restore) beyond each field's own range.

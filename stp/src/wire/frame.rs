@@ -100,7 +100,19 @@ impl<'a> BpduFrame<'a> {
     /// Writes an IEEE BPDU frame from `src` to the Bridge Group Address: header, 802.3 length
     /// (3 + BPDU length), LLC, the BPDU, zero padding to 60 octets. Returns the frame length.
     pub fn emit(src: MacAddr, bpdu: &super::Bpdu<'_>, buf: &mut [u8]) -> Result<usize, Error> {
-        let n = bpdu.buffer_len();
+        Self::emit_with_trailer(src, bpdu, &[], buf)
+    }
+
+    /// As [`emit`](Self::emit), with `trailer` after the BPDU inside the 802.3 length (the
+    /// [root sequencing trailer](super::rootseq) after an RST BPDU).
+    pub fn emit_with_trailer(
+        src: MacAddr,
+        bpdu: &super::Bpdu<'_>,
+        trailer: &[u8],
+        buf: &mut [u8],
+    ) -> Result<usize, Error> {
+        let b = bpdu.buffer_len();
+        let n = b + trailer.len();
         let len = (17 + n).max(60);
         let got = buf.len();
         let out = buf
@@ -121,7 +133,9 @@ impl<'a> BpduFrame<'a> {
         }
         head.copy_from_slice(&h);
         let (body, pad) = rest.split_at_mut(n);
+        let (body, tail) = body.split_at_mut(b);
         bpdu.emit(body)?;
+        tail.copy_from_slice(trailer);
         pad.fill(0);
         Ok(len)
     }

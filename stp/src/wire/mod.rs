@@ -7,6 +7,8 @@
 //! * [`bpdu`] — the BPDU itself: [`Bpdu::parse`] applies the receive validation of 802.1D-2004
 //!   §9.3.4 and 802.1Q-2022 §14.4 (see below) and yields a Configuration, TCN, RST or MST BPDU;
 //!   [`Bpdu::emit`] writes exactly the octets the standard defines.
+//! * [`rootseq`] — the root sequencing trailer after an RST BPDU (an extension, off by
+//!   default).
 //! * [`mcid`] — the MST Configuration Identifier and the configuration digest (HMAC-MD5 over the
 //!   VID → MSTID table with the key of 802.1Q Table 13-1).
 //!
@@ -41,6 +43,7 @@ pub mod bpdu;
 pub mod frame;
 pub mod mcid;
 mod md5;
+pub mod rootseq;
 pub mod view;
 
 pub use bpdu::{
@@ -49,6 +52,7 @@ pub use bpdu::{
 };
 pub use frame::{BpduFrame, FrameKind};
 pub use mcid::{MstConfigId, VidToMstid};
+pub use rootseq::{RootSeqTrailer, SeqRequest, seq_newer};
 pub use view::{BodyView, BpduView, MstView, RstView};
 
 /// A wire-format error: cheap, allocation-free and structured.
