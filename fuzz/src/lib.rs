@@ -379,6 +379,27 @@ fn bpdu_inspect(b: &stp::wire::Bpdu<'_>) {
 /// Decodes `data` as a BPDU frame and as a bare BPDU; every accepted BPDU must round trip
 /// soundly, and its encoding must be the input's own octets (every octet of a valid BPDU is a
 /// field the codec carries).
+/// The root sequencing trailer after an RST BPDU: decoding is total, and a trailer decoded
+/// re-encodes to a frame that decodes to the same BPDU and trailer.
+fn root_seq_trailer(src: l2_types::MacAddr, b: &stp::wire::Bpdu<'_>, rest: &[u8]) {
+    use stp::wire::rootseq::{ROOT_SEQ_LEN, RootSeqTrailer};
+    use stp::wire::{Bpdu, BpduFrame, FrameKind};
+    let Ok(Some(t)) = RootSeqTrailer::parse(rest) else {
+        return;
+    };
+    let bytes = t.to_bytes();
+    assert_eq!(RootSeqTrailer::parse(&bytes), Ok(Some(t)));
+    let mut buf = scratch(17 + 36 + ROOT_SEQ_LEN);
+    let n = BpduFrame::emit_with_trailer(src, b, &bytes, &mut buf).expect("frame emit");
+    assert_eq!(n, 17 + 36 + ROOT_SEQ_LEN);
+    let f = BpduFrame::parse(&buf[..n]).expect("re-decoding our own frame");
+    let FrameKind::Bpdu(o) = f.kind else {
+        panic!("our own frame decoded as {:?}", f.kind)
+    };
+    assert_eq!(Bpdu::parse(o).as_ref(), Ok(b));
+    assert_eq!(RootSeqTrailer::parse(&o[36..]), Ok(Some(t)));
+}
+
 pub fn stp_decode(data: &[u8]) {
     use stp::wire::{Bpdu, BpduFrame, FrameKind};
     if let Ok(f) = BpduFrame::parse(data) {
@@ -401,6 +422,11 @@ pub fn stp_decode(data: &[u8]) {
                     match f2.kind {
                         FrameKind::Bpdu(o2) => assert_eq!(Bpdu::parse(o2), Ok(b)),
                         other => panic!("our own frame decoded as {other:?}"),
+                    }
+                    if let Bpdu::Rst(r) = b
+                        && r.version == 2
+                    {
+                        root_seq_trailer(f.src, &b, octets.get(36..).unwrap_or_default());
                     }
                 }
             }

@@ -3,7 +3,7 @@
 use clap::Args;
 use l2_types::Instant;
 use mlag_core::sim::chaos::{
-    Finding, Outcome, PENDING_LIMIT, RunOptions, STEPS_MAX, Scenario, shrink,
+    Finding, Outcome, PENDING_LIMIT, RunOptions, STEPS_MAX, Scenario, shrink_options,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,6 +42,10 @@ pub(crate) struct ChaosArgs {
     /// Do not shrink failures (faster; the seed alone reproduces them).
     #[arg(long)]
     no_shrink: bool,
+    /// Every bridge runs root sequencing (an RSTP extension against the count to infinity;
+    /// `stp::BridgeConfig::root_sequencing`): the plain bridges and the pairs' logical bridges.
+    #[arg(long)]
+    root_sequencing: bool,
 }
 
 type CliError = Box<dyn core::error::Error>;
@@ -67,6 +71,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     let started = WallClock::now();
     let seeds: Vec<u64> = (args.start..args.start.saturating_add(args.seeds)).collect();
     let jobs = args.jobs.max(1);
+    let rs = args.root_sequencing;
     let mut results: Vec<(u64, Outcome)> = Vec::with_capacity(seeds.len());
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
@@ -74,7 +79,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
                 let mine: Vec<u64> = seeds.iter().copied().skip(j).step_by(jobs).collect();
                 scope.spawn(move || {
                     mine.into_iter()
-                        .map(|s| (s, run_guarded(s)))
+                        .map(|s| (s, run_guarded(s, rs)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -125,7 +130,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     }
     for seeds in classes.values() {
         for seed in seeds.iter().take(args.examples) {
-            report_failure(&mut out, *seed, !args.no_shrink)?;
+            report_failure(&mut out, *seed, !args.no_shrink, args.root_sequencing)?;
         }
     }
     if !classes.is_empty() {
@@ -187,23 +192,28 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
 /// Runs one seed; a panic is a finding of that seed (the campaign goes on). The simulator
 /// bounds its own memory and time ([`STEPS_MAX`], [`PENDING_LIMIT`]), so one seed cannot take
 /// the process down either.
-fn run_guarded(seed: u64) -> Outcome {
-    std::panic::catch_unwind(|| Scenario::generate(seed).run(&RunOptions::default()))
-        .unwrap_or_else(|p| {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(ToString::to_string)
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Outcome {
-                finding: Some(Finding {
-                    at: Instant::ZERO,
-                    invariant: "no panic",
-                    detail: format!("the run panicked: {what}"),
-                }),
-                ..Outcome::default()
-            }
+fn run_guarded(seed: u64, root_sequencing: bool) -> Outcome {
+    std::panic::catch_unwind(|| {
+        Scenario::generate(seed).run(&RunOptions {
+            root_sequencing,
+            ..RunOptions::default()
         })
+    })
+    .unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Outcome {
+            finding: Some(Finding {
+                at: Instant::ZERO,
+                invariant: "no panic",
+                detail: format!("the run panicked: {what}"),
+            }),
+            ..Outcome::default()
+        }
+    })
 }
 
 fn verdict(o: &Outcome) -> String {
@@ -213,16 +223,30 @@ fn verdict(o: &Outcome) -> String {
     }
 }
 
-fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<(), CliError> {
+fn report_failure(
+    out: &mut impl Write,
+    seed: u64,
+    do_shrink: bool,
+    root_sequencing: bool,
+) -> Result<(), CliError> {
     let s = Scenario::generate(seed);
-    let first = run_guarded(seed);
+    let first = run_guarded(seed, root_sequencing);
+    let flag = if root_sequencing {
+        " --root-sequencing"
+    } else {
+        ""
+    };
     writeln!(out, "seed {seed}: {}", verdict(&first))?;
     write!(out, "{}", s.describe())?;
     if !do_shrink {
-        writeln!(out, "  rerun: mlag chaos --seed {seed}")?;
+        writeln!(out, "  rerun: mlag chaos --seed {seed}{flag}")?;
         return Ok(());
     }
-    match shrink(&s) {
+    let base = RunOptions {
+        root_sequencing,
+        ..RunOptions::default()
+    };
+    match shrink_options(&s, &base) {
         Some(m) => {
             writeln!(
                 out,
@@ -239,11 +263,11 @@ fn report_failure(out: &mut impl Write, seed: u64, do_shrink: bool) -> Result<()
             }
             let list: Vec<String> = m.episodes.iter().map(ToString::to_string).collect();
             if list.is_empty() {
-                writeln!(out, "  rerun: mlag chaos --seed {seed} --faults none")?;
+                writeln!(out, "  rerun: mlag chaos --seed {seed}{flag} --faults none")?;
             } else {
                 writeln!(
                     out,
-                    "  rerun: mlag chaos --seed {seed} --faults {}",
+                    "  rerun: mlag chaos --seed {seed}{flag} --faults {}",
                     list.join(",")
                 )?;
             }
@@ -274,6 +298,7 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     let opts = RunOptions {
         only: only.clone(),
         pcap: args.pcap.is_some(),
+        root_sequencing: args.root_sequencing,
     };
     let started = WallClock::now();
     let o = s.run(&opts);
@@ -304,7 +329,7 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     }
     if o.finding.is_some() {
         if args.faults.is_none() && !args.no_shrink {
-            report_failure(&mut out, seed, true)?;
+            report_failure(&mut out, seed, true, args.root_sequencing)?;
         }
         return Err(format!("seed {seed} failed").into());
     }

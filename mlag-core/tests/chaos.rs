@@ -18,6 +18,7 @@ fn random_topologies_without_faults_pass_every_invariant() {
         let o = s.run(&RunOptions {
             only: Some(Vec::new()),
             pcap: false,
+            ..RunOptions::default()
         });
         assert!(
             o.finding.is_none(),
@@ -36,6 +37,7 @@ fn a_seed_replays_identically() {
         let opts = RunOptions {
             only: None,
             pcap: true,
+            ..RunOptions::default()
         };
         let (a, b) = (s.run(&opts), s.run(&opts));
         assert_eq!(a.finding, b.finding, "seed {seed}");
@@ -96,6 +98,7 @@ fn two_pairs_without_faults_pass_and_each_port_keeps_its_port_identifier() {
         let o = s.run(&RunOptions {
             only: Some(Vec::new()),
             pcap: true,
+            ..RunOptions::default()
         });
         assert!(
             o.finding.is_none(),

@@ -15,6 +15,7 @@ fn seed_6272_loop_through_a_duplicating_link_stays_bounded() {
         let o = s.run(&RunOptions {
             only: only.clone(),
             pcap: false,
+            ..RunOptions::default()
         });
         if let Some(f) = &o.finding {
             assert_ne!(f.invariant, BOUNDED_RUN, "episodes {only:?}: {f}");

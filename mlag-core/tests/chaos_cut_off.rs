@@ -80,6 +80,7 @@ fn seed_775_the_replica_closes_its_uplink_at_the_cut_off() {
     let o = s.run(&RunOptions {
         only: Some(vec![2, 3]),
         pcap: true,
+        ..RunOptions::default()
     });
     assert!(o.finding.is_none(), "{}", o.finding.unwrap());
     let (_, json) = o

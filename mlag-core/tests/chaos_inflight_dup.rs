@@ -39,6 +39,7 @@ fn seed_7778_copy_in_flight_across_a_root_port_move_is_no_duplicate() {
     let o = Scenario::generate(7778).run(&RunOptions {
         only: Some(vec![4, 5]),
         pcap: false,
+        ..RunOptions::default()
     });
     assert!(
         o.stale_duplicates > 0,
@@ -60,6 +61,7 @@ fn seed_8183_both_paths_open_at_once_is_still_a_duplicate() {
         let o = Scenario::generate(8183).run(&RunOptions {
             only: only.clone(),
             pcap: false,
+            ..RunOptions::default()
         });
         let f = o
             .finding

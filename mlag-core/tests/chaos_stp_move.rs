@@ -47,6 +47,7 @@ fn an_isolated_secondary_withdraws_the_pairs_information() {
         let o = s.run(&RunOptions {
             only: Some(faults),
             pcap: false,
+            ..RunOptions::default()
         });
         // 3026 now delivers a frame twice at the peer-link's repair (the rejoin, a class of
         // its own; FUZZING.md): what is checked here is that no black hole comes first.

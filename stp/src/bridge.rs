@@ -790,6 +790,8 @@ impl Bridge {
         let max_hops = self.cfg.max_hops;
         let mcid = self.mcid;
         let rs_active = self.root_seq_active();
+        let own_seq = self.rs.own_seq;
+        let mut adopt = None;
         let mut request = None;
         let mut rs_malformed = false;
         let Some(p) = self.ports.get_mut(i) else {
@@ -830,6 +832,16 @@ impl Bridge {
                         Ok(Some(t)) => {
                             rx.seq = t.root_seq;
                             request = t.request;
+                            // A neighbour names this bridge as its root with a newer sequence
+                            // number than this bridge's own: an earlier instance of it (before
+                            // a restart, or the other chassis of an MLAG pair) answered a
+                            // request. Its sequence never goes back.
+                            if let Some(s) = t.root_seq
+                                && bpdu.root_id == own
+                                && crate::wire::seq_newer(s, own_seq)
+                            {
+                                adopt = Some(s);
+                            }
                         }
                         Ok(None) => {}
                         Err(_) => rs_malformed = true,
@@ -967,6 +979,14 @@ impl Bridge {
                     f.ctx = None;
                     self.msti_receive(i, msti_msgs, sender);
                 }
+            }
+        }
+        if let Some(s) = adopt {
+            self.rs.own_seq = s;
+            if self.root_port_id.0 == 0 {
+                // The root announces it on every Designated Port (Port Role Selection gives it
+                // to the designated priority vectors).
+                self.out.reselect = true;
             }
         }
         if let Some(req) = request {

@@ -135,6 +135,51 @@
 //! root is cut off), which no per-bridge rule can see. [`Stats::stale_info_aged`] and
 //! [`Stats::stale_info_discarded`] count the actions.
 //!
+//! # Root sequencing (an extension, off by default)
+//!
+//! [`BridgeConfig::root_sequencing`] is against the count to infinity that stale information
+//! does circulate around a cycle once a root is cut off — which 802.1D-2004 bounds only by Max
+//! Age in hops and the Transmit Hold Count, and during which proposal/agreement can open the
+//! whole cycle (Elmeleegy, Cox and Ng, "Understanding and mitigating the effects of count to
+//! infinity in Ethernet networks", IEEE/ACM ToN 17(1), 2009, and their "Supplemental Note on
+//! Count-to-Infinity Induced Forwarding Loops"). It is the loop-freedom rule of the
+//! distance-vector protocols DSDV and Babel (RFC 8966 §2.4–2.5, §3.5.1, §3.8.1.2) applied to
+//! the root priority vector; the effect is that of their "RSTP with Epochs":
+//!
+//! 1. **A sequence number per root.** Every RST BPDU carries a 24-octet
+//!    [trailer](crate::wire::rootseq) after its 36 octets with the sequence number of the root
+//!    it names: the root announces its own, every other bridge repeats the one that came with
+//!    its Root Port's information (Port Role Selection gives it to every designated priority
+//!    vector; a new number for the same vector is new information for `rcvInfo`, §17.21.8, like
+//!    new times, 802.1Q-2022 §13.29.14).
+//! 2. **Feasible distances.** For each root it used (at most [`FEASIBLE_MAX`], kept
+//!    [`ROOT_SEQ_HOLD`] after the last use) a bridge remembers the newest sequence number and
+//!    the least Root Path Cost it had with it. Port Role Selection (§17.21.25) takes a port's
+//!    information for a root path only if it is *feasible*: a newer sequence number, or the same
+//!    one with a Root Path Cost (the neighbour's) no higher than that least cost. Every path cost
+//!    is at least 1, so a neighbour whose root path runs through this bridge always advertises
+//!    more: information that came round a cycle can never be taken, and the root path pointers
+//!    for one root and sequence number never form a cycle. An Alternate Port's information is
+//!    never worse than the bridge's own (it would be Designated otherwise), so the standard's
+//!    fast failover to an Alternate Port is always feasible.
+//! 3. **Sequence requests.** When a port's infeasible information would have won, the bridge
+//!    does without it (the port is an Alternate Port, or the bridge its own root) and sends,
+//!    in the next BPDU on that port, a request for the root's next sequence number. A bridge
+//!    whose information is already that new answers by sending it again; one whose root is that
+//!    root passes the request on through its Root Port (once per number and Hello Time, at most
+//!    [`REQUEST_HOPS`] hops); the root takes the number asked for and announces it. The new
+//!    number makes the real path feasible everywhere on its way back, so a root reached again
+//!    over a longer path is taken after a round trip; stale information, whose path leads to no
+//!    root, gets no answer and ages out. An unanswered request is sent again every Hello Time.
+//!
+//! Every BPDU the extension sends goes through the Port Transmit machine (§17.26): it sets
+//! `newInfo`, and the Transmit Hold Count applies. Information without a trailer (a bridge
+//! without the extension, a Configuration BPDU) is always feasible, so mixed networks behave as
+//! the standard does; an RSTP bridge without the extension ignores the trailer (802.1D-2004
+//! §9.3.4 processes an RST BPDU of at least 36 octets; the interop record in `interop/README.md`
+//! shows Open vSwitch doing so), and an MST bridge neither sends nor reads it. The `Stats`
+//! counters `root_seq_*` count what it does.
+//!
 //! # MLAG: two chassis, one logical bridge
 //!
 //! The two MLAG peers must look like one bridge to every STP neighbour: one Bridge Identifier,

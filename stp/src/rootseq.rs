@@ -56,6 +56,13 @@ impl RootSeqState {
         let Some(f) = self.fd.iter().find(|f| f.root == root) else {
             return true;
         };
+        if ad == 0 {
+            // First-hand: the neighbour is the root itself (only the root advertises Root Path
+            // Cost 0; every path cost is at least 1), so no cycle can lie behind it, whatever
+            // its sequence number says (a root that restarted, or the other chassis of an MLAG
+            // pair taking over, may announce an older one until asked).
+            return true;
+        }
         match seq {
             None => true,
             Some(s) => seq_newer(s, f.seq) || (s == f.seq && ad <= f.cost),
@@ -144,6 +151,7 @@ mod tests {
         assert!(!s.feasible(bid(1), Some(4), 0), "older sequence");
         assert!(s.feasible(bid(1), Some(6), 1_000_000), "newer sequence");
         assert!(s.feasible(bid(1), None, 1_000_000), "unsequenced");
+        assert!(s.feasible(bid(1), Some(0), 0), "first-hand, from the root itself");
         s.record(bid(1), 5, 60_000, t);
         assert_eq!(s.fd[0].cost, 40_000, "the least cost stays");
         s.record(bid(1), 6, 60_000, t);

@@ -247,9 +247,9 @@ pub(crate) fn encode_bridge(c: &BridgeConfig) -> Vec<u8> {
             PathCostMethod::Long => 0,
             PathCostMethod::Short => 1,
         },
-        // The extensions (bit 0: stale information aging); an entry written before them
-        // ends above and means none.
-        u8::from(c.stale_info_aging),
+        // The extensions (bit 0: stale information aging, bit 1: root sequencing); an entry
+        // written before them ends above and means none.
+        u8::from(c.stale_info_aging) | 2 * u8::from(c.root_sequencing),
     ]);
     v
 }
@@ -274,9 +274,9 @@ pub(crate) fn decode_bridge(b: &[u8]) -> Option<BridgeConfig> {
         1 => PathCostMethod::Short,
         _ => return None,
     };
-    c.stale_info_aging = match r.rest() {
-        [] | [0] => false,
-        [1] => true,
+    (c.stale_info_aging, c.root_sequencing) = match r.rest() {
+        [] => (false, false),
+        [x] if *x < 4 => (x & 1 != 0, x & 2 != 0),
         _ => return None,
     };
     Some(c)
@@ -1035,18 +1035,21 @@ mod tests {
         let mut bc = encode_bridge(&BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1])));
         bc.push(0);
         assert_eq!(decode_bridge(&bc), None, "trailing octets");
-        // The extensions octet: absent in entries written before it (none), 0 or 1.
-        let mut on = BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1]));
-        on.stale_info_aging = true;
-        let mut b = encode_bridge(&on);
-        assert_eq!(decode_bridge(&b), Some(on));
+        // The extensions octet: absent in entries written before it (none), bits 0 and 1.
+        for (aging, rs) in [(true, false), (false, true), (true, true)] {
+            let mut on = BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1]));
+            on.stale_info_aging = aging;
+            on.root_sequencing = rs;
+            assert_eq!(decode_bridge(&encode_bridge(&on)), Some(on));
+        }
+        let mut b = encode_bridge(&BridgeConfig::new(MacAddr([2, 0, 0, 0, 0, 1])));
         b.pop();
         let off = decode_bridge(&b).unwrap();
         assert!(
-            !off.stale_info_aging,
+            !off.stale_info_aging && !off.root_sequencing,
             "an entry without extensions has none"
         );
-        b.push(2);
+        b.push(4);
         assert_eq!(decode_bridge(&b), None, "unknown extension");
     }
 

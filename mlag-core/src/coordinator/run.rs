@@ -86,6 +86,12 @@ pub struct Options {
     /// chassis hearing one neighbour's ports a peer-link delay apart otherwise do (a count to
     /// infinity until Max Age; FUZZING.md, branch `chaos7`). Off: the standard's behaviour.
     pub stale_info_aging: bool,
+    /// The logical STP bridge runs root sequencing ([`stp::BridgeConfig::root_sequencing`], an
+    /// extension beyond 802.1D-2004 / 802.1Q-2022; default off): its RST BPDUs carry the
+    /// root's sequence number in a trailer that bridges without the extension ignore, and it
+    /// takes no root path that could be stale. Against the count to infinity only where the
+    /// neighbours run it too. Off: the standard's behaviour.
+    pub root_sequencing: bool,
 }
 
 impl Options {
@@ -99,6 +105,7 @@ impl Options {
             flight_recorder: FLIGHT_RECORDER_DEFAULT,
             iccp_secret: None,
             stale_info_aging: true,
+            root_sequencing: false,
         }
     }
 }
@@ -372,6 +379,8 @@ struct Stp {
     /// [`Options::stale_info_aging`], which every bridge configuration built from the
     /// configuration takes.
     stale_info_aging: bool,
+    /// [`Options::root_sequencing`], likewise.
+    root_sequencing: bool,
     /// Encoded entries since genesis (flags clear).
     log: Vec<Vec<u8>>,
     log_complete: bool,
@@ -476,6 +485,7 @@ impl<D: Dataplane> Coordinator<D> {
         let bridge_mac = bridge.mac;
         let stp_cfg = stp::BridgeConfig {
             stale_info_aging: opts.stale_info_aging,
+            root_sequencing: opts.root_sequencing,
             ..bridge.stp.bridge
         };
         let fdb = FdbState::new(opts.seed, bridge.ageing_time).map_err(Error::Fdb)?;
@@ -594,6 +604,7 @@ impl<D: Dataplane> Coordinator<D> {
                 mode: StpMode::Primary,
                 bridge_cfg: stp_cfg,
                 stale_info_aging: opts.stale_info_aging,
+                root_sequencing: opts.root_sequencing,
                 log: Vec::new(),
                 log_complete: true,
                 seq: 0,
@@ -1847,6 +1858,7 @@ impl<D: Dataplane> Coordinator<D> {
             .mlag_bridge()
             .map_or(self.stp.bridge_cfg, |b| b.stp.bridge);
         bc.stale_info_aging = self.stp.stale_info_aging;
+        bc.root_sequencing = self.stp.root_sequencing;
         bc.address = if standalone {
             self.bridge_mac
         } else {
@@ -2630,6 +2642,7 @@ impl<D: Dataplane> Coordinator<D> {
             return;
         };
         bc.stale_info_aging = self.stp.stale_info_aging;
+        bc.root_sequencing = self.stp.root_sequencing;
         // A connection's election made this peer High (the system-id is not its MAC) while
         // its own ports are numbered Low: the claims (`stp_update_mode`) will renumber them or
         // make this peer a replica. Until then its bridge keeps its own MAC, and its own ports

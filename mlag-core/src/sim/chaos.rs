@@ -516,6 +516,9 @@ pub struct RunOptions {
     pub only: Option<Vec<usize>>,
     /// Capture every frame and return the pcap.
     pub pcap: bool,
+    /// Every bridge — the plain ones and the pairs' logical bridges — runs root sequencing
+    /// ([`stp::BridgeConfig::root_sequencing`], an extension; `Options::root_sequencing`).
+    pub root_sequencing: bool,
 }
 
 /// The failover limit of an event for streams that stayed connected through it (`keep`),
@@ -838,7 +841,7 @@ impl Scenario {
                 .map(|(_, e)| *e)
                 .collect(),
         };
-        let mut w = match World::build(self, stale_info_aging) {
+        let mut w = match World::build(self, stale_info_aging, opts.root_sequencing) {
             Ok(w) => w,
             Err(detail) => {
                 return Outcome {
@@ -946,13 +949,19 @@ pub struct Shrunk {
 /// Removes episodes one at a time (last first) while the run still fails with the same
 /// invariant. `None` when the scenario does not fail.
 pub fn shrink(s: &Scenario) -> Option<Shrunk> {
-    let first = s.run(&RunOptions::default()).finding?;
+    shrink_options(s, &RunOptions::default())
+}
+
+/// [`shrink`] with the options of `base` (its `only` and `pcap` are ignored).
+pub fn shrink_options(s: &Scenario, base: &RunOptions) -> Option<Shrunk> {
+    let opts = |only: Option<Vec<usize>>| RunOptions {
+        only,
+        pcap: false,
+        ..base.clone()
+    };
+    let first = s.run(&opts(None)).finding?;
     Some(shrink_with(s.episodes.len(), first, |keep| {
-        s.run(&RunOptions {
-            only: Some(keep.to_vec()),
-            pcap: false,
-        })
-        .finding
+        s.run(&opts(Some(keep.to_vec()))).finding
     }))
 }
 
@@ -1166,7 +1175,7 @@ struct World {
 }
 
 impl World {
-    fn build(s: &Scenario, stale_info_aging: bool) -> Result<Self, String> {
+    fn build(s: &Scenario, stale_info_aging: bool, root_sequencing: bool) -> Result<Self, String> {
         let t = &s.topology;
         let mut net = Network::new(s.seed);
         net.set_invariants(Invariants::default());
@@ -1186,6 +1195,7 @@ impl World {
                 .get(usize::from(i))
                 .copied()
                 .unwrap_or(32768);
+            cfg.root_sequencing = root_sequencing;
             let mut b = StpBridge::new(cfg).map_err(|e| format!("bridge {i}: {e:?}"))?;
             for p in 1..=8u16 {
                 let mac = MacAddr::from_u64(cfg.address.to_u64().wrapping_add(u64::from(p)));
@@ -1233,6 +1243,7 @@ impl World {
                 opts.backup = spec.backup;
                 opts.reload_delay = core::time::Duration::from_secs(10);
                 opts.stale_info_aging = stale_info_aging;
+                opts.root_sequencing = root_sequencing;
                 let mut peer = MlagPeer::new(valid, opts)
                     .map_err(|e| format!("pair{pi} Peer{}: {e}", q + 1))?;
                 if spec.backup {

@@ -7,7 +7,11 @@ use mlag_core::sim::chaos::{RunOptions, Scenario};
 /// sim's checks on every step, and fails with the finding and the scenario if one is found.
 pub fn passes(seed: u64, only: Option<Vec<usize>>) {
     let s = Scenario::generate(seed);
-    let o = s.run(&RunOptions { only, pcap: false });
+    let o = s.run(&RunOptions {
+        only,
+        pcap: false,
+        ..RunOptions::default()
+    });
     assert!(
         o.finding.is_none(),
         "seed {seed}: {}\n{}",
@@ -20,15 +24,23 @@ pub fn passes(seed: u64, only: Option<Vec<usize>>) {
 /// (`Options::stale_info_aging` off): the finding it gives, if any.
 pub fn standard_stp_finding(seed: u64, only: Option<Vec<usize>>) -> Option<String> {
     let s = Scenario::generate(seed);
-    s.run_standard_stp(&RunOptions { only, pcap: false })
-        .finding
-        .map(|f| f.to_string())
+    s.run_standard_stp(&RunOptions {
+        only,
+        pcap: false,
+        ..RunOptions::default()
+    })
+    .finding
+    .map(|f| f.to_string())
 }
 
 /// Runs scenario `s` (only the episodes `only`, or its whole schedule) and fails with `what`,
 /// the finding and the scenario if one is found.
 pub fn check(s: &Scenario, only: Option<Vec<usize>>, what: &str) {
-    let o = s.run(&RunOptions { only, pcap: false });
+    let o = s.run(&RunOptions {
+        only,
+        pcap: false,
+        ..RunOptions::default()
+    });
     assert!(
         o.finding.is_none(),
         "seed {} ({what}): {}\n{}",

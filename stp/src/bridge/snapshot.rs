@@ -19,7 +19,12 @@
 //! port the last designated BPDU's sender and root vector and the one it superseded
 //! (`tag`(1): bit 0 the sender (8) and root vector follow, bit 1 (with bit 0) the superseded
 //! root vector follows, bit 2 the port lags; a root vector is root (8), external cost (4),
-//! regional root (8), internal cost (4)).
+//! regional root (8), internal cost (4)); then the second extension section, root sequencing
+//! (absent in a snapshot written before it: off, nothing recorded), whose layout is on
+//! `write_root_seq`: the setting, seven counters, the own sequence number, the feasible
+//! distances, the request passed on and the one waited on, the retry instant, per port the
+//! sequence numbers of its vectors and the request to send, and per queued transmission its
+//! trailer.
 //!
 //! An instant is `tag`(1): 0 none, 1 an offset `i64` (8) in nanoseconds from the `now` given to
 //! `snapshot`; `restore` adds it to its own `now` (saturating at the ends of the clock, which
