@@ -162,6 +162,11 @@ pub struct Bridge {
     stale_check: Option<(usize, RxBpdu)>,
     /// Root sequencing ([`BridgeConfig::root_sequencing`]).
     rs: crate::rootseq::RootSeqState,
+    /// Root sequencing: ports with a request or an answer to send, and their txCount when it
+    /// was set. At the end of `run` a port that sent no BPDU since gets `newInfo`: the request
+    /// rides on a BPDU the standard machines send for the same input if there is one, and
+    /// takes no extra place in the Transmit Hold Count. Always empty between inputs.
+    rs_kick: Vec<(usize, u8)>,
 }
 
 impl Bridge {
@@ -214,6 +219,7 @@ impl Bridge {
             last_root: None,
             stale_check: None,
             rs: crate::rootseq::RootSeqState::default(),
+            rs_kick: Vec::new(),
         };
         b.apply_bridge_config();
         b.root_priority = b.bridge_priority();
@@ -1160,7 +1166,7 @@ impl Bridge {
         // resend, RFC 8966 §3.8.1.2), from `root_seq_timeout`.
         if self.rs.starved != Some((p.no.get(), req)) {
             p.rs_request = Some(req);
-            p.new_info = true;
+            self.rs_kick.push((i, p.tx_count));
             self.rs.starved = Some((p.no.get(), req));
             self.rs.retry_at = Some(now.saturating_add(hello));
             self.out.stats.root_seq_requests = self.out.stats.root_seq_requests.saturating_add(1);
@@ -1173,12 +1179,11 @@ impl Bridge {
         s.root_seq_requests_rx = s.root_seq_requests_rx.saturating_add(1);
         let hello = Duration::from_secs(u64::from(self.cfg.hello_time.max(1)));
         let designated = |b: &mut Self, i: usize| {
-            if let Some(p) = b.ports.get_mut(i)
+            if let Some(p) = b.ports.get(i)
                 && p.role == Role::Designated
             {
-                p.new_info = true;
+                b.rs_kick.push((i, p.tx_count));
             }
-            b.mark(i);
         };
         if req.root == self.bridge_id {
             // The root itself: a newer sequence number, announced on every Designated Port
@@ -1226,9 +1231,8 @@ impl Bridge {
                 hops: req.hops - 1,
                 ..req
             });
-            p.new_info = true;
+            self.rs_kick.push((r, p.tx_count));
         }
-        self.mark(r);
         self.rs.forwarded = Some((req.root, req.seq, now.saturating_add(hello)));
         let s = &mut self.out.stats;
         s.root_seq_forwarded = s.root_seq_forwarded.saturating_add(1);
@@ -1257,11 +1261,10 @@ impl Bridge {
                 && let Some(p) = self.ports.get_mut(i)
             {
                 p.rs_request = Some(req);
-                p.new_info = true;
+                self.rs_kick.push((i, p.tx_count));
                 self.rs.retry_at = Some(now.saturating_add(hello));
                 let s = &mut self.out.stats;
                 s.root_seq_requests = s.root_seq_requests.saturating_add(1);
-                self.mark(i);
             }
         }
     }
@@ -1336,6 +1339,19 @@ impl Bridge {
                 // Transmit machines again. A bounded number of rounds.
                 if msti_rounds < 8 && self.run_mstis(now, &mut touched) {
                     msti_rounds += 1;
+                    continue;
+                }
+                // Root sequencing: a request or answer that no BPDU of this input carried
+                // gets one of its own (through the Port Transmit machine, §17.26).
+                if !self.rs_kick.is_empty() {
+                    for (k, c) in core::mem::take(&mut self.rs_kick) {
+                        if let Some(p) = self.ports.get_mut(k)
+                            && (p.rs_request.is_some() || p.tx_count == c)
+                        {
+                            p.new_info = true;
+                            self.mark(k);
+                        }
+                    }
                     continue;
                 }
                 break;
@@ -1435,6 +1451,8 @@ impl Bridge {
                 self.mark_all();
             }
         }
+        // Only a run cut short by the step bound leaves kicks behind.
+        self.rs_kick.clear();
         // A BPDU the port's machines did not take (not expected) ages nothing.
         self.stale_check = None;
         self.report_root();

@@ -151,7 +151,10 @@ mod tests {
         assert!(!s.feasible(bid(1), Some(4), 0), "older sequence");
         assert!(s.feasible(bid(1), Some(6), 1_000_000), "newer sequence");
         assert!(s.feasible(bid(1), None, 1_000_000), "unsequenced");
-        assert!(s.feasible(bid(1), Some(0), 0), "first-hand, from the root itself");
+        assert!(
+            s.feasible(bid(1), Some(0), 0),
+            "first-hand, from the root itself"
+        );
         s.record(bid(1), 5, 60_000, t);
         assert_eq!(s.fd[0].cost, 40_000, "the least cost stays");
         s.record(bid(1), 6, 60_000, t);

@@ -1116,10 +1116,12 @@ struct Stream {
     start: Instant,
     /// The black-hole check wants frames sent from this instant on.
     due_from: Instant,
-    /// `due_from` comes from a spanning-tree link event (uplink or bridge link: cut, silent,
-    /// or their end), when the network's bridges had held this many BPDUs for the Transmit
-    /// Hold Count: one [`TX_HOLD_TICK`] more is allowed if they held more since.
-    tx_held_at: Option<u64>,
+    /// A spanning-tree link event (uplink or bridge link: cut, silent, or their end) set the
+    /// deadline in the second field (`due_from`, or an earlier one that an earlier event's
+    /// later `due_from` hides) when the network's bridges had held this many BPDUs for the
+    /// Transmit Hold Count: that deadline gets one [`TX_HOLD_TICK`] more if they held more
+    /// since.
+    tx_held_at: Option<(u64, Instant)>,
     /// `due_from` is a reconnection's ([`Limit::new`]): edge detection may still be running
     /// on its path, and a spanning-tree reconfiguration restarts it ([`EDGE_DELAY`]).
     reattach: bool,
@@ -1887,8 +1889,20 @@ impl World {
                 }
                 if due >= st.due_from {
                     st.due_from = due;
-                    st.tx_held_at = held;
+                    st.tx_held_at = held.map(|h| (h, due));
                     st.reattach = new;
+                } else if let Some(h) = held
+                    && due + TX_HOLD_TICK > st.due_from
+                {
+                    // An earlier event's deadline is later, but this event's own can pass it
+                    // with the tick its handshakes may wait (chaos seed 3193 with root
+                    // sequencing: an uplink restored, and 0.8 s later the peer with the other
+                    // uplink powers off; its BPDUs were held, the tick went to the restore's
+                    // deadline only). The earliest count since a pending event stays.
+                    st.tx_held_at = Some(match st.tx_held_at {
+                        Some((h0, t0)) => (h0, t0.max(due)),
+                        None => (h, due),
+                    });
                 }
             }
             // A reconnection still pending when a spanning-tree reconfiguration comes.
@@ -2100,12 +2114,13 @@ impl World {
         if self.streams.iter().any(|st| st.tx_held_at.is_some()) {
             let held = self.tx_held();
             for st in &mut self.streams {
-                if let Some(at) = st.tx_held_at
+                if let Some((at, base)) = st.tx_held_at
                     && held > at
                 {
                     st.tx_held_at = None;
-                    if now < st.due_from + TX_HOLD_TICK {
-                        st.due_from += TX_HOLD_TICK;
+                    let extended = base + TX_HOLD_TICK;
+                    if now < extended && extended > st.due_from {
+                        st.due_from = extended;
                     }
                 }
             }
