@@ -343,6 +343,7 @@ impl Bridge {
             self.rs.forwarded = None;
             self.rs.starved = None;
             self.rs.retry_at = None;
+            self.rs.answer.clear();
             for p in &mut self.ports {
                 p.rs_request = None;
             }
@@ -542,6 +543,13 @@ impl Bridge {
         // The deferred restarts are kept by port position, which changes.
         self.flush_msti_pending();
         self.ports.remove(i);
+        // Root sequencing: nothing waits on a port that is gone.
+        let no = port.get();
+        self.rs.answer.retain(|&a| a != no);
+        if self.rs.starved.is_some_and(|(s, _)| s == no) {
+            self.rs.starved = None;
+            self.rs.retry_at = None;
+        }
         self.msti_epoch = self.msti_epoch.wrapping_add(1);
         self.msti_skip = None;
         // BPDUs queued for the port must not be sent after it is gone.
@@ -1192,6 +1200,9 @@ impl Bridge {
             if crate::wire::seq_newer(req.seq, self.rs.own_seq) {
                 self.rs.own_seq = req.seq;
                 self.out.reselect = true;
+                if let Some(p) = self.ports.get(i) {
+                    self.rs.await_answer(p.no.get());
+                }
             } else {
                 designated(self, i);
             }
@@ -1223,7 +1234,14 @@ impl Bridge {
         let repeat = self.rs.forwarded.is_some_and(|(b, s, until)| {
             b == req.root && !crate::wire::seq_newer(req.seq, s) && now < until
         });
-        if req.hops == 0 || repeat {
+        if req.hops == 0 {
+            return drop(self);
+        }
+        // The answer comes back this way (a repeat's too: the request before it is on its way).
+        if let Some(p) = self.ports.get(i) {
+            self.rs.await_answer(p.no.get());
+        }
+        if repeat {
             return drop(self);
         }
         if let Some(p) = self.ports.get_mut(r) {
@@ -1678,6 +1696,7 @@ impl Bridge {
             });
             self.root_seq_selected(root, root_seq, passed.map(|(.., i)| i));
         }
+        let mut answers: Vec<(usize, u8)> = Vec::new();
         for (i, p) in self.ports.iter_mut().enumerate() {
             p.designated_seq = root_seq;
             p.designated_priority = PriorityVector {
@@ -1699,8 +1718,17 @@ impl Bridge {
                     let differs = p.port_priority != p.designated_priority
                         || p.port_region != p.designated_region
                         || p.port_times != p.designated_times
-                        || p.port_hops != p.designated_hops
-                        || p.port_seq != p.designated_seq;
+                        || p.port_hops != p.designated_hops;
+                    if !differs && p.port_seq != p.designated_seq {
+                        // Root sequencing: a new sequence number alone changes no role or
+                        // state. It goes out at once where a request waits for it, elsewhere
+                        // with the next hello (every BPDU carries designatedPriority's), so a
+                        // bump costs the Transmit Hold Count only on the request's path.
+                        if self.rs.answer.contains(&p.no.get()) {
+                            answers.push((i, p.tx_count));
+                        }
+                        p.port_seq = p.designated_seq;
+                    }
                     (Role::Designated, differs)
                 }
                 InfoIs::Received if root == Some(i) => (Role::Root, false),
@@ -1724,6 +1752,13 @@ impl Bridge {
             // stale updtInfo cannot hold its Role Transitions machine (which waits on
             // selected && !updtInfo) away from DISABLE_PORT.
             p.updt_info = updt;
+        }
+        for (i, c) in answers {
+            if let Some(p) = self.ports.get(i) {
+                let no = p.no.get();
+                self.rs.answer.retain(|&a| a != no);
+            }
+            self.rs_kick.push((i, c));
         }
         // 802.1Q-2018 §13.29.34: a new CIST Regional Root with a non-zero External Root Path
         // Cost (now or before) invokes syncMaster().

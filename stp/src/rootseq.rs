@@ -44,6 +44,19 @@ pub(crate) struct RootSeqState {
     pub(crate) starved: Option<(u16, SeqRequest)>,
     /// When the request is sent again if still unanswered.
     pub(crate) retry_at: Option<Instant>,
+    /// Ports a request came in on (passed on, or answered by this root with a new number):
+    /// a new root sequence number goes out on them at once, on the others with the next
+    /// hello. At most one entry per port.
+    pub(crate) answer: Vec<u16>,
+}
+
+impl RootSeqState {
+    /// Port `no` waits for a newer root sequence number.
+    pub(crate) fn await_answer(&mut self, no: u16) {
+        if !self.answer.contains(&no) {
+            self.answer.push(no);
+        }
+    }
 }
 
 impl RootSeqState {

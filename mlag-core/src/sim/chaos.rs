@@ -2420,7 +2420,7 @@ mod tests {
     /// The deadline the oracle sets for stream `src -> dst` once `events` (episode, start?)
     /// have been applied at their times.
     fn deadline(s: &Scenario, events: &[(Episode, bool)], src: &str, dst: &str) -> Instant {
-        let mut w = World::build(s, true).unwrap();
+        let mut w = World::build(s, true, false).unwrap();
         w.reach = w.reachable();
         for (e, start) in events {
             w.net.run_until(if *start { e.at } else { e.end() });

@@ -1713,7 +1713,7 @@ impl Bridge {
     /// the own sequence (4), `count`(1) × feasible distance (root (8), sequence (4), cost
     /// (4), until (instant)), the last request passed on (`tag`(1); root (8), sequence (4),
     /// until (instant)), the request waited on (`tag`(1); port (2), request), the retry
-    /// instant; per port the sequences of the port, message and designated vectors and of the
+    /// instant, `count`(2) × port to answer (2); per port the sequences of the port, message and designated vectors and of the
     /// received BPDU waiting (each `tag`(1) and 4) and the request to send (`tag`(1) and a
     /// request: root (8), sequence (4), hops (1)); per queued transmission its trailer
     /// (`tag`(1): bit 0 a trailer follows, bit 1 with its sequence (4), bit 2 with a request).
@@ -1763,6 +1763,10 @@ impl Bridge {
             }
         }
         w.time(rs.retry_at);
+        w.count(rs.answer.len());
+        for &no in &rs.answer {
+            w.u16(no);
+        }
         let seq = |w: &mut W<'_>, s: Option<u32>| match s {
             None => w.u8(0),
             Some(s) => {
@@ -1853,6 +1857,15 @@ impl Bridge {
             _ => return Err(SnapshotError::Invalid("request waited on")),
         };
         self.rs.retry_at = r.time()?;
+        let n = r.count(self.ports.len(), 2, "ports to answer")?;
+        self.rs.answer.clear();
+        for _ in 0..n {
+            let no = r.u16()?;
+            if self.index.get(&no).is_none() || self.rs.answer.contains(&no) {
+                return Err(SnapshotError::Inconsistent("ports to answer"));
+            }
+            self.rs.answer.push(no);
+        }
         let seq = |r: &mut R<'_>| -> Res<Option<u32>> {
             match r.u8()? {
                 0 => Ok(None),

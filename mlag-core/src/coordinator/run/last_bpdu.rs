@@ -30,16 +30,21 @@
 //! answers our proposals. The replayed frame is an RST BPDU with only the Designated role and
 //! the neighbour's Learning/Forwarding state; a Configuration BPDU (implicitly Designated,
 //! §9.3.1) keeps its type with no flags; MST BPDUs are not kept (their MSTI messages carry
-//! their own handshake flags). Not part of a coordinator snapshot: after a hitless restart
+//! their own handshake flags). A root sequencing trailer after an RST BPDU
+//! (`stp::wire::rootseq`) is kept with its root sequence number, without a request: the
+//! sequence number belongs to the information (without it the bridge would take the replayed
+//! information as a bridge's without the extension, and send it on unsequenced — chaos seed
+//! 2811 with root sequencing), the request asked the old bridge. Not part of a coordinator snapshot: after a hitless restart
 //! the cache is empty and the port waits for the neighbour's next hello, as before.
 
 use super::{Coordinator, Dataplane, Instant, Op, Param, StpMode};
 use alloc::vec::Vec;
 use l2_types::PortNo;
-use stp::wire::{Bpdu, BpduFlags, BpduFrame, FrameKind, PortRole};
+use stp::wire::{Bpdu, BpduFlags, BpduFrame, FrameKind, PortRole, RootSeqTrailer};
 
-/// The octets a kept BPDU frame takes at most (an RST BPDU frame is 53).
-const KEPT_MAX: usize = 64;
+/// The octets a kept BPDU frame takes at most (an RST BPDU frame is 53, 77 with a root
+/// sequencing trailer).
+const KEPT_MAX: usize = 96;
 
 /// The BPDU to keep for a replay, if `frame` carries a Designated Port's information: `Some`
 /// of its length in `out` (the frame to keep, handshake flags cleared), `None` to clear what
@@ -63,6 +68,15 @@ fn designated_info(frame: &[u8], out: &mut [u8; KEPT_MAX]) -> Result<Option<usiz
             }
             rst.bpdu.flags = BpduFlags::empty().with_role(PortRole::Designated)
                 | (flags & (BpduFlags::LEARNING | BpduFlags::FORWARDING));
+            if rst.version == 2
+                && let Ok(Some(t)) =
+                    RootSeqTrailer::parse(body.get(stp::wire::bpdu::RST_LEN..).unwrap_or_default())
+            {
+                let t = RootSeqTrailer { request: None, ..t };
+                return BpduFrame::emit_with_trailer(f.src, &Bpdu::Rst(rst), &t.to_bytes(), out)
+                    .map(Some)
+                    .map_err(|_| ());
+            }
             Bpdu::Rst(rst)
         }
     };
@@ -190,6 +204,46 @@ mod tests {
         assert_eq!(
             flags_of(&out[..n]),
             (BpduFlags::LEARNING | BpduFlags::FORWARDING).with_role(PortRole::Designated)
+        );
+    }
+
+    #[test]
+    fn a_root_sequencing_trailer_is_kept_without_its_request() {
+        use stp::wire::{RootSeqTrailer, SeqRequest};
+        let plain = frame(BpduFlags::PROPOSAL.with_role(PortRole::Designated));
+        let trailer = RootSeqTrailer {
+            root_seq: Some(7),
+            request: Some(SeqRequest {
+                root: BridgeId::new(4096, 0, l2_types::MacAddr([2, 0, 0, 0, 0, 1])),
+                seq: 8,
+                hops: 3,
+            }),
+        };
+        // The same BPDU with the trailer inside the 802.3 length.
+        let parsed = BpduFrame::parse(&plain).unwrap();
+        let stp::wire::FrameKind::Bpdu(body) = parsed.kind else {
+            panic!("not a BPDU")
+        };
+        let bpdu = Bpdu::parse(body).unwrap();
+        let mut buf = [0u8; 128];
+        let n =
+            BpduFrame::emit_with_trailer(parsed.src, &bpdu, &trailer.to_bytes(), &mut buf).unwrap();
+        let mut out = [0u8; super::KEPT_MAX];
+        let k = designated_info(&buf[..n], &mut out).unwrap().unwrap();
+        let kept = BpduFrame::parse(&out[..k]).unwrap();
+        let stp::wire::FrameKind::Bpdu(body) = kept.kind else {
+            panic!("not a BPDU")
+        };
+        assert_eq!(
+            RootSeqTrailer::parse(&body[36..]),
+            Ok(Some(RootSeqTrailer {
+                root_seq: Some(7),
+                request: None
+            }))
+        );
+        assert_eq!(
+            flags_of(&out[..k]),
+            BpduFlags::empty().with_role(PortRole::Designated)
         );
     }
 
