@@ -376,9 +376,6 @@ fn bpdu_inspect(b: &stp::wire::Bpdu<'_>) {
     }
 }
 
-/// Decodes `data` as a BPDU frame and as a bare BPDU; every accepted BPDU must round trip
-/// soundly, and its encoding must be the input's own octets (every octet of a valid BPDU is a
-/// field the codec carries).
 /// The root sequencing trailer after an RST BPDU: decoding is total, and a trailer decoded
 /// re-encodes to a frame that decodes to the same BPDU and trailer.
 fn root_seq_trailer(src: l2_types::MacAddr, b: &stp::wire::Bpdu<'_>, rest: &[u8]) {
@@ -400,6 +397,9 @@ fn root_seq_trailer(src: l2_types::MacAddr, b: &stp::wire::Bpdu<'_>, rest: &[u8]
     assert_eq!(RootSeqTrailer::parse(&o[36..]), Ok(Some(t)));
 }
 
+/// Decodes `data` as a BPDU frame and as a bare BPDU; every accepted BPDU must round trip
+/// soundly, and its encoding must be the input's own octets (every octet of a valid BPDU is a
+/// field the codec carries).
 pub fn stp_decode(data: &[u8]) {
     use stp::wire::{Bpdu, BpduFrame, FrameKind};
     if let Ok(f) = BpduFrame::parse(data) {

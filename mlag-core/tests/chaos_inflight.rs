@@ -24,6 +24,7 @@ fn passes_with_a_frame_in_flight(seed: u64, episode: usize) {
     let o = Scenario::generate(seed).run(&RunOptions {
         only: Some(vec![episode]),
         pcap: false,
+        ..RunOptions::default()
     });
     assert!(
         o.stale_cycles > 0,

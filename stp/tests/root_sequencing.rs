@@ -20,7 +20,7 @@ use stp::*;
 fn forwarding_cycle(net: &Net) -> bool {
     let n = net.bridges.len();
     let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut Vec<usize>, x: usize) -> usize {
+    fn find(p: &mut [usize], x: usize) -> usize {
         let mut x = x;
         while p[x] != x {
             p[x] = p[p[x]];

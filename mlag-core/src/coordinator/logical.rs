@@ -249,7 +249,7 @@ pub(crate) fn encode_bridge(c: &BridgeConfig) -> Vec<u8> {
         },
         // The extensions (bit 0: stale information aging, bit 1: root sequencing); an entry
         // written before them ends above and means none.
-        u8::from(c.stale_info_aging) | 2 * u8::from(c.root_sequencing),
+        u8::from(c.stale_info_aging) | (2 * u8::from(c.root_sequencing)),
     ]);
     v
 }

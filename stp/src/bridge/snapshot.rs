@@ -1792,8 +1792,8 @@ impl Bridge {
                 None => w.u8(0),
                 Some(x) => {
                     w.u8(1
-                        | 2 * u8::from(x.root_seq.is_some())
-                        | 4 * u8::from(x.request.is_some()));
+                        | (2 * u8::from(x.root_seq.is_some()))
+                        | (4 * u8::from(x.request.is_some())));
                     if let Some(s) = x.root_seq {
                         w.u32(s);
                     }
