@@ -23,7 +23,9 @@ fn finding(seed: u64, root_sequencing: bool) -> Option<String> {
 
 #[test]
 fn count_to_infinity_seeds_pass_with_root_sequencing() {
-    let seeds = [927u64, 1784, 4971, 5526, 5658, 5764, 6233, 6246, 6923, 7587, 8183];
+    let seeds = [
+        927u64, 1784, 4971, 5526, 5658, 5764, 6233, 6246, 6923, 7587, 8183,
+    ];
     let mut standard_fails = 0;
     for seed in seeds {
         if let Some(f) = finding(seed, true) {

@@ -1683,6 +1683,18 @@ impl Bridge {
         let root_hops = self.root_hops;
         let root_seq = if rs {
             match root.and_then(|i| self.ports.get(i)) {
+                // First-hand information (the neighbour is the root) with an older number than
+                // this bridge already used for that root: another instance of the root (one
+                // that restarted, the other chassis of a pair) gave the newer one. The
+                // information is as fresh as information gets, so it goes on with the newer
+                // number — the bridges that took that number keep a feasible path, and the
+                // root hears it back and takes it (seed 1816 with root sequencing).
+                Some(p) if p.port_priority.root_path_cost == 0 => {
+                    match (p.port_seq, self.rs.fd_seq(p.port_priority.root)) {
+                        (Some(s), Some(f)) if crate::wire::seq_newer(f, s) => Some(f),
+                        (s, _) => s,
+                    }
+                }
                 Some(p) => p.port_seq,
                 None => Some(self.rs.own_seq),
             }
