@@ -156,7 +156,10 @@
 //!    [`ROOT_SEQ_HOLD`] after the last use) a bridge remembers the newest sequence number and
 //!    the least Root Path Cost it had with it. Port Role Selection (§17.21.25) takes a port's
 //!    information for a root path only if it is *feasible*: a newer sequence number, or the same
-//!    one with a Root Path Cost (the neighbour's) no higher than that least cost. Every path cost
+//!    one with a Root Path Cost (the neighbour's) no higher than that least cost; first-hand
+//!    information (Root Path Cost 0: the neighbour is the root) always is, and goes on with the
+//!    newer of its number and the one this bridge used (another instance of the root — restarted,
+//!    or the other chassis of an MLAG pair — may have given that). Every path cost
 //!    is at least 1, so a neighbour whose root path runs through this bridge always advertises
 //!    more: information that came round a cycle can never be taken, and the root path pointers
 //!    for one root and sequence number never form a cycle. An Alternate Port's information is
