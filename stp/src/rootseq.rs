@@ -161,7 +161,7 @@ mod tests {
             !s.feasible(bid(1), Some(5), 40_001),
             "longer, same sequence"
         );
-        assert!(!s.feasible(bid(1), Some(4), 0), "older sequence");
+        assert!(!s.feasible(bid(1), Some(4), 1), "older sequence");
         assert!(s.feasible(bid(1), Some(6), 1_000_000), "newer sequence");
         assert!(s.feasible(bid(1), None, 1_000_000), "unsequenced");
         assert!(
