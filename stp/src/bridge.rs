@@ -1176,7 +1176,9 @@ impl Bridge {
             p.rs_request = Some(req);
             self.rs_kick.push((i, p.tx_count));
             self.rs.starved = Some((p.no.get(), req));
-            self.rs.retry_at = Some(now.saturating_add(hello));
+            self.rs.retry_gap =
+                crate::rootseq::fraction(hello, crate::rootseq::REQUEST_RETRY_DIVISOR);
+            self.rs.retry_at = Some(now.saturating_add(self.rs.retry_gap));
             self.out.stats.root_seq_requests = self.out.stats.root_seq_requests.saturating_add(1);
         }
     }
@@ -1251,7 +1253,14 @@ impl Bridge {
             });
             self.rs_kick.push((r, p.tx_count));
         }
-        self.rs.forwarded = Some((req.root, req.seq, now.saturating_add(hello)));
+        self.rs.forwarded = Some((
+            req.root,
+            req.seq,
+            now.saturating_add(crate::rootseq::fraction(
+                hello,
+                crate::rootseq::FORWARD_REPEAT_DIVISOR,
+            )),
+        ));
         let s = &mut self.out.stats;
         s.root_seq_forwarded = s.root_seq_forwarded.saturating_add(1);
     }
@@ -1280,7 +1289,18 @@ impl Bridge {
             {
                 p.rs_request = Some(req);
                 self.rs_kick.push((i, p.tx_count));
-                self.rs.retry_at = Some(now.saturating_add(hello));
+                // Backoff: twice the last wait, at most Hello Time.
+                let gap =
+                    self.rs
+                        .retry_gap
+                        .saturating_mul(2)
+                        .min(hello)
+                        .max(crate::rootseq::fraction(
+                            hello,
+                            crate::rootseq::REQUEST_RETRY_DIVISOR,
+                        ));
+                self.rs.retry_gap = gap;
+                self.rs.retry_at = Some(now.saturating_add(gap));
                 let s = &mut self.out.stats;
                 s.root_seq_requests = s.root_seq_requests.saturating_add(1);
             }

@@ -244,6 +244,9 @@ pub struct Stats {
     pub bpdus_tx: u64,
     /// BPDUs the transmit hold count delayed (802.1D-2004 §17.26: newInfo left pending).
     pub tx_held: u64,
+    /// BPDUs that replaced one the same port had queued and the host had not polled yet
+    /// (they went out as one frame, counted once against the Transmit Hold Count).
+    pub tx_coalesced: u64,
     /// Frames dropped because the queue was full.
     pub tx_queue_overflow: u64,
     /// Frames dropped because the caller's buffer was too small.

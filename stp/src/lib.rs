@@ -90,6 +90,15 @@
 //! * A legacy (STP) root port sends a TCN only while `tcWhile` runs: 802.1D-2004's
 //!   `ROOT_AGREED` sets `newInfo` even in STP mode, which would send spurious TCNs.
 //! * The freshest BPDU wins if a second one arrives before the first was processed.
+//! * A BPDU the Port Transmit machine sends (§17.26) while the same port's previous BPDU of the
+//!   same kind is still queued — the host has not polled it, so it has not left — replaces that
+//!   one instead of following it, and is not counted again against the Transmit Hold Count
+//!   (`Stats::tx_coalesced` counts these). txRstp and txConfig (§17.21.19–20) send the port's
+//!   variables as they are at transmission; one input often sets `newInfo` several times on a
+//!   port (a received BPDU, then the new roles, then the agreement), and a burst of
+//!   identical or superseded frames would use up the hold count that the next handshake needs.
+//!   A Configuration BPDU's Topology Change Acknowledgment carries over into its replacement;
+//!   a TCN BPDU is never merged.
 //! * BPDU guard acts on any BPDU received on a port where it is enabled (as RouterOS and
 //!   Cisco's per-interface setting do), not only on edge ports.
 //!
@@ -169,11 +178,14 @@
 //!    does without it (the port is an Alternate Port, or the bridge its own root) and sends,
 //!    in the next BPDU on that port, a request for the root's next sequence number. A bridge
 //!    whose information is already that new answers by sending it again; one whose root is that
-//!    root passes the request on through its Root Port (once per number and Hello Time, at most
-//!    [`REQUEST_HOPS`] hops); the root takes the number asked for and announces it. The new
-//!    number makes the real path feasible everywhere on its way back, so a root reached again
-//!    over a longer path is taken after a round trip; stale information, whose path leads to no
-//!    root, gets no answer and ages out. An unanswered request is sent again every Hello Time.
+//!    root passes the request on through its Root Port (a repeat of the same request only after
+//!    Hello Time / [`FORWARD_REPEAT_DIVISOR`], at most [`REQUEST_HOPS`] hops); the root takes
+//!    the number asked for and announces it. The new number makes the real path feasible
+//!    everywhere on its way back, so a root reached again over a longer path is taken after a
+//!    round trip; stale information, whose path leads to no root, gets no answer and ages out.
+//!    An unanswered request is sent again after Hello Time / [`REQUEST_RETRY_DIVISOR`], then
+//!    with the wait doubled each time up to Hello Time: a request lost on a lossy or silent
+//!    link costs a fraction of a second.
 //!
 //! Every BPDU the extension sends goes through the Port Transmit machine (§17.26): it sets
 //! `newInfo`, and the Transmit Hold Count applies. Information without a trailer (a bridge
@@ -260,5 +272,7 @@ pub use event::{
 pub use explain::{Explanation, RoleReason, Wait};
 pub use machines::{EVENTS_MAX, TRANSMITS_MAX};
 pub use msti::{MstiPriorityVector, MstiStatus};
-pub use rootseq::{FEASIBLE_MAX, REQUEST_HOPS, ROOT_SEQ_HOLD};
+pub use rootseq::{
+    FEASIBLE_MAX, FORWARD_REPEAT_DIVISOR, REQUEST_HOPS, REQUEST_RETRY_DIVISOR, ROOT_SEQ_HOLD,
+};
 pub use vector::{PriorityVector, RegionalVector, Times};

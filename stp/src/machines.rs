@@ -463,7 +463,17 @@ impl Port {
         if !self.new_info && !msti {
             return false;
         }
-        if self.tx_count >= ctx.tx_hold_count {
+        // A BPDU of the same kind that this port queued and the host has not polled yet is
+        // replaced, not followed: txRstp/txConfig (§17.21.19, §17.21.20) send the port's
+        // variables as they are when the frame goes out, and a frame that never reaches the
+        // wire uses no transmission the Transmit Hold Count limits (§17.26 counts frames
+        // sent). A TCN is never merged: each one is a notification of its own.
+        let queued = out.tx.iter().rposition(|t| t.port == self.no).filter(|&i| {
+            out.tx
+                .get(i)
+                .is_some_and(|t| self.same_kind(&t.bpdu, ctx.force_version))
+        });
+        if queued.is_none() && self.tx_count >= ctx.tx_hold_count {
             out.stats.tx_held = out.stats.tx_held.saturating_add(1);
             return false;
         }
@@ -529,6 +539,31 @@ impl Port {
         if self.send_rstp {
             self.new_info_msti = false;
         }
+        if let Some(q) = queued.and_then(|i| out.tx.get_mut(i)) {
+            out.stats.tx_coalesced = out.stats.tx_coalesced.saturating_add(1);
+            // One-shot contents of the replaced frame carry over: a Configuration BPDU's
+            // Topology Change Acknowledgment (tcAck was cleared when it was built) and a
+            // root sequencing request (taken from the port when it was built).
+            let bpdu = match (q.bpdu, bpdu) {
+                (TxBpdu::Config(old), TxBpdu::Config(mut b)) => {
+                    if old.flags.contains(BpduFlags::TOPOLOGY_CHANGE_ACK) {
+                        b.flags.insert(BpduFlags::TOPOLOGY_CHANGE_ACK);
+                    }
+                    TxBpdu::Config(b)
+                }
+                (_, b) => b,
+            };
+            let trailer = match (q.trailer, trailer) {
+                (Some(old), Some(mut t)) => {
+                    t.request = t.request.or(old.request);
+                    Some(t)
+                }
+                (_, t) => t,
+            };
+            q.bpdu = bpdu;
+            q.trailer = trailer;
+            return true;
+        }
         if self.tx_count == 0 {
             // 802.1D-2004 §17.22: txCount is decremented once a second while non-zero.
             self.tx_tick.put(now, Duration::from_secs(1));
@@ -541,6 +576,17 @@ impl Port {
             trailer,
         });
         true
+    }
+
+    /// A queued BPDU is of the kind the Port Transmit machine would send now (RST or MST with
+    /// sendRSTP, a Configuration BPDU from a Designated Port otherwise; never a TCN).
+    fn same_kind(&self, queued: &TxBpdu, force_version: ForceVersion) -> bool {
+        match queued {
+            TxBpdu::Rst(_) => self.send_rstp && force_version < ForceVersion::Mstp,
+            TxBpdu::Mst { .. } => self.send_rstp && force_version >= ForceVersion::Mstp,
+            TxBpdu::Config(_) => !self.send_rstp && self.role == Role::Designated,
+            TxBpdu::Tcn => false,
+        }
     }
 
     /// The CIST part of a BPDU from designatedPriority and designatedTimes. The Bridge
@@ -1113,5 +1159,131 @@ impl Port {
             out.set_tc_prop_from.push(self.no);
         }
         self.tc_event(false, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PortConfig;
+
+    fn ctx(force_version: ForceVersion, root_seq: bool) -> Ctx {
+        Ctx {
+            force_version,
+            tx_hold_count: 6,
+            root_times: Times::default(),
+            all_synced: false,
+            re_rooted: false,
+            root_seq,
+        }
+    }
+
+    /// A Designated Port whose Port Transmit machine is IDLE with nothing to send.
+    fn port(send_rstp: bool) -> Port {
+        let mut p = Port::new(
+            PortNo(1),
+            PortConfig::new(MacAddr([2, 0, 0, 0, 0, 1])),
+            20_000,
+        );
+        p.port_enabled = true;
+        p.ptx = PtxState::Idle;
+        p.selected = true;
+        p.role = Role::Designated;
+        p.send_rstp = send_rstp;
+        p
+    }
+
+    fn send(p: &mut Port, now: Instant, c: &Ctx, out: &mut Out) -> bool {
+        p.new_info = true;
+        p.ptx_send(now, c, out)
+    }
+
+    #[test]
+    fn a_second_bpdu_before_the_poll_replaces_the_first() {
+        let c = ctx(ForceVersion::Rstp, true);
+        let mut p = port(true);
+        let mut out = Out::default();
+        let now = Instant::from_secs(5);
+        p.rs_request = Some(crate::wire::SeqRequest {
+            root: crate::wire::BridgeId::from_parts(4096, MacAddr([2, 0, 0, 0, 0, 9])),
+            seq: 7,
+            hops: 3,
+        });
+        assert!(send(&mut p, now, &c, &mut out));
+        p.agree = true;
+        p.designated_seq = Some(7);
+        assert!(send(&mut p, now, &c, &mut out));
+        // One frame, counted once, with the newer variables and the first one's request.
+        assert_eq!(out.tx.len(), 1);
+        assert_eq!(p.tx_count, 1);
+        assert_eq!(out.stats.tx_coalesced, 1);
+        let t = out.tx[0];
+        let TxBpdu::Rst(b) = t.bpdu else {
+            panic!("{t:?}")
+        };
+        assert!(b.flags.contains(BpduFlags::AGREEMENT));
+        let trailer = t.trailer.unwrap();
+        assert_eq!(trailer.root_seq, Some(7));
+        assert_eq!(trailer.request.map(|r| r.seq), Some(7));
+        // Once the host has taken it, the next one is a frame of its own.
+        out.tx.clear();
+        assert!(send(&mut p, now, &c, &mut out));
+        assert_eq!((out.tx.len(), p.tx_count), (1, 2));
+    }
+
+    #[test]
+    fn a_queued_bpdu_is_updated_even_with_the_hold_count_used_up() {
+        let c = ctx(ForceVersion::Rstp, false);
+        let mut p = port(true);
+        let mut out = Out::default();
+        let now = Instant::from_secs(5);
+        for _ in 0..6 {
+            out.tx.clear();
+            assert!(send(&mut p, now, &c, &mut out));
+        }
+        assert_eq!(p.tx_count, 6);
+        // §17.26: the hold count holds a new frame…
+        out.tx.clear();
+        assert!(!send(&mut p, now, &c, &mut out));
+        assert_eq!(out.stats.tx_held, 1);
+        assert!(out.tx.is_empty());
+        // …but the one still queued takes the new variables.
+        p.new_info = false;
+        p.tx_count = 5;
+        assert!(send(&mut p, now, &c, &mut out));
+        assert_eq!(p.tx_count, 6);
+        p.forwarding = true;
+        assert!(send(&mut p, now, &c, &mut out));
+        assert_eq!((out.tx.len(), p.tx_count, out.stats.tx_held), (1, 6, 1));
+        let TxBpdu::Rst(b) = out.tx[0].bpdu else {
+            panic!()
+        };
+        assert!(b.flags.contains(BpduFlags::FORWARDING));
+    }
+
+    #[test]
+    fn a_configuration_bpdu_keeps_the_acknowledgment_and_a_tcn_is_never_merged() {
+        let c = ctx(ForceVersion::Stp, false);
+        let mut p = port(false);
+        let mut out = Out::default();
+        let now = Instant::from_secs(5);
+        p.tc_ack = true;
+        assert!(send(&mut p, now, &c, &mut out));
+        assert!(!p.tc_ack);
+        assert!(send(&mut p, now, &c, &mut out));
+        assert_eq!((out.tx.len(), p.tx_count), (1, 1));
+        let TxBpdu::Config(b) = out.tx[0].bpdu else {
+            panic!()
+        };
+        assert!(b.flags.contains(BpduFlags::TOPOLOGY_CHANGE_ACK));
+        // A legacy Root Port's TCNs (§17.21.21) are notifications: each one goes.
+        out.tx.clear();
+        p.role = Role::Root;
+        p.tc_while.start(now, Duration::from_secs(4));
+        assert!(send(&mut p, now, &c, &mut out));
+        assert!(send(&mut p, now, &c, &mut out));
+        assert_eq!(out.tx.len(), 2);
+        assert!(out.tx.iter().all(|t| t.bpdu == TxBpdu::Tcn));
+        assert_eq!(out.stats.tx_coalesced, 1);
     }
 }

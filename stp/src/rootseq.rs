@@ -18,6 +18,20 @@ pub const ROOT_SEQ_HOLD: Duration = Duration::from_secs(120);
 pub const FEASIBLE_MAX: usize = 8;
 /// Hops a sequence request may travel (Max Age's upper bound: no root path is longer).
 pub const REQUEST_HOPS: u8 = 40;
+/// An unanswered request is sent again after Hello Time divided by this, then after twice
+/// that, and so on up to Hello Time (Babel's resend with backoff, RFC 8966 §3.8.1.2): a lost
+/// request costs a fraction of a second, not a Hello Time, and a root that never answers
+/// costs one request per Hello Time.
+pub const REQUEST_RETRY_DIVISOR: u32 = 8;
+/// A bridge passes on a repeat of the request it passed on last only after Hello Time
+/// divided by this: shorter than the first resend ([`REQUEST_RETRY_DIVISOR`]), so a resend
+/// gets through; long enough to merge the copies of one request that arrive together.
+pub const FORWARD_REPEAT_DIVISOR: u32 = 16;
+
+/// `hello` divided by `n`.
+pub(crate) fn fraction(hello: Duration, n: u32) -> Duration {
+    hello / n.max(1)
+}
 
 /// The feasible distance of one root (Babel's FD, RFC 8966 §2.4, §3.5.1): the newest sequence
 /// number this bridge used for it and the least Root Path Cost it had with that number.
@@ -44,6 +58,8 @@ pub(crate) struct RootSeqState {
     pub(crate) starved: Option<(u16, SeqRequest)>,
     /// When the request is sent again if still unanswered.
     pub(crate) retry_at: Option<Instant>,
+    /// The wait before that resend (it doubles with each, up to Hello Time).
+    pub(crate) retry_gap: Duration,
     /// Ports a request came in on (passed on, or answered by this root with a new number):
     /// a new root sequence number goes out on them at once, on the others with the next
     /// hello. At most one entry per port.

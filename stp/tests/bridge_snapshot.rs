@@ -158,7 +158,8 @@ fn damaged_snapshots_are_refused() {
     // one is one written before it existed, and the only truncations that restore — before
     // the first section (`stale_info_aging`, two counters, 1, 33 or 57 octets per port) and
     // before the second (root sequencing: 65 octets and at least 5 per port and 1 per queued
-    // transmission).
+    // transmission) and before the third (the coalesced-transmission counter and the resend
+    // wait: 16 octets).
     let ports = b.ports().count();
     let mut accepted = Vec::new();
     for n in 0..s.len() {
@@ -170,8 +171,9 @@ fn damaged_snapshots_are_refused() {
             accepted.push(n);
         }
     }
-    assert_eq!(accepted.len(), 2, "{accepted:?}");
-    let second = s.len() - accepted[1];
+    assert_eq!(accepted.len(), 3, "{accepted:?}");
+    assert_eq!(s.len() - accepted[2], 16, "{accepted:?}");
+    let second = accepted[2] - accepted[1];
     assert!(second >= 65 + 5 * ports, "{second}");
     let first = accepted[1] - accepted[0];
     assert!((17 + ports..=17 + 57 * ports).contains(&first), "{first}");

@@ -226,6 +226,64 @@ fn a_root_reached_again_over_a_longer_path_answers_the_request() {
 }
 
 #[test]
+fn a_lost_request_is_sent_again_within_a_fraction_of_hello_time() {
+    // As above, but the request's last hop (3 to the root 0) is silent for the first 300 ms
+    // after the cut. Bridge 1 sends it again after Hello Time / 8 (250 ms: lost too), then
+    // after twice that (750 ms after the cut); bridge 3 passes the resend on (its repeat
+    // window is Hello Time / 16), and 0 answers. Resending once per Hello Time would leave
+    // bridge 1 without a root path for 2 s.
+    let mut net = Net::with(4, |i, mut c| {
+        c.priority = if i == 0 { 4096 } else { 32768 };
+        c.root_sequencing = true;
+        c
+    });
+    let l01 = net.link(0, 1);
+    net.link(1, 2);
+    net.link(2, 3);
+    let l30 = net.link(3, 0);
+    settle(&mut net, 40);
+    net.check_tree().unwrap();
+    for e in &mut net.events {
+        e.clear();
+    }
+    let cut = net.now;
+    let quiet = net.links[l30].a;
+    assert_eq!(quiet.0, 3);
+    net.silent.insert((3, quiet.1.get()));
+    net.set_link(l01, false);
+    while net.step(cut + Duration::from_millis(300)) {}
+    net.silent.clear();
+    let lost = net.lost;
+    assert!(lost > 0, "the first request and its first resend were lost");
+    let mut cycle = false;
+    while net.step(cut + Duration::from_secs(5)) {
+        cycle |= forwarding_cycle(&net);
+    }
+    assert!(!cycle);
+    net.check_tree().unwrap();
+    let root = net.bridges[0].bridge_id();
+    let back = net.events[1]
+        .iter()
+        .find_map(|(at, e)| match e {
+            Event::RootChanged {
+                root: r,
+                root_port: Some(_),
+                ..
+            } if *r == root => Some(*at),
+            _ => None,
+        })
+        .expect("bridge 1 took a root port to 0");
+    let after = back - cut;
+    assert!(
+        after >= Duration::from_millis(750) && after < Duration::from_millis(800),
+        "{after:?}"
+    );
+    assert_eq!(net.bridges[1].stats().root_seq_requests, 3);
+    assert!(net.bridges[3].stats().root_seq_forwarded >= 3);
+    assert!(net.bridges[0].stats().root_seq_answered >= 1);
+}
+
+#[test]
 fn bridges_without_the_extension_interoperate() {
     // Every other bridge runs it; the trailer is ignored by the others (802.1D-2004 §9.3.4:
     // an RST BPDU of at least 36 octets), and the tree is the standard one.

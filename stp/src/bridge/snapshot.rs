@@ -771,6 +771,7 @@ fn read_stats(r: &mut R<'_>) -> Res<Stats> {
         port_steps: r.u64()?,
         msti_skips: r.u64()?,
         // In the extensions at the end of the snapshot.
+        tx_coalesced: 0,
         stale_info_aged: 0,
         stale_info_discarded: 0,
         root_seq_infeasible: 0,
@@ -1523,6 +1524,10 @@ impl Bridge {
         // The second extension section, root sequencing (absent in older snapshots: off,
         // nothing recorded).
         self.write_root_seq(&mut w);
+        // The third: the counter of coalesced transmissions and root sequencing's resend
+        // wait (absent in older snapshots: 0 and 0).
+        w.u64(self.out.stats.tx_coalesced);
+        w.u64(u64::try_from(self.rs.retry_gap.as_nanos()).unwrap_or(u64::MAX));
         o
     }
 
@@ -1694,6 +1699,10 @@ impl Bridge {
         }
         if !r.b.is_empty() {
             b.read_root_seq(&mut r)?;
+        }
+        if !r.b.is_empty() {
+            b.out.stats.tx_coalesced = r.u64()?;
+            b.rs.retry_gap = Duration::from_nanos(r.u64()?);
         }
         if !r.b.is_empty() {
             return Err(SnapshotError::Trailing);

@@ -44,8 +44,11 @@ pub struct Net {
     pub loss_per_mille: u64,
     /// The generator's state (xorshift64).
     pub rng: u64,
-    /// Frames dropped by `loss_per_mille`.
+    /// Frames dropped by `loss_per_mille` or `silent`.
     pub lost: u64,
+    /// Sending ports (bridge, port number) whose frames are dropped: one direction of a link
+    /// gone silent.
+    pub silent: std::collections::BTreeSet<(usize, u16)>,
     /// Per (bridge, port): transmit instants in the last second (transmit hold count check).
     tx_window: BTreeMap<(usize, u16), std::collections::VecDeque<Instant>>,
 }
@@ -89,6 +92,7 @@ impl Net {
             loss_per_mille: 0,
             rng: 0x2545_f491_4f6c_dd1d,
             lost: 0,
+            silent: Default::default(),
         }
     }
 
@@ -198,7 +202,18 @@ impl Net {
             }
             assert_eq!(primary.fingerprint(), m.fingerprint());
         }
+        let mut kinds = std::collections::BTreeSet::new();
         while let Some(t) = self.bridges[b].poll_transmit(&mut buf) {
+            // A port's BPDUs of one kind queued before a poll go out as one frame (the crate
+            // docs: the Port Transmit machine replaces a BPDU that has not left); only TCNs
+            // are notifications of their own. (Octets 17.. are the BPDU: protocol identifier,
+            // version, type.)
+            let (version, ty) = (buf[19], buf[20]);
+            assert!(
+                ty == 0x80 || kinds.insert((t.port.get(), version, ty)),
+                "bridge {b} port {} sent two BPDUs of version {version} type {ty:#x} in one poll",
+                t.port.get()
+            );
             // 802.1D-2004 §17.26: at most TxHoldCount BPDUs per second (plus the one the
             // decrement at the end of the second lets through).
             let hold = usize::from(self.bridges[b].config().tx_hold_count);
@@ -221,6 +236,10 @@ impl Net {
             };
             let l = &self.links[id];
             if !l.up {
+                continue;
+            }
+            if self.silent.contains(&(b, t.port.get())) {
+                self.lost += 1;
                 continue;
             }
             let (to, port) = if l.a == (b, t.port) { l.b } else { l.a };
