@@ -90,6 +90,11 @@
 //! * A legacy (STP) root port sends a TCN only while `tcWhile` runs: 802.1D-2004's
 //!   `ROOT_AGREED` sets `newInfo` even in STP mode, which would send spurious TCNs.
 //! * The freshest BPDU wins if a second one arrives before the first was processed.
+//! * recordAgreement (§17.21.9) sets `agreed` on a Designated Port only if the agreeing BPDU
+//!   names the root the port advertises — the condition 802.1Q-2018 §13.29.15 a) puts on MSTI
+//!   agreements. An agreement naming another root answers a proposal the port has replaced
+//!   since (the neighbour sent it before it heard the new root); taking it would open the port
+//!   without the neighbour's sync, and in the chaos campaign it opened loops (FUZZING.md).
 //! * A BPDU the Port Transmit machine sends (§17.26) while the same port's previous BPDU of the
 //!   same kind is still queued — the host has not polled it, so it has not left — replaces that
 //!   one instead of following it, and is not counted again against the Transmit Hold Count

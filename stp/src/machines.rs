@@ -854,11 +854,16 @@ impl Port {
             }
             RcvdInfo::InferiorRootAlternate => {
                 // §17.27 NOT_DESIGNATED: recordAgreement(); setTcFlags(); rcvdMsg = FALSE.
-                // §17.21.9 recordAgreement.
+                // §17.21.9 recordAgreement, and only for the root this port advertises (the
+                // rule of 802.1Q-2018 §13.29.15 a) for MSTI agreements, applied to the CIST):
+                // an agreement naming another root answers a proposal this port has since
+                // replaced — a stale handshake that would open a port the neighbour never
+                // agreed to.
                 if ctx.rstp_version()
                     && self.oper_p2p
                     && rx.kind == RxKind::Rst
                     && flags.contains(BpduFlags::AGREEMENT)
+                    && self.msg_priority.root == self.designated_priority.root
                 {
                     self.agreed = true;
                     self.proposing = false;

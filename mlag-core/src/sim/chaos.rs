@@ -1199,14 +1199,23 @@ impl World {
                 .unwrap_or(32768);
             cfg.root_sequencing = root_sequencing;
             let mut b = StpBridge::new(cfg).map_err(|e| format!("bridge {i}: {e:?}"))?;
+            // Its uplink ports come first after the chain's (in the order of the pairs).
+            let uplinks = t
+                .pairs
+                .iter()
+                .flat_map(|p| p.uplinks)
+                .filter(|u| *u == Some(i))
+                .count() as u16;
             for p in 1..=8u16 {
                 let mac = MacAddr::from_u64(cfg.address.to_u64().wrapping_add(u64::from(p)));
                 let mut pc = stp::PortConfig::new(mac);
-                // The chain's and ring's ports (1, 2) run loop guard: a bridge link can go
-                // silent with its carrier up (the schedule's silences), which plain RSTP turns
-                // into an auto-edge Designated Port (802.1D-2004 §17.25) forwarding into the
-                // other end's when the silence ends. See FUZZING.md, branch `chaos14`.
-                pc.loop_guard = p <= 2;
+                // The chain's and ring's ports (1, 2) and the uplink ports run loop guard: a
+                // bridge link or an uplink can go silent with its carrier up (the schedule's
+                // silences), which plain RSTP turns into an auto-edge Designated Port
+                // (802.1D-2004 §17.25) forwarding into the other end's when the silence ends.
+                // See FUZZING.md, branch `chaos14` (ring ports) and "Coalesced transmissions,
+                // stale agreements, resends" (uplink ports, seed 4953). Host ports do not.
+                pc.loop_guard = p < 3 + uplinks;
                 b.add_port(PortNo(p), pc)
                     .map_err(|e| format!("bridge {i}: {e:?}"))?;
             }
