@@ -23,6 +23,13 @@
 //! hole of one second): kept here as the guard of the rules that fixed that (the late copy is
 //! discarded; the port behind ages nothing until it catches up), and 2124, which failed with
 //! the first form of that rule (a port whose link was down still marked B's BPDUs stale).
+//!
+//! Since two changes to `stp` (FUZZING.md, "Coalesced transmissions, stale agreements,
+//! resends") — a BPDU queued and not yet sent is replaced by the port's next one, not followed
+//! by it, so a burst no longer spends the Transmit Hold Count, and an agreement counts only for
+//! the root its Designated Port advertises — 8102, 9245, 2883, 8599, 2821 and 1353 pass without
+//! the extension too: they are required to pass both ways ([`both`]). 5540, 3195 and 3986
+//! still fail without it.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod chaos_common;
@@ -43,8 +50,17 @@ fn fixed_run(seed: u64, only: Option<Vec<usize>>, invariant: &str) {
     passes(seed, only);
 }
 
+/// Passes with the extension and without it.
+fn both(seed: u64, only: Option<Vec<usize>>) {
+    let without = standard_stp_finding(seed, only.clone());
+    assert!(
+        without.is_none(),
+        "seed {seed} {only:?} without stale information aging: {without:?}"
+    );
+    passes(seed, only);
+}
+
 const BLACK_HOLE: &str = "no black hole beyond the failover limit";
-const LOOP: &str = "no forwarding loop";
 
 #[test]
 fn seed_5540_bridge_link_cut_no_count_to_infinity() {
@@ -53,14 +69,17 @@ fn seed_5540_bridge_link_cut_no_count_to_infinity() {
 
 #[test]
 fn seeds_3195_8102_9245_3986_bridge_link_cut_no_count_to_infinity() {
-    for seed in [3195, 8102, 9245, 3986] {
+    for seed in [3195, 3986] {
         fixed(seed, &[0], BLACK_HOLE);
+    }
+    for seed in [8102, 9245] {
+        both(seed, Some(vec![0]));
     }
 }
 
 #[test]
 fn seed_2883_uplink_then_bridge_link_cut_no_count_to_infinity() {
-    fixed(2883, &[0, 3], BLACK_HOLE);
+    both(2883, Some(vec![0, 3]));
 }
 
 #[test]
@@ -68,13 +87,13 @@ fn seeds_4510_8599_2821_root_cut_off_no_loop() {
     // Since branch `chaos14` (a link that goes down keeps its path cost in `stp`) 4510 passes
     // without the extension too: only required to pass (`chaos_path_cost.rs` has it).
     passes(4510, Some(vec![1, 4]));
-    fixed(8599, &[3, 4, 5], LOOP);
-    fixed(2821, &[0, 1], LOOP);
+    both(8599, Some(vec![3, 4, 5]));
+    both(2821, Some(vec![0, 1]));
 }
 
 #[test]
 fn seeds_1353_2364_other_classes_whole_schedules() {
-    fixed_run(1353, None, LOOP);
+    both(1353, None);
     // Also fixed by the Agreement hold (`run::switch_off`), with or without the extension.
     passes(2364, None);
 }

@@ -1183,6 +1183,40 @@ impl Bridge {
         }
     }
 
+    /// Root sequencing, after Port Role Selection made this bridge its own root with no
+    /// infeasible root path passed over: if it had another root before, its claim goes out
+    /// with a request for that root's next sequence number on every port (RFC 8966 §3.8.2.1:
+    /// a node that lost its last feasible route asks at once). A neighbour with a path to
+    /// that root answers the claim with information that would be infeasible at the old
+    /// number; the request, already on its way to the root, spares the round trip that
+    /// asking after that answer would cost (chaos seed 4645: a pair lost the peer with its
+    /// root port, and the other uplink's neighbour had the only other path). Sent once,
+    /// riding on the claim's BPDUs (a port gets `newInfo` of its own only if none went out).
+    fn root_seq_lost(&mut self, previous: BridgeId) {
+        if previous == self.bridge_id {
+            return;
+        }
+        let Some(fd) = self.rs.fd_seq(previous) else {
+            return;
+        };
+        let req = crate::wire::SeqRequest {
+            root: previous,
+            seq: fd.wrapping_add(1),
+            hops: crate::rootseq::REQUEST_HOPS,
+        };
+        let mut sent = false;
+        for (i, p) in self.ports.iter_mut().enumerate() {
+            if p.port_enabled && p.info_is != InfoIs::Disabled {
+                p.rs_request = Some(req);
+                self.rs_kick.push((i, p.tx_count));
+                sent = true;
+            }
+        }
+        if sent {
+            self.out.stats.root_seq_requests = self.out.stats.root_seq_requests.saturating_add(1);
+        }
+    }
+
     /// Root sequencing: port `i` received the sequence request `req`.
     fn root_seq_request(&mut self, i: usize, req: crate::wire::SeqRequest, now: Instant) {
         let s = &mut self.out.stats;
@@ -1587,6 +1621,7 @@ impl Bridge {
     /// Root Port.
     fn updt_roles_tree(&mut self) {
         let own = self.bridge_id;
+        let previous_root = self.root_priority.root;
         let previous = (
             self.root_region.regional_root,
             self.root_priority.root_path_cost,
@@ -1727,6 +1762,9 @@ impl Bridge {
                     < (cist_message(&best, &best_region), best.bridge_port)
             });
             self.root_seq_selected(root, root_seq, passed.map(|(.., i)| i));
+            if root.is_none() && passed.is_none() {
+                self.root_seq_lost(previous_root);
+            }
         }
         let mut answers: Vec<(usize, u8)> = Vec::new();
         for (i, p) in self.ports.iter_mut().enumerate() {

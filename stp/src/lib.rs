@@ -188,6 +188,10 @@
 //!    the number asked for and announces it. The new number makes the real path feasible
 //!    everywhere on its way back, so a root reached again over a longer path is taken after a
 //!    round trip; stale information, whose path leads to no root, gets no answer and ages out.
+//!    A bridge that loses its root path with no other information at all (it claims the root
+//!    and passed nothing over) asks at once, in the claim's BPDUs on every port, for the old
+//!    root's next number: a neighbour with another path answers the claim with information
+//!    that would be infeasible at the old number, and the request is already on its way.
 //!    An unanswered request is sent again after Hello Time / [`REQUEST_RETRY_DIVISOR`], then
 //!    with the wait doubled each time up to Hello Time: a request lost on a lossy or silent
 //!    link costs a fraction of a second.

@@ -365,3 +365,67 @@ fn the_trailer_rides_after_the_rst_bpdu_and_not_elsewhere() {
         assert_eq!(f.len(), 60);
     }
 }
+
+#[test]
+fn a_bridge_that_loses_its_root_asks_in_its_claim() {
+    // Bridge B hears root R (sequence number 5) on port 1 and is Designated on port 2. When
+    // port 1 goes down B has no other information: it claims the root, and the claim on port 2
+    // already asks for R's number 6 (RFC 8966 §3.8.2.1), so a neighbour with another path to R
+    // passes the request on before B has even heard its answer.
+    let mut cfg = BridgeConfig::new(mac(2));
+    cfg.root_sequencing = true;
+    let mut b = Bridge::new(cfg).unwrap();
+    let t0 = Instant::from_secs(1);
+    for p in [1, 2] {
+        b.add_port(t0, PortNo(p), PortConfig::new(port_mac(2, p)))
+            .unwrap();
+        b.handle_link(t0, PortNo(p), UP);
+    }
+    let r = stp::wire::BridgeId::new(4096, 0, mac(9));
+    let body = stp::wire::ConfigBpdu {
+        flags: stp::wire::BpduFlags::empty().with_role(stp::wire::PortRole::Designated),
+        root_id: r,
+        root_path_cost: 0,
+        bridge_id: r,
+        port_id: stp::wire::PortId::new(128, 1),
+        message_age: stp::wire::BpduTime(0),
+        max_age: stp::wire::BpduTime::from_secs(20),
+        hello_time: stp::wire::BpduTime::from_secs(2),
+        forward_delay: stp::wire::BpduTime::from_secs(15),
+    };
+    let trailer = RootSeqTrailer {
+        root_seq: Some(5),
+        request: None,
+    }
+    .to_bytes();
+    let mut frame = [0u8; 128];
+    let n = BpduFrame::emit_with_trailer(
+        port_mac(9, 1),
+        &stp::wire::Bpdu::Rst(stp::wire::RstBpdu {
+            version: 2,
+            bpdu: body,
+            version_1_length: 0,
+        }),
+        &trailer,
+        &mut frame,
+    )
+    .unwrap();
+    b.handle_frame(t0, PortNo(1), &frame[..n]).unwrap();
+    let mut buf = [0u8; 256];
+    while b.poll_transmit(&mut buf).is_some() {}
+    assert_eq!(b.tree().root_priority.root, r);
+    let t1 = t0 + Duration::from_millis(10);
+    b.handle_link(t1, PortNo(1), LinkState::Down);
+    assert_eq!(b.tree().root_priority.root, b.bridge_id());
+    let mut requests = Vec::new();
+    while let Some(t) = b.poll_transmit(&mut buf) {
+        let p = BpduFrame::parse(&buf[..t.len]).unwrap();
+        let FrameKind::Bpdu(body) = p.kind else {
+            panic!()
+        };
+        let tr = RootSeqTrailer::parse(&body[36..]).unwrap().unwrap();
+        requests.push((t.port, tr.request.map(|q| (q.root, q.seq))));
+    }
+    assert_eq!(requests, vec![(PortNo(2), Some((r, 6)))]);
+    assert_eq!(b.stats().root_seq_requests, 1);
+}
