@@ -42,10 +42,11 @@ pub(crate) struct ChaosArgs {
     /// Do not shrink failures (faster; the seed alone reproduces them).
     #[arg(long)]
     no_shrink: bool,
-    /// Every bridge runs root sequencing (an RSTP extension against the count to infinity;
-    /// `stp::BridgeConfig::root_sequencing`): the plain bridges and the pairs' logical bridges.
+    /// Every bridge runs the standard's RSTP without root sequencing (the extension against
+    /// the count to infinity, `stp::BridgeConfig::root_sequencing`, that the plain bridges and
+    /// the pairs' logical bridges run by default).
     #[arg(long)]
-    root_sequencing: bool,
+    standard_rstp: bool,
 }
 
 type CliError = Box<dyn core::error::Error>;
@@ -71,7 +72,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     let started = WallClock::now();
     let seeds: Vec<u64> = (args.start..args.start.saturating_add(args.seeds)).collect();
     let jobs = args.jobs.max(1);
-    let rs = args.root_sequencing;
+    let rs = !args.standard_rstp;
     let mut results: Vec<(u64, Outcome)> = Vec::with_capacity(seeds.len());
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
@@ -130,7 +131,7 @@ pub(crate) fn run(args: &ChaosArgs) -> Result<(), CliError> {
     }
     for seeds in classes.values() {
         for seed in seeds.iter().take(args.examples) {
-            report_failure(&mut out, *seed, !args.no_shrink, args.root_sequencing)?;
+            report_failure(&mut out, *seed, !args.no_shrink, !args.standard_rstp)?;
         }
     }
     if !classes.is_empty() {
@@ -232,9 +233,9 @@ fn report_failure(
     let s = Scenario::generate(seed);
     let first = run_guarded(seed, root_sequencing);
     let flag = if root_sequencing {
-        " --root-sequencing"
-    } else {
         ""
+    } else {
+        " --standard-rstp"
     };
     writeln!(out, "seed {seed}: {}", verdict(&first))?;
     write!(out, "{}", s.describe())?;
@@ -298,7 +299,7 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     let opts = RunOptions {
         only: only.clone(),
         pcap: args.pcap.is_some(),
-        root_sequencing: args.root_sequencing,
+        root_sequencing: !args.standard_rstp,
     };
     let started = WallClock::now();
     let o = s.run(&opts);
@@ -329,7 +330,7 @@ fn run_one(args: &ChaosArgs, seed: u64) -> Result<(), CliError> {
     }
     if o.finding.is_some() {
         if args.faults.is_none() && !args.no_shrink {
-            report_failure(&mut out, seed, true, args.root_sequencing)?;
+            report_failure(&mut out, seed, true, !args.standard_rstp)?;
         }
         return Err(format!("seed {seed} failed").into());
     }

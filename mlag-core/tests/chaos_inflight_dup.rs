@@ -68,7 +68,6 @@ fn seed_8183_no_cycle_opens_any_more() {
                 only: only.clone(),
                 pcap: false,
                 root_sequencing,
-                ..RunOptions::default()
             });
             assert!(
                 o.finding.is_none(),

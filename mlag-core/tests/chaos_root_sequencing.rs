@@ -68,8 +68,7 @@ fn seeds_fixed_on_the_way_pass_with_root_sequencing() {
     // lost on a one-way silent link and resent only after Hello Time (7051), a stale agreement
     // (6923), a pair that lost its root port asking only after its neighbour's answer (4645).
     for seed in [
-        709u64, 1816, 2221, 2811, 3193, 3375, 3628, 4451, 6852, 3059, 6133, 6957, 7051, 6923,
-        4645,
+        709u64, 1816, 2221, 2811, 3193, 3375, 3628, 4451, 6852, 3059, 6133, 6957, 7051, 6923, 4645,
     ] {
         if let Some(f) = finding(seed, true) {
             panic!("seed {seed} with root sequencing: {f}");

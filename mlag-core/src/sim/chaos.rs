@@ -510,7 +510,7 @@ pub struct Outcome {
 }
 
 /// Options of a run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Only these episodes (indices into [`Scenario::episodes`]); all when `None`.
     pub only: Option<Vec<usize>>,
@@ -518,7 +518,18 @@ pub struct RunOptions {
     pub pcap: bool,
     /// Every bridge — the plain ones and the pairs' logical bridges — runs root sequencing
     /// ([`stp::BridgeConfig::root_sequencing`], an extension; `Options::root_sequencing`).
+    /// Default on, as the coordinator's; off: the standard's RSTP everywhere.
     pub root_sequencing: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            only: None,
+            pcap: false,
+            root_sequencing: true,
+        }
+    }
 }
 
 /// The failover limit of an event for streams that stayed connected through it (`keep`),
