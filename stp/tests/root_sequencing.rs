@@ -80,6 +80,21 @@ struct Aftermath {
     settled: Instant,
 }
 
+/// When bridge `b` first took a Root Port towards `root` (among the events recorded).
+fn root_port_to(net: &Net, b: usize, root: stp::wire::BridgeId) -> Instant {
+    net.events[b]
+        .iter()
+        .find_map(|(at, e)| match e {
+            Event::RootChanged {
+                root: r,
+                root_port: Some(_),
+                ..
+            } if *r == root => Some(*at),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("bridge {b} took no root port to {root:?}"))
+}
+
 fn fail_root(net: &mut Net) -> Aftermath {
     let old_root = net.bridges[0].bridge_id();
     for e in &mut net.events {
@@ -204,17 +219,7 @@ fn a_root_reached_again_over_a_longer_path_answers_the_request() {
         }
         // Bridge 1 forwards towards the root again within a request's round trip (a few
         // link delays; the sim's links take 1 ms).
-        let back = net.events[1]
-            .iter()
-            .find_map(|(at, e)| match e {
-                Event::RootChanged {
-                    root: r,
-                    root_port: Some(_),
-                    ..
-                } if *r == root => Some(*at),
-                _ => None,
-            })
-            .expect("bridge 1 took a root port to 0");
+        let back = root_port_to(&net, 1, root);
         assert!(back - cut < Duration::from_millis(20), "{:?}", back - cut);
         if rs {
             let s0 = net.bridges[0].stats();
@@ -262,17 +267,7 @@ fn a_lost_request_is_sent_again_within_a_fraction_of_hello_time() {
     assert!(!cycle);
     net.check_tree().unwrap();
     let root = net.bridges[0].bridge_id();
-    let back = net.events[1]
-        .iter()
-        .find_map(|(at, e)| match e {
-            Event::RootChanged {
-                root: r,
-                root_port: Some(_),
-                ..
-            } if *r == root => Some(*at),
-            _ => None,
-        })
-        .expect("bridge 1 took a root port to 0");
+    let back = root_port_to(&net, 1, root);
     let after = back - cut;
     assert!(
         after >= Duration::from_millis(750) && after < Duration::from_millis(800),
